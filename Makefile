@@ -1,0 +1,54 @@
+# Rongrian: `make run` starts the whole system on this machine, `make test` tests it.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app complaints
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run web worker beat test test-unit bench migrate seed clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Rongrian needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) seed-demo
+
+# Web on http://$(HOST):$(PORT) with a Celery worker (and its embedded beat for the
+# outbox relay) in the background; Ctrl-C stops both.
+run: seed
+	@echo "Rongrian: http://$(HOST):$(PORT)  (Ctrl-C stops the web app and the worker)"
+	@$(BIN)/celery -A workers.main worker --beat --schedule instance/celerybeat-schedule \
+		-Q notify,default --concurrency 2 --loglevel INFO & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+web: migrate
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 'complaints:create_app()'
+
+worker: install
+	$(BIN)/celery -A workers.main worker -Q notify,default --loglevel INFO
+
+beat: install
+	$(BIN)/celery -A workers.main beat --schedule instance/celerybeat-schedule --loglevel INFO
+
+# Tests needing PostgreSQL, Redis, a Celery worker or Chromium are skipped, with the
+# reason, when those are absent; RONGRIAN_REQUIRE_SERVICES=1 (set by CI) fails them instead.
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

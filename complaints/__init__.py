@@ -1,0 +1,61 @@
+"""Rongrian (ร้องเรียน): complaint management for Thai public agencies."""
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from complaints.config import load_config
+
+
+def _template_folder() -> str:
+    # Installed as the package data of complaints.templates (see pyproject.toml),
+    # which in a checkout is the top-level templates/ folder.
+    spec = importlib.util.find_spec("complaints.templates")
+    if spec and spec.submodule_search_locations:
+        return list(spec.submodule_search_locations)[0]
+    return str(Path(__file__).resolve().parent.parent / "templates")
+
+
+def _migrations_folder() -> str:
+    beside_package = Path(__file__).resolve().parent.parent / "migrations"
+    return str(beside_package) if beside_package.is_dir() else "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the web application; nothing here migrates, seeds or connects."""
+    app = Flask(__name__, instance_relative_config=True, template_folder=_template_folder())
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    for folder in (app.instance_path, app.config["UPLOAD_DIR"]):
+        os.makedirs(folder, exist_ok=True)
+
+    from complaints import cli, health
+    from complaints.api import bp as api_bp
+    from complaints.errors import register_error_handlers
+    from complaints.extensions import csrf, db, limiter, login_manager, migrate
+    from complaints.public import bp as public_bp
+    from complaints.services.accounts import load_user
+    from complaints.web import register_template_helpers, set_security_headers
+    from workers.celery_app import celery_init_app
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_folder(), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    celery_init_app(app)
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+    app.register_blueprint(health.bp)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    app.after_request(set_security_headers)
+    cli.register(app)
+    return app

@@ -1,0 +1,99 @@
+"""JSON API views: parse, call one service, answer."""
+from __future__ import annotations
+
+import hashlib
+import re
+
+import geothai
+from flask import jsonify, request
+from sqlalchemy import select
+
+from complaints.api import bp
+from complaints.api.openapi import openapi_document
+from complaints.errors import BilingualError
+from complaints.extensions import db, limiter
+from complaints.models import Category, Channel
+from complaints.public.views import intake_limit, tracking_rate
+from complaints.schemas import parse_submission
+from complaints.services.intake import submit_complaint
+from complaints.services.public_view import find_complaint, public_view
+
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def _json_body() -> object:
+    if not request.is_json:
+        raise BilingualError(415, "unsupported-media-type",
+                             "ต้องส่งข้อมูลเป็น JSON (Content-Type: application/json)",
+                             "Send JSON with Content-Type: application/json.")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BilingualError(400, "malformed-json", "ข้อมูล JSON ไม่ถูกต้อง อ่านไม่ได้",
+                             "The body is not valid JSON.")
+    return data
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise BilingualError(400, "bad-idempotency-key",
+                             "Idempotency-Key ต้องเป็นอักขระ ASCII ที่พิมพ์ได้ 1–255 ตัว",
+                             "Idempotency-Key must be 1-255 printable ASCII characters.")
+    return f"api:{key}"
+
+
+@bp.post("/complaints")
+@limiter.limit(intake_limit)
+def create_complaint():
+    key = _idempotency_key()
+    data = _json_body()
+    submission = parse_submission(data)
+    result = submit_complaint(
+        submission, channel=Channel.API, idempotency_key=key,
+        request_hash=hashlib.sha256(submission.model_dump_json().encode()).hexdigest(),
+    )
+    response = jsonify(result.receipt)
+    response.status_code = 201
+    response.headers["Location"] = result.receipt["public_url"]
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@bp.get("/complaints/<tracking_number>")
+@tracking_rate
+def get_complaint(tracking_number: str):
+    return jsonify(public_view(find_complaint(tracking_number)))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.get("/categories")
+def categories():
+    rows = db.session.execute(
+        select(Category.code, Category.name_th, Category.name_en)
+        .where(Category.active.is_(True)).order_by(Category.code)
+    )
+    return jsonify([{"code": c, "name_th": th, "name_en": en} for c, th, en in rows])
+
+
+@bp.get("/places/provinces")
+def provinces():
+    return jsonify([{"code": p.code, "name_th": p.name_th, "name_en": p.name_en} for p in geothai.provinces()])
+
+
+@bp.get("/places/provinces/<code>/districts")
+def districts(code: str):
+    return jsonify([{"code": d.code, "name_th": d.name_th, "name_en": d.name_en}
+                    for d in geothai.districts(code)])
+
+
+@bp.get("/places/districts/<code>/subdistricts")
+def subdistricts(code: str):
+    return jsonify([{"code": s.code, "name_th": s.name_th, "name_en": s.name_en}
+                    for s in geothai.subdistricts(code)])

@@ -1,0 +1,40 @@
+"""Command-line tools: `flask --app complaints seed-demo | create-user`."""
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import Flask
+
+from complaints import demo
+from complaints.models import ROLES
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo() -> None:
+        """Load demo units, the Traffy category taxonomy and an officer account."""
+        result = demo.seed()
+        click.echo(f"units: {result.units_created} new, categories: {result.categories_created} new")
+        if result.officer_password:
+            click.echo(f"officer account: username '{demo.OFFICER_USERNAME}' "
+                       f"password '{result.officer_password}'")
+        else:
+            click.echo(f"officer account '{demo.OFFICER_USERNAME}' already exists (password unchanged)")
+
+    @app.cli.command("create-user")
+    @click.option("--username", required=True)
+    @click.option("--name", "display_name", required=True, help="Display name")
+    @click.option("--role", type=click.Choice(ROLES), default="officer", show_default=True)
+    @click.option("--unit", "unit_code", default=None, help="Unit code")
+    @click.option("--password", default=None, help="Leave out to generate one")
+    def create_user(username, display_name, role, unit_code, password) -> None:
+        """Create a staff account."""
+        from complaints.services.accounts import AccountError, create_user as create
+
+        password = password or secrets.token_urlsafe(12)
+        try:
+            create(username, display_name, role, password, unit_code)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"created {role} '{username}' with password '{password}'")

@@ -1,0 +1,88 @@
+"""Demo data: units, the Traffy Fondue category taxonomy and an officer account.
+
+Running it again adds only what is missing.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from complaints.extensions import db
+from complaints.models import Category, Unit, User
+
+OFFICER_USERNAME = "officer"
+
+UNITS = [
+    # code, Thai, English, parent code
+    ("district-office", "สำนักงานเขต", "District Office", None),
+    ("public-works", "ฝ่ายโยธา", "Public Works Section", "district-office"),
+    ("cleansing", "ฝ่ายรักษาความสะอาดและสวนสาธารณะ", "Cleansing and Parks Section", "district-office"),
+    ("city-law", "ฝ่ายเทศกิจ", "City Law Enforcement Section", "district-office"),
+    ("drainage", "สำนักการระบายน้ำ", "Drainage and Sewerage Department", None),
+    ("traffic", "สำนักการจราจรและขนส่ง", "Traffic and Transportation Department", None),
+    ("environment", "สำนักสิ่งแวดล้อม", "Environment Department", None),
+    ("social-welfare", "ฝ่ายพัฒนาชุมชนและสวัสดิการสังคม", "Community Development and Social Welfare", "district-office"),
+    ("complaints-centre", "ศูนย์รับเรื่องร้องเรียน", "Complaints Centre", None),
+]
+
+# The 24 categories of the Traffy Fondue data (code = the Thai label in the data).
+CATEGORIES = [
+    ("ถนน", "Roads", "public-works"),
+    ("ทางเท้า", "Footpaths", "public-works"),
+    ("น้ำท่วม", "Flooding", "drainage"),
+    ("แสงสว่าง", "Street lighting", "public-works"),
+    ("ความสะอาด", "Cleanliness", "cleansing"),
+    ("ท่อระบายน้ำ", "Drains", "drainage"),
+    ("กีดขวาง", "Obstructions", "city-law"),
+    ("ความปลอดภัย", "Safety", "city-law"),
+    ("สายไฟ", "Overhead cables", "public-works"),
+    ("จราจร", "Traffic", "traffic"),
+    ("สะพาน", "Bridges", "public-works"),
+    ("คลอง", "Canals", "drainage"),
+    ("ต้นไม้", "Trees", "cleansing"),
+    ("เสียงรบกวน", "Noise", "environment"),
+    ("สัตว์จรจัด", "Stray animals", "environment"),
+    ("ป้าย", "Signs and billboards", "city-law"),
+    ("เสนอแนะ", "Suggestions", "complaints-centre"),
+    ("ร้องเรียน", "General complaints", "complaints-centre"),
+    ("คนจรจัด", "Homeless people", "social-welfare"),
+    ("การเดินทาง", "Getting around", "traffic"),
+    ("สอบถาม", "Enquiries", "complaints-centre"),
+    ("ห้องน้ำ", "Public toilets", "cleansing"),
+    ("PM2.5", "PM2.5 air pollution", "environment"),
+    ("ป้ายจราจร", "Traffic signs", "traffic"),
+]
+
+
+@dataclass
+class SeedResult:
+    units_created: int
+    categories_created: int
+    officer_password: str | None
+
+
+def seed() -> SeedResult:
+    units = {u.code: u for u in db.session.scalars(select(Unit))}
+    units_created = 0
+    for code, name_th, name_en, parent in UNITS:
+        if code not in units:
+            units[code] = Unit(code=code, name_th=name_th, name_en=name_en, parent=units.get(parent))
+            db.session.add(units[code])
+            units_created += 1
+    existing = set(db.session.scalars(select(Category.code)))
+    categories_created = 0
+    for code, name_en, unit_code in CATEGORIES:
+        if code not in existing:
+            db.session.add(Category(code=code, name_th=code, name_en=name_en, unit=units[unit_code]))
+            categories_created += 1
+    password = None
+    if db.session.scalar(select(User.id).where(User.username == OFFICER_USERNAME)) is None:
+        password = secrets.token_urlsafe(12)
+        officer = User(username=OFFICER_USERNAME, display_name="เจ้าหน้าที่ตัวอย่าง (Demo officer)",
+                       role="officer", unit=units["complaints-centre"])
+        officer.set_password(password)
+        db.session.add(officer)
+    db.session.commit()
+    return SeedResult(units_created, categories_created, password)

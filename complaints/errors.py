@@ -1,0 +1,103 @@
+"""Errors that carry a Thai and an English message.
+
+The JSON API answers with application/problem+json (RFC 9457); pages render the
+bilingual error template. Nothing a client sends turns into a 500.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+@dataclass
+class FieldError:
+    field: str
+    th: str
+    en: str
+
+    def as_dict(self) -> dict:
+        return {"field": self.field, "message_th": self.th, "message_en": self.en}
+
+
+@dataclass
+class BilingualError(Exception):
+    status: int
+    code: str
+    th: str
+    en: str
+    errors: list[FieldError] = field(default_factory=list)
+
+    def problem(self) -> dict:
+        body = {
+            "type": f"https://rongrian.dev/problems/{self.code}",
+            "title": self.en,
+            "status": self.status,
+            "detail": self.en,
+            "detail_th": self.th,
+            "code": self.code,
+        }
+        if self.errors:
+            body["errors"] = [e.as_dict() for e in self.errors]
+        return body
+
+
+def invalid(errors: list[FieldError]) -> BilingualError:
+    return BilingualError(
+        422, "invalid-input",
+        "ข้อมูลไม่ถูกต้อง กรุณาตรวจสอบช่องที่ระบุ",
+        "The submission is not valid; see the fields listed.",
+        errors,
+    )
+
+
+# Standard HTTP errors raised by Flask/Werkzeug, with our two messages.
+_HTTP_MESSAGES = {
+    400: ("bad-request", "คำขอไม่ถูกต้อง", "The request is malformed."),
+    404: ("not-found", "ไม่พบสิ่งที่ต้องการ", "Not found."),
+    405: ("method-not-allowed", "ไม่รองรับวิธีการเรียกนี้", "Method not allowed."),
+    413: ("too-large", "ข้อมูลหรือไฟล์มีขนาดใหญ่เกินกำหนด", "The request or file is too large."),
+    415: ("unsupported-media-type", "ไม่รองรับชนิดข้อมูลนี้", "Unsupported media type."),
+    429: ("rate-limited", "มีการเรียกใช้บ่อยเกินไป กรุณารอสักครู่แล้วลองใหม่",
+          "Too many requests; wait a moment and try again."),
+    500: ("internal-error", "ระบบขัดข้อง เจ้าหน้าที่ได้รับแจ้งแล้ว",
+          "Something went wrong on our side; it has been logged."),
+}
+
+
+def http_error(status: int, name: str = "Error") -> BilingualError:
+    code, th, en = _HTTP_MESSAGES.get(status, ("http-error", "เกิดข้อผิดพลาด", name))
+    return BilingualError(status, code, th, en)
+
+
+def wants_problem_json() -> bool:
+    return request.path.startswith(("/api/", "/healthz"))
+
+
+def render_error(error: BilingualError):
+    if wants_problem_json():
+        response = jsonify(error.problem())
+        response.status_code = error.status
+        response.mimetype = "application/problem+json"
+        return response
+    return render_template("errors/error.html", error=error), error.status
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(BilingualError, render_error)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        response = app.make_response(render_error(http_error(exc.code or 500, exc.name)))
+        # Keep the headers that tell a client what to do next.
+        original = exc.get_response().headers
+        for header in ("Retry-After", "Allow"):
+            if header in original:
+                response.headers[header] = original[header]
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error")
+        return render_error(http_error(500))

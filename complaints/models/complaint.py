@@ -1,0 +1,147 @@
+"""Complaints, their complainants, timeline events and attachments.
+
+The complainant's identity and contact details live in their own table so that
+public views, exports and the unit complained about never load them by accident.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from complaints.models.base import Base, utcnow
+from complaints.models.reference import Category, Unit
+
+
+class Kind(StrEnum):
+    COMPLAINT = "complaint"  # ร้องเรียน/ร้องทุกข์
+    SUGGESTION = "suggestion"  # ข้อเสนอแนะ
+    COMPLIMENT = "compliment"  # ชมเชย
+    TIP_OFF = "tip_off"  # แจ้งเบาะแสการทุจริต
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    API = "api"
+    LINE = "line"
+    EMAIL = "email"
+    SMS = "sms"
+    OPEN311 = "open311"
+    PHONE = "phone"
+    COUNTER = "counter"
+    LETTER = "letter"
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    ACKNOWLEDGED = "acknowledged"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    FORWARDED = "forwarded"
+    REJECTED = "rejected"
+    MERGED = "merged"
+    ON_HOLD = "on_hold"
+    REOPENED = "reopened"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Complainant(Base):
+    """Personal data (PDPA): who complained and how to reach them."""
+
+    __tablename__ = "complainants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    line_user_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+    __table_args__ = (
+        Index("ix_complaints_status_received_at", "status", "received_at"),
+        Index("ix_complaints_unit_id_status", "unit_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default=Kind.COMPLAINT)
+    channel: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    status: Mapped[str] = mapped_column(String(20), default=Status.RECEIVED)
+    priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    address: Mapped[str | None] = mapped_column(String(500))
+    subdistrict: Mapped[str | None] = mapped_column(String(100))
+    district: Mapped[str | None] = mapped_column(String(100))
+    province: Mapped[str | None] = mapped_column(String(100))
+    # DOPA codes of the validated area, for analytics by district.
+    area_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    complainant_id: Mapped[int | None] = mapped_column(ForeignKey("complainants.id"))
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    acknowledged_at: Mapped[datetime | None]
+    ack_due_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+
+    category: Mapped[Category | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    complainant: Mapped[Complainant | None] = relationship()
+    events: Mapped[list[TimelineEvent]] = relationship(
+        back_populates="complaint", order_by="TimelineEvent.at, TimelineEvent.id"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="complaint")
+
+
+class TimelineEvent(Base):
+    """One thing that happened to a complaint; internal events are never public."""
+
+    __tablename__ = "timeline_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(30))
+    actor: Mapped[str] = mapped_column(String(30), default="system")
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str | None] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(default=True)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
+
+
+class Attachment(Base):
+    """A file kept outside the web root under a generated name."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int]
+    height: Mapped[int]
+    public: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="attachments")

@@ -1,0 +1,39 @@
+"""The transactional outbox of messages to citizens."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from complaints.models.base import Base, utcnow
+from complaints.models.complaint import Complaint
+
+
+class OutboxMessage(Base):
+    """A message to send, written in the same transaction as the change behind it.
+
+    The worker sends it; the periodic relay re-enqueues the ones still pending, so
+    nothing is lost while the broker or the worker is down.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_status_created_at", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(254))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    enqueued_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    # A worker that takes the message holds it until then; a crashed worker's
+    # claim simply runs out and the message can be taken again.
+    claimed_until: Mapped[datetime | None]
+
+    complaint: Mapped[Complaint | None] = relationship()

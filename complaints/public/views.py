@@ -1,0 +1,156 @@
+"""Citizen pages. Views parse the request, call one service, render."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import geothai
+from flask import current_app, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from complaints.errors import BilingualError, FieldError
+from complaints.extensions import db, limiter
+from complaints.i18n import t
+from complaints.models import Category, Channel
+from complaints.public import bp
+from complaints.public.forms import ComplaintForm
+from complaints.schemas import parse_submission
+from complaints.services.intake import Upload, submit_complaint
+from complaints.services.locations import district_choices, province_choices, subdistrict_choices
+from complaints.services.public_view import find_complaint, public_events
+
+
+def tracking_limit() -> str:
+    return current_app.config["TRACK_RATE_LIMIT"]
+
+
+def intake_limit() -> str:
+    return current_app.config["INTAKE_RATE_LIMIT"]
+
+
+# Web and API lookups share one budget per client, against enumeration.
+tracking_rate = limiter.shared_limit(tracking_limit, scope="tracking")
+
+
+@bp.get("/")
+def index():
+    return render_template("public/index.html")
+
+
+def _fill_choices(form: ComplaintForm) -> None:
+    categories = db.session.execute(
+        select(Category.code, Category.name_th, Category.name_en)
+        .where(Category.active.is_(True)).order_by(Category.name_th)
+    ).all()
+    choose = ("", t("choose"))
+    form.category.choices = [choose] + [(c, f"{th} / {en}") for c, th, en in categories]
+    form.province.choices = [choose] + [(c, f"{th} / {en}") for c, th, en in province_choices()]
+    form.district.choices = [choose] + (
+        [(c, f"{th} / {en}") for c, th, en in district_choices(form.province.data)] if form.province.data else []
+    )
+    form.subdistrict.choices = [choose] + (
+        [(c, f"{th} / {en}") for c, th, en in subdistrict_choices(form.district.data)] if form.district.data else []
+    )
+
+
+def _place_name(lookup, code: str | None) -> str | None:
+    if not code:
+        return None
+    place = lookup(code)
+    # An unknown code goes through as typed, and intake names the field.
+    return place.name_th if place else code
+
+
+def _submission_data(form: ComplaintForm) -> dict:
+    data = {
+        "description": form.description.data or "",
+        "title": form.title.data or None,
+        "kind": form.kind.data,
+        "category": form.category.data or None,
+        "anonymous": bool(form.anonymous.data),
+        "location": {
+            "province": _place_name(geothai.province, form.province.data),
+            "district": _place_name(geothai.district, form.district.data),
+            "subdistrict": _place_name(geothai.subdistrict, form.subdistrict.data),
+            "address": form.address.data or None,
+            "lat": form.lat.data or None,
+            "lon": form.lon.data or None,
+        },
+    }
+    if not data["anonymous"]:
+        data["contact"] = {
+            "name": form.name.data or None,
+            "phone": form.phone.data or None,
+            "email": form.email.data or None,
+        }
+    return data
+
+
+def _form_errors(form: ComplaintForm) -> list[FieldError]:
+    errors = []
+    for field, messages in form.errors.items():
+        if field == "privacy_accepted":
+            errors.append(FieldError(field, "กรุณารับทราบประกาศความเป็นส่วนตัวก่อนส่งเรื่อง",
+                                     "Please acknowledge the privacy notice first."))
+        elif field == "description":
+            errors.append(FieldError(field, "กรุณาระบุรายละเอียดของเรื่อง (ไม่เกิน 10,000 ตัวอักษร)",
+                                     "Please describe the matter (at most 10,000 characters)."))
+        else:
+            errors.append(FieldError(field, "ข้อมูลไม่ถูกต้อง", "; ".join(map(str, messages))))
+    return errors
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+@limiter.limit(intake_limit, methods=["POST"])
+def new_complaint():
+    form = ComplaintForm()
+    _fill_choices(form)
+    errors: list[FieldError] = []
+    if request.method == "GET":
+        form.submission_token.data = secrets.token_urlsafe(16)
+    elif form.validate_on_submit():
+        photos = [
+            Upload("photos", f.filename, f.read(current_app.config["MAX_PHOTO_BYTES"] + 1))
+            for f in request.files.getlist("photos") if f and f.filename
+        ]
+        try:
+            submission = parse_submission(_submission_data(form))
+            token = form.submission_token.data or secrets.token_urlsafe(16)
+            result = submit_complaint(
+                submission, channel=Channel.WEB, photos=photos,
+                idempotency_key=f"web:{token}"[:255],
+                request_hash=hashlib.sha256(submission.model_dump_json().encode()).hexdigest(),
+            )
+            return redirect(url_for("public.receipt", tracking_number=result.receipt["tracking_number"]))
+        except BilingualError as exc:
+            if exc.status != 422:
+                raise
+            errors = exc.errors
+    else:
+        errors = _form_errors(form)
+    return render_template("public/new.html", form=form, errors=errors), (422 if errors else 200)
+
+
+@bp.get("/complaints/receipt/<tracking_number>")
+def receipt(tracking_number: str):
+    complaint = find_complaint(tracking_number)
+    return render_template("public/receipt.html", complaint=complaint)
+
+
+@bp.get("/track")
+@tracking_rate
+def track_search():
+    number = request.args.get("number", "").strip()
+    if not number:
+        return render_template("public/track_search.html")
+    complaint = find_complaint(number)
+    return redirect(url_for("public.track", tracking_number=complaint.tracking_number))
+
+
+@bp.get("/track/<tracking_number>")
+@tracking_rate
+def track(tracking_number: str):
+    complaint = find_complaint(tracking_number)
+    if tracking_number != complaint.tracking_number:
+        return redirect(url_for("public.track", tracking_number=complaint.tracking_number), 301)
+    return render_template("public/track.html", complaint=complaint, events=public_events(complaint))

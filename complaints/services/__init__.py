@@ -1,0 +1,1 @@
+"""Domain services: the only place that owns transactions and business rules."""

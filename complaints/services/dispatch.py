@@ -1,0 +1,35 @@
+"""Hand outbox messages to the broker, by task name.
+
+Services do not import the worker package (the worker depends on the app, not
+the other way round): tasks are sent by their registered names through the
+Celery app that workers.celery_app bound to Flask.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+ACKNOWLEDGE_TASK = "rongrian.acknowledge"
+
+
+def enqueue_outbox(message_ids: Iterable[int]) -> bool:
+    """Try once to enqueue delivery of each message; False when the broker is away.
+
+    Never raises for a broker failure: the message is already committed, and the
+    periodic relay enqueues it again once the broker answers.
+    """
+    celery = current_app.extensions.get("celery")
+    if celery is None:
+        log.warning("no Celery app bound; outbox messages wait for the relay")
+        return False
+    try:
+        for message_id in message_ids:
+            celery.send_task(ACKNOWLEDGE_TASK, args=[message_id], retry=False)
+    except Exception as exc:  # kombu raises OperationalError and friends for a broker away
+        log.warning("broker unavailable, outbox relay will retry: %s", exc)
+        return False
+    return True

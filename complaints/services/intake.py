@@ -1,0 +1,262 @@
+"""Intake: the one way a complaint enters Rongrian, whatever the channel.
+
+Validate, clean the Thai text, resolve the place, apply the service standard,
+give a tracking number, and store the complaint, its complainant, its first
+timeline events, its photos and its outbox message in ONE transaction. Only
+after the commit is the acknowledgement handed to the broker; if the broker is
+away, the outbox relay sends it later.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from complaints.errors import BilingualError, FieldError, invalid
+from complaints.extensions import db
+from complaints.models import (
+    Attachment, Category, Channel, Complainant, Complaint, IdempotencyRecord, OutboxMessage,
+    Status, TimelineEvent, utcnow,
+)
+from complaints.schemas import ComplaintSubmission
+from complaints.services import dispatch, tracking_numbers
+from complaints.services.locations import UnknownPlace, resolve_place
+from complaints.services.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
+from complaints.services.standards import due_dates
+from complaints.services.thai_calendar import be_year, to_bangkok
+from complaints.services.thai_text import UnsafeText, clean_text
+
+log = logging.getLogger(__name__)
+
+# Channels whose answer to the citizen shows the tracking number at once: for a
+# citizen who left no way to reach them, that receipt is the acknowledgement.
+RECEIPT_CHANNELS = {Channel.WEB, Channel.API, Channel.OPEN311, Channel.PHONE, Channel.COUNTER}
+
+_PLACE_FIELDS = {
+    "province": ("ไม่พบจังหวัดนี้", "Unknown province."),
+    "district": ("ไม่พบอำเภอ/เขตนี้ในจังหวัดที่เลือก", "Unknown district for this province."),
+    "subdistrict": ("ไม่พบตำบล/แขวงนี้ในอำเภอที่เลือก", "Unknown subdistrict for this district."),
+}
+
+
+@dataclass
+class Upload:
+    field: str
+    filename: str | None
+    data: bytes
+
+
+@dataclass
+class IntakeResult:
+    complaint_id: int
+    receipt: dict
+    replayed: bool = False
+
+
+def _clean(errors: list[FieldError], field: str, value: str | None, multiline: bool = False) -> str | None:
+    if value is None:
+        return None
+    try:
+        return clean_text(value, multiline=multiline) or None
+    except UnsafeText:
+        errors.append(FieldError(field, "ไม่รับข้อความที่มีแท็ก HTML หรือสคริปต์",
+                                 "HTML tags or scripts are not accepted."))
+        return None
+
+
+def _receipt(complaint: Complaint) -> dict:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return {
+        "tracking_number": complaint.tracking_number,
+        "status": complaint.status,
+        "received_at": complaint.received_at.isoformat(),
+        "public_url": f"{base}/track/{complaint.tracking_number}",
+    }
+
+
+def _new_tracking_number(received_year_be: int) -> str:
+    prefix = current_app.config["TRACKING_PREFIX"]
+    while True:  # 35 random bits a year: a clash is rare, but never stored twice
+        number = tracking_numbers.generate(prefix, received_year_be)
+        if db.session.scalar(select(Complaint.id).where(Complaint.tracking_number == number)) is None:
+            return number
+
+
+def _replay(key: str, request_hash: str | None) -> IntakeResult | None:
+    record = db.session.get(IdempotencyRecord, key)
+    if record is None:
+        return None
+    if request_hash is not None and record.request_hash != request_hash:
+        raise BilingualError(
+            422, "idempotency-key-reused",
+            "Idempotency-Key นี้ถูกใช้กับคำขออื่นแล้ว",
+            "This Idempotency-Key was already used for a different request.",
+        )
+    return IntakeResult(record.complaint_id, record.response, replayed=True)
+
+
+def _validate(submission: ComplaintSubmission) -> tuple[dict, list[FieldError]]:
+    errors: list[FieldError] = []
+    values: dict = {
+        "description": _clean(errors, "description", submission.description, multiline=True),
+        "title": _clean(errors, "title", submission.title),
+    }
+    if values["description"] is None and not any(e.field == "description" for e in errors):
+        errors.append(FieldError("description", "กรุณาระบุรายละเอียดของเรื่อง", "Please describe the matter."))
+    max_chars = current_app.config["MAX_DESCRIPTION_CHARS"]
+    if values["description"] and len(values["description"]) > max_chars:
+        errors.append(FieldError("description", f"รายละเอียดยาวเกิน {max_chars} ตัวอักษร",
+                                 f"The description is longer than {max_chars} characters."))
+    location = submission.location
+    if location:
+        values["address"] = _clean(errors, "location.address", location.address)
+        names = {f: _clean(errors, f"location.{f}", getattr(location, f))
+                 for f in ("province", "district", "subdistrict")}
+        try:
+            values["place"] = resolve_place(names["province"], names["district"], names["subdistrict"])
+        except UnknownPlace as exc:
+            th, en = _PLACE_FIELDS[exc.field]
+            errors.append(FieldError(f"location.{exc.field}", th, en))
+        if (location.lat is None) != (location.lon is None):
+            errors.append(FieldError("location", "ต้องระบุทั้งละติจูดและลองจิจูด",
+                                     "Give both latitude and longitude."))
+    contact = submission.contact
+    if contact and submission.anonymous and any(contact.model_dump().values()):
+        errors.append(FieldError(
+            "contact", "เรื่องแบบไม่ประสงค์ออกนามต้องไม่มีข้อมูลติดต่อ (เราจะไม่เก็บตัวตนของท่าน)",
+            "An anonymous submission must not carry contact details (we keep no identity)."))
+    if contact and not submission.anonymous:
+        values["name"] = _clean(errors, "contact.name", contact.name)
+    if submission.category:
+        category = db.session.scalar(
+            select(Category).where(Category.code == submission.category, Category.active.is_(True))
+        )
+        if category is None:
+            errors.append(FieldError("category", "ไม่พบหมวดหมู่นี้", "Unknown category."))
+        values["category"] = category
+    return values, errors
+
+
+def _prepare_photos(photos: Sequence[Upload], errors: list[FieldError]) -> list:
+    config = current_app.config
+    if len(photos) > config["MAX_PHOTOS"]:
+        errors.append(FieldError("photos", f"แนบภาพได้ไม่เกิน {config['MAX_PHOTOS']} ภาพ",
+                                 f"At most {config['MAX_PHOTOS']} photos."))
+        return []
+    prepared = []
+    for upload in photos:
+        try:
+            prepared.append(prepare_photo(upload.field, upload.filename, upload.data, config["MAX_PHOTO_BYTES"]))
+        except PhotoRejected as exc:
+            errors.append(exc.error)
+    return prepared
+
+
+def submit_complaint(
+    submission: ComplaintSubmission,
+    *,
+    channel: Channel,
+    photos: Sequence[Upload] = (),
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+    privacy_notice_version: str | None = None,
+) -> IntakeResult:
+    """Store one complaint; raises a 422 BilingualError listing every bad field.
+
+    With an idempotency key, a repeat of the same request returns the first
+    answer and stores nothing new.
+    """
+    if idempotency_key and (replayed := _replay(idempotency_key, request_hash)):
+        return replayed
+
+    values, errors = _validate(submission)
+    prepared = _prepare_photos(photos, errors)
+    if errors:
+        raise invalid(errors)
+
+    received_at = utcnow()
+    category = values.get("category")
+    ack_due_at, due_at = due_dates(category, received_at)
+    place = values.get("place")
+    location = submission.location
+    complaint = Complaint(
+        tracking_number=_new_tracking_number(be_year(to_bangkok(received_at))),
+        kind=submission.kind,
+        channel=channel,
+        title=values["title"],
+        description=values["description"],
+        category=category,
+        unit_id=category.unit_id if category else None,
+        status=Status.RECEIVED,
+        lat=location.lat if location else None,
+        lon=location.lon if location else None,
+        address=values.get("address"),
+        province=place.province if place else None,
+        district=place.district if place else None,
+        subdistrict=place.subdistrict if place else None,
+        area_code=place.code if place else None,
+        anonymous=submission.anonymous,
+        privacy_notice_version=privacy_notice_version or current_app.config["PRIVACY_NOTICE_VERSION"],
+        received_at=received_at,
+        ack_due_at=ack_due_at,
+        due_at=due_at,
+    )
+    contact = submission.contact
+    if contact and not submission.anonymous and any(contact.model_dump().values()):
+        complaint.complainant = Complainant(
+            name=values.get("name"), phone=contact.phone, email=contact.email,
+            line_user_id=contact.line_user_id,
+        )
+    db.session.add(complaint)
+    db.session.add(TimelineEvent(complaint=complaint, at=received_at, kind="received", actor="citizen"))
+
+    outbox: OutboxMessage | None = None
+    if contact and contact.email and not submission.anonymous:
+        outbox = OutboxMessage(complaint=complaint, purpose="acknowledgement", channel="email",
+                               recipient=contact.email, payload={"template": "acknowledgement"},
+                               created_at=received_at)
+        db.session.add(outbox)
+    elif channel in RECEIPT_CHANNELS:
+        complaint.status = Status.ACKNOWLEDGED
+        complaint.acknowledged_at = received_at
+        db.session.add(TimelineEvent(complaint=complaint, at=received_at, kind="acknowledged",
+                                     text="receipt", public=True))
+
+    upload_dir = current_app.config["UPLOAD_DIR"]
+    stored_keys: list[str] = []
+    try:
+        for photo in prepared:
+            key = store_photo(upload_dir, photo, received_at.year)
+            stored_keys.append(key)
+            db.session.add(Attachment(
+                complaint=complaint, storage_key=key, original_name=photo.original_name,
+                content_type=photo.content_type, size_bytes=len(photo.data), sha256=photo.sha256,
+                width=photo.width, height=photo.height,
+            ))
+        db.session.flush()
+        receipt = _receipt(complaint)
+        if idempotency_key:
+            db.session.add(IdempotencyRecord(
+                key=idempotency_key, request_hash=request_hash or "", status_code=201,
+                response=receipt, complaint_id=complaint.id,
+            ))
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        remove_stored(upload_dir, stored_keys)
+        # A concurrent retry with the same key won the race: answer as it did.
+        if idempotency_key and (replayed := _replay(idempotency_key, request_hash)):
+            return replayed
+        raise
+    except BaseException:
+        db.session.rollback()
+        remove_stored(upload_dir, stored_keys)
+        raise
+
+    if outbox is not None:
+        dispatch.enqueue_outbox([outbox.id])
+    return IntakeResult(complaint.id, receipt)

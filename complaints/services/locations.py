@@ -1,0 +1,77 @@
+"""Province, district and subdistrict names checked against the DOPA list (geothai)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geothai
+
+
+class UnknownPlace(ValueError):
+    def __init__(self, field: str, value: str):
+        super().__init__(f"unknown {field}: {value}")
+        self.field = field
+        self.value = value
+
+
+@dataclass(frozen=True)
+class Place:
+    province: str | None = None
+    district: str | None = None
+    subdistrict: str | None = None
+    code: str | None = None  # the most specific DOPA code
+
+
+def _matches(name_th: str, name_en: str, wanted: str) -> bool:
+    return wanted in {geothai.normalize(name_th), geothai.normalize(name_en)}
+
+
+def resolve_place(province: str | None, district: str | None, subdistrict: str | None) -> Place:
+    """Canonical Thai names and code for what a citizen typed or picked.
+
+    Accepts Thai or English names and the short forms people write (จ., อ., เขต,
+    กทม). A district needs its province and a subdistrict its district, since the
+    same names recur across the country. Raises UnknownPlace naming the field.
+    """
+    if not province:
+        if district:
+            raise UnknownPlace("province", "")
+        if subdistrict:
+            raise UnknownPlace("district", "")
+        return Place()
+    wanted = geothai.normalize(province)
+    prov = next((p for p in geothai.provinces() if wanted and geothai.is_province(p, wanted)), None)
+    if prov is None:
+        raise UnknownPlace("province", province)
+    if not district:
+        if subdistrict:
+            raise UnknownPlace("district", "")
+        return Place(province=prov.name_th, code=prov.code)
+    wanted = geothai.normalize(district)
+    dist = next(
+        (d for d in geothai.districts(prov.code) if wanted and geothai.is_district(d, wanted)), None
+    )
+    if dist is None:
+        raise UnknownPlace("district", district)
+    if not subdistrict:
+        return Place(province=prov.name_th, district=dist.name_th, code=dist.code)
+    wanted = geothai.normalize(subdistrict)
+    sub = next(
+        (s for s in geothai.subdistricts(dist.code) if wanted and _matches(s.name_th, s.name_en, wanted)),
+        None,
+    )
+    if sub is None:
+        raise UnknownPlace("subdistrict", subdistrict)
+    return Place(province=prov.name_th, district=dist.name_th, subdistrict=sub.name_th, code=sub.code)
+
+
+def province_choices() -> list[tuple[str, str, str]]:
+    """(code, Thai name, English name) of every province, Bangkok first."""
+    return [(p.code, p.name_th, p.name_en) for p in geothai.provinces()]
+
+
+def district_choices(province_code: str) -> list[tuple[str, str, str]]:
+    return [(d.code, d.name_th, d.name_en) for d in geothai.districts(province_code)]
+
+
+def subdistrict_choices(district_code: str) -> list[tuple[str, str, str]]:
+    return [(s.code, s.name_th, s.name_en) for s in geothai.subdistricts(district_code)]

@@ -1,0 +1,134 @@
+"""Delivering outbox messages exactly once, and relaying the ones left behind.
+
+A worker claims a message with a conditional UPDATE (a lease), which works the
+same on PostgreSQL and SQLite and never holds a lock while talking to a mail
+server. A message already sent is never sent again; a crashed worker's lease
+runs out and the message can be claimed anew.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app, render_template
+from sqlalchemy import func, or_, select, update
+
+from complaints.extensions import db
+from complaints.i18n import KIND_LABELS, STATUS_LABELS
+from complaints.models import Complaint, OutboxMessage, Status, TimelineEvent, utcnow
+from complaints.services import dispatch, mailer
+from complaints.services.thai_calendar import format_english_datetime, format_thai_datetime
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=120)
+
+
+def _claim(message_id: int, now: datetime) -> bool:
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "pending",
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .values(claimed_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _render_email(message: OutboxMessage) -> mailer.EmailMessage:
+    complaint = message.complaint
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    context = {
+        "complaint": complaint,
+        "track_url": f"{base}/track/{complaint.tracking_number}",
+        "kind_th": KIND_LABELS[complaint.kind][0],
+        "kind_en": KIND_LABELS[complaint.kind][1],
+        "status_th": STATUS_LABELS[Status.ACKNOWLEDGED][0],
+        "received_th": format_thai_datetime(complaint.received_at),
+        "received_en": format_english_datetime(complaint.received_at),
+        "due_th": format_thai_datetime(complaint.due_at, with_time=False),
+        "due_en": format_english_datetime(complaint.due_at),
+        "agency_th": current_app.config["AGENCY_NAME_TH"],
+        "agency_en": current_app.config["AGENCY_NAME_EN"],
+    }
+    template = message.payload.get("template", "acknowledgement")
+    subject = (f"[{complaint.tracking_number}] ได้รับเรื่องของท่านแล้ว / "
+               "We have received your complaint")
+    return mailer.build_message(
+        message.recipient, subject,
+        render_template(f"mail/{template}.txt", **context),
+        render_template(f"mail/{template}.html", **context),
+        message_id=f"<outbox-{message.id}.{complaint.tracking_number}@rongrian.invalid>",
+    )
+
+
+def _mark_acknowledged(complaint: Complaint, now: datetime, channel: str) -> None:
+    if complaint.acknowledged_at is None:
+        complaint.acknowledged_at = now
+        db.session.add(TimelineEvent(complaint=complaint, at=now, kind="acknowledged", text=channel))
+    if complaint.status == Status.RECEIVED:
+        complaint.status = Status.ACKNOWLEDGED
+
+
+def deliver_message(message_id: int) -> str:
+    """Send one outbox message; returns 'sent', 'already_sent', 'busy' or 'missing'.
+
+    Raises mailer.DeliveryFailed when the channel refused it (the task retries).
+    """
+    now = utcnow()
+    if not _claim(message_id, now):
+        message = db.session.get(OutboxMessage, message_id)
+        if message is None:
+            return "missing"
+        return "already_sent" if message.status == "sent" else "busy"
+    message = db.session.get(OutboxMessage, message_id)
+    try:
+        if message.channel != "email":
+            raise mailer.DeliveryFailed(f"no sender for channel {message.channel}")
+        mailer.send(_render_email(message))
+    except mailer.DeliveryFailed as exc:
+        message.last_error = str(exc)[:2000]
+        message.claimed_until = None
+        if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+            message.status = "failed"
+        db.session.commit()
+        raise
+    sent_at = utcnow()
+    message.status = "sent"
+    message.sent_at = sent_at
+    message.claimed_until = None
+    message.last_error = None
+    if message.purpose == "acknowledgement" and message.complaint is not None:
+        _mark_acknowledged(message.complaint, sent_at, message.channel)
+    db.session.commit()
+    return "sent"
+
+
+def relay_pending(limit: int = 500) -> int:
+    """Enqueue again the pending messages nobody is working on; returns how many."""
+    now = utcnow()
+    stale = now - timedelta(seconds=current_app.config["OUTBOX_RELAY_AFTER_SECONDS"])
+    ids = list(db.session.scalars(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == "pending",
+            func.coalesce(OutboxMessage.enqueued_at, OutboxMessage.created_at) < stale,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ))
+    if not ids:
+        return 0
+    if dispatch.enqueue_outbox(ids):
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(enqueued_at=now)
+        )
+        db.session.commit()
+        log.info("relayed %d outbox messages", len(ids))
+        return len(ids)
+    db.session.rollback()
+    return 0

@@ -1,0 +1,100 @@
+"""Photo attachments: type sniffed from the content, re-encoded, stored outside the web root.
+
+Re-encoding with Pillow keeps only the pixels: it drops EXIF (a phone photo's
+GPS position and device are personal data), and whatever else a polyglot file
+carried after the image.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from werkzeug.utils import secure_filename
+
+from complaints.errors import FieldError
+
+# Pillow's format name → (stored content type, file extension).
+ALLOWED_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+MAX_PIXELS = 40_000_000  # about a 48-megapixel phone photo after rounding
+MAX_SIDE = 12_000
+
+
+class PhotoRejected(ValueError):
+    def __init__(self, error: FieldError):
+        super().__init__(error.en)
+        self.error = error
+
+
+@dataclass
+class PreparedPhoto:
+    original_name: str
+    content_type: str
+    extension: str
+    data: bytes
+    width: int
+    height: int
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def _reject(field: str, th: str, en: str) -> PhotoRejected:
+    return PhotoRejected(FieldError(field, th, en))
+
+
+def prepare_photo(field: str, filename: str | None, raw: bytes, max_bytes: int) -> PreparedPhoto:
+    """Check one upload and return its re-encoded form; raises PhotoRejected."""
+    if len(raw) == 0:
+        raise _reject(field, "ไฟล์ว่างเปล่า", "The file is empty.")
+    if len(raw) > max_bytes:
+        mb = max_bytes // (1024 * 1024)
+        raise _reject(field, f"ไฟล์ภาพต้องมีขนาดไม่เกิน {mb} MB", f"A photo may be at most {mb} MB.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw)) as probe:
+                fmt = probe.format
+                width, height = probe.size
+                if fmt not in ALLOWED_FORMATS:
+                    raise _reject(field, "รองรับเฉพาะไฟล์ภาพ JPEG, PNG หรือ WebP",
+                                  "Only JPEG, PNG or WebP photos are accepted.")
+                if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+                    raise _reject(field, "ภาพมีขนาดพิกเซลใหญ่เกินไป", "The image dimensions are too large.")
+                probe.verify()
+            with Image.open(io.BytesIO(raw)) as image:
+                image.load()
+                image = ImageOps.exif_transpose(image)
+                if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+                    image = image.convert("RGB")
+                out = io.BytesIO()
+                save_args = {"quality": 88} if fmt in ("JPEG", "WEBP") else {"optimize": True}
+                image.save(out, format=fmt, **save_args)
+                width, height = image.size
+    except PhotoRejected:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
+            OSError, SyntaxError, ValueError):
+        raise _reject(field, "ไฟล์นี้ไม่ใช่ภาพที่ถูกต้อง", "This file is not a valid image.") from None
+    content_type, extension = ALLOWED_FORMATS[fmt]
+    name = secure_filename(filename or "") or f"photo.{extension}"
+    return PreparedPhoto(name[:200], content_type, extension, out.getvalue(), width, height)
+
+
+def store_photo(upload_dir: str, photo: PreparedPhoto, year: int) -> str:
+    """Write the photo under a random name; returns the storage key (relative path)."""
+    key = f"{year}/{secrets.token_hex(16)}.{photo.extension}"
+    path = Path(upload_dir) / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(photo.data)
+    return key
+
+
+def remove_stored(upload_dir: str, keys: list[str]) -> None:
+    for key in keys:
+        (Path(upload_dir) / key).unlink(missing_ok=True)

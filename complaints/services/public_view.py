@@ -1,0 +1,67 @@
+"""What anyone holding a tracking number may see: status and public timeline, no personal data.
+
+The view is built field by field from an allow-list; the complainant is never
+loaded.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from complaints.errors import BilingualError
+from complaints.extensions import db
+from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
+from complaints.models import Complaint, TimelineEvent
+from complaints.services import tracking_numbers
+
+
+def find_complaint(text: str) -> Complaint:
+    """The complaint for a typed tracking number; 400 when malformed, 404 when unknown."""
+    try:
+        number = tracking_numbers.parse(text, prefix=current_app.config["TRACKING_PREFIX"])
+    except tracking_numbers.MalformedTrackingNumber:
+        raise BilingualError(
+            400, "malformed-tracking-number",
+            "เลขที่เรื่องไม่ถูกต้อง รูปแบบคือ RR-2569-XXXX-XXXX",
+            "That is not a valid tracking number; the format is RR-2569-XXXX-XXXX.",
+        ) from None
+    complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == str(number)))
+    if complaint is None:
+        raise BilingualError(
+            404, "unknown-tracking-number",
+            "ไม่พบเรื่องตามเลขที่นี้ กรุณาตรวจสอบอีกครั้ง",
+            "No complaint has this tracking number; please check it.",
+        )
+    return complaint
+
+
+def public_events(complaint: Complaint) -> list[TimelineEvent]:
+    return [e for e in complaint.events if e.public]
+
+
+def public_view(complaint: Complaint) -> dict:
+    """The public JSON view (DESIGN.md contract)."""
+    category = complaint.category
+    return {
+        "tracking_number": complaint.tracking_number,
+        "status": complaint.status,
+        "status_label": {"th": STATUS_LABELS[complaint.status][0], "en": STATUS_LABELS[complaint.status][1]},
+        "kind": complaint.kind,
+        "kind_label": {"th": KIND_LABELS[complaint.kind][0], "en": KIND_LABELS[complaint.kind][1]},
+        "category": (
+            {"code": category.code, "name_th": category.name_th, "name_en": category.name_en}
+            if category else None
+        ),
+        "received_at": complaint.received_at.isoformat(),
+        "acknowledged_at": complaint.acknowledged_at.isoformat() if complaint.acknowledged_at else None,
+        "due_at": complaint.due_at.isoformat(),
+        "timeline": [
+            {
+                "at": e.at.isoformat(),
+                "kind": e.kind,
+                "label": {"th": EVENT_LABELS.get(e.kind, (e.kind, e.kind))[0],
+                          "en": EVENT_LABELS.get(e.kind, (e.kind, e.kind))[1]},
+            }
+            for e in public_events(complaint)
+        ],
+    }

@@ -1,0 +1,47 @@
+"""What every page shares: template helpers and security headers."""
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_wtf.csrf import generate_csrf
+
+from complaints import i18n
+from complaints.services.thai_calendar import format_english_datetime, format_thai_datetime
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        t=i18n.t,
+        t_other=i18n.t_other,
+        lang=i18n.current_lang,
+        label=i18n.label,
+        KIND_LABELS=i18n.KIND_LABELS,
+        STATUS_LABELS=i18n.STATUS_LABELS,
+        EVENT_LABELS=i18n.EVENT_LABELS,
+        CHANNEL_LABELS=i18n.CHANNEL_LABELS,
+        csrf_token=generate_csrf,
+    )
+    app.jinja_env.filters["thai_datetime"] = format_thai_datetime
+    app.jinja_env.filters["thai_date"] = lambda d: format_thai_datetime(d, with_time=False)
+    app.jinja_env.filters["english_datetime"] = format_english_datetime
+
+    @app.context_processor
+    def _agency():
+        return {
+            "agency_th": current_app.config["AGENCY_NAME_TH"],
+            "agency_en": current_app.config["AGENCY_NAME_EN"],
+        }
+
+
+def set_security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if "lang" in request.args and request.args["lang"] in i18n.LANGS:
+        response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
+    return response

@@ -1,0 +1,1 @@
+"""Celery workers for Rongrian: thin tasks that call the services."""

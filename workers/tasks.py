@@ -1,0 +1,27 @@
+"""Tasks: take ids, call one service, let Celery handle retries."""
+from __future__ import annotations
+
+from celery import Celery
+
+from complaints.services import mailer, outbox
+
+
+def register(celery_app: Celery) -> None:
+    @celery_app.task(
+        name="rongrian.acknowledge",
+        bind=True,
+        autoretry_for=(mailer.DeliveryFailed,),
+        retry_backoff=5,
+        retry_backoff_max=300,
+        max_retries=8,
+        soft_time_limit=60,
+        time_limit=90,
+    )
+    def acknowledge(self, message_id: int) -> str:
+        """Send one outbox message (an acknowledgement); safe to run twice."""
+        return outbox.deliver_message(message_id)
+
+    @celery_app.task(name="rongrian.relay_outbox", soft_time_limit=60, time_limit=90)
+    def relay_outbox() -> int:
+        """Re-enqueue outbox messages the broker never carried."""
+        return outbox.relay_pending()

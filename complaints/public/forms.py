@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from complaints.i18n import KIND_LABELS
@@ -14,7 +15,9 @@ from complaints.i18n import KIND_LABELS
 
 class ComplaintForm(FlaskForm):
     submission_token = HiddenField()
-    kind = SelectField(choices=[(k, f"{th} / {en}") for k, (th, en) in KIND_LABELS.items()], default="complaint")
+    kind = SelectField(
+        choices=[SelectChoice(k, f"{th} / {en}") for k, (th, en) in KIND_LABELS.items()], default="complaint"
+    )
     category = SelectField(choices=[], validate_choice=True, validators=[Optional()])
     title = StringField(validators=[Optional(), Length(max=200)])
     description = TextAreaField(validators=[DataRequired(), Length(max=10000)])

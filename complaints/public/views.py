@@ -7,6 +7,7 @@ import secrets
 import geothai
 from flask import current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from complaints.errors import BilingualError, FieldError
 from complaints.extensions import db, limiter
@@ -42,15 +43,15 @@ def _fill_choices(form: ComplaintForm) -> None:
         select(Category.code, Category.name_th, Category.name_en)
         .where(Category.active.is_(True)).order_by(Category.name_th)
     ).all()
-    choose = ("", t("choose"))
-    form.category.choices = [choose] + [(c, f"{th} / {en}") for c, th, en in categories]
-    form.province.choices = [choose] + [(c, f"{th} / {en}") for c, th, en in province_choices()]
-    form.district.choices = [choose] + (
-        [(c, f"{th} / {en}") for c, th, en in district_choices(form.province.data)] if form.province.data else []
-    )
-    form.subdistrict.choices = [choose] + (
-        [(c, f"{th} / {en}") for c, th, en in subdistrict_choices(form.district.data)] if form.district.data else []
-    )
+    choose = SelectChoice("", t("choose"))
+
+    def options(rows) -> list[SelectChoice]:
+        return [choose] + [SelectChoice(code, f"{th} / {en}") for code, th, en in rows]
+
+    form.category.choices = options(categories)
+    form.province.choices = options(province_choices())
+    form.district.choices = options(district_choices(form.province.data) if form.province.data else [])
+    form.subdistrict.choices = options(subdistrict_choices(form.district.data) if form.district.data else [])
 
 
 def _place_name(lookup, code: str | None) -> str | None:

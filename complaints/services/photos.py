@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
+import unicodedata
 import secrets
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from werkzeug.utils import secure_filename
 
 from complaints.errors import FieldError
 
@@ -42,6 +43,18 @@ class PreparedPhoto:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+
+def display_name(filename: str | None, extension: str) -> str:
+    """The citizen's file name, for officers to read: Thai kept, paths and controls gone.
+
+    (werkzeug's secure_filename keeps ASCII only, which erases Thai names.) The
+    name is only ever displayed; files are stored under a random name.
+    """
+    name = unicodedata.normalize("NFC", (filename or "").replace("\\", "/")).rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] in "LMN" or ch in "._- ()")
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    return name[:200] or f"photo.{extension}"
 
 
 def _reject(field: str, th: str, en: str) -> PhotoRejected:
@@ -82,8 +95,7 @@ def prepare_photo(field: str, filename: str | None, raw: bytes, max_bytes: int) 
             OSError, SyntaxError, ValueError):
         raise _reject(field, "ไฟล์นี้ไม่ใช่ภาพที่ถูกต้อง", "This file is not a valid image.") from None
     content_type, extension = ALLOWED_FORMATS[fmt]
-    name = secure_filename(filename or "") or f"photo.{extension}"
-    return PreparedPhoto(name[:200], content_type, extension, out.getvalue(), width, height)
+    return PreparedPhoto(display_name(filename, extension), content_type, extension, out.getvalue(), width, height)
 
 
 def store_photo(upload_dir: str, photo: PreparedPhoto, year: int) -> str:

@@ -43,11 +43,11 @@ def clean_text(text: str, *, multiline: bool = True) -> str:
     Single-line fields also have newlines and tabs folded into spaces.
     """
     text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
+    if not multiline:
+        text = re.sub(r"[\t\r\n\v\f]+", " ", text)
     text = _drop_controls(text, keep_newlines=multiline)
     if _MARKUP.search(text):
         raise UnsafeText("markup is not accepted")
-    if not multiline:
-        text = re.sub(r"\s+", " ", text)
     text = thai_normalize(text)
     lines = [line.strip() for line in text.split("\n")]
     return "\n".join(lines).strip()

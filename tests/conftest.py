@@ -1,0 +1,220 @@
+"""Fixtures: an app per test on a fresh database, real services when present.
+
+SQLite tests copy a database file migrated once per session. Tests marked
+postgres/redis/worker/browser use the real servers; when one is absent the test
+is skipped with the reason, or fails when RONGRIAN_REQUIRE_SERVICES=1 (CI).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from complaints import create_app, demo
+from complaints.extensions import db
+
+REQUIRE_SERVICES = os.environ.get("RONGRIAN_REQUIRE_SERVICES") == "1"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def service_unavailable(reason: str):
+    """Skip, or fail in CI, a test whose real service is missing."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service unavailable (RONGRIAN_REQUIRE_SERVICES=1): {reason}")
+    pytest.skip(f"service unavailable: {reason}")
+
+
+def base_config(tmp_path: Path, database_uri: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "MAIL_BACKEND": "file",
+        "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "TRACK_RATE_LIMIT": "1000 per minute",
+        "INTAKE_RATE_LIMIT": "1000 per minute",
+        "CELERY": {**create_app_config_celery(), "broker_url": "memory://"},
+    }
+
+
+def create_app_config_celery() -> dict:
+    from complaints.config import load_config
+
+    return dict(load_config("/nonexistent")["CELERY"])
+
+
+def migrate_database(uri: str, tmp_path: Path) -> None:
+    import flask_migrate
+
+    app = create_app(base_config(tmp_path, uri))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.sqlite"
+    migrate_database(f"sqlite:///{path}", folder)
+    return path
+
+
+def _make_app(config: dict):
+    app = create_app(config)
+    with app.app_context():
+        demo.seed()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path, sqlite_template):
+    path = tmp_path / "rongrian.sqlite"
+    shutil.copy(sqlite_template, path)
+    app = _make_app(base_config(tmp_path, f"sqlite:///{path}"))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def pg_database(tmp_path_factory) -> str:
+    """A fresh, migrated PostgreSQL database for this test session."""
+    try:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means no server for us
+        service_unavailable(f"PostgreSQL at {make_url(PG_URL).render_as_string()}: {exc.__class__.__name__}")
+    name = f"rongrian_test_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    migrate_database(url, tmp_path_factory.mktemp("pg"))
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        ))]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_app(pg_database, tmp_path):
+    truncate_all(pg_database)
+    app = _make_app(base_config(tmp_path, pg_database))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+        client.ping()
+    except Exception as exc:  # noqa: BLE001
+        service_unavailable(f"Redis at {REDIS_URL}: {exc.__class__.__name__}")
+    client.flushdb()
+    return REDIS_URL
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class WorkerProcess:
+    """A real `celery worker` process with the environment of a test."""
+
+    def __init__(self, env: dict, log_path: Path, beat: bool = False):
+        args = [sys.executable, "-m", "celery", "-A", "workers.main", "worker",
+                "-Q", "notify,default", "--concurrency", "2", "--loglevel", "INFO",
+                "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        if beat:
+            args += ["--beat", "--schedule", str(log_path.parent / "beat-schedule")]
+        self.log_path = log_path
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env},
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if re.search(r"celery@\S+ ready", self.log()):
+                return
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{self.log()}")
+            time.sleep(0.2)
+        raise RuntimeError(f"worker not ready in {timeout}s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+def worker_env(tmp_path: Path, database_uri: str, broker_url: str, **extra: str) -> dict:
+    return {
+        "DATABASE_URL": database_uri,
+        "REDIS_URL": broker_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RONGRIAN_INSTANCE": str(tmp_path / "worker-instance"),
+        "MAIL_BACKEND": "file",
+        "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        **extra,
+    }
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()

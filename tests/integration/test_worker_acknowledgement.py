@@ -1,0 +1,156 @@
+"""Real parts: PostgreSQL, Redis and a Celery worker process acknowledging complaints."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from complaints.extensions import db
+from complaints.models import Complaint, OutboxMessage
+from tests.conftest import (
+    WorkerProcess, _make_app, base_config, free_port, service_unavailable, truncate_all, wait_for, worker_env,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
+
+BODY = {"description": "ท่อระบายน้ำอุดตัน น้ำเน่าส่งกลิ่นเหม็น", "category": "ท่อระบายน้ำ",
+        "contact": {"name": "ประยุทธ์ ทดสอบ", "email": "citizen@example.com"},
+        "location": {"province": "กรุงเทพมหานคร", "district": "บางเขน"}}
+
+
+def make_app(tmp_path: Path, database_url: str, broker_url: str):
+    truncate_all(database_url)
+    config = base_config(tmp_path, database_url)
+    config["CELERY"] = {**config["CELERY"], "broker_url": broker_url,
+                        "broker_transport_options": {"socket_connect_timeout": 2}}
+    config["RATELIMIT_STORAGE_URI"] = broker_url
+    return _make_app(config)
+
+
+def acknowledged_at(app, number: str):
+    with app.app_context():
+        value = db.session.scalar(select(Complaint.acknowledged_at).where(Complaint.tracking_number == number))
+        db.session.remove()
+        return value
+
+
+def eml_files(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / "mail").glob("*.eml"))
+
+
+@pytest.fixture
+def worker_factory(tmp_path):
+    started = []
+
+    def start(database_url: str, broker_url: str, beat: bool = False, **extra):
+        worker = WorkerProcess(worker_env(tmp_path, database_url, broker_url, **extra),
+                               tmp_path / f"worker-{len(started)}.log", beat=beat)
+        started.append(worker)
+        worker.wait_ready()
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def test_worker_acknowledges_an_api_complaint_within_seconds(tmp_path, pg_database, redis_url, worker_factory):
+    worker = worker_factory(pg_database, redis_url)
+    app = make_app(tmp_path, pg_database, redis_url)
+    client = app.test_client()
+    response = client.post("/api/v1/complaints", json=BODY)
+    assert response.status_code == 201
+    number = response.get_json()["tracking_number"]
+    assert response.get_json()["status"] == "received"
+    acked = wait_for(lambda: acknowledged_at(app, number), timeout=15)
+    assert acked is not None, worker.log()
+    with app.app_context():
+        complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == number))
+        latency = (complaint.acknowledged_at - complaint.received_at).total_seconds()
+        assert latency < 5, latency
+        assert complaint.status == "acknowledged"
+        message = db.session.scalar(select(OutboxMessage))
+        assert message.status == "sent" and message.attempts == 1
+    files = eml_files(tmp_path)
+    assert len(files) == 1
+    assert number in files[0].read_text(errors="replace")
+    # The public view shows the acknowledgement.
+    assert client.get(f"/api/v1/complaints/{number}").get_json()["acknowledged_at"] is not None
+
+    # The same task delivered again (a redelivery after a lost ack) sends nothing new.
+    with app.app_context():
+        app.extensions["celery"].send_task("rongrian.acknowledge", args=[message.id])
+    assert wait_for(lambda: worker.log().count("'already_sent'") >= 1, timeout=15), worker.log()
+    assert len(eml_files(tmp_path)) == 1
+
+
+class RedisServer:
+    """A Redis server of this test's own, so it can be stopped without disturbing others."""
+
+    def __init__(self, port: int, folder: Path):
+        self.port, self.folder, self.proc = port, folder, None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        import redis
+
+        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+        assert wait_for(lambda: self._ping(client), timeout=10), "redis did not start"
+        client.close()
+
+    @staticmethod
+    def _ping(client):
+        try:
+            return client.ping()
+        except Exception:  # noqa: BLE001
+            return False
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def own_redis(tmp_path, redis_url):
+    if shutil.which("redis-server") is None:
+        service_unavailable("redis-server binary")
+    server = RedisServer(free_port(), tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_redis_down_at_intake_then_back_the_relay_acknowledges(tmp_path, pg_database, own_redis, worker_factory):
+    broker = f"redis://127.0.0.1:{own_redis.port}/0"
+    worker = worker_factory(pg_database, broker, beat=True,
+                            OUTBOX_RELAY_SECONDS="1", OUTBOX_RELAY_AFTER_SECONDS="2")
+    app = make_app(tmp_path, pg_database, broker)
+    client = app.test_client()
+
+    own_redis.stop()
+    started = time.monotonic()
+    response = client.post("/api/v1/complaints", json=BODY)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert elapsed < 5, elapsed
+    number = response.get_json()["tracking_number"]
+    time.sleep(3)
+    assert acknowledged_at(app, number) is None  # nothing could carry it yet
+    with app.app_context():
+        assert db.session.scalar(select(OutboxMessage.status)) == "pending"
+        db.session.remove()
+
+    own_redis.start()
+    acked = wait_for(lambda: acknowledged_at(app, number), timeout=60, interval=0.5)
+    assert acked is not None, worker.log()
+    assert len(eml_files(tmp_path)) == 1
+    with app.app_context():
+        assert db.session.scalar(select(OutboxMessage.status)) == "sent"

@@ -1,0 +1,61 @@
+"""The schema comes from migrations alone, on SQLite and PostgreSQL; the CLI works."""
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, inspect, select
+
+from complaints.extensions import db
+from complaints.models import Category, Unit, User
+
+
+def schema_differences(app) -> list:
+    with app.app_context():
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return compare_metadata(context, db.metadata)
+
+
+def test_sqlite_schema_from_migrations_matches_the_models(app):
+    assert schema_differences(app) == []
+
+
+@pytest.mark.postgres
+def test_postgresql_schema_from_migrations_matches_the_models(pg_app):
+    assert schema_differences(pg_app) == []
+    with pg_app.app_context():
+        tables = set(inspect(db.engine).get_table_names())
+    assert {"complaints", "complainants", "timeline_events", "attachments", "outbox_messages",
+            "categories", "units", "users", "idempotency_records", "calendar_overrides"} <= tables
+
+
+def test_seed_demo_is_repeatable(app, runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0
+    assert "0 new" in result.output and "already exists" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Category)) == 24
+        assert db.session.scalar(select(Category.name_en).where(Category.code == "น้ำท่วม")) == "Flooding"
+        assert db.session.scalar(select(func.count()).select_from(Unit)) >= 5
+
+
+def test_create_user_hashes_the_password(app, runner):
+    result = runner.invoke(args=["create-user", "--username", "somsri", "--name", "สมศรี",
+                                 "--role", "supervisor", "--unit", "public-works", "--password", "long-enough-pw"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "somsri"))
+        assert user.role == "supervisor" and user.unit.code == "public-works"
+        assert user.password_hash.startswith("scrypt:") and "long-enough-pw" not in user.password_hash
+        assert user.check_password("long-enough-pw") and not user.check_password("wrong")
+    again = runner.invoke(args=["create-user", "--username", "somsri", "--name", "x", "--password", "long-enough-pw"])
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_create_user_refuses_short_passwords_and_unknown_units(runner):
+    short = runner.invoke(args=["create-user", "--username", "a", "--name", "a", "--password", "short"])
+    assert short.exit_code != 0 and "at least" in short.output
+    unit = runner.invoke(args=["create-user", "--username", "b", "--name", "b", "--password", "long-enough-pw",
+                               "--unit", "nowhere"])
+    assert unit.exit_code != 0 and "unknown unit" in unit.output

@@ -163,15 +163,27 @@ class WorkerProcess:
     """A real `celery worker` process with the environment of a test."""
 
     def __init__(self, env: dict, log_path: Path, beat: bool = False):
+        self.restarts = 0
         args = [sys.executable, "-m", "celery", "-A", "workers.main", "worker",
                 "-Q", "notify,default", "--concurrency", "2", "--loglevel", "INFO",
                 "--without-gossip", "--without-mingle", "--without-heartbeat"]
         if beat:
             args += ["--beat", "--schedule", str(log_path.parent / "beat-schedule")]
         self.log_path = log_path
+        self._args, self._env = args, {**os.environ, **env}
         self._log = open(log_path, "wb")
-        self.proc = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env},
-                                     stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen:
+        return subprocess.Popen(self._args, cwd=ROOT, env=self._env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def ensure_running(self) -> None:
+        """Restart the worker if it died, as the process supervisor does in production
+        (compose `restart:`, systemd): Celery's Redis consumer can exit on a broker
+        loss while a message is unacknowledged (celery/kombu issues #970, #4652)."""
+        if self.proc.poll() is not None:
+            self.restarts += 1
+            self.proc = self._spawn()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -21,7 +21,10 @@ def register(celery_app: Celery) -> None:
         """Send one outbox message (an acknowledgement); safe to run twice."""
         return outbox.deliver_message(message_id)
 
-    @celery_app.task(name="rongrian.relay_outbox", soft_time_limit=60, time_limit=90)
+    # Acknowledged on receipt: the relay is periodic and idempotent, and an
+    # unacknowledged message in flight is what a broker loss makes the Redis
+    # consumer trip over.
+    @celery_app.task(name="rongrian.relay_outbox", acks_late=False, soft_time_limit=60, time_limit=90)
     def relay_outbox() -> int:
         """Re-enqueue outbox messages the broker never carried."""
         return outbox.relay_pending()

@@ -149,7 +149,12 @@ def test_redis_down_at_intake_then_back_the_relay_acknowledges(tmp_path, pg_data
         db.session.remove()
 
     own_redis.start()
-    acked = wait_for(lambda: acknowledged_at(app, number), timeout=60, interval=0.5)
+
+    def acknowledged():
+        worker.ensure_running()
+        return acknowledged_at(app, number)
+
+    acked = wait_for(acknowledged, timeout=60, interval=0.5)
     assert acked is not None, worker.log()
     assert len(eml_files(tmp_path)) == 1
     with app.app_context():

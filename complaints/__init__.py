@@ -34,9 +34,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         os.makedirs(folder, exist_ok=True)
 
     from complaints import cli, health
+    from complaints.admin import bp as admin_bp
     from complaints.api import bp as api_bp
+    from complaints.auth import bp as auth_bp
     from complaints.errors import register_error_handlers
     from complaints.extensions import csrf, db, limiter, login_manager, migrate
+    from complaints.officer import bp as officer_bp
     from complaints.public import bp as public_bp
     from complaints.services.accounts import load_user
     from complaints.web import register_template_helpers, set_security_headers
@@ -46,11 +49,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=_migrations_folder(), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "กรุณาเข้าสู่ระบบ / Please sign in."
     csrf.init_app(app)
     limiter.init_app(app)
     celery_init_app(app)
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(officer_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     app.register_blueprint(health.bp)

@@ -48,6 +48,20 @@ def load_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "MAX_DESCRIPTION_CHARS": int(env.get("MAX_DESCRIPTION_CHARS", "10000")),
         "TRACKING_PREFIX": env.get("TRACKING_PREFIX", "RR"),
+        # The unit that triages complaints arriving without a category.
+        "INTAKE_UNIT_CODE": env.get("INTAKE_UNIT_CODE", "complaints-centre"),
+        # A complainant may reopen within this many days of the resolution;
+        # a resolved case the complainant leaves unanswered closes after AUTO_CLOSE_DAYS.
+        "REOPEN_WINDOW_DAYS": int(env.get("REOPEN_WINDOW_DAYS", "14")),
+        "AUTO_CLOSE_DAYS": int(env.get("AUTO_CLOSE_DAYS", "7")),
+        # "Due soon" starts this many working days before the deadline.
+        "DUE_SOON_WORKING_DAYS": int(env.get("DUE_SOON_WORKING_DAYS", "2")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", "15")),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "AGENCY_NAME_TH": env.get("AGENCY_NAME_TH", "หน่วยงานตัวอย่าง"),
         "AGENCY_NAME_EN": env.get("AGENCY_NAME_EN", "Example Agency"),
@@ -89,6 +103,10 @@ def load_config(instance_path: str) -> dict:
                 "relay-outbox": {
                     "task": "rongrian.relay_outbox",
                     "schedule": float(env.get("OUTBOX_RELAY_SECONDS", "15")),
+                },
+                "sla-sweep": {
+                    "task": "rongrian.sla_sweep",
+                    "schedule": float(env.get("SLA_SWEEP_SECONDS", "300")),
                 },
             },
         },

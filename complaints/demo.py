@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from complaints.extensions import db
-from complaints.models import Category, Unit, User
+from complaints.models import CannedResponse, Category, ServiceStandard, StandardsPublication, Unit, User
 
 OFFICER_USERNAME = "officer"
 
@@ -56,6 +56,17 @@ CATEGORIES = [
 ]
 
 
+CANNED_RESPONSES = [
+    ("รับเรื่องและส่งเจ้าหน้าที่ลงพื้นที่",
+     "หน่วยงานได้รับเรื่องของท่านแล้ว และได้มอบหมายเจ้าหน้าที่ลงพื้นที่ตรวจสอบ จะแจ้งผลให้ทราบโดยเร็ว"),
+    ("ดำเนินการแก้ไขเรียบร้อย",
+     "หน่วยงานได้ดำเนินการแก้ไขตามที่ท่านแจ้งเรียบร้อยแล้ว ขอบคุณที่แจ้งเรื่องเข้ามา "
+     "กรุณายืนยันผลการแก้ไขผ่านลิงก์ติดตามเรื่อง"),
+    ("ไม่อยู่ในอำนาจหน้าที่",
+     "เรื่องนี้อยู่ในอำนาจหน้าที่ของหน่วยงานอื่น ท่านสามารถติดต่อหน่วยงานที่รับผิดชอบได้โดยตรงที่"),
+]
+
+
 @dataclass
 class SeedResult:
     units_created: int
@@ -77,6 +88,15 @@ def seed() -> SeedResult:
         if code not in existing:
             db.session.add(Category(code=code, name_th=code, name_en=name_en, unit=units[unit_code]))
             categories_created += 1
+    if db.session.scalar(select(ServiceStandard.id).where(
+            ServiceStandard.category_id.is_(None), ServiceStandard.kind.is_(None))) is None:
+        # Royal Decree on Good Governance 2546: answer within 15 days.
+        db.session.add(ServiceStandard(category_id=None, kind=None, ack_working_days=1,
+                                       first_response_working_days=5, resolve_working_days=15))
+    if db.session.scalar(select(StandardsPublication.id)) is None:
+        db.session.add(StandardsPublication(note="มาตรฐานการให้บริการฉบับแรก / First published standards"))
+    if db.session.scalar(select(CannedResponse.id)) is None:
+        db.session.add_all([CannedResponse(title=title, body=body) for title, body in CANNED_RESPONSES])
     password = None
     if db.session.scalar(select(User.id).where(User.username == OFFICER_USERNAME)) is None:
         password = secrets.token_urlsafe(12)

@@ -46,7 +46,23 @@ CHANNEL_LABELS = {
 EVENT_LABELS = {
     "received": ("ได้รับเรื่องร้องเรียน", "Complaint received"),
     "acknowledged": ("ตอบรับเรื่องแล้ว", "Acknowledged"),
-    "acknowledgement_sent": ("ส่งหนังสือตอบรับแล้ว", "Acknowledgement sent"),
+    "assign": ("มอบหมายผู้รับผิดชอบแล้ว", "Assigned to an officer"),
+    "start": ("เริ่มดำเนินการ", "Work started"),
+    "resolve": ("แจ้งผลการดำเนินการ", "Resolved"),
+    "close": ("ปิดเรื่อง", "Closed"),
+    "confirm": ("ผู้ร้องยืนยันผลการแก้ไข", "Complainant confirmed the fix"),
+    "reopen": ("เปิดเรื่องอีกครั้ง", "Reopened"),
+    "forward": ("ส่งต่อหน่วยงานที่รับผิดชอบ", "Forwarded"),
+    "reject": ("ไม่อยู่ในอำนาจหน้าที่", "Not our responsibility"),
+    "merge": ("รวมกับเรื่องที่ซ้ำกัน", "Merged with a duplicate"),
+    "hold": ("พักเรื่องชั่วคราว", "Put on hold"),
+    "resume": ("ดำเนินการต่อ", "Resumed"),
+    "reply": ("เจ้าหน้าที่ตอบกลับ", "Reply from the officer"),
+    "note": ("บันทึกภายใน", "Internal note"),
+    "interim_notice": ("แจ้งความคืบหน้าระหว่างดำเนินการ", "Progress notice sent"),
+    "escalated": ("แจ้งเตือนผู้บังคับบัญชา (เกินกำหนด)", "Escalated to the supervisor (overdue)"),
+    "merged_in": ("มีเรื่องซ้ำรวมเข้ามา", "A duplicate was merged in"),
+    "survey": ("ผู้ร้องประเมินความพึงพอใจ", "Complainant rated the handling"),
 }
 
 UI = {

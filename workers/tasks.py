@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from complaints.services import mailer, outbox
+from complaints.services import mailer, outbox, sla
 
 
 def register(celery_app: Celery) -> None:
@@ -28,3 +28,10 @@ def register(celery_app: Celery) -> None:
     def relay_outbox() -> int:
         """Re-enqueue outbox messages the broker never carried."""
         return outbox.relay_pending()
+
+    @celery_app.task(name="rongrian.sla_sweep", acks_late=False, soft_time_limit=240, time_limit=300)
+    def sla_sweep() -> dict:
+        """Mark due-soon and overdue cases, escalate, send interim notices, auto-close."""
+        result = sla.sweep()
+        return {"due_soon": result.due_soon, "overdue": result.overdue, "escalated": result.escalated,
+                "interim_notices": result.interim_notices, "auto_closed": result.auto_closed}

@@ -9,15 +9,16 @@ from complaints.models.complaint import (
     Kind,
     Priority,
     Status,
+    SurveyResponse,
     TimelineEvent,
 )
 from complaints.models.idempotency import IdempotencyRecord
 from complaints.models.outbox import OutboxMessage
-from complaints.models.reference import Category, Unit
+from complaints.models.reference import CannedResponse, Category, ServiceStandard, StandardsPublication, Unit
 from complaints.models.user import ROLES, User
 
 __all__ = [
-    "Attachment", "Base", "CalendarOverride", "Category", "Channel", "Complainant",
-    "Complaint", "IdempotencyRecord", "Kind", "OutboxMessage", "Priority", "ROLES",
-    "Status", "TimelineEvent", "Unit", "User", "utcnow",
+    "Attachment", "Base", "CalendarOverride", "CannedResponse", "Category", "Channel", "Complainant",
+    "Complaint", "IdempotencyRecord", "Kind", "OutboxMessage", "Priority", "ROLES", "ServiceStandard",
+    "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "Unit", "User", "utcnow",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.models.base import Base, utcnow
 from complaints.models.reference import Category, Unit
+from complaints.models.user import User
 
 
 class Kind(StrEnum):
@@ -99,11 +100,29 @@ class Complaint(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     acknowledged_at: Mapped[datetime | None]
     ack_due_at: Mapped[datetime]
+    first_response_due_at: Mapped[datetime | None]
     due_at: Mapped[datetime]
+    # Casework
+    assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    document_number: Mapped[str | None] = mapped_column(String(60))  # เลขที่หนังสือ
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    forwarded_to: Mapped[str | None] = mapped_column(String(200))
+    # On hold: the service-standard clock stops until the case resumes.
+    held_at: Mapped[datetime | None]
+    status_before_hold: Mapped[str | None] = mapped_column(String(20))
+    sla_state: Mapped[str] = mapped_column(String(10), default="on_time")  # on_time, due_soon, overdue
+    escalated_at: Mapped[datetime | None]
+    interim_notice_at: Mapped[datetime | None]
+    reopen_count: Mapped[int] = mapped_column(default=0)
 
     category: Mapped[Category | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
     complainant: Mapped[Complainant | None] = relationship()
+    assigned_user: Mapped[User | None] = relationship()
+    merged_into: Mapped[Complaint | None] = relationship(remote_side="Complaint.id")
     events: Mapped[list[TimelineEvent]] = relationship(
         back_populates="complaint", order_by="TimelineEvent.at, TimelineEvent.id"
     )
@@ -125,6 +144,19 @@ class TimelineEvent(Base):
     public: Mapped[bool] = mapped_column(default=True)
 
     complaint: Mapped[Complaint] = relationship(back_populates="events")
+
+
+class SurveyResponse(Base):
+    """The complainant's rating of the handling, one per complaint."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), unique=True)
+    satisfaction: Mapped[int]  # 1-5: the handling of this complaint
+    confidence: Mapped[int]  # 1-5: trust in the agency's complaint system
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Attachment(Base):

@@ -5,7 +5,7 @@ import hashlib
 import secrets
 
 import geothai
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -16,9 +16,12 @@ from complaints.models import Category, Channel
 from complaints.public import bp
 from complaints.public.forms import ComplaintForm
 from complaints.schemas import parse_submission
+from complaints.services import feedback
+from complaints.services.citizen_links import response_token, token_matches
 from complaints.services.intake import Upload, submit_complaint
+from complaints.services.standards import published_standards
 from complaints.services.locations import district_choices, province_choices, subdistrict_choices
-from complaints.services.public_view import find_complaint, public_events
+from complaints.services.public_view import find_complaint, public_events, public_text
 
 
 def tracking_limit() -> str:
@@ -122,7 +125,10 @@ def new_complaint():
                 idempotency_key=f"web:{token}"[:255],
                 request_hash=hashlib.sha256(submission.model_dump_json().encode()).hexdigest(),
             )
-            return redirect(url_for("public.receipt", tracking_number=result.receipt["tracking_number"]))
+            number = result.receipt["tracking_number"]
+            # This browser submitted it: its receipt may show the personal link.
+            session["submitted"] = (session.get("submitted", []) + [number])[-20:]
+            return redirect(url_for("public.receipt", tracking_number=number))
         except BilingualError as exc:
             if exc.status != 422:
                 raise
@@ -135,7 +141,9 @@ def new_complaint():
 @bp.get("/complaints/receipt/<tracking_number>")
 def receipt(tracking_number: str):
     complaint = find_complaint(tracking_number)
-    return render_template("public/receipt.html", complaint=complaint)
+    personal = complaint.tracking_number in session.get("submitted", [])
+    token = response_token(complaint.tracking_number) if personal else None
+    return render_template("public/receipt.html", complaint=complaint, token=token)
 
 
 @bp.get("/track")
@@ -154,4 +162,44 @@ def track(tracking_number: str):
     complaint = find_complaint(tracking_number)
     if tracking_number != complaint.tracking_number:
         return redirect(url_for("public.track", tracking_number=complaint.tracking_number), 301)
-    return render_template("public/track.html", complaint=complaint, events=public_events(complaint))
+    return render_template("public/track.html", complaint=complaint, events=public_events(complaint),
+                           public_text=public_text)
+
+
+@bp.get("/standards")
+def standards():
+    """The published service standards and handling process (criterion 3.4 Basic evidence)."""
+    return render_template("public/standards.html", **published_standards())
+
+
+@bp.route("/track/<tracking_number>/respond", methods=["GET", "POST"])
+@tracking_rate
+def respond(tracking_number: str):
+    """The complainant's personal link: confirm the fix, reopen, or rate the handling."""
+    complaint = find_complaint(tracking_number)
+    token = request.values.get("t")
+    if not token_matches(complaint.tracking_number, token):
+        raise BilingualError(403, "bad-link", "ลิงก์นี้ไม่ถูกต้องหรือไม่สมบูรณ์ กรุณาใช้ลิงก์จากอีเมลหรือใบรับเรื่อง",
+                             "This link is not valid; use the link from your email or receipt.")
+    error = None
+    if request.method == "POST":
+        choice = request.form.get("choice")
+        try:
+            if choice == "confirm":
+                feedback.confirm_fix(complaint)
+            elif choice == "reopen":
+                feedback.reopen(complaint, request.form.get("reason", ""))
+            elif choice == "survey":
+                feedback.record_survey(complaint, request.form.get("satisfaction"),
+                                       request.form.get("confidence"), request.form.get("comment"))
+            else:
+                raise BilingualError(400, "bad-request", "คำขอไม่ถูกต้อง", "The request is malformed.")
+            return redirect(url_for("public.respond", tracking_number=complaint.tracking_number, t=token))
+        except BilingualError as exc:
+            if exc.status >= 500:
+                raise
+            db.session.rollback()
+            error = exc
+    return render_template("public/respond.html", complaint=complaint, token=token, error=error,
+                           survey=feedback.survey_of(complaint), rateable=complaint.status in feedback.RATEABLE), (
+        error.status if error else 200)

@@ -1,10 +1,13 @@
 """Staff accounts."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from sqlalchemy import select
 
 from complaints.extensions import db
-from complaints.models import ROLES, Unit, User
+from complaints.models import ROLES, Unit, User, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -13,7 +16,8 @@ class AccountError(ValueError):
     pass
 
 
-def create_user(username: str, display_name: str, role: str, password: str, unit_code: str | None = None) -> User:
+def create_user(username: str, display_name: str, role: str, password: str, unit_code: str | None = None,
+                email: str | None = None) -> User:
     if role not in ROLES:
         raise AccountError(f"unknown role {role}")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -25,7 +29,7 @@ def create_user(username: str, display_name: str, role: str, password: str, unit
         unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
         if unit is None:
             raise AccountError(f"unknown unit {unit_code}")
-    user = User(username=username, display_name=display_name, role=role, unit=unit)
+    user = User(username=username, display_name=display_name, role=role, unit=unit, email=email)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
@@ -38,3 +42,30 @@ def load_user(user_id: str) -> User | None:
         return db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The user for these credentials, or None; locks the account after repeated failures.
+
+    A locked account refuses even the right password until the lock runs out, and
+    the answer is the same as for a wrong password, so guessing learns nothing.
+    """
+    config = current_app.config
+    now = utcnow()
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        return None
+    if user.locked_until is not None and user.locked_until > now:
+        return None
+    if not user.check_password(password):
+        user.failed_logins += 1
+        if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+            user.failed_logins = 0
+        db.session.commit()
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    db.session.commit()
+    return user

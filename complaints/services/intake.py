@@ -20,7 +20,7 @@ from complaints.errors import BilingualError, FieldError, invalid
 from complaints.extensions import db
 from complaints.models import (
     Attachment, Category, Channel, Complainant, Complaint, IdempotencyRecord, OutboxMessage,
-    Status, TimelineEvent, utcnow,
+    Status, TimelineEvent, Unit, User, utcnow,
 )
 from complaints.schemas import ComplaintSubmission
 from complaints.services import dispatch, tracking_numbers
@@ -84,6 +84,12 @@ def _new_tracking_number(received_year_be: int) -> str:
         number = tracking_numbers.generate(prefix, received_year_be)
         if db.session.scalar(select(Complaint.id).where(Complaint.tracking_number == number)) is None:
             return number
+
+
+def _intake_unit_id() -> int | None:
+    """Complaints without a category go to the unit that triages intake."""
+    code = current_app.config["INTAKE_UNIT_CODE"]
+    return db.session.scalar(select(Unit.id).where(Unit.code == code))
 
 
 def _replay(key: str, request_hash: str | None) -> IntakeResult | None:
@@ -164,6 +170,8 @@ def submit_complaint(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
     privacy_notice_version: str | None = None,
+    document_number: str | None = None,
+    recorded_by: User | None = None,
 ) -> IntakeResult:
     """Store one complaint; raises a 422 BilingualError listing every bad field.
 
@@ -174,13 +182,14 @@ def submit_complaint(
         return replayed
 
     values, errors = _validate(submission)
+    document_number = _clean(errors, "document_number", document_number)
     prepared = _prepare_photos(photos, errors)
     if errors:
         raise invalid(errors)
 
     received_at = utcnow()
     category = values.get("category")
-    ack_due_at, due_at = due_dates(category, received_at)
+    deadlines = due_dates(category, submission.kind, received_at)
     place = values.get("place")
     location = submission.location
     complaint = Complaint(
@@ -190,7 +199,7 @@ def submit_complaint(
         title=values["title"],
         description=values["description"],
         category=category,
-        unit_id=category.unit_id if category else None,
+        unit_id=category.unit_id if category and category.unit_id else _intake_unit_id(),
         status=Status.RECEIVED,
         lat=location.lat if location else None,
         lon=location.lon if location else None,
@@ -202,8 +211,10 @@ def submit_complaint(
         anonymous=submission.anonymous,
         privacy_notice_version=privacy_notice_version or current_app.config["PRIVACY_NOTICE_VERSION"],
         received_at=received_at,
-        ack_due_at=ack_due_at,
-        due_at=due_at,
+        ack_due_at=deadlines.ack_due_at,
+        first_response_due_at=deadlines.first_response_due_at,
+        due_at=deadlines.due_at,
+        document_number=document_number,
     )
     contact = submission.contact
     if contact and not submission.anonymous and any(contact.model_dump().values()):
@@ -212,7 +223,11 @@ def submit_complaint(
             line_user_id=contact.line_user_id,
         )
     db.session.add(complaint)
-    db.session.add(TimelineEvent(complaint=complaint, at=received_at, kind="received", actor="citizen"))
+    db.session.add(TimelineEvent(
+        complaint=complaint, at=received_at, kind="received",
+        actor="officer" if recorded_by else "citizen", actor_user_id=recorded_by.id if recorded_by else None,
+        text=f"recorded by officer ({channel})" if recorded_by else None,
+    ))
 
     outbox: OutboxMessage | None = None
     if contact and contact.email and not submission.anonymous:

@@ -14,9 +14,9 @@ from flask import current_app, render_template
 from sqlalchemy import func, or_, select, update
 
 from complaints.extensions import db
-from complaints.i18n import KIND_LABELS, STATUS_LABELS
+from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
 from complaints.models import Complaint, OutboxMessage, Status, TimelineEvent, utcnow
-from complaints.services import dispatch, mailer
+from complaints.services import citizen_links, dispatch, mailer
 from complaints.services.thai_calendar import format_english_datetime, format_thai_datetime
 
 log = logging.getLogger(__name__)
@@ -38,11 +38,28 @@ def _claim(message_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
+SUBJECTS = {
+    "acknowledgement": ("ได้รับเรื่องของท่านแล้ว", "We have received your complaint"),
+    "status_update": ("ความคืบหน้าเรื่องของท่าน", "Progress on your complaint"),
+    "interim_notice": ("เรื่องของท่านอยู่ระหว่างดำเนินการ", "Your complaint is being handled"),
+    "supervisor_alert": ("เรื่องเกินกำหนดมาตรฐานการให้บริการ", "Complaint past its service standard"),
+}
+
+
 def _render_email(message: OutboxMessage) -> mailer.EmailMessage:
     complaint = message.complaint
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    template = message.payload.get("template", "acknowledgement")
+    action = message.payload.get("action")
     context = {
         "complaint": complaint,
+        "payload": message.payload,
+        "action_th": EVENT_LABELS.get(action, ("", ""))[0] if action else "",
+        "action_en": EVENT_LABELS.get(action, ("", ""))[1] if action else "",
+        "status_now_th": STATUS_LABELS[complaint.status][0],
+        "status_now_en": STATUS_LABELS[complaint.status][1],
+        "respond_url": citizen_links.response_url(complaint.tracking_number),
+        "officer_url": f"{base}/officer/complaints/{complaint.id}",
         "track_url": f"{base}/track/{complaint.tracking_number}",
         "kind_th": KIND_LABELS[complaint.kind][0],
         "kind_en": KIND_LABELS[complaint.kind][1],
@@ -54,9 +71,8 @@ def _render_email(message: OutboxMessage) -> mailer.EmailMessage:
         "agency_th": current_app.config["AGENCY_NAME_TH"],
         "agency_en": current_app.config["AGENCY_NAME_EN"],
     }
-    template = message.payload.get("template", "acknowledgement")
-    subject = (f"[{complaint.tracking_number}] ได้รับเรื่องของท่านแล้ว / "
-               "We have received your complaint")
+    th, en = SUBJECTS[template]
+    subject = f"[{complaint.tracking_number}] {th} / {en}"
     return mailer.build_message(
         message.recipient, subject,
         render_template(f"mail/{template}.txt", **context),

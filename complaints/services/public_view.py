@@ -35,8 +35,17 @@ def find_complaint(text: str) -> Complaint:
     return complaint
 
 
+# Events whose text is the agency's answer to the public; other texts (a citizen's
+# reopen reason, system details) stay off the public page.
+PUBLIC_TEXT_KINDS = frozenset({"reply", "resolve", "reject", "forward", "hold"})
+
+
 def public_events(complaint: Complaint) -> list[TimelineEvent]:
     return [e for e in complaint.events if e.public]
+
+
+def public_text(event: TimelineEvent) -> str | None:
+    return event.text if event.kind in PUBLIC_TEXT_KINDS else None
 
 
 def public_view(complaint: Complaint) -> dict:
@@ -61,6 +70,7 @@ def public_view(complaint: Complaint) -> dict:
                 "kind": e.kind,
                 "label": {"th": EVENT_LABELS.get(e.kind, (e.kind, e.kind))[0],
                           "en": EVENT_LABELS.get(e.kind, (e.kind, e.kind))[1]},
+                "text": public_text(e),
             }
             for e in public_events(complaint)
         ],

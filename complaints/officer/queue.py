@@ -1,0 +1,60 @@
+"""The officer queue: filters and sorting over the complaints a user may see."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select
+
+from complaints.models import Category, Complaint, User
+from complaints.services.access import scoped
+from complaints.services.workflow import OPEN
+
+SORTS = {
+    "received_desc": Complaint.received_at.desc(),
+    "received_asc": Complaint.received_at.asc(),
+    "due_asc": Complaint.due_at.asc(),
+}
+
+
+@dataclass
+class QueueFilters:
+    status: str = "open"
+    category: str = ""
+    due: str = ""  # due_soon, overdue
+    channel: str = ""
+    district: str = ""
+    kind: str = ""
+    assigned: str = ""  # me, unassigned
+    sort: str = "received_desc"
+
+    @classmethod
+    def from_args(cls, args) -> QueueFilters:
+        values = {name: (args.get(name) or "")[:100] for name in cls.__dataclass_fields__}
+        filters = cls(**{k: v for k, v in values.items() if v})
+        if filters.sort not in SORTS:
+            filters.sort = "received_desc"
+        return filters
+
+
+def queue_statement(user: User, filters: QueueFilters) -> Select:
+    statement = scoped(select(Complaint), user)
+    if filters.status == "open":
+        statement = statement.where(Complaint.status.in_(OPEN | {"on_hold"}))
+    elif filters.status and filters.status != "all":
+        statement = statement.where(Complaint.status == filters.status)
+    if filters.category:
+        statement = statement.join(Category, Complaint.category_id == Category.id).where(
+            Category.code == filters.category)
+    if filters.due in ("due_soon", "overdue"):
+        statement = statement.where(Complaint.sla_state == filters.due, Complaint.status.in_(OPEN))
+    if filters.channel:
+        statement = statement.where(Complaint.channel == filters.channel)
+    if filters.district:
+        statement = statement.where(Complaint.district == filters.district)
+    if filters.kind:
+        statement = statement.where(Complaint.kind == filters.kind)
+    if filters.assigned == "me":
+        statement = statement.where(Complaint.assigned_user_id == user.id)
+    elif filters.assigned == "unassigned":
+        statement = statement.where(Complaint.assigned_user_id.is_(None))
+    return statement.order_by(SORTS[filters.sort], Complaint.id.desc())

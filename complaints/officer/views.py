@@ -1,0 +1,147 @@
+"""Officer views: parse the request, call one service, render."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from complaints.auth import roles_required
+from complaints.errors import BilingualError
+from complaints.extensions import db
+from complaints.models import CannedResponse, Category, Channel, Unit, User
+from complaints.officer import bp
+from complaints.officer.entry import OfficerEntryForm, submit_entry
+from complaints.officer.queue import QueueFilters, queue_statement
+from complaints.services import casework, workflow
+from complaints.services.access import complaint_for
+from complaints.services.intake import Upload
+
+VIEWERS = ("officer", "supervisor", "manager", "admin")
+WORKERS = ("officer", "supervisor", "admin")
+
+
+@bp.get("/")
+@roles_required(*VIEWERS)
+def queue():
+    filters = QueueFilters.from_args(request.args)
+    page = db.paginate(queue_statement(current_user, filters), per_page=50, error_out=False)
+    categories = db.session.execute(select(Category.code, Category.name_th).order_by(Category.name_th)).all()
+    return render_template("officer/queue.html", page=page, filters=filters, categories=categories)
+
+
+def _detail(complaint, error: BilingualError | None = None, status: int = 200):
+    units = db.session.scalars(select(Unit).order_by(Unit.name_th)).all()
+    colleagues = db.session.scalars(select(User).where(
+        User.unit_id == complaint.unit_id, User.active.is_(True)).order_by(User.display_name)).all()
+    canned = db.session.scalars(select(CannedResponse).where(CannedResponse.active.is_(True))).all()
+    return render_template(
+        "officer/detail.html", complaint=complaint, error=error,
+        actions=workflow.allowed_actions(complaint, current_user),
+        earlier=casework.earlier_complaints(complaint, current_user),
+        units=units, colleagues=colleagues, canned=canned,
+    ), status
+
+
+@bp.get("/complaints/<int:complaint_id>")
+@roles_required(*VIEWERS)
+def detail(complaint_id: int):
+    return _detail(complaint_for(current_user, complaint_id))
+
+
+def _int(name: str) -> int | None:
+    value = request.form.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.post("/complaints/<int:complaint_id>/action")
+@roles_required(*WORKERS)
+def action(complaint_id: int):
+    complaint = complaint_for(current_user, complaint_id)
+    params = workflow.Params(
+        reason=request.form.get("reason"), assignee_id=_int("assignee_id"), to_unit_id=_int("to_unit_id"),
+        agency=request.form.get("agency"), into=request.form.get("into"),
+    )
+    try:
+        event = workflow.transition(complaint, request.form.get("action", ""), current_user, params)
+    except BilingualError as exc:
+        db.session.rollback()
+        return _detail(complaint_for(current_user, complaint_id), exc, exc.status)
+    flash(f"{event.kind}: OK")
+    # After a forward the case may leave this user's scope.
+    return redirect(url_for("officer.detail", complaint_id=complaint_id)
+                    if _still_visible(complaint_id) else url_for("officer.queue"))
+
+
+def _still_visible(complaint_id: int) -> bool:
+    try:
+        complaint_for(current_user, complaint_id)
+        return True
+    except Exception:  # noqa: BLE001 - NotFound
+        return False
+
+
+@bp.post("/complaints/<int:complaint_id>/reply")
+@roles_required(*WORKERS)
+def reply(complaint_id: int):
+    complaint = complaint_for(current_user, complaint_id)
+    try:
+        casework.add_reply(complaint, current_user, request.form.get("text", ""))
+    except BilingualError as exc:
+        return _detail(complaint, exc, exc.status)
+    return redirect(url_for("officer.detail", complaint_id=complaint_id))
+
+
+@bp.post("/complaints/<int:complaint_id>/note")
+@roles_required(*WORKERS)
+def note(complaint_id: int):
+    complaint = complaint_for(current_user, complaint_id)
+    try:
+        casework.add_note(complaint, current_user, request.form.get("text", ""))
+    except BilingualError as exc:
+        return _detail(complaint, exc, exc.status)
+    return redirect(url_for("officer.detail", complaint_id=complaint_id))
+
+
+@bp.post("/complaints/<int:complaint_id>/attachments")
+@roles_required(*WORKERS)
+def attach(complaint_id: int):
+    complaint = complaint_for(current_user, complaint_id)
+    uploads = [Upload("files", f.filename, f.read(current_app.config["MAX_PHOTO_BYTES"] + 1))
+               for f in request.files.getlist("files") if f and f.filename]
+    try:
+        casework.attach_files(complaint, current_user, uploads)
+    except BilingualError as exc:
+        return _detail(complaint, exc, exc.status)
+    return redirect(url_for("officer.detail", complaint_id=complaint_id))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@roles_required(*VIEWERS)
+def attachment(attachment_id: int):
+    item = casework.attachment_for(current_user, attachment_id)
+    path = Path(current_app.config["UPLOAD_DIR"]) / item.storage_key
+    return send_file(path, mimetype=item.content_type, download_name=item.original_name, max_age=0)
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def new_entry():
+    form = OfficerEntryForm()
+    errors = []
+    if form.validate_on_submit():
+        try:
+            complaint_id = submit_entry(form, current_user)
+        except BilingualError as exc:
+            if exc.status != 422:
+                raise
+            errors = exc.errors
+        else:
+            if _still_visible(complaint_id):
+                return redirect(url_for("officer.detail", complaint_id=complaint_id))
+            return redirect(url_for("officer.queue"))
+    elif request.method == "POST":
+        errors = [e for e in form.field_errors()]
+    return render_template("officer/new.html", form=form, errors=errors,
+                           channels=[Channel.PHONE, Channel.COUNTER, Channel.LETTER]), (422 if errors else 200)

@@ -39,3 +39,39 @@ def form_tokens(client, lang: str | None = None) -> dict:
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     token = re.search(r'name="submission_token" type="hidden" value="([^"]+)"', page).group(1)
     return {"csrf_token": csrf, "submission_token": token}
+
+
+PASSWORD = "correct-horse-battery"
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    return match.group(1)
+
+
+def make_staff(app, username: str, role: str, unit_code: str | None, email: str | None = None) -> int:
+    from complaints.services.accounts import create_user
+
+    with app.app_context():
+        return create_user(username, f"{role} {username}", role, PASSWORD, unit_code, email=email).id
+
+
+def login(client, username: str, password: str = PASSWORD):
+    token = csrf_from(client.get("/login").text)
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+def submit_api(client, **fields) -> str:
+    body = {"description": "ถนนเป็นหลุมลึกหน้าบ้านเลขที่ 5", "category": "ถนน",
+            "contact": {"name": "สมชาย ใจดี", "email": "somchai@example.com", "phone": "0811111111"}, **fields}
+    response = client.post("/api/v1/complaints", json=body)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()["tracking_number"]
+
+
+def complaint_by_number(number: str):
+    from sqlalchemy import select
+
+    from complaints.models import Complaint
+
+    return db.session.scalar(select(Complaint).where(Complaint.tracking_number == number))

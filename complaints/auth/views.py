@@ -21,7 +21,9 @@ class LoginForm(FlaskForm):
 
 def _safe_next(target: str | None) -> str:
     # Only a path on this site: never an open redirect.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # (Some browsers read a backslash as a slash, so "/\\host" is refused too.)
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not urlsplit(target).netloc):
         return target
     return url_for("officer.queue")
 

@@ -68,7 +68,8 @@ def action(complaint_id: int):
     except BilingualError as exc:
         db.session.rollback()
         return _detail(complaint_for(current_user, complaint_id), exc, exc.status)
-    flash(f"{event.kind}: OK")
+    label_th, label_en = workflow.TRANSITIONS[event.kind].label
+    flash(f"{label_th} เรียบร้อย · {label_en}: done")
     # After a forward the case may leave this user's scope.
     return redirect(url_for("officer.detail", complaint_id=complaint_id)
                     if _still_visible(complaint_id) else url_for("officer.queue"))

@@ -102,7 +102,7 @@ def _assign(complaint: Complaint, actor: User | str, params: Params) -> str | No
     if assignee.unit_id != complaint.unit_id:
         raise _refuse("ผู้รับผิดชอบต้องอยู่ในหน่วยงานที่รับเรื่อง", "The assignee must belong to the handling unit.", 422)
     complaint.assigned_user_id = assignee.id
-    return f"assigned to {assignee.display_name}"
+    return f"มอบหมายให้ {assignee.display_name} / assigned to {assignee.display_name}"
 
 
 def _forward(complaint: Complaint, actor: User | str, params: Params) -> str | None:

@@ -159,3 +159,37 @@ def test_redis_down_at_intake_then_back_the_relay_acknowledges(tmp_path, pg_data
     assert len(eml_files(tmp_path)) == 1
     with app.app_context():
         assert db.session.scalar(select(OutboxMessage.status)) == "sent"
+
+
+def test_sla_sweep_on_a_real_worker_escalates_an_overdue_case_by_email(tmp_path, pg_database, redis_url,
+                                                                         worker_factory):
+    from datetime import timedelta
+
+    from tests.helpers import make_staff
+
+    app = make_app(tmp_path, pg_database, redis_url)
+    # BODY's category (drains) belongs to the drainage department.
+    make_staff(app, "boss", "supervisor", "drainage", email="boss@example.go.th")
+    client = app.test_client()
+    number = client.post("/api/v1/complaints", json=BODY).get_json()["tracking_number"]
+    with app.app_context():
+        complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == number))
+        complaint.due_at = complaint.received_at - timedelta(minutes=1)
+        db.session.commit()
+        db.session.remove()
+    worker = worker_factory(pg_database, redis_url, beat=True, SLA_SWEEP_SECONDS="1")
+
+    def escalation_mail():
+        return [p for p in eml_files(tmp_path) if "boss@example.go.th" in p.read_text(errors="replace")]
+
+    mails = wait_for(escalation_mail, timeout=30, interval=0.5)
+    with app.app_context():
+        outbox_rows = [(m.id, m.purpose, m.recipient, m.status, m.attempts, m.last_error)
+                       for m in db.session.scalars(select(OutboxMessage))]
+        db.session.remove()
+    assert len(mails) == 1, (outbox_rows, [p.name for p in eml_files(tmp_path)])
+    assert number in mails[0].read_text(errors="replace")
+    with app.app_context():
+        complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == number))
+        assert complaint.sla_state == "overdue" and complaint.escalated_at is not None
+        db.session.remove()

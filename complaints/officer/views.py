@@ -83,39 +83,34 @@ def _still_visible(complaint_id: int) -> bool:
         return False
 
 
-@bp.post("/complaints/<int:complaint_id>/reply")
-@roles_required(*WORKERS)
-def reply(complaint_id: int):
+def _casework(complaint_id: int, work):
+    """Run one casework service on a visible complaint; errors come back on the case page."""
     complaint = complaint_for(current_user, complaint_id)
     try:
-        casework.add_reply(complaint, current_user, request.form.get("text", ""))
+        work(complaint)
     except BilingualError as exc:
         return _detail(complaint, exc, exc.status)
     return redirect(url_for("officer.detail", complaint_id=complaint_id))
+
+
+@bp.post("/complaints/<int:complaint_id>/reply")
+@roles_required(*WORKERS)
+def reply(complaint_id: int):
+    return _casework(complaint_id, lambda c: casework.add_reply(c, current_user, request.form.get("text", "")))
 
 
 @bp.post("/complaints/<int:complaint_id>/note")
 @roles_required(*WORKERS)
 def note(complaint_id: int):
-    complaint = complaint_for(current_user, complaint_id)
-    try:
-        casework.add_note(complaint, current_user, request.form.get("text", ""))
-    except BilingualError as exc:
-        return _detail(complaint, exc, exc.status)
-    return redirect(url_for("officer.detail", complaint_id=complaint_id))
+    return _casework(complaint_id, lambda c: casework.add_note(c, current_user, request.form.get("text", "")))
 
 
 @bp.post("/complaints/<int:complaint_id>/attachments")
 @roles_required(*WORKERS)
 def attach(complaint_id: int):
-    complaint = complaint_for(current_user, complaint_id)
     uploads = [Upload("files", f.filename, f.read(current_app.config["MAX_PHOTO_BYTES"] + 1))
                for f in request.files.getlist("files") if f and f.filename]
-    try:
-        casework.attach_files(complaint, current_user, uploads)
-    except BilingualError as exc:
-        return _detail(complaint, exc, exc.status)
-    return redirect(url_for("officer.detail", complaint_id=complaint_id))
+    return _casework(complaint_id, lambda c: casework.attach_files(c, current_user, uploads))
 
 
 @bp.get("/attachments/<int:attachment_id>")

@@ -55,6 +55,7 @@ def invalid(errors: list[FieldError]) -> BilingualError:
 # Standard HTTP errors raised by Flask/Werkzeug, with our two messages.
 _HTTP_MESSAGES = {
     400: ("bad-request", "คำขอไม่ถูกต้อง", "The request is malformed."),
+    403: ("forbidden", "ท่านไม่มีสิทธิ์เข้าถึงหน้านี้", "You do not have permission to view this page."),
     404: ("not-found", "ไม่พบสิ่งที่ต้องการ", "Not found."),
     405: ("method-not-allowed", "ไม่รองรับวิธีการเรียกนี้", "Method not allowed."),
     413: ("too-large", "ข้อมูลหรือไฟล์มีขนาดใหญ่เกินกำหนด", "The request or file is too large."),

@@ -1,13 +1,327 @@
-"""Admin views."""
+"""Admin views: parse the form, call one catalogue service, render.
+
+Every view is for admins only. A rejected submission re-renders its form with
+the bilingual error and the service's status (422 bad input, 409 conflict).
+"""
 from __future__ import annotations
 
-from flask import render_template
+from collections.abc import Callable
+
+from flask import flash, make_response, redirect, render_template, url_for
+from flask_login import current_user
 
 from complaints.admin import bp
+from complaints.admin.forms import (
+    ActionForm, CalendarForm, CannedForm, CategoryForm, PasswordForm, StandardDaysForm, StandardDeleteForm,
+    StandardNewForm, UnitForm, UserCreateForm, UserEditForm,
+)
 from complaints.auth import roles_required
+from complaints.errors import BilingualError, invalid
+from complaints.extensions import db
+from complaints.models import utcnow
+from complaints.services import catalogue
+
+admin_only = roles_required("admin")
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"day_moment": catalogue.day_moment, "ROLE_LABELS": catalogue.ROLE_LABELS,
+            "standard_scope": catalogue.standard_scope}
+
+
+def _submit(form, save: Callable):
+    """(result, None) for a saved POST, (None, error) for a refused one, (None, None) on GET."""
+    if not form.is_submitted():
+        return None, None
+    if not form.validate():
+        return None, invalid(form.field_errors())
+    try:
+        return save(), None
+    except BilingualError as exc:
+        db.session.rollback()
+        if exc.status not in (409, 422):
+            raise
+        return None, exc
+
+
+def _page(template: str, error: BilingualError | None = None, **context):
+    return render_template(template, error=error, **context), (error.status if error else 200)
+
+
+def _flash(th: str, en: str) -> None:
+    flash(f"{th} / {en}")
 
 
 @bp.get("/")
-@roles_required("admin")
+@admin_only
 def index():
-    return render_template("admin/index.html")
+    return render_template("admin/index.html", counts=catalogue.overview())
+
+
+# --- users ------------------------------------------------------------------
+
+@bp.get("/users")
+@admin_only
+def users():
+    return render_template("admin/users.html", users=catalogue.list_users(), now=utcnow())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_only
+def user_new():
+    form = UserCreateForm()
+    user, error = _submit(form, lambda: catalogue.create_user(
+        username=form.username.data, display_name=form.display_name.data, role=form.role.data,
+        password=form.password.data, unit_id=form.unit_id.data, email=form.email.data))
+    if user:
+        _flash(f"สร้างบัญชี {user.username} แล้ว", f"Account {user.username} created")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    return _page("admin/user_new.html", error, form=form)
+
+
+def _user_page(user, error=None, form=None, new_password: str | None = None):
+    response = make_response(_page(
+        "admin/user_edit.html", error, user=user, now=utcnow(), new_password=new_password,
+        form=form or UserEditForm(obj=user, formdata=None), password_form=PasswordForm(formdata=None),
+        action_form=ActionForm(formdata=None),
+    ))
+    if new_password:
+        # Shown once: not kept by the browser or any cache.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_only
+def user_edit(user_id: int):
+    user = catalogue.get_user(user_id)
+    form = UserEditForm(obj=user)
+    saved, error = _submit(form, lambda: catalogue.update_user(
+        current_user, user, display_name=form.display_name.data, role=form.role.data,
+        unit_id=form.unit_id.data, email=form.email.data, active=form.active.data))
+    if saved:
+        _flash(f"บันทึกบัญชี {user.username} แล้ว", f"Account {user.username} saved")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    return _user_page(user, error, form)
+
+
+@bp.post("/users/<int:user_id>/password")
+@admin_only
+def user_password(user_id: int):
+    user = catalogue.get_user(user_id)
+    form = PasswordForm()
+    password, error = _submit(form, lambda: catalogue.reset_password(user, form.password.data or None))
+    if error:
+        return _user_page(user, error)
+    # A password the admin typed is not echoed back; a generated one is shown this once.
+    generated = None if form.password.data else password
+    _flash(f"ตั้งรหัสผ่านใหม่ของ {user.username} แล้ว", f"New password set for {user.username}")
+    return _user_page(user, new_password=generated)
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@admin_only
+def user_unlock(user_id: int):
+    user = catalogue.get_user(user_id)
+    _, error = _submit(ActionForm(), lambda: catalogue.unlock_user(user))
+    if error:
+        return _user_page(user, error)
+    _flash(f"ปลดล็อกบัญชี {user.username} แล้ว", f"Account {user.username} unlocked")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+# --- units ------------------------------------------------------------------
+
+@bp.get("/units")
+@admin_only
+def units():
+    return render_template("admin/units.html", tree=catalogue.unit_tree())
+
+
+def _unit_form(unit):
+    form = UnitForm(obj=unit)
+    saved, error = _submit(form, lambda: catalogue.save_unit(
+        unit, code=form.code.data, name_th=form.name_th.data, name_en=form.name_en.data,
+        parent_id=form.parent_id.data))
+    if saved:
+        _flash(f"บันทึกหน่วยงาน {saved.name_th} แล้ว", f"Unit {saved.name_en} saved")
+        return redirect(url_for("admin.units"))
+    usage = catalogue.unit_usage(unit) if unit else None
+    return _page("admin/unit_form.html", error, form=form, unit=unit, usage=usage,
+                 action_form=ActionForm(formdata=None))
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@admin_only
+def unit_new():
+    return _unit_form(None)
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@admin_only
+def unit_edit(unit_id: int):
+    return _unit_form(catalogue.get_unit(unit_id))
+
+
+@bp.post("/units/<int:unit_id>/delete")
+@admin_only
+def unit_delete(unit_id: int):
+    unit = catalogue.get_unit(unit_id)
+    names = (unit.name_th, unit.name_en)
+    _, error = _submit(ActionForm(), lambda: catalogue.delete_unit(unit) or True)
+    if error:
+        return _page("admin/unit_form.html", error, form=UnitForm(obj=unit, formdata=None), unit=unit,
+                     usage=catalogue.unit_usage(unit), action_form=ActionForm(formdata=None))
+    _flash(f"ลบหน่วยงาน {names[0]} แล้ว", f"Unit {names[1]} deleted")
+    return redirect(url_for("admin.units"))
+
+
+# --- categories -------------------------------------------------------------
+
+@bp.get("/categories")
+@admin_only
+def categories():
+    return render_template("admin/categories.html", categories=catalogue.list_categories())
+
+
+def _category_form(category):
+    form = CategoryForm(obj=category)
+    saved, error = _submit(form, lambda: catalogue.save_category(
+        category, code=form.code.data, name_th=form.name_th.data, name_en=form.name_en.data,
+        unit_id=form.unit_id.data, active=form.active.data))
+    if saved:
+        _flash(f"บันทึกหมวดหมู่ {saved.name_th} แล้ว", f"Category {saved.name_en} saved")
+        return redirect(url_for("admin.categories"))
+    return _page("admin/category_form.html", error, form=form, category=category)
+
+
+@bp.route("/categories/new", methods=["GET", "POST"])
+@admin_only
+def category_new():
+    return _category_form(None)
+
+
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@admin_only
+def category_edit(category_id: int):
+    return _category_form(catalogue.get_category(category_id))
+
+
+# --- service standards ------------------------------------------------------
+
+@bp.get("/standards")
+@admin_only
+def standards():
+    return render_template("admin/standards.html", standards=catalogue.list_standards(),
+                           publications=catalogue.publications())
+
+
+def _published(publication) -> None:
+    if publication is None:
+        _flash("ไม่มีการเปลี่ยนแปลง จึงไม่ได้ประกาศฉบับใหม่", "Nothing changed, so no new version was published")
+    else:
+        _flash(f"บันทึกและประกาศมาตรฐานฉบับที่ {publication.id} แล้ว",
+               f"Saved and published as version {publication.id}")
+
+
+@bp.route("/standards/new", methods=["GET", "POST"])
+@admin_only
+def standard_new():
+    form = StandardNewForm()
+    saved, error = _submit(form, lambda: catalogue.save_standard(
+        current_user, None, category_id=form.category_id.data, kind=form.kind.data, ack=form.ack.data,
+        first_response=form.first_response.data, resolve=form.resolve.data, note=form.note.data))
+    if saved:
+        _published(saved[1])
+        return redirect(url_for("admin.standards"))
+    return _page("admin/standard_form.html", error, form=form, row=None)
+
+
+@bp.route("/standards/<int:standard_id>", methods=["GET", "POST"])
+@admin_only
+def standard_edit(standard_id: int):
+    row = catalogue.get_standard(standard_id)
+    form = StandardDaysForm(data={"ack": row.ack_working_days, "first_response": row.first_response_working_days,
+                                  "resolve": row.resolve_working_days})
+    saved, error = _submit(form, lambda: catalogue.save_standard(
+        current_user, row, ack=form.ack.data, first_response=form.first_response.data,
+        resolve=form.resolve.data, note=form.note.data))
+    if saved:
+        _published(saved[1])
+        return redirect(url_for("admin.standards"))
+    return _page("admin/standard_form.html", error, form=form, row=row,
+                 delete_form=StandardDeleteForm(formdata=None))
+
+
+@bp.post("/standards/<int:standard_id>/delete")
+@admin_only
+def standard_delete(standard_id: int):
+    row = catalogue.get_standard(standard_id)
+    form = StandardDeleteForm()
+    publication, error = _submit(form, lambda: catalogue.delete_standard(current_user, row, form.note.data))
+    if error:
+        days = StandardDaysForm(formdata=None, data={
+            "ack": row.ack_working_days, "first_response": row.first_response_working_days,
+            "resolve": row.resolve_working_days})
+        return _page("admin/standard_form.html", error, form=days, row=row, delete_form=form)
+    _published(publication)
+    return redirect(url_for("admin.standards"))
+
+
+# --- canned responses -------------------------------------------------------
+
+@bp.get("/canned")
+@admin_only
+def canned():
+    return render_template("admin/canned.html", responses=catalogue.list_canned())
+
+
+def _canned_form(row):
+    form = CannedForm(obj=row)
+    saved, error = _submit(form, lambda: catalogue.save_canned(
+        row, title=form.title.data, body=form.body.data, active=form.active.data))
+    if saved:
+        _flash(f"บันทึกข้อความสำเร็จรูป \"{saved.title}\" แล้ว", "Canned response saved")
+        return redirect(url_for("admin.canned"))
+    return _page("admin/canned_form.html", error, form=form, row=row)
+
+
+@bp.route("/canned/new", methods=["GET", "POST"])
+@admin_only
+def canned_new():
+    return _canned_form(None)
+
+
+@bp.route("/canned/<int:canned_id>", methods=["GET", "POST"])
+@admin_only
+def canned_edit(canned_id: int):
+    return _canned_form(catalogue.get_canned(canned_id))
+
+
+# --- calendar overrides -----------------------------------------------------
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@admin_only
+def calendar():
+    form = CalendarForm()
+    saved, error = _submit(form, lambda: catalogue.add_override(
+        day=form.day.data, is_holiday=form.is_holiday.data == "1", note=form.note.data))
+    if saved:
+        _flash("บันทึกวันที่กำหนดแล้ว กำหนดเวลาที่คำนวณหลังจากนี้จะใช้ปฏิทินใหม่",
+               "Saved; deadlines computed from now on use it")
+        return redirect(url_for("admin.calendar"))
+    return _page("admin/calendar.html", error, form=form, overrides=catalogue.list_overrides(),
+                 today=catalogue.bangkok_today(), action_form=ActionForm(formdata=None))
+
+
+@bp.post("/calendar/<day>/delete")
+@admin_only
+def calendar_delete(day: str):
+    _, error = _submit(ActionForm(), lambda: catalogue.delete_override(day) or True)
+    if error:
+        return _page("admin/calendar.html", error, form=CalendarForm(formdata=None),
+                     overrides=catalogue.list_overrides(), today=catalogue.bangkok_today(),
+                     action_form=ActionForm(formdata=None))
+    _flash("ลบวันที่กำหนดแล้ว", "Override deleted")
+    return redirect(url_for("admin.calendar"))

@@ -48,6 +48,8 @@ def load_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "MAX_DESCRIPTION_CHARS": int(env.get("MAX_DESCRIPTION_CHARS", "10000")),
         "TRACKING_PREFIX": env.get("TRACKING_PREFIX", "RR"),
+        # How long a process keeps categories, standards and calendar overrides.
+        "REFERENCE_CACHE_SECONDS": float(env.get("REFERENCE_CACHE_SECONDS", "30")),
         # The unit that triages complaints arriving without a category.
         "INTAKE_UNIT_CODE": env.get("INTAKE_UNIT_CODE", "complaints-centre"),
         # A complainant may reopen within this many days of the resolution;

@@ -11,6 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
+from complaints import create_app
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, utcnow
 from complaints.services import mailer, outbox
@@ -156,10 +157,12 @@ def test_broker_away_at_intake_still_accepts_and_the_relay_picks_it_up(app, clie
         db.session.commit()
         assert outbox.relay_pending() == 0  # broker still away: nothing stamped
         assert db.session.get(OutboxMessage, message_id).enqueued_at is None
-    celery = app.extensions["celery"]
-    celery.conf.broker_url = "memory://"
-    celery.close()  # drop the pooled connections to the dead broker
-    with app.app_context():
+    # The relay runs in the worker process, which reaches the broker once it is back.
+    relay = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "RATELIMIT_STORAGE_URI": "memory://",
+                        "CELERY": {**app.config["CELERY"], "broker_url": "memory://"}})
+    with relay.app_context():
         assert outbox.relay_pending() == 1
         assert db.session.get(OutboxMessage, message_id).enqueued_at is not None
         assert outbox.relay_pending() == 0  # just enqueued: not again until it goes stale
+        db.engine.dispose()

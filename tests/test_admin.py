@@ -329,8 +329,7 @@ def test_standards_edit_publishes_a_new_version(app, admin, admin_id, client):
     assert "ถนน" in specific and "<td>7</td>" in specific
     received = datetime(2026, 8, 17, 2, 0, tzinfo=timezone.utc)
     with app.app_context():
-        roads_row = db.session.get(Category, roads.id)
-        assert due_dates(roads_row, "complaint", received).due_at < due_dates(None, "complaint", received).due_at
+        assert due_dates(roads.id, "complaint", received).due_at < due_dates(None, "complaint", received).due_at
     assert_bilingual(post(admin, "/admin/standards/new", {"category_id": str(roads.id), "kind": "complaint",
                                                            "ack": "1", "first_response": "2", "resolve": "7"}),
                      409, "already exists")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from sqlalchemy import select
 
 from complaints.extensions import db
@@ -163,3 +165,20 @@ def test_healthz_reports_database_and_broker(client):
     assert body["db"] == "ok"
     assert body["broker"] in {"ok", "down"}
     assert set(body) == {"status", "db", "broker"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_app(request):
+    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
+
+
+def test_a_tracking_number_clash_is_retried_with_a_new_number(any_app, monkeypatch):
+    app, client = any_app, any_app.test_client()
+    first = client.post("/api/v1/complaints", json=BODY).get_json()["tracking_number"]
+    fresh = tracking_numbers.generate("RR", tracking_numbers.parse(first).be_year)
+    numbers = iter([first, fresh])  # the next intake draws the taken number first
+    monkeypatch.setattr(tracking_numbers, "generate", lambda prefix, year: next(numbers))
+    second = client.post("/api/v1/complaints", json=BODY, headers={"Idempotency-Key": "clash-1"})
+    assert second.status_code == 201
+    assert second.get_json()["tracking_number"] == fresh
+    assert counts(app)["complaints"] == 2 and counts(app)["outbox_messages"] == 2

@@ -59,3 +59,16 @@ def test_create_user_refuses_short_passwords_and_unknown_units(runner):
     unit = runner.invoke(args=["create-user", "--username", "b", "--name", "b", "--password", "long-enough-pw",
                                "--unit", "nowhere"])
     assert unit.exit_code != 0 and "unknown unit" in unit.output
+
+
+def test_every_python_package_is_listed_for_installation():
+    """A package missing from pyproject.toml works in a checkout and breaks in a wheel."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root).parts) for top in ("complaints", "assessment", "workers")
+             for p in (root / top).rglob("__init__.py")}
+    found.add("complaints.templates")  # mapped from the top-level templates/ folder
+    assert found == listed

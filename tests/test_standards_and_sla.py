@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from complaints.extensions import db
 from complaints.models import CalendarOverride, Category, OutboxMessage, ServiceStandard, User, utcnow
-from complaints.services import sla, workflow
+from complaints.services import reference_data, sla, workflow
 from complaints.services.standards import due_dates, standard_for
 from complaints.services.workflow import Params
 from tests.helpers import complaint_by_number, make_staff, submit_api
@@ -20,17 +20,20 @@ def at(*args) -> datetime:
 
 def test_the_most_specific_standard_applies(app):
     with app.app_context():
-        roads = db.session.scalar(db.select(Category).where(Category.code == "ถนน"))
+        roads = db.session.scalar(db.select(Category).where(Category.code == "ถนน")).id
         assert standard_for(roads, "complaint").resolve == 15  # the default
         db.session.add_all([
-            ServiceStandard(category_id=roads.id, kind=None, ack_working_days=1,
+            ServiceStandard(category_id=roads, kind=None, ack_working_days=1,
                             first_response_working_days=3, resolve_working_days=10),
-            ServiceStandard(category_id=roads.id, kind="tip_off", ack_working_days=1,
+            ServiceStandard(category_id=roads, kind="tip_off", ack_working_days=1,
                             first_response_working_days=2, resolve_working_days=30),
             ServiceStandard(category_id=None, kind="compliment", ack_working_days=1,
                             first_response_working_days=1, resolve_working_days=5),
         ])
         db.session.commit()
+        # Written behind the admin pages' back: the cached standards still apply...
+        assert standard_for(roads, "complaint").resolve == 15
+        reference_data.clear()  # ...until the cache is cleared, as every admin change does.
         assert standard_for(roads, "complaint").resolve == 10
         assert standard_for(roads, "tip_off").resolve == 30
         assert standard_for(None, "compliment").resolve == 5
@@ -61,6 +64,7 @@ def test_a_cabinet_holiday_override_moves_the_deadline(app):
         assert due_dates(None, "complaint", received).ack_due_at.astimezone(ICT).date() == date(2026, 11, 27)
         db.session.add(CalendarOverride(day=date(2026, 11, 27), is_holiday=True, note="วันหยุดพิเศษ"))
         db.session.commit()
+        reference_data.clear()
         assert due_dates(None, "complaint", received).ack_due_at.astimezone(ICT).date() == date(2026, 11, 30)
 
 

@@ -24,7 +24,7 @@ from complaints.models import (
     ROLES, CalendarOverride, CannedResponse, Category, Complaint, ServiceStandard, StandardsPublication, Unit, User,
     utcnow,
 )
-from complaints.services import accounts
+from complaints.services import accounts, reference_data
 from complaints.services.accounts import MIN_PASSWORD_LENGTH
 from complaints.services.thai_calendar import BANGKOK, BE_OFFSET, to_bangkok
 from complaints.services.thai_text import UnsafeText, clean_text
@@ -117,6 +117,7 @@ def _commit() -> None:
     day) becomes a 409 instead of a 500."""
     try:
         db.session.commit()
+        reference_data.clear()
     except IntegrityError:
         db.session.rollback()
         raise BilingualError(409, "conflict", "ข้อมูลนี้ถูกบันทึกหรือใช้งานอยู่แล้ว กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง",

@@ -27,11 +27,11 @@ def enqueue_outbox(message_ids: Iterable[int]) -> bool:
         log.warning("no Celery app bound; outbox messages wait for the relay")
         return False
     try:
-        with celery.pool.acquire(block=True) as connection:
+        with celery.producer_pool.acquire(block=True) as producer:
             # One quick try: kombu's default would retry for seconds inside a request.
-            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+            producer.connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
             for message_id in message_ids:
-                celery.send_task(ACKNOWLEDGE_TASK, args=[message_id], retry=False, connection=connection)
+                celery.send_task(ACKNOWLEDGE_TASK, args=[message_id], retry=False, producer=producer)
     except Exception as exc:  # kombu raises OperationalError and friends for a broker away
         log.warning("broker unavailable, outbox relay will retry: %s", exc)
         return False

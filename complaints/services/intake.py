@@ -13,17 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from complaints.errors import BilingualError, FieldError, invalid
 from complaints.extensions import db
 from complaints.models import (
-    Attachment, Category, Channel, Complainant, Complaint, IdempotencyRecord, OutboxMessage,
-    Status, TimelineEvent, Unit, User, utcnow,
+    Attachment, Channel, Complainant, Complaint, IdempotencyRecord, OutboxMessage,
+    Status, TimelineEvent, User, utcnow,
 )
 from complaints.schemas import ComplaintSubmission
-from complaints.services import dispatch, tracking_numbers
+from complaints.services import dispatch, reference_data, tracking_numbers
 from complaints.services.locations import UnknownPlace, resolve_place
 from complaints.services.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
 from complaints.services.standards import due_dates
@@ -34,6 +33,8 @@ log = logging.getLogger(__name__)
 
 # Channels whose answer to the citizen shows the tracking number at once: for a
 # citizen who left no way to reach them, that receipt is the acknowledgement.
+TRACKING_NUMBER_ATTEMPTS = 5
+
 RECEIPT_CHANNELS = {Channel.WEB, Channel.API, Channel.OPEN311, Channel.PHONE, Channel.COUNTER}
 
 _PLACE_FIELDS = {
@@ -78,18 +79,9 @@ def _receipt(complaint: Complaint) -> dict:
     }
 
 
-def _new_tracking_number(received_year_be: int) -> str:
-    prefix = current_app.config["TRACKING_PREFIX"]
-    while True:  # 35 random bits a year: a clash is rare, but never stored twice
-        number = tracking_numbers.generate(prefix, received_year_be)
-        if db.session.scalar(select(Complaint.id).where(Complaint.tracking_number == number)) is None:
-            return number
-
-
 def _intake_unit_id() -> int | None:
     """Complaints without a category go to the unit that triages intake."""
-    code = current_app.config["INTAKE_UNIT_CODE"]
-    return db.session.scalar(select(Unit.id).where(Unit.code == code))
+    return reference_data.unit_id_by_code(current_app.config["INTAKE_UNIT_CODE"])
 
 
 def _replay(key: str, request_hash: str | None) -> IntakeResult | None:
@@ -138,9 +130,7 @@ def _validate(submission: ComplaintSubmission) -> tuple[dict, list[FieldError]]:
     if contact and not submission.anonymous:
         values["name"] = _clean(errors, "contact.name", contact.name)
     if submission.category:
-        category = db.session.scalar(
-            select(Category).where(Category.code == submission.category, Category.active.is_(True))
-        )
+        category = reference_data.active_categories().get(submission.category)
         if category is None:
             errors.append(FieldError("category", "ไม่พบหมวดหมู่นี้", "Unknown category."))
         values["category"] = category
@@ -162,43 +152,21 @@ def _prepare_photos(photos: Sequence[Upload], errors: list[FieldError]) -> list:
     return prepared
 
 
-def submit_complaint(
-    submission: ComplaintSubmission,
-    *,
-    channel: Channel,
-    photos: Sequence[Upload] = (),
-    idempotency_key: str | None = None,
-    request_hash: str | None = None,
-    privacy_notice_version: str | None = None,
-    document_number: str | None = None,
-    recorded_by: User | None = None,
-) -> IntakeResult:
-    """Store one complaint; raises a 422 BilingualError listing every bad field.
-
-    With an idempotency key, a repeat of the same request returns the first
-    answer and stores nothing new.
-    """
-    if idempotency_key and (replayed := _replay(idempotency_key, request_hash)):
-        return replayed
-
-    values, errors = _validate(submission)
-    document_number = _clean(errors, "document_number", document_number)
-    prepared = _prepare_photos(photos, errors)
-    if errors:
-        raise invalid(errors)
-
-    received_at = utcnow()
+def _build(submission: ComplaintSubmission, values: dict, channel: Channel, received_at, document_number,
+           privacy_notice_version: str | None, recorded_by: User | None) -> tuple[Complaint, OutboxMessage | None]:
+    """The complaint, its complainant, first events and outbox message, added to the session."""
     category = values.get("category")
-    deadlines = due_dates(category, submission.kind, received_at)
+    deadlines = due_dates(category.id if category else None, submission.kind, received_at)
     place = values.get("place")
     location = submission.location
+    prefix = current_app.config["TRACKING_PREFIX"]
     complaint = Complaint(
-        tracking_number=_new_tracking_number(be_year(to_bangkok(received_at))),
+        tracking_number=tracking_numbers.generate(prefix, be_year(to_bangkok(received_at))),
         kind=submission.kind,
         channel=channel,
         title=values["title"],
         description=values["description"],
-        category=category,
+        category_id=category.id if category else None,
         unit_id=category.unit_id if category and category.unit_id else _intake_unit_id(),
         status=Status.RECEIVED,
         lat=location.lat if location else None,
@@ -228,7 +196,6 @@ def submit_complaint(
         actor="officer" if recorded_by else "citizen", actor_user_id=recorded_by.id if recorded_by else None,
         text=f"recorded by officer ({channel})" if recorded_by else None,
     ))
-
     outbox: OutboxMessage | None = None
     if contact and contact.email and not submission.anonymous:
         outbox = OutboxMessage(complaint=complaint, purpose="acknowledgement", channel="email",
@@ -240,38 +207,77 @@ def submit_complaint(
         complaint.acknowledged_at = received_at
         db.session.add(TimelineEvent(complaint=complaint, at=received_at, kind="acknowledged",
                                      text="receipt", public=True))
+    return complaint, outbox
 
+
+def submit_complaint(
+    submission: ComplaintSubmission,
+    *,
+    channel: Channel,
+    photos: Sequence[Upload] = (),
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+    privacy_notice_version: str | None = None,
+    document_number: str | None = None,
+    recorded_by: User | None = None,
+) -> IntakeResult:
+    """Store one complaint; raises a 422 BilingualError listing every bad field.
+
+    With an idempotency key, a repeat of the same request returns the first
+    answer and stores nothing new.
+    """
+    if idempotency_key and (replayed := _replay(idempotency_key, request_hash)):
+        return replayed
+
+    values, errors = _validate(submission)
+    document_number = _clean(errors, "document_number", document_number)
+    prepared = _prepare_photos(photos, errors)
+    if errors:
+        raise invalid(errors)
+
+    received_at = utcnow()
     upload_dir = current_app.config["UPLOAD_DIR"]
-    stored_keys: list[str] = []
-    try:
-        for photo in prepared:
-            key = store_photo(upload_dir, photo, received_at.year)
-            stored_keys.append(key)
-            db.session.add(Attachment(
-                complaint=complaint, storage_key=key, original_name=photo.original_name,
-                content_type=photo.content_type, size_bytes=len(photo.data), sha256=photo.sha256,
-                width=photo.width, height=photo.height,
-            ))
-        db.session.flush()
-        receipt = _receipt(complaint)
-        if idempotency_key:
-            db.session.add(IdempotencyRecord(
-                key=idempotency_key, request_hash=request_hash or "", status_code=201,
-                response=receipt, complaint_id=complaint.id,
-            ))
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        remove_stored(upload_dir, stored_keys)
-        # A concurrent retry with the same key won the race: answer as it did.
-        if idempotency_key and (replayed := _replay(idempotency_key, request_hash)):
-            return replayed
-        raise
-    except BaseException:
-        db.session.rollback()
-        remove_stored(upload_dir, stored_keys)
-        raise
+    for attempt in range(TRACKING_NUMBER_ATTEMPTS):
+        complaint, outbox = _build(submission, values, channel, received_at, document_number,
+                                   privacy_notice_version, recorded_by)
+        stored_keys: list[str] = []
+        try:
+            for photo in prepared:
+                key = store_photo(upload_dir, photo, received_at.year)
+                stored_keys.append(key)
+                db.session.add(Attachment(
+                    complaint=complaint, storage_key=key, original_name=photo.original_name,
+                    content_type=photo.content_type, size_bytes=len(photo.data), sha256=photo.sha256,
+                    width=photo.width, height=photo.height,
+                ))
+            db.session.flush()
+            # Read before the commit expires them: reading after would cost a SELECT each.
+            complaint_id = complaint.id
+            outbox_id = outbox.id if outbox is not None else None
+            receipt = _receipt(complaint)
+            if idempotency_key:
+                db.session.add(IdempotencyRecord(
+                    key=idempotency_key, request_hash=request_hash or "", status_code=201,
+                    response=receipt, complaint_id=complaint_id,
+                ))
+            db.session.commit()
+            break
+        except IntegrityError as exc:
+            db.session.rollback()
+            remove_stored(upload_dir, stored_keys)
+            # A concurrent retry with the same key won the race: answer as it did.
+            if idempotency_key and (replayed := _replay(idempotency_key, request_hash)):
+                return replayed
+            # The unique constraint, not a lookup first, guards tracking numbers: a
+            # clash (rare: 35 random bits a year) is simply tried again with a new one.
+            if "tracking_number" in str(exc.orig) and attempt + 1 < TRACKING_NUMBER_ATTEMPTS:
+                continue
+            raise
+        except BaseException:
+            db.session.rollback()
+            remove_stored(upload_dir, stored_keys)
+            raise
 
-    if outbox is not None:
-        dispatch.enqueue_outbox([outbox.id])
-    return IntakeResult(complaint.id, receipt)
+    if outbox_id is not None:
+        dispatch.enqueue_outbox([outbox_id])
+    return IntakeResult(complaint_id, receipt)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import geothai
 
@@ -25,6 +26,7 @@ def _matches(name_th: str, name_en: str, wanted: str) -> bool:
     return wanted in {geothai.normalize(name_th), geothai.normalize(name_en)}
 
 
+@lru_cache(maxsize=4096)  # the DOPA list is fixed; people name the same places again and again
 def resolve_place(province: str | None, district: str | None, subdistrict: str | None) -> Place:
     """Canonical Thai names and code for what a citizen typed or picked.
 

@@ -18,7 +18,7 @@ from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, Status, TimelineEvent, User, utcnow
 from complaints.services import dispatch, workflow
 from complaints.services.standards import calendar_overrides
-from complaints.services.thai_calendar import add_working_days, to_bangkok
+from complaints.services.thai_calendar import add_working_days
 
 
 @dataclass
@@ -33,8 +33,7 @@ class SweepResult:
 
 def due_soon_threshold(now: datetime, due_soon_days: int) -> datetime:
     """A case due by this moment is 'due soon'."""
-    overrides = calendar_overrides(to_bangkok(now).date(), due_soon_days)
-    return add_working_days(now, due_soon_days, overrides)
+    return add_working_days(now, due_soon_days, calendar_overrides())
 
 
 def sla_state(due_at: datetime, now: datetime, threshold: datetime) -> str:

@@ -4,13 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from complaints.extensions import db
-from complaints.models import CalendarOverride, Category, ServiceStandard, StandardsPublication
+from complaints.models import ServiceStandard, StandardsPublication
 from complaints.models.reference import (
     DEFAULT_ACK_WORKING_DAYS, DEFAULT_FIRST_RESPONSE_WORKING_DAYS, DEFAULT_RESOLVE_WORKING_DAYS,
 )
+from complaints.services import reference_data
 from complaints.services.thai_calendar import add_working_days, is_working_day, to_bangkok
 
 
@@ -28,36 +29,25 @@ class StandardDays:
     resolve: int = DEFAULT_RESOLVE_WORKING_DAYS
 
 
-def calendar_overrides(start: date, days: int) -> dict[date, bool]:
-    """Admin overrides in the window a deadline can reach (weekends and holidays included)."""
-    end = start + timedelta(days=days * 3 + 30)
-    rows = db.session.execute(
-        select(CalendarOverride.day, CalendarOverride.is_holiday).where(
-            CalendarOverride.day.between(start, end)
-        )
-    )
-    return {day: is_holiday for day, is_holiday in rows}
+def calendar_overrides() -> dict[date, bool]:
+    """Admin overrides of the calendar (all of them: the table is small and cached)."""
+    return reference_data.calendar_overrides()
 
 
-def standard_for(category: Category | None, kind: str) -> StandardDays:
+def standard_for(category_id: int | None, kind: str) -> StandardDays:
     """The most specific standard: category and kind, category, kind, then the default."""
-    category_id = category.id if category else None
-    rows = db.session.scalars(
-        select(ServiceStandard).where(
-            or_(ServiceStandard.category_id.is_(None), ServiceStandard.category_id == category_id),
-            or_(ServiceStandard.kind.is_(None), ServiceStandard.kind == kind),
-        )
-    ).all()
+    rows = [r for r in reference_data.standards()
+            if r.category_id in (None, category_id) and r.kind in (None, kind)]
     if not rows:
         return StandardDays()
     best = max(rows, key=lambda r: (r.category_id is not None, r.kind is not None))
-    return StandardDays(best.ack_working_days, best.first_response_working_days, best.resolve_working_days)
+    return StandardDays(best.ack, best.first_response, best.resolve)
 
 
-def due_dates(category: Category | None, kind: str, received_at: datetime) -> Deadlines:
+def due_dates(category_id: int | None, kind: str, received_at: datetime) -> Deadlines:
     """The deadlines of a complaint received at `received_at`."""
-    days = standard_for(category, kind)
-    overrides = calendar_overrides(to_bangkok(received_at).date(), max(days.ack, days.first_response, days.resolve))
+    days = standard_for(category_id, kind)
+    overrides = calendar_overrides()
     return Deadlines(
         add_working_days(received_at, days.ack, overrides),
         add_working_days(received_at, days.first_response, overrides),
@@ -70,7 +60,7 @@ def working_days_between(start: datetime, end: datetime) -> int:
     first, last = to_bangkok(start).date(), to_bangkok(end).date()
     if last <= first:
         return 0
-    overrides = calendar_overrides(first, (last - first).days)
+    overrides = calendar_overrides()
     count, day = 0, first
     while day < last:
         day += timedelta(days=1)
@@ -83,7 +73,7 @@ def extend_by_working_days(deadline: datetime | None, days: int) -> datetime | N
     """A deadline pushed back by `days` working days (the clock paused that long)."""
     if deadline is None or days <= 0:
         return deadline
-    overrides = calendar_overrides(to_bangkok(deadline).date(), days)
+    overrides = calendar_overrides()
     return add_working_days(deadline, days, overrides)
 
 

@@ -177,7 +177,7 @@ def test_sla_sweep_on_a_real_worker_escalates_an_overdue_case_by_email(tmp_path,
         complaint.due_at = complaint.received_at - timedelta(minutes=1)
         db.session.commit()
         db.session.remove()
-    worker = worker_factory(pg_database, redis_url, beat=True, SLA_SWEEP_SECONDS="1")
+    worker_factory(pg_database, redis_url, beat=True, SLA_SWEEP_SECONDS="1")
 
     def escalation_mail():
         return [p for p in eml_files(tmp_path) if "boss@example.go.th" in p.read_text(errors="replace")]

@@ -48,6 +48,9 @@ def load_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "MAX_DESCRIPTION_CHARS": int(env.get("MAX_DESCRIPTION_CHARS", "10000")),
         "TRACKING_PREFIX": env.get("TRACKING_PREFIX", "RR"),
+        # Thai-text classification at intake (complaints.nlp).
+        "NLP_ENABLED": _bool(env.get("NLP_ENABLED"), default=True),
+        "NLP_AUTO_APPLY_THRESHOLD": float(env.get("NLP_AUTO_APPLY_THRESHOLD", "0.6")),
         # How long a process keeps categories, standards and calendar overrides.
         "REFERENCE_CACHE_SECONDS": float(env.get("REFERENCE_CACHE_SECONDS", "30")),
         # The unit that triages complaints arriving without a category.

@@ -63,6 +63,7 @@ EVENT_LABELS = {
     "escalated": ("แจ้งเตือนผู้บังคับบัญชา (เกินกำหนด)", "Escalated to the supervisor (overdue)"),
     "merged_in": ("มีเรื่องซ้ำรวมเข้ามา", "A duplicate was merged in"),
     "survey": ("ผู้ร้องประเมินความพึงพอใจ", "Complainant rated the handling"),
+    "recategorise": ("กำหนดหมวดหมู่", "Category set by an officer"),
 }
 
 UI = {

@@ -3,6 +3,7 @@ from complaints.models.base import Base, utcnow
 from complaints.models.calendar import CalendarOverride
 from complaints.models.complaint import (
     Attachment,
+    CategoryFeedback,
     Channel,
     Complainant,
     Complaint,
@@ -18,7 +19,7 @@ from complaints.models.reference import CannedResponse, Category, ServiceStandar
 from complaints.models.user import ROLES, User
 
 __all__ = [
-    "Attachment", "Base", "CalendarOverride", "CannedResponse", "Category", "Channel", "Complainant",
+    "Attachment", "Base", "CategoryFeedback", "CalendarOverride", "CannedResponse", "Category", "Channel", "Complainant",
     "Complaint", "IdempotencyRecord", "Kind", "OutboxMessage", "Priority", "ROLES", "ServiceStandard",
     "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "Unit", "User", "utcnow",
 ]

@@ -117,8 +117,15 @@ class Complaint(Base):
     escalated_at: Mapped[datetime | None]
     interim_notice_at: Mapped[datetime | None]
     reopen_count: Mapped[int] = mapped_column(default=0)
+    # Thai-text classification at intake: the model's best category and its
+    # probability; below the threshold the complaint waits for an officer (triage).
+    suggested_category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    suggestion_confidence: Mapped[float | None]
+    category_source: Mapped[str] = mapped_column(String(10), default="citizen")  # citizen, model, officer, none
+    needs_triage: Mapped[bool] = mapped_column(default=False, index=True)
 
-    category: Mapped[Category | None] = relationship()
+    category: Mapped[Category | None] = relationship(foreign_keys=[category_id])
+    suggested_category: Mapped[Category | None] = relationship(foreign_keys=[suggested_category_id])
     unit: Mapped[Unit | None] = relationship()
     complainant: Mapped[Complainant | None] = relationship()
     assigned_user: Mapped[User | None] = relationship()
@@ -144,6 +151,21 @@ class TimelineEvent(Base):
     public: Mapped[bool] = mapped_column(default=True)
 
     complaint: Mapped[Complaint] = relationship(back_populates="events")
+
+
+class CategoryFeedback(Base):
+    """An officer's correction of a category: labelled data for retraining."""
+
+    __tablename__ = "category_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    predicted_category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    predicted_confidence: Mapped[float | None]
+    previous_category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    corrected_category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SurveyResponse(Base):

@@ -25,6 +25,7 @@ class QueueFilters:
     district: str = ""
     kind: str = ""
     assigned: str = ""  # me, unassigned
+    triage: str = ""  # "1": waiting for an officer to set the category
     sort: str = "received_desc"
 
     @classmethod
@@ -53,6 +54,8 @@ def queue_statement(user: User, filters: QueueFilters) -> Select:
         statement = statement.where(Complaint.district == filters.district)
     if filters.kind:
         statement = statement.where(Complaint.kind == filters.kind)
+    if filters.triage == "1":
+        statement = statement.where(Complaint.needs_triage.is_(True))
     if filters.assigned == "me":
         statement = statement.where(Complaint.assigned_user_id == user.id)
     elif filters.assigned == "unassigned":

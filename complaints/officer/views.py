@@ -14,7 +14,7 @@ from complaints.models import CannedResponse, Category, Channel, Unit, User
 from complaints.officer import bp
 from complaints.officer.entry import OfficerEntryForm, submit_entry
 from complaints.officer.queue import QueueFilters, queue_statement
-from complaints.services import casework, workflow
+from complaints.services import casework, triage, workflow
 from complaints.services.access import complaint_for
 from complaints.services.intake import Upload
 
@@ -36,8 +36,10 @@ def _detail(complaint, error: BilingualError | None = None, status: int = 200):
     colleagues = db.session.scalars(select(User).where(
         User.unit_id == complaint.unit_id, User.active.is_(True)).order_by(User.display_name)).all()
     canned = db.session.scalars(select(CannedResponse).where(CannedResponse.active.is_(True))).all()
+    categories = db.session.execute(select(Category.code, Category.name_th).where(Category.active.is_(True))
+                                    .order_by(Category.name_th)).all()
     return render_template(
-        "officer/detail.html", complaint=complaint, error=error,
+        "officer/detail.html", complaint=complaint, error=error, categories=categories,
         actions=workflow.allowed_actions(complaint, current_user),
         earlier=casework.earlier_complaints(complaint, current_user),
         units=units, colleagues=colleagues, canned=canned,
@@ -103,6 +105,16 @@ def reply(complaint_id: int):
 @roles_required(*WORKERS)
 def note(complaint_id: int):
     return _casework(complaint_id, lambda c: casework.add_note(c, current_user, request.form.get("text", "")))
+
+
+@bp.post("/complaints/<int:complaint_id>/category")
+@roles_required(*WORKERS)
+def set_category(complaint_id: int):
+    done = _casework(complaint_id, lambda c: triage.recategorise(c, current_user, request.form.get("category", "")))
+    # Routed to another unit, the case may have left this officer's scope.
+    if getattr(done, "status_code", 200) == 302 and not _still_visible(complaint_id):
+        return redirect(url_for("officer.queue"))
+    return done
 
 
 @bp.post("/complaints/<int:complaint_id>/attachments")

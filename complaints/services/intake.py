@@ -22,7 +22,7 @@ from complaints.models import (
     Status, TimelineEvent, User, utcnow,
 )
 from complaints.schemas import ComplaintSubmission
-from complaints.services import dispatch, reference_data, tracking_numbers
+from complaints.services import dispatch, reference_data, tracking_numbers, triage
 from complaints.services.locations import UnknownPlace, resolve_place
 from complaints.services.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
 from complaints.services.standards import due_dates
@@ -129,11 +129,15 @@ def _validate(submission: ComplaintSubmission) -> tuple[dict, list[FieldError]]:
             "An anonymous submission must not carry contact details (we keep no identity)."))
     if contact and not submission.anonymous:
         values["name"] = _clean(errors, "contact.name", contact.name)
+    category = None
     if submission.category:
         category = reference_data.active_categories().get(submission.category)
         if category is None:
             errors.append(FieldError("category", "ไม่พบหมวดหมู่นี้", "Unknown category."))
-        values["category"] = category
+    if not errors:
+        text = " ".join(t for t in (values["title"], values["description"]) if t)
+        values["suggestion"] = suggestion = triage.suggest(text)
+        values["category"], values["category_source"], values["needs_triage"] = triage.decide(category, suggestion)
     return values, errors
 
 
@@ -183,7 +187,13 @@ def _build(submission: ComplaintSubmission, values: dict, channel: Channel, rece
         first_response_due_at=deadlines.first_response_due_at,
         due_at=deadlines.due_at,
         document_number=document_number,
+        category_source=values["category_source"],
+        needs_triage=values["needs_triage"],
     )
+    suggestion = values.get("suggestion")
+    if suggestion is not None and suggestion.category is not None:
+        complaint.suggested_category_id = suggestion.category.id
+        complaint.suggestion_confidence = suggestion.confidence
     contact = submission.contact
     if contact and not submission.anonymous and any(contact.model_dump().values()):
         complaint.complainant = Complainant(

@@ -1,0 +1,94 @@
+"""Category suggestions at intake, the triage queue, and officers' corrections.
+
+At intake the Thai-text classifier (complaints.nlp) suggests a category. A
+citizen's own choice stands; without one, a suggestion at or above
+NLP_AUTO_APPLY_THRESHOLD is applied (and routes the complaint to that
+category's unit), anything less waits for an officer in the triage queue. An
+officer's correction is stored as labelled feedback for retraining.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+
+from complaints.errors import BilingualError
+from complaints.extensions import db
+from complaints.models import CategoryFeedback, Complaint, TimelineEvent, User
+from complaints.services import reference_data
+from complaints.services.reference_data import CategoryRef
+from complaints.services.standards import due_dates
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    category: CategoryRef | None  # the best label that is an active category here
+    confidence: float
+    ranked: tuple[tuple[str, float], ...]
+
+
+def classifier():
+    """The classify(text, k) function in use (the shipped model unless the app sets another)."""
+    custom = current_app.extensions.get("rongrian.classifier")
+    if custom is not None:
+        return custom
+    from complaints import nlp  # loaded on first use: the model costs memory and time
+
+    return nlp.classify
+
+
+def suggest(text: str) -> Suggestion | None:
+    """The classifier's best active category for this text, or None when it cannot say."""
+    if not current_app.config["NLP_ENABLED"] or not text:
+        return None
+    try:
+        ranked = tuple(classifier()(text, k=5))
+    except Exception:  # noqa: BLE001 - a missing or broken model must never stop intake
+        log.exception("classification failed; the complaint goes to triage")
+        return None
+    categories = reference_data.active_categories()
+    for label, probability in ranked:
+        if label in categories:
+            return Suggestion(categories[label], float(probability), ranked)
+    return Suggestion(None, 0.0, ranked)
+
+
+def decide(citizen_category: CategoryRef | None, suggestion: Suggestion | None) -> tuple[CategoryRef | None, str, bool]:
+    """(category to apply, its source, needs triage) for a new complaint."""
+    if citizen_category is not None:
+        return citizen_category, "citizen", False
+    threshold = current_app.config["NLP_AUTO_APPLY_THRESHOLD"]
+    if suggestion is not None and suggestion.category is not None and suggestion.confidence >= threshold:
+        return suggestion.category, "model", False
+    return None, "none", True
+
+
+def recategorise(complaint: Complaint, officer: User, category_code: str) -> CategoryFeedback:
+    """An officer sets the category: routes the case to its unit and records the correction."""
+    category = reference_data.active_categories().get(category_code or "")
+    if category is None:
+        raise BilingualError(422, "invalid-input", "กรุณาเลือกหมวดหมู่ที่ถูกต้อง", "Choose a valid category.")
+    feedback = CategoryFeedback(
+        complaint_id=complaint.id, predicted_category_id=complaint.suggested_category_id,
+        predicted_confidence=complaint.suggestion_confidence, previous_category_id=complaint.category_id,
+        corrected_category_id=category.id, officer_id=officer.id,
+    )
+    db.session.add(feedback)
+    moved = category.unit_id is not None and category.unit_id != complaint.unit_id
+    complaint.category_id = category.id
+    if moved:
+        complaint.unit_id = category.unit_id
+        complaint.assigned_user_id = None
+    complaint.category_source = "officer"
+    complaint.needs_triage = False
+    deadlines = due_dates(category.id, complaint.kind, complaint.received_at)
+    complaint.ack_due_at = deadlines.ack_due_at
+    complaint.first_response_due_at = deadlines.first_response_due_at
+    complaint.due_at = deadlines.due_at
+    db.session.add(TimelineEvent(complaint=complaint, kind="recategorise", actor="officer",
+                                 actor_user_id=officer.id, text=category.code, public=False))
+    db.session.commit()
+    return feedback

@@ -13,6 +13,7 @@ from complaints.extensions import db
 from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
 from complaints.models import Complaint, TimelineEvent
 from complaints.services import tracking_numbers
+from complaints.services.pii_masking import mask_text
 
 
 def find_complaint(text: str) -> Complaint:
@@ -45,7 +46,11 @@ def public_events(complaint: Complaint) -> list[TimelineEvent]:
 
 
 def public_text(event: TimelineEvent) -> str | None:
-    return event.text if event.kind in PUBLIC_TEXT_KINDS else None
+    """The public part of an event's text, with personal data masked (PDPA): an
+    officer's answer may name a person or quote a phone number."""
+    if event.kind not in PUBLIC_TEXT_KINDS or not event.text:
+        return None
+    return mask_text(event.text)
 
 
 def public_view(complaint: Complaint) -> dict:

@@ -11,6 +11,10 @@ from complaints.models import ROLES
 
 
 def register(app: Flask) -> None:
+    from complaints.nlp.cli import nlp as nlp_group
+
+    app.cli.add_command(nlp_group)
+
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Load demo units, the Traffy category taxonomy and an officer account."""

@@ -48,6 +48,12 @@ def load_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "MAX_DESCRIPTION_CHARS": int(env.get("MAX_DESCRIPTION_CHARS", "10000")),
         "TRACKING_PREFIX": env.get("TRACKING_PREFIX", "RR"),
+        # Similar open complaints are looked for this far back; a repeat complaint
+        # comes back to an earlier one within REPEAT_WINDOW_DAYS.
+        "SIMILAR_WINDOW_DAYS": int(env.get("SIMILAR_WINDOW_DAYS", "30")),
+        "REPEAT_WINDOW_DAYS": int(env.get("REPEAT_WINDOW_DAYS", "90")),
+        # Key of the contact hashes (defaults to SECRET_KEY).
+        "CONTACT_KEY_SECRET": env.get("CONTACT_KEY_SECRET") or None,
         # Thai-text classification at intake (complaints.nlp).
         "NLP_ENABLED": _bool(env.get("NLP_ENABLED"), default=True),
         "NLP_AUTO_APPLY_THRESHOLD": float(env.get("NLP_AUTO_APPLY_THRESHOLD", "0.6")),
@@ -108,6 +114,10 @@ def load_config(instance_path: str) -> dict:
                 "relay-outbox": {
                     "task": "rongrian.relay_outbox",
                     "schedule": float(env.get("OUTBOX_RELAY_SECONDS", "15")),
+                },
+                "check-repeats": {
+                    "task": "rongrian.check_repeats",
+                    "schedule": float(env.get("REPEAT_CHECK_SECONDS", "30")),
                 },
                 "sla-sweep": {
                     "task": "rongrian.sla_sweep",

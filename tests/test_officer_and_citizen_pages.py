@@ -175,3 +175,20 @@ def test_standards_page_publishes_standards_version_and_process(client):
     assert re.search(r"<td>1</td>", table) and re.search(r"<td>15</td>", table)
     assert re.search(r"ฉบับที่ \d+ ประกาศเมื่อ \d{1,2} \S+ 25\d\d", page)
     assert "2546" in page and 'id="process"' in page
+
+
+def test_personal_data_in_a_public_reply_is_masked_on_public_pages(app, client):
+    officer = officer_client(app)
+    number = submit_api(client)
+    with app.app_context():
+        complaint_id = complaint_by_number(number).id
+    token = csrf_from(officer.get(f"/officer/complaints/{complaint_id}").text)
+    officer.post(f"/officer/complaints/{complaint_id}/reply", data={
+        "csrf_token": token, "text": "นายสมชาย ใจดี ช่างเขต จะติดต่อกลับที่เบอร์ 081-234-5678 ภายในวันนี้"})
+    track = client.get(f"/track/{number}").text
+    api = str(client.get(f"/api/v1/complaints/{number}").get_json())
+    for page in (track, api):
+        assert "สมชาย" not in page and "081-234-5678" not in page
+        assert "[เบอร์โทร]" in page and "จะติดต่อกลับที่เบอร์" in page
+    # Staff still see what was written.
+    assert "081-234-5678" in officer.get(f"/officer/complaints/{complaint_id}").text

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from complaints.services import mailer, outbox, sla
+from complaints.services import mailer, outbox, similarity, sla
 
 
 def register(celery_app: Celery) -> None:
@@ -35,3 +35,8 @@ def register(celery_app: Celery) -> None:
         result = sla.sweep()
         return {"due_soon": result.due_soon, "overdue": result.overdue, "escalated": result.escalated,
                 "interim_notices": result.interim_notices, "auto_closed": result.auto_closed}
+
+    @celery_app.task(name="rongrian.check_repeats", acks_late=False, soft_time_limit=120, time_limit=180)
+    def check_repeats() -> int:
+        """Link new complaints to the earlier ones they repeat."""
+        return similarity.check_repeats()

@@ -66,6 +66,11 @@ class Complainant(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
     line_user_id: Mapped[str | None] = mapped_column(String(64))
+    # Keyed hashes (HMAC) of the normalised contacts: repeat complaints are found
+    # by these, through an index, without comparing or exposing the contacts.
+    phone_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    email_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    line_key: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -74,6 +79,8 @@ class Complaint(Base):
     __table_args__ = (
         Index("ix_complaints_status_received_at", "status", "received_at"),
         Index("ix_complaints_unit_id_status", "unit_id", "status"),
+        Index("ix_complaints_category_id_received_at", "category_id", "received_at"),
+        Index("ix_complaints_area_code_received_at", "area_code", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,13 +130,19 @@ class Complaint(Base):
     suggestion_confidence: Mapped[float | None]
     category_source: Mapped[str] = mapped_column(String(10), default="citizen")  # citizen, model, officer, none
     needs_triage: Mapped[bool] = mapped_column(default=False, index=True)
+    # Similar and repeat complaints: the text's distinctive tokens, and the earlier
+    # complaint this one repeats (same complainant or place, same issue, recent).
+    text_signature: Mapped[str | None] = mapped_column(Text)
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    repeat_checked_at: Mapped[datetime | None] = mapped_column(index=True)
 
     category: Mapped[Category | None] = relationship(foreign_keys=[category_id])
     suggested_category: Mapped[Category | None] = relationship(foreign_keys=[suggested_category_id])
     unit: Mapped[Unit | None] = relationship()
     complainant: Mapped[Complainant | None] = relationship()
     assigned_user: Mapped[User | None] = relationship()
-    merged_into: Mapped[Complaint | None] = relationship(remote_side="Complaint.id")
+    merged_into: Mapped[Complaint | None] = relationship(remote_side="Complaint.id", foreign_keys=[merged_into_id])
+    repeat_of: Mapped[Complaint | None] = relationship(remote_side="Complaint.id", foreign_keys=[repeat_of_id])
     events: Mapped[list[TimelineEvent]] = relationship(
         back_populates="complaint", order_by="TimelineEvent.at, TimelineEvent.id"
     )

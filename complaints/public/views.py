@@ -16,7 +16,7 @@ from complaints.models import Category, Channel
 from complaints.public import bp
 from complaints.public.forms import ComplaintForm
 from complaints.schemas import parse_submission
-from complaints.services import feedback
+from complaints.services import feedback, similarity
 from complaints.services.citizen_links import response_token, token_matches
 from complaints.services.intake import Upload, submit_complaint
 from complaints.services.standards import published_standards
@@ -143,7 +143,8 @@ def receipt(tracking_number: str):
     complaint = find_complaint(tracking_number)
     personal = complaint.tracking_number in session.get("submitted", [])
     token = response_token(complaint.tracking_number) if personal else None
-    return render_template("public/receipt.html", complaint=complaint, token=token)
+    return render_template("public/receipt.html", complaint=complaint, token=token,
+                           similar=similarity.similar_open(complaint))
 
 
 @bp.get("/track")

@@ -22,7 +22,7 @@ from complaints.models import (
     Status, TimelineEvent, User, utcnow,
 )
 from complaints.schemas import ComplaintSubmission
-from complaints.services import dispatch, reference_data, tracking_numbers, triage
+from complaints.services import dispatch, reference_data, similarity, tracking_numbers, triage
 from complaints.services.locations import UnknownPlace, resolve_place
 from complaints.services.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
 from complaints.services.standards import due_dates
@@ -137,6 +137,7 @@ def _validate(submission: ComplaintSubmission) -> tuple[dict, list[FieldError]]:
     if not errors:
         text = " ".join(t for t in (values["title"], values["description"]) if t)
         values["suggestion"] = suggestion = triage.suggest(text)
+        values["signature"] = similarity.text_signature(text)
         values["category"], values["category_source"], values["needs_triage"] = triage.decide(category, suggestion)
     return values, errors
 
@@ -189,6 +190,7 @@ def _build(submission: ComplaintSubmission, values: dict, channel: Channel, rece
         document_number=document_number,
         category_source=values["category_source"],
         needs_triage=values["needs_triage"],
+        text_signature=values["signature"],
     )
     suggestion = values.get("suggestion")
     if suggestion is not None and suggestion.category is not None:
@@ -200,6 +202,7 @@ def _build(submission: ComplaintSubmission, values: dict, channel: Channel, rece
             name=values.get("name"), phone=contact.phone, email=contact.email,
             line_user_id=contact.line_user_id,
         )
+        similarity.complainant_keys(complaint.complainant)
     db.session.add(complaint)
     db.session.add(TimelineEvent(
         complaint=complaint, at=received_at, kind="received",

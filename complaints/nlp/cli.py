@@ -1,0 +1,76 @@
+"""`flask --app complaints nlp train | evaluate`."""
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+
+@click.group("nlp")
+def nlp() -> None:
+    """Thai text classifier of complaint categories."""
+
+
+_model_option = click.option("--model", "model", type=click.Path(dir_okay=False), default=None,
+                             help="Artefact path (default: $RONGRIAN_NLP_MODEL or the shipped model)")
+
+
+@nlp.command("train")
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="CSV (or .csv.gz) with columns text,label and optionally all_labels")
+@_model_option
+@click.option("--exclude-heldout", is_flag=True,
+              help="De-duplicate and leave out the held-out part of the fixed random split "
+                   "(how the shipped model is built, so its held-out figures stay honest)")
+def train_command(data, model, exclude_heldout) -> None:
+    """Train the classifier on a labelled CSV and save the artefact."""
+    from complaints.nlp.evaluation import evaluate, file_sha256, random_split, read_rows
+    from complaints.nlp.model import model_path, train
+
+    started = time.perf_counter()
+    rows = read_rows(data)
+    indices, held_out, removed = None, [], 0
+    if exclude_heldout:
+        indices, held_out, removed = random_split(rows)
+        click.echo(f"{len(rows)} rows, {removed} near-duplicates removed, "
+                   f"training on {len(indices)}, {len(held_out)} held out")
+    try:
+        clf = train(rows, indices, data_sha256=file_sha256(data), source=str(data),
+                    log=lambda msg: click.echo(msg))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if exclude_heldout:
+        clf.metadata["split"] = {"kind": "random, de-duplicated", "duplicates_removed": removed,
+                                 "n_train": len(indices), "n_heldout": len(held_out)}
+        clf.metadata["metrics"]["heldout"] = evaluate(clf, [rows[i] for i in held_out])
+    clf.metadata["train_seconds"] = round(time.perf_counter() - started, 1)
+    path = clf.save(model_path(model))
+    click.echo(f"metrics: {json.dumps(clf.metadata['metrics'], ensure_ascii=False)}")
+    click.echo(f"saved {path} ({path.stat().st_size / 1e6:.1f} MB, {len(clf.labels)} labels, "
+               f"{clf.metadata['train_seconds']} s)")
+
+
+@nlp.command("evaluate")
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="CSV (or .csv.gz) with columns text,label and optionally all_labels")
+@_model_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object")
+@click.option("--heldout", is_flag=True, help="Only the held-out part of the fixed de-duplicated random split")
+def evaluate_command(data, model, as_json, heldout) -> None:
+    """Score the classifier against a labelled CSV."""
+    from complaints.nlp.evaluation import evaluate, random_split, read_rows
+    from complaints.nlp.model import load_model, model_path
+
+    path = model_path(model)
+    if not path.exists():
+        raise click.ClickException(f"no model at {path}: run `flask --app complaints nlp train` first")
+    rows = read_rows(data)
+    if heldout:
+        rows = [rows[i] for i in random_split(rows)[1]]
+    result = evaluate(load_model(path), rows)
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        for key, value in result.items():
+            click.echo(f"{key:>18}: {value}")

@@ -1,0 +1,208 @@
+"""Similar and repeat complaints.
+
+*Similar*: open complaints that are probably about the same problem as this one:
+Thai text overlap (the distinctive tokens kept in `text_signature`), the same or
+a nearby place, the same category, received within SIMILAR_WINDOW_DAYS. Shown to
+officers as merge suggestions and to the citizen on the receipt.
+
+*Repeat*: a complaint that comes back to an earlier one within
+REPEAT_WINDOW_DAYS about the same issue (same category), either from the same
+complainant (matched by keyed hashes of the normalised phone, email or LINE id)
+or at the same place with similar text. Stored as `repeat_of_id` by a periodic
+task, for the recurrence analytics.
+
+Every lookup goes through an index (category or area with the date, contact
+keys); none scans the table.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+
+from flask import current_app
+from sqlalchemy import and_, or_, select
+
+from complaints.extensions import db
+from complaints.models import Complainant, Complaint, utcnow
+from complaints.services.workflow import OPEN
+
+SIGNATURE_TOKENS = 64
+NEARBY_METRES = 300
+
+
+# --- pure functions ------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from pythainlp.corpus import thai_stopwords
+
+    return frozenset(thai_stopwords())
+
+
+def text_signature(text: str) -> str:
+    """The distinctive tokens of a text, in order of first use, space-separated."""
+    from complaints.nlp.text import normalize_text, tokenize
+
+    seen: dict[str, None] = {}
+    stop = _stopwords()
+    for token in tokenize(normalize_text(text), normalized=True):
+        token = token.strip().lower()
+        if len(token) < 2 or token in stop or not any(ch.isalnum() for ch in token) or token.isdigit():
+            continue
+        seen.setdefault(token, None)
+        if len(seen) >= SIGNATURE_TOKENS:
+            break
+    return " ".join(seen)
+
+
+def overlap(a: str | None, b: str | None) -> float:
+    """Jaccard similarity of two signatures (0 to 1)."""
+    if not a or not b:
+        return 0.0
+    left, right = set(a.split()), set(b.split())
+    return len(left & right) / len(left | right)
+
+
+def normalise_phone(phone: str) -> str | None:
+    digits = re.sub(r"\D", "", phone.translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")))
+    if digits.startswith("66") and len(digits) in (10, 11):
+        digits = "0" + digits[2:]
+    return digits if len(digits) >= 9 else None
+
+
+def contact_key(kind: str, value: str | None, secret: str) -> str | None:
+    """A keyed hash of a normalised contact; None when there is nothing to match on."""
+    if not value:
+        return None
+    if kind == "phone":
+        value = normalise_phone(value)
+    elif kind == "email":
+        value = value.strip().lower()
+    else:
+        value = value.strip()
+    if not value:
+        return None
+    return hmac.new(secret.encode(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    dlat = math.radians(lat2 - lat1)
+    dlon = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return 6_371_000 * math.hypot(dlat, dlon)
+
+
+def same_place(a: Complaint, b: Complaint) -> bool:
+    if a.lat is not None and b.lat is not None:
+        return metres_between(a.lat, a.lon, b.lat, b.lon) <= NEARBY_METRES
+    return bool(a.area_code and len(a.area_code) == 6 and a.area_code == b.area_code)
+
+
+def _secret() -> str:
+    return current_app.config["CONTACT_KEY_SECRET"] or current_app.config["SECRET_KEY"]
+
+
+def complainant_keys(complainant: Complainant) -> None:
+    """Fill the contact keys of a complainant (at intake)."""
+    secret = _secret()
+    complainant.phone_key = contact_key("phone", complainant.phone, secret)
+    complainant.email_key = contact_key("email", complainant.email, secret)
+    complainant.line_key = contact_key("line", complainant.line_user_id, secret)
+
+
+# --- lookups ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Match:
+    complaint: Complaint
+    score: float
+
+
+def _category(complaint: Complaint) -> int | None:
+    return complaint.category_id or complaint.suggested_category_id
+
+
+def _window(complaint: Complaint, days_before: int, days_after: int):
+    return and_(Complaint.id != complaint.id,
+                Complaint.received_at >= complaint.received_at - timedelta(days=days_before),
+                Complaint.received_at <= complaint.received_at + timedelta(days=days_after))
+
+
+def _place_filter(complaint: Complaint):
+    """Candidates by place, through the (area_code, received_at) index."""
+    if complaint.area_code and len(complaint.area_code) >= 4 and complaint.area_code.isdigit():
+        district = complaint.area_code[:4]
+        following = f"{int(district) + 1:04d}"
+        # The same district as a range of digit codes: a LIKE prefix would skip the
+        # index under a non-C collation, and digits sort alike in every collation.
+        return and_(Complaint.area_code >= district, Complaint.area_code < following)
+    return None
+
+
+def similar_open(complaint: Complaint, limit: int = 3, minimum: float = 0.3) -> list[Match]:
+    """Open complaints probably about the same problem, best first."""
+    signature = complaint.text_signature
+    if not signature:
+        return []
+    category = _category(complaint)
+    days = current_app.config["SIMILAR_WINDOW_DAYS"]
+    conditions = [_window(complaint, days, days), Complaint.status.in_(OPEN)]
+    scope = [c for c in (
+        Complaint.category_id == category if category else None, _place_filter(complaint)) if c is not None]
+    if scope:
+        conditions.append(or_(*scope))
+    candidates = db.session.scalars(
+        select(Complaint).where(*conditions).order_by(Complaint.received_at.desc()).limit(300))
+    matches = []
+    for other in candidates:
+        score = overlap(signature, other.text_signature)
+        if same_place(complaint, other):
+            score += 0.15
+        if category and _category(other) == category:
+            score += 0.1
+        if score >= minimum:
+            matches.append(Match(other, round(min(score, 1.0), 3)))
+    return sorted(matches, key=lambda m: m.score, reverse=True)[:limit]
+
+
+def find_repeat(complaint: Complaint) -> Complaint | None:
+    """The most recent earlier complaint this one repeats, if any."""
+    category = _category(complaint)
+    if category is None:
+        return None
+    window = _window(complaint, current_app.config["REPEAT_WINDOW_DAYS"], 0)
+    earlier = [Complaint.received_at < complaint.received_at, Complaint.category_id == category]
+    person = complaint.complainant
+    if person is not None:
+        keys = [(Complainant.phone_key, person.phone_key), (Complainant.email_key, person.email_key),
+                (Complainant.line_key, person.line_key)]
+        same_person = [column == value for column, value in keys if value]
+        if same_person:
+            people = select(Complainant.id).where(or_(*same_person))
+            found = db.session.scalar(select(Complaint).where(
+                window, *earlier, Complaint.complainant_id.in_(people)).order_by(Complaint.received_at.desc()))
+            if found is not None:
+                return found
+    candidates = db.session.scalars(select(Complaint).where(window, *earlier).order_by(
+        Complaint.received_at.desc()).limit(300))
+    for other in candidates:
+        if same_place(complaint, other) and overlap(complaint.text_signature, other.text_signature) >= 0.2:
+            return other
+    return None
+
+
+def check_repeats(limit: int = 500) -> int:
+    """Mark the complaints not yet checked (the periodic task); returns how many were checked."""
+    pending = db.session.scalars(select(Complaint).where(Complaint.repeat_checked_at.is_(None))
+                                 .order_by(Complaint.id).limit(limit)).all()
+    now = utcnow()
+    for complaint in pending:
+        repeat = find_repeat(complaint)
+        complaint.repeat_of_id = repeat.id if repeat is not None else None
+        complaint.repeat_checked_at = now
+    db.session.commit()
+    return len(pending)

@@ -11,6 +11,10 @@ import os
 from pathlib import Path
 
 
+# The shared Traffy Fondue training file, beside the checkout (as in README/BENCHMARKS).
+DEFAULT_BASE_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "traffy" / "train.csv.gz"
+
+
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None:
         return default
@@ -57,6 +61,16 @@ def load_config(instance_path: str) -> dict:
         # Thai-text classification at intake (complaints.nlp).
         "NLP_ENABLED": _bool(env.get("NLP_ENABLED"), default=True),
         "NLP_AUTO_APPLY_THRESHOLD": float(env.get("NLP_AUTO_APPLY_THRESHOLD", "0.6")),
+        # Retraining (complaints.services.retraining): the base data the officers'
+        # corrections are added to, where run artefacts go, how much worse than the
+        # model in use (in_gold, lenient_macro_f1) a candidate may be and still be
+        # promoted, how often a process looks for a newly promoted model, and after
+        # how long a queued/running run counts as abandoned (a worker that died).
+        "NLP_BASE_DATA": env.get("NLP_BASE_DATA") or env.get("RONGRIAN_TRAFFY_DATA") or str(DEFAULT_BASE_DATA),
+        "NLP_MODEL_DIR": env.get("NLP_MODEL_DIR", str(instance / "models")),
+        "NLP_PROMOTION_TOLERANCE": float(env.get("NLP_PROMOTION_TOLERANCE", "0.002")),
+        "NLP_ACTIVE_MODEL_CHECK_SECONDS": float(env.get("NLP_ACTIVE_MODEL_CHECK_SECONDS", "30")),
+        "NLP_RETRAIN_STALE_SECONDS": float(env.get("NLP_RETRAIN_STALE_SECONDS", str(4 * 3600))),
         # How long a process keeps categories, standards and calendar overrides.
         "REFERENCE_CACHE_SECONDS": float(env.get("REFERENCE_CACHE_SECONDS", "30")),
         # The unit that triages complaints arriving without a category.

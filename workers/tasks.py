@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from complaints.services import mailer, outbox, similarity, sla
+from complaints.services import mailer, outbox, retraining, similarity, sla
 
 
 def register(celery_app: Celery) -> None:
@@ -40,3 +40,13 @@ def register(celery_app: Celery) -> None:
     def check_repeats() -> int:
         """Link new complaints to the earlier ones they repeat."""
         return similarity.check_repeats()
+
+    # Long: training on the full Traffy data takes minutes. Acknowledged on
+    # receipt: a run is not retried; one that loses its worker is marked
+    # abandoned when the next run is requested.
+    @celery_app.task(name="rongrian.retrain_classifier", acks_late=False, soft_time_limit=3 * 3600,
+                     time_limit=3 * 3600 + 300)
+    def retrain_classifier(run_id: int) -> str | None:
+        """Retrain the classifier with officers' corrections; promote it if not worse."""
+        return retraining.run_retraining(
+            run_id, lambda percent, stage: retraining.record_progress(run_id, percent, stage))

@@ -19,7 +19,7 @@ from complaints.auth import roles_required
 from complaints.errors import BilingualError, invalid
 from complaints.extensions import db
 from complaints.models import utcnow
-from complaints.services import catalogue
+from complaints.services import catalogue, retraining
 
 admin_only = roles_required("admin")
 
@@ -325,3 +325,32 @@ def calendar_delete(day: str):
                      action_form=ActionForm(formdata=None))
     _flash("ลบวันที่กำหนดแล้ว", "Override deleted")
     return redirect(url_for("admin.calendar"))
+
+
+# --- the classifier and its retraining --------------------------------------
+
+def _classifier_page(error: BilingualError | None = None):
+    runs = retraining.list_runs()
+    busy = any(r.active for r in runs)
+    body, status = _page("admin/classifier.html", error, model=retraining.active_model_info(),
+                         feedback=retraining.feedback_count(), runs=runs, busy=busy)
+    response = make_response(body, status)
+    if busy:  # progress without script (the CSP forbids inline JS): the browser reloads the page
+        response.headers["Refresh"] = "5"
+    return response
+
+
+@bp.get("/classifier")
+@admin_only
+def classifier():
+    return _classifier_page()
+
+
+@bp.post("/classifier/retrain")
+@admin_only
+def classifier_retrain():
+    run, error = _submit(ActionForm(), lambda: retraining.request_retraining(current_user))
+    if error:
+        return _classifier_page(error)
+    _flash(f"ส่งคำขอฝึกโมเดลใหม่แล้ว (รอบที่ {run.id})", f"Retraining requested (run {run.id})")
+    return redirect(url_for("admin.classifier"))

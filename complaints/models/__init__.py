@@ -16,10 +16,11 @@ from complaints.models.complaint import (
 from complaints.models.idempotency import IdempotencyRecord
 from complaints.models.outbox import OutboxMessage
 from complaints.models.reference import CannedResponse, Category, ServiceStandard, StandardsPublication, Unit
+from complaints.models.training import RunStatus, TrainingRun
 from complaints.models.user import ROLES, User
 
 __all__ = [
     "Attachment", "Base", "CategoryFeedback", "CalendarOverride", "CannedResponse", "Category", "Channel", "Complainant",
-    "Complaint", "IdempotencyRecord", "Kind", "OutboxMessage", "Priority", "ROLES", "ServiceStandard",
-    "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "Unit", "User", "utcnow",
+    "Complaint", "IdempotencyRecord", "Kind", "OutboxMessage", "Priority", "ROLES", "RunStatus", "ServiceStandard",
+    "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "TrainingRun", "Unit", "User", "utcnow",
 ]

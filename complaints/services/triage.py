@@ -31,13 +31,28 @@ class Suggestion:
 
 
 def classifier():
-    """The classify(text, k) function in use (the shipped model unless the app sets another)."""
+    """The classify(text, k) function in use: the app's own if it sets one, else the
+    ACTIVE model (the latest promoted retraining run's, else the shipped one).
+
+    A newly promoted model is noticed within NLP_ACTIVE_MODEL_CHECK_SECONDS; the
+    model itself is loaded once per process. An active artefact that cannot be
+    loaded is logged and the shipped model is used instead.
+    """
     custom = current_app.extensions.get("rongrian.classifier")
     if custom is not None:
         return custom
     from complaints import nlp  # loaded on first use: the model costs memory and time
+    from complaints.services import retraining
 
-    return nlp.classify
+    path = retraining.active_model_path()
+    if path is None:
+        return nlp.classify
+    try:
+        return nlp.load_model(path).top_k
+    except Exception:  # noqa: BLE001 - a broken artefact must never stop intake
+        log.exception("could not load the active model %s; using the shipped model", path)
+        retraining.mark_broken(path)
+        return nlp.classify
 
 
 def suggest(text: str) -> Suggestion | None:

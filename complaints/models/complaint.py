@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.models.base import Base, utcnow
@@ -49,6 +49,12 @@ class Status(StrEnum):
     REOPENED = "reopened"
 
 
+# Statuses of a complaint still being handled (the workflow's OPEN set), as SQL for
+# the partial indexes below.
+OPEN_STATUSES = ("received", "acknowledged", "assigned", "in_progress", "forwarded", "reopened")
+OPEN_STATUSES_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
+
+
 class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"
@@ -81,6 +87,12 @@ class Complaint(Base):
         Index("ix_complaints_unit_id_status", "unit_id", "status"),
         Index("ix_complaints_category_id_received_at", "category_id", "received_at"),
         Index("ix_complaints_area_code_received_at", "area_code", "received_at"),
+        # Similar-complaint candidates are open ones: partial indexes keep that
+        # lookup small however many closed complaints pile up.
+        Index("ix_complaints_open_category_received_at", "category_id", "received_at",
+              postgresql_where=text(OPEN_STATUSES_SQL), sqlite_where=text(OPEN_STATUSES_SQL)),
+        Index("ix_complaints_open_area_code_received_at", "area_code", "received_at",
+              postgresql_where=text(OPEN_STATUSES_SQL), sqlite_where=text(OPEN_STATUSES_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

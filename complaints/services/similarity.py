@@ -96,7 +96,8 @@ def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 6_371_000 * math.hypot(dlat, dlon)
 
 
-def same_place(a: Complaint, b: Complaint) -> bool:
+def same_place(a, b) -> bool:
+    """Within NEARBY_METRES when both have coordinates, else the same subdistrict."""
     if a.lat is not None and b.lat is not None:
         return metres_between(a.lat, a.lon, b.lat, b.lon) <= NEARBY_METRES
     return bool(a.area_code and len(a.area_code) == 6 and a.area_code == b.area_code)
@@ -143,6 +144,27 @@ def _place_filter(complaint: Complaint):
     return None
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    id: int
+    text_signature: str | None
+    lat: float | None
+    lon: float | None
+    area_code: str | None
+    category: int | None
+
+
+def _candidate_columns():
+    return (Complaint.id, Complaint.text_signature, Complaint.lat, Complaint.lon, Complaint.area_code,
+            Complaint.category_id, Complaint.suggested_category_id)
+
+
+def _candidates(statement) -> list[_Candidate]:
+    """Only the columns scoring needs: loading 300 whole complaints would cost more than the query."""
+    return [_Candidate(cid, sig, lat, lon, area, cat or suggested)
+            for cid, sig, lat, lon, area, cat, suggested in db.session.execute(statement)]
+
+
 def similar_open(complaint: Complaint, limit: int = 3, minimum: float = 0.3) -> list[Match]:
     """Open complaints probably about the same problem, best first."""
     signature = complaint.text_signature
@@ -150,23 +172,30 @@ def similar_open(complaint: Complaint, limit: int = 3, minimum: float = 0.3) -> 
         return []
     category = _category(complaint)
     days = current_app.config["SIMILAR_WINDOW_DAYS"]
-    conditions = [_window(complaint, days, days), Complaint.status.in_(OPEN)]
-    scope = [c for c in (
-        Complaint.category_id == category if category else None, _place_filter(complaint)) if c is not None]
-    if scope:
-        conditions.append(or_(*scope))
-    candidates = db.session.scalars(
-        select(Complaint).where(*conditions).order_by(Complaint.received_at.desc()).limit(300))
-    matches = []
-    for other in candidates:
+    base = [_window(complaint, days, days), Complaint.status.in_(OPEN)]
+    # One query per way of being related (same category, same district), each
+    # served by its own partial index on open complaints: an OR of the two lets
+    # PostgreSQL walk the date index and filter thousands of rows instead.
+    scopes = [c for c in (Complaint.category_id == category if category else None, _place_filter(complaint))
+              if c is not None] or [None]
+    candidates: dict[int, _Candidate] = {}
+    for scope in scopes:
+        conditions = base + ([scope] if scope is not None else [])
+        for other in _candidates(select(*_candidate_columns()).where(*conditions)
+                                 .order_by(Complaint.received_at.desc()).limit(300)):
+            candidates.setdefault(other.id, other)
+    scored = []
+    for other in candidates.values():
         score = overlap(signature, other.text_signature)
         if same_place(complaint, other):
             score += 0.15
-        if category and _category(other) == category:
+        if category and other.category == category:
             score += 0.1
         if score >= minimum:
-            matches.append(Match(other, round(min(score, 1.0), 3)))
-    return sorted(matches, key=lambda m: m.score, reverse=True)[:limit]
+            scored.append((round(min(score, 1.0), 3), other.id))
+    best = sorted(scored, reverse=True)[:limit]
+    found = {c.id: c for c in db.session.scalars(select(Complaint).where(Complaint.id.in_([i for _, i in best])))}
+    return [Match(found[i], score) for score, i in best]
 
 
 def find_repeat(complaint: Complaint) -> Complaint | None:
@@ -187,11 +216,10 @@ def find_repeat(complaint: Complaint) -> Complaint | None:
                 window, *earlier, Complaint.complainant_id.in_(people)).order_by(Complaint.received_at.desc()))
             if found is not None:
                 return found
-    candidates = db.session.scalars(select(Complaint).where(window, *earlier).order_by(
-        Complaint.received_at.desc()).limit(300))
-    for other in candidates:
+    for other in _candidates(select(*_candidate_columns()).where(window, *earlier)
+                             .order_by(Complaint.received_at.desc()).limit(300)):
         if same_place(complaint, other) and overlap(complaint.text_signature, other.text_signature) >= 0.2:
-            return other
+            return db.session.get(Complaint, other.id)
     return None
 
 

@@ -16,12 +16,13 @@ from sqlalchemy import select
 from complaints.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, Status, TimelineEvent, Unit, User, utcnow
+from complaints.models.complaint import OPEN_STATUSES
 from complaints.services import dispatch, tracking_numbers
 from complaints.services.access import visible_unit_ids
 from complaints.services.standards import extend_by_working_days, working_days_between
 
 S = Status
-OPEN = frozenset({S.RECEIVED, S.ACKNOWLEDGED, S.ASSIGNED, S.IN_PROGRESS, S.FORWARDED, S.REOPENED})
+OPEN = frozenset(OPEN_STATUSES)
 STAFF = frozenset({"officer", "supervisor", "admin"})
 LEADS = frozenset({"supervisor", "admin"})
 CITIZEN, SYSTEM = "citizen", "system"

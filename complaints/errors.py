@@ -43,6 +43,11 @@ class BilingualError(Exception):
         return body
 
 
+def unsafe_text(field: str) -> FieldError:
+    """The answer to text carrying HTML or script (thai_text.UnsafeText)."""
+    return FieldError(field, "ไม่รับข้อความที่มีแท็ก HTML หรือสคริปต์", "HTML tags or scripts are not accepted.")
+
+
 def invalid(errors: list[FieldError]) -> BilingualError:
     return BilingualError(
         422, "invalid-input",

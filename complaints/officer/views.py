@@ -10,12 +10,12 @@ from sqlalchemy import select
 from complaints.auth import roles_required
 from complaints.errors import BilingualError
 from complaints.extensions import db
-from complaints.models import CannedResponse, Category, Channel, Unit, User
+from complaints.models import CannedResponse, Category, Channel, Complaint, Unit, User
 from complaints.officer import bp
 from complaints.officer.entry import OfficerEntryForm, submit_entry
 from complaints.officer.queue import QueueFilters, queue_statement
 from complaints.services import casework, similarity, triage, workflow
-from complaints.services.access import complaint_for, visible_unit_ids
+from complaints.services.access import can_see, complaint_for
 from complaints.services.intake import Upload
 
 VIEWERS = ("officer", "supervisor", "manager", "admin")
@@ -42,7 +42,7 @@ def _detail(complaint, error: BilingualError | None = None, status: int = 200):
         "officer/detail.html", complaint=complaint, error=error, categories=categories,
         actions=workflow.allowed_actions(complaint, current_user),
         earlier=casework.earlier_complaints(complaint, current_user),
-        similar=[m for m in similarity.similar_open(complaint, limit=5) if _visible_to_user(m.complaint)],
+        similar=[m for m in similarity.similar_open(complaint, limit=5) if can_see(current_user, m.complaint)],
         units=units, colleagues=colleagues, canned=canned,
     ), status
 
@@ -51,11 +51,6 @@ def _detail(complaint, error: BilingualError | None = None, status: int = 200):
 @roles_required(*VIEWERS)
 def detail(complaint_id: int):
     return _detail(complaint_for(current_user, complaint_id))
-
-
-def _visible_to_user(complaint) -> bool:
-    units = visible_unit_ids(current_user)
-    return units is None or complaint.unit_id in units
 
 
 def _int(name: str) -> int | None:
@@ -84,11 +79,9 @@ def action(complaint_id: int):
 
 
 def _still_visible(complaint_id: int) -> bool:
-    try:
-        complaint_for(current_user, complaint_id)
-        return True
-    except Exception:  # noqa: BLE001 - NotFound
-        return False
+    """After a forward or a new category the case may have left the user's units."""
+    complaint = db.session.get(Complaint, complaint_id)
+    return complaint is not None and can_see(current_user, complaint)
 
 
 def _casework(complaint_id: int, work):

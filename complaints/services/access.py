@@ -39,6 +39,12 @@ def visible_unit_ids(user: User) -> set[int] | None:
     return {user.unit_id}
 
 
+def can_see(user: User, complaint: Complaint) -> bool:
+    """Whether the complaint is within the user's units."""
+    units = visible_unit_ids(user)
+    return units is None or complaint.unit_id in units
+
+
 def scoped(statement: Select, user: User) -> Select:
     """Limit a query over Complaint to what the user may see."""
     units = visible_unit_ids(user)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from flask import current_app
 from sqlalchemy import or_, select
 
-from complaints.errors import BilingualError, FieldError, invalid
+from complaints.errors import BilingualError, FieldError, invalid, unsafe_text
 from complaints.extensions import db
 from complaints.models import Attachment, Complainant, Complaint, OutboxMessage, TimelineEvent, User, utcnow
 from complaints.services import dispatch
@@ -21,8 +21,7 @@ def _text(value: str | None, field: str) -> str:
     try:
         text = clean_text(value or "")
     except UnsafeText:
-        raise invalid([FieldError(field, "ไม่รับข้อความที่มีแท็ก HTML หรือสคริปต์",
-                                  "HTML tags or scripts are not accepted.")]) from None
+        raise invalid([unsafe_text(field)]) from None
     if not text:
         raise invalid([FieldError(field, "กรุณาพิมพ์ข้อความ", "Please write something.")])
     if len(text) > 5000:

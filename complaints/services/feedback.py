@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from complaints.errors import BilingualError, FieldError, invalid
+from complaints.errors import BilingualError, FieldError, invalid, unsafe_text
 from complaints.extensions import db
 from complaints.models import Complaint, Status, SurveyResponse, TimelineEvent
 from complaints.services import workflow
@@ -20,7 +20,7 @@ def reopen(complaint: Complaint, reason: str) -> None:
     try:
         reason = clean_text(reason or "")
     except UnsafeText:
-        raise invalid([FieldError("reason", "ไม่รับข้อความที่มีแท็ก HTML", "HTML is not accepted.")]) from None
+        raise invalid([unsafe_text("reason")]) from None
     workflow.transition(complaint, "reopen", workflow.CITIZEN, workflow.Params(reason=reason[:2000]))
 
 
@@ -52,7 +52,7 @@ def record_survey(complaint: Complaint, satisfaction, confidence, comment: str |
     try:
         comment = clean_text(comment or "")[:2000] or None
     except UnsafeText:
-        errors.append(FieldError("comment", "ไม่รับข้อความที่มีแท็ก HTML", "HTML is not accepted."))
+        errors.append(unsafe_text("comment"))
     if errors:
         raise invalid(errors)
     response = SurveyResponse(complaint_id=complaint.id, satisfaction=scores[0], confidence=scores[1],

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from complaints.errors import BilingualError, FieldError, invalid
+from complaints.errors import BilingualError, FieldError, invalid, unsafe_text
 from complaints.extensions import db
 from complaints.models import (
     Attachment, Channel, Complainant, Complaint, IdempotencyRecord, OutboxMessage,
@@ -64,8 +64,7 @@ def _clean(errors: list[FieldError], field: str, value: str | None, multiline: b
     try:
         return clean_text(value, multiline=multiline) or None
     except UnsafeText:
-        errors.append(FieldError(field, "ไม่รับข้อความที่มีแท็ก HTML หรือสคริปต์",
-                                 "HTML tags or scripts are not accepted."))
+        errors.append(unsafe_text(field))
         return None
 
 

@@ -18,7 +18,7 @@ from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, Status, TimelineEvent, Unit, User, utcnow
 from complaints.models.complaint import OPEN_STATUSES
 from complaints.services import dispatch, tracking_numbers
-from complaints.services.access import visible_unit_ids
+from complaints.services.access import can_see
 from complaints.services.standards import extend_by_working_days, working_days_between
 
 S = Status
@@ -127,7 +127,7 @@ def _merge(complaint: Complaint, actor: User | str, params: Params) -> str | Non
     except tracking_numbers.MalformedTrackingNumber:
         raise _refuse("เลขที่เรื่องที่จะรวมไม่ถูกต้อง", "The tracking number to merge into is not valid.", 422) from None
     survivor = db.session.scalar(select(Complaint).where(Complaint.tracking_number == number))
-    if isinstance(actor, User) and survivor is not None and not _visible(actor, survivor):
+    if isinstance(actor, User) and survivor is not None and not can_see(actor, survivor):
         survivor = None
     if survivor is None or survivor.id == complaint.id or survivor.status == S.MERGED:
         raise _refuse("ไม่พบเรื่องที่จะรวม", "No complaint to merge into.", 422)
@@ -135,11 +135,6 @@ def _merge(complaint: Complaint, actor: User | str, params: Params) -> str | Non
     db.session.add(TimelineEvent(complaint=survivor, kind="merged_in", text=complaint.tracking_number,
                                  actor="officer", public=False))
     return survivor.tracking_number
-
-
-def _visible(user: User, complaint: Complaint) -> bool:
-    units = visible_unit_ids(user)
-    return units is None or complaint.unit_id in units
 
 
 def _hold(complaint: Complaint, actor, params: Params, now: datetime) -> None:
@@ -165,7 +160,7 @@ def _check(complaint: Complaint, transition: Transition, actor: User | str, para
         )
     if _actor_kind(actor) not in transition.actors:
         raise _refuse("ท่านไม่มีสิทธิ์ดำเนินการนี้", "You may not do this.", 403)
-    if isinstance(actor, User) and not _visible(actor, complaint):
+    if isinstance(actor, User) and not can_see(actor, complaint):
         raise _refuse("ไม่พบเรื่องนี้", "Not found.", 404)
     if transition.reason_required and not (params.reason and params.reason.strip()):
         raise _refuse("กรุณาระบุเหตุผลหรือคำชี้แจง", "A reason or explanation is required.", 422)

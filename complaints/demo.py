@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from complaints.extensions import db
-from complaints.models import CannedResponse, Category, ServiceStandard, StandardsPublication, Unit, User
+from complaints.models import CannedResponse, Category, RootCause, ServiceStandard, StandardsPublication, Unit, User
 
 OFFICER_USERNAME = "officer"
 
@@ -74,6 +74,21 @@ class SeedResult:
     officer_password: str | None
 
 
+# Root causes an officer picks at closure (agency-configurable in admin).
+ROOT_CAUSES = [
+    ("maintenance", "ขาดการบำรุงรักษา", "Lack of maintenance"),
+    ("infrastructure", "โครงสร้างพื้นฐานชำรุดหรือไม่เพียงพอ", "Infrastructure damaged or insufficient"),
+    ("process", "ขั้นตอนการทำงานไม่ชัดเจนหรือล่าช้า", "Unclear or slow procedure"),
+    ("staff-conduct", "พฤติกรรมการให้บริการของเจ้าหน้าที่", "Staff conduct"),
+    ("communication", "การสื่อสารหรือประชาสัมพันธ์ไม่ทั่วถึง", "Insufficient communication"),
+    ("enforcement", "การบังคับใช้กฎหมายหรือระเบียบไม่เข้มงวด", "Weak enforcement of rules"),
+    ("third-party", "เกิดจากหน่วยงานหรือบุคคลภายนอก", "Caused by an outside party"),
+    ("weather", "ภัยธรรมชาติหรือสภาพอากาศ", "Natural causes or weather"),
+    ("no-fault", "ไม่พบข้อบกพร่องของหน่วยงาน", "No fault found"),
+    ("other", "อื่น ๆ", "Other"),
+]
+
+
 def seed() -> SeedResult:
     units = {u.code: u for u in db.session.scalars(select(Unit))}
     units_created = 0
@@ -97,6 +112,8 @@ def seed() -> SeedResult:
         db.session.add(StandardsPublication(note="มาตรฐานการให้บริการฉบับแรก / First published standards"))
     if db.session.scalar(select(CannedResponse.id)) is None:
         db.session.add_all([CannedResponse(title=title, body=body) for title, body in CANNED_RESPONSES])
+    if db.session.scalar(select(RootCause.id)) is None:
+        db.session.add_all([RootCause(code=code, name_th=th, name_en=en) for code, th, en in ROOT_CAUSES])
     password = None
     if db.session.scalar(select(User.id).where(User.username == OFFICER_USERNAME)) is None:
         password = secrets.token_urlsafe(12)

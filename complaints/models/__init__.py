@@ -1,4 +1,5 @@
 """All models, imported here so Alembic and the app see one metadata."""
+from complaints.models.analytics import ActionStatus, ClusterMonth, CorrectiveAction, RecurringCluster, RootCause
 from complaints.models.base import Base, utcnow
 from complaints.models.calendar import CalendarOverride
 from complaints.models.complaint import (
@@ -20,6 +21,7 @@ from complaints.models.training import RunStatus, TrainingRun
 from complaints.models.user import ROLES, User
 
 __all__ = [
+    "ActionStatus", "ClusterMonth", "CorrectiveAction", "RecurringCluster", "RootCause",
     "Attachment", "Base", "CategoryFeedback", "CalendarOverride", "CannedResponse", "Category", "Channel", "Complainant",
     "Complaint", "IdempotencyRecord", "Kind", "OutboxMessage", "Priority", "ROLES", "RunStatus", "ServiceStandard",
     "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "TrainingRun", "Unit", "User", "utcnow",

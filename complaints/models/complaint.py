@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from complaints.models.analytics import RecurringCluster, RootCause
 from complaints.models.base import Base, utcnow
 from complaints.models.reference import Category, Unit
 from complaints.models.user import User
@@ -147,6 +148,12 @@ class Complaint(Base):
     text_signature: Mapped[str | None] = mapped_column(Text)
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
     repeat_checked_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Learning from complaints: the root cause recorded at closure, and the
+    # recurring-issue cluster this complaint belongs to (set by a worker task).
+    root_cause_id: Mapped[int | None] = mapped_column(ForeignKey("root_causes.id"))
+    root_cause_note: Mapped[str | None] = mapped_column(Text)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("recurring_clusters.id"), index=True)
+    clustered_at: Mapped[datetime | None] = mapped_column(index=True)
 
     category: Mapped[Category | None] = relationship(foreign_keys=[category_id])
     suggested_category: Mapped[Category | None] = relationship(foreign_keys=[suggested_category_id])
@@ -155,6 +162,8 @@ class Complaint(Base):
     assigned_user: Mapped[User | None] = relationship()
     merged_into: Mapped[Complaint | None] = relationship(remote_side="Complaint.id", foreign_keys=[merged_into_id])
     repeat_of: Mapped[Complaint | None] = relationship(remote_side="Complaint.id", foreign_keys=[repeat_of_id])
+    root_cause: Mapped[RootCause | None] = relationship()
+    cluster: Mapped[RecurringCluster | None] = relationship()
     events: Mapped[list[TimelineEvent]] = relationship(
         back_populates="complaint", order_by="TimelineEvent.at, TimelineEvent.id"
     )

@@ -132,9 +132,9 @@ def load_config(instance_path: str) -> dict:
                     "task": "rongrian.relay_outbox",
                     "schedule": float(env.get("OUTBOX_RELAY_SECONDS", "15")),
                 },
-                "check-repeats": {
-                    "task": "rongrian.check_repeats",
-                    "schedule": float(env.get("REPEAT_CHECK_SECONDS", "30")),
+                "after-intake": {
+                    "task": "rongrian.after_intake",
+                    "schedule": float(env.get("AFTER_INTAKE_SECONDS", "15")),
                 },
                 "sla-sweep": {
                     "task": "rongrian.sla_sweep",

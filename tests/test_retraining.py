@@ -141,7 +141,7 @@ def test_a_better_candidate_is_promoted_and_used_at_intake(app, tmp_path, base_c
         assert run.artefact_path.endswith(f"run-{run.id}.joblib") and run.started_at and run.finished_at
         # Intake now classifies with the promoted model (its three labels).
         assert retraining.active_model_path().name == f"run-{run.id}.joblib"
-        ranked = triage.classifier()("ถนนเป็นหลุม ยางมะตอยแตกร้าว ช่วยแก้ไขด่วน", k=3)
+        ranked = triage.classify_many(["ถนนเป็นหลุม ยางมะตอยแตกร้าว ช่วยแก้ไขด่วน"], k=3)[0]
         assert ranked[0][0] == "ถนน" and {lab for lab, _ in ranked} == set(WORDS)
 
 
@@ -180,9 +180,9 @@ def test_a_broken_active_artefact_falls_back_to_the_shipped_model(app, tmp_path,
     from complaints import nlp
 
     with app.app_context():
-        assert triage.classifier() is nlp.classify
+        assert triage.active_model() is nlp.load_model()
         assert len(logged) == 1 and "could not load the active model" in logged[0]
-        assert triage.classifier() is nlp.classify  # not retried on every complaint
+        assert triage.active_model() is nlp.load_model()  # not retried on every complaint
         assert len(logged) == 1
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from complaints.extensions import db
-from complaints.services import similarity
+from complaints.services import after_intake, similarity
 from tests.helpers import complaint_by_number, login, make_staff
 
 POTHOLE = "ถนนหน้าซอยพหลโยธิน 45 เป็นหลุมลึกมาก รถจักรยานยนต์ล้ม ขอให้ซ่อมผิวถนนด่วน"
@@ -77,7 +77,7 @@ def test_a_repeat_from_the_same_complainant(app, client):
                     location={"province": "กรุงเทพมหานคร", "district": "บางเขน"})
     unrelated = submit(client, NOISE, category="เสียงรบกวน", contact=person)
     with app.app_context():
-        assert similarity.check_repeats() == 3
+        assert after_intake.process_new() == 3
         assert complaint_by_number(second).repeat_of.tracking_number == first
         assert complaint_by_number(first).repeat_of_id is None
         assert complaint_by_number(unrelated).repeat_of_id is None  # another issue
@@ -90,7 +90,7 @@ def test_a_repeat_at_the_same_place_needs_similar_text_and_the_window(app, clien
     same_place = submit(client, POTHOLE_AGAIN)
     other_issue_same_place = submit(client, "ป้ายโฆษณาล้มขวางทางเท้า")
     with app.app_context():
-        similarity.check_repeats()
+        after_intake.process_new()
         assert complaint_by_number(same_place).repeat_of.tracking_number == first
         assert complaint_by_number(other_issue_same_place).repeat_of_id is None
         # Outside the window it is not a repeat.

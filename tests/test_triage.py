@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import CategoryFeedback, Complaint, User
+from complaints.services import after_intake
 from tests.helpers import complaint_by_number, csrf_from, login, make_staff
 
 
@@ -60,13 +61,33 @@ def test_an_unsure_suggestion_waits_in_the_triage_queue(app, client, with_classi
     assert 'id="suggestion"' in page and "41%" in page
 
 
-def test_the_citizens_choice_stands_and_the_suggestion_is_kept(app, client, with_classifier):
+def test_the_citizens_choice_stands_and_the_suggestion_comes_after_intake(app, client, with_classifier):
     with_classifier([("ความสะอาด", 0.97)])
     number = submit(client, category="ถนน")
+    unsure = submit(client, description="เรื่องอื่นที่ไม่ชัดเจน", category="ทางเท้า")
     with app.app_context():
         complaint = complaint_by_number(number)
         assert (complaint.category.code, complaint.category_source) == ("ถนน", "citizen")
+        # Not classified on the request: the citizen's category needs no routing.
+        assert complaint.suggestion_confidence is None
+        assert after_intake.process_new() == 2
+        complaint = complaint_by_number(number)
         assert complaint.suggested_category.code == "ความสะอาด"
+        assert complaint.suggestion_confidence == pytest.approx(0.97)
+        assert (complaint.category.code, complaint.category_source) == ("ถนน", "citizen")  # still stands
+        assert complaint_by_number(unsure).suggested_category.code == "ความสะอาด"
+        # A second pass has nothing left to do.
+        assert after_intake.process_new() == 0
+
+
+def test_the_post_intake_pass_survives_a_broken_model(app, client, with_classifier):
+    with_classifier("boom")
+    number = submit(client, category="ถนน")  # the text says พัง: the fixed classifier raises
+    with app.app_context():
+        assert after_intake.process_new() == 1
+        complaint = complaint_by_number(number)
+        assert complaint.suggestion_confidence is None and complaint.repeat_checked_at is not None
+        assert complaint.category.code == "ถนน"
 
 
 def test_a_label_unknown_to_this_agency_is_skipped(app, client, with_classifier):

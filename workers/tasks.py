@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from celery import Celery
 
-from complaints.services import mailer, outbox, retraining, similarity, sla
+from complaints.services import after_intake as after_intake_service
+from complaints.services import mailer, outbox, retraining, sla
 
 
 def register(celery_app: Celery) -> None:
@@ -36,10 +37,10 @@ def register(celery_app: Celery) -> None:
         return {"due_soon": result.due_soon, "overdue": result.overdue, "escalated": result.escalated,
                 "interim_notices": result.interim_notices, "auto_closed": result.auto_closed}
 
-    @celery_app.task(name="rongrian.check_repeats", acks_late=False, soft_time_limit=120, time_limit=180)
-    def check_repeats() -> int:
-        """Link new complaints to the earlier ones they repeat."""
-        return similarity.check_repeats()
+    @celery_app.task(name="rongrian.after_intake", acks_late=False, soft_time_limit=120, time_limit=180)
+    def after_intake() -> int:
+        """Repeat links and deferred category suggestions of new complaints."""
+        return after_intake_service.process_new()
 
     # Long: training on the full Traffy data takes minutes. Acknowledged on
     # receipt: a run is not retried; one that loses its worker is marked

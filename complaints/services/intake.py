@@ -134,8 +134,11 @@ def _validate(submission: ComplaintSubmission) -> tuple[dict, list[FieldError]]:
         if category is None:
             errors.append(FieldError("category", "ไม่พบหมวดหมู่นี้", "Unknown category."))
     if not errors:
-        text = " ".join(t for t in (values["title"], values["description"]) if t)
-        values["suggestion"] = suggestion = triage.suggest(text)
+        text = triage.complaint_text(values["title"], values["description"])
+        # A citizen's category stands: the classifier is needed now only to route a
+        # complaint without one; the others get their suggestion in the post-intake
+        # pass (triage.suggest_later), in batches, off the request.
+        values["suggestion"] = suggestion = triage.suggest(text) if category is None else None
         values["signature"] = similarity.text_signature(text)
         values["category"], values["category_source"], values["needs_triage"] = triage.decide(category, suggestion)
     return values, errors
@@ -191,10 +194,7 @@ def _build(submission: ComplaintSubmission, values: dict, channel: Channel, rece
         needs_triage=values["needs_triage"],
         text_signature=values["signature"],
     )
-    suggestion = values.get("suggestion")
-    if suggestion is not None and suggestion.category is not None:
-        complaint.suggested_category_id = suggestion.category.id
-        complaint.suggestion_confidence = suggestion.confidence
+    triage.store_suggestion(complaint, values.get("suggestion"))
     contact = submission.contact
     if contact and not submission.anonymous and any(contact.model_dump().values()):
         complaint.complainant = Complainant(

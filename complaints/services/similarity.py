@@ -223,14 +223,9 @@ def find_repeat(complaint: Complaint) -> Complaint | None:
     return None
 
 
-def check_repeats(limit: int = 500) -> int:
-    """Mark the complaints not yet checked (the periodic task); returns how many were checked."""
-    pending = db.session.scalars(select(Complaint).where(Complaint.repeat_checked_at.is_(None))
-                                 .order_by(Complaint.id).limit(limit)).all()
-    now = utcnow()
-    for complaint in pending:
+def mark_repeats(complaints: list[Complaint], now) -> None:
+    """Link each new complaint to the earlier one it repeats (or to none), once."""
+    for complaint in complaints:
         repeat = find_repeat(complaint)
         complaint.repeat_of_id = repeat.id if repeat is not None else None
         complaint.repeat_checked_at = now
-    db.session.commit()
-    return len(pending)

@@ -3,9 +3,6 @@ FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
-# Thai fonts for the PDF reports (TLWG's Laksaman is the free TH Sarabun).
-RUN apt-get update && apt-get install -y --no-install-recommends fonts-thai-tlwg \
-    && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md ./
 COPY complaints ./complaints

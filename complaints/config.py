@@ -71,9 +71,6 @@ def load_config(instance_path: str) -> dict:
         "NLP_PROMOTION_TOLERANCE": float(env.get("NLP_PROMOTION_TOLERANCE", "0.002")),
         "NLP_ACTIVE_MODEL_CHECK_SECONDS": float(env.get("NLP_ACTIVE_MODEL_CHECK_SECONDS", "30")),
         "NLP_RETRAIN_STALE_SECONDS": float(env.get("NLP_RETRAIN_STALE_SECONDS", str(4 * 3600))),
-        # Thai fonts for PDF reports: a folder holding Laksaman.ttf and Laksaman-Bold.ttf
-        # (Debian's fonts-thai-tlwg; Laksaman is the free TH Sarabun).
-        "THAI_FONT_DIR": env.get("THAI_FONT_DIR", "/usr/share/fonts/truetype/tlwg"),
         # How long a process keeps categories, standards and calendar overrides.
         "REFERENCE_CACHE_SECONDS": float(env.get("REFERENCE_CACHE_SECONDS", "30")),
         # The unit that triages complaints arriving without a category.

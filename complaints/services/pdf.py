@@ -1,45 +1,56 @@
 """PDF documents with Thai text: fpdf2 with HarfBuzz shaping and an embedded Thai font.
 
 Every PDF Rongrian makes (the dashboard, the self-assessment report) starts from
-`thai_document()`, so the font lookup and the shaping switch live in one place.
-The text stays real text: a PDF reader can search and copy it.
+`thai_document()`, so the font and the shaping switch live in one place. The font
+is Noto Sans Thai from the `fontpkg-noto-sans-thai` package (a variable font,
+instanced at regular and bold weights), so no system package is needed. The text
+stays real text: a PDF reader can search and copy it.
 """
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
-from flask import current_app
+import fontpkg_noto_sans_thai
 from fpdf import FPDF
 
-from complaints.errors import BilingualError
-
-FONT_FAMILY = "Laksaman"
-_FONT_FILES = {"": "Laksaman.ttf", "B": "Laksaman-Bold.ttf"}
-
-
-def font_files(folder: str | Path | None = None) -> dict[str, Path]:
-    """The Thai font files by fpdf2 style, or a bilingual 503 when they are missing."""
-    folder = Path(folder or current_app.config["THAI_FONT_DIR"])
-    files = {style: folder / name for style, name in _FONT_FILES.items()}
-    missing = [p.name for p in files.values() if not p.is_file()]
-    if missing:
-        raise BilingualError(
-            503, "thai_font_missing",
-            "ไม่พบฟอนต์ภาษาไทยสำหรับสร้าง PDF กรุณาติดตั้งแพ็กเกจ fonts-thai-tlwg หรือตั้งค่า THAI_FONT_DIR",
-            "No Thai font for PDF output: install Debian's fonts-thai-tlwg or set THAI_FONT_DIR.",
-        )
-    return files
+FONT_FAMILY = "NotoSansThai"
+_WEIGHTS = {"": 400, "B": 700}
+# SARA AM (U+0E33) is drawn as NIKHAHIT + SARA AA; written as one character, its
+# two glyphs get a broken ToUnicode entry and readers extract control characters.
+# Written decomposed, it looks the same and extracts as U+0E4D U+0E32, which is
+# U+0E33 under NFKC.
+_SARA_AM = str.maketrans({"\u0e33": "\u0e4d\u0e32"})
 
 
-def thai_document(title: str, *, orientation: str = "portrait", font_dir: str | Path | None = None) -> FPDF:
-    """A new A4 document with the Thai font registered, shaping on and one page open."""
-    pdf = FPDF(orientation=orientation, unit="mm", format="A4")
-    for style, path in font_files(font_dir).items():
-        pdf.add_font(FONT_FAMILY, style, str(path))
+class ThaiPDF(FPDF):
+    """FPDF whose text output keeps Thai extractable."""
+
+    def normalize_text(self, text: str) -> str:
+        return super().normalize_text(text.translate(_SARA_AM))
+
+
+def font_file() -> Path:
+    """The Noto Sans Thai variable font shipped by fontpkg-noto-sans-thai."""
+    return next((fontpkg_noto_sans_thai.ROOT / "files").glob("NotoSansThai*.ttf"))
+
+
+def extracted(text: str) -> str:
+    """Text as a PDF reader gives it back, for comparisons (NFKC, as SARA AM above)."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def thai_document(title: str, *, orientation: str = "portrait") -> FPDF:
+    """A new A4 document with the Thai font registered (regular and bold), shaping on
+    and one page open."""
+    pdf = ThaiPDF(orientation=orientation, unit="mm", format="A4")
+    path = font_file()
+    for style, weight in _WEIGHTS.items():
+        pdf.add_font(FONT_FAMILY, style, path, variations={"wght": weight})
     pdf.set_text_shaping(True)
     pdf.set_title(title)
     pdf.set_creator("Rongrian")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
-    pdf.set_font(FONT_FAMILY, size=14)
+    pdf.set_font(FONT_FAMILY, size=12)
     return pdf

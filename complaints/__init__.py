@@ -30,10 +30,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    from complaints.security import check_production
+    from complaints.services import contact_crypto
+
+    check_production(app.config)
+    contact_crypto.init_app(app)
     for folder in (app.instance_path, app.config["UPLOAD_DIR"]):
         os.makedirs(folder, exist_ok=True)
 
-    from complaints import cli, health
+    from complaints import cli, health, observability
     from complaints.admin import bp as admin_bp
     from complaints.api import bp as api_bp
     from complaints.auth import bp as auth_bp
@@ -45,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from complaints.web import register_template_helpers, set_security_headers
     from workers.celery_app import celery_init_app
 
+    observability.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_folder(), render_as_batch=True)
     login_manager.init_app(app)

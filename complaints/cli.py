@@ -26,6 +26,13 @@ def register(app: Flask) -> None:
         else:
             click.echo(f"officer account '{demo.OFFICER_USERNAME}' already exists (password unchanged)")
 
+    @app.cli.command("rotate-contact-key")
+    def rotate_contact_key() -> None:
+        """Re-encrypt contact data (complainants, outbox recipients) under the newest CONTACT_ENCRYPTION_KEYS key."""
+        from complaints.services import contact_crypto
+
+        click.echo(f"re-encrypted {contact_crypto.rotate_all()} records")
+
     @app.cli.command("create-user")
     @click.option("--username", required=True)
     @click.option("--name", "display_name", required=True, help="Display name")

@@ -15,6 +15,9 @@ from pathlib import Path
 DEFAULT_BASE_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "traffy" / "train.csv.gz"
 
 
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None:
         return default
@@ -41,7 +44,15 @@ def load_config(instance_path: str) -> dict:
     )
     mail_server = env.get("MAIL_SERVER") or None
     return {
-        "SECRET_KEY": env.get("SECRET_KEY", "dev-only-not-secret"),
+        # "production" makes create_app refuse defaults that are only safe on a laptop
+        # (complaints.security.check_production).
+        "RONGRIAN_ENV": env.get("RONGRIAN_ENV", "development"),
+        "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        # Fernet keys for complainants' contact data at rest, comma-separated, newest
+        # first (complaints.services.contact_crypto); derived from SECRET_KEY when unset.
+        "CONTACT_ENCRYPTION_KEYS": [k for k in env.get("CONTACT_ENCRYPTION_KEYS", "").split(",") if k.strip()],
+        "LOG_FORMAT": env.get("LOG_FORMAT", "json"),  # json or text
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,

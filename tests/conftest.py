@@ -213,6 +213,7 @@ def worker_env(tmp_path: Path, database_uri: str, broker_url: str, **extra: str)
     return {
         "DATABASE_URL": database_uri,
         "REDIS_URL": broker_url,
+        "SECRET_KEY": "test-secret",  # as base_config: one deployment's processes share their secrets
         "RATELIMIT_STORAGE_URI": "memory://",
         "RONGRIAN_INSTANCE": str(tmp_path / "worker-instance"),
         "MAIL_BACKEND": "file",

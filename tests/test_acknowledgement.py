@@ -158,7 +158,8 @@ def test_broker_away_at_intake_still_accepts_and_the_relay_picks_it_up(app, clie
         assert outbox.relay_pending() == 0  # broker still away: nothing stamped
         assert db.session.get(OutboxMessage, message_id).enqueued_at is None
     # The relay runs in the worker process, which reaches the broker once it is back.
-    relay = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+    relay = create_app({"TESTING": True, "SECRET_KEY": app.config["SECRET_KEY"],
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                         "RATELIMIT_STORAGE_URI": "memory://",
                         "CELERY": {**app.config["CELERY"], "broker_url": "memory://"}})
     with relay.app_context():

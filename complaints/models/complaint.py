@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.models.analytics import RecurringCluster, RootCause
 from complaints.models.base import Base, utcnow
+from complaints.services.contact_crypto import EncryptedText
 from complaints.models.reference import Category, Unit
 from complaints.models.user import User
 
@@ -69,10 +70,11 @@ class Complainant(Base):
     __tablename__ = "complainants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    email: Mapped[str | None] = mapped_column(String(254))
-    line_user_id: Mapped[str | None] = mapped_column(String(64))
+    # Encrypted at rest (contact_crypto.EncryptedText); lengths are checked at intake.
+    name: Mapped[str | None] = mapped_column(EncryptedText)
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    email: Mapped[str | None] = mapped_column(EncryptedText)
+    line_user_id: Mapped[str | None] = mapped_column(EncryptedText)
     # Keyed hashes (HMAC) of the normalised contacts: repeat complaints are found
     # by these, through an index, without comparing or exposing the contacts.
     phone_key: Mapped[str | None] = mapped_column(String(64), index=True)

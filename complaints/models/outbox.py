@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from complaints.services.contact_crypto import EncryptedText
 from complaints.models.base import Base, utcnow
 from complaints.models.complaint import Complaint
 
@@ -24,7 +25,7 @@ class OutboxMessage(Base):
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(30))
     channel: Mapped[str] = mapped_column(String(20))
-    recipient: Mapped[str] = mapped_column(String(254))
+    recipient: Mapped[str] = mapped_column(EncryptedText)  # personal data: encrypted at rest
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from complaints.errors import BilingualError, FieldError, invalid, unsafe_text
 from complaints.extensions import db
-from complaints.models import Attachment, Complainant, Complaint, OutboxMessage, TimelineEvent, User, utcnow
-from complaints.services import dispatch
+from complaints.models import Attachment, Complaint, OutboxMessage, TimelineEvent, User, utcnow
+from complaints.services import dispatch, similarity
 from complaints.services.access import scoped
 from complaints.services.intake import Upload
 from complaints.services.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
@@ -92,14 +92,9 @@ def attach_files(complaint: Complaint, officer: User, uploads: Sequence[Upload])
 
 def earlier_complaints(complaint: Complaint, user: User, limit: int = 20) -> list[Complaint]:
     """The same complainant's other complaints (by phone, email or LINE id) that the user may see."""
-    person = complaint.complainant
-    if person is None:
+    people = similarity.same_person(complaint.complainant)
+    if people is None:
         return []
-    matches = [getattr(Complainant, f) == getattr(person, f)
-               for f in ("phone", "email", "line_user_id") if getattr(person, f)]
-    if not matches:
-        return []
-    people = select(Complainant.id).where(or_(*matches))
     statement = (select(Complaint).where(Complaint.complainant_id.in_(people), Complaint.id != complaint.id)
                  .order_by(Complaint.received_at.desc()).limit(limit))
     return list(db.session.scalars(scoped(statement, user)))

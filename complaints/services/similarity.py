@@ -28,7 +28,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from complaints.extensions import db
-from complaints.models import Complainant, Complaint, utcnow
+from complaints.models import Complainant, Complaint
 from complaints.services.workflow import OPEN
 
 SIGNATURE_TOKENS = 64
@@ -198,6 +198,17 @@ def similar_open(complaint: Complaint, limit: int = 3, minimum: float = 0.3) -> 
     return [Match(found[i], score) for score, i in best]
 
 
+def same_person(person: Complainant | None):
+    """A subquery of the complainants sharing a phone, e-mail or LINE id with `person`,
+    compared as keyed hashes (the contacts themselves are encrypted), or None."""
+    if person is None:
+        return None
+    keys = [(Complainant.phone_key, person.phone_key), (Complainant.email_key, person.email_key),
+            (Complainant.line_key, person.line_key)]
+    matches = [column == value for column, value in keys if value]
+    return select(Complainant.id).where(or_(*matches)) if matches else None
+
+
 def find_repeat(complaint: Complaint) -> Complaint | None:
     """The most recent earlier complaint this one repeats, if any."""
     category = _category(complaint)
@@ -205,17 +216,12 @@ def find_repeat(complaint: Complaint) -> Complaint | None:
         return None
     window = _window(complaint, current_app.config["REPEAT_WINDOW_DAYS"], 0)
     earlier = [Complaint.received_at < complaint.received_at, Complaint.category_id == category]
-    person = complaint.complainant
-    if person is not None:
-        keys = [(Complainant.phone_key, person.phone_key), (Complainant.email_key, person.email_key),
-                (Complainant.line_key, person.line_key)]
-        same_person = [column == value for column, value in keys if value]
-        if same_person:
-            people = select(Complainant.id).where(or_(*same_person))
-            found = db.session.scalar(select(Complaint).where(
-                window, *earlier, Complaint.complainant_id.in_(people)).order_by(Complaint.received_at.desc()))
-            if found is not None:
-                return found
+    people = same_person(complaint.complainant)
+    if people is not None:
+        found = db.session.scalar(select(Complaint).where(
+            window, *earlier, Complaint.complainant_id.in_(people)).order_by(Complaint.received_at.desc()))
+        if found is not None:
+            return found
     for other in _candidates(select(*_candidate_columns()).where(window, *earlier)
                              .order_by(Complaint.received_at.desc()).limit(300)):
         if same_place(complaint, other) and overlap(complaint.text_signature, other.text_signature) >= 0.2:

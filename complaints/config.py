@@ -86,6 +86,10 @@ def load_config(instance_path: str) -> dict:
         "REFERENCE_CACHE_SECONDS": float(env.get("REFERENCE_CACHE_SECONDS", "30")),
         # The unit that triages complaints arriving without a category.
         "INTAKE_UNIT_CODE": env.get("INTAKE_UNIT_CODE", "complaints-centre"),
+        # The unit that receives every tip-off (never the unit complained about).
+        "INTEGRITY_UNIT_CODE": env.get("INTEGRITY_UNIT_CODE", "integrity"),
+        # PDPA retention: contact data of complaints closed longer ago than this is erased.
+        "RETENTION_DAYS_AFTER_CLOSE": int(env.get("RETENTION_DAYS_AFTER_CLOSE", str(5 * 365))),
         # A complainant may reopen within this many days of the resolution;
         # a resolved case the complainant leaves unanswered closes after AUTO_CLOSE_DAYS.
         "REOPEN_WINDOW_DAYS": int(env.get("REOPEN_WINDOW_DAYS", "14")),
@@ -143,6 +147,10 @@ def load_config(instance_path: str) -> dict:
                 "after-intake": {
                     "task": "rongrian.after_intake",
                     "schedule": float(env.get("AFTER_INTAKE_SECONDS", "15")),
+                },
+                "retention": {
+                    "task": "rongrian.apply_retention",
+                    "schedule": float(env.get("RETENTION_SWEEP_SECONDS", str(24 * 3600))),
                 },
                 "sla-sweep": {
                     "task": "rongrian.sla_sweep",

@@ -25,6 +25,7 @@ UNITS = [
     ("environment", "สำนักสิ่งแวดล้อม", "Environment Department", None),
     ("social-welfare", "ฝ่ายพัฒนาชุมชนและสวัสดิการสังคม", "Community Development and Social Welfare", "district-office"),
     ("complaints-centre", "ศูนย์รับเรื่องร้องเรียน", "Complaints Centre", None),
+    ("integrity", "ศูนย์ปฏิบัติการต่อต้านการทุจริต", "Anti-Corruption Operation Centre", None),
 ]
 
 # The 24 categories of the Traffy Fondue data (code = the Thai label in the data).

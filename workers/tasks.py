@@ -4,7 +4,7 @@ from __future__ import annotations
 from celery import Celery
 
 from complaints.services import after_intake as after_intake_service
-from complaints.services import mailer, outbox, retraining, sla
+from complaints.services import mailer, outbox, privacy, retraining, sla
 
 
 def register(celery_app: Celery) -> None:
@@ -41,6 +41,11 @@ def register(celery_app: Celery) -> None:
     def after_intake() -> int:
         """Repeat links and deferred category suggestions of new complaints."""
         return after_intake_service.process_new()
+
+    @celery_app.task(name="rongrian.apply_retention", acks_late=False, soft_time_limit=600, time_limit=660)
+    def apply_retention() -> int:
+        """Erase contact data kept past the retention period (PDPA)."""
+        return privacy.apply_retention()
 
     # Long: training on the full Traffy data takes minutes. Acknowledged on
     # receipt: a run is not retried; one that loses its worker is marked

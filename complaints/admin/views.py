@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from complaints.admin import bp
@@ -19,7 +19,7 @@ from complaints.auth import roles_required
 from complaints.errors import BilingualError, invalid
 from complaints.extensions import db
 from complaints.models import utcnow
-from complaints.services import catalogue, retraining
+from complaints.services import catalogue, privacy, retraining
 
 admin_only = roles_required("admin")
 
@@ -354,3 +354,46 @@ def classifier_retrain():
         return _classifier_page(error)
     _flash(f"ส่งคำขอฝึกโมเดลใหม่แล้ว (รอบที่ {run.id})", f"Retraining requested (run {run.id})")
     return redirect(url_for("admin.classifier"))
+
+
+# --- PDPA: audit trail and data-subject requests ---------------------------
+
+AUDIT_PAGE_SIZE = 100
+
+
+@bp.get("/audit")
+@admin_only
+def audit():
+    return render_template("admin/audit.html", entries=privacy.recent_audit(AUDIT_PAGE_SIZE))
+
+
+def _privacy_page(error: BilingualError | None = None, subject=None, status: int | None = None):
+    return render_template("admin/privacy.html", error=error, subject=subject, requests=privacy.recent_requests(50),
+                           form=request.form), status or (error.status if error else 200)
+
+
+@bp.route("/privacy", methods=["GET", "POST"])
+@admin_only
+def privacy_requests():
+    """Find a data subject by a contact, then export (access) or erase their data."""
+    if request.method == "GET":
+        return _privacy_page()
+    if not ActionForm().validate_on_submit():
+        return _privacy_page(BilingualError(400, "csrf", "แบบฟอร์มหมดอายุ กรุณาลองใหม่", "The form expired; try again."))
+    try:
+        subject = privacy.find_subject(request.form.get("contact_kind", ""), request.form.get("contact", ""))
+        action = request.form.get("action", "find")
+        note = request.form.get("note", "")
+        if action == "export":
+            response = jsonify(privacy.export_subject(subject, current_user, note))
+            response.headers["Content-Disposition"] = "attachment; filename=data-subject-export.json"
+            return response
+        if action == "erase":
+            record = privacy.erase_subject(subject, current_user, note)
+            _flash(f"ลบข้อมูลส่วนบุคคลแล้ว ({record.complaints} เรื่อง)",
+                   f"Personal data erased ({record.complaints} complaints)")
+            return redirect(url_for("admin.privacy_requests"))
+        return _privacy_page(subject=subject)
+    except BilingualError as exc:
+        db.session.rollback()
+        return _privacy_page(exc)

@@ -16,12 +16,13 @@ from complaints.models.complaint import (
 )
 from complaints.models.idempotency import IdempotencyRecord
 from complaints.models.outbox import OutboxMessage
+from complaints.models.privacy import AuditEntry, DataRequest
 from complaints.models.reference import CannedResponse, Category, ServiceStandard, StandardsPublication, Unit
 from complaints.models.training import RunStatus, TrainingRun
 from complaints.models.user import ROLES, User
 
 __all__ = [
-    "ActionStatus", "ClusterMonth", "CorrectiveAction", "RecurringCluster", "RootCause",
+    "ActionStatus", "AuditEntry", "DataRequest", "ClusterMonth", "CorrectiveAction", "RecurringCluster", "RootCause",
     "Attachment", "Base", "CategoryFeedback", "CalendarOverride", "CannedResponse", "Category", "Channel", "Complainant",
     "Complaint", "IdempotencyRecord", "Kind", "OutboxMessage", "Priority", "ROLES", "RunStatus", "ServiceStandard",
     "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "TrainingRun", "Unit", "User", "utcnow",

@@ -11,7 +11,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from complaints.models.base import Base, utcnow
 from complaints.models.reference import Unit
 
-ROLES = ("officer", "supervisor", "manager", "admin")
+# "integrity": the designated officers who alone handle tip-offs (แจ้งเบาะแสการทุจริต).
+ROLES = ("officer", "supervisor", "manager", "admin", "integrity")
 
 
 class User(UserMixin, Base):

@@ -14,12 +14,12 @@ from complaints.models import CannedResponse, Category, Channel, Complaint, Unit
 from complaints.officer import bp
 from complaints.officer.entry import OfficerEntryForm, submit_entry
 from complaints.officer.queue import QueueFilters, queue_statement
-from complaints.services import casework, similarity, triage, workflow
+from complaints.services import casework, privacy, similarity, triage, workflow
 from complaints.services.access import can_see, complaint_for
 from complaints.services.intake import Upload
 
-VIEWERS = ("officer", "supervisor", "manager", "admin")
-WORKERS = ("officer", "supervisor", "admin")
+VIEWERS = ("officer", "supervisor", "manager", "admin", "integrity")
+WORKERS = ("officer", "supervisor", "admin", "integrity")
 
 
 @bp.get("/")
@@ -50,7 +50,9 @@ def _detail(complaint, error: BilingualError | None = None, status: int = 200):
 @bp.get("/complaints/<int:complaint_id>")
 @roles_required(*VIEWERS)
 def detail(complaint_id: int):
-    return _detail(complaint_for(current_user, complaint_id))
+    complaint = complaint_for(current_user, complaint_id)
+    privacy.record_contact_view(current_user, complaint)  # the page shows the contact details
+    return _detail(complaint)
 
 
 def _int(name: str) -> int | None:

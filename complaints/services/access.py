@@ -3,16 +3,24 @@
 An officer sees the complaints of their own unit; a supervisor those of their
 unit and every unit below it; managers and admins see all. A complaint outside
 a user's scope answers 404, never 403, so its existence is not confirmed.
+
+Tip-offs (kind tip_off, แจ้งเบาะแสการทุจริต) are the exception: only users of the
+designated "integrity" role see them, whatever their unit, and they see nothing
+else; nobody else (the unit complained about, its supervisors, managers, admins)
+sees a tip-off's content. Intake routes tip-offs to the integrity unit.
 """
 from __future__ import annotations
 
 from sqlalchemy import Select, select
+
+from complaints.models import Kind
 from werkzeug.exceptions import NotFound
 
 from complaints.extensions import db
 from complaints.models import Complaint, Unit, User
 
-ALL_UNITS_ROLES = {"manager", "admin"}
+ALL_UNITS_ROLES = {"manager", "admin", "integrity"}
+TIP_OFF_ROLE = "integrity"
 
 
 def unit_and_descendants(unit_id: int) -> set[int]:
@@ -39,14 +47,24 @@ def visible_unit_ids(user: User) -> set[int] | None:
     return {user.unit_id}
 
 
+def sees_tip_offs(user: User) -> bool:
+    return user.role == TIP_OFF_ROLE
+
+
 def can_see(user: User, complaint: Complaint) -> bool:
-    """Whether the complaint is within the user's units."""
+    """Whether the complaint is within the user's units (and the tip-off rule)."""
+    if (complaint.kind == Kind.TIP_OFF) != sees_tip_offs(user):
+        return False
     units = visible_unit_ids(user)
     return units is None or complaint.unit_id in units
 
 
 def scoped(statement: Select, user: User) -> Select:
     """Limit a query over Complaint to what the user may see."""
+    if sees_tip_offs(user):
+        statement = statement.where(Complaint.kind == Kind.TIP_OFF)
+    else:
+        statement = statement.where(Complaint.kind != Kind.TIP_OFF)
     units = visible_unit_ids(user)
     if units is None:
         return statement

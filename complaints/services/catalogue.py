@@ -40,6 +40,7 @@ ROLE_LABELS = {
     "supervisor": ("หัวหน้างาน", "Supervisor"),
     "manager": ("ผู้บริหาร", "Manager"),
     "admin": ("ผู้ดูแลระบบ", "Administrator"),
+    "integrity": ("เจ้าหน้าที่รับแจ้งเบาะแสการทุจริต", "Integrity officer (tip-offs)"),
 }
 
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,79}")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from complaints.errors import BilingualError, FieldError, invalid, unsafe_text
 from complaints.extensions import db
 from complaints.models import (
-    Attachment, Channel, Complainant, Complaint, IdempotencyRecord, OutboxMessage,
+    Attachment, Channel, Complainant, Complaint, IdempotencyRecord, Kind, OutboxMessage,
     Status, TimelineEvent, User, utcnow,
 )
 from complaints.schemas import ComplaintSubmission
@@ -78,8 +78,14 @@ def _receipt(complaint: Complaint) -> dict:
     }
 
 
-def _intake_unit_id() -> int | None:
-    """Complaints without a category go to the unit that triages intake."""
+def _unit_id(kind: str, category) -> int | None:
+    """The responsible unit: tip-offs go to the integrity unit whatever they are about
+    (never to the unit complained about), complaints without a category to the unit
+    that triages intake, the rest to their category's unit."""
+    if kind == Kind.TIP_OFF:
+        return reference_data.unit_id_by_code(current_app.config["INTEGRITY_UNIT_CODE"])
+    if category and category.unit_id:
+        return category.unit_id
     return reference_data.unit_id_by_code(current_app.config["INTAKE_UNIT_CODE"])
 
 
@@ -174,7 +180,7 @@ def _build(submission: ComplaintSubmission, values: dict, channel: Channel, rece
         title=values["title"],
         description=values["description"],
         category_id=category.id if category else None,
-        unit_id=category.unit_id if category and category.unit_id else _intake_unit_id(),
+        unit_id=_unit_id(submission.kind, category),
         status=Status.RECEIVED,
         lat=location.lat if location else None,
         lon=location.lon if location else None,

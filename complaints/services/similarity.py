@@ -103,16 +103,16 @@ def same_place(a, b) -> bool:
     return bool(a.area_code and len(a.area_code) == 6 and a.area_code == b.area_code)
 
 
-def _secret() -> str:
+def secret() -> str:
     return current_app.config["CONTACT_KEY_SECRET"] or current_app.config["SECRET_KEY"]
 
 
 def complainant_keys(complainant: Complainant) -> None:
     """Fill the contact keys of a complainant (at intake)."""
-    secret = _secret()
-    complainant.phone_key = contact_key("phone", complainant.phone, secret)
-    complainant.email_key = contact_key("email", complainant.email, secret)
-    complainant.line_key = contact_key("line", complainant.line_user_id, secret)
+    key = secret()
+    complainant.phone_key = contact_key("phone", complainant.phone, key)
+    complainant.email_key = contact_key("email", complainant.email, key)
+    complainant.line_key = contact_key("line", complainant.line_user_id, key)
 
 
 # --- lookups ---------------------------------------------------------------------------

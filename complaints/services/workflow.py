@@ -23,8 +23,9 @@ from complaints.services.standards import extend_by_working_days, working_days_b
 
 S = Status
 OPEN = frozenset(OPEN_STATUSES)
-STAFF = frozenset({"officer", "supervisor", "admin"})
-LEADS = frozenset({"supervisor", "admin"})
+# Integrity officers handle tip-offs from start to closure (access.scoped shows them nothing else).
+STAFF = frozenset({"officer", "supervisor", "admin", "integrity"})
+LEADS = frozenset({"supervisor", "admin", "integrity"})
 CITIZEN, SYSTEM = "citizen", "system"
 
 

@@ -1,0 +1,145 @@
+"""PDPA duties: an audit trail of who saw contact data, data-subject requests
+(access and erasure) handled by an admin with a record, and a retention policy.
+
+- Every page that shows a complainant's contact data records an AuditEntry
+  (`record_contact_view`); admins read the trail at /admin/audit.
+- A subject is found by a phone number, e-mail or LINE id through the keyed
+  hashes (similarity.contact_key), never by decrypting every row.
+- Erasure and retention anonymise: the complainant's contact data and keys are
+  removed and personal data in the complaint text is masked; the complaint, its
+  timeline and its statistics stay, so the agency's figures do not change.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, request
+from sqlalchemy import or_, select
+
+from complaints.errors import BilingualError
+from complaints.extensions import db
+from complaints.models import AuditEntry, Complainant, Complaint, DataRequest, TimelineEvent, User, utcnow
+from complaints.services import similarity
+from complaints.services.pii_masking import mask_text
+
+CONTACT_KINDS = {"phone": Complainant.phone_key, "email": Complainant.email_key, "line": Complainant.line_key}
+
+
+def audit(user: User | None, action: str, complaint_id: int | None = None, detail: str | None = None) -> None:
+    """Add one audit entry to the session (committed with the caller's work, or on its own)."""
+    db.session.add(AuditEntry(user_id=user.id if user else None, action=action, complaint_id=complaint_id,
+                              detail=detail, ip=request.remote_addr if request else None))
+
+
+def record_contact_view(user: User, complaint: Complaint) -> None:
+    """A staff member is shown this complaint's contact data."""
+    if complaint.complainant_id is None or complaint.anonymous:
+        return
+    audit(user, "view_contact", complaint.id)
+    db.session.commit()
+
+
+def recent_audit(limit: int) -> list[AuditEntry]:
+    return list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
+
+
+def recent_requests(limit: int) -> list[DataRequest]:
+    return list(db.session.scalars(select(DataRequest).order_by(DataRequest.id.desc()).limit(limit)))
+
+
+@dataclass
+class Subject:
+    contact_kind: str
+    contact_key: str
+    complainants: list[Complainant]
+    complaints: list[Complaint]
+
+
+def find_subject(contact_kind: str, value: str) -> Subject:
+    """The complainant records and complaints of the person with this contact."""
+    if contact_kind not in CONTACT_KINDS:
+        raise BilingualError(422, "invalid-input", "เลือกชนิดข้อมูลติดต่อ: โทรศัพท์ อีเมล หรือ LINE",
+                             "Choose the contact kind: phone, email or line.")
+    key = similarity.contact_key(contact_kind, (value or "").strip(), similarity.secret())
+    if key is None:
+        raise BilingualError(422, "invalid-input", "กรุณาระบุข้อมูลติดต่อ", "Enter the contact to look for.")
+    people = list(db.session.scalars(select(Complainant).where(CONTACT_KINDS[contact_kind] == key)))
+    ids = [p.id for p in people]
+    complaints = list(db.session.scalars(select(Complaint).where(Complaint.complainant_id.in_(ids))
+                                         .order_by(Complaint.received_at))) if ids else []
+    return Subject(contact_kind, key, people, complaints)
+
+
+def export_subject(subject: Subject, admin: User, note: str = "") -> dict:
+    """Everything held about the subject (PDPA s.30), recorded as a handled request."""
+    data = {
+        "complainants": [{"name": p.name, "phone": p.phone, "email": p.email, "line_user_id": p.line_user_id,
+                          "created_at": p.created_at.isoformat()} for p in subject.complainants],
+        "complaints": [{"tracking_number": c.tracking_number, "kind": c.kind, "channel": c.channel,
+                        "title": c.title, "description": c.description, "status": c.status,
+                        "received_at": c.received_at.isoformat(), "address": c.address,
+                        "district": c.district, "province": c.province,
+                        "privacy_notice_version": c.privacy_notice_version} for c in subject.complaints],
+    }
+    _record(subject, "access", admin, note)
+    for complaint in subject.complaints:
+        audit(admin, "subject_export", complaint.id)
+    db.session.commit()
+    return data
+
+
+def _anonymise(complainants: list[Complainant], complaints: list[Complaint]) -> None:
+    for person in complainants:
+        person.name = person.phone = person.email = person.line_user_id = None
+        person.phone_key = person.email_key = person.line_key = None
+    for complaint in complaints:
+        complaint.description = mask_text(complaint.description)
+        if complaint.title:
+            complaint.title = mask_text(complaint.title)
+        complaint.anonymous = True
+
+
+def erase_subject(subject: Subject, admin: User, note: str = "") -> DataRequest:
+    """Erase the subject's personal data (PDPA s.33); complaints and statistics stay."""
+    _anonymise(subject.complainants, subject.complaints)
+    record = _record(subject, "erasure", admin, note)
+    for complaint in subject.complaints:
+        audit(admin, "subject_erasure", complaint.id)
+        db.session.add(TimelineEvent(complaint_id=complaint.id, kind="personal_data_erased", actor="officer",
+                                     actor_user_id=admin.id, public=False))
+    db.session.commit()
+    return record
+
+
+def _record(subject: Subject, kind: str, admin: User, note: str) -> DataRequest:
+    record = DataRequest(kind=kind, contact_kind=subject.contact_kind, contact_key=subject.contact_key,
+                         complainants=len(subject.complainants), complaints=len(subject.complaints),
+                         note=(note or "")[:2000], handled_by_id=admin.id)
+    db.session.add(record)
+    return record
+
+
+def apply_retention(now=None, batch: int = 500) -> int:
+    """Anonymise the contact data of complaints closed before the retention period;
+    returns how many complainant records were erased (the periodic task)."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["RETENTION_DAYS_AFTER_CLOSE"])
+    has_contact = or_(Complainant.name.is_not(None), Complainant.phone_key.is_not(None),
+                      Complainant.email_key.is_not(None), Complainant.line_key.is_not(None),
+                      Complainant.phone.is_not(None), Complainant.email.is_not(None))
+    # A person with any complaint still open or recently closed keeps their data.
+    recent = select(Complaint.complainant_id).where(
+        Complaint.complainant_id.is_not(None),
+        or_(Complaint.closed_at.is_(None), Complaint.closed_at >= cutoff))
+    people = list(db.session.scalars(
+        select(Complainant).where(has_contact, Complainant.id.not_in(recent)).limit(batch)))
+    if not people:
+        return 0
+    complaints = list(db.session.scalars(select(Complaint).where(
+        Complaint.complainant_id.in_([p.id for p in people]))))
+    _anonymise(people, complaints)
+    for complaint in complaints:
+        audit(None, "retention", complaint.id, f"closed before {cutoff.date().isoformat()}")
+    db.session.commit()
+    return len(people)

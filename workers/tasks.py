@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from complaints.services import mailer, outbox, retraining, similarity, sla
+from complaints.services import email_intake, mailer, outbox, retraining, similarity, sla
 
 
 def register(celery_app: Celery) -> None:
@@ -50,3 +50,8 @@ def register(celery_app: Celery) -> None:
         """Retrain the classifier with officers' corrections; promote it if not worse."""
         return retraining.run_retraining(
             run_id, lambda percent, stage: retraining.record_progress(run_id, percent, stage))
+
+    @celery_app.task(name="rongrian.poll_mailbox", acks_late=False, soft_time_limit=240, time_limit=300)
+    def poll_mailbox() -> dict:
+        """Turn the unseen mails of the complaints mailbox into complaints or follow-ups."""
+        return email_intake.poll_mailbox()

@@ -8,6 +8,7 @@ from LINE_DATA_API_BASE_URL, streamed, and cut off at the photo size limit.
 from __future__ import annotations
 
 import uuid
+from urllib.parse import quote
 from datetime import timedelta
 
 import urllib3
@@ -77,7 +78,7 @@ def download_content(message_id: str, max_bytes: int) -> bytes:
     """The bytes of an image a user sent; raises ContentTooLarge or ContentUnavailable."""
     config = current_app.config
     base = config["LINE_DATA_API_BASE_URL"].rstrip("/")
-    url = f"{base}/v2/bot/message/{urllib3.util.url.quote(message_id, safe='')}/content"
+    url = f"{base}/v2/bot/message/{quote(message_id, safe='')}/content"
     http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=5, read=20), retries=False)
     try:
         response = http.request("GET", url, preload_content=False,

@@ -20,6 +20,7 @@ from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from complaints.errors import BilingualError, FieldError, invalid
@@ -116,7 +117,7 @@ def _thread(msg: EmailMessage, sender: str) -> Complaint | None:
         number = tracking_numbers.parse(found.group(0), prefix=current_app.config["TRACKING_PREFIX"])
     except tracking_numbers.MalformedTrackingNumber:
         return None
-    complaint = db.session.query(Complaint).filter_by(tracking_number=str(number)).one_or_none()
+    complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == str(number)))
     # A subject is easy to copy: only the complainant's own address threads by it.
     complainant = complaint.complainant if complaint else None
     if complainant is None or (complainant.email or "").lower() != sender.lower():

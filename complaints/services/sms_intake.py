@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
-from complaints.errors import BilingualError, FieldError, invalid
 from complaints.extensions import db
 from complaints.models import Channel, Complaint, OutboxMessage
-from complaints.schemas import parse_submission, translate_validation_error
+from complaints.schemas import parse_model, parse_submission
 from complaints.services import channel_refs, chat_replies, dispatch
 from complaints.services.intake import submit_complaint
 
@@ -36,12 +35,7 @@ class SmsResult:
 
 
 def parse(data: object) -> InboundSms:
-    if not isinstance(data, dict):
-        raise invalid([FieldError("body", "ต้องเป็นออบเจกต์ JSON", "The body must be a JSON object.")])
-    try:
-        return InboundSms.model_validate(data)
-    except ValidationError as exc:
-        raise invalid(translate_validation_error(exc)) from None
+    return parse_model(InboundSms, data)
 
 
 def _phone(sender: str) -> str:
@@ -83,5 +77,3 @@ def _answer_status(sms: InboundSms, phone: str, number: str) -> SmsResult:
     dispatch.enqueue_outbox([message.id])
     return SmsResult("status")
 
-
-__all__ = ["BilingualError", "InboundSms", "SmsResult", "parse", "receive"]

@@ -197,3 +197,15 @@ def test_auto_replies_and_bounces_make_no_complaint(app, client):
     assert counts(app) == before
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(TimelineEvent)) == before["timeline_events"]
+
+
+def test_oversized_or_fake_attachments_are_left_out_and_the_complaint_kept(app, client):
+    app.config.update(EMAIL_WEBHOOK_SECRET="mail-secret", MAX_PHOTO_BYTES=3000)
+    msg = mail(photo=True)
+    msg.add_attachment(b"\xff\xd8" + b"A" * 5000, maintype="image", subtype="jpeg", filename="../../etc/passwd.jpg")
+    msg.add_attachment(b"MZ\x90\x00 not an image", maintype="image", subtype="png", filename="virus.png")
+    response = post_raw(client, msg.as_bytes())
+    assert response.status_code == 200, response.text
+    with app.app_context():
+        complaint = complaint_by_number(response.get_json()["tracking_number"])
+        assert [a.original_name for a in complaint.attachments] == ["หลุม.jpg"]

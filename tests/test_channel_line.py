@@ -221,3 +221,15 @@ def test_an_expired_reply_token_falls_back_to_a_push(app, client, line):
     assert last["kind"] == "push" and last["to"] == USER and "RR-" in last["text"]
     push = [r for r in line.requests if r["path"].endswith("/push")][-1]
     assert push["retry_key"]  # a retried push is not delivered twice by LINE
+
+
+def test_a_new_follower_is_greeted_and_group_messages_are_ignored(app, client, line):
+    post(client, {**event(kind="follow"), "follow": {"isUnblocked": False}})
+    group = text("ข้อความในกลุ่ม")
+    group["source"] = {"type": "group", "groupId": "C" + "1" * 32, "userId": USER}
+    assert post(client, group).get_json()["handled"] == 0
+    deliver_pending(app)
+    [greeting] = line.sent()
+    assert "กรุณาพิมพ์เล่าปัญหา" in greeting["text"]
+    with app.app_context():
+        assert db.session.get(LineConversation, USER) is None

@@ -29,6 +29,7 @@ from complaints.models import Channel, Complaint, TimelineEvent
 from complaints.schemas import parse_submission
 from complaints.services import channel_refs, tracking_numbers
 from complaints.services.intake import Upload, submit_complaint
+from complaints.services.photos import PhotoRejected, prepare_photo
 from complaints.services.thai_text import UnsafeText, clean_text
 
 log = logging.getLogger(__name__)
@@ -87,14 +88,26 @@ def _body_text(msg: EmailMessage) -> str:
 
 
 def _photos(msg: EmailMessage) -> list[Upload]:
-    uploads = []
+    """The image attachments the photo service accepts.
+
+    A mail cannot be corrected and sent again like a form: an attachment that is
+    too large or not really an image is left out (and logged), the complaint kept.
+    """
+    uploads, config = [], current_app.config
     for part in msg.iter_attachments():
-        if part.get_content_type() in IMAGE_TYPES or (part.get_filename() or "").lower().endswith(
+        if part.get_content_type() not in IMAGE_TYPES and not (part.get_filename() or "").lower().endswith(
                 (".jpg", ".jpeg", ".png", ".webp")):
-            data = part.get_payload(decode=True)
-            if isinstance(data, bytes):
-                uploads.append(Upload("photos", part.get_filename(), data))
-    return uploads[: current_app.config["MAX_PHOTOS"]]
+            continue
+        data = part.get_payload(decode=True)
+        if not isinstance(data, bytes):
+            continue
+        try:
+            prepare_photo("photos", part.get_filename(), data, config["MAX_PHOTO_BYTES"])
+        except PhotoRejected as exc:
+            log.info("mail attachment %r left out: %s", part.get_filename(), exc.error.en)
+            continue
+        uploads.append(Upload("photos", part.get_filename(), data))
+    return uploads[: config["MAX_PHOTOS"]]
 
 
 def _message_id(msg: EmailMessage, raw: bytes) -> str:

@@ -141,6 +141,10 @@ def load_config(instance_path: str) -> dict:
                     "task": "rongrian.poll_mailbox",
                     "schedule": float(env.get("IMAP_POLL_SECONDS", "60")),
                 },
+                "purge-channel-state": {
+                    "task": "rongrian.purge_channel_state",
+                    "schedule": float(env.get("CHANNEL_PURGE_SECONDS", "3600")),
+                },
                 "sla-sweep": {
                     "task": "rongrian.sla_sweep",
                     "schedule": float(env.get("SLA_SWEEP_SECONDS", "300")),
@@ -156,6 +160,8 @@ def load_config(instance_path: str) -> dict:
         # A conversation left this long starts again; a reply token is used while this fresh.
         "LINE_CONVERSATION_MINUTES": int(env.get("LINE_CONVERSATION_MINUTES", "30")),
         "LINE_REPLY_TOKEN_SECONDS": float(env.get("LINE_REPLY_TOKEN_SECONDS", "50")),
+        # Ids of channel events that made no complaint are kept this long (redelivery guard).
+        "CHANNEL_EVENT_RETENTION_DAYS": int(env.get("CHANNEL_EVENT_RETENTION_DAYS", "30")),
         # SMS: inbound webhook signed with HMAC-SHA256 of the body; outbound by an HTTP
         # gateway (SMS_BACKEND=http) or, on the embedded default, a local file.
         "SMS_WEBHOOK_SECRET": env.get("SMS_WEBHOOK_SECRET") or None,

@@ -233,3 +233,22 @@ def test_a_new_follower_is_greeted_and_group_messages_are_ignored(app, client, l
     assert "กรุณาพิมพ์เล่าปัญหา" in greeting["text"]
     with app.app_context():
         assert db.session.get(LineConversation, USER) is None
+
+
+def test_stale_conversations_and_old_event_ids_are_purged(app, client, line):
+    from datetime import timedelta
+
+    from complaints.services import channel_refs, line_bot
+
+    post(client, text("ไฟทางดับหน้าบ้าน"))
+    post(client, text("ข้อความเก่า", user=OTHER))
+    with app.app_context():
+        old = db.session.get(LineConversation, OTHER)
+        old.updated_at -= timedelta(minutes=31)
+        for ref in db.session.scalars(select(ChannelMessage)):
+            ref.created_at -= timedelta(days=31)
+        db.session.commit()
+        assert line_bot.purge_stale_conversations() == 1
+        assert channel_refs.purge_unlinked() == 2
+        assert db.session.get(LineConversation, USER) is not None
+        assert db.session.get(LineConversation, OTHER) is None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from complaints.services import email_intake, mailer, outbox, retraining, similarity, sla
+from complaints.services import channel_refs, email_intake, line_bot, mailer, outbox, retraining, similarity, sla
 
 
 def register(celery_app: Celery) -> None:
@@ -55,3 +55,9 @@ def register(celery_app: Celery) -> None:
     def poll_mailbox() -> dict:
         """Turn the unseen mails of the complaints mailbox into complaints or follow-ups."""
         return email_intake.poll_mailbox()
+
+    @celery_app.task(name="rongrian.purge_channel_state", acks_late=False, soft_time_limit=120, time_limit=180)
+    def purge_channel_state() -> dict:
+        """Drop unfinished LINE conversations and old ids of events that made no complaint."""
+        return {"conversations": line_bot.purge_stale_conversations(),
+                "event_ids": channel_refs.purge_unlinked()}

@@ -7,11 +7,13 @@ the first and creates nothing.
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import delete, select
 
 from complaints.extensions import db
-from complaints.models import ChannelMessage
+from complaints.models import ChannelMessage, utcnow
 
 
 def external_key(external_id: str) -> str:
@@ -48,3 +50,13 @@ def ids_for(channel: str, complaint_id: int, direction: str = "in") -> list[str]
         .where(ChannelMessage.channel == channel, ChannelMessage.complaint_id == complaint_id,
                ChannelMessage.direction == direction)
         .order_by(ChannelMessage.id)))
+
+
+def purge_unlinked() -> int:
+    """Forget ids of events that made no complaint (prompts, status requests) after
+    CHANNEL_EVENT_RETENTION_DAYS; channels redeliver within hours, so older ids guard nothing."""
+    days = current_app.config["CHANNEL_EVENT_RETENTION_DAYS"]
+    result = db.session.execute(delete(ChannelMessage).where(
+        ChannelMessage.complaint_id.is_(None), ChannelMessage.created_at < utcnow() - timedelta(days=days)))
+    db.session.commit()
+    return result.rowcount

@@ -20,6 +20,7 @@ from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.webhooks import (
     FollowEvent, ImageMessageContent, LocationMessageContent, MessageEvent, TextMessageContent, UserSource,
 )
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from complaints.errors import BilingualError
@@ -304,3 +305,11 @@ def _finish(turn: Turn) -> bool:
     if message is not None:
         dispatch.enqueue_outbox([message.id])
     return True
+
+
+def purge_stale_conversations() -> int:
+    """Delete conversations left unfinished (they hold what a citizen typed: PDPA)."""
+    max_age = timedelta(minutes=current_app.config["LINE_CONVERSATION_MINUTES"])
+    result = db.session.execute(delete(LineConversation).where(LineConversation.updated_at < utcnow() - max_age))
+    db.session.commit()
+    return result.rowcount

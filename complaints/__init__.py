@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from complaints.admin import bp as admin_bp
     from complaints.api import bp as api_bp
     from complaints.auth import bp as auth_bp
+    from complaints.channels import bp as channels_bp
     from complaints.errors import register_error_handlers
     from complaints.extensions import csrf, db, limiter, login_manager, migrate
     from complaints.officer import bp as officer_bp
@@ -67,6 +68,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
+    app.register_blueprint(channels_bp)
+    csrf.exempt(channels_bp)  # webhooks: signed by the sender instead
     app.register_blueprint(health.bp)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -152,12 +152,52 @@ def load_config(instance_path: str) -> dict:
                     "task": "rongrian.apply_retention",
                     "schedule": float(env.get("RETENTION_SWEEP_SECONDS", str(24 * 3600))),
                 },
+                # Does nothing until IMAP_HOST is set.
+                "poll-mailbox": {
+                    "task": "rongrian.poll_mailbox",
+                    "schedule": float(env.get("IMAP_POLL_SECONDS", "60")),
+                },
+                "purge-channel-state": {
+                    "task": "rongrian.purge_channel_state",
+                    "schedule": float(env.get("CHANNEL_PURGE_SECONDS", "3600")),
+                },
                 "sla-sweep": {
                     "task": "rongrian.sla_sweep",
                     "schedule": float(env.get("SLA_SWEEP_SECONDS", "300")),
                 },
             },
         },
+        # Channels (complaints.channels). LINE Messaging API: the channel secret signs
+        # webhooks, the access token sends; the base URLs point tests at a local fake.
+        "LINE_CHANNEL_SECRET": env.get("LINE_CHANNEL_SECRET") or None,
+        "LINE_CHANNEL_ACCESS_TOKEN": env.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
+        "LINE_API_BASE_URL": env.get("LINE_API_BASE_URL", "https://api.line.me"),
+        "LINE_DATA_API_BASE_URL": env.get("LINE_DATA_API_BASE_URL", "https://api-data.line.me"),
+        # A conversation left this long starts again; a reply token is used while this fresh.
+        "LINE_CONVERSATION_MINUTES": int(env.get("LINE_CONVERSATION_MINUTES", "30")),
+        "LINE_REPLY_TOKEN_SECONDS": float(env.get("LINE_REPLY_TOKEN_SECONDS", "50")),
+        # Ids of channel events that made no complaint are kept this long (redelivery guard).
+        "CHANNEL_EVENT_RETENTION_DAYS": int(env.get("CHANNEL_EVENT_RETENTION_DAYS", "30")),
+        # SMS: inbound webhook signed with HMAC-SHA256 of the body; outbound by an HTTP
+        # gateway (SMS_BACKEND=http) or, on the embedded default, a local file.
+        "SMS_WEBHOOK_SECRET": env.get("SMS_WEBHOOK_SECRET") or None,
+        "SMS_BACKEND": env.get("SMS_BACKEND", "http" if env.get("SMS_PROVIDER_URL") else "file"),
+        "SMS_PROVIDER_URL": env.get("SMS_PROVIDER_URL") or None,
+        "SMS_PROVIDER_TOKEN": env.get("SMS_PROVIDER_TOKEN") or None,
+        "SMS_SENDER": env.get("SMS_SENDER") or None,
+        "SMS_OUTBOX_DIR": env.get("SMS_OUTBOX_DIR", str(instance / "sms-outbox")),
+        "SMS_MAX_PARTS": int(env.get("SMS_MAX_PARTS", "3")),
+        # Email in: a mailbox polled over IMAP (set IMAP_HOST) and/or an inbound-mail
+        # webhook signed like the SMS one with EMAIL_WEBHOOK_SECRET.
+        "IMAP_HOST": env.get("IMAP_HOST") or None,
+        "IMAP_PORT": int(env.get("IMAP_PORT", "993")),
+        "IMAP_USE_SSL": _bool(env.get("IMAP_USE_SSL"), default=True),
+        "IMAP_USERNAME": env.get("IMAP_USERNAME") or None,
+        "IMAP_PASSWORD": env.get("IMAP_PASSWORD") or None,
+        "IMAP_FOLDER": env.get("IMAP_FOLDER", "INBOX"),
+        "IMAP_BATCH": int(env.get("IMAP_BATCH", "50")),
+        "EMAIL_WEBHOOK_SECRET": env.get("EMAIL_WEBHOOK_SECRET") or None,
+        "MAX_INBOUND_EMAIL_BYTES": int(env.get("MAX_INBOUND_EMAIL_BYTES", str(25 * 1024 * 1024))),
         # An outbox message not sent after this many seconds is re-enqueued by the relay.
         "OUTBOX_RELAY_AFTER_SECONDS": float(env.get("OUTBOX_RELAY_AFTER_SECONDS", "10")),
         "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", "10")),

@@ -78,7 +78,7 @@ def http_error(status: int, name: str = "Error") -> BilingualError:
 
 
 def wants_problem_json() -> bool:
-    return request.path.startswith(("/api/", "/healthz"))
+    return request.path.startswith(("/api/", "/healthz", "/channels/"))
 
 
 def render_error(error: BilingualError):

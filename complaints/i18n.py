@@ -64,6 +64,7 @@ EVENT_LABELS = {
     "merged_in": ("มีเรื่องซ้ำรวมเข้ามา", "A duplicate was merged in"),
     "survey": ("ผู้ร้องประเมินความพึงพอใจ", "Complainant rated the handling"),
     "recategorise": ("กำหนดหมวดหมู่", "Category set by an officer"),
+    "citizen_message": ("ผู้ร้องส่งข้อมูลเพิ่มเติม", "Further message from the complainant"),
 }
 
 UI = {

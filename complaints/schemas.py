@@ -6,12 +6,14 @@ model, so every channel is checked by one set of rules.
 """
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, ValidationError
 
 from complaints.errors import FieldError, invalid
 from complaints.models import Kind
+
+M = TypeVar("M", bound=BaseModel)
 
 Text200 = Annotated[str, StringConstraints(max_length=200)]
 
@@ -93,11 +95,16 @@ def translate_validation_error(exc: ValidationError) -> list[FieldError]:
     return out
 
 
-def parse_submission(data: object) -> ComplaintSubmission:
-    """Validate raw JSON data; raises a 422 BilingualError listing the fields."""
+def parse_model(model: type[M], data: object) -> M:
+    """Validate raw JSON data against a model; raises a 422 BilingualError listing the fields."""
     if not isinstance(data, dict):
         raise invalid([FieldError("body", "ต้องเป็นออบเจกต์ JSON", "The body must be a JSON object.")])
     try:
-        return ComplaintSubmission.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise invalid(translate_validation_error(exc)) from None
+
+
+def parse_submission(data: object) -> ComplaintSubmission:
+    """Validate raw JSON data; raises a 422 BilingualError listing the fields."""
+    return parse_model(ComplaintSubmission, data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from celery import Celery
 
 from complaints.services import after_intake as after_intake_service
-from complaints.services import mailer, outbox, privacy, retraining, sla
+from complaints.services import channel_refs, email_intake, line_bot, mailer, outbox, privacy, retraining, sla
 
 
 def register(celery_app: Celery) -> None:
@@ -56,3 +56,14 @@ def register(celery_app: Celery) -> None:
         """Retrain the classifier with officers' corrections; promote it if not worse."""
         return retraining.run_retraining(
             run_id, lambda percent, stage: retraining.record_progress(run_id, percent, stage))
+
+    @celery_app.task(name="rongrian.poll_mailbox", acks_late=False, soft_time_limit=240, time_limit=300)
+    def poll_mailbox() -> dict:
+        """Turn the unseen mails of the complaints mailbox into complaints or follow-ups."""
+        return email_intake.poll_mailbox()
+
+    @celery_app.task(name="rongrian.purge_channel_state", acks_late=False, soft_time_limit=120, time_limit=180)
+    def purge_channel_state() -> dict:
+        """Drop unfinished LINE conversations and old ids of events that made no complaint."""
+        return {"conversations": line_bot.purge_stale_conversations(),
+                "event_ids": channel_refs.purge_unlinked()}

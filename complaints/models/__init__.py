@@ -2,6 +2,7 @@
 from complaints.models.analytics import ActionStatus, ClusterMonth, CorrectiveAction, RecurringCluster, RootCause
 from complaints.models.base import Base, utcnow
 from complaints.models.calendar import CalendarOverride
+from complaints.models.channels import ChannelMessage, LineConversation
 from complaints.models.complaint import (
     Attachment,
     CategoryFeedback,
@@ -26,4 +27,5 @@ __all__ = [
     "Attachment", "Base", "CategoryFeedback", "CalendarOverride", "CannedResponse", "Category", "Channel", "Complainant",
     "Complaint", "IdempotencyRecord", "Kind", "OutboxMessage", "Priority", "ROLES", "RunStatus", "ServiceStandard",
     "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "TrainingRun", "Unit", "User", "utcnow",
+    "ChannelMessage", "LineConversation",
 ]

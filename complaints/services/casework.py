@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from complaints.errors import BilingualError, FieldError, invalid, unsafe_text
 from complaints.extensions import db
-from complaints.models import Attachment, Complaint, OutboxMessage, TimelineEvent, User, utcnow
-from complaints.services import dispatch, similarity
+from complaints.models import Attachment, Complaint, TimelineEvent, User, utcnow
+from complaints.services import dispatch, outbox, similarity
 from complaints.services.access import scoped
 from complaints.services.intake import Upload
 from complaints.services.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
@@ -36,13 +36,8 @@ def add_reply(complaint: Complaint, officer: User, text: str) -> TimelineEvent:
                           actor_user_id=officer.id, text=_text(text, "text"), public=True)
     db.session.add(event)
     complaint.first_response_at = complaint.first_response_at or now
-    message = None
-    complainant = complaint.complainant
-    if complainant is not None and complainant.email and not complaint.anonymous:
-        message = OutboxMessage(complaint=complaint, purpose="status_update", channel="email",
-                                recipient=complainant.email,
-                                payload={"template": "status_update", "action": "reply", "text": event.text})
-        db.session.add(message)
+    message = outbox.message_to_citizen(complaint, "status_update",
+                                        {"template": "status_update", "action": "reply", "text": event.text})
     db.session.commit()
     if message is not None:
         dispatch.enqueue_outbox([message.id])

@@ -22,7 +22,8 @@ from complaints.models import (
     Status, TimelineEvent, User, utcnow,
 )
 from complaints.schemas import ComplaintSubmission
-from complaints.services import dispatch, reference_data, similarity, tracking_numbers, triage
+from complaints.services import channel_refs, dispatch, outbox as outbox_service, reference_data, similarity
+from complaints.services import tracking_numbers, triage
 from complaints.services.locations import UnknownPlace, resolve_place
 from complaints.services.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
 from complaints.services.standards import due_dates
@@ -166,7 +167,8 @@ def _prepare_photos(photos: Sequence[Upload], errors: list[FieldError]) -> list:
 
 
 def _build(submission: ComplaintSubmission, values: dict, channel: Channel, received_at, document_number,
-           privacy_notice_version: str | None, recorded_by: User | None) -> tuple[Complaint, OutboxMessage | None]:
+           privacy_notice_version: str | None, recorded_by: User | None,
+           reply_context: dict | None) -> tuple[Complaint, OutboxMessage | None]:
     """The complaint, its complainant, first events and outbox message, added to the session."""
     category = values.get("category")
     deadlines = due_dates(category.id if category else None, submission.kind, received_at)
@@ -214,13 +216,11 @@ def _build(submission: ComplaintSubmission, values: dict, channel: Channel, rece
         actor="officer" if recorded_by else "citizen", actor_user_id=recorded_by.id if recorded_by else None,
         text=f"recorded by officer ({channel})" if recorded_by else None,
     ))
-    outbox: OutboxMessage | None = None
-    if contact and contact.email and not submission.anonymous:
-        outbox = OutboxMessage(complaint=complaint, purpose="acknowledgement", channel="email",
-                               recipient=contact.email, payload={"template": "acknowledgement"},
-                               created_at=received_at)
-        db.session.add(outbox)
-    elif channel in RECEIPT_CHANNELS:
+    # Acknowledged on the channel the citizen used (LINE, SMS), else by email.
+    outbox = outbox_service.message_to_citizen(complaint, "acknowledgement",
+                                               {"template": "acknowledgement", **(reply_context or {})},
+                                               created_at=received_at)
+    if outbox is None and channel in RECEIPT_CHANNELS:
         complaint.status = Status.ACKNOWLEDGED
         complaint.acknowledged_at = received_at
         db.session.add(TimelineEvent(complaint=complaint, at=received_at, kind="acknowledged",
@@ -238,11 +238,16 @@ def submit_complaint(
     privacy_notice_version: str | None = None,
     document_number: str | None = None,
     recorded_by: User | None = None,
+    reply_context: dict | None = None,
+    external_ref: tuple[str, str] | None = None,
 ) -> IntakeResult:
     """Store one complaint; raises a 422 BilingualError listing every bad field.
 
     With an idempotency key, a repeat of the same request returns the first
-    answer and stores nothing new.
+    answer and stores nothing new. `external_ref` (channel, the channel's message
+    id) is stored with the complaint, in the same transaction, so that a
+    redelivery is recognised and email replies thread to it; `reply_context`
+    goes into the acknowledgement's payload (a LINE reply token, say).
     """
     if idempotency_key and (replayed := _replay(idempotency_key, request_hash)):
         return replayed
@@ -257,7 +262,11 @@ def submit_complaint(
     upload_dir = current_app.config["UPLOAD_DIR"]
     for attempt in range(TRACKING_NUMBER_ATTEMPTS):
         complaint, outbox = _build(submission, values, channel, received_at, document_number,
-                                   privacy_notice_version, recorded_by)
+                                   privacy_notice_version, recorded_by, reply_context)
+        if external_ref is not None:
+            ref = channel_refs.reference(*external_ref)
+            ref.complaint = complaint
+            db.session.add(ref)
         stored_keys: list[str] = []
         try:
             for photo in prepared:

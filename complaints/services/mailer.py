@@ -8,12 +8,13 @@ from pathlib import Path
 
 from flask import current_app
 
+from complaints.services.delivery import DeliveryFailed
 
-class DeliveryFailed(RuntimeError):
-    """The message could not be handed over; it may be tried again."""
+__all__ = ["DeliveryFailed", "build_message", "send"]
 
 
-def build_message(to: str, subject: str, text: str, html: str, message_id: str | None = None) -> EmailMessage:
+def build_message(to: str, subject: str, text: str, html: str, message_id: str | None = None,
+                  references: list[str] | None = None) -> EmailMessage:
     config = current_app.config
     msg = EmailMessage()
     msg["From"] = config["MAIL_SENDER"]
@@ -21,6 +22,10 @@ def build_message(to: str, subject: str, text: str, html: str, message_id: str |
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = message_id or make_msgid(domain="rongrian.invalid")
+    if references:
+        # The citizen's mail program threads our answer under their message.
+        msg["In-Reply-To"] = references[-1]
+        msg["References"] = " ".join(references)
     msg.set_content(text, charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
     return msg

@@ -8,6 +8,7 @@ runs out and the message can be claimed anew.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
@@ -15,8 +16,9 @@ from sqlalchemy import func, or_, select, update
 
 from complaints.extensions import db
 from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
-from complaints.models import Complaint, OutboxMessage, Status, TimelineEvent, utcnow
-from complaints.services import citizen_links, dispatch, mailer
+from complaints.models import Channel, Complaint, OutboxMessage, Status, TimelineEvent, utcnow
+from complaints.services import channel_refs, citizen_links, dispatch, line_api, mailer, sms
+from complaints.services.delivery import DeliveryFailed
 from complaints.services.thai_calendar import format_english_datetime, format_thai_datetime
 
 log = logging.getLogger(__name__)
@@ -46,12 +48,42 @@ SUBJECTS = {
 }
 
 
-def _render_email(message: OutboxMessage) -> mailer.EmailMessage:
+def citizen_route(complaint: Complaint) -> tuple[str, str] | None:
+    """(outbox channel, recipient) for messages to the complainant, or None.
+
+    The citizen is answered on the channel they used when it can carry an
+    answer (LINE, SMS), otherwise by email when they gave an address.
+    """
+    complainant = complaint.complainant
+    if complaint.anonymous or complainant is None:
+        return None
+    if complaint.channel == Channel.LINE and complainant.line_user_id:
+        return "line", complainant.line_user_id
+    if complaint.channel == Channel.SMS and complainant.phone:
+        return "sms", complainant.phone
+    if complainant.email:
+        return "email", complainant.email
+    return None
+
+
+def message_to_citizen(complaint: Complaint, purpose: str, payload: dict,
+                       created_at: datetime | None = None) -> OutboxMessage | None:
+    """An outbox message to the complainant, added to the session; None when they cannot be reached."""
+    route = citizen_route(complaint)
+    if route is None:
+        return None
+    channel, recipient = route
+    message = OutboxMessage(complaint=complaint, purpose=purpose, channel=channel, recipient=recipient,
+                            payload=payload, created_at=created_at or utcnow())
+    db.session.add(message)
+    return message
+
+
+def _context(message: OutboxMessage) -> dict:
     complaint = message.complaint
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    template = message.payload.get("template", "acknowledgement")
     action = message.payload.get("action")
-    context = {
+    return {
         "complaint": complaint,
         "payload": message.payload,
         "action_th": EVENT_LABELS.get(action, ("", ""))[0] if action else "",
@@ -71,14 +103,58 @@ def _render_email(message: OutboxMessage) -> mailer.EmailMessage:
         "agency_th": current_app.config["AGENCY_NAME_TH"],
         "agency_en": current_app.config["AGENCY_NAME_EN"],
     }
+
+
+def _email_message_id(message: OutboxMessage) -> str:
+    return f"<outbox-{message.id}.{message.complaint.tracking_number}@rongrian.invalid>"
+
+
+def _render_email(message: OutboxMessage) -> mailer.EmailMessage:
+    complaint = message.complaint
+    template = message.payload.get("template", "acknowledgement")
+    context = _context(message)
     th, en = SUBJECTS[template]
     subject = f"[{complaint.tracking_number}] {th} / {en}"
     return mailer.build_message(
         message.recipient, subject,
         render_template(f"mail/{template}.txt", **context),
         render_template(f"mail/{template}.html", **context),
-        message_id=f"<outbox-{message.id}.{complaint.tracking_number}@rongrian.invalid>",
+        message_id=_email_message_id(message),
+        # Threaded under the citizen's own mails about this complaint, if any.
+        references=channel_refs.ids_for("email", complaint.id, "in")[-10:],
     )
+
+
+def _short_text(message: OutboxMessage) -> str:
+    """The text of a LINE or SMS message: Thai first, tracking number on the first line."""
+    if message.complaint is None:  # a conversation prompt: its text is ready
+        return message.payload["text"]
+    template = message.payload.get("template", "acknowledgement")
+    return render_template(f"messages/{template}.txt", **_context(message)).strip()
+
+
+def _send_email(message: OutboxMessage) -> None:
+    mailer.send(_render_email(message))
+    # Our Message-ID, so that a reply quoting only it still threads to the complaint.
+    message_id = _email_message_id(message)
+    if channel_refs.find("email", message_id) is None:
+        db.session.add(channel_refs.reference("email", message_id, message.complaint_id, direction="out"))
+
+
+def _send_line(message: OutboxMessage) -> None:
+    line_api.send(message, _short_text(message))
+
+
+def _send_sms(message: OutboxMessage) -> None:
+    sms.send(message.recipient, _short_text(message), reference=f"outbox-{message.id}")
+
+
+# One sender per outbox channel: each raises DeliveryFailed when the channel refuses.
+SENDERS: dict[str, Callable[[OutboxMessage], None]] = {
+    "email": _send_email,
+    "line": _send_line,
+    "sms": _send_sms,
+}
 
 
 def _mark_acknowledged(complaint: Complaint, now: datetime, channel: str) -> None:
@@ -92,7 +168,7 @@ def _mark_acknowledged(complaint: Complaint, now: datetime, channel: str) -> Non
 def deliver_message(message_id: int) -> str:
     """Send one outbox message; returns 'sent', 'already_sent', 'busy' or 'missing'.
 
-    Raises mailer.DeliveryFailed when the channel refused it (the task retries).
+    Raises DeliveryFailed when the channel refused it (the task retries).
     """
     now = utcnow()
     if not _claim(message_id, now):
@@ -102,10 +178,11 @@ def deliver_message(message_id: int) -> str:
         return "already_sent" if message.status == "sent" else "busy"
     message = db.session.get(OutboxMessage, message_id)
     try:
-        if message.channel != "email":
-            raise mailer.DeliveryFailed(f"no sender for channel {message.channel}")
-        mailer.send(_render_email(message))
-    except mailer.DeliveryFailed as exc:
+        sender = SENDERS.get(message.channel)
+        if sender is None:
+            raise DeliveryFailed(f"no sender for channel {message.channel}")
+        sender(message)
+    except DeliveryFailed as exc:
         message.last_error = str(exc)[:2000]
         message.claimed_until = None
         if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, Status, TimelineEvent, User, utcnow
-from complaints.services import dispatch, workflow
+from complaints.services import dispatch, outbox, workflow
 from complaints.services.standards import calendar_overrides
 from complaints.services.thai_calendar import add_working_days
 
@@ -66,11 +66,8 @@ def _escalate(complaint: Complaint, now: datetime, result: SweepResult) -> None:
 def _interim_notice(complaint: Complaint, now: datetime, result: SweepResult) -> None:
     complaint.interim_notice_at = now
     db.session.add(TimelineEvent(complaint=complaint, at=now, kind="interim_notice", actor="system"))
-    complainant = complaint.complainant
-    if complainant is not None and complainant.email and not complaint.anonymous:
-        message = OutboxMessage(complaint=complaint, purpose="interim_notice", channel="email",
-                                recipient=complainant.email, payload={"template": "interim_notice"})
-        db.session.add(message)
+    message = outbox.message_to_citizen(complaint, "interim_notice", {"template": "interim_notice"})
+    if message is not None:
         result.messages.append(message)
     result.interim_notices += 1
 

@@ -17,7 +17,7 @@ from complaints.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, Status, TimelineEvent, Unit, User, utcnow
 from complaints.models.complaint import OPEN_STATUSES
-from complaints.services import dispatch, tracking_numbers
+from complaints.services import dispatch, outbox, tracking_numbers
 from complaints.services.access import can_see
 from complaints.services.standards import extend_by_working_days, working_days_between
 
@@ -227,11 +227,5 @@ def transition(complaint: Complaint, action: str, actor: User | str, params: Par
 
 
 def _notify(complaint: Complaint, event: TimelineEvent) -> OutboxMessage | None:
-    complainant = complaint.complainant
-    if complaint.anonymous or complainant is None or not complainant.email:
-        return None
-    message = OutboxMessage(complaint=complaint, purpose="status_update", channel="email",
-                            recipient=complainant.email,
-                            payload={"template": "status_update", "action": event.kind, "text": event.text or ""})
-    db.session.add(message)
-    return message
+    return outbox.message_to_citizen(complaint, "status_update",
+                                     {"template": "status_update", "action": event.kind, "text": event.text or ""})

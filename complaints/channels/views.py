@@ -1,0 +1,41 @@
+"""Thin webhook views: check the signature, hand the body to the channel's service."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+
+from complaints.channels import bp
+from complaints.errors import BilingualError
+from complaints.services import email_intake, line_bot, sms_intake, webhook_signatures
+
+
+def _json_body() -> object:
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BilingualError(400, "malformed-json", "ข้อมูล JSON ไม่ถูกต้อง", "The body is not valid JSON.")
+    return data
+
+
+@bp.post("/line/webhook")
+def line_webhook():
+    events = line_bot.parse_webhook(request.get_data(), request.headers.get("X-Line-Signature"))
+    handled = line_bot.handle_events(events)
+    return jsonify({"status": "ok", "handled": handled})
+
+
+@bp.post("/sms/inbound")
+def sms_inbound():
+    body = request.get_data()
+    webhook_signatures.verify(body, request.headers.get("X-Signature"), current_app.config["SMS_WEBHOOK_SECRET"],
+                              "SMS")
+    result = sms_intake.receive(sms_intake.parse(_json_body()))
+    return jsonify({"status": result.outcome, "tracking_number": result.tracking_number})
+
+
+@bp.post("/email/inbound")
+def email_inbound():
+    """The raw message (message/rfc822) from a mail provider's inbound webhook."""
+    body = request.get_data()
+    webhook_signatures.verify(body, request.headers.get("X-Signature"), current_app.config["EMAIL_WEBHOOK_SECRET"],
+                              "email")
+    result = email_intake.receive(body)
+    return jsonify({"status": result.outcome, "tracking_number": result.tracking_number})

@@ -1,0 +1,48 @@
+"""Short text answers shared by the chat-like channels (LINE, SMS): status look-ups."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask import current_app
+
+from complaints.errors import BilingualError
+from complaints.i18n import STATUS_LABELS
+from complaints.models import Complaint
+from complaints.services.public_view import find_complaint, public_events, public_text
+from complaints.services.thai_calendar import format_thai_datetime
+
+# "ติดตาม RR-2569-7K3M-Q2XD" (or "track ..."): the citizen asks for a status.
+TRACK_COMMAND = re.compile(r"^\s*(?:ติดตาม|track)\s*[:：]?\s*(?P<number>\S.{0,40}?)\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def track_request(text: str) -> str | None:
+    """The tracking number typed after ติดตาม/track, or None when the text is not a status request."""
+    match = TRACK_COMMAND.match(text)
+    return match.group("number") if match else None
+
+
+def status_text(number: str, is_owner: Callable[[Complaint], bool]) -> str:
+    """The answer to a status request.
+
+    Anyone gets what the public tracking page shows (status, due date, link); the
+    citizen who filed it also gets the agency's latest public answer.
+    """
+    try:
+        complaint = find_complaint(number)
+    except BilingualError as exc:
+        return f"{exc.th}\n{exc.en}"
+    return _status_lines(complaint, is_owner(complaint))
+
+
+def _status_lines(complaint: Complaint, is_owner: bool) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    th, en = STATUS_LABELS[complaint.status]
+    lines = [f"เรื่อง {complaint.tracking_number}: {th}",
+             f"กำหนดแจ้งผล {format_thai_datetime(complaint.due_at, with_time=False)}"]
+    if is_owner:
+        answers = [text for event in public_events(complaint) if (text := public_text(event))]
+        if answers:
+            lines.append(f"คำตอบล่าสุด: {answers[-1][:500]}")
+    lines += [f"ติดตาม: {base}/track/{complaint.tracking_number}", f"{complaint.tracking_number}: {en}"]
+    return "\n".join(lines)

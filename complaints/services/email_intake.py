@@ -1,0 +1,216 @@
+"""Email in: a mail from the mailbox (IMAP) or the inbound-mail webhook.
+
+A new mail becomes a complaint (its attachments' photos included); a reply
+threads to the complaint it answers, by In-Reply-To/References against the
+Message-IDs stored in and out, or by the tracking number in the subject when
+it comes from the complainant's own address. The same Message-ID twice creates
+one complaint.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import imaplib
+import logging
+import re
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
+from html.parser import HTMLParser
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from complaints.errors import BilingualError, FieldError, invalid
+from complaints.extensions import db
+from complaints.models import Channel, Complaint, TimelineEvent
+from complaints.schemas import parse_submission
+from complaints.services import channel_refs, tracking_numbers
+from complaints.services.intake import Upload, submit_complaint
+from complaints.services.photos import PhotoRejected, prepare_photo
+from complaints.services.thai_text import UnsafeText, clean_text
+
+log = logging.getLogger(__name__)
+
+MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+TRACKING_IN_SUBJECT = re.compile(r"\b[A-Z]{1,6}-?\d{4}-?[0-9A-Z]{4}-?[0-9A-Z]{4}\b", re.IGNORECASE)
+# "<https://…>" and "<name@host>" in plain text are links, not markup.
+BRACKETED_LINK = re.compile(r"<((?:https?://|mailto:)[^<>\s]+|[^<>\s@]+@[^<>\s]+)>")
+IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp"}
+
+
+@dataclass
+class EmailResult:
+    outcome: str  # complaint, follow_up, duplicate, ignored
+    tracking_number: str | None = None
+
+
+class _TextOfHtml(HTMLParser):
+    """The readable text of an HTML-only mail (scripts and styles dropped)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag in ("br", "p", "div", "li", "tr"):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _body_text(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        content = part.get_content()
+    except (LookupError, ValueError):
+        return ""
+    if part.get_content_subtype() == "html":
+        parser = _TextOfHtml()
+        parser.feed(content)
+        content = "".join(parser.parts)
+    # The quoted mail below a reply is ours or theirs already on file.
+    lines = [line for line in content.splitlines() if not line.lstrip().startswith(">")]
+    return BRACKETED_LINK.sub(r"\1", "\n".join(lines))
+
+
+def _photos(msg: EmailMessage) -> list[Upload]:
+    """The image attachments the photo service accepts.
+
+    A mail cannot be corrected and sent again like a form: an attachment that is
+    too large or not really an image is left out (and logged), the complaint kept.
+    """
+    uploads, config = [], current_app.config
+    for part in msg.iter_attachments():
+        if part.get_content_type() not in IMAGE_TYPES and not (part.get_filename() or "").lower().endswith(
+                (".jpg", ".jpeg", ".png", ".webp")):
+            continue
+        data = part.get_payload(decode=True)
+        if not isinstance(data, bytes):
+            continue
+        try:
+            prepare_photo("photos", part.get_filename(), data, config["MAX_PHOTO_BYTES"])
+        except PhotoRejected as exc:
+            log.info("mail attachment %r left out: %s", part.get_filename(), exc.error.en)
+            continue
+        uploads.append(Upload("photos", part.get_filename(), data))
+    return uploads[: config["MAX_PHOTOS"]]
+
+
+def _message_id(msg: EmailMessage, raw: bytes) -> str:
+    found = MESSAGE_ID.search(str(msg.get("Message-ID", "")))
+    if found:
+        return found.group(0)
+    # No Message-ID: the content itself identifies a second copy.
+    return f"<sha256-{hashlib.sha256(raw).hexdigest()}@inbound.invalid>"
+
+
+def _thread(msg: EmailMessage, sender: str) -> Complaint | None:
+    refs = MESSAGE_ID.findall(f"{msg.get('In-Reply-To', '')} {msg.get('References', '')}")
+    complaint_id = channel_refs.complaint_id_for("email", refs)
+    if complaint_id is not None:
+        return db.session.get(Complaint, complaint_id)
+    found = TRACKING_IN_SUBJECT.search(str(msg.get("Subject", "")))
+    if not found:
+        return None
+    try:
+        number = tracking_numbers.parse(found.group(0), prefix=current_app.config["TRACKING_PREFIX"])
+    except tracking_numbers.MalformedTrackingNumber:
+        return None
+    complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == str(number)))
+    # A subject is easy to copy: only the complainant's own address threads by it.
+    complainant = complaint.complainant if complaint else None
+    if complainant is None or (complainant.email or "").lower() != sender.lower():
+        return None
+    return complaint
+
+
+def receive(raw: bytes) -> EmailResult:
+    """Handle one raw RFC 5322 message; raises a 4xx BilingualError for one that cannot be a complaint."""
+    if len(raw) > current_app.config["MAX_INBOUND_EMAIL_BYTES"]:
+        raise BilingualError(413, "too-large", "อีเมลมีขนาดใหญ่เกินกำหนด", "The email is too large.")
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    message_id = _message_id(msg, raw)
+    if (seen := channel_refs.find("email", message_id)) is not None:
+        complaint = db.session.get(Complaint, seen.complaint_id) if seen.complaint_id else None
+        return EmailResult("duplicate", complaint.tracking_number if complaint else None)
+    name, sender = parseaddr(str(msg.get("From", "")))
+    own = parseaddr(current_app.config["MAIL_SENDER"])[1].lower()
+    auto = str(msg.get("Auto-Submitted", "no")).strip().lower()
+    if not sender or sender.lower() == own or auto != "no" or msg.get("List-Id"):
+        return EmailResult("ignored")  # bounces, auto-replies and lists make no complaints
+    if len(getaddresses([str(msg.get("From", ""))])) != 1:
+        return EmailResult("ignored")
+    text = _body_text(msg)
+    complaint = _thread(msg, sender)
+    if complaint is not None:
+        return _follow_up(complaint, message_id, text)
+    subject = str(msg.get("Subject", "")).strip()[:200] or None
+    submission = parse_submission({
+        "title": subject, "description": text.strip() or (subject or ""),
+        "contact": {"name": name.strip()[:200] or None, "email": sender},
+    })
+    result = submit_complaint(submission, channel=Channel.EMAIL, photos=_photos(msg),
+                              idempotency_key=f"email:{channel_refs.external_key(message_id)}",
+                              external_ref=("email", message_id))
+    return EmailResult("complaint", result.receipt["tracking_number"])
+
+
+def _follow_up(complaint: Complaint, message_id: str, text: str) -> EmailResult:
+    """The citizen's further message, on the complaint's timeline for officers (never public)."""
+    try:
+        cleaned = clean_text(text)[:5000]
+    except UnsafeText:
+        raise invalid([FieldError("body", "ไม่รับข้อความที่มีแท็ก HTML หรือสคริปต์",
+                                  "HTML tags or scripts are not accepted.")]) from None
+    if cleaned:
+        db.session.add(TimelineEvent(complaint=complaint, kind="citizen_message", actor="citizen",
+                                     text=cleaned, public=False))
+    ref = channel_refs.reference("email", message_id)
+    ref.complaint_id = complaint.id
+    db.session.add(ref)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return EmailResult("duplicate", complaint.tracking_number)
+    return EmailResult("follow_up", complaint.tracking_number)
+
+
+def poll_mailbox() -> dict:
+    """Read the unseen mails of the IMAP folder; each is marked seen once handled (or refused)."""
+    config = current_app.config
+    if not config["IMAP_HOST"]:
+        return {"skipped": True}
+    counts = {"complaint": 0, "follow_up": 0, "duplicate": 0, "ignored": 0, "refused": 0}
+    client_class = imaplib.IMAP4_SSL if config["IMAP_USE_SSL"] else imaplib.IMAP4
+    with client_class(config["IMAP_HOST"], config["IMAP_PORT"], timeout=30) as imap:
+        imap.login(config["IMAP_USERNAME"] or "", config["IMAP_PASSWORD"] or "")
+        imap.select(config["IMAP_FOLDER"])
+        _, found = imap.uid("SEARCH", None, "UNSEEN")
+        for uid in (found[0] or b"").split()[: config["IMAP_BATCH"]]:
+            _, fetched = imap.uid("FETCH", uid, "(BODY.PEEK[])")
+            raw = next((item[1] for item in fetched if isinstance(item, tuple)), None)
+            if raw is None:
+                continue
+            try:
+                counts[receive(raw).outcome] += 1
+            except BilingualError as exc:
+                db.session.rollback()
+                counts["refused"] += 1
+                log.warning("inbound mail %s refused: %s", uid, exc.en)
+            imap.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+    return counts

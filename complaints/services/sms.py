@@ -1,0 +1,115 @@
+"""SMS out: a small provider interface, an HTTP gateway and a local folder; message length.
+
+Thai text is sent as UCS-2: 70 characters in a single SMS, 67 per part when the
+message is split. Plain GSM-7 text allows 160 and 153. Messages are cut to
+SMS_MAX_PARTS parts by dropping whole lines from the end, so the first line
+(which carries the tracking number) always goes out.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Protocol
+
+import urllib3
+from flask import current_app
+
+from complaints.models import utcnow
+from complaints.services.delivery import DeliveryFailed
+
+# The GSM 03.38 basic character set; the extension table's characters take two septets.
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def _gsm7_length(text: str) -> int | None:
+    length = 0
+    for ch in text:
+        if ch in GSM7_BASIC:
+            length += 1
+        elif ch in GSM7_EXTENDED:
+            length += 2
+        else:
+            return None
+    return length
+
+
+def segments(text: str) -> int:
+    """How many SMS parts the text takes."""
+    gsm = _gsm7_length(text)
+    if gsm is not None:
+        single, part, length = 160, 153, gsm
+    else:
+        # UCS-2 counts UTF-16 code units (an emoji takes two).
+        single, part, length = 70, 67, len(text.encode("utf-16-le")) // 2
+    if length <= single:
+        return 1
+    return math.ceil(length / part)
+
+
+def fit(text: str, max_parts: int) -> str:
+    """The text, without its last lines, short enough for max_parts parts."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    while len(lines) > 1 and segments("\n".join(lines)) > max_parts:
+        lines.pop()
+    fitted = "\n".join(lines)
+    while segments(fitted) > max_parts:  # one line that alone is too long
+        fitted = fitted[:-1]
+    return fitted
+
+
+class SmsProvider(Protocol):
+    def send(self, to: str, text: str, reference: str) -> None:
+        """Hand one message to the gateway; raise DeliveryFailed when it refuses."""
+
+
+class FileSmsProvider:
+    """The embedded default: one JSON line per message in SMS_OUTBOX_DIR/sms.jsonl."""
+
+    def __init__(self, folder: str):
+        self.folder = Path(folder)
+
+    def send(self, to: str, text: str, reference: str) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        line = json.dumps({"to": to, "text": text, "reference": reference, "at": utcnow().isoformat()},
+                          ensure_ascii=False)
+        with (self.folder / "sms.jsonl").open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+
+class HttpSmsProvider:
+    """POST {"to", "text", "reference"} as JSON to the gateway, with a bearer token."""
+
+    def __init__(self, url: str, token: str | None, sender: str | None):
+        self.url, self.token, self.sender = url, token, sender
+
+    def send(self, to: str, text: str, reference: str) -> None:
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        body = {"to": to, "text": text, "reference": reference}
+        if self.sender:
+            body["from"] = self.sender
+        http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=5, read=20), retries=False)
+        try:
+            response = http.request("POST", self.url, body=json.dumps(body, ensure_ascii=False).encode(),
+                                    headers=headers)
+        except urllib3.exceptions.HTTPError as exc:
+            raise DeliveryFailed(f"SMS gateway: {exc}") from exc
+        if not 200 <= response.status < 300:
+            raise DeliveryFailed(f"SMS gateway: HTTP {response.status}")
+
+
+def provider() -> SmsProvider:
+    config = current_app.config
+    if config["SMS_BACKEND"] == "http":
+        return HttpSmsProvider(config["SMS_PROVIDER_URL"], config["SMS_PROVIDER_TOKEN"], config["SMS_SENDER"])
+    return FileSmsProvider(config["SMS_OUTBOX_DIR"])
+
+
+def send(to: str, text: str, reference: str) -> None:
+    provider().send(to, fit(text, current_app.config["SMS_MAX_PARTS"]), reference)

@@ -15,6 +15,7 @@ from complaints.models.complaint import (
     TimelineEvent,
 )
 from complaints.models.idempotency import IdempotencyRecord
+from complaints.models.open311 import ApiKey, Open311Request
 from complaints.models.outbox import OutboxMessage
 from complaints.models.reference import CannedResponse, Category, ServiceStandard, StandardsPublication, Unit
 from complaints.models.training import RunStatus, TrainingRun
@@ -25,4 +26,5 @@ __all__ = [
     "Attachment", "Base", "CategoryFeedback", "CalendarOverride", "CannedResponse", "Category", "Channel", "Complainant",
     "Complaint", "IdempotencyRecord", "Kind", "OutboxMessage", "Priority", "ROLES", "RunStatus", "ServiceStandard",
     "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "TrainingRun", "Unit", "User", "utcnow",
+    "ApiKey", "Open311Request",
 ]

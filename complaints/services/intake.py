@@ -9,7 +9,7 @@ away, the outbox relay sends it later.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from flask import current_app
@@ -232,11 +232,14 @@ def submit_complaint(
     privacy_notice_version: str | None = None,
     document_number: str | None = None,
     recorded_by: User | None = None,
+    attach: Callable[[Complaint], Iterable[object]] | None = None,
 ) -> IntakeResult:
     """Store one complaint; raises a 422 BilingualError listing every bad field.
 
     With an idempotency key, a repeat of the same request returns the first
-    answer and stores nothing new.
+    answer and stores nothing new. `attach` gives the rows a channel keeps about
+    the complaint (e.g. the Open311 client that sent it), stored in the same
+    transaction.
     """
     if idempotency_key and (replayed := _replay(idempotency_key, request_hash)):
         return replayed
@@ -252,6 +255,8 @@ def submit_complaint(
     for attempt in range(TRACKING_NUMBER_ATTEMPTS):
         complaint, outbox = _build(submission, values, channel, received_at, document_number,
                                    privacy_notice_version, recorded_by)
+        if attach is not None:
+            db.session.add_all(attach(complaint))
         stored_keys: list[str] = []
         try:
             for photo in prepared:

@@ -290,6 +290,18 @@ def test_malformed_and_hostile_input_is_refused_and_nothing_stored(app, client, 
         assert db.session.scalar(select(Open311Request.id)) is None
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_oversized_body_and_unknown_format(app, client, api_key, fmt):
+    before = counts(app)
+    huge = form(api_key, description="ก" * (app.config["MAX_CONTENT_LENGTH"] // 3 + 10))
+    (text,) = spec_errors(post(client, fmt, huge), fmt, 413)
+    assert "too large" in text
+    assert counts(app) == before
+    # Only .json and .xml exist; anything else is an unknown resource.
+    spec_errors(client.get("/open311/v2/services.csv"), "json", 404)
+    spec_errors(client.put(f"/open311/v2/requests.{fmt}", data=form(api_key)), fmt, 404)
+
+
 def test_request_without_description_uses_the_service_and_address_id_is_a_dopa_code(app, client, api_key):
     response = post(client, "json", form(api_key, description=None, lat=None, long=None, address_string=None,
                                          address_id="100101", email=None, first_name=None, last_name=None,

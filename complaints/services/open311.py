@@ -11,7 +11,9 @@ listed.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +28,7 @@ from complaints.models import Category, Channel, Complaint, Kind, Open311Request
 from complaints.services import tracking_numbers
 from complaints.services.locations import postal_code
 from complaints.services.pii_masking import mask_text
-from complaints.services.public_view import public_events, public_text
+from complaints.services.public_view import PUBLIC_TEXT_KINDS, public_events
 from complaints.services.thai_calendar import BANGKOK, to_bangkok
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -187,12 +189,14 @@ def service_notice(complaint: Complaint, english: bool) -> str:
     return f"ดำเนินการตามมาตรฐานการให้บริการที่ประกาศ กำหนดแล้วเสร็จภายใน {due.day}/{due.month}/{due.year + 543}"
 
 
-def _status_notes(complaint: Complaint) -> str | None:
-    texts = [text for e in public_events(complaint) if (text := public_text(e))]
-    return texts[-1] if texts else None
+def _status_notes(complaint: Complaint, mask: Callable[[str], str]) -> str | None:
+    """The latest public answer of the agency (public_view's rule), masked."""
+    texts = [e.text for e in public_events(complaint) if e.kind in PUBLIC_TEXT_KINDS and e.text]
+    return mask(texts[-1]) if texts else None
 
 
-def request_view(complaint: Complaint, extra: Open311Request | None, english: bool = False) -> dict:
+def request_view(complaint: Complaint, extra: Open311Request | None, english: bool = False,
+                 mask: Callable[[str], str] = mask_text) -> dict:
     """One complaint as a GeoReport v2 service request, fields in the spec's order."""
     events = public_events(complaint)
     updated = max([complaint.received_at, *(e.at for e in events)])
@@ -205,16 +209,16 @@ def request_view(complaint: Complaint, extra: Open311Request | None, english: bo
     return {
         "service_request_id": complaint.tracking_number,
         "status": open311_status(complaint.status),
-        "status_notes": _status_notes(complaint),
+        "status_notes": _status_notes(complaint, mask),
         "service_name": name,
         "service_code": category.code if category else None,
-        "description": mask_text(complaint.description) if shown else None,
+        "description": mask(complaint.description) if shown else None,
         "agency_responsible": (unit.name_en if english else unit.name_th) if unit else None,
         "service_notice": service_notice(complaint, english),
         "requested_datetime": w3_datetime(complaint.received_at),
         "updated_datetime": w3_datetime(updated),
         "expected_datetime": w3_datetime(complaint.due_at),
-        "address": mask_text(complaint.address) if shown and complaint.address else None,
+        "address": mask(complaint.address) if shown and complaint.address else None,
         "address_id": complaint.area_code if shown else None,
         "zipcode": postal_code(complaint.area_code) if shown else None,
         "lat": complaint.lat if shown else None,
@@ -237,7 +241,9 @@ def _views(complaints: list[Complaint], english: bool) -> list[dict]:
     if complaints:
         extras = {r.complaint_id: r for r in db.session.scalars(
             select(Open311Request).where(Open311Request.complaint_id.in_([c.id for c in complaints])))}
-    return [request_view(c, extras.get(c.id), english) for c in complaints]
+    # Officers answer with canned responses: one masking per distinct text.
+    mask = lru_cache(maxsize=None)(mask_text)
+    return [request_view(c, extras.get(c.id), english, mask) for c in complaints]
 
 
 def _tracking_number(text: str) -> str:

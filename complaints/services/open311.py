@@ -19,12 +19,14 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from complaints.errors import BilingualError, FieldError
 from complaints.extensions import db
 from complaints.i18n import KIND_LABELS
-from complaints.models import Category, Channel, Complaint, Kind, Open311Request, StandardsPublication, Status, utcnow
+from complaints.models import (
+    Category, Channel, Complaint, Kind, Open311Request, StandardsPublication, Status, TimelineEvent, utcnow,
+)
 from complaints.services import tracking_numbers
 from complaints.services.locations import postal_code
 from complaints.services.pii_masking import mask_text
@@ -227,9 +229,18 @@ def request_view(complaint: Complaint, extra: Open311Request | None, english: bo
     }
 
 
+_SHOWN_COLUMNS = (Complaint.tracking_number, Complaint.status, Complaint.kind, Complaint.channel,
+                  Complaint.description, Complaint.category_id, Complaint.unit_id, Complaint.lat, Complaint.lon,
+                  Complaint.address, Complaint.area_code, Complaint.received_at, Complaint.due_at)
+
+
 def _load(where, limit: int | None = None) -> list[Complaint]:
+    # Only the columns a service request shows (a complaint row also carries casework,
+    # triage and similarity data).
     query = (select(Complaint)
-             .options(selectinload(Complaint.category), selectinload(Complaint.unit), selectinload(Complaint.events))
+             .options(load_only(*_SHOWN_COLUMNS), selectinload(Complaint.category), selectinload(Complaint.unit),
+                      selectinload(Complaint.events).load_only(TimelineEvent.at, TimelineEvent.kind,
+                                                               TimelineEvent.text, TimelineEvent.public))
              .where(*where).order_by(Complaint.received_at.desc(), Complaint.id.desc()))
     if limit:
         query = query.limit(limit)

@@ -359,6 +359,7 @@ def test_filters_and_default_limits(app, client, api_key, monkeypatch):
     assert _ids(client.get("/open311/v2/requests.json?status=closed")) == [road]
     assert _ids(client.get("/open311/v2/requests.json?status=open")) == [flood]
     assert _ids(client.get("/open311/v2/requests.json?status=open,closed")) == [flood, road]
+    assert _ids(client.get("/open311/v2/requests.json?status=closed&status=open")) == [flood, road]
     assert _ids(client.get("/open311/v2/requests.json?service_code=น้ำท่วม")) == [flood]
     assert _ids(client.get("/open311/v2/requests.json?service_code=น้ำท่วม,ถนน&status=closed")) == [road]
     # Empty parameters count as not given.

@@ -20,6 +20,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import load_only, selectinload
+from werkzeug.datastructures import MultiDict
 
 from complaints.errors import BilingualError, FieldError
 from complaints.extensions import db
@@ -273,8 +274,9 @@ def get_request(service_request_id: str, english: bool = False) -> list[dict]:
     return _views(found, english)
 
 
-def _comma_list(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
+def _comma_list(args: MultiDict, name: str) -> list[str]:
+    """A parameter given comma-delimited, repeated, or both."""
+    return [part.strip() for value in args.getlist(name) for part in value.split(",") if part.strip()]
 
 
 def _parse_date(name: str, value: str | None) -> datetime | None:
@@ -305,9 +307,9 @@ def _date_range(start: datetime | None, end: datetime | None) -> tuple[datetime,
     return end - MAX_SPAN, end
 
 
-def find_requests(args: dict[str, str], english: bool = False) -> list[dict]:
+def find_requests(args: MultiDict, english: bool = False) -> list[dict]:
     """GET requests: the spec's filters, at most 90 days and 1000 requests."""
-    ids = _comma_list(args.get("service_request_id"))
+    ids = _comma_list(args, "service_request_id")
     if ids:  # "This overrides all other arguments."
         if len(ids) > MAX_IDS:
             raise error(400, f"ระบุ service_request_id ได้ไม่เกิน {MAX_IDS} รายการ",
@@ -321,14 +323,14 @@ def find_requests(args: dict[str, str], english: bool = False) -> list[dict]:
         return _views(_load([Complaint.tracking_number.in_(numbers)]) if numbers else [], english)
 
     where: list[Any] = [Complaint.kind != Kind.TIP_OFF]
-    codes = _comma_list(args.get("service_code"))
+    codes = _comma_list(args, "service_code")
     if codes:
         known = dict(db.session.execute(select(Category.code, Category.id).where(Category.code.in_(codes))).all())
         if unknown := [c for c in codes if c not in known]:
             raise error(404, "ไม่พบ service_code: " + ", ".join(unknown[:5]),
                         "service_code not found: " + ", ".join(unknown[:5]), "service_code")
         where.append(Complaint.category_id.in_(list(known.values())))
-    statuses = {s.lower() for s in _comma_list(args.get("status"))}
+    statuses = {s.lower() for s in _comma_list(args, "status")}
     if statuses - {"open", "closed"}:
         raise error(400, "status ต้องเป็น open หรือ closed", "status must be open or closed.", "status")
     if statuses == {"open"}:

@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from complaints.errors import register_error_handlers
     from complaints.extensions import csrf, db, limiter, login_manager, migrate
     from complaints.officer import bp as officer_bp
+    from complaints.open311 import bp as open311_bp
     from complaints.public import bp as public_bp
     from complaints.services.accounts import load_user
     from complaints.web import register_template_helpers, set_security_headers
@@ -70,6 +71,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(api_bp)
     app.register_blueprint(channels_bp)
     csrf.exempt(channels_bp)  # webhooks: signed by the sender instead
+    app.register_blueprint(open311_bp)
+    csrf.exempt(open311_bp)
     app.register_blueprint(health.bp)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -201,4 +201,14 @@ def load_config(instance_path: str) -> dict:
         # An outbox message not sent after this many seconds is re-enqueued by the relay.
         "OUTBOX_RELAY_AFTER_SECONDS": float(env.get("OUTBOX_RELAY_AFTER_SECONDS", "10")),
         "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", "10")),
+        # Open311 GeoReport v2 (/open311/v2): the jurisdiction served (empty: the
+        # parameter is ignored), "realtime" (POST answers the tracking number) or
+        # "batch" (POST answers a token for tokens/{token}), and the discovery texts.
+        "OPEN311_JURISDICTION_ID": env.get("OPEN311_JURISDICTION_ID", ""),
+        "OPEN311_SERVICE_TYPE": env.get("OPEN311_SERVICE_TYPE", "realtime"),
+        "OPEN311_ENDPOINT_TYPE": env.get("OPEN311_ENDPOINT_TYPE", "production"),
+        "OPEN311_CONTACT": env.get("OPEN311_CONTACT", ""),
+        "OPEN311_KEY_SERVICE": env.get(
+            "OPEN311_KEY_SERVICE",
+            "ขอ API key ได้จากผู้ดูแลระบบของหน่วยงาน / Ask the agency's administrator for an API key"),
     }

@@ -117,3 +117,9 @@ class CalendarForm(AdminForm):
         SelectChoice("0", "วันทำการ (ครม. ประกาศให้ทำงาน) / Working day"),
     ], default="1", validate_choice=False)
     note = StringField(validators=[Length(max=400)])
+
+
+class ApiKeyForm(AdminForm):
+    """The Open311 client app a new API key is issued to."""
+
+    name = StringField(validators=[Length(max=400)])

@@ -12,14 +12,14 @@ from flask_login import current_user
 
 from complaints.admin import bp
 from complaints.admin.forms import (
-    ActionForm, CalendarForm, CannedForm, CategoryForm, PasswordForm, StandardDaysForm, StandardDeleteForm,
+    ActionForm, ApiKeyForm, CalendarForm, CannedForm, CategoryForm, PasswordForm, StandardDaysForm, StandardDeleteForm,
     StandardNewForm, UnitForm, UserCreateForm, UserEditForm,
 )
 from complaints.auth import roles_required
 from complaints.errors import BilingualError, invalid
 from complaints.extensions import db
 from complaints.models import utcnow
-from complaints.services import catalogue, privacy, retraining
+from complaints.services import api_keys, catalogue, privacy, retraining
 
 admin_only = roles_required("admin")
 
@@ -397,3 +397,36 @@ def privacy_requests():
     except BilingualError as exc:
         db.session.rollback()
         return _privacy_page(exc)
+
+
+# --- Open311 API keys -------------------------------------------------------
+
+def _api_keys_page(form: ApiKeyForm, error: BilingualError | None = None, new_key: str | None = None):
+    response = make_response(_page("admin/api_keys.html", error, form=form, keys=api_keys.list_keys(),
+                                   new_key=new_key, action_form=ActionForm(formdata=None)))
+    # A new key is shown this once: not kept by the browser or any cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/api-keys", methods=["GET", "POST"])
+@admin_only
+def api_key_list():
+    form = ApiKeyForm()
+    issued, error = _submit(form, lambda: api_keys.issue_key(current_user, form.name.data))
+    if issued:
+        row, key = issued
+        _flash(f"ออก API key ให้ {row.name} แล้ว", f"API key issued to {row.name}")
+        return _api_keys_page(ApiKeyForm(formdata=None), new_key=key)
+    return _api_keys_page(form, error)
+
+
+@bp.post("/api-keys/<int:key_id>/revoke")
+@admin_only
+def api_key_revoke(key_id: int):
+    row = api_keys.get_key(key_id)
+    _, error = _submit(ActionForm(), lambda: api_keys.revoke_key(current_user, row))
+    if error:
+        return _api_keys_page(ApiKeyForm(formdata=None), error)
+    _flash(f"เพิกถอน API key ของ {row.name} แล้ว", f"API key of {row.name} revoked")
+    return redirect(url_for("admin.api_key_list"))

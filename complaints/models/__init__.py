@@ -16,6 +16,7 @@ from complaints.models.complaint import (
     TimelineEvent,
 )
 from complaints.models.idempotency import IdempotencyRecord
+from complaints.models.open311 import ApiKey, Open311Request
 from complaints.models.outbox import OutboxMessage
 from complaints.models.privacy import AuditEntry, DataRequest
 from complaints.models.reference import CannedResponse, Category, ServiceStandard, StandardsPublication, Unit
@@ -28,4 +29,5 @@ __all__ = [
     "Complaint", "IdempotencyRecord", "Kind", "OutboxMessage", "Priority", "ROLES", "RunStatus", "ServiceStandard",
     "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "TrainingRun", "Unit", "User", "utcnow",
     "ChannelMessage", "LineConversation",
+    "ApiKey", "Open311Request",
 ]

@@ -27,6 +27,16 @@ def reference(channel: str, external_id: str, complaint_id: int | None = None,
                           direction=direction, complaint_id=complaint_id)
 
 
+def attach(channel: str, external_id: str):
+    """For intake.submit_complaint(attach=...): the message's reference row, stored with
+    the complaint it made, in the same transaction."""
+    def rows(complaint):
+        ref = reference(channel, external_id)
+        ref.complaint = complaint
+        return [ref]
+    return rows
+
+
 def find(channel: str, external_id: str) -> ChannelMessage | None:
     return db.session.scalar(select(ChannelMessage).where(
         ChannelMessage.channel == channel, ChannelMessage.external_key == external_key(external_id)))

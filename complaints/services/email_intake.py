@@ -165,7 +165,7 @@ def receive(raw: bytes) -> EmailResult:
     })
     result = submit_complaint(submission, channel=Channel.EMAIL, photos=_photos(msg),
                               idempotency_key=f"email:{channel_refs.external_key(message_id)}",
-                              external_ref=("email", message_id))
+                              attach=channel_refs.attach("email", message_id))
     return EmailResult("complaint", result.receipt["tracking_number"])
 
 

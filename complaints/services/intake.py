@@ -9,7 +9,7 @@ away, the outbox relay sends it later.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from flask import current_app
@@ -22,7 +22,7 @@ from complaints.models import (
     Status, TimelineEvent, User, utcnow,
 )
 from complaints.schemas import ComplaintSubmission
-from complaints.services import channel_refs, dispatch, outbox as outbox_service, reference_data, similarity
+from complaints.services import dispatch, outbox as outbox_service, reference_data, similarity
 from complaints.services import tracking_numbers, triage
 from complaints.services.locations import UnknownPlace, resolve_place
 from complaints.services.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
@@ -239,15 +239,16 @@ def submit_complaint(
     document_number: str | None = None,
     recorded_by: User | None = None,
     reply_context: dict | None = None,
-    external_ref: tuple[str, str] | None = None,
+    attach: Callable[[Complaint], Iterable[object]] | None = None,
 ) -> IntakeResult:
     """Store one complaint; raises a 422 BilingualError listing every bad field.
 
     With an idempotency key, a repeat of the same request returns the first
-    answer and stores nothing new. `external_ref` (channel, the channel's message
-    id) is stored with the complaint, in the same transaction, so that a
-    redelivery is recognised and email replies thread to it; `reply_context`
-    goes into the acknowledgement's payload (a LINE reply token, say).
+    answer and stores nothing new. `attach` gives the rows a channel keeps about
+    the complaint (the channel's message id, so that a redelivery is recognised
+    and email replies thread to it; the Open311 client that sent it), stored in
+    the same transaction; `reply_context` goes into the acknowledgement's payload
+    (a LINE reply token, say).
     """
     if idempotency_key and (replayed := _replay(idempotency_key, request_hash)):
         return replayed
@@ -263,10 +264,8 @@ def submit_complaint(
     for attempt in range(TRACKING_NUMBER_ATTEMPTS):
         complaint, outbox = _build(submission, values, channel, received_at, document_number,
                                    privacy_notice_version, recorded_by, reply_context)
-        if external_ref is not None:
-            ref = channel_refs.reference(*external_ref)
-            ref.complaint = complaint
-            db.session.add(ref)
+        if attach is not None:
+            db.session.add_all(attach(complaint))
         stored_keys: list[str] = []
         try:
             for photo in prepared:

@@ -267,7 +267,7 @@ def _submit(turn: Turn) -> bool:
         })
         submit_complaint(
             submission, channel=Channel.LINE, photos=_photos(data.get("photos", [])),
-            idempotency_key=f"line-event:{turn.event_id}", external_ref=("line", turn.event_id),
+            idempotency_key=f"line-event:{turn.event_id}", attach=channel_refs.attach("line", turn.event_id),
             reply_context={"reply_token": turn.reply_token} if turn.reply_token else None,
         )
     except BilingualError as exc:

@@ -77,3 +77,25 @@ def district_choices(province_code: str) -> list[tuple[str, str, str]]:
 
 def subdistrict_choices(district_code: str) -> list[tuple[str, str, str]]:
     return [(s.code, s.name_th, s.name_en) for s in geothai.subdistricts(district_code)]
+
+
+def names_for_code(code: str) -> tuple[str | None, str | None, str | None] | None:
+    """(province, district, subdistrict) Thai names for a DOPA code of 2, 4 or 6
+    digits, or None when there is no such area."""
+    if not code.isascii() or not code.isdigit() or len(code) not in (2, 4, 6):
+        return None
+    if len(code) == 6:
+        sub = geothai.subdistrict(code)
+        return (geothai.province(sub.province_code).name_th, geothai.district(sub.district_code).name_th,
+                sub.name_th) if sub else None
+    if len(code) == 4:
+        dist = geothai.district(code)
+        return (geothai.province(dist.province_code).name_th, dist.name_th, None) if dist else None
+    prov = geothai.province(code)
+    return (prov.name_th, None, None) if prov else None
+
+
+def postal_code(code: str | None) -> str | None:
+    """The (first) postal code of a subdistrict's DOPA code."""
+    sub = geothai.subdistrict(code) if code and len(code) == 6 else None
+    return sub.postal_codes[0] if sub and sub.postal_codes else None

@@ -57,7 +57,7 @@ def receive(sms: InboundSms) -> SmsResult:
         return _answer_status(sms, phone, number)
     submission = parse_submission({"description": sms.text, "contact": {"phone": phone}})
     result = submit_complaint(submission, channel=Channel.SMS, idempotency_key=f"sms:{sms.message_id}"[:255],
-                              external_ref=("sms", sms.message_id))
+                              attach=channel_refs.attach("sms", sms.message_id))
     return SmsResult("complaint", result.receipt["tracking_number"])
 
 

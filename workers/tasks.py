@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from complaints.services import mailer, outbox, retraining, similarity, sla
+from complaints.services import clusters, mailer, outbox, retraining, similarity, sla
 
 
 def register(celery_app: Celery) -> None:
@@ -50,3 +50,12 @@ def register(celery_app: Celery) -> None:
         """Retrain the classifier with officers' corrections; promote it if not worse."""
         return retraining.run_retraining(
             run_id, lambda percent, stage: retraining.record_progress(run_id, percent, stage))
+
+    # Periodic and idempotent: a run claims what is not yet clustered; a lost run
+    # leaves its batch unclaimed (rolled back) for the next one.
+    @celery_app.task(name="rongrian.update_clusters", acks_late=False, soft_time_limit=240, time_limit=300)
+    def update_clusters() -> dict:
+        """Put new complaints into recurring-issue clusters."""
+        result = clusters.update_clusters()
+        return {"checked": result.checked, "joined": result.joined, "created": result.created,
+                "uncounted": result.uncounted}

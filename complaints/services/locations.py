@@ -77,3 +77,18 @@ def district_choices(province_code: str) -> list[tuple[str, str, str]]:
 
 def subdistrict_choices(district_code: str) -> list[tuple[str, str, str]]:
     return [(s.code, s.name_th, s.name_en) for s in geothai.subdistricts(district_code)]
+
+
+@lru_cache(maxsize=4096)
+def place_name(code: str | None) -> str | None:
+    """Thai name of a DOPA code: "ลาดยาว เขตจตุจักร" for a subdistrict, the district or province name."""
+    if not code or not code.isdigit():
+        return None
+    if len(code) == 6:
+        sub, dist = geothai.subdistrict(code), geothai.district(code[:4])
+        return f"{sub.name_th} {dist.name_th}" if sub and dist else None
+    if len(code) == 4:
+        dist = geothai.district(code)
+        return dist.name_th if dist else None
+    prov = geothai.province(code) if len(code) == 2 else None
+    return prov.name_th if prov else None

@@ -123,7 +123,7 @@ class Match:
     score: float
 
 
-def _category(complaint: Complaint) -> int | None:
+def category_of(complaint: Complaint) -> int | None:
     return complaint.category_id or complaint.suggested_category_id
 
 
@@ -170,7 +170,7 @@ def similar_open(complaint: Complaint, limit: int = 3, minimum: float = 0.3) -> 
     signature = complaint.text_signature
     if not signature:
         return []
-    category = _category(complaint)
+    category = category_of(complaint)
     days = current_app.config["SIMILAR_WINDOW_DAYS"]
     base = [_window(complaint, days, days), Complaint.status.in_(OPEN)]
     # One query per way of being related (same category, same district), each
@@ -200,7 +200,7 @@ def similar_open(complaint: Complaint, limit: int = 3, minimum: float = 0.3) -> 
 
 def find_repeat(complaint: Complaint) -> Complaint | None:
     """The most recent earlier complaint this one repeats, if any."""
-    category = _category(complaint)
+    category = category_of(complaint)
     if category is None:
         return None
     window = _window(complaint, current_app.config["REPEAT_WINDOW_DAYS"], 0)

@@ -107,7 +107,7 @@ def test_same_place_and_issue_join_others_do_not(app):
         assert month_counts(potholes) == {date(2026, 1, 1): 2, date(2026, 2, 1): 1}
         # The category, the most frequent words (not the category's name, not filler), the place.
         assert potholes.label_th == "ถนน: พหลโยธิน หลุม ลึก (ลาดยาว เขตจตุจักร)"
-        assert potholes.terms.split()[:6] == ["ถนน", "พหลโยธิน", "ซอย", "หลุม", "ลึก", "รถจักรยานยนต์"]
+        assert potholes.terms.split()[:6] == ["ถนน", "พหลโยธิน", "ซอย", "#45", "หลุม", "ลึก"]
 
         for other in ("billboard", "pothole_footpath", "pothole_elsewhere", "lights_far"):
             assert cluster_of(ids[other]) not in (None, potholes), other
@@ -128,6 +128,16 @@ def test_same_place_and_issue_join_others_do_not(app):
             assert complaint.cluster_id is None and complaint.clustered_at is not None
         assert db.session.scalar(select(func.count()).select_from(RecurringCluster)) == 6
         assert db.session.scalar(select(func.sum(ClusterMonth.count))) == 9
+
+
+def test_another_soi_number_is_another_place(app):
+    with app.app_context():
+        first = add(POTHOLE[0], utc(2026, 1, 5, 3))
+        other_soi = add(POTHOLE[1].replace("45", "47"), utc(2026, 1, 6, 3))
+        same_soi = add(POTHOLE[1], utc(2026, 1, 7, 3))
+        clusters.update_clusters()
+        assert cluster_of(same_soi) is cluster_of(first)
+        assert cluster_of(other_soi) is not cluster_of(first) and cluster_of(other_soi).size == 1
 
 
 def test_running_again_changes_nothing_and_new_complaints_are_added(app):

@@ -18,8 +18,9 @@ into a cluster:
   place, not a precise geometry.
 * **Same problem**: the Jaccard overlap (`similarity.overlap`) of the complaint's
   text signature (`similarity.text_signature`, stop words already dropped) with
-  the cluster's terms is at least CLUSTER_MIN_OVERLAP. The best such cluster wins;
-  when none qualifies the complaint starts a new cluster.
+  the cluster's terms is at least CLUSTER_MIN_OVERLAP, and they do not name
+  different soi or road numbers (`similarity.places_conflict`). The best such
+  cluster wins; when none qualifies the complaint starts a new cluster.
 
 A cluster's `terms` are its CLUSTER_TERMS most frequent signature tokens over its
 latest TERM_SAMPLE members (ties: the one used first). Its `label_th` reads
@@ -98,7 +99,8 @@ def make_label(category_name: str | None, terms: list[str], place: str | None) -
 
     Filler words and the category's own name are skipped: the label names the problem and the place.
     """
-    words = [term for term in terms if term not in LABEL_FILLER and term != category_name][:LABEL_TERMS]
+    words = [term for term in terms
+             if term not in LABEL_FILLER and term != category_name and not term.startswith("#")][:LABEL_TERMS]
     label = mask_text(f"{category_name or 'ไม่ระบุหมวด'}: {' '.join(words)}")
     if place:
         label += f" ({place})"
@@ -159,6 +161,8 @@ class _Clusterer:
         """Put one complaint into its best cluster or a new one; True when it joined an existing one."""
         best, best_score = None, self.min_overlap
         for cluster in self.candidates(category_id, key):
+            if similarity.places_conflict(signature, cluster.terms):  # another soi or road number
+                continue
             score = similarity.overlap(signature, cluster.terms)
             if score >= best_score and (best is None or score > best_score):
                 best, best_score = cluster, score

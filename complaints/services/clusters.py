@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, insert, select, text, tuple_, update
 
 from complaints.extensions import db
 from complaints.models import Category, ClusterMonth, Complaint, Kind, RecurringCluster, Status, utcnow
@@ -135,15 +135,21 @@ class _Clusterer:
         self.by_place: dict[tuple[int, str], list[RecurringCluster]] = {}
         self.term_counts: dict[int, Counter] = {}  # id(cluster) -> counts
         self.months: Counter = Counter()  # (cluster, month) -> complaints added
+        self.members: list[tuple[int, RecurringCluster]] = []  # (complaint id, its cluster)
+        self.categories: dict[int, Category | None] = {}
+
+    def load(self, places: set[tuple[int, str]]) -> None:
+        """The clusters of every (category, place key) of the batch, in one query."""
+        for place in places:
+            self.by_place.setdefault(place, [])
+        if places:
+            for cluster in db.session.scalars(select(RecurringCluster).where(
+                    tuple_(RecurringCluster.category_id, RecurringCluster.place_key).in_(sorted(places)))
+                    .order_by(RecurringCluster.id)):
+                self.by_place[(cluster.category_id, cluster.place_key)].append(cluster)
 
     def candidates(self, category_id: int, key: str) -> list[RecurringCluster]:
-        found = self.by_place.get((category_id, key))
-        if found is None:
-            found = list(db.session.scalars(select(RecurringCluster).where(
-                RecurringCluster.category_id == category_id, RecurringCluster.place_key == key)
-                .order_by(RecurringCluster.id)))
-            self.by_place[(category_id, key)] = found
-        return found
+        return self.by_place[(category_id, key)]
 
     def counts(self, cluster: RecurringCluster) -> Counter:
         counts = self.term_counts.get(id(cluster))
@@ -167,7 +173,9 @@ class _Clusterer:
             if score >= best_score and (best is None or score > best_score):
                 best, best_score = cluster, score
         joined = best is not None
-        category = db.session.get(Category, category_id)
+        if category_id not in self.categories:  # the identity map holds them only weakly
+            self.categories[category_id] = db.session.get(Category, category_id)
+        category = self.categories[category_id]
         if best is None:
             best = RecurringCluster(category_id=category_id, unit_id=(category.unit_id if category else None)
                                     or complaint.unit_id, place_key=key, area_code=complaint.area_code,
@@ -183,19 +191,28 @@ class _Clusterer:
         best.size += 1
         best.first_seen_at = min(best.first_seen_at, complaint.received_at)
         best.last_seen_at = max(best.last_seen_at, complaint.received_at)
-        complaint.cluster = best
+        self.members.append((complaint.id, best))
         self.months[(best, month_of(complaint.received_at))] += 1
         return joined
 
-    def write_months(self) -> None:
+    def write(self) -> None:
+        """New clusters, members' cluster ids (one executemany) and month counts."""
         db.session.flush()  # new clusters get their ids
+        if self.members:
+            db.session.execute(update(Complaint), [{"id": complaint_id, "cluster_id": cluster.id}
+                                                   for complaint_id, cluster in self.members])
+        ids = {cluster.id for cluster, _ in self.months}
+        existing = {(row.cluster_id, row.month): row for row in db.session.scalars(
+            select(ClusterMonth).where(ClusterMonth.cluster_id.in_(ids)))} if ids else {}
+        new_rows = []
         for (cluster, month), added in self.months.items():
-            row = db.session.scalar(select(ClusterMonth).where(
-                ClusterMonth.cluster_id == cluster.id, ClusterMonth.month == month))
+            row = existing.get((cluster.id, month))
             if row is None:
-                db.session.add(ClusterMonth(cluster_id=cluster.id, month=month, count=added))
+                new_rows.append({"cluster_id": cluster.id, "month": month, "count": added})
             else:
                 row.count += added
+        if new_rows:  # Core executemany: no ids to read back
+            db.session.execute(insert(ClusterMonth), new_rows)
 
 
 def _lock_and_claim(batch_size: int) -> list[int]:
@@ -218,6 +235,7 @@ def _cluster_batch(batch_size: int, min_overlap: float, result: UpdateResult) ->
     clusterer = _Clusterer(min_overlap)
     complaints = db.session.scalars(select(Complaint).where(Complaint.id.in_(ids))
                                     .order_by(Complaint.received_at, Complaint.id)).all()
+    work = []
     for complaint in complaints:
         category_id = similarity.category_of(complaint)
         key = place_key(complaint.lat, complaint.lon, complaint.area_code)
@@ -227,13 +245,18 @@ def _cluster_batch(batch_size: int, min_overlap: float, result: UpdateResult) ->
         if complaint.text_signature is None:  # imported rows; intake stores it
             complaint.text_signature = similarity.text_signature(
                 " ".join(t for t in (complaint.title, complaint.description) if t))
-        if not complaint.text_signature:
-            continue
-        if clusterer.assign(complaint, category_id, key, complaint.text_signature):
-            result.joined += 1
-        else:
-            result.created += 1
-    clusterer.write_months()
+        if complaint.text_signature:
+            work.append((complaint, category_id, key))
+    clusterer.load({(category_id, key) for _, category_id, key in work})
+    # Nothing is written until the batch is assigned: flushing before every read
+    # of a cluster's members would cost a round trip per complaint.
+    with db.session.no_autoflush:
+        for complaint, category_id, key in work:
+            if clusterer.assign(complaint, category_id, key, complaint.text_signature):
+                result.joined += 1
+            else:
+                result.created += 1
+    clusterer.write()
     db.session.commit()
     result.checked += len(ids)
     return len(ids)

@@ -54,37 +54,23 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=500)
     args = parser.parse_args()
     harness.exit_cleanly_on_signals()
-    with harness.workspace() as workdir, harness.fresh_database(workdir, "rongrian_clusters") as url:
-        with harness.temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(workdir / "instance"),
-                                   CELERY_BROKER_URL="memory://", RATELIMIT_STORAGE_URI="memory://"):
-            from sqlalchemy import select
+    with similar_lookup.traffy_database("rongrian_clusters", args.size + args.more) as (prepared, categories):
+        from complaints.extensions import db
+        from complaints.models import utcnow
 
-            from complaints import create_app
-            from complaints.extensions import db
-            from complaints.models import Category, utcnow
-
-            app = create_app()
-            with app.app_context():
-                started = time.perf_counter()
-                prepared = similar_lookup.prepare(similar_lookup.traffy_rows(args.size + args.more))
-                print(f"signatures for {len(prepared)} Traffy texts in {time.perf_counter() - started:.1f} s")
-                categories = {code: (cid, unit) for code, cid, unit in db.session.execute(
-                    select(Category.code, Category.id, Category.unit_id))}
-                now = utcnow()
-                similar_lookup.fill(db.engine, prepared, categories, 0, args.size, now)
-                seconds, checked = timed_update(args.batch_size)
-                backfill = {"complaints": checked, "seconds": round(seconds, 1),
-                            "per_second": round(checked / seconds), **cluster_stats()}
-                print("backfill", backfill)
-                similar_lookup.fill(db.engine, prepared, categories, args.size, args.size + args.more, now)
-                seconds, checked = timed_update(args.batch_size)
-                incremental = {"complaints": checked, "seconds": round(seconds, 2),
-                               "per_second": round(checked / seconds), **cluster_stats()}
-                print("incremental", incremental)
-                seconds, checked = timed_update(args.batch_size)
-                print(f"nothing new: {checked} checked in {seconds * 1000:.0f} ms")
-                db.session.remove()
-                db.engine.dispose()
+        now = utcnow()
+        similar_lookup.fill(db.engine, prepared, categories, 0, args.size, now)
+        seconds, checked = timed_update(args.batch_size)
+        backfill = {"complaints": checked, "seconds": round(seconds, 1), "per_second": round(checked / seconds),
+                    **cluster_stats()}
+        print("backfill", backfill)
+        similar_lookup.fill(db.engine, prepared, categories, args.size, args.size + args.more, now)
+        seconds, checked = timed_update(args.batch_size)
+        incremental = {"complaints": checked, "seconds": round(seconds, 2), "per_second": round(checked / seconds),
+                       **cluster_stats()}
+        print("incremental", incremental)
+        seconds, checked = timed_update(args.batch_size)
+        print(f"nothing new: {checked} checked in {seconds * 1000:.0f} ms")
     harness.save_result("cluster_throughput", {"size": args.size, "batch_size": args.batch_size,
                                                "backfill": backfill, "incremental": incremental,
                                                "source": harness.app_source()})

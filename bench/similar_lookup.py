@@ -11,6 +11,7 @@ page and the periodic repeat check call them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import gzip
 import random
@@ -102,6 +103,33 @@ def time_lookups(samples: int) -> dict:
             "repeat_p50_ms": round(pct(repeat_ms, 50), 1), "repeat_p95_ms": round(pct(repeat_ms, 95), 1)}
 
 
+@contextlib.contextmanager
+def traffy_database(prefix: str, limit: int | None = None):
+    """A fresh PostgreSQL database and an app context on it, with the Traffy texts
+    prepared: yields (prepared rows, {category code: (id, unit id)})."""
+    with harness.workspace() as workdir, harness.fresh_database(workdir, prefix) as url:
+        with harness.temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(workdir / "instance"),
+                                   CELERY_BROKER_URL="memory://", RATELIMIT_STORAGE_URI="memory://"):
+            from sqlalchemy import select
+
+            from complaints import create_app
+            from complaints.extensions import db
+            from complaints.models import Category
+
+            app = create_app()
+            with app.app_context():
+                started = time.perf_counter()
+                prepared = prepare(traffy_rows(limit))
+                print(f"signatures for {len(prepared)} Traffy texts in {time.perf_counter() - started:.1f} s")
+                categories = {code: (cid, unit) for code, cid, unit in db.session.execute(
+                    select(Category.code, Category.id, Category.unit_id))}
+                try:
+                    yield prepared, categories
+                finally:
+                    db.session.remove()
+                    db.engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -109,33 +137,19 @@ def main() -> None:
     args = parser.parse_args()
     harness.exit_cleanly_on_signals()
     results = []
-    with harness.workspace() as workdir, harness.fresh_database(workdir, "rongrian_similar") as url:
-        with harness.temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(workdir / "instance"),
-                                   CELERY_BROKER_URL="memory://", RATELIMIT_STORAGE_URI="memory://"):
-            from sqlalchemy import select
+    with traffy_database("rongrian_similar") as (prepared, categories):
+        from complaints.extensions import db
+        from complaints.models import utcnow
 
-            from complaints import create_app
-            from complaints.extensions import db
-            from complaints.models import Category, utcnow
-
-            app = create_app()
-            with app.app_context():
-                started = time.perf_counter()
-                prepared = prepare(traffy_rows())
-                print(f"signatures for {len(prepared)} Traffy texts in {time.perf_counter() - started:.1f} s")
-                categories = {code: (cid, unit) for code, cid, unit in db.session.execute(
-                    select(Category.code, Category.id, Category.unit_id))}
-                now, stored = utcnow(), 0
-                for size in sorted(args.sizes):
-                    started = time.perf_counter()
-                    fill(db.engine, prepared, categories, stored, size, now)
-                    stored = size
-                    print(f"stored {size:,} complaints ({time.perf_counter() - started:.0f} s to add)")
-                    result = {"complaints": size, **time_lookups(args.samples)}
-                    print(result)
-                    results.append(result)
-                db.session.remove()
-                db.engine.dispose()
+        now, stored = utcnow(), 0
+        for size in sorted(args.sizes):
+            started = time.perf_counter()
+            fill(db.engine, prepared, categories, stored, size, now)
+            stored = size
+            print(f"stored {size:,} complaints ({time.perf_counter() - started:.0f} s to add)")
+            result = {"complaints": size, **time_lookups(args.samples)}
+            print(result)
+            results.append(result)
     print("\ncomplaints   similar p50   similar p95   repeat p50   repeat p95   samples with a match")
     for r in results:
         print(f"{r['complaints']:>10,}   {r['similar_p50_ms']:>8.1f} ms   {r['similar_p95_ms']:>8.1f} ms   "

@@ -11,9 +11,11 @@ from complaints.models import ROLES
 
 
 def register(app: Flask) -> None:
+    from complaints.clusters_cli import clusters as clusters_group
     from complaints.nlp.cli import nlp as nlp_group
 
     app.cli.add_command(nlp_group)
+    app.cli.add_command(clusters_group)
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:

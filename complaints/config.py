@@ -67,6 +67,10 @@ def load_config(instance_path: str) -> dict:
         # comes back to an earlier one within REPEAT_WINDOW_DAYS.
         "SIMILAR_WINDOW_DAYS": int(env.get("SIMILAR_WINDOW_DAYS", "30")),
         "REPEAT_WINDOW_DAYS": int(env.get("REPEAT_WINDOW_DAYS", "90")),
+        # Recurring-issue clusters (services/clusters.py): complaints per claimed
+        # batch, and the least text overlap with a cluster's terms to join it.
+        "CLUSTER_BATCH_SIZE": int(env.get("CLUSTER_BATCH_SIZE", "500")),
+        "CLUSTER_MIN_OVERLAP": float(env.get("CLUSTER_MIN_OVERLAP", "0.2")),
         # Key of the contact hashes (defaults to SECRET_KEY).
         "CONTACT_KEY_SECRET": env.get("CONTACT_KEY_SECRET") or None,
         # Thai-text classification at intake (complaints.nlp).
@@ -160,6 +164,10 @@ def load_config(instance_path: str) -> dict:
                 "purge-channel-state": {
                     "task": "rongrian.purge_channel_state",
                     "schedule": float(env.get("CHANNEL_PURGE_SECONDS", "3600")),
+                },
+                "update-clusters": {
+                    "task": "rongrian.update_clusters",
+                    "schedule": float(env.get("CLUSTER_UPDATE_SECONDS", "300")),
                 },
                 "sla-sweep": {
                     "task": "rongrian.sla_sweep",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from celery import Celery
 
 from complaints.services import after_intake as after_intake_service
-from complaints.services import channel_refs, email_intake, line_bot, mailer, outbox, privacy, retraining, sla
+from complaints.services import channel_refs, clusters, email_intake, line_bot, mailer, outbox, privacy, retraining, sla
 
 
 def register(celery_app: Celery) -> None:
@@ -67,3 +67,12 @@ def register(celery_app: Celery) -> None:
         """Drop unfinished LINE conversations and old ids of events that made no complaint."""
         return {"conversations": line_bot.purge_stale_conversations(),
                 "event_ids": channel_refs.purge_unlinked()}
+
+    # Periodic and idempotent: a run claims what is not yet clustered; a lost run
+    # leaves its batch unclaimed (rolled back) for the next one.
+    @celery_app.task(name="rongrian.update_clusters", acks_late=False, soft_time_limit=240, time_limit=300)
+    def update_clusters() -> dict:
+        """Put new complaints into recurring-issue clusters."""
+        result = clusters.update_clusters()
+        return {"checked": result.checked, "joined": result.joined, "created": result.created,
+                "uncounted": result.uncounted}

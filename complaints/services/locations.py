@@ -99,3 +99,13 @@ def postal_code(code: str | None) -> str | None:
     """The (first) postal code of a subdistrict's DOPA code."""
     sub = geothai.subdistrict(code) if code and len(code) == 6 else None
     return sub.postal_codes[0] if sub and sub.postal_codes else None
+
+
+@lru_cache(maxsize=4096)
+def place_name(code: str | None) -> str | None:
+    """Thai name of a DOPA code: "ลาดยาว เขตจตุจักร" for a subdistrict, the district or province name."""
+    names = names_for_code(code) if code else None
+    if names is None:
+        return None
+    province, district, subdistrict = names
+    return f"{subdistrict} {district}" if subdistrict else (district or province)

@@ -3,7 +3,10 @@
 *Similar*: open complaints that are probably about the same problem as this one:
 Thai text overlap (the distinctive tokens kept in `text_signature`), the same or
 a nearby place, the same category, received within SIMILAR_WINDOW_DAYS. Shown to
-officers as merge suggestions and to the citizen on the receipt.
+officers as merge suggestions and to the citizen on the receipt. `pair_score`
+rules out pairs that cannot be the same spot (other districts, coordinates over
+FAR_METRES apart, different soi/road numbers) or share too few words; its
+precision and recall on 280 real, hand-labelled pairs are in BENCHMARKS.md.
 
 *Repeat*: a complaint that comes back to an earlier one within
 REPEAT_WINDOW_DAYS about the same issue (same category), either from the same
@@ -33,6 +36,13 @@ from complaints.services.workflow import OPEN
 
 SIGNATURE_TOKENS = 64
 NEARBY_METRES = 300
+# Similar = pair_score at least SIMILAR_MINIMUM: text overlap plus these bonuses.
+SIMILAR_MINIMUM = 0.3
+PLACE_BONUS = 0.15
+CATEGORY_BONUS = 0.1
+# Measured on the labelled pairs (tests/data/duplicate_pairs.csv, BENCHMARKS.md).
+MIN_SHARED_TOKENS = 3
+FAR_METRES = 1000
 
 
 # --- pure functions ------------------------------------------------------------------
@@ -44,20 +54,65 @@ def _stopwords() -> frozenset[str]:
     return frozenset(thai_stopwords())
 
 
+# A number right after a name is where something is: "ซอย 45", "นวมินทร์ 64/2",
+# "พัฒนาการ61", "แยก 9". Not after a word that makes it a count, date, time or
+# house number, nor before a unit.
+_NUMBER = re.compile(r"(\D*?)(\d{1,4}(?:/\d{1,4})?)")
+_NOT_PLACE_BEFORE = frozenset({
+    "จำนวน", "วันที่", "เวลา", "ประมาณ", "มากกว่า", "น้อยกว่า", "กว่า", "ปี", "พ.ศ.", "อายุ", "ราคา", "ครั้งที่",
+    "ทั้ง", "ตั้งแต่", "หลาย", "รวม", "ที่", "ถึง", "เกือบ", "อีก", "ละ", "ได้", "แล้ว", "ไป", "มา", "เลขที่", "ทุก"})
+_UNITS = frozenset({
+    "เมตร", "ม.", "ม", "กม.", "กิโลเมตร", "คัน", "ชั่วโมง", "ชม.", "นาที", "วัน", "สัปดาห์", "อาทิตย์", "เดือน", "ปี",
+    "ซม.", "ซม", "cm", "ดวง", "ป้าย", "จุด", "ตัว", "คน", "ครั้ง", "บาท", "ต้น", "เสา", "หลัง", "แห่ง", "%", "ช่อง",
+    "เลน", "นาฬิกา", "น.", "โมง", "ทุ่ม", "ราย", "ใบ", "ชั้น", "เส้น", "ข้าง", "ฝั่ง", "ชิ้น", "กอง", "แผ่น", "ท่อ",
+    "ล้อ", "สาย", "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."})
+
+
+def _place_number(tokens: list[str], i: int) -> str | None:
+    """`#45` when token i is a soi, road or branch number, else None."""
+    match = _NUMBER.fullmatch(tokens[i])
+    if match is None:
+        return None
+    prefix, number = match.groups()
+    before = prefix or (tokens[i - 1] if i else "")
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if not any(ch.isalpha() for ch in before) or before in _NOT_PLACE_BEFORE or after in _UNITS:
+        return None
+    return "#" + number
+
+
 def text_signature(text: str) -> str:
-    """The distinctive tokens of a text, in order of first use, space-separated."""
+    """The distinctive tokens of a text, in order of first use, space-separated.
+
+    Stop words and bare numbers are dropped; a number that says where (a soi or
+    road number) is kept as `#<number>`, so that "นวมินทร์ 64" and "นวมินทร์ 80"
+    can be told apart (`places_conflict`).
+    """
     from complaints.nlp.text import normalize_text, tokenize
 
     seen: dict[str, None] = {}
     stop = _stopwords()
-    for token in tokenize(normalize_text(text), normalized=True):
-        token = token.strip().lower()
-        if len(token) < 2 or token in stop or not any(ch.isalnum() for ch in token) or token.isdigit():
+    tokens = [t for t in (token.strip().lower() for token in tokenize(normalize_text(text), normalized=True)) if t]
+    for i, token in enumerate(tokens):
+        place = _place_number(tokens, i) if any(ch.isdigit() for ch in token) else None
+        if place is not None:
+            token = place
+        elif len(token) < 2 or token in stop or not any(ch.isalnum() for ch in token) or token.isdigit():
             continue
         seen.setdefault(token, None)
         if len(seen) >= SIGNATURE_TOKENS:
             break
     return " ".join(seen)
+
+
+def place_numbers(signature: str | None) -> set[str]:
+    return {token for token in (signature or "").split() if token.startswith("#")}
+
+
+def places_conflict(a: str | None, b: str | None) -> bool:
+    """Both signatures name soi/road numbers and none in common: two different spots."""
+    left, right = place_numbers(a), place_numbers(b)
+    return bool(left and right and not left & right)
 
 
 def overlap(a: str | None, b: str | None) -> float:
@@ -123,7 +178,7 @@ class Match:
     score: float
 
 
-def _category(complaint: Complaint) -> int | None:
+def category_of(complaint: Complaint) -> int | None:
     return complaint.category_id or complaint.suggested_category_id
 
 
@@ -145,13 +200,48 @@ def _place_filter(complaint: Complaint):
 
 
 @dataclass(frozen=True)
-class _Candidate:
-    id: int
+class Signals:
+    """What scoring reads of a complaint (loading 300 whole complaints would cost more than the query)."""
+
+    id: int | None
     text_signature: str | None
     lat: float | None
     lon: float | None
     area_code: str | None
-    category: int | None
+    category: int | str | None
+
+
+def far_apart(a, b) -> bool:
+    """Clearly not the same place: coordinates over FAR_METRES apart, else other districts."""
+    if a.lat is not None and b.lat is not None:
+        return metres_between(a.lat, a.lon, b.lat, b.lon) > FAR_METRES
+    codes = (a.area_code or "", b.area_code or "")
+    return all(len(code) >= 4 and code.isdigit() for code in codes) and codes[0][:4] != codes[1][:4]
+
+
+def pair_score(a: Signals, b: Signals) -> float:
+    """How likely two complaints are about the same problem (0 to 1; SIMILAR_MINIMUM and up is "similar").
+
+    The text overlap of their signatures, plus PLACE_BONUS at the same place and
+    CATEGORY_BONUS in the same category; 0 when they cannot be the same spot
+    (`far_apart`, `places_conflict`) or share fewer than MIN_SHARED_TOKENS
+    distinctive tokens (two short texts such as "น้ำท่วม ค่ะ" say nothing about where).
+    """
+    left, right = set((a.text_signature or "").split()), set((b.text_signature or "").split())
+    if (len(left & right) < MIN_SHARED_TOKENS or far_apart(a, b)
+            or places_conflict(a.text_signature, b.text_signature)):
+        return 0.0
+    score = len(left & right) / len(left | right)
+    if same_place(a, b):
+        score += PLACE_BONUS
+    if a.category is not None and a.category == b.category:
+        score += CATEGORY_BONUS
+    return round(min(score, 1.0), 3)
+
+
+def signals_of(complaint: Complaint) -> Signals:
+    return Signals(complaint.id, complaint.text_signature, complaint.lat, complaint.lon, complaint.area_code,
+                   category_of(complaint))
 
 
 def _candidate_columns():
@@ -159,18 +249,17 @@ def _candidate_columns():
             Complaint.category_id, Complaint.suggested_category_id)
 
 
-def _candidates(statement) -> list[_Candidate]:
-    """Only the columns scoring needs: loading 300 whole complaints would cost more than the query."""
-    return [_Candidate(cid, sig, lat, lon, area, cat or suggested)
+def _candidates(statement) -> list[Signals]:
+    return [Signals(cid, sig, lat, lon, area, cat or suggested)
             for cid, sig, lat, lon, area, cat, suggested in db.session.execute(statement)]
 
 
-def similar_open(complaint: Complaint, limit: int = 3, minimum: float = 0.3) -> list[Match]:
+def similar_open(complaint: Complaint, limit: int = 3, minimum: float = SIMILAR_MINIMUM) -> list[Match]:
     """Open complaints probably about the same problem, best first."""
     signature = complaint.text_signature
     if not signature:
         return []
-    category = _category(complaint)
+    category = category_of(complaint)
     days = current_app.config["SIMILAR_WINDOW_DAYS"]
     base = [_window(complaint, days, days), Complaint.status.in_(OPEN)]
     # One query per way of being related (same category, same district), each
@@ -178,21 +267,18 @@ def similar_open(complaint: Complaint, limit: int = 3, minimum: float = 0.3) -> 
     # PostgreSQL walk the date index and filter thousands of rows instead.
     scopes = [c for c in (Complaint.category_id == category if category else None, _place_filter(complaint))
               if c is not None] or [None]
-    candidates: dict[int, _Candidate] = {}
+    candidates: dict[int, Signals] = {}
     for scope in scopes:
         conditions = base + ([scope] if scope is not None else [])
         for other in _candidates(select(*_candidate_columns()).where(*conditions)
                                  .order_by(Complaint.received_at.desc()).limit(300)):
             candidates.setdefault(other.id, other)
     scored = []
+    this = signals_of(complaint)
     for other in candidates.values():
-        score = overlap(signature, other.text_signature)
-        if same_place(complaint, other):
-            score += 0.15
-        if category and other.category == category:
-            score += 0.1
+        score = pair_score(this, other)
         if score >= minimum:
-            scored.append((round(min(score, 1.0), 3), other.id))
+            scored.append((score, other.id))
     best = sorted(scored, reverse=True)[:limit]
     found = {c.id: c for c in db.session.scalars(select(Complaint).where(Complaint.id.in_([i for _, i in best])))}
     return [Match(found[i], score) for score, i in best]
@@ -211,7 +297,7 @@ def same_person(person: Complainant | None):
 
 def find_repeat(complaint: Complaint) -> Complaint | None:
     """The most recent earlier complaint this one repeats, if any."""
-    category = _category(complaint)
+    category = category_of(complaint)
     if category is None:
         return None
     window = _window(complaint, current_app.config["REPEAT_WINDOW_DAYS"], 0)

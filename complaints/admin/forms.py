@@ -117,3 +117,10 @@ class CalendarForm(AdminForm):
         SelectChoice("0", "วันทำการ (ครม. ประกาศให้ทำงาน) / Working day"),
     ], default="1", validate_choice=False)
     note = StringField(validators=[Length(max=400)])
+
+
+class RootCauseForm(AdminForm):
+    code = StringField(validators=[Length(max=100)])
+    name_th = StringField(validators=[Length(max=400)])
+    name_en = StringField(validators=[Length(max=400)])
+    active = BooleanField(default=True)

@@ -221,9 +221,19 @@ def test_corrective_action_before_and_after(app, manager, data):
 
         owner = db.session.scalar(select(User.id).where(User.username == "boss"))
     bad = manager.post("/manager/actions/new", data={"csrf_token": token, "title": "", "target": "cluster:999999",
-                                                     "due_on": "31/02/2569"})
+                                                     "due_on": "31/02/2569", "status": "../etc"})
     assert bad.status_code == 422
-    assert {"title", "target", "owner_user_id", "due_on"} <= set(re.findall(r'data-field="(\w+)"', bad.text))
+    assert {"title", "target", "owner_user_id", "due_on", "status"} <= set(re.findall(r'data-field="(\w+)"', bad.text))
+    hostile = manager.post("/manager/actions/new", data={
+        "csrf_token": token, "title": "<script>alert(1)</script>", "target": f"category:{data['A']}x",
+        "owner_user_id": "1 OR 1=1", "effective_on": "2569-13-40"})
+    assert hostile.status_code == 422 and "HTML" in hostile.text and "<script>alert" not in hostile.text
+    with app.app_context():
+        assert db.session.scalar(select(CorrectiveAction.id)) is None
+    dashboard = manager.get("/manager/?period=2569").text
+    assert f'href="/manager/actions/new?target=cluster:{data["A"]}"' in dashboard.replace("%3A", ":")
+    preset = manager.get(f"/manager/actions/new?target=cluster:{data['A']}").text
+    assert f'value="cluster:{data["A"]}" selected' in preset
     response = manager.post("/manager/actions/new", data={
         "csrf_token": token, "title": "ซ่อมถนนทั้งซอยแทนการปะหลุม", "target": f"cluster:{data['A']}",
         "owner_user_id": str(owner), "due_on": "31/12/2568", "effective_on": "01/11/2568", "status": "done",

@@ -179,7 +179,7 @@ def _save_action(row):
 def action_new():
     if request.method == "POST":
         return _save_action(None)
-    return _action_page(None)
+    return _action_page(None, form={"target": request.args.get("target", "")[:40]})
 
 
 @bp.route("/actions/<int:action_id>", methods=["GET", "POST"])

@@ -61,7 +61,7 @@ def be_month(day) -> str:
     return f"{THAI_MONTHS_ABBR[day.month - 1]} {str(be_year(day))[2:]}"
 
 
-@bp.app_context_processor
+@bp.context_processor
 def _helpers() -> dict:
     def drill_url(scope: metrics.Scope, drill: dict, endpoint: str = "manager.complaints") -> str:
         return url_for(endpoint, **{**scope.params(), **drill})

@@ -125,7 +125,11 @@ def test_complaint_list_exports_are_masked(app, manager, data):
 def test_figure_exports_csv_and_xlsx(manager, data):
     body = manager.get("/manager/export/by_channel.csv?period=2569").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
-    assert rows[1][:3] == ["เว็บไซต์", "Website", "6"] and ["รวม", "Total", "10", "", ""] in rows
+    assert rows[1][:3] == ["เว็บไซต์", "Website", "6"] and ["รวม", "Total", "10", "", "", ""] in rows
+    quarters = list(csv.reader(io.StringIO(
+        manager.get("/manager/export/repeat_quarters.csv?period=2569").data.decode("utf-8-sig"))))
+    assert quarters[2][:3] == ["ไตรมาส 1/2569", "Q1 FY2569", "1"]
+    assert quarters[2][5] == "complaints=4; rate=0.25; change=-0.0833"
     book = load_workbook(io.BytesIO(manager.get("/manager/export/dashboard.xlsx?period=2569").data))
     assert {"by_month", "resolution", "satisfaction", "clusters", "repeat_quarters"} <= set(book.sheetnames)
     resolution = {row[0]: row[2] for row in book["resolution"].iter_rows(min_row=2, values_only=True)}

@@ -25,7 +25,8 @@ from complaints.services.thai_calendar import format_thai_datetime
 MAX_EXPORT_ROWS = 100_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-FIGURE_HEADER = ["รายการ (label)", "Label (EN)", "จำนวน (count)", "สัดส่วน (share %)", "ตัวกรอง (drill-down)"]
+FIGURE_HEADER = ["รายการ (label)", "Label (EN)", "จำนวน (count)", "สัดส่วน (share %)", "ตัวกรอง (drill-down)",
+                 "ข้อมูลเพิ่มเติม (extra)"]
 COMPLAINT_HEADER = [
     "เลขที่เรื่อง (tracking number)", "วันที่รับเรื่อง (received, BE)", "ประเภท (kind)", "ช่องทาง (channel)",
     "หมวดหมู่ (category)", "หน่วยงาน (unit)", "เขต/อำเภอ (district)", "จังหวัด (province)", "สถานะ (status)",
@@ -43,9 +44,10 @@ def safe_cell(value):
 
 def figure_rows(figure: Figure) -> list[list]:
     rows = [[r.label_th, r.label_en, r.count, None if r.share is None else round(r.share * 100, 1),
-             "&".join(f"{k}={v}" for k, v in r.drill.items())] for r in figure.rows]
-    rows.append(["รวม", "Total", figure.total, None, ""])
-    rows += [[f"ตัวชี้วัด: {k}", k, v, None, ""] for k, v in figure.kpis.items()]
+             "&".join(f"{k}={v}" for k, v in r.drill.items()), "; ".join(f"{k}={v}" for k, v in r.extra.items())]
+            for r in figure.rows]
+    rows.append(["รวม", "Total", figure.total, None, "", ""])
+    rows += [[f"ตัวชี้วัด: {k}", k, v, None, "", ""] for k, v in figure.kpis.items()]
     return rows
 
 

@@ -125,7 +125,8 @@ def figure_export(key: str, fmt: str):
     scope = _scope()
     if key == "dashboard":
         if fmt != "xlsx":
-            raise BilingualError(404, "not-found", "ตารางทั้งหมดส่งออกเป็น XLSX", "The whole dashboard exports as XLSX.")
+            raise BilingualError(404, "not-found", "ตารางทั้งหมดส่งออกเป็น XLSX",
+                                 "The whole dashboard exports as XLSX.")
         sheets = [(f.key, exports.FIGURE_HEADER, exports.figure_rows(f)) for f in metrics.dashboard(scope).values()]
         return _download(exports.to_xlsx(sheets), f"dashboard-{scope.period.code}", fmt)
     figure = metrics.figure(scope, key)
@@ -188,6 +189,7 @@ def action_edit(action_id: int):
     row = corrective_actions.get_action(action_id, visible_unit_ids(current_user))
     if request.method == "POST":
         if current_user.role not in WRITERS:
-            raise BilingualError(403, "forbidden", "ท่านไม่มีสิทธิ์แก้ไขมาตรการ", "You may not edit corrective actions.")
+            raise BilingualError(403, "forbidden", "ท่านไม่มีสิทธิ์แก้ไขมาตรการ",
+                                 "You may not edit corrective actions.")
         return _save_action(row)
     return _action_page(row)

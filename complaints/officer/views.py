@@ -44,7 +44,8 @@ def _detail(complaint, error: BilingualError | None = None, status: int = 200):
         earlier=casework.earlier_complaints(complaint, current_user),
         similar=[m for m in similarity.similar_open(complaint, limit=5) if can_see(current_user, m.complaint)],
         units=units, colleagues=colleagues, canned=canned,
-        root_causes=db.session.scalars(select(RootCause).where(RootCause.active.is_(True)).order_by(RootCause.id)).all(),
+        root_causes=db.session.scalars(
+            select(RootCause).where(RootCause.active.is_(True)).order_by(RootCause.id)).all(),
     ), status
 
 

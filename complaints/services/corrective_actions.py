@@ -131,7 +131,8 @@ class BeforeAfter:
         return round((self.after_mean - self.before_mean) / self.before_mean, 4)
 
 
-def before_after(action: CorrectiveAction, months: int = COMPARE_MONTHS, today: date | None = None) -> BeforeAfter | None:
+def before_after(action: CorrectiveAction, months: int = COMPARE_MONTHS,
+                 today: date | None = None) -> BeforeAfter | None:
     """Complaints of the action's target per month, `months` before and after the effective month.
 
     The effective month counts as "after"; months after today are not shown.

@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from complaints.channels import bp as channels_bp
     from complaints.errors import register_error_handlers
     from complaints.extensions import csrf, db, limiter, login_manager, migrate
+    from complaints.manager import bp as manager_bp
     from complaints.officer import bp as officer_bp
     from complaints.open311 import bp as open311_bp
     from complaints.public import bp as public_bp
@@ -67,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(officer_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(manager_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     app.register_blueprint(channels_bp)

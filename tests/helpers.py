@@ -75,3 +75,10 @@ def complaint_by_number(number: str):
     from complaints.models import Complaint
 
     return db.session.scalar(select(Complaint).where(Complaint.tracking_number == number))
+
+
+def root_cause_id(code: str = "maintenance") -> int:
+    """A seeded root cause, which staff give when they resolve or close a case."""
+    from complaints.models import RootCause
+
+    return db.session.scalar(select(RootCause.id).where(RootCause.code == code))

@@ -17,7 +17,7 @@ from complaints.services import email_intake, outbox, workflow
 from complaints.services.webhook_signatures import sign
 from tests.channel_fakes import FakeImapServer
 from tests.conftest import free_port
-from tests.helpers import complaint_by_number, counts, jpeg_bytes
+from tests.helpers import complaint_by_number, counts, jpeg_bytes, root_cause_id
 
 CITIZEN = "มานี มีใจ <manee@example.com>"
 
@@ -145,7 +145,7 @@ def test_status_updates_go_by_smtp_in_the_same_thread(app, smtp, imap):
         officer = db.session.scalar(select(User).where(User.role == "officer"))
         complaint.unit_id = officer.unit_id
         db.session.commit()
-        workflow.transition(complaint, "resolve", officer, workflow.Params(reason="ซ่อมถนนเรียบร้อยแล้ว"))
+        workflow.transition(complaint, "resolve", officer, workflow.Params(reason="ซ่อมถนนเรียบร้อยแล้ว", root_cause_id=root_cause_id()))
     deliver_pending(app)
     update = smtp.messages[-1]
     assert "ความคืบหน้าเรื่องของท่าน" in update["Subject"]

@@ -9,7 +9,7 @@ from complaints.extensions import db
 from complaints.models import Complaint, SurveyResponse, User
 from complaints.services import workflow
 from complaints.services.citizen_links import response_token
-from tests.helpers import complaint_by_number, counts, csrf_from, form_tokens, login, make_staff, submit_api
+from tests.helpers import complaint_by_number, counts, csrf_from, form_tokens, login, make_staff, root_cause_id, submit_api
 
 
 def officer_client(app, username="pw-officer", role="officer", unit="public-works"):
@@ -120,7 +120,8 @@ def _resolved(app, client) -> str:
     number = submit_api(client)
     with app.app_context():
         officer = db.session.scalar(select(User).where(User.username == "resolver"))
-        workflow.transition(complaint_by_number(number), "resolve", officer, workflow.Params(reason="ซ่อมแล้ว"))
+        workflow.transition(complaint_by_number(number), "resolve", officer,
+                            workflow.Params(reason="ซ่อมแล้ว", root_cause_id=root_cause_id()))
     return number
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from complaints.extensions import db
 from complaints.models import AuditEntry, Complainant, Complaint, DataRequest, utcnow
 from complaints.services import privacy
-from tests.helpers import complaint_by_number, csrf_from, login, make_staff, submit_api
+from tests.helpers import complaint_by_number, csrf_from, login, make_staff, root_cause_id, submit_api
 
 TIP = "เจ้าหน้าที่ฝ่ายโยธาเรียกรับเงินใต้โต๊ะเพื่ออนุมัติใบอนุญาตก่อสร้าง"
 
@@ -41,8 +41,11 @@ def test_a_tip_off_goes_to_the_integrity_unit_and_only_integrity_officers_see_it
         assert tip not in other.get("/officer/").text, role
     # The integrity officer works the case through to closure.
     token = csrf_from(integrity.get(f"/officer/complaints/{tip_id}").text)
+    with app.app_context():
+        cause = root_cause_id("enforcement")
     answer = integrity.post(f"/officer/complaints/{tip_id}/action",
-                            data={"csrf_token": token, "action": "resolve", "reason": "ส่งเรื่องให้ ป.ป.ช. แล้ว"})
+                            data={"csrf_token": token, "action": "resolve", "reason": "ส่งเรื่องให้ ป.ป.ช. แล้ว",
+                                  "root_cause_id": cause})
     assert answer.status_code == 302
     with app.app_context():
         assert db.session.get(Complaint, tip_id).status == "resolved"

@@ -8,7 +8,7 @@ from complaints.models import CalendarOverride, Category, OutboxMessage, Service
 from complaints.services import reference_data, sla, workflow
 from complaints.services.standards import due_dates, standard_for
 from complaints.services.workflow import Params
-from tests.helpers import complaint_by_number, make_staff, submit_api
+from tests.helpers import complaint_by_number, make_staff, root_cause_id, submit_api
 
 ICT = timezone(timedelta(hours=7))
 
@@ -83,7 +83,8 @@ def test_sla_sweep_marks_escalates_notifies_and_closes(app, client):
         db.session.commit()
         workflow.transition(held_case, "hold", db.session.get(User, officer), Params(reason="รอหน่วยงานอื่น"))
         case = complaint_by_number(resolved)
-        workflow.transition(case, "resolve", db.session.get(User, officer), Params(reason="เรียบร้อย"))
+        workflow.transition(case, "resolve", db.session.get(User, officer),
+                           Params(reason="เรียบร้อย", root_cause_id=root_cause_id()))
         case.resolved_at = now - timedelta(days=app.config["AUTO_CLOSE_DAYS"] + 1)
         db.session.commit()
 

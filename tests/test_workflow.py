@@ -9,7 +9,7 @@ from complaints.extensions import db
 from complaints.models import OutboxMessage, Status, TimelineEvent, User, utcnow
 from complaints.services import workflow
 from complaints.services.workflow import CITIZEN, SYSTEM, TRANSITIONS, Params, WorkflowError
-from tests.helpers import complaint_by_number, make_staff, submit_api
+from tests.helpers import complaint_by_number, make_staff, root_cause_id, submit_api
 
 ACTORS = ["officer", "supervisor", "manager", "admin", CITIZEN, SYSTEM]
 
@@ -24,7 +24,7 @@ def setup(app, client):
 
 def _params(action: str, ids: dict, other: str) -> Params:
     return Params(reason="เหตุผลประกอบ", assignee_id=ids["officer"],
-                  to_unit_id=None, agency="สำนักงานเขตข้างเคียง", into=other)
+                  to_unit_id=None, agency="สำนักงานเขตข้างเคียง", into=other, root_cause_id=root_cause_id())
 
 
 def _actor(kind: str, ids: dict):
@@ -69,7 +69,8 @@ def test_a_resolution_needs_an_explanation_and_is_told_to_the_complainant(app, s
         with pytest.raises(WorkflowError) as refused:
             workflow.transition(complaint, "resolve", officer, Params(reason="   "))
         assert refused.value.status == 422 and "เหตุผล" in refused.value.th
-        event = workflow.transition(complaint, "resolve", officer, Params(reason="ซ่อมผิวถนนแล้ว"))
+        event = workflow.transition(complaint, "resolve", officer,
+                                    Params(reason="ซ่อมผิวถนนแล้ว", root_cause_id=root_cause_id()))
         assert (complaint.status, event.public, event.text, event.actor_user_id) == (
             "resolved", True, "ซ่อมผิวถนนแล้ว", officer.id)
         assert complaint.resolved_at is not None and complaint.first_response_at is not None
@@ -158,7 +159,7 @@ def test_citizen_may_reopen_only_within_the_window(app, setup):
     with app.app_context():
         complaint = complaint_by_number(number)
         officer = db.session.get(User, ids["officer"])
-        workflow.transition(complaint, "resolve", officer, Params(reason="แก้ไขแล้ว"))
+        workflow.transition(complaint, "resolve", officer, Params(reason="แก้ไขแล้ว", root_cause_id=root_cause_id()))
         complaint.resolved_at = utcnow() - timedelta(days=app.config["REOPEN_WINDOW_DAYS"] + 1)
         db.session.commit()
         with pytest.raises(WorkflowError) as err:
@@ -178,7 +179,7 @@ def test_every_transition_writes_a_timeline_event(app, setup):
         before = db.session.scalar(db.select(db.func.count()).select_from(TimelineEvent))
         for action, params in [("assign", Params(assignee_id=officer.id)), ("start", Params()),
                                ("hold", Params(reason="รอเอกสาร")), ("resume", Params()),
-                               ("resolve", Params(reason="เรียบร้อย"))]:
+                               ("resolve", Params(reason="เรียบร้อย", root_cause_id=root_cause_id()))]:
             workflow.transition(complaint, action, officer, params)
         kinds = [e.kind for e in complaint.events][-5:]
         assert kinds == ["assign", "start", "hold", "resume", "resolve"]

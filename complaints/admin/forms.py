@@ -123,3 +123,10 @@ class ApiKeyForm(AdminForm):
     """The Open311 client app a new API key is issued to."""
 
     name = StringField(validators=[Length(max=400)])
+
+
+class RootCauseForm(AdminForm):
+    code = StringField(validators=[Length(max=100)])
+    name_th = StringField(validators=[Length(max=400)])
+    name_en = StringField(validators=[Length(max=400)])
+    active = BooleanField(default=True)

@@ -13,13 +13,13 @@ from flask_login import current_user
 from complaints.admin import bp
 from complaints.admin.forms import (
     ActionForm, ApiKeyForm, CalendarForm, CannedForm, CategoryForm, PasswordForm, StandardDaysForm, StandardDeleteForm,
-    StandardNewForm, UnitForm, UserCreateForm, UserEditForm,
+    RootCauseForm, StandardNewForm, UnitForm, UserCreateForm, UserEditForm,
 )
 from complaints.auth import roles_required
 from complaints.errors import BilingualError, invalid
 from complaints.extensions import db
 from complaints.models import utcnow
-from complaints.services import api_keys, catalogue, privacy, retraining
+from complaints.services import api_keys, catalogue, privacy, retraining, root_causes as root_cause_list
 
 admin_only = roles_required("admin")
 
@@ -430,3 +430,33 @@ def api_key_revoke(key_id: int):
         return _api_keys_page(ApiKeyForm(formdata=None), error)
     _flash(f"เพิกถอน API key ของ {row.name} แล้ว", f"API key of {row.name} revoked")
     return redirect(url_for("admin.api_key_list"))
+
+
+# --- root causes ------------------------------------------------------------
+
+@bp.get("/root-causes")
+@admin_only
+def root_causes():
+    return render_template("admin/root_causes.html", causes=root_cause_list.list_root_causes())
+
+
+def _root_cause_form(row):
+    form = RootCauseForm(obj=row)
+    saved, error = _submit(form, lambda: root_cause_list.save_root_cause(
+        row, code=form.code.data, name_th=form.name_th.data, name_en=form.name_en.data, active=form.active.data))
+    if saved:
+        _flash(f"บันทึกสาเหตุ \"{saved.name_th}\" แล้ว", "Root cause saved")
+        return redirect(url_for("admin.root_causes"))
+    return _page("admin/root_cause_form.html", error, form=form, row=row)
+
+
+@bp.route("/root-causes/new", methods=["GET", "POST"])
+@admin_only
+def root_cause_new():
+    return _root_cause_form(None)
+
+
+@bp.route("/root-causes/<int:root_cause_id>", methods=["GET", "POST"])
+@admin_only
+def root_cause_edit(root_cause_id: int):
+    return _root_cause_form(root_cause_list.get_root_cause(root_cause_id))

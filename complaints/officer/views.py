@@ -10,7 +10,7 @@ from sqlalchemy import select
 from complaints.auth import roles_required
 from complaints.errors import BilingualError
 from complaints.extensions import db
-from complaints.models import CannedResponse, Category, Channel, Complaint, Unit, User
+from complaints.models import CannedResponse, Category, Channel, Complaint, RootCause, Unit, User
 from complaints.officer import bp
 from complaints.officer.entry import OfficerEntryForm, submit_entry
 from complaints.officer.queue import QueueFilters, queue_statement
@@ -44,6 +44,8 @@ def _detail(complaint, error: BilingualError | None = None, status: int = 200):
         earlier=casework.earlier_complaints(complaint, current_user),
         similar=[m for m in similarity.similar_open(complaint, limit=5) if can_see(current_user, m.complaint)],
         units=units, colleagues=colleagues, canned=canned,
+        root_causes=db.session.scalars(
+            select(RootCause).where(RootCause.active.is_(True)).order_by(RootCause.id)).all(),
     ), status
 
 
@@ -67,6 +69,7 @@ def action(complaint_id: int):
     params = workflow.Params(
         reason=request.form.get("reason"), assignee_id=_int("assignee_id"), to_unit_id=_int("to_unit_id"),
         agency=request.form.get("agency"), into=request.form.get("into"),
+        root_cause_id=_int("root_cause_id"), root_cause_note=request.form.get("root_cause_note"),
     )
     try:
         event = workflow.transition(complaint, request.form.get("action", ""), current_user, params)

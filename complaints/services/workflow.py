@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from complaints.errors import BilingualError
 from complaints.extensions import db
-from complaints.models import Complaint, OutboxMessage, Status, TimelineEvent, Unit, User, utcnow
+from complaints.models import Complaint, OutboxMessage, RootCause, Status, TimelineEvent, Unit, User, utcnow
 from complaints.models.complaint import OPEN_STATUSES
 from complaints.services import dispatch, outbox, tracking_numbers
 from complaints.services.access import can_see
@@ -93,6 +93,31 @@ class Params:
     to_unit_id: int | None = None
     agency: str | None = None
     into: str | None = None
+    root_cause_id: int | None = None  # resolve/close: why the problem happened
+    root_cause_note: str | None = None
+
+
+# Staff who resolve or close a case record its root cause (criterion 3.4: learn
+# why complaints recur); a citizen's confirmation and the system's auto-close
+# follow a resolution that already has one.
+ROOT_CAUSE_ACTIONS = frozenset({"resolve", "close"})
+
+
+def _root_cause(complaint: Complaint, actor: User | str, params: Params) -> None:
+    if not isinstance(actor, User):
+        return
+    if params.root_cause_id is None:
+        if complaint.root_cause_id is None:
+            raise _refuse("กรุณาเลือกสาเหตุของปัญหาก่อนแจ้งผลหรือปิดเรื่อง",
+                          "Choose the root cause before resolving or closing the complaint.", 422)
+        return
+    cause = db.session.get(RootCause, params.root_cause_id)
+    if cause is None or not cause.active:
+        raise _refuse("สาเหตุของปัญหาที่เลือกไม่ถูกต้อง", "The chosen root cause is not valid.", 422)
+    complaint.root_cause_id = cause.id
+    note = (params.root_cause_note or "").strip()
+    if note:
+        complaint.root_cause_note = note[:2000]
 
 
 def _assign(complaint: Complaint, actor: User | str, params: Params) -> str | None:
@@ -182,6 +207,8 @@ def transition(complaint: Complaint, action: str, actor: User | str, params: Par
         raise _refuse("ไม่รู้จักคำสั่งนี้", f"Unknown action '{action}'.", 422)
     now = utcnow()
     _check(complaint, t, actor, params, now)
+    if action in ROOT_CAUSE_ACTIONS:
+        _root_cause(complaint, actor, params)
 
     detail = None
     target = t.target

@@ -155,6 +155,8 @@ def act(page: Page, action: str, status: str, *, reason: str | None = None) -> N
     expect(form.locator("input[type=hidden][name=action]")).to_have_value(action)
     if reason is not None:
         form.locator("textarea[name=reason]").fill(reason)
+    if action in ("resolve", "close"):  # staff record the root cause as they resolve or close
+        form.locator("select[name=root_cause_id]").select_option(index=1)
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     expect(page.locator("#action-error")).to_have_count(0)

@@ -1,0 +1,141 @@
+"""Manager dashboard latency with many complaints stored (PostgreSQL).
+
+Fills a fresh PostgreSQL database with N synthetic complaints spread over two
+fiscal years (random kinds, channels, categories, districts, acknowledgement
+and resolution times, holds, reopens, repeats, survey answers), then times
+`metrics.dashboard()` for one fiscal year and one quarter, for a manager (all
+units) and for one unit, and reports each figure's own time.
+
+    .venv/bin/python bench/dashboard_metrics.py [--sizes 100000 1000000] [--repeat 3]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness  # noqa: E402
+
+COLUMNS = ("tracking_number", "kind", "channel", "description", "category_id", "unit_id", "status", "priority",
+           "anonymous", "received_at", "acknowledged_at", "ack_due_at", "due_at", "resolved_at", "closed_at",
+           "held_at", "sla_state", "reopen_count", "category_source", "needs_triage", "district", "province")
+KINDS = ["complaint"] * 8 + ["suggestion", "compliment"]
+CHANNELS = ["web"] * 5 + ["line"] * 3 + ["phone", "email", "counter", "api"]
+DISTRICTS = ["จตุจักร", "บางเขน", "ลาดพร้าว", "ห้วยขวาง", "ดินแดง", "พญาไท", "ราชเทวี", "ปทุมวัน", "บางรัก", None]
+
+
+def fill(engine, categories: list[tuple[int, int]], start: int, stop: int, now) -> None:
+    rng = random.Random(start)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        with cursor.copy(f"COPY complaints ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for i in range(start, stop):
+                category_id, unit_id = rng.choice(categories)
+                received = now - timedelta(days=rng.random() * 730)
+                ack = received + timedelta(seconds=rng.expovariate(1 / 30)) if rng.random() < 0.97 else None
+                due = received + timedelta(days=21)
+                roll = rng.random()
+                resolved = closed = held = None
+                if roll < 0.75:
+                    status, resolved = "closed", received + timedelta(days=rng.expovariate(1 / 12))
+                    closed = resolved + timedelta(days=2)
+                elif roll < 0.8:
+                    status, held = "on_hold", received + timedelta(days=rng.random() * 30)
+                elif roll < 0.82:
+                    status = "merged"
+                else:
+                    status = "in_progress"
+                copy.write_row((f"BENCH-{i:09d}-{uuid.uuid4().hex[:6]}", rng.choice(KINDS), rng.choice(CHANNELS),
+                                "ข้อความทดสอบ", category_id, unit_id, status, "normal", False, received, ack,
+                                received + timedelta(days=1), due, resolved, closed, held, "on_time",
+                                1 if rng.random() < 0.04 else 0, "citizen", False, rng.choice(DISTRICTS),
+                                "กรุงเทพมหานคร"))
+        raw.commit()
+        # Every tenth complaint repeats the one before it; a third of the closed ones were rated.
+        cursor.execute("UPDATE complaints SET repeat_of_id = id - 1 WHERE id %% 10 = 0 AND id > %s AND id <= %s",
+                       (start + 1, stop))
+        cursor.execute("INSERT INTO survey_responses (complaint_id, satisfaction, confidence, created_at) "
+                       "SELECT id, 1 + id %% 5, 1 + (id / 3) %% 5, now() FROM complaints "
+                       "WHERE status = 'closed' AND id %% 3 = 0 AND id > %s AND id <= %s", (start, stop))
+        raw.commit()
+        cursor.execute("ANALYZE")
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def time_dashboard(repeat: int) -> dict:
+    from sqlalchemy import select
+
+    from complaints.extensions import db
+    from complaints.models import Unit, utcnow
+    from complaints.services import metrics
+    from complaints.services.periods import Period
+
+    now = utcnow()
+    unit = db.session.scalar(select(Unit.id).where(Unit.code == "public-works"))
+    fy = Period.containing(now - timedelta(days=200))
+    cases = {
+        "FY, all units": metrics.Scope(fy, None, None, now),
+        "quarter, all units": metrics.Scope(fy.quarters()[1], None, None, now),
+        "FY, one unit": metrics.Scope(fy, frozenset({unit}), unit, now),
+    }
+    result = {}
+    for name, scope in cases.items():
+        totals, per_figure = [], {}
+        for _ in range(repeat):
+            started = time.perf_counter()
+            for key, build in metrics.FIGURES.items():
+                t0 = time.perf_counter()
+                build(scope)
+                per_figure.setdefault(key, []).append((time.perf_counter() - t0) * 1000)
+            totals.append((time.perf_counter() - started) * 1000)
+            db.session.expunge_all()
+        slowest = sorted(((min(v), k) for k, v in per_figure.items()), reverse=True)[:3]
+        result[name] = {"dashboard_ms_best": round(min(totals)), "dashboard_ms_median": round(harness.median(totals)),
+                        "slowest_figures_ms": {k: round(v) for v, k in slowest}}
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    harness.exit_cleanly_on_signals()
+    results = []
+    with harness.workspace() as workdir, harness.fresh_database(workdir, "rongrian_dashboard") as url:
+        with harness.temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(workdir / "instance"),
+                                   CELERY_BROKER_URL="memory://", RATELIMIT_STORAGE_URI="memory://"):
+            from sqlalchemy import select
+
+            from complaints import create_app
+            from complaints.extensions import db
+            from complaints.models import Category, utcnow
+
+            app = create_app()
+            with app.app_context():
+                categories = [tuple(r) for r in db.session.execute(select(Category.id, Category.unit_id))]
+                now, stored = utcnow(), 0
+                for size in sorted(args.sizes):
+                    started = time.perf_counter()
+                    fill(db.engine, categories, stored, size, now)
+                    stored = size
+                    print(f"stored {size:,} complaints ({time.perf_counter() - started:.0f} s to add)")
+                    result = {"complaints": size, **time_dashboard(args.repeat)}
+                    print(result)
+                    results.append(result)
+                db.session.remove()
+                db.engine.dispose()
+    harness.save_result("dashboard_metrics", {"results": results})
+
+
+if __name__ == "__main__":
+    main()

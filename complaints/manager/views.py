@@ -1,0 +1,195 @@
+"""Manager views: parse the period and unit, call the metrics service, render or export.
+
+Managers and admins see every unit; a supervisor reads the figures of their
+own units (access.visible_unit_ids). Corrective actions are opened and edited
+by managers and admins.
+"""
+from __future__ import annotations
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from complaints.auth import roles_required
+from complaints.errors import BilingualError
+from complaints.extensions import db
+from complaints.manager import bp
+from complaints.models import Complaint, Unit, utcnow
+from complaints.services import corrective_actions, exports, metrics
+from complaints.services.access import visible_unit_ids
+from complaints.services.dashboard_pdf import dashboard_pdf
+from complaints.services.periods import Period
+from complaints.services.thai_calendar import THAI_MONTHS_ABBR, be_year
+
+READERS = ("manager", "admin", "supervisor")
+WRITERS = ("manager", "admin")
+FORMATS = {"csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _scope(args=None) -> metrics.Scope:
+    args = args if args is not None else request.args
+    period = Period.parse(args["period"]) if args.get("period") else Period.containing(utcnow())
+    raw = (args.get("unit") or "").strip()
+    if raw and not raw.isdigit():
+        raise BilingualError(422, "invalid-filter", "หน่วยงานไม่ถูกต้อง", "Invalid unit.")
+    return metrics.scope_for(current_user, period, int(raw) if raw else None)
+
+
+def _units() -> list[Unit]:
+    visible = visible_unit_ids(current_user)
+    statement = select(Unit).order_by(Unit.name_th)
+    if visible is not None:
+        statement = statement.where(Unit.id.in_(sorted(visible)))
+    return list(db.session.scalars(statement))
+
+
+def _periods(selected: Period) -> list[Period]:
+    current = Period.containing(utcnow()).fiscal_year
+    years = sorted({*range(current - 3, current + 1), selected.fiscal_year}, reverse=True)
+    return [p for fy in years for p in (Period(fy), *Period(fy).quarters())]
+
+
+@bp.app_template_filter("be_date")
+def be_date(day) -> str:
+    """31/03/2569: a day in the Buddhist era, as the forms accept it back."""
+    return f"{day.day:02d}/{day.month:02d}/{be_year(day)}" if day else ""
+
+
+@bp.app_template_filter("be_month")
+def be_month(day) -> str:
+    return f"{THAI_MONTHS_ABBR[day.month - 1]} {str(be_year(day))[2:]}"
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    def drill_url(scope: metrics.Scope, drill: dict, endpoint: str = "manager.complaints") -> str:
+        return url_for(endpoint, **{**scope.params(), **drill})
+
+    return {"drill_url": drill_url}
+
+
+def _download(body: bytes, name: str, fmt: str) -> Response:
+    response = Response(body, mimetype=FORMATS.get(fmt, "application/pdf"))
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _unit_name(scope: metrics.Scope) -> str | None:
+    unit = db.session.get(Unit, scope.unit_id) if scope.unit_id else None
+    return unit.name_th if unit else None
+
+
+@bp.get("/")
+@roles_required(*READERS)
+def dashboard():
+    scope = _scope()
+    return render_template("manager/dashboard.html", scope=scope, figures=metrics.dashboard(scope),
+                           total=metrics.total_received(scope), periods=_periods(scope.period), units=_units())
+
+
+def _drill_scope() -> tuple[metrics.Scope, dict]:
+    filters = {k: v for k, v in request.args.items() if k in metrics.DIMENSIONS and v}
+    return _scope(), filters
+
+
+@bp.get("/complaints")
+@roles_required(*READERS)
+def complaints():
+    scope, filters = _drill_scope()
+    statement = metrics.drill_statement(scope, filters).order_by(Complaint.received_at.desc(), Complaint.id.desc())
+    page = db.paginate(statement, per_page=50, error_out=False, count=True)
+    return render_template("manager/complaints.html", scope=scope, filters=filters, page=page)
+
+
+@bp.get("/complaints/export.<fmt>")
+@roles_required(*READERS)
+def complaints_export(fmt: str):
+    if fmt not in FORMATS:
+        raise BilingualError(404, "not-found", "ไม่รองรับรูปแบบไฟล์นี้", "Unsupported export format.")
+    scope, filters = _drill_scope()
+    statement = metrics.drill_statement(scope, filters).order_by(Complaint.received_at, Complaint.id)
+    rows = exports.complaint_rows(statement)
+    name = f"complaints-{scope.period.code}"
+    if fmt == "csv":
+        return _download(exports.to_csv(exports.COMPLAINT_HEADER, rows), name, fmt)
+    return _download(exports.to_xlsx([("complaints", exports.COMPLAINT_HEADER, rows)]), name, fmt)
+
+
+@bp.get("/export/<key>.<fmt>")
+@roles_required(*READERS)
+def figure_export(key: str, fmt: str):
+    if fmt not in FORMATS:
+        raise BilingualError(404, "not-found", "ไม่รองรับรูปแบบไฟล์นี้", "Unsupported export format.")
+    scope = _scope()
+    if key == "dashboard":
+        if fmt != "xlsx":
+            raise BilingualError(404, "not-found", "ตารางทั้งหมดส่งออกเป็น XLSX",
+                                 "The whole dashboard exports as XLSX.")
+        sheets = [(f.key, exports.FIGURE_HEADER, exports.figure_rows(f)) for f in metrics.dashboard(scope).values()]
+        return _download(exports.to_xlsx(sheets), f"dashboard-{scope.period.code}", fmt)
+    figure = metrics.figure(scope, key)
+    name = f"{key}-{scope.period.code}"
+    if fmt == "csv":
+        return _download(exports.to_csv(exports.FIGURE_HEADER, exports.figure_rows(figure)), name, fmt)
+    return _download(exports.to_xlsx([(key, exports.FIGURE_HEADER, exports.figure_rows(figure))]), name, fmt)
+
+
+@bp.get("/dashboard.pdf")
+@roles_required(*READERS)
+def dashboard_pdf_view():
+    scope = _scope()
+    body = dashboard_pdf(scope, metrics.dashboard(scope), _unit_name(scope), current_app.config["AGENCY_NAME_TH"])
+    return _download(body, f"dashboard-{scope.period.code}", "pdf")
+
+
+# --- corrective actions -----------------------------------------------------
+
+@bp.get("/actions")
+@roles_required(*READERS)
+def actions():
+    return render_template("manager/actions.html",
+                           actions=corrective_actions.list_actions(visible_unit_ids(current_user)),
+                           STATUS=corrective_actions.STATUS_LABELS)
+
+
+def _action_page(row, error: BilingualError | None = None, form=None):
+    return render_template(
+        "manager/action_form.html", row=row, error=error, form=form or {},
+        targets=corrective_actions.target_options(), owners=corrective_actions.owner_options(),
+        STATUS=corrective_actions.STATUS_LABELS,
+        effect=corrective_actions.before_after(row) if row else None,
+    ), (error.status if error else 200)
+
+
+def _save_action(row):
+    try:
+        saved = corrective_actions.save_action(row, current_user, request.form)
+    except BilingualError as exc:
+        db.session.rollback()
+        if exc.status != 422:
+            raise
+        return _action_page(row, exc, request.form)
+    flash(f"บันทึกมาตรการ \"{saved.title}\" แล้ว / Corrective action saved")
+    return redirect(url_for("manager.action_edit", action_id=saved.id))
+
+
+@bp.route("/actions/new", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def action_new():
+    if request.method == "POST":
+        return _save_action(None)
+    return _action_page(None, form={"target": request.args.get("target", "")[:40]})
+
+
+@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+@roles_required(*READERS)
+def action_edit(action_id: int):
+    row = corrective_actions.get_action(action_id, visible_unit_ids(current_user))
+    if request.method == "POST":
+        if current_user.role not in WRITERS:
+            raise BilingualError(403, "forbidden", "ท่านไม่มีสิทธิ์แก้ไขมาตรการ",
+                                 "You may not edit corrective actions.")
+        return _save_action(row)
+    return _action_page(row)

@@ -1,0 +1,581 @@
+"""Period metrics for managers: every figure one GROUP BY over the complaints.
+
+A figure is a list of rows (a bar, a segment) with a count and a drill-down
+filter: the query parameters of the manager's complaint list. Each row's count
+and its drill-down come from the same SQL expression (a `Dimension`), so the
+list behind a bar always holds exactly as many complaints as the bar shows.
+
+The population is the complaints received in the period (Bangkok time) within
+the units the user may see, optionally narrowed to one unit and the units below
+it. Statements are plain SQLAlchemy Core that run unchanged on SQLite and
+PostgreSQL; the only dialect-specific piece is `seconds_between`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Float, Select, and_, case, func, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from complaints.errors import BilingualError
+from complaints.extensions import db
+from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
+from complaints.models import (
+    Category, ClusterMonth, Complaint, RecurringCluster, RootCause, SurveyResponse, Unit, User, utcnow,
+)
+from complaints.models.complaint import OPEN_STATUSES
+from complaints.services.access import unit_and_descendants, visible_unit_ids
+from complaints.services.periods import Period, add_months, bangkok_midnight
+from complaints.services.thai_calendar import THAI_MONTHS_ABBR, be_year
+
+NONE = "none"  # drill-down value of a missing category, unit, district...
+BACKLOG_STATUSES = (*OPEN_STATUSES, "on_hold")
+
+
+class seconds_between(FunctionElement):
+    """Seconds from the first timestamp to the second (NULL if either is NULL)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(seconds_between)
+def _seconds_between_pg(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return f"((julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)})) * 86400.0)"
+
+
+# --- scope ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scope:
+    """Which complaints a figure counts: received in `period`, in `unit_ids` (None: all)."""
+
+    period: Period
+    unit_ids: frozenset[int] | None = None
+    unit_id: int | None = None  # the unit filter chosen on the page, if any
+    now: datetime = field(default_factory=utcnow)
+
+    def conditions(self, period: Period | None = None, start: datetime | None = None) -> list[ColumnElement]:
+        period = period or self.period
+        where = [Complaint.received_at >= (start or period.start), Complaint.received_at < period.end]
+        if self.unit_ids is not None:
+            where.append(Complaint.unit_id.in_(sorted(self.unit_ids)))
+        return where
+
+    def params(self) -> dict[str, str]:
+        """The query parameters that select this scope on the manager's pages."""
+        return {"period": self.period.code, **({"unit": str(self.unit_id)} if self.unit_id else {})}
+
+
+def scope_for(user: User, period: Period, unit_id: int | None = None, now: datetime | None = None) -> Scope:
+    """The user's scope; a unit outside what they may see answers 404."""
+    visible = visible_unit_ids(user)
+    units = visible
+    if unit_id is not None:
+        if db.session.get(Unit, unit_id) is None or (visible is not None and unit_id not in visible):
+            raise BilingualError(404, "not-found", "ไม่พบหน่วยงานนี้", "No such unit.")
+        units = unit_and_descendants(unit_id)
+        if visible is not None:
+            units &= visible
+    return Scope(period, frozenset(units) if units is not None else None, unit_id, now or utcnow())
+
+
+# --- dimensions: one SQL expression per drill-down parameter --------------------
+
+@dataclass(frozen=True)
+class Dimension:
+    """A drill-down parameter: the SQL expression figures group by, and its filter."""
+
+    name: str
+    expression: Callable[[Scope], ColumnElement]
+    survey: bool = False  # needs the survey response joined
+    nullable: bool = False  # NULL is reported (and filtered) as "none"
+    as_int: bool = False  # values are row ids
+
+    def where(self, scope: Scope, value: str) -> ColumnElement:
+        expr = self.expression(scope)
+        if self.nullable and value == NONE:
+            return expr.is_(None)
+        if self.as_int:
+            if not value.isdigit():
+                raise _bad_filter(self.name)
+            return expr == int(value)
+        return expr == value
+
+
+def _bad_filter(name: str) -> BilingualError:
+    return BilingualError(422, "invalid-filter", f"ตัวกรอง {name} ไม่ถูกต้อง", f"Invalid filter value for '{name}'.")
+
+
+def _finished():
+    return func.coalesce(Complaint.resolved_at, Complaint.closed_at)
+
+
+def _ranges(bounds: list[tuple[str, datetime]], end: datetime) -> ColumnElement:
+    """The key of the [start, next start) range received_at falls in; bounds ascend."""
+    whens = [(Complaint.received_at < nxt, key) for (key, _), (_, nxt) in zip(bounds, bounds[1:] + [("", end)])]
+    return case(*whens, else_=literal("after"))
+
+
+def month_bounds(period: Period) -> list[tuple[str, datetime]]:
+    return [(f"{m:%Y-%m}", bangkok_midnight(m)) for m in period.months()]
+
+
+def week_bounds(period: Period) -> list[tuple[str, datetime]]:
+    """Weeks start on Monday; the first is cut at the period's first day."""
+    day, weeks = period.first_day, []
+    while day <= period.last_day:
+        weeks.append((day.isoformat(), bangkok_midnight(day)))
+        day += timedelta(days=7 - day.weekday())
+    return weeks
+
+
+ACK_BUCKETS = [  # key, upper bound in seconds, Thai, English
+    ("le_1m", 60, "ภายใน 1 นาที", "Within 1 minute"),
+    ("le_1h", 3600, "1 นาที – 1 ชั่วโมง", "1 minute – 1 hour"),
+    ("le_1d", 86400, "1 – 24 ชั่วโมง", "1 – 24 hours"),
+    ("gt_1d", None, "เกิน 24 ชั่วโมง", "Over 24 hours"),
+    ("pending", None, "ยังไม่ตอบรับ", "Not acknowledged"),
+]
+
+
+def _ack(scope: Scope) -> ColumnElement:
+    seconds = seconds_between(Complaint.received_at, Complaint.acknowledged_at)
+    return case(
+        (Complaint.acknowledged_at.is_(None), "pending"),
+        *[(seconds <= limit, key) for key, limit, *_ in ACK_BUCKETS if limit],
+        else_=literal("gt_1d"),
+    )
+
+
+RESOLUTION_BUCKETS = [
+    ("on_time", "แล้วเสร็จตามมาตรฐาน", "Resolved on time"),
+    ("late", "แล้วเสร็จเกินมาตรฐาน", "Resolved late"),
+    ("open_overdue", "ยังไม่เสร็จ เกินกำหนด", "Open, overdue"),
+    ("open_in_time", "ยังไม่เสร็จ ยังไม่ถึงกำหนด", "Open, not yet due"),
+    ("on_hold", "พักเรื่อง (หยุดนับเวลา)", "On hold (clock stopped)"),
+    ("merged", "รวมกับเรื่องอื่น", "Merged"),
+]
+
+
+def _resolution(scope: Scope) -> ColumnElement:
+    # A hold stops the clock and a resume moves due_at back by the days paused
+    # (workflow._resume), so due_at is already the deadline net of past holds; a
+    # case on hold now is judged only if it was already late when it was held.
+    finished = _finished()
+    return case(
+        (Complaint.status == "merged", "merged"),
+        (and_(finished.is_not(None), finished <= Complaint.due_at), "on_time"),
+        (finished.is_not(None), "late"),
+        (and_(Complaint.status == "on_hold", Complaint.held_at > Complaint.due_at), "open_overdue"),
+        (Complaint.status == "on_hold", "on_hold"),
+        (Complaint.due_at < scope.now, "open_overdue"),
+        else_=literal("open_in_time"),
+    )
+
+
+AGE_BUCKETS = [  # key, max age in days, Thai, English
+    ("d0_7", 7, "ไม่เกิน 7 วัน", "Up to 7 days"),
+    ("d8_15", 15, "8 – 15 วัน", "8 – 15 days"),
+    ("d16_30", 30, "16 – 30 วัน", "16 – 30 days"),
+    ("d31_60", 60, "31 – 60 วัน", "31 – 60 days"),
+    ("gt60", None, "เกิน 60 วัน", "Over 60 days"),
+]
+
+
+def _age(scope: Scope) -> ColumnElement:
+    return case(
+        (Complaint.status.not_in(BACKLOG_STATUSES), "not_open"),
+        *[(Complaint.received_at >= scope.now - timedelta(days=days), key) for key, days, *_ in AGE_BUCKETS if days],
+        else_=literal("gt60"),
+    )
+
+
+def _yes_no(condition: ColumnElement) -> ColumnElement:
+    return case((condition, "yes"), else_=literal("no"))
+
+
+def _survey(scope: Scope) -> ColumnElement:
+    return case(
+        (SurveyResponse.id.is_not(None), "responded"),
+        (Complaint.status.in_(("resolved", "closed")), "not_responded"),
+        else_=literal("not_eligible"),
+    )
+
+
+DIMENSIONS: dict[str, Dimension] = {d.name: d for d in [
+    Dimension("category", lambda s: Complaint.category_id, nullable=True, as_int=True),
+    Dimension("kind", lambda s: Complaint.kind),
+    Dimension("channel", lambda s: Complaint.channel),
+    Dimension("handling_unit", lambda s: Complaint.unit_id, nullable=True, as_int=True),
+    Dimension("district", lambda s: Complaint.district, nullable=True),
+    Dimension("month", lambda s: _ranges(month_bounds(s.period), s.period.end)),
+    Dimension("week", lambda s: _ranges(week_bounds(s.period), s.period.end)),
+    Dimension("ack", _ack),
+    Dimension("resolution", _resolution),
+    Dimension("age", _age),
+    Dimension("reopened", lambda s: _yes_no(Complaint.reopen_count > 0)),
+    Dimension("repeat", lambda s: _yes_no(Complaint.repeat_of_id.is_not(None))),
+    Dimension("cluster", lambda s: Complaint.cluster_id, nullable=True, as_int=True),
+    Dimension("root_cause", lambda s: Complaint.root_cause_id, nullable=True, as_int=True),
+    Dimension("survey", _survey, survey=True),
+    Dimension("satisfaction", lambda s: SurveyResponse.satisfaction, survey=True, as_int=True),
+    Dimension("confidence", lambda s: SurveyResponse.confidence, survey=True, as_int=True),
+    Dimension("satisfied", lambda s: _yes_no(SurveyResponse.satisfaction >= 4), survey=True),
+    Dimension("confident", lambda s: _yes_no(SurveyResponse.confidence >= 4), survey=True),
+]}
+
+
+def _with_survey(statement: Select) -> Select:
+    return statement.outerjoin(SurveyResponse, SurveyResponse.complaint_id == Complaint.id)
+
+
+def drill_statement(scope: Scope, filters: Mapping[str, str]) -> Select:
+    """The complaints behind a figure row: the scope plus the row's drill-down filters.
+
+    `filters` holds dimension names (unknown keys are ignored: the page's own
+    parameters travel with them); a `period` in the filters was already applied
+    to `scope` by the caller.
+    """
+    statement = select(Complaint)
+    used = [(DIMENSIONS[k], v) for k, v in filters.items() if k in DIMENSIONS and v != ""]
+    if any(d.survey for d, _ in used):
+        statement = _with_survey(statement)
+    return statement.where(*scope.conditions(), *[d.where(scope, str(v)[:100]) for d, v in used])
+
+
+def drill_count(scope: Scope, filters: Mapping[str, str]) -> int:
+    inner = drill_statement(scope, filters).with_only_columns(Complaint.id).subquery()
+    return db.session.scalar(select(func.count()).select_from(inner)) or 0
+
+
+# --- figures --------------------------------------------------------------------
+
+@dataclass
+class Row:
+    key: str
+    label_th: str
+    label_en: str
+    count: int
+    drill: dict[str, str]
+    share: float | None = None  # of the figure's total, 0-1
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Figure:
+    key: str
+    title_th: str
+    title_en: str
+    rows: list[Row]
+    axis_th: str = "จำนวนเรื่อง"
+    axis_en: str = "Complaints"
+    chart: str = "bars"  # bars (horizontal), columns (time series), kpi (table only)
+    kpis: dict[str, float | int | None] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(r.count for r in self.rows)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "total": self.total}
+
+
+def _grouped(scope: Scope, dimension: str, *extra_where: ColumnElement,
+             conditions: list[ColumnElement] | None = None) -> dict:
+    """{key: count} of one dimension over the scope (one GROUP BY)."""
+    dim = DIMENSIONS[dimension]
+    key = dim.expression(scope).label("bucket")
+    statement = select(key, func.count().label("n")).select_from(Complaint)
+    if dim.survey:
+        statement = _with_survey(statement)
+    statement = statement.where(*(conditions or scope.conditions()), *extra_where).group_by(key)
+    return {(NONE if k is None else str(k)): n for k, n in db.session.execute(statement)}
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _figure(key: str, title: tuple[str, str], rows: list[Row], **kw) -> Figure:
+    figure = Figure(key, title[0], title[1], rows, **kw)
+    total = figure.total
+    for row in rows:
+        row.share = _rate(row.count, total)
+    return figure
+
+
+def _fixed_rows(dimension: str, counts: dict, buckets, extra: dict | None = None) -> list[Row]:
+    return [Row(key, th, en, counts.get(key, 0), {dimension: key, **(extra or {})})
+            for key, *_, th, en in buckets]
+
+
+def _labelled_rows(dimension: str, counts: dict, labels: dict[str, tuple[str, str]]) -> list[Row]:
+    rows = [Row(key, *labels.get(key, (key, key)), n, {dimension: key}) for key, n in counts.items()]
+    return sorted(rows, key=lambda r: (-r.count, r.label_th))
+
+
+_MISSING = ("ไม่ระบุ", "Not given")
+
+
+def _names(model, ids) -> dict[str, tuple[str, str]]:
+    wanted = [int(i) for i in ids if i != NONE]
+    found = {str(r.id): (r.name_th, r.name_en)
+             for r in db.session.scalars(select(model).where(model.id.in_(wanted)))} if wanted else {}
+    return {NONE: _MISSING, **found}
+
+
+def volume_by_month(scope: Scope) -> Figure:
+    counts = _grouped(scope, "month")
+    rows = []
+    for month in scope.period.months():
+        key = f"{month:%Y-%m}"
+        rows.append(Row(key, f"{THAI_MONTHS_ABBR[month.month - 1]} {str(be_year(month))[2:]}",
+                        f"{month:%b} {be_year(month)}", counts.get(key, 0), {"month": key}))
+    return _figure("by_month", ("จำนวนเรื่องรายเดือน", "Complaints by month"), rows, chart="columns")
+
+
+def volume_by_week(scope: Scope) -> Figure:
+    counts = _grouped(scope, "week")
+    rows = []
+    for key, _ in week_bounds(scope.period):
+        day = date.fromisoformat(key)
+        rows.append(Row(key, f"{day.day} {THAI_MONTHS_ABBR[day.month - 1]}", f"{day:%d %b}",
+                        counts.get(key, 0), {"week": key}))
+    return _figure("by_week", ("จำนวนเรื่องรายสัปดาห์ (เริ่มวันจันทร์)", "Complaints by week (from Monday)"),
+                   rows, chart="columns")
+
+
+def by_category(scope: Scope) -> Figure:
+    counts = _grouped(scope, "category")
+    return _figure("by_category", ("จำแนกตามหมวดหมู่", "By category"),
+                   _labelled_rows("category", counts, _names(Category, counts)))
+
+
+def by_kind(scope: Scope) -> Figure:
+    counts = _grouped(scope, "kind")
+    return _figure("by_kind", ("จำแนกตามประเภทเรื่อง", "By kind"), _labelled_rows("kind", counts, KIND_LABELS))
+
+
+def by_channel(scope: Scope) -> Figure:
+    counts = _grouped(scope, "channel")
+    return _figure("by_channel", ("จำแนกตามช่องทาง", "By channel"),
+                   _labelled_rows("channel", counts, CHANNEL_LABELS))
+
+
+def by_unit(scope: Scope) -> Figure:
+    counts = _grouped(scope, "handling_unit")
+    return _figure("by_unit", ("จำแนกตามหน่วยงานที่รับผิดชอบ", "By handling unit"),
+                   _labelled_rows("handling_unit", counts, _names(Unit, counts)))
+
+
+def by_district(scope: Scope, limit: int = 15) -> Figure:
+    counts = _grouped(scope, "district")
+    rows = _labelled_rows("district", counts, {NONE: _MISSING, **{k: (k, k) for k in counts if k != NONE}})
+    figure = _figure("by_district", ("จำแนกตามเขต/อำเภอ (เรียงตามจำนวน)", "By district (ranked)"), rows)
+    figure.kpis["districts"] = len([r for r in rows if r.key != NONE])
+    figure.rows = rows[:limit] if limit else rows
+    return figure
+
+
+def by_root_cause(scope: Scope) -> Figure:
+    counts = _grouped(scope, "root_cause", Complaint.root_cause_id.is_not(None))
+    return _figure("by_root_cause", ("สาเหตุของปัญหา (บันทึกเมื่อแล้วเสร็จ)", "Root causes (recorded at resolution)"),
+                   _labelled_rows("root_cause", counts, _names(RootCause, counts)))
+
+
+def acknowledgement_times(scope: Scope) -> Figure:
+    counts = _grouped(scope, "ack")
+    figure = _figure("ack_time", ("ระยะเวลาตอบรับเรื่อง", "Time to acknowledge"),
+                     _fixed_rows("ack", counts, ACK_BUCKETS))
+    done = figure.total - counts.get("pending", 0)
+    figure.kpis = {"acknowledged": done, "within_1_minute": counts.get("le_1m", 0),
+                   "within_1_minute_rate": _rate(counts.get("le_1m", 0), done)}
+    return figure
+
+
+def on_time_resolution(scope: Scope) -> Figure:
+    counts = _grouped(scope, "resolution")
+    figure = _figure("resolution", ("การแก้ไขตามมาตรฐานการให้บริการ", "Resolution against the service standard"),
+                     _fixed_rows("resolution", counts, RESOLUTION_BUCKETS))
+    on_time, late, overdue = (counts.get(k, 0) for k in ("on_time", "late", "open_overdue"))
+    figure.kpis = {"finished": on_time + late, "on_time": on_time,
+                   "on_time_rate": _rate(on_time, on_time + late),
+                   "on_time_rate_incl_overdue": _rate(on_time, on_time + late + overdue)}
+    return figure
+
+
+def backlog_by_age(scope: Scope) -> Figure:
+    counts = _grouped(scope, "age", Complaint.status.in_(BACKLOG_STATUSES))
+    return _figure("backlog", ("เรื่องค้างดำเนินการ จำแนกตามอายุเรื่อง", "Open backlog by age"),
+                   _fixed_rows("age", counts, AGE_BUCKETS))
+
+
+def _yes_no_figure(scope: Scope, dimension: str, key: str, title, yes, no) -> Figure:
+    counts = _grouped(scope, dimension)
+    rows = [Row("yes", *yes, counts.get("yes", 0), {dimension: "yes"}),
+            Row("no", *no, counts.get("no", 0), {dimension: "no"})]
+    figure = _figure(key, title, rows)
+    figure.kpis = {"rate": _rate(rows[0].count, figure.total)}
+    return figure
+
+
+def reopen_rate(scope: Scope) -> Figure:
+    return _yes_no_figure(scope, "reopened", "reopen", ("อัตราการเปิดเรื่องซ้ำ", "Reopen rate"),
+                          ("ถูกเปิดเรื่องอีกครั้ง", "Reopened"), ("ไม่ถูกเปิดอีก", "Not reopened"))
+
+
+def repeat_rate(scope: Scope) -> Figure:
+    return _yes_no_figure(scope, "repeat", "repeat", ("อัตราเรื่องร้องเรียนซ้ำ", "Repeat-complaint rate"),
+                          ("เป็นเรื่องซ้ำ", "Repeat"), ("เรื่องใหม่", "New issue"))
+
+
+def repeat_rate_by_quarter(scope: Scope) -> Figure:
+    """Repeats per quarter of the period, with the quarter before it for the first change."""
+    quarters = [scope.period.previous_quarter(), *scope.period.quarters()]
+    bounds = [(q.code, q.start) for q in quarters]
+    key = _ranges(bounds, quarters[-1].end).label("bucket")
+    statement = (select(key, func.count(), func.count(Complaint.repeat_of_id)).select_from(Complaint)
+                 .where(*scope.conditions(start=quarters[0].start)).group_by(key))
+    found = {q: (total, repeats) for q, total, repeats in db.session.execute(statement)}
+    rows, before = [], None
+    for quarter in quarters:
+        total, repeats = found.get(quarter.code, (0, 0))
+        rate = _rate(repeats, total)
+        change = round(rate - before, 4) if rate is not None and before is not None else None
+        rows.append(Row(quarter.code, f"ไตรมาส {quarter.quarter}/{quarter.fiscal_year}",
+                        f"Q{quarter.quarter} FY{quarter.fiscal_year}", repeats,
+                        {"period": quarter.code, "repeat": "yes"},
+                        extra={"complaints": total, "rate": rate, "change": change}))
+        before = rate
+    figure = Figure("repeat_quarters", "อัตราเรื่องซ้ำรายไตรมาส และการเปลี่ยนแปลง",
+                    "Repeat rate by quarter, and its change", rows, axis_th="เรื่องซ้ำ", axis_en="Repeats",
+                    chart="columns")
+    for row in rows:
+        row.share = row.extra["rate"]
+    return figure
+
+
+def cluster_ranking(start: date, end: date, unit_ids: frozenset[int] | None, limit: int) -> list[tuple[int, str]]:
+    """(cluster id, Thai label) of the clusters with most complaints in [start, end].
+
+    The one place that reads the cluster tables: swap it for
+    complaints.services.clusters.top_clusters once that lands.
+    """
+    total = func.sum(ClusterMonth.count)
+    statement = (select(RecurringCluster.id, RecurringCluster.label_th)
+                 .join(ClusterMonth, ClusterMonth.cluster_id == RecurringCluster.id)
+                 .where(ClusterMonth.month >= start.replace(day=1), ClusterMonth.month <= end)
+                 .group_by(RecurringCluster.id, RecurringCluster.label_th)
+                 .order_by(total.desc(), RecurringCluster.id).limit(limit))
+    if unit_ids is not None:
+        statement = statement.where(RecurringCluster.unit_id.in_(sorted(unit_ids)))
+    return [(cid, label) for cid, label in db.session.execute(statement)]
+
+
+def top_clusters(scope: Scope, limit: int = 10) -> Figure:
+    """The top recurring clusters; each bar counts the scope's complaints in the cluster."""
+    ranked = cluster_ranking(scope.period.first_day, scope.period.last_day, scope.unit_ids, limit)
+    ids = [cid for cid, _ in ranked]
+    counts = _grouped(scope, "cluster", Complaint.cluster_id.in_(ids)) if ids else {}
+    rows = [Row(str(cid), label, label, counts.get(str(cid), 0), {"cluster": str(cid)}) for cid, label in ranked]
+    rows.sort(key=lambda r: -r.count)
+    return _figure("clusters", ("ปัญหาที่เกิดซ้ำบ่อยที่สุด", "Top recurring problems"), rows)
+
+
+SCORES = [(str(n), f"{n} คะแนน", f"{n} points") for n in (5, 4, 3, 2, 1)]
+
+
+def _score_figure(scope: Scope, dimension: str, key: str, title) -> Figure:
+    counts = _grouped(scope, dimension, SurveyResponse.id.is_not(None))
+    rows = [Row(k, th, en, counts.get(k, 0), {dimension: k}) for k, th, en in SCORES]
+    figure = _figure(key, title, rows, axis_th="จำนวนผู้ตอบ", axis_en="Responses")
+    high = sum(counts.get(k, 0) for k in ("4", "5"))
+    mean = sum(int(k) * n for k, n in counts.items()) / figure.total if figure.total else None
+    figure.kpis = {"responses": figure.total, "high": high, "high_rate": _rate(high, figure.total),
+                   "mean": round(mean, 2) if mean is not None else None}
+    return figure
+
+
+def satisfaction(scope: Scope) -> Figure:
+    return _score_figure(scope, "satisfaction", "satisfaction", ("ความพึงพอใจต่อการแก้ไข", "Satisfaction"))
+
+
+def confidence(scope: Scope) -> Figure:
+    return _score_figure(scope, "confidence", "confidence", ("ความเชื่อมั่นต่อระบบรับเรื่อง", "Confidence"))
+
+
+def survey_response(scope: Scope) -> Figure:
+    counts = _grouped(scope, "survey")
+    rows = [Row("responded", "ตอบแบบประเมิน", "Responded", counts.get("responded", 0), {"survey": "responded"}),
+            Row("not_responded", "ยังไม่ตอบ", "Not responded", counts.get("not_responded", 0),
+                {"survey": "not_responded"})]
+    figure = _figure("survey_response", ("อัตราการตอบแบบประเมิน (เรื่องที่แล้วเสร็จ)",
+                                         "Survey response rate (finished cases)"), rows)
+    figure.kpis = {"rate": _rate(rows[0].count, figure.total)}
+    return figure
+
+
+FIGURES: dict[str, Callable[[Scope], Figure]] = {
+    "by_month": volume_by_month,
+    "by_week": volume_by_week,
+    "by_category": by_category,
+    "by_kind": by_kind,
+    "by_channel": by_channel,
+    "by_unit": by_unit,
+    "by_district": by_district,
+    "ack_time": acknowledgement_times,
+    "resolution": on_time_resolution,
+    "backlog": backlog_by_age,
+    "reopen": reopen_rate,
+    "repeat": repeat_rate,
+    "repeat_quarters": repeat_rate_by_quarter,
+    "clusters": top_clusters,
+    "by_root_cause": by_root_cause,
+    "satisfaction": satisfaction,
+    "confidence": confidence,
+    "survey_response": survey_response,
+}
+
+
+def total_received(scope: Scope) -> int:
+    return db.session.scalar(select(func.count()).select_from(Complaint).where(*scope.conditions())) or 0
+
+
+def dashboard(scope: Scope) -> dict[str, Figure]:
+    """Every figure of the manager dashboard, by key."""
+    return {key: build(scope) for key, build in FIGURES.items()}
+
+
+def figure(scope: Scope, key: str) -> Figure:
+    build = FIGURES.get(key)
+    if build is None:
+        raise BilingualError(404, "not-found", "ไม่พบตารางนี้", "No such table.")
+    return build(scope)
+
+
+def month_counts(where: ColumnElement, first_month: date, months: int) -> list[tuple[date, int]]:
+    """Complaints matching `where` per Bangkok calendar month, from first_month on."""
+    starts = [add_months(first_month, i) for i in range(months)]
+    bounds = [(f"{m:%Y-%m}", bangkok_midnight(m)) for m in starts]
+    end = bangkok_midnight(add_months(first_month, months))
+    key = _ranges(bounds, end).label("bucket")
+    statement = (select(key, func.count()).select_from(Complaint)
+                 .where(where, Complaint.received_at >= bounds[0][1], Complaint.received_at < end).group_by(key))
+    found = dict(db.session.execute(statement).all())
+    return [(m, found.get(f"{m:%Y-%m}", 0)) for m in starts]
+
+
+__all__ = ["DIMENSIONS", "FIGURES", "Figure", "Row", "Scope", "dashboard", "drill_count", "drill_statement",
+           "figure", "month_counts", "scope_for"]

@@ -1,0 +1,262 @@
+"""The manager blueprint: access, drill-down lists, exports (masked), PDF, corrective actions, root causes."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from complaints.extensions import db
+from complaints.models import Complaint, CorrectiveAction, RootCause, Unit
+from complaints.services import workflow
+from tests import analytics_data
+from tests.helpers import PERSON, csrf_from, login, make_staff, submit_api, complaint_by_number
+
+PERSONAL = ("สมชาย", "081-234-5678", "0812345678", "somchai@example.com", PERSON["email"], PERSON["phone"])
+
+
+@pytest.fixture
+def data(app):
+    with app.app_context():
+        return analytics_data.build()
+
+
+@pytest.fixture
+def manager(app, client):
+    make_staff(app, "boss", "manager", None)
+    login(client, "boss")
+    return client
+
+
+def drill_count(html: str) -> int:
+    return int(re.search(r'id="drill-count">(\d+)<', html).group(1))
+
+
+def test_officer_cannot_open_manager_pages(app, client, data):
+    make_staff(app, "off", "officer", "public-works")
+    login(client, "off")
+    for path in ("/manager/", "/manager/complaints?period=2569", "/manager/export/by_kind.csv?period=2569",
+                 "/manager/dashboard.pdf?period=2569", "/manager/actions", "/manager/actions/new"):
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert "ไม่มีสิทธิ์" in response.text and "permission" in response.text
+    assert client.get("/officer/").status_code == 200 and "/manager/" not in client.get("/officer/").text
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/manager/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_supervisor_sees_only_their_units(app, client, data):
+    make_staff(app, "sup", "supervisor", "public-works")
+    login(client, "sup")
+    page = client.get("/manager/?period=2569")
+    assert page.status_code == 200
+    assert 'id="kpi-total" href="/manager/complaints?period=2569"><b>5</b>' in page.text
+    assert drill_count(client.get("/manager/complaints?period=2569").text) == 5
+    with app.app_context():
+        drainage = db.session.scalar(select(Unit.id).where(Unit.code == "drainage"))
+    assert client.get(f"/manager/?period=2569&unit={drainage}").status_code == 404
+    assert client.get(f"/manager/complaints?period=2569&handling_unit={drainage}").status_code == 200
+    assert drill_count(client.get(f"/manager/complaints?period=2569&handling_unit={drainage}").text) == 0
+    assert client.get("/manager/actions/new").status_code == 403
+
+
+def test_dashboard_in_thai_with_be_dates_and_english_switch(manager, data):
+    page = manager.get("/manager/?period=2569")
+    assert page.status_code == 200
+    text = page.text
+    assert "ปีงบประมาณ 2569" in text and "1 ต.ค. 2568 – 30 ก.ย. 2569" in text
+    assert 'id="chart-by_month"' in text and "ต.ค. 68" in text and "จำนวนเรื่อง" in text
+    assert "<script" not in text.split("</header>")[1]  # charts are server-rendered SVG
+    english = manager.get("/manager/?period=2569&lang=en").text
+    assert "FY2569" in english and "Oct 2568" in english
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_every_dashboard_link_count_matches_its_drill_down_list(manager, data):
+    text = manager.get("/manager/?period=2569").text
+    bars = re.findall(r'<a class="bar" href="([^"]+)" data-key="[^"]*" data-count="(\d+)"', text)
+    assert len(bars) > 60
+    for href, count in {(h.replace("&amp;", "&"), c) for h, c in bars}:
+        assert drill_count(manager.get(href).text) == int(count), href
+
+
+def test_bad_query_parameters_are_bilingual_4xx(manager, data):
+    for path in ("/manager/?period=25x9", "/manager/?unit=abc", "/manager/complaints?period=2569&category=1%20OR%201",
+                 "/manager/complaints?period=<script>alert(1)</script>", "/manager/export/nope.csv?period=2569",
+                 "/manager/export/by_kind.exe?period=2569", "/manager/?unit=999999"):
+        response = manager.get(path)
+        assert 400 <= response.status_code < 500, path
+        assert "<script>alert" not in response.text
+
+
+def _masked(text: str) -> None:
+    for secret in PERSONAL:
+        assert secret not in text
+
+
+def test_complaint_list_exports_are_masked(app, manager, data):
+    with app.app_context():  # a real complainant record, with contact details, in the period
+        number = submit_api(manager, description="ถนนพังมาก ติดต่อ somying@example.com โทร 081-234-5678",
+                            contact=PERSON)
+        complaint = complaint_by_number(number)
+        complaint.received_at = analytics_data.bkk(2026, 2, 2, 9)
+        db.session.commit()
+    body = manager.get("/manager/complaints/export.csv?period=2569").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert len(rows) == 1 + 11 and rows[0][0].startswith("เลขที่เรื่อง")
+    assert any("[เบอร์โทร]" in cell for row in rows for cell in row)
+    assert any("[อีเมล]" in cell for row in rows for cell in row)
+    _masked(body)
+    book = load_workbook(io.BytesIO(manager.get("/manager/complaints/export.xlsx?period=2569&category=").data))
+    cells = " ".join(str(c.value) for row in book.active.iter_rows() for c in row if c.value is not None)
+    assert book.active.max_row == 12
+    _masked(cells)
+    assert PERSON["name"] not in body and PERSON["name"] not in cells
+
+
+def test_figure_exports_csv_and_xlsx(manager, data):
+    body = manager.get("/manager/export/by_channel.csv?period=2569").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[1][:3] == ["เว็บไซต์", "Website", "6"] and ["รวม", "Total", "10", "", "", ""] in rows
+    quarters = list(csv.reader(io.StringIO(
+        manager.get("/manager/export/repeat_quarters.csv?period=2569").data.decode("utf-8-sig"))))
+    assert quarters[2][:3] == ["ไตรมาส 1/2569", "Q1 FY2569", "1"]
+    assert quarters[2][5] == "complaints=4; rate=0.25; change=-0.0833"
+    book = load_workbook(io.BytesIO(manager.get("/manager/export/dashboard.xlsx?period=2569").data))
+    assert {"by_month", "resolution", "satisfaction", "clusters", "repeat_quarters"} <= set(book.sheetnames)
+    resolution = {row[0]: row[2] for row in book["resolution"].iter_rows(min_row=2, values_only=True)}
+    assert resolution["แล้วเสร็จตามมาตรฐาน"] == 3 and resolution["รวม"] == 10
+
+
+def test_formula_cells_are_defused(app, manager, data):
+    with app.app_context():
+        complaint = db.session.scalar(select(Complaint).where(Complaint.id == data["c2"]))
+        complaint.title = "=HYPERLINK(\"http://evil\")"
+        db.session.commit()
+    body = manager.get("/manager/complaints/export.csv?period=2569").data.decode("utf-8-sig")
+    assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body
+
+
+def test_dashboard_pdf_has_extractable_thai(manager, data):
+    response = manager.get("/manager/dashboard.pdf?period=2569")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "ปีงบประมาณ 2569" in text
+    assert "หมวดหมู่" in text and "Resolution against the service standard" in text
+    _masked(text)
+
+
+def test_root_cause_required_to_resolve(app, client, data):
+    make_staff(app, "worker", "officer", "public-works")
+    with app.app_context():
+        number = submit_api(client)
+        complaint_id = complaint_by_number(number).id
+    login(client, "worker")
+    token = csrf_from(client.get(f"/officer/complaints/{complaint_id}").text)
+    response = client.post(f"/officer/complaints/{complaint_id}/action",
+                           data={"csrf_token": token, "action": "resolve", "reason": "ซ่อมแล้ว"})
+    assert response.status_code == 422
+    assert "สาเหตุของปัญหา" in response.text and "root cause" in response.text
+    with app.app_context():
+        assert complaint_by_number(number).status != "resolved"
+        cause = db.session.scalar(select(RootCause).where(RootCause.code == "maintenance"))
+        cause_id = cause.id
+    bogus = client.post(f"/officer/complaints/{complaint_id}/action",
+                        data={"csrf_token": token, "action": "resolve", "reason": "ซ่อมแล้ว", "root_cause_id": "99999"})
+    assert bogus.status_code == 422 and "not valid" in bogus.text
+    done = client.post(f"/officer/complaints/{complaint_id}/action",
+                       data={"csrf_token": token, "action": "resolve", "reason": "ซ่อมแล้ว",
+                             "root_cause_id": str(cause_id), "root_cause_note": "ท่อแตกจากรถบรรทุก"})
+    assert done.status_code == 302
+    with app.app_context():
+        stored = complaint_by_number(number)
+        assert (stored.status, stored.root_cause_id, stored.root_cause_note) == ("resolved", cause_id, "ท่อแตกจากรถบรรทุก")
+
+
+def test_supervisor_close_keeps_the_recorded_root_cause(app, client, data):
+    with app.app_context():
+        from complaints.models import User
+
+        make_staff(app, "lead", "supervisor", "public-works")
+        lead = db.session.scalar(select(User).where(User.username == "lead"))
+        complaint = db.session.get(Complaint, data["c3"])  # resolved, root cause recorded
+        workflow.transition(complaint, "close", lead, workflow.Params())
+        assert complaint.status == "closed"
+
+
+def test_admin_manages_root_causes(app, client):
+    make_staff(app, "root", "admin", None)
+    login(client, "root")
+    page = client.get("/admin/root-causes")
+    assert page.status_code == 200 and "ขาดการบำรุงรักษา" in page.text
+    token = csrf_from(client.get("/admin/root-causes/new").text)
+    bad = client.post("/admin/root-causes/new", data={"csrf_token": token, "code": "Bad Code!", "name_th": "<b>x</b>",
+                                                      "name_en": ""})
+    assert bad.status_code == 422 and 'data-field="code"' in bad.text and "HTML" in bad.text
+    ok = client.post("/admin/root-causes/new", data={"csrf_token": token, "code": "contractor",
+                                                     "name_th": "ผู้รับเหมาทำงานไม่ได้มาตรฐาน",
+                                                     "name_en": "Contractor work below standard", "active": "y"})
+    assert ok.status_code == 302
+    dup = client.post("/admin/root-causes/new", data={"csrf_token": token, "code": "contractor", "name_th": "ก",
+                                                      "name_en": "a", "active": "y"})
+    assert dup.status_code == 422 and "already used" in dup.text
+    with app.app_context():
+        row = db.session.scalar(select(RootCause).where(RootCause.code == "contractor"))
+        assert row.name_en == "Contractor work below standard" and row.active
+        row_id = row.id
+    client.post(f"/admin/root-causes/{row_id}", data={"csrf_token": token, "name_th": "ผู้รับเหมา",
+                                                      "name_en": "Contractor"})
+    with app.app_context():
+        assert db.session.get(RootCause, row_id).active is False
+
+
+def test_corrective_action_before_and_after(app, manager, data):
+    token = csrf_from(manager.get("/manager/actions/new").text)
+    with app.app_context():
+        from complaints.models import User
+
+        owner = db.session.scalar(select(User.id).where(User.username == "boss"))
+    bad = manager.post("/manager/actions/new", data={"csrf_token": token, "title": "", "target": "cluster:999999",
+                                                     "due_on": "31/02/2569", "status": "../etc"})
+    assert bad.status_code == 422
+    assert {"title", "target", "owner_user_id", "due_on", "status"} <= set(re.findall(r'data-field="(\w+)"', bad.text))
+    hostile = manager.post("/manager/actions/new", data={
+        "csrf_token": token, "title": "<script>alert(1)</script>", "target": f"category:{data['A']}x",
+        "owner_user_id": "1 OR 1=1", "effective_on": "2569-13-40"})
+    assert hostile.status_code == 422 and "HTML" in hostile.text and "<script>alert" not in hostile.text
+    with app.app_context():
+        assert db.session.scalar(select(CorrectiveAction.id)) is None
+    dashboard = manager.get("/manager/?period=2569").text
+    assert f'href="/manager/actions/new?target=cluster:{data["A"]}"' in dashboard.replace("%3A", ":")
+    preset = manager.get(f"/manager/actions/new?target=cluster:{data['A']}").text
+    assert f'value="cluster:{data["A"]}" selected' in preset
+    response = manager.post("/manager/actions/new", data={
+        "csrf_token": token, "title": "ซ่อมถนนทั้งซอยแทนการปะหลุม", "target": f"cluster:{data['A']}",
+        "owner_user_id": str(owner), "due_on": "31/12/2568", "effective_on": "01/11/2568", "status": "done",
+        "description": "ปูผิวถนนใหม่ตลอดซอย"})
+    assert response.status_code == 302
+    with app.app_context():
+        action = db.session.scalar(select(CorrectiveAction))
+        assert (action.cluster_id, action.effective_on, action.due_on, action.status) == (
+            data["A"], date(2025, 11, 1), date(2025, 12, 31), "done")
+        assert action.unit_id == db.session.scalar(select(Unit.id).where(Unit.code == "public-works"))
+        from complaints.services.corrective_actions import before_after
+
+        effect = before_after(action, months=6, today=date(2026, 3, 15))
+        # Cluster A: c2 and c3 in Oct 2025 (before), c7 in Mar 2026 (after); May-Oct 2025 before, Nov-Mar after.
+        assert [(m.month.isoformat()[:7], m.count, m.after) for m in effect.months] == [
+            ("2025-05", 0, False), ("2025-06", 0, False), ("2025-07", 0, False), ("2025-08", 0, False),
+            ("2025-09", 0, False), ("2025-10", 2, False), ("2025-11", 0, True), ("2025-12", 0, True),
+            ("2026-01", 0, True), ("2026-02", 0, True), ("2026-03", 1, True)]
+        assert (effect.before_mean, effect.after_mean, effect.change) == (0.33, 0.2, -0.3939)
+    page = manager.get(f"/manager/actions/{action.id}")
+    assert 'id="chart-before-after"' in page.text and "01/11/2568" in page.text
+    assert "ซ่อมถนนทั้งซอยแทนการปะหลุม" in manager.get("/manager/actions").text

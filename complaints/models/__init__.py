@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 from complaints.models.analytics import ActionStatus, ClusterMonth, CorrectiveAction, RecurringCluster, RootCause
+from complaints.models.assessment import Assessment, AssessmentAnswer, AssessmentEvidence, TrackingLookupDay
 from complaints.models.base import Base, utcnow
 from complaints.models.calendar import CalendarOverride
 from complaints.models.complaint import (
@@ -25,4 +26,5 @@ __all__ = [
     "Attachment", "Base", "CategoryFeedback", "CalendarOverride", "CannedResponse", "Category", "Channel", "Complainant",
     "Complaint", "IdempotencyRecord", "Kind", "OutboxMessage", "Priority", "ROLES", "RunStatus", "ServiceStandard",
     "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "TrainingRun", "Unit", "User", "utcnow",
+    "Assessment", "AssessmentAnswer", "AssessmentEvidence", "TrackingLookupDay",
 ]

@@ -43,3 +43,14 @@ def thai_document(title: str, *, orientation: str = "portrait", font_dir: str | 
     pdf.add_page()
     pdf.set_font(FONT_FAMILY, size=14)
     return pdf
+
+
+def extractable(text: str) -> str:
+    """Text whose PDF copy reads back cleanly: SARA AM written as NIKHAHIT + SARA AA.
+
+    HarfBuzz shapes ำ (U+0E33) into two glyphs anyway, and fpdf2 then maps the
+    second glyph to a control character, so a reader extracts "ดำ\\x03เนิน".
+    Written decomposed (its Unicode compatibility form, the same glyphs) it
+    extracts as "ดําเนิน", equal to the original under NFKC/NFKD.
+    """
+    return text.replace("\u0e33", "\u0e4d\u0e32")

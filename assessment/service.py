@@ -76,7 +76,7 @@ def _editable(assessment: Assessment) -> None:
         raise _frozen()
 
 
-def _item(item_id: str) -> dict:
+def checklist_item(item_id: str) -> dict:
     item = all_items().get(item_id)
     if item is None:
         raise BilingualError(404, "no-item", "ไม่พบข้อในแบบประเมิน", "No such checklist item.")
@@ -97,7 +97,7 @@ def _clean(field: str, value: str | None, limit: int, errors: list[FieldError]) 
 def save_answer(assessment: Assessment, item_id: str, status: str | None, explanation: str | None,
                 fields: dict[str, str], user: User) -> AssessmentAnswer:
     _editable(assessment)
-    item = _item(item_id)
+    item = checklist_item(item_id)
     errors: list[FieldError] = []
     if item["criterion"] == COMPUTED_CRITERION:
         status = None  # 3.4 is decided by the data
@@ -123,7 +123,7 @@ def save_answer(assessment: Assessment, item_id: str, status: str | None, explan
 
 def add_link(assessment: Assessment, item_id: str, title: str | None, url: str | None, user: User) -> AssessmentEvidence:
     _editable(assessment)
-    _item(item_id)
+    checklist_item(item_id)
     errors: list[FieldError] = []
     title = _clean("title", title, 300, errors)
     url = (url or "").strip()
@@ -143,7 +143,7 @@ def add_link(assessment: Assessment, item_id: str, title: str | None, url: str |
 def add_file(assessment: Assessment, item_id: str, title: str | None, filename: str | None, raw: bytes,
              user: User) -> AssessmentEvidence:
     _editable(assessment)
-    _item(item_id)
+    checklist_item(item_id)
     errors: list[FieldError] = []
     title = _clean("title", title, 300, errors)
     if errors:

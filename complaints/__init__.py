@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for folder in (app.instance_path, app.config["UPLOAD_DIR"]):
         os.makedirs(folder, exist_ok=True)
 
+    from assessment.web import bp as assessment_bp
     from complaints import cli, health
     from complaints.admin import bp as admin_bp
     from complaints.api import bp as api_bp
@@ -60,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(officer_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(assessment_bp)
     csrf.exempt(api_bp)
     app.register_blueprint(health.bp)
     register_error_handlers(app)

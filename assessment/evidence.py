@@ -406,7 +406,8 @@ def criterion_34(period: Period, limits: dict | None = None) -> dict:
 # --- Data for 3.1-3.3 -------------------------------------------------------------------------
 
 def _all_received(period: Period):
-    return Complaint.received_at >= period.start, Complaint.received_at < period.end
+    """Every kind of submission in the period (suggestions are needs data), duplicates once."""
+    return Complaint.received_at >= period.start, Complaint.received_at < period.end, Complaint.status != "merged"
 
 
 def prefill(period: Period) -> dict[str, dict]:

@@ -15,10 +15,11 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from functools import cached_property
+from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import and_, case, distinct, exists, func, or_, select
+from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
 
 from assessment.periods import Period
 from complaints.extensions import db
@@ -28,7 +29,7 @@ from complaints.models import (
     StandardsPublication, SurveyResponse, TimelineEvent, utcnow,
 )
 from complaints.services.standards import calendar_overrides
-from complaints.services.thai_calendar import add_working_days, format_thai_datetime
+from complaints.services.thai_calendar import BANGKOK, add_working_days, format_thai_datetime
 from complaints.services.tracking_lookups import lookups_between
 
 COMPLAINT_KINDS = ("complaint", "tip_off")
@@ -102,6 +103,64 @@ def _count(*where) -> int:
     return db.session.scalar(select(func.count(Complaint.id)).where(*where)) or 0
 
 
+def _has_event(kinds):
+    return exists().where(TimelineEvent.complaint_id == Complaint.id, TimelineEvent.kind.in_(kinds))
+
+
+def _population_counts(period: Period) -> dict[str, int]:
+    """The counts most metrics divide, from one scan of the period's complaints."""
+    answered_at = func.coalesce(Complaint.resolved_at, Complaint.closed_at)
+    as_of = literal(min(utcnow(), period.end), Complaint.__table__.c.due_at.type)
+    finished = Complaint.status.in_(FINISHED)
+    handled = Complaint.status.not_in(("rejected", "forwarded"))
+    closed = Complaint.status == "closed"
+    answered = or_(Complaint.resolved_at.is_not(None), closed)
+    acknowledged = Complaint.acknowledged_at.is_not(None)
+    flags = {
+        "all": Complaint.id.is_not(None),
+        "model": Complaint.category_source == "model",
+        "acknowledged": acknowledged,
+        "ack_in_time": and_(acknowledged, Complaint.acknowledged_at <= _ack_deadline(period)),
+        "finished": finished,
+        "finished_complete": and_(finished, _has_event(("received",)), _has_event(FINISHING_EVENTS)),
+        "handled": handled,
+        # Answered after the due date, or still unanswered past it (as of now or the period's end).
+        "overdue": and_(handled, or_(and_(answered_at.is_not(None), answered_at > Complaint.due_at),
+                                     and_(answered_at.is_(None), Complaint.due_at < as_of))),
+        "closed": closed,
+        "closed_with_cause": and_(closed, Complaint.root_cause_id.is_not(None)),
+        "repeats": Complaint.repeat_of_id.is_not(None),
+        "answered": answered,
+        "reopened": and_(answered, Complaint.reopen_count > 0),
+        "rateable": Complaint.status.in_(("resolved", "closed", "rejected")),
+    }
+    row = db.session.execute(select(*[func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(name)
+                                      for name, condition in flags.items()]).where(*population(period))).one()
+    return {name: int(value) for name, value in row._mapping.items()}
+
+
+@dataclass
+class Scope:
+    """One period and its thresholds; the shared counts are computed once, on first use."""
+
+    period: Period
+    limits: dict
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        return _population_counts(self.period)
+
+    @cached_property
+    def survey(self) -> tuple[int, int, int]:
+        """Survey answers, of which satisfaction 4-5, and confidence 4-5."""
+        row = db.session.execute(
+            select(func.count(SurveyResponse.id),
+                   func.sum(case((SurveyResponse.satisfaction >= 4, 1), else_=0)),
+                   func.sum(case((SurveyResponse.confidence >= 4, 1), else_=0)))
+            .join(Complaint, Complaint.id == SurveyResponse.complaint_id).where(*population(self.period))).one()
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
 def _share_metric(key: str, item_id: str, labels: tuple[str, str], part: int, whole: int, minimum: float | None,
                   *, maximum: float | None = None, empty: tuple[str, str], link: str, details: dict | None = None,
                   ) -> Metric:
@@ -129,12 +188,13 @@ _NO_COMPLAINTS = ("ไม่มีข้อร้องเรียนในร�
 
 # --- 3.4 Basic --------------------------------------------------------------------------------
 
-def channels_used(period: Period, limits: dict) -> Metric:
+def channels_used(scope: Scope) -> Metric:
+    period, limits = scope.period, scope.limits
     rows = db.session.execute(select(Complaint.channel, func.count(Complaint.id)).where(*population(period))
                               .group_by(Complaint.channel).order_by(func.count(Complaint.id).desc())).all()
     total = sum(n for _, n in rows)
-    shares = {channel: {"count": n, "share": round(n / total, 6), "label_th": CHANNEL_LABELS.get(channel, (channel,))[0]}
-              for channel, n in rows}
+    shares = {channel: {"count": n, "share": round(n / total, 6),
+                        "label_th": CHANNEL_LABELS.get(channel, (channel,))[0]} for channel, n in rows}
     minimum = limits["min_channels"]
     met = len(rows) >= minimum
     metric = Metric("channels_used", "3.4-B1", "จำนวนช่องทางที่มีผู้ใช้ร้องเรียน", "Channels in use", len(rows),
@@ -151,8 +211,9 @@ def _publication_at(moment: datetime) -> StandardsPublication | None:
                              .order_by(StandardsPublication.published_at.desc(), StandardsPublication.id.desc()))
 
 
-def categories_with_standard(period: Period, limits: dict) -> Metric:
+def categories_with_standard(scope: Scope) -> Metric:
     """Active categories with their own standard, or under the agency's default standard once published."""
+    period, limits = scope.period, scope.limits
     active = db.session.scalar(select(func.count(Category.id)).where(Category.active.is_(True))) or 0
     own = db.session.scalar(select(func.count(distinct(ServiceStandard.category_id))).join(
         Category, Category.id == ServiceStandard.category_id).where(Category.active.is_(True))) or 0
@@ -169,7 +230,8 @@ def categories_with_standard(period: Period, limits: dict) -> Metric:
         details={"own_standard": own, "default_standard": default, "published": published})
 
 
-def standards_published(period: Period, limits: dict) -> Metric:
+def standards_published(scope: Scope) -> Metric:
+    period = scope.period
     publication = _publication_at(period.end)
     metric = Metric("standards_published", "3.4-B3", "เผยแพร่มาตรฐานและขั้นตอนการจัดการข้อร้องเรียนต่อสาธารณะ",
                     "Standards and process published", publication.id if publication else None,
@@ -187,52 +249,78 @@ def standards_published(period: Period, limits: dict) -> Metric:
 
 # --- 3.4 Advance ------------------------------------------------------------------------------
 
-def handled_in_system(period: Period, limits: dict) -> Metric:
+def handled_in_system(scope: Scope) -> Metric:
     """Finished complaints whose timeline holds both the receipt and the finishing step."""
-    finished = (*population(period), Complaint.status.in_(FINISHED))
-
-    def has_event(kinds):
-        return exists().where(TimelineEvent.complaint_id == Complaint.id, TimelineEvent.kind.in_(kinds))
-
-    whole = _count(*finished)
-    part = _count(*finished, has_event(("received",)), has_event(FINISHING_EVENTS))
+    counts = scope.counts
     return _share_metric("handled_in_system", "3.4-A1", ("ดำเนินการครบในระบบพร้อมบันทึกลำดับเหตุการณ์ครบถ้วน",
                                                          "Handled wholly in the system with a complete timeline"),
-                         part, whole, limits["min_handled_in_system"],
+                         counts["finished_complete"], counts["finished"], scope.limits["min_handled_in_system"],
                          empty=("ไม่มีข้อร้องเรียนที่ดำเนินการเสร็จในรอบนี้", "No finished complaints in this period"),
-                         link=_link(period, status="closed"))
+                         link=_link(scope.period, status="closed"))
 
 
-def auto_categorised(period: Period, limits: dict) -> Metric:
-    whole = _count(*population(period))
-    part = _count(*population(period), Complaint.category_source == "model")
+def auto_categorised(scope: Scope) -> Metric:
     return _share_metric("auto_categorised", "3.4-A1", ("จัดหมวดหมู่อัตโนมัติด้วยแบบจำลองภาษาไทย",
                                                         "Categorised automatically by the Thai-text model"),
-                         part, whole, None, empty=_NO_COMPLAINTS, link=_link(period))
+                         scope.counts["model"], scope.counts["all"], None, empty=_NO_COMPLAINTS,
+                         link=_link(scope.period))
 
 
-def _ack_pairs(period: Period) -> list[tuple[datetime, datetime | None]]:
-    return db.session.execute(select(Complaint.received_at, Complaint.acknowledged_at)
-                              .where(*population(period))).all()
+def _next_working_day_deadlines(period: Period):
+    """(end of a run of received days, their acknowledgement deadline), runs in order.
 
-
-def acknowledged_within_a_working_day(period: Period, limits: dict) -> Metric:
-    """Acknowledged by the end of the next working day (Thai government calendar)."""
+    Every complaint received on the same Bangkok day has the same deadline (the end
+    of the next working day), and consecutive days often share it (Friday to Sunday),
+    so a year is a few hundred runs: one CASE in SQL instead of a loop over complaints.
+    """
     overrides = calendar_overrides()
-    pairs = _ack_pairs(period)
-    part = sum(1 for received, acked in pairs
-               if acked is not None and acked <= add_working_days(received, 1, overrides))
+    runs: list[tuple[datetime, datetime]] = []
+    day = period.start
+    while day < period.end:
+        deadline = add_working_days(day, 1, overrides)
+        following = (day + timedelta(days=1)).replace(tzinfo=BANGKOK)
+        if runs and runs[-1][1] == deadline:
+            runs[-1] = (following, deadline)
+        else:
+            runs.append((following, deadline))
+        day = following
+    return runs
+
+
+def _ack_deadline(period: Period):
+    """The acknowledgement deadline of a complaint received in the period, as a SQL CASE."""
+    moment = Complaint.__table__.c.acknowledged_at.type
+    return case(*[(Complaint.received_at < literal(end, moment), literal(due, moment))
+                  for end, due in _next_working_day_deadlines(period)])
+
+
+def acknowledged_within_a_working_day(scope: Scope) -> Metric:
+    """Acknowledged by the end of the next working day (Thai government calendar)."""
     return _share_metric("ack_within_1wd", "3.4-A2", ("ตอบรับภายใน 1 วันทำการ", "Acknowledged within 1 working day"),
-                         part, len(pairs), limits["min_ack_within_1wd"], empty=_NO_COMPLAINTS, link=_link(period))
+                         scope.counts["ack_in_time"], scope.counts["all"], scope.limits["min_ack_within_1wd"],
+                         empty=_NO_COMPLAINTS, link=_link(scope.period))
 
 
-def median_acknowledgement(period: Period, limits: dict) -> Metric:
-    seconds = [(acked - received).total_seconds() for received, acked in _ack_pairs(period) if acked is not None]
-    median = statistics.median(seconds) if seconds else None
+def _ack_seconds():
+    """Seconds from receipt to acknowledgement, as SQL (interval arithmetic differs by database)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.extract("epoch", Complaint.acknowledged_at - Complaint.received_at)
+    return (func.julianday(Complaint.acknowledged_at) - func.julianday(Complaint.received_at)) * 86400.0
+
+
+def median_acknowledgement(scope: Scope) -> Metric:
+    period = scope.period
+    acknowledged = (*population(period), Complaint.acknowledged_at.is_not(None))
+    count = scope.counts["acknowledged"]
+    if db.engine.dialect.name == "postgresql":
+        median = db.session.scalar(select(func.percentile_cont(0.5).within_group(_ack_seconds())).where(*acknowledged))
+    else:
+        seconds = db.session.scalars(select(_ack_seconds()).where(*acknowledged)).all()
+        median = statistics.median(seconds) if seconds else None
+    median = None if median is None else round(float(median), 1)
     return Metric("median_ack_seconds", "3.4-A2", "ค่ามัธยฐานของเวลาตอบรับ", "Median acknowledgement time",
-                  None if median is None else round(median, 1),
-                  display="—" if median is None else _duration(median), link=_link(period),
-                  details={"acknowledged": len(seconds)})
+                  median, display="—" if median is None else _duration(median), link=_link(period),
+                  details={"acknowledged": count})
 
 
 def _duration(seconds: float) -> str:
@@ -243,17 +331,16 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} ชั่วโมง / h"
 
 
-def tracking_number_given(period: Period, limits: dict) -> Metric:
+def tracking_number_given(scope: Scope) -> Metric:
     """The tracking number reached the complainant: in the acknowledgement, or on the receipt."""
-    whole = _count(*population(period))
-    part = _count(*population(period), Complaint.acknowledged_at.is_not(None))
     return _share_metric("tracking_number_given", "3.4-A3", ("ผู้ร้องได้รับเลขที่เรื่องสำหรับติดตาม",
                                                              "Complainant given a tracking number"),
-                         part, whole, limits["min_tracking_number_given"], empty=_NO_COMPLAINTS,
-                         link=_link(period))
+                         scope.counts["acknowledged"], scope.counts["all"], scope.limits["min_tracking_number_given"],
+                         empty=_NO_COMPLAINTS, link=_link(scope.period))
 
 
-def tracking_lookups(period: Period, limits: dict) -> Metric:
+def tracking_lookups(scope: Scope) -> Metric:
+    period, limits = scope.period, scope.limits
     by_channel = lookups_between(period.first_day, period.last_day)
     total = sum(by_channel.values())
     minimum = limits["min_tracking_lookups"]
@@ -266,39 +353,32 @@ def tracking_lookups(period: Period, limits: dict) -> Metric:
     return metric
 
 
-def overdue_share(period: Period, limits: dict) -> Metric:
+def overdue_share(scope: Scope) -> Metric:
     """Answered after the due date, or still unanswered past it (as of now or the period's end)."""
-    as_of = min(utcnow(), period.end)
-    handled = (*population(period), Complaint.status.not_in(("rejected", "forwarded")))
-    answered_at = func.coalesce(Complaint.resolved_at, Complaint.closed_at)
-    overdue = or_(and_(answered_at.is_not(None), answered_at > Complaint.due_at),
-                  and_(answered_at.is_(None), Complaint.due_at < as_of))
     return _share_metric("overdue", "3.4-A3", ("เรื่องที่เกินกำหนดมาตรฐาน", "Past the service standard"),
-                         _count(*handled, overdue), _count(*handled), None, maximum=limits["max_overdue"],
-                         empty=_NO_COMPLAINTS, link=_link(period, due="overdue", status="open"))
+                         scope.counts["overdue"], scope.counts["handled"], None, maximum=scope.limits["max_overdue"],
+                         empty=_NO_COMPLAINTS, link=_link(scope.period, due="overdue", status="open"))
 
 
 # --- 3.4 Significance -------------------------------------------------------------------------
 
-def root_cause_recorded(period: Period, limits: dict) -> Metric:
-    closed = (*population(period), Complaint.status == "closed")
-    return _share_metric("root_cause", "3.4-S1", ("เรื่องที่ปิดแล้วซึ่งบันทึกสาเหตุ", "Closed complaints with a root cause"),
-                         _count(*closed, Complaint.root_cause_id.is_not(None)), _count(*closed),
-                         limits["min_root_cause"],
+def root_cause_recorded(scope: Scope) -> Metric:
+    return _share_metric("root_cause", "3.4-S1",
+                         ("เรื่องที่ปิดแล้วซึ่งบันทึกสาเหตุ", "Closed complaints with a root cause"),
+                         scope.counts["closed_with_cause"], scope.counts["closed"], scope.limits["min_root_cause"],
                          empty=("ไม่มีเรื่องที่ปิดในรอบนี้", "No closed complaints in this period"),
-                         link=_link(period, status="closed"))
+                         link=_link(scope.period, status="closed"))
 
 
-def _repeat_rate(period: Period) -> tuple[int, int]:
-    return _count(*population(period), Complaint.repeat_of_id.is_not(None)), _count(*population(period))
-
-
-def repeat_rate_falling(period: Period, limits: dict) -> Metric:
-    part, whole = _repeat_rate(period)
-    before_part, before_whole = _repeat_rate(period.previous())
+def repeat_rate_falling(scope: Scope) -> Metric:
+    period = scope.period
+    before_counts = Scope(period.previous(), scope.limits).counts
+    part, whole = scope.counts["repeats"], scope.counts["all"]
+    before_part, before_whole = before_counts["repeats"], before_counts["all"]
     now, before = _ratio(part, whole), _ratio(before_part, before_whole)
     met = now is not None and before is not None and (now < before or now == 0)
-    metric = Metric("repeat_rate", "3.4-S1", "อัตราการร้องเรียนซ้ำ เทียบกับรอบก่อน", "Repeat-complaint rate against the previous period",
+    metric = Metric("repeat_rate", "3.4-S1", "อัตราการร้องเรียนซ้ำ เทียบกับรอบก่อน",
+                    "Repeat-complaint rate against the previous period",
                     None if now is None else round(now, 6),
                     display=f"{_pct(now)} (รอบก่อน / before {_pct(before)})", threshold="ลดลง / falling", met=met,
                     link=_link(period),
@@ -317,8 +397,9 @@ def repeat_rate_falling(period: Period, limits: dict) -> Metric:
     return metric
 
 
-def corrective_actions_on_top_clusters(period: Period, limits: dict) -> Metric:
+def corrective_actions_on_top_clusters(scope: Scope) -> Metric:
     """The recurring clusters with most complaints in the period, and whether each has a corrective action."""
+    period, limits = scope.period, scope.limits
     top_n = limits["top_clusters"]
     month_total = func.sum(ClusterMonth.count)
     top = db.session.execute(
@@ -340,48 +421,36 @@ def corrective_actions_on_top_clusters(period: Period, limits: dict) -> Metric:
                          link=_link(period), details={"clusters": clusters, "top_n": top_n})
 
 
-def _survey_counts(period: Period) -> tuple[int, int, int, int]:
-    row = db.session.execute(
-        select(func.count(SurveyResponse.id),
-               func.sum(case((SurveyResponse.satisfaction >= 4, 1), else_=0)),
-               func.sum(case((SurveyResponse.confidence >= 4, 1), else_=0)))
-        .join(Complaint, Complaint.id == SurveyResponse.complaint_id).where(*population(period))).one()
-    rateable = _count(*population(period), Complaint.status.in_(("resolved", "closed", "rejected")))
-    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), rateable
-
-
-def satisfaction(period: Period, limits: dict) -> Metric:
-    answers, satisfied, _, _ = _survey_counts(period)
+def satisfaction(scope: Scope) -> Metric:
+    answers, satisfied, _ = scope.survey
     return _share_metric("satisfied", "3.4-S2", ("ความพึงพอใจต่อการจัดการเรื่อง (ให้คะแนน 4–5)",
                                                  "Satisfied with the handling (score 4-5)"),
-                         satisfied, answers, limits["min_satisfied"],
+                         satisfied, answers, scope.limits["min_satisfied"],
                          empty=("ไม่มีผลการประเมินความพึงพอใจในรอบนี้", "No survey answers in this period"),
-                         link=_link(period, status="closed"))
+                         link=_link(scope.period, status="closed"))
 
 
-def confidence(period: Period, limits: dict) -> Metric:
-    answers, _, confident, _ = _survey_counts(period)
+def confidence(scope: Scope) -> Metric:
+    answers, _, confident = scope.survey
     return _share_metric("confident", "3.4-S2", ("ความเชื่อมั่นต่อระบบจัดการข้อร้องเรียน (ให้คะแนน 4–5)",
                                                  "Confidence in the complaint system (score 4-5)"),
-                         confident, answers, None, empty=("", ""), link=_link(period, status="closed"))
+                         confident, answers, None, empty=("", ""), link=_link(scope.period, status="closed"))
 
 
-def survey_response_rate(period: Period, limits: dict) -> Metric:
-    answers, _, _, rateable = _survey_counts(period)
+def survey_response_rate(scope: Scope) -> Metric:
     return _share_metric("survey_response_rate", "3.4-S2", ("อัตราการตอบแบบประเมิน", "Survey response rate"),
-                         answers, rateable, None, empty=("", ""), link=_link(period, status="closed"))
+                         scope.survey[0], scope.counts["rateable"], None, empty=("", ""),
+                         link=_link(scope.period, status="closed"))
 
 
-def reopen_rate(period: Period, limits: dict) -> Metric:
-    answered = (*population(period), or_(Complaint.resolved_at.is_not(None), Complaint.status == "closed"))
+def reopen_rate(scope: Scope) -> Metric:
     return _share_metric("reopened", "3.4-S2", ("เรื่องที่ถูกเปิดใหม่หลังแจ้งผล", "Reopened after the answer"),
-                         _count(*answered, Complaint.reopen_count > 0), _count(*answered), None,
-                         maximum=limits["max_reopened"],
+                         scope.counts["reopened"], scope.counts["answered"], None, maximum=scope.limits["max_reopened"],
                          empty=("ไม่มีเรื่องที่แจ้งผลแล้วในรอบนี้", "No answered complaints in this period"),
-                         link=_link(period, status="reopened"))
+                         link=_link(scope.period, status="reopened"))
 
 
-METRICS: list[Callable[[Period, dict], Metric]] = [
+METRICS: list[Callable[[Scope], Metric]] = [
     channels_used, categories_with_standard, standards_published,
     handled_in_system, auto_categorised, acknowledged_within_a_working_day, median_acknowledgement,
     tracking_number_given, tracking_lookups, overdue_share,
@@ -392,15 +461,15 @@ METRICS: list[Callable[[Period, dict], Metric]] = [
 
 def criterion_34(period: Period, limits: dict | None = None) -> dict:
     """Every 3.4 metric, and each item's status: met when all its deciding metrics are met."""
-    limits = limits or thresholds()
-    metrics = [metric(period, limits) for metric in METRICS]
+    scope = Scope(period, limits or thresholds())
+    metrics = [metric(scope) for metric in METRICS]
     items: dict[str, dict] = {}
     for metric in metrics:
         entry = items.setdefault(metric.item_id, {"metrics": [], "met": True})
         entry["metrics"].append(metric.as_dict())
         if metric.met is not None:
             entry["met"] = entry["met"] and metric.met
-    return {"period": period.label, "thresholds": limits, "items": items}
+    return {"period": period.label, "thresholds": scope.limits, "items": items}
 
 
 # --- Data for 3.1-3.3 -------------------------------------------------------------------------
@@ -428,7 +497,8 @@ def prefill(period: Period) -> dict[str, dict]:
         select(Complaint.district, func.count(Complaint.id)).where(*where, Complaint.district.is_not(None))
         .group_by(Complaint.district).order_by(func.count(Complaint.id).desc()).limit(5)).all()
     survey = db.session.execute(
-        select(func.count(SurveyResponse.id), func.avg(SurveyResponse.satisfaction), func.avg(SurveyResponse.confidence))
+        select(func.count(SurveyResponse.id), func.avg(SurveyResponse.satisfaction),
+               func.avg(SurveyResponse.confidence))
         .join(Complaint, Complaint.id == SurveyResponse.complaint_id).where(*where)).one()
     auto = _count(*where, Complaint.category_source == "model")
     total = sum(n for _, n in channels)

@@ -400,3 +400,18 @@ def test_queue_date_filters_from_metric_links(app, manager):
     assert shown("status=all&channel=web") == 18
     assert shown("status=all&channel=web&received_to=2025-09-30") == 10
     assert shown("status=all&channel=web&received_from=not-a-date") == 18  # a malformed day is ignored
+
+
+def test_submit_refuses_an_evidence_file_that_changed_on_disk(app):
+    from assessment.files import path_of
+
+    with app.test_request_context():
+        user = db.session.get(User, make_staff(app, "boss", "manager", None))
+        assessment = service.open_assessment(FY, user)
+        stored = service.add_file(assessment, "3.3-B1", "", "plan.pdf", b"%PDF-1.4\nplan\n", user)
+        path_of(app.config["UPLOAD_DIR"], stored.storage_key).write_bytes(b"%PDF-1.4\nswapped\n")
+        with pytest.raises(BilingualError) as err:
+            service.submit(FY, assessment, user)
+        assert err.value.status == 409 and "plan.pdf" in err.value.th
+        assert db.session.get(Assessment, assessment.id).status == "draft"
+        assert db.session.get(Assessment, assessment.id).snapshot is None

@@ -122,7 +122,6 @@ def _population_counts(period: Period) -> dict[str, int]:
         "acknowledged": acknowledged,
         "ack_in_time": and_(acknowledged, Complaint.acknowledged_at <= _ack_deadline(period)),
         "finished": finished,
-        "finished_complete": and_(finished, _has_event(("received",)), _has_event(FINISHING_EVENTS)),
         "handled": handled,
         # Answered after the due date, or still unanswered past it (as of now or the period's end).
         "overdue": and_(handled, or_(and_(answered_at.is_not(None), answered_at > Complaint.due_at),
@@ -251,10 +250,14 @@ def standards_published(scope: Scope) -> Metric:
 
 def handled_in_system(scope: Scope) -> Metric:
     """Finished complaints whose timeline holds both the receipt and the finishing step."""
+    # Its own query: as a WHERE clause the EXISTS become semi-joins; inside the one-scan
+    # SUM(CASE …) they would run once per complaint (2.5 times slower at 100,000).
+    complete = _count(*population(scope.period), Complaint.status.in_(FINISHED),
+                      _has_event(("received",)), _has_event(FINISHING_EVENTS))
     counts = scope.counts
     return _share_metric("handled_in_system", "3.4-A1", ("ดำเนินการครบในระบบพร้อมบันทึกลำดับเหตุการณ์ครบถ้วน",
                                                          "Handled wholly in the system with a complete timeline"),
-                         counts["finished_complete"], counts["finished"], scope.limits["min_handled_in_system"],
+                         complete, counts["finished"], scope.limits["min_handled_in_system"],
                          empty=("ไม่มีข้อร้องเรียนที่ดำเนินการเสร็จในรอบนี้", "No finished complaints in this period"),
                          link=_link(scope.period, status="closed"))
 

@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for folder in (app.instance_path, app.config["UPLOAD_DIR"]):
         os.makedirs(folder, exist_ok=True)
 
+    from assessment.web import bp as assessment_bp
     from complaints import cli, health, observability
     from complaints.admin import bp as admin_bp
     from complaints.api import bp as api_bp
@@ -70,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(manager_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(assessment_bp)
     csrf.exempt(api_bp)
     app.register_blueprint(channels_bp)
     csrf.exempt(channels_bp)  # webhooks: signed by the sender instead

@@ -11,11 +11,13 @@ from complaints.models import ROLES
 
 
 def register(app: Flask) -> None:
+    from assessment.cli import assessment_cli
     from complaints.clusters_cli import clusters as clusters_group
     from complaints.nlp.cli import nlp as nlp_group
 
     app.cli.add_command(nlp_group)
     app.cli.add_command(clusters_group)
+    app.cli.add_command(assessment_cli)
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:

@@ -7,6 +7,7 @@ PostgreSQL, Redis and real SMTP delivery.
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -100,6 +101,10 @@ def load_config(instance_path: str) -> dict:
         "AUTO_CLOSE_DAYS": int(env.get("AUTO_CLOSE_DAYS", "7")),
         # "Due soon" starts this many working days before the deadline.
         "DUE_SOON_WORKING_DAYS": int(env.get("DUE_SOON_WORKING_DAYS", "2")),
+        # PMQA self-assessment (assessment/): evidence upload limit, and the criterion-3.4
+        # thresholds as JSON, e.g. {"min_channels": 5, "max_overdue": 0.03} (see assessment/evidence.py).
+        "ASSESSMENT_EVIDENCE_MAX_BYTES": int(env.get("ASSESSMENT_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))),
+        "ASSESSMENT_THRESHOLDS": json.loads(env.get("ASSESSMENT_THRESHOLDS") or "{}"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),

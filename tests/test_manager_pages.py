@@ -72,7 +72,7 @@ def test_dashboard_in_thai_with_be_dates_and_english_switch(manager, data):
     page = manager.get("/manager/?period=2569")
     assert page.status_code == 200
     text = page.text
-    assert "ปีงบประมาณ 2569" in text and "1 ต.ค. 2568 – 30 ก.ย. 2569" in text
+    assert "ปีงบประมาณ พ.ศ. 2569" in text and "1 ต.ค. 2568 – 30 ก.ย. 2569" in text
     assert 'id="chart-by_month"' in text and "ต.ค. 68" in text and "จำนวนเรื่อง" in text
     assert "<script" not in text.split("</header>")[1]  # charts are server-rendered SVG
     english = manager.get("/manager/?period=2569&lang=en").text
@@ -149,7 +149,7 @@ def test_dashboard_pdf_has_extractable_thai(manager, data):
     response = manager.get("/manager/dashboard.pdf?period=2569")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
-    assert "ปีงบประมาณ 2569" in text
+    assert "ปีงบประมาณ พ.ศ. 2569" in text
     assert "หมวดหมู่" in text and "Resolution against the service standard" in text
     _masked(text)
 

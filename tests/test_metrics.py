@@ -49,7 +49,7 @@ def test_fiscal_year_and_quarter_bounds_are_bangkok_midnights():
     assert Period.containing(bkk(2025, 9, 30, 23, 59)) == Period(2568)
     assert Period.containing(bkk(2025, 10, 1, 0, 0)) == Period(2569)
     assert Period.containing(bkk(2026, 1, 1, 0, 0), quarter=True) == Period(2569, 2)
-    assert fy.label("th") == "ปีงบประมาณ 2569" and q2.label("en") == "FY2569 Q2"
+    assert fy.label("th") == "ปีงบประมาณ พ.ศ. 2569" and q2.label("en") == "FY2569 Q2"
     assert fy.date_range("th") == "1 ต.ค. 2568 – 30 ก.ย. 2569"
     assert Period.parse("๒๕๖๙-Q1") == Period(2569, 1)  # Thai digits, as people type them
 

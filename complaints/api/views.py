@@ -17,6 +17,7 @@ from complaints.public.views import intake_limit, tracking_rate
 from complaints.schemas import parse_submission
 from complaints.services.intake import submit_complaint
 from complaints.services.public_view import find_complaint, public_view
+from complaints.services.tracking_lookups import record_lookup
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
@@ -65,7 +66,9 @@ def create_complaint():
 @bp.get("/complaints/<tracking_number>")
 @tracking_rate
 def get_complaint(tracking_number: str):
-    return jsonify(public_view(find_complaint(tracking_number)))
+    view = public_view(find_complaint(tracking_number))
+    record_lookup("api")
+    return jsonify(view)
 
 
 @bp.get("/openapi.json")

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 from complaints.models.analytics import ActionStatus, ClusterMonth, CorrectiveAction, RecurringCluster, RootCause
+from complaints.models.assessment import Assessment, AssessmentAnswer, AssessmentEvidence, TrackingLookupDay
 from complaints.models.base import Base, utcnow
 from complaints.models.calendar import CalendarOverride
 from complaints.models.channels import ChannelMessage, LineConversation
@@ -30,4 +31,5 @@ __all__ = [
     "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "TrainingRun", "Unit", "User", "utcnow",
     "ChannelMessage", "LineConversation",
     "ApiKey", "Open311Request",
+    "Assessment", "AssessmentAnswer", "AssessmentEvidence", "TrackingLookupDay",
 ]

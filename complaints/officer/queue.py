@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, select
 
 from complaints.models import Category, Complaint, User
 from complaints.services.access import scoped
+from complaints.services.thai_calendar import BANGKOK
 from complaints.services.workflow import OPEN
 
 SORTS = {
@@ -27,6 +29,8 @@ class QueueFilters:
     assigned: str = ""  # me, unassigned
     triage: str = ""  # "1": waiting for an officer to set the category
     sort: str = "received_desc"
+    received_from: str = ""  # YYYY-MM-DD (Bangkok day), inclusive: links from the assessment evidence
+    received_to: str = ""
 
     @classmethod
     def from_args(cls, args) -> QueueFilters:
@@ -60,4 +64,18 @@ def queue_statement(user: User, filters: QueueFilters) -> Select:
         statement = statement.where(Complaint.assigned_user_id == user.id)
     elif filters.assigned == "unassigned":
         statement = statement.where(Complaint.assigned_user_id.is_(None))
+    for day, bound in ((filters.received_from, "from"), (filters.received_to, "to")):
+        moment = _bangkok_day(day, next_day=bound == "to")
+        if moment is not None:
+            statement = statement.where(
+                Complaint.received_at >= moment if bound == "from" else Complaint.received_at < moment)
     return statement.order_by(SORTS[filters.sort], Complaint.id.desc())
+
+
+def _bangkok_day(value: str, next_day: bool) -> datetime | None:
+    """The start of a Bangkok day (or of the day after), ignoring a malformed date."""
+    try:
+        day = date.fromisoformat(value) + timedelta(days=1 if next_day else 0)
+    except ValueError:
+        return None
+    return datetime.combine(day, time.min, tzinfo=BANGKOK)

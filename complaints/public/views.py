@@ -20,6 +20,7 @@ from complaints.services import feedback, similarity
 from complaints.services.citizen_links import response_token, token_matches
 from complaints.services.intake import Upload, submit_complaint
 from complaints.services.standards import published_standards
+from complaints.services.tracking_lookups import record_lookup
 from complaints.services.locations import district_choices, province_choices, subdistrict_choices
 from complaints.services.public_view import find_complaint, public_events, public_text
 
@@ -163,6 +164,7 @@ def track(tracking_number: str):
     complaint = find_complaint(tracking_number)
     if tracking_number != complaint.tracking_number:
         return redirect(url_for("public.track", tracking_number=complaint.tracking_number), 301)
+    record_lookup("web")
     return render_template("public/track.html", complaint=complaint, events=public_events(complaint),
                            public_text=public_text)
 

@@ -54,3 +54,4 @@ def thai_document(title: str, *, orientation: str = "portrait") -> FPDF:
     pdf.add_page()
     pdf.set_font(FONT_FAMILY, size=12)
     return pdf
+

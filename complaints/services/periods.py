@@ -81,6 +81,10 @@ class Period:
     def quarters(self) -> list[Period]:
         return [self] if self.quarter else [Period(self.fiscal_year, q) for q in (1, 2, 3, 4)]
 
+    def previous(self) -> Period:
+        """The period before, of the same length (the previous year, or quarter)."""
+        return Period(self.fiscal_year - 1) if not self.quarter else self.previous_quarter()
+
     def previous_quarter(self) -> Period:
         first = self.quarters()[0]
         return Period(first.fiscal_year - 1, 4) if first.quarter == 1 else Period(first.fiscal_year, first.quarter - 1)
@@ -92,8 +96,8 @@ class Period:
 
     def label(self, lang: str = "th") -> str:
         if lang == "th":
-            return (f"ไตรมาส {self.quarter} ปีงบประมาณ {self.fiscal_year}" if self.quarter
-                    else f"ปีงบประมาณ {self.fiscal_year}")
+            return (f"ไตรมาสที่ {self.quarter} ปีงบประมาณ พ.ศ. {self.fiscal_year}" if self.quarter
+                    else f"ปีงบประมาณ พ.ศ. {self.fiscal_year}")
         return f"FY{self.fiscal_year} Q{self.quarter}" if self.quarter else f"FY{self.fiscal_year}"
 
     def date_range(self, lang: str = "th") -> str:

@@ -1,0 +1,33 @@
+"""`flask --app complaints assessment report --period 2569 --format pdf --out report.pdf`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from assessment import report, service
+from complaints.services.periods import Period
+from complaints.errors import BilingualError
+
+assessment_cli = AppGroup("assessment", help="PMQA 4.0 category-3 self-assessment.")
+
+
+@assessment_cli.command("report")
+@click.option("--period", required=True, help="BE fiscal year or quarter, e.g. 2569 or 2569-Q1")
+@click.option("--format", "fmt", type=click.Choice(sorted(report.FORMATS)), required=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True)
+def report_command(period: str, fmt: str, out: str) -> None:
+    """Write the report of a period: the frozen snapshot once submitted, else computed now."""
+    # Links in the report point at the public base URL, as in mail sent to citizens.
+    base_url = current_app.config["PUBLIC_BASE_URL"]
+    try:
+        with current_app.test_request_context("/", base_url=base_url):
+            chosen = Period.parse(period)
+            content = service.content(chosen, service.find(chosen))
+            data = report.render(content, fmt)
+    except BilingualError as exc:
+        raise click.ClickException(f"{exc.th} / {exc.en}") from None
+    Path(out).write_bytes(data)
+    click.echo(f"{out}: {content['status']}, category score {content['scores']['category_score']:.2f}")

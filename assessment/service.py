@@ -1,0 +1,300 @@
+"""The self-assessment: drafts, answers, evidence, submission (freeze) and comparison.
+
+The service owns the transaction: views and the CLI call one function here.
+A draft is computed live from the answers and the complaint data; submitting
+writes a JSON snapshot of everything the report shows (3.4 metrics, data for
+3.1-3.3, answers, evidence with file hashes, scores), and from then on the report
+of that period is read from the snapshot only.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from assessment import evidence as ops
+from assessment import files
+from assessment.form import all_items, criteria, field_keys, load_form
+from complaints.services.periods import Period
+from assessment.scoring import ITEM_STATUSES, MET, NOT_MET, score_form
+from complaints.errors import BilingualError, FieldError, invalid, unsafe_text
+from complaints.extensions import db
+from complaints.models import Assessment, AssessmentAnswer, AssessmentEvidence, User, utcnow
+from complaints.services.thai_text import UnsafeText, clean_text
+
+MAX_EXPLANATION = 5000
+MAX_FIELD = 2000
+COMPUTED_CRITERION = "3.4"  # its item statuses come from the data, not from a person
+
+
+def agency() -> str:
+    return current_app.config["AGENCY_NAME_TH"]
+
+
+def find(period: Period) -> Assessment | None:
+    return db.session.scalar(select(Assessment).where(Assessment.agency == agency(),
+                                                      Assessment.period == period.code))
+
+
+def open_assessment(period: Period, user: User | None) -> Assessment:
+    """The assessment of a period, created as a draft the first time."""
+    existing = find(period)
+    if existing:
+        return existing
+    assessment = Assessment(agency=agency(), period=period.code, fiscal_year=period.fiscal_year,
+                            form=load_form()["form"], created_by_id=user.id if user else None)
+    db.session.add(assessment)
+    try:
+        db.session.commit()
+    except IntegrityError:  # opened by someone else at the same moment
+        db.session.rollback()
+        return find(period)
+    return assessment
+
+
+def get(period_text: str) -> tuple[Period, Assessment]:
+    period = Period.parse(period_text)
+    assessment = find(period)
+    if assessment is None:
+        raise BilingualError(404, "no-assessment", f"ยังไม่มีแบบประเมินรอบ {period.code}",
+                             f"There is no assessment for {period.code} yet.")
+    return period, assessment
+
+
+def _frozen() -> BilingualError:
+    return BilingualError(409, "assessment-submitted",
+                          "ส่งแบบประเมินรอบนี้แล้ว แก้ไขไม่ได้ (รายงานที่ส่งแล้วจะไม่เปลี่ยนแปลง)",
+                          "This assessment has been submitted and can no longer change.")
+
+
+def _editable(assessment: Assessment) -> None:
+    if assessment.status != "draft":
+        raise _frozen()
+
+
+def checklist_item(item_id: str) -> dict:
+    item = all_items().get(item_id)
+    if item is None:
+        raise BilingualError(404, "no-item", "ไม่พบข้อในแบบประเมิน", "No such checklist item.")
+    return item
+
+
+def _clean(field: str, value: str | None, limit: int, errors: list[FieldError]) -> str:
+    try:
+        text = clean_text(value or "")
+    except UnsafeText:
+        errors.append(unsafe_text(field))
+        return ""
+    if len(text) > limit:
+        errors.append(FieldError(field, f"ข้อความยาวเกิน {limit:,} ตัวอักษร", f"At most {limit:,} characters."))
+    return text
+
+
+def save_answer(assessment: Assessment, item_id: str, status: str | None, explanation: str | None,
+                fields: dict[str, str], user: User) -> AssessmentAnswer:
+    _editable(assessment)
+    item = checklist_item(item_id)
+    errors: list[FieldError] = []
+    if item["criterion"] == COMPUTED_CRITERION:
+        status = None  # 3.4 is decided by the data
+    elif status not in ITEM_STATUSES:
+        errors.append(FieldError("status", "กรุณาเลือกสถานะของข้อนี้", "Choose the status of this item."))
+    text = _clean("explanation", explanation, MAX_EXPLANATION, errors)
+    values = {key: _clean(key, fields.get(key), MAX_FIELD, errors) for key in field_keys(item)}
+    if errors:
+        raise invalid(errors)
+    answer = db.session.scalar(select(AssessmentAnswer).where(
+        AssessmentAnswer.assessment_id == assessment.id, AssessmentAnswer.item_id == item_id))
+    if answer is None:
+        answer = AssessmentAnswer(assessment_id=assessment.id, item_id=item_id)
+        db.session.add(answer)
+    answer.status = status or NOT_MET
+    answer.explanation = text
+    answer.fields = json.dumps({k: v for k, v in values.items() if v}, ensure_ascii=False, sort_keys=True)
+    answer.updated_by_id = user.id
+    answer.updated_at = utcnow()
+    db.session.commit()
+    return answer
+
+
+def add_link(assessment: Assessment, item_id: str, title: str | None, url: str | None, user: User) -> AssessmentEvidence:
+    _editable(assessment)
+    checklist_item(item_id)
+    errors: list[FieldError] = []
+    title = _clean("title", title, 300, errors)
+    url = (url or "").strip()
+    parts = urlsplit(url) if len(url) <= 1000 else None
+    if not parts or parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        errors.append(FieldError("url", "ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// และยาวไม่เกิน 1,000 ตัวอักษร",
+                                 "A link must start with http:// or https:// and be at most 1,000 characters."))
+    if errors:
+        raise invalid(errors)
+    item = AssessmentEvidence(assessment_id=assessment.id, item_id=item_id, kind="link", title=title or url,
+                              url=url, created_by_id=user.id)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def add_file(assessment: Assessment, item_id: str, title: str | None, filename: str | None, raw: bytes,
+             user: User) -> AssessmentEvidence:
+    _editable(assessment)
+    checklist_item(item_id)
+    errors: list[FieldError] = []
+    title = _clean("title", title, 300, errors)
+    if errors:
+        raise invalid(errors)
+    prepared = files.prepare(filename, raw, current_app.config["ASSESSMENT_EVIDENCE_MAX_BYTES"])
+    upload_dir = current_app.config["UPLOAD_DIR"]
+    key = files.store(upload_dir, prepared, assessment.fiscal_year)
+    item = AssessmentEvidence(
+        assessment_id=assessment.id, item_id=item_id, kind="file", title=title or prepared.original_name,
+        storage_key=key, original_name=prepared.original_name, content_type=prepared.content_type,
+        size_bytes=len(prepared.data), sha256=prepared.sha256, created_by_id=user.id)
+    db.session.add(item)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        files.remove(upload_dir, key)  # nothing half-stored
+        raise
+    return item
+
+
+def evidence_item(assessment: Assessment, evidence_id: int) -> AssessmentEvidence:
+    item = db.session.get(AssessmentEvidence, evidence_id)
+    if item is None or item.assessment_id != assessment.id:
+        raise BilingualError(404, "not-found", "ไม่พบหลักฐาน", "No such evidence.")
+    return item
+
+
+def remove_evidence(assessment: Assessment, evidence_id: int) -> None:
+    _editable(assessment)
+    item = evidence_item(assessment, evidence_id)
+    key = item.storage_key
+    db.session.delete(item)
+    db.session.commit()
+    if key:
+        files.remove(current_app.config["UPLOAD_DIR"], key)
+
+
+# --- the report's content ---------------------------------------------------------------------
+
+def _evidence_dict(item: AssessmentEvidence) -> dict:
+    return {"id": item.id, "item_id": item.item_id, "kind": item.kind, "title": item.title, "url": item.url,
+            "original_name": item.original_name, "content_type": item.content_type,
+            "size_bytes": item.size_bytes, "sha256": item.sha256}
+
+
+def build(period: Period, assessment: Assessment | None) -> dict:
+    """Everything the report shows, computed now (a draft, or a period with no assessment yet)."""
+    computed = ops.criterion_34(period)
+    answers = {a.item_id: a for a in (assessment.answers if assessment else [])}
+    evidence = [_evidence_dict(e) for e in (assessment.evidence if assessment else [])]
+    prefill = ops.prefill(period)
+    items = {}
+    for item_id, item in all_items().items():
+        answer = answers.get(item_id)
+        fields = json.loads(answer.fields) if answer else {}
+        suggested = prefill.get(item_id, {}).get("fields", {})
+        if item["criterion"] == COMPUTED_CRITERION:
+            status = MET if computed["items"].get(item_id, {}).get("met") else NOT_MET
+        else:
+            status = answer.status if answer else NOT_MET
+        items[item_id] = {
+            "status": status,
+            "explanation": answer.explanation if answer else "",
+            "fields": fields,
+            "suggested_fields": {k: v for k, v in suggested.items() if not fields.get(k)},
+            "facts": prefill.get(item_id, {}).get("facts", []),
+            "metrics": computed["items"].get(item_id, {}).get("metrics", []),
+            "evidence": [e for e in evidence if e["item_id"] == item_id],
+        }
+    scores = score_form(criteria(), {item_id: entry["status"] for item_id, entry in items.items()})
+    return {
+        "agency": assessment.agency if assessment else agency(),
+        "period": period.code,
+        "period_th": period.label("th"),
+        "first_day": period.first_day.isoformat(),
+        "last_day": period.last_day.isoformat(),
+        "form": load_form()["form"],
+        "status": assessment.status if assessment else "none",
+        "generated_at": utcnow().isoformat(),
+        "thresholds": computed["thresholds"],
+        "items": items,
+        "scores": scores,
+    }
+
+
+def content(period: Period, assessment: Assessment | None) -> dict:
+    """The report's content: the frozen snapshot once submitted, else computed now."""
+    if assessment is not None and assessment.status == "submitted":
+        return json.loads(assessment.snapshot)
+    return build(period, assessment)
+
+
+def _file_hashes_hold(assessment: Assessment) -> None:
+    """Every evidence file is still there and still what was uploaded."""
+    upload_dir = current_app.config["UPLOAD_DIR"]
+    for item in assessment.evidence:
+        if item.kind != "file":
+            continue
+        path = files.path_of(upload_dir, item.storage_key)
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != item.sha256:
+            raise BilingualError(409, "evidence-changed",
+                                 f"ไฟล์หลักฐาน {item.original_name} หายไปหรือถูกแก้ไข กรุณาแนบใหม่ก่อนส่ง",
+                                 f"Evidence file {item.original_name} is missing or changed; attach it again.")
+
+
+def submit(period: Period, assessment: Assessment, user: User) -> Assessment:
+    """Freeze the assessment: snapshot every number, answer and evidence item."""
+    _editable(assessment)
+    _file_hashes_hold(assessment)
+    snapshot = build(period, assessment)
+    snapshot["status"] = "submitted"
+    snapshot["submitted_at"] = utcnow().isoformat()
+    snapshot["submitted_by"] = user.display_name
+    text = json.dumps(snapshot, ensure_ascii=False, sort_keys=True)
+    assessment.snapshot = text
+    assessment.snapshot_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assessment.status = "submitted"
+    assessment.submitted_at = utcnow()
+    assessment.submitted_by_id = user.id
+    db.session.commit()
+    return assessment
+
+
+def last_submitted_before(period: Period) -> Assessment | None:
+    """The most recent submitted assessment of an earlier fiscal year (what a new draft compares with)."""
+    return db.session.scalar(
+        select(Assessment).where(Assessment.agency == agency(), Assessment.status == "submitted",
+                                 Assessment.fiscal_year < period.fiscal_year)
+        .order_by(Assessment.fiscal_year.desc(), Assessment.submitted_at.desc()))
+
+
+def compare(current: dict, previous: dict | None) -> dict | None:
+    """The change of every score and 3.4 metric against an earlier submitted report."""
+    if previous is None:
+        return None
+    scores = {}
+    for cid, now in current["scores"]["criteria"].items():
+        before = previous["scores"]["criteria"].get(cid)
+        scores[cid] = {"now": now["total"], "before": before["total"] if before else None,
+                       "change": round(now["total"] - before["total"], 2) if before else None,
+                       "level_now": now["level"], "level_before": before["level"] if before else None}
+    before_metrics = {m["key"]: m for entry in previous["items"].values() for m in entry.get("metrics", [])}
+    metrics = {}
+    for entry in current["items"].values():
+        for m in entry.get("metrics", []):
+            old = before_metrics.get(m["key"])
+            change = (round(m["value"] - old["value"], 6)
+                      if old and m["value"] is not None and old["value"] is not None else None)
+            metrics[m["key"]] = {"now": m["value"], "before": old["value"] if old else None, "change": change}
+    now_total, before_total = current["scores"]["category_score"], previous["scores"]["category_score"]
+    return {"period": previous["period"], "category_score": {"now": now_total, "before": before_total,
+                                                              "change": round(now_total - before_total, 2)},
+            "criteria": scores, "metrics": metrics}

@@ -1,0 +1,92 @@
+"""The PMQA 4.0 category-3 self-assessment: one per agency and period, its answers and evidence.
+
+A draft is edited; submitting it stores a JSON snapshot of every number, answer
+and evidence item (with the files' SHA-256), so a submitted report never changes
+however the complaint data moves on.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from complaints.models.base import Base, utcnow
+from complaints.models.user import User
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("agency", "period", name="uq_assessments_agency_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency: Mapped[str] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(10))  # BE fiscal year "2569" or quarter "2569-Q1"
+    fiscal_year: Mapped[int] = mapped_column(index=True)
+    form: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft, submitted
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None]
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    snapshot: Mapped[str | None] = mapped_column(Text)  # JSON, written once at submission
+    snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    answers: Mapped[list[AssessmentAnswer]] = relationship(back_populates="assessment", order_by="AssessmentAnswer.item_id")
+    evidence: Mapped[list[AssessmentEvidence]] = relationship(back_populates="assessment", order_by="AssessmentEvidence.id")
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+
+
+class AssessmentAnswer(Base):
+    """The agency's answer to one checklist item: status, explanation, free-text fields."""
+
+    __tablename__ = "assessment_answers"
+    __table_args__ = (UniqueConstraint("assessment_id", "item_id", name="uq_assessment_answers_assessment_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    item_id: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default="not_met")
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    fields: Mapped[str] = mapped_column(Text, default="{}")  # JSON {field key: text}
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    assessment: Mapped[Assessment] = relationship(back_populates="answers")
+
+
+class AssessmentEvidence(Base):
+    """A file (stored outside the web root under a random name) or a link, for one item."""
+
+    __tablename__ = "assessment_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    item_id: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(10))  # file, link
+    title: Mapped[str] = mapped_column(String(300), default="")
+    url: Mapped[str | None] = mapped_column(String(1000))
+    storage_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    original_name: Mapped[str | None] = mapped_column(String(200))
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    size_bytes: Mapped[int | None]
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    assessment: Mapped[Assessment] = relationship(back_populates="evidence")
+
+
+class TrackingLookupDay(Base):
+    """How many times citizens looked a complaint up, per day (Bangkok) and channel (web, api).
+
+    Criterion 3.4 asks for a tracking system that is used; this counter is its evidence.
+    """
+
+    __tablename__ = "tracking_lookup_days"
+    __table_args__ = (UniqueConstraint("day", "channel", name="uq_tracking_lookup_days_day_channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(10))
+    count: Mapped[int] = mapped_column(default=0)

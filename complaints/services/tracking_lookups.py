@@ -1,0 +1,30 @@
+"""A daily count of successful tracking lookups (web page and JSON API): criterion 3.4 evidence."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from complaints.extensions import db
+from complaints.models import TrackingLookupDay, utcnow
+from complaints.services.thai_calendar import to_bangkok
+
+
+def record_lookup(channel: str) -> None:
+    """Add one lookup to today's count (Bangkok day), in one upsert statement."""
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(TrackingLookupDay).values(day=to_bangkok(utcnow()).date(), channel=channel, count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["day", "channel"], set_={"count": TrackingLookupDay.count + 1})
+    db.session.execute(statement)
+    db.session.commit()
+
+
+def lookups_between(first: date, last: date) -> dict[str, int]:
+    """Lookups per channel over the days first..last (inclusive)."""
+    rows = db.session.execute(
+        select(TrackingLookupDay.channel, func.sum(TrackingLookupDay.count))
+        .where(TrackingLookupDay.day.between(first, last)).group_by(TrackingLookupDay.channel))
+    return {channel: int(total) for channel, total in rows}

@@ -1,0 +1,410 @@
+"""PMQA self-assessment: criterion-3.4 evidence from a seeded year, freezing, reports, pages, bad input."""
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+
+import pypdf
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from assessment import evidence, report, service
+from complaints.services.periods import Period
+from complaints.errors import BilingualError
+from complaints.extensions import db
+from complaints.models import Assessment, AssessmentEvidence, TrackingLookupDay, User
+from complaints.services.pdf import extracted
+from complaints.services.thai_calendar import BANGKOK
+from tests.assessment_scenario import RECEIVED, complaint, seed_fy2569
+from tests.helpers import csrf_from, login, make_staff
+
+FY = Period.parse("2569")
+
+
+def metrics_of(result: dict) -> dict:
+    return {m["key"]: m for entry in result["items"].values() for m in entry["metrics"]}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_app(request):
+    """The app on SQLite, and on PostgreSQL (interval arithmetic and the median differ)."""
+    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
+
+
+def test_every_34_metric_of_the_seeded_year(any_app):
+    app = any_app
+    with app.test_request_context():
+        expected = seed_fy2569()
+        result = evidence.criterion_34(FY)
+    metrics = metrics_of(result)
+    assert set(metrics) == set(expected)
+    for key, (value, met) in expected.items():
+        if value is not None:
+            assert metrics[key]["value"] == pytest.approx(value), key
+        assert metrics[key]["met"] is met, key
+    assert metrics["channels_used"]["details"]["channels"]["web"]["count"] == 8
+    assert metrics["corrective_actions"]["details"]["clusters"][2]["has_action"] is False
+    assert metrics["repeat_rate"]["details"]["previous"] == pytest.approx(0.3)
+    # Not met says why, in both languages.
+    assert metrics["satisfied"]["why_not_th"] == "ได้ 80.0% ไม่ถึงเกณฑ์ ≥ 85.0%"
+    assert "does not meet" in metrics["satisfied"]["why_not_en"]
+    # Links lead to the complaints behind the number.
+    assert metrics["root_cause"]["link"] == (
+        "/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30")
+    items = {item_id: entry["met"] for item_id, entry in result["items"].items()}
+    assert items == {"3.4-B1": True, "3.4-B2": True, "3.4-B3": True, "3.4-A1": False, "3.4-A2": True,
+                     "3.4-A3": True, "3.4-S1": False, "3.4-S2": False}
+
+
+def test_acknowledgement_deadline_is_the_end_of_the_next_working_day(app):
+    """Received Friday 10 April 2026; Monday-Wednesday are Songkran, so Thursday 16 April ends the day."""
+    friday = datetime(2026, 4, 10, 10, 0, tzinfo=BANGKOK)
+    last_moment = datetime(2026, 4, 16, 23, 59, 59, tzinfo=BANGKOK)
+    with app.test_request_context():
+        for acked in (last_moment, last_moment + timedelta(seconds=1), datetime(2026, 4, 15, 20, 0, tzinfo=BANGKOK)):
+            complaint(friday, ack_after=acked - friday)
+        complaint(friday, ack_after=None)
+        db.session.commit()
+        limits = evidence.thresholds()
+        ack = evidence.acknowledged_within_a_working_day(evidence.Scope(FY, limits))
+        median = evidence.median_acknowledgement(evidence.Scope(FY, limits))
+    assert (ack.details["part"], ack.details["whole"]) == (2, 4)
+    assert ack.met is False and ack.why_not_en == "50.0% does not meet ≥ 95.0%"
+    assert median.value == (last_moment - friday).total_seconds()
+
+
+def test_level_and_scores_of_the_seeded_year(app):
+    with app.test_request_context():
+        seed_fy2569()
+        user = db.session.get(User, make_staff(app, "boss", "manager", None))
+        assessment = service.open_assessment(FY, user)
+        for item_id in ("3.1-B1", "3.1-B2", "3.1-B3", "3.1-A1", "3.1-S1", "3.1-S2", "3.2-B1"):
+            service.save_answer(assessment, item_id, "met", "ทำแล้ว", {}, user)
+        service.save_answer(assessment, "3.2-B2", "in_progress", "", {}, user)
+        # A person cannot tick a 3.4 item: its status follows from the data.
+        service.save_answer(assessment, "3.4-A1", "met", "อ้างว่าทำแล้ว", {}, user)
+        content = service.content(FY, assessment)
+    scores = content["scores"]["criteria"]
+    assert (scores["3.1"]["level"], scores["3.1"]["total"]) == ("significance", 500)
+    assert (scores["3.2"]["level"], scores["3.2"]["total"]) == ("starting", 150)
+    assert (scores["3.3"]["level"], scores["3.3"]["total"]) == ("not_started", 0)
+    assert (scores["3.4"]["level"], scores["3.4"]["total"]) == ("basic", 300)
+    assert content["items"]["3.4-A1"]["status"] == "not_met"
+    assert content["scores"]["category_score"] == pytest.approx((500 + 150 + 0 + 300) / 4)
+    # 3.1-3.3 are pre-filled from the data where Rongrian has it.
+    assert any("ข้อเสนอแนะจากประชาชน 2 เรื่อง" in f for f in content["items"]["3.1-B1"]["facts"])
+    # Every kind counts as needs data here (the 2 suggestions came by SMS); the merged duplicate does not.
+    assert "5 ช่องทาง (เว็บไซต์ 8, LINE 5, โทรศัพท์ 4, อีเมล 3, SMS 2)" in (
+        content["items"]["3.1-B1"]["suggested_fields"]["3.1-B1-f1"])
+    assert any("10 ราย" in f for f in content["items"]["3.2-B1"]["facts"])
+
+
+def test_a_stricter_threshold_from_the_config_flips_the_result(app):
+    app.config["ASSESSMENT_THRESHOLDS"] = {"min_channels": 5, "max_overdue": 0.04}
+    with app.test_request_context():
+        seed_fy2569()
+        metrics = metrics_of(evidence.criterion_34(FY))
+    assert metrics["channels_used"]["met"] is False and metrics["channels_used"]["threshold"] == "≥ 5"
+    assert "4 ช่องทาง" in metrics["channels_used"]["why_not_th"]
+    assert metrics["overdue"]["met"] is False
+
+
+def test_an_empty_period_meets_nothing(app):
+    with app.test_request_context():
+        result = evidence.criterion_34(Period.parse("2560"))
+        content = service.content(Period.parse("2560"), None)
+    deciding = [m for m in metrics_of(result).values() if m["met"] is not None]
+    assert deciding and all(m["met"] is False for m in deciding)
+    assert all(m["why_not_th"] and m["why_not_en"] for m in deciding)
+    assert not any(entry["met"] for entry in result["items"].values())
+    assert content["scores"]["criteria"]["3.4"] == {"level": "not_started", "basic": 0, "advance": 0,
+                                                    "significance": 0, "total": 0}
+    assert content["scores"]["category_score"] == 0
+
+
+def test_a_submitted_assessment_never_changes(app, tmp_path):
+    with app.test_request_context():
+        seed_fy2569()
+        user = db.session.get(User, make_staff(app, "boss", "manager", None))
+        assessment = service.open_assessment(FY, user)
+        service.save_answer(assessment, "3.1-B1", "met", "สำรวจความต้องการ", {"3.1-B1-f1": "แบบสอบถาม"}, user)
+        pdf_bytes = b"%PDF-1.4\n% evidence\n"
+        service.add_file(assessment, "3.1-B1", "ผลสำรวจ", "survey.pdf", pdf_bytes, user)
+        service.submit(FY, assessment, user)
+        frozen = service.content(FY, assessment)
+        html_before = report.render_html(frozen)
+        # New complaints arrive in the same year, and more lookups.
+        for _ in range(30):
+            complaint(RECEIVED + timedelta(days=1), channel="sms", ack_after=None, status="in_progress",
+                      events=("received",))
+        db.session.add(TrackingLookupDay(day=RECEIVED.date(), channel="web", count=50))
+        db.session.commit()
+        after = service.content(FY, db.session.get(Assessment, assessment.id))
+        live = service.build(FY, assessment)
+        assert after == frozen
+        assert report.render_html(after) == html_before
+        assert metrics_of(live)["channels_used"]["value"] == 5  # the live numbers did move
+        assert metrics_of(frozen)["channels_used"]["value"] == 4
+        ev = frozen["items"]["3.1-B1"]["evidence"][0]
+        assert ev["sha256"] == __import__("hashlib").sha256(pdf_bytes).hexdigest()
+        assert frozen["items"]["3.1-B1"]["fields"] == {"3.1-B1-f1": "แบบสอบถาม"}
+        # Nothing about it can change any more.
+        for change in (lambda: service.save_answer(assessment, "3.1-B2", "met", "", {}, user),
+                       lambda: service.add_link(assessment, "3.1-B1", "x", "https://example.org", user),
+                       lambda: service.remove_evidence(assessment, assessment.evidence[0].id),
+                       lambda: service.submit(FY, assessment, user)):
+            with pytest.raises(BilingualError) as err:
+                change()
+            assert err.value.status == 409
+        # The next year's draft shows the change against it.
+        draft = service.open_assessment(Period.parse("2570"), user)
+        comparison = service.compare(service.content(Period.parse("2570"), draft),
+                                     service.content(FY, service.last_submitted_before(Period.parse("2570"))))
+    assert comparison["period"] == "2569"
+    assert comparison["criteria"]["3.4"]["before"] == 300
+    assert comparison["metrics"]["channels_used"]["before"] == 4
+
+
+def _pdf_text(data: bytes) -> str:
+    return extracted("".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages))
+
+
+def test_pdf_report_text_reads_back_in_thai(app):
+    with app.test_request_context():
+        seed_fy2569()
+        data = report.render_pdf(service.content(FY, None))
+    assert data.startswith(b"%PDF")
+    text = _pdf_text(data)
+    flat = text.replace("\n", " ")
+    for expected in ("แบบประเมินตนเอง PMQA 4.0 หมวด 3", "3.4 กระบวนการการแก้ไขข้อร้องเรียนที่รวดเร็ว",
+                     "มีการตอบสนองกลับต่อข้อร้องเรียนทันที", "ตอบรับภายใน 1 วันทำการ: 95.0% (19/20)",
+                     "ปีงบประมาณ พ.ศ. 2569", "ยังไม่ได้ดำเนินการ", "ความพึงพอใจ"):
+        assert extracted(expected) in flat, expected
+    assert "\x03" not in text  # no control characters from shaping
+
+
+def test_xlsx_report_holds_the_form_and_the_metrics(app):
+    with app.test_request_context():
+        seed_fy2569()
+        book = load_workbook(io.BytesIO(report.render_xlsx(service.content(FY, None))))
+    rows = [[cell for cell in row] for row in book["หมวด 3"].iter_rows(values_only=True)]
+    assert any(row[2] == "3.4-A2" and row[3] == "มีการตอบสนองกลับต่อข้อร้องเรียนทันที" for row in rows)
+    metric_rows = {row[1]: row for row in book["3.4 ตัวชี้วัด"].iter_rows(min_row=2, values_only=True)}
+    assert metric_rows["ตอบรับภายใน 1 วันทำการ"][3] == pytest.approx(0.95)
+    assert metric_rows["ตอบรับภายใน 1 วันทำการ"][6] == "ผ่าน"
+
+
+def test_cli_report_in_every_format(app, runner, tmp_path):
+    with app.app_context():
+        seed_fy2569()
+    for fmt in ("html", "pdf", "xlsx"):
+        out = tmp_path / f"r.{fmt}"
+        result = runner.invoke(args=["assessment", "report", "--period", "2569", "--format", fmt, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 1000
+    assert "3.4 กระบวนการการแก้ไขข้อร้องเรียนที่รวดเร็ว" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    bad = runner.invoke(args=["assessment", "report", "--period", "2569-Q5", "--format", "pdf",
+                              "--out", str(tmp_path / "x.pdf")])
+    assert bad.exit_code != 0 and "ช่วงเวลาไม่ถูกต้อง" in bad.output and "Invalid period" in bad.output
+    assert not (tmp_path / "x.pdf").exists()
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def manager(app, client):
+    make_staff(app, "boss", "manager", None)
+    login(client, "boss")
+    return client
+
+
+def _token(client, path="/assessment/") -> str:
+    return csrf_from(client.get(path).text)
+
+
+def _open(client, period="2569"):
+    response = client.post("/assessment/open", data={"period": period, "csrf_token": _token(client)})
+    assert response.status_code == 302, response.text
+    return response
+
+
+def test_officers_cannot_see_the_assessment(app, client):
+    make_staff(app, "clerk", "officer", "public-works")
+    login(client, "clerk")
+    response = client.get("/assessment/")
+    assert response.status_code == 403
+    assert "ท่านไม่มีสิทธิ์" in response.text and "permission" in response.text
+
+
+def test_manager_fills_in_and_submits(app, manager):
+    with app.app_context():
+        seed_fy2569()
+    _open(manager)
+    page = manager.get("/assessment/2569")
+    assert page.status_code == 200
+    assert "3.4 กระบวนการการแก้ไขข้อร้องเรียนที่รวดเร็ว" in page.text
+    assert 'data-metric="ack_within_1wd" data-met="True"' in page.text
+    token = csrf_from(page.text)
+    saved = manager.post("/assessment/2569/items/3.1-B1", data={
+        "csrf_token": token, "status": "met", "explanation": "สำรวจความต้องการทุกไตรมาส",
+        "field-3.1-B1-f1": "แบบสอบถามออนไลน์"})
+    assert saved.status_code == 302
+    uploaded = manager.post("/assessment/2569/items/3.1-B1/evidence", data={
+        "csrf_token": token, "title": "รายงานผลสำรวจ",
+        "file": (io.BytesIO(b"%PDF-1.4\nreport\n"), "../../etc/ผลสำรวจ.pdf")}, content_type="multipart/form-data")
+    assert uploaded.status_code == 302
+    with app.app_context():
+        stored = db.session.scalar(select(AssessmentEvidence))
+        assert stored.original_name == "ผลสำรวจ.pdf" and ".." not in stored.storage_key
+        evidence_id = stored.id
+    download = manager.get(f"/assessment/2569/evidence/{evidence_id}")
+    assert download.data == b"%PDF-1.4\nreport\n" and "attachment" in download.headers["Content-Disposition"]
+    download.close()
+    page = manager.get("/assessment/2569").text
+    assert "แบบสอบถามออนไลน์" in page and "สำรวจความต้องการทุกไตรมาส" in page
+    assert manager.post("/assessment/2569/submit", data={"csrf_token": token}).status_code == 302
+    page = manager.get("/assessment/2569").text
+    assert "Submitted (frozen)" in page and 'id="submit-assessment"' not in page
+    refused = manager.post("/assessment/2569/items/3.1-B2", data={"csrf_token": token, "status": "met"})
+    assert refused.status_code == 409 and "แก้ไขไม่ได้" in refused.text and "can no longer change" in refused.text
+    for fmt, magic in (("pdf", b"%PDF"), ("xlsx", b"PK"), ("html", b"<!doctype html>")):
+        response = manager.get(f"/assessment/2569/report.{fmt}")
+        assert response.status_code == 200 and response.data.startswith(magic)
+        assert f"pmqa-cat3-2569.{fmt}" in response.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize("period", ["25x", "2569-Q5", "1999", "2569;DROP TABLE assessments", "๒๕๖๙x", ""])
+def test_bad_period_is_a_bilingual_4xx(manager, period):
+    response = manager.post("/assessment/open", data={"period": period, "csrf_token": _token(manager)})
+    assert response.status_code == 422
+    assert "ช่วงเวลาไม่ถูกต้อง" in response.text and "Invalid period" in response.text
+
+
+@pytest.mark.parametrize("path", ["/assessment/25x", "/assessment/2569-Q9/report.pdf", "/assessment/2569/report.exe",
+                                  "/assessment/..%2F..%2Fetc%2Fpasswd", "/assessment/2569/evidence/999"])
+def test_bad_paths_are_4xx_never_500(manager, path):
+    _open(manager)
+    response = manager.get(path)
+    assert 400 <= response.status_code < 500
+    assert response.status_code in (400, 404, 422)
+
+
+def _upload(client, data: bytes, name: str, **extra):
+    return client.post("/assessment/2569/items/3.2-B1/evidence", data={
+        "csrf_token": _token(client, "/assessment/2569"), "title": "หลักฐาน", "file": (io.BytesIO(data), name), **extra},
+        content_type="multipart/form-data")
+
+
+@pytest.mark.parametrize("data, name, message", [
+    (b"<html><script>alert(1)</script></html>", "evil.pdf", "รองรับเฉพาะไฟล์ PDF"),
+    (b"MZ\x90\x00 executable", "report.docx", "รองรับเฉพาะไฟล์ PDF"),
+    (b"PK\x03\x04 not really a zip", "sheet.xlsx", "รองรับเฉพาะไฟล์ PDF"),
+    (b"", "empty.pdf", "ไฟล์ว่างเปล่า"),
+])
+def test_hostile_evidence_files_are_refused(app, manager, data, name, message):
+    _open(manager)
+    response = _upload(manager, data, name)
+    assert response.status_code == 422
+    assert message in response.text
+    assert "Only PDF, PNG, JPEG, DOCX or XLSX" in response.text or "The file is empty" in response.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AssessmentEvidence.id))) == 0
+
+
+def test_oversized_evidence_is_refused_and_nothing_stored(app, manager):
+    app.config["ASSESSMENT_EVIDENCE_MAX_BYTES"] = 2048
+    _open(manager)
+    response = _upload(manager, b"%PDF-1.4\n" + b"x" * 4096, "big.pdf")
+    assert response.status_code == 422
+    assert "ขนาดไม่เกิน" in response.text and "at most" in response.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AssessmentEvidence.id))) == 0
+    upload_dir = app.config["UPLOAD_DIR"]
+    assert not list(__import__("pathlib").Path(upload_dir).rglob("*.pdf"))
+
+
+def test_a_request_over_the_body_limit_is_a_bilingual_413(app, manager):
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    _open(manager)
+    response = _upload(manager, b"%PDF-1.4\n" + b"x" * 8192, "big.pdf")
+    assert response.status_code == 413
+    assert "ขนาดใหญ่เกินกำหนด" in response.text and "too large" in response.text
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"url": "javascript:alert(1)"}, "http://"),
+    ({"url": "https://example.org/a b"}, "http://"),
+    ({"url": "https://" + "a" * 1100 + ".org"}, "1,000"),
+    ({"url": "https://example.org", "title": "<script>alert(1)</script>"}, "HTML"),
+])
+def test_bad_links_are_refused(app, manager, form, message):
+    _open(manager)
+    response = manager.post("/assessment/2569/items/3.2-B1/evidence",
+                            data={"csrf_token": _token(manager, "/assessment/2569"), **form})
+    assert response.status_code == 422 and message in response.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AssessmentEvidence.id))) == 0
+
+
+@pytest.mark.parametrize("form, field", [
+    ({"status": "done"}, "status"),
+    ({"status": "met", "explanation": "<img src=x onerror=alert(1)>"}, "explanation"),
+    ({"status": "met", "explanation": "ก" * 6000}, "explanation"),
+    ({"status": "met", "field-3.2-A1-f1": "javascript:alert(1)"}, "3.2-A1-f1"),
+])
+def test_bad_answers_are_refused(app, manager, form, field):
+    _open(manager)
+    response = manager.post("/assessment/2569/items/3.2-A1",
+                            data={"csrf_token": _token(manager, "/assessment/2569"), **form})
+    assert response.status_code == 422
+    assert f'data-field="{field}"' in response.text
+    assert "ข้อมูลไม่ถูกต้อง" in response.text and "not valid" in response.text
+
+
+def test_unknown_item_is_404(manager):
+    _open(manager)
+    response = manager.post("/assessment/2569/items/9.9-B1",
+                            data={"csrf_token": _token(manager, "/assessment/2569"), "status": "met"})
+    assert response.status_code == 404 and "ไม่พบข้อ" in response.text
+
+
+def test_tracking_lookups_are_counted(app, client):
+    from tests.helpers import submit_api
+
+    number = submit_api(client)
+    assert client.get(f"/track/{number}").status_code == 200
+    assert client.get(f"/api/v1/complaints/{number}").status_code == 200
+    assert client.get("/track/RR-2569-0000-0000").status_code in (400, 404)  # not counted
+    with app.app_context():
+        counts = dict(db.session.execute(select(TrackingLookupDay.channel, TrackingLookupDay.count)).all())
+    assert counts == {"web": 1, "api": 1}
+
+
+def test_queue_date_filters_from_metric_links(app, manager):
+    with app.test_request_context():
+        seed_fy2569()
+
+    def shown(query: str) -> int:
+        return manager.get("/officer/?" + query).text.count("data-tracking=")
+
+    # Web: 8 in FY2569, 10 in FY2568 (the scenario's earlier year).
+    assert shown("status=all&channel=web&received_from=2025-10-01&received_to=2026-09-30") == 8
+    assert shown("status=all&channel=web") == 18
+    assert shown("status=all&channel=web&received_to=2025-09-30") == 10
+    assert shown("status=all&channel=web&received_from=not-a-date") == 18  # a malformed day is ignored
+
+
+def test_submit_refuses_an_evidence_file_that_changed_on_disk(app):
+    from assessment.files import path_of
+
+    with app.test_request_context():
+        user = db.session.get(User, make_staff(app, "boss", "manager", None))
+        assessment = service.open_assessment(FY, user)
+        stored = service.add_file(assessment, "3.3-B1", "", "plan.pdf", b"%PDF-1.4\nplan\n", user)
+        path_of(app.config["UPLOAD_DIR"], stored.storage_key).write_bytes(b"%PDF-1.4\nswapped\n")
+        with pytest.raises(BilingualError) as err:
+            service.submit(FY, assessment, user)
+        assert err.value.status == 409 and "plan.pdf" in err.value.th
+        assert db.session.get(Assessment, assessment.id).status == "draft"
+        assert db.session.get(Assessment, assessment.id).snapshot is None

@@ -1,0 +1,51 @@
+"""The form as data: the shipped JSON is what the parser makes of the official form's text."""
+import json
+from pathlib import Path
+
+import pytest
+
+from assessment import form_builder
+from assessment.form import all_items, criteria, levels
+
+SHARED_SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "pmqa4-category3-form.txt"
+
+
+def test_shipped_json_matches_the_shipped_text():
+    text = form_builder.SOURCE.read_text(encoding="utf-8")
+    assert form_builder.render(form_builder.parse_form(text)) == form_builder.TARGET.read_text(encoding="utf-8")
+    assert form_builder.main(["--check"]) == 0
+
+
+def test_shipped_text_is_the_seed():
+    if not SHARED_SEED.is_file():
+        pytest.skip("the shared seed folder is not beside this checkout")
+    assert SHARED_SEED.read_bytes() == form_builder.SOURCE.read_bytes()
+
+
+def test_criteria_levels_items_and_fields():
+    assert [c["id"] for c in criteria()] == ["3.1", "3.2", "3.3", "3.4"]
+    assert [level["label_th"] for level in levels()] == [
+        "ยังไม่ได้ดำเนินการ", "อยู่ระหว่างเริ่มดำเนินการ", "Basic", "Advance", "Significance"]
+    counts = {c["id"]: [sum(i["level"] == lv for i in c["items"]) for lv in ("basic", "advance", "significance")]
+              for c in criteria()}
+    assert counts == {"3.1": [3, 1, 2], "3.2": [2, 1, 1], "3.3": [3, 1, 1], "3.4": [3, 3, 2]}
+    items = all_items()
+    assert items["3.4-A2"]["text"] == "มีการตอบสนองกลับต่อข้อร้องเรียนทันที"
+    assert "[bookmark" not in json.dumps(criteria(), ensure_ascii=False)
+    labels = {i: [f["label"] for f in item["fields"]] for i, item in items.items() if item["fields"]}
+    assert labels["3.1-B1"] == ["โดยวิธี"]
+    assert labels["3.1-A1"] == ["เทคโนโลยีที่ใช้ ได้แก่"]
+    assert labels["3.2-A1"] == ["เช่น"]
+    assert labels["3.2-S1"] == ["ได้แก่"]
+    assert labels["3.4-A3"] == ["โดยใช้ระบบ"]
+    options = [o["text"] for o in items["3.2-S1"]["options"]]
+    assert options == ["การกำหนดแผนยุทธศาสตร์", "สร้างนวัตกรรมในการบริการ", "อื่น ๆ"]
+    assert items["3.2-S1"]["options"][2]["fields"][0]["label"] == "ระบุ"
+
+
+def test_a_changed_text_is_detected(tmp_path, monkeypatch):
+    changed = tmp_path / "form.txt"
+    changed.write_text(form_builder.SOURCE.read_text(encoding="utf-8").replace("ความผูกพัน\n", "ความผูกพันใหม่\n"),
+                       encoding="utf-8")
+    monkeypatch.setattr(form_builder, "SOURCE", changed)
+    assert form_builder.main(["--check"]) == 1

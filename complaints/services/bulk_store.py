@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from enum import Enum
 
 from sqlalchemy import Table, func, insert, select, text
 
@@ -95,9 +96,14 @@ class Batch:
 
 def _copy(table: Table, rows: list[dict]) -> None:
     columns = list(rows[0])
+    # psycopg writes an Enum member by its name: send the value of Status.CLOSED etc.
+    enums = [c for c in columns if any(isinstance(row[c], Enum) for row in rows)]
     cursor = db.session.connection().connection.driver_connection.cursor()
     with cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
+            for c in enums:
+                if isinstance(row[c], Enum):
+                    row[c] = row[c].value
             copy.write_row([row[c] for c in columns])
 
 

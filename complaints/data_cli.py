@@ -5,10 +5,11 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from complaints.errors import BilingualError
 from complaints.models import Channel, Status
+from complaints.services.history_import import DEFAULT_PROVINCE
 
 
 def _fail(exc: BilingualError) -> click.ClickException:
@@ -16,10 +17,11 @@ def _fail(exc: BilingualError) -> click.ClickException:
 
 
 @click.command("import")
+@with_appcontext
 @click.argument("csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--channel", type=click.Choice([c.value for c in Channel]), default=Channel.API.value,
               show_default=True, help="Channel recorded for rows without a channel column.")
-@click.option("--province", default="กรุงเทพมหานคร", show_default=True,
+@click.option("--province", default=DEFAULT_PROVINCE, show_default=True,
               help="Province of rows that name a district but no province (Traffy Fondue is Bangkok's).")
 @click.option("--status", "default_status", type=click.Choice([s.value for s in Status]),
               default=Status.CLOSED.value, show_default=True, help="Status of rows when the file has no state column.")
@@ -31,7 +33,7 @@ def import_command(csv_path: Path, channel: str, province: str, default_status: 
     options = history_import.Options(channel=channel, province=province or None, status=default_status)
     try:
         total = history_import.count_rows(csv_path)
-        with click.progressbar(length=total, label="นำเข้า / importing", file=click.get_text_stream("stderr"),
+        with click.progressbar(length=total, label="นำเข้า / importing",
                                show_pos=True) as bar:
             summary = history_import.import_csv(csv_path, options, batch_size, progress=bar.update)
     except BilingualError as exc:
@@ -66,7 +68,7 @@ def generate_command(fiscal_year: int | None, count: int, seed: int, batch_size:
     started = time.perf_counter()
     try:
         with click.progressbar(length=count, label=f"ปีงบประมาณ / fiscal year {fiscal_year}",
-                               file=click.get_text_stream("stderr"), show_pos=True) as bar:
+                               show_pos=True) as bar:
             summary = demo_data.generate(fiscal_year, count, seed, texts_path=source, batch_size=batch_size,
                                          progress=bar.update)
     except ValueError as exc:

@@ -38,6 +38,8 @@ from complaints.services.thai_calendar import BE_OFFSET, be_year, to_bangkok
 from complaints.services.thai_text import UnsafeText, clean_text
 
 BATCH_SIZE = 1000
+# The province of rows that name a district but no province: Traffy Fondue's data is Bangkok's.
+DEFAULT_PROVINCE = "กรุงเทพมหานคร"
 EXAMPLE_ROWS = 5
 
 COLUMNS = {
@@ -162,10 +164,13 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     csv.field_size_limit(10_000_000)
     try:
         with _open(path) as handle:
-            reader = csv.DictReader(handle)
-            columns = _column_map(reader.fieldnames)
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            positions = [(key, header.index(column)) for key, column in _column_map(header).items()]
             for number, row in enumerate(reader, start=2):
-                yield number, {key: (row.get(column) or "").strip() for key, column in columns.items()}
+                if not row:
+                    continue
+                yield number, {key: row[i].strip() if i < len(row) else "" for key, i in positions}
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, csv.Error) as exc:
         raise unusable(f"อ่านไฟล์ไม่ได้ (ต้องเป็น CSV แบบ UTF-8): {exc}",
                        f"Cannot read the file (UTF-8 CSV expected): {exc}") from None
@@ -229,7 +234,7 @@ def _choice(raw: dict, key: str, allowed: set[str], default: str) -> str:
 @dataclass
 class Options:
     channel: str = Channel.API
-    province: str | None = None  # for rows that name a district but no province
+    province: str | None = DEFAULT_PROVINCE  # for rows that name a district but no province
     status: str = Status.CLOSED  # for files with no state column
     source_name: str = ""
 

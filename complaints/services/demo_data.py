@@ -18,6 +18,7 @@ its remaining events give (so the timeline always matches the status).
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import random
 from collections.abc import Callable
@@ -196,19 +197,17 @@ class _Year:
         weights = self.office_weights if office else self.online_weights
         if n == 0 or not any(weights):
             return []
-        days = rng.choices(self.days, weights=weights, k=n)
+        cumulative = list(itertools.accumulate(weights))
         out = []
-        for day in days:
+        while len(out) < n:
+            day = rng.choices(self.days, cum_weights=cumulative)[0]
             if office:
                 seconds = 8.5 * 3600 + rng.random() * 8 * 3600
             else:
                 seconds = (rng.choices(range(24), weights=ONLINE_HOURS)[0] + rng.random()) * 3600
-            moment = datetime.combine(day, time(), tzinfo=BANGKOK) + timedelta(seconds=seconds)
-            moment = moment.astimezone(timezone.utc)
-            if self.start <= moment <= self.end:
+            moment = (datetime.combine(day, time(), tzinfo=BANGKOK) + timedelta(seconds=seconds)).astimezone(timezone.utc)
+            if self.start <= moment <= self.end:  # the last day is cut at `as_of`: draw again
                 out.append(moment)
-            else:  # the first or last day cut by the period: draw again inside it
-                out.append(self.start + (self.end - self.start) * rng.random())
         return out
 
 
@@ -440,8 +439,9 @@ class Generator:
                 if rng.random() < 0.06:
                     reopened = resolved + timedelta(days=0.5 + 6 * rng.random())
                     plan.append(("reopen", reopened, "citizen", "ยังไม่ได้รับการแก้ไขจริง / not fixed", True))
-                    plan.append(("start", reopened + self._hours(12), "officer", None, True))
-                    resolved = reopened + timedelta(days=1 + 6 * rng.random())
+                    restarted = reopened + self._hours(12)
+                    plan.append(("start", restarted, "officer", None, True))
+                    resolved = max(restarted, reopened) + timedelta(days=1 + 6 * rng.random())
                     plan.append(("resolve", resolved, "officer", "แก้ไขเพิ่มเติมเรียบร้อยแล้ว", True))
                 if rng.random() < 0.55:
                     plan.append(("confirm", resolved + timedelta(days=0.2 + 4 * rng.random()), "citizen", None, True))

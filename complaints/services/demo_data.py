@@ -89,7 +89,8 @@ DEFAULT_ROOT_CAUSES = {"maintenance": 3, "process": 2, "infrastructure": 2, "enf
                        "third-party": 1, "no-fault": 1, "other": 1}
 
 FIRST_NAMES = ["สมชาย", "สมหญิง", "วิชัย", "สุดา", "ประเสริฐ", "มาลี", "ธนากร", "กาญจนา", "อนุชา", "ศิริพร",
-               "ณัฐพล", "พิมพ์ชนก", "ปิยะ", "วรรณา", "เกียรติศักดิ์", "นภัสสร", "ชัยวัฒน์", "อรอุมา", "ธีรวัฒน์", "จันทร์เพ็ญ"]
+               "ณัฐพล", "พิมพ์ชนก", "ปิยะ", "วรรณา", "เกียรติศักดิ์", "นภัสสร", "ชัยวัฒน์", "อรอุมา", "ธีรวัฒน์",
+               "จันทร์เพ็ญ"]
 LAST_NAMES = ["ใจดี", "รักไทย", "ศรีสุข", "บุญมา", "แก้วประเสริฐ", "ทองคำ", "สุขสวัสดิ์", "วงศ์ใหญ่", "พึ่งบุญ",
               "เจริญผล", "มั่นคง", "สายทอง", "อินทรวงศ์", "ชูศรี", "กิตติกุล", "พรหมมา"]
 COMPLIMENTS = [
@@ -205,7 +206,8 @@ class _Year:
                 seconds = 8.5 * 3600 + rng.random() * 8 * 3600
             else:
                 seconds = (rng.choices(range(24), weights=ONLINE_HOURS)[0] + rng.random()) * 3600
-            moment = (datetime.combine(day, time(), tzinfo=BANGKOK) + timedelta(seconds=seconds)).astimezone(timezone.utc)
+            moment = datetime.combine(day, time(), tzinfo=BANGKOK) + timedelta(seconds=seconds)
+            moment = moment.astimezone(timezone.utc)
             if self.start <= moment <= self.end:  # the last day is cut at `as_of`: draw again
                 out.append(moment)
         return out
@@ -299,7 +301,8 @@ class Generator:
         fields = wants.get(channel, ("email", "phone"))
         return {f: getattr(person, f) for f in fields}
 
-    def simulate(self, complaint_id: int, received_at: datetime, channel: str) -> tuple[dict, dict | None, list, dict | None]:
+    def simulate(self, complaint_id: int, received_at: datetime,
+                 channel: str) -> tuple[dict, dict | None, list, dict | None]:
         """The complaint row, its complainant row, its events (kind, at, actor, text, public) and survey."""
         rng = self.rng
         kind = _weighted(rng, KIND_SHARES)

@@ -37,7 +37,7 @@ from complaints.services import bulk_store, reference_data, similarity
 from complaints.services.history_import import read_rows
 from complaints.services.locations import UnknownPlace, district_choices, resolve_place, subdistrict_choices
 from complaints.services.sla import due_soon_threshold
-from complaints.services.standards import due_dates, extend_by_working_days, working_days_between
+from complaints.services.standards import due_dates, extend_by_working_days, standard_for, working_days_between
 from complaints.services.thai_calendar import (
     BANGKOK, be_year, fiscal_year_bounds, is_working_day, to_bangkok,
 )
@@ -277,8 +277,9 @@ class Generator:
         return self.rng.choice(subs) if subs else (district_code, None)
 
     def _deadlines(self, category_id: int | None, kind: str, received_at: datetime):
-        # The deadlines depend on the day of arrival only: one computation per day.
-        key = (category_id, kind, to_bangkok(received_at).date())
+        # The deadlines depend on the standard and the day of arrival only: one computation
+        # per day for every category and kind that share a standard.
+        key = (standard_for(category_id, kind), to_bangkok(received_at).date())
         found = self.deadlines.get(key)
         if found is None:
             found = self.deadlines[key] = due_dates(category_id, kind, received_at)

@@ -39,7 +39,7 @@ from complaints.services.locations import UnknownPlace, district_choices, resolv
 from complaints.services.sla import due_soon_threshold
 from complaints.services.standards import due_dates, extend_by_working_days, standard_for, working_days_between
 from complaints.services.thai_calendar import (
-    BANGKOK, be_year, fiscal_year_bounds, is_working_day, to_bangkok,
+    BANGKOK, be_year, fiscal_year, fiscal_year_bounds, is_working_day, to_bangkok,
 )
 from complaints.services.thai_text import UnsafeText, clean_text
 
@@ -600,6 +600,4 @@ def has_complaints() -> bool:
 
 
 def current_fiscal_year(today: date | None = None) -> int:
-    from complaints.services.thai_calendar import fiscal_year
-
     return fiscal_year(today or to_bangkok(utcnow()).date())

@@ -34,7 +34,7 @@ from complaints.services import bulk_store, reference_data, similarity
 from complaints.services.intake import PLACE_ERRORS
 from complaints.services.locations import UnknownPlace, resolve_place
 from complaints.services.standards import due_dates
-from complaints.services.thai_calendar import BE_OFFSET, be_year, to_bangkok
+from complaints.services.thai_calendar import BANGKOK, BE_OFFSET, be_year, to_bangkok
 from complaints.services.thai_text import UnsafeText, clean_text
 
 BATCH_SIZE = 1000
@@ -184,8 +184,6 @@ def count_rows(path: Path) -> int:
 
 def parse_timestamp(value: str) -> datetime:
     """ISO 8601 (a missing zone means Bangkok time); a year above 2400 is read as BE."""
-    from complaints.services.thai_calendar import BANGKOK
-
     moment = datetime.fromisoformat(value.replace("/", "-"))
     if moment.year > 2400:
         moment = moment.replace(year=moment.year - BE_OFFSET)

@@ -21,8 +21,12 @@ install: $(STAMP)
 migrate: install
 	$(FLASK) db upgrade
 
+# Demo data: reference data and accounts, then (only into a database without complaints)
+# a few thousand complaints of the current fiscal year so the dashboards have something to show.
+DEMO_COMPLAINTS ?= 3000
 seed: migrate
 	$(FLASK) seed-demo
+	@$(FLASK) demo generate --if-empty --count $(DEMO_COMPLAINTS) || echo "demo complaints skipped (see the message above)"
 
 # Web on http://$(HOST):$(PORT) with a Celery worker (and its embedded beat for the
 # outbox relay) in the background; Ctrl-C stops both.

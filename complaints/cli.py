@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app complaints seed-demo | create-user`."""
+"""Command-line tools: `flask --app complaints seed-demo | create-user | import | demo | nlp`."""
 from __future__ import annotations
 
 import secrets
@@ -13,11 +13,14 @@ from complaints.models import ROLES
 def register(app: Flask) -> None:
     from assessment.cli import assessment_cli
     from complaints.clusters_cli import clusters as clusters_group
+    from complaints.data_cli import demo_group, import_command
     from complaints.nlp.cli import nlp as nlp_group
 
     app.cli.add_command(nlp_group)
     app.cli.add_command(clusters_group)
     app.cli.add_command(assessment_cli)
+    app.cli.add_command(import_command)
+    app.cli.add_command(demo_group)
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:

@@ -156,6 +156,9 @@ class Complaint(Base):
     root_cause_note: Mapped[str | None] = mapped_column(Text)
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("recurring_clusters.id"), index=True)
     clustered_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Imported history (`flask import`): a hash of the source row's ticket id, or of
+    # the row itself, so that importing the same file again adds nothing.
+    source_key: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
 
     category: Mapped[Category | None] = relationship(foreign_keys=[category_id])
     suggested_category: Mapped[Category | None] = relationship(foreign_keys=[suggested_category_id])

@@ -38,7 +38,8 @@ TRACKING_NUMBER_ATTEMPTS = 5
 
 RECEIPT_CHANNELS = {Channel.WEB, Channel.API, Channel.OPEN311, Channel.PHONE, Channel.COUNTER}
 
-_PLACE_FIELDS = {
+# The answer to an unknown place, per field (also the import's reasons for refusing a row).
+PLACE_ERRORS = {
     "province": ("ไม่พบจังหวัดนี้", "Unknown province."),
     "district": ("ไม่พบอำเภอ/เขตนี้ในจังหวัดที่เลือก", "Unknown district for this province."),
     "subdistrict": ("ไม่พบตำบล/แขวงนี้ในอำเภอที่เลือก", "Unknown subdistrict for this district."),
@@ -123,7 +124,7 @@ def _validate(submission: ComplaintSubmission) -> tuple[dict, list[FieldError]]:
         try:
             values["place"] = resolve_place(names["province"], names["district"], names["subdistrict"])
         except UnknownPlace as exc:
-            th, en = _PLACE_FIELDS[exc.field]
+            th, en = PLACE_ERRORS[exc.field]
             errors.append(FieldError(f"location.{exc.field}", th, en))
         if (location.lat is None) != (location.lon is None):
             errors.append(FieldError("location", "ต้องระบุทั้งละติจูดและลองจิจูด",

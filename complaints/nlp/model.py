@@ -2,12 +2,15 @@
 
 Features: TF-IDF (sublinear tf) of word unigrams and bigrams, the words being
 pythainlp's nlpo3 tokens of the normalised text (complaints.nlp.text).
-Classifier: a linear SVM (LinearSVC) trained on every (text, label) pair of a
-row's `all_labels` with weight 1/len(all_labels), and class weights
-(balanced)^0.3 so rare categories are not ignored.  Calibration: a multinomial
-logistic regression over the SVM's 24 decision scores ("matrix scaling"),
-fitted on out-of-fold scores (3 folds grouped by text), so the probabilities
-are those of texts the SVM did not see.
+Classifier: multi-label one-vs-rest, one binary linear SVM (LinearSVC) per
+label, a row being a positive example of every label in its `all_labels`;
+positives weighted (balanced)^0.3 so rare categories are not ignored.  Labels
+are ranked by their SVM decision score.  Calibration: one sigmoid (Platt
+scaling shared by all labels, so it keeps the ranking) mapping a label's score
+to the probability that the label is one of the complaint's categories, fitted
+on out-of-fold scores (3 folds), i.e. on texts the SVMs did not see.  The
+probabilities of one text are per label and need not sum to 1; every label
+above a threshold is a category of the complaint (`predict_labels`).
 
 The artefact is one joblib file holding the vectoriser, the SVM weights as
 float32, the calibrator, the label set and metadata (version, training date,
@@ -19,14 +22,13 @@ import datetime as dt
 import functools
 import os
 import random
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from complaints.nlp.text import DEFAULT_ENGINE, normalize_text, tokenize
 
-MODEL_VERSION = "1.0"
+MODEL_VERSION = "2.0"
 ARTEFACT_FORMAT = 1
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 DEFAULT_MODEL_PATH = MODEL_DIR / "traffy.joblib"
@@ -49,10 +51,45 @@ def make_vectorizer():
                            dtype=np.float32)
 
 
-def _svm(class_weight):
+class ScoreSigmoid:
+    """P(label is one of the text's categories | the label's SVM score):
+    sigmoid(slope * score + offset), the same for every label."""
+
+    def __init__(self, slope: float, offset: float):
+        self.slope = float(slope)
+        self.offset = float(offset)
+
+    @classmethod
+    def fit(cls, scores: np.ndarray, is_gold: np.ndarray) -> "ScoreSigmoid":
+        from sklearn.linear_model import LogisticRegression
+
+        lr = LogisticRegression(C=100.0).fit(scores.reshape(-1, 1), is_gold.ravel())
+        return cls(lr.coef_[0, 0], lr.intercept_[0])
+
+    def predict_proba(self, scores: np.ndarray) -> np.ndarray:
+        z = np.clip(self.slope * np.asarray(scores, dtype=np.float64) + self.offset, -50, 50)
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def _fit_one_vs_rest(X, Y: np.ndarray, sample_weight=None) -> tuple[np.ndarray, np.ndarray]:
+    """(coef, intercept) of one binary LinearSVC per column of the 0/1 matrix Y;
+    a label without positives (or without negatives) gets a constant score."""
     from sklearn.svm import LinearSVC
 
-    return LinearSVC(C=SVM_C, class_weight=class_weight, max_iter=5000, random_state=0)
+    n, n_labels = Y.shape
+    coef = np.zeros((n_labels, X.shape[1]), dtype=np.float32)
+    intercept = np.full(n_labels, -10.0, dtype=np.float32)
+    base = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    for k in range(n_labels):
+        y = Y[:, k]
+        positives = int(y.sum())
+        if positives == 0 or positives == n:
+            intercept[k] = -10.0 if positives == 0 else 10.0
+            continue
+        weight = base * np.where(y, (n / (n_labels * positives)) ** CLASS_WEIGHT_POWER, 1.0)
+        svm = LinearSVC(C=SVM_C, max_iter=5000, random_state=0).fit(X, y, sample_weight=weight)
+        coef[k], intercept[k] = svm.coef_[0], svm.intercept_[0]
+    return coef, intercept
 
 
 class TextClassifier:
@@ -76,23 +113,31 @@ class TextClassifier:
         return np.asarray(X @ self.coef_t) + self.intercept
 
     def predict_proba(self, texts) -> np.ndarray:
-        """Probabilities, one row per text, columns in the order of `labels`."""
+        """P(label is one of the text's categories), one row per text, columns
+        in the order of `labels` (a row need not sum to 1)."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, len(self.labels)))
         return self.calibrator.predict_proba(self.decision_scores(texts))
 
     def predict(self, texts) -> list[str]:
-        proba = self.predict_proba(texts)
-        return [self.labels[i] for i in proba.argmax(axis=1)]
+        """The most likely label of each text."""
+        texts = list(texts)
+        if not texts:
+            return []
+        return [self.labels[i] for i in self.decision_scores(texts).argmax(axis=1)]
 
     def top_k(self, text: str, k: int = 3) -> list[tuple[str, float]]:
         return self.top_k_many([text], k)[0]
 
     def top_k_many(self, texts, k: int = 3) -> list[list[tuple[str, float]]]:
-        proba = self.predict_proba(texts)
+        texts = list(texts)
+        if not texts:
+            return []
+        scores = self.decision_scores(texts)
+        proba = self.calibrator.predict_proba(scores)
         k = max(1, min(k, len(self.labels)))
-        order = np.argsort(-proba, axis=1)[:, :k]
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         return [[(self.labels[j], float(p[j])) for j in row] for p, row in zip(proba, order)]
 
     def predict_labels(self, text: str, threshold: float = 0.3) -> list[tuple[str, float]]:
@@ -133,36 +178,19 @@ class TextClassifier:
                    payload["labels"], payload["metadata"], payload.get("engine", DEFAULT_ENGINE))
 
 
-def _expand(rows, indices):
-    """(row position, label, weight) for each gold label of each row."""
-    pos, ys, ws = [], [], []
-    for j, i in enumerate(indices):
-        labels = rows[i].all_labels
-        for label in labels:
-            pos.append(j)
-            ys.append(label)
-            ws.append(1.0 / len(labels))
-    return np.array(pos), np.array(ys, dtype=object), np.array(ws)
-
-
-def _scores_for(svm, X, labels) -> np.ndarray:
-    """Decision scores in the column order of `labels`; a class the SVM never
-    saw gets a score far below any other."""
-    raw = svm.decision_function(X)
-    if raw.ndim == 1:  # two classes
-        raw = np.column_stack([-raw, raw])
-    out = np.full((X.shape[0], len(labels)), -10.0)
+def label_matrix(rows, indices, labels) -> np.ndarray:
+    """0/1 matrix: row j, column k is 1 when labels[k] is in rows[indices[j]].all_labels."""
     index = {lab: k for k, lab in enumerate(labels)}
-    for col, lab in enumerate(svm.classes_):
-        out[:, index[lab]] = raw[:, col]
-    return out
+    Y = np.zeros((len(indices), len(labels)), dtype=bool)
+    for j, i in enumerate(indices):
+        for lab in rows[i].all_labels:
+            Y[j, index[lab]] = True
+    return Y
 
 
 def train(rows, indices=None, *, seed: int = 0, data_sha256: str = "", source: str = "",
           log=lambda msg: None) -> TextClassifier:
     """Fit the classifier on rows[indices] (all rows by default)."""
-    from sklearn.linear_model import LogisticRegression
-
     from complaints.nlp.evaluation import compute_metrics
 
     indices = list(range(len(rows))) if indices is None else list(indices)
@@ -177,39 +205,26 @@ def train(rows, indices=None, *, seed: int = 0, data_sha256: str = "", source: s
     vectorizer = make_vectorizer()
     X = vectorizer.fit_transform(docs)
     log(f"{X.shape[1]} features")
-    pos, ys, ws = _expand(rows, indices)
-    counts = Counter(ys.tolist())
-    class_weight = {lab: (len(ys) / (len(counts) * c)) ** CLASS_WEIGHT_POWER for lab, c in counts.items()}
+    Y = label_matrix(rows, indices, labels)
 
-    # Out-of-fold decision scores, folds grouped by row (a row's labels stay together).
+    # Out-of-fold decision scores for the calibration.
     order = list(range(len(indices)))
     random.Random(seed).shuffle(order)
     fold_of = np.empty(len(indices), dtype=int)
     fold_of[order] = np.arange(len(indices)) % CV_FOLDS
-    oof = np.zeros((len(indices), len(labels)))
+    oof = np.zeros(Y.shape, dtype=np.float32)
     for fold in range(CV_FOLDS):
         log(f"cross-validation fold {fold + 1}/{CV_FOLDS}")
-        train_mask = fold_of[pos] != fold
-        svm = _svm(class_weight).fit(X[pos[train_mask]], ys[train_mask], sample_weight=ws[train_mask])
-        held = np.flatnonzero(fold_of == fold)
-        oof[held] = _scores_for(svm, X[held], labels)
+        fit, held = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
+        coef, intercept = _fit_one_vs_rest(X[fit], Y[fit])
+        oof[held] = X[held] @ coef.T + intercept
 
-    calibrator = LogisticRegression(C=1.0, max_iter=2000)
-    calibrator.fit(oof[pos], ys, sample_weight=ws)
-    oof_pred = calibrator.predict(oof)
-    cv_metrics = compute_metrics(list(oof_pred), [rows[i] for i in indices])
+    calibrator = ScoreSigmoid.fit(oof, Y)
+    cv_metrics = compute_metrics([labels[k] for k in oof.argmax(axis=1)], [rows[i] for i in indices])
     log(f"cross-validated (on the training rows): {cv_metrics}")
 
     log("final fit on all rows")
-    svm = _svm(class_weight).fit(X[pos], ys, sample_weight=ws)
-    coef = np.zeros((len(labels), X.shape[1]), dtype=np.float32)
-    intercept = np.full(len(labels), -10.0, dtype=np.float32)
-    index = {lab: k for k, lab in enumerate(labels)}
-    svm_coef = svm.coef_ if len(svm.classes_) > 2 else np.vstack([-svm.coef_[0], svm.coef_[0]])
-    svm_b = svm.intercept_ if len(svm.classes_) > 2 else np.array([-svm.intercept_[0], svm.intercept_[0]])
-    for col, lab in enumerate(svm.classes_):
-        coef[index[lab]] = svm_coef[col]
-        intercept[index[lab]] = svm_b[col]
+    coef, intercept = _fit_one_vs_rest(X, Y)
     if hasattr(vectorizer, "stop_words_"):
         vectorizer.stop_words_ = None  # the pruned vocabulary: large and never used
 
@@ -226,8 +241,9 @@ def train(rows, indices=None, *, seed: int = 0, data_sha256: str = "", source: s
         "n_features": int(X.shape[1]),
         "tokenizer": DEFAULT_ENGINE,
         "features": "tfidf word 1-2 grams, sublinear tf, min_df=2",
-        "classifier": f"LinearSVC(C={SVM_C}) on all_labels, class weight balanced^{CLASS_WEIGHT_POWER}, "
-                      f"calibrated by multinomial logistic regression on {CV_FOLDS}-fold out-of-fold scores",
+        "classifier": f"one-vs-rest LinearSVC(C={SVM_C}) per label of all_labels, positives weighted "
+                      f"balanced^{CLASS_WEIGHT_POWER}, ranked by decision score; one sigmoid from score to "
+                      f"P(label in all_labels) fitted on {CV_FOLDS}-fold out-of-fold scores",
         "metrics": {"cross_validated": cv_metrics},
         "sklearn": sklearn.__version__,
         "pythainlp": pythainlp.__version__,

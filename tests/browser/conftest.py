@@ -19,8 +19,9 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-# Playwright's default of 30 s hides a hang for too long; the app is local.
-TIMEOUT_MS = 10_000
+# The app is local, but on a loaded 2-core machine the first intake also loads the
+# Thai classifier (a few seconds of CPU): 10 s proved too short there.
+TIMEOUT_MS = 30_000
 
 # Injected before any page script: records CSP violations the page itself sees.
 # Init scripts are not subject to the page's CSP.

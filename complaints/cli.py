@@ -24,14 +24,14 @@ def register(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
-        """Load demo units, the Traffy category taxonomy and an officer account."""
+        """Load demo units, the Traffy category taxonomy and the demo officer and manager accounts."""
         result = demo.seed()
         click.echo(f"units: {result.units_created} new, categories: {result.categories_created} new")
-        if result.officer_password:
-            click.echo(f"officer account: username '{demo.OFFICER_USERNAME}' "
-                       f"password '{result.officer_password}'")
-        else:
-            click.echo(f"officer account '{demo.OFFICER_USERNAME}' already exists (password unchanged)")
+        for username, role, _, _ in demo.DEMO_ACCOUNTS:
+            if username in result.passwords:
+                click.echo(f"{role} account: username '{username}' password '{result.passwords[username]}'")
+            else:
+                click.echo(f"{role} account '{username}' already exists (password unchanged)")
 
     @app.cli.command("rotate-contact-key")
     def rotate_contact_key() -> None:

@@ -68,11 +68,19 @@ CANNED_RESPONSES = [
 ]
 
 
+# Demo staff accounts (username, role, unit code, display name); passwords are
+# generated and printed once, when the account is created.
+DEMO_ACCOUNTS = [
+    (OFFICER_USERNAME, "officer", "complaints-centre", "เจ้าหน้าที่ตัวอย่าง (Demo officer)"),
+    ("executive", "manager", None, "ผู้อำนวยการตัวอย่าง (Demo manager: dashboard and self-assessment)"),
+]
+
+
 @dataclass
 class SeedResult:
     units_created: int
     categories_created: int
-    officer_password: str | None
+    passwords: dict[str, str]  # new accounts only
 
 
 # Root causes an officer picks at closure (agency-configurable in admin).
@@ -115,12 +123,13 @@ def seed() -> SeedResult:
         db.session.add_all([CannedResponse(title=title, body=body) for title, body in CANNED_RESPONSES])
     if db.session.scalar(select(RootCause.id)) is None:
         db.session.add_all([RootCause(code=code, name_th=th, name_en=en) for code, th, en in ROOT_CAUSES])
-    password = None
-    if db.session.scalar(select(User.id).where(User.username == OFFICER_USERNAME)) is None:
-        password = secrets.token_urlsafe(12)
-        officer = User(username=OFFICER_USERNAME, display_name="เจ้าหน้าที่ตัวอย่าง (Demo officer)",
-                       role="officer", unit=units["complaints-centre"])
-        officer.set_password(password)
-        db.session.add(officer)
+    passwords = {}
+    for username, role, unit_code, display_name in DEMO_ACCOUNTS:
+        if db.session.scalar(select(User.id).where(User.username == username)) is None:
+            passwords[username] = secrets.token_urlsafe(12)
+            user = User(username=username, display_name=display_name, role=role,
+                        unit=units[unit_code] if unit_code else None)
+            user.set_password(passwords[username])
+            db.session.add(user)
     db.session.commit()
-    return SeedResult(units_created, categories_created, password)
+    return SeedResult(units_created, categories_created, passwords)

@@ -85,7 +85,7 @@ def test_index_links_every_section_with_counts(app, admin):
                  "/admin/calendar"):
         assert f'href="{path}"' in page.text
     counts = dict(re.findall(r'<tr id="section-(\w+)">.*?<td class="count">(\d+)</td>', page.text, re.S))
-    assert counts == {"users": "2", "units": str(len(demo.UNITS)), "categories": "24", "standards": "1", "canned": "3",
+    assert counts == {"users": str(1 + len(demo.DEMO_ACCOUNTS)), "units": str(len(demo.UNITS)), "categories": "24", "standards": "1", "canned": "3",
                       "calendar": "0"}
     assert "ผู้ใช้" in page.text and "Users" in page.text
     # The staff navigation leads admins here.
@@ -155,7 +155,7 @@ def test_users_create_edit_reset_and_unlock(app, admin):
     taken = post(admin, "/admin/users/new", {"username": "SOMCHAI.K", "display_name": "ก", "role": "officer",
                                              "password": "long enough password"})
     assert_bilingual(taken, 422, "already taken")
-    assert count(User, app) == 3
+    assert count(User, app) == 2 + len(demo.DEMO_ACCOUNTS)  # admin, somchai.k and the demo accounts
 
     # A generated password is shown once, and works.
     reset = post(admin, f"/admin/users/{user.id}/password", {"password": ""})

@@ -134,3 +134,20 @@ def test_retention_erases_contact_data_of_long_closed_complaints_only(app, clien
         assert db.session.scalar(select(func.count()).select_from(Complainant).where(Complainant.name.is_(None))) == 1
         assert db.session.scalars(select(AuditEntry.action)).all() == ["retention"]
         assert db.session.scalar(select(func.count()).select_from(Complaint)) == 3
+
+
+def test_managers_count_tip_offs_but_never_read_them(app, client):
+    from complaints.services.periods import Period
+
+    tip = submit_api(client, kind="tip_off", description=TIP, category="ถนน")
+    submit_api(client, description="ถนนเป็นหลุมลึก", category="ถนน")
+    with app.app_context():
+        period = Period.containing(complaint_by_number(tip).received_at).code
+    manager = staff(app, "mgr", "manager", None)
+    listing = manager.get(f"/manager/complaints?period={period}&kind=tip_off")
+    assert listing.status_code == 200
+    assert 'id="drill-count">1<' in listing.text and tip in listing.text  # counted, as on the chart
+    assert "เรียกรับเงิน" not in listing.text and "withheld: tip-off" in listing.text
+    assert f"/officer/complaints/" not in listing.text.split('id="drill-list"')[1]  # no link into the case
+    export = manager.get(f"/manager/complaints/export.csv?period={period}&kind=tip_off").get_data(as_text=True)
+    assert tip in export and "เรียกรับเงิน" not in export and "withheld (tip-off)" in export

@@ -16,7 +16,7 @@ from complaints.extensions import db
 from complaints.manager import bp
 from complaints.models import Complaint, Unit, utcnow
 from complaints.services import corrective_actions, exports, metrics
-from complaints.services.access import visible_unit_ids
+from complaints.services.access import sees_tip_offs, visible_unit_ids
 from complaints.services.dashboard_pdf import dashboard_pdf
 from complaints.services.periods import Period
 from complaints.services.thai_calendar import THAI_MONTHS_ABBR, be_year
@@ -100,7 +100,8 @@ def complaints():
     scope, filters = _drill_scope()
     statement = metrics.drill_statement(scope, filters).order_by(Complaint.received_at.desc(), Complaint.id.desc())
     page = db.paginate(statement, per_page=50, error_out=False, count=True)
-    return render_template("manager/complaints.html", scope=scope, filters=filters, page=page)
+    return render_template("manager/complaints.html", scope=scope, filters=filters, page=page,
+                           tip_offs_readable=sees_tip_offs(current_user))
 
 
 @bp.get("/complaints/export.<fmt>")
@@ -110,7 +111,7 @@ def complaints_export(fmt: str):
         raise BilingualError(404, "not-found", "ไม่รองรับรูปแบบไฟล์นี้", "Unsupported export format.")
     scope, filters = _drill_scope()
     statement = metrics.drill_statement(scope, filters).order_by(Complaint.received_at, Complaint.id)
-    rows = exports.complaint_rows(statement)
+    rows = exports.complaint_rows(statement, tip_offs_readable=sees_tip_offs(current_user))
     name = f"complaints-{scope.period.code}"
     if fmt == "csv":
         return _download(exports.to_csv(exports.COMPLAINT_HEADER, rows), name, fmt)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from complaints.extensions import db
 from complaints.i18n import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS, label
-from complaints.models import Complaint
+from complaints.models import Complaint, Kind
 from complaints.services.metrics import Figure
 from complaints.services.pii_masking import mask_text
 from complaints.services.thai_calendar import format_thai_datetime
@@ -51,11 +51,23 @@ def figure_rows(figure: Figure) -> list[list]:
     return rows
 
 
-def complaint_rows(statement: Select) -> Iterable[list]:
-    """One masked row per complaint of the statement (a select of Complaint)."""
+TIP_OFF_WITHHELD = "ปกปิด (แจ้งเบาะแส) / withheld (tip-off)"
+
+
+def complaint_rows(statement: Select, tip_offs_readable: bool = False) -> Iterable[list]:
+    """One masked row per complaint of the statement (a select of Complaint).
+
+    A tip-off is counted but, unless the reader may read tip-offs (the integrity
+    role), its text and place are withheld (access.sees_tip_offs)."""
     statement = statement.limit(MAX_EXPORT_ROWS).options(
         selectinload(Complaint.category), selectinload(Complaint.unit), selectinload(Complaint.root_cause))
     for c in db.session.scalars(statement):
+        if c.kind == Kind.TIP_OFF and not tip_offs_readable:
+            yield [c.tracking_number, format_thai_datetime(c.received_at), label(KIND_LABELS, c.kind, "th"),
+                   label(CHANNEL_LABELS, c.channel, "th"), "", "", "", "", label(STATUS_LABELS, c.status, "th"),
+                   format_thai_datetime(c.due_at), format_thai_datetime(c.resolved_at or c.closed_at),
+                   c.reopen_count, "", TIP_OFF_WITHHELD, TIP_OFF_WITHHELD]
+            continue
         yield [
             c.tracking_number, format_thai_datetime(c.received_at), label(KIND_LABELS, c.kind, "th"),
             label(CHANNEL_LABELS, c.channel, "th"), c.category.name_th if c.category else "",

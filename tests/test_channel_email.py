@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from pathlib import Path
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -167,8 +168,19 @@ def test_the_inbound_webhook_is_signed_and_refuses_bad_input(app, client):
     raw = mail().as_bytes()
     assert post_raw(client, raw, secret="wrong").status_code == 400
     assert post_raw(client, raw + b"x" * 200_000).status_code == 413
-    hostile = post_raw(client, mail(body="<img src=x onerror=alert(1)> ถนนพัง").as_bytes())
+    hostile_mail = mail(body="<img src=x onerror=alert(1)> ถนนพัง")
+    hostile = post_raw(client, hostile_mail.as_bytes())
     assert hostile.status_code == 422 and hostile.get_json()["detail_th"]
+    # The citizen is told why, in Thai and English, in their own thread.
+    answers = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+               for p in Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml")]
+    assert len(answers) == 2  # the oversized mail and the hostile one, both from a person
+    assert {a["To"] for a in answers} == {CITIZEN.split("<")[1].rstrip(">")}
+    [answer] = [a for a in answers if a["In-Reply-To"] == hostile_mail["Message-ID"]]
+    body = answer.get_body(("plain",)).get_content()
+    assert "ไม่รับข้อความที่มีแท็ก HTML" in body and "HTML tags or scripts are not accepted" in body
+    auto = post_raw(client, mail(body="<script>x</script>", Auto_Submitted="auto-replied").as_bytes())
+    assert auto.status_code in (200, 422) and len(list(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))) == 2
     garbage = post_raw(client, b"\x00\xff garbage without headers")
     assert garbage.status_code == 200 and garbage.get_json()["status"] == "ignored"
     assert counts(app) == before

@@ -37,5 +37,9 @@ def email_inbound():
     body = request.get_data()
     webhook_signatures.verify(body, request.headers.get("X-Signature"), current_app.config["EMAIL_WEBHOOK_SECRET"],
                               "email")
-    result = email_intake.receive(body)
+    try:
+        result = email_intake.receive(body)
+    except BilingualError as exc:
+        email_intake.answer_refusal(body, exc)  # the citizen learns why, not only the provider
+        raise
     return jsonify({"status": result.outcome, "tracking_number": result.tracking_number})

@@ -20,6 +20,7 @@ from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
 from flask import current_app
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -27,7 +28,8 @@ from complaints.errors import BilingualError, FieldError, invalid
 from complaints.extensions import db
 from complaints.models import Channel, Complaint, TimelineEvent
 from complaints.schemas import parse_submission
-from complaints.services import channel_refs, tracking_numbers
+from complaints.services import channel_refs, mailer, tracking_numbers
+from complaints.services.delivery import DeliveryFailed
 from complaints.services.intake import Upload, submit_complaint
 from complaints.services.photos import PhotoRejected, prepare_photo
 from complaints.services.thai_text import UnsafeText, clean_text
@@ -138,6 +140,45 @@ def _thread(msg: EmailMessage, sender: str) -> Complaint | None:
     return complaint
 
 
+def _from_a_person(msg) -> str | None:
+    """The sender's address, or None for what must not be answered (bounces, auto-replies,
+    mailing lists, our own mail, several senders)."""
+    _, sender = parseaddr(str(msg.get("From", "")))
+    own = parseaddr(current_app.config["MAIL_SENDER"])[1].lower()
+    auto = str(msg.get("Auto-Submitted", "no")).strip().lower()
+    if not sender or sender.lower() == own or auto != "no" or msg.get("List-Id"):
+        return None
+    if len(getaddresses([str(msg.get("From", ""))])) != 1:
+        return None
+    return sender
+
+
+def answer_refusal(raw: bytes, error: BilingualError) -> bool:
+    """Tell the person whose mail could not be recorded why, in Thai and English, in
+    their thread; machines get no answer. Returns whether an answer was sent."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    sender = _from_a_person(msg)
+    if sender is None:
+        return False
+    reasons = [(e.th, e.en) for e in error.errors] or [(error.th, error.en)]
+    text = ("ขออภัย เรื่องของท่านยังไม่ได้รับการบันทึก เนื่องจาก:\n"
+            + "\n".join(f"- {th}" for th, _ in reasons)
+            + "\nกรุณาแก้ไขแล้วส่งใหม่ หรือแจ้งเรื่องทางเว็บไซต์\n\n"
+            "Sorry, your message was not recorded:\n"
+            + "\n".join(f"- {en}" for _, en in reasons)
+            + "\nPlease correct it and send it again, or use the web form.\n"
+            + f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/complaints/new\n")
+    html = "<p>" + "<br>".join(escape(line) for line in text.splitlines()) + "</p>"
+    references = [m for m in [str(msg.get("Message-ID", "")).strip()] if m]
+    try:
+        mailer.send(mailer.build_message(sender, "ไม่สามารถรับเรื่องได้ / Your message could not be recorded",
+                                         text, html, references=references))
+    except DeliveryFailed:
+        log.warning("could not answer a refused mail")
+        return False
+    return True
+
+
 def receive(raw: bytes) -> EmailResult:
     """Handle one raw RFC 5322 message; raises a 4xx BilingualError for one that cannot be a complaint."""
     if len(raw) > current_app.config["MAX_INBOUND_EMAIL_BYTES"]:
@@ -147,13 +188,10 @@ def receive(raw: bytes) -> EmailResult:
     if (seen := channel_refs.find("email", message_id)) is not None:
         complaint = db.session.get(Complaint, seen.complaint_id) if seen.complaint_id else None
         return EmailResult("duplicate", complaint.tracking_number if complaint else None)
-    name, sender = parseaddr(str(msg.get("From", "")))
-    own = parseaddr(current_app.config["MAIL_SENDER"])[1].lower()
-    auto = str(msg.get("Auto-Submitted", "no")).strip().lower()
-    if not sender or sender.lower() == own or auto != "no" or msg.get("List-Id"):
+    sender = _from_a_person(msg)
+    if sender is None:
         return EmailResult("ignored")  # bounces, auto-replies and lists make no complaints
-    if len(getaddresses([str(msg.get("From", ""))])) != 1:
-        return EmailResult("ignored")
+    name, _ = parseaddr(str(msg.get("From", "")))
     text = _body_text(msg)
     complaint = _thread(msg, sender)
     if complaint is not None:
@@ -212,5 +250,6 @@ def poll_mailbox() -> dict:
                 db.session.rollback()
                 counts["refused"] += 1
                 log.warning("inbound mail %s refused: %s", uid, exc.en)
+                answer_refusal(raw, exc)
             imap.uid("STORE", uid, "+FLAGS", "(\\Seen)")
     return counts

@@ -28,6 +28,7 @@ from complaints.models import (
     ActionStatus, Category, ClusterMonth, Complaint, CorrectiveAction, RecurringCluster, ServiceStandard,
     StandardsPublication, SurveyResponse, TimelineEvent, utcnow,
 )
+from complaints.services.metrics import bisecting_case, seconds_between
 from complaints.services.standards import calendar_overrides
 from complaints.services.thai_calendar import BANGKOK, add_working_days, format_thai_datetime
 from complaints.services.tracking_lookups import lookups_between
@@ -291,10 +292,11 @@ def _next_working_day_deadlines(period: Period):
 
 
 def _ack_deadline(period: Period):
-    """The acknowledgement deadline of a complaint received in the period, as a SQL CASE."""
+    """The acknowledgement deadline of a complaint received in the period, as a SQL CASE
+    that bisects the runs (about 8 comparisons a complaint instead of up to 250)."""
     moment = Complaint.__table__.c.acknowledged_at.type
-    return case(*[(Complaint.received_at < literal(end, moment), literal(due, moment))
-                  for end, due in _next_working_day_deadlines(period)])
+    return bisecting_case(Complaint.received_at, [(literal(end, moment), literal(due, moment))
+                                                  for end, due in _next_working_day_deadlines(period)], None)
 
 
 def acknowledged_within_a_working_day(scope: Scope) -> Metric:
@@ -305,10 +307,8 @@ def acknowledged_within_a_working_day(scope: Scope) -> Metric:
 
 
 def _ack_seconds():
-    """Seconds from receipt to acknowledgement, as SQL (interval arithmetic differs by database)."""
-    if db.engine.dialect.name == "postgresql":
-        return func.extract("epoch", Complaint.acknowledged_at - Complaint.received_at)
-    return (func.julianday(Complaint.acknowledged_at) - func.julianday(Complaint.received_at)) * 86400.0
+    """Seconds from receipt to acknowledgement (the dashboard's acknowledgement times use the same)."""
+    return seconds_between(Complaint.received_at, Complaint.acknowledged_at)
 
 
 def median_acknowledgement(scope: Scope) -> Metric:

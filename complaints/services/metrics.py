@@ -48,7 +48,8 @@ class seconds_between(FunctionElement):
 @compiles(seconds_between)
 def _seconds_between_pg(element, compiler, **kw):
     start, end = list(element.clauses)
-    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+    # date_part answers a double; EXTRACT answers a numeric, several times slower to compare
+    return f"date_part('epoch', {compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
 
 
 @compiles(seconds_between, "sqlite")
@@ -315,8 +316,8 @@ def _grouped(scope: Scope, dimension: str) -> dict:
     """{key: count} of one dimension over the scope: from the page's one pass if there
     is one (see `one_pass`), else one GROUP BY."""
     found = _one_pass_counts.get()
-    if found is not None and found[0] == scope:
-        return dict(found[1][dimension])
+    if found is not None and found[0] == scope and dimension in found[1]:
+        return {key: n for key, n in found[1][dimension].items() if n}
     dim = DIMENSIONS[dimension]
     key = dim.expression(scope).label("bucket")
     statement = select(key, func.count().label("n")).select_from(Complaint)
@@ -360,8 +361,8 @@ def _bucket_conditions(scope: Scope) -> dict[tuple[str, str], ColumnElement]:
             found[name, key] = and_(Complaint.received_at >= start, Complaint.received_at < nxt)
     keys = {"ack": [k for k, *_ in ACK_BUCKETS], "resolution": [k for k, *_ in RESOLUTION_BUCKETS],
             "age": [k for k, *_ in AGE_BUCKETS], "survey": ["responded", "not_responded", "not_eligible"],
-            **{name: ["yes", "no"] for name in ("reopened", "repeat", "satisfied", "confident")},
-            **{name: [str(n) for n in range(1, 6)] for name in SCORE_DIMENSIONS}}
+            **{name: ["yes", "no"] for name in ("reopened", "repeat")},
+            **{name: [str(n) for n in range(1, 6)] for name in SCORE_DIMENSIONS}}  # not "satisfied": no figure
     for name, values in keys.items():
         for key in values:
             found[name, key] = DIMENSIONS[name].where(scope, key)
@@ -377,7 +378,7 @@ def _one_pass(scope: Scope) -> dict[str, dict]:
     Two scans: the column dimensions as GROUPING SETS, and every fixed bucket as
     COUNT(*) FILTER (WHERE ...) in one aggregate that PostgreSQL runs in parallel.
     """
-    found: dict[str, dict] = {name: {} for name in DIMENSIONS}
+    found: dict[str, dict] = {name: {} for name in COLUMN_DIMENSIONS}
     columns = [DIMENSIONS[name].expression(scope).label(name) for name in COLUMN_DIMENSIONS]
     statement = (select(*columns, func.grouping(*columns).label("set"), func.count().label("n"))
                  .where(*scope.conditions()).group_by(func.grouping_sets(*[tuple_(c) for c in columns])))
@@ -394,8 +395,7 @@ def _one_pass(scope: Scope) -> dict[str, dict]:
                              .where(*scope.conditions())).one()
     total, scored, counts = row[0], dict(zip(SCORE_DIMENSIONS, row[1:3])), row[3:]
     for (name, key), n in zip(buckets, counts):
-        if n:
-            found.setdefault(name, {})[key] = n
+        found.setdefault(name, {})[key] = n
     for name in SCORE_DIMENSIONS:  # a score outside 1-5 would be a bar of its own: count those exactly
         if sum(found[name].values()) != scored[name]:
             found[name] = _grouped(scope, name)

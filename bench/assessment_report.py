@@ -57,6 +57,7 @@ def fill(engine, start: int, stop: int, fy_start: datetime) -> None:
                 copy.write_row((i, rng.choice((2, 3, 4, 5, 5)), rng.choice((3, 4, 5)), fy_start))
         raw.commit()
         cursor.execute("SELECT setval('complaints_id_seq', %s)", (stop,))
+        raw.commit()
         raw.driver_connection.autocommit = True  # VACUUM: what autovacuum does after a bulk load
         cursor.execute("VACUUM ANALYZE")
     finally:

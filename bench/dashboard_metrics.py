@@ -1,4 +1,4 @@
-"""Manager dashboard latency with many complaints stored (PostgreSQL).
+"""Manager dashboard latency with many complaints stored (PostgreSQL, or SQLite with --sqlite).
 
 Fills a fresh PostgreSQL database with N synthetic complaints spread over two
 fiscal years (random kinds, channels, categories, districts, acknowledgement
@@ -8,7 +8,7 @@ the dashboard page's path (`metrics.dashboard()` and the total in one
 units) and for one unit; `--per-figure` also times each figure on its own.
 
     .venv/bin/python bench/dashboard_metrics.py [--sizes 100000 1000000] [--repeat 3]
-        [--per-figure] [--keep NAME]  # reuse (or create) database NAME and leave it; --drop NAME removes it
+        [--per-figure] [--sqlite] [--keep NAME]  # reuse (or create) database NAME and leave it; --drop NAME removes it
 """
 from __future__ import annotations
 
@@ -32,45 +32,60 @@ CHANNELS = ["web"] * 5 + ["line"] * 3 + ["phone", "email", "counter", "api"]
 DISTRICTS = ["จตุจักร", "บางเขน", "ลาดพร้าว", "ห้วยขวาง", "ดินแดง", "พญาไท", "ราชเทวี", "ปทุมวัน", "บางรัก", None]
 
 
-def fill(engine, categories: list[tuple[int, int]], start: int, stop: int, now) -> None:
+def _rows(categories: list[tuple[int, int]], start: int, stop: int, now):
     rng = random.Random(start)
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        with cursor.copy(f"COPY complaints ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for i in range(start, stop):
-                category_id, unit_id = rng.choice(categories)
-                received = now - timedelta(days=rng.random() * 730)
-                ack = received + timedelta(seconds=rng.expovariate(1 / 30)) if rng.random() < 0.97 else None
-                due = received + timedelta(days=21)
-                roll = rng.random()
-                resolved = closed = held = None
-                if roll < 0.75:
-                    status, resolved = "closed", received + timedelta(days=rng.expovariate(1 / 12))
-                    closed = resolved + timedelta(days=2)
-                elif roll < 0.8:
-                    status, held = "on_hold", received + timedelta(days=rng.random() * 30)
-                elif roll < 0.82:
-                    status = "merged"
-                else:
-                    status = "in_progress"
-                copy.write_row((f"BENCH-{i:09d}-{uuid.uuid4().hex[:6]}", rng.choice(KINDS), rng.choice(CHANNELS),
-                                "ข้อความทดสอบ", category_id, unit_id, status, "normal", False, received, ack,
-                                received + timedelta(days=1), due, resolved, closed, held, "on_time",
-                                1 if rng.random() < 0.04 else 0, "citizen", False, rng.choice(DISTRICTS),
-                                "กรุงเทพมหานคร"))
-        raw.commit()
+    for i in range(start, stop):
+        category_id, unit_id = rng.choice(categories)
+        received = now - timedelta(days=rng.random() * 730)
+        ack = received + timedelta(seconds=rng.expovariate(1 / 30)) if rng.random() < 0.97 else None
+        due = received + timedelta(days=21)
+        roll = rng.random()
+        resolved = closed = held = None
+        if roll < 0.75:
+            status, resolved = "closed", received + timedelta(days=rng.expovariate(1 / 12))
+            closed = resolved + timedelta(days=2)
+        elif roll < 0.8:
+            status, held = "on_hold", received + timedelta(days=rng.random() * 30)
+        elif roll < 0.82:
+            status = "merged"
+        else:
+            status = "in_progress"
+        yield (f"BENCH-{i:09d}-{uuid.uuid4().hex[:6]}", rng.choice(KINDS), rng.choice(CHANNELS),
+               "ข้อความทดสอบ", category_id, unit_id, status, "normal", False, received, ack,
+               received + timedelta(days=1), due, resolved, closed, held, "on_time",
+               1 if rng.random() < 0.04 else 0, "citizen", False, rng.choice(DISTRICTS), "กรุงเทพมหานคร")
+
+
+def fill(engine, categories: list[tuple[int, int]], start: int, stop: int, now) -> None:
+    from sqlalchemy import insert, text
+
+    from complaints.models import Complaint
+
+    if engine.dialect.name == "postgresql":
+        raw = engine.raw_connection()
+        try:
+            with raw.cursor().copy(f"COPY complaints ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for row in _rows(categories, start, stop, now):
+                    copy.write_row(row)
+            raw.commit()
+        finally:
+            raw.close()
+    else:  # SQLite: the ORM table's types store the timestamps as the app does
+        rows = _rows(categories, start, stop, now)
+        with engine.begin() as conn:
+            while batch := [dict(zip(COLUMNS, row)) for _, row in zip(range(10_000), rows)]:
+                conn.execute(insert(Complaint.__table__), batch)
+    with engine.begin() as conn:
         # Every tenth complaint repeats the one before it; a third of the closed ones were rated.
-        cursor.execute("UPDATE complaints SET repeat_of_id = id - 1 WHERE id %% 10 = 0 AND id > %s AND id <= %s",
-                       (start + 1, stop))
-        cursor.execute("INSERT INTO survey_responses (complaint_id, satisfaction, confidence, created_at) "
-                       "SELECT id, 1 + id %% 5, 1 + (id / 3) %% 5, now() FROM complaints "
-                       "WHERE status = 'closed' AND id %% 3 = 0 AND id > %s AND id <= %s", (start, stop))
-        raw.commit()
-        raw.driver_connection.autocommit = True  # VACUUM: what autovacuum does after a bulk load
-        cursor.execute("VACUUM ANALYZE")
-    finally:
-        raw.close()
+        bounds = {"start": start, "stop": stop}
+        conn.execute(text("UPDATE complaints SET repeat_of_id = id - 1 WHERE id % 10 = 0 "
+                          "AND id > :start + 1 AND id <= :stop"), bounds)
+        conn.execute(text("INSERT INTO survey_responses (complaint_id, satisfaction, confidence, created_at) "
+                          "SELECT id, 1 + id % 5, 1 + (id / 3) % 5, CURRENT_TIMESTAMP FROM complaints "
+                          "WHERE status = 'closed' AND id % 3 = 0 AND id > :start AND id <= :stop"), bounds)
+    # What autovacuum does after a bulk load (VACUUM runs outside a transaction).
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
 
 
 def time_dashboard(repeat: int, per_figure: bool) -> dict:
@@ -123,12 +138,14 @@ def main() -> None:
     parser.add_argument("--per-figure", action="store_true", help="also time each figure on its own")
     parser.add_argument("--keep", metavar="NAME", help="database kept between runs (filled up to the sizes)")
     parser.add_argument("--drop", metavar="NAME", help="drop a kept database and exit")
+    parser.add_argument("--sqlite", action="store_true", help="a throwaway SQLite file instead of PostgreSQL")
     args = parser.parse_args()
     if args.drop:
         return harness.drop_database(args.drop)
     harness.exit_cleanly_on_signals()
     results = []
     with harness.workspace() as workdir, (harness.kept_database(workdir, args.keep) if args.keep else
+                                          harness.sqlite_database(workdir) if args.sqlite else
                                           harness.fresh_database(workdir, "rongrian_dashboard")) as url:
         with harness.temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(workdir / "instance"),
                                    CELERY_BROKER_URL="memory://", RATELIMIT_STORAGE_URI="memory://"):

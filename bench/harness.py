@@ -267,6 +267,14 @@ def kept_database(workdir: Path, name: str):
         admin.dispose()
 
 
+@contextlib.contextmanager
+def sqlite_database(workdir: Path):
+    """A migrated and seeded SQLite file in the workspace (the default deployment's database)."""
+    url = f"sqlite:///{workdir / 'bench.sqlite'}"
+    _migrate_and_seed(url, workdir / "migrate-instance")
+    yield url
+
+
 def drop_database(name: str) -> None:
     from sqlalchemy import create_engine, text
 

@@ -312,9 +312,10 @@ def _key(value) -> str:
     return NONE if value is None else str(value)
 
 
-def _grouped(scope: Scope, dimension: str) -> dict:
+def _grouped(scope: Scope, dimension: str, *narrow: ColumnElement) -> dict:
     """{key: count} of one dimension over the scope: from the page's one pass if there
-    is one (see `one_pass`), else one GROUP BY."""
+    is one (see `one_pass`), else one GROUP BY. `narrow` only saves work: the keys it
+    leaves out are keys the caller ignores (the one pass counts them all)."""
     found = _one_pass_counts.get()
     if found is not None and found[0] == scope and dimension in found[1]:
         return {key: n for key, n in found[1][dimension].items() if n}
@@ -323,7 +324,7 @@ def _grouped(scope: Scope, dimension: str) -> dict:
     statement = select(key, func.count().label("n")).select_from(Complaint)
     if dim.survey:
         statement = _with_survey(statement)
-    statement = statement.where(*scope.conditions()).group_by(key)
+    statement = statement.where(*scope.conditions(), *narrow).group_by(key)
     return {_key(k): n for k, n in db.session.execute(statement)}
 
 
@@ -514,7 +515,7 @@ def by_district(scope: Scope, limit: int = 15) -> Figure:
 
 
 def by_root_cause(scope: Scope) -> Figure:
-    counts = _grouped(scope, "root_cause")
+    counts = _grouped(scope, "root_cause", Complaint.root_cause_id.is_not(None))
     counts.pop(NONE, None)  # complaints without a recorded cause are not a bar
     return _figure("by_root_cause", ("สาเหตุของปัญหา (บันทึกเมื่อแล้วเสร็จ)", "Root causes (recorded at resolution)"),
                    _labelled_rows("root_cause", counts, _names(RootCause, counts)))
@@ -542,7 +543,7 @@ def on_time_resolution(scope: Scope) -> Figure:
 
 
 def backlog_by_age(scope: Scope) -> Figure:
-    counts = _grouped(scope, "age")  # "not_open" (outside the backlog) is not a bar
+    counts = _grouped(scope, "age", Complaint.status.in_(BACKLOG_STATUSES))  # "not_open" is not a bar
     return _figure("backlog", ("เรื่องค้างดำเนินการ จำแนกตามอายุเรื่อง", "Open backlog by age"),
                    _fixed_rows("age", counts, AGE_BUCKETS))
 
@@ -616,7 +617,7 @@ def top_clusters(scope: Scope, limit: int = 10) -> Figure:
     """The top recurring clusters; each bar counts the scope's complaints in the cluster."""
     ranked = cluster_ranking(scope.period.first_day, scope.period.last_day, scope.unit_ids, limit)
     ids = [cid for cid, _ in ranked]
-    counts = _grouped(scope, "cluster") if ids else {}
+    counts = _grouped(scope, "cluster", Complaint.cluster_id.in_(ids)) if ids else {}
     rows = [Row(str(cid), label, label, counts.get(str(cid), 0), {"cluster": str(cid)}) for cid, label in ranked]
     rows.sort(key=lambda r: -r.count)
     return _figure("clusters", ("ปัญหาที่เกิดซ้ำบ่อยที่สุด", "Top recurring problems"), rows)
@@ -626,7 +627,7 @@ SCORES = [(str(n), f"{n} คะแนน", f"{n} points") for n in (5, 4, 3, 2, 
 
 
 def _score_figure(scope: Scope, dimension: str, key: str, title) -> Figure:
-    counts = _grouped(scope, dimension)
+    counts = _grouped(scope, dimension, SurveyResponse.id.is_not(None))
     counts.pop(NONE, None)  # no survey answer
     rows = [Row(k, th, en, counts.get(k, 0), {dimension: k}) for k, th, en in SCORES]
     figure = _figure(key, title, rows, axis_th="จำนวนผู้ตอบ", axis_en="Responses")

@@ -8,6 +8,7 @@ third, some repeats), then times `evidence.criterion_34()` (every 3.4 metric),
 PDF and XLSX renderings.
 
     .venv/bin/python bench/assessment_report.py [--sizes 100000 1000000]
+        [--keep NAME]  # reuse (or create) database NAME and leave it; --drop NAME removes it
 """
 from __future__ import annotations
 
@@ -56,8 +57,9 @@ def fill(engine, start: int, stop: int, fy_start: datetime) -> None:
                 copy.write_row((i, rng.choice((2, 3, 4, 5, 5)), rng.choice((3, 4, 5)), fy_start))
         raw.commit()
         cursor.execute("SELECT setval('complaints_id_seq', %s)", (stop,))
-        cursor.execute("ANALYZE")
         raw.commit()
+        raw.driver_connection.autocommit = True  # VACUUM: what autovacuum does after a bulk load
+        cursor.execute("VACUUM ANALYZE")
     finally:
         raw.close()
 
@@ -78,25 +80,34 @@ def timed(fn):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--keep", metavar="NAME", help="database kept between runs (filled up to the sizes)")
+    parser.add_argument("--drop", metavar="NAME", help="drop a kept database and exit")
     args = parser.parse_args()
+    if args.drop:
+        return harness.drop_database(args.drop)
     harness.exit_cleanly_on_signals()
     results = []
-    with harness.workspace() as workdir, harness.fresh_database(workdir, "rongrian_assessment") as url:
+    with harness.workspace() as workdir, (harness.kept_database(workdir, args.keep) if args.keep else
+                                          harness.fresh_database(workdir, "rongrian_assessment")) as url:
         with harness.temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(workdir / "instance"),
                                    CELERY_BROKER_URL="memory://", RATELIMIT_STORAGE_URI="memory://"):
             from assessment import evidence, report, service
-            from assessment.periods import parse_period
+            from complaints.services.periods import Period
+            from sqlalchemy import text
+
             from complaints import create_app
             from complaints.extensions import db
 
             app = create_app()
-            period = parse_period("2569")
-            stored = 0
+            period = Period.parse("2569")
             with app.test_request_context():
+                stored = db.session.scalar(text("SELECT count(*) FROM complaints WHERE tracking_number LIKE 'BENCH-%'"))
+                db.session.rollback()
                 for size in sorted(args.sizes):
                     started = time.perf_counter()
-                    fill(db.engine, stored, size, period.start)
-                    stored = size
+                    if size > stored:
+                        fill(db.engine, stored, size, period.start)
+                        stored = size
                     print(f"stored {size:,} complaints ({time.perf_counter() - started:.0f} s to add)")
                     _, metrics_s, metrics_mb = timed(lambda: evidence.criterion_34(period))
                     content, build_s, build_mb = timed(lambda: service.build(period, None))

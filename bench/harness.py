@@ -245,6 +245,60 @@ def fresh_database(workdir: Path, prefix: str = "rongrian_bench"):
         admin.dispose()
 
 
+@contextlib.contextmanager
+def kept_database(workdir: Path, name: str):
+    """A named database kept between runs (to measure one large data set repeatedly):
+    created, migrated and seeded on first use, upgraded (new migrations) on the next."""
+    from sqlalchemy import create_engine, make_url, text
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if exists:
+            _migrate(url, workdir / "migrate-instance")
+        else:
+            _migrate_and_seed(url, workdir / "migrate-instance")
+        yield url
+    finally:
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def sqlite_database(workdir: Path):
+    """A migrated and seeded SQLite file in the workspace (the default deployment's database)."""
+    url = f"sqlite:///{workdir / 'bench.sqlite'}"
+    _migrate_and_seed(url, workdir / "migrate-instance")
+    yield url
+
+
+def drop_database(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _migrate(url: str, instance: Path) -> None:
+    import flask_migrate
+
+    with temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(instance), UPLOAD_DIR=str(instance / "uploads"),
+                       CELERY_BROKER_URL="memory://", RATELIMIT_STORAGE_URI="memory://"):
+        from complaints import create_app
+        from complaints.extensions import db
+
+        app = create_app()
+        with app.app_context():
+            flask_migrate.upgrade()
+            db.session.remove()
+            db.engine.dispose()
+
+
 def _migrate_and_seed(url: str, instance: Path) -> None:
     import flask_migrate
 

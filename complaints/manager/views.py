@@ -85,8 +85,10 @@ def _unit_name(scope: metrics.Scope) -> str | None:
 @roles_required(*READERS)
 def dashboard():
     scope = _scope()
-    return render_template("manager/dashboard.html", scope=scope, figures=metrics.dashboard(scope),
-                           total=metrics.total_received(scope), periods=_periods(scope.period), units=_units())
+    with metrics.one_pass(scope):
+        figures, total = metrics.dashboard(scope), metrics.total_received(scope)
+    return render_template("manager/dashboard.html", scope=scope, figures=figures,
+                           total=total, periods=_periods(scope.period), units=_units())
 
 
 def _drill_scope() -> tuple[metrics.Scope, dict]:

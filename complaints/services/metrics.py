@@ -8,15 +8,18 @@ list behind a bar always holds exactly as many complaints as the bar shows.
 The population is the complaints received in the period (Bangkok time) within
 the units the user may see, optionally narrowed to one unit and the units below
 it. Statements are plain SQLAlchemy Core that run unchanged on SQLite and
-PostgreSQL; the only dialect-specific piece is `seconds_between`.
+PostgreSQL; the only dialect-specific piece is `seconds_between`. On PostgreSQL
+a page's figures come from two scans instead (`one_pass`), with the same counts.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Float, Select, and_, case, func, literal, select
+from sqlalchemy import Float, Select, and_, case, func, literal, select, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -46,7 +49,8 @@ class seconds_between(FunctionElement):
 @compiles(seconds_between)
 def _seconds_between_pg(element, compiler, **kw):
     start, end = list(element.clauses)
-    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+    # date_part answers a double; EXTRACT answers a numeric, several times slower to compare
+    return f"date_part('epoch', {compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
 
 
 @compiles(seconds_between, "sqlite")
@@ -122,10 +126,23 @@ def _finished():
     return func.coalesce(Complaint.resolved_at, Complaint.closed_at)
 
 
+def bisecting_case(value: ColumnElement, limits: list[tuple[object, object]], otherwise: object) -> ColumnElement:
+    """The result of the first (limit, result) with value < limit (limits ascend), else `otherwise`.
+
+    A nested CASE that halves the candidates at each level: a row is compared
+    about log2(n) times instead of up to n (a year of weeks: 6 instead of 53).
+    """
+    if len(limits) <= 4:
+        return case(*[(value < limit, result) for limit, result in limits], else_=otherwise)
+    middle = len(limits) // 2
+    return case((value < limits[middle - 1][0], bisecting_case(value, limits[:middle], otherwise)),
+                else_=bisecting_case(value, limits[middle:], otherwise))
+
+
 def _ranges(bounds: list[tuple[str, datetime]], end: datetime) -> ColumnElement:
     """The key of the [start, next start) range received_at falls in; bounds ascend."""
-    whens = [(Complaint.received_at < nxt, key) for (key, _), (_, nxt) in zip(bounds, bounds[1:] + [("", end)])]
-    return case(*whens, else_=literal("after"))
+    limits = [(nxt, literal(key)) for (key, _), (_, nxt) in zip(bounds, bounds[1:] + [("", end)])]
+    return bisecting_case(Complaint.received_at, limits, literal("after"))
 
 
 def month_bounds(period: Period) -> list[tuple[str, datetime]]:
@@ -292,16 +309,125 @@ class Figure:
         return {**asdict(self), "total": self.total}
 
 
-def _grouped(scope: Scope, dimension: str, *extra_where: ColumnElement,
-             conditions: list[ColumnElement] | None = None) -> dict:
-    """{key: count} of one dimension over the scope (one GROUP BY)."""
+def _key(value) -> str:
+    return NONE if value is None else str(value)
+
+
+def _grouped(scope: Scope, dimension: str, *narrow: ColumnElement) -> dict:
+    """{key: count} of one dimension over the scope: from the page's one pass if there
+    is one (see `one_pass`), else one GROUP BY. `narrow` only saves work: the keys it
+    leaves out are keys the caller ignores (the one pass counts them all)."""
+    found = _one_pass_counts.get()
+    if found is not None and found[0] == scope and dimension in found[1]:
+        return {key: n for key, n in found[1][dimension].items() if n}
     dim = DIMENSIONS[dimension]
     key = dim.expression(scope).label("bucket")
     statement = select(key, func.count().label("n")).select_from(Complaint)
     if dim.survey:
         statement = _with_survey(statement)
-    statement = statement.where(*(conditions or scope.conditions()), *extra_where).group_by(key)
-    return {(NONE if k is None else str(k)): n for k, n in db.session.execute(statement)}
+    statement = statement.where(*scope.conditions(), *narrow).group_by(key)
+    return {_key(k): n for k, n in db.session.execute(statement)}
+
+
+# --- one pass: every figure of a page from two scans (PostgreSQL) --------------
+
+TOTAL, QUARTER = "total", "quarter"
+_one_pass_counts: ContextVar[tuple[Scope, dict[str, dict]] | None] = ContextVar("metrics_one_pass", default=None)
+# Dimensions that are plain columns: one GROUPING SETS query, a hash table each.
+COLUMN_DIMENSIONS = ("category", "kind", "channel", "handling_unit", "district", "cluster", "root_cause")
+SCORE_DIMENSIONS = ("satisfaction", "confidence")
+
+
+def _quarters(scope: Scope) -> list[Period]:
+    """The period's quarters and the quarter before them (the first change needs it)."""
+    return [scope.period.previous_quarter(), *scope.period.quarters()]
+
+
+def _quarter_key(scope: Scope) -> ColumnElement:
+    quarters = _quarters(scope)
+    return _ranges([(q.code, q.start) for q in quarters], quarters[-1].end)
+
+
+def _bucket_conditions(scope: Scope) -> dict[tuple[str, str], ColumnElement]:
+    """(dimension, key) -> the condition a complaint of the scope is counted under, for
+    every dimension with a fixed set of keys: the drill-down's own condition, except
+    for time ranges, where [start, next start) is what `_ranges` picks within the scope."""
+    def spans(bounds, end):
+        return zip(bounds, [start for _, start in bounds[1:]] + [end])
+
+    found = {}
+    for name, bounds, end in (("month", month_bounds(scope.period), scope.period.end),
+                              ("week", week_bounds(scope.period), scope.period.end),
+                              (QUARTER, [(q.code, q.start) for q in scope.period.quarters()], scope.period.end)):
+        for (key, start), nxt in spans(bounds, end):
+            found[name, key] = and_(Complaint.received_at >= start, Complaint.received_at < nxt)
+    keys = {"ack": [k for k, *_ in ACK_BUCKETS], "resolution": [k for k, *_ in RESOLUTION_BUCKETS],
+            "age": [k for k, *_ in AGE_BUCKETS], "survey": ["responded", "not_responded", "not_eligible"],
+            **{name: ["yes", "no"] for name in ("reopened", "repeat")},
+            **{name: [str(n) for n in range(1, 6)] for name in SCORE_DIMENSIONS}}  # not "satisfied": no figure
+    for name, values in keys.items():
+        for key in values:
+            found[name, key] = DIMENSIONS[name].where(scope, key)
+    for (name, key), condition in list(found.items()):
+        if name == QUARTER:
+            found["quarter_repeats", key] = and_(condition, Complaint.repeat_of_id.is_not(None))
+    return found
+
+
+def _one_pass(scope: Scope) -> dict[str, dict]:
+    """{dimension: {key: count}}, {"total": {"": n}} and {"quarter": {code: (complaints, repeats)}}.
+
+    Two scans: the column dimensions as GROUPING SETS, and every fixed bucket as
+    COUNT(*) FILTER (WHERE ...) in one aggregate that PostgreSQL runs in parallel.
+    """
+    found: dict[str, dict] = {name: {} for name in COLUMN_DIMENSIONS}
+    columns = [DIMENSIONS[name].expression(scope).label(name) for name in COLUMN_DIMENSIONS]
+    statement = (select(*columns, func.grouping(*columns).label("set"), func.count().label("n"))
+                 .where(*scope.conditions()).group_by(func.grouping_sets(*[tuple_(c) for c in columns])))
+    masks = {(1 << len(columns)) - 1 - (1 << (len(columns) - 1 - i)): name for i, name in enumerate(COLUMN_DIMENSIONS)}
+    for row in db.session.execute(statement).mappings():
+        name = masks[row["set"]]
+        found[name][_key(row[name])] = row["n"]
+
+    buckets = _bucket_conditions(scope)
+    aggregates = [func.count().label("total"), *[func.count(SurveyResponse.id).filter(
+        getattr(SurveyResponse, name).is_not(None)).label(name) for name in SCORE_DIMENSIONS],
+        *[func.count().filter(condition) for condition in buckets.values()]]
+    row = db.session.execute(_with_survey(select(*aggregates).select_from(Complaint))
+                             .where(*scope.conditions())).one()
+    total, scored, counts = row[0], dict(zip(SCORE_DIMENSIONS, row[1:3])), row[3:]
+    for (name, key), n in zip(buckets, counts):
+        found.setdefault(name, {})[key] = n
+    for name in SCORE_DIMENSIONS:  # a score outside 1-5 would be a bar of its own: count those exactly
+        if sum(found[name].values()) != scored[name]:
+            found[name] = _grouped(scope, name)
+    found[TOTAL] = {"": total}
+
+    first = _quarters(scope)[0]
+    before = db.session.execute(select(func.count(), func.count(Complaint.repeat_of_id))
+                                .where(*scope.conditions(period=first))).one()
+    found[QUARTER] = {first.code: tuple(before),
+                      **{q.code: (found.get(QUARTER, {}).get(q.code, 0), found.get("quarter_repeats", {}).get(q.code, 0))
+                         for q in scope.period.quarters()}}
+    return found
+
+
+@contextmanager
+def one_pass(scope: Scope) -> Iterator[None]:
+    """Within the block, the figures and the total of `scope` come from `_one_pass`
+    (PostgreSQL: two scans instead of about twenty); elsewhere (SQLite) each figure
+    keeps its own GROUP BY. tests/integration/test_metrics_one_pass.py holds both
+    ways to the same counts.
+    """
+    current = _one_pass_counts.get()
+    if (current is not None and current[0] == scope) or db.session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    token = _one_pass_counts.set((scope, _one_pass(scope)))
+    try:
+        yield
+    finally:
+        _one_pass_counts.reset(token)
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -391,6 +517,7 @@ def by_district(scope: Scope, limit: int = 15) -> Figure:
 
 def by_root_cause(scope: Scope) -> Figure:
     counts = _grouped(scope, "root_cause", Complaint.root_cause_id.is_not(None))
+    counts.pop(NONE, None)  # complaints without a recorded cause are not a bar
     return _figure("by_root_cause", ("สาเหตุของปัญหา (บันทึกเมื่อแล้วเสร็จ)", "Root causes (recorded at resolution)"),
                    _labelled_rows("root_cause", counts, _names(RootCause, counts)))
 
@@ -417,7 +544,7 @@ def on_time_resolution(scope: Scope) -> Figure:
 
 
 def backlog_by_age(scope: Scope) -> Figure:
-    counts = _grouped(scope, "age", Complaint.status.in_(BACKLOG_STATUSES))
+    counts = _grouped(scope, "age", Complaint.status.in_(BACKLOG_STATUSES))  # "not_open" is not a bar
     return _figure("backlog", ("เรื่องค้างดำเนินการ จำแนกตามอายุเรื่อง", "Open backlog by age"),
                    _fixed_rows("age", counts, AGE_BUCKETS))
 
@@ -443,12 +570,15 @@ def repeat_rate(scope: Scope) -> Figure:
 
 def repeat_rate_by_quarter(scope: Scope) -> Figure:
     """Repeats per quarter of the period, with the quarter before it for the first change."""
-    quarters = [scope.period.previous_quarter(), *scope.period.quarters()]
-    bounds = [(q.code, q.start) for q in quarters]
-    key = _ranges(bounds, quarters[-1].end).label("bucket")
-    statement = (select(key, func.count(), func.count(Complaint.repeat_of_id)).select_from(Complaint)
-                 .where(*scope.conditions(start=quarters[0].start)).group_by(key))
-    found = {q: (total, repeats) for q, total, repeats in db.session.execute(statement)}
+    quarters = _quarters(scope)
+    found = _one_pass_counts.get()
+    if found is not None and found[0] == scope:
+        found = found[1][QUARTER]
+    else:
+        key = _quarter_key(scope).label("bucket")
+        statement = (select(key, func.count(), func.count(Complaint.repeat_of_id)).select_from(Complaint)
+                     .where(*scope.conditions(start=quarters[0].start)).group_by(key))
+        found = {q: (total, repeats) for q, total, repeats in db.session.execute(statement)}
     rows, before = [], None
     for quarter in quarters:
         total, repeats = found.get(quarter.code, (0, 0))
@@ -499,6 +629,7 @@ SCORES = [(str(n), f"{n} คะแนน", f"{n} points") for n in (5, 4, 3, 2, 
 
 def _score_figure(scope: Scope, dimension: str, key: str, title) -> Figure:
     counts = _grouped(scope, dimension, SurveyResponse.id.is_not(None))
+    counts.pop(NONE, None)  # no survey answer
     rows = [Row(k, th, en, counts.get(k, 0), {dimension: k}) for k, th, en in SCORES]
     figure = _figure(key, title, rows, axis_th="จำนวนผู้ตอบ", axis_en="Responses")
     high = sum(counts.get(k, 0) for k in ("4", "5"))
@@ -550,12 +681,16 @@ FIGURES: dict[str, Callable[[Scope], Figure]] = {
 
 
 def total_received(scope: Scope) -> int:
+    found = _one_pass_counts.get()
+    if found is not None and found[0] == scope:
+        return found[1][TOTAL][""]
     return db.session.scalar(select(func.count()).select_from(Complaint).where(*scope.conditions())) or 0
 
 
 def dashboard(scope: Scope) -> dict[str, Figure]:
-    """Every figure of the manager dashboard, by key."""
-    return {key: build(scope) for key, build in FIGURES.items()}
+    """Every figure of the manager dashboard, by key (one scan on PostgreSQL)."""
+    with one_pass(scope):
+        return {key: build(scope) for key, build in FIGURES.items()}
 
 
 def figure(scope: Scope, key: str) -> Figure:
@@ -577,5 +712,5 @@ def month_counts(where: ColumnElement, first_month: date, months: int) -> list[t
     return [(m, found.get(f"{m:%Y-%m}", 0)) for m in starts]
 
 
-__all__ = ["DIMENSIONS", "FIGURES", "Figure", "Row", "Scope", "dashboard", "drill_count", "drill_statement",
-           "figure", "month_counts", "scope_for"]
+__all__ = ["DIMENSIONS", "FIGURES", "Figure", "Row", "Scope", "bisecting_case", "dashboard", "drill_count",
+           "drill_statement", "figure", "month_counts", "one_pass", "scope_for", "seconds_between"]

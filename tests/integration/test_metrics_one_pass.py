@@ -1,0 +1,47 @@
+"""On PostgreSQL the dashboard reads every figure from two scans (metrics.one_pass);
+each figure must come out exactly as its own GROUP BY computes it."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select
+
+from complaints.extensions import db
+from complaints.models import Unit
+from complaints.services import metrics
+from complaints.services.periods import Period
+from tests import analytics_data
+from tests.analytics_data import NOW
+
+pytestmark = pytest.mark.postgres
+
+
+def _rows(figures):
+    return {key: ([(r.key, r.count, r.drill, r.extra) for r in f.rows], f.kpis) for key, f in figures.items()}
+
+
+@pytest.mark.parametrize("period", ["2569", "2569-Q2", "2568"])
+def test_one_pass_equals_each_figure_alone(pg_app, period):
+    with pg_app.app_context():
+        analytics_data.build()
+        works = db.session.scalar(select(Unit.id).where(Unit.code == "public-works"))
+        for unit_id in (None, works):
+            scope = metrics.Scope(Period.parse(period), None if unit_id is None else frozenset({unit_id}),
+                                  unit_id, NOW)
+            alone = {key: build(scope) for key, build in metrics.FIGURES.items()}
+            total_alone = metrics.total_received(scope)
+            statements = []
+            listener = lambda *args: statements.append(args[2])  # noqa: E731
+            event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                with metrics.one_pass(scope):
+                    together = metrics.dashboard(scope)
+                    total = metrics.total_received(scope)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", listener)
+            assert _rows(together) == _rows(alone)
+            assert total == total_alone
+            # Two scans of the period and one of the quarter before it; the rest are small
+            # look-ups (names, cluster ranking).
+            assert sum("GROUPING SETS" in s for s in statements) == 1
+            assert sum(" FILTER (WHERE " in s for s in statements) == 1
+            assert sum("FROM complaints" in s for s in statements) == 3, statements

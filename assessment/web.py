@@ -13,7 +13,6 @@ from complaints.auth import roles_required
 from complaints.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import Assessment, utcnow
-from complaints.services.thai_calendar import fiscal_year, to_bangkok
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 managers = roles_required("manager", "admin")
@@ -30,7 +29,7 @@ def index():
     assessments = db.session.scalars(select(Assessment).order_by(Assessment.fiscal_year.desc(),
                                                                  Assessment.period.desc())).all()
     return render_template("assessment/index.html", assessments=assessments,
-                           current_fy=fiscal_year(to_bangkok(utcnow()).date()))
+                           current_fy=Period.containing(utcnow()).fiscal_year)
 
 
 @bp.post("/open")

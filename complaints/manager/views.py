@@ -85,10 +85,10 @@ def _unit_name(scope: metrics.Scope) -> str | None:
 @roles_required(*READERS)
 def dashboard():
     scope = _scope()
-    with metrics.one_pass(scope):
-        figures, total = metrics.dashboard(scope), metrics.total_received(scope)
+    figures = metrics.dashboard(scope)
+    # The months of the period partition its complaints: their total is the period's.
     return render_template("manager/dashboard.html", scope=scope, figures=figures,
-                           total=total, periods=_periods(scope.period), units=_units())
+                           total=figures["by_month"].total, periods=_periods(scope.period), units=_units())
 
 
 def _drill_scope() -> tuple[metrics.Scope, dict]:
@@ -106,6 +106,12 @@ def complaints():
                            tip_offs_readable=sees_tip_offs(current_user))
 
 
+def _table(rows, header, sheet: str, name: str, fmt: str):
+    """One table as a CSV or single-sheet XLSX download."""
+    data = exports.to_csv(header, rows) if fmt == "csv" else exports.to_xlsx([(sheet, header, rows)])
+    return _download(data, name, fmt)
+
+
 @bp.get("/complaints/export.<fmt>")
 @roles_required(*READERS)
 def complaints_export(fmt: str):
@@ -114,10 +120,7 @@ def complaints_export(fmt: str):
     scope, filters = _drill_scope()
     statement = metrics.drill_statement(scope, filters).order_by(Complaint.received_at, Complaint.id)
     rows = exports.complaint_rows(statement, tip_offs_readable=sees_tip_offs(current_user))
-    name = f"complaints-{scope.period.code}"
-    if fmt == "csv":
-        return _download(exports.to_csv(exports.COMPLAINT_HEADER, rows), name, fmt)
-    return _download(exports.to_xlsx([("complaints", exports.COMPLAINT_HEADER, rows)]), name, fmt)
+    return _table(rows, exports.COMPLAINT_HEADER, "complaints", f"complaints-{scope.period.code}", fmt)
 
 
 @bp.get("/export/<key>.<fmt>")
@@ -132,11 +135,8 @@ def figure_export(key: str, fmt: str):
                                  "The whole dashboard exports as XLSX.")
         sheets = [(f.key, exports.FIGURE_HEADER, exports.figure_rows(f)) for f in metrics.dashboard(scope).values()]
         return _download(exports.to_xlsx(sheets), f"dashboard-{scope.period.code}", fmt)
-    figure = metrics.figure(scope, key)
-    name = f"{key}-{scope.period.code}"
-    if fmt == "csv":
-        return _download(exports.to_csv(exports.FIGURE_HEADER, exports.figure_rows(figure)), name, fmt)
-    return _download(exports.to_xlsx([(key, exports.FIGURE_HEADER, exports.figure_rows(figure))]), name, fmt)
+    rows = exports.figure_rows(metrics.figure(scope, key))
+    return _table(rows, exports.FIGURE_HEADER, key, f"{key}-{scope.period.code}", fmt)
 
 
 @bp.get("/dashboard.pdf")

@@ -32,6 +32,7 @@ def queue():
 
 
 def _detail(complaint, error: BilingualError | None = None, status: int = 200):
+    privacy.record_contact_view(current_user, complaint)  # the case page shows the contact details
     units = db.session.scalars(select(Unit).order_by(Unit.name_th)).all()
     colleagues = db.session.scalars(select(User).where(
         User.unit_id == complaint.unit_id, User.active.is_(True)).order_by(User.display_name)).all()
@@ -52,9 +53,7 @@ def _detail(complaint, error: BilingualError | None = None, status: int = 200):
 @bp.get("/complaints/<int:complaint_id>")
 @roles_required(*VIEWERS)
 def detail(complaint_id: int):
-    complaint = complaint_for(current_user, complaint_id)
-    privacy.record_contact_view(current_user, complaint)  # the page shows the contact details
-    return _detail(complaint)
+    return _detail(complaint_for(current_user, complaint_id))
 
 
 def _int(name: str) -> int | None:

@@ -41,8 +41,9 @@ def _status_lines(complaint: Complaint, is_owner: bool) -> str:
     lines = [f"เรื่อง {complaint.tracking_number}: {th}",
              f"กำหนดแจ้งผล {format_thai_datetime(complaint.due_at, with_time=False)}"]
     if is_owner:
-        answers = [text for event in public_events(complaint) if (text := public_text(event))]
-        if answers:
-            lines.append(f"คำตอบล่าสุด: {answers[-1][:500]}")
+        # Only the latest answer is shown, so only it is masked.
+        answer = next((text for event in reversed(public_events(complaint)) if (text := public_text(event))), None)
+        if answer:
+            lines.append(f"คำตอบล่าสุด: {answer[:500]}")
     lines += [f"ติดตาม: {base}/track/{complaint.tracking_number}", f"{complaint.tracking_number}: {en}"]
     return "\n".join(lines)

@@ -17,9 +17,8 @@ from complaints.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import ActionStatus, Category, Complaint, CorrectiveAction, RecurringCluster, User, utcnow
 from complaints.services import metrics
-from complaints.services.catalogue import Checker, _commit, parse_day
+from complaints.services.catalogue import Checker, _commit, bangkok_today, parse_day
 from complaints.services.periods import add_months
-from complaints.services.thai_calendar import to_bangkok
 
 STATUS_LABELS = {
     ActionStatus.PLANNED: ("วางแผน", "Planned"),
@@ -147,7 +146,7 @@ def before_after(action: CorrectiveAction, months: int = COMPARE_MONTHS,
             where = where & (Complaint.unit_id == action.unit_id)
     effective = action.effective_on.replace(day=1)
     first = add_months(effective, -months)
-    this_month = (today or to_bangkok(utcnow()).date()).replace(day=1)
+    this_month = (today or bangkok_today()).replace(day=1)
     span = min(2 * months, (this_month.year - first.year) * 12 + this_month.month - first.month + 1)
     counts = metrics.month_counts(where, first, max(span, 1))
     rows = [MonthRate(m, n, m >= effective) for m, n in counts]

@@ -21,14 +21,14 @@ from html.parser import HTMLParser
 
 from flask import current_app
 from markupsafe import escape
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from complaints.errors import BilingualError, FieldError, invalid
+from complaints.errors import BilingualError, invalid, unsafe_text
 from complaints.extensions import db
 from complaints.models import Channel, Complaint, TimelineEvent
 from complaints.schemas import parse_submission
-from complaints.services import channel_refs, mailer, tracking_numbers
+from complaints.services import channel_refs, mailer
+from complaints.services.public_view import find_complaint
 from complaints.services.delivery import DeliveryFailed
 from complaints.services.intake import Upload, submit_complaint
 from complaints.services.photos import PhotoRejected, prepare_photo
@@ -129,12 +129,11 @@ def _thread(msg: EmailMessage, sender: str) -> Complaint | None:
     if not found:
         return None
     try:
-        number = tracking_numbers.parse(found.group(0), prefix=current_app.config["TRACKING_PREFIX"])
-    except tracking_numbers.MalformedTrackingNumber:
+        complaint = find_complaint(found.group(0))
+    except BilingualError:  # malformed or unknown
         return None
-    complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == str(number)))
     # A subject is easy to copy: only the complainant's own address threads by it.
-    complainant = complaint.complainant if complaint else None
+    complainant = complaint.complainant
     if complainant is None or (complainant.email or "").lower() != sender.lower():
         return None
     return complaint
@@ -212,8 +211,7 @@ def _follow_up(complaint: Complaint, message_id: str, text: str) -> EmailResult:
     try:
         cleaned = clean_text(text)[:5000]
     except UnsafeText:
-        raise invalid([FieldError("body", "ไม่รับข้อความที่มีแท็ก HTML หรือสคริปต์",
-                                  "HTML tags or scripts are not accepted.")]) from None
+        raise invalid([unsafe_text("body")]) from None
     if cleaned:
         db.session.add(TimelineEvent(complaint=complaint, kind="citizen_message", actor="citizen",
                                      text=cleaned, public=False))

@@ -62,20 +62,20 @@ def complaint_rows(statement: Select, tip_offs_readable: bool = False) -> Iterab
     statement = statement.limit(MAX_EXPORT_ROWS).options(
         selectinload(Complaint.category), selectinload(Complaint.unit), selectinload(Complaint.root_cause))
     for c in db.session.scalars(statement):
-        if c.kind == Kind.TIP_OFF and not tip_offs_readable:
-            yield [c.tracking_number, format_thai_datetime(c.received_at), label(KIND_LABELS, c.kind, "th"),
-                   label(CHANNEL_LABELS, c.channel, "th"), "", "", "", "", label(STATUS_LABELS, c.status, "th"),
-                   format_thai_datetime(c.due_at), format_thai_datetime(c.resolved_at or c.closed_at),
-                   c.reopen_count, "", TIP_OFF_WITHHELD, TIP_OFF_WITHHELD]
-            continue
+        shown = c.kind != Kind.TIP_OFF or tip_offs_readable
+
+        def withheld(value, blank=""):
+            return value if shown else blank
+
         yield [
             c.tracking_number, format_thai_datetime(c.received_at), label(KIND_LABELS, c.kind, "th"),
-            label(CHANNEL_LABELS, c.channel, "th"), c.category.name_th if c.category else "",
-            c.unit.name_th if c.unit else "", c.district or "", c.province or "",
+            label(CHANNEL_LABELS, c.channel, "th"), withheld(c.category.name_th if c.category else ""),
+            withheld(c.unit.name_th if c.unit else ""), withheld(c.district or ""), withheld(c.province or ""),
             label(STATUS_LABELS, c.status, "th"), format_thai_datetime(c.due_at),
             format_thai_datetime(c.resolved_at or c.closed_at), c.reopen_count,
-            c.root_cause.name_th if c.root_cause else "",
-            mask_text(c.title or ""), mask_text(c.description or ""),
+            withheld(c.root_cause.name_th if c.root_cause else ""),
+            withheld(mask_text(c.title or ""), TIP_OFF_WITHHELD),
+            withheld(mask_text(c.description or ""), TIP_OFF_WITHHELD),
         ]
 
 

@@ -23,7 +23,7 @@ from linebot.v3.webhooks import (
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
-from complaints.errors import BilingualError
+from complaints.errors import BilingualError, unsafe_text
 from complaints.extensions import db
 from complaints.models import Channel, Complaint, LineConversation, OutboxMessage, utcnow
 from complaints.schemas import parse_submission
@@ -162,7 +162,8 @@ def _clean(turn: Turn, text: str, multiline: bool, max_chars: int) -> str | None
     try:
         cleaned = clean_text(text, multiline=multiline)
     except UnsafeText:
-        turn.replies.append("ไม่รับข้อความที่มีแท็ก HTML หรือสคริปต์\nHTML tags or scripts are not accepted.")
+        refused = unsafe_text("text")
+        turn.replies.append(f"{refused.th}\n{refused.en}")
         return None
     if not cleaned:
         turn.replies.append("ข้อความว่างเปล่า\nThe message is empty.")

@@ -192,9 +192,9 @@ def service_notice(complaint: Complaint, english: bool) -> str:
     return f"ดำเนินการตามมาตรฐานการให้บริการที่ประกาศ กำหนดแล้วเสร็จภายใน {due.day}/{due.month}/{due.year + 543}"
 
 
-def _status_notes(complaint: Complaint, mask: Callable[[str], str]) -> str | None:
-    """The latest public answer of the agency (public_view's rule), masked."""
-    texts = [e.text for e in public_events(complaint) if e.kind in PUBLIC_TEXT_KINDS and e.text]
+def _status_notes(events: list, mask: Callable[[str], str]) -> str | None:
+    """The latest public answer of the agency among the public events, masked."""
+    texts = [e.text for e in events if e.kind in PUBLIC_TEXT_KINDS and e.text]
     return mask(texts[-1]) if texts else None
 
 
@@ -212,7 +212,7 @@ def request_view(complaint: Complaint, extra: Open311Request | None, english: bo
     return {
         "service_request_id": complaint.tracking_number,
         "status": open311_status(complaint.status),
-        "status_notes": _status_notes(complaint, mask),
+        "status_notes": _status_notes(events, mask),
         "service_name": name,
         "service_code": category.code if category else None,
         "description": mask(complaint.description) if shown else None,

@@ -89,10 +89,14 @@ def export_subject(subject: Subject, admin: User, note: str = "") -> dict:
     return data
 
 
+# What identifies a complainant: erased by erasure and retention.
+PERSONAL_COLUMNS = ("name", "phone", "email", "line_user_id", "phone_key", "email_key", "line_key")
+
+
 def _anonymise(complainants: list[Complainant], complaints: list[Complaint]) -> None:
     for person in complainants:
-        person.name = person.phone = person.email = person.line_user_id = None
-        person.phone_key = person.email_key = person.line_key = None
+        for column in PERSONAL_COLUMNS:
+            setattr(person, column, None)
     for complaint in complaints:
         complaint.description = mask_text(complaint.description)
         if complaint.title:
@@ -125,9 +129,7 @@ def apply_retention(now=None, batch: int = 500) -> int:
     returns how many complainant records were erased (the periodic task)."""
     now = now or utcnow()
     cutoff = now - timedelta(days=current_app.config["RETENTION_DAYS_AFTER_CLOSE"])
-    has_contact = or_(Complainant.name.is_not(None), Complainant.phone_key.is_not(None),
-                      Complainant.email_key.is_not(None), Complainant.line_key.is_not(None),
-                      Complainant.phone.is_not(None), Complainant.email.is_not(None))
+    has_contact = or_(*(getattr(Complainant, column).is_not(None) for column in PERSONAL_COLUMNS))
     # A person with any complaint still open or recently closed keeps their data.
     recent = select(Complaint.complainant_id).where(
         Complaint.complainant_id.is_not(None),

@@ -13,6 +13,7 @@ from complaints.extensions import db
 from complaints.models import Complainant, Complaint, SurveyResponse, TimelineEvent, User
 from complaints.services import demo_data
 from complaints.services.thai_calendar import fiscal_year, is_working_day, to_bangkok
+from tests.conftest import service_unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAFFY = Path(os.environ.get("RONGRIAN_TRAFFY_DATA", ROOT.parent / "shared/data/traffy/train.csv.gz"))
@@ -26,7 +27,7 @@ STATUS_AFTER = {"received": "received", "acknowledged": "acknowledged", "assign"
 @pytest.fixture(autouse=True)
 def _traffy():
     if not TRAFFY.is_file():
-        pytest.skip(f"Traffy Fondue data not found at {TRAFFY}")
+        service_unavailable(f"Traffy Fondue data not found at {TRAFFY}")
 
 
 def generate(app, count: int, seed: int) -> demo_data.GenerateSummary:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from complaints.extensions import db
 from complaints.models import Category, Complaint, OutboxMessage, TimelineEvent, Unit
 from complaints.services import history_import, tracking_numbers
+from tests.conftest import service_unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAFFY = Path(os.environ.get("RONGRIAN_TRAFFY_DATA", ROOT.parent / "shared/data/traffy/train.csv.gz"))
@@ -167,7 +168,7 @@ def test_cli_import_fails_on_a_missing_or_binary_file(runner, tmp_path):
 
 def test_import_of_a_slice_of_the_traffy_file(app, tmp_path):
     if not TRAFFY.is_file():
-        pytest.skip(f"Traffy Fondue data not found at {TRAFFY}")
+        service_unavailable(f"Traffy Fondue data not found at {TRAFFY}")
     path = tmp_path / "traffy.csv.gz"
     with gzip.open(TRAFFY, "rt", encoding="utf-8") as src, gzip.open(path, "wt", encoding="utf-8") as out:
         rows = list(itertools.islice(csv.DictReader(src), 400))

@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 from complaints.extensions import db
 from complaints.models import ApiKey, Complainant, Complaint, Open311Request, TimelineEvent, User, utcnow
 from complaints.services import api_keys, open311
-from tests.helpers import counts, login, make_staff, submit_api
+from tests.helpers import counts, csrf_from, login, make_staff, submit_api
 
 # Field names, in order, as the spec lists them.
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
@@ -499,7 +499,8 @@ def test_api_key_pages_are_for_admins_only(app, client):
     make_staff(app, "officer311", "officer", "public-works")
     login(client, "officer311")
     assert client.get("/admin/api-keys").status_code == 403
-    assert client.post("/admin/api-keys", data={"name": "x"}).status_code in (400, 403)
+    token = csrf_from(client.get("/officer/").text)
+    assert client.post("/admin/api-keys", data={"name": "x", "csrf_token": token}).status_code == 403
 
 
 # --- PostgreSQL -------------------------------------------------------------

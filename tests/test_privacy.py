@@ -68,7 +68,7 @@ def test_every_view_of_contact_data_is_in_the_audit_trail(app, client):
     admin = staff(app, "root", "admin", None)
     trail = admin.get("/admin/audit").text
     assert trail.count('data-action="view_contact"') == 2 and "viewer" in trail
-    assert officer.get("/admin/audit").status_code in (302, 403, 404)
+    assert officer.get("/admin/audit").status_code == 403
 
 
 def test_a_subject_access_request_exports_everything_and_is_recorded(app, client):
@@ -148,6 +148,6 @@ def test_managers_count_tip_offs_but_never_read_them(app, client):
     assert listing.status_code == 200
     assert 'id="drill-count">1<' in listing.text and tip in listing.text  # counted, as on the chart
     assert "เรียกรับเงิน" not in listing.text and "withheld: tip-off" in listing.text
-    assert f"/officer/complaints/" not in listing.text.split('id="drill-list"')[1]  # no link into the case
+    assert "/officer/complaints/" not in listing.text.split('id="drill-list"')[1]  # no link into the case
     export = manager.get(f"/manager/complaints/export.csv?period={period}&kind=tip_off").get_data(as_text=True)
     assert tip in export and "เรียกรับเงิน" not in export and "withheld (tip-off)" in export

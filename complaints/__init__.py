@@ -24,6 +24,15 @@ def _migrations_folder() -> str:
     return str(beside_package) if beside_package.is_dir() else "migrations"
 
 
+def _postgres_options(app: Flask) -> None:
+    """Hand POSTGRES_OPTIONS to each new PostgreSQL connection (no extra round trip)."""
+    options = app.config.get("POSTGRES_OPTIONS")
+    if options and str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        engine = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        engine["connect_args"] = {**engine.get("connect_args", {}), "options": options}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the web application; nothing here migrates, seeds or connects."""
     app = Flask(__name__, instance_relative_config=True, template_folder=_template_folder())
@@ -34,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from complaints.services import contact_crypto
 
     check_production(app.config)
+    _postgres_options(app)
     contact_crypto.init_app(app)
     for folder in (app.instance_path, app.config["UPLOAD_DIR"]):
         os.makedirs(folder, exist_ok=True)

@@ -56,6 +56,10 @@ def load_config(instance_path: str) -> dict:
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Server settings for every PostgreSQL connection (libpq "options"). JIT compilation
+        # is off: it only starts on the dashboard's and the assessment's scans, where it
+        # costs a quarter of a second or more and saves less (BENCHMARKS.md).
+        "POSTGRES_OPTIONS": env.get("POSTGRES_OPTIONS", "-c jit=off"),
         "REDIS_URL": redis_url,
         "UPLOAD_DIR": env.get("UPLOAD_DIR", str(instance / "uploads")),
         "MAX_PHOTOS": int(env.get("MAX_PHOTOS", "5")),

@@ -96,11 +96,12 @@ class Complaint(Base):
               postgresql_where=text(OPEN_STATUSES_SQL), sqlite_where=text(OPEN_STATUSES_SQL)),
         Index("ix_complaints_open_area_code_received_at", "area_code", "received_at",
               postgresql_where=text(OPEN_STATUSES_SQL), sqlite_where=text(OPEN_STATUSES_SQL)),
-        # The dashboard's column dimensions (metrics.COLUMN_DIMENSIONS) of a period by an
-        # index-only scan on PostgreSQL (elsewhere INCLUDE is ignored: a plain received_at index).
+        # The dashboard's column dimensions (metrics.COLUMN_DIMENSIONS) and repeat links of a
+        # period by an index-only scan on PostgreSQL (elsewhere INCLUDE is ignored: a plain
+        # received_at index).
         Index("ix_complaints_received_at_dimensions", "received_at",
               postgresql_include=["category_id", "kind", "channel", "unit_id", "district", "cluster_id",
-                                  "root_cause_id"]),
+                                  "root_cause_id", "repeat_of_id"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

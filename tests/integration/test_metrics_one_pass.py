@@ -1,4 +1,4 @@
-"""On PostgreSQL the dashboard reads every figure from two scans (metrics.one_pass);
+"""On PostgreSQL the dashboard reads every figure from three scans (metrics.one_pass);
 each figure must come out exactly as its own GROUP BY computes it."""
 from __future__ import annotations
 
@@ -40,8 +40,19 @@ def test_one_pass_equals_each_figure_alone(pg_app, period):
                 event.remove(db.engine, "before_cursor_execute", listener)
             assert _rows(together) == _rows(alone)
             assert total == total_alone
-            # Two scans of the period and one of the quarter before it; the rest are small
+            # Three scans (columns, days from the quarter before the period on, buckets); the rest are small
             # look-ups (names, cluster ranking).
             assert sum("GROUPING SETS" in s for s in statements) == 1
             assert sum(" FILTER (WHERE " in s for s in statements) == 1
             assert sum("FROM complaints" in s for s in statements) == 3, statements
+
+
+def test_postgres_connections_run_without_jit(pg_app):
+    """POSTGRES_OPTIONS reaches every connection: JIT costs the period scans more than it saves."""
+    from sqlalchemy import text
+
+    with pg_app.app_context():
+        assert db.session.scalar(text("SHOW jit")) == "off"
+        db.session.remove()
+        db.engine.dispose()
+        assert db.session.scalar(text("SHOW jit")) == "off"  # a new connection too

@@ -321,6 +321,11 @@ def test_untitled_pairs_not_both_in_the_lists_or_after_a_place_word_are_left_alo
     ("ผู้ร้องเรียน ชมภูนุช ศรีผดุงพร\n0936246462", f"ผู้ร้องเรียน {NAME}\n{PHONE}"),
     ("สวัสดีค่ะ ดิฉัน สิรินทร์ ศรีสุขค่ะ", f"สวัสดีค่ะ ดิฉัน {NAME}ค่ะ"),
     ("คนแจ้งชื่อ กันตภา ยุทธวราภรณ์ 0988879715", f"คนแจ้งชื่อ {NAME} {PHONE}"),
+    # A listed first name as the last word, or the end of a word, before the number.
+    ("โทรหา สมศรี 0891234567 ได้เลย", f"โทรหา {NAME} {PHONE} ได้เลย"),
+    ("ติดต่อสมชาย 0812345678", f"ติดต่อ{NAME} {PHONE}"),
+    ("ไม่เคยสนใจ  สมชาย0812345678", f"ไม่เคยสนใจ  {NAME}{PHONE}"),
+    ("ติดต่อผมได้ พิษณุ 0812345678", f"ติดต่อผมได้ {NAME} {PHONE}"),
 ])
 def test_names_signing_a_phone_number_or_introduced_are_masked(text, masked):
     assert mask_text(text) == masked
@@ -334,6 +339,8 @@ def test_names_signing_a_phone_number_or_introduced_are_masked(text, masked):
     "ขอบคุณครับ 0816655493 ผู้ประสานงาน",
     "ผู้แจ้ง ประธานชุมชนร่วมพัฒนา เบอร์โทร 0952041988",
     "ผม ขับมอเตอร์ไซค์ ทุกวัน",
+    "ถนนพัง ติดต่อ 0812345678",
+    "แจ้งเหตุ ไฟดับ 0812345678",
 ])
 def test_words_around_a_phone_number_that_are_no_name_are_left_alone(text):
     assert [k for k in kinds(text) if k == "name"] == []

@@ -563,13 +563,21 @@ def _untitled_surname(run: str) -> str:
 
 
 def _contact_names(view: str, spans: _Spans) -> None:
-    def add(m: re.Match, first: int, last: int, listed: bool = False) -> None:
+    def add(m: re.Match, first: int, last: int, listed: bool = False) -> bool:
         surname = _untitled_surname(m.group(last)) if m.group(last) else ""
         clear = surname in lex["family"] or (surname and _wordiness(surname) < 0.5)
         if not _untitled_first(m.group(first), listed, before_surname=clear):
-            return
+            return False
         end = m.start(last) + len(surname) if surname else m.end(first)
-        spans.add("name", m.start(first), end)
+        return spans.add("name", m.start(first), end)
+
+    def listed_tail(start: int, end: int) -> None:
+        """A listed first name that ends the words before a phone number, after words
+        that are no name ("โทรหา สมศรี 089...", "ติดต่อสมชาย 081...")."""
+        run = view[start:end]
+        tail = _tokens(run)[-1] if run else ""
+        if tail != run and tail in lex["strict_first"] and tail not in _NOT_A_NAME:
+            spans.add("name", end - len(tail), end)
 
     lex = _lexicon()
 
@@ -577,9 +585,14 @@ def _contact_names(view: str, spans: _Spans) -> None:
         if kind != "phone":
             continue
         m = _BEFORE_PHONE.search(view, max(0, start - 80), start)
-        if m:
-            # Right before a phone number a listed first name is enough (สุนทร โทร 09...).
-            add(m, 1, 2, listed=True)
+        if m and not add(m, 1, 2, listed=True):
+            # Right before a phone number a listed first name is enough (สุนทร โทร 09...),
+            # also as the last word, or the end of a word, after others that are none.
+            last = 2 if m.group(2) else 1
+            if m.group(2) and _untitled_first(m.group(2), listed=True):
+                spans.add("name", m.start(2), m.end(2))
+            else:
+                listed_tail(m.start(last), m.end(last))
         m = _AFTER_PHONE.match(view, end)
         if m:
             add(m, 1, 2)

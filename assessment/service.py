@@ -1,7 +1,9 @@
 """The self-assessment: drafts, answers, evidence, submission (freeze) and comparison.
 
 The service owns the transaction: views and the CLI call one function here.
-A draft is computed live from the answers and the complaint data; submitting
+A draft is computed from its answers and from what the complaint data says of the
+period (`operations`: stored as computed, refreshed by beat, on request, and
+whenever older than ASSESSMENT_DATA_MAX_AGE); submitting computes that anew and
 writes a JSON snapshot of everything the report shows (3.4 metrics, data for
 3.1-3.3, answers, evidence with file hashes, scores), and from then on the report
 of that period is read from the snapshot only.
@@ -10,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
+from contextlib import nullcontext
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -23,7 +27,7 @@ from complaints.services.periods import Period
 from assessment.scoring import ITEM_STATUSES, MET, NOT_MET, score_form
 from complaints.errors import BilingualError, FieldError, invalid, unsafe_text
 from complaints.extensions import db
-from complaints.models import Assessment, AssessmentAnswer, AssessmentEvidence, User, utcnow
+from complaints.models import Assessment, AssessmentAnswer, AssessmentEvidence, OperationalData, User, utcnow
 from complaints.services.thai_text import UnsafeText, clean_text
 
 MAX_EXPLANATION = 5000
@@ -190,12 +194,64 @@ def _evidence_dict(item: AssessmentEvidence) -> dict:
             "size_bytes": item.size_bytes, "sha256": item.sha256}
 
 
-def build(period: Period, assessment: Assessment | None) -> dict:
-    """Everything the report shows, computed now (a draft, or a period with no assessment yet)."""
-    computed = ops.criterion_34(period)
+def _operational_dict(data: OperationalData) -> dict:
+    return {"criterion_34": json.loads(data.criterion_34), "prefill": json.loads(data.prefill),
+            "computed_at": data.computed_at.isoformat(), "seconds": round(data.seconds, 3)}
+
+
+def refresh_operations(period: Period) -> dict:
+    """Compute what the complaint data says of the period now, store it, and return it."""
+    started = time.perf_counter()
+    # Metric links are app-relative URLs; beat has no request to build them in.
+    with nullcontext() if has_request_context() else current_app.test_request_context():
+        computed, prefill = ops.criterion_34(period), ops.prefill(period)
+    data = OperationalData(period=period.code, computed_at=utcnow(), seconds=time.perf_counter() - started,
+                           criterion_34=json.dumps(computed, ensure_ascii=False),
+                           prefill=json.dumps(prefill, ensure_ascii=False))
+    result = _operational_dict(data)
+    try:
+        db.session.merge(data)
+        db.session.commit()
+    except IntegrityError:  # another process stored the same period at the same moment
+        db.session.rollback()
+    return result
+
+
+def operations(period: Period) -> dict:
+    """{"criterion_34", "prefill", "computed_at", "seconds"} of the period: as stored when
+    younger than ASSESSMENT_DATA_MAX_AGE seconds (0: always computed now), else anew."""
+    max_age = current_app.config["ASSESSMENT_DATA_MAX_AGE"]
+    stored = db.session.get(OperationalData, period.code)
+    if stored is not None and (utcnow() - stored.computed_at).total_seconds() <= max_age:
+        return _operational_dict(stored)
+    return refresh_operations(period)
+
+
+def periods_to_refresh(now=None) -> list[Period]:
+    """What beat keeps fresh: this fiscal year, this quarter, and every period with a draft."""
+    now = now or utcnow()
+    year = Period.containing(now)
+    found = {year.code: year, **{q.code: q for q in year.quarters() if q.start <= now < q.end}}
+    for code in db.session.scalars(select(Assessment.period).where(Assessment.status == "draft")):
+        found.setdefault(code, Period.parse(code))
+    return list(found.values())
+
+
+def refresh_all() -> int:
+    """Refresh the stored operational data of `periods_to_refresh()`; returns how many."""
+    periods = periods_to_refresh()
+    for period in periods:
+        refresh_operations(period)
+    return len(periods)
+
+
+def build(period: Period, assessment: Assessment | None, fresh: bool = False) -> dict:
+    """Everything the report shows (a draft, or a period with no assessment yet); with
+    `fresh`, the complaint data is read now rather than as last stored."""
+    data = refresh_operations(period) if fresh else operations(period)
+    computed, prefill = data["criterion_34"], data["prefill"]
     answers = {a.item_id: a for a in (assessment.answers if assessment else [])}
     evidence = [_evidence_dict(e) for e in (assessment.evidence if assessment else [])]
-    prefill = ops.prefill(period)
     items = {}
     for item_id, item in all_items().items():
         answer = answers.get(item_id)
@@ -224,6 +280,7 @@ def build(period: Period, assessment: Assessment | None) -> dict:
         "form": load_form()["form"],
         "status": assessment.status if assessment else "none",
         "generated_at": utcnow().isoformat(),
+        "data_as_of": data["computed_at"],
         "thresholds": computed["thresholds"],
         "items": items,
         "scores": scores,
@@ -254,7 +311,7 @@ def submit(period: Period, assessment: Assessment, user: User) -> Assessment:
     """Freeze the assessment: snapshot every number, answer and evidence item."""
     _editable(assessment)
     _file_hashes_hold(assessment)
-    snapshot = build(period, assessment)
+    snapshot = build(period, assessment, fresh=True)
     snapshot["status"] = "submitted"
     snapshot["submitted_at"] = utcnow().isoformat()
     snapshot["submitted_by"] = user.display_name

@@ -120,6 +120,17 @@ def submit(period: str):
     return _act(period, freeze)
 
 
+@bp.post("/<period>/refresh")
+@managers
+def refresh(period: str):
+    """Read the complaint data again now (the page otherwise shows it as last computed)."""
+    def recompute(assessment):
+        data = service.refresh_operations(Period.parse(assessment.period))
+        flash(f"คำนวณตัวเลขจากข้อมูลเรื่องร้องเรียนใหม่แล้ว ({data['seconds']:.1f} วินาที) / "
+              f"Figures recomputed from the complaint data ({data['seconds']:.1f} s)")
+    return _act(period, recompute)
+
+
 @bp.get("/<period>/report.<fmt>")
 @managers
 def download_report(period: str, fmt: str):

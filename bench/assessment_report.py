@@ -4,8 +4,9 @@ Fills a fresh PostgreSQL database with N complaints received over FY2569 (nine
 channels, 80 % closed with a root cause on most, acknowledgement seconds to two
 days later, a received and a finishing timeline event each, survey answers on a
 third, some repeats), then times `evidence.criterion_34()` (every 3.4 metric),
-`service.build()` (the whole report's content, 3.1-3.3 data included) and the
-PDF and XLSX renderings.
+`service.build(fresh=True)` (the whole report's content, 3.1-3.3 data included,
+computed and stored), `service.build()` as a draft's page reads it (from the stored
+figures) and the PDF and XLSX renderings.
 
     .venv/bin/python bench/assessment_report.py [--sizes 100000 1000000]
         [--keep NAME]  # reuse (or create) database NAME and leave it; --drop NAME removes it
@@ -74,7 +75,7 @@ def timed(fn):
     fn()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return value, round(seconds, 2), round(peak / 2**20, 1)
+    return value, round(seconds, 3), round(peak / 2**20, 1)
 
 
 def main() -> None:
@@ -110,20 +111,24 @@ def main() -> None:
                         stored = size
                     print(f"stored {size:,} complaints ({time.perf_counter() - started:.0f} s to add)")
                     _, metrics_s, metrics_mb = timed(lambda: evidence.criterion_34(period))
-                    content, build_s, build_mb = timed(lambda: service.build(period, None))
+                    content, build_s, build_mb = timed(lambda: service.build(period, None, fresh=True))
+                    # What a draft's page reads: the figures as stored by the computation above.
+                    _, stored_s, _ = timed(lambda: service.build(period, None))
                     _, pdf_s, _ = timed(lambda: report.render_pdf(content))
                     _, xlsx_s, _ = timed(lambda: report.render_xlsx(content))
                     result = {"complaints": size, "metrics_s": metrics_s, "metrics_peak_mb": metrics_mb,
-                              "build_s": build_s, "build_peak_mb": build_mb, "pdf_s": pdf_s, "xlsx_s": xlsx_s,
+                              "build_s": build_s, "build_peak_mb": build_mb, "stored_s": stored_s,
+                              "pdf_s": pdf_s, "xlsx_s": xlsx_s,
                               "category_score": content["scores"]["category_score"]}
                     print(result)
                     results.append(result)
                     db.session.remove()
                 db.engine.dispose()
-    print("\ncomplaints   3.4 metrics (peak)     whole report content (peak)   PDF      XLSX")
+    print("\ncomplaints   3.4 metrics (peak)     report content, computed (peak)   from stored   PDF      XLSX")
     for r in results:
         print(f"{r['complaints']:>10,}   {r['metrics_s']:>6.2f} s ({r['metrics_peak_mb']:>5.1f} MB)   "
-              f"{r['build_s']:>6.2f} s ({r['build_peak_mb']:>5.1f} MB)          {r['pdf_s']:.2f} s   {r['xlsx_s']:.2f} s")
+              f"{r['build_s']:>6.2f} s ({r['build_peak_mb']:>5.1f} MB)              {r['stored_s']:>6.3f} s"
+              f"     {r['pdf_s']:.2f} s   {r['xlsx_s']:.2f} s")
     harness.save_result("assessment_report", {"results": results})
 
 

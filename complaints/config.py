@@ -109,6 +109,9 @@ def load_config(instance_path: str) -> dict:
         # thresholds as JSON, e.g. {"min_channels": 5, "max_overdue": 0.03} (see assessment/evidence.py).
         "ASSESSMENT_EVIDENCE_MAX_BYTES": int(env.get("ASSESSMENT_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))),
         "ASSESSMENT_THRESHOLDS": json.loads(env.get("ASSESSMENT_THRESHOLDS") or "{}"),
+        # A draft's figures from the complaint data are read as stored while younger than
+        # this (seconds; 0: computed on every view); beat refreshes them (ASSESSMENT_DATA_REFRESH_SECONDS).
+        "ASSESSMENT_DATA_MAX_AGE": float(env.get("ASSESSMENT_DATA_MAX_AGE", "900")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
@@ -181,6 +184,10 @@ def load_config(instance_path: str) -> dict:
                 "sla-sweep": {
                     "task": "rongrian.sla_sweep",
                     "schedule": float(env.get("SLA_SWEEP_SECONDS", "300")),
+                },
+                "assessment-data": {
+                    "task": "rongrian.refresh_assessment_data",
+                    "schedule": float(env.get("ASSESSMENT_DATA_REFRESH_SECONDS", "600")),
                 },
             },
         },

@@ -46,6 +46,7 @@ def base_config(tmp_path: Path, database_uri: str) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "TRACK_RATE_LIMIT": "1000 per minute",
         "INTAKE_RATE_LIMIT": "1000 per minute",
+        "ASSESSMENT_DATA_MAX_AGE": 0,  # figures computed on every view unless a test keeps them
         "CELERY": {**create_app_config_celery(), "broker_url": "memory://"},
     }
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime, timedelta
 
 import pypdf
@@ -13,7 +14,7 @@ from assessment import evidence, report, service
 from complaints.services.periods import Period
 from complaints.errors import BilingualError
 from complaints.extensions import db
-from complaints.models import Assessment, AssessmentEvidence, TrackingLookupDay, User
+from complaints.models import Assessment, AssessmentEvidence, OperationalData, TrackingLookupDay, User, utcnow
 from complaints.services.pdf import extracted
 from complaints.services.thai_calendar import BANGKOK
 from tests.assessment_scenario import RECEIVED, complaint, seed_fy2569
@@ -408,3 +409,89 @@ def test_submit_refuses_an_evidence_file_that_changed_on_disk(app):
         assert err.value.status == 409 and "plan.pdf" in err.value.th
         assert db.session.get(Assessment, assessment.id).status == "draft"
         assert db.session.get(Assessment, assessment.id).snapshot is None
+
+
+def _channels_used(page: str) -> str:
+    return page.split('data-metric="channels_used"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_the_drafts_figures_are_kept_as_computed_until_recomputed(app, manager):
+    """At a million complaints the 3.4 figures take seconds: the draft's pages read them
+    as stored (with the time they are of) until they are older than the limit, a manager
+    asks for them now, or the assessment is submitted."""
+    app.config["ASSESSMENT_DATA_MAX_AGE"] = 900
+    with app.app_context():
+        seed_fy2569()
+    _open(manager)
+    first = manager.get("/assessment/2569").text
+    assert 'id="data-as-of"' in first and "ตัวเลขจากข้อมูลเรื่องร้องเรียน ณ" in first
+    with app.app_context():
+        stored = db.session.get(OperationalData, "2569")
+        computed_at, seconds = stored.computed_at, stored.seconds
+        assert metrics_of(json.loads(stored.criterion_34))["channels_used"]["value"] == 4
+        # A fifth channel appears in the data.
+        for _ in range(30):
+            complaint(RECEIVED + timedelta(days=1), channel="sms", ack_after=None, status="in_progress",
+                      events=("received",))
+        db.session.commit()
+    kept = manager.get("/assessment/2569").text
+    assert _channels_used(kept) == _channels_used(first)  # as stored: nothing recomputed
+    with app.app_context():
+        assert db.session.get(OperationalData, "2569").computed_at == computed_at
+    token = csrf_from(kept)
+    assert manager.post("/assessment/2569/refresh", data={"csrf_token": token}).status_code == 302
+    recomputed = manager.get("/assessment/2569").text
+    assert "Figures recomputed from the complaint data" in recomputed
+    assert _channels_used(recomputed) != _channels_used(first)
+    with app.app_context():
+        again = db.session.get(OperationalData, "2569")
+        assert again.computed_at > computed_at and again.seconds >= 0 and seconds >= 0
+        assert metrics_of(json.loads(again.criterion_34))["channels_used"]["value"] == 5
+        # Older than the limit: computed again on the next view.
+        again.computed_at -= timedelta(seconds=901)
+        db.session.commit()
+        old = again.computed_at
+    manager.get("/assessment/2569")
+    with app.app_context():
+        assert db.session.get(OperationalData, "2569").computed_at > old
+
+
+def test_submitting_reads_the_data_now_not_as_stored(app):
+    app.config["ASSESSMENT_DATA_MAX_AGE"] = 900
+    with app.test_request_context():
+        seed_fy2569()
+        user = db.session.get(User, make_staff(app, "boss", "manager", None))
+        assessment = service.open_assessment(FY, user)
+        assert metrics_of(service.content(FY, assessment))["channels_used"]["value"] == 4
+        for _ in range(3):
+            complaint(RECEIVED + timedelta(days=1), channel="sms", ack_after=None, status="in_progress",
+                      events=("received",))
+        db.session.commit()
+        assert metrics_of(service.operations(FY)["criterion_34"])["channels_used"]["value"] == 4  # stored
+        stored_at = db.session.get(OperationalData, FY.code).computed_at
+        service.submit(FY, assessment, user)
+        frozen = service.content(FY, assessment)
+    assert metrics_of(frozen)["channels_used"]["value"] == 5
+    assert datetime.fromisoformat(frozen["data_as_of"]) > stored_at
+
+
+def test_beat_keeps_this_year_this_quarter_and_every_draft_fresh(app):
+    from complaints.config import load_config
+
+    entry = load_config("/nonexistent")["CELERY"]["beat_schedule"]["assessment-data"]
+    assert entry["task"] == "rongrian.refresh_assessment_data"
+    now = datetime(2026, 11, 26, 3, 0, tzinfo=BANGKOK)
+    with app.test_request_context():
+        user = db.session.get(User, make_staff(app, "boss", "manager", None))
+        service.open_assessment(Period.parse("2568"), user)
+        codes = sorted(p.code for p in service.periods_to_refresh(now))
+        assert codes == ["2568", "2570", "2570-Q1"]
+    with app.app_context():  # as the task runs it: no request to build links in
+        app.config["ASSESSMENT_DATA_MAX_AGE"] = 900
+        expected = {p.code for p in service.periods_to_refresh()}
+        assert service.refresh_all() == len(expected) == 3
+        stored = {d.period: d for d in db.session.scalars(select(OperationalData))}
+        assert set(stored) == expected and "2568" in expected
+        assert Period.containing(utcnow()).code in expected
+        links = [m["link"] for m in metrics_of(json.loads(stored["2568"].criterion_34)).values()]
+        assert "/officer/?status=closed&received_from=2024-10-01&received_to=2025-09-30" in links

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from celery import Celery
 
+from assessment import service as assessment_service
 from complaints.services import after_intake as after_intake_service
 from complaints.services import channel_refs, clusters, email_intake, line_bot, mailer, outbox, privacy, retraining, sla
 
@@ -76,3 +77,8 @@ def register(celery_app: Celery) -> None:
         result = clusters.update_clusters()
         return {"checked": result.checked, "joined": result.joined, "created": result.created,
                 "uncounted": result.uncounted}
+
+    @celery_app.task(name="rongrian.refresh_assessment_data", acks_late=False, soft_time_limit=540, time_limit=600)
+    def refresh_assessment_data() -> int:
+        """Recompute the self-assessment's figures from the complaint data (this year, drafts)."""
+        return assessment_service.refresh_all()

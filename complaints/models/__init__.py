@@ -1,6 +1,8 @@
 """All models, imported here so Alembic and the app see one metadata."""
 from complaints.models.analytics import ActionStatus, ClusterMonth, CorrectiveAction, RecurringCluster, RootCause
-from complaints.models.assessment import Assessment, AssessmentAnswer, AssessmentEvidence, TrackingLookupDay
+from complaints.models.assessment import (
+    Assessment, AssessmentAnswer, AssessmentEvidence, OperationalData, TrackingLookupDay,
+)
 from complaints.models.base import Base, utcnow
 from complaints.models.calendar import CalendarOverride
 from complaints.models.channels import ChannelMessage, LineConversation
@@ -31,5 +33,5 @@ __all__ = [
     "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "TrainingRun", "Unit", "User", "utcnow",
     "ChannelMessage", "LineConversation",
     "ApiKey", "Open311Request",
-    "Assessment", "AssessmentAnswer", "AssessmentEvidence", "TrackingLookupDay",
+    "Assessment", "AssessmentAnswer", "AssessmentEvidence", "OperationalData", "TrackingLookupDay",
 ]

@@ -90,3 +90,21 @@ class TrackingLookupDay(Base):
     day: Mapped[date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(10))
     count: Mapped[int] = mapped_column(default=0)
+
+
+class OperationalData(Base):
+    """What the complaint data says about a period for the assessment (every criterion-3.4
+    metric, the facts offered for 3.1-3.3), as computed at `computed_at`.
+
+    A materialised result: with a million complaints computing it takes seconds, so
+    the draft's pages read it while it is younger than ASSESSMENT_DATA_MAX_AGE; beat
+    refreshes it, a manager can ask for it now, and submitting always computes anew.
+    """
+
+    __tablename__ = "assessment_operational_data"
+
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    computed_at: Mapped[datetime]
+    seconds: Mapped[float]  # how long computing it took
+    criterion_34: Mapped[str] = mapped_column(Text)  # JSON
+    prefill: Mapped[str] = mapped_column(Text)  # JSON

@@ -31,10 +31,12 @@ def to_bangkok(moment: datetime) -> datetime:
     return moment.astimezone(BANGKOK)
 
 
-def format_thai_datetime(moment: datetime | None, with_time: bool = True) -> str:
-    """`26 พ.ย. 2569 09:15 น.` in Bangkok time."""
+def format_thai_datetime(moment: datetime | str | None, with_time: bool = True) -> str:
+    """`26 พ.ย. 2569 09:15 น.` in Bangkok time (of a datetime, or its ISO text as JSON keeps it)."""
     if moment is None:
         return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
     local = to_bangkok(moment)
     text = f"{local.day} {THAI_MONTHS_ABBR[local.month - 1]} {be_year(local)}"
     return f"{text} {local:%H:%M} น." if with_time else text

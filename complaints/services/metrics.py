@@ -349,10 +349,15 @@ def _quarter_key(scope: Scope) -> ColumnElement:
     return _ranges([(q.code, q.start) for q in quarters], quarters[-1].end)
 
 
+# The ELSE key of each CASE dimension (`_ack`, `_resolution`, `_age`, `_survey`, `_yes_no`).
+CASE_ELSE = {"ack": "gt_1d", "resolution": "open_in_time", "age": "gt60", "survey": "not_eligible",
+             "reopened": "no", "repeat": "no"}
+
+
 def _bucket_keys() -> dict[str, list[str]]:
     """Every dimension with a fixed set of keys that is not a time range, with its keys."""
     return {"ack": [k for k, *_ in ACK_BUCKETS], "resolution": [k for k, *_ in RESOLUTION_BUCKETS],
-            "age": [k for k, *_ in AGE_BUCKETS], "survey": ["responded", "not_responded", "not_eligible"],
+            "age": ["not_open", *[k for k, *_ in AGE_BUCKETS]], "survey": ["responded", "not_responded", "not_eligible"],
             **{name: ["yes", "no"] for name in ("reopened", "repeat")},
             **{name: [str(n) for n in range(1, 6)] for name in SCORE_DIMENSIONS}}  # not "satisfied": no figure
 
@@ -412,7 +417,9 @@ def _one_pass(scope: Scope) -> dict[str, dict]:
     found.update(_time_ranges(scope))
 
     keys = _bucket_keys()
-    buckets = [(name, key) for name, values in keys.items() for key in values]
+    # A CASE dimension puts every complaint under exactly one key, so its ELSE key is
+    # the rest of the total: one CASE evaluation a complaint fewer per dimension.
+    buckets = [(name, key) for name, values in keys.items() for key in values if CASE_ELSE.get(name) != key]
     aggregates = [func.count().label("total"), *[func.count(SurveyResponse.id).filter(
         getattr(SurveyResponse, name).is_not(None)).label(name) for name in SCORE_DIMENSIONS],
         *[func.count().filter(DIMENSIONS[name].where(scope, key)) for name, key in buckets]]
@@ -421,6 +428,8 @@ def _one_pass(scope: Scope) -> dict[str, dict]:
     total, scored, counts = row[0], dict(zip(SCORE_DIMENSIONS, row[1:3])), row[3:]
     for (name, key), n in zip(buckets, counts):
         found.setdefault(name, {})[key] = n
+    for name, rest in CASE_ELSE.items():
+        found[name][rest] = total - sum(found[name].values())
     for name in SCORE_DIMENSIONS:  # a score outside 1-5 would be a bar of its own: count those exactly
         if sum(found[name].values()) != scored[name]:
             found[name] = _grouped(scope, name)

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run web worker beat test test-unit bench migrate seed clean
+.PHONY: install run web worker beat test test-faults test-unit bench migrate seed clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Rongrian needs Python 3.11 or newer"'
@@ -50,6 +50,12 @@ beat: install
 # reason, when those are absent; RONGRIAN_REQUIRE_SERVICES=1 (set by CI) fails them instead.
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Faults under load on servers of its own (PostgreSQL, Redis, gunicorn, Celery, SMTP):
+# Redis killed, the worker killed mid-send, PostgreSQL restarted, SMTP down; then
+# nothing lost, nothing sent twice. Needs the PostgreSQL server binaries and redis-server.
+test-faults: install
+	$(BIN)/python -m pytest -m faults tests/faults $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/run_all.py

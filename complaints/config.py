@@ -225,6 +225,14 @@ def load_config(instance_path: str) -> dict:
         # An outbox message not sent after this many seconds is re-enqueued by the relay.
         "OUTBOX_RELAY_AFTER_SECONDS": float(env.get("OUTBOX_RELAY_AFTER_SECONDS", "10")),
         "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", "10")),
+        # A claimed message is left alone this long: a worker that died while sending
+        # frees it when its lease runs out. Longer than a send may take (SMTP timeout 20 s).
+        "OUTBOX_LEASE_SECONDS": float(env.get("OUTBOX_LEASE_SECONDS", "120")),
+        # A message the channel refused waits OUTBOX_RETRY_SECONDS, doubling after each
+        # try up to OUTBOX_RETRY_MAX_SECONDS; after OUTBOX_MAX_ATTEMPTS tries (about 20
+        # minutes with the defaults) it is marked failed.
+        "OUTBOX_RETRY_SECONDS": float(env.get("OUTBOX_RETRY_SECONDS", "5")),
+        "OUTBOX_RETRY_MAX_SECONDS": float(env.get("OUTBOX_RETRY_MAX_SECONDS", "300")),
         # Open311 GeoReport v2 (/open311/v2): the jurisdiction served (empty: the
         # parameter is ignored), "realtime" (POST answers the tracking number) or
         # "batch" (POST answers a token for tokens/{token}), and the discovery texts.

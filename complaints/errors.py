@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -69,7 +70,12 @@ _HTTP_MESSAGES = {
           "Too many requests; wait a moment and try again."),
     500: ("internal-error", "ระบบขัดข้อง เจ้าหน้าที่ได้รับแจ้งแล้ว",
           "Something went wrong on our side; it has been logged."),
+    503: ("temporarily-unavailable", "ระบบขัดข้องชั่วคราว กรุณาลองใหม่อีกครั้งในอีกสักครู่",
+          "The service is temporarily unavailable; please try again shortly."),
 }
+
+# Seconds a client is asked to wait before trying again after a 503.
+RETRY_AFTER_SECONDS = 5
 
 
 def http_error(status: int, name: str = "Error") -> BilingualError:
@@ -101,6 +107,17 @@ def register_error_handlers(app: Flask) -> None:
         for header in ("Retry-After", "Allow"):
             if header in original:
                 response.headers[header] = original[header]
+        return response
+
+    # The database away (restarting, failing over, out of connections) or a lock or
+    # statement timeout: transient, so a 503 the client may retry, not a 500. Nothing
+    # was committed, and a retry with the same Idempotency-Key stores the complaint once.
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(exc: Exception):
+        app.logger.warning("database unavailable: %s", exc.__class__.__name__)
+        response = app.make_response(render_error(http_error(503)))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     @app.errorhandler(Exception)

@@ -109,28 +109,63 @@ def test_acknowledgement_through_a_real_smtp_server(app, client, smtp_server):
     assert message.get_body(("html",)) is not None and message.get_body(("plain",)) is not None
 
 
+def end_hold(app, message_id: int) -> None:
+    """Let the backoff of a failed message run out, as time passing would."""
+    with app.app_context():
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                           .values(claimed_until=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+
+
 def test_smtp_down_keeps_the_message_pending_until_it_can_be_sent(app, client, smtp_server):
     controller, inbox = smtp_server
     app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens
     number = submit(client)
     message_id = only_message_id(app)
     with app.app_context():
-        with pytest.raises(mailer.DeliveryFailed):
+        with pytest.raises(outbox.RetryLater) as refused:
             outbox.deliver_message(message_id)
+        assert refused.value.retry_in == app.config["OUTBOX_RETRY_SECONDS"]
         message = db.session.get(OutboxMessage, message_id)
-        assert (message.status, message.attempts, message.claimed_until) == ("pending", 1, None)
+        assert (message.status, message.attempts) == ("pending", 1)
         assert message.last_error
         complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == number))
         assert complaint.acknowledged_at is None
     app.config["MAIL_PORT"] = controller.port
+    end_hold(app, message_id)
     with app.app_context():
         assert outbox.deliver_message(message_id) == "sent"
         assert db.session.get(OutboxMessage, message_id).attempts == 2
     assert len(inbox.messages) == 1
 
 
+def test_a_refused_message_is_held_for_a_doubling_backoff_whoever_tries_it(app, client):
+    # The task's retry, the relay and a redelivered task may all come for the same
+    # message: during the hold none of them tries it, so a mail server down for a
+    # while does not use up OUTBOX_MAX_ATTEMPTS in a few seconds.
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(),
+                      OUTBOX_RETRY_SECONDS=5, OUTBOX_RETRY_MAX_SECONDS=12, OUTBOX_RELAY_AFTER_SECONDS=0)
+    submit(client)
+    message_id = only_message_id(app)
+    delays = []
+    with app.app_context():
+        for _ in range(3):
+            with pytest.raises(outbox.RetryLater) as refused:
+                outbox.deliver_message(message_id)
+            delays.append(refused.value.retry_in)
+            held_until = db.session.get(OutboxMessage, message_id).claimed_until
+            assert held_until > utcnow() + timedelta(seconds=refused.value.retry_in - 2)
+            assert outbox.deliver_message(message_id) == "busy"  # a second task during the hold
+            assert outbox.relay_pending() == 0  # nor does the relay take it
+            db.session.remove()
+            end_hold(app, message_id)
+        assert delays == [5, 10, 12]
+        assert db.session.get(OutboxMessage, message_id).attempts == 3
+
+
 def test_a_message_that_keeps_failing_is_marked_failed(app, client):
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), OUTBOX_MAX_ATTEMPTS=2)
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), OUTBOX_MAX_ATTEMPTS=2,
+                      OUTBOX_RETRY_SECONDS=0)
     submit(client)
     message_id = only_message_id(app)
     with app.app_context():

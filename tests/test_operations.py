@@ -17,7 +17,7 @@ from complaints.models import OutboxMessage
 from complaints.observability import RequestIdFilter
 from complaints.security import UnsafeConfiguration
 from complaints.services import contact_crypto
-from tests.conftest import base_config
+from tests.conftest import base_config, free_port
 from tests.helpers import complaint_by_number
 
 PERSON = {"name": "สมหญิง ใจดี", "phone": "0812345678", "email": "somying@example.com", "line_user_id": "U" + "0123456789abcdef" * 2}
@@ -139,4 +139,24 @@ def test_the_migration_encrypts_existing_plaintext(tmp_path):
         assert (person.name, person.phone, person.email) == ("สมชาย", "0899999999", "a@example.com")
         flask_migrate.downgrade(revision="0007")
         assert db.session.execute(text("SELECT phone FROM complainants")).scalar_one() == "0899999999"
+        db.engine.dispose()
+
+
+def test_a_database_away_is_a_bilingual_503_with_retry_after_not_a_500(tmp_path):
+    # Nothing listens on this port: every query fails to connect, as while PostgreSQL restarts.
+    app = create_app(base_config(tmp_path, f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/rongrian"))
+    client = app.test_client()
+    response = client.post("/api/v1/complaints", json={"description": "ไฟถนนดับทั้งซอย"},
+                           headers={"Idempotency-Key": "while-the-database-restarts"})
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    problem = response.get_json()
+    assert problem["code"] == "temporarily-unavailable"
+    assert "ชั่วคราว" in problem["detail_th"] and "temporarily unavailable" in problem["detail"]
+    # At least ours; Flask-Limiter raises it to the reset of the route's rate-limit window.
+    assert int(response.headers["Retry-After"]) >= 5
+    page = client.get("/complaints/new")  # a page: the bilingual error page
+    assert page.status_code == 503 and "ระบบขัดข้องชั่วคราว" in page.get_data(as_text=True)
+    assert page.headers["Retry-After"] == "5"
+    with app.app_context():
         db.engine.dispose()

@@ -5,23 +5,18 @@ from celery import Celery
 
 from assessment import service as assessment_service
 from complaints.services import after_intake as after_intake_service
-from complaints.services import channel_refs, clusters, email_intake, line_bot, mailer, outbox, privacy, retraining, sla
+from complaints.services import channel_refs, clusters, email_intake, line_bot, outbox, privacy, retraining, sla
 
 
 def register(celery_app: Celery) -> None:
-    @celery_app.task(
-        name="rongrian.acknowledge",
-        bind=True,
-        autoretry_for=(mailer.DeliveryFailed,),
-        retry_backoff=5,
-        retry_backoff_max=300,
-        max_retries=8,
-        soft_time_limit=60,
-        time_limit=90,
-    )
+    @celery_app.task(name="rongrian.acknowledge", bind=True, max_retries=8, soft_time_limit=60, time_limit=90)
     def acknowledge(self, message_id: int) -> str:
         """Send one outbox message (an acknowledgement); safe to run twice."""
-        return outbox.deliver_message(message_id)
+        try:
+            return outbox.deliver_message(message_id)
+        except outbox.RetryLater as exc:
+            # Back when the message's hold ends; after max_retries the relay carries on.
+            raise self.retry(exc=exc, countdown=exc.retry_in) from exc
 
     # Acknowledged on receipt: the relay is periodic and idempotent, and an
     # unacknowledged message in flight is what a broker loss makes the Redis

@@ -8,11 +8,13 @@ runs out and the message can be claimed anew.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from complaints.extensions import db
 from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
@@ -23,7 +25,12 @@ from complaints.services.thai_calendar import format_english_datetime, format_th
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=120)
+# How often a sent message's record is tried again while the database is away.
+RECORD_RETRY_SECONDS = 0.5
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
 
 
 def _claim(message_id: int, now: datetime) -> bool:
@@ -34,7 +41,7 @@ def _claim(message_id: int, now: datetime) -> bool:
             OutboxMessage.status == "pending",
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         )
-        .values(claimed_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+        .values(claimed_until=now + _lease(), attempts=OutboxMessage.attempts + 1)
     )
     db.session.commit()
     return result.rowcount == 1
@@ -135,6 +142,9 @@ def _short_text(message: OutboxMessage) -> str:
 
 def _send_email(message: OutboxMessage) -> None:
     mailer.send(_render_email(message))
+
+
+def _remember_email_id(message: OutboxMessage) -> None:
     # Our Message-ID, so that a reply quoting only it still threads to the complaint.
     message_id = _email_message_id(message)
     if channel_refs.find("email", message_id) is None:
@@ -165,10 +175,25 @@ def _mark_acknowledged(complaint: Complaint, now: datetime, channel: str) -> Non
         complaint.status = Status.ACKNOWLEDGED
 
 
+class RetryLater(DeliveryFailed):
+    """The channel refused the message; it is held until `retry_in` seconds from now."""
+
+    def __init__(self, reason: str, retry_in: float):
+        super().__init__(reason)
+        self.retry_in = retry_in
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds a message that failed its `attempts`-th try waits for the next: doubling, capped."""
+    config = current_app.config
+    return min(config["OUTBOX_RETRY_SECONDS"] * 2 ** max(attempts - 1, 0), config["OUTBOX_RETRY_MAX_SECONDS"])
+
+
 def deliver_message(message_id: int) -> str:
     """Send one outbox message; returns 'sent', 'already_sent', 'busy' or 'missing'.
 
-    Raises DeliveryFailed when the channel refused it (the task retries).
+    Raises RetryLater when the channel refused it and it may be tried again, and
+    DeliveryFailed when it has had its last try (status 'failed').
     """
     now = utcnow()
     if not _claim(message_id, now):
@@ -184,20 +209,46 @@ def deliver_message(message_id: int) -> str:
         sender(message)
     except DeliveryFailed as exc:
         message.last_error = str(exc)[:2000]
-        message.claimed_until = None
         if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
             message.status = "failed"
+            message.claimed_until = None
+            db.session.commit()
+            raise
+        # Held (claimed) for the backoff, so the next try comes after it whoever makes
+        # it: the task's own retry, the relay, or a redelivered copy of the task. Each
+        # trying at once would spend OUTBOX_MAX_ATTEMPTS in seconds while a mail server
+        # is down, and the message would be given up for good.
+        delay = retry_delay(message.attempts)
+        message.claimed_until = utcnow() + timedelta(seconds=delay)
         db.session.commit()
-        raise
-    sent_at = utcnow()
-    message.status = "sent"
-    message.sent_at = sent_at
-    message.claimed_until = None
-    message.last_error = None
-    if message.purpose == "acknowledgement" and message.complaint is not None:
-        _mark_acknowledged(message.complaint, sent_at, message.channel)
-    db.session.commit()
+        raise RetryLater(str(exc), delay) from exc
+    _record_sent(message_id, utcnow(), held_until=now + _lease())
     return "sent"
+
+
+def _record_sent(message_id: int, sent_at: datetime, held_until: datetime) -> None:
+    """Mark a message sent, trying again while the database is away (restarting,
+    failing over) for as long as the claim holds: the message is out, and one left
+    pending would be sent a second time once the claim ran out."""
+    while True:
+        try:
+            message = db.session.get(OutboxMessage, message_id)
+            message.status = "sent"
+            message.sent_at = sent_at
+            message.claimed_until = None
+            message.last_error = None
+            if message.channel == "email" and message.complaint is not None:
+                _remember_email_id(message)
+            if message.purpose == "acknowledgement" and message.complaint is not None:
+                _mark_acknowledged(message.complaint, sent_at, message.channel)
+            db.session.commit()
+            return
+        except (OperationalError, InterfaceError):
+            db.session.rollback()
+            if utcnow() + timedelta(seconds=RECORD_RETRY_SECONDS) >= held_until:
+                raise
+            log.warning("database away after sending outbox message %s; recording it again", message_id)
+            time.sleep(RECORD_RETRY_SECONDS)
 
 
 def relay_pending(limit: int = 500) -> int:

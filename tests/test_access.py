@@ -173,6 +173,57 @@ def test_session_is_renewed_at_sign_in_and_cleared_at_sign_out(app, client):
     assert client.get("/officer/").status_code == 302
 
 
+def test_the_cookie_from_before_sign_in_is_not_the_signed_in_one(app, client):
+    make_staff(app, "someone", "officer", "public-works")
+    client.get("/login")
+    before = client.get_cookie("session").value
+    login(client, "someone")
+    after = client.get_cookie("session").value
+    assert after != before
+    # The visitor's cookie, replayed, is still a visitor's.
+    replay = app.test_client()
+    replay.set_cookie("session", before)
+    assert replay.get("/officer/").status_code == 302
+
+
+def test_a_cookie_kept_from_before_sign_out_is_refused_when_replayed(app, client):
+    make_staff(app, "someone", "officer", "public-works")
+    number = submit_api(client)
+    login(client, "someone")
+    token = csrf_from(client.get("/officer/").text)
+    kept = client.get_cookie("session").value  # now holding the CSRF secret too
+    other_device = app.test_client()
+    login(other_device, "someone")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+
+    attacker = app.test_client()
+    attacker.set_cookie("session", kept)
+    response = attacker.get("/officer/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    with app.app_context():
+        complaint_id = complaint_by_number(number).id
+    attacker.set_cookie("session", kept)  # as it was: it carries the CSRF secret the token matches
+    note = attacker.post(f"/officer/complaints/{complaint_id}/note", data={"csrf_token": token, "text": "replayed"})
+    assert note.status_code == 302 and "/login" in note.headers["Location"]
+    with app.app_context():
+        assert "replayed" not in {e.text for e in complaint_by_number(number).events}
+    # Sign-out ends the account's sessions everywhere; signing in again works.
+    assert other_device.get("/officer/").status_code == 302
+    assert login(attacker, "someone").status_code == 302
+    assert attacker.get("/officer/").status_code == 200
+
+
+def test_a_new_password_ends_the_sessions_issued_before_it(app, client):
+    user_id = make_staff(app, "someone", "officer", "public-works")
+    login(client, "someone")
+    assert client.get("/officer/").status_code == 200
+    with app.app_context():
+        from complaints.services.catalogue import reset_password
+
+        reset_password(db.session.get(User, user_id), "another-long-password")
+    assert client.get("/officer/").status_code == 302
+
+
 def test_sign_in_never_redirects_off_site(app, client):
     make_staff(app, "someone", "officer", "public-works")
     token = csrf_from(client.get("/login").text)

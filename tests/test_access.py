@@ -10,8 +10,9 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import Attachment, User
 from tests.helpers import PASSWORD, complaint_by_number, csrf_from, login, make_staff, png_bytes, submit_api
-from tests.permission_matrix import ACCOUNTS, MATRIX, ROLES, World, build_world, subjects_of, url_for_rule
-
+from tests.permission_matrix import (
+    ACCOUNTS, MATRIX, ROLES, World, build_world, cell_url, in_running_order, subjects_of, url_for_rule,
+)
 
 
 def signed_in_urls(app, world: World) -> dict[tuple[str, str], str]:
@@ -51,9 +52,8 @@ def test_every_signed_in_url_has_a_decided_row_for_each_subject(app, client):
 
 def test_without_a_token_an_anonymous_post_stops_at_csrf_and_a_get_at_sign_in(app, client):
     world = build_world(app, client)
-    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     for endpoint, method, subject in MATRIX:
-        url = url_for_rule(rules[endpoint], dict(subjects_of(rules[endpoint], world))[subject])
+        url = cell_url(app, world, endpoint, subject)
         response = client.open(url, method=method)
         response.close()
         if method == "POST":
@@ -62,23 +62,16 @@ def test_without_a_token_an_anonymous_post_stops_at_csrf_and_a_get_at_sign_in(ap
             assert response.status_code == 302 and "/login" in response.headers["Location"], (method, url)
 
 
-# Run after every other cell: a deleted unit is gone, a submitted assessment is frozen, a
-# signed-out session is over.
-LAST = ("admin.unit_delete", "assessment.submit", "auth.logout")
-
-
 @pytest.mark.parametrize("role", ROLES)
 def test_every_cell_of_the_permission_matrix(app, client, role):
     world = build_world(app, client)
-    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     column = ROLES.index(role)
     staff = app.test_client()
     assert login(staff, ACCOUNTS[role][0]).status_code == 302
     token = csrf_from(staff.get("/officer/").text)
-    cells = sorted(MATRIX, key=lambda key: (key[1] == "POST", LAST.index(key[0]) + 1 if key[0] in LAST else 0, key))
     answered, expected = {}, {}
-    for endpoint, method, subject in cells:
-        url = url_for_rule(rules[endpoint], dict(subjects_of(rules[endpoint], world))[subject])
+    for endpoint, method, subject in in_running_order(MATRIX):
+        url = cell_url(app, world, endpoint, subject)
         response = staff.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
         response.close()  # a sent file stays open until the response is closed
         assert response.status_code < 500, (method, url, response.text[:300])

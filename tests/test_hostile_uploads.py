@@ -76,16 +76,15 @@ REFUSED_PHOTOS = {
 
 
 @pytest.mark.parametrize("where", PHOTO_POINTS)
-@pytest.mark.parametrize("case", REFUSED_PHOTOS)
-def test_hostile_photos_are_refused_and_leave_nothing(app, client, officer_case, where, case):
-    data, name = REFUSED_PHOTOS[case]
-    before = rows(app, Attachment), files_in(app)
-    started = time.monotonic()
-    response = send_photo(where, app, client, officer_case, data, name)
-    assert time.monotonic() - started < 10  # refused from the header, not after decoding 400 megapixels
-    assert response.status_code == 422, (case, response.status_code)
-    assert "ภาพ" in response.text or "ไฟล์" in response.text
-    assert (rows(app, Attachment), files_in(app)) == before
+def test_hostile_photos_are_refused_and_leave_nothing(app, client, officer_case, where):
+    for case, (data, name) in REFUSED_PHOTOS.items():
+        before = rows(app, Attachment), files_in(app)
+        started = time.monotonic()
+        response = send_photo(where, app, client, officer_case, data, name)
+        assert time.monotonic() - started < 10, case  # refused from the header, not after decoding
+        assert response.status_code == 422, (case, response.status_code)
+        assert "ภาพ" in response.text or "ไฟล์" in response.text, case
+        assert (rows(app, Attachment), files_in(app)) == before, case
 
 
 @pytest.mark.parametrize("where", PHOTO_POINTS)
@@ -137,40 +136,39 @@ def zip_bomb_docx() -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("data, name, shown, content_type", [
+KEPT_EVIDENCE = [  # what is sent, as what name -> the name shown, the type served
     (b"%PDF-1.4\n" + SCRIPT, "report.html", "report.html.pdf", "application/pdf"),
-    (png((20000, 20000)), "../../plan.png", "plan.png", "image/png"),
+    (lambda: png((20000, 20000)), "../../plan.png", "plan.png", "image/png"),
     (zip_bomb_docx, "/etc/แผน.docx", "แผน.docx",
      "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     (b"%PDF-1.4\nplan\n", "\x00\x1b[31m\u202efdp.exe", "31mfdp.exe.pdf", "application/pdf"),
-])
-def test_evidence_is_kept_as_sent_but_only_ever_downloaded_as_its_real_type(app, manager, data, name, shown,
-                                                                            content_type):
-    data = data() if callable(data) else data  # the bomb is built only when this case runs
-    started = time.monotonic()
-    response = send_evidence(manager, data, name)
-    assert time.monotonic() - started < 10  # a zip is listed, never inflated; an image never decoded
-    assert response.status_code == 302, response.text[:300]
-    with app.app_context():
-        item = db.session.scalar(select(AssessmentEvidence))
-        assert (item.original_name, item.content_type, item.size_bytes) == (shown, content_type, len(data))
-        assert ".." not in item.storage_key and item.storage_key.startswith("assessment/")
-        evidence_id = item.id
-    download = manager.get(f"/assessment/2569/evidence/{evidence_id}")
-    download.close()
-    assert download.mimetype == content_type
-    assert download.headers["Content-Disposition"].startswith("attachment")
-    assert download.headers["X-Content-Type-Options"] == "nosniff"
-    assert "default-src 'self'" in download.headers["Content-Security-Policy"]
+]
 
 
-@pytest.mark.parametrize("data, name", [
-    (SCRIPT, "report.pdf"),
-    (b"PK\x03\x04" + b"\x00" * 100, "sheet.xlsx"),
-    (b"GIF89a" + SCRIPT, "chart.png"),
-])
-def test_evidence_that_is_not_what_it_claims_is_refused_and_leaves_nothing(app, manager, data, name):
-    response = send_evidence(manager, data, name)
-    assert response.status_code == 422
-    assert "รองรับเฉพาะไฟล์" in response.text and "Only PDF" in response.text
-    assert rows(app, AssessmentEvidence) == 0 and files_in(app) == []
+def test_evidence_is_kept_as_sent_but_only_ever_downloaded_as_its_real_type(app, manager):
+    for data, name, shown, content_type in KEPT_EVIDENCE:
+        data = data() if callable(data) else data  # the bomb is built only here
+        started = time.monotonic()
+        response = send_evidence(manager, data, name)
+        assert time.monotonic() - started < 10, name  # a zip is listed, never inflated; an image never decoded
+        assert response.status_code == 302, response.text[:300]
+        with app.app_context():
+            item = db.session.scalar(select(AssessmentEvidence).order_by(AssessmentEvidence.id.desc()))
+            assert (item.original_name, item.content_type, item.size_bytes) == (shown, content_type, len(data))
+            assert ".." not in item.storage_key and item.storage_key.startswith("assessment/")
+            evidence_id = item.id
+        download = manager.get(f"/assessment/2569/evidence/{evidence_id}")
+        download.close()
+        assert download.mimetype == content_type, name
+        assert download.headers["Content-Disposition"].startswith("attachment"), name
+        assert download.headers["X-Content-Type-Options"] == "nosniff"
+        assert "default-src 'self'" in download.headers["Content-Security-Policy"]
+
+
+def test_evidence_that_is_not_what_it_claims_is_refused_and_leaves_nothing(app, manager):
+    for data, name in [(SCRIPT, "report.pdf"), (b"PK\x03\x04" + b"\x00" * 100, "sheet.xlsx"),
+                       (b"GIF89a" + SCRIPT, "chart.png")]:
+        response = send_evidence(manager, data, name)
+        assert response.status_code == 422, name
+        assert "รองรับเฉพาะไฟล์" in response.text and "Only PDF" in response.text
+        assert rows(app, AssessmentEvidence) == 0 and files_in(app) == [], name

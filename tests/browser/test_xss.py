@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from assessment import service as assessment_service
 from complaints.extensions import db
-from complaints.models import AssessmentAnswer, AssessmentEvidence, Category, Unit, User, utcnow
+from complaints.models import AssessmentAnswer, AssessmentEvidence, Unit, User, utcnow
 from complaints.services import casework, corrective_actions
 from complaints.services.periods import Period
 from tests.helpers import PASSWORD, complaint_by_number, make_staff, submit_api

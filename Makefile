@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run web worker beat test test-faults test-unit bench migrate seed clean
+.PHONY: install run web worker beat test test-faults test-unit bench audit migrate seed clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Rongrian needs Python 3.11 or newer"'
@@ -59,6 +59,11 @@ test-faults: install
 
 bench: install
 	$(BIN)/python bench/run_all.py
+
+# Known vulnerabilities in the installed packages (pip-audit, PyPI/OSV advisories).
+# Exit 2 says the advisory service could not be asked: nothing was audited (SECURITY.md).
+audit: install
+	$(BIN)/python .ci/audit.py $(AUDIT_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

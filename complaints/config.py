@@ -44,6 +44,7 @@ def load_config(instance_path: str) -> dict:
         f"sqla+sqlite:///{instance / 'broker.sqlite'}"
     )
     mail_server = env.get("MAIL_SERVER") or None
+    production = env.get("RONGRIAN_ENV", "development") == "production"
     return {
         # "production" makes create_app refuse defaults that are only safe on a laptop
         # (complaints.security.check_production).
@@ -116,6 +117,9 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # Strict-Transport-Security in production (browsers ignore it over plain HTTP,
+        # so a compose stack on http://localhost still works); 0 sends none.
+        "HSTS_SECONDS": int(env.get("HSTS_SECONDS", str(365 * 86400 if production else 0))),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", "15")),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -96,8 +97,15 @@ def render_error(error: BilingualError):
     return render_template("errors/error.html", error=error), error.status
 
 
+CSRF_FAILED = BilingualError(
+    400, "csrf-failed", "แบบฟอร์มหมดอายุหรือไม่มีรหัสยืนยัน กรุณาโหลดหน้าใหม่แล้วส่งอีกครั้ง",
+    "The form has expired or lacks its security token; reload the page and send it again.")
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(BilingualError, render_error)
+    # A missing or foreign CSRF token: say what to do, not just "malformed".
+    app.register_error_handler(CSRFError, lambda exc: render_error(CSRF_FAILED))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -152,7 +152,7 @@ def _form(client, **fields):
 def test_form_without_csrf_token_is_refused(app, client):
     response = client.post("/complaints/new", data={"description": "x", "privacy_accepted": "y"})
     assert response.status_code == 400
-    assert "คำขอไม่ถูกต้อง" in response.text
+    assert "แบบฟอร์มหมดอายุ" in response.text and "security token" in response.text
     assert counts(app)["complaints"] == 0
 
 

@@ -1,8 +1,9 @@
 """Property-based tests (hypothesis): whatever arrives at a public endpoint, the answer
 is a complaint stored whole or a 4xx with nothing stored, never a 500.
 
-Covers the JSON API, Open311 POST, the SMS webhook (validly signed random bodies) and the
-LINE webhook (validly signed random events). Values mix Thai, HTML/JS, SQL, zero-width
+Covers the web form (valid CSRF token; a stored complaint's fields must be clean), the
+JSON API, Open311 POST, the SMS webhook (validly signed random bodies) and the LINE
+webhook (validly signed random events). Values mix Thai, HTML/JS, SQL, zero-width
 and control characters, huge numbers, wrong types and nesting.
 """
 from __future__ import annotations
@@ -10,14 +11,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
+import re
+import unicodedata
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from complaints.extensions import db
-from complaints.models import Complaint, User
-from complaints.services import api_keys
-from tests.helpers import make_staff
+from complaints.models import Complaint, Kind, User
+from complaints.services import api_keys, locations
+from tests.helpers import complaint_by_number, form_tokens, make_staff
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -131,3 +135,88 @@ def test_a_validly_signed_line_webhook_of_any_shape_never_fails(app, client, eve
     response = client.post("/channels/line/webhook", data=body, content_type="application/json",
                            headers={"X-Line-Signature": signature})
     assert response.status_code < 500, response.get_data(as_text=True)[:300]
+
+
+# --- the web form ------------------------------------------------------------
+
+# A valid form made dirty (text full of control, zero-width, bidi and Thai combining
+# characters, which intake cleans), then up to three fields replaced by anything at all.
+DIRTY = st.text(alphabet=st.sampled_from(
+    "ถนนพังน้ำท่วมabc Z09.,;:'\"&\n\r\t\x00\x08\x1b\x7f\u200b\u200d\u2060\ufeff\u00ad\u202e\u0e48\u0e49\u0e4c"),
+    max_size=80)
+FORM_TEXT = st.one_of(NASTY, st.text(max_size=120), DIRTY)
+COORDINATES = st.one_of(st.sampled_from(["", "nan", "inf", "-inf", "1e309", "-91", "181", "13,75", " 13.7 ", "0x10",
+                                         "١٣"]), st.text(max_size=30), st.floats().map(str))
+PLACES = st.sampled_from([("", "", ""), ("10", "", ""), ("10", "1030", ""), ("10", "1030", "103001"),
+                          ("50", "5001", "500101"), ("กรุงเทพมหานคร", "เขตจตุจักร", "")])
+VALID_FORMS = st.builds(
+    lambda kind, category, title, description, place, address, lat, lon, anonymous, name, phone, email: {
+        "kind": kind, "category": category, "title": title, "description": "ถนนเป็นหลุมลึก " + description,
+        "province": place[0], "district": place[1], "subdistrict": place[2], "address": address,
+        "lat": lat, "lon": lon, "anonymous": anonymous, "name": name, "phone": phone, "email": email,
+        "privacy_accepted": "y"},
+    st.sampled_from(["complaint", "suggestion", "compliment", "tip_off"]), st.sampled_from(["", "ถนน", "น้ำท่วม"]),
+    DIRTY, DIRTY, PLACES, DIRTY,
+    st.one_of(st.just(""), st.floats(-90, 90).map(str)), st.one_of(st.just(""), st.floats(-180, 180).map(str)),
+    st.sampled_from(["", "", "y"]), DIRTY, st.sampled_from(["", "0812345678", "+66 81 234 5678"]),
+    st.sampled_from(["", "somchai@example.com"]))
+HOSTILE_FIELDS = st.dictionaries(
+    st.sampled_from(["kind", "category", "title", "description", "province", "district", "subdistrict", "address",
+                     "lat", "lon", "anonymous", "name", "phone", "email", "privacy_accepted", "submission_token"]),
+    st.one_of(FORM_TEXT, COORDINATES, st.sampled_from(["99", "5001", "000000", "y", "admin", "<b>10</b>"])),
+    max_size=3)
+WEB_FORMS = st.tuples(VALID_FORMS, HOSTILE_FIELDS).map(lambda pair: {**pair[0], **pair[1]})
+# Where a stored text may still have a line break or tab: only the description.
+TEXT_LIMITS = {"title": 200, "description": 10_000, "address": 500}
+
+
+def assert_clean_text(value: str | None, field: str, limit: int | None = None) -> None:
+    if value is None:
+        return
+    keep = {"\n", "\t"} if field == "description" else set()
+    bad = [hex(ord(ch)) for ch in value
+           if ch not in keep and unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"}]
+    assert bad == [], (field, bad)
+    assert not re.search(r"<\s*/?\s*[a-zA-Z!][^>]*>|javascript\s*:", value, re.IGNORECASE), (field, value[:80])
+    assert value == value.strip(), field
+    if limit is not None:
+        assert len(value) <= limit, (field, len(value))
+
+
+def assert_clean_complaint(complaint) -> None:
+    for field, limit in TEXT_LIMITS.items():
+        assert_clean_text(getattr(complaint, field), field, limit)
+    assert complaint.description
+    assert complaint.kind in {k.value for k in Kind}
+    # A place is a real one: the names are those of the DOPA code stored with them.
+    if complaint.province is None:
+        assert (complaint.district, complaint.subdistrict, complaint.area_code) == (None, None, None)
+    else:
+        assert locations.names_for_code(complaint.area_code) == (complaint.province, complaint.district,
+                                                                 complaint.subdistrict)
+    for value, bound in ((complaint.lat, 90), (complaint.lon, 180)):
+        assert value is None or (math.isfinite(value) and -bound <= value <= bound)
+    person = complaint.complainant
+    if complaint.anonymous:
+        assert person is None or not any((person.name, person.phone, person.email, person.line_user_id))
+    if person is not None:
+        for field in ("name", "phone", "email"):
+            assert_clean_text(getattr(person, field), field)
+
+
+@SETTINGS
+@given(form=WEB_FORMS)
+def test_the_web_form_never_fails_and_stores_only_clean_complaints(app, client, form):
+    before = stored(app)
+    response = client.post("/complaints/new", data={**form_tokens(client), **form})
+    assert_answer(app, response, before, created=(302,))
+    event(f"status {response.status_code}")
+    if response.status_code == 302:
+        number = response.headers["Location"].rsplit("/", 1)[-1]
+        with app.app_context():
+            assert_clean_complaint(complaint_by_number(number))
+    else:
+        assert response.status_code == 422, response.status_code
+        # Each refusal says why, in Thai and in English.
+        reasons = re.findall(r"<li>([^<]+) <small>([^<]+)</small></li>", response.text)
+        assert reasons and all(re.search("[\u0e00-\u0e7f]", th) and re.search("[A-Za-z]", en) for th, en in reasons)

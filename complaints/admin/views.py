@@ -242,8 +242,11 @@ def standard_new():
 @admin_only
 def standard_edit(standard_id: int):
     row = catalogue.get_standard(standard_id)
-    form = StandardDaysForm(data={"ack": row.ack_working_days, "first_response": row.first_response_working_days,
-                                  "resolve": row.resolve_working_days})
+    # Text, as the form's fields are: a field missing from a POST keeps this value and is
+    # validated as text (an int here made Length() raise, a 500).
+    form = StandardDaysForm(data={"ack": str(row.ack_working_days),
+                                  "first_response": str(row.first_response_working_days),
+                                  "resolve": str(row.resolve_working_days)})
     saved, error = _submit(form, lambda: catalogue.save_standard(
         current_user, row, ack=form.ack.data, first_response=form.first_response.data,
         resolve=form.resolve.data, note=form.note.data))

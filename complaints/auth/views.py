@@ -4,14 +4,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import redirect, render_template, request, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from complaints.auth import bp
 from complaints.extensions import limiter
-from complaints.services.accounts import authenticate
+from complaints.services.accounts import authenticate, sign_out
 
 
 class LoginForm(FlaskForm):
@@ -48,6 +48,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    sign_out(current_user)
     logout_user()
     session.clear()
     return redirect(url_for("public.index"))

@@ -1,6 +1,7 @@
 """Staff accounts."""
 from __future__ import annotations
 
+import hmac
 from datetime import timedelta
 
 from flask import current_app
@@ -36,12 +37,23 @@ def create_user(username: str, display_name: str, role: str, password: str, unit
     return user
 
 
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's user loader."""
-    try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's user loader: "<id>:<session token>" (User.get_id), or nobody.
+
+    A cookie from before the account's sessions were ended (sign-out, new password)
+    carries an old token and loads nobody.
+    """
+    user_id, _, token = str(session_id).partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.session_token or not hmac.compare_digest(user.session_token, token):
         return None
+    return user
+
+
+def sign_out(user: User) -> None:
+    """End every session of this account: a copy of the cookie kept from before is refused."""
+    user.end_sessions()
+    db.session.commit()
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -67,5 +79,7 @@ def authenticate(username: str, password: str) -> User | None:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
+    if not user.session_token:  # an account from before session tokens
+        user.end_sessions()
     db.session.commit()
     return user

@@ -23,6 +23,8 @@ from complaints.errors import FieldError
 ALLOWED_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 MAX_PIXELS = 40_000_000  # about a 48-megapixel phone photo after rounding
 MAX_SIDE = 12_000
+# The file-name endings that a content type's extension may be written as.
+EXTENSION_SPELLINGS = {"jpg": (".jpg", ".jpeg")}
 
 
 class PhotoRejected(ValueError):
@@ -46,7 +48,8 @@ class PreparedPhoto:
 
 
 def display_name(filename: str | None, extension: str) -> str:
-    """The citizen's file name, for officers to read: Thai kept, paths and controls gone.
+    """The citizen's file name, for officers to read: Thai kept, paths and controls gone,
+    ending in `extension` (the type of the content).
 
     (werkzeug's secure_filename keeps ASCII only, which erases Thai names.) The
     name is only ever displayed; files are stored under a random name.
@@ -54,7 +57,10 @@ def display_name(filename: str | None, extension: str) -> str:
     name = unicodedata.normalize("NFC", (filename or "").replace("\\", "/")).rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] in "LMN" or ch in "._- ()")
     name = re.sub(r"\s+", " ", name).strip(" .")
-    return name[:200] or f"photo.{extension}"
+    # The name ends in the type the content really is: a PDF/HTML polyglot sent as
+    # "report.html" is downloaded as "report.html.pdf", never opened as a web page.
+    suffix = "" if name.lower().endswith(EXTENSION_SPELLINGS.get(extension, (f".{extension}",))) else f".{extension}"
+    return (name[:200 - len(suffix)] + suffix) if name else f"photo.{extension}"
 
 
 def _reject(field: str, th: str, en: str) -> PhotoRejected:

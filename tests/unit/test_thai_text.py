@@ -42,7 +42,10 @@ def test_photo_display_names_keep_thai_and_lose_paths():
     from complaints.services.photos import display_name
 
     assert display_name("หลุมบนถนน.png", "png") == "หลุมบนถนน.png"
-    assert display_name("../../etc/passwd", "jpg") == "passwd"
+    assert display_name("../../etc/passwd", "jpg") == "passwd.jpg"  # the name ends in the content's type
     assert display_name("C:\\Users\\x\\รูป 1.jpg", "jpg") == "รูป 1.jpg"
     assert display_name("<script>.png", "png") == "script.png"
     assert display_name("\u202e\x00..", "png") == "photo.png"
+    assert display_name("report.html", "pdf") == "report.html.pdf"
+    assert display_name("IMG_0001.JPEG", "jpg") == "IMG_0001.JPEG"
+    assert display_name("ก" * 300 + ".html", "png").endswith(".png")

@@ -3,16 +3,17 @@
 Starts everything itself on loopback: a fresh PostgreSQL database (created, migrated
 with Flask-Migrate, seeded, then `flask demo generate` and `flask create-user` for the
 staff accounts the scenario signs in with), gunicorn, a Celery worker and Celery beat
-on Redis (db 14, flushed before and after); then runs the Locust scenario
+on Redis (db 14, flushed before and after), a stand-in for the LINE API; then runs the Locust scenario
 `bench/load/locustfile.py` headless, samples the resident memory of the gunicorn
 workers and the Celery worker processes every few seconds, waits until every complaint
 accepted during the run is acknowledged, stops everything and prints, per endpoint,
 requests, req/s, p50/p95/p99 and failures; the errors found (failed requests, errors
-in the server and worker logs, failed outbox messages, complaints left
-unacknowledged); and memory at start, middle and end per process with the slope.
+in the server and worker logs, failed outbox messages, complaints left unacknowledged
+or stored differently from what the citizens were told); and memory at start, middle
+and end per process with the slope of the second half.
 
-    .venv/bin/python bench/load_test.py                          # 10 minutes, 24 users
-    .venv/bin/python bench/load_test.py --seconds 40 --users 6   # a short run
+    .venv/bin/python bench/load_test.py      # 10 minutes, 24 users (BENCHMARKS.md)
+    .venv/bin/python bench/load_test.py --seconds 35 --users 8 --spawn-rate 8 --think-scale 0.3 --complaints 500
 
 Exit code 1 on any error, on an endpoint the run never exercised, or when a process's
 memory grew by more than --max-growth-mb in the second half of the run (not flat).

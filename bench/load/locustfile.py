@@ -313,18 +313,17 @@ class Officer(StaffUser):
                 "/officer/complaints/[id]/action resolve")
 
     def note(self) -> None:
-        case_id, page = self._my_case()
-        if page:
-            self._post(case_id, "note", {"csrf_token": CSRF.search(page).group(1),
-                                         "text": "โทรประสานผู้รับเหมาแล้ว นัดลงพื้นที่พรุ่งนี้"},
-                       "/officer/complaints/[id]/note")
+        self._write("note", "โทรประสานผู้รับเหมาแล้ว นัดลงพื้นที่พรุ่งนี้")
 
     def reply(self) -> None:
+        self._write("reply", "เจ้าหน้าที่รับเรื่องแล้ว กำลังตรวจสอบพื้นที่")
+
+    def _write(self, form: str, text: str) -> None:
+        """An internal note or a public reply on one of my cases."""
         case_id, page = self._my_case()
         if page:
-            self._post(case_id, "reply", {"csrf_token": CSRF.search(page).group(1),
-                                          "text": "เจ้าหน้าที่รับเรื่องแล้ว กำลังตรวจสอบพื้นที่"},
-                       "/officer/complaints/[id]/reply")
+            self._post(case_id, form, {"csrf_token": CSRF.search(page).group(1), "text": text},
+                       f"/officer/complaints/[id]/{form}")
 
 
 class Manager(StaffUser):

@@ -362,8 +362,8 @@ class Process:
 
 class Gunicorn(Process):
     def __init__(self, name: str, app_spec: str, env: dict, workdir: Path, workers: int = 2,
-                 pythonpath: str | None = None, health_path: str = "/healthz"):
-        self.port = free_port()
+                 pythonpath: str | None = None, health_path: str = "/healthz", port: int | None = None):
+        self.port = port or free_port()
         self.health_path = health_path
         args = [PYTHON, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
                 "--workers", str(workers), "--worker-class", "sync",

@@ -25,9 +25,10 @@ from complaints.services.periods import Period
 from complaints.extensions import db
 from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
 from complaints.models import (
-    ActionStatus, Category, ClusterMonth, Complaint, CorrectiveAction, RecurringCluster, ServiceStandard,
+    ActionStatus, Category, Complaint, CorrectiveAction, ServiceStandard,
     StandardsPublication, SurveyResponse, TimelineEvent, utcnow,
 )
+from complaints.services.clusters import top_clusters
 from complaints.services.metrics import bisecting_case, seconds_between
 from complaints.services.standards import calendar_overrides
 from complaints.services.thai_calendar import BANGKOK, add_working_days, format_thai_datetime
@@ -95,9 +96,9 @@ def _link(period: Period, **filters: str) -> str:
 
 
 def population(period: Period):
-    """WHERE clauses of the complaints a period's metrics are about."""
-    return (Complaint.received_at >= period.start, Complaint.received_at < period.end,
-            Complaint.kind.in_(COMPLAINT_KINDS), Complaint.status != "merged")
+    """WHERE clauses of the complaints a period's metrics are about (complaints and
+    grievances of `_all_received`)."""
+    return (*_all_received(period), Complaint.kind.in_(COMPLAINT_KINDS))
 
 
 def _count(*where) -> int:
@@ -420,19 +421,14 @@ def corrective_actions_on_top_clusters(scope: Scope) -> Metric:
     """The recurring clusters with most complaints in the period, and whether each has a corrective action."""
     period, limits = scope.period, scope.limits
     top_n = limits["top_clusters"]
-    month_total = func.sum(ClusterMonth.count)
-    top = db.session.execute(
-        select(RecurringCluster.id, RecurringCluster.label_th, month_total)
-        .join(ClusterMonth, ClusterMonth.cluster_id == RecurringCluster.id)
-        .where(ClusterMonth.month >= period.first_day.replace(day=1), ClusterMonth.month <= period.last_day)
-        .group_by(RecurringCluster.id, RecurringCluster.label_th)
-        .having(month_total > 1)  # one complaint is not a recurrence
-        .order_by(month_total.desc(), RecurringCluster.id).limit(top_n)).all()
+    # One complaint is not a recurrence; such clusters rank last, so dropping them after
+    # the limit leaves the same clusters.
+    top = [c for c in top_clusters(period.first_day, period.last_day, limit=top_n) if c.in_period > 1]
     with_action = set(db.session.scalars(select(CorrectiveAction.cluster_id).where(
         CorrectiveAction.cluster_id.in_([row.id for row in top]),
         CorrectiveAction.status != ActionStatus.CANCELLED)))
-    clusters = [{"id": cid, "label_th": label, "complaints": int(total), "has_action": cid in with_action}
-                for cid, label, total in top]
+    clusters = [{"id": c.id, "label_th": c.label_th, "complaints": c.in_period, "has_action": c.id in with_action}
+                for c in top]
     return _share_metric("corrective_actions", "3.4-S1", ("เรื่องร้องเรียนซ้ำที่พบบ่อยซึ่งมีมาตรการแก้ไข",
                                                           "Top recurring clusters with a corrective action"),
                          len(with_action), len(top), 1.0,

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import secrets
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from complaints.errors import FieldError, invalid
-from complaints.services.photos import display_name
+from complaints.services.photos import display_name, store_file
 
 # (content type, extension) by what the content is.
 PDF = ("application/pdf", "pdf")
@@ -87,11 +86,7 @@ def prepare(filename: str | None, raw: bytes, max_bytes: int) -> EvidenceFile:
 
 def store(upload_dir: str, evidence: EvidenceFile, fiscal_year: int) -> str:
     """Write the file under a random name; returns the storage key (relative to UPLOAD_DIR)."""
-    key = f"{EVIDENCE_DIR}/{fiscal_year}/{secrets.token_hex(16)}.{evidence.extension}"
-    path = Path(upload_dir) / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(evidence.data)
-    return key
+    return store_file(upload_dir, f"{EVIDENCE_DIR}/{fiscal_year}", evidence.data, evidence.extension)
 
 
 def path_of(upload_dir: str, key: str) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from assessment.form_builder import ITEM_LEVELS, TARGET
+from assessment.form_builder import TARGET
 
 
 @lru_cache(maxsize=1)
@@ -15,10 +15,6 @@ def load_form() -> dict:
 
 def criteria() -> list[dict]:
     return load_form()["criteria"]
-
-
-def criterion(criterion_id: str) -> dict | None:
-    return next((c for c in criteria() if c["id"] == criterion_id), None)
 
 
 def all_items() -> dict[str, dict]:
@@ -42,4 +38,4 @@ def level_label(code: str) -> str:
     return next(level["label_th"] for level in levels() if level["code"] == code)
 
 
-__all__ = ["ITEM_LEVELS", "all_items", "criteria", "criterion", "field_keys", "level_label", "levels", "load_form"]
+__all__ = ["all_items", "criteria", "field_keys", "level_label", "levels", "load_form"]

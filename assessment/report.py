@@ -13,7 +13,7 @@ from flask import render_template
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from assessment.form import criteria, levels
+from assessment.form import criteria, level_label, levels
 from complaints.services.pdf import FONT_FAMILY, thai_document
 
 FORMATS = {
@@ -27,10 +27,6 @@ LEVEL_NAMES = {"basic": "Basic", "advance": "Advance", "significance": "Signific
 
 def title_of(content: dict) -> str:
     return f"แบบประเมินตนเอง PMQA 4.0 หมวด 3 · {content['agency']} · {content['period_th']}"
-
-
-def _level_th(code: str) -> str:
-    return next(level["label_th"] for level in levels() if level["code"] == code)
 
 
 def rows(content: dict):
@@ -119,7 +115,7 @@ def render_xlsx(content: dict) -> bytes:
         cell.font = Font(bold=True)
     for criterion, entries in rows(content):
         score = content["scores"]["criteria"][criterion["id"]]
-        sheet.append([criterion["id"], _level_th(score["level"]), "", criterion["title"],
+        sheet.append([criterion["id"], level_label(score["level"]), "", criterion["title"],
                       f"{score['total']:.2f} / 500"])
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)

@@ -53,7 +53,7 @@ def _act(period_text: str, action):
     """Run one change on a draft; a refused change re-renders the page with the bilingual error."""
     period, assessment = service.get(period_text)
     try:
-        action(assessment)
+        action(period, assessment)
     except BilingualError as exc:
         db.session.rollback()
         if exc.status >= 500:
@@ -71,7 +71,7 @@ def edit(period: str):
 @bp.post("/<period>/items/<item_id>")
 @managers
 def save_item(period: str, item_id: str):
-    def save(assessment):
+    def save(_period, assessment):
         item = service.checklist_item(item_id)
         fields = {key: request.form.get(f"field-{key}", "") for key in field_keys(item)}
         service.save_answer(assessment, item_id, request.form.get("status"), request.form.get("explanation"),
@@ -83,7 +83,7 @@ def save_item(period: str, item_id: str):
 @bp.post("/<period>/items/<item_id>/evidence")
 @managers
 def add_evidence(period: str, item_id: str):
-    def add(assessment):
+    def add(_period, assessment):
         upload = request.files.get("file")
         if upload and upload.filename:
             raw = upload.read(current_app.config["ASSESSMENT_EVIDENCE_MAX_BYTES"] + 1)
@@ -97,7 +97,7 @@ def add_evidence(period: str, item_id: str):
 @bp.post("/<period>/evidence/<int:evidence_id>/delete")
 @managers
 def delete_evidence(period: str, evidence_id: int):
-    return _act(period, lambda assessment: service.remove_evidence(assessment, evidence_id))
+    return _act(period, lambda _period, assessment: service.remove_evidence(assessment, evidence_id))
 
 
 @bp.get("/<period>/evidence/<int:evidence_id>")
@@ -114,8 +114,8 @@ def download_evidence(period: str, evidence_id: int):
 @bp.post("/<period>/submit")
 @managers
 def submit(period: str):
-    def freeze(assessment):
-        service.submit(Period.parse(period), assessment, current_user)
+    def freeze(chosen, assessment):
+        service.submit(chosen, assessment, current_user)
         flash("ส่งแบบประเมินแล้ว ข้อมูลในรายงานจะไม่เปลี่ยนแปลงอีก / Submitted: the report is now frozen")
     return _act(period, freeze)
 
@@ -124,8 +124,8 @@ def submit(period: str):
 @managers
 def refresh(period: str):
     """Read the complaint data again now (the page otherwise shows it as last computed)."""
-    def recompute(assessment):
-        data = service.refresh_operations(Period.parse(assessment.period))
+    def recompute(chosen, _assessment):
+        data = service.refresh_operations(chosen)
         flash(f"คำนวณตัวเลขจากข้อมูลเรื่องร้องเรียนใหม่แล้ว ({data['seconds']:.1f} วินาที) / "
               f"Figures recomputed from the complaint data ({data['seconds']:.1f} s)")
     return _act(period, recompute)

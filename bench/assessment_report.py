@@ -81,15 +81,13 @@ def timed(fn):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--keep", metavar="NAME", help="database kept between runs (filled up to the sizes)")
-    parser.add_argument("--drop", metavar="NAME", help="drop a kept database and exit")
+    harness.add_database_options(parser)
     args = parser.parse_args()
     if args.drop:
         return harness.drop_database(args.drop)
     harness.exit_cleanly_on_signals()
     results = []
-    with harness.workspace() as workdir, (harness.kept_database(workdir, args.keep) if args.keep else
-                                          harness.fresh_database(workdir, "rongrian_assessment")) as url:
+    with harness.workspace() as workdir, harness.chosen_database(workdir, args, "rongrian_assessment") as url:
         with harness.temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(workdir / "instance"),
                                    CELERY_BROKER_URL="memory://", RATELIMIT_STORAGE_URI="memory://"):
             from assessment import evidence, report, service

@@ -136,17 +136,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--per-figure", action="store_true", help="also time each figure on its own")
-    parser.add_argument("--keep", metavar="NAME", help="database kept between runs (filled up to the sizes)")
-    parser.add_argument("--drop", metavar="NAME", help="drop a kept database and exit")
+    harness.add_database_options(parser)
     parser.add_argument("--sqlite", action="store_true", help="a throwaway SQLite file instead of PostgreSQL")
     args = parser.parse_args()
     if args.drop:
         return harness.drop_database(args.drop)
     harness.exit_cleanly_on_signals()
     results = []
-    with harness.workspace() as workdir, (harness.kept_database(workdir, args.keep) if args.keep else
-                                          harness.sqlite_database(workdir) if args.sqlite else
-                                          harness.fresh_database(workdir, "rongrian_dashboard")) as url:
+    with harness.workspace() as workdir, harness.chosen_database(workdir, args, "rongrian_dashboard",
+                                                                  sqlite=args.sqlite) as url:
         with harness.temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(workdir / "instance"),
                                    CELERY_BROKER_URL="memory://", RATELIMIT_STORAGE_URI="memory://"):
             from sqlalchemy import select, text

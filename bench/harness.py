@@ -275,6 +275,19 @@ def sqlite_database(workdir: Path):
     yield url
 
 
+def add_database_options(parser) -> None:
+    """--keep NAME / --drop NAME: one large data set measured across runs, then removed."""
+    parser.add_argument("--keep", metavar="NAME", help="database kept between runs (filled up to the sizes)")
+    parser.add_argument("--drop", metavar="NAME", help="drop a kept database and exit")
+
+
+def chosen_database(workdir: Path, args, fresh_name: str, sqlite: bool = False):
+    """The database `add_database_options` chose: kept, a SQLite file, or a fresh one."""
+    if args.keep:
+        return kept_database(workdir, args.keep)
+    return sqlite_database(workdir) if sqlite else fresh_database(workdir, fresh_name)
+
+
 def drop_database(name: str) -> None:
     from sqlalchemy import create_engine, text
 

@@ -65,6 +65,10 @@ def send_photo(where: str, app, client, officer_case, data: bytes, name: str):
 
 
 PHOTO_POINTS = ["web form", "officer upload"]
+# What photos.prepare_photo answers a refused photo, in Thai and English.
+PHOTO_REFUSALS = [("ไฟล์นี้ไม่ใช่ภาพที่ถูกต้อง", "This file is not a valid image."),
+                  ("ภาพมีขนาดพิกเซลใหญ่เกินไป", "The image dimensions are too large."),
+                  ("รองรับเฉพาะไฟล์ภาพ JPEG, PNG หรือ WebP", "Only JPEG, PNG or WebP photos are accepted.")]
 REFUSED_PHOTOS = {
     "decompression bomb": (png((20000, 20000)), "bomb.png"),
     "one huge side": (png((13000, 1)), "strip.png"),
@@ -83,7 +87,7 @@ def test_hostile_photos_are_refused_and_leave_nothing(app, client, officer_case,
         response = send_photo(where, app, client, officer_case, data, name)
         assert time.monotonic() - started < 10, case  # refused from the header, not after decoding
         assert response.status_code == 422, (case, response.status_code)
-        assert "ภาพ" in response.text or "ไฟล์" in response.text, case
+        assert any(th in response.text and en in response.text for th, en in PHOTO_REFUSALS), case
         assert (rows(app, Attachment), files_in(app)) == before, case
 
 

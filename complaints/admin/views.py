@@ -370,9 +370,8 @@ def audit():
     return render_template("admin/audit.html", entries=privacy.recent_audit(AUDIT_PAGE_SIZE))
 
 
-def _privacy_page(error: BilingualError | None = None, subject=None, status: int | None = None):
-    return render_template("admin/privacy.html", error=error, subject=subject, requests=privacy.recent_requests(50),
-                           form=request.form), status or (error.status if error else 200)
+def _privacy_page(error: BilingualError | None = None, subject=None):
+    return _page("admin/privacy.html", error, subject=subject, requests=privacy.recent_requests(50), form=request.form)
 
 
 @bp.route("/privacy", methods=["GET", "POST"])
@@ -381,9 +380,7 @@ def privacy_requests():
     """Find a data subject by a contact, then export (access) or erase their data."""
     if request.method == "GET":
         return _privacy_page()
-    if not ActionForm().validate_on_submit():
-        return _privacy_page(BilingualError(400, "csrf", "แบบฟอร์มหมดอายุ กรุณาลองใหม่", "The form expired; try again."))
-    try:
+    try:  # CSRFProtect has checked the token before the view runs
         subject = privacy.find_subject(request.form.get("contact_kind", ""), request.form.get("contact", ""))
         action = request.form.get("action", "find")
         note = request.form.get("note", "")

@@ -28,9 +28,10 @@ from complaints.errors import BilingualError
 from complaints.extensions import db
 from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
 from complaints.models import (
-    Category, ClusterMonth, Complaint, RecurringCluster, RootCause, SurveyResponse, Unit, User, utcnow,
+    Category, Complaint, RootCause, SurveyResponse, Unit, User, utcnow,
 )
 from complaints.models.complaint import OPEN_STATUSES
+from complaints.services import clusters
 from complaints.services.access import unit_and_descendants, visible_unit_ids
 from complaints.services.periods import Period, add_months, bangkok_midnight
 from complaints.services.thai_calendar import BANGKOK, THAI_MONTHS_ABBR, be_year
@@ -145,17 +146,21 @@ def bisecting_case(value: ColumnElement, limits: list[tuple[object, object]], ot
                 else_=bisecting_case(value, limits[middle:], otherwise))
 
 
+def _spans(bounds: list[tuple[str, datetime]], end: datetime) -> list[tuple[str, datetime, datetime]]:
+    """(key, start, next start) of each range; bounds ascend, the last range ends at `end`."""
+    return [(key, start, nxt) for (key, start), (_, nxt) in zip(bounds, bounds[1:] + [("", end)])]
+
+
 def _ranges(bounds: list[tuple[str, datetime]], end: datetime) -> ColumnElement:
     """The key of the [start, next start) range received_at falls in; bounds ascend."""
-    limits = [(nxt, literal(key)) for (key, _), (_, nxt) in zip(bounds, bounds[1:] + [("", end)])]
+    limits = [(nxt, literal(key)) for key, _, nxt in _spans(bounds, end)]
     return bisecting_case(Complaint.received_at, limits, literal("after"))
 
 
 def _range_condition(bounds: Callable[[Period], list[tuple[str, datetime]]]):
     """`_ranges(bounds) == key` as the index range [start of key, start of the next)."""
     def condition(scope: Scope, key: str) -> ColumnElement:
-        found = bounds(scope.period)
-        for (name, start), (_, nxt) in zip(found, found[1:] + [("", scope.period.end)]):
+        for name, start, nxt in _spans(bounds(scope.period), scope.period.end):
             if name == key:
                 return and_(Complaint.received_at >= start, Complaint.received_at < nxt)
         return false()  # no such range in the period: nothing, as the CASE would match
@@ -640,29 +645,13 @@ def repeat_rate_by_quarter(scope: Scope) -> Figure:
     return figure
 
 
-def cluster_ranking(start: date, end: date, unit_ids: frozenset[int] | None, limit: int) -> list[tuple[int, str]]:
-    """(cluster id, Thai label) of the clusters with most complaints in [start, end].
-
-    The one place that reads the cluster tables: swap it for
-    complaints.services.clusters.top_clusters once that lands.
-    """
-    total = func.sum(ClusterMonth.count)
-    statement = (select(RecurringCluster.id, RecurringCluster.label_th)
-                 .join(ClusterMonth, ClusterMonth.cluster_id == RecurringCluster.id)
-                 .where(ClusterMonth.month >= start.replace(day=1), ClusterMonth.month <= end)
-                 .group_by(RecurringCluster.id, RecurringCluster.label_th)
-                 .order_by(total.desc(), RecurringCluster.id).limit(limit))
-    if unit_ids is not None:
-        statement = statement.where(RecurringCluster.unit_id.in_(sorted(unit_ids)))
-    return [(cid, label) for cid, label in db.session.execute(statement)]
-
-
 def top_clusters(scope: Scope, limit: int = 10) -> Figure:
     """The top recurring clusters; each bar counts the scope's complaints in the cluster."""
-    ranked = cluster_ranking(scope.period.first_day, scope.period.last_day, scope.unit_ids, limit)
-    ids = [cid for cid, _ in ranked]
+    ranked = clusters.top_clusters(scope.period.first_day, scope.period.last_day,
+                                   sorted(scope.unit_ids) if scope.unit_ids is not None else None, limit)
+    ids = [c.id for c in ranked]
     counts = _grouped(scope, "cluster", Complaint.cluster_id.in_(ids)) if ids else {}
-    rows = [Row(str(cid), label, label, counts.get(str(cid), 0), {"cluster": str(cid)}) for cid, label in ranked]
+    rows = [Row(str(c.id), c.label_th, c.label_th, counts.get(str(c.id), 0), {"cluster": str(c.id)}) for c in ranked]
     rows.sort(key=lambda r: -r.count)
     return _figure("clusters", ("ปัญหาที่เกิดซ้ำบ่อยที่สุด", "Top recurring problems"), rows)
 

@@ -8,10 +8,14 @@ stays real text: a PDF reader can search and copy it.
 """
 from __future__ import annotations
 
+import tempfile
 import unicodedata
+from functools import cache
 from pathlib import Path
 
 import fontpkg_noto_sans_thai
+from fontTools.ttLib import TTFont
+from fontTools.varLib.instancer import instantiateVariableFont
 from fpdf import FPDF
 
 FONT_FAMILY = "NotoSansThai"
@@ -35,6 +39,15 @@ def font_file() -> Path:
     return next((fontpkg_noto_sans_thai.ROOT / "files").glob("NotoSansThai*.ttf"))
 
 
+@cache
+def _instance(weight: int) -> Path:
+    """The variable font instanced at `weight`, written once per process: instancing
+    takes about 0.1 s, which every document would otherwise pay again per weight."""
+    path = Path(tempfile.mkdtemp(prefix="rongrian-font-")) / f"{FONT_FAMILY}-{weight}.ttf"
+    instantiateVariableFont(TTFont(font_file()), {"wght": weight}).save(path)
+    return path
+
+
 def extracted(text: str) -> str:
     """Text as a PDF reader gives it back, for comparisons (NFKC, as SARA AM above)."""
     return unicodedata.normalize("NFKC", text)
@@ -44,9 +57,8 @@ def thai_document(title: str, *, orientation: str = "portrait") -> FPDF:
     """A new A4 document with the Thai font registered (regular and bold), shaping on
     and one page open."""
     pdf = ThaiPDF(orientation=orientation, unit="mm", format="A4")
-    path = font_file()
     for style, weight in _WEIGHTS.items():
-        pdf.add_font(FONT_FAMILY, style, path, variations={"wght": weight})
+        pdf.add_font(FONT_FAMILY, style, _instance(weight))
     pdf.set_text_shaping(True)
     pdf.set_title(title)
     pdf.set_creator("Rongrian")

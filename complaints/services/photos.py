@@ -104,13 +104,19 @@ def prepare_photo(field: str, filename: str | None, raw: bytes, max_bytes: int) 
     return PreparedPhoto(display_name(filename, extension), content_type, extension, out.getvalue(), width, height)
 
 
-def store_photo(upload_dir: str, photo: PreparedPhoto, year: int) -> str:
-    """Write the photo under a random name; returns the storage key (relative path)."""
-    key = f"{year}/{secrets.token_hex(16)}.{photo.extension}"
+def store_file(upload_dir: str, folder: str, data: bytes, extension: str) -> str:
+    """Write an accepted upload under a random name in `folder` of UPLOAD_DIR (outside the
+    web root); returns the storage key (relative path)."""
+    key = f"{folder}/{secrets.token_hex(16)}.{extension}"
     path = Path(upload_dir) / key
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(photo.data)
+    path.write_bytes(data)
     return key
+
+
+def store_photo(upload_dir: str, photo: PreparedPhoto, year: int) -> str:
+    """Write the photo under a random name; returns the storage key (relative path)."""
+    return store_file(upload_dir, str(year), photo.data, photo.extension)
 
 
 def remove_stored(upload_dir: str, keys: list[str]) -> None:

@@ -259,7 +259,7 @@ def kept_database(workdir: Path, name: str):
             if not exists:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
         if exists:
-            _migrate(url, workdir / "migrate-instance")
+            _migrate_and_seed(url, workdir / "migrate-instance", seed=False)
         else:
             _migrate_and_seed(url, workdir / "migrate-instance")
         yield url
@@ -297,22 +297,7 @@ def drop_database(name: str) -> None:
     admin.dispose()
 
 
-def _migrate(url: str, instance: Path) -> None:
-    import flask_migrate
-
-    with temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(instance), UPLOAD_DIR=str(instance / "uploads"),
-                       CELERY_BROKER_URL="memory://", RATELIMIT_STORAGE_URI="memory://"):
-        from complaints import create_app
-        from complaints.extensions import db
-
-        app = create_app()
-        with app.app_context():
-            flask_migrate.upgrade()
-            db.session.remove()
-            db.engine.dispose()
-
-
-def _migrate_and_seed(url: str, instance: Path) -> None:
+def _migrate_and_seed(url: str, instance: Path, seed: bool = True) -> None:
     import flask_migrate
 
     # create_app() reads its settings from the environment, as in production.
@@ -325,7 +310,8 @@ def _migrate_and_seed(url: str, instance: Path) -> None:
         app = create_app()
         with app.app_context():
             flask_migrate.upgrade()
-            demo.seed()
+            if seed:
+                demo.seed()
             db.session.remove()
             db.engine.dispose()
 

@@ -89,11 +89,19 @@ def test_every_dashboard_link_count_matches_its_drill_down_list(manager, data):
 
 
 def test_bad_query_parameters_are_bilingual_4xx(manager, data):
-    for path in ("/manager/?period=25x9", "/manager/?unit=abc", "/manager/complaints?period=2569&category=1%20OR%201",
-                 "/manager/complaints?period=<script>alert(1)</script>", "/manager/export/nope.csv?period=2569",
-                 "/manager/export/by_kind.exe?period=2569", "/manager/?unit=999999"):
+    period = (422, "ช่วงเวลาไม่ถูกต้อง", "Invalid period")
+    for path, (status, th, en) in {
+        "/manager/?period=25x9": period,
+        "/manager/?unit=abc": (422, "หน่วยงานไม่ถูกต้อง", "Invalid unit."),
+        "/manager/complaints?period=2569&category=1%20OR%201": (422, "ตัวกรอง category ไม่ถูกต้อง", "Invalid filter value"),
+        "/manager/complaints?period=<script>alert(1)</script>": period,
+        "/manager/export/nope.csv?period=2569": (404, "ไม่พบตารางนี้", "No such table."),
+        "/manager/export/by_kind.exe?period=2569": (404, "ไม่รองรับรูปแบบไฟล์นี้", "Unsupported export format."),
+        "/manager/?unit=999999": (404, "ไม่พบหน่วยงานนี้", "No such unit."),
+    }.items():
         response = manager.get(path)
-        assert 400 <= response.status_code < 500, path
+        assert response.status_code == status, path
+        assert th in response.text and en in response.text, path
         assert "<script>alert" not in response.text
 
 
@@ -188,8 +196,14 @@ def test_supervisor_close_keeps_the_recorded_root_cause(app, client, data):
         make_staff(app, "lead", "supervisor", "public-works")
         lead = db.session.scalar(select(User).where(User.username == "lead"))
         complaint = db.session.get(Complaint, data["c3"])  # resolved, root cause recorded
+        recorded = (complaint.root_cause_id, complaint.root_cause_note)
+        assert recorded[0] is not None
         workflow.transition(complaint, "close", lead, workflow.Params())
-        assert complaint.status == "closed"
+        db.session.commit()
+        db.session.expire_all()
+        closed = db.session.get(Complaint, data["c3"])
+        assert closed.status == "closed"
+        assert (closed.root_cause_id, closed.root_cause_note) == recorded
 
 
 def test_admin_manages_root_causes(app, client):

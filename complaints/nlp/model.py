@@ -71,7 +71,7 @@ class ScoreSigmoid:
         return 1.0 / (1.0 + np.exp(-z))
 
 
-def _fit_one_vs_rest(X, Y: np.ndarray, sample_weight=None) -> tuple[np.ndarray, np.ndarray]:
+def _fit_one_vs_rest(X, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(coef, intercept) of one binary LinearSVC per column of the 0/1 matrix Y;
     a label without positives (or without negatives) gets a constant score."""
     from sklearn.svm import LinearSVC
@@ -79,14 +79,14 @@ def _fit_one_vs_rest(X, Y: np.ndarray, sample_weight=None) -> tuple[np.ndarray, 
     n, n_labels = Y.shape
     coef = np.zeros((n_labels, X.shape[1]), dtype=np.float32)
     intercept = np.full(n_labels, -10.0, dtype=np.float32)
-    base = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     for k in range(n_labels):
         y = Y[:, k]
         positives = int(y.sum())
-        if positives == 0 or positives == n:
-            intercept[k] = -10.0 if positives == 0 else 10.0
+        if positives in (0, n):  # a constant score: -10.0 (set above), or 10.0 when every row has it
+            if positives == n:
+                intercept[k] = 10.0
             continue
-        weight = base * np.where(y, (n / (n_labels * positives)) ** CLASS_WEIGHT_POWER, 1.0)
+        weight = np.where(y, (n / (n_labels * positives)) ** CLASS_WEIGHT_POWER, 1.0)
         svm = LinearSVC(C=SVM_C, max_iter=5000, random_state=0).fit(X, y, sample_weight=weight)
         coef[k], intercept[k] = svm.coef_[0], svm.intercept_[0]
     return coef, intercept

@@ -49,7 +49,8 @@ def _bilingual(error: BilingualError):
 
 @bp.errorhandler(HTTPException)
 def _http(exc: HTTPException):
-    kept = {h: exc.get_response().headers[h] for h in ("Retry-After", "Allow") if h in exc.get_response().headers}
+    headers = exc.get_response().headers
+    kept = {h: headers[h] for h in ("Retry-After", "Allow") if h in headers}
     return _errors(http_error(exc.code or 500, exc.name), kept)
 
 

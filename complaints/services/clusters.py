@@ -57,6 +57,7 @@ from complaints.models import Category, ClusterMonth, Complaint, Kind, Recurring
 from complaints.services import similarity
 from complaints.services.locations import place_name
 from complaints.services.pii_masking import mask_text
+from complaints.services.triage import complaint_text
 from complaints.services.thai_calendar import to_bangkok
 
 GRID_DEGREES = 0.005
@@ -215,10 +216,15 @@ class _Clusterer:
             db.session.execute(insert(ClusterMonth), new_rows)
 
 
-def _lock_and_claim(batch_size: int) -> list[int]:
-    """Serialise clustering and claim up to batch_size unclustered complaints (marked in this transaction)."""
+def _lock() -> None:
+    """Serialise the writers of the cluster tables (PostgreSQL; SQLite has one writer)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+
+
+def _lock_and_claim(batch_size: int) -> list[int]:
+    """Serialise clustering and claim up to batch_size unclustered complaints (marked in this transaction)."""
+    _lock()
     pending = (select(Complaint.id).where(Complaint.clustered_at.is_(None)).limit(batch_size)
                .with_for_update(skip_locked=True))
     claimed = db.session.execute(update(Complaint).where(Complaint.id.in_(pending))
@@ -242,9 +248,8 @@ def _cluster_batch(batch_size: int, min_overlap: float, result: UpdateResult) ->
         if (complaint.kind != Kind.COMPLAINT or complaint.status == Status.MERGED or category_id is None
                 or key is None or complaint.cluster_id is not None):
             continue
-        if complaint.text_signature is None:  # imported rows; intake stores it
-            complaint.text_signature = similarity.text_signature(
-                " ".join(t for t in (complaint.title, complaint.description) if t))
+        if complaint.text_signature is None:  # rows stored before signatures existed (migration 0004)
+            complaint.text_signature = similarity.text_signature(complaint_text(complaint.title, complaint.description))
         if complaint.text_signature:
             work.append((complaint, category_id, key))
     clusterer.load({(category_id, key) for _, category_id, key in work})
@@ -264,8 +269,7 @@ def _cluster_batch(batch_size: int, min_overlap: float, result: UpdateResult) ->
 
 def uncount_merged() -> int:
     """Take complaints merged after they were clustered out of their cluster; returns how many."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+    _lock()
     # Through the (status, received_at) index: merged complaints are few.
     merged = db.session.scalars(select(Complaint).where(
         Complaint.status == Status.MERGED, Complaint.cluster_id.is_not(None))).all()
@@ -281,17 +285,14 @@ def uncount_merged() -> int:
     return len(merged)
 
 
-def update_clusters(batch_size: int | None = None, max_batches: int | None = None) -> UpdateResult:
+def update_clusters(batch_size: int | None = None) -> UpdateResult:
     """Cluster every complaint not yet clustered, batch by batch (the periodic task and the CLI)."""
     config = current_app.config
     batch_size = batch_size or config["CLUSTER_BATCH_SIZE"]
     min_overlap = config["CLUSTER_MIN_OVERLAP"]
     result = UpdateResult(uncounted=uncount_merged())
-    batches = 0
-    while max_batches is None or batches < max_batches:
-        if _cluster_batch(batch_size, min_overlap, result) == 0:
-            break
-        batches += 1
+    while _cluster_batch(batch_size, min_overlap, result):
+        pass
     return result
 
 

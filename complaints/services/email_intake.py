@@ -97,6 +97,8 @@ def _photos(msg: EmailMessage) -> list[Upload]:
     """
     uploads, config = [], current_app.config
     for part in msg.iter_attachments():
+        if len(uploads) == config["MAX_PHOTOS"]:
+            break
         if part.get_content_type() not in IMAGE_TYPES and not (part.get_filename() or "").lower().endswith(
                 (".jpg", ".jpeg", ".png", ".webp")):
             continue
@@ -109,7 +111,7 @@ def _photos(msg: EmailMessage) -> list[Upload]:
             log.info("mail attachment %r left out: %s", part.get_filename(), exc.error.en)
             continue
         uploads.append(Upload("photos", part.get_filename(), data))
-    return uploads[: config["MAX_PHOTOS"]]
+    return uploads
 
 
 def _message_id(msg: EmailMessage, raw: bytes) -> str:

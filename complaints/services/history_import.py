@@ -30,7 +30,7 @@ from flask import current_app
 
 from complaints.errors import BilingualError, unsafe_text
 from complaints.models import Channel, Complaint, Kind, Status, TimelineEvent, utcnow
-from complaints.services import bulk_store, reference_data, similarity
+from complaints.services import bulk_store, reference_data, similarity, triage
 from complaints.services.intake import PLACE_ERRORS
 from complaints.services.locations import UnknownPlace, resolve_place
 from complaints.services.standards import due_dates
@@ -306,7 +306,7 @@ def _rows_for(values: dict, key: str, row_number: int, ids: tuple[int, int, int,
     status, closed_at = values["status"], values["closed_at"]
     finished_at = closed_at if status in FINISHED else None
     late = (finished_at or now) > deadlines.due_at and (finished_at is not None or status not in FINISHED)
-    text = " ".join(t for t in (values["title"], values["description"]) if t)
+    text = triage.complaint_text(values["title"], values["description"])
     complaint = bulk_store.complete(Complaint.__tablename__, {
         "id": complaint_id,
         "tracking_number": numbers.new(be_year(to_bangkok(received_at))),

@@ -17,7 +17,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Float, Select, and_, case, false, func, literal, select, tuple_
@@ -72,9 +72,9 @@ class Scope:
     unit_id: int | None = None  # the unit filter chosen on the page, if any
     now: datetime = field(default_factory=utcnow)
 
-    def conditions(self, period: Period | None = None, start: datetime | None = None) -> list[ColumnElement]:
-        period = period or self.period
-        where = [Complaint.received_at >= (start or period.start), Complaint.received_at < period.end]
+    def conditions(self, start: datetime | None = None) -> list[ColumnElement]:
+        """The scope's complaints; with `start`, from then on (a quarter before the period)."""
+        where = [Complaint.received_at >= (start or self.period.start), Complaint.received_at < self.period.end]
         if self.unit_ids is not None:
             where.append(Complaint.unit_id.in_(sorted(self.unit_ids)))
         return where
@@ -328,9 +328,6 @@ class Figure:
     @property
     def total(self) -> int:
         return sum(r.count for r in self.rows)
-
-    def as_dict(self) -> dict:
-        return {**asdict(self), "total": self.total}
 
 
 def _key(value) -> str:

@@ -16,6 +16,7 @@ from complaints.models import Channel, Complaint, OutboxMessage
 from complaints.schemas import parse_model, parse_submission
 from complaints.services import channel_refs, chat_replies, dispatch
 from complaints.services.intake import submit_complaint
+from complaints.services.similarity import normalise_phone
 
 
 class InboundSms(BaseModel):
@@ -40,10 +41,7 @@ def parse(data: object) -> InboundSms:
 
 def _phone(sender: str) -> str:
     # Thai mobile numbers arrive as 66812345678 or +66812345678; stored as dialled in Thailand.
-    digits = sender.strip().lstrip("+")
-    if digits.startswith("66") and len(digits) == 11:
-        return "0" + digits[2:]
-    return sender.strip()
+    return normalise_phone(sender) or sender.strip()
 
 
 def receive(sms: InboundSms) -> SmsResult:
@@ -63,7 +61,7 @@ def receive(sms: InboundSms) -> SmsResult:
 
 def _answer_status(sms: InboundSms, phone: str, number: str) -> SmsResult:
     def is_owner(complaint: Complaint) -> bool:
-        return complaint.complainant is not None and complaint.complainant.phone == phone
+        return complaint.complainant is not None and _phone(complaint.complainant.phone or "") == phone
 
     message = OutboxMessage(purpose="conversation", channel="sms", recipient=phone,
                             payload={"text": chat_replies.status_text(number, is_owner)})

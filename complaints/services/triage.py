@@ -59,8 +59,7 @@ def classify_many(texts: list[str], k: int = 5) -> list[list[tuple[str, float]]]
     return active_model().top_k_many(texts, k)
 
 
-def _suggestion(ranked) -> Suggestion:
-    categories = reference_data.active_categories()
+def _suggestion(ranked, categories: dict[str, CategoryRef]) -> Suggestion:
     for label, probability in ranked:
         if label in categories:
             return Suggestion(categories[label], float(probability), tuple(ranked))
@@ -81,7 +80,8 @@ def suggest_many(texts: list[str]) -> list[Suggestion | None]:
     except Exception:  # noqa: BLE001 - a missing or broken model must never stop intake
         log.exception("classification failed; the complaint goes to triage")
         return [None] * len(texts)
-    return [_suggestion(r) for r in ranked]
+    categories = reference_data.active_categories()
+    return [_suggestion(r, categories) for r in ranked]
 
 
 def store_suggestion(complaint: Complaint, suggestion: Suggestion | None) -> None:

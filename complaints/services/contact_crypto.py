@@ -68,10 +68,14 @@ class EncryptedText(TypeDecorator):
         return None if value is None else decrypt(value)
 
 
-ENCRYPTED_COLUMNS = {
-    "complainants": ("name", "phone", "email", "line_user_id"),
-    "outbox_messages": ("recipient",),
-}
+def encrypted_columns() -> dict[str, tuple[str, ...]]:
+    """{table: its EncryptedText columns}, as the models declare them: a new encrypted
+    column is rotated without being listed anywhere else."""
+    from complaints.models.base import Base
+
+    found = {t.name: tuple(c.name for c in t.columns if isinstance(c.type, EncryptedText))
+             for t in Base.metadata.tables.values()}
+    return {name: columns for name, columns in found.items() if columns}
 
 
 def rotate_all(batch: int = 1000) -> int:
@@ -82,7 +86,7 @@ def rotate_all(batch: int = 1000) -> int:
     from complaints.extensions import db
 
     touched = 0
-    for name, columns in ENCRYPTED_COLUMNS.items():
+    for name, columns in encrypted_columns().items():
         rows_table = table(name, column("id"), *(column(c) for c in columns))
         last_id = 0
         while True:

@@ -338,9 +338,9 @@ def _grouped(scope: Scope, dimension: str, *narrow: ColumnElement) -> dict:
     """{key: count} of one dimension over the scope: from the page's one pass if there
     is one (see `one_pass`), else one GROUP BY. `narrow` only saves work: the keys it
     leaves out are keys the caller ignores (the one pass counts them all)."""
-    found = _one_pass_counts.get()
-    if found is not None and found[0] == scope and dimension in found[1]:
-        return {key: n for key, n in found[1][dimension].items() if n}
+    found = _from_one_pass(scope)
+    if found is not None and dimension in found:
+        return {key: n for key, n in found[dimension].items() if n}
     dim = DIMENSIONS[dimension]
     key = dim.expression(scope).label("bucket")
     statement = select(key, func.count().label("n")).select_from(Complaint)
@@ -354,6 +354,12 @@ def _grouped(scope: Scope, dimension: str, *narrow: ColumnElement) -> dict:
 
 TOTAL, QUARTER = "total", "quarter"
 _one_pass_counts: ContextVar[tuple[Scope, dict[str, dict]] | None] = ContextVar("metrics_one_pass", default=None)
+
+
+def _from_one_pass(scope: Scope) -> dict[str, dict] | None:
+    """The counts of the page's one pass over `scope`, if one is running (see `one_pass`)."""
+    current = _one_pass_counts.get()
+    return current[1] if current is not None and current[0] == scope else None
 # Dimensions that are plain columns: one GROUPING SETS query, a hash table each.
 COLUMN_DIMENSIONS = ("category", "kind", "channel", "handling_unit", "district", "cluster", "root_cause")
 SCORE_DIMENSIONS = ("satisfaction", "confidence")
@@ -464,8 +470,7 @@ def one_pass(scope: Scope) -> Iterator[None]:
     keeps its own GROUP BY. tests/integration/test_metrics_one_pass.py holds both
     ways to the same counts.
     """
-    current = _one_pass_counts.get()
-    if (current is not None and current[0] == scope) or db.session.get_bind().dialect.name != "postgresql":
+    if _from_one_pass(scope) is not None or db.session.get_bind().dialect.name != "postgresql":
         yield
         return
     token = _one_pass_counts.set((scope, _one_pass(scope)))
@@ -616,9 +621,9 @@ def repeat_rate(scope: Scope) -> Figure:
 def repeat_rate_by_quarter(scope: Scope) -> Figure:
     """Repeats per quarter of the period, with the quarter before it for the first change."""
     quarters = _quarters(scope)
-    found = _one_pass_counts.get()
-    if found is not None and found[0] == scope:
-        found = found[1][QUARTER]
+    found = _from_one_pass(scope)
+    if found is not None:
+        found = found[QUARTER]
     else:
         key = _quarter_key(scope).label("bucket")
         statement = (select(key, func.count(), func.count(Complaint.repeat_of_id)).select_from(Complaint)
@@ -710,9 +715,9 @@ FIGURES: dict[str, Callable[[Scope], Figure]] = {
 
 
 def total_received(scope: Scope) -> int:
-    found = _one_pass_counts.get()
-    if found is not None and found[0] == scope:
-        return found[1][TOTAL][""]
+    found = _from_one_pass(scope)
+    if found is not None:
+        return found[TOTAL][""]
     return db.session.scalar(select(func.count()).select_from(Complaint).where(*scope.conditions())) or 0
 
 

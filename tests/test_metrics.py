@@ -100,6 +100,9 @@ def test_breakdowns(app, data):
         district = metrics.by_district(s)
         assert counts(district) == {"จตุจักร": 4, "บางเขน": 2, "none": 4}
         assert district.kpis["districts"] == 2
+        top = metrics.by_district(s, limit=1)  # the ranked list is cut; its total is not
+        assert counts(top) == {"จตุจักร": 4} and top.total == district.total == 10
+        assert top.rows[0].share == district.rows[0].share == 0.4
         assert {r.label_en: r.count for r in metrics.by_root_cause(s).rows} == {
             "Lack of maintenance": 3, "Infrastructure damaged or insufficient": 1}
 

@@ -324,10 +324,11 @@ class Figure:
     axis_en: str = "Complaints"
     chart: str = "bars"  # bars (horizontal), columns (time series), kpi (table only)
     kpis: dict[str, float | int | None] = field(default_factory=dict)
+    beyond: int = 0  # complaints of the rows left out of a ranked figure (the total counts them)
 
     @property
     def total(self) -> int:
-        return sum(r.count for r in self.rows)
+        return sum(r.count for r in self.rows) + self.beyond
 
 
 def _key(value) -> str:
@@ -561,7 +562,8 @@ def by_district(scope: Scope, limit: int = 15) -> Figure:
     rows = _labelled_rows("district", counts, {NONE: _MISSING, **{k: (k, k) for k in counts if k != NONE}})
     figure = _figure("by_district", ("จำแนกตามเขต/อำเภอ (เรียงตามจำนวน)", "By district (ranked)"), rows)
     figure.kpis["districts"] = len([r for r in rows if r.key != NONE])
-    figure.rows = rows[:limit] if limit else rows
+    if limit:
+        figure.rows, figure.beyond = rows[:limit], sum(r.count for r in rows[limit:])
     return figure
 
 

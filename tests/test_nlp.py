@@ -97,6 +97,35 @@ def test_skipping_thai_repair_changes_nothing():
         assert repair_thai(s) == normalize(s), s
 
 
+
+def test_clean_text_fast_paths_change_nothing():
+    """clean_text skips the per-character control scan for printable text and pythainlp's
+    normalize when it would be a no-op: the result is what the full work gives."""
+    import re
+    import unicodedata
+
+    from pythainlp.util import normalize
+
+    from complaints.services import thai_text
+
+    def reference(text: str, multiline: bool) -> str:
+        text = unicodedata.normalize("NFC", text).translate(thai_text._ZERO_WIDTH)
+        if not multiline:
+            text = re.sub(r"[\t\r\n\v\f]+", " ", text)
+        keep = {"\n", "\t"} if multiline else set()
+        text = "".join(ch for ch in text if ch in keep or (
+            ch != "\r" and unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn"}))
+        text = normalize(text)
+        return "\n".join(line.strip() for line in text.split("\n")).strip()
+
+    samples = ["ถนนเสียหาย", "เเตก\r\nก่่่อน", "น้ํา\u200b", "ค ่ะ\t", "\u00a0ไฟดับ\u3000", "a\u202eb",
+               "บรรทัด\n\n  สอง  ", "\x00\x07ก", "\ue000ส่วนตัว", "\U0001F600 หลุม"]
+    need_data()
+    samples += [r.text for r in random.Random(2).sample(evaluation.read_rows(DATA), 3000)]
+    for s in samples:
+        for multiline in (True, False):
+            assert thai_text.clean_text(s, multiline=multiline) == reference(s, multiline), s
+
 # -- the shipped artefact -------------------------------------------------------
 
 def test_shipped_artefact_metadata():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pythainlp.util import normalize as thai_normalize
+from complaints.nlp.text import repair_thai
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u180e\u00ad"), None)
 # Markup that a browser would treat as a tag or a script: refused, not silently
@@ -22,6 +22,10 @@ class UnsafeText(ValueError):
 
 
 def _drop_controls(text: str, keep_newlines: bool) -> str:
+    # Printable text holds none of the categories dropped below (nor "\r"): most
+    # texts are, and skip the loop over every character.
+    if (text.replace("\n", "").replace("\t", "") if keep_newlines else text).isprintable():
+        return text
     keep = {"\n", "\t"} if keep_newlines else set()
     out = []
     for ch in text:
@@ -48,6 +52,6 @@ def clean_text(text: str, *, multiline: bool = True) -> str:
     text = _drop_controls(text, keep_newlines=multiline)
     if _MARKUP.search(text):
         raise UnsafeText("markup is not accepted")
-    text = thai_normalize(text)
+    text = repair_thai(text)
     lines = [line.strip() for line in text.split("\n")]
     return "\n".join(lines).strip()

@@ -10,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class _Recorder(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keeps connections open, as the real services do
+
     def log_message(self, *args):  # keep test output quiet
         pass
 
@@ -19,6 +21,7 @@ class _Recorder(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+        self.server_owner.answered.append((self.path, self.client_address))
 
     def _json(self) -> dict:
         length = int(self.headers.get("Content-Length") or 0)
@@ -30,6 +33,7 @@ class _Server:
 
     def __init__(self):
         self.requests: list[dict] = []
+        self.answered: list[tuple[str, tuple]] = []  # (path, client address) of each answer
         outer = self
 
         class Handler(self.handler):
@@ -37,6 +41,10 @@ class _Server:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def connections(self, path_suffix: str = "") -> set[tuple]:
+        """The client connections that carried the requests whose path ends so."""
+        return {client for path, client in self.answered if path.endswith(path_suffix)}
 
     @property
     def url(self) -> str:

@@ -205,6 +205,9 @@ def test_tracking_answers_the_filer_in_full_and_others_with_the_public_status(ap
     assert "081-999-8888" not in own  # masked as on the public page
     assert number in other and "คำตอบล่าสุด" not in other and "ช่างจะเข้าซ่อมไฟ" not in other
     assert "เลขที่เรื่อง" in unknown
+    # Replies and pushes went over one kept connection to the platform.
+    assert len(line.sent()) >= 5 and line.connections("/reply") | line.connections("/push") == line.connections("/reply")
+    assert len(line.connections("/reply")) == 1
 
 
 def test_an_expired_reply_token_falls_back_to_a_push(app, client, line):

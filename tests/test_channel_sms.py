@@ -108,6 +108,8 @@ def test_status_by_sms_and_updates_pushed_by_sms(app, client, gateway):
     other = next(t for (to, _), t in texts.items() if to == "0822222222")
     assert number in own and number in other
     assert "คำตอบล่าสุด" in own and "คำตอบล่าสุด" not in other
+    # Every message went over one kept connection, not a new one each.
+    assert len(gateway.requests) >= 4 and len(gateway.connections()) == 1
 
 
 def test_a_gateway_that_refuses_keeps_the_message_for_a_retry(app, client, gateway):

@@ -18,6 +18,7 @@ from linebot.v3.messaging import (
 )
 
 from complaints.models import OutboxMessage, utcnow
+from complaints.services import outbound_http
 from complaints.services.delivery import DeliveryFailed
 
 # LINE caps a text message at 5,000 characters.
@@ -33,9 +34,11 @@ class ContentUnavailable(RuntimeError):
 
 
 def _api_client() -> ApiClient:
-    config = current_app.config
-    return ApiClient(Configuration(host=config["LINE_API_BASE_URL"].rstrip("/"),
-                                   access_token=config["LINE_CHANNEL_ACCESS_TOKEN"] or ""))
+    """The SDK client for this process and settings (its connections are kept)."""
+    host = current_app.config["LINE_API_BASE_URL"].rstrip("/")
+    token = current_app.config["LINE_CHANNEL_ACCESS_TOKEN"] or ""
+    return outbound_http.per_process(
+        ("line", host, token), lambda: ApiClient(Configuration(host=host, access_token=token)))
 
 
 def _reply_token_fresh(message: OutboxMessage) -> bool:
@@ -51,27 +54,26 @@ def send(message: OutboxMessage, text: str) -> None:
     already accepted (answer 409) is not sent twice.
     """
     messages = [TextMessage(text=text[:MAX_TEXT])]
-    with _api_client() as client:
-        api = MessagingApi(client)
-        if _reply_token_fresh(message):
-            try:
-                api.reply_message(ReplyMessageRequest(reply_token=message.payload["reply_token"], messages=messages))
-                return
-            except ApiException as exc:
-                if exc.status is None or exc.status >= 500:
-                    raise DeliveryFailed(f"LINE reply: {exc.status} {exc.reason}") from exc
-                # An expired or used reply token: fall back to a push.
-            except (OSError, urllib3.exceptions.HTTPError) as exc:
-                raise DeliveryFailed(f"LINE reply: {exc}") from exc
-        retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"rongrian:outbox:{message.id}"))
+    api = MessagingApi(_api_client())
+    if _reply_token_fresh(message):
         try:
-            api.push_message(PushMessageRequest(to=message.recipient, messages=messages), x_line_retry_key=retry_key)
+            api.reply_message(ReplyMessageRequest(reply_token=message.payload["reply_token"], messages=messages))
+            return
         except ApiException as exc:
-            if exc.status == 409:  # accepted before under this retry key
-                return
-            raise DeliveryFailed(f"LINE push: {exc.status} {exc.reason}") from exc
+            if exc.status is None or exc.status >= 500:
+                raise DeliveryFailed(f"LINE reply: {exc.status} {exc.reason}") from exc
+            # An expired or used reply token: fall back to a push.
         except (OSError, urllib3.exceptions.HTTPError) as exc:
-            raise DeliveryFailed(f"LINE push: {exc}") from exc
+            raise DeliveryFailed(f"LINE reply: {exc}") from exc
+    retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"rongrian:outbox:{message.id}"))
+    try:
+        api.push_message(PushMessageRequest(to=message.recipient, messages=messages), x_line_retry_key=retry_key)
+    except ApiException as exc:
+        if exc.status == 409:  # accepted before under this retry key
+            return
+        raise DeliveryFailed(f"LINE push: {exc.status} {exc.reason}") from exc
+    except (OSError, urllib3.exceptions.HTTPError) as exc:
+        raise DeliveryFailed(f"LINE push: {exc}") from exc
 
 
 def download_content(message_id: str, max_bytes: int) -> bytes:
@@ -79,9 +81,8 @@ def download_content(message_id: str, max_bytes: int) -> bytes:
     config = current_app.config
     base = config["LINE_DATA_API_BASE_URL"].rstrip("/")
     url = f"{base}/v2/bot/message/{quote(message_id, safe='')}/content"
-    http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=5, read=20), retries=False)
     try:
-        response = http.request("GET", url, preload_content=False,
+        response = outbound_http.pool().request("GET", url, preload_content=False,
                                 headers={"Authorization": f"Bearer {config['LINE_CHANNEL_ACCESS_TOKEN'] or ''}"})
     except urllib3.exceptions.HTTPError as exc:
         raise ContentUnavailable(str(exc)) from exc

@@ -16,6 +16,7 @@ import urllib3
 from flask import current_app
 
 from complaints.models import utcnow
+from complaints.services import outbound_http
 from complaints.services.delivery import DeliveryFailed
 
 # The GSM 03.38 basic character set; the extension table's characters take two septets.
@@ -94,9 +95,8 @@ class HttpSmsProvider:
         body = {"to": to, "text": text, "reference": reference}
         if self.sender:
             body["from"] = self.sender
-        http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=5, read=20), retries=False)
         try:
-            response = http.request("POST", self.url, body=json.dumps(body, ensure_ascii=False).encode(),
+            response = outbound_http.pool().request("POST", self.url, body=json.dumps(body, ensure_ascii=False).encode(),
                                     headers=headers)
         except urllib3.exceptions.HTTPError as exc:
             raise DeliveryFailed(f"SMS gateway: {exc}") from exc

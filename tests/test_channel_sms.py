@@ -147,3 +147,20 @@ def test_a_long_message_is_cut_by_whole_lines_keeping_the_tracking_number():
     assert sms.segments(fitted) <= 2
     assert fitted.startswith("ได้รับเรื่องแล้ว เลขที่ RR-2569-7K3M-Q2XD")
     assert sms.fit("ก" * 500, 1) == "ก" * 70
+
+
+def test_a_message_handled_twice_at_once_stores_and_answers_once(app):
+    """Two requests for the same channel message that both passed the first lookup:
+    the reference's unique key lets one store its answer, the other stores nothing."""
+    from complaints.services import channel_refs
+
+    with app.app_context():
+        def answer(text):
+            return OutboxMessage(purpose="conversation", channel="sms", recipient="0812345678",
+                                 payload={"text": text})
+
+        assert channel_refs.record_once("sms", "gw-race", answer=answer("first")) is True
+        assert channel_refs.record_once("sms", " gw-race ", answer=answer("second")) is False
+        texts = db.session.scalars(select(OutboxMessage.payload)).all()
+        assert [t["text"] for t in texts] == ["first"]
+        assert channel_refs.find("sms", "gw-race") is not None

@@ -9,11 +9,15 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+from collections.abc import Iterable
+
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from complaints.extensions import db
-from complaints.models import ChannelMessage, utcnow
+from complaints.models import ChannelMessage, OutboxMessage, utcnow
+from complaints.services import dispatch
 
 
 def external_key(external_id: str) -> str:
@@ -35,6 +39,30 @@ def attach(channel: str, external_id: str):
         ref.complaint = complaint
         return [ref]
     return rows
+
+
+def record_once(channel: str, external_id: str, *, rows: Iterable[object] = (), complaint_id: int | None = None,
+                answer: OutboxMessage | None = None) -> bool:
+    """Store a message's reference with what it led to (`rows`, and the `answer` to send
+    back) in one transaction; the answer goes to the broker after the commit.
+
+    False, with nothing stored, when the same message was handled at this moment by
+    another request (a redelivery racing this one): the reference's unique key decides.
+    """
+    db.session.add(reference(channel, external_id, complaint_id))
+    db.session.add_all(rows)
+    if answer is not None:
+        db.session.add(answer)
+    try:
+        db.session.flush()
+        answer_id = answer.id if answer is not None else None
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    if answer_id is not None:
+        dispatch.enqueue_outbox([answer_id])
+    return True
 
 
 def find(channel: str, external_id: str) -> ChannelMessage | None:

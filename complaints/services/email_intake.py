@@ -21,7 +21,6 @@ from html.parser import HTMLParser
 
 from flask import current_app
 from markupsafe import escape
-from sqlalchemy.exc import IntegrityError
 
 from complaints.errors import BilingualError, invalid, unsafe_text
 from complaints.extensions import db
@@ -214,18 +213,12 @@ def _follow_up(complaint: Complaint, message_id: str, text: str) -> EmailResult:
         cleaned = clean_text(text)[:5000]
     except UnsafeText:
         raise invalid([unsafe_text("body")]) from None
-    if cleaned:
-        db.session.add(TimelineEvent(complaint=complaint, kind="citizen_message", actor="citizen",
-                                     text=cleaned, public=False))
-    ref = channel_refs.reference("email", message_id)
-    ref.complaint_id = complaint.id
-    db.session.add(ref)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return EmailResult("duplicate", complaint.tracking_number)
-    return EmailResult("follow_up", complaint.tracking_number)
+    rows = [TimelineEvent(complaint_id=complaint.id, kind="citizen_message", actor="citizen",
+                          text=cleaned, public=False)] if cleaned else []
+    number = complaint.tracking_number
+    if not channel_refs.record_once("email", message_id, rows=rows, complaint_id=complaint.id):
+        return EmailResult("duplicate", number)
+    return EmailResult("follow_up", number)
 
 
 def poll_mailbox() -> dict:

@@ -21,13 +21,12 @@ from linebot.v3.webhooks import (
     FollowEvent, ImageMessageContent, LocationMessageContent, MessageEvent, TextMessageContent, UserSource,
 )
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 
 from complaints.errors import BilingualError, unsafe_text
 from complaints.extensions import db
 from complaints.models import Channel, Complaint, LineConversation, OutboxMessage, utcnow
 from complaints.schemas import parse_submission
-from complaints.services import channel_refs, chat_replies, dispatch, line_api
+from complaints.services import channel_refs, chat_replies, line_api
 from complaints.services.intake import Upload, submit_complaint
 from complaints.services.photos import PhotoRejected, prepare_photo
 from complaints.services.thai_text import UnsafeText, clean_text
@@ -292,20 +291,11 @@ def _is_owner(complaint: Complaint, user_id: str) -> bool:
 
 def _finish(turn: Turn) -> bool:
     """Store the event id, the conversation and the answer in one transaction."""
-    db.session.add(channel_refs.reference("line", turn.event_id))
-    message = None
+    answer = None
     if turn.replies:
-        message = OutboxMessage(purpose="conversation", channel="line", recipient=turn.user_id,
-                                payload={"text": "\n\n".join(turn.replies), "reply_token": turn.reply_token})
-        db.session.add(message)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # the same event, handled at this moment by another request
-        return False
-    if message is not None:
-        dispatch.enqueue_outbox([message.id])
-    return True
+        answer = OutboxMessage(purpose="conversation", channel="line", recipient=turn.user_id,
+                               payload={"text": "\n\n".join(turn.replies), "reply_token": turn.reply_token})
+    return channel_refs.record_once("line", turn.event_id, answer=answer)
 
 
 def purge_stale_conversations() -> int:

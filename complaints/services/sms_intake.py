@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError
 
 from complaints.extensions import db
 from complaints.models import Channel, Complaint, OutboxMessage
 from complaints.schemas import parse_model, parse_submission
-from complaints.services import channel_refs, chat_replies, dispatch
+from complaints.services import channel_refs, chat_replies
 from complaints.services.intake import submit_complaint
 from complaints.services.similarity import normalise_phone
 
@@ -63,15 +62,9 @@ def _answer_status(sms: InboundSms, phone: str, number: str) -> SmsResult:
     def is_owner(complaint: Complaint) -> bool:
         return complaint.complainant is not None and _phone(complaint.complainant.phone or "") == phone
 
-    message = OutboxMessage(purpose="conversation", channel="sms", recipient=phone,
-                            payload={"text": chat_replies.status_text(number, is_owner)})
-    db.session.add(message)
-    db.session.add(channel_refs.reference("sms", sms.message_id))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+    answer = OutboxMessage(purpose="conversation", channel="sms", recipient=phone,
+                           payload={"text": chat_replies.status_text(number, is_owner)})
+    if not channel_refs.record_once("sms", sms.message_id, answer=answer):
         return SmsResult("duplicate")
-    dispatch.enqueue_outbox([message.id])
     return SmsResult("status")
 

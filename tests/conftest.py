@@ -41,6 +41,7 @@ def base_config(tmp_path: Path, database_uri: str) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "EXPORT_DIR": str(tmp_path / "exports"),
         "MAIL_BACKEND": "file",
         "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
         "RATELIMIT_STORAGE_URI": "memory://",
@@ -220,6 +221,7 @@ def worker_env(tmp_path: Path, database_uri: str, broker_url: str, **extra: str)
         "MAIL_BACKEND": "file",
         "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "EXPORT_DIR": str(tmp_path / "exports"),
         **extra,
     }
 

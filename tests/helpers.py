@@ -61,6 +61,28 @@ def login(client, username: str, password: str = PASSWORD):
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
 
 
+def request_export(client, query: str, fmt: str = "csv"):
+    """Ask for a complaint-list export as the manager pages do (a POST with the page's token)."""
+    token = csrf_from(client.get("/manager/exports").text)
+    return client.post(f"/manager/complaints/export.{fmt}?{query}", data={"csrf_token": token})
+
+
+def export_file(app, client, query: str, fmt: str = "csv"):
+    """Ask for an export, let the job run (as the worker would), and download the file."""
+    from complaints.services import export_jobs
+
+    asked = request_export(client, query, fmt)
+    assert asked.status_code == 302, asked.get_data(as_text=True)[:500]
+    job_id = int(asked.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    with app.app_context():
+        assert export_jobs.run(job_id) == "done"
+    response = client.get(f"/manager/exports/{job_id}/download")
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    response.get_data()  # read, then close the file it was sent from
+    response.close()
+    return response
+
+
 def submit_api(client, **fields) -> str:
     body = {"description": "ถนนเป็นหลุมลึกหน้าบ้านเลขที่ 5", "category": "ถนน",
             "contact": {"name": "สมชาย ใจดี", "email": "somchai@example.com", "phone": "0811111111"}, **fields}

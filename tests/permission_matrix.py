@@ -40,7 +40,7 @@ class World:
 
 def build_world(app, client) -> World:
     from assessment import service as assessment_service
-    from complaints.services import api_keys, casework, catalogue, corrective_actions
+    from complaints.services import api_keys, casework, catalogue, corrective_actions, export_jobs
     from complaints.services.intake import Upload
     from complaints.services.periods import Period
 
@@ -75,6 +75,9 @@ def build_world(app, client) -> World:
         assessment = assessment_service.open_assessment(Period.parse(PERIOD), admin)
         evidence = assessment_service.add_file(assessment, "3.1-B1", "ผลสำรวจ", "survey.pdf",
                                                b"%PDF-1.4\nsurvey\n", admin)
+        # The manager's own export, written: nobody else sees it.
+        job = export_jobs.request_export(db.session.get(User, users["manager"]), {"period": PERIOD}, "csv")
+        export_jobs.run(job.id)
         values = {
             "complaint_id": complaint_id, "attachment_id": attachment_id, "user_id": other,
             "unit_id": spare.id, "category_id": db.session.scalar(select(Category.id)),
@@ -82,7 +85,7 @@ def build_world(app, client) -> World:
             "canned_id": db.session.scalar(select(CannedResponse.id)),
             "root_cause_id": db.session.scalar(select(RootCause.id)), "key_id": key_id,
             "action_id": outside_action, "period": PERIOD, "item_id": "3.1-B1", "evidence_id": evidence.id,
-            "day": CALENDAR_DAY, "key": "dashboard",
+            "day": CALENDAR_DAY, "key": "dashboard", "job_id": job.id,
         }
     return World(values, {"tip_off": {"complaint_id": tip_off_id, "attachment_id": tip_off_attachment_id},
                           "in_units": {"action_id": own_action}})
@@ -197,7 +200,10 @@ MATRIX: dict[tuple[str, str, str], tuple[int, int, int, int, int]] = {
     ("manager.action_new", "POST", ""): (403, 403, 422, 422, 403),
     ("manager.actions", "GET", ""): READERS,
     ("manager.complaints", "GET", ""): READERS,
-    ("manager.complaints_export", "GET", ""): READERS,
+    ("manager.complaints_export", "POST", ""): (403, 302, 302, 302, 403),
+    ("manager.export_download", "GET", ""): (403, 404, 200, 404, 403),  # the requester's own file only
+    ("manager.export_job", "GET", ""): (403, 404, 200, 404, 403),
+    ("manager.exports_list", "GET", ""): READERS,
     ("manager.dashboard", "GET", ""): READERS,
     ("manager.dashboard_pdf_view", "GET", ""): READERS,
     ("manager.figure_export", "GET", ""): READERS,

@@ -15,7 +15,7 @@ from complaints.extensions import db
 from complaints.models import Complaint, CorrectiveAction, RootCause, Unit
 from complaints.services import workflow
 from tests import analytics_data
-from tests.helpers import PERSON, csrf_from, login, make_staff, submit_api, complaint_by_number
+from tests.helpers import PERSON, complaint_by_number, csrf_from, export_file, login, make_staff, submit_api
 
 PERSONAL = ("สมชาย", "081-234-5678", "0812345678", "somchai@example.com", PERSON["email"], PERSON["phone"])
 
@@ -139,13 +139,13 @@ def test_complaint_list_exports_are_masked(app, manager, data):
         complaint = complaint_by_number(number)
         complaint.received_at = analytics_data.bkk(2026, 2, 2, 9)
         db.session.commit()
-    body = manager.get("/manager/complaints/export.csv?period=2569").data.decode("utf-8-sig")
+    body = export_file(app, manager, "period=2569").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     assert len(rows) == 1 + 11 and rows[0][0].startswith("เลขที่เรื่อง")
     assert any("[เบอร์โทร]" in cell for row in rows for cell in row)
     assert any("[อีเมล]" in cell for row in rows for cell in row)
     _masked(body)
-    book = load_workbook(io.BytesIO(manager.get("/manager/complaints/export.xlsx?period=2569&category=").data))
+    book = load_workbook(io.BytesIO(export_file(app, manager, "period=2569&category=", "xlsx").data))
     cells = " ".join(str(c.value) for row in book.active.iter_rows() for c in row if c.value is not None)
     assert book.active.max_row == 12
     _masked(cells)
@@ -171,7 +171,7 @@ def test_formula_cells_are_defused(app, manager, data):
         complaint = db.session.scalar(select(Complaint).where(Complaint.id == data["c2"]))
         complaint.title = "=HYPERLINK(\"http://evil\")"
         db.session.commit()
-    body = manager.get("/manager/complaints/export.csv?period=2569").data.decode("utf-8-sig")
+    body = export_file(app, manager, "period=2569").data.decode("utf-8-sig")
     assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from complaints.extensions import db
 from complaints.models import AuditEntry, Complainant, Complaint, DataRequest, utcnow
 from complaints.services import privacy
-from tests.helpers import complaint_by_number, csrf_from, login, make_staff, root_cause_id, submit_api
+from tests.helpers import complaint_by_number, csrf_from, export_file, login, make_staff, root_cause_id, submit_api
 
 TIP = "เจ้าหน้าที่ฝ่ายโยธาเรียกรับเงินใต้โต๊ะเพื่ออนุมัติใบอนุญาตก่อสร้าง"
 
@@ -149,5 +149,5 @@ def test_managers_count_tip_offs_but_never_read_them(app, client):
     assert 'id="drill-count">1<' in listing.text and tip in listing.text  # counted, as on the chart
     assert "เรียกรับเงิน" not in listing.text and "withheld: tip-off" in listing.text
     assert "/officer/complaints/" not in listing.text.split('id="drill-list"')[1]  # no link into the case
-    export = manager.get(f"/manager/complaints/export.csv?period={period}&kind=tip_off").get_data(as_text=True)
+    export = export_file(app, manager, f"period={period}&kind=tip_off").get_data(as_text=True)
     assert tip in export and "เรียกรับเงิน" not in export and "withheld (tip-off)" in export

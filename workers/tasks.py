@@ -5,7 +5,9 @@ from celery import Celery
 
 from assessment import service as assessment_service
 from complaints.services import after_intake as after_intake_service
-from complaints.services import channel_refs, clusters, email_intake, line_bot, outbox, privacy, retraining, sla
+from complaints.services import (
+    channel_refs, clusters, email_intake, export_jobs, line_bot, outbox, privacy, retraining, sla,
+)
 
 
 def register(celery_app: Celery) -> None:
@@ -63,6 +65,17 @@ def register(celery_app: Celery) -> None:
         """Drop unfinished LINE conversations and old ids of events that made no complaint."""
         return {"conversations": line_bot.purge_stale_conversations(),
                 "event_ids": channel_refs.purge_unlinked()}
+
+    @celery_app.task(name="rongrian.export_complaints", acks_late=False,
+                     soft_time_limit=export_jobs.TIME_LIMIT - 60, time_limit=export_jobs.TIME_LIMIT)
+    def export_complaints(job_id: int) -> str:
+        """Write a requested complaint list to its file."""
+        return export_jobs.run(job_id)
+
+    @celery_app.task(name="rongrian.purge_exports", acks_late=False, soft_time_limit=120, time_limit=180)
+    def purge_exports() -> int:
+        """Delete exports (and their files) past EXPORT_KEEP_HOURS."""
+        return export_jobs.purge_expired()
 
     # Periodic and idempotent: a run claims what is not yet clustered; a lost run
     # leaves its batch unclaimed (rolled back) for the next one.

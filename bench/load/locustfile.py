@@ -25,6 +25,7 @@ import uuid
 from collections import deque
 from datetime import datetime, timedelta, timezone
 
+import gevent
 from locust import HttpUser, between, task
 
 # Every endpoint the scenario uses, as named in Locust's statistics ("METHOD name").
@@ -56,7 +57,10 @@ ENDPOINTS = {
         "GET /manager/?period=[FY]",
         "GET /manager/?period=[FY-Q]",
         "GET /manager/complaints?[drill]",
-        "GET /manager/complaints/export.csv",
+        "GET /manager/exports",
+        "POST /manager/complaints/export.csv",
+        "GET /manager/exports/[id]",
+        "GET /manager/exports/[id]/download",
         "GET /manager/export/dashboard.xlsx",
         "GET /manager/dashboard.pdf",
     ],
@@ -337,7 +341,7 @@ class Manager(StaffUser):
         super().on_start()
         self.drills: list[str] = []
         self.exports = itertools.cycle([
-            ("/manager/complaints/export.csv?period={fy}", "/manager/complaints/export.csv", "text/csv"),
+            (None, None, None),  # the year's complaint list: a job the worker writes (list_export)
             ("/manager/export/dashboard.xlsx?period={q}", "/manager/export/dashboard.xlsx", "spreadsheetml"),
             ("/manager/dashboard.pdf?period={q}", "/manager/dashboard.pdf", "application/pdf"),
         ])
@@ -362,9 +366,41 @@ class Manager(StaffUser):
         with self.client.get(link, name="/manager/complaints?[drill]", catch_response=True) as r:
             expect(r, 200)
 
+    def list_export(self, period: str) -> None:
+        """Ask for the year's complaint list, follow the job page until the worker wrote it, download."""
+        with self.client.get("/manager/exports", name="/manager/exports", catch_response=True) as r:
+            if not expect(r, 200):
+                return
+            token = CSRF.search(r.text).group(1)
+        with self.client.post(f"/manager/complaints/export.csv?period={period}", data={"csrf_token": token},
+                              name="/manager/complaints/export.csv", allow_redirects=False,
+                              catch_response=True) as r:
+            if not expect(r, 302):
+                return
+            job_page = r.headers["Location"]
+        for _ in range(60):  # the page refreshes itself every 3 s; a script-less browser would too
+            with self.client.get(job_page, name="/manager/exports/[id]", catch_response=True) as r:
+                if not expect(r, 200):
+                    return
+                status = re.search(rf'data-job-id="{job_page.rsplit("/", 1)[1]}" data-status="(\w+)"', r.text)
+                if status and status.group(1) == "failed":
+                    r.failure("export job failed")
+                    return
+            if status and status.group(1) == "done":
+                break
+            gevent.sleep(1)
+        else:
+            return
+        with self.client.get(job_page + "/download", name="/manager/exports/[id]/download",
+                             catch_response=True) as r:
+            if expect(r, 200) and "text/csv" not in r.headers.get("Content-Type", ""):
+                r.failure(f"content type {r.headers.get('Content-Type')!r}")
+
     def export(self) -> None:
         fy, q = current_periods()
         path, name, kind = next(self.exports)
+        if path is None:
+            return self.list_export(fy)
         with self.client.get(path.format(fy=fy, q=q), name=name, catch_response=True) as r:
             if expect(r, 200) and kind not in r.headers.get("Content-Type", ""):
                 r.failure(f"content type {r.headers.get('Content-Type')!r}")

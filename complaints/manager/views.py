@@ -6,7 +6,7 @@ by managers and admins.
 """
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,7 +15,7 @@ from complaints.errors import BilingualError
 from complaints.extensions import db
 from complaints.manager import bp
 from complaints.models import Complaint, Unit, utcnow
-from complaints.services import corrective_actions, exports, metrics
+from complaints.services import corrective_actions, export_jobs, exports, metrics
 from complaints.services.access import sees_tip_offs, visible_unit_ids
 from complaints.services.dashboard_pdf import dashboard_pdf
 from complaints.services.periods import Period
@@ -28,12 +28,7 @@ FORMATS = {"csv": "text/csv; charset=utf-8",
 
 
 def _scope(args=None) -> metrics.Scope:
-    args = args if args is not None else request.args
-    period = Period.parse(args["period"]) if args.get("period") else Period.containing(utcnow())
-    raw = (args.get("unit") or "").strip()
-    if raw and not raw.isdigit():
-        raise BilingualError(422, "invalid-filter", "หน่วยงานไม่ถูกต้อง", "Invalid unit.")
-    return metrics.scope_for(current_user, period, int(raw) if raw else None)
+    return metrics.scope_from_params(current_user, args if args is not None else request.args)
 
 
 def _units() -> list[Unit]:
@@ -112,15 +107,41 @@ def _table(rows, header, sheet: str, name: str, fmt: str):
     return _download(data, name, fmt)
 
 
-@bp.get("/complaints/export.<fmt>")
+@bp.post("/complaints/export.<fmt>")
 @roles_required(*READERS)
 def complaints_export(fmt: str):
-    if fmt not in FORMATS:
-        raise BilingualError(404, "not-found", "ไม่รองรับรูปแบบไฟล์นี้", "Unsupported export format.")
-    scope, filters = _drill_scope()
-    statement = metrics.drill_statement(scope, filters).order_by(Complaint.received_at, Complaint.id)
-    rows = exports.complaint_rows(statement, tip_offs_readable=sees_tip_offs(current_user))
-    return _table(rows, exports.COMPLAINT_HEADER, "complaints", f"complaints-{scope.period.code}", fmt)
+    """Ask for the list the page shows as a file: prepared by a worker (export_jobs)."""
+    job = export_jobs.request_export(current_user, request.args, fmt)
+    return redirect(url_for("manager.export_job", job_id=job.id))
+
+
+@bp.get("/exports")
+@roles_required(*READERS)
+def exports_list():
+    return _exports_page(None)
+
+
+@bp.get("/exports/<int:job_id>")
+@roles_required(*READERS)
+def export_job(job_id: int):
+    return _exports_page(export_jobs.job_for(current_user, job_id))
+
+
+def _exports_page(current):
+    jobs = export_jobs.jobs_for(current_user)
+    response = make_response(render_template("manager/exports.html", jobs=jobs, current=current))
+    if any(j.active for j in jobs):  # progress without script (the CSP forbids inline JS)
+        response.headers["Refresh"] = "3"
+    return response
+
+
+@bp.get("/exports/<int:job_id>/download")
+@roles_required(*READERS)
+def export_download(job_id: int):
+    path, name = export_jobs.download(current_user, job_id)
+    response = send_file(path, mimetype=FORMATS[path.suffix.lstrip(".")], as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/export/<key>.<fmt>")

@@ -18,6 +18,7 @@ from complaints.models.complaint import (
     SurveyResponse,
     TimelineEvent,
 )
+from complaints.models.export_job import ExportJob, ExportStatus
 from complaints.models.idempotency import IdempotencyRecord
 from complaints.models.open311 import ApiKey, Open311Request
 from complaints.models.outbox import OutboxMessage
@@ -31,7 +32,7 @@ __all__ = [
     "Attachment", "Base", "CategoryFeedback", "CalendarOverride", "CannedResponse", "Category", "Channel", "Complainant",
     "Complaint", "IdempotencyRecord", "Kind", "OutboxMessage", "Priority", "ROLES", "RunStatus", "ServiceStandard",
     "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "TrainingRun", "Unit", "User", "utcnow",
-    "ChannelMessage", "LineConversation",
+    "ChannelMessage", "LineConversation", "ExportJob", "ExportStatus",
     "ApiKey", "Open311Request",
     "Assessment", "AssessmentAnswer", "AssessmentEvidence", "OperationalData", "TrackingLookupDay",
 ]

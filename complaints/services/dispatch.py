@@ -7,9 +7,11 @@ Celery app that workers.celery_app bound to Flask.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import current_app
+
+from complaints.errors import BilingualError
 
 log = logging.getLogger(__name__)
 
@@ -36,3 +38,18 @@ def enqueue_outbox(message_ids: Iterable[int]) -> bool:
         log.warning("broker unavailable, outbox relay will retry: %s", exc)
         return False
     return True
+
+
+def send_job(task_name: str, job_id: int, record_failure: Callable[[str], None]) -> None:
+    """Hand a requested job (an export, a retraining run) to the broker.
+
+    When the broker is away the job is not left queued forever: `record_failure`
+    stores why, and the user gets a bilingual 503 to try again later.
+    """
+    try:
+        current_app.extensions["celery"].send_task(task_name, args=[job_id])
+    except Exception as exc:  # noqa: BLE001 - kombu raises OperationalError and friends
+        log.exception("could not enqueue %s for job %s", task_name, job_id)
+        record_failure(f"could not enqueue: {exc.__class__.__name__}: {exc}")
+        raise BilingualError(503, "queue-unavailable", "ส่งงานเข้าคิวไม่สำเร็จ กรุณาลองใหม่ภายหลัง",
+                             "The task queue is unavailable; try again later.") from None

@@ -97,6 +97,16 @@ def scope_for(user: User, period: Period, unit_id: int | None = None, now: datet
     return Scope(period, frozenset(units) if units is not None else None, unit_id, now or utcnow())
 
 
+def scope_from_params(user: User, params: Mapping[str, str], now: datetime | None = None) -> Scope:
+    """The scope the manager pages' `period` and `unit` parameters select (422 when malformed)."""
+    now = now or utcnow()
+    period = Period.parse(params["period"]) if params.get("period") else Period.containing(now)
+    raw = (params.get("unit") or "").strip()
+    if raw and not raw.isdigit():
+        raise BilingualError(422, "invalid-filter", "หน่วยงานไม่ถูกต้อง", "Invalid unit.")
+    return scope_for(user, period, int(raw) if raw else None, now)
+
+
 # --- dimensions: one SQL expression per drill-down parameter --------------------
 
 @dataclass(frozen=True)

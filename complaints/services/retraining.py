@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from complaints.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import Category, CategoryFeedback, Complaint, RunStatus, TrainingRun, User, utcnow
+from complaints.services import dispatch
 
 log = logging.getLogger(__name__)
 
@@ -155,16 +156,13 @@ def request_retraining(admin: User) -> TrainingRun:
                       stage="รอคิว / queued")
     db.session.add(run)
     db.session.commit()
-    try:
-        current_app.extensions["celery"].send_task(TASK_NAME, args=[run.id])
-    except Exception as exc:  # noqa: BLE001 - the broker is away: say so, leave no run queued forever
-        log.exception("could not enqueue retraining run %s", run.id)
-        run.status, run.finished_at = RunStatus.FAILED, utcnow()
-        run.error = f"could not enqueue: {exc.__class__.__name__}: {exc}"
+
+    def failed(error: str) -> None:
+        run.status, run.finished_at, run.error = RunStatus.FAILED, utcnow(), error
         run.stage = "ส่งงานเข้าคิวไม่สำเร็จ / could not enqueue"
         db.session.commit()
-        raise BilingualError(503, "queue-unavailable", "ส่งงานเข้าคิวไม่สำเร็จ กรุณาลองใหม่ภายหลัง",
-                             "The task queue is unavailable; try again later.") from None
+
+    dispatch.send_job(TASK_NAME, run.id, failed)
     return run
 
 

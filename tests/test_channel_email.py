@@ -221,3 +221,17 @@ def test_oversized_or_fake_attachments_are_left_out_and_the_complaint_kept(app, 
     with app.app_context():
         complaint = complaint_by_number(response.get_json()["tracking_number"])
         assert [a.original_name for a in complaint.attachments] == ["หลุม.jpg"]
+
+
+def test_photos_beyond_the_limit_are_left_out_after_the_refused_ones(app, client):
+    """MAX_PHOTOS counts the photos kept: a refused attachment does not take a place."""
+    app.config.update(EMAIL_WEBHOOK_SECRET="mail-secret", MAX_PHOTOS=2)
+    msg = mail()
+    msg.add_attachment(b"MZ\x90\x00 not an image", maintype="image", subtype="png", filename="virus.png")
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        msg.add_attachment(jpeg_bytes(), maintype="image", subtype="jpeg", filename=name)
+    response = post_raw(client, msg.as_bytes())
+    assert response.status_code == 200, response.text
+    with app.app_context():
+        complaint = complaint_by_number(response.get_json()["tracking_number"])
+        assert [a.original_name for a in complaint.attachments] == ["a.jpg", "b.jpg"]

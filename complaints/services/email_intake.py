@@ -30,7 +30,6 @@ from complaints.services import channel_refs, mailer
 from complaints.services.public_view import find_complaint
 from complaints.services.delivery import DeliveryFailed
 from complaints.services.intake import Upload, submit_complaint
-from complaints.services.photos import PhotoRejected, prepare_photo
 from complaints.services.thai_text import UnsafeText, clean_text
 
 log = logging.getLogger(__name__)
@@ -89,27 +88,16 @@ def _body_text(msg: EmailMessage) -> str:
 
 
 def _photos(msg: EmailMessage) -> list[Upload]:
-    """The image attachments the photo service accepts.
-
-    A mail cannot be corrected and sent again like a form: an attachment that is
-    too large or not really an image is left out (and logged), the complaint kept.
-    """
-    uploads, config = [], current_app.config
+    """The attachments that look like images; intake leaves out those the photo service
+    refuses (a mail cannot be corrected and sent again like a form)."""
+    uploads = []
     for part in msg.iter_attachments():
-        if len(uploads) == config["MAX_PHOTOS"]:
-            break
         if part.get_content_type() not in IMAGE_TYPES and not (part.get_filename() or "").lower().endswith(
                 (".jpg", ".jpeg", ".png", ".webp")):
             continue
         data = part.get_payload(decode=True)
-        if not isinstance(data, bytes):
-            continue
-        try:
-            prepare_photo("photos", part.get_filename(), data, config["MAX_PHOTO_BYTES"])
-        except PhotoRejected as exc:
-            log.info("mail attachment %r left out: %s", part.get_filename(), exc.error.en)
-            continue
-        uploads.append(Upload("photos", part.get_filename(), data))
+        if isinstance(data, bytes):
+            uploads.append(Upload("photos", part.get_filename(), data))
     return uploads
 
 
@@ -202,6 +190,7 @@ def receive(raw: bytes) -> EmailResult:
         "contact": {"name": name.strip()[:200] or None, "email": sender},
     })
     result = submit_complaint(submission, channel=Channel.EMAIL, photos=_photos(msg),
+                              leave_out_rejected_photos=True,
                               idempotency_key=f"email:{channel_refs.external_key(message_id)}",
                               attach=channel_refs.attach("email", message_id))
     return EmailResult("complaint", result.receipt["tracking_number"])

@@ -152,18 +152,23 @@ def _validate(submission: ComplaintSubmission) -> tuple[dict, list[FieldError]]:
     return values, errors
 
 
-def _prepare_photos(photos: Sequence[Upload], errors: list[FieldError]) -> list:
+def _prepare_photos(photos: Sequence[Upload], errors: list[FieldError], leave_out_rejected: bool) -> list:
     config = current_app.config
-    if len(photos) > config["MAX_PHOTOS"]:
+    if len(photos) > config["MAX_PHOTOS"] and not leave_out_rejected:
         errors.append(FieldError("photos", f"แนบภาพได้ไม่เกิน {config['MAX_PHOTOS']} ภาพ",
                                  f"At most {config['MAX_PHOTOS']} photos."))
         return []
     prepared = []
     for upload in photos:
+        if len(prepared) == config["MAX_PHOTOS"]:
+            break
         try:
             prepared.append(prepare_photo(upload.field, upload.filename, upload.data, config["MAX_PHOTO_BYTES"]))
         except PhotoRejected as exc:
-            errors.append(exc.error)
+            if not leave_out_rejected:
+                errors.append(exc.error)
+            else:
+                log.info("photo %r left out: %s", upload.filename, exc.error.en)
     return prepared
 
 
@@ -234,6 +239,7 @@ def submit_complaint(
     *,
     channel: Channel,
     photos: Sequence[Upload] = (),
+    leave_out_rejected_photos: bool = False,
     idempotency_key: str | None = None,
     request_hash: str | None = None,
     privacy_notice_version: str | None = None,
@@ -249,14 +255,16 @@ def submit_complaint(
     the complaint (the channel's message id, so that a redelivery is recognised
     and email replies thread to it; the Open311 client that sent it), stored in
     the same transaction; `reply_context` goes into the acknowledgement's payload
-    (a LINE reply token, say).
+    (a LINE reply token, say). With `leave_out_rejected_photos` (a channel whose
+    message cannot be corrected and sent again, like a mail), a photo that is refused,
+    or beyond MAX_PHOTOS, is left out and the complaint kept.
     """
     if idempotency_key and (replayed := _replay(idempotency_key, request_hash)):
         return replayed
 
     values, errors = _validate(submission)
     document_number = _clean(errors, "document_number", document_number)
-    prepared = _prepare_photos(photos, errors)
+    prepared = _prepare_photos(photos, errors, leave_out_rejected_photos)
     if errors:
         raise invalid(errors)
 

@@ -273,19 +273,39 @@ def test_postgres_concurrent_runs_count_each_complaint_once(pg_app):
 
 
 @pytest.mark.postgres
-def test_postgres_claim_goes_through_an_index(pg_app):
-    from sqlalchemy import text
+def test_postgres_claim_and_cluster_lookup_go_through_indexes(pg_app):
+    """The statements update_clusters sends (captured, not written here) use the indexes."""
+    from sqlalchemy import event
 
     with pg_app.app_context():
-        db.session.execute(text("SET enable_seqscan = off"))
-        plan = "\n".join(r[0] for r in db.session.execute(text(
-            "EXPLAIN SELECT id FROM complaints WHERE clustered_at IS NULL LIMIT 500 FOR UPDATE SKIP LOCKED")))
-        assert "ix_complaints_clustered_at" in plan, plan
-        plan = "\n".join(r[0] for r in db.session.execute(text(
-            "EXPLAIN SELECT id FROM recurring_clusters WHERE category_id = 1 AND place_key = '103001'")))
-        assert "ix_recurring_clusters_category_place" in plan, plan
+        build_set()
+        engine = db.engine
+        sent = []
 
+        def capture(conn, cursor, statement, parameters, context, executemany):
+            if statement.startswith("UPDATE complaints SET clustered_at") or (
+                    "FROM recurring_clusters" in statement and "place_key" in statement):
+                sent.append((statement, parameters))
 
+        event.listen(engine, "before_cursor_execute", capture)
+        try:
+            clusters.update_clusters()
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+        claim = [s for s in sent if s[0].startswith("UPDATE")]
+        lookup = [s for s in sent if not s[0].startswith("UPDATE")]
+        assert claim and lookup, [s[0][:80] for s in sent]
+        connection = db.session.connection()
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # the tables here are tiny
+
+        def plan(statement, parameters) -> str:
+            return "\n".join(r[0] for r in connection.exec_driver_sql("EXPLAIN " + statement, parameters))
+
+        claim_plan = plan(*claim[0])
+        assert "ix_complaints_clustered_at" in claim_plan and "LockRows" in claim_plan, claim_plan
+        lookup_plan = plan(*lookup[0])
+        assert "ix_recurring_clusters_category_place" in lookup_plan, lookup_plan
+        db.session.rollback()
 
 
 def test_the_beat_schedule_runs_the_update():

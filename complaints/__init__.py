@@ -40,11 +40,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     from complaints.security import check_production
-    from complaints.services import contact_crypto
+    from complaints.models import encrypted
 
     check_production(app.config)
     _postgres_options(app)
-    contact_crypto.init_app(app)
+    encrypted.init_app(app)
     for folder in (app.instance_path, app.config["UPLOAD_DIR"]):
         os.makedirs(folder, exist_ok=True)
 

@@ -51,7 +51,7 @@ def load_config(instance_path: str) -> dict:
         "RONGRIAN_ENV": env.get("RONGRIAN_ENV", "development"),
         "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
         # Fernet keys for complainants' contact data at rest, comma-separated, newest
-        # first (complaints.services.contact_crypto); derived from SECRET_KEY when unset.
+        # first (complaints.models.encrypted); derived from SECRET_KEY when unset.
         "CONTACT_ENCRYPTION_KEYS": [k for k in env.get("CONTACT_ENCRYPTION_KEYS", "").split(",") if k.strip()],
         "LOG_FORMAT": env.get("LOG_FORMAT", "json"),  # json or text
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),

@@ -16,7 +16,7 @@ from complaints.extensions import db
 from complaints.models import OutboxMessage
 from complaints.observability import RequestIdFilter
 from complaints.security import UnsafeConfiguration
-from complaints.services import contact_crypto
+from complaints.models import encrypted
 from tests.conftest import base_config, free_port
 from tests.helpers import complaint_by_number
 
@@ -33,7 +33,7 @@ def production_config(tmp_path, **overrides) -> dict:
 
 def use_keys(app, keys: list[str]) -> None:
     app.config["CONTACT_ENCRYPTION_KEYS"] = keys
-    contact_crypto.init_app(app)
+    encrypted.init_app(app)
 
 
 def test_production_refuses_a_default_secret_debug_missing_keys_and_sqlite(tmp_path):
@@ -105,7 +105,7 @@ def test_contact_data_is_encrypted_at_rest_and_read_back_in_clear(app, client):
 def test_a_key_is_rotated_without_losing_data(app, client, runner):
     number = client.post("/api/v1/complaints", json={"description": "ไฟฟ้าดับ", "contact": PERSON}).get_json()[
         "tracking_number"]
-    old_key = contact_crypto.derived_key("test-secret").decode()
+    old_key = encrypted.derived_key("test-secret").decode()
     new_key = Fernet.generate_key().decode()
     with app.app_context():
         before = db.session.execute(text("SELECT email FROM complainants")).scalar_one()

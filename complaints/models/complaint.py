@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.models.analytics import RecurringCluster, RootCause
 from complaints.models.base import Base, utcnow
-from complaints.services.contact_crypto import EncryptedText
+from complaints.models.encrypted import EncryptedText
 from complaints.models.reference import Category, Unit
 from complaints.models.user import User
 
@@ -70,7 +70,7 @@ class Complainant(Base):
     __tablename__ = "complainants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Encrypted at rest (contact_crypto.EncryptedText); lengths are checked at intake.
+    # Encrypted at rest (models.encrypted.EncryptedText); lengths are checked at intake.
     name: Mapped[str | None] = mapped_column(EncryptedText)
     phone: Mapped[str | None] = mapped_column(EncryptedText)
     email: Mapped[str | None] = mapped_column(EncryptedText)

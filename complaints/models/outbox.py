@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from complaints.services.contact_crypto import EncryptedText
+from complaints.models.encrypted import EncryptedText
 from complaints.models.base import Base, utcnow
 from complaints.models.complaint import Complaint
 

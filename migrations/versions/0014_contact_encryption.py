@@ -5,13 +5,13 @@ Revises: 0007
 Create Date: 2026-11-26 05:35:00
 
 Complainants' name, phone, e-mail and LINE id, and outbox recipients, become Fernet tokens
-(complaints.services.contact_crypto) under CONTACT_ENCRYPTION_KEYS: the columns
+(complaints.models.encrypted) under CONTACT_ENCRYPTION_KEYS: the columns
 widen to TEXT, then existing plaintext is encrypted in place.
 """
 from alembic import op
 import sqlalchemy as sa
 
-from complaints.services import contact_crypto
+from complaints.models import encrypted as contact_crypto
 
 # revision identifiers, used by Alembic.
 revision = '0014'

@@ -65,7 +65,7 @@ def test_an_export_is_queued_written_by_the_task_and_downloaded_by_its_requester
     ready = boss.get(f"/manager/exports/{job_id}")
     assert "พร้อมดาวน์โหลด" in ready.text and "Refresh" not in ready.headers
     download = boss.get(f"/manager/exports/{job_id}/download")
-    assert download.status_code == 200 and download.mimetype == "text/csv"
+    assert download.status_code == 200 and download.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert f"complaints-2569-{job_id}.csv" in download.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig"))))
     download.close()

@@ -139,7 +139,9 @@ def _exports_page(current):
 @roles_required(*READERS)
 def export_download(job_id: int):
     path, name = export_jobs.download(current_user, job_id)
-    response = send_file(path, mimetype=FORMATS[path.suffix.lstrip(".")], as_attachment=True, download_name=name)
+    # Flask adds the charset of a text type itself.
+    mimetype = FORMATS[path.suffix.lstrip(".")].split(";")[0]
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"
     return response
 

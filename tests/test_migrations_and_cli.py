@@ -95,5 +95,9 @@ def test_every_python_package_is_listed_for_installation():
     listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(p.parent.relative_to(root).parts) for top in ("complaints", "assessment", "workers")
              for p in (root / top).rglob("__init__.py")}
-    found.add("complaints.templates")  # mapped from the top-level templates/ folder
-    assert found == listed
+    # Mapped from the top-level templates/ folder, and each folder in it.
+    templates = {"complaints.templates"} | {f"complaints.templates.{d.name}"
+                                            for d in (root / "templates").iterdir() if d.is_dir()}
+    data = {"complaints.static", "complaints.nlp.model", "assessment.forms"}  # files only
+    assert found | templates | data == listed
+    assert all((root / Path(*name.split("."))).is_dir() for name in data)

@@ -29,7 +29,7 @@ from complaints.models import (
     StandardsPublication, SurveyResponse, TimelineEvent, utcnow,
 )
 from complaints.services.clusters import top_clusters
-from complaints.services.metrics import bisecting_case, seconds_between
+from complaints.services.metrics import bisecting_case, resolution_as_of, seconds_between
 from complaints.services.standards import calendar_overrides
 from complaints.services.thai_calendar import BANGKOK, add_working_days, format_thai_datetime
 from complaints.services.tracking_lookups import lookups_between
@@ -111,7 +111,6 @@ def _has_event(kinds):
 
 def _flags(period: Period) -> dict:
     """The counts most metrics divide: {name: condition over the population}."""
-    answered_at = func.coalesce(Complaint.resolved_at, Complaint.closed_at)
     as_of = literal(min(utcnow(), period.end), Complaint.__table__.c.due_at.type)
     finished = Complaint.status.in_(FINISHED)
     handled = Complaint.status.not_in(("rejected", "forwarded"))
@@ -125,9 +124,9 @@ def _flags(period: Period) -> dict:
         "ack_in_time": and_(acknowledged, Complaint.acknowledged_at <= _ack_deadline(period)),
         "finished": finished,
         "handled": handled,
-        # Answered after the due date, or still unanswered past it (as of now or the period's end).
-        "overdue": and_(handled, or_(and_(answered_at.is_not(None), answered_at > Complaint.due_at),
-                                     and_(answered_at.is_(None), Complaint.due_at < as_of))),
+        # Answered after the due date, or still unanswered past it (as of now or the period's
+        # end), as the dashboard counts them: a hold stops the clock.
+        "overdue": and_(handled, resolution_as_of(as_of).in_(("late", "open_overdue"))),
         "closed": closed,
         "closed_with_cause": and_(closed, Complaint.root_cause_id.is_not(None)),
         "repeats": Complaint.repeat_of_id.is_not(None),

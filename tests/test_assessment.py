@@ -75,6 +75,38 @@ def test_acknowledgement_deadline_is_the_end_of_the_next_working_day(app):
     assert median.value == (last_moment - friday).total_seconds()
 
 
+def test_overdue_is_counted_as_on_the_dashboard_a_hold_stops_the_clock(any_app):
+    """3.4's overdue share and the dashboard's resolution figure judge each case alike."""
+    from complaints.models import Complaint
+    from complaints.services import metrics
+
+    app = any_app
+    with app.test_request_context():
+        manager = User(username="m", display_name="m", password_hash="x", role="manager")
+        on_time = complaint(resolved_after=timedelta(days=3))
+        late = complaint(resolved_after=timedelta(days=30))
+        # Held on day 5 of 21 and still held after the year: the clock stopped in time.
+        held_in_time = complaint(status="on_hold", resolved_after=None, events=("received",),
+                                 held_at=RECEIVED + timedelta(days=5))
+        # Held on day 25: it was already late when held.
+        held_late = complaint(status="on_hold", resolved_after=None, events=("received",),
+                              held_at=RECEIVED + timedelta(days=25))
+        open_late = complaint(status="in_progress", resolved_after=None, events=("received",))
+        ids = {name: row.id for name, row in (("on_time", on_time), ("late", late), ("held_in_time", held_in_time),
+                                              ("held_late", held_late), ("open_late", open_late))}
+        db.session.commit()
+        overdue = evidence.overdue_share(evidence.Scope(FY, evidence.thresholds()))
+        dashboard = metrics.dashboard(metrics.scope_for(manager, FY))["resolution"]
+        keys = dict(db.session.execute(
+            select(Complaint.id, metrics.resolution_as_of(min(utcnow(), FY.end)))).all())
+    assert keys == {ids["on_time"]: "on_time", ids["late"]: "late", ids["held_in_time"]: "on_hold",
+                    ids["held_late"]: "open_overdue", ids["open_late"]: "open_overdue"}
+    # late, held_late, open_late of the five
+    assert (overdue.details["part"], overdue.details["whole"]) == (3, 5)
+    counts = {row.key: row.count for row in dashboard.rows}
+    assert counts["late"] + counts["open_overdue"] == 3 and counts["on_hold"] == 1
+
+
 def test_level_and_scores_of_the_seeded_year(app):
     with app.test_request_context():
         seed_fy2569()

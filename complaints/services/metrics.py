@@ -219,9 +219,17 @@ RESOLUTION_BUCKETS = [
 
 
 def _resolution(scope: Scope) -> ColumnElement:
-    # A hold stops the clock and a resume moves due_at back by the days paused
-    # (workflow._resume), so due_at is already the deadline net of past holds; a
-    # case on hold now is judged only if it was already late when it was held.
+    return resolution_as_of(scope.now)
+
+
+def resolution_as_of(now) -> ColumnElement:
+    """A complaint's place against its service standard as of `now` (the keys of
+    RESOLUTION_BUCKETS): the dashboard's figure and criterion 3.4's overdue share.
+
+    A hold stops the clock and a resume moves due_at back by the days paused
+    (workflow._resume), so due_at is already the deadline net of past holds; a
+    case on hold now is judged only if it was already late when it was held.
+    """
     finished = _finished()
     return case(
         (Complaint.status == "merged", "merged"),
@@ -229,7 +237,7 @@ def _resolution(scope: Scope) -> ColumnElement:
         (finished.is_not(None), "late"),
         (and_(Complaint.status == "on_hold", Complaint.held_at > Complaint.due_at), "open_overdue"),
         (Complaint.status == "on_hold", "on_hold"),
-        (Complaint.due_at < scope.now, "open_overdue"),
+        (Complaint.due_at < now, "open_overdue"),
         else_=literal("open_in_time"),
     )
 

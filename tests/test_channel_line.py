@@ -253,3 +253,33 @@ def test_stale_conversations_and_old_event_ids_are_purged(app, client, line):
         assert channel_refs.purge_unlinked() == 2
         assert db.session.get(LineConversation, USER) is not None
         assert db.session.get(LineConversation, OTHER) is None
+
+
+def test_the_complaint_and_the_end_of_its_conversation_are_one_commit(app, client, line):
+    """No moment where the complaint is stored and its conversation still waits at the
+    confirm step (a crash there would let a second "ยืนยัน" file it twice)."""
+    from sqlalchemy import event
+
+    post(client, text("ขยะไม่ถูกเก็บมาหนึ่งสัปดาห์"))
+    post(client, text("ซอยสุขุมวิท 31"))
+    post(client, text("ข้าม"))
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def on_commit(conn):  # runs inside the transaction, just before its COMMIT
+        seen.append(tuple(conn.exec_driver_sql(
+            "SELECT (SELECT count(*) FROM complaints WHERE channel = 'line'),"
+            " (SELECT count(*) FROM line_conversations)").one()))
+
+    event.listen(engine, "commit", on_commit)
+    try:
+        assert post(client, text("ยืนยัน")).status_code == 200
+    finally:
+        event.remove(engine, "commit", on_commit)
+    # Seen just before each commit of the confirming request: never a stored complaint beside
+    # a live conversation.
+    assert seen and all(not (complaints and conversations) for complaints, conversations in seen), seen
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.channel == "line")) == 1
+        assert db.session.get(LineConversation, USER) is None

@@ -265,6 +265,9 @@ def _submit(turn: Turn) -> bool:
             "contact": {"line_user_id": turn.user_id},
             "location": {k: v for k, v in location.items() if v is not None},
         })
+        # The conversation ends in the complaint's own transaction: a crash between two
+        # commits could leave it at its confirm step, to be confirmed into a second complaint.
+        db.session.delete(turn.conversation)
         submit_complaint(
             submission, channel=Channel.LINE, photos=_photos(data.get("photos", [])),
             idempotency_key=f"line-event:{turn.event_id}", attach=channel_refs.attach("line", turn.event_id),
@@ -276,7 +279,8 @@ def _submit(turn: Turn) -> bool:
         details = "\n".join(f"- {e.th}" for e in exc.errors)
         turn.replies.append(f"{exc.th}\n{details}\n{exc.en}".strip())
         return False
-    # The complaint and this event's id are stored; the conversation is over.
+    # Stored with the complaint, unless intake retried a tracking-number clash after a
+    # rollback (which undid the delete) or answered a concurrent copy of this event.
     conversation = db.session.get(LineConversation, turn.user_id)
     if conversation is not None:
         db.session.delete(conversation)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socketserver
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -28,6 +29,13 @@ class _Recorder(BaseHTTPRequestHandler):
         return json.loads(self.rfile.read(length) or b"{}")
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A client closing a kept-alive connection is not an error of the fake.
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 class _Server:
     handler: type[BaseHTTPRequestHandler]
 
@@ -39,7 +47,7 @@ class _Server:
         class Handler(self.handler):
             server_owner = outer
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def connections(self, path_suffix: str = "") -> set[tuple]:

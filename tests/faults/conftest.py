@@ -206,12 +206,23 @@ class SmtpSink:
         self.messages: list[tuple[int, str]] = []  # (outbox id, tracking number)
         self.in_flight = 0
         self._lock = threading.Lock()
+        self._open = threading.Event()  # cleared by hold(): messages wait in DATA
+        self._open.set()
         self.controller: Controller | None = None
+
+    def hold(self) -> None:
+        """Keep every message in DATA (not yet accepted) until release()."""
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
 
     async def handle_DATA(self, server, session, envelope):
         with self._lock:
             self.in_flight += 1
         try:
+            while not self._open.is_set():
+                await asyncio.sleep(0.02)
             if self.delay:
                 await asyncio.sleep(self.delay)
             parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)

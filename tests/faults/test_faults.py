@@ -272,20 +272,20 @@ def test_worker_killed_while_sending_and_restarted(stack, engine, supervised):
 def test_postgres_restarted_mid_load(stack, engine, supervised):
     mark = _begin(stack, engine)
     log_before = len(stack.worker.log())
-    # Mail a little slow, so that sends are under way when the database goes: the mail
-    # is out but the worker cannot record it yet (it must, before its claim runs out,
-    # or the message would be sent again).
-    stack.smtp.delay = 0.5
+    # Mail held in DATA while the database goes, then let out: the mail is out but the
+    # worker cannot record it yet (it must, before its claim runs out, or the message
+    # would be sent again).
+    stack.smtp.hold()
     try:
         with Load(stack.web.base_url, "postgres") as load:
             assert wait_for(lambda: stack.smtp.in_flight > 0, 30), stack.worker.log()[-3000:]
-            time.sleep(1)
             stack.pg.stop()  # pg_ctl stop -m fast: open sessions are cut off
+            stack.smtp.release()
             time.sleep(3)
             stack.pg.start()
             time.sleep(2)
     finally:
-        stack.smtp.delay = 0.0
+        stack.smtp.release()
     waited = _settle(stack, engine, mark.last_complaint_id, len(load.accepted))
     recorded_late = set(re.findall(r"outbox message (\d+); recording it again", stack.worker.log()[log_before:]))
     counts = _check_nothing_lost(stack, engine, load, mark, "postgres", waited,

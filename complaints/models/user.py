@@ -16,6 +16,7 @@ from complaints.models.reference import Unit
 def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
+
 # "integrity": the designated officers who alone handle tip-offs (แจ้งเบาะแสการทุจริต).
 ROLES = ("officer", "supervisor", "manager", "admin", "integrity")
 
@@ -36,7 +37,7 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None]
     # Part of the id Flask-Login keeps in the session cookie: a new token (at sign-out
     # or a new password) makes every cookie issued before it worthless, even replayed.
-    session_token: Mapped[str] = mapped_column(String(64), default=lambda: new_session_token())
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit | None] = relationship()

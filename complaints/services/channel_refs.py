@@ -7,9 +7,8 @@ the first and creates nothing.
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
-
 from collections.abc import Iterable
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select

@@ -10,7 +10,7 @@ Only the requester downloads the file; it is deleted after EXPORT_KEEP_HOURS.
 """
 from __future__ import annotations
 
-import csv
+import itertools
 import logging
 import secrets
 from collections.abc import Mapping
@@ -18,7 +18,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from openpyxl import Workbook
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
@@ -57,9 +56,7 @@ def request_export(user: User, args: Mapping[str, str], fmt: str) -> ExportJob:
         raise BilingualError(404, "not-found", "ไม่รองรับรูปแบบไฟล์นี้", "Unsupported export format.")
     params = _parameters(args)
     now = utcnow()
-    _, statement = _statement(user, params, now)
-    db.session.execute(statement.with_only_columns(Complaint.id).limit(1))  # a bad filter fails here, not later
-    purge_expired()
+    _statement(user, params, now)  # a bad period, unit or filter is refused now, not in the job
     job = ExportJob(user_id=user.id, fmt=fmt, params=params, status=ExportStatus.QUEUED, created_at=now)
     db.session.add(job)
     db.session.commit()
@@ -78,23 +75,6 @@ def _folder() -> Path:
     return folder
 
 
-def _write_csv(path: Path, rows) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as out:  # BOM: Excel reads the Thai as UTF-8
-        writer = csv.writer(out)
-        writer.writerow(exports.COMPLAINT_HEADER)
-        for row in rows:
-            writer.writerow([exports.safe_cell(v) for v in row])
-
-
-def _write_xlsx(path: Path, rows) -> None:
-    book = Workbook(write_only=True)  # rows go to disk as they come, not kept as cells
-    sheet = book.create_sheet("complaints")
-    sheet.append(exports.COMPLAINT_HEADER)
-    for row in rows:
-        sheet.append([exports.safe_cell(v) for v in row])
-    book.save(path)
-
-
 def run(job_id: int) -> str:
     """Write the job's file (in a worker); returns the job's final status."""
     job = db.session.get(ExportJob, job_id)
@@ -109,17 +89,14 @@ def run(job_id: int) -> str:
         user = job.user
         _, statement = _statement(user, job.params, job.created_at)
         limit = min(current_app.config["EXPORT_MAX_ROWS"], XLSX_MAX_ROWS if job.fmt == "xlsx" else 10**12)
-        counted = {"rows": 0}
-
-        def rows():
-            for row in exports.complaint_rows(statement.limit(limit + 1), tip_offs_readable=sees_tip_offs(user)):
-                if counted["rows"] == limit:
-                    job.truncated = True
-                    return
-                counted["rows"] += 1
-                yield row
-
-        (_write_xlsx if job.fmt == "xlsx" else _write_csv)(partial, rows())
+        found = exports.complaint_rows(statement.limit(limit + 1), tip_offs_readable=sees_tip_offs(user))
+        kept = itertools.islice(found, limit)
+        if job.fmt == "xlsx":
+            written = exports.write_xlsx(partial, [("complaints", exports.COMPLAINT_HEADER, kept)])
+        else:
+            with partial.open("w", encoding="utf-8-sig", newline="") as out:  # BOM: Excel reads the Thai as UTF-8
+                written = exports.write_csv(out, exports.COMPLAINT_HEADER, kept)
+        job.truncated = next(found, None) is not None  # the row past the limit
         partial.replace(path)
     except Exception as exc:
         db.session.rollback()
@@ -127,7 +104,7 @@ def run(job_id: int) -> str:
         log.exception("export %s failed", job_id)
         _fail(db.session.get(ExportJob, job_id), f"{exc.__class__.__name__}: {exc}")
         raise
-    job.row_count, job.storage_key = counted["rows"], key
+    job.row_count, job.storage_key = written, key
     job.status, job.finished_at = ExportStatus.DONE, utcnow()
     db.session.commit()
     return job.status

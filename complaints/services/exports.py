@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from typing import TextIO
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from sqlalchemy import Select
 from sqlalchemy.orm import selectinload
@@ -79,28 +81,48 @@ def complaint_rows(statement: Select, tip_offs_readable: bool = False) -> Iterab
         ]
 
 
-def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    out = io.StringIO()
+def write_csv(out: TextIO, header: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Write the table to a text stream; returns the rows written (the header not counted)."""
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows([safe_cell(v) for v in row] for row in rows)
+    written = 0
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+        written += 1
+    return written
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    out = io.StringIO()
+    write_csv(out, header, rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel then reads the Thai as UTF-8
 
 
-def to_xlsx(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
-    """A workbook with one sheet per (title, header, rows)."""
-    book = Workbook()
-    book.remove(book.active)
+def write_xlsx(target, sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> int:
+    """A workbook with one sheet per (title, header, rows), written as the rows come (openpyxl's
+    write-only mode keeps no cells) to a path or binary stream; returns the rows written."""
+    book = Workbook(write_only=True)
+    written = 0
     for title, header, rows in sheets:
         sheet = book.create_sheet(_sheet_title(title))
-        sheet.append(list(header))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
+        sheet.append([_bold(sheet, h) for h in header])
         for row in rows:
             sheet.append([safe_cell(v) for v in row])
+            written += 1
+    book.save(target)
+    return written
+
+
+def to_xlsx(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
     out = io.BytesIO()
-    book.save(out)
+    write_xlsx(out, sheets)
     return out.getvalue()
+
+
+def _bold(sheet, value) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = Font(bold=True)
+    return cell
 
 
 def _sheet_title(title: str) -> str:

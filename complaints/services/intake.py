@@ -165,10 +165,10 @@ def _prepare_photos(photos: Sequence[Upload], errors: list[FieldError], leave_ou
         try:
             prepared.append(prepare_photo(upload.field, upload.filename, upload.data, config["MAX_PHOTO_BYTES"]))
         except PhotoRejected as exc:
-            if not leave_out_rejected:
-                errors.append(exc.error)
-            else:
+            if leave_out_rejected:
                 log.info("photo %r left out: %s", upload.filename, exc.error.en)
+            else:
+                errors.append(exc.error)
     return prepared
 
 

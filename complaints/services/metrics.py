@@ -379,6 +379,8 @@ def _from_one_pass(scope: Scope) -> dict[str, dict] | None:
     """The counts of the page's one pass over `scope`, if one is running (see `one_pass`)."""
     current = _one_pass_counts.get()
     return current[1] if current is not None and current[0] == scope else None
+
+
 # Dimensions that are plain columns: one GROUPING SETS query, a hash table each.
 COLUMN_DIMENSIONS = ("category", "kind", "channel", "handling_unit", "district", "cluster", "root_cause")
 SCORE_DIMENSIONS = ("satisfaction", "confidence")

@@ -29,7 +29,7 @@ from complaints.models import (
     StandardsPublication, SurveyResponse, TimelineEvent, utcnow,
 )
 from complaints.services.clusters import top_clusters
-from complaints.services.metrics import bisecting_case, resolution_as_of, seconds_between
+from complaints.services.metrics import ack_seconds, bisecting_case, resolution_as_of
 from complaints.services.standards import calendar_overrides
 from complaints.services.thai_calendar import BANGKOK, add_working_days, format_thai_datetime
 from complaints.services.tracking_lookups import lookups_between
@@ -321,19 +321,14 @@ def acknowledged_within_a_working_day(scope: Scope) -> Metric:
                          empty=_NO_COMPLAINTS, link=_link(scope.period))
 
 
-def _ack_seconds():
-    """Seconds from receipt to acknowledgement (the dashboard's acknowledgement times use the same)."""
-    return seconds_between(Complaint.received_at, Complaint.acknowledged_at)
-
-
 def median_acknowledgement(scope: Scope) -> Metric:
     period = scope.period
     acknowledged = (*population(period), Complaint.acknowledged_at.is_not(None))
     count = scope.counts["acknowledged"]
     if db.engine.dialect.name == "postgresql":
-        median = db.session.scalar(select(func.percentile_cont(0.5).within_group(_ack_seconds())).where(*acknowledged))
+        median = db.session.scalar(select(func.percentile_cont(0.5).within_group(ack_seconds())).where(*acknowledged))
     else:
-        seconds = db.session.scalars(select(_ack_seconds()).where(*acknowledged)).all()
+        seconds = db.session.scalars(select(ack_seconds()).where(*acknowledged)).all()
         median = statistics.median(seconds) if seconds else None
     median = None if median is None else round(float(median), 1)
     return Metric("median_ack_seconds", "3.4-A2", "ค่ามัธยฐานของเวลาตอบรับ", "Median acknowledgement time",

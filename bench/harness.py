@@ -425,6 +425,7 @@ def rongrian_env(workdir: Path, database_url: str, redis_url: str, **extra: str)
         "MAIL_BACKEND": "file",
         "MAIL_OUTBOX_DIR": str(workdir / "mail"),
         "PYTHONUNBUFFERED": "1",
+        "NLP_RETRAIN_CRONTAB": "",  # no scheduled retraining in the middle of a measurement
         **extra,
     }
 

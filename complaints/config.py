@@ -25,6 +25,18 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _crontab(fields: str):
+    """A Celery crontab from "minute hour day-of-month month day-of-week" (app timezone)."""
+    from celery.schedules import crontab
+
+    parts = fields.split()
+    if len(parts) != 5:
+        raise ValueError(f"a crontab needs 5 fields (minute hour day month weekday), got {fields!r}")
+    minute, hour, day_of_month, month_of_year, day_of_week = parts
+    return crontab(minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month_of_year,
+                   day_of_week=day_of_week)
+
+
 def _database_url(raw: str | None, instance: Path) -> str:
     if not raw:
         return f"sqlite:///{instance / 'rongrian.sqlite'}"
@@ -44,6 +56,7 @@ def load_config(instance_path: str) -> dict:
         f"sqla+sqlite:///{instance / 'broker.sqlite'}"
     )
     mail_server = env.get("MAIL_SERVER") or None
+    retrain_crontab = env.get("NLP_RETRAIN_CRONTAB", "0 2 * * sun").strip()  # Sunday 02:00
     production = env.get("RONGRIAN_ENV", "development") == "production"
     return {
         # "production" makes create_app refuse defaults that are only safe on a laptop
@@ -87,16 +100,28 @@ def load_config(instance_path: str) -> dict:
         # Thai-text classification at intake (complaints.nlp).
         "NLP_ENABLED": _bool(env.get("NLP_ENABLED"), default=True),
         "NLP_AUTO_APPLY_THRESHOLD": float(env.get("NLP_AUTO_APPLY_THRESHOLD", "0.6")),
-        # Retraining (complaints.services.retraining): the base data the officers'
-        # corrections are added to, where run artefacts go, how much worse than the
-        # model in use (in_gold, lenient_macro_f1) a candidate may be and still be
-        # promoted, how often a process looks for a newly promoted model, and after
-        # how long a queued/running run counts as abandoned (a worker that died).
+        # Retraining (complaints.services.retraining): the base data the confirmed
+        # complaints are added to, where run artefacts go, how much worse than the
+        # model in use a candidate may be and still be promoted (net in_gold loss as
+        # a share of a held-out set, and base macro-F1; see nlp.retraining_policy),
+        # how often a process looks for a newly promoted model, and after how long a
+        # queued/running run counts as abandoned (a worker that died).
         "NLP_BASE_DATA": env.get("NLP_BASE_DATA") or env.get("RONGRIAN_TRAFFY_DATA") or str(DEFAULT_BASE_DATA),
         "NLP_MODEL_DIR": env.get("NLP_MODEL_DIR", str(instance / "models")),
         "NLP_PROMOTION_TOLERANCE": float(env.get("NLP_PROMOTION_TOLERANCE", "0.002")),
+        "NLP_PROMOTION_F1_TOLERANCE": float(env.get("NLP_PROMOTION_F1_TOLERANCE", "0.02")),
         "NLP_ACTIVE_MODEL_CHECK_SECONDS": float(env.get("NLP_ACTIVE_MODEL_CHECK_SECONDS", "30")),
         "NLP_RETRAIN_STALE_SECONDS": float(env.get("NLP_RETRAIN_STALE_SECONDS", str(4 * 3600))),
+        # Scheduled retraining (complaints.nlp.retraining_policy): when (cron fields
+        # "minute hour day month weekday", Thailand time; empty: only when an admin
+        # asks) and with how many newly confirmed complaints at least; the newest
+        # confirmed complaints a run reads; the recent hold-out's window and the
+        # least rows it needs to count in the promotion decision.
+        "NLP_RETRAIN_CRONTAB": retrain_crontab,
+        "NLP_RETRAIN_MIN_NEW": int(env.get("NLP_RETRAIN_MIN_NEW", "100")),
+        "NLP_RETRAIN_MAX_CONFIRMED": int(env.get("NLP_RETRAIN_MAX_CONFIRMED", "200000")),
+        "NLP_RECENT_HOLDOUT_DAYS": int(env.get("NLP_RECENT_HOLDOUT_DAYS", "28")),
+        "NLP_RECENT_HOLDOUT_MIN": int(env.get("NLP_RECENT_HOLDOUT_MIN", "30")),
         # How long a process keeps categories, standards and calendar overrides.
         "REFERENCE_CACHE_SECONDS": float(env.get("REFERENCE_CACHE_SECONDS", "30")),
         # The unit that triages complaints arriving without a category.
@@ -148,6 +173,8 @@ def load_config(instance_path: str) -> dict:
         "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR", str(instance / "mail-outbox")),
         "CELERY": {
             "broker_url": broker_url,
+            # Crontab entries (NLP_RETRAIN_CRONTAB) are read in Thailand time; times on the wire stay UTC.
+            "timezone": "Asia/Bangkok",
             "task_ignore_result": True,
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
@@ -202,6 +229,8 @@ def load_config(instance_path: str) -> dict:
                     "task": "rongrian.refresh_assessment_data",
                     "schedule": float(env.get("ASSESSMENT_DATA_REFRESH_SECONDS", "600")),
                 },
+                **({"retrain-classifier": {"task": "rongrian.scheduled_retraining",
+                                           "schedule": _crontab(retrain_crontab)}} if retrain_crontab else {}),
             },
         },
         # Channels (complaints.channels). LINE Messaging API: the channel secret signs

@@ -102,6 +102,15 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def data(app):
+    """The analytics data set of tests/analytics_data.py, built in `app`; its ids."""
+    from tests import analytics_data
+
+    with app.app_context():
+        return analytics_data.build()
+
+
 @pytest.fixture(scope="session")
 def pg_database(tmp_path_factory) -> str:
     """A fresh, migrated PostgreSQL database for this test session."""
@@ -222,6 +231,7 @@ def worker_env(tmp_path: Path, database_uri: str, broker_url: str, **extra: str)
         "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "EXPORT_DIR": str(tmp_path / "exports"),
+        "NLP_RETRAIN_CRONTAB": "",  # a beat in a test never starts a weekly retraining
         **extra,
     }
 

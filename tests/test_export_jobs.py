@@ -15,14 +15,7 @@ from sqlalchemy import func, select
 from complaints.extensions import db
 from complaints.models import ExportJob, Unit, utcnow
 from complaints.services import export_jobs
-from tests import analytics_data
 from tests.helpers import csrf_from, export_file, login, make_staff, request_export
-
-
-@pytest.fixture
-def data(app):
-    with app.app_context():
-        return analytics_data.build()
 
 
 @pytest.fixture

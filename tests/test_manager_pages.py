@@ -21,12 +21,6 @@ PERSONAL = ("สมชาย", "081-234-5678", "0812345678", "somchai@example.co
 
 
 @pytest.fixture
-def data(app):
-    with app.app_context():
-        return analytics_data.build()
-
-
-@pytest.fixture
 def manager(app, client):
     make_staff(app, "boss", "manager", None)
     login(client, "boss")

@@ -11,20 +11,12 @@ from complaints.extensions import db
 from complaints.models import Unit, User
 from complaints.services import metrics
 from complaints.services.periods import Period
-from tests import analytics_data
 from tests.analytics_data import NOW, bkk
 from tests.helpers import make_staff
 
 
 def counts(figure) -> dict:
     return {r.key: r.count for r in figure.rows}
-
-
-@pytest.fixture
-def data(app):
-    with app.app_context():
-        ids = analytics_data.build()
-    return ids
 
 
 def scope(period="2569", units=None, unit_id=None):

@@ -1,6 +1,8 @@
 """The schema comes from migrations alone, on SQLite and PostgreSQL; the CLI works."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -52,6 +54,36 @@ def test_accounts_from_before_session_tokens_get_one_at_upgrade(tmp_path):
         with pytest.raises(Exception, match="NOT NULL"):
             db.session.execute(text("UPDATE users SET session_token = NULL"))
         db.session.rollback()
+        db.engine.dispose()
+
+
+def test_runs_from_before_scheduled_retraining_keep_their_figures_under_base(tmp_path):
+    """0024: feedback_rows becomes confirmed_rows; flat metrics move under "base"; and back."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    from complaints import create_app
+    from tests.conftest import base_config
+
+    app = create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'old.sqlite'}"))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0023")
+        db.session.execute(text(
+            "INSERT INTO training_runs (requested_at, status, progress, stage, feedback_rows, candidate_metrics,"
+            " active_metrics) VALUES ('2026-01-01', 'promoted', 100, '', 7, :c, NULL)"),
+            {"c": '{"in_gold": 0.97, "n": 60}'})
+        db.session.commit()
+        flask_migrate.upgrade()
+        row = db.session.execute(text(
+            "SELECT confirmed_rows, \"trigger\", recent_heldout_rows, candidate_metrics, active_metrics"
+            " FROM training_runs")).one()
+        assert row[:3] == (7, "admin", 0) and row[4] is None
+        assert json.loads(row[3]) == {"base": {"in_gold": 0.97, "n": 60}}
+        db.session.commit()
+        flask_migrate.downgrade(revision="0023")
+        back = db.session.execute(text("SELECT feedback_rows, candidate_metrics FROM training_runs")).one()
+        assert back[0] == 7 and json.loads(back[1]) == {"in_gold": 0.97, "n": 60}
+        db.session.commit()
         db.engine.dispose()
 
 

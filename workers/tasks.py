@@ -51,9 +51,16 @@ def register(celery_app: Celery) -> None:
     @celery_app.task(name="rongrian.retrain_classifier", acks_late=False, soft_time_limit=3 * 3600,
                      time_limit=3 * 3600 + 300)
     def retrain_classifier(run_id: int) -> str | None:
-        """Retrain the classifier with officers' corrections; promote it if not worse."""
-        return retraining.run_retraining(
-            run_id, lambda percent, stage: retraining.record_progress(run_id, percent, stage))
+        """Retrain the classifier with the confirmed complaints; promote it if not worse."""
+        return retraining.run_retraining(run_id)
+
+    # Beat, weekly by default (NLP_RETRAIN_CRONTAB); trains in this task, skipped
+    # when nothing new was confirmed or a run is already going.
+    @celery_app.task(name="rongrian.scheduled_retraining", acks_late=False, soft_time_limit=3 * 3600,
+                     time_limit=3 * 3600 + 300)
+    def scheduled_retraining() -> str | None:
+        """The scheduled retraining run, if there is something new to learn."""
+        return retraining.scheduled_retraining()
 
     @celery_app.task(name="rongrian.poll_mailbox", acks_late=False, soft_time_limit=240, time_limit=300)
     def poll_mailbox() -> dict:

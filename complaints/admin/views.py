@@ -336,7 +336,7 @@ def _classifier_page(error: BilingualError | None = None):
     runs = retraining.list_runs()
     busy = any(r.active for r in runs)
     body, status = _page("admin/classifier.html", error, model=retraining.active_model_info(),
-                         feedback=retraining.feedback_count(), runs=runs, busy=busy)
+                         runs=runs, busy=busy, **retraining.learning_summary())
     response = make_response(body, status)
     if busy:  # progress without script (the CSP forbids inline JS): the browser reloads the page
         response.headers["Refresh"] = "5"

@@ -1,9 +1,9 @@
 """Retraining runs of the category classifier.
 
-A run is requested by an admin, trained by a worker on the base data plus the
-officers' corrections (CategoryFeedback), evaluated against the model in use on
-the same held-out part, and promoted or rejected. The ACTIVE model is the
-artefact of the latest promoted run (else the shipped model).
+A run is requested by an admin or by the weekly schedule, trained by a worker on
+the base data plus the confirmed complaints, evaluated with the model in use on
+the same held-out sets, and promoted or rejected (complaints.nlp.retraining_policy).
+The ACTIVE model is the artefact of the latest promoted run (else the shipped model).
 """
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ class RunStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class Trigger(StrEnum):
+    ADMIN = "admin"
+    SCHEDULE = "schedule"
+
+
 class TrainingRun(Base):
     __tablename__ = "training_runs"
 
@@ -38,10 +43,12 @@ class TrainingRun(Base):
     progress: Mapped[int] = mapped_column(default=0, server_default="0")  # 0-100
     stage: Mapped[str] = mapped_column(String(200), default="", server_default="")  # "ไทย / English"
     base_data_path: Mapped[str | None] = mapped_column(Text)
-    feedback_rows: Mapped[int] = mapped_column(default=0, server_default="0")
+    trigger: Mapped[str] = mapped_column(String(20), default=Trigger.ADMIN, server_default=Trigger.ADMIN.value)
+    confirmed_rows: Mapped[int] = mapped_column(default=0, server_default="0")  # confirmed complaints trained on
+    recent_heldout_rows: Mapped[int] = mapped_column(default=0, server_default="0")
     artefact_path: Mapped[str | None] = mapped_column(Text)
     # The model the candidate was compared with (its artefact path), and both
-    # models' metrics on the same held-out part.
+    # models' metrics per held-out set: {"base": {...}, "recent": {...}}.
     compared_with: Mapped[str | None] = mapped_column(Text)
     candidate_metrics: Mapped[dict | None] = mapped_column(JSON)
     active_metrics: Mapped[dict | None] = mapped_column(JSON)

@@ -57,11 +57,37 @@ def train_command(data, model, exclude_heldout) -> None:
 @_model_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object")
 @click.option("--heldout", is_flag=True, help="Only the held-out part of the fixed de-duplicated random split")
-def evaluate_command(data, model, as_json, heldout) -> None:
+@click.option("--rolling", is_flag=True,
+              help="Split (b) as a deployed Rongrian meets it: train on the rows before --cutoff, then predict "
+                   "the later rows in time order while retraining every --every-days days by the product's "
+                   "retraining policy (trains its own models; --model is not used; takes minutes)")
+@click.option("--cutoff", default=None, help="With --rolling: the first day of the arriving rows "
+                                             "(default: split (b)'s cutoff)")
+@click.option("--every-days", type=click.IntRange(1, 366), default=7, show_default=True,
+              help="With --rolling: days between retraining runs")
+def evaluate_command(data, model, as_json, heldout, rolling, cutoff, every_days) -> None:
     """Score the classifier against a labelled CSV."""
-    from complaints.nlp.evaluation import evaluate, random_split, read_rows
+    from complaints.nlp.evaluation import TEMPORAL_CUTOFF, evaluate, random_split, read_rows
     from complaints.nlp.model import load_model, model_path
 
+    if rolling:
+        from flask import current_app
+
+        from complaints.nlp.retraining_policy import rolling_evaluation
+
+        config = current_app.config
+        log = (lambda msg: click.echo(msg, err=True)) if as_json else click.echo
+        try:
+            result = rolling_evaluation(
+                read_rows(data), cutoff or TEMPORAL_CUTOFF, every_days=every_days,
+                recent_days=config["NLP_RECENT_HOLDOUT_DAYS"], tolerance=config["NLP_PROMOTION_TOLERANCE"],
+                f1_tolerance=config["NLP_PROMOTION_F1_TOLERANCE"], min_recent=config["NLP_RECENT_HOLDOUT_MIN"],
+                log=log)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(json.dumps(result, ensure_ascii=False) if as_json
+                   else json.dumps(result, ensure_ascii=False, indent=1))
+        return
     path = model_path(model)
     if not path.exists():
         raise click.ClickException(f"no model at {path}: run `flask --app complaints nlp train` first")

@@ -1,13 +1,15 @@
-"""Retraining the category classifier from the base data plus officers' corrections.
+"""Retraining the category classifier from the base data plus the confirmed complaints.
 
-An admin requests a run (one at a time); a worker runs it: the base CSV
-(NLP_BASE_DATA) is split as split (a) of complaints.nlp.evaluation, the
-training part plus the feedback rows (the complaint's title and description,
-labelled with the officer's category) train a candidate, and the candidate and
-the ACTIVE model are scored on the same held-out part of the base data (feedback
-never goes there). The candidate is promoted only if neither its in_gold nor its
-lenient_macro_f1 is worse than the active model's by more than
-NLP_PROMOTION_TOLERANCE; otherwise it is rejected and the active model stays.
+A run is requested by an admin, or by the weekly schedule (NLP_RETRAIN_CRONTAB,
+Celery beat) when complaints were confirmed since the last run; one at a time; a
+worker runs it. What it trains on, what it is judged on and when it is promoted
+is complaints.nlp.retraining_policy: the base CSV's (NLP_BASE_DATA) training
+part plus the confirmed complaints (category chosen by the citizen or an
+officer, never the model's guess), scored with the model in use on the base
+held-out part and on the recent hold-out (a fixed tenth of the last
+NLP_RECENT_HOLDOUT_DAYS' confirmed complaints, which is where drift shows);
+promoted only if not worse than the model in use on either (the policy's rule,
+with NLP_PROMOTION_TOLERANCE and NLP_PROMOTION_F1_TOLERANCE).
 
 The ACTIVE model is the artefact of the latest promoted run, else the shipped
 model. Each process looks for a newly promoted run at most every
@@ -19,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from flask import current_app
@@ -28,11 +30,12 @@ from sqlalchemy import func, select
 from complaints.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import Category, CategoryFeedback, Complaint, RunStatus, TrainingRun, User, utcnow
+from complaints.models.training import Trigger
 from complaints.services import dispatch
 
 log = logging.getLogger(__name__)
 
-COMPARED_METRICS = ("in_gold", "lenient_macro_f1")
+CONFIRMED_SOURCES = ("citizen", "officer")
 TASK_NAME = "rongrian.retrain_classifier"
 _CACHE_KEY = "rongrian.active_model"
 
@@ -124,6 +127,17 @@ def feedback_count() -> int:
     return db.session.scalar(select(func.count(func.distinct(CategoryFeedback.complaint_id)))) or 0
 
 
+def learning_summary() -> dict:
+    """What the admin page says about what the next run would learn from, and when it runs."""
+    from complaints.nlp.retraining_policy import RECENT_HOLDOUT_EVERY
+
+    config = current_app.config
+    return {"feedback": feedback_count(), "confirmed_new": confirmed_since_last_run(),
+            "schedule": config["NLP_RETRAIN_CRONTAB"] if config["NLP_ENABLED"] else "",
+            "min_new": config["NLP_RETRAIN_MIN_NEW"], "holdout_every": RECENT_HOLDOUT_EVERY,
+            "recent_days": config["NLP_RECENT_HOLDOUT_DAYS"]}
+
+
 def list_runs(limit: int = 50) -> list[TrainingRun]:
     return list(db.session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(limit)))
 
@@ -142,20 +156,21 @@ def _abandon_stale_runs() -> None:
         run.stage = "ยกเลิก (ค้างนานเกินไป) / abandoned"
 
 
+def _busy_run_id() -> int | None:
+    _abandon_stale_runs()
+    return db.session.scalar(select(TrainingRun.id).where(
+        TrainingRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING])).limit(1))
+
+
 def request_retraining(admin: User) -> TrainingRun:
     """Queue a retraining run; refused (409) while another is queued or running."""
-    _abandon_stale_runs()
-    busy = db.session.scalar(select(TrainingRun.id).where(
-        TrainingRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING])).limit(1))
+    busy = _busy_run_id()
     if busy is not None:
         db.session.commit()
         raise BilingualError(409, "retraining-in-progress",
                              f"มีการฝึกโมเดลที่รอหรือกำลังทำอยู่แล้ว (รอบที่ {busy})",
                              f"A retraining run is already queued or running (run {busy}).")
-    run = TrainingRun(requested_by_id=admin.id, status=RunStatus.QUEUED, progress=0,
-                      stage="รอคิว / queued")
-    db.session.add(run)
-    db.session.commit()
+    run = _new_run(admin, Trigger.ADMIN)
 
     def failed(error: str) -> None:
         run.status, run.finished_at, run.error = RunStatus.FAILED, utcnow(), error
@@ -164,6 +179,47 @@ def request_retraining(admin: User) -> TrainingRun:
 
     dispatch.send_job(TASK_NAME, run.id, failed)
     return run
+
+
+def _new_run(admin: User | None, trigger: str) -> TrainingRun:
+    run = TrainingRun(requested_by_id=admin.id if admin else None, trigger=trigger, status=RunStatus.QUEUED,
+                      progress=0, stage="รอคิว / queued")
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def confirmed_since_last_run() -> int:
+    """Confirmed complaints received since the latest run started (all of them before any run)."""
+    last = db.session.scalar(select(func.max(TrainingRun.started_at)))
+    query = select(func.count()).select_from(Complaint).where(
+        Complaint.category_id.is_not(None), Complaint.category_source.in_(CONFIRMED_SOURCES))
+    if last is not None:
+        query = query.where(Complaint.received_at >= last)
+    return db.session.scalar(query) or 0
+
+
+def scheduled_retraining(progress: Progress | None = None) -> str | None:
+    """The weekly run (beat): trains now, in this worker, unless there is nothing new to learn.
+
+    Skipped (None) when the classifier is off, a run is queued or running, or fewer
+    than NLP_RETRAIN_MIN_NEW complaints were confirmed since the last run started.
+    """
+    config = current_app.config
+    if not config["NLP_ENABLED"]:
+        return None
+    if _busy_run_id() is not None:
+        db.session.commit()
+        log.info("scheduled retraining skipped: a run is queued or running")
+        return None
+    new = confirmed_since_last_run()
+    if new < config["NLP_RETRAIN_MIN_NEW"]:
+        db.session.commit()
+        log.info("scheduled retraining skipped: %d confirmed complaints since the last run (need %d)",
+                 new, config["NLP_RETRAIN_MIN_NEW"])
+        return None
+    run = _new_run(None, Trigger.SCHEDULE)
+    return run_retraining(run.id, progress)
 
 
 # --- running it (in a worker) -----------------------------------------------------
@@ -177,35 +233,36 @@ def record_progress(run_id: int, percent: int, stage: str) -> None:
         db.session.commit()
 
 
-def feedback_rows() -> list:
-    """One labelled Row per corrected complaint: its latest correction's category."""
+def _utc_text(at: datetime) -> str:
+    """A time as the policy compares them: UTC, "YYYY-MM-DD HH:MM:SS" (naive = UTC, as SQLite returns it)."""
+    if at.tzinfo is not None:
+        at = at.astimezone(timezone.utc)
+    return at.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def confirmed_rows(limit: int) -> list:
+    """The newest `limit` confirmed complaints as labelled Rows, oldest first.
+
+    Confirmed: a category chosen by the citizen or set by an officer (an officer's
+    correction sets category_source to "officer"); the model's own guesses are left
+    out so that it never learns from itself. Personal data in the text is masked
+    first (pii_masking), so that none of it becomes a word of a saved model, where
+    an erasure request could not reach it.
+    """
     from complaints.nlp.evaluation import Row
+    from complaints.services.pii_masking import mask_text
 
-    latest = (select(CategoryFeedback.complaint_id, func.max(CategoryFeedback.id).label("fid"))
-              .group_by(CategoryFeedback.complaint_id).subquery())
-    query = (select(Complaint.title, Complaint.description, Category.code)
-             .join(latest, latest.c.complaint_id == Complaint.id)
-             .join(CategoryFeedback, CategoryFeedback.id == latest.c.fid)
-             .join(Category, Category.id == CategoryFeedback.corrected_category_id)
-             .order_by(Complaint.id))
+    query = (select(Complaint.title, Complaint.description, Category.code, Complaint.received_at)
+             .join(Category, Category.id == Complaint.category_id)
+             .where(Complaint.category_source.in_(CONFIRMED_SOURCES))
+             .order_by(Complaint.received_at.desc(), Complaint.id.desc()).limit(limit))
     rows = []
-    for title, description, code in db.session.execute(query):
-        text = "\n".join(part for part in (title, description) if part)
+    for title, description, code, received_at in db.session.execute(query):
+        text = mask_text("\n".join(part for part in (title, description) if part))
         if text.strip():
-            rows.append(Row(text, code, (code,)))
+            rows.append(Row(text, code, (code,), _utc_text(received_at)))
+    rows.reverse()
     return rows
-
-
-def _decide(candidate: dict, active: dict | None, tolerance: float) -> tuple[bool, str]:
-    if active is None:
-        return True, "ไม่มีโมเดลปัจจุบันให้เปรียบเทียบ / no current model to compare with"
-    worse = [k for k in COMPARED_METRICS if candidate[k] < active[k] - tolerance]
-    figures = ", ".join(f"{k} {candidate[k]:.4f} vs {active[k]:.4f}" for k in COMPARED_METRICS)
-    if worse:
-        return False, (f"โมเดลใหม่แย่กว่าโมเดลปัจจุบันใน {', '.join(worse)} / the candidate is worse than the "
-                       f"current model on {', '.join(worse)} (tolerance {tolerance}): {figures}")
-    return True, (f"โมเดลใหม่ไม่แย่กว่าโมเดลปัจจุบัน / the candidate is not worse than the current model "
-                  f"(tolerance {tolerance}): {figures}")
 
 
 # Progress of each log line of complaints.nlp.model.train.
@@ -224,7 +281,8 @@ def run_retraining(run_id: int, progress: Progress | None = None) -> str | None:
     Never raises: any failure is recorded on the run as `failed` with the error.
     """
     from complaints.nlp import load_model, train
-    from complaints.nlp.evaluation import dedup_key, evaluate, file_sha256, random_split, read_rows
+    from complaints.nlp.evaluation import file_sha256, read_rows
+    from complaints.nlp.retraining_policy import decide, retraining_sets, score
 
     run = db.session.get(TrainingRun, run_id)
     if run is None:
@@ -241,13 +299,11 @@ def run_retraining(run_id: int, progress: Progress | None = None) -> str | None:
         report(5, "อ่านข้อมูลฐาน / reading the base data")
         base_path = Path(run.base_data_path)
         base = read_rows(base_path)
-        train_idx, held_idx, removed = random_split(base)
-        held = [base[i] for i in held_idx]
 
-        report(15, "อ่านข้อมูลการแก้ไขของเจ้าหน้าที่ / reading officers' corrections")
-        held_keys = {dedup_key(r.text) for r in held}
-        feedback = [r for r in feedback_rows() if dedup_key(r.text) not in held_keys]
-        run.feedback_rows = len(feedback)
+        report(15, "อ่านเรื่องที่ยืนยันหมวดหมู่แล้ว / reading confirmed complaints")
+        recent_since = _utc_text(run.started_at - timedelta(days=config["NLP_RECENT_HOLDOUT_DAYS"]))
+        sets = retraining_sets(base, confirmed_rows(config["NLP_RETRAIN_MAX_CONFIRMED"]), recent_since)
+        run.confirmed_rows, run.recent_heldout_rows = sets.confirmed_trained, len(sets.recent_heldout)
         db.session.commit()
 
         def train_log(message: str) -> None:
@@ -257,39 +313,39 @@ def run_retraining(run_id: int, progress: Progress | None = None) -> str | None:
                     report(percent, stage)
 
         report(20, "เริ่มฝึกโมเดล / training")
-        rows = base + feedback
-        indices = list(train_idx) + list(range(len(base), len(rows)))
         started = time.perf_counter()
-        candidate = train(rows, indices, data_sha256=file_sha256(base_path),
-                          source=f"{base_path} + {len(feedback)} feedback rows", log=train_log)
+        candidate = train(sets.rows, sets.train, data_sha256=file_sha256(base_path),
+                          source=f"{base_path} + {sets.confirmed_trained} confirmed complaints", log=train_log)
 
-        report(75, "ประเมินโมเดลใหม่ / evaluating the candidate")
-        candidate_metrics = evaluate(candidate, held)
-        candidate.metadata["split"] = {"kind": "random, de-duplicated", "duplicates_removed": removed,
-                                       "n_train": len(indices), "n_heldout": len(held),
-                                       "feedback_rows": len(feedback)}
-        candidate.metadata["metrics"]["heldout"] = candidate_metrics
+        candidate.metadata["split"] = {"kind": "random, de-duplicated, plus confirmed complaints",
+                                       "n_train": len(sets.train), "n_heldout": len(sets.base_heldout),
+                                       "confirmed_rows": sets.confirmed_trained,
+                                       "recent_heldout": len(sets.recent_heldout), "recent_since": recent_since}
         candidate.metadata["training_run"] = run_id
         candidate.metadata["train_seconds"] = round(time.perf_counter() - started, 1)
-        artefact = Path(config["NLP_MODEL_DIR"]) / f"run-{run_id}.joblib"
-        candidate.save(artefact)
-        run.artefact_path = str(artefact.resolve())
-        run.candidate_metrics = candidate_metrics
-        db.session.commit()
 
-        report(85, "ประเมินโมเดลปัจจุบัน / evaluating the current model")
-        active_metrics = None
+        report(75, "ประเมินโมเดลใหม่และโมเดลปัจจุบัน / evaluating the candidate and the current model")
+        active = None
         try:
             forget_active_model()
             active, active_path = load_active_model()
             run.compared_with = str(active_path)
-            active_metrics = evaluate(active, held)
         except Exception as exc:  # noqa: BLE001 - nothing to compare with: the candidate is better than none
-            log.exception("run %s: no current model could be evaluated", run_id)
+            log.exception("run %s: no current model could be loaded", run_id)
             run.compared_with = f"({exc.__class__.__name__}: {exc})"[:500]
-        run.active_metrics = active_metrics
+        candidate_metrics, active_metrics = score(candidate, active, sets)
+        candidate.metadata["metrics"]["heldout"] = candidate_metrics["base"]
+        if "recent" in candidate_metrics:
+            candidate.metadata["metrics"]["recent"] = candidate_metrics["recent"]
+        artefact = Path(config["NLP_MODEL_DIR"]) / f"run-{run_id}.joblib"
+        candidate.save(artefact)
+        run.artefact_path = str(artefact.resolve())
+        run.candidate_metrics, run.active_metrics = candidate_metrics, active_metrics
+        db.session.commit()
 
-        promote, reason = _decide(candidate_metrics, active_metrics, config["NLP_PROMOTION_TOLERANCE"])
+        decision = decide(candidate_metrics, active_metrics, config["NLP_PROMOTION_TOLERANCE"],
+                          config["NLP_PROMOTION_F1_TOLERANCE"], config["NLP_RECENT_HOLDOUT_MIN"])
+        promote, reason = decision.promote, decision.reason
         run.status = RunStatus.PROMOTED if promote else RunStatus.REJECTED
         run.decision_reason = reason
         run.finished_at = utcnow()

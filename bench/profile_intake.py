@@ -4,8 +4,9 @@ Creates a fresh migrated PostgreSQL database, builds the app the way gunicorn
 does (settings from the environment, Redis broker), and sends requests through
 Flask's test client (no HTTP server, no load generator: only the app's own
 cost). Reports the mean time per request of Rongrian and of the bare baseline
-in the same process, the SQL statements each request runs, and a pyinstrument
-profile of the Rongrian requests (pip install pyinstrument).
+in the same process, the SQL statements each request runs, the CPU time of each
+part of a Rongrian request (the functions are timed with time.process_time), and
+a pyinstrument profile of the Rongrian requests (pip install pyinstrument).
 
     .venv/bin/python bench/profile_intake.py [-n 300] [--html out.html]
 """
@@ -53,6 +54,58 @@ def _count_round_trips(engine, counter: Counter):
     for target, name, fn in listeners:
         event.listen(target, name, fn)
     return lambda: [event.remove(t, n, f) for t, n, f in listeners]
+
+
+# (label, module, attribute path of the timed function). Nested parts are inside their
+# parents: "flush" includes "statements (SQLAlchemy)", which includes "psycopg execute".
+_PARTS = [
+    ("WSGI request, all", "flask", "Flask.wsgi_app"),
+    ("view and hooks", "flask", "Flask.full_dispatch_request"),
+    ("before_request hooks", "flask", "Flask.preprocess_request"),
+    ("after_request hooks", "flask", "Flask.process_response"),
+    ("rate limiter", "flask_limiter", "Limiter._check_request_limit"),
+    ("parse JSON body (pydantic)", "complaints.api.views", "parse_submission"),
+    ("submit_complaint", "complaints.api.views", "submit_complaint"),
+    ("  validate + Thai text", "complaints.services.intake", "_validate"),
+    ("  build rows", "complaints.services.intake", "_build"),
+    ("  flush (unit of work)", "sqlalchemy.orm", "Session.flush"),
+    ("    pool checkout (pre-ping)", "sqlalchemy.pool.base", "_ConnectionFairy._checkout"),
+    ("    statements (SQLAlchemy)", "sqlalchemy.engine.base", "Connection._execute_context"),
+    ("      psycopg execute", "psycopg", "Cursor.execute"),
+    ("  commit", "sqlalchemy.orm", "Session.commit"),
+    ("  Celery publish", "complaints.services.dispatch", "enqueue_outbox"),
+]
+
+
+def _cpu_breakdown(client, bodies: list[bytes], n: int) -> list[tuple[str, float]]:
+    """CPU ms per request of each part in _PARTS (a little inflated by the timing itself)."""
+    import functools
+    import importlib
+
+    spent = dict.fromkeys([label for label, *_ in _PARTS], 0.0)
+    restore = []
+    for label, module, path in _PARTS:
+        owner = importlib.import_module(module)
+        *outer, name = path.split(".")
+        for part in outer:
+            owner = getattr(owner, part)
+        original = getattr(owner, name)
+
+        def timed(*args, _original=original, _label=label, **kwargs):
+            start = time.process_time()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                spent[_label] += time.process_time() - start
+
+        setattr(owner, name, functools.wraps(original)(timed))
+        restore.append((owner, name, original))
+    try:
+        _time(client, harness.INTAKE_PATH, bodies, n)
+    finally:
+        for owner, name, original in reversed(restore):
+            setattr(owner, name, original)
+    return [(label, spent[label] / n * 1000) for label, *_ in _PARTS]
 
 
 def _time(client, path: str, bodies: list[bytes], n: int, cpu: list | None = None) -> float:
@@ -124,6 +177,8 @@ def _main(args: argparse.Namespace) -> int:
                 means["rongrian"].append(_time(rclient, harness.INTAKE_PATH, bodies, args.n, cpu["rongrian"]))
                 means["bare"].append(_time(bclient, harness.BARE_PATH, bodies, args.n, cpu["bare"]))
 
+            breakdown = _cpu_breakdown(rclient, bodies, args.n)
+
             from pyinstrument import Profiler
 
             profiler = Profiler(interval=0.0005)
@@ -144,6 +199,9 @@ def _main(args: argparse.Namespace) -> int:
     rc, bc = harness.median(cpu["rongrian"]), harness.median(cpu["bare"])
     print(f"CPU time of this process per request (median of 3 x {args.n}; excludes PostgreSQL's): "
           f"Rongrian {rc * 1000:.2f} ms, bare {bc * 1000:.2f} ms, ratio {rc / bc:.2f}x")
+    print(f"CPU ms per Rongrian request by part ({args.n} requests; nested parts are inside their parents):")
+    for label, ms in breakdown:
+        print(f"  {ms:6.3f}  {label}")
     for name, counter in (("Rongrian", stmts), ("bare", bare_stmts)):
         print(f"Database round trips per {name} request ({sum(counter.values()) / 10:.1f} on average):")
         for stmt, count in counter.most_common():

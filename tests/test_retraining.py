@@ -9,6 +9,7 @@ label) so a run takes seconds, not the ~90 s of the full Traffy file.
 from __future__ import annotations
 
 import csv
+import json
 import random
 from datetime import timedelta
 
@@ -447,3 +448,25 @@ def test_the_rolling_evaluation_scores_the_policy_against_a_frozen_model():
     assert [r["at"] for r in runs] == ["2026-03-08", "2026-03-15", "2026-03-22"]
     assert runs[0]["promoted"] and runs[0]["confirmed_trained"] + runs[0]["recent_heldout"] > 0
     assert len(logged) == 1 + len(runs)
+
+
+def test_nlp_evaluate_rolling_prints_the_contract_keys_and_the_runs(runner, tmp_path):
+    path = tmp_path / "dated.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "label", "all_labels", "timestamp"])
+        for day in range(1, 29):
+            for text, label in make_rows(3, day):
+                writer.writerow([text, label, label, f"2026-02-{day:02d} 09:00:00+00"])
+        for day in range(1, 15):
+            for text, label in make_rows(2, 100 + day) + sign_rows(2, 200 + day):
+                writer.writerow([text, label, label, f"2026-03-{day:02d} 09:00:00+00"])
+    result = runner.invoke(args=["nlp", "evaluate", "--data", str(path), "--rolling", "--cutoff", "2026-03-01",
+                                 "--every-days", "7", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"n", "accuracy", "macro_f1", "in_gold", "lenient_macro_f1", "frozen", "retraining"} <= set(out)
+    assert [r["at"] for r in out["retraining"]["runs"]] == ["2026-03-08"]
+    assert out["retraining"]["every_days"] == 7 and out["in_gold"] > out["frozen"]["in_gold"]
+    bad = runner.invoke(args=["nlp", "evaluate", "--data", str(path), "--rolling", "--cutoff", "2027-01-01"])
+    assert bad.exit_code != 0 and "no rows on one side of 2027-01-01" in bad.output

@@ -5,9 +5,10 @@ import json
 import time
 
 import click
+from flask.cli import AppGroup
 
 
-@click.group("nlp")
+@click.group("nlp", cls=AppGroup)
 def nlp() -> None:
     """Thai text classifier of complaint categories."""
 

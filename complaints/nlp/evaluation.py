@@ -117,9 +117,9 @@ def own_labels_lenient_macro_f1(predictions: list[str], rows: list[Row]) -> floa
     new category appeared would otherwise charge a model that learnt it)."""
     from sklearn.metrics import f1_score
 
-    gold = lenient_gold(predictions, rows)
     if not rows:
         return 0.0
+    gold = lenient_gold(predictions, rows)
     return round(float(f1_score(gold, predictions, labels=sorted(set(gold)), average="macro",
                                 zero_division=0)), 4)
 

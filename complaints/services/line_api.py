@@ -82,8 +82,9 @@ def download_content(message_id: str, max_bytes: int) -> bytes:
     base = config["LINE_DATA_API_BASE_URL"].rstrip("/")
     url = f"{base}/v2/bot/message/{quote(message_id, safe='')}/content"
     try:
-        response = outbound_http.pool().request("GET", url, preload_content=False,
-                                headers={"Authorization": f"Bearer {config['LINE_CHANNEL_ACCESS_TOKEN'] or ''}"})
+        response = outbound_http.pool().request(
+            "GET", url, preload_content=False,
+            headers={"Authorization": f"Bearer {config['LINE_CHANNEL_ACCESS_TOKEN'] or ''}"})
     except urllib3.exceptions.HTTPError as exc:
         raise ContentUnavailable(str(exc)) from exc
     try:

@@ -199,7 +199,7 @@ def confirmed_since_last_run() -> int:
     return db.session.scalar(query) or 0
 
 
-def scheduled_retraining(progress: Progress | None = None) -> str | None:
+def scheduled_retraining() -> str | None:
     """The weekly run (beat): trains now, in this worker, unless there is nothing new to learn.
 
     Skipped (None) when the classifier is off, a run is queued or running, or fewer
@@ -218,8 +218,7 @@ def scheduled_retraining(progress: Progress | None = None) -> str | None:
         log.info("scheduled retraining skipped: %d confirmed complaints since the last run (need %d)",
                  new, config["NLP_RETRAIN_MIN_NEW"])
         return None
-    run = _new_run(None, Trigger.SCHEDULE)
-    return run_retraining(run.id, progress)
+    return run_retraining(_new_run(None, Trigger.SCHEDULE).id)
 
 
 # --- running it (in a worker) -----------------------------------------------------
@@ -345,14 +344,13 @@ def run_retraining(run_id: int, progress: Progress | None = None) -> str | None:
 
         decision = decide(candidate_metrics, active_metrics, config["NLP_PROMOTION_TOLERANCE"],
                           config["NLP_PROMOTION_F1_TOLERANCE"], config["NLP_RECENT_HOLDOUT_MIN"])
-        promote, reason = decision.promote, decision.reason
-        run.status = RunStatus.PROMOTED if promote else RunStatus.REJECTED
-        run.decision_reason = reason
+        run.status = RunStatus.PROMOTED if decision.promote else RunStatus.REJECTED
+        run.decision_reason = decision.reason
         run.finished_at = utcnow()
         run.progress = 100
-        run.stage = "เลื่อนเป็นโมเดลที่ใช้งาน / promoted" if promote else "ไม่ใช้โมเดลใหม่ / rejected"
+        run.stage = "เลื่อนเป็นโมเดลที่ใช้งาน / promoted" if decision.promote else "ไม่ใช้โมเดลใหม่ / rejected"
         db.session.commit()
-        if promote:
+        if decision.promote:
             forget_active_model()
             load_model(artefact)  # warm this process's cache
         return run.status

@@ -96,8 +96,8 @@ class HttpSmsProvider:
         if self.sender:
             body["from"] = self.sender
         try:
-            response = outbound_http.pool().request("POST", self.url, body=json.dumps(body, ensure_ascii=False).encode(),
-                                    headers=headers)
+            response = outbound_http.pool().request(
+                "POST", self.url, body=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
         except urllib3.exceptions.HTTPError as exc:
             raise DeliveryFailed(f"SMS gateway: {exc}") from exc
         if not 200 <= response.status < 300:

@@ -10,6 +10,7 @@ COPY assessment ./assessment
 COPY workers ./workers
 COPY templates ./templates
 COPY migrations ./migrations
+COPY data ./data
 RUN pip install -e . && useradd --create-home --uid 10001 rongrian \
     && mkdir -p /app/instance && chown rongrian /app/instance
 

@@ -1,7 +1,8 @@
 """Build the PMQA 4.0 category-3 form data from the official form's text.
 
 The form comes as text extracted from the ก.พ.ร. Word document
-(`forms/pmqa4-category3-form.txt`, a copy of `shared/seed/pmqa4-category3-form.txt`).
+(`forms/pmqa4-category3-form.txt`, byte for byte the form the project received; its sha256
+is pinned in the test).
 It is parsed once, here, into `forms/pmqa4_cat3.json`, which the app loads. The
 JSON is versioned with the code, so a reviewer sees every change to the form as a
 diff, and the app never depends on the quirks of a Word extraction at run time.

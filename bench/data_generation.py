@@ -21,8 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
+from complaints.config import base_data_path  # noqa: E402
 
-TRAFFY = harness.ROOT.parent / "shared" / "data" / "traffy" / "train.csv.gz"
+TRAFFY = base_data_path()
 
 
 def _measure(url: str, workdir: Path, generate: int, import_rows: int, seed: int) -> dict:

@@ -48,8 +48,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from complaints.config import base_data_path  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data" / "traffy" / "train.csv.gz"
+DATA = base_data_path()
 WINDOW_DAYS = 14
 MAX_CHARS = 400
 STRATA = {  # name: (same district, low cosine, high cosine, how many)

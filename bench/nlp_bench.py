@@ -29,7 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATA = Path(os.environ.get("RONGRIAN_TRAFFY_DATA", ROOT.parent / "shared/data/traffy/train.csv.gz"))
+from complaints.config import base_data_path  # noqa: E402
+DATA = base_data_path()
 RESULTS = Path(__file__).resolve().parent / "results"
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -223,7 +224,7 @@ def main() -> None:
         print(json.dumps(speed_child(args.model)))
         return
     if not DATA.exists():
-        sys.exit(f"no data at {DATA} (set RONGRIAN_TRAFFY_DATA)")
+        sys.exit(f"no data at {DATA} (set NLP_BASE_DATA)")
     both = not (args.speed or args.eval)
     result: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%S")}
     if args.speed or both:

@@ -23,8 +23,9 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from complaints.config import base_data_path  # noqa: E402
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "traffy" / "train.csv.gz"
+DATA = base_data_path()
 
 
 def texts(n: int) -> list[str]:

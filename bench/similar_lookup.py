@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
+from complaints.config import base_data_path  # noqa: E402
 
 OPEN_SHARE = 0.2
 COLUMNS = ("tracking_number", "kind", "channel", "description", "category_id", "unit_id", "status", "priority",
@@ -32,7 +33,7 @@ COLUMNS = ("tracking_number", "kind", "channel", "description", "category_id", "
 
 
 def traffy_rows(limit: int | None = None) -> list[dict]:
-    path = harness.ROOT.parent / "shared" / "data" / "traffy" / "train.csv.gz"
+    path = base_data_path()
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     return rows[:limit] if limit else rows

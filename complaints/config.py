@@ -12,8 +12,16 @@ import os
 from pathlib import Path
 
 
-# The shared Traffy Fondue training file, beside the checkout (as in README/BENCHMARKS).
-DEFAULT_BASE_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "traffy" / "train.csv.gz"
+# The Traffy Fondue reports the shipped classifier, the demo year and the benchmarks are
+# made from: shipped inside the repository (data/traffy/README.md says where they come from).
+DEFAULT_BASE_DATA = Path(__file__).resolve().parent.parent / "data" / "traffy" / "train.csv.gz"
+
+
+def base_data_path(env=None) -> Path:
+    """The Traffy Fondue CSV (`NLP_BASE_DATA`, default: the repository's copy); the one
+    place its path is decided, for the app, the tests and the benchmarks alike."""
+    env = os.environ if env is None else env
+    return Path(env.get("NLP_BASE_DATA") or DEFAULT_BASE_DATA)
 
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
@@ -106,7 +114,7 @@ def load_config(instance_path: str) -> dict:
         # a share of a held-out set, and base macro-F1; see nlp.retraining_policy),
         # how often a process looks for a newly promoted model, and after how long a
         # queued/running run counts as abandoned (a worker that died).
-        "NLP_BASE_DATA": env.get("NLP_BASE_DATA") or env.get("RONGRIAN_TRAFFY_DATA") or str(DEFAULT_BASE_DATA),
+        "NLP_BASE_DATA": str(base_data_path(env)),
         "NLP_MODEL_DIR": env.get("NLP_MODEL_DIR", str(instance / "models")),
         "NLP_PROMOTION_TOLERANCE": float(env.get("NLP_PROMOTION_TOLERANCE", "0.002")),
         "NLP_PROMOTION_F1_TOLERANCE": float(env.get("NLP_PROMOTION_F1_TOLERANCE", "0.02")),

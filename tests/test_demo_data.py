@@ -1,7 +1,6 @@
 """`flask demo generate`: a realistic fiscal year, the same for the same seed, consistent in itself."""
 from __future__ import annotations
 
-import os
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -9,25 +8,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text, delete, func, select
 
+from complaints.config import base_data_path
 from complaints.extensions import db
 from complaints.models import Complainant, Complaint, SurveyResponse, TimelineEvent, User
 from complaints.services import demo_data
 from complaints.services.thai_calendar import fiscal_year, is_working_day, to_bangkok
-from tests.conftest import service_unavailable
 
-ROOT = Path(__file__).resolve().parent.parent
-TRAFFY = Path(os.environ.get("RONGRIAN_TRAFFY_DATA", ROOT.parent / "shared/data/traffy/train.csv.gz"))
+TRAFFY = base_data_path()
 AS_OF = datetime(2026, 4, 20, 5, 0, tzinfo=timezone.utc)  # mid-year in FY2569: work still open
 STATUS_AFTER = {"received": "received", "acknowledged": "acknowledged", "assign": "assigned",
                 "start": "in_progress", "resolve": "resolved", "confirm": "closed", "close": "closed",
                 "reopen": "reopened", "forward": "forwarded", "reject": "rejected", "merge": "merged",
                 "hold": "on_hold"}
-
-
-@pytest.fixture(autouse=True)
-def _traffy():
-    if not TRAFFY.is_file():
-        service_unavailable(f"Traffy Fondue data not found at {TRAFFY}")
 
 
 def generate(app, count: int, seed: int) -> demo_data.GenerateSummary:

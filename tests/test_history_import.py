@@ -4,20 +4,18 @@ from __future__ import annotations
 import csv
 import gzip
 import itertools
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from complaints.config import base_data_path
 from complaints.extensions import db
 from complaints.models import Category, Complaint, OutboxMessage, TimelineEvent, Unit
 from complaints.services import history_import, tracking_numbers
-from tests.conftest import service_unavailable
 
-ROOT = Path(__file__).resolve().parent.parent
-TRAFFY = Path(os.environ.get("RONGRIAN_TRAFFY_DATA", ROOT.parent / "shared/data/traffy/train.csv.gz"))
+TRAFFY = base_data_path()
 
 HEADER = ["text", "label", "timestamp", "district", "province", "coords", "state", "last_activity"]
 ROWS = [
@@ -167,8 +165,6 @@ def test_cli_import_fails_on_a_missing_or_binary_file(runner, tmp_path):
 
 
 def test_import_of_a_slice_of_the_traffy_file(app, tmp_path):
-    if not TRAFFY.is_file():
-        service_unavailable(f"Traffy Fondue data not found at {TRAFFY}")
     path = tmp_path / "traffy.csv.gz"
     with gzip.open(TRAFFY, "rt", encoding="utf-8") as src, gzip.open(path, "wt", encoding="utf-8") as out:
         rows = list(itertools.islice(csv.DictReader(src), 400))

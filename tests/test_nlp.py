@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from complaints.config import base_data_path
 from complaints.nlp import evaluation, model as nlp_model
 from complaints.nlp.text import normalize_text, repair_thai, tokenize
-from tests.conftest import ROOT, service_unavailable
 
-DATA = Path(os.environ.get("RONGRIAN_TRAFFY_DATA", ROOT.parent / "shared/data/traffy/train.csv.gz"))
+DATA = base_data_path()
 TRAFFY_LABELS = sorted([
     "PM2.5", "การเดินทาง", "กีดขวาง", "คนจรจัด", "คลอง", "ความปลอดภัย", "ความสะอาด", "จราจร",
     "ต้นไม้", "ถนน", "ทางเท้า", "ท่อระบายน้ำ", "น้ำท่วม", "ป้าย", "ป้ายจราจร", "ร้องเรียน",
@@ -33,11 +32,6 @@ HELDOUT_SAMPLE = 3000
 FLOOR = {"accuracy": 0.785, "in_gold": 0.96, "macro_f1": 0.73, "lenient_macro_f1": 0.89}
 CALIBRATION_GAP = 0.04
 MULTI_LABEL_FLOOR = {"precision": 0.91, "recall": 0.94, "several": 0.25}
-
-
-def need_data() -> None:
-    if not DATA.exists():
-        service_unavailable(f"Traffy data set not found at {DATA} (set RONGRIAN_TRAFFY_DATA)")
 
 
 def need_model() -> Path:
@@ -89,7 +83,6 @@ def test_skipping_thai_repair_changes_nothing():
     from pythainlp.util import normalize
 
     samples = ["ถนนเสียหาย", "เเตก", "ก่่่อน", "น้ํา", "ค ่ะ", "า" * 3, " ่นำ", "ไฟดับ"]
-    need_data()
     rows = evaluation.read_rows(DATA)
     samples += [r.text for r in random.Random(1).sample(rows, 3000)]
     for s in samples:
@@ -120,7 +113,6 @@ def test_clean_text_fast_paths_change_nothing():
 
     samples = ["ถนนเสียหาย", "เเตก\r\nก่่่อน", "น้ํา\u200b", "ค ่ะ\t", "\u00a0ไฟดับ\u3000", "a\u202eb",
                "บรรทัด\n\n  สอง  ", "\x00\x07ก", "\ue000ส่วนตัว", "\U0001F600 หลุม"]
-    need_data()
     samples += [r.text for r in random.Random(2).sample(evaluation.read_rows(DATA), 1500)]
     for s in samples:
         for multiline in (True, False):
@@ -129,7 +121,6 @@ def test_clean_text_fast_paths_change_nothing():
 # -- the shipped artefact -------------------------------------------------------
 
 def test_shipped_artefact_metadata():
-    need_data()
     model = nlp_model.load_model()
     meta = model.metadata
     assert meta["version"] == nlp_model.MODEL_VERSION
@@ -170,7 +161,6 @@ def test_labels_ranked_by_score_with_probabilities_in_the_same_order():
 
 @pytest.fixture(scope="module")
 def heldout_sample():
-    need_data()
     rows = evaluation.read_rows(DATA)
     test = evaluation.random_split(rows)[1]
     return [rows[i] for i in random.Random(7).sample(test, HELDOUT_SAMPLE)]
@@ -257,7 +247,6 @@ def test_cli_train_refuses_too_little_data(app, tmp_path):
 
 
 def test_cli_evaluate_json_on_traffy_sample(app, tmp_path):
-    need_data()
     need_model()
     rows = evaluation.read_rows(DATA)
     test = evaluation.random_split(rows)[1]

@@ -28,14 +28,29 @@ seed: migrate
 	$(FLASK) seed-demo
 	@$(FLASK) demo generate --if-empty --count $(DEMO_COMPLAINTS) || echo "demo complaints skipped (see the message above)"
 
-# Web on http://$(HOST):$(PORT) with a Celery worker (and its embedded beat for the
-# outbox relay) in the background; Ctrl-C stops both.
+# Web on http://$(HOST):$(PORT) with a Celery worker (and its embedded beat) in the
+# background; Ctrl-C, or SIGTERM to make or to its process group, stops both within
+# RUN_STOP_GRACE + 2 seconds. HOST and PORT are exported as FLASK_RUN_HOST/PORT, which
+# `flask run` reads and from which the config builds the links sent to citizens.
+# The worker runs in a process group of its own: a signal to the whole group would reach
+# its pool children directly, and a child killed while holding the pool's queue lock
+# leaves the worker's warm shutdown waiting for that lock for ever. The trap stops it the
+# supported way instead: SIGTERM (warm), SIGQUIT (cold) after RUN_STOP_GRACE seconds, then
+# SIGKILL to its group (acknowledgements are acked late: one cut short is sent again).
+RUN_STOP_GRACE ?= 6
 run: seed
 	@echo "Rongrian: http://$(HOST):$(PORT)  (Ctrl-C stops the web app and the worker)"
-	@$(BIN)/celery -A workers.main worker --beat --schedule instance/celerybeat-schedule \
+	@export FLASK_RUN_HOST='$(HOST)' FLASK_RUN_PORT='$(PORT)'; \
+	setsid $(BIN)/celery -A workers.main worker --beat --schedule instance/celerybeat-schedule \
 		-Q notify,default --concurrency 2 --loglevel INFO & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) run & web=$$!; \
+	stop() { \
+		trap '' INT TERM; kill -TERM $$web $$worker 2>/dev/null; \
+		for _ in $$(seq $$(( $(RUN_STOP_GRACE) * 5 ))); do ps -o stat= -p $$worker | grep -q '^[^Z]' || break; sleep 0.2; done; \
+		kill -QUIT $$worker 2>/dev/null && sleep 1; kill -KILL -- -$$worker 2>/dev/null; wait; \
+	}; \
+	trap 'stop; exit 0' INT TERM; \
+	wait $$web; stop
 
 web: migrate
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 'complaints:create_app()'

@@ -45,6 +45,18 @@ def _crontab(fields: str):
                    day_of_week=day_of_week)
 
 
+def _development_base_url(env) -> str:
+    """Where the development server listens: `make run` exports FLASK_RUN_HOST and
+    FLASK_RUN_PORT (which `flask run` reads too) to the web app and the worker, so the
+    links in acknowledgements point at the port actually served."""
+    host = (env.get("FLASK_RUN_HOST") or "127.0.0.1").strip()
+    if host in {"", "0.0.0.0", "::"}:  # listening everywhere: this machine answers locally
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{(env.get('FLASK_RUN_PORT') or '5000').strip()}"
+
+
 def _database_url(raw: str | None, instance: Path) -> str:
     if not raw:
         return f"sqlite:///{instance / 'rongrian.sqlite'}"
@@ -160,7 +172,7 @@ def load_config(instance_path: str) -> dict:
         "HSTS_SECONDS": int(env.get("HSTS_SECONDS", str(365 * 86400 if production else 0))),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", "15")),
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL") or _development_base_url(env),
         "AGENCY_NAME_TH": env.get("AGENCY_NAME_TH", "หน่วยงานตัวอย่าง"),
         "AGENCY_NAME_EN": env.get("AGENCY_NAME_EN", "Example Agency"),
         "PRIVACY_NOTICE_VERSION": env.get("PRIVACY_NOTICE_VERSION", "2569-1"),

@@ -130,7 +130,7 @@ def test_make_run_serves_links_to_its_own_port_and_stops_within_10_seconds(clone
                 "name": "ทดสอบ ลิงก์", "email": "link-test@example.org"}}).encode()
             request = urllib.request.Request(base + "/api/v1/complaints", data=body, method="POST",
                                              headers={"Content-Type": "application/json"})
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=90) as response:  # the first intake loads the classifier
                 created = json.loads(response.read())
             assert created["public_url"].startswith(base + "/")
             mail_dir = clone / "instance" / "mail"

@@ -10,6 +10,8 @@ clone's code, data and Makefile, with the packages already installed.
 """
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import re
@@ -133,12 +135,14 @@ def test_make_run_serves_links_to_its_own_port_and_stops_within_10_seconds(clone
             with urllib.request.urlopen(request, timeout=90) as response:  # the first intake loads the classifier
                 created = json.loads(response.read())
             assert created["public_url"].startswith(base + "/")
-            mail_dir = clone / "instance" / "mail"
+            mail_dir = clone / "instance" / "mail-outbox"  # MAIL_OUTBOX_DIR's default
 
             def acknowledgement():
                 for path in mail_dir.glob("*.eml") if mail_dir.is_dir() else []:
-                    text = path.read_text(errors="replace")
-                    if created["tracking_number"] in text and "link-test@example.org" in text:
+                    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                    text = "\n".join(part.get_content() for part in message.walk()
+                                     if part.get_content_maintype() == "text")
+                    if created["tracking_number"] in text and message["To"] == "link-test@example.org":
                         return text
                 return None
 

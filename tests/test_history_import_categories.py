@@ -257,3 +257,55 @@ def test_admin_sees_the_review_badge_and_clears_it_by_saving(app, admin, runner,
     listing = admin.get("/admin/categories").text
     assert "needs review" not in listing and "Water supply" in listing
     assert 'id="review-note"' not in admin.get(f"/admin/categories/{created.id}").text
+
+
+def check_migration_0026(url: str, tmp_path: Path) -> None:
+    """Existing categories are not flagged at upgrade; the downgrade drops only the flag."""
+    import flask_migrate
+    from sqlalchemy import inspect, text
+
+    app = create_app(base_config(tmp_path, url))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0024")
+        db.session.execute(text("INSERT INTO categories (code, name_th, name_en, active)"
+                                " VALUES ('ถนน', 'ถนน', 'Roads', :yes)"), {"yes": True})
+        db.session.commit()
+        flask_migrate.upgrade(revision="0026")
+        assert db.session.execute(text("SELECT code, needs_review FROM categories")).one() == ("ถนน", False)
+        db.session.execute(text("INSERT INTO categories (code, name_th, name_en, active)"
+                                " VALUES ('ประปา', 'ประปา', 'ประปา', :yes)"), {"yes": True})
+        db.session.commit()  # the server default serves rows written without the column
+        flask_migrate.downgrade(revision="0024")
+        assert "needs_review" not in {c["name"] for c in inspect(db.engine).get_columns("categories")}
+        assert db.session.scalars(text("SELECT code FROM categories ORDER BY id")).all() == ["ถนน", "ประปา"]
+        db.session.commit()
+        db.engine.dispose()
+
+
+def test_migration_0026_on_sqlite(tmp_path):
+    check_migration_0026(f"sqlite:///{tmp_path / 'old.sqlite'}", tmp_path)
+
+
+@pytest.mark.postgres
+def test_migration_0026_on_postgresql(tmp_path):
+    import uuid
+
+    from sqlalchemy import create_engine, make_url, text
+
+    from tests.conftest import PG_URL, service_unavailable
+
+    try:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means no server for us
+        service_unavailable(f"PostgreSQL: {exc.__class__.__name__}")
+    name = f"rongrian_test_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        check_migration_0026(make_url(PG_URL).set(database=name).render_as_string(hide_password=False), tmp_path)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,5 +1,7 @@
-"""categories.needs_review: categories that `flask import --create-categories` made from a
-file's labels wait for an admin to check their names, unit and standard
+"""categories.needs_review: categories made by `flask import --create-categories` await an admin's review
+
+They were made from a file's labels: their names, unit and standard wait for an
+admin to check them.
 
 Revision ID: 0026
 Revises: 0024

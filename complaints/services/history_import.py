@@ -38,7 +38,7 @@ from complaints.services.import_categories import (
 from complaints.services.intake import PLACE_ERRORS
 from complaints.services.locations import UnknownPlace, resolve_place
 from complaints.services.reference_data import CategoryRef
-from complaints.services.standards import due_dates
+from complaints.services.standards import Deadlines, due_dates, standard_for
 from complaints.services.thai_calendar import BANGKOK, BE_OFFSET, be_year, to_bangkok
 from complaints.services.thai_text import UnsafeText, clean_text
 
@@ -336,12 +336,22 @@ def source_key(raw: dict[str, str]) -> str:
 
 # --- storing ------------------------------------------------------------------------------
 
+def _deadlines(cache: dict, category_id: int | None, kind: str, received_at: datetime) -> Deadlines:
+    # The deadlines depend on the standard and the day of arrival only (as in demo_data): one
+    # working-day computation per day and standard instead of one per row.
+    key = (standard_for(category_id, kind), to_bangkok(received_at).date())
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = due_dates(category_id, kind, received_at)
+    return found
+
+
 def _rows_for(values: dict, key: str, row_number: int, ids: tuple[int, int, int, int],
               numbers: bulk_store.TrackingNumberAllocator, options: Options, now: datetime,
-              intake_unit_id: int | None) -> tuple[dict, list[dict]]:
+              intake_unit_id: int | None, deadline_cache: dict) -> tuple[dict, list[dict]]:
     complaint_id, received_event_id, imported_event_id, closed_event_id = ids
     received_at, category, place = values["received_at"], values["category"], values["place"]
-    deadlines = due_dates(category.id if category else None, values["kind"], received_at)
+    deadlines = _deadlines(deadline_cache, category.id if category else None, values["kind"], received_at)
     status, closed_at = values["status"], values["closed_at"]
     finished_at = closed_at if status in FINISHED else None
     late = (finished_at or now) > deadlines.due_at and (finished_at is not None or status not in FINISHED)
@@ -382,7 +392,8 @@ def _rows_for(values: dict, key: str, row_number: int, ids: tuple[int, int, int,
 
 
 def _store(pending: list[tuple[int, str, dict]], summary: ImportSummary, seen: set[str],
-           numbers: bulk_store.TrackingNumberAllocator, options: Options, now: datetime) -> None:
+           numbers: bulk_store.TrackingNumberAllocator, options: Options, now: datetime,
+           deadline_cache: dict) -> None:
     """Write the rows of a batch not stored before; rows with no category go to the intake unit,
     else to the unit that took the created categories."""
     existing = bulk_store.existing_source_keys(key for _, key, _ in pending)
@@ -402,7 +413,8 @@ def _store(pending: list[tuple[int, str, dict]], summary: ImportSummary, seen: s
     batch = bulk_store.Batch()
     for complaint_id, (row_number, key, values) in zip(complaint_ids, fresh):
         ids = (complaint_id, next(event_ids), next(event_ids), next(event_ids))
-        complaint, events = _rows_for(values, key, row_number, ids, numbers, options, now, intake_unit_id)
+        complaint, events = _rows_for(values, key, row_number, ids, numbers, options, now, intake_unit_id,
+                                      deadline_cache)
         batch.complaints.append(complaint)
         batch.events.extend(events)
     bulk_store.write(batch)
@@ -417,7 +429,7 @@ def import_csv(path: Path, options: Options | None = None, batch_size: int = BAT
     """
     options = options or Options()
     options.source_name = options.source_name or path.name
-    summary, seen = ImportSummary(), set()
+    summary, seen, deadlines = ImportSummary(), set(), {}
     now = utcnow()
     numbers = bulk_store.TrackingNumberAllocator(current_app.config["TRACKING_PREFIX"])
     pending: list[tuple[int, str, dict]] = []
@@ -437,13 +449,13 @@ def import_csv(path: Path, options: Options | None = None, batch_size: int = BAT
         except RowRejected as exc:
             summary.reject(exc.code, row_number, exc.label)
         if len(pending) >= batch_size:
-            _store(pending, summary, seen, numbers, options, now)
+            _store(pending, summary, seen, numbers, options, now, deadlines)
             pending = []
         if read_since >= batch_size and progress:
             progress(read_since)
             read_since = 0
     if pending:
-        _store(pending, summary, seen, numbers, options, now)
+        _store(pending, summary, seen, numbers, options, now, deadlines)
     if progress and read_since:
         progress(read_since)
     summary.created_categories = categories.created

@@ -98,6 +98,15 @@ HOSTILE = [
 
 
 def test_create_categories_routes_to_the_complaints_centre_and_cleans_labels(app, runner, tmp_path):
+    check_create_categories(app, runner, tmp_path)
+
+
+@pytest.mark.postgres
+def test_create_categories_on_postgresql(pg_app, tmp_path):
+    check_create_categories(pg_app, pg_app.test_cli_runner(), tmp_path)
+
+
+def check_create_categories(app, runner, tmp_path: Path) -> None:
     with app.app_context():
         db.session.execute(Category.__table__.update().where(Category.code == "ป้าย").values(active=False))
         db.session.commit()

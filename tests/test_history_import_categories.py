@@ -220,7 +220,13 @@ def test_a_traffy_slice_into_a_fresh_unseeded_database(bare_app, tmp_path):
     refused = runner.invoke(args=["import", str(path)])
     assert refused.exit_code == 0, refused.output
     labels = Counter(r["label"] for r in rows)
-    assert f"ถนน ×" in refused.output.splitlines()[-1] and HINT_EN in refused.output.splitlines()[-1]
+    assert "300 rows: 0 imported, 0 already imported, 300 rejected" in refused.output
+    outside = re.search(r"(\d+) × [^\n]*\[unknown-district\]", refused.output)
+    unknown = 300 - (int(outside.group(1)) if outside else 0)  # the rest: every label is unknown
+    last = refused.output.splitlines()[-1]
+    assert last.startswith(f"{unknown} rows refused for unknown categories (ถนน ×") and last.endswith(HINT_EN)
+    roads = int(re.search(r"ถนน ×(\d+)", last).group(1))
+    assert labels["ถนน"] - 10 <= roads <= labels["ถนน"]
     assert count(bare_app, Complaint) == 0 and count(bare_app, Unit) == 0
 
     result = runner.invoke(args=["import", str(path), "--create-categories"])

@@ -26,11 +26,21 @@ def _fail(exc: BilingualError) -> click.ClickException:
 @click.option("--status", "default_status", type=click.Choice([s.value for s in Status]),
               default=Status.CLOSED.value, show_default=True, help="Status of rows when the file has no state column.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000, show_default=True)
-def import_command(csv_path: Path, channel: str, province: str, default_status: str, batch_size: int) -> None:
+@click.option("--create-categories", is_flag=True,
+              help="Create a category for each label that names none, marked for an admin's review.")
+@click.option("--default-unit", metavar="CODE", default=None,
+              help="Unit that created categories go to (default: the INTAKE_UNIT_CODE unit; "
+                   "in a database with no unit at all one is created).")
+def import_command(csv_path: Path, channel: str, province: str, default_status: str, batch_size: int,
+                   create_categories: bool, default_unit: str | None) -> None:
     """Import historical complaints from CSV_PATH (.csv or .csv.gz), e.g. the Traffy Fondue file."""
     from complaints.services import history_import
 
-    options = history_import.Options(channel=channel, province=province or None, status=default_status)
+    if default_unit and not create_categories:
+        raise click.UsageError("--default-unit ใช้คู่กับ --create-categories เท่านั้น / "
+                               "--default-unit only applies with --create-categories")
+    options = history_import.Options(channel=channel, province=province or None, status=default_status,
+                                     create_categories=create_categories, default_unit=default_unit or None)
     try:
         total = history_import.count_rows(csv_path)
         with click.progressbar(length=total, label="นำเข้า / importing",
@@ -40,6 +50,12 @@ def import_command(csv_path: Path, channel: str, province: str, default_status: 
         raise _fail(exc) from None
     for line in summary.lines():
         click.echo(line)
+    if summary.unknown_labels:  # the way on for an agency importing its own categories
+        refused, labels = summary.rejected["unknown-category"], summary.unknown_labels_text()
+        click.echo(f"ไม่รับ {refused:,} แถวเพราะไม่พบหมวดหมู่ ({labels}): "
+                   "เพิ่ม --create-categories เพื่อสร้างหมวดหมู่เหล่านี้")
+        click.echo(f"{refused:,} rows refused for unknown categories ({labels}); "
+                   "re-run with --create-categories to create them")
 
 
 demo_group = AppGroup("demo", help="Demo and benchmark data.")

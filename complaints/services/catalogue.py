@@ -390,7 +390,9 @@ def delete_unit(unit: Unit) -> None:
 # --- categories -------------------------------------------------------------
 
 def list_categories() -> list[Category]:
-    return list(db.session.scalars(select(Category).order_by(Category.active.desc(), Category.name_th)))
+    """Active first; within them those an import created and nobody has reviewed yet."""
+    return list(db.session.scalars(select(Category).order_by(
+        Category.active.desc(), Category.needs_review.desc(), Category.name_th)))
 
 
 def get_category(category_id: int) -> Category:
@@ -419,6 +421,8 @@ def save_category(category: Category | None, *, code: str, name_th: str, name_en
     else:
         category.code, category.name_th, category.name_en = code, name_th, name_en
     category.unit, category.active = unit, bool(active)
+    # Saving the form is the admin's review of a category an import created.
+    category.needs_review = False
     _commit()
     _log("saved category %s", category.code)
     return category

@@ -20,6 +20,7 @@ import csv
 import gzip
 import hashlib
 import io
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,9 +32,13 @@ from flask import current_app
 from complaints.errors import BilingualError, unsafe_text
 from complaints.models import Channel, Complaint, Kind, Status, TimelineEvent, utcnow
 from complaints.services import bulk_store, reference_data, similarity, triage
+from complaints.services.import_categories import (
+    MAX_LABEL_CHARS, Categories, DefaultUnit, LabelRefused, clean_label, default_unit,
+)
 from complaints.services.intake import PLACE_ERRORS
 from complaints.services.locations import UnknownPlace, resolve_place
-from complaints.services.standards import due_dates
+from complaints.services.reference_data import CategoryRef
+from complaints.services.standards import Deadlines, due_dates, standard_for
 from complaints.services.thai_calendar import BANGKOK, BE_OFFSET, be_year, to_bangkok
 from complaints.services.thai_text import UnsafeText, clean_text
 
@@ -88,6 +93,14 @@ REASONS = {
     "bad-closed-at": Reason("วันเวลาปิดเรื่องไม่ถูกต้องหรือก่อนวันรับเรื่อง",
                             "The closing time is unreadable or before the timestamp."),
     "unknown-category": Reason("ไม่พบหมวดหมู่นี้", "Unknown category."),
+    "inactive-category": Reason("หมวดหมู่นี้ถูกปิดใช้", "The category is inactive."),
+    "unsafe-label": Reason("ไม่รับชื่อหมวดหมู่ที่มีแท็ก HTML หรือสคริปต์",
+                           "HTML tags or scripts are not accepted in a category label."),
+    "label-too-long": Reason(f"ชื่อหมวดหมู่ยาวเกิน {MAX_LABEL_CHARS} ตัวอักษร",
+                             f"The category label is longer than {MAX_LABEL_CHARS} characters."),
+    "bad-label": Reason("ชื่อหมวดหมู่มีอักขระที่ใช้ไม่ได้ (ใช้ได้เฉพาะตัวอักษร ตัวเลข เว้นวรรค และ . - _ / ( ) & +)",
+                        "The category label has characters a name cannot have "
+                        "(letters, digits, spaces and . - _ / ( ) & + only)."),
     **{f"unknown-{name}": Reason(*PLACE_ERRORS[name]) for name in ("province", "district", "subdistrict")},
     "bad-coordinates": Reason("พิกัดไม่ถูกต้อง", "Invalid coordinates."),
     "unknown-status": Reason("ไม่รู้จักสถานะนี้", "Unknown status."),
@@ -97,9 +110,10 @@ REASONS = {
 
 
 class RowRejected(ValueError):
-    def __init__(self, code: str):
+    def __init__(self, code: str, label: str = ""):
         super().__init__(code)
         self.code = code
+        self.label = label  # the unknown category's label
 
 
 @dataclass
@@ -109,12 +123,22 @@ class ImportSummary:
     already_imported: int = 0
     rejected: Counter = field(default_factory=Counter)
     examples: dict[str, list[int]] = field(default_factory=dict)  # reason -> first row numbers
+    unknown_labels: Counter = field(default_factory=Counter)  # label -> rows refused as unknown-category
+    created_categories: list[str] = field(default_factory=list)
+    default_unit: DefaultUnit | None = None  # where created categories went (--create-categories)
 
-    def reject(self, code: str, row_number: int) -> None:
+    def reject(self, code: str, row_number: int, label: str = "") -> None:
         self.rejected[code] += 1
+        if label:
+            self.unknown_labels[label] += 1
         rows = self.examples.setdefault(code, [])
         if len(rows) < EXAMPLE_ROWS:
             rows.append(row_number)
+
+    def unknown_labels_text(self, most: int = 5) -> str:
+        """`ถนน ×9,012, ทางเท้า ×3,001, …`: the labels of unknown categories, most rows first."""
+        shown = ", ".join(f"{label} ×{n:,}" for label, n in self.unknown_labels.most_common(most))
+        return shown + (", …" if len(self.unknown_labels) > most else "")
 
     def lines(self) -> list[str]:
         """The summary a person reads, Thai then English."""
@@ -127,6 +151,15 @@ class ImportSummary:
             rows = ", ".join(map(str, self.examples[code]))
             out.append(f"  {count:,} × {reason.th} / {reason.en} [{code}] (rows {rows}"
                        f"{', ...' if count > len(self.examples[code]) else ''})")
+        unit = self.default_unit
+        if unit and unit.created:
+            out.append(f"สร้างหน่วยงาน {unit.code} (หน่วยรับเรื่อง) เพราะฐานข้อมูลยังไม่มีหน่วยงาน / "
+                       f"created the unit {unit.code} (Intake unit): the database had no unit")
+        if self.created_categories:
+            names = ", ".join(self.created_categories)
+            out.append(f"สร้างหมวดหมู่ใหม่ {len(self.created_categories)} หมวด ส่งไปหน่วยงาน {unit.code} "
+                       f"รอผู้ดูแลระบบตรวจสอบ: {names} / {len(self.created_categories)} categories created, "
+                       f"routed to {unit.code}, marked for review by an admin")
         return out
 
 
@@ -192,12 +225,6 @@ def parse_timestamp(value: str) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-def _label(value: str) -> str:
-    """A category label; Traffy's full export writes several as `{ถนน,ทางเท้า}`: the first counts."""
-    value = value.strip().strip("{}")
-    return value.split(",")[0].strip() if value else ""
-
-
 def _coordinates(raw: dict[str, str]) -> tuple[float | None, float | None]:
     try:
         if raw.get("coords"):
@@ -235,10 +262,25 @@ class Options:
     province: str | None = DEFAULT_PROVINCE  # for rows that name a district but no province
     status: str = Status.CLOSED  # for files with no state column
     source_name: str = ""
+    create_categories: bool = False  # a label that names no category becomes one (import_categories)
+    default_unit: str | None = None  # code of the unit new categories go to (default: the intake unit)
 
 
-def check_row(raw: dict[str, str], options: Options, now: datetime) -> dict:
-    """The cleaned values of one row; raises RowRejected with the reason."""
+def _category(raw: dict[str, str], categories: Categories) -> CategoryRef | None:
+    label = ""
+    try:
+        label = clean_label(raw.get("label", ""))
+        if not label:
+            return None
+        return categories.get(label)
+    except LabelRefused as exc:
+        raise RowRejected(exc.code, label if exc.code == "unknown-category" else "") from None
+
+
+def check_row(raw: dict[str, str], options: Options, now: datetime, categories: Categories) -> dict:
+    """The cleaned values of one row; raises RowRejected with the reason.
+
+    `categories` is the import's label lookup (it creates categories under --create-categories)."""
     description = _clean(raw["text"], multiline=True)
     if description is None:
         raise RowRejected("empty-text")
@@ -251,12 +293,6 @@ def check_row(raw: dict[str, str], options: Options, now: datetime) -> dict:
         raise RowRejected("bad-timestamp") from None
     if received_at > now:
         raise RowRejected("future-timestamp")
-    label = _label(_clean(raw.get("label", "")) or "")
-    category = None
-    if label:
-        category = reference_data.active_categories().get(label)
-        if category is None:
-            raise RowRejected("unknown-category")
     names = [_clean(raw.get(f, "")) for f in ("province", "district", "subdistrict")]
     if names[0] is None and (names[1] or names[2]):
         names[0] = options.province
@@ -277,6 +313,9 @@ def check_row(raw: dict[str, str], options: Options, now: datetime) -> dict:
             raise RowRejected("bad-closed-at") from None
         if closed_at < received_at or closed_at > now:
             raise RowRejected("bad-closed-at")
+    # Last, so that a category is only created for a row that is otherwise acceptable, and the
+    # rows counted as refused for an unknown category are the ones --create-categories would take.
+    category = _category(raw, categories)
     return {
         "title": title, "description": description, "received_at": received_at, "category": category,
         "place": place, "lat": lat, "lon": lon, "address": _clean(raw.get("address", "")),
@@ -297,12 +336,22 @@ def source_key(raw: dict[str, str]) -> str:
 
 # --- storing ------------------------------------------------------------------------------
 
+def _deadlines(cache: dict, category_id: int | None, kind: str, received_at: datetime) -> Deadlines:
+    # The deadlines depend on the standard and the day of arrival only (as in demo_data): one
+    # working-day computation per day and standard instead of one per row.
+    key = (standard_for(category_id, kind), to_bangkok(received_at).date())
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = due_dates(category_id, kind, received_at)
+    return found
+
+
 def _rows_for(values: dict, key: str, row_number: int, ids: tuple[int, int, int, int],
               numbers: bulk_store.TrackingNumberAllocator, options: Options, now: datetime,
-              intake_unit_id: int | None) -> tuple[dict, list[dict]]:
+              intake_unit_id: int | None, deadline_cache: dict) -> tuple[dict, list[dict]]:
     complaint_id, received_event_id, imported_event_id, closed_event_id = ids
     received_at, category, place = values["received_at"], values["category"], values["place"]
-    deadlines = due_dates(category.id if category else None, values["kind"], received_at)
+    deadlines = _deadlines(deadline_cache, category.id if category else None, values["kind"], received_at)
     status, closed_at = values["status"], values["closed_at"]
     finished_at = closed_at if status in FINISHED else None
     late = (finished_at or now) > deadlines.due_at and (finished_at is not None or status not in FINISHED)
@@ -343,7 +392,10 @@ def _rows_for(values: dict, key: str, row_number: int, ids: tuple[int, int, int,
 
 
 def _store(pending: list[tuple[int, str, dict]], summary: ImportSummary, seen: set[str],
-           numbers: bulk_store.TrackingNumberAllocator, options: Options, now: datetime) -> None:
+           numbers: bulk_store.TrackingNumberAllocator, options: Options, now: datetime,
+           deadline_cache: dict) -> None:
+    """Write the rows of a batch not stored before; rows with no category go to the intake unit,
+    else to the unit that took the created categories."""
     existing = bulk_store.existing_source_keys(key for _, key, _ in pending)
     fresh = []
     for row_number, key, values in pending:
@@ -356,11 +408,13 @@ def _store(pending: list[tuple[int, str, dict]], summary: ImportSummary, seen: s
         return
     complaint_ids = bulk_store.reserve_ids(Complaint.__table__, len(fresh))
     event_ids = iter(bulk_store.reserve_ids(TimelineEvent.__table__, 3 * len(fresh)))
-    intake_unit_id = reference_data.unit_id_by_code(current_app.config["INTAKE_UNIT_CODE"])
+    intake_unit_id = reference_data.unit_id_by_code(current_app.config["INTAKE_UNIT_CODE"]) or (
+        summary.default_unit.id if summary.default_unit else None)
     batch = bulk_store.Batch()
     for complaint_id, (row_number, key, values) in zip(complaint_ids, fresh):
         ids = (complaint_id, next(event_ids), next(event_ids), next(event_ids))
-        complaint, events = _rows_for(values, key, row_number, ids, numbers, options, now, intake_unit_id)
+        complaint, events = _rows_for(values, key, row_number, ids, numbers, options, now, intake_unit_id,
+                                      deadline_cache)
         batch.complaints.append(complaint)
         batch.events.extend(events)
     bulk_store.write(batch)
@@ -375,26 +429,34 @@ def import_csv(path: Path, options: Options | None = None, batch_size: int = BAT
     """
     options = options or Options()
     options.source_name = options.source_name or path.name
-    summary, seen = ImportSummary(), set()
+    summary, seen, deadlines = ImportSummary(), set(), {}
     now = utcnow()
     numbers = bulk_store.TrackingNumberAllocator(current_app.config["TRACKING_PREFIX"])
     pending: list[tuple[int, str, dict]] = []
     read_since = 0
-    for row_number, raw in read_rows(path):
+    rows = read_rows(path)
+    first = next(rows, None)  # an unusable file fails here, before a unit or category is made
+    if options.create_categories:
+        summary.default_unit = default_unit(options.default_unit)
+        categories = Categories(unit_id=summary.default_unit.id)
+    else:
+        categories = Categories()
+    for row_number, raw in itertools.chain([first] if first else [], rows):
         summary.rows += 1
         read_since += 1
         try:
-            pending.append((row_number, source_key(raw), check_row(raw, options, now)))
+            pending.append((row_number, source_key(raw), check_row(raw, options, now, categories)))
         except RowRejected as exc:
-            summary.reject(exc.code, row_number)
+            summary.reject(exc.code, row_number, exc.label)
         if len(pending) >= batch_size:
-            _store(pending, summary, seen, numbers, options, now)
+            _store(pending, summary, seen, numbers, options, now, deadlines)
             pending = []
         if read_since >= batch_size and progress:
             progress(read_since)
             read_since = 0
     if pending:
-        _store(pending, summary, seen, numbers, options, now)
+        _store(pending, summary, seen, numbers, options, now, deadlines)
     if progress and read_since:
         progress(read_since)
+    summary.created_categories = categories.created
     return summary

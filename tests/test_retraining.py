@@ -186,6 +186,9 @@ def test_a_missing_base_file_fails_the_run_with_its_error(app, tmp_path, sent):
         assert retraining.run_retraining(run.id) == "failed"  # returns, never raises
         run = db.session.get(TrainingRun, run.id)
         assert "nowhere.csv" in run.error and run.finished_at and run.stage.endswith("failed")
+        # What to do, in both languages, not a raw exception name.
+        assert "ไม่พบไฟล์ข้อมูลฐาน" in run.error and "set NLP_BASE_DATA" in run.error
+        assert "FileNotFoundError" not in run.error
         assert retraining.run_retraining(run.id) == "failed"  # delivered again: nothing happens
         assert retraining.request_retraining(db.session.get(User, run.requested_by_id)).status == "queued"
 
@@ -258,6 +261,9 @@ def test_the_admin_page_shows_runs_progress_and_requests_a_run(app, client, sent
     row = page[page.index('data-status="rejected"'):]
     row = row[:row.index("</tr>")]
     assert "ตามกำหนด" in row and "812 / 64" in row
+    with app.app_context():  # requested when: Thai time and Buddhist era, as every staff page
+        requested = db.session.scalar(select(TrainingRun.requested_at).where(TrainingRun.trigger == "schedule"))
+    assert app.jinja_env.filters["thai_datetime"](requested) in row and "UTC" not in row
     assert row.count('data-set="recent"') == 2 and "<dd>0.5</dd>" in row and "<dd>0.75</dd>" in row
     assert 'id="schedule">ปิด' in page
 

@@ -232,6 +232,15 @@ def record_progress(run_id: int, percent: int, stage: str) -> None:
         db.session.commit()
 
 
+def _failure_text(exc: Exception) -> str:
+    """What the admin page shows for a failed run: what to do about a missing or unreadable
+    base file, in Thai and English; otherwise the error as raised (the log has the trace)."""
+    if isinstance(exc, FileNotFoundError):
+        return (f"ไม่พบไฟล์ข้อมูลฐานสำหรับฝึกโมเดล: {exc.filename} (ตั้งค่า NLP_BASE_DATA) / "
+                f"base training data not found: {exc.filename} (set NLP_BASE_DATA)")
+    return f"{exc.__class__.__name__}: {exc}"
+
+
 def _utc_text(at: datetime) -> str:
     """A time as the policy compares them: UTC, "YYYY-MM-DD HH:MM:SS" (naive = UTC, as SQLite returns it)."""
     if at.tzinfo is not None:
@@ -359,7 +368,7 @@ def run_retraining(run_id: int, progress: Progress | None = None) -> str | None:
         db.session.rollback()
         run = db.session.get(TrainingRun, run_id)
         run.status, run.finished_at = RunStatus.FAILED, utcnow()
-        run.error = f"{exc.__class__.__name__}: {exc}"[:4000]
+        run.error = _failure_text(exc)[:4000]
         run.stage = "ล้มเหลว / failed"
         db.session.commit()
         return run.status

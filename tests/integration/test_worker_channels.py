@@ -23,8 +23,7 @@ def test_worker_answers_on_line_and_pushes_status_changes(tmp_path, pg_database,
     with FakeLinePlatform() as line, FakeSmsGateway() as gateway:
         settings = {"LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": "line-token",
                     "LINE_API_BASE_URL": line.url, "LINE_DATA_API_BASE_URL": line.url,
-                    "SMS_WEBHOOK_SECRET": "sms-secret", "SMS_BACKEND": "http",
-                    "SMS_PROVIDER_URL": gateway.url + "/send"}
+                    "SMS_WEBHOOK_SECRET": "sms-secret", "SMS_PROVIDER_URL": gateway.url + "/send"}
         worker = worker_factory(pg_database, redis_url, **settings)
         app = make_app(tmp_path, pg_database, redis_url)
         app.config.update(settings)

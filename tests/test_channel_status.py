@@ -206,6 +206,23 @@ def test_an_sms_outbox_file_never_leaves_its_folder(app, tmp_path, reference):
 
 # --- configured: delivery still goes to the (fake) service --------------------
 
+@pytest.mark.parametrize("channel", ["line", "sms"])
+def test_the_no_network_guard_does_catch_a_configured_channel(unconfigured, client, no_network, channel):
+    """The guard above is not vacuous: a configured channel's delivery is seen trying to connect."""
+    app = unconfigured
+    app.config.update(LINE_CHANNEL_ACCESS_TOKEN="line-token", LINE_API_BASE_URL="http://line.invalid:9",
+                      SMS_PROVIDER_URL="http://sms.invalid:9/send")
+    if channel == "line":
+        line_post(client, text("ไฟทางดับทั้งซอย"))
+    else:
+        sms_post(client, {"message_id": "guard-1", "from": "0833333333", "text": "ไฟจราจรเสีย"})
+    with app.app_context():
+        with pytest.raises(outbox.RetryLater):
+            outbox.deliver_message(db.session.scalar(select(OutboxMessage.id)))
+    assert no_network
+    assert json_files(Path(app.config["LINE_OUTBOX_DIR"])) == json_files(Path(app.config["SMS_OUTBOX_DIR"])) == []
+
+
 def test_with_credentials_line_and_sms_go_to_their_services_and_not_to_the_outbox(unconfigured, client):
     app = unconfigured
     with FakeLinePlatform() as line, FakeSmsGateway() as gateway:

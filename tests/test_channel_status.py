@@ -17,7 +17,7 @@ from complaints.models import ChannelMessage, Complaint, LineConversation, Outbo
 from complaints.services import casework, channel_status, outbox, sms
 from complaints.services.webhook_signatures import sign
 from tests.channel_fakes import FakeLinePlatform, FakeSmsGateway
-from tests.helpers import complaint_by_number, counts, jpeg_bytes
+from tests.helpers import complaint_by_number, counts
 from tests.test_admin import admin, admin_id, login, make_user  # noqa: F401 (fixtures)
 from tests.test_channel_line import SECRET as LINE_SECRET, USER, image, location, post as line_post, text
 

@@ -111,7 +111,8 @@ def report() -> list[ChannelReport]:
             note=("เปิดใช้เสมอ ไม่ต้องตั้งค่า; PUBLIC_BASE_URL ใช้ในลิงก์ที่ส่งถึงผู้ร้อง",
                   "Always on, nothing to set; PUBLIC_BASE_URL is used in links sent to complainants")),
         _outbound(
-            "email", ("อีเมล", "E-mail"), ("MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER"),
+            "email", ("อีเมล", "E-mail"),
+            ("MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER"),
             ("ตอบผู้ร้องทางอีเมลผ่าน SMTP", "Answers complainants by SMTP"),
             (_inbound("รับเรื่องจากกล่องจดหมาย (IMAP) หรือ webhook", "Complaints from a mailbox (IMAP) or a webhook",
                       "IMAP_HOST", "EMAIL_WEBHOOK_SECRET", any_of=True),)),

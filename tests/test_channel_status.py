@@ -318,3 +318,11 @@ def test_only_admins_see_the_channel_page(app, client, role):
     assert login(client, f"{role}9").status_code == 302
     response = client.get("/admin/channels")
     assert response.status_code == 403 and "LINE_CHANNEL_ACCESS_TOKEN" not in response.text
+
+
+def test_in_production_the_channel_page_warns_that_the_outbox_is_not_an_acknowledgement(unconfigured, admin):
+    assert "ไม่นับเป็นการตอบรับเรื่อง" not in admin.get("/admin/channels").text
+    unconfigured.config["RONGRIAN_ENV"] = "production"
+    page = admin.get("/admin/channels").text
+    assert "ไม่นับเป็นการตอบรับเรื่อง" in page and "nor as an acknowledgement" in page
+    assert rows(page)["line"] == "no"

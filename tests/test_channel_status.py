@@ -181,6 +181,21 @@ def test_in_production_the_outbox_write_is_not_an_acknowledgement(unconfigured, 
     assert len(json_files(Path(app.config["SMS_OUTBOX_DIR"]))) == 1
 
 
+@pytest.mark.postgres
+def test_in_production_on_postgresql_the_message_keeps_its_dev_outbox_status(pg_app, no_network):
+    """The status fits the column (VARCHAR(10)) where its length is enforced."""
+    app = pg_app
+    app.config.update(NO_CREDENTIALS, SMS_WEBHOOK_SECRET=SMS_SECRET, RONGRIAN_ENV="production")
+    client = app.test_client()
+    number = sms_post(client, {"message_id": "pg-1", "from": "0899999998", "text": "ถนนเป็นหลุม"}).get_json()[
+        "tracking_number"]
+    assert deliver_all(app) == ["dev_outbox"]
+    with app.app_context():
+        assert db.session.scalar(select(OutboxMessage.status)) == "dev_outbox"
+        assert complaint_by_number(number).acknowledged_at is None
+    assert no_network == []  # (PostgreSQL is reached through libpq, not Python sockets)
+
+
 def test_an_outbox_folder_that_cannot_be_written_keeps_the_message_for_a_retry(unconfigured, client, tmp_path):
     app = unconfigured
     blocker = tmp_path / "not-a-folder"

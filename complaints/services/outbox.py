@@ -263,14 +263,13 @@ def deliver_message(message_id: int) -> str:
     if written is None:
         _record_sent(message_id, utcnow(), held_until=now + _lease())
         return "sent"
-    return _record_written(message_id, written, utcnow(), held_until=now + _lease())
+    return _record_written(message_id, message.channel, written, utcnow(), held_until=now + _lease())
 
 
-def _record_written(message_id: int, path: Path, at: datetime, held_until: datetime) -> str:
+def _record_written(message_id: int, channel: str, path: Path, at: datetime, held_until: datetime) -> str:
     """Record a message written to the development outbox: as sent outside production (the
     demo flows on), as DEV_OUTBOX_STATUS in production, where nobody received it and the
     complaint is not acknowledged by it. Returns "sent" or DEV_OUTBOX_STATUS."""
-    channel = db.session.get(OutboxMessage, message_id).channel
     if channel_status.dev_outbox_counts_as_sent():
         _record_sent(message_id, at, held_until, dev_outbox=path.name)
         return "sent"

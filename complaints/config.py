@@ -183,7 +183,11 @@ def load_config(instance_path: str) -> dict:
         # A rate-limit store that is down must not turn intake into errors.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
-        "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if mail_server else "file"),
+        # Outbound channels follow one rule (complaints.services.channel_status): a channel
+        # is configured when its credentials are set (MAIL_SERVER; LINE_CHANNEL_ACCESS_TOKEN;
+        # SMS_PROVIDER_URL). One that is not makes no network call: each message is written
+        # as one file to the channel's development outbox folder, <channel>-outbox in the
+        # instance folder (MAIL_OUTBOX_DIR, LINE_OUTBOX_DIR, SMS_OUTBOX_DIR).
         "MAIL_SERVER": mail_server,
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
@@ -259,15 +263,15 @@ def load_config(instance_path: str) -> dict:
         "LINE_CHANNEL_ACCESS_TOKEN": env.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
         "LINE_API_BASE_URL": env.get("LINE_API_BASE_URL", "https://api.line.me"),
         "LINE_DATA_API_BASE_URL": env.get("LINE_DATA_API_BASE_URL", "https://api-data.line.me"),
+        "LINE_OUTBOX_DIR": env.get("LINE_OUTBOX_DIR", str(instance / "line-outbox")),
         # A conversation left this long starts again; a reply token is used while this fresh.
         "LINE_CONVERSATION_MINUTES": int(env.get("LINE_CONVERSATION_MINUTES", "30")),
         "LINE_REPLY_TOKEN_SECONDS": float(env.get("LINE_REPLY_TOKEN_SECONDS", "50")),
         # Ids of channel events that made no complaint are kept this long (redelivery guard).
         "CHANNEL_EVENT_RETENTION_DAYS": int(env.get("CHANNEL_EVENT_RETENTION_DAYS", "30")),
         # SMS: inbound webhook signed with HMAC-SHA256 of the body; outbound by an HTTP
-        # gateway (SMS_BACKEND=http) or, on the embedded default, a local file.
+        # gateway at SMS_PROVIDER_URL or, while that is unset, the development outbox.
         "SMS_WEBHOOK_SECRET": env.get("SMS_WEBHOOK_SECRET") or None,
-        "SMS_BACKEND": env.get("SMS_BACKEND", "http" if env.get("SMS_PROVIDER_URL") else "file"),
         "SMS_PROVIDER_URL": env.get("SMS_PROVIDER_URL") or None,
         "SMS_PROVIDER_TOKEN": env.get("SMS_PROVIDER_TOKEN") or None,
         "SMS_SENDER": env.get("SMS_SENDER") or None,

@@ -44,6 +44,8 @@ def base_config(tmp_path: Path, database_uri: str) -> dict:
         "EXPORT_DIR": str(tmp_path / "exports"),
         "MAIL_BACKEND": "file",
         "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
+        "LINE_OUTBOX_DIR": str(tmp_path / "line"),  # the development outboxes of unconfigured channels
+        "SMS_OUTBOX_DIR": str(tmp_path / "sms"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "TRACK_RATE_LIMIT": "1000 per minute",
         "INTAKE_RATE_LIMIT": "1000 per minute",

@@ -20,7 +20,7 @@ SECRET = "sms-webhook-secret"
 @pytest.fixture
 def gateway(app):
     with FakeSmsGateway() as fake:
-        app.config.update(SMS_WEBHOOK_SECRET=SECRET, SMS_BACKEND="http", SMS_PROVIDER_URL=fake.url + "/send",
+        app.config.update(SMS_WEBHOOK_SECRET=SECRET, SMS_PROVIDER_URL=fake.url + "/send",
                           SMS_PROVIDER_TOKEN="gw-token")
         yield fake
 
@@ -123,13 +123,13 @@ def test_a_gateway_that_refuses_keeps_the_message_for_a_retry(app, client, gatew
         assert message.status == "pending" and "503" in message.last_error
 
 
-def test_the_embedded_default_writes_messages_to_a_file(app, client, tmp_path):
-    app.config.update(SMS_WEBHOOK_SECRET=SECRET, SMS_BACKEND="file", SMS_OUTBOX_DIR=str(tmp_path / "sms"))
+def test_without_a_gateway_messages_go_to_the_development_outbox(app, client, tmp_path):
+    app.config.update(SMS_WEBHOOK_SECRET=SECRET, SMS_PROVIDER_URL=None, SMS_OUTBOX_DIR=str(tmp_path / "sms"))
     number = post(client, {"message_id": "gw-12", "from": "0844444444", "text": "ทางเท้าชำรุด"}).get_json()[
         "tracking_number"]
     deliver_pending(app)
-    [line] = (tmp_path / "sms" / "sms.jsonl").read_text(encoding="utf-8").splitlines()
-    record = json.loads(line)
+    [path] = (tmp_path / "sms").glob("*.json")
+    record = json.loads(path.read_text(encoding="utf-8"))
     assert record["to"] == "0844444444" and number in record["text"]
 
 

@@ -100,7 +100,7 @@ def _signed(secret: str, payload) -> tuple[bytes, str]:
     {"message_id": st.one_of(st.text(max_size=40), SCALARS), "from": st.one_of(st.text(max_size=20), SCALARS),
      "text": st.one_of(NASTY, st.text(max_size=200), SCALARS)})))
 def test_a_validly_signed_sms_of_any_shape_never_fails(app, client, payload):
-    app.config.update(SMS_WEBHOOK_SECRET="prop-secret", SMS_BACKEND="file")
+    app.config.update(SMS_WEBHOOK_SECRET="prop-secret")
     body, signature = _signed("prop-secret", payload)
     before = stored(app)
     response = client.post("/channels/sms/inbound", data=body, content_type="application/json",

@@ -19,7 +19,7 @@ from complaints.auth import roles_required
 from complaints.errors import BilingualError, invalid
 from complaints.extensions import db
 from complaints.models import utcnow
-from complaints.services import api_keys, catalogue, privacy, retraining, root_causes as root_cause_list
+from complaints.services import api_keys, catalogue, channel_status, privacy, retraining, root_causes as root_cause_list
 
 admin_only = roles_required("admin")
 
@@ -430,6 +430,14 @@ def api_key_revoke(key_id: int):
         return _api_keys_page(ApiKeyForm(formdata=None), error)
     _flash(f"เพิกถอน API key ของ {row.name} แล้ว", f"API key of {row.name} revoked")
     return redirect(url_for("admin.api_key_list"))
+
+
+# --- channels -----------------------------------------------------------------
+
+@bp.get("/channels")
+@admin_only
+def channels():
+    return render_template("admin/channels.html", channels=channel_status.report())
 
 
 # --- root causes ------------------------------------------------------------

@@ -7,9 +7,11 @@ from LINE_DATA_API_BASE_URL, streamed, and cut off at the photo size limit.
 """
 from __future__ import annotations
 
+import json
 import uuid
-from urllib.parse import quote
 from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
 
 import urllib3
 from flask import current_app
@@ -18,7 +20,7 @@ from linebot.v3.messaging import (
 )
 
 from complaints.models import OutboxMessage, utcnow
-from complaints.services import outbound_http
+from complaints.services import channel_status, outbound_http
 from complaints.services.delivery import DeliveryFailed
 
 # LINE caps a text message at 5,000 characters.
@@ -76,8 +78,26 @@ def send(message: OutboxMessage, text: str) -> None:
         raise DeliveryFailed(f"LINE push: {exc}") from exc
 
 
+def write_to_folder(message: OutboxMessage, text: str, folder: Path) -> Path:
+    """The development outbox: what would have been sent, as one JSON file per outbox
+    message (rewritten, not doubled, when the message is tried again)."""
+    record = {"channel": "line", "to": message.recipient, "text": text[:MAX_TEXT],
+              "reply_token": message.payload.get("reply_token"), "outbox_id": message.id,
+              "at": utcnow().isoformat()}
+    path = folder / f"outbox-{message.id}.json"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    except OSError as exc:
+        raise DeliveryFailed(f"development outbox: {exc}") from exc
+    return path
+
+
 def download_content(message_id: str, max_bytes: int) -> bytes:
     """The bytes of an image a user sent; raises ContentTooLarge or ContentUnavailable."""
+    if not channel_status.configured("line"):
+        # Without the access token LINE would refuse anyway: no call is made.
+        raise ContentUnavailable("LINE is not configured (LINE_CHANNEL_ACCESS_TOKEN)")
     config = current_app.config
     base = config["LINE_DATA_API_BASE_URL"].rstrip("/")
     url = f"{base}/v2/bot/message/{quote(message_id, safe='')}/content"

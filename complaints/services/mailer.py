@@ -1,4 +1,4 @@
-"""Outgoing mail: real SMTP, or .eml files in a local folder on the embedded default."""
+"""Outgoing mail: real SMTP, or .eml files in the development outbox while MAIL_SERVER is unset."""
 from __future__ import annotations
 
 import smtplib
@@ -8,9 +8,10 @@ from pathlib import Path
 
 from flask import current_app
 
+from complaints.services import channel_status
 from complaints.services.delivery import DeliveryFailed
 
-__all__ = ["DeliveryFailed", "build_message", "send"]
+__all__ = ["DeliveryFailed", "build_message", "send", "send_smtp", "write_to_folder"]
 
 
 def build_message(to: str, subject: str, text: str, html: str, message_id: str | None = None,
@@ -31,14 +32,29 @@ def build_message(to: str, subject: str, text: str, html: str, message_id: str |
     return msg
 
 
-def send(msg: EmailMessage) -> None:
-    config = current_app.config
-    if config["MAIL_BACKEND"] == "file":
-        folder = Path(config["MAIL_OUTBOX_DIR"])
+def send(msg: EmailMessage) -> Path | None:
+    """Send by SMTP when e-mail is configured; else write it to the development outbox
+    (channel_status) and return the file written."""
+    if not channel_status.configured("email"):
+        return write_to_folder(msg, channel_status.dev_outbox_dir("email"))
+    send_smtp(msg)
+    return None
+
+
+def write_to_folder(msg: EmailMessage, folder: Path) -> Path:
+    """The message as an .eml file a developer can open; raises DeliveryFailed when it cannot be written."""
+    name = msg["Message-ID"].strip("<>").replace("@", "_").replace("/", "_")
+    path = folder / f"{name}.eml"
+    try:
         folder.mkdir(parents=True, exist_ok=True)
-        name = msg["Message-ID"].strip("<>").replace("@", "_").replace("/", "_")
-        (folder / f"{name}.eml").write_bytes(msg.as_bytes())
-        return
+        path.write_bytes(msg.as_bytes())
+    except OSError as exc:
+        raise DeliveryFailed(f"development outbox: {exc}") from exc
+    return path
+
+
+def send_smtp(msg: EmailMessage) -> None:
+    config = current_app.config
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
             if config["MAIL_USE_TLS"]:

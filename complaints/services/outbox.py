@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import current_app, render_template
 from sqlalchemy import func, or_, select, update
@@ -19,7 +21,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from complaints.extensions import db
 from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
 from complaints.models import Channel, Complaint, OutboxMessage, Status, TimelineEvent, utcnow
-from complaints.services import channel_refs, citizen_links, dispatch, line_api, mailer, sms
+from complaints.services import channel_refs, channel_status, citizen_links, dispatch, line_api, mailer, sms
 from complaints.services.delivery import DeliveryFailed
 from complaints.services.thai_calendar import format_english_datetime, format_thai_datetime
 
@@ -141,7 +143,11 @@ def _short_text(message: OutboxMessage) -> str:
 
 
 def _send_email(message: OutboxMessage) -> None:
-    mailer.send(_render_email(message))
+    mailer.send_smtp(_render_email(message))
+
+
+def _write_email(message: OutboxMessage, folder: Path) -> Path:
+    return mailer.write_to_folder(_render_email(message), folder)
 
 
 def _remember_email_id(message: OutboxMessage) -> None:
@@ -155,16 +161,48 @@ def _send_line(message: OutboxMessage) -> None:
     line_api.send(message, _short_text(message))
 
 
+def _write_line(message: OutboxMessage, folder: Path) -> Path:
+    return line_api.write_to_folder(message, _short_text(message), folder)
+
+
+def _sms_reference(message: OutboxMessage) -> str:
+    return f"outbox-{message.id}"
+
+
 def _send_sms(message: OutboxMessage) -> None:
-    sms.send(message.recipient, _short_text(message), reference=f"outbox-{message.id}")
+    sms.send(message.recipient, _short_text(message), reference=_sms_reference(message))
 
 
-# One sender per outbox channel: each raises DeliveryFailed when the channel refuses.
-SENDERS: dict[str, Callable[[OutboxMessage], None]] = {
-    "email": _send_email,
-    "line": _send_line,
-    "sms": _send_sms,
+def _write_sms(message: OutboxMessage, folder: Path) -> Path:
+    return sms.write_to_folder(message.recipient, _short_text(message), _sms_reference(message), folder)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """How one outbox channel sends (raising DeliveryFailed when the channel refuses), and
+    how it writes a message to its development outbox folder (returning the file)."""
+
+    send: Callable[[OutboxMessage], None]
+    write: Callable[[OutboxMessage, Path], Path]
+
+
+SENDERS: dict[str, Sender] = {
+    "email": Sender(_send_email, _write_email),
+    "line": Sender(_send_line, _write_line),
+    "sms": Sender(_send_sms, _write_sms),
 }
+
+
+def _hand_over(message: OutboxMessage) -> Path | None:
+    """Send the message, or write it to the development outbox when its channel is not
+    configured (channel_status: no network call then); returns the file written, if any."""
+    sender = SENDERS.get(message.channel)
+    if sender is None:
+        raise DeliveryFailed(f"no sender for channel {message.channel}")
+    if channel_status.configured(message.channel):
+        sender.send(message)
+        return None
+    return sender.write(message, channel_status.dev_outbox_dir(message.channel))
 
 
 def _mark_acknowledged(complaint: Complaint, now: datetime, channel: str) -> None:
@@ -190,7 +228,8 @@ def retry_delay(attempts: int) -> float:
 
 
 def deliver_message(message_id: int) -> str:
-    """Send one outbox message; returns 'sent', 'already_sent', 'busy' or 'missing'.
+    """Send one outbox message; returns 'sent', 'already_sent', 'busy' or 'missing', and in
+    production 'dev_outbox' / 'already_written' for a channel that is not configured.
 
     Raises RetryLater when the channel refused it and it may be tried again, and
     DeliveryFailed when it has had its last try (status 'failed').
@@ -200,13 +239,12 @@ def deliver_message(message_id: int) -> str:
         message = db.session.get(OutboxMessage, message_id)
         if message is None:
             return "missing"
+        if message.status == channel_status.DEV_OUTBOX_STATUS:
+            return "already_written"
         return "already_sent" if message.status == "sent" else "busy"
     message = db.session.get(OutboxMessage, message_id)
     try:
-        sender = SENDERS.get(message.channel)
-        if sender is None:
-            raise DeliveryFailed(f"no sender for channel {message.channel}")
-        sender(message)
+        written = _hand_over(message)
     except DeliveryFailed as exc:
         message.last_error = str(exc)[:2000]
         if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
@@ -222,25 +260,47 @@ def deliver_message(message_id: int) -> str:
         message.claimed_until = utcnow() + timedelta(seconds=delay)
         db.session.commit()
         raise RetryLater(str(exc), delay) from exc
-    _record_sent(message_id, utcnow(), held_until=now + _lease())
-    return "sent"
+    if written is None:
+        _record_sent(message_id, utcnow(), held_until=now + _lease())
+        return "sent"
+    return _record_written(message_id, message.channel, written, utcnow(), held_until=now + _lease())
 
 
-def _record_sent(message_id: int, sent_at: datetime, held_until: datetime) -> None:
+def _record_written(message_id: int, channel: str, path: Path, at: datetime, held_until: datetime) -> str:
+    """Record a message written to the development outbox: as sent outside production (the
+    demo flows on), as DEV_OUTBOX_STATUS in production, where nobody received it and the
+    complaint is not acknowledged by it. Returns "sent" or DEV_OUTBOX_STATUS."""
+    if channel_status.dev_outbox_counts_as_sent():
+        _record_sent(message_id, at, held_until, dev_outbox=path.name)
+        return "sent"
+    log.warning("%s is not configured: outbox message %s written to the development outbox, not delivered",
+                channel, message_id)
+    _record_sent(message_id, at, held_until, dev_outbox=path.name, status=channel_status.DEV_OUTBOX_STATUS)
+    return channel_status.DEV_OUTBOX_STATUS
+
+
+def _record_sent(message_id: int, sent_at: datetime, held_until: datetime, dev_outbox: str | None = None,
+                 status: str = "sent") -> None:
     """Mark a message sent, trying again while the database is away (restarting,
     failing over) for as long as the claim holds: the message is out, and one left
-    pending would be sent a second time once the claim ran out."""
+    pending would be sent a second time once the claim ran out.
+
+    `dev_outbox` names the file a message of an unconfigured channel was written to
+    instead; it is kept in the payload, and the acknowledgement says so."""
     while True:
         try:
             message = db.session.get(OutboxMessage, message_id)
-            message.status = "sent"
+            message.status = status
             message.sent_at = sent_at
             message.claimed_until = None
             message.last_error = None
+            if dev_outbox:
+                message.payload = {**message.payload, "dev_outbox": dev_outbox}
             if message.channel == "email" and message.complaint is not None:
                 _remember_email_id(message)
-            if message.purpose == "acknowledgement" and message.complaint is not None:
-                _mark_acknowledged(message.complaint, sent_at, message.channel)
+            if status == "sent" and message.purpose == "acknowledgement" and message.complaint is not None:
+                via = f"{message.channel} (development outbox)" if dev_outbox else message.channel
+                _mark_acknowledged(message.complaint, sent_at, via)
             db.session.commit()
             return
         except (OperationalError, InterfaceError):

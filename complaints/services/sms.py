@@ -1,4 +1,4 @@
-"""SMS out: a small provider interface, an HTTP gateway and a local folder; message length.
+"""SMS out: a small provider interface, an HTTP gateway, the development outbox; message length.
 
 Thai text is sent as UCS-2: 70 characters in a single SMS, 67 per part when the
 message is split. Plain GSM-7 text allows 160 and 153. Messages are cut to
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Protocol
 
@@ -68,18 +69,26 @@ class SmsProvider(Protocol):
         """Hand one message to the gateway; raise DeliveryFailed when it refuses."""
 
 
-class FileSmsProvider:
-    """The embedded default: one JSON line per message in SMS_OUTBOX_DIR/sms.jsonl."""
+def write_to_folder(to: str, text: str, reference: str, folder: Path) -> Path:
+    """The development outbox: the message as one JSON file named by its reference.
 
-    def __init__(self, folder: str):
-        self.folder = Path(folder)
+    The recipient is kept, as in the .eml files of unsent mail: the file is a developer's
+    artefact on the operator's disk, and shows who would have got the message.
+    """
+    record = {"channel": "sms", "to": to, "text": fit(text, current_app.config["SMS_MAX_PARTS"]),
+              "reference": reference, "at": utcnow().isoformat()}
+    path = folder / f"{_file_name(reference)}.json"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    except OSError as exc:
+        raise DeliveryFailed(f"development outbox: {exc}") from exc
+    return path
 
-    def send(self, to: str, text: str, reference: str) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"to": to, "text": text, "reference": reference, "at": utcnow().isoformat()},
-                          ensure_ascii=False)
-        with (self.folder / "sms.jsonl").open("a", encoding="utf-8") as out:
-            out.write(line + "\n")
+
+def _file_name(reference: str) -> str:
+    # References are ours ("outbox-12"); anything else cannot climb out of the folder.
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", reference).lstrip(".") or "message"
 
 
 class HttpSmsProvider:
@@ -105,10 +114,9 @@ class HttpSmsProvider:
 
 
 def provider() -> SmsProvider:
+    """The configured gateway; only called for a configured channel (channel_status)."""
     config = current_app.config
-    if config["SMS_BACKEND"] == "http":
-        return HttpSmsProvider(config["SMS_PROVIDER_URL"], config["SMS_PROVIDER_TOKEN"], config["SMS_SENDER"])
-    return FileSmsProvider(config["SMS_OUTBOX_DIR"])
+    return HttpSmsProvider(config["SMS_PROVIDER_URL"], config["SMS_PROVIDER_TOKEN"], config["SMS_SENDER"])
 
 
 def send(to: str, text: str, reference: str) -> None:

@@ -422,7 +422,6 @@ def rongrian_env(workdir: Path, database_url: str, redis_url: str, **extra: str)
         "TRACK_RATE_LIMIT": "100000000 per minute",
         "RONGRIAN_INSTANCE": str(workdir / "instance"),
         "UPLOAD_DIR": str(workdir / "instance" / "uploads"),
-        "MAIL_BACKEND": "file",
         "MAIL_OUTBOX_DIR": str(workdir / "mail"),
         "PYTHONUNBUFFERED": "1",
         "NLP_RETRAIN_CRONTAB": "",  # no scheduled retraining in the middle of a measurement

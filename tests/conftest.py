@@ -42,7 +42,6 @@ def base_config(tmp_path: Path, database_uri: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "EXPORT_DIR": str(tmp_path / "exports"),
-        "MAIL_BACKEND": "file",
         "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
         "LINE_OUTBOX_DIR": str(tmp_path / "line"),  # the development outboxes of unconfigured channels
         "SMS_OUTBOX_DIR": str(tmp_path / "sms"),
@@ -229,7 +228,6 @@ def worker_env(tmp_path: Path, database_uri: str, broker_url: str, **extra: str)
         "SECRET_KEY": "test-secret",  # as base_config: one deployment's processes share their secrets
         "RATELIMIT_STORAGE_URI": "memory://",
         "RONGRIAN_INSTANCE": str(tmp_path / "worker-instance"),
-        "MAIL_BACKEND": "file",
         "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "EXPORT_DIR": str(tmp_path / "exports"),

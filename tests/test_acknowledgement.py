@@ -97,7 +97,7 @@ def smtp_server():
 
 def test_acknowledgement_through_a_real_smtp_server(app, client, smtp_server):
     controller, inbox = smtp_server
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
     number = submit(client)
     with app.app_context():
         assert outbox.deliver_message(only_message_id(app)) == "sent"
@@ -119,7 +119,7 @@ def end_hold(app, message_id: int) -> None:
 
 def test_smtp_down_keeps_the_message_pending_until_it_can_be_sent(app, client, smtp_server):
     controller, inbox = smtp_server
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens
     number = submit(client)
     message_id = only_message_id(app)
     with app.app_context():
@@ -143,7 +143,7 @@ def test_a_refused_message_is_held_for_a_doubling_backoff_whoever_tries_it(app, 
     # The task's retry, the relay and a redelivered task may all come for the same
     # message: during the hold none of them tries it, so a mail server down for a
     # while does not use up OUTBOX_MAX_ATTEMPTS in a few seconds.
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(),
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(),
                       OUTBOX_RETRY_SECONDS=5, OUTBOX_RETRY_MAX_SECONDS=12, OUTBOX_RELAY_AFTER_SECONDS=0)
     submit(client)
     message_id = only_message_id(app)
@@ -164,7 +164,7 @@ def test_a_refused_message_is_held_for_a_doubling_backoff_whoever_tries_it(app, 
 
 
 def test_a_message_that_keeps_failing_is_marked_failed(app, client):
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), OUTBOX_MAX_ATTEMPTS=2,
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), OUTBOX_MAX_ATTEMPTS=2,
                       OUTBOX_RETRY_SECONDS=0)
     submit(client)
     message_id = only_message_id(app)

@@ -268,7 +268,6 @@ def _environment(folder: Path, database_url: str) -> dict:
         "UPLOAD_DIR": str(folder / "uploads"),
         "INTAKE_RATE_LIMIT": "100000 per minute",
         "LOG_FORMAT": "text",
-        "MAIL_BACKEND": "smtp",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(SMTP_PORT),
         # Quick relay and short leases and backoff, so a scenario settles in seconds.

@@ -136,6 +136,9 @@ def load_config(instance_path: str) -> dict:
         "INTAKE_UNIT_CODE": env.get("INTAKE_UNIT_CODE", "complaints-centre"),
         # The unit that receives every tip-off (never the unit complained about).
         "INTEGRITY_UNIT_CODE": env.get("INTEGRITY_UNIT_CODE", "integrity"),
+        # A proposed integrity grant (services/integrity_grants.py) waits this long for a
+        # second admin's approval, then expires.
+        "INTEGRITY_GRANT_HOURS": float(env.get("INTEGRITY_GRANT_HOURS", "72")),
         # PDPA retention: contact data of complaints closed longer ago than this is erased.
         "RETENTION_DAYS_AFTER_CLOSE": int(env.get("RETENTION_DAYS_AFTER_CLOSE", str(5 * 365))),
         # A complainant may reopen within this many days of the resolution;

@@ -331,3 +331,26 @@ def test_the_notice_is_delivered_as_an_email(app, people, tmp_path):
     assert "quiet" in text and "CLI (OS user" in text and THAI.search(text)
     html = parsed.get_body(preferencelist=("html",)).get_content()
     assert "quiet" in html and "<script" not in html
+
+
+# --- PostgreSQL ---------------------------------------------------------------------
+
+@pytest.mark.postgres
+def test_two_admins_on_postgresql(pg_app):
+    for name in ("pgadmin1", "pgadmin2"):
+        make_user(pg_app, name, "admin")
+    make_user(pg_app, "pgwatch", "integrity", "integrity")
+    with pg_app.app_context():
+        db.session.scalar(select(User).where(User.username == "pgwatch")).email = "pgwatch@agency.example"
+        db.session.commit()
+    first, second = signed_in(pg_app, "pgadmin1"), signed_in(pg_app, "pgadmin2")
+    post(first, "/admin/users/new", {"username": "pgnew", "display_name": "ผู้ตรวจ", "role": "integrity",
+                                     "unit_id": "", "email": ""}, token_page="/admin/users/new")
+    assert row(User, pg_app, username="pgnew") is None
+    assert approve(pg_app, first).status_code == 403
+    answer = approve(pg_app, second)
+    assert answer.status_code == 200 and NEW_PASSWORD.search(answer.text)
+    assert row(User, pg_app, username="pgnew").role == "integrity"
+    assert grants(pg_app) == [("create", "pgnew", "approved")]
+    assert "approved by pgadmin2" in audit(pg_app, "integrity_grant")[0]
+    assert [r for r, _ in notices(pg_app)] == ["pgwatch@agency.example"]

@@ -254,3 +254,29 @@ def test_the_openapi_document_says_boolean(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     schemas = spec["components"]["schemas"]
     assert schemas["ComplaintSubmission"]["properties"]["anonymous"]["type"] == "boolean"
+
+
+@pytest.mark.redis
+def test_the_throttle_works_on_redis(tmp_path, sqlite_template, redis_url):
+    """Production keeps the counters in Redis (RATELIMIT_STORAGE_URI): the same rules there."""
+    import shutil
+
+    from tests.conftest import _make_app, base_config
+
+    path = tmp_path / "rongrian.sqlite"
+    shutil.copy(sqlite_template, path)
+    app = _make_app({**base_config(tmp_path, f"sqlite:///{path}"), "RATELIMIT_STORAGE_URI": redis_url})
+    make_staff(app, "boss", "admin", None)
+    attacker = app.test_client()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert login_from(attacker, "203.0.113.70", "boss", "guess-guess-1").status_code == 401
+    assert login_from(attacker, "203.0.113.70", "boss", PASSWORD).status_code == 429
+    assert login_from(app.test_client(), "198.51.100.70", "boss", PASSWORD).status_code == 302
+    import redis
+
+    ours = [k.decode() for k in redis.Redis.from_url(redis_url).keys("*rongrian:login-*")]
+    assert any("login-wait" in k for k in ours) and any("login-failures" in k for k in ours)
+    # Keyed hashes, not usernames or addresses.
+    assert not any("boss" in k or "203.0.113.70" in k for k in ours)
+    with app.app_context():
+        db.engine.dispose()

@@ -140,6 +140,8 @@ def load_config(instance_path: str) -> dict:
         # A proposed integrity grant (services/integrity_grants.py) waits this long for a
         # second admin's approval, then expires.
         "INTEGRITY_GRANT_HOURS": float(env.get("INTEGRITY_GRANT_HOURS", "72")),
+        # Integrity officers see the grants of this many days on their pages.
+        "INTEGRITY_NOTICE_DAYS": int(env.get("INTEGRITY_NOTICE_DAYS", "14")),
         # PDPA retention: contact data of complaints closed longer ago than this is erased.
         "RETENTION_DAYS_AFTER_CLOSE": int(env.get("RETENTION_DAYS_AFTER_CLOSE", str(5 * 365))),
         # A complainant may reopen within this many days of the resolution;

@@ -354,3 +354,19 @@ def test_two_admins_on_postgresql(pg_app):
     assert grants(pg_app) == [("create", "pgnew", "approved")]
     assert "approved by pgadmin2" in audit(pg_app, "integrity_grant")[0]
     assert [r for r, _ in notices(pg_app)] == ["pgwatch@agency.example"]
+
+
+def test_integrity_officers_without_an_email_see_the_grant_on_their_pages(app, people):
+    first, second = signed_in(app, "admin1"), signed_in(app, "admin2")
+    post(first, f"/admin/users/{people['clerk']}", {"display_name": "clerk", "role": "integrity", "unit_id": "",
+                                                      "email": "", "active": "y"},
+         token_page=f"/admin/users/{people['clerk']}")
+    approve(app, second)
+    quiet = signed_in(app, "quiet")  # an integrity officer with no e-mail address
+    page = quiet.get("/officer/").text
+    notice = page[page.index('id="integrity-notice"'):]
+    assert "promote clerk: proposed by admin1" in notice and "approved by admin2" in notice
+    assert "การเปลี่ยนแปลงสิทธิ์" in notice
+    # Not shown to other staff.
+    other = signed_in(app, "admin1")
+    assert 'id="integrity-notice"' not in other.get("/officer/").text

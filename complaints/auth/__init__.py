@@ -33,4 +33,15 @@ def _end_stale_sessions() -> None:
         session.clear()
 
 
+@bp.app_context_processor
+def _integrity_notices() -> dict:
+    """Recent integrity grants, for the notice on an integrity officer's pages (called lazily)."""
+    def notices():
+        from complaints.services import integrity_grants
+
+        return integrity_grants.recent_grants()
+
+    return {"integrity_notices": notices}
+
+
 from complaints.auth import views  # noqa: E402,F401  (routes attach to bp)

@@ -11,9 +11,11 @@ integrity officer's password and re-activating one is either
 * proposed by one admin in /admin/users and approved by a *different* admin before
   the proposal expires (INTEGRITY_GRANT_HOURS).
 
-Every grant lands in the audit trail (/admin/audit) with who and when, and each
-active integrity officer with an e-mail address is told through the outbox, so a
-grant nobody expected is noticed by the people it concerns.
+Every grant lands in the audit trail (/admin/audit) with who and when; each active
+integrity officer with an e-mail address is told through the outbox, and every page
+an integrity officer opens lists the grants of the last INTEGRITY_NOTICE_DAYS (for
+those without an address), so a grant nobody expected is noticed by the people it
+concerns.
 
 A password is never part of a proposal: the approval generates one and shows it to
 the approving admin once, so the proposer cannot sign in on an approval they merely
@@ -30,7 +32,7 @@ from sqlalchemy import func, select
 
 from complaints.errors import BilingualError
 from complaints.extensions import db
-from complaints.models import IntegrityGrant, OutboxMessage, Unit, User, utcnow
+from complaints.models import AuditEntry, IntegrityGrant, OutboxMessage, Unit, User, utcnow
 from complaints.services import dispatch, privacy
 from complaints.services.thai_calendar import format_english_datetime, format_thai_datetime
 
@@ -192,6 +194,15 @@ def record_cli_grant(action: str, user: User) -> None:
 
 
 # --- audit and notice ---------------------------------------------------------------
+
+def recent_grants() -> list[AuditEntry]:
+    """The grants of the last INTEGRITY_NOTICE_DAYS, newest first: shown on every page an
+    integrity officer opens, so one without an e-mail address is told too."""
+    since = utcnow() - timedelta(days=current_app.config["INTEGRITY_NOTICE_DAYS"])
+    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "integrity_grant",
+                                                            AuditEntry.at >= since)
+                                   .order_by(AuditEntry.id.desc()).limit(20)))
+
 
 def _integrity_officers() -> list[tuple[int, str]]:
     """Who is told: (id, e-mail) of the active integrity officers before the grant."""

@@ -28,7 +28,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from complaints.errors import BilingualError
 from complaints.extensions import db
@@ -128,10 +128,17 @@ def approve(actor: User, grant_id: int) -> tuple[IntegrityGrant, str | None]:
             403, "same-admin",
             "ผู้เสนอไม่สามารถอนุมัติคำขอของตนเองได้ ต้องให้ผู้ดูแลระบบคนอื่นอนุมัติ",
             "The admin who proposed this cannot approve it; a different admin must.")
+    # Claimed by a conditional UPDATE: of two admins approving at once, one carries it out.
+    now = utcnow()
+    claimed = db.session.execute(
+        update(IntegrityGrant).where(IntegrityGrant.id == grant.id, IntegrityGrant.status == "pending")
+        .values(status="approved", decided_by_id=actor.id, decided_at=now))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise BilingualError(409, "grant-closed", "คำขอนี้ไม่รออนุมัติแล้ว", "This proposal is no longer open.")
+    db.session.refresh(grant)
     told = _integrity_officers()  # addresses read now: the change may alter one
     user, password = _apply(grant)
-    now = utcnow()
-    grant.status, grant.decided_by_id, grant.decided_at = "approved", actor.id, now
     grant.target_user_id = user.id
     by = (f"proposed by {grant.proposed_by.username} at {grant.proposed_at:%Y-%m-%d %H:%M} UTC, "
           f"approved by {actor.username}")

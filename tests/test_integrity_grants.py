@@ -18,7 +18,7 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import AuditEntry, IntegrityGrant, OutboxMessage, User, utcnow
 from complaints.services import accounts, outbox
-from tests.test_admin import PASSWORD, THAI, csrf, login, make_user, post, row
+from tests.test_admin import PASSWORD, THAI, login, make_user, post, row
 
 NEW_PASSWORD = re.compile(r'<output id="new-password">([^<]+)</output>')
 

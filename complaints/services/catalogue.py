@@ -21,8 +21,8 @@ from complaints.errors import BilingualError, FieldError
 from complaints.extensions import db
 from complaints.i18n import KIND_LABELS
 from complaints.models import (
-    ROLES, CalendarOverride, IntegrityGrant, CannedResponse, Category, Complaint, ServiceStandard, StandardsPublication, Unit, User,
-    utcnow,
+    ROLES, CalendarOverride, CannedResponse, Category, Complaint, IntegrityGrant, ServiceStandard,
+    StandardsPublication, Unit, User, utcnow,
 )
 from complaints.services import accounts, integrity_grants, reference_data
 from complaints.services.accounts import MIN_PASSWORD_LENGTH

@@ -48,7 +48,8 @@ def register(app: Flask) -> None:
     @click.option("--password", default=None, help="Leave out to generate one")
     def create_user(username, display_name, role, unit_code, password) -> None:
         """Create a staff account."""
-        from complaints.services.accounts import AccountError, create_user as create
+        # Through the CLI rule: an integrity officer made here is audited and told.
+        from complaints.services.accounts import AccountError, create_user_by_cli as create
 
         password = password or secrets.token_urlsafe(12)
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -148,6 +149,11 @@ def load_config(instance_path: str) -> dict:
         "INTAKE_UNIT_CODE": env.get("INTAKE_UNIT_CODE", "complaints-centre"),
         # The unit that receives every tip-off (never the unit complained about).
         "INTEGRITY_UNIT_CODE": env.get("INTEGRITY_UNIT_CODE", "integrity"),
+        # A proposed integrity grant (services/integrity_grants.py) waits this long for a
+        # second admin's approval, then expires.
+        "INTEGRITY_GRANT_HOURS": float(env.get("INTEGRITY_GRANT_HOURS", "72")),
+        # Integrity officers see the grants of this many days on their pages.
+        "INTEGRITY_NOTICE_DAYS": int(env.get("INTEGRITY_NOTICE_DAYS", "14")),
         # PDPA retention: contact data of complaints closed longer ago than this is erased.
         "RETENTION_DAYS_AFTER_CLOSE": int(env.get("RETENTION_DAYS_AFTER_CLOSE", str(5 * 365))),
         # A complainant may reopen within this many days of the resolution;
@@ -170,13 +176,26 @@ def load_config(instance_path: str) -> dict:
         # Strict-Transport-Security in production (browsers ignore it over plain HTTP,
         # so a compose stack on http://localhost still works); 0 sends none.
         "HSTS_SECONDS": int(env.get("HSTS_SECONDS", str(365 * 86400 if production else 0))),
+        # Sign-in throttle (services/accounts.authenticate): after LOGIN_MAX_FAILURES failures
+        # for one username from one address, that address waits LOGIN_THROTTLE_SECONDS,
+        # doubling per further failure up to LOGIN_THROTTLE_MAX_SECONDS; no account is
+        # locked for everyone. LOGIN_RATE_LIMIT caps sign-in posts per address.
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", "15")),
+        "LOGIN_THROTTLE_SECONDS": float(env.get("LOGIN_THROTTLE_SECONDS", "30")),
+        "LOGIN_THROTTLE_MAX_SECONDS": float(env.get("LOGIN_THROTTLE_MAX_SECONDS", "900")),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "20 per minute"),
+        # Staff sessions (services/staff_sessions.py) end after this many minutes without a
+        # request, and in any case SESSION_MAX_HOURS after sign-in.
+        "SESSION_IDLE_MINUTES": float(env.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_HOURS": float(env.get("SESSION_MAX_HOURS", "12")),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(env.get("SESSION_MAX_HOURS", "12"))),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL") or _development_base_url(env),
         "AGENCY_NAME_TH": env.get("AGENCY_NAME_TH", "หน่วยงานตัวอย่าง"),
         "AGENCY_NAME_EN": env.get("AGENCY_NAME_EN", "Example Agency"),
         "PRIVACY_NOTICE_VERSION": env.get("PRIVACY_NOTICE_VERSION", "2569-1"),
         "TRACK_RATE_LIMIT": env.get("TRACK_RATE_LIMIT", "30 per minute"),
+        # Status look-ups by the LINE/SMS "ติดตาม" command, per sender.
+        "CHAT_TRACK_RATE_LIMIT": env.get("CHAT_TRACK_RATE_LIMIT", "10 per hour"),
         "INTAKE_RATE_LIMIT": env.get("INTAKE_RATE_LIMIT", "60 per minute"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

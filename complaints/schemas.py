@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints, ValidationError
 
 from complaints.errors import FieldError, invalid
 from complaints.models import Kind
@@ -47,7 +47,8 @@ class ComplaintSubmission(BaseModel):
     title: Text200 | None = None
     kind: Kind = Kind.COMPLAINT
     category: Annotated[str, StringConstraints(max_length=40)] | None = None
-    anonymous: bool = False
+    # JSON true or false only: 0, "false" or "yes" are refused, as the OpenAPI document says boolean.
+    anonymous: StrictBool = False
     contact: Contact | None = None
     location: Location | None = None
 

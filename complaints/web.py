@@ -1,7 +1,7 @@
 """What every page shares: template helpers and security headers."""
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from flask_wtf.csrf import generate_csrf
 
 from complaints import i18n
@@ -37,6 +37,19 @@ def register_template_helpers(app: Flask) -> None:
         }
 
 
+# Blueprints whose every answer is for staff.
+STAFF_BLUEPRINTS = frozenset({"officer", "manager", "admin", "assessment"})
+
+
+def _private(response) -> bool:
+    """Is this answer for staff: a staff blueprint's, or any to a signed-in user but a static file?"""
+    if request.endpoint == "static":
+        return False
+    if request.blueprint in STAFF_BLUEPRINTS:
+        return True
+    return "_user_id" in session
+
+
 def set_security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -46,6 +59,12 @@ def set_security_headers(response):
         # Production is served over HTTPS only; browsers are told never to try plain HTTP.
         response.headers.setdefault("Strict-Transport-Security",
                                     f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains")
+    if _private(response):
+        # Staff pages and exports carry personal data: kept by no browser, proxy or
+        # shared computer's back button (issue 16).
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+        response.headers.pop("ETag", None)
     if "lang" in request.args and request.args["lang"] in i18n.LANGS:
         response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
     return response

@@ -130,16 +130,16 @@ def test_a_case_outside_ones_units_is_404_not_403(app, world, username, visible)
         assert "ถนนเป็นหลุม" not in detail.text
 
 
-def test_lockout_after_repeated_failures_even_with_the_right_password(app, client):
+def test_repeated_failures_make_this_client_wait_without_locking_the_account(app, client):
     make_staff(app, "target", "officer", "public-works")
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         assert login(client, "target", "wrong-password").status_code == 401
-    locked = login(client, "target", PASSWORD)
-    assert locked.status_code == 401
-    assert "ถูกระงับชั่วคราว" in locked.text and "locked" in locked.text
+    waiting = login(client, "target", PASSWORD)
+    assert waiting.status_code == 429
+    assert "กรุณารอ" in waiting.text and "wait at least" in waiting.text
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "target"))
-        assert user.locked_until is not None
+        assert user.locked_until is None and user.failed_logins == app.config["LOGIN_MAX_FAILURES"]
 
 
 def test_unknown_user_and_wrong_password_look_the_same(app, client):

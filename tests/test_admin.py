@@ -94,7 +94,7 @@ def test_index_links_every_section_with_counts(app, admin):
 
 def admin_urls(app) -> list[tuple[str, str]]:
     values = {"user_id": 1, "unit_id": 1, "category_id": 1, "standard_id": 1, "canned_id": 1, "day": "2026-01-02",
-              "key_id": 1, "root_cause_id": 1}
+              "key_id": 1, "root_cause_id": 1, "grant_id": 1}
     urls = []
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("admin."):

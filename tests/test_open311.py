@@ -424,6 +424,22 @@ def test_status_notes_are_the_public_answer_masked(app, client, api_key):
     assert "บันทึกลับ" not in json.dumps(one, ensure_ascii=False)
 
 
+def test_a_get_masks_names_line_ids_emails_and_plates_in_the_description(app, client, api_key):
+    """Issue 16: an Open311 GET showed a name, a LINE id and an e-mail address."""
+    number = _post_number(client, api_key, description=(
+        "เรียนคุณสมชาย ทดสอบ ถนนทรุดหน้าบ้านคุณสมศรี มีสุข ติดต่อ line @somchai99 "
+        "หรือ somchai＠gmail.com รถทะเบียน กข 1234 กรุงเทพมหานคร จอดขวางทุกวัน"))
+    (one,) = client.get(f"/open311/v2/requests/{number}.json").get_json()
+    listed = {r["service_request_id"]: r for r in client.get("/open311/v2/requests.json").get_json()}
+    xml = client.get(f"/open311/v2/requests/{number}.xml").text
+    for text in (one["description"], listed[number]["description"], xml):
+        assert "ถนนทรุด" in text and "จอดขวางทุกวัน" in text  # the complaint still reads
+        for secret in ("สมชาย", "ทดสอบ", "สมศรี", "มีสุข", "somchai", "gmail", "1234"):
+            assert secret not in text, (secret, text)
+    assert one["description"].count("[ชื่อบุคคล]") == 2 and "[ไลน์]" in one["description"]
+    assert "[อีเมล]" in one["description"] and "[ทะเบียนรถ]" in one["description"]
+
+
 # --- tokens, jurisdiction, rate limit ---------------------------------------
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

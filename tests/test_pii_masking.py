@@ -13,6 +13,7 @@ EMAIL = PLACEHOLDERS["email"]
 LINE = PLACEHOLDERS["line_id"]
 NAME = PLACEHOLDERS["name"]
 ACCOUNT = PLACEHOLDERS["bank_account"]
+PLATE = PLACEHOLDERS["plate"]
 
 # Check digits worked out by hand with the official formula
 # (11 - sum(d[i] * (13 - i)) % 11) % 10.
@@ -188,6 +189,10 @@ def test_things_with_an_at_sign_that_are_not_addresses_are_left_alone(text):
     ("lineid: ", "marktono71031"),
     ("ID line: ", "xxx1"),
     ("ไอดีไลน์ ", "somchai"),
+    # "line @id" is a person's id as often as an official account's: masked either way.
+    ("line ", "@somchai99"),
+    ("ไลน์ ", "@somchai99"),
+    ("Line ", "@TraffyFondue"),
 ])
 def test_line_ids_after_a_cue_are_masked_and_the_cue_kept(cue, ident):
     assert mask_text(f"ติดต่อ {cue}{ident} นะครับ") == f"ติดต่อ {cue}{LINE} นะครับ"
@@ -203,8 +208,9 @@ def test_line_user_id_is_masked():
 
 
 @pytest.mark.parametrize("text", [
-    "ได้รับคำชี้แจงจาก Line @TraffyFondue แล้ว",  # a channel named, not a person's id
     "แจ้งทาง line ยังไม่ได้",
+    "ไลน์ผลิตเสียงดังทั้งคืน",  # a production line
+    "สาย line 2 ของรถไฟฟ้า",
     "ขายของ online ทุกวัน",
     "ไรเดอร์ Lineman จอดขวาง",
     "hotline 1555",
@@ -373,3 +379,51 @@ def test_a_long_run_of_titles_without_spaces_stays_bounded():
 
 def test_a_one_letter_stop_word_inside_a_name_does_not_cut_it():
     assert mask_text("18. น.ส ประณยา ศิลากุล") == f"18. น.ส {NAME}"
+
+
+# --- issue 16: forms an attacker found unmasked -------------------------------------
+
+@pytest.mark.parametrize("text, masked", [
+    # The surname too, even when it is an ordinary word standing alone.
+    ("เรียนคุณสมชาย ทดสอบ", f"เรียนคุณ{NAME}"),
+    ("เรียนคุณสมชาย ทดสอบ ครับ", f"เรียนคุณ{NAME} ครับ"),
+    ("นายสมชาย ใจดี แจ้ง", f"นาย{NAME} แจ้ง"),
+    ("บ้านคุณสมศรี มีสุข", f"บ้านคุณ{NAME}"),
+    ("บ้านคุณสมศรี มีสุข น้ำท่วม", f"บ้านคุณ{NAME} น้ำท่วม"),
+    # Full-width forms are what they look like.
+    ("ติดต่อ somchai＠gmail.com ค่ะ", f"ติดต่อ {EMAIL} ค่ะ"),
+    ("ติดต่อ ｓｏｍｃｈａｉ＠ｇｍａｉｌ．ｃｏｍ", f"ติดต่อ {EMAIL}"),
+    ("line＠somchai99", f"line{LINE}"),
+    ("โทร ０８１－２３４－５６７８", f"โทร {PHONE}"),
+    # Vehicle plates.
+    ("รถทะเบียน กข 1234 กรุงเทพมหานคร จอดขวาง", f"รถทะเบียน {PLATE} จอดขวาง"),
+    ("รถ 1กข 234 จอดทุกวัน", f"รถ {PLATE} จอดทุกวัน"),
+    ("ทะเบียน 1กข234", f"ทะเบียน {PLATE}"),
+    ("รถกระบะ ฮย-5512 เชียงใหม่ ทิ้งขยะ", f"รถกระบะ {PLATE} ทิ้งขยะ"),
+    ("ทะเบียน กข 12", f"ทะเบียน {PLATE}"),
+    ("กข 1234 กรุงเทพฯ", PLATE),
+])
+def test_issue_16_forms_are_masked(text, masked):
+    assert mask_text(text) == masked
+    assert mask_text(masked) == masked  # idempotent
+
+
+@pytest.mark.parametrize("text", [
+    "คุณภาพน้ำประปาแย่มาก",
+    "บ้านเลขที่ 12 หมู่ 3",
+    "ไลน์ผลิตของโรงงานเสียงดัง",
+    "ถนนสุขุมวิท ซอย 5",
+    "น้ำท่วมซอย 5 ทุกปี",
+    "ซอยรามคำแหง 24 แยก 8",
+    "ไฟฟ้าสาธารณะ ถนนชำรุด ทางเท้า ความสะอาด",
+    "มีรถ 2 คัน จอดขวาง",
+    "รถ 2 คันจอดขวาง",
+    "มีคน 5 คน มาทิ้งขยะ",
+    "ทางหลวง ทล 35 ชำรุด",
+    "ระยะทาง กม 120",
+    "ฝาท่อ 3 จุด ถนนพระราม 2",
+    "ปี 2567 ยังไม่ซ่อม",
+    "ติดต่อทาง line ของเขต",
+])
+def test_issue_16_lookalikes_are_left_alone(text):
+    assert mask_pii(text).found == (), mask_text(text)

@@ -18,8 +18,10 @@ from complaints.admin.forms import (
 from complaints.auth import roles_required
 from complaints.errors import BilingualError, invalid
 from complaints.extensions import db
-from complaints.models import utcnow
-from complaints.services import api_keys, catalogue, channel_status, privacy, retraining, root_causes as root_cause_list
+from complaints.models import IntegrityGrant, utcnow
+from complaints.services import (
+    api_keys, catalogue, channel_status, integrity_grants, privacy, retraining, root_causes as root_cause_list,
+)
 
 admin_only = roles_required("admin")
 
@@ -40,7 +42,7 @@ def _submit(form, save: Callable):
         return save(), None
     except BilingualError as exc:
         db.session.rollback()
-        if exc.status not in (409, 422):
+        if exc.status not in (403, 409, 422):
             raise
         return None, exc
 
@@ -61,16 +63,41 @@ def index():
 
 # --- users ------------------------------------------------------------------
 
+def _users_page(error: BilingualError | None = None, new_password: str | None = None, granted=None):
+    response = make_response(_page(
+        "admin/users.html", error, users=catalogue.list_users(), now=utcnow(), grants=integrity_grants.pending(),
+        grant_actions=integrity_grants.ACTIONS, action_form=ActionForm(formdata=None), new_password=new_password,
+        granted=granted))
+    if new_password:
+        response.headers["Cache-Control"] = "no-store"  # shown once
+    return response
+
+
 @bp.get("/users")
 @admin_only
 def users():
-    return render_template("admin/users.html", users=catalogue.list_users(), now=utcnow())
+    return _users_page()
+
+
+def _proposed(grant: IntegrityGrant):
+    """The answer to a change that needs a second admin: nothing changed yet."""
+    th, en = integrity_grants.ACTIONS[grant.action]
+    _flash(f"ยังไม่ได้ดำเนินการ: คำขอ{th} ({grant.username}) ต้องให้ผู้ดูแลระบบคนอื่นอนุมัติ (คำขอที่ {grant.id})",
+           f"Not done yet: a different admin must approve the proposal to {en} ({grant.username}), #{grant.id}")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_only
 def user_new():
     form = UserCreateForm()
+    if form.role.data == integrity_grants.ROLE:  # a grant: proposed, not done
+        grant, error = _submit(form, lambda: catalogue.propose_integrity_user(
+            current_user, username=form.username.data, display_name=form.display_name.data,
+            unit_id=form.unit_id.data, email=form.email.data))
+        if grant:
+            return _proposed(grant)
+        return _page("admin/user_new.html", error, form=form)
     user, error = _submit(form, lambda: catalogue.create_user(
         username=form.username.data, display_name=form.display_name.data, role=form.role.data,
         password=form.password.data, unit_id=form.unit_id.data, email=form.email.data))
@@ -100,6 +127,8 @@ def user_edit(user_id: int):
     saved, error = _submit(form, lambda: catalogue.update_user(
         current_user, user, display_name=form.display_name.data, role=form.role.data,
         unit_id=form.unit_id.data, email=form.email.data, active=form.active.data))
+    if isinstance(saved, IntegrityGrant):
+        return _proposed(saved)
     if saved:
         _flash(f"บันทึกบัญชี {user.username} แล้ว", f"Account {user.username} saved")
         return redirect(url_for("admin.user_edit", user_id=user.id))
@@ -111,9 +140,11 @@ def user_edit(user_id: int):
 def user_password(user_id: int):
     user = catalogue.get_user(user_id)
     form = PasswordForm()
-    password, error = _submit(form, lambda: catalogue.reset_password(user, form.password.data or None))
+    password, error = _submit(form, lambda: catalogue.reset_password(user, form.password.data or None, current_user))
     if error:
         return _user_page(user, error)
+    if isinstance(password, IntegrityGrant):
+        return _proposed(password)
     # A password the admin typed is not echoed back; a generated one is shown this once.
     generated = None if form.password.data else password
     _flash(f"ตั้งรหัสผ่านใหม่ของ {user.username} แล้ว", f"New password set for {user.username}")
@@ -129,6 +160,31 @@ def user_unlock(user_id: int):
         return _user_page(user, error)
     _flash(f"ปลดล็อกบัญชี {user.username} แล้ว", f"Account {user.username} unlocked")
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.post("/grants/<int:grant_id>/approve")
+@admin_only
+def grant_approve(grant_id: int):
+    """A second admin approves an integrity grant; a generated password is shown to them once."""
+    result, error = _submit(ActionForm(), lambda: integrity_grants.approve(current_user, grant_id))
+    if error or result is None:
+        return _users_page(error or BilingualError(400, "bad-request", "คำขอไม่ถูกต้อง", "The request is malformed."))
+    grant, password = result
+    th, en = integrity_grants.ACTIONS[grant.action]
+    _flash(f"อนุมัติแล้ว: {th} ({grant.username})", f"Approved: {en} ({grant.username})")
+    if password:
+        return _users_page(new_password=password, granted=grant)
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/grants/<int:grant_id>/reject")
+@admin_only
+def grant_reject(grant_id: int):
+    grant, error = _submit(ActionForm(), lambda: integrity_grants.reject(current_user, grant_id))
+    if error or grant is None:
+        return _users_page(error or BilingualError(400, "bad-request", "คำขอไม่ถูกต้อง", "The request is malformed."))
+    _flash(f"ปฏิเสธคำขอที่ {grant.id} แล้ว", f"Proposal #{grant.id} rejected")
+    return redirect(url_for("admin.users"))
 
 
 # --- units ------------------------------------------------------------------

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort
-from flask_login import current_user, login_required
+from flask import Blueprint, abort, session
+from flask_login import current_user, login_required, logout_user
 
 bp = Blueprint("auth", __name__)
 
@@ -20,6 +20,28 @@ def roles_required(*roles: str):
             return view(*args, **kwargs)
         return wrapped
     return decorator
+
+
+@bp.before_app_request
+def _end_stale_sessions() -> None:
+    """A staff session past its idle or total time is signed out before the view runs,
+    which then answers as to anyone not signed in (the sign-in page)."""
+    from complaints.services import staff_sessions
+
+    if "_user_id" in session and not staff_sessions.still_valid():
+        logout_user()
+        session.clear()
+
+
+@bp.app_context_processor
+def _integrity_notices() -> dict:
+    """Recent integrity grants, for the notice on an integrity officer's pages (called lazily)."""
+    def notices():
+        from complaints.services import integrity_grants
+
+        return integrity_grants.recent_grants()
+
+    return {"integrity_notices": notices}
 
 
 from complaints.auth import views  # noqa: E402,F401  (routes attach to bp)

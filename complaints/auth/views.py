@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -11,7 +11,8 @@ from wtforms.validators import DataRequired, Length
 
 from complaints.auth import bp
 from complaints.extensions import limiter
-from complaints.services.accounts import authenticate, sign_out
+from complaints.services import staff_sessions
+from complaints.services.accounts import SignInThrottled, authenticate, sign_out
 
 
 class LoginForm(FlaskForm):
@@ -29,16 +30,23 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
+        try:
+            user = authenticate(form.username.data, form.password.data, request.remote_addr)
+        except SignInThrottled as exc:
+            response = make_response(render_template("auth/login.html", form=form, failed=False,
+                                                     wait_seconds=exc.retry_after), 429)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         if user is not None:
             # A fresh session at sign-in: nothing from before survives (session fixation).
             session.clear()
             login_user(user)
+            staff_sessions.start()
             return redirect(_safe_next(request.args.get("next")))
         failed = True
     status = 401 if failed else (422 if form.errors else 200)

@@ -19,6 +19,7 @@ from complaints.models.complaint import (
     TimelineEvent,
 )
 from complaints.models.export_job import ExportJob, ExportStatus
+from complaints.models.grants import IntegrityGrant
 from complaints.models.idempotency import IdempotencyRecord
 from complaints.models.open311 import ApiKey, Open311Request
 from complaints.models.outbox import OutboxMessage
@@ -33,6 +34,6 @@ __all__ = [
     "Complaint", "IdempotencyRecord", "Kind", "OutboxMessage", "Priority", "ROLES", "RunStatus", "ServiceStandard",
     "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "TrainingRun", "Unit", "User", "utcnow",
     "ChannelMessage", "LineConversation", "ExportJob", "ExportStatus",
-    "ApiKey", "Open311Request",
+    "ApiKey", "Open311Request", "IntegrityGrant",
     "Assessment", "AssessmentAnswer", "AssessmentEvidence", "OperationalData", "TrackingLookupDay",
 ]

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import hmac
-from datetime import timedelta
+import secrets
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from complaints.extensions import db
 from complaints.models import ROLES, Unit, User, utcnow
+from complaints.services import throttle
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -37,6 +40,37 @@ def create_user(username: str, display_name: str, role: str, password: str, unit
     return user
 
 
+def create_user_by_cli(username: str, display_name: str, role: str, password: str, unit_code: str | None = None,
+                       email: str | None = None) -> User:
+    """`flask create-user`: an integrity officer made here is audited and told to the others.
+
+    The command line is one of the two ways to grant the integrity role (the other is
+    two admins, services/integrity_grants.py): whoever runs it holds the server.
+    """
+    user = create_user(username, display_name, role, password, unit_code, email)
+    if role == "integrity":
+        from complaints.services import integrity_grants
+
+        integrity_grants.record_cli_grant("create", user)
+    return user
+
+
+def set_password_by_cli(user: User, password: str) -> None:
+    """A new password set on the command line (e.g. `flask set-password`): ends the
+    account's sessions and clears its sign-in throttle; an integrity officer's is a
+    grant, audited and told to the other integrity officers."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    user.set_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.commit()
+    if user.role == "integrity":
+        from complaints.services import integrity_grants
+
+        integrity_grants.record_cli_grant("password", user)
+
+
 def load_user(session_id: str) -> User | None:
     """Flask-Login's user loader: "<id>:<session token>" (User.get_id), or nobody.
 
@@ -56,28 +90,66 @@ def sign_out(user: User) -> None:
     db.session.commit()
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The user for these credentials, or None; locks the account after repeated failures.
+class SignInThrottled(Exception):
+    """Too many failed sign-ins for this account from this address: wait `retry_after` seconds."""
 
-    A locked account refuses even the right password until the lock runs out, and
-    the answer is the same as for a wrong password, so guessing learns nothing.
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+@cache
+def _dummy_hash() -> str:
+    # Same algorithm and cost as a real password's hash (werkzeug's default).
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def _throttle_names(username: str, address: str | None) -> tuple[str, str]:
+    subject = throttle.key(address or "-", username.strip().lower())
+    return f"login-failures:{subject}", f"login-wait:{subject}"
+
+
+def authenticate(username: str, password: str, address: str | None = None) -> User | None:
+    """The user for these credentials, or None; raises SignInThrottled while this address waits.
+
+    * Equal work: an unknown or inactive username still has one password hash
+      checked (against a dummy), so the time of the answer does not tell which
+      usernames exist.
+    * Throttle, not lock: after LOGIN_MAX_FAILURES failures for one username from one
+      address, that address waits LOGIN_THROTTLE_SECONDS, doubling with each further
+      failure (at most LOGIN_THROTTLE_MAX_SECONDS); the owner signing in from
+      anywhere else is not held up, so guessing cannot lock anyone out, admins
+      included. Every address also has the route's own limit (LOGIN_RATE_LIMIT).
+      Unknown usernames are throttled alike, so the wait tells nothing either.
     """
     config = current_app.config
-    now = utcnow()
+    failures_name, wait_name = _throttle_names(username, address)
+    if throttle.count(wait_name):
+        raise SignInThrottled(int(config["LOGIN_THROTTLE_SECONDS"]))
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
+        check_password_hash(_dummy_hash(), password)
+        _failed(None, failures_name, wait_name)
         return None
-    if user.locked_until is not None and user.locked_until > now:
+    if not check_password_hash(user.password_hash, password):
+        _failed(user, failures_name, wait_name)
         return None
-    if not user.check_password(password):
-        user.failed_logins += 1
-        if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-        db.session.commit()
-        return None
+    throttle.clear(failures_name)
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = utcnow()
     db.session.commit()
     return user
+
+
+def _failed(user: User | None, failures_name: str, wait_name: str) -> None:
+    config = current_app.config
+    # Failures are remembered for an hour past the longest wait.
+    failures = throttle.add(failures_name, config["LOGIN_THROTTLE_MAX_SECONDS"] + 3600)
+    over = failures - config["LOGIN_MAX_FAILURES"]
+    if over >= 0:
+        wait = min(config["LOGIN_THROTTLE_SECONDS"] * 2 ** over, config["LOGIN_THROTTLE_MAX_SECONDS"])
+        throttle.add(wait_name, wait)
+    if user is not None:
+        user.failed_logins += 1  # shown to admins; it locks nothing
+        db.session.commit()

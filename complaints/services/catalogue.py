@@ -21,10 +21,10 @@ from complaints.errors import BilingualError, FieldError
 from complaints.extensions import db
 from complaints.i18n import KIND_LABELS
 from complaints.models import (
-    ROLES, CalendarOverride, CannedResponse, Category, Complaint, ServiceStandard, StandardsPublication, Unit, User,
-    utcnow,
+    ROLES, CalendarOverride, CannedResponse, Category, Complaint, IntegrityGrant, ServiceStandard,
+    StandardsPublication, Unit, User, utcnow,
 )
-from complaints.services import accounts, reference_data
+from complaints.services import accounts, integrity_grants, reference_data
 from complaints.services.accounts import MIN_PASSWORD_LENGTH
 from complaints.services.thai_calendar import BANGKOK, BE_OFFSET, to_bangkok
 from complaints.services.thai_text import UnsafeText, clean_text
@@ -202,24 +202,42 @@ def _check_password(check: Checker, password: str | None) -> str | None:
     return password
 
 
-def create_user(*, username: str, display_name: str, role: str, password: str, unit_id=None,
-                email: str | None = None) -> User:
-    """A new staff account, on the rules of accounts.create_user."""
-    check = Checker()
+def _checked_new_user(check: Checker, username: str, display_name: str, role: str, unit_id,
+                      email: str | None) -> dict:
     username = (username or "").strip()
     if not _USERNAME.fullmatch(username):
         check.add("username", "ชื่อผู้ใช้ต้องยาว 3-80 ตัวอักษร ใช้ได้เฉพาะ a-z 0-9 . _ -",
                   "The username must be 3-80 characters of a-z, 0-9, '.', '_' or '-'.")
     elif db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
         check.add("username", "มีชื่อผู้ใช้นี้อยู่แล้ว", "That username is already taken.")
-    display_name = check.text("display_name", display_name, ("ชื่อที่แสดง", "Display name"), max_len=200)
-    role = _check_role(check, role)
+    return {"username": username,
+            "display_name": check.text("display_name", display_name, ("ชื่อที่แสดง", "Display name"), max_len=200),
+            "role": _check_role(check, role), "unit": _check_unit(check, unit_id), "email": _check_email(check, email)}
+
+
+def _two_admins() -> BilingualError:
+    return BilingualError(
+        403, "integrity-two-admins",
+        "ผู้ดูแลระบบคนเดียวให้สิทธิ์เจ้าหน้าที่รับแจ้งเบาะแสการทุจริตไม่ได้ ต้องเสนอแล้วให้ผู้ดูแลระบบอีกคนอนุมัติ",
+        "One admin alone cannot grant integrity-officer access; propose it and have a different admin approve it.")
+
+
+def create_user(*, username: str, display_name: str, role: str, password: str, unit_id=None,
+                email: str | None = None) -> User:
+    """A new staff account, on the rules of accounts.create_user.
+
+    Never an integrity officer: that is a grant for two admins (propose_integrity_user).
+    """
+    check = Checker()
+    fields = _checked_new_user(check, username, display_name, role, unit_id, email)
     password = _check_password(check, password)
-    unit = _check_unit(check, unit_id)
-    email = _check_email(check, email)
     check.raise_if_any()
+    if fields["role"] == integrity_grants.ROLE:
+        raise _two_admins()
+    unit = fields["unit"]
     try:
-        user = accounts.create_user(username, display_name, role, password, unit.code if unit else None, email)
+        user = accounts.create_user(fields["username"], fields["display_name"], fields["role"], password,
+                                    unit.code if unit else None, fields["email"])
     except accounts.AccountError as exc:
         db.session.rollback()
         raise BilingualError(409, "account-conflict", "สร้างบัญชีไม่ได้ (อาจมีผู้ใช้ชื่อนี้แล้ว)",
@@ -228,12 +246,25 @@ def create_user(*, username: str, display_name: str, role: str, password: str, u
     return user
 
 
+def propose_integrity_user(actor: User, *, username: str, display_name: str, unit_id=None,
+                           email: str | None = None) -> IntegrityGrant:
+    """Propose a new integrity officer; a different admin approves it (and gets the password)."""
+    check = Checker()
+    fields = _checked_new_user(check, username, display_name, integrity_grants.ROLE, unit_id, email)
+    check.raise_if_any()
+    unit = fields["unit"]
+    return integrity_grants.propose(actor, "create", username=fields["username"], payload={
+        "display_name": fields["display_name"], "unit_id": unit.id if unit else None, "email": fields["email"]})
+
+
 def update_user(actor: User, user: User, *, display_name: str, role: str, unit_id=None,
-                email: str | None = None, active: bool) -> User:
+                email: str | None = None, active: bool) -> User | IntegrityGrant:
     """Change an account's name, role, unit, email and active flag.
 
     An admin cannot deactivate or demote themselves: that could leave no one
-    able to administer the system.
+    able to administer the system. An edit that grants or takes the integrity
+    role, or re-activates an integrity officer, is only proposed: the account is
+    left as it is and the proposal is returned for a second admin.
     """
     check = Checker()
     display_name = check.text("display_name", display_name, ("ชื่อที่แสดง", "Display name"), max_len=200)
@@ -247,17 +278,28 @@ def update_user(actor: User, user: User, *, display_name: str, role: str, unit_i
             "ผู้ดูแลระบบไม่สามารถปิดการใช้งานหรือลดสิทธิ์บัญชีของตนเองได้ ให้ผู้ดูแลระบบคนอื่นดำเนินการแทน",
             "An admin cannot deactivate or demote their own account; ask another admin to do it.",
         )
+    grant = integrity_grants.update_action(user, role, bool(active))
+    if grant:
+        return integrity_grants.propose(actor, grant, target=user, username=user.username, payload={
+            "display_name": display_name, "role": role, "unit_id": unit.id if unit else None, "email": email,
+            "active": bool(active)})
     user.display_name, user.role, user.unit, user.email, user.active = display_name, role, unit, email, bool(active)
     _commit()
     _log("updated user %s (role %s, active %s)", user.username, user.role, user.active)
     return user
 
 
-def reset_password(user: User, password: str | None = None) -> str:
+def reset_password(user: User, password: str | None = None, actor: User | None = None) -> str | IntegrityGrant:
     """Set the given password, or a random one; returns it so it can be shown once.
 
     The lock from failed sign-ins is cleared too, so the new password works at once.
+    An integrity officer's password is only proposed (the proposal is returned, the
+    typed password dropped): the approving admin gets a generated one.
     """
+    if integrity_grants.password_needs_grant(user):
+        if actor is None:
+            raise _two_admins()
+        return integrity_grants.propose(actor, "password", target=user, username=user.username, payload={})
     if password:
         check = Checker()
         password = _check_password(check, password)

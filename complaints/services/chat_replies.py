@@ -9,6 +9,7 @@ from flask import current_app
 from complaints.errors import BilingualError
 from complaints.i18n import STATUS_LABELS
 from complaints.models import Complaint
+from complaints.services import throttle
 from complaints.services.public_view import find_complaint, public_events, public_text
 from complaints.services.thai_calendar import format_thai_datetime
 
@@ -22,12 +23,22 @@ def track_request(text: str) -> str | None:
     return match.group("number") if match else None
 
 
-def status_text(number: str, is_owner: Callable[[Complaint], bool]) -> str:
+RATE_LIMITED = ("ขออภัย ท่านขอดูสถานะบ่อยเกินไป กรุณารอสักครู่แล้วพิมพ์ \"ติดตาม\" ตามด้วยเลขเรื่องอีกครั้ง "
+                "หรือดูได้ที่หน้าเว็บติดตามเรื่อง\n"
+                "Sorry, too many status requests; please wait a while and try again, or use the tracking page.")
+
+
+def status_text(number: str, is_owner: Callable[[Complaint], bool], sender: str | None = None) -> str:
     """The answer to a status request.
 
     Anyone gets what the public tracking page shows (status, due date, link); the
-    citizen who filed it also gets the agency's latest public answer.
+    citizen who filed it also gets the agency's latest public answer. One sender
+    ("line:<user id>", "sms:<phone>") gets CHAT_TRACK_RATE_LIMIT answers, so the
+    command cannot be used to walk through tracking numbers.
     """
+    if sender is not None and not throttle.allow(current_app.config["CHAT_TRACK_RATE_LIMIT"], "chat-track",
+                                                 throttle.key("chat-track", sender)):
+        return RATE_LIMITED
     try:
         complaint = find_complaint(number)
     except BilingualError as exc:

@@ -177,7 +177,8 @@ def _on_text(turn: Turn, raw: str) -> bool:
     """Returns True when the text submitted the complaint."""
     number = chat_replies.track_request(raw)
     if number is not None:
-        turn.replies.append(chat_replies.status_text(number, lambda c: _is_owner(c, turn.user_id)))
+        turn.replies.append(chat_replies.status_text(number, lambda c: _is_owner(c, turn.user_id),
+                                                     sender=f"line:{turn.user_id}"))
         return False
     word = raw.strip().lower()
     if word in CANCEL_WORDS:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app, render_template
+from markupsafe import escape
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -142,12 +143,24 @@ def _short_text(message: OutboxMessage) -> str:
     return render_template(f"messages/{template}.txt", **_context(message)).strip()
 
 
+def _staff_notice(message: OutboxMessage) -> mailer.EmailMessage:
+    """A notice to staff about no complaint (integrity grants): its subject and text are ready."""
+    text = message.payload["text"]
+    html = "<pre>" + escape(text) + "</pre>"
+    return mailer.build_message(message.recipient, message.payload["subject"], text, str(html),
+                                message_id=f"<outbox-{message.id}.staff@rongrian.invalid>")
+
+
+def _email(message: OutboxMessage) -> mailer.EmailMessage:
+    return _staff_notice(message) if message.complaint is None else _render_email(message)
+
+
 def _send_email(message: OutboxMessage) -> None:
-    mailer.send_smtp(_render_email(message))
+    mailer.send_smtp(_email(message))
 
 
 def _write_email(message: OutboxMessage, folder: Path) -> Path:
-    return mailer.write_to_folder(_render_email(message), folder)
+    return mailer.write_to_folder(_email(message), folder)
 
 
 def _remember_email_id(message: OutboxMessage) -> None:

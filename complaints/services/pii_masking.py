@@ -11,9 +11,14 @@ loaded and nothing is downloaded). What is masked:
   and +66 forms, in the digit groupings people write. The grouping is part of the
   rule: times (06.00-08.30), dates, house numbers (123/45), postcodes, amounts
   and tracking numbers never have a phone's grouping.
-* email, line_id -- an address; a LINE id only after an explicit cue ("LINE:",
-  "line id", "ไลน์ไอดี", "ID line") and a LINE user id (U + 32 hex digits). A bare
-  "Line @TraffyFondue" is a channel being named, not a person's id, and is kept.
+* email, line_id -- an address (full-width "＠" too); a LINE id only after an
+  explicit cue ("LINE:", "line id", "ไลน์ไอดี", "ID line", "line @", "ไลน์ @") and a
+  LINE user id (U + 32 hex digits). "Line @TraffyFondue" names an official account
+  but has the same form as a person's "line @somchai99": both are masked, since
+  an official account masked costs a reader little and a person's id shown is a leak.
+* plate        -- a Thai vehicle registration: "1กข 234", "กข 1234", with the
+  province after it ("กข 1234 กรุงเทพมหานคร"). Two consonants and 1-2 digits
+  without a leading digit ("รถ 2 คัน") count only after ทะเบียน or before a province.
 * bank_account -- 10 to 12 digits only right after a word for account
   (เลขบัญชี, บัญชี..., บช., a/c, account); without that cue a 10-digit number
   cannot be told from a phone number, so it is left to the phone rule.
@@ -50,6 +55,7 @@ PLACEHOLDERS = {
     "line_id": "[ไลน์]",
     "bank_account": "[เลขบัญชี]",
     "name": "[ชื่อบุคคล]",
+    "plate": "[ทะเบียนรถ]",
 }
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
 
@@ -100,14 +106,17 @@ def mask_pii(text: str) -> MaskResult:
 # number from a pattern. The view drops them and keeps a map back.
 _INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-_HAS_THAI_DIGIT = re.compile("[๐-๙]")
+# Full-width forms (＠, ：, ｓｏｍｃｈａｉ) are the ASCII ones to a reader, and a phone
+# keyboard types them: "somchai＠gmail.com" is an address.
+_FOLD = {**_THAI_DIGITS, **{cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}}
+_HAS_THAI_DIGIT = re.compile("[๐-๙\uff01-\uff5e]")
 
 
 def _view(text: str) -> tuple[str, list[int] | None]:
     """Text with Thai digits as ASCII and invisible characters removed, and the
     original index of each view character (None when they are the same)."""
     if _HAS_THAI_DIGIT.search(text):
-        text = text.translate(_THAI_DIGITS)  # same length, so offsets are unchanged
+        text = text.translate(_FOLD)  # one character for one, so offsets are unchanged
     if not _INVISIBLE.search(text):
         return text, None
     back = [i for i, ch in enumerate(text) if not _INVISIBLE.match(ch)]
@@ -193,6 +202,37 @@ def _phones(view: str, spans: _Spans) -> None:
         spans.add("phone", m.start(1), m.end(1))
 
 
+# --- vehicle plates --------------------------------------------------------------
+
+# "1กข 234", "กข 1234", "กข-1234": consonants (no vowel: a word has one) and digits,
+# standing alone; the province may follow.
+_PLATE = re.compile(
+    r"(?<![\u0e01-\u0e4e0-9A-Za-z])(?:(\d)([ก-ฮ]{1,2})|([ก-ฮ]{2}))[ \-]?(\d{1,4})(?![0-9A-Za-z\u0e01-\u0e2e])"
+)
+_PLATE_CUE = re.compile(r"ทะเบียน(?:รถ)?\s*[:：]?\s*$")
+# Pairs of consonants that are words or road codes (รถ 2 คัน, คน 5 คน, ทล 35).
+_NOT_A_PLATE = frozenset("รถ คน กม ซม มม ชม กก ตร รร นน ทล ทช สน ผม จด".split())
+
+
+@cache
+def _provinces() -> re.Pattern:
+    from pythainlp.corpus import provinces
+
+    names = set(provinces(details=False)) | {"กรุงเทพฯ", "กทม"}
+    return re.compile(r"[ \u00a0]?(?:" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + ")")
+
+
+def _plates(view: str, spans: _Spans) -> None:
+    for m in _PLATE.finditer(view):
+        province = _provinces().match(view, m.end())
+        end = province.end() if province else m.end()
+        if m.group(3):  # no leading digit: surer only with a cue, a province or 3-4 digits
+            cued = bool(province) or bool(_PLATE_CUE.search(view, max(0, m.start() - 14), m.start()))
+            if not cued and (m.group(3) in _NOT_A_PLATE or len(m.group(4)) < 3):
+                continue
+        spans.add("plate", m.start(), end)
+
+
 # --- addresses ------------------------------------------------------------------
 
 _EMAIL = re.compile(
@@ -204,7 +244,8 @@ _LINE_WORD = r"(?:(?<![A-Za-z])line(?!(?!id)[a-z])|(?<!ออน)ไลน์)"
 _ID_WORD = r"(?:id|ไอดี)"
 _LINE_ID = re.compile(
     "(?:" + rf"{_LINE_WORD}\s*{_ID_WORD}\s*[:：=]?" + "|" + rf"(?<![A-Za-z]){_ID_WORD}\s*{_LINE_WORD}\s*[:：=]?"
-    + "|" + rf"{_LINE_WORD}\s*[:：]" + r")\s*(@?[A-Za-z0-9][A-Za-z0-9._\-]{1,29})(?![A-Za-z0-9_@])",
+    + "|" + rf"{_LINE_WORD}\s*[:：]" + "|" + rf"{_LINE_WORD}(?=\s*@)"
+    + r")\s*(@?[A-Za-z0-9][A-Za-z0-9._\-]{1,29})(?![A-Za-z0-9_@])",
     re.IGNORECASE,
 )
 _LINE_USER_ID = re.compile(r"(?<![A-Za-z0-9])U[0-9a-f]{32}(?![A-Za-z0-9])")
@@ -420,6 +461,8 @@ def _first_name_ok(name: str, title: str, rest: str, has_surname: bool, next_cha
     )
 
 
+_WORD_END = re.compile(r"[\s,!?)\]]|$")
+_PLACE_WORD = re.compile("ซอย|ถนน|แยก|หมู่|ตำบล|อำเภอ|จังหวัด|เขต|แขวง")
 _SURNAME_GAP = re.compile(rf"\.?[ \t\u00a0]{{1,3}}([{_THAI}]+)")  # "สมชาย ใจดี", "จักรพันธ์. ผิวงาม"
 
 
@@ -443,6 +486,11 @@ def _surname_after(view: str, at: int) -> int:
         # An abbreviation (สส., ผอ.) is a post, not a surname.
         or (len(run) <= 4 and view[m.end(1):m.end(1) + 1] in (".", "ฯ"))
     ):
+        # ...but one whole word standing alone after a name is read as its surname
+        # ("เรียนคุณสมชาย ทดสอบ"): a word too many masked, rather than half a name shown.
+        if (len(tokens) == 1 and part == run and part not in lex["stop"]
+                and _WORD_END.match(view, m.end(1)) and not _PLACE_WORD.match(part)):
+            return m.end(1)
         return at
     return m.start(1) + len(part)
 
@@ -605,6 +653,6 @@ def _contact_names(view: str, spans: _Spans) -> None:
 # national ID contains phone-shaped groups, a cued account number is not a phone;
 # titled names come before the looser untitled rules.
 _DETECTORS = (
-    _emails, _line_ids, _national_ids, _bank_accounts, _phones,
+    _emails, _line_ids, _national_ids, _bank_accounts, _phones, _plates,
     _english_titles, _thai_titles, _listed_names, _contact_names,
 )

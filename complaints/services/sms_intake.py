@@ -63,7 +63,7 @@ def _answer_status(sms: InboundSms, phone: str, number: str) -> SmsResult:
         return complaint.complainant is not None and _phone(complaint.complainant.phone or "") == phone
 
     answer = OutboxMessage(purpose="conversation", channel="sms", recipient=phone,
-                           payload={"text": chat_replies.status_text(number, is_owner)})
+                           payload={"text": chat_replies.status_text(number, is_owner, sender=f"sms:{phone}")})
     if not channel_refs.record_once("sms", sms.message_id, answer=answer):
         return SmsResult("duplicate")
     return SmsResult("status")

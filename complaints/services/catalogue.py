@@ -202,10 +202,12 @@ def _check_password(check: Checker, password: str | None) -> str | None:
     return password
 
 
-def create_user(*, username: str, display_name: str, role: str, password: str, unit_id=None,
-                email: str | None = None) -> User:
-    """A new staff account, on the rules of accounts.create_user."""
-    check = Checker()
+def check_new_account(check: Checker, username: str | None, display_name: str | None,
+                      password: str | None) -> tuple[str, str | None, str | None]:
+    """The username, display name and password of a new account, cleaned; problems go to `check`.
+
+    The one set of rules for every way an account is made (admin page, `flask setup`, first-run page).
+    """
     username = (username or "").strip()
     if not _USERNAME.fullmatch(username):
         check.add("username", "ชื่อผู้ใช้ต้องยาว 3-80 ตัวอักษร ใช้ได้เฉพาะ a-z 0-9 . _ -",
@@ -213,8 +215,15 @@ def create_user(*, username: str, display_name: str, role: str, password: str, u
     elif db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
         check.add("username", "มีชื่อผู้ใช้นี้อยู่แล้ว", "That username is already taken.")
     display_name = check.text("display_name", display_name, ("ชื่อที่แสดง", "Display name"), max_len=200)
+    return username, display_name, _check_password(check, password)
+
+
+def create_user(*, username: str, display_name: str, role: str, password: str, unit_id=None,
+                email: str | None = None) -> User:
+    """A new staff account, on the rules of accounts.create_user."""
+    check = Checker()
+    username, display_name, password = check_new_account(check, username, display_name, password)
     role = _check_role(check, role)
-    password = _check_password(check, password)
     unit = _check_unit(check, unit_id)
     email = _check_email(check, email)
     check.raise_if_any()

@@ -22,4 +22,4 @@ def roles_required(*roles: str):
     return decorator
 
 
-from complaints.auth import views  # noqa: E402,F401  (routes attach to bp)
+from complaints.auth import first_run, views  # noqa: E402,F401  (routes attach to bp)

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length
 
 from complaints.auth import bp
 from complaints.extensions import limiter
+from complaints.services import agency_setup
 from complaints.services.accounts import authenticate, sign_out
 
 
@@ -42,7 +43,8 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         failed = True
     status = 401 if failed else (422 if form.errors else 200)
-    return render_template("auth/login.html", form=form, failed=failed), status
+    return render_template("auth/login.html", form=form, failed=failed,
+                           first_run=agency_setup.needs_setup()), status
 
 
 @bp.post("/logout")

@@ -114,8 +114,7 @@ def load_preset(name: str) -> ReferenceLists:
 # --- reading CSV files --------------------------------------------------------------
 
 def _file_error(file: str, th: str, en: str) -> BilingualError:
-    return BilingualError(422, "invalid-reference-data", f"{file}: {th}", f"{file}: {en}",
-                          [FieldError(file, th, en)])
+    return BilingualError(422, "invalid-reference-data", f"{file}: {th}", f"{file}: {en}")
 
 
 def _rows(data: bytes, file: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:

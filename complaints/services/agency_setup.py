@@ -24,6 +24,7 @@ from importlib import resources
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from complaints.errors import BilingualError, FieldError
 from complaints.extensions import db
@@ -396,6 +397,11 @@ def set_up(*, agency_th: str | None, agency_en: str | None, username: str | None
         admin.set_password(password)
         db.session.add(admin)
         db.session.commit()
+    except IntegrityError:
+        # Another setup committed in the meantime (the settings row's id, a code or the
+        # username is taken): the first one wins, this one stores nothing.
+        db.session.rollback()
+        raise already_set_up() from None
     except Exception:
         db.session.rollback()
         raise

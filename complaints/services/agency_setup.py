@@ -374,9 +374,10 @@ def needs_setup() -> bool:
 
 def already_set_up() -> BilingualError:
     return BilingualError(409, "already-set-up",
-                          "ระบบตั้งค่าแล้ว (มีบัญชีผู้ดูแลระบบอยู่แล้ว) ผู้ดูแลระบบแก้ไขข้อมูลได้ที่หน้าผู้ดูแลระบบ",
-                          "The system is already set up (an admin account exists); an admin can change "
-                          "the settings on the admin pages.")
+                          "ระบบตั้งค่าแล้ว (มีบัญชีผู้ดูแลระบบอยู่แล้ว) ผู้ดูแลระบบแก้ไขหน่วยงาน หมวดหมู่ "
+                          "และมาตรฐานการให้บริการได้ที่หน้าผู้ดูแลระบบ",
+                          "The system is already set up (an admin account exists); an admin changes units, "
+                          "categories and service standards on the admin pages.")
 
 
 def set_up(*, agency_th: str | None, agency_en: str | None, username: str | None, display_name: str | None,

@@ -464,3 +464,17 @@ def test_web_form_complaints_reach_the_demo_officer_and_tip_offs_only_the_integr
     assert {numbers["chosen"], numbers["classified"]} <= seen_by_officer
     assert numbers["tip_off"] not in seen_by_officer
     assert seen_by_integrity == {numbers["tip_off"]}
+
+
+def test_the_first_run_page_refuses_oversized_fields_and_bad_usernames_and_cleans_hidden_characters(bare_app):
+    client = bare_app.test_client()
+    long_name = client.post("/setup", data={**first_run_form(client), "agency_th": "ก" * 5000})
+    assert long_name.status_code == 422 and 'data-field="agency_th"' in long_name.text
+    for username in ("admin'; DROP TABLE users;--", "../../etc/passwd", "ab"):
+        bad = client.post("/setup", data={**first_run_form(client), "username": username})
+        assert bad.status_code == 422 and "The username must be 3-80 characters" in bad.text, username
+    assert counts(bare_app)["users"] == 0
+    done = client.post("/setup", data={**first_run_form(client), "agency_th": "อำเภอ\u200bตัวอย่าง\u202e"})
+    assert done.status_code == 302
+    with bare_app.app_context():
+        assert db.session.get(AgencySettings, 1).name_th == "อำเภอตัวอย่าง"  # zero-width and bidi removed

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from assessment import evidence as ops
 from assessment import files
 from assessment.form import all_items, criteria, field_keys, load_form
+from complaints.services.agency import name as agency_name
 from complaints.services.periods import Period
 from assessment.scoring import ITEM_STATUSES, MET, NOT_MET, score_form
 from complaints.errors import BilingualError, FieldError, invalid, unsafe_text
@@ -36,7 +37,7 @@ COMPUTED_CRITERION = "3.4"  # its item statuses come from the data, not from a p
 
 
 def agency() -> str:
-    return current_app.config["AGENCY_NAME_TH"]
+    return agency_name().th
 
 
 def find(period: Period) -> Assessment | None:

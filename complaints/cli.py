@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app complaints seed-demo | create-user | import | demo | nlp`."""
+"""Command-line tools: `flask --app complaints setup | seed-demo | create-user | set-password | import | demo | nlp`."""
 from __future__ import annotations
 
 import secrets
@@ -15,16 +15,18 @@ def register(app: Flask) -> None:
     from complaints.clusters_cli import clusters as clusters_group
     from complaints.data_cli import demo_group, import_command
     from complaints.nlp.cli import nlp as nlp_group
+    from complaints.setup_cli import setup_command
 
     app.cli.add_command(nlp_group)
     app.cli.add_command(clusters_group)
     app.cli.add_command(assessment_cli)
     app.cli.add_command(import_command)
     app.cli.add_command(demo_group)
+    app.cli.add_command(setup_command)
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
-        """Load demo units, the Traffy category taxonomy and the demo officer and manager accounts."""
+        """Load the Bangkok district preset and a demo account for every role (passwords printed once)."""
         result = demo.seed()
         click.echo(f"units: {result.units_created} new, categories: {result.categories_created} new")
         for username, role, _, _ in demo.DEMO_ACCOUNTS:
@@ -57,3 +59,41 @@ def register(app: Flask) -> None:
         except AccountError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"created {role} '{username}' with password '{password}'")
+
+    @app.cli.command("set-password")
+    @click.option("--username", required=True)
+    @click.option("--generate", is_flag=True, help="Make a random password and print it")
+    def set_password(username: str, generate: bool) -> None:
+        """Set a staff account's password: ends its sessions and clears a sign-in lockout."""
+        from sqlalchemy import select
+
+        from complaints.errors import BilingualError
+        from complaints.extensions import db
+        from complaints.models import User
+        from complaints.services import accounts, catalogue
+
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"ไม่พบผู้ใช้ {username} / No user named {username!r}.")
+        password = None if generate else click.prompt(
+            "รหัสผ่านใหม่ / New password", hide_input=True,
+            confirmation_prompt="ยืนยันรหัสผ่าน / Repeat the password")
+        try:
+            password = catalogue.new_password(password)  # the admin pages' strength rule
+        except BilingualError as exc:
+            raise click.ClickException(bilingual_lines(exc)) from None
+        # The command line's rule: sessions ended, throttle cleared, and an integrity
+        # officer's new password audited and told to the others (a grant).
+        accounts.set_password_by_cli(user, password)
+        app.logger.info("cli: set-password for %s", username)
+        if generate:
+            click.echo(f"password of '{username}' is now '{password}'")
+        else:
+            click.echo(f"รหัสผ่านของ {username} เปลี่ยนแล้ว / password of '{username}' changed")
+
+
+def bilingual_lines(exc) -> str:
+    """A BilingualError as text for the terminal: the message and each problem, Thai / English."""
+    lines = [f"{exc.th} / {exc.en}"]
+    lines += [f"  - {e.th} / {e.en}" if e.th != e.en else f"  - {e.th}" for e in exc.errors]
+    return "\n".join(lines)

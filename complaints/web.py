@@ -5,6 +5,7 @@ from flask import Flask, current_app, request, session
 from flask_wtf.csrf import generate_csrf
 
 from complaints import i18n
+from complaints.services import agency
 from complaints.services.thai_calendar import format_english_datetime, format_thai_datetime
 
 CSP = (
@@ -31,10 +32,8 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _agency():
-        return {
-            "agency_th": current_app.config["AGENCY_NAME_TH"],
-            "agency_en": current_app.config["AGENCY_NAME_EN"],
-        }
+        name = agency.name()
+        return {"agency_th": name.th, "agency_en": name.en}
 
 
 # Blueprints whose every answer is for staff.

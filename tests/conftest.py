@@ -73,6 +73,10 @@ def sqlite_template(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("template")
     path = folder / "template.sqlite"
     migrate_database(f"sqlite:///{path}", folder)
+    # Seeded once here, not per test: the demo accounts' password hashes (scrypt) are slow.
+    app = _make_app(base_config(folder, f"sqlite:///{path}"))
+    with app.app_context():
+        db.engine.dispose()
     return path
 
 
@@ -87,7 +91,7 @@ def _make_app(config: dict):
 def app(tmp_path, sqlite_template):
     path = tmp_path / "rongrian.sqlite"
     shutil.copy(sqlite_template, path)
-    app = _make_app(base_config(tmp_path, f"sqlite:///{path}"))
+    app = create_app(base_config(tmp_path, f"sqlite:///{path}"))
     yield app
     with app.app_context():
         db.engine.dispose()

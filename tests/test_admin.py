@@ -85,7 +85,7 @@ def test_index_links_every_section_with_counts(app, admin):
                  "/admin/calendar"):
         assert f'href="{path}"' in page.text
     counts = dict(re.findall(r'<tr id="section-(\w+)">.*?<td class="count">(\d+)</td>', page.text, re.S))
-    assert counts == {"users": str(1 + len(demo.DEMO_ACCOUNTS)), "units": str(len(demo.UNITS)), "categories": "24", "standards": "1", "canned": "3",
+    assert counts == {"users": str(1 + len(demo.DEMO_ACCOUNTS)), "units": "10", "categories": "24", "standards": "1", "canned": "3",
                       "calendar": "0"}
     assert "ผู้ใช้" in page.text and "Users" in page.text
     # The staff navigation leads admins here.

@@ -44,4 +44,4 @@ def _integrity_notices() -> dict:
     return {"integrity_notices": notices}
 
 
-from complaints.auth import views  # noqa: E402,F401  (routes attach to bp)
+from complaints.auth import first_run, views  # noqa: E402,F401  (routes attach to bp)

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length
 
 from complaints.auth import bp
 from complaints.extensions import limiter
-from complaints.services import staff_sessions
+from complaints.services import agency_setup, staff_sessions
 from complaints.services.accounts import SignInThrottled, authenticate, sign_out
 
 
@@ -50,7 +50,8 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         failed = True
     status = 401 if failed else (422 if form.errors else 200)
-    return render_template("auth/login.html", form=form, failed=failed), status
+    return render_template("auth/login.html", form=form, failed=failed,
+                           first_run=agency_setup.needs_setup()), status
 
 
 @bp.post("/logout")

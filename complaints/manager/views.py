@@ -15,7 +15,7 @@ from complaints.errors import BilingualError
 from complaints.extensions import db
 from complaints.manager import bp
 from complaints.models import Complaint, Unit, utcnow
-from complaints.services import corrective_actions, export_jobs, exports, metrics
+from complaints.services import agency, corrective_actions, export_jobs, exports, metrics
 from complaints.services.access import sees_tip_offs, visible_unit_ids
 from complaints.services.dashboard_pdf import dashboard_pdf
 from complaints.services.periods import Period
@@ -164,7 +164,7 @@ def figure_export(key: str, fmt: str):
 @roles_required(*READERS)
 def dashboard_pdf_view():
     scope = _scope()
-    body = dashboard_pdf(scope, metrics.dashboard(scope), _unit_name(scope), current_app.config["AGENCY_NAME_TH"])
+    body = dashboard_pdf(scope, metrics.dashboard(scope), _unit_name(scope), agency.name().th)
     return _download(body, f"dashboard-{scope.period.code}", "pdf")
 
 

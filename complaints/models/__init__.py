@@ -24,6 +24,7 @@ from complaints.models.idempotency import IdempotencyRecord
 from complaints.models.open311 import ApiKey, Open311Request
 from complaints.models.outbox import OutboxMessage
 from complaints.models.privacy import AuditEntry, DataRequest
+from complaints.models.settings import AgencySettings
 from complaints.models.reference import CannedResponse, Category, ServiceStandard, StandardsPublication, Unit
 from complaints.models.training import RunStatus, TrainingRun
 from complaints.models.user import ROLES, User
@@ -34,6 +35,6 @@ __all__ = [
     "Complaint", "IdempotencyRecord", "Kind", "OutboxMessage", "Priority", "ROLES", "RunStatus", "ServiceStandard",
     "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "TrainingRun", "Unit", "User", "utcnow",
     "ChannelMessage", "LineConversation", "ExportJob", "ExportStatus",
-    "ApiKey", "Open311Request", "IntegrityGrant",
+    "ApiKey", "Open311Request", "IntegrityGrant", "AgencySettings",
     "Assessment", "AssessmentAnswer", "AssessmentEvidence", "OperationalData", "TrackingLookupDay",
 ]

@@ -202,17 +202,31 @@ def _check_password(check: Checker, password: str | None) -> str | None:
     return password
 
 
-def _checked_new_user(check: Checker, username: str, display_name: str, role: str, unit_id,
-                      email: str | None) -> dict:
+def _check_names(check: Checker, username: str | None, display_name: str | None) -> tuple[str, str | None]:
     username = (username or "").strip()
     if not _USERNAME.fullmatch(username):
         check.add("username", "ชื่อผู้ใช้ต้องยาว 3-80 ตัวอักษร ใช้ได้เฉพาะ a-z 0-9 . _ -",
                   "The username must be 3-80 characters of a-z, 0-9, '.', '_' or '-'.")
     elif db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
         check.add("username", "มีชื่อผู้ใช้นี้อยู่แล้ว", "That username is already taken.")
-    return {"username": username,
-            "display_name": check.text("display_name", display_name, ("ชื่อที่แสดง", "Display name"), max_len=200),
-            "role": _check_role(check, role), "unit": _check_unit(check, unit_id), "email": _check_email(check, email)}
+    return username, check.text("display_name", display_name, ("ชื่อที่แสดง", "Display name"), max_len=200)
+
+
+def check_new_account(check: Checker, username: str | None, display_name: str | None,
+                      password: str | None) -> tuple[str, str | None, str | None]:
+    """The username, display name and password of a new account, cleaned; problems go to `check`.
+
+    The one set of rules for every way an account is made (admin page, `flask setup`, first-run page).
+    """
+    username, display_name = _check_names(check, username, display_name)
+    return username, display_name, _check_password(check, password)
+
+
+def _checked_new_user(check: Checker, username: str, display_name: str, role: str, unit_id,
+                      email: str | None) -> dict:
+    username, display_name = _check_names(check, username, display_name)
+    return {"username": username, "display_name": display_name, "role": _check_role(check, role),
+            "unit": _check_unit(check, unit_id), "email": _check_email(check, email)}
 
 
 def _two_admins() -> BilingualError:
@@ -289,6 +303,17 @@ def update_user(actor: User, user: User, *, display_name: str, role: str, unit_i
     return user
 
 
+def new_password(password: str | None) -> str:
+    """The password to set: the one given if it passes the strength rule (BilingualError
+    if not), else a random one."""
+    if not password:
+        return secrets.token_urlsafe(12)
+    check = Checker()
+    password = _check_password(check, password)
+    check.raise_if_any()
+    return password
+
+
 def reset_password(user: User, password: str | None = None, actor: User | None = None) -> str | IntegrityGrant:
     """Set the given password, or a random one; returns it so it can be shown once.
 
@@ -300,12 +325,7 @@ def reset_password(user: User, password: str | None = None, actor: User | None =
         if actor is None:
             raise _two_admins()
         return integrity_grants.propose(actor, "password", target=user, username=user.username, payload={})
-    if password:
-        check = Checker()
-        password = _check_password(check, password)
-        check.raise_if_any()
-    else:
-        password = secrets.token_urlsafe(12)
+    password = new_password(password)
     user.set_password(password)
     user.failed_logins = 0
     user.locked_until = None

@@ -166,14 +166,24 @@ NO_PASSWORD = "!no-password"
 
 
 def _demo_officers() -> dict[int, int]:
-    """One officer per unit (the demo seeds one in the complaints centre): unit id -> user id."""
+    """One case handler per unit: unit id -> user id.
+
+    An officer of the unit (the demo seeds one in ฝ่ายโยธา); in the integrity unit
+    an integrity officer, since only that role may handle tip-offs. A unit without
+    one gets an `officer-<unit code>` account without a password (`flask
+    set-password --username officer-<code> --generate` gives it one).
+    """
+    integrity_unit = reference_data.unit_id_by_code(current_app.config["INTEGRITY_UNIT_CODE"])
     officers: dict[int, int] = {}
-    for user_id, unit_id in db.session.execute(
-            select(User.id, User.unit_id).where(User.role == "officer", User.active.is_(True)).order_by(User.id)):
-        officers.setdefault(unit_id, user_id)
+    for user_id, unit_id, role in db.session.execute(
+            select(User.id, User.unit_id, User.role).where(User.role.in_(("officer", "integrity")),
+                                                           User.active.is_(True)).order_by(User.id)):
+        if (role == "integrity") == (unit_id == integrity_unit):
+            officers.setdefault(unit_id, user_id)
     missing = [unit for unit in db.session.scalars(select(Unit).order_by(Unit.id)) if unit.id not in officers]
     for unit in missing:
-        user = User(username=f"officer-{unit.code}", display_name=f"เจ้าหน้าที่{unit.name_th}", role="officer",
+        role = "integrity" if unit.id == integrity_unit else "officer"
+        user = User(username=f"officer-{unit.code}", display_name=f"เจ้าหน้าที่{unit.name_th}", role=role,
                     unit=unit, password_hash=NO_PASSWORD)
         db.session.add(user)
         db.session.flush()
@@ -229,6 +239,7 @@ class Generator:
         self.numbers = bulk_store.TrackingNumberAllocator(config["TRACKING_PREFIX"], self.rng.choice)
         self.categories = reference_data.active_categories()
         self.intake_unit = reference_data.unit_id_by_code(config["INTAKE_UNIT_CODE"])
+        self.integrity_unit = reference_data.unit_id_by_code(config["INTEGRITY_UNIT_CODE"])
         self.root_causes = dict(db.session.execute(select(RootCause.code, RootCause.id)
                                                    .where(RootCause.active.is_(True))).all())
         self.officers = _demo_officers()
@@ -343,7 +354,10 @@ class Generator:
 
         category = self.categories.get(text.category) if text.category else None
         category_id = category.id if category else None
-        unit_id = category.unit_id if category and category.unit_id else self.intake_unit
+        if kind == Kind.TIP_OFF:  # as intake routes them: never to the unit complained about
+            unit_id = self.integrity_unit
+        else:
+            unit_id = category.unit_id if category and category.unit_id else self.intake_unit
         deadlines = self._deadlines(category_id, kind, received_at)
         merge_into = None
         if source is not None and source[5] >= received_at and rng.random() < 0.5:

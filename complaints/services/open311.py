@@ -28,7 +28,7 @@ from complaints.i18n import KIND_LABELS
 from complaints.models import (
     Category, Channel, Complaint, Kind, Open311Request, StandardsPublication, Status, TimelineEvent, utcnow,
 )
-from complaints.services import tracking_numbers
+from complaints.services import agency, tracking_numbers
 from complaints.services.locations import postal_code
 from complaints.services.pii_masking import mask_text
 from complaints.services.public_view import PUBLIC_TEXT_KINDS, public_events
@@ -164,7 +164,7 @@ def discovery() -> dict:
     changeset = _changeset()
     return {
         "changeset": changeset,
-        "contact": config["OPEN311_CONTACT"] or f"{config['AGENCY_NAME_TH']} / {config['AGENCY_NAME_EN']}",
+        "contact": config["OPEN311_CONTACT"] or f"{agency.name().th} / {agency.name().en}",
         "key_service": config["OPEN311_KEY_SERVICE"],
         "endpoints": [{
             "specification": SPECIFICATION,

@@ -22,7 +22,9 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from complaints.extensions import db
 from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
 from complaints.models import Channel, Complaint, OutboxMessage, Status, TimelineEvent, utcnow
-from complaints.services import channel_refs, channel_status, citizen_links, dispatch, line_api, mailer, sms
+from complaints.services import (
+    agency, channel_refs, channel_status, citizen_links, dispatch, line_api, mailer, sms,
+)
 from complaints.services.delivery import DeliveryFailed
 from complaints.services.thai_calendar import format_english_datetime, format_thai_datetime
 
@@ -110,8 +112,8 @@ def _context(message: OutboxMessage) -> dict:
         "received_en": format_english_datetime(complaint.received_at),
         "due_th": format_thai_datetime(complaint.due_at, with_time=False),
         "due_en": format_english_datetime(complaint.due_at),
-        "agency_th": current_app.config["AGENCY_NAME_TH"],
-        "agency_en": current_app.config["AGENCY_NAME_EN"],
+        "agency_th": agency.name().th,
+        "agency_en": agency.name().en,
     }
 
 

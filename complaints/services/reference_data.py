@@ -44,7 +44,9 @@ def _cache() -> TTLCache:
     return cache
 
 
-def _cached(name: str, load):
+def cached(name: str, load):
+    """The value kept under this name, loaded when missing or expired (for other modules'
+    rarely changed data, such as the agency's name)."""
     cache = _cache()
     if current_app.config["REFERENCE_CACHE_SECONDS"] <= 0:
         return load()
@@ -61,7 +63,7 @@ def clear() -> None:
 
 
 def active_categories() -> dict[str, CategoryRef]:
-    return _cached("categories", lambda: {
+    return cached("categories", lambda: {
         code: CategoryRef(cid, code, unit_id)
         for cid, code, unit_id in db.session.execute(
             select(Category.id, Category.code, Category.unit_id).where(Category.active.is_(True)))
@@ -69,7 +71,7 @@ def active_categories() -> dict[str, CategoryRef]:
 
 
 def standards() -> list[StandardRow]:
-    return _cached("standards", lambda: [
+    return cached("standards", lambda: [
         StandardRow(r.category_id, r.kind, r.ack_working_days, r.first_response_working_days,
                     r.resolve_working_days)
         for r in db.session.scalars(select(ServiceStandard))
@@ -78,9 +80,9 @@ def standards() -> list[StandardRow]:
 
 def calendar_overrides() -> dict[date, bool]:
     """Every admin override (the table holds a few dozen days a year)."""
-    return _cached("overrides", lambda: dict(
+    return cached("overrides", lambda: dict(
         db.session.execute(select(CalendarOverride.day, CalendarOverride.is_holiday)).all()))
 
 
 def unit_id_by_code(code: str) -> int | None:
-    return _cached(f"unit:{code}", lambda: db.session.scalar(select(Unit.id).where(Unit.code == code)))
+    return cached(f"unit:{code}", lambda: db.session.scalar(select(Unit.id).where(Unit.code == code)))

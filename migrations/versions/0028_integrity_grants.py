@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0028'
-down_revision = '0024'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from complaints.demo import CANNED_RESPONSES
+from complaints.services.agency_setup import common_data
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, SurveyResponse
 from complaints.services.accounts import create_user
@@ -38,7 +38,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 PASSWORD = "yotha-Khet-2569-rongrian"
-CANNED_TITLE, CANNED_BODY = CANNED_RESPONSES[0]
+CANNED_TITLE, CANNED_BODY = (common_data()["canned_responses"][0][k] for k in ("title", "body"))
 RESOLUTION = ("ฝ่ายโยธาได้ซ่อมผิวถนนหน้าซอยพหลโยธิน 45 เรียบร้อยแล้ว "
               "โดยปูยางมะตอยใหม่ทั้งช่วงและติดตั้งป้ายเตือนระหว่างรอยางแห้ง")
 NOTE = "ตรวจพื้นที่แล้ว หลุมกว้างประมาณ 1 เมตร ใช้ยางมะตอย 2 ถุง (บันทึกภายใน ไม่แสดงต่อผู้ร้อง)"

@@ -69,11 +69,21 @@ def migrate_database(uri: str, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory) -> Path:
+def migrated_template(tmp_path_factory) -> Path:
+    """A SQLite file with the schema and nothing in it: a fresh install, never seeded."""
+    folder = tmp_path_factory.mktemp("migrated")
+    path = folder / "migrated.sqlite"
+    migrate_database(f"sqlite:///{path}", folder)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory, migrated_template) -> Path:
+    """The migrated file with the demo seed, made once: the demo accounts' password
+    hashes (scrypt) are too slow to make for every test."""
     folder = tmp_path_factory.mktemp("template")
     path = folder / "template.sqlite"
-    migrate_database(f"sqlite:///{path}", folder)
-    # Seeded once here, not per test: the demo accounts' password hashes (scrypt) are slow.
+    shutil.copy(migrated_template, path)
     app = _make_app(base_config(folder, f"sqlite:///{path}"))
     with app.app_context():
         db.engine.dispose()

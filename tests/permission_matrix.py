@@ -150,6 +150,7 @@ MATRIX: dict[tuple[str, str, str], tuple[int, int, int, int, int]] = {
     ("admin.category_new", "GET", ""): ADMIN,
     ("admin.category_new", "POST", ""): (403, 403, 403, 422, 403),
     ("admin.classifier", "GET", ""): ADMIN,
+    ("admin.channels", "GET", ""): ADMIN,
     ("admin.classifier_retrain", "POST", ""): (403, 403, 403, 302, 403),
     ("admin.index", "GET", ""): ADMIN,
     ("admin.privacy_requests", "GET", ""): ADMIN,

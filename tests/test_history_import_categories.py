@@ -29,10 +29,10 @@ HINT_EN = "re-run with --create-categories to create them"
 
 
 @pytest.fixture
-def bare_app(tmp_path, sqlite_template):
+def bare_app(tmp_path, migrated_template):
     """A freshly migrated database with no seed at all: no unit, no category, no standard."""
     path = tmp_path / "bare.sqlite"
-    shutil.copy(sqlite_template, path)
+    shutil.copy(migrated_template, path)
     app = create_app(base_config(tmp_path, f"sqlite:///{path}"))
     yield app
     with app.app_context():

@@ -5,8 +5,7 @@ unknown page. The staff sign-in page links to it while it exists.
 """
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, session, url_for
-from flask_login import login_user
+from flask import abort, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import PasswordField, SelectField, StringField
@@ -16,7 +15,7 @@ from complaints.auth import bp
 from complaints.errors import BilingualError, FieldError, invalid
 from complaints.extensions import db, limiter
 from complaints.models import User
-from complaints.services import agency_setup
+from complaints.services import agency_setup, staff_sessions
 
 OWN_LISTS = "own"
 
@@ -84,8 +83,7 @@ def first_run():
                 error = exc
             else:
                 admin = db.session.scalar(db.select(User).where(User.username == result.admin_username))
-                session.clear()  # a fresh session for the new admin (no fixation)
-                login_user(admin)
+                staff_sessions.sign_in(admin)
                 return redirect(url_for("admin.index"))
     status = error.status if error else 200
     return render_template("auth/setup.html", form=form, error=error,

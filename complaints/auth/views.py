@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, make_response, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -43,10 +43,7 @@ def login():
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
         if user is not None:
-            # A fresh session at sign-in: nothing from before survives (session fixation).
-            session.clear()
-            login_user(user)
-            staff_sessions.start()
+            staff_sessions.sign_in(user)
             return redirect(_safe_next(request.args.get("next")))
         failed = True
     status = 401 if failed else (422 if form.errors else 200)

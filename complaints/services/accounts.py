@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from complaints.extensions import db
+from complaints.ids import parse_id
 from complaints.models import ROLES, Unit, User, utcnow
 
 MIN_PASSWORD_LENGTH = 10
@@ -44,7 +45,8 @@ def load_user(session_id: str) -> User | None:
     carries an old token and loads nobody.
     """
     user_id, _, token = str(session_id).partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    row_id = parse_id(user_id)
+    user = db.session.get(User, row_id) if row_id is not None else None
     if user is None or not hmac.compare_digest(user.session_token, token):
         return None
     return user

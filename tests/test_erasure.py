@@ -20,7 +20,7 @@ from sqlalchemy import inspect, select, text
 from complaints.extensions import db
 from complaints.models import Attachment, Complaint, OutboxMessage, User, utcnow
 from complaints.models.encrypted import decrypt
-from complaints.services import casework, outbox, privacy
+from complaints.services import casework, outbox, privacy, sms
 from complaints.services.contact_crypto import encrypted_columns
 from complaints.services.intake import Upload
 from complaints.services.photos import store_file
@@ -120,7 +120,7 @@ def _file_texts(path: Path) -> list[str]:
 
 def scan_files(app) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for setting in ("UPLOAD_DIR", "EXPORT_DIR", "MAIL_OUTBOX_DIR"):
+    for setting in ("UPLOAD_DIR", "EXPORT_DIR", "MAIL_OUTBOX_DIR", "SMS_OUTBOX_DIR"):
         for path in Path(app.config[setting]).rglob("*"):
             if path.is_file():
                 hits = [hit for content in _file_texts(path) for hit in leaks(content)]
@@ -150,6 +150,10 @@ def build_subject(app, client) -> tuple[str, int]:
                                   content_type="image/jpeg", size_bytes=len(legacy), sha256="0" * 64,
                                   width=40, height=30))
         db.session.commit()
+        # An SMS to the subject through the file backend (sms.jsonl), beside someone else's.
+        app.config.update(SMS_BACKEND="file", SMS_OUTBOX_DIR=str(Path(app.config["UPLOAD_DIR"]).parent / "sms"))
+        sms.send(PHONE, f"เรื่อง {number} ได้รับแล้ว", reference="test-1")
+        sms.send("0899999999", "เรื่องของคนอื่น", reference="test-2")
         # Mails go out through the file backend: .eml files to the subject's address.
         for message_id in db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")):
             outbox.deliver_message(message_id)
@@ -170,6 +174,7 @@ def test_the_setup_really_holds_the_data_everywhere(app, client):
     files = scan_files(app)
     assert any(name.endswith(".eml") for name in files), files
     assert any(name.endswith(".jpg") for name in files), files
+    assert "sms.jsonl" in files, files
 
 
 def test_erasure_leaves_nothing_of_the_subject_in_any_table_or_file(app, client):
@@ -200,6 +205,8 @@ def test_erasure_leaves_nothing_of_the_subject_in_any_table_or_file(app, client)
         assert db.session.get(User, manager_id) is not None  # staff are not the subject
     assert scan_files(app) == {}
     assert not any(p.exists() for p in exports)
+    # Someone else's SMS stays in the file.
+    assert "0899999999" in (Path(app.config["SMS_OUTBOX_DIR"]) / "sms.jsonl").read_text(encoding="utf-8")
     # The case itself stays: officers still see it, the public tracking page still works.
     assert client.get(f"/track/{number}").status_code == 200
 

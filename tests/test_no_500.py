@@ -243,3 +243,11 @@ def test_no_nested_json_on_any_json_endpoint_gives_a_500(app, admin, data, depth
     problem_or_page(response)
     if rule.rule.startswith(("/api/", "/channels/sms")) and depth > 32:
         assert response.status_code == 400 and response.get_json()["code"] == "json-too-deep"
+
+
+def test_a_non_ascii_line_signature_is_a_400(app, client):
+    app.config.update(LINE_CHANNEL_SECRET="line-secret", LINE_CHANNEL_ACCESS_TOKEN="token")
+    for signature in ("é" * 44, "ลายเซ็น".encode().decode("latin-1")):
+        response = client.post("/channels/line/webhook", data=b'{"events": []}', content_type="application/json",
+                               headers={"X-Line-Signature": signature})
+        assert response.status_code == 400 and response.get_json()["code"] == "bad-signature"

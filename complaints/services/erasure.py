@@ -16,6 +16,7 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ class Scrubber:
 
     patterns: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
     emails: set[str] = field(default_factory=set)
+    phones: set[str] = field(default_factory=set)  # normalised (similarity.normalise_phone)
 
     def text(self, value: str | None) -> str | None:
         if not value:
@@ -75,6 +77,7 @@ class Scrubber:
         digits = similarity.normalise_phone(phone or "")
         if not digits:
             return
+        self.phones.add(digits)
         core = digits[1:] if digits.startswith("0") else digits
         body = _SEPARATOR.join(f"[{d}{_THAI_DIGIT[d]}]" for d in core)
         prefix = r"(?:(?:(?:\+|00)\s?)?(?:66|๖๖)[ \-.]?\(?[0๐]?\)?[ \-.]?|[0๐])"
@@ -126,7 +129,9 @@ def erase(complainants: list[Complainant], complaints: list[Complaint], scrubber
                 db.session.delete(conversation)
         for column in personal_columns:
             setattr(person, column, None)
-    _mail_files(scrubber.emails, {c.tracking_number for c in complaints})
+    numbers = {c.tracking_number for c in complaints}
+    _mail_files(scrubber.emails, numbers)
+    _sms_file(scrubber.phones, numbers)
     if complaints:
         _exports()
 
@@ -183,6 +188,28 @@ def _mail_files(addresses: set[str], tracking_numbers: set[str]) -> None:
             continue
         if recipients & addresses or any(number in subject for number in tracking_numbers):
             path.unlink(missing_ok=True)
+
+
+def _sms_file(phones: set[str], tracking_numbers: set[str]) -> None:
+    """The SMS file backend's lines (SMS_OUTBOX_DIR/sms.jsonl) to the subject or about
+    their complaints: removed, the others kept (rewritten through a temporary file)."""
+    path = Path(current_app.config["SMS_OUTBOX_DIR"]) / "sms.jsonl"
+    if not path.is_file() or not (phones or tracking_numbers):
+        return
+    kept = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+            to, text = str(entry.get("to", "")), str(entry.get("text", ""))
+        except (ValueError, AttributeError):
+            kept.append(line)
+            continue
+        if similarity.normalise_phone(to) in phones or any(number in text for number in tracking_numbers):
+            continue
+        kept.append(line)
+    temporary = path.with_suffix(".jsonl.tmp")
+    temporary.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+    temporary.replace(path)
 
 
 def _exports() -> None:

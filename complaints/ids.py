@@ -2,11 +2,13 @@
 
 Python's `int()` and `str.isdigit()` accept far more than a row id: '²' and '①' pass
 `isdigit()` and then make `int()` raise, '٣' (Arabic-Indic three) and '1_000' are read
-as numbers, and an id of 30 digits overflows the database's 64-bit integers (SQLite
-raises OverflowError while binding it). Every id the app reads from a request goes
-through `parse_id` (query and form values) or the `int` URL converter below, which
-accept ASCII digits within the signed 64-bit range and nothing else: anything else is
-an unknown id (a 404 or the caller's bilingual 4xx), never a 500.
+as numbers, and an id of 30 digits overflows the database's integers (SQLite raises
+OverflowError binding anything beyond 64 bits; PostgreSQL's id columns are INTEGER,
+32 bits, and refuse 2**31 with "integer out of range"). Every id the app reads from a
+request goes through `parse_id` (query and form values) or the `int` URL converter
+below, which accept ASCII digits up to the largest value every id column can hold and
+nothing else: anything else is an unknown id (a 404 or the caller's bilingual 4xx),
+never a 500.
 """
 from __future__ import annotations
 
@@ -15,14 +17,15 @@ import re
 from flask import Flask
 from werkzeug.routing import IntegerConverter, ValidationError
 
-# The largest value of a signed 64-bit integer (PostgreSQL BIGINT, SQLite INTEGER).
-MAX_ID = 2**63 - 1
-_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+# The largest id any table can hold: the id columns are INTEGER, a signed 32-bit
+# integer on PostgreSQL (SQLite's INTEGER is 64-bit, a larger range).
+MAX_ID = 2**31 - 1
+_ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 def parse_id(raw: object) -> int | None:
     """The non-negative integer `raw` spells in ASCII digits (surrounding spaces allowed),
-    or None: empty, signed, Unicode digits, underscores, or beyond the 64-bit range."""
+    or None: empty, signed, Unicode digits, underscores, or beyond MAX_ID."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
@@ -41,7 +44,7 @@ class IdConverter(IntegerConverter):
     Unicode digits) and at most MAX_ID, so a route never hands the database an id it
     cannot bind; anything else does not match the route (404)."""
 
-    regex = r"[0-9]{1,19}"
+    regex = r"[0-9]{1,10}"
 
     def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - Werkzeug's name
         kwargs.setdefault("max", MAX_ID)

@@ -26,8 +26,8 @@ from tests.helpers import csrf_from, login, make_staff
 FAST = settings(max_examples=30, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
-HOSTILE_IDS = ["9" * 30, str(MAX_ID + 1), str(2**64), "²", "①", "٣", "１", "1_0", "-1", "+1", "0x10",
-               "1e3", "\u200b1", "1\x00", "<script>", "' OR 1=1--"]
+HOSTILE_IDS = ["9" * 30, str(MAX_ID + 1), str(2**63), str(2**64), "²", "①", "٣", "１", "1_0", "-1", "+1",
+               "0x10", "1e3", "\u200b1", "1\x00", "<script>", "' OR 1=1--"]
 HOSTILE_VALUES = HOSTILE_IDS + ["", "0", str(MAX_ID), "ถนน", "../../etc/passwd", "%00", "9999-12-31T00:00:00Z",
                                 "0001-01-01T00:00:00+14:00", "2569-Q9", "2569-Q1", "99999", "none", "x" * 500]
 # The query parameters pages read (officer queue, manager drill-downs, Open311, tracking).
@@ -62,7 +62,7 @@ def admin(app):
 
 # --- the reported cases -------------------------------------------------------------
 
-def test_parse_id_takes_ascii_digits_within_64_bits_only():
+def test_parse_id_takes_ascii_digits_within_the_id_range_only():
     assert [parse_id(v) for v in ("0", "42", " 7 ", str(MAX_ID))] == [0, 42, 7, MAX_ID]
     for value in HOSTILE_IDS + ["", None, 1.5, True, -3, MAX_ID + 1]:
         assert parse_id(value) is None, value
@@ -251,3 +251,16 @@ def test_a_non_ascii_line_signature_is_a_400(app, client):
         response = client.post("/channels/line/webhook", data=b'{"events": []}', content_type="application/json",
                                headers={"X-Line-Signature": signature})
         assert response.status_code == 400 and response.get_json()["code"] == "bad-signature"
+
+
+@pytest.mark.postgres
+def test_ids_beyond_the_integer_columns_are_404_on_postgresql(pg_app):
+    """PostgreSQL's id columns are 32-bit: an id beyond them is unknown (404), not a 500."""
+    make_staff(pg_app, "root", "admin", None)
+    admin = pg_app.test_client()
+    login(admin, "root")
+    for value in (str(2**31), str(2**63 - 1), str(MAX_ID)):
+        for path in ("/officer/complaints/{}", "/admin/users/{}", "/manager/actions/{}", "/officer/attachments/{}"):
+            response = admin.get(path.format(value))
+            assert response.status_code == 404, (path, value, response.status_code)
+        problem_or_page(admin.get(f"/manager/complaints?handling_unit={value}&unit={value}"))

@@ -178,6 +178,15 @@ def test_the_setup_really_holds_the_data_everywhere(app, client):
 
 
 def test_erasure_leaves_nothing_of_the_subject_in_any_table_or_file(app, client):
+    erase_and_scan(app, client)
+
+
+@pytest.mark.postgres
+def test_erasure_leaves_nothing_on_postgresql(pg_app):
+    erase_and_scan(pg_app, pg_app.test_client())
+
+
+def erase_and_scan(app, client) -> None:
     number, complaint_id = build_subject(app, client)
     manager_id = make_staff(app, "boss", "manager", None)
     manager = app.test_client()

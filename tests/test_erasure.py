@@ -20,7 +20,7 @@ from sqlalchemy import inspect, select, text
 from complaints.extensions import db
 from complaints.models import Attachment, Complaint, OutboxMessage, User, utcnow
 from complaints.models.encrypted import decrypt
-from complaints.services import casework, outbox, privacy, sms
+from complaints.services import casework, channel_refs, outbox, privacy, sms
 from complaints.services.contact_crypto import encrypted_columns
 from complaints.services.intake import Upload
 from complaints.services.photos import store_file
@@ -143,6 +143,8 @@ def build_subject(app, client) -> tuple[str, int]:
         casework.add_note(complaint, officer, f"โทรคุยกับ วันเพ็ญ ที่ +66 81 234 5678 แล้ว อีเมล {EMAIL.upper()} "
                                               f"บ้าน {ADDRESS}")
         casework.attach_files(complaint, officer, [Upload("files", f"บ้าน{NAME}.jpg", jpeg_with_comment(NAME))])
+        # A mail program that builds Message-IDs from the sender's address.
+        db.session.add(channel_refs.reference("email", f"<1733.{EMAIL}>", complaint.id))
         # A photo stored before metadata was dropped at intake: its file still has the comment.
         legacy = jpeg_with_comment(f"{NAME} {PHONE}")
         key = store_file(app.config["UPLOAD_DIR"], "2025", legacy, "jpg")
@@ -169,7 +171,7 @@ def test_the_setup_really_holds_the_data_everywhere(app, client):
         before = scan_database()
     for column in ("complainants.name", "complainants.email", "complainants.phone", "complaints.address",
                    "complaints.description", "timeline_events.text", "outbox_messages.recipient",
-                   "attachments.original_name"):
+                   "attachments.original_name", "channel_messages.external_id"):
         assert column in before, (column, before)
     files = scan_files(app)
     assert any(name.endswith(".eml") for name in files), files

@@ -26,8 +26,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from complaints.extensions import db
-from complaints.models import (Attachment, Complainant, Complaint, ExportJob, LineConversation, OutboxMessage,
-                               SurveyResponse, TimelineEvent)
+from complaints.models import (Attachment, ChannelMessage, Complainant, Complaint, ExportJob, LineConversation,
+                               OutboxMessage, SurveyResponse, TimelineEvent)
 from complaints.models.open311 import Open311Request
 from complaints.services import similarity, triage
 from complaints.services.photos import display_name, scrub_stored
@@ -122,6 +122,11 @@ def erase(complainants: list[Complainant], complaints: list[Complaint], scrubber
             request.account_id = request.device_id = request.media_url = None
         for attachment in db.session.scalars(select(Attachment).where(Attachment.complaint_id.in_(ids))):
             _photo(attachment)
+        # A mail program may build its Message-ID from the sender's address. The hashed
+        # key still recognises a redelivery; the id itself is only needed to answer.
+        for ref in db.session.scalars(select(ChannelMessage).where(ChannelMessage.complaint_id.in_(ids),
+                                                                   ChannelMessage.direction == "in")):
+            ref.external_id = f"<erased-{ref.external_key[:32]}@rongrian.invalid>"
     for person in complainants:
         if person.line_user_id:
             conversation = db.session.get(LineConversation, person.line_user_id)

@@ -23,7 +23,7 @@ from complaints.services import metrics
 from complaints.services.webhook_signatures import sign
 from tests.helpers import csrf_from, login, make_staff
 
-FAST = settings(max_examples=30, deadline=None, derandomize=True,
+FAST = settings(max_examples=80, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 HOSTILE_IDS = ["9" * 30, str(MAX_ID + 1), str(2**63), str(2**64), "²", "①", "٣", "１", "1_0", "-1", "+1",

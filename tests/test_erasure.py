@@ -248,3 +248,13 @@ def test_every_spelling_of_the_phone_number_is_masked(app, spelling):
         assert masked == "โทร [เบอร์โทร] ได้ทุกวัน"
         # Text that only contains the digits inside a longer number is not the phone.
         assert scrubber.text("รหัสพัสดุ 812345678999") == "รหัสพัสดุ 812345678999"
+
+
+def test_names_are_masked_by_their_parts_but_not_titles_or_inside_latin_words(app):
+    from complaints.models import Complainant
+    from complaints.services.erasure import scrubber_for
+
+    with app.app_context():
+        scrubber = scrubber_for([Complainant(name="นาย สมชาย Lee")], [])
+        assert scrubber.text("นายกเทศมนตรีโทรหาสมชาย") == "นายกเทศมนตรีโทรหา[ชื่อบุคคล]"
+        assert scrubber.text("ไปประชุมที่ Leeds กับ LEE") == "ไปประชุมที่ Leeds กับ [ชื่อบุคคล]"

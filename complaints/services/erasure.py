@@ -38,6 +38,9 @@ ADDRESS_PLACEHOLDER = "[ที่อยู่]"
 COORDINATE_DECIMALS = 2
 # Name parts shorter than this are too likely to be ordinary words or syllables.
 MIN_NAME_PART = 2
+# Titles are parts of a name but not personal: "นาย" alone would also mask "นายก".
+TITLES = frozenset({"นาย", "นาง", "นางสาว", "น.ส", "นส", "คุณ", "ด.ช", "ด.ญ", "เด็กชาย", "เด็กหญิง", "ดร",
+                    "mr", "mrs", "ms", "miss", "dr"})
 _THAI_DIGIT = dict(zip("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
 _SEPARATOR = r"[ \-.\u00a0]?"
 
@@ -69,8 +72,12 @@ class Scrubber:
 
     def add_literal(self, value: str | None, placeholder: str) -> None:
         value = (value or "").strip()
-        if len(value) >= MIN_NAME_PART:
-            self.patterns.append((re.compile(re.escape(value), re.IGNORECASE), placeholder))
+        if len(value) < MIN_NAME_PART:
+            return
+        pattern = re.escape(value)
+        if value.isascii():  # "Lee" is not in "Leeds"; Thai has no spaces between words
+            pattern = rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])"
+        self.patterns.append((re.compile(pattern, re.IGNORECASE), placeholder))
 
     def add_phone(self, phone: str | None) -> None:
         """081-234-5678, 0812345678, +66 81 234 5678, 66812345678, in Thai digits too."""
@@ -96,7 +103,8 @@ def scrubber_for(complainants: Iterable[Complainant], complaints: Iterable[Compl
         if person.name:
             names.append(person.name)
     # The whole name first, then its parts (a note says "คุณมานี" or "Mr Mee-jai").
-    parts = [part for name in names for part in re.split(r"\s+", name.strip()) if len(part) >= MIN_NAME_PART]
+    parts = [part for name in names for part in re.split(r"\s+", name.strip())
+             if len(part) >= MIN_NAME_PART and part.lower().rstrip(".") not in TITLES]
     for value in sorted(set(names) | set(parts), key=len, reverse=True):
         scrubber.add_literal(value, PLACEHOLDERS["name"])
     for complaint in complaints:

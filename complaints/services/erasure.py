@@ -151,7 +151,9 @@ def erase(complainants: list[Complainant], complaints: list[Complaint], scrubber
 
 def _complaint(complaint: Complaint, scrubber: Scrubber) -> None:
     complaint.description = scrubber.text(complaint.description) or ""
-    complaint.title = scrubber.text(complaint.title)
+    title = scrubber.text(complaint.title)
+    # Placeholders can be longer than what they replace: the column is VARCHAR(200).
+    complaint.title = title[:200] if title else title
     complaint.root_cause_note = scrubber.text(complaint.root_cause_note)
     complaint.address = None
     if complaint.lat is not None and complaint.lon is not None:

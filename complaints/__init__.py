@@ -36,6 +36,10 @@ def _postgres_options(app: Flask) -> None:
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the web application; nothing here migrates, seeds or connects."""
     app = Flask(__name__, instance_relative_config=True, template_folder=_template_folder())
+    from complaints import ids, json_input
+
+    ids.init_app(app)  # before the blueprints: their <int:…> rules use the safe converter
+    json_input.init_app(app)
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from pathlib import Path
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -164,6 +165,11 @@ def post_raw(client, raw: bytes, secret="mail-secret", signature=None):
 
 def test_the_inbound_webhook_is_signed_and_refuses_bad_input(app, client):
     app.config.update(EMAIL_WEBHOOK_SECRET="mail-secret", MAX_INBOUND_EMAIL_BYTES=200_000)
+    # The citizen has complained before: a known complainant is told why a mail is refused.
+    assert post_raw(client, mail(subject="ไฟทางดับ", body="ไฟทางดับทั้งซอย").as_bytes()).status_code == 200
+    with app.app_context():
+        db.session.execute(OutboxMessage.__table__.delete())  # their acknowledgement is not the point here
+        db.session.commit()
     before = counts(app)
     raw = mail().as_bytes()
     assert post_raw(client, raw, secret="wrong").status_code == 400
@@ -171,10 +177,13 @@ def test_the_inbound_webhook_is_signed_and_refuses_bad_input(app, client):
     hostile_mail = mail(body="<img src=x onerror=alert(1)> ถนนพัง")
     hostile = post_raw(client, hostile_mail.as_bytes())
     assert hostile.status_code == 422 and hostile.get_json()["detail_th"]
+    # A stranger's refused mail gets no answer: From: is forged at will (backscatter).
+    stranger = post_raw(client, mail(body="<script>x</script>", sender="victim@elsewhere.example").as_bytes())
+    assert stranger.status_code == 422
     # The citizen is told why, in Thai and English, in their own thread.
     answers = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
                for p in Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml")]
-    assert len(answers) == 2  # the oversized mail and the hostile one, both from a person
+    assert len(answers) == 2  # the oversized mail and the hostile one, both from the known citizen
     assert {a["To"] for a in answers} == {CITIZEN.split("<")[1].rstrip(">")}
     [answer] = [a for a in answers if a["In-Reply-To"] == hostile_mail["Message-ID"]]
     body = answer.get_body(("plain",)).get_content()
@@ -235,3 +244,96 @@ def test_photos_beyond_the_limit_are_left_out_after_the_refused_ones(app, client
     with app.app_context():
         complaint = complaint_by_number(response.get_json()["tracking_number"])
         assert [a.original_name for a in complaint.attachments] == ["a.jpg", "b.jpg"]
+
+
+def _ack_of_a_first_complaint(app, client) -> tuple[EmailMessage, str]:
+    """The citizen's first mail becomes a complaint; our acknowledgement (file backend) and its number."""
+    response = post_raw(client, mail().as_bytes())
+    assert response.status_code == 200 and response.get_json()["status"] == "complaint"
+    deliver_pending(app)
+    [path] = Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml")
+    ack = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    return ack, response.get_json()["tracking_number"]
+
+
+def citizen_messages(app, number: str) -> list[str]:
+    with app.app_context():
+        return [e.text for e in complaint_by_number(number).events if e.kind == "citizen_message"]
+
+
+def test_our_message_ids_are_unguessable(app, client):
+    app.config.update(EMAIL_WEBHOOK_SECRET="mail-secret")
+    ack, number = _ack_of_a_first_complaint(app, client)
+    with app.app_context():
+        message = db.session.scalars(select(OutboxMessage)).one()
+        ours = ack["Message-ID"]
+        # Neither the counter nor the public tracking number: a keyed HMAC.
+        assert number not in ours and f"outbox-{message.id}" not in ours and "outbox" not in ours
+        assert re.fullmatch(r"<[0-9a-f]{32}@rongrian\.invalid>", ours)
+        # Another secret gives another id: it cannot be computed without SECRET_KEY.
+        app.config["SECRET_KEY"] = "another-secret"
+        assert outbox._email_message_id(message) != ours
+        app.config["SECRET_KEY"] = "test-secret"
+        assert outbox._email_message_id(message) == ours  # stable across retries
+
+
+def test_guessed_references_from_a_stranger_never_thread_into_a_case(app, client):
+    app.config.update(EMAIL_WEBHOOK_SECRET="mail-secret")
+    ack, number = _ack_of_a_first_complaint(app, client)
+    guesses = " ".join([ack["Message-ID"]] + [f"<outbox-{n}.{number}@rongrian.invalid>" for n in range(1, 30)])
+    for headers in ({"In_Reply_To": ack["Message-ID"]}, {"References": guesses}):
+        hijack = post_raw(client, mail(subject=f"Re: [{number}]", body="ยกเลิกเรื่องนี้ได้เลยครับ ไม่ต้องซ่อมแล้ว",
+                                       sender="Attacker <attacker@evil.example>", **headers).as_bytes())
+        assert hijack.status_code == 200
+        # A new complaint of the stranger's, never a message on the citizen's case.
+        assert hijack.get_json()["status"] == "complaint" and hijack.get_json()["tracking_number"] != number
+    assert citizen_messages(app, number) == []
+
+
+def test_the_complainants_reply_threads_whatever_the_case_of_the_address(app, client):
+    app.config.update(EMAIL_WEBHOOK_SECRET="mail-secret")
+    ack, number = _ack_of_a_first_complaint(app, client)
+    reply = post_raw(client, mail(subject=f"Re: {ack['Subject']}", body="หลุมลึกขึ้นอีก",
+                                  sender="Manee <MANEE@Example.COM>", In_Reply_To=ack["Message-ID"]).as_bytes())
+    assert reply.get_json() == {"status": "follow_up", "tracking_number": number}
+    assert citizen_messages(app, number) == ["หลุมลึกขึ้นอีก"]
+
+
+def test_old_form_message_ids_thread_only_from_the_complainants_address(app, client):
+    """Cases whose stored Message-IDs are of the guessable old form keep threading, under the sender rule."""
+    from complaints.services import channel_refs
+
+    app.config.update(EMAIL_WEBHOOK_SECRET="mail-secret")
+    _, number = _ack_of_a_first_complaint(app, client)
+    with app.app_context():
+        complaint = complaint_by_number(number)
+        old = f"<outbox-1.{number}@rongrian.invalid>"
+        db.session.add(channel_refs.reference("email", old, complaint.id, direction="out"))
+        db.session.commit()
+    stranger = post_raw(client, mail(body="ขอปิดเรื่อง", sender="x@evil.example", References=old).as_bytes())
+    assert stranger.get_json()["status"] == "complaint"
+    citizen = post_raw(client, mail(body="ยังไม่ได้ซ่อม", References=old).as_bytes())
+    assert citizen.get_json() == {"status": "follow_up", "tracking_number": number}
+    assert citizen_messages(app, number) == ["ยังไม่ได้ซ่อม"]
+
+
+def test_a_refused_mail_from_an_unknown_sender_gets_no_answer(app, client):
+    app.config.update(EMAIL_WEBHOOK_SECRET="mail-secret")
+    refused = post_raw(client, mail(body="<script>alert(1)</script>", sender="nobody@forged.example").as_bytes())
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert list(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml")) == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+        assert email_intake.answer_refusal(mail(sender="nobody@forged.example").as_bytes(),
+                                           email_intake.invalid([])) is False
+
+
+def test_a_non_ascii_signature_is_a_400_not_a_500(app, client):
+    app.config.update(EMAIL_WEBHOOK_SECRET="mail-secret", SMS_WEBHOOK_SECRET="sms-secret")
+    raw = mail().as_bytes()
+    for url in ("/channels/email/inbound", "/channels/sms/inbound"):
+        for signature in ("sha256=\u00e9\u00e9", "ลายเซ็น".encode().decode("latin-1"), "\xff" * 64):
+            response = client.post(url, data=raw, headers={"X-Signature": signature})
+            assert response.status_code == 400, (url, signature, response.status_code)
+            assert response.mimetype == "application/problem+json"
+            assert response.get_json()["code"] == "bad-signature"

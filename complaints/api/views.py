@@ -11,6 +11,7 @@ from sqlalchemy import select
 from complaints.api import bp
 from complaints.api.openapi import openapi_document
 from complaints.errors import BilingualError
+from complaints.json_input import request_json
 from complaints.extensions import db, limiter
 from complaints.models import Category, Channel
 from complaints.public.views import intake_limit, tracking_rate
@@ -27,11 +28,7 @@ def _json_body() -> object:
         raise BilingualError(415, "unsupported-media-type",
                              "ต้องส่งข้อมูลเป็น JSON (Content-Type: application/json)",
                              "Send JSON with Content-Type: application/json.")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise BilingualError(400, "malformed-json", "ข้อมูล JSON ไม่ถูกต้อง อ่านไม่ได้",
-                             "The body is not valid JSON.")
-    return data
+    return request_json()  # a bilingual 400 when malformed or nested too deep
 
 
 def _idempotency_key() -> str | None:

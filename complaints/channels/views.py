@@ -5,14 +5,13 @@ from flask import current_app, jsonify, request
 
 from complaints.channels import bp
 from complaints.errors import BilingualError
+from complaints.extensions import db
+from complaints.json_input import request_json
 from complaints.services import email_intake, line_bot, sms_intake, webhook_signatures
 
 
 def _json_body() -> object:
-    data = request.get_json(silent=True)
-    if data is None:
-        raise BilingualError(400, "malformed-json", "ข้อมูล JSON ไม่ถูกต้อง", "The body is not valid JSON.")
-    return data
+    return request_json()  # a bilingual 400 when malformed or nested too deep
 
 
 @bp.post("/line/webhook")
@@ -40,6 +39,7 @@ def email_inbound():
     try:
         result = email_intake.receive(body)
     except BilingualError as exc:
+        db.session.rollback()  # nothing of a refused mail is kept; the answer looks up its sender
         email_intake.answer_refusal(body, exc)  # the citizen learns why, not only the provider
         raise
     return jsonify({"status": result.outcome, "tracking_number": result.tracking_number})

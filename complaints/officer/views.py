@@ -10,6 +10,7 @@ from sqlalchemy import select
 from complaints.auth import roles_required
 from complaints.errors import BilingualError
 from complaints.extensions import db
+from complaints.ids import parse_id
 from complaints.models import CannedResponse, Category, Channel, Complaint, RootCause, Unit, User
 from complaints.officer import bp
 from complaints.officer.entry import OfficerEntryForm, submit_entry
@@ -57,8 +58,13 @@ def detail(complaint_id: int):
 
 
 def _int(name: str) -> int | None:
+    """A form id: None when left empty, -1 (never a row id, so reported as unknown)
+    when it is not one ('²', '١', beyond 64 bits)."""
     value = request.form.get(name, "")
-    return int(value) if value.isdigit() else None
+    if not value.strip():
+        return None
+    parsed = parse_id(value)
+    return -1 if parsed is None else parsed
 
 
 @bp.post("/complaints/<int:complaint_id>/action")

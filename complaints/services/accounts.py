@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from complaints.extensions import db
+from complaints.ids import parse_id
 from complaints.models import ROLES, Unit, User, utcnow
 from complaints.services import throttle
 
@@ -78,7 +79,8 @@ def load_user(session_id: str) -> User | None:
     carries an old token and loads nobody.
     """
     user_id, _, token = str(session_id).partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    row_id = parse_id(user_id)
+    user = db.session.get(User, row_id) if row_id is not None else None
     if user is None or not hmac.compare_digest(user.session_token, token):
         return None
     return user

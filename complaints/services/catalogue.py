@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from complaints.errors import BilingualError, FieldError
 from complaints.extensions import db
+from complaints.ids import parse_id
 from complaints.i18n import KIND_LABELS
 from complaints.models import (
     ROLES, CalendarOverride, CannedResponse, Category, Complaint, IntegrityGrant, ServiceStandard,
@@ -96,10 +97,8 @@ class Checker:
 def _id(value) -> int | None:
     if value is None or value == "":
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1  # never a row id: reported as unknown
+    parsed = parse_id(value)
+    return -1 if parsed is None else parsed  # -1: never a row id, reported as unknown
 
 
 def _not_found(th: str, en: str) -> BilingualError:

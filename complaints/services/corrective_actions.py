@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from complaints.errors import BilingualError
 from complaints.extensions import db
+from complaints.ids import parse_id
 from complaints.models import ActionStatus, Category, Complaint, CorrectiveAction, RecurringCluster, User, utcnow
 from complaints.services import metrics
 from complaints.services.catalogue import Checker, _commit, bangkok_today, parse_day
@@ -64,7 +65,8 @@ def owner_options() -> list[tuple[int, str]]:
 def _target(check: Checker, value: str | None):
     kind, _, raw = (value or "").partition(":")
     model = {"cluster": RecurringCluster, "category": Category}.get(kind)
-    row = db.session.get(model, int(raw)) if model and raw.isdigit() else None
+    row_id = parse_id(raw)
+    row = db.session.get(model, row_id) if model and row_id is not None else None
     if row is None:
         check.add("target", "กรุณาเลือกปัญหาซ้ำหรือหมวดหมู่ที่มาตรการนี้แก้ไข",
                   "Choose the recurring problem or category this action addresses.")
@@ -88,7 +90,8 @@ def save_action(row: CorrectiveAction | None, author: User, form) -> CorrectiveA
                              max_len=5000, multiline=True, required=False)
     kind, target = _target(check, form.get("target"))
     owner_raw = form.get("owner_user_id") or ""
-    owner = db.session.get(User, int(owner_raw)) if owner_raw.isdigit() else None
+    owner_id = parse_id(owner_raw)
+    owner = db.session.get(User, owner_id) if owner_id is not None else None
     if owner is None:
         check.add("owner_user_id", "กรุณาเลือกผู้รับผิดชอบ", "Choose an owner.")
     due_on = _day(check, "due_on", form.get("due_on"), ("กำหนดเสร็จ", "Due date"))

@@ -2,15 +2,22 @@
 
 A new mail becomes a complaint (its attachments' photos included); a reply
 threads to the complaint it answers, by In-Reply-To/References against the
-Message-IDs stored in and out, or by the tracking number in the subject when
-it comes from the complainant's own address. The same Message-ID twice creates
-one complaint.
+Message-IDs stored in and out, or by the tracking number in the subject, and in
+both cases only when it comes from the complainant's own address: a Message-ID
+can be guessed or copied (ours were once `<outbox-N.TRACKING@…>`) and a subject
+always can, the sender's address is the one thing a stranger's mail does not
+share with the complainant's. The same Message-ID twice creates one complaint.
+
+A mail that cannot be recorded is answered only when its sender is a known
+complainant: `From:` is forged at will, and answering any address would make us
+a source of backscatter.
 """
 from __future__ import annotations
 
 import email
 import email.policy
 import hashlib
+import hmac
 import imaplib
 import logging
 import re
@@ -21,12 +28,13 @@ from html.parser import HTMLParser
 
 from flask import current_app
 from markupsafe import escape
+from sqlalchemy import select
 
 from complaints.errors import BilingualError, invalid, unsafe_text
 from complaints.extensions import db
-from complaints.models import Channel, Complaint, TimelineEvent
+from complaints.models import Channel, Complainant, Complaint, TimelineEvent
 from complaints.schemas import parse_submission
-from complaints.services import channel_refs, mailer
+from complaints.services import channel_refs, mailer, similarity
 from complaints.services.public_view import find_complaint
 from complaints.services.delivery import DeliveryFailed
 from complaints.services.intake import Upload, submit_complaint
@@ -109,21 +117,45 @@ def _message_id(msg: EmailMessage, raw: bytes) -> str:
     return f"<sha256-{hashlib.sha256(raw).hexdigest()}@inbound.invalid>"
 
 
-def _thread(msg: EmailMessage, sender: str) -> Complaint | None:
-    refs = MESSAGE_ID.findall(f"{msg.get('In-Reply-To', '')} {msg.get('References', '')}")
-    complaint_id = channel_refs.complaint_id_for("email", refs)
-    if complaint_id is not None:
-        return db.session.get(Complaint, complaint_id)
-    found = TRACKING_IN_SUBJECT.search(str(msg.get("Subject", "")))
-    if not found:
-        return None
-    try:
-        complaint = find_complaint(found.group(0))
-    except BilingualError:  # malformed or unknown
-        return None
-    # A subject is easy to copy: only the complainant's own address threads by it.
+def _sender_key(sender: str) -> str | None:
+    """The keyed hash of an address, as Complainant.email_key holds it (contacts are
+    encrypted at rest; they are matched by this hash, never by decrypting rows)."""
+    return similarity.contact_key("email", sender, similarity.secret())
+
+
+def is_complainants_address(complaint: Complaint, sender: str) -> bool:
+    """Whether `sender` (a parsed address) is the complainant's e-mail address, compared
+    case-insensitively; never for an anonymous or erased complainant."""
     complainant = complaint.complainant
-    if complainant is None or (complainant.email or "").lower() != sender.lower():
+    if complaint.anonymous or complainant is None or not complainant.email_key:
+        return False
+    key = _sender_key(sender)
+    return key is not None and hmac.compare_digest(key, complainant.email_key)
+
+
+def is_known_complainant(sender: str) -> bool:
+    key = _sender_key(sender)
+    return key is not None and db.session.scalar(
+        select(Complainant.id).where(Complainant.email_key == key).limit(1)) is not None
+
+
+def _thread(msg: EmailMessage, sender: str) -> Complaint | None:
+    """The complaint this mail continues, or None (then it is a new complaint)."""
+    refs = MESSAGE_ID.findall(f"{msg.get('In-Reply-To', '')} {msg.get('References', '')}")
+    complaint = None
+    complaint_id = channel_refs.complaint_id_for("email", refs[:50])
+    if complaint_id is not None:
+        complaint = db.session.get(Complaint, complaint_id)
+    else:
+        found = TRACKING_IN_SUBJECT.search(str(msg.get("Subject", "")))
+        if found:
+            try:
+                complaint = find_complaint(found.group(0))
+            except BilingualError:  # malformed or unknown
+                return None
+    # References and subjects can be guessed or copied; only the complainant's own
+    # address threads into their case (also for cases whose stored ids are guessable).
+    if complaint is None or not is_complainants_address(complaint, sender):
         return None
     return complaint
 
@@ -146,7 +178,7 @@ def answer_refusal(raw: bytes, error: BilingualError) -> bool:
     their thread; machines get no answer. Returns whether an answer was sent."""
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     sender = _from_a_person(msg)
-    if sender is None:
+    if sender is None or not is_known_complainant(sender):
         return False
     reasons = [(e.th, e.en) for e in error.errors] or [(error.th, error.en)]
     text = ("ขออภัย เรื่องของท่านยังไม่ได้รับการบันทึก เนื่องจาก:\n"

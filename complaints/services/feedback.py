@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from complaints.errors import BilingualError, FieldError, invalid, unsafe_text
 from complaints.extensions import db
+from complaints.ids import parse_id
 from complaints.models import Complaint, Status, SurveyResponse, TimelineEvent
 from complaints.services import workflow
 from complaints.services.thai_text import UnsafeText, clean_text
@@ -29,10 +30,7 @@ def survey_of(complaint: Complaint) -> SurveyResponse | None:
 
 
 def _score(value, field: str, errors: list[FieldError]) -> int | None:
-    try:
-        score = int(value)
-    except (TypeError, ValueError):
-        score = 0
+    score = parse_id(value) or 0  # '①' or '٣' is no score
     if not 1 <= score <= 5:
         errors.append(FieldError(field, "กรุณาให้คะแนน 1–5", "Choose a score from 1 to 5."))
         return None

@@ -65,7 +65,8 @@ def parse_webhook(body: bytes, signature: str | None) -> list:
         return WebhookParser(secret).parse(text, signature)
     except InvalidSignatureError:
         raise _bad_request("bad-signature", "ลายเซ็นไม่ถูกต้อง", "The signature does not match.") from None
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+    # RecursionError: a validly signed body nested deeper than the JSON parser goes.
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise _bad_request("malformed-webhook", "ข้อมูล webhook ไม่ถูกต้อง", "The webhook body is malformed.") from None
 
 

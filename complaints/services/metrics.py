@@ -26,6 +26,7 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from complaints.errors import BilingualError
 from complaints.extensions import db
+from complaints.ids import parse_id
 from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
 from complaints.models import (
     Category, Complaint, RootCause, SurveyResponse, Unit, User, utcnow,
@@ -102,9 +103,10 @@ def scope_from_params(user: User, params: Mapping[str, str], now: datetime | Non
     now = now or utcnow()
     period = Period.parse(params["period"]) if params.get("period") else Period.containing(now)
     raw = (params.get("unit") or "").strip()
-    if raw and not raw.isdigit():
+    unit_id = parse_id(raw) if raw else None
+    if raw and unit_id is None:
         raise BilingualError(422, "invalid-filter", "หน่วยงานไม่ถูกต้อง", "Invalid unit.")
-    return scope_for(user, period, int(raw) if raw else None, now)
+    return scope_for(user, period, unit_id, now)
 
 
 # --- dimensions: one SQL expression per drill-down parameter --------------------
@@ -129,9 +131,10 @@ class Dimension:
         if self.nullable and value == NONE:
             return expr.is_(None)
         if self.as_int:
-            if not value.isdigit():
+            row_id = parse_id(value)
+            if row_id is None:
                 raise _bad_filter(self.name)
-            return expr == int(value)
+            return expr == row_id
         return expr == value
 
 

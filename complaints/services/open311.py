@@ -279,6 +279,9 @@ def _comma_list(args: MultiDict, name: str) -> list[str]:
     return [part.strip() for value in args.getlist(name) for part in value.split(",") if part.strip()]
 
 
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+
+
 def _parse_date(name: str, value: str | None) -> datetime | None:
     """A w3 datetime; a date alone or a time without offset is read as Bangkok time."""
     if not value:
@@ -288,6 +291,11 @@ def _parse_date(name: str, value: str | None) -> datetime | None:
     except ValueError:
         raise error(400, f"{name} ต้องเป็นวันเวลาแบบ ISO 8601 เช่น 2026-01-01T00:00:00+07:00",
                     f"{name} must be an ISO 8601 datetime, e.g. 2026-01-01T00:00:00Z.", name) from None
+    # Year 1 or 9999 with an offset, or 90 days before or after it, is beyond what
+    # datetime can hold (OverflowError): only dates a complaint can have are searched.
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise error(400, f"{name} ต้องอยู่ระหว่างปี ค.ศ. {EARLIEST_YEAR} ถึง {LATEST_YEAR}",
+                    f"{name} must be between the years {EARLIEST_YEAR} and {LATEST_YEAR}.", name)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=BANGKOK)
     return moment

@@ -7,6 +7,8 @@ runs out and the message can be claimed anew.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import time
 from collections.abc import Callable
@@ -118,7 +120,13 @@ def _context(message: OutboxMessage) -> dict:
 
 
 def _email_message_id(message: OutboxMessage) -> str:
-    return f"<outbox-{message.id}.{message.complaint.tracking_number}@rongrian.invalid>"
+    """Our Message-ID for an outbox mail: a keyed HMAC of the message's id, so that the
+    same message keeps its id across retries yet nobody can compute another's (the old
+    `<outbox-N.TRACKING@…>` was counted and public, and a stranger's References could
+    name it). Threading also needs the complainant's address (email_intake)."""
+    key = hashlib.sha256(b"rongrian-message-id:" + current_app.config["SECRET_KEY"].encode()).digest()
+    token = hmac.new(key, f"outbox:{message.id}".encode(), hashlib.sha256).hexdigest()[:32]
+    return f"<{token}@rongrian.invalid>"
 
 
 def _render_email(message: OutboxMessage) -> mailer.EmailMessage:

@@ -1,8 +1,10 @@
 """Photo attachments: type sniffed from the content, re-encoded, stored outside the web root.
 
 Re-encoding with Pillow keeps only the pixels: it drops EXIF (a phone photo's
-GPS position and device are personal data), and whatever else a polyglot file
-carried after the image.
+GPS position and device are personal data), JPEG comments, XMP and colour
+profiles (Pillow writes a decoded image's `info` back out unless told otherwise:
+a COM segment with the sender's name survived the old re-encoding), and whatever
+else a polyglot file carried after the image.
 """
 from __future__ import annotations
 
@@ -86,22 +88,50 @@ def prepare_photo(field: str, filename: str | None, raw: bytes, max_bytes: int) 
                 if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
                     raise _reject(field, "ภาพมีขนาดพิกเซลใหญ่เกินไป", "The image dimensions are too large.")
                 probe.verify()
-            with Image.open(io.BytesIO(raw)) as image:
-                image.load()
-                image = ImageOps.exif_transpose(image)
-                if fmt == "JPEG" and image.mode not in ("RGB", "L"):
-                    image = image.convert("RGB")
-                out = io.BytesIO()
-                save_args = {"quality": 88} if fmt in ("JPEG", "WEBP") else {"optimize": True}
-                image.save(out, format=fmt, **save_args)
-                width, height = image.size
+            data, width, height = _pixels_only(raw, fmt)
     except PhotoRejected:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
             OSError, SyntaxError, ValueError):
         raise _reject(field, "ไฟล์นี้ไม่ใช่ภาพที่ถูกต้อง", "This file is not a valid image.") from None
     content_type, extension = ALLOWED_FORMATS[fmt]
-    return PreparedPhoto(display_name(filename, extension), content_type, extension, out.getvalue(), width, height)
+    return PreparedPhoto(display_name(filename, extension), content_type, extension, data, width, height)
+
+
+def _pixels_only(raw: bytes, fmt: str) -> tuple[bytes, int, int]:
+    """The image re-encoded in `fmt` with its pixels and nothing else; (bytes, width, height)."""
+    with Image.open(io.BytesIO(raw)) as image:
+        image.load()
+        image = ImageOps.exif_transpose(image)
+        if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        # Pillow's encoders fall back on `info` for comment, EXIF, XMP and ICC data.
+        image.info = {}
+        out = io.BytesIO()
+        save_args = {"quality": 88} if fmt in ("JPEG", "WEBP") else {"optimize": True}
+        image.save(out, format=fmt, **save_args)
+        return out.getvalue(), image.size[0], image.size[1]
+
+
+def scrub_stored(upload_dir: str, key: str) -> bytes | None:
+    """Re-encode a stored photo in place without any metadata (erasure, retention: photos
+    stored before metadata was dropped still carry it); the new bytes, or None when the
+    file is missing or no longer a readable image (then it is deleted)."""
+    path = Path(upload_dir) / key
+    if not path.is_file():
+        return None
+    try:
+        raw = path.read_bytes()
+        with Image.open(io.BytesIO(raw)) as probe:
+            fmt = probe.format
+        if fmt not in ALLOWED_FORMATS:
+            raise ValueError(fmt)
+        data, _, _ = _pixels_only(raw, fmt)
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        path.unlink(missing_ok=True)
+        return None
+    path.write_bytes(data)
+    return data
 
 
 def store_file(upload_dir: str, folder: str, data: bytes, extension: str) -> str:

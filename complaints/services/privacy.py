@@ -5,9 +5,14 @@
   (`record_contact_view`); admins read the trail at /admin/audit.
 - A subject is found by a phone number, e-mail or LINE id through the keyed
   hashes (similarity.contact_key), never by decrypting every row.
-- Erasure and retention anonymise: the complainant's contact data and keys are
-  removed and personal data in the complaint text is masked; the complaint, its
-  timeline and its statistics stay, so the agency's figures do not change.
+- Erasure and retention anonymise through one function (`_anonymise`, the
+  mechanics in complaints.services.erasure): the complainant's contact data and
+  keys are removed; the subject's name, phone, e-mail and address are masked in
+  the complaint, its notes and replies, its outbox messages and survey comment;
+  the address is dropped and the position coarsened; photos are re-encoded without
+  metadata; mail files and exports that may hold the data are deleted. The
+  complaint, its timeline and its statistics stay, so the agency's figures do not
+  change.
 """
 from __future__ import annotations
 
@@ -20,8 +25,7 @@ from sqlalchemy import or_, select
 from complaints.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import AuditEntry, Complainant, Complaint, DataRequest, TimelineEvent, User, utcnow
-from complaints.services import similarity
-from complaints.services.pii_masking import mask_text
+from complaints.services import erasure, similarity
 
 CONTACT_KINDS = {"phone": Complainant.phone_key, "email": Complainant.email_key, "line": Complainant.line_key}
 
@@ -93,21 +97,19 @@ def export_subject(subject: Subject, admin: User, note: str = "") -> dict:
 PERSONAL_COLUMNS = ("name", "phone", "email", "line_user_id", "phone_key", "email_key", "line_key")
 
 
-def _anonymise(complainants: list[Complainant], complaints: list[Complaint]) -> None:
-    for person in complainants:
-        for column in PERSONAL_COLUMNS:
-            setattr(person, column, None)
-    for complaint in complaints:
-        complaint.description = mask_text(complaint.description)
-        if complaint.title:
-            complaint.title = mask_text(complaint.title)
-        complaint.anonymous = True
+def _anonymise(complainants: list[Complainant], complaints: list[Complaint]) -> erasure.Scrubber:
+    """Erase the subject's personal data everywhere (the caller commits); the scrubber
+    of the subject's values, for text written about them at the same time."""
+    scrubber = erasure.scrubber_for(complainants, complaints)
+    erasure.erase(complainants, complaints, scrubber, PERSONAL_COLUMNS)
+    return scrubber
 
 
 def erase_subject(subject: Subject, admin: User, note: str = "") -> DataRequest:
     """Erase the subject's personal data (PDPA s.33); complaints and statistics stay."""
-    _anonymise(subject.complainants, subject.complaints)
-    record = _record(subject, "erasure", admin, note)
+    scrubber = _anonymise(subject.complainants, subject.complaints)
+    # The admin's note may name the person the request was about.
+    record = _record(subject, "erasure", admin, scrubber.text(note) or "")
     for complaint in subject.complaints:
         audit(admin, "subject_erasure", complaint.id)
         db.session.add(TimelineEvent(complaint_id=complaint.id, kind="personal_data_erased", actor="officer",

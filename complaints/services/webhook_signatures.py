@@ -19,5 +19,7 @@ def verify(body: bytes, signature: str | None, secret: str | None, channel: str)
     if not signature:
         raise BilingualError(400, "missing-signature", "ไม่มีลายเซ็นของข้อมูล", "The signature header is missing.")
     given = signature.strip().removeprefix("sha256=").lower()
-    if not hmac.compare_digest(given, sign(body, secret)):
+    # Headers arrive decoded as Latin-1, and compare_digest raises TypeError on str with
+    # non-ASCII characters: check ASCII first, then compare bytes.
+    if not given.isascii() or not hmac.compare_digest(given.encode("ascii"), sign(body, secret).encode("ascii")):
         raise BilingualError(400, "bad-signature", "ลายเซ็นไม่ถูกต้อง", "The signature does not match.")

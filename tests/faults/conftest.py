@@ -39,7 +39,8 @@ REDIS_PORT = int(os.environ.get("FAULTS_REDIS_PORT", "6391"))
 WEB_PORT = int(os.environ.get("FAULTS_WEB_PORT", "5201"))
 SMTP_PORT = int(os.environ.get("FAULTS_SMTP_PORT", "5202"))
 
-MESSAGE_ID = re.compile(r"<outbox-(\d+)\.([0-9A-Z-]+)@")
+# Our mails' subjects start with "[tracking number]" (Message-IDs are keyed HMACs, opaque).
+SUBJECT_NUMBER = re.compile(r"^\[([0-9A-Z-]+)\]")
 
 
 # --------------------------------------------------------------------------- processes
@@ -203,7 +204,7 @@ class SmtpSink:
 
     def __init__(self):
         self.delay = 0.0
-        self.messages: list[tuple[int, str]] = []  # (outbox id, tracking number)
+        self.messages: list[tuple[str, str]] = []  # (Message-ID, tracking number)
         self.in_flight = 0
         self._lock = threading.Lock()
         self._open = threading.Event()  # cleared by hold(): messages wait in DATA
@@ -226,9 +227,9 @@ class SmtpSink:
             if self.delay:
                 await asyncio.sleep(self.delay)
             parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-            match = MESSAGE_ID.search(str(parsed["Message-ID"]))
+            match = SUBJECT_NUMBER.search(str(parsed["Subject"]))
             with self._lock:
-                self.messages.append((int(match[1]), match[2]) if match else (0, ""))
+                self.messages.append((str(parsed["Message-ID"]), match[1] if match else ""))
             return "250 OK"
         finally:
             with self._lock:

@@ -1,0 +1,63 @@
+"""Row ids and small whole numbers from URLs, query strings and forms.
+
+Python's `int()` and `str.isdigit()` accept far more than a row id: '²' and '①' pass
+`isdigit()` and then make `int()` raise, '٣' (Arabic-Indic three) and '1_000' are read
+as numbers, and an id of 30 digits overflows the database's integers (SQLite raises
+OverflowError binding anything beyond 64 bits; PostgreSQL's id columns are INTEGER,
+32 bits, and refuse 2**31 with "integer out of range"). Every id the app reads from a
+request goes through `parse_id` (query and form values) or the `int` URL converter
+below, which accept ASCII digits up to the largest value every id column can hold and
+nothing else: anything else is an unknown id (a 404 or the caller's bilingual 4xx),
+never a 500.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from werkzeug.routing import IntegerConverter, ValidationError
+
+# The largest id any table can hold: the id columns are INTEGER, a signed 32-bit
+# integer on PostgreSQL (SQLite's INTEGER is 64-bit, a larger range).
+MAX_ID = 2**31 - 1
+_ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def parse_id(raw: object) -> int | None:
+    """The non-negative integer `raw` spells in ASCII digits (surrounding spaces allowed),
+    or None: empty, signed, Unicode digits, underscores, or beyond MAX_ID."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if 0 <= raw <= MAX_ID else None
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip(" \t")
+    if not _ASCII_DIGITS.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` for the whole app: ASCII digits only (Werkzeug's `\\d+` also matches
+    Unicode digits) and at most MAX_ID, so a route never hands the database an id it
+    cannot bind; anything else does not match the route (404)."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - Werkzeug's name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+        self.regex = type(self).regex  # also when signed=True: ids are never negative
+
+    def to_python(self, value: str) -> int:
+        parsed = parse_id(value)
+        if parsed is None or (self.max is not None and parsed > self.max):
+            raise ValidationError()
+        return parsed
+
+
+def init_app(app: Flask) -> None:
+    """Replace the `int` converter before any blueprint adds its rules."""
+    app.url_map.converters["int"] = IdConverter

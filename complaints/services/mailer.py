@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import current_app
 
 from complaints.services.delivery import DeliveryFailed
+from complaints.services.tls import verifying_context
 
 __all__ = ["DeliveryFailed", "build_message", "send"]
 
@@ -31,6 +32,26 @@ def build_message(to: str, subject: str, text: str, html: str, message_id: str |
     return msg
 
 
+def _connect(config) -> smtplib.SMTP:
+    """An SMTP connection, over verified TLS when MAIL_USE_SSL or MAIL_USE_TLS says so.
+
+    A certificate that does not verify raises ssl.SSLCertVerificationError (an OSError),
+    and a server that does not offer STARTTLS raises SMTPNotSupportedError: both before
+    the password or any mail is sent, and both end as a delivery to try again.
+    """
+    host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
+    if config["MAIL_USE_SSL"]:
+        return smtplib.SMTP_SSL(host, port, timeout=20, context=verifying_context(config["MAIL_CA_FILE"]))
+    smtp = smtplib.SMTP(host, port, timeout=20)
+    if config["MAIL_USE_TLS"]:
+        try:
+            smtp.starttls(context=verifying_context(config["MAIL_CA_FILE"]))
+        except BaseException:
+            smtp.close()
+            raise
+    return smtp
+
+
 def send(msg: EmailMessage) -> None:
     config = current_app.config
     if config["MAIL_BACKEND"] == "file":
@@ -40,9 +61,7 @@ def send(msg: EmailMessage) -> None:
         (folder / f"{name}.eml").write_bytes(msg.as_bytes())
         return
     try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
-            if config["MAIL_USE_TLS"]:
-                smtp.starttls()
+        with _connect(config) as smtp:
             if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
             smtp.send_message(msg)

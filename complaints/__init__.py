@@ -43,8 +43,11 @@ def _behind_proxies(app: Flask) -> None:
     them they are whatever the client wrote. X-Forwarded-Port is not read: the proxy
     passes the browser's Host (with its port, if any) instead.
     """
-    hops = app.config["TRUSTED_PROXY_COUNT"]
-    prefix = app.config["TRUSTED_PROXY_PREFIX_COUNT"]
+    hops = int(app.config["TRUSTED_PROXY_COUNT"])
+    prefix = int(app.config["TRUSTED_PROXY_PREFIX_COUNT"])
+    if hops < 0 or prefix < 0:
+        # ProxyFix would read a negative count from the wrong end of the header.
+        raise ValueError("TRUSTED_PROXY_COUNT and TRUSTED_PROXY_PREFIX_COUNT must be 0 or more")
     if hops or prefix:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

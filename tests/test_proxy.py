@@ -144,3 +144,19 @@ def test_a_forwarded_header_with_a_line_break_cannot_forge_a_log_line(make_app, 
     app.test_client().post("/login", data={}, environ_overrides={"HTTP_X_FORWARDED_PROTO": "https\r\nINFO forged"})
     messages = [r.getMessage() for r in caplog.records if "CSRF check failed" in r.getMessage()]
     assert len(messages) == 1 and "\n" not in messages[0] and "\\r\\nINFO forged" in messages[0]
+
+
+def test_a_negative_proxy_count_is_refused_at_start(tmp_path):
+    from complaints import create_app
+
+    with pytest.raises(ValueError, match="TRUSTED_PROXY_COUNT"):
+        create_app({**base_config(tmp_path, "sqlite://"), "TRUSTED_PROXY_COUNT": -1})
+
+
+def test_a_prefix_is_trusted_only_when_configured(make_app):
+    # An app under /rongrian: the proxy says so with X-Forwarded-Prefix, and links follow.
+    plain = make_app(TRUSTED_PROXY_COUNT=1).test_client()
+    prefixed = make_app(TRUSTED_PROXY_COUNT=1, TRUSTED_PROXY_PREFIX_COUNT=1).test_client()
+    headers = {"X-Forwarded-Prefix": "/rongrian"}
+    assert 'href="/static/style.css' in plain.get("/login", headers=headers).text
+    assert 'href="/rongrian/static/style.css' in prefixed.get("/login", headers=headers).text

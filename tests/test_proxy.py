@@ -160,3 +160,14 @@ def test_a_prefix_is_trusted_only_when_configured(make_app):
     headers = {"X-Forwarded-Prefix": "/rongrian"}
     assert 'href="/static/style.css' in plain.get("/login", headers=headers).text
     assert 'href="/rongrian/static/style.css' in prefixed.get("/login", headers=headers).text
+
+
+@pytest.mark.parametrize("forged", ["<script>alert(1)</script>", "1' OR '1'='1", "203.0.113.5\u200b",
+                                    "9" * 500, "../../etc/passwd", "unknown"])
+def test_a_forged_address_from_a_miscounted_proxy_chain_is_not_recorded_as_one(make_app, forged):
+    # Two proxies trusted, but only one appends: the second-to-last entry is the client's text.
+    app = make_app(TRUSTED_PROXY_COUNT=2)
+    client = app.test_client()
+    number = post_intake(client, "203.0.113.50").get_json()["tracking_number"]
+    headers = {"X-Forwarded-For": f"{forged}, 10.0.0.2"}
+    assert sign_in_and_view_contact(app, client, number, headers, PROXY) == [None]

@@ -221,3 +221,15 @@ def test_a_proxy_that_drops_the_host_is_refused_with_the_reason_logged(behind_ng
     reasons = [r.getMessage() for r in caplog.records if "CSRF check failed" in r.getMessage()]
     assert len(reasons) == 1 and "The referrer does not match the host." in reasons[0]
     assert "host '127.0.0.1:" in reasons[0]
+
+
+def test_nginx_refuses_a_body_over_the_apps_upload_limit_before_the_app(behind_nginx, caplog):
+    app, port, _ = behind_nginx
+    client = Browser(port, loopback_sources(1)[0])
+    caplog.set_level(logging.INFO, logger="rongrian.access")
+    too_big = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    status, text = client.request("POST", "/api/v1/complaints", too_big, {"Content-Type": "application/json"})
+    assert status == 413 and "nginx" in text  # nginx's own page: the app never read the body
+    assert [r for r in caplog.records if r.name == "rongrian.access"] == []
+    # Within the limit the same path reaches the app.
+    assert client.post_json("/api/v1/complaints", BODY)[0] == 201

@@ -33,6 +33,28 @@ def _postgres_options(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine
 
 
+def _behind_proxies(app: Flask) -> None:
+    """Trust the X-Forwarded-* headers of TRUSTED_PROXY_COUNT proxies (werkzeug's ProxyFix).
+
+    request.remote_addr (the rate limits, the audit trail, the access log) then is the
+    client's address, and request.scheme and request.host are the ones the browser
+    used, which Flask-WTF's referrer check on HTTPS compares the Referer with. With
+    0, the default, the headers are left unread: without a proxy that overwrites
+    them they are whatever the client wrote. X-Forwarded-Port is not read: the proxy
+    passes the browser's Host (with its port, if any) instead.
+    """
+    hops = int(app.config["TRUSTED_PROXY_COUNT"])
+    prefix = int(app.config["TRUSTED_PROXY_PREFIX_COUNT"])
+    if hops < 0 or prefix < 0:
+        # ProxyFix would read a negative count from the wrong end of the header.
+        raise ValueError("TRUSTED_PROXY_COUNT and TRUSTED_PROXY_PREFIX_COUNT must be 0 or more")
+    if hops or prefix:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_prefix=prefix)  # type: ignore[method-assign]
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the web application; nothing here migrates, seeds or connects."""
     app = Flask(__name__, instance_relative_config=True, template_folder=_template_folder())
@@ -48,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     check_production(app.config)
     _postgres_options(app)
+    _behind_proxies(app)
     encrypted.init_app(app)
     for folder in (app.instance_path, app.config["UPLOAD_DIR"]):
         os.makedirs(folder, exist_ok=True)

@@ -169,6 +169,14 @@ def load_config(instance_path: str) -> dict:
         # A draft's figures from the complaint data are read as stored while younger than
         # this (seconds; 0: computed on every view); beat refreshes them (ASSESSMENT_DATA_REFRESH_SECONDS).
         "ASSESSMENT_DATA_MAX_AGE": float(env.get("ASSESSMENT_DATA_MAX_AGE", "900")),
+        # Reverse proxies in front of the app (nginx, a load balancer): how many of them
+        # append to X-Forwarded-For and set X-Forwarded-Proto/-Host/-Port, which werkzeug's
+        # ProxyFix then trusts (that many hops from the right). 0: no proxy, and those
+        # headers are ignored, so a client cannot pick its own address for the rate
+        # limits and the audit trail. X-Forwarded-Prefix (an app under a sub-path) only
+        # when TRUSTED_PROXY_PREFIX_COUNT says so.
+        "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT", "0")),
+        "TRUSTED_PROXY_PREFIX_COUNT": int(env.get("TRUSTED_PROXY_PREFIX_COUNT", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
@@ -208,8 +216,14 @@ def load_config(instance_path: str) -> dict:
         # as one file to the channel's development outbox folder, <channel>-outbox in the
         # instance folder (MAIL_OUTBOX_DIR, LINE_OUTBOX_DIR, SMS_OUTBOX_DIR).
         "MAIL_SERVER": mail_server,
-        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        # MAIL_USE_TLS: STARTTLS on a plain connection (port 587 or 25); MAIL_USE_SSL:
+        # TLS from the first byte (port 465, the default port then). Either way the
+        # server's certificate and name are verified against the system's trust store,
+        # or only against MAIL_CA_FILE (PEM) when an agency's own CA signs its server.
+        "MAIL_PORT": int(env.get("MAIL_PORT") or ("465" if _bool(env.get("MAIL_USE_SSL")) else "25")),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
+        "MAIL_CA_FILE": env.get("MAIL_CA_FILE") or None,
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_SENDER": env.get("MAIL_SENDER", "Rongrian <no-reply@rongrian.invalid>"),
@@ -301,6 +315,9 @@ def load_config(instance_path: str) -> dict:
         "IMAP_HOST": env.get("IMAP_HOST") or None,
         "IMAP_PORT": int(env.get("IMAP_PORT", "993")),
         "IMAP_USE_SSL": _bool(env.get("IMAP_USE_SSL"), default=True),
+        # The mailbox's certificate is verified like the SMTP server's; a private CA
+        # (PEM) for it, by default the same as MAIL_CA_FILE.
+        "IMAP_CA_FILE": env.get("IMAP_CA_FILE") or env.get("MAIL_CA_FILE") or None,
         "IMAP_USERNAME": env.get("IMAP_USERNAME") or None,
         "IMAP_PASSWORD": env.get("IMAP_PASSWORD") or None,
         "IMAP_FOLDER": env.get("IMAP_FOLDER", "INBOX"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -102,10 +102,26 @@ CSRF_FAILED = BilingualError(
     "The form has expired or lacks its security token; reload the page and send it again.")
 
 
+# On HTTPS Flask-WTF also wants a Referer of this very host (WTF_CSRF_SSL_STRICT). A
+# proxy that does not pass the browser's Host makes every form fail this way, so it
+# is told apart from an expired form, here and in the log.
+CSRF_WRONG_ORIGIN = BilingualError(
+    400, "csrf-wrong-origin", "แบบฟอร์มไม่ได้ส่งมาจากหน้าเว็บของระบบนี้ กรุณาเปิดหน้าเว็บของระบบแล้วส่งอีกครั้ง",
+    "The form was not sent from a page of this site (referrer check); open the site's page and send it again.")
+
+
+def _csrf_failed(exc: CSRFError):
+    # Only the reason and where: the token and the Referer stay out of the log.
+    current_app.logger.warning("CSRF check failed on %s %r: %s (scheme %r, host %r)", request.method,
+                               request.path, exc.description, request.scheme, request.host)
+    referrer = "referrer" in (exc.description or "").lower()
+    return render_error(CSRF_WRONG_ORIGIN if referrer else CSRF_FAILED)
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(BilingualError, render_error)
     # A missing or foreign CSRF token: say what to do, not just "malformed".
-    app.register_error_handler(CSRFError, lambda exc: render_error(CSRF_FAILED))
+    app.register_error_handler(CSRFError, _csrf_failed)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -4,7 +4,7 @@ Every request gets an id: the caller's `X-Request-ID` when it is a short safe
 token (a proxy's), else a new one. It is returned in the response header and
 carried by every log record written while the request runs, so one complaint's
 path through the web app can be followed in the logs. One access-log line per
-request records method, path, status and duration.
+request records method, path, status, the client's address and duration.
 """
 from __future__ import annotations
 
@@ -70,6 +70,8 @@ def _finish(response: Response) -> Response:
         response.headers[REQUEST_ID_HEADER] = request_id
         access_log.info("request", extra={
             "method": request.method, "path": request.path, "status": response.status_code,
+            # The client's address: behind a proxy, as ProxyFix read it (TRUSTED_PROXY_COUNT).
+            "remote_addr": request.remote_addr,
             "duration_ms": round((time.perf_counter() - g.request_started) * 1000, 1),
         })
     return response

@@ -37,6 +37,7 @@ from complaints.schemas import parse_submission
 from complaints.services import channel_refs, mailer, similarity
 from complaints.services.public_view import find_complaint
 from complaints.services.delivery import DeliveryFailed
+from complaints.services.tls import verifying_context
 from complaints.services.intake import Upload, submit_complaint
 from complaints.services.thai_text import UnsafeText, clean_text
 
@@ -242,14 +243,22 @@ def _follow_up(complaint: Complaint, message_id: str, text: str) -> EmailResult:
     return EmailResult("follow_up", number)
 
 
+def _imap_client(config) -> imaplib.IMAP4:
+    """The mailbox connection; over TLS (the default) the server's certificate and name
+    are verified (complaints.services.tls), so the IMAP password goes to no one else."""
+    if config["IMAP_USE_SSL"]:
+        return imaplib.IMAP4_SSL(config["IMAP_HOST"], config["IMAP_PORT"], timeout=30,
+                                 ssl_context=verifying_context(config["IMAP_CA_FILE"]))
+    return imaplib.IMAP4(config["IMAP_HOST"], config["IMAP_PORT"], timeout=30)
+
+
 def poll_mailbox() -> dict:
     """Read the unseen mails of the IMAP folder; each is marked seen once handled (or refused)."""
     config = current_app.config
     if not config["IMAP_HOST"]:
         return {"skipped": True}
     counts = {"complaint": 0, "follow_up": 0, "duplicate": 0, "ignored": 0, "refused": 0}
-    client_class = imaplib.IMAP4_SSL if config["IMAP_USE_SSL"] else imaplib.IMAP4
-    with client_class(config["IMAP_HOST"], config["IMAP_PORT"], timeout=30) as imap:
+    with _imap_client(config) as imap:
         imap.login(config["IMAP_USERNAME"] or "", config["IMAP_PASSWORD"] or "")
         imap.select(config["IMAP_FOLDER"])
         _, found = imap.uid("SEARCH", None, "UNSEEN")

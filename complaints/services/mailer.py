@@ -10,6 +10,7 @@ from flask import current_app
 
 from complaints.services import channel_status
 from complaints.services.delivery import DeliveryFailed
+from complaints.services.tls import verifying_context
 
 __all__ = ["DeliveryFailed", "build_message", "send", "send_smtp", "write_to_folder"]
 
@@ -30,6 +31,26 @@ def build_message(to: str, subject: str, text: str, html: str, message_id: str |
     msg.set_content(text, charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
     return msg
+
+
+def _connect(config) -> smtplib.SMTP:
+    """An SMTP connection, over verified TLS when MAIL_USE_SSL or MAIL_USE_TLS says so.
+
+    A certificate that does not verify raises ssl.SSLCertVerificationError (an OSError),
+    and a server that does not offer STARTTLS raises SMTPNotSupportedError: both before
+    the password or any mail is sent, and both end as a delivery to try again.
+    """
+    host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
+    if config["MAIL_USE_SSL"]:
+        return smtplib.SMTP_SSL(host, port, timeout=20, context=verifying_context(config["MAIL_CA_FILE"]))
+    smtp = smtplib.SMTP(host, port, timeout=20)
+    if config["MAIL_USE_TLS"]:
+        try:
+            smtp.starttls(context=verifying_context(config["MAIL_CA_FILE"]))
+        except BaseException:
+            smtp.close()
+            raise
+    return smtp
 
 
 def send(msg: EmailMessage) -> Path | None:
@@ -56,9 +77,7 @@ def write_to_folder(msg: EmailMessage, folder: Path) -> Path:
 def send_smtp(msg: EmailMessage) -> None:
     config = current_app.config
     try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
-            if config["MAIL_USE_TLS"]:
-                smtp.starttls()
+        with _connect(config) as smtp:
             if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
             smtp.send_message(msg)

@@ -16,6 +16,7 @@
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,10 +31,23 @@ from complaints.services import erasure, similarity
 CONTACT_KINDS = {"phone": Complainant.phone_key, "email": Complainant.email_key, "line": Complainant.line_key}
 
 
+def _client_ip() -> str | None:
+    """The client's address as an IP, or None. Behind proxies it comes from
+    X-Forwarded-For (TRUSTED_PROXY_COUNT); with a count larger than the proxies that
+    really append to it, that entry is the client's own text, which must neither
+    stand in the trail as an address nor overflow the column."""
+    if not request:
+        return None
+    try:
+        return str(ipaddress.ip_address((request.remote_addr or "").strip()))
+    except ValueError:
+        return None
+
+
 def audit(user: User | None, action: str, complaint_id: int | None = None, detail: str | None = None) -> None:
     """Add one audit entry to the session (committed with the caller's work, or on its own)."""
     db.session.add(AuditEntry(user_id=user.id if user else None, action=action, complaint_id=complaint_id,
-                              detail=detail, ip=request.remote_addr if request else None))
+                              detail=detail, ip=_client_ip()))
 
 
 def record_contact_view(user: User, complaint: Complaint) -> None:

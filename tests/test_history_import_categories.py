@@ -283,7 +283,7 @@ def check_migration_0026(url: str, tmp_path: Path) -> None:
 
     app = create_app(base_config(tmp_path, url))
     with app.app_context():
-        flask_migrate.upgrade(revision="0024")
+        flask_migrate.upgrade(revision="0025")
         db.session.execute(text("INSERT INTO categories (code, name_th, name_en, active)"
                                 " VALUES ('ถนน', 'ถนน', 'Roads', :yes)"), {"yes": True})
         db.session.commit()
@@ -292,7 +292,7 @@ def check_migration_0026(url: str, tmp_path: Path) -> None:
         db.session.execute(text("INSERT INTO categories (code, name_th, name_en, active)"
                                 " VALUES ('ประปา', 'ประปา', 'ประปา', :yes)"), {"yes": True})
         db.session.commit()  # the server default serves rows written without the column
-        flask_migrate.downgrade(revision="0024")
+        flask_migrate.downgrade(revision="0025")
         assert "needs_review" not in {c["name"] for c in inspect(db.engine).get_columns("categories")}
         assert db.session.scalars(text("SELECT code FROM categories ORDER BY id")).all() == ["ถนน", "ประปา"]
         db.session.commit()

@@ -3,7 +3,7 @@
 integrity_grants: a proposed creation, promotion, demotion, password reset or
 reactivation of an integrity officer, until a different admin approves it.
 
-Revision ID: 0028
+Revision ID: 0027
 Revises: 0024
 Create Date: 2026-12-07 18:30:00
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0028'
+revision = '0027'
 down_revision = '0026'
 branch_labels = None
 depends_on = None

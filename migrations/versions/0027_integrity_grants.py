@@ -4,7 +4,7 @@ integrity_grants: a proposed creation, promotion, demotion, password reset or
 reactivation of an integrity officer, until a different admin approves it.
 
 Revision ID: 0027
-Revises: 0024
+Revises: 0026
 Create Date: 2026-12-07 18:30:00
 
 """

@@ -4,7 +4,7 @@ They were made from a file's labels: their names, unit and standard wait for an
 admin to check them.
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-07 18:30:00
 
 """

@@ -147,6 +147,9 @@ def load_config(instance_path: str) -> dict:
         "REFERENCE_CACHE_SECONDS": float(env.get("REFERENCE_CACHE_SECONDS", "30")),
         # The unit that triages complaints arriving without a category.
         "INTAKE_UNIT_CODE": env.get("INTAKE_UNIT_CODE", "complaints-centre"),
+        # The first-run page (/setup) asks for the code written here (mode 0600) while no
+        # admin exists, so whoever reaches a new server first cannot make itself its admin.
+        "SETUP_CODE_FILE": env.get("SETUP_CODE_FILE", str(instance / "setup-code")),
         # The unit that receives every tip-off (never the unit complained about).
         "INTEGRITY_UNIT_CODE": env.get("INTEGRITY_UNIT_CODE", "integrity"),
         # A proposed integrity grant (services/integrity_grants.py) waits this long for a

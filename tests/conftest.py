@@ -42,6 +42,7 @@ def base_config(tmp_path: Path, database_uri: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "EXPORT_DIR": str(tmp_path / "exports"),
+        "SETUP_CODE_FILE": str(tmp_path / "setup-code"),
         "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
         "LINE_OUTBOX_DIR": str(tmp_path / "line"),  # the development outboxes of unconfigured channels
         "SMS_OUTBOX_DIR": str(tmp_path / "sms"),

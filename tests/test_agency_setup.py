@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import shutil
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import delete, func, select
 
@@ -303,10 +305,16 @@ def test_every_preset_loads_with_a_complaints_centre_and_an_integrity_unit(bare_
 
 # --- the first-run page -----------------------------------------------------------
 
+def setup_code(app) -> str:
+    """What the operator reads on the server: the page asks for it."""
+    return Path(app.config["SETUP_CODE_FILE"]).read_text(encoding="utf-8").strip()
+
+
 def first_run_form(client) -> dict:
     page = client.get("/setup")
     assert page.status_code == 200
-    return {"csrf_token": csrf_from(page.text), "agency_th": "อำเภอตัวอย่าง", "agency_en": "Example District",
+    return {"csrf_token": csrf_from(page.text), "setup_code": setup_code(client.application),
+            "agency_th": "อำเภอตัวอย่าง", "agency_en": "Example District",
             "username": "webadmin", "display_name": "ผู้ดูแลระบบ", "password": "web-admin-password",
             "password_again": "web-admin-password", "preset": "bangkok-district"}
 
@@ -328,10 +336,26 @@ def test_the_first_run_page_sets_up_the_agency_once_then_is_gone(bare_app):
     assert "อำเภอตัวอย่าง" in admin_page.text and "Example District" in admin_page.text
     with bare_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Category)) == 24
+    assert not Path(bare_app.config["SETUP_CODE_FILE"]).exists()  # used once, then gone
     anonymous = bare_app.test_client()
     assert anonymous.get("/setup").status_code == 404
     assert anonymous.post("/setup", data=form).status_code in (400, 404)
     assert "/setup" not in anonymous.get("/login").text
+
+
+def test_the_first_run_page_needs_the_setup_code_from_the_server(bare_app, caplog):
+    client = bare_app.test_client()
+    with caplog.at_level("WARNING"):
+        form = first_run_form(client)
+    path = Path(bare_app.config["SETUP_CODE_FILE"])
+    assert str(path) in caplog.text  # the operator is told where to look
+    assert oct(path.stat().st_mode & 0o777) == "0o600" and len(form["setup_code"]) >= 16
+    for wrong in ("", "x" * 16, form["setup_code"] + "x", "' OR '1'='1", "\u200b" + form["setup_code"][1:]):
+        refused = client.post("/setup", data={**form, "setup_code": wrong})
+        assert refused.status_code == 403 and "Wrong setup code" in refused.text and "รหัสตั้งค่าไม่ถูกต้อง" in refused.text
+    assert counts(bare_app)["users"] == 0 and counts(bare_app)["units"] == 0
+    assert setup_code(bare_app) == form["setup_code"]  # the same code until it is used
+    assert client.post("/setup", data=form).status_code == 302
 
 
 def test_the_first_run_page_needs_its_csrf_token(bare_app):

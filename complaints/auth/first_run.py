@@ -21,6 +21,7 @@ OWN_LISTS = "own"
 
 
 class FirstRunForm(FlaskForm):
+    setup_code = PasswordField(validators=[Length(max=200)])
     agency_th = StringField(validators=[Length(max=200)])
     agency_en = StringField(validators=[Length(max=200)])
     username = StringField(validators=[Length(max=80)])
@@ -68,6 +69,7 @@ def _lists(form: FirstRunForm) -> agency_setup.ReferenceLists:
 def first_run():
     if not agency_setup.needs_setup():
         abort(404)
+    agency_setup.setup_code()  # made (and its place logged) when the page is first asked for
     form = FirstRunForm()
     error = None
     if form.is_submitted():
@@ -75,6 +77,7 @@ def first_run():
             error = invalid(form.field_errors())
         else:
             try:
+                agency_setup.check_setup_code(form.setup_code.data)
                 result = agency_setup.set_up(
                     agency_th=form.agency_th.data, agency_en=form.agency_en.data, username=form.username.data,
                     display_name=form.display_name.data, password=form.password.data, lists=_lists(form))

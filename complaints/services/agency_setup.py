@@ -15,12 +15,17 @@ what is missing, so running it again is harmless).
 from __future__ import annotations
 
 import csv
+import hmac
 import io
 import json
+import logging
+import os
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -367,6 +372,43 @@ def add_reference_data(lists: ReferenceLists) -> Added:
     return Added(len(new_units), len(new_categories), standards)
 
 
+log = logging.getLogger(__name__)
+
+
+def setup_code() -> str:
+    """The code the first-run page asks for: made once, into SETUP_CODE_FILE (mode 0600),
+    which only whoever runs the server can read; the log says where it is."""
+    path = Path(current_app.config["SETUP_CODE_FILE"])
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    code = secrets.token_urlsafe(12)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another request or process made it first
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(code + "\n")
+    log.warning("first-run setup: the setup code for /setup is in %s", path)
+    return code
+
+
+def check_setup_code(given: str | None) -> None:
+    """BilingualError 403 unless `given` is the setup code (compared in constant time)."""
+    if not hmac.compare_digest((given or "").strip().encode(), setup_code().encode()):
+        raise BilingualError(403, "wrong-setup-code",
+                             "รหัสตั้งค่าไม่ถูกต้อง: ดูรหัสได้ในไฟล์ setup-code ในโฟลเดอร์ instance บนเครื่องแม่ข่าย "
+                             "(บันทึกของระบบบอกตำแหน่งไฟล์)",
+                             "Wrong setup code: it is in the file setup-code in the server's instance folder "
+                             "(the server's log names the file).")
+
+
+def forget_setup_code() -> None:
+    Path(current_app.config["SETUP_CODE_FILE"]).unlink(missing_ok=True)
+
+
 def needs_setup() -> bool:
     """True while no admin account exists: the first-run page and `flask setup` are open."""
     return not db.session.scalar(select(func.count()).select_from(User).where(User.role == "admin"))
@@ -409,6 +451,7 @@ def set_up(*, agency_th: str | None, agency_en: str | None, username: str | None
     reference_data.clear()
     current_app.logger.info("setup: agency %s, first admin %s, %s units, %s categories",
                             agency_en, username, added.units, added.categories)
+    forget_setup_code()
     return SetupResult(username, added)
 
 

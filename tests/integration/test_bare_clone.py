@@ -83,7 +83,7 @@ def test_the_clone_reads_its_own_code_and_data(clone):
 def test_make_seed_loads_the_demo_year_and_prints_every_account(clone, seeded):
     assert "skipped" not in seeded and "not found" not in seeded, seeded[-3000:]
     accounts = {role: (user, password) for role, user, password in ACCOUNT_LINE.findall(seeded)}
-    assert {"officer", "manager"} <= set(accounts), seeded[-3000:]
+    assert set(accounts) == {"officer", "supervisor", "manager", "admin", "integrity"}, seeded[-3000:]
     with sqlite3.connect(clone / "instance" / "rongrian.sqlite") as db:
         assert db.execute("SELECT count(*) FROM complaints").fetchone()[0] == DEMO_COUNT
         assert db.execute("SELECT count(*) FROM users").fetchone()[0] >= len(accounts)

@@ -213,20 +213,29 @@ def _existing_codes(model) -> set[str]:
     return set(db.session.scalars(select(model.code)))
 
 
+def _row_code(check: _RowChecker, where: str, row: dict, first_row: dict[str, str], pattern: re.Pattern,
+              bad: tuple[str, str]) -> str | None:
+    """A row's code if it has the pattern and no earlier row of the file has it (else None,
+    with the problem recorded)."""
+    code = check.cell(where, row, "code")
+    if code and not pattern.fullmatch(code):
+        check.add(f"{where} code", *bad)
+        return None
+    if code and code in first_row:
+        check.add(f"{where} code", f"รหัส {code} ซ้ำกับ{first_row[code]}",
+                  f"the code {code} is already used in {first_row[code]}.")
+        return None
+    return code
+
+
 def _read_units(data: bytes, check: _RowChecker, file: str) -> list[tuple[str, UnitRow]]:
     out: list[tuple[str, UnitRow]] = []
     first_row: dict[str, str] = {}
     for line, row in _rows(data, file, UNIT_COLUMNS):
         where = f"{file} แถว/row {line}"
-        code = check.cell(where, row, "code")
-        if code and not _UNIT_CODE.fullmatch(code):
-            check.add(f"{where} code", "รหัสหน่วยงานใช้ได้เฉพาะ a-z 0-9 . _ - ไม่เกิน 40 ตัว และไม่มีช่องว่าง",
-                      "a unit code is up to 40 characters of a-z, 0-9, '.', '_' or '-', without spaces.")
-            code = None
-        if code and code in first_row:
-            check.add(f"{where} code", f"รหัส {code} ซ้ำกับ{first_row[code]}",
-                      f"the code {code} is already used in {first_row[code]}.")
-            code = None
+        code = _row_code(check, where, row, first_row, _UNIT_CODE,
+                         ("รหัสหน่วยงานใช้ได้เฉพาะ a-z 0-9 . _ - ไม่เกิน 40 ตัว และไม่มีช่องว่าง",
+                          "a unit code is up to 40 characters of a-z, 0-9, '.', '_' or '-', without spaces."))
         name_th = check.cell(where, row, "name_th")
         name_en = check.cell(where, row, "name_en")
         parent = check.cell(where, row, "parent_code", required=False)
@@ -263,15 +272,9 @@ def _read_categories(data: bytes, unit_codes: set[str], check: _RowChecker, file
     first_row: dict[str, str] = {}
     for line, row in _rows(data, file, CATEGORY_COLUMNS):
         where = f"{file} แถว/row {line}"
-        code = check.cell(where, row, "code")
-        if code and not _CATEGORY_CODE.fullmatch(code):
-            check.add(f"{where} code", "รหัสหมวดหมู่ยาวไม่เกิน 40 ตัว ไม่มีช่องว่าง เครื่องหมายคำพูด หรือ < > & / \\",
-                      "a category code is up to 40 characters without spaces, quotes or < > & / \\.")
-            code = None
-        if code and code in first_row:
-            check.add(f"{where} code", f"รหัส {code} ซ้ำกับ{first_row[code]}",
-                      f"the code {code} is already used in {first_row[code]}.")
-            code = None
+        code = _row_code(check, where, row, first_row, _CATEGORY_CODE,
+                         ("รหัสหมวดหมู่ยาวไม่เกิน 40 ตัว ไม่มีช่องว่าง เครื่องหมายคำพูด หรือ < > & / \\",
+                          "a category code is up to 40 characters without spaces, quotes or < > & / \\."))
         name_th = check.cell(where, row, "name_th")
         name_en = check.cell(where, row, "name_en")
         unit_code = check.cell(where, row, "unit_code")

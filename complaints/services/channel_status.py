@@ -13,6 +13,7 @@ production it does not, because nobody was told and the criterion-3.4 figure
 """
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,21 @@ def configured(channel: str) -> bool:
 
 def dev_outbox_dir(channel: str) -> Path:
     return Path(current_app.config[DEV_OUTBOX_SETTINGS[channel]])
+
+
+def write_dev_record(folder: Path, name: str, record: dict) -> Path:
+    """One message of an unconfigured chat channel (LINE, SMS) as a JSON file in its
+    development outbox, rewritten (not doubled) when the message is tried again;
+    DeliveryFailed when the folder cannot be written, so the message is kept."""
+    from complaints.services.delivery import DeliveryFailed
+
+    path = folder / f"{name}.json"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    except OSError as exc:
+        raise DeliveryFailed(f"development outbox: {exc}") from exc
+    return path
 
 
 def dev_outbox_counts_as_sent() -> bool:

@@ -7,7 +7,6 @@ from LINE_DATA_API_BASE_URL, streamed, and cut off at the photo size limit.
 """
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -84,13 +83,7 @@ def write_to_folder(message: OutboxMessage, text: str, folder: Path) -> Path:
     record = {"channel": "line", "to": message.recipient, "text": text[:MAX_TEXT],
               "reply_token": message.payload.get("reply_token"), "outbox_id": message.id,
               "at": utcnow().isoformat()}
-    path = folder / f"outbox-{message.id}.json"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-    except OSError as exc:
-        raise DeliveryFailed(f"development outbox: {exc}") from exc
-    return path
+    return channel_status.write_dev_record(folder, f"outbox-{message.id}", record)
 
 
 def download_content(message_id: str, max_bytes: int) -> bytes:

@@ -17,7 +17,7 @@ import urllib3
 from flask import current_app
 
 from complaints.models import utcnow
-from complaints.services import outbound_http
+from complaints.services import channel_status, outbound_http
 from complaints.services.delivery import DeliveryFailed
 
 # The GSM 03.38 basic character set; the extension table's characters take two septets.
@@ -77,13 +77,7 @@ def write_to_folder(to: str, text: str, reference: str, folder: Path) -> Path:
     """
     record = {"channel": "sms", "to": to, "text": fit(text, current_app.config["SMS_MAX_PARTS"]),
               "reference": reference, "at": utcnow().isoformat()}
-    path = folder / f"{_file_name(reference)}.json"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-    except OSError as exc:
-        raise DeliveryFailed(f"development outbox: {exc}") from exc
-    return path
+    return channel_status.write_dev_record(folder, _file_name(reference), record)
 
 
 def _file_name(reference: str) -> str:

@@ -120,7 +120,7 @@ def _file_texts(path: Path) -> list[str]:
 
 def scan_files(app) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for setting in ("UPLOAD_DIR", "EXPORT_DIR", "MAIL_OUTBOX_DIR", "SMS_OUTBOX_DIR"):
+    for setting in ("UPLOAD_DIR", "EXPORT_DIR", "MAIL_OUTBOX_DIR", "SMS_OUTBOX_DIR", "LINE_OUTBOX_DIR"):
         for path in Path(app.config[setting]).rglob("*"):
             if path.is_file():
                 hits = [hit for content in _file_texts(path) for hit in leaks(content)]
@@ -152,10 +152,10 @@ def build_subject(app, client) -> tuple[str, int]:
                                   content_type="image/jpeg", size_bytes=len(legacy), sha256="0" * 64,
                                   width=40, height=30))
         db.session.commit()
-        # An SMS to the subject through the file backend (sms.jsonl), beside someone else's.
-        app.config.update(SMS_BACKEND="file", SMS_OUTBOX_DIR=str(Path(app.config["UPLOAD_DIR"]).parent / "sms"))
-        sms.send(PHONE, f"เรื่อง {number} ได้รับแล้ว", reference="test-1")
-        sms.send("0899999999", "เรื่องของคนอื่น", reference="test-2")
+        # An SMS to the subject in the development outbox (SMS unconfigured), beside someone else's.
+        folder = Path(app.config["SMS_OUTBOX_DIR"])
+        sms.write_to_folder(PHONE, f"เรื่อง {number} ได้รับแล้ว", "test-1", folder)
+        sms.write_to_folder("0899999999", "เรื่องของคนอื่น", "test-2", folder)
         # Mails go out through the file backend: .eml files to the subject's address.
         for message_id in db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")):
             outbox.deliver_message(message_id)
@@ -176,7 +176,7 @@ def test_the_setup_really_holds_the_data_everywhere(app, client):
     files = scan_files(app)
     assert any(name.endswith(".eml") for name in files), files
     assert any(name.endswith(".jpg") for name in files), files
-    assert "sms.jsonl" in files, files
+    assert any(name.endswith(".json") for name in files), files  # the subject's SMS
 
 
 def test_erasure_leaves_nothing_of_the_subject_in_any_table_or_file(app, client):
@@ -217,7 +217,8 @@ def erase_and_scan(app, client) -> None:
     assert scan_files(app) == {}
     assert not any(p.exists() for p in exports)
     # Someone else's SMS stays in the file.
-    assert "0899999999" in (Path(app.config["SMS_OUTBOX_DIR"]) / "sms.jsonl").read_text(encoding="utf-8")
+    assert [json.loads(p.read_text(encoding="utf-8"))["to"] for p in Path(app.config["SMS_OUTBOX_DIR"]).glob("*.json")
+            ] == ["0899999999"]
     # The case itself stays: officers still see it, the public tracking page still works.
     assert client.get(f"/track/{number}").status_code == 200
 

@@ -135,6 +135,7 @@ def erase(complainants: list[Complainant], complaints: list[Complaint], scrubber
         for ref in db.session.scalars(select(ChannelMessage).where(ChannelMessage.complaint_id.in_(ids),
                                                                    ChannelMessage.direction == "in")):
             ref.external_id = f"<erased-{ref.external_key[:32]}@rongrian.invalid>"
+    line_ids = {person.line_user_id for person in complainants if person.line_user_id}
     for person in complainants:
         if person.line_user_id:
             conversation = db.session.get(LineConversation, person.line_user_id)
@@ -144,7 +145,7 @@ def erase(complainants: list[Complainant], complaints: list[Complaint], scrubber
             setattr(person, column, None)
     numbers = {c.tracking_number for c in complaints}
     _mail_files(scrubber.emails, numbers)
-    _sms_file(scrubber.phones, numbers)
+    _chat_files(scrubber.phones, line_ids, numbers)
     if complaints:
         _exports()
 
@@ -205,26 +206,23 @@ def _mail_files(addresses: set[str], tracking_numbers: set[str]) -> None:
             path.unlink(missing_ok=True)
 
 
-def _sms_file(phones: set[str], tracking_numbers: set[str]) -> None:
-    """The SMS file backend's lines (SMS_OUTBOX_DIR/sms.jsonl) to the subject or about
-    their complaints: removed, the others kept (rewritten through a temporary file)."""
-    path = Path(current_app.config["SMS_OUTBOX_DIR"]) / "sms.jsonl"
-    if not path.is_file() or not (phones or tracking_numbers):
+def _chat_files(phones: set[str], line_ids: set[str], tracking_numbers: set[str]) -> None:
+    """Messages of an unconfigured SMS or LINE channel written to its development outbox
+    (one JSON file each, channel_status.write_dev_record) to the subject or about their
+    complaints: deleted, the others kept."""
+    if not (phones or line_ids or tracking_numbers):
         return
-    kept = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            entry = json.loads(line)
-            to, text = str(entry.get("to", "")), str(entry.get("text", ""))
-        except (ValueError, AttributeError):
-            kept.append(line)
-            continue
-        if similarity.normalise_phone(to) in phones or any(number in text for number in tracking_numbers):
-            continue
-        kept.append(line)
-    temporary = path.with_suffix(".jsonl.tmp")
-    temporary.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
-    temporary.replace(path)
+    for setting in ("SMS_OUTBOX_DIR", "LINE_OUTBOX_DIR"):
+        folder = Path(current_app.config[setting])
+        for path in folder.glob("*.json") if folder.is_dir() else ():
+            try:
+                entry = json.loads(path.read_text(encoding="utf-8", errors="replace"))
+                to, text = str(entry.get("to", "")), str(entry.get("text", ""))
+            except (OSError, ValueError, AttributeError):
+                continue
+            if (similarity.normalise_phone(to) in phones or to in line_ids
+                    or any(number in text for number in tracking_numbers)):
+                path.unlink(missing_ok=True)
 
 
 def _exports() -> None:

@@ -27,6 +27,7 @@ from complaints.extensions import db
 from complaints.models import Channel, Complaint, TimelineEvent
 from complaints.schemas import parse_submission
 from complaints.services import channel_refs, mailer
+from complaints.services.access import Public
 from complaints.services.public_view import find_complaint
 from complaints.services.delivery import DeliveryFailed
 from complaints.services.intake import Upload, submit_complaint
@@ -117,15 +118,17 @@ def _thread(msg: EmailMessage, sender: str) -> Complaint | None:
     found = TRACKING_IN_SUBJECT.search(str(msg.get("Subject", "")))
     if not found:
         return None
+    # A subject is easy to copy: only the complainant's own address threads by it
+    # (and only they may learn of their tip-off).
+    def from_complainant(complaint: Complaint) -> bool:
+        complainant = complaint.complainant
+        return complainant is not None and (complainant.email or "").lower() == sender.lower()
+
     try:
-        complaint = find_complaint(found.group(0))
+        complaint = find_complaint(found.group(0), Public(owns=from_complainant))
     except BilingualError:  # malformed or unknown
         return None
-    # A subject is easy to copy: only the complainant's own address threads by it.
-    complainant = complaint.complainant
-    if complainant is None or (complainant.email or "").lower() != sender.lower():
-        return None
-    return complaint
+    return complaint if from_complainant(complaint) else None
 
 
 def _from_a_person(msg) -> str | None:

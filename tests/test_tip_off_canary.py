@@ -211,6 +211,7 @@ def test_a_planted_tip_off_leaks_to_no_other_role_nor_the_public(app, client):
                     "/open311/v2/requests.json", "/open311/v2/requests.xml?status=open", "/standards"]
     fetched, leaks = crawl(public, public_seeds, canary, limit=60)
     assert not leaks, leaks[:5]
+    print(f"canary: pages fetched per role {report}, public {fetched}")  # shown with -s
     with app.app_context():
         from complaints.services import chat_replies
 

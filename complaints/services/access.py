@@ -47,6 +47,7 @@ class Public:
 
 
 PUBLIC = Public()
+# Flask-Login's anonymous user, passed as current_user, is treated as PUBLIC.
 Viewer = User | Public
 
 
@@ -82,18 +83,17 @@ def visible_unit_ids(user: User) -> set[int] | None:
     return {user.unit_id}
 
 
-
-def _staff(viewer: object) -> User | None:
+def _staff(viewer: Viewer) -> User | None:
     """The signed-in staff member, or None for the public (Flask-Login's anonymous user included)."""
     return viewer if isinstance(viewer, User) else None
 
 
-def sees_tip_offs(viewer: object) -> bool:
+def sees_tip_offs(viewer: Viewer) -> bool:
     user = _staff(viewer)
     return user is not None and user.role == TIP_OFF_ROLE
 
 
-def visible_complaints(viewer: object) -> ColumnElement[bool]:
+def visible_complaints(viewer: Viewer) -> ColumnElement[bool]:
     """The SQL condition on Complaint of what `viewer` may learn of (lists, counts, look-ups).
 
     The public may know of every complaint but a tip-off (a tip-off's own sender is
@@ -110,7 +110,7 @@ def visible_complaints(viewer: object) -> ColumnElement[bool]:
     return and_(kind, Complaint.unit_id.in_(sorted(units)))
 
 
-def may_know_of(viewer: object, complaint: Complaint) -> bool:
+def may_know_of(viewer: Viewer, complaint: Complaint) -> bool:
     """Whether `viewer` may learn that this complaint exists (the rule of `visible_complaints`, for one row)."""
     tip_off = complaint.kind == Kind.TIP_OFF
     user = _staff(viewer)
@@ -144,7 +144,7 @@ def can_see(user: User, complaint: Complaint) -> bool:
     return may_know_of(user, complaint)
 
 
-def scoped(statement: Select, viewer: object) -> Select:
+def scoped(statement: Select, viewer: Viewer) -> Select:
     """Limit a query over Complaint to what the viewer may learn of."""
     return statement.where(visible_complaints(viewer))
 

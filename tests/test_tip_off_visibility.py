@@ -244,3 +244,27 @@ def test_merging_across_the_tip_off_wall_is_refused(app, client):
             raise AssertionError("merged an ordinary complaint into a tip-off")
         db.session.rollback()
         assert complaint_by_number(twin).merged_into_id is None
+
+
+def test_an_overdue_tip_off_alerts_the_integrity_role_not_the_units_supervisors(app, client):
+    from datetime import timedelta
+
+    from complaints.models import OutboxMessage
+    from complaints.services import sla
+
+    tip, twin = tip_and_twin(client)
+    make_staff(app, "do-sup", "supervisor", "district-office", email="boss@example.org")
+    make_staff(app, "int-sup", "supervisor", "integrity", email="int-boss@example.org")
+    make_staff(app, "integrity1", "integrity", "integrity", email="integrity@example.org")
+    with app.app_context():
+        later = complaint_by_number(twin).received_at + timedelta(days=120)
+        sla.sweep(later)
+        db.session.commit()
+
+        def alerted(number: str) -> set[str]:
+            return set(db.session.scalars(select(OutboxMessage.recipient).where(
+                OutboxMessage.complaint_id == complaint_by_number(number).id,
+                OutboxMessage.purpose == "supervisor_alert")))
+
+        assert alerted(twin) == {"boss@example.org"}  # public works is under the district office
+        assert alerted(tip) == {"integrity@example.org"}  # not even a supervisor placed in the integrity unit

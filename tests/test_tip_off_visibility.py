@@ -268,3 +268,15 @@ def test_an_overdue_tip_off_alerts_the_integrity_role_not_the_units_supervisors(
 
         assert alerted(twin) == {"boss@example.org"}  # public works is under the district office
         assert alerted(tip) == {"integrity@example.org"}  # not even a supervisor placed in the integrity unit
+
+
+def test_a_tip_off_number_in_any_spelling_or_with_hostile_characters_reveals_nothing(app, client):
+    tip, _ = tip_and_twin(client)
+    spellings = [tip.lower(), tip.replace("-", ""), tip.replace("-", " "), f" {tip} ", tip.replace("-", "\u200b"),
+                 tip + "\x00", tip + "<script>alert(1)</script>", tip + "' OR '1'='1", "../" + tip, tip * 20]
+    for text in spellings:
+        for path in ("/track/{}", "/complaints/receipt/{}", "/api/v1/complaints/{}", "/track?number={}"):
+            answer = client.get(path.format(text))
+            assert answer.status_code in (400, 404), (path, text, answer.status_code)
+            body = answer.get_data(as_text=True)
+            assert tip not in body and "เรียกรับเงิน" not in body and "<script>alert" not in body, (path, text)

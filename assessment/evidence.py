@@ -28,6 +28,7 @@ from complaints.models import (
     ActionStatus, Category, Complaint, CorrectiveAction, ServiceStandard,
     StandardsPublication, SurveyResponse, TimelineEvent, utcnow,
 )
+from complaints.services.access import PUBLIC, visible_complaints
 from complaints.services.clusters import top_clusters
 from complaints.services.metrics import ack_seconds, bisecting_case, resolution_as_of
 from complaints.services.standards import calendar_overrides
@@ -499,11 +500,15 @@ def prefill(period: Period) -> dict[str, dict]:
                                   .group_by(Complaint.channel).order_by(func.count(Complaint.id).desc())).all()
     kinds = dict(db.session.execute(select(Complaint.kind, func.count(Complaint.id)).where(*where)
                                     .group_by(Complaint.kind)).all())
+    # Breakdowns by category and district leave tip-offs out (what anyone may know of,
+    # access.visible_complaints(PUBLIC)): a tip-off's category or place in a small count
+    # would point at it. Totals by channel and kind stay aggregate counts.
+    open_data = (*where, visible_complaints(PUBLIC))
     categories = db.session.execute(
         select(Category.name_th, func.count(Complaint.id)).join(Category, Category.id == Complaint.category_id)
-        .where(*where).group_by(Category.name_th).order_by(func.count(Complaint.id).desc()).limit(5)).all()
+        .where(*open_data).group_by(Category.name_th).order_by(func.count(Complaint.id).desc()).limit(5)).all()
     districts = db.session.execute(
-        select(Complaint.district, func.count(Complaint.id)).where(*where, Complaint.district.is_not(None))
+        select(Complaint.district, func.count(Complaint.id)).where(*open_data, Complaint.district.is_not(None))
         .group_by(Complaint.district).order_by(func.count(Complaint.id).desc()).limit(5)).all()
     survey = db.session.execute(
         select(func.count(SurveyResponse.id), func.avg(SurveyResponse.satisfaction),

@@ -423,7 +423,9 @@ AUDIT_PAGE_SIZE = 100
 @bp.get("/audit")
 @admin_only
 def audit():
-    return render_template("admin/audit.html", entries=privacy.recent_audit(AUDIT_PAGE_SIZE))
+    entries = privacy.recent_audit(AUDIT_PAGE_SIZE)
+    return render_template("admin/audit.html", entries=entries,
+                           known=privacy.known_complaint_ids(current_user, entries))
 
 
 def _privacy_page(error: BilingualError | None = None, subject=None):
@@ -437,7 +439,8 @@ def privacy_requests():
     if request.method == "GET":
         return _privacy_page()
     try:  # CSRFProtect has checked the token before the view runs
-        subject = privacy.find_subject(request.form.get("contact_kind", ""), request.form.get("contact", ""))
+        subject = privacy.find_subject(request.form.get("contact_kind", ""), request.form.get("contact", ""),
+                                       current_user)
         action = request.form.get("action", "find")
         note = request.form.get("note", "")
         if action == "export":

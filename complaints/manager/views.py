@@ -6,7 +6,7 @@ by managers and admins.
 """
 from __future__ import annotations
 
-from flask import Response, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import Response, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from complaints.extensions import db
 from complaints.manager import bp
 from complaints.models import Complaint, Unit, utcnow
 from complaints.services import agency, corrective_actions, export_jobs, exports, metrics
-from complaints.services.access import sees_tip_offs, visible_unit_ids
+from complaints.services.access import visible_unit_ids
 from complaints.services.dashboard_pdf import dashboard_pdf
 from complaints.services.periods import Period
 from complaints.services.thai_calendar import THAI_MONTHS_ABBR, be_year
@@ -97,8 +97,7 @@ def complaints():
     scope, filters = _drill_scope()
     statement = metrics.drill_statement(scope, filters).order_by(Complaint.received_at.desc(), Complaint.id.desc())
     page = db.paginate(statement, per_page=50, error_out=False, count=True)
-    return render_template("manager/complaints.html", scope=scope, filters=filters, page=page,
-                           tip_offs_readable=sees_tip_offs(current_user))
+    return render_template("manager/complaints.html", scope=scope, filters=filters, page=page)
 
 
 def _table(rows, header, sheet: str, name: str, fmt: str):

@@ -16,7 +16,7 @@ from complaints.officer import bp
 from complaints.officer.entry import OfficerEntryForm, submit_entry
 from complaints.officer.queue import QueueFilters, queue_statement
 from complaints.services import casework, privacy, similarity, triage, workflow
-from complaints.services.access import can_see, complaint_for
+from complaints.services.access import can_see, complaint_for, may_know_of, visible_complaints
 from complaints.services.intake import Upload
 
 VIEWERS = ("officer", "supervisor", "manager", "admin", "integrity")
@@ -40,11 +40,15 @@ def _detail(complaint, error: BilingualError | None = None, status: int = 200):
     canned = db.session.scalars(select(CannedResponse).where(CannedResponse.active.is_(True))).all()
     categories = db.session.execute(select(Category.code, Category.name_th).where(Category.active.is_(True))
                                     .order_by(Category.name_th)).all()
+    # Every other complaint the page names passes the visibility rule (access).
+    repeat_of, merged_into = (other if other is not None and may_know_of(current_user, other) else None
+                              for other in (complaint.repeat_of, complaint.merged_into))
     return render_template(
         "officer/detail.html", complaint=complaint, error=error, categories=categories,
+        repeat_of=repeat_of, merged_into=merged_into,
         actions=workflow.allowed_actions(complaint, current_user),
         earlier=casework.earlier_complaints(complaint, current_user),
-        similar=[m for m in similarity.similar_open(complaint, limit=5) if can_see(current_user, m.complaint)],
+        similar=similarity.similar_open(complaint, limit=5, visible=visible_complaints(current_user)),
         units=units, colleagues=colleagues, canned=canned,
         root_causes=db.session.scalars(
             select(RootCause).where(RootCause.active.is_(True)).order_by(RootCause.id)).all(),

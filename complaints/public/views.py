@@ -17,6 +17,7 @@ from complaints.public import bp
 from complaints.public.forms import ComplaintForm
 from complaints.schemas import parse_submission
 from complaints.services import feedback, similarity
+from complaints.services.access import PUBLIC, Public, visible_complaints
 from complaints.services.citizen_links import response_token, token_matches
 from complaints.services.intake import Upload, submit_complaint
 from complaints.services.standards import published_standards
@@ -139,13 +140,23 @@ def new_complaint():
     return render_template("public/new.html", form=form, errors=errors), (422 if errors else 200)
 
 
+def _submitted_here(complaint) -> bool:
+    """This browser filed the complaint (its session keeps the numbers it submitted)."""
+    return complaint.tracking_number in session.get("submitted", [])
+
+
+def _visitor() -> Public:
+    return Public(owns=_submitted_here)
+
+
 @bp.get("/complaints/receipt/<tracking_number>")
+@tracking_rate  # a receipt answers like /track: the same budget against enumeration
 def receipt(tracking_number: str):
-    complaint = find_complaint(tracking_number)
-    personal = complaint.tracking_number in session.get("submitted", [])
-    token = response_token(complaint.tracking_number) if personal else None
+    complaint = find_complaint(tracking_number, _visitor())
+    token = response_token(complaint.tracking_number) if _submitted_here(complaint) else None
+    # Similar reports are what anyone may know of: never a tip-off, whoever asks.
     return render_template("public/receipt.html", complaint=complaint, token=token,
-                           similar=similarity.similar_open(complaint))
+                           similar=similarity.similar_open(complaint, visible=visible_complaints(PUBLIC)))
 
 
 @bp.get("/track")
@@ -154,14 +165,14 @@ def track_search():
     number = request.args.get("number", "").strip()
     if not number:
         return render_template("public/track_search.html")
-    complaint = find_complaint(number)
+    complaint = find_complaint(number, _visitor())
     return redirect(url_for("public.track", tracking_number=complaint.tracking_number))
 
 
 @bp.get("/track/<tracking_number>")
 @tracking_rate
 def track(tracking_number: str):
-    complaint = find_complaint(tracking_number)
+    complaint = find_complaint(tracking_number, _visitor())
     if tracking_number != complaint.tracking_number:
         return redirect(url_for("public.track", tracking_number=complaint.tracking_number), 301)
     record_lookup("web")
@@ -179,8 +190,9 @@ def standards():
 @tracking_rate
 def respond(tracking_number: str):
     """The complainant's personal link: confirm the fix, reopen, or rate the handling."""
-    complaint = find_complaint(tracking_number)
     token = request.values.get("t")
+    # The personal link's token proves the sender; without it a tip-off is an unknown number.
+    complaint = find_complaint(tracking_number, Public(owns=lambda c: token_matches(c.tracking_number, token)))
     if not token_matches(complaint.tracking_number, token):
         raise BilingualError(403, "bad-link", "ลิงก์นี้ไม่ถูกต้องหรือไม่สมบูรณ์ กรุณาใช้ลิงก์จากอีเมลหรือใบรับเรื่อง",
                              "This link is not valid; use the link from your email or receipt.")

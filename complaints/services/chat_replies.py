@@ -10,6 +10,7 @@ from complaints.errors import BilingualError
 from complaints.i18n import STATUS_LABELS
 from complaints.models import Complaint
 from complaints.services import throttle
+from complaints.services.access import Public
 from complaints.services.public_view import find_complaint, public_events, public_text
 from complaints.services.thai_calendar import format_thai_datetime
 
@@ -32,7 +33,8 @@ def status_text(number: str, is_owner: Callable[[Complaint], bool], sender: str 
     """The answer to a status request.
 
     Anyone gets what the public tracking page shows (status, due date, link); the
-    citizen who filed it also gets the agency's latest public answer. One sender
+    citizen who filed it also gets the agency's latest public answer. A tip-off is
+    answered only to its sender; to anyone else it is an unknown number. One sender
     ("line:<user id>", "sms:<phone>") gets CHAT_TRACK_RATE_LIMIT answers, so the
     command cannot be used to walk through tracking numbers.
     """
@@ -40,7 +42,7 @@ def status_text(number: str, is_owner: Callable[[Complaint], bool], sender: str 
                                                  throttle.key("chat-track", sender)):
         return RATE_LIMITED
     try:
-        complaint = find_complaint(number)
+        complaint = find_complaint(number, Public(owns=is_owner))
     except BilingualError as exc:
         return f"{exc.th}\n{exc.en}"
     return _status_lines(complaint, is_owner(complaint))

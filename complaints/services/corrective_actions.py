@@ -18,6 +18,7 @@ from complaints.extensions import db
 from complaints.ids import parse_id
 from complaints.models import ActionStatus, Category, Complaint, CorrectiveAction, RecurringCluster, User, utcnow
 from complaints.services import metrics
+from complaints.services.access import PUBLIC, visible_complaints
 from complaints.services.catalogue import Checker, _commit, bangkok_today, parse_day
 from complaints.services.periods import add_months
 
@@ -147,6 +148,8 @@ def before_after(action: CorrectiveAction, months: int = COMPARE_MONTHS,
         where = Complaint.category_id == action.category_id
         if action.unit_id:
             where = where & (Complaint.unit_id == action.unit_id)
+    # What anyone may know of: a category's or unit's monthly counts leave tip-offs out.
+    where = where & visible_complaints(PUBLIC)
     effective = action.effective_on.replace(day=1)
     first = add_months(effective, -months)
     this_month = (today or bangkok_today()).replace(day=1)

@@ -35,6 +35,7 @@ from complaints.extensions import db
 from complaints.models import Channel, Complainant, Complaint, TimelineEvent
 from complaints.schemas import parse_submission
 from complaints.services import channel_refs, mailer, similarity
+from complaints.services.access import Public
 from complaints.services.public_view import find_complaint
 from complaints.services.delivery import DeliveryFailed
 from complaints.services.tls import verifying_context
@@ -150,8 +151,9 @@ def _thread(msg: EmailMessage, sender: str) -> Complaint | None:
     else:
         found = TRACKING_IN_SUBJECT.search(str(msg.get("Subject", "")))
         if found:
-            try:
-                complaint = find_complaint(found.group(0))
+            try:  # only the complainant may learn of their tip-off
+                complaint = find_complaint(found.group(0),
+                                           Public(owns=lambda c: is_complainants_address(c, sender)))
             except BilingualError:  # malformed or unknown
                 return None
     # References and subjects can be guessed or copied; only the complainant's own

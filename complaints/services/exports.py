@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from complaints.extensions import db
 from complaints.i18n import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS, label
-from complaints.models import Complaint, Kind
+from complaints.models import Complaint
 from complaints.services.metrics import Figure
 from complaints.services.pii_masking import mask_text
 from complaints.services.thai_calendar import format_thai_datetime
@@ -52,32 +52,23 @@ def figure_rows(figure: Figure) -> list[list]:
     return rows
 
 
-TIP_OFF_WITHHELD = "ปกปิด (แจ้งเบาะแส) / withheld (tip-off)"
-
-
-def complaint_rows(statement: Select, tip_offs_readable: bool = False) -> Iterable[list]:
+def complaint_rows(statement: Select) -> Iterable[list]:
     """One masked row per complaint of the statement (a select of Complaint).
 
-    A tip-off is counted but, unless the reader may read tip-offs (the integrity
-    role), its text and place are withheld (access.sees_tip_offs)."""
+    The statement is already limited to what the reader may know of (the scope's
+    access.visible_complaints): a tip-off is no row for anyone but the integrity role."""
     statement = statement.options(
         selectinload(Complaint.category), selectinload(Complaint.unit), selectinload(Complaint.root_cause),
     ).execution_options(yield_per=1000)  # streamed: a year's list is not held in memory
     for c in db.session.scalars(statement):
-        shown = c.kind != Kind.TIP_OFF or tip_offs_readable
-
-        def withheld(value, blank=""):
-            return value if shown else blank
-
         yield [
             c.tracking_number, format_thai_datetime(c.received_at), label(KIND_LABELS, c.kind, "th"),
-            label(CHANNEL_LABELS, c.channel, "th"), withheld(c.category.name_th if c.category else ""),
-            withheld(c.unit.name_th if c.unit else ""), withheld(c.district or ""), withheld(c.province or ""),
+            label(CHANNEL_LABELS, c.channel, "th"), c.category.name_th if c.category else "",
+            c.unit.name_th if c.unit else "", c.district or "", c.province or "",
             label(STATUS_LABELS, c.status, "th"), format_thai_datetime(c.due_at),
             format_thai_datetime(c.resolved_at or c.closed_at), c.reopen_count,
-            withheld(c.root_cause.name_th if c.root_cause else ""),
-            withheld(mask_text(c.title or ""), TIP_OFF_WITHHELD),
-            withheld(mask_text(c.description or ""), TIP_OFF_WITHHELD),
+            c.root_cause.name_th if c.root_cause else "",
+            mask_text(c.title or ""), mask_text(c.description or ""),
         ]
 
 

@@ -33,7 +33,7 @@ from complaints.models import (
 )
 from complaints.models.complaint import OPEN_STATUSES
 from complaints.services import clusters
-from complaints.services.access import unit_and_descendants, visible_unit_ids
+from complaints.services.access import unit_and_descendants, visible_complaints, visible_unit_ids
 from complaints.services.periods import Period, add_months, bangkok_midnight
 from complaints.services.thai_calendar import BANGKOK, THAI_MONTHS_ABBR, be_year
 
@@ -66,18 +66,23 @@ def _seconds_between_sqlite(element, compiler, **kw):
 
 @dataclass(frozen=True)
 class Scope:
-    """Which complaints a figure counts: received in `period`, in `unit_ids` (None: all)."""
+    """Which complaints a figure counts: received in `period`, in `unit_ids` (None: all),
+    and that the reader may know of (`visible`, access.visible_complaints of the reader;
+    None: every complaint, for the system's own aggregates)."""
 
     period: Period
     unit_ids: frozenset[int] | None = None
     unit_id: int | None = None  # the unit filter chosen on the page, if any
     now: datetime = field(default_factory=utcnow)
+    visible: ColumnElement[bool] | None = field(default=None, compare=False)
 
     def conditions(self, start: datetime | None = None) -> list[ColumnElement]:
         """The scope's complaints; with `start`, from then on (a quarter before the period)."""
         where = [Complaint.received_at >= (start or self.period.start), Complaint.received_at < self.period.end]
         if self.unit_ids is not None:
             where.append(Complaint.unit_id.in_(sorted(self.unit_ids)))
+        if self.visible is not None:
+            where.append(self.visible)
         return where
 
     def params(self) -> dict[str, str]:
@@ -95,7 +100,10 @@ def scope_for(user: User, period: Period, unit_id: int | None = None, now: datet
         units = unit_and_descendants(unit_id)
         if visible is not None:
             units &= visible
-    return Scope(period, frozenset(units) if units is not None else None, unit_id, now or utcnow())
+    # Figures, drill-down lists and exports count only what the user may know of:
+    # a tip-off is no row, number or breakdown for anyone but the integrity role.
+    return Scope(period, frozenset(units) if units is not None else None, unit_id, now or utcnow(),
+                 visible=visible_complaints(user))
 
 
 def scope_from_params(user: User, params: Mapping[str, str], now: datetime | None = None) -> Scope:

@@ -29,6 +29,7 @@ from complaints.models import (
     Category, Channel, Complaint, Kind, Open311Request, StandardsPublication, Status, TimelineEvent, utcnow,
 )
 from complaints.services import agency, tracking_numbers
+from complaints.services.access import PUBLIC, visible_complaints
 from complaints.services.locations import postal_code
 from complaints.services.pii_masking import mask_text
 from complaints.services.public_view import PUBLIC_TEXT_KINDS, public_events
@@ -237,12 +238,14 @@ _SHOWN_COLUMNS = (Complaint.tracking_number, Complaint.status, Complaint.kind, C
 
 def _load(where, limit: int | None = None) -> list[Complaint]:
     # Only the columns a service request shows (a complaint row also carries casework,
-    # triage and similarity data).
+    # triage and similarity data). Only what the public may know of: a tip-off's number
+    # answers as an unknown one, by id as in a search.
     query = (select(Complaint)
              .options(load_only(*_SHOWN_COLUMNS), selectinload(Complaint.category), selectinload(Complaint.unit),
                       selectinload(Complaint.events).load_only(TimelineEvent.at, TimelineEvent.kind,
                                                                TimelineEvent.text, TimelineEvent.public))
-             .where(*where).order_by(Complaint.received_at.desc(), Complaint.id.desc()))
+             .where(*where, visible_complaints(PUBLIC))
+             .order_by(Complaint.received_at.desc(), Complaint.id.desc()))
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
@@ -330,7 +333,7 @@ def find_requests(args: MultiDict, english: bool = False) -> list[dict]:
                 continue  # cannot exist: simply not returned, like an unknown number
         return _views(_load([Complaint.tracking_number.in_(numbers)]) if numbers else [], english)
 
-    where: list[Any] = [Complaint.kind != Kind.TIP_OFF]
+    where: list[Any] = []
     codes = _comma_list(args, "service_code")
     if codes:
         known = dict(db.session.execute(select(Category.code, Category.id).where(Category.code.in_(codes))).all())

@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, request
-from sqlalchemy import or_, select
+from sqlalchemy import not_, or_, select
 
 from complaints.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import AuditEntry, Complainant, Complaint, DataRequest, TimelineEvent, User, utcnow
 from complaints.services import erasure, similarity
+from complaints.services.access import visible_complaints
 
 CONTACT_KINDS = {"phone": Complainant.phone_key, "email": Complainant.email_key, "line": Complainant.line_key}
 
@@ -62,6 +63,15 @@ def recent_audit(limit: int) -> list[AuditEntry]:
     return list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
 
 
+def known_complaint_ids(viewer: User, entries: list[AuditEntry]) -> set[int]:
+    """The complaints of these audit entries that `viewer` may know of: the trail shows
+    every access (oversight), but not which complaint when it is a tip-off."""
+    ids = {e.complaint_id for e in entries if e.complaint_id is not None}
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Complaint.id).where(Complaint.id.in_(ids), visible_complaints(viewer))))
+
+
 def recent_requests(limit: int) -> list[DataRequest]:
     return list(db.session.scalars(select(DataRequest).order_by(DataRequest.id.desc()).limit(limit)))
 
@@ -74,17 +84,28 @@ class Subject:
     complaints: list[Complaint]
 
 
-def find_subject(contact_kind: str, value: str) -> Subject:
-    """The complainant records and complaints of the person with this contact."""
+def find_subject(contact_kind: str, value: str, viewer: User) -> Subject:
+    """The complainant records and complaints of the person with this contact that
+    `viewer` may know of (access.visible_complaints).
+
+    An admin does not learn of a tip-off, nor of a complainant record that only a
+    tip-off holds: the data subject's right of access to a tip-off is served by the
+    integrity unit, and an admin who saw "1 record, 0 complaints" would know."""
     if contact_kind not in CONTACT_KINDS:
         raise BilingualError(422, "invalid-input", "เลือกชนิดข้อมูลติดต่อ: โทรศัพท์ อีเมล หรือ LINE",
                              "Choose the contact kind: phone, email or line.")
     key = similarity.contact_key(contact_kind, (value or "").strip(), similarity.secret())
     if key is None:
         raise BilingualError(422, "invalid-input", "กรุณาระบุข้อมูลติดต่อ", "Enter the contact to look for.")
-    people = list(db.session.scalars(select(Complainant).where(CONTACT_KINDS[contact_kind] == key)))
+    hidden = select(Complaint.complainant_id).where(Complaint.complainant_id.is_not(None),
+                                                    not_(visible_complaints(viewer)))
+    shown = select(Complaint.complainant_id).where(Complaint.complainant_id.is_not(None),
+                                                   visible_complaints(viewer))
+    people = list(db.session.scalars(select(Complainant).where(
+        CONTACT_KINDS[contact_kind] == key, or_(Complainant.id.in_(shown), Complainant.id.not_in(hidden)))))
     ids = [p.id for p in people]
-    complaints = list(db.session.scalars(select(Complaint).where(Complaint.complainant_id.in_(ids))
+    complaints = list(db.session.scalars(select(Complaint).where(Complaint.complainant_id.in_(ids),
+                                                                 visible_complaints(viewer))
                                          .order_by(Complaint.received_at))) if ids else []
     return Subject(contact_kind, key, people, complaints)
 

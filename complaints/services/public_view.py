@@ -13,11 +13,16 @@ from complaints.extensions import db
 from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
 from complaints.models import Complaint, TimelineEvent
 from complaints.services import tracking_numbers
+from complaints.services.access import PUBLIC, Viewer, may_know_of
 from complaints.services.pii_masking import mask_text
 
 
-def find_complaint(text: str) -> Complaint:
-    """The complaint for a typed tracking number; 400 when malformed, 404 when unknown."""
+def find_complaint(text: str, viewer: Viewer = PUBLIC) -> Complaint:
+    """The complaint for a typed tracking number; 400 when malformed, 404 when unknown.
+
+    A complaint the viewer may not know of (a tip-off, unless they filed it) is
+    unknown: the same status and body as a number nobody was given.
+    """
     try:
         number = tracking_numbers.parse(text, prefix=current_app.config["TRACKING_PREFIX"])
     except tracking_numbers.MalformedTrackingNumber:
@@ -27,7 +32,7 @@ def find_complaint(text: str) -> Complaint:
             "That is not a valid tracking number; the format is RR-2569-XXXX-XXXX.",
         ) from None
     complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == str(number)))
-    if complaint is None:
+    if complaint is None or not may_know_of(viewer, complaint):
         raise BilingualError(
             404, "unknown-tracking-number",
             "ไม่พบเรื่องตามเลขที่นี้ กรุณาตรวจสอบอีกครั้ง",

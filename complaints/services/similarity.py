@@ -28,10 +28,11 @@ from datetime import timedelta
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from complaints.extensions import db
 from complaints.models import Complainant, Complaint
+from complaints.services.access import PUBLIC, may_link, visible_complaints
 from complaints.services.workflow import OPEN
 
 SIGNATURE_TOKENS = 64
@@ -254,14 +255,19 @@ def _candidates(statement) -> list[Signals]:
             for cid, sig, lat, lon, area, cat, suggested in db.session.execute(statement)]
 
 
-def similar_open(complaint: Complaint, limit: int = 3, minimum: float = SIMILAR_MINIMUM) -> list[Match]:
-    """Open complaints probably about the same problem, best first."""
+def similar_open(complaint: Complaint, limit: int = 3, minimum: float = SIMILAR_MINIMUM,
+                 visible: ColumnElement[bool] | None = None) -> list[Match]:
+    """Open complaints probably about the same problem that the reader may know of
+    (`visible`: access.visible_complaints of the reader; by default what the public
+    may know of), best first. Never across the tip-off wall (access.may_link).
+    """
+    visible = visible_complaints(PUBLIC) if visible is None else visible
     signature = complaint.text_signature
     if not signature:
         return []
     category = category_of(complaint)
     days = current_app.config["SIMILAR_WINDOW_DAYS"]
-    base = [_window(complaint, days, days), Complaint.status.in_(OPEN)]
+    base = [_window(complaint, days, days), Complaint.status.in_(OPEN), may_link(complaint), visible]
     # One query per way of being related (same category, same district), each
     # served by its own partial index on open complaints: an OR of the two lets
     # PostgreSQL walk the date index and filter thousands of rows instead.
@@ -301,7 +307,9 @@ def find_repeat(complaint: Complaint) -> Complaint | None:
     if category is None:
         return None
     window = _window(complaint, current_app.config["REPEAT_WINDOW_DAYS"], 0)
-    earlier = [Complaint.received_at < complaint.received_at, Complaint.category_id == category]
+    # A repeat link is shown with the case: never from an ordinary complaint to a tip-off.
+    earlier = [Complaint.received_at < complaint.received_at, Complaint.category_id == category,
+               may_link(complaint)]
     people = same_person(complaint.complainant)
     if people is not None:
         found = db.session.scalar(select(Complaint).where(

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from complaints.extensions import db
-from complaints.models import Complaint, OutboxMessage, Status, TimelineEvent, User, utcnow
+from complaints.models import Complaint, Kind, OutboxMessage, Status, TimelineEvent, User, utcnow
 from complaints.services import dispatch, outbox, workflow
+from complaints.services.access import TIP_OFF_ROLE, may_know_of
 from complaints.services.standards import calendar_overrides
 from complaints.services.thai_calendar import add_working_days
 
@@ -43,13 +44,18 @@ def sla_state(due_at: datetime, now: datetime, threshold: datetime) -> str:
 
 
 def supervisors_of(complaint: Complaint) -> list[User]:
-    """Active supervisors of the complaint's unit or any unit above it, with an email."""
+    """Active supervisors of the complaint's unit or any unit above it, with an email;
+    for a tip-off, the integrity role's users (the only ones who may know of it)."""
     unit, ids = complaint.unit, set()
     while unit is not None:
         ids.add(unit.id)
         unit = unit.parent
-    return list(db.session.scalars(select(User).where(
-        User.role == "supervisor", User.active.is_(True), User.unit_id.in_(ids), User.email.is_not(None))))
+    if complaint.kind == Kind.TIP_OFF:
+        who = User.role == TIP_OFF_ROLE
+    else:
+        who = and_(User.role == "supervisor", User.unit_id.in_(ids))
+    found = db.session.scalars(select(User).where(who, User.active.is_(True), User.email.is_not(None)))
+    return [user for user in found if may_know_of(user, complaint)]
 
 
 def _escalate(complaint: Complaint, now: datetime, result: SweepResult) -> None:

@@ -15,7 +15,7 @@ from flask import current_app
 
 from complaints.errors import BilingualError
 from complaints.extensions import db
-from complaints.models import CategoryFeedback, Complaint, TimelineEvent, User
+from complaints.models import CategoryFeedback, Complaint, Kind, TimelineEvent, User
 from complaints.services import reference_data
 from complaints.services.reference_data import CategoryRef
 from complaints.services.standards import due_dates
@@ -130,7 +130,10 @@ def recategorise(complaint: Complaint, officer: User, category_code: str) -> Cat
         corrected_category_id=category.id, officer_id=officer.id,
     )
     db.session.add(feedback)
-    moved = category.unit_id is not None and category.unit_id != complaint.unit_id
+    # A tip-off stays with the integrity unit whatever it is about (intake._unit_id):
+    # moving it to the category's unit would hand it to the unit complained about.
+    moved = (complaint.kind != Kind.TIP_OFF and category.unit_id is not None
+             and category.unit_id != complaint.unit_id)
     complaint.category_id = category.id
     if moved:
         complaint.unit_id = category.unit_id

@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from complaints.errors import BilingualError
 from complaints.extensions import db
-from complaints.models import Complaint, OutboxMessage, RootCause, Status, TimelineEvent, Unit, User, utcnow
+from complaints.models import Complaint, Kind, OutboxMessage, RootCause, Status, TimelineEvent, Unit, User, utcnow
 from complaints.models.complaint import OPEN_STATUSES
 from complaints.services import dispatch, outbox, tracking_numbers
-from complaints.services.access import can_see
+from complaints.services.access import can_see, linkable
 from complaints.services.standards import extend_by_working_days, working_days_between
 
 S = Status
@@ -134,6 +134,12 @@ def _assign(complaint: Complaint, actor: User | str, params: Params) -> str | No
 
 def _forward(complaint: Complaint, actor: User | str, params: Params) -> str | None:
     if params.to_unit_id:
+        if complaint.kind == Kind.TIP_OFF:
+            # A tip-off stays with the integrity role wherever it goes: the unit's staff
+            # could never open it (access), so an internal forward would be a dead end
+            # and its unit a hint. It goes to an outside agency (e.g. the NACC) instead.
+            raise _refuse("เรื่องแจ้งเบาะแสการทุจริตส่งต่อได้เฉพาะหน่วยงานภายนอก (เช่น ป.ป.ช.)",
+                          "A corruption tip-off can be forwarded only to an outside agency (e.g. the NACC).", 422)
         unit = db.session.get(Unit, params.to_unit_id)
         if unit is None or unit.id == complaint.unit_id:
             raise _refuse("กรุณาเลือกหน่วยงานปลายทางอื่น", "Choose another unit to forward to.", 422)
@@ -153,8 +159,9 @@ def _merge(complaint: Complaint, actor: User | str, params: Params) -> str | Non
     except tracking_numbers.MalformedTrackingNumber:
         raise _refuse("เลขที่เรื่องที่จะรวมไม่ถูกต้อง", "The tracking number to merge into is not valid.", 422) from None
     survivor = db.session.scalar(select(Complaint).where(Complaint.tracking_number == number))
-    if isinstance(actor, User) and survivor is not None and not can_see(actor, survivor):
-        survivor = None
+    if survivor is not None and (not linkable(complaint, survivor)
+                                 or (isinstance(actor, User) and not can_see(actor, survivor))):
+        survivor = None  # unknown, as a number the actor may not know of
     if survivor is None or survivor.id == complaint.id or survivor.status == S.MERGED:
         raise _refuse("ไม่พบเรื่องที่จะรวม", "No complaint to merge into.", 422)
     complaint.merged_into_id = survivor.id

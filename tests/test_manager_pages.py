@@ -290,3 +290,20 @@ def test_corrective_action_before_and_after(app, manager, data):
     page = manager.get(f"/manager/actions/{action.id}")
     assert 'id="chart-before-after"' in page.text and "01/11/2568" in page.text
     assert "ซ่อมถนนทั้งซอยแทนการปะหลุม" in manager.get("/manager/actions").text
+
+
+def test_the_period_list_reaches_back_to_imported_history(app, manager, data):
+    """Imported history (here a complaint of FY2565) can be chosen, not only the last four years."""
+    from datetime import datetime, timezone
+
+    from complaints.services.periods import Period
+
+    current = Period.containing(datetime.now(timezone.utc)).fiscal_year
+    periods = re.findall(r'<option value="(\d{4})"', manager.get("/manager/").text)
+    assert str(current - 3) in periods and str(current - 4) not in periods  # no older complaint yet
+    with app.app_context():
+        old = db.session.scalars(select(Complaint).order_by(Complaint.id)).first()
+        old.received_at = datetime(2022, 5, 1, 3, 0, tzinfo=timezone.utc)  # FY2565
+        db.session.commit()
+    periods = re.findall(r'<option value="(\d{4})"', manager.get("/manager/").text)
+    assert periods == [str(fy) for fy in range(current, 2564, -1)]

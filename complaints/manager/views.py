@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Response, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from complaints.auth import roles_required
 from complaints.errors import BilingualError
@@ -39,9 +39,17 @@ def _units() -> list[Unit]:
     return list(db.session.scalars(statement))
 
 
+MAX_PERIOD_YEARS = 15
+
+
 def _periods(selected: Period) -> list[Period]:
+    """The last four fiscal years, back to the first year with complaints (imported
+    history included, at most MAX_PERIOD_YEARS), and the one asked for."""
     current = Period.containing(utcnow()).fiscal_year
-    years = sorted({*range(current - 3, current + 1), selected.fiscal_year}, reverse=True)
+    first = db.session.scalar(select(func.min(Complaint.received_at)))
+    oldest = max(min(current - 3, Period.containing(first).fiscal_year if first else current),
+                 current - MAX_PERIOD_YEARS + 1)
+    years = sorted({*range(oldest, current + 1), selected.fiscal_year}, reverse=True)
     return [p for fy in years for p in (Period(fy), *Period(fy).quarters())]
 
 

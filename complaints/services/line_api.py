@@ -14,9 +14,6 @@ from urllib.parse import quote
 
 import urllib3
 from flask import current_app
-from linebot.v3.messaging import (
-    ApiClient, ApiException, Configuration, MessagingApi, PushMessageRequest, ReplyMessageRequest, TextMessage,
-)
 
 from complaints.models import OutboxMessage, utcnow
 from complaints.services import channel_status, outbound_http
@@ -34,8 +31,14 @@ class ContentUnavailable(RuntimeError):
     """LINE did not hand over the content."""
 
 
-def _api_client() -> ApiClient:
+# The LINE messaging SDK is imported where it is used: importing it takes over a second,
+# and most processes (every CLI command, a deployment without LINE) never send to LINE.
+
+
+def _api_client():
     """The SDK client for this process and settings (its connections are kept)."""
+    from linebot.v3.messaging import ApiClient, Configuration
+
     host = current_app.config["LINE_API_BASE_URL"].rstrip("/")
     token = current_app.config["LINE_CHANNEL_ACCESS_TOKEN"] or ""
     return outbound_http.per_process(
@@ -54,6 +57,10 @@ def send(message: OutboxMessage, text: str) -> None:
     A push carries a retry key derived from the outbox message, so a push LINE
     already accepted (answer 409) is not sent twice.
     """
+    from linebot.v3.messaging import (
+        ApiException, MessagingApi, PushMessageRequest, ReplyMessageRequest, TextMessage,
+    )
+
     messages = [TextMessage(text=text[:MAX_TEXT])]
     api = MessagingApi(_api_client())
     if _reply_token_fresh(message):

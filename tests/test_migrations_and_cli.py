@@ -133,3 +133,39 @@ def test_every_python_package_is_listed_for_installation():
     data = {"complaints.static", "complaints.nlp.model", "assessment.forms"}  # files only
     assert found | templates | data == listed
     assert all((root / Path(*name.split("."))).is_dir() for name in data)
+
+
+def _unlinks_tip_off_repeats(app) -> None:
+    """0028: a stored repeat link between a tip-off and an ordinary complaint is cleared;
+    links within one side stay."""
+    import flask_migrate
+
+    from complaints.models import Complaint
+    from tests.helpers import complaint_by_number, submit_api
+
+    client = app.test_client()
+    numbers = [submit_api(client, kind=kind, description=f"เรื่องที่ {i} ถนนพังหน้าซอยเจ็ด")
+               for i, kind in enumerate(["tip_off", "complaint", "tip_off", "complaint", "complaint"])]
+    with app.app_context():
+        tip, ordinary, tip2, ordinary2, ordinary3 = (complaint_by_number(n) for n in numbers)
+        links = {ordinary.id: tip.id, tip2.id: ordinary.id,  # across: cleared
+                 ordinary2.id: ordinary.id, ordinary3.id: None}  # within one side: kept
+        links[tip.id] = None
+        for complaint_id, earlier in links.items():
+            db.session.get(Complaint, complaint_id).repeat_of_id = earlier
+        db.session.commit()
+        flask_migrate.downgrade(revision="0027")
+        flask_migrate.upgrade()
+        stored = dict(db.session.execute(select(Complaint.id, Complaint.repeat_of_id)).all())
+        assert stored[ordinary.id] is None and stored[tip2.id] is None
+        assert stored[ordinary2.id] == ordinary.id
+        db.session.commit()
+
+
+def test_migration_0028_unlinks_tip_off_repeats(app):
+    _unlinks_tip_off_repeats(app)
+
+
+@pytest.mark.postgres
+def test_migration_0028_unlinks_tip_off_repeats_on_postgresql(pg_app):
+    _unlinks_tip_off_repeats(pg_app)

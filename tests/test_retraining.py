@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
 from datetime import timedelta
 
 import pytest
@@ -236,6 +237,8 @@ def test_the_admin_page_shows_runs_progress_and_requests_a_run(app, client, sent
     assert 'id="retrain-form"' in page.text and "nlp train --data own.csv" in page.text
     assert 'id="feedback-count">0<' in page.text and "shipped model" in page.text
     assert 'id="confirmed-new">0<' in page.text and "<code>0 2 * * sun</code>" in page.text
+    # When the model was trained: Thai time and Buddhist era, not the artefact's UTC ISO text.
+    assert re.search(r'id="model-trained">\d{1,2} \S+ 25\d\d \d\d:\d\d น\.<', page.text)
 
     done = client.post("/admin/classifier/retrain", data={})  # no CSRF token
     assert done.status_code == 400 or "admin-error" in done.text

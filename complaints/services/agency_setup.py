@@ -222,7 +222,7 @@ def _row_code(check: _RowChecker, where: str, row: dict, first_row: dict[str, st
         check.add(f"{where} code", *bad)
         return None
     if code and code in first_row:
-        check.add(f"{where} code", f"รหัส {code} ซ้ำกับ{first_row[code]}",
+        check.add(f"{where} code", f"รหัส {code} ซ้ำกับ {first_row[code]}",
                   f"the code {code} is already used in {first_row[code]}.")
         return None
     return code

@@ -80,15 +80,22 @@ def _receipt(complaint: Complaint) -> dict:
     }
 
 
-def _unit_id(kind: str, category) -> int | None:
+def _unit_id(kind: str, category) -> int:
     """The responsible unit: tip-offs go to the integrity unit whatever they are about
     (never to the unit complained about), complaints without a category to the unit
     that triages intake, the rest to their category's unit."""
-    if kind == Kind.TIP_OFF:
-        return reference_data.unit_id_by_code(current_app.config["INTEGRITY_UNIT_CODE"])
-    if category and category.unit_id:
+    if category and category.unit_id and kind != Kind.TIP_OFF:
         return category.unit_id
-    return reference_data.unit_id_by_code(current_app.config["INTAKE_UNIT_CODE"])
+    code = current_app.config["INTEGRITY_UNIT_CODE" if kind == Kind.TIP_OFF else "INTAKE_UNIT_CODE"]
+    unit_id = reference_data.unit_id_by_code(code)
+    if unit_id is None:
+        # A complaint with no unit is in nobody's queue: an install that was never set
+        # up (`flask setup`) says so instead of storing it where no one will look.
+        raise BilingualError(503, "not-set-up",
+                             "ระบบยังไม่พร้อมรับเรื่อง (หน่วยงานยังไม่ได้ตั้งค่าระบบ) กรุณาติดต่อหน่วยงานทางช่องทางอื่น",
+                             f"This service is not set up yet (no unit with the code {code}); "
+                             "please contact the agency another way.")
+    return unit_id
 
 
 def _replay(key: str, request_hash: str | None) -> IntakeResult | None:

@@ -153,8 +153,9 @@ MATRIX: dict[tuple[str, str, str], tuple[int, int, int, int, int]] = {
     ("admin.channels", "GET", ""): ADMIN,
     ("admin.classifier_retrain", "POST", ""): (403, 403, 403, 302, 403),
     ("admin.index", "GET", ""): ADMIN,
-    ("admin.privacy_requests", "GET", ""): ADMIN,
-    ("admin.privacy_requests", "POST", ""): (403, 403, 403, 422, 403),
+    # Integrity officers answer the requests of tip-offs' senders (only they may find them).
+    ("admin.privacy_requests", "GET", ""): (403, 403, 403, 200, 200),
+    ("admin.privacy_requests", "POST", ""): (403, 403, 403, 422, 422),
     ("admin.root_cause_edit", "GET", ""): ADMIN,
     ("admin.root_cause_edit", "POST", ""): (403, 403, 403, 302, 403),
     ("admin.root_cause_new", "GET", ""): ADMIN,

@@ -280,3 +280,22 @@ def test_a_tip_off_number_in_any_spelling_or_with_hostile_characters_reveals_not
             assert answer.status_code in (400, 404), (path, text, answer.status_code)
             body = answer.get_data(as_text=True)
             assert tip not in body and "เรียกรับเงิน" not in body and "<script>alert" not in body, (path, text)
+
+
+def test_the_integrity_officer_answers_a_tip_off_senders_pdpa_request_and_only_they_see_it(app, client):
+    """Only integrity officers may find a tip-off's sender, so they handle that person's
+    access and erasure requests; an admin does not learn that such a request was made."""
+    tip, twin = tip_and_twin(client)
+    integrity = staff(app, "integrity1", "integrity", "integrity")
+    assert 'id="nav-privacy"' in integrity.get("/officer/").get_data(as_text=True)
+    found = _privacy(integrity, "phone", WHISTLEBLOWER["phone"], "find").get_data(as_text=True)
+    assert tip in found and twin not in found  # the viewer's own rule: tip-offs only
+    export = json.loads(_privacy(integrity, "phone", WHISTLEBLOWER["phone"], "export").get_data(as_text=True))
+    assert [c["tracking_number"] for c in export["complaints"]] == [tip]
+    admin = staff(app, "root", "admin", None)
+    _privacy(admin, "phone", WHISTLEBLOWER["phone"], "export")
+    admin_page = admin.get("/admin/privacy").get_data(as_text=True)
+    integrity_page = integrity.get("/admin/privacy").get_data(as_text=True)
+    assert admin_page.count('<tr data-kind="access">') == 1 and "integrity1" not in admin_page
+    assert integrity_page.count('<tr data-kind="access">') == 1 and "integrity1" in integrity_page
+    assert 'href="/admin/users"' not in integrity_page  # the admin's other tools stay the admin's

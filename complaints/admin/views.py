@@ -429,13 +429,17 @@ def audit():
 
 
 def _privacy_page(error: BilingualError | None = None, subject=None):
-    return _page("admin/privacy.html", error, subject=subject, requests=privacy.recent_requests(50), form=request.form)
+    return _page("admin/privacy.html", error, subject=subject, requests=privacy.recent_requests(50, current_user),
+                 form=request.form)
 
 
 @bp.route("/privacy", methods=["GET", "POST"])
-@admin_only
+@roles_required("admin", "integrity")
 def privacy_requests():
-    """Find a data subject by a contact, then export (access) or erase their data."""
+    """Find a data subject by a contact, then export (access) or erase their data.
+
+    Integrity officers use it too: they alone may find a tip-off's sender (the search is
+    the viewer's own visibility rule), so they alone can answer that person's request."""
     if request.method == "GET":
         return _privacy_page()
     try:  # CSRFProtect has checked the token before the view runs

@@ -27,7 +27,7 @@ from complaints.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import AuditEntry, Complainant, Complaint, DataRequest, TimelineEvent, User, utcnow
 from complaints.services import erasure, similarity
-from complaints.services.access import visible_complaints
+from complaints.services.access import TIP_OFF_ROLE, sees_tip_offs, visible_complaints
 
 CONTACT_KINDS = {"phone": Complainant.phone_key, "email": Complainant.email_key, "line": Complainant.line_key}
 
@@ -72,8 +72,15 @@ def known_complaint_ids(viewer: User, entries: list[AuditEntry]) -> set[int]:
     return set(db.session.scalars(select(Complaint.id).where(Complaint.id.in_(ids), visible_complaints(viewer))))
 
 
-def recent_requests(limit: int) -> list[DataRequest]:
-    return list(db.session.scalars(select(DataRequest).order_by(DataRequest.id.desc()).limit(limit)))
+def recent_requests(limit: int, viewer: User) -> list[DataRequest]:
+    """The requests the viewer may know of. A tip-off's sender is served by the integrity
+    officers (the only ones who may find their data); that such a request was handled
+    would tell an admin that the person sent a tip-off, so each side sees its own."""
+    by_integrity = select(User.id).where(User.role == TIP_OFF_ROLE)
+    handled = DataRequest.handled_by_id.in_(by_integrity)
+    statement = select(DataRequest).where(handled if sees_tip_offs(viewer) else
+                                          or_(DataRequest.handled_by_id.is_(None), not_(handled)))
+    return list(db.session.scalars(statement.order_by(DataRequest.id.desc()).limit(limit)))
 
 
 @dataclass

@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Load the Bangkok district preset and a demo account for every role (passwords printed once)."""
+        refuse_demo_data_in_production()
         result = demo.seed()
         click.echo(f"units: {result.units_created} new, categories: {result.categories_created} new")
         for username, role, _, _ in demo.DEMO_ACCOUNTS:
@@ -90,6 +91,16 @@ def register(app: Flask) -> None:
             click.echo(f"password of '{username}' is now '{password}'")
         else:
             click.echo(f"รหัสผ่านของ {username} เปลี่ยนแล้ว / password of '{username}' changed")
+
+
+def refuse_demo_data_in_production() -> None:
+    """Demo accounts and made-up complaints never enter a production database."""
+    from flask import current_app
+
+    if current_app.config["RONGRIAN_ENV"] == "production":
+        raise click.ClickException(
+            "ไม่สร้างข้อมูลตัวอย่างในระบบใช้งานจริง (RONGRIAN_ENV=production): ใช้ flask setup แทน / "
+            "Demo data is never made in production (RONGRIAN_ENV=production): use flask setup instead.")
 
 
 def bilingual_lines(exc) -> str:

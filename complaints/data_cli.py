@@ -72,8 +72,10 @@ def generate_command(fiscal_year: int | None, count: int, seed: int, batch_size:
     """Generate a realistic year of complaints (texts from the Traffy Fondue file, NLP_BASE_DATA)."""
     import time
 
+    from complaints.cli import refuse_demo_data_in_production
     from complaints.services import demo_data
 
+    refuse_demo_data_in_production()
     if if_empty and demo_data.has_complaints():
         click.echo("complaints already present: nothing generated")
         return

@@ -169,3 +169,18 @@ def test_migration_0028_unlinks_tip_off_repeats(app):
 @pytest.mark.postgres
 def test_migration_0028_unlinks_tip_off_repeats_on_postgresql(pg_app):
     _unlinks_tip_off_repeats(pg_app)
+
+
+def test_demo_data_is_refused_in_production(app, runner):
+    app.config["RONGRIAN_ENV"] = "production"  # as set by compose and the production README
+    with app.app_context():
+        before = {t: db.session.scalar(select(func.count()).select_from(m)) for t, m in (("users", User),)}
+    for args in (["seed-demo"], ["demo", "generate", "--count", "5"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0, args
+        assert "Demo data is never made in production" in result.output and "flask setup" in result.output
+    with app.app_context():
+        from complaints.models import Complaint
+
+        assert db.session.scalar(select(func.count()).select_from(Complaint)) == 0
+        assert {"users": db.session.scalar(select(func.count()).select_from(User))} == before

@@ -80,8 +80,8 @@ def load_config(instance_path: str) -> dict:
     retrain_crontab = env.get("NLP_RETRAIN_CRONTAB", "0 2 * * sun").strip()  # Sunday 02:00
     production = env.get("RONGRIAN_ENV", "development") == "production"
     return {
-        # "production" makes create_app refuse defaults that are only safe on a laptop
-        # (complaints.security.check_production).
+        # "development" or "production" (any other value refuses to start); production
+        # refuses settings only safe on a laptop (complaints.security.check_production).
         "RONGRIAN_ENV": env.get("RONGRIAN_ENV", "development"),
         "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
         # Fernet keys for complainants' contact data at rest, comma-separated, newest
@@ -116,7 +116,8 @@ def load_config(instance_path: str) -> dict:
         # batch, and the least text overlap with a cluster's terms to join it.
         "CLUSTER_BATCH_SIZE": int(env.get("CLUSTER_BATCH_SIZE", "500")),
         "CLUSTER_MIN_OVERLAP": float(env.get("CLUSTER_MIN_OVERLAP", "0.2")),
-        # Key of the contact hashes (defaults to SECRET_KEY).
+        # Key of the contact hashes (development falls back to SECRET_KEY; production
+        # requires its own, and `flask rehash-contacts` recomputes them after a change).
         "CONTACT_KEY_SECRET": env.get("CONTACT_KEY_SECRET") or None,
         # Thai-text classification at intake (complaints.nlp).
         "NLP_ENABLED": _bool(env.get("NLP_ENABLED"), default=True),

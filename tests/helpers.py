@@ -104,3 +104,21 @@ def root_cause_id(code: str = "maintenance") -> int:
     from complaints.models import RootCause
 
     return db.session.scalar(select(RootCause.id).where(RootCause.code == code))
+
+
+def production_settings(tmp_path, **overrides) -> dict:
+    """A complete production configuration (complaints.security accepts it) on the test
+    PostgreSQL address; create_app connects nothing, so no server is needed to start."""
+    from cryptography.fernet import Fernet
+
+    from tests.conftest import PG_URL, base_config
+
+    config = {**base_config(tmp_path, PG_URL), "TESTING": False, "RONGRIAN_ENV": "production",
+              "SECRET_KEY": "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA-uE_iO",
+              "CONTACT_KEY_SECRET": "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io",
+              "CONTACT_ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
+              "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/11", "MAIL_SERVER": "smtp.example.go.th",
+              "PUBLIC_BASE_URL": "https://complaints.example.go.th", "SESSION_COOKIE_SECURE": True}
+    config["CELERY"] = {**config["CELERY"], "broker_url": "redis://127.0.0.1:6379/11"}
+    config.update(overrides)
+    return config

@@ -18,17 +18,13 @@ from complaints.observability import RequestIdFilter
 from complaints.security import UnsafeConfiguration
 from complaints.models import encrypted
 from tests.conftest import base_config, free_port
-from tests.helpers import complaint_by_number
+from tests.helpers import complaint_by_number, production_settings
 
 PERSON = {"name": "สมหญิง ใจดี", "phone": "0812345678", "email": "somying@example.com", "line_user_id": "U" + "0123456789abcdef" * 2}
 
 
 def production_config(tmp_path, **overrides) -> dict:
-    config = {**base_config(tmp_path, "postgresql+psycopg://postgres@127.0.0.1:5432/test"), "TESTING": False,
-              "RONGRIAN_ENV": "production", "SECRET_KEY": "x" * 40,
-              "CONTACT_ENCRYPTION_KEYS": [Fernet.generate_key().decode()]}
-    config.update(overrides)
-    return config
+    return production_settings(tmp_path, **overrides)
 
 
 def use_keys(app, keys: list[str]) -> None:

@@ -8,7 +8,7 @@ from complaints import create_app
 from complaints.config import load_config
 from complaints.services import tracking_numbers
 from tests.conftest import base_config
-from tests.helpers import export_file, login, make_staff, submit_api
+from tests.helpers import export_file, login, make_staff, production_settings, submit_api
 
 EXPECTED = {
     "X-Content-Type-Options": "nosniff",
@@ -68,12 +68,8 @@ def test_every_kind_of_response_carries_the_security_headers(app, client):
 
 
 def test_production_adds_strict_transport_security(tmp_path, monkeypatch):
-    from cryptography.fernet import Fernet
-
     monkeypatch.setenv("RONGRIAN_ENV", "production")
-    config = {**base_config(tmp_path, "postgresql+psycopg://postgres@127.0.0.1:9/none"), "TESTING": False,
-              "RONGRIAN_ENV": "production", "SECRET_KEY": "x" * 40,
-              "CONTACT_ENCRYPTION_KEYS": [Fernet.generate_key().decode()]}
+    config = production_settings(tmp_path, SQLALCHEMY_DATABASE_URI="postgresql+psycopg://postgres@127.0.0.1:9/none")
     assert load_config(str(tmp_path))["HSTS_SECONDS"] == 365 * 86400
     config.pop("HSTS_SECONDS", None)
     app = create_app(config)

@@ -160,6 +160,9 @@ def same_place(a, b) -> bool:
 
 
 def secret() -> str:
+    """The key of the contact hashes. Only development falls back to SECRET_KEY: production
+    refuses to start without a CONTACT_KEY_SECRET of its own (complaints.security), so
+    rotating SECRET_KEY there never changes these hashes."""
     return current_app.config["CONTACT_KEY_SECRET"] or current_app.config["SECRET_KEY"]
 
 

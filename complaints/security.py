@@ -118,7 +118,8 @@ def _public_url_problem(url: str | None) -> str | None:
         parts, host = urlsplit(""), ""
     # Only plain ASCII host names (IDN as punycode): a zero-width or control character
     # would make "localhost\u200b" look public, and a link nobody can open.
-    if parts.scheme != "https" or not _HOST.fullmatch(host) or _local_host(host):
+    if (parts.scheme != "https" or not _HOST.fullmatch(host) or _local_host(host)
+            or "@" in parts.netloc or parts.query or parts.fragment):
         return _bilingual("PUBLIC_BASE_URL ต้องเป็นที่อยู่ https ที่ประชาชนเข้าถึงได้ ไม่ใช่ localhost",
                           f"PUBLIC_BASE_URL must be the public https:// address citizens reach, "
                           f"not {url or 'unset'!r} (links in acknowledgements point there)")

@@ -13,6 +13,7 @@ from complaints.models import ROLES
 def register(app: Flask) -> None:
     from assessment.cli import assessment_cli
     from complaints.clusters_cli import clusters as clusters_group
+    from complaints.config_cli import config_reference_command, rehash_contacts_command
     from complaints.data_cli import demo_group, import_command
     from complaints.nlp.cli import nlp as nlp_group
     from complaints.setup_cli import setup_command
@@ -23,6 +24,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(demo_group)
     app.cli.add_command(setup_command)
+    app.cli.add_command(rehash_contacts_command)
+    app.cli.add_command(config_reference_command)
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:

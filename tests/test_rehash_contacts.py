@@ -1,0 +1,93 @@
+"""`flask rehash-contacts`: after CONTACT_KEY_SECRET changes, the keyed contact hashes are
+recomputed from the (decrypted) contacts, so the data-subject look-up and repeat
+detection find the person again."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from complaints.extensions import db
+from complaints.models import Complainant, User
+from complaints.services import privacy, similarity
+from tests.helpers import complaint_by_number, make_staff
+
+OLD = "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io"
+NEW = "pT6yB1nQ8vK3xZ5mR0cW7hL2sF9dJ4gA-eU_oI"
+PHONE = "081-234-5678"
+
+
+def submit(client, description: str, district: str, **fields) -> str:
+    body = {"description": description, "category": "ถนน",
+            "location": {"province": "กรุงเทพมหานคร", "district": district}, **fields}
+    response = client.post("/api/v1/complaints", json=body)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()["tracking_number"]
+
+
+def found_people(app, phone: str) -> int:
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "dpo"))
+        return len(privacy.find_subject("phone", phone, admin).complainants)
+
+
+def repeat_of(app, number: str) -> str | None:
+    with app.app_context():
+        found = similarity.find_repeat(complaint_by_number(number))
+        return found.tracking_number if found else None
+
+
+def test_rotating_the_secret_then_rehashing_restores_lookups_and_repeats(app, client, tmp_path):
+    make_staff(app, "dpo", "admin", None)
+    app.config["CONTACT_KEY_SECRET"] = OLD
+    first = submit(client, "ถนนหน้าซอยพหลโยธิน 45 เป็นหลุมลึกมาก ขอให้ซ่อมด่วน", "จตุจักร",
+                   contact={"name": "สมชาย", "phone": PHONE})
+    emailed = submit(client, "ทางเท้าแตกหลายจุด", "ดุสิต", contact={"email": "Somchai@Example.com"})
+    anonymous = submit(client, "ไฟทางดับ", "ดุสิต")
+    assert found_people(app, PHONE) == 1
+
+    app.config["CONTACT_KEY_SECRET"] = NEW  # the operator rotates the secret
+    second = submit(client, "ถนนทรุดเป็นแอ่งน้ำขังหน้าตลาด", "บางเขน", contact={"phone": "+66 81 234 5678"})
+    # What the issue saw: the earlier complainant is lost to both look-ups.
+    assert found_people(app, PHONE) == 1  # only the new record
+    assert repeat_of(app, second) is None
+
+    old_file = tmp_path / "old-secret"
+    old_file.write_text(OLD + "\n")
+    result = app.test_cli_runner().invoke(args=["rehash-contacts", "--old-secret-file", str(old_file)])
+    assert result.exit_code == 0, result.output
+    assert "re-hashed 2 of 3 complainants" in result.output  # the first two; the new one was right
+    assert "warning" not in result.output
+
+    assert found_people(app, PHONE) == 2
+    assert repeat_of(app, second) == first
+    with app.app_context():
+        email_key = complaint_by_number(emailed).complainant.email_key
+        assert email_key == similarity.contact_key("email", "somchai@example.com", NEW)
+        assert complaint_by_number(anonymous).complainant is None or \
+            complaint_by_number(anonymous).complainant.phone_key is None
+    # Running it again changes nothing.
+    again = app.test_cli_runner().invoke(args=["rehash-contacts"])
+    assert "re-hashed 0 of 3" in again.output
+
+
+def test_hashes_made_under_another_secret_are_reported(app, client, tmp_path):
+    app.config["CONTACT_KEY_SECRET"] = OLD
+    submit(client, "ถนนเป็นหลุม", "จตุจักร", contact={"phone": PHONE})
+    app.config["CONTACT_KEY_SECRET"] = NEW
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not-the-secret-it-was-made-with")
+    result = app.test_cli_runner().invoke(args=["rehash-contacts", "--old-secret-file", str(wrong)])
+    assert result.exit_code == 0
+    assert "re-hashed 1 of 1" in result.output
+    assert "1 matched neither the old nor the new secret" in result.output
+    with app.app_context():
+        keys = db.session.scalars(select(Complainant.phone_key)).all()
+        assert keys == [similarity.contact_key("phone", PHONE, NEW)]  # rewritten all the same
+
+
+def test_an_empty_or_missing_old_secret_file_is_a_clear_error(app, tmp_path):
+    empty = tmp_path / "empty"
+    empty.write_text(" \n")
+    result = app.test_cli_runner().invoke(args=["rehash-contacts", "--old-secret-file", str(empty)])
+    assert result.exit_code != 0 and "is empty" in result.output
+    missing = app.test_cli_runner().invoke(args=["rehash-contacts", "--old-secret-file", str(tmp_path / "../nope")])
+    assert missing.exit_code != 0 and "does not exist" in missing.output

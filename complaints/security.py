@@ -98,6 +98,16 @@ def _secret_problem(name: str, value: str | None) -> str | None:
 _HOST = re.compile(r"[a-z0-9.\-]+|\[[0-9a-f:.]+\]")
 
 
+def _fernet_key(key: str) -> bool:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(key.strip())
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def _local_host(host: str) -> bool:
     host = host.strip("[]").lower()
     if host in {"localhost", ""} or host.endswith(".localhost"):
@@ -141,9 +151,10 @@ def production_problems(config) -> list[str]:
                                    "CONTACT_KEY_SECRET must differ from SECRET_KEY"))
     if config.get("DEBUG") or config.get("TESTING"):
         problems.append(_bilingual("ต้องปิด DEBUG และ TESTING", "DEBUG and TESTING must be off"))
-    if not config.get("CONTACT_ENCRYPTION_KEYS"):
-        problems.append(_bilingual("ต้องตั้งค่า CONTACT_ENCRYPTION_KEYS เป็นกุญแจ Fernet",
-                                   f"CONTACT_ENCRYPTION_KEYS must hold a Fernet key ({GENERATE_FERNET})"))
+    keys = config.get("CONTACT_ENCRYPTION_KEYS") or []
+    if not keys or not all(_fernet_key(k) for k in keys):
+        problems.append(_bilingual("ต้องตั้งค่า CONTACT_ENCRYPTION_KEYS เป็นกุญแจ Fernet (คั่นด้วยจุลภาค)",
+                                   f"CONTACT_ENCRYPTION_KEYS must hold Fernet keys, comma-separated ({GENERATE_FERNET})"))
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
         problems.append(_bilingual("DATABASE_URL ต้องชี้ไปที่ PostgreSQL", "DATABASE_URL must point to PostgreSQL"))
     broker = str((config.get("CELERY") or {}).get("broker_url") or "")

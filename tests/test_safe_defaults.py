@@ -8,6 +8,7 @@ import logging
 import re
 
 import pytest
+from cryptography.fernet import Fernet
 
 from complaints import create_app
 from complaints.security import UnsafeConfiguration, estimate_entropy_bits, production_problems
@@ -111,6 +112,12 @@ def test_the_entropy_estimate_separates_random_tokens_from_typed_secrets():
     # Every generated token passes: the estimate must never refuse the documented recipe.
     assert min(estimate_entropy_bits(secrets.token_urlsafe(32)) for _ in range(500)) >= 128
     assert min(estimate_entropy_bits(secrets.token_hex(32)) for _ in range(500)) >= 128
+
+
+@pytest.mark.parametrize("keys", [[], ["change-me-fernet-key"], ["a" * 44], ["<script>"],
+                                  [Fernet.generate_key().decode(), "junk"]])
+def test_missing_or_malformed_encryption_keys_are_refused(tmp_path, keys):
+    assert_bilingual_naming(refusal(tmp_path, CONTACT_ENCRYPTION_KEYS=keys), "CONTACT_ENCRYPTION_KEYS")
 
 
 def test_the_contact_key_secret_must_be_its_own(tmp_path):

@@ -36,6 +36,7 @@ PRODUCTION_REQUIRED = ("RONGRIAN_ENV", "SECRET_KEY", "CONTACT_KEY_SECRET", "CONT
 GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 GENERATE_FERNET = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 
+_LOCAL_BROKERS = ("sqla+sqlite", "memory", "filesystem")
 # Neighbouring keys count as predictable steps (keyboard runs like "qwerty", "12345").
 _KEYBOARD_ROWS = ("`1234567890-=", "qwertyuiop[]\\", "asdfghjkl;'", "zxcvbnm,./")
 
@@ -158,7 +159,9 @@ def production_problems(config) -> list[str]:
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
         problems.append(_bilingual("DATABASE_URL ต้องชี้ไปที่ PostgreSQL", "DATABASE_URL must point to PostgreSQL"))
     broker = str((config.get("CELERY") or {}).get("broker_url") or "")
-    if not broker.startswith(("redis://", "rediss://", "amqp://", "amqps://")):
+    # What config falls back to without a broker server: a file or memory of this machine,
+    # which other hosts' workers never see and a lost container takes with it.
+    if not broker or broker.startswith(_LOCAL_BROKERS):
         problems.append(_bilingual("ต้องตั้งค่า REDIS_URL (หรือ CELERY_BROKER_URL) ให้คิวงานใช้เซิร์ฟเวอร์",
                                    f"REDIS_URL (or CELERY_BROKER_URL) must name a broker server, not {broker or 'unset'!r}"))
     if str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory"):

@@ -133,6 +133,14 @@ def test_a_missing_broker_server_is_refused(tmp_path, broker):
     assert "CELERY_BROKER_URL" in message
 
 
+@pytest.mark.parametrize("broker", ["redis://redis.internal:6379/0", "rediss://redis.internal:6380/0",
+                                    "amqp://rabbit.internal//", "sqla+postgresql://db.internal/rongrian"])
+def test_a_broker_server_is_accepted(tmp_path, broker):
+    config = production_settings(tmp_path)
+    app = create_app({**config, "CELERY": {**config["CELERY"], "broker_url": broker}})
+    assert app.config["CELERY"]["broker_url"] == broker
+
+
 @pytest.mark.parametrize("store", ["memory://", None, ""])
 def test_per_process_rate_limits_are_refused(tmp_path, store):
     assert_bilingual_naming(refusal(tmp_path, RATELIMIT_STORAGE_URI=store), "RATELIMIT_STORAGE_URI")

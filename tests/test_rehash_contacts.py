@@ -3,6 +3,7 @@ recomputed from the (decrypted) contacts, so the data-subject look-up and repeat
 detection find the person again."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from complaints.extensions import db
@@ -91,3 +92,26 @@ def test_an_empty_or_missing_old_secret_file_is_a_clear_error(app, tmp_path):
     assert result.exit_code != 0 and "is empty" in result.output
     missing = app.test_cli_runner().invoke(args=["rehash-contacts", "--old-secret-file", str(tmp_path / "../nope")])
     assert missing.exit_code != 0 and "does not exist" in missing.output
+
+
+@pytest.mark.postgres
+def test_rehash_in_batches_on_postgresql(pg_app):
+    """More rows than one batch, on PostgreSQL: every row is rewritten, erased ones stay keyless."""
+    from complaints.services.contact_rehash import rehash_all
+
+    with pg_app.app_context():
+        pg_app.config["CONTACT_KEY_SECRET"] = OLD
+        people = [Complainant(phone=f"08{i:08d}", email=f"p{i}@example.com") for i in range(7)]
+        people.append(Complainant())  # erased: no contact left
+        for person in people:
+            similarity.complainant_keys(person)
+            db.session.add(person)
+        db.session.commit()
+        pg_app.config["CONTACT_KEY_SECRET"] = NEW
+        result = rehash_all(old_secret=OLD, batch=3)
+        assert (result.complainants, result.changed, result.unexplained) == (8, 7, 0)
+        rows = db.session.execute(select(Complainant.phone_key, Complainant.email_key).order_by(Complainant.id)).all()
+        assert rows[0] == (similarity.contact_key("phone", "0800000000", NEW),
+                           similarity.contact_key("email", "p0@example.com", NEW))
+        assert rows[-1] == (None, None)
+        assert len({r.phone_key for r in rows[:-1]}) == 7

@@ -96,7 +96,8 @@ def _secret_problem(name: str, value: str | None) -> str | None:
     return None
 
 
-_HOST = re.compile(r"[a-z0-9.\-]+|\[[0-9a-f:.]+\]")
+# A host name (lower case, as urlsplit gives it) or an IPv6 address (without brackets).
+_HOST = re.compile(r"[a-z0-9.\-]+|[0-9a-f:.]+")
 
 
 def _fernet_key(key: str) -> bool:

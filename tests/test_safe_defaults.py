@@ -163,7 +163,8 @@ def test_a_local_or_plain_http_public_base_url_is_refused(tmp_path, url):
 
 
 @pytest.mark.parametrize("url", ["https://complaints.example.go.th", "https://complaints.example.go.th:8443/rr",
-                                 "https://xn--12c1bik6bbd8ab6hd1b.com/", "https://203.0.113.7/"])
+                                 "https://xn--12c1bik6bbd8ab6hd1b.com/", "https://203.0.113.7/",
+                                 "https://[2001:db8::7]/"])
 def test_public_https_addresses_are_accepted(tmp_path, url):
     assert create_app(production_settings(tmp_path, PUBLIC_BASE_URL=url)).config["PUBLIC_BASE_URL"] == url
 

@@ -370,3 +370,59 @@ def test_integrity_officers_without_an_email_see_the_grant_on_their_pages(app, p
     # Not shown to other staff.
     other = signed_in(app, "admin1")
     assert 'id="integrity-notice"' not in other.get("/officer/").text
+
+
+# --- the sock puppet: making an admin is a grant too ----------------------------------------
+
+def test_one_admin_cannot_make_a_second_admin_to_approve_their_own_grant(app, people):
+    """The attack: admin1 makes an admin account of their own, proposes an integrity officer,
+    and approves it with that account. Making an admin (new, promoted, re-activated, or
+    another admin's password) is itself a grant, so there is no such account to approve with."""
+    admin = signed_in(app, "admin1")
+    response = post(admin, "/admin/users/new", {
+        "username": "sockpuppet", "display_name": "หุ่นเชิด", "role": "admin", "unit_id": "",
+        "email": "", "password": "chosen-by-the-admin-1"}, token_page="/admin/users/new")
+    assert_proposed_only(response, admin)
+    assert row(User, app, username="sockpuppet") is None
+    assert login(app.test_client(), "sockpuppet", "chosen-by-the-admin-1").status_code == 401
+    with app.app_context():
+        clerk = db.session.get(User, people["clerk"])
+        form = {"display_name": clerk.display_name, "role": "admin", "unit_id": "", "email": "", "active": "y"}
+    assert_proposed_only(post(admin, f"/admin/users/{people['clerk']}", form,
+                              token_page=f"/admin/users/{people['clerk']}"), admin)
+    with app.app_context():
+        assert db.session.get(User, people["clerk"]).role == "officer"
+        before = db.session.get(User, people["admin2"]).password_hash
+    assert_proposed_only(post(admin, f"/admin/users/{people['admin2']}/password", {"password": "taken-over-now-1"},
+                              token_page=f"/admin/users/{people['admin2']}"), admin)
+    with app.app_context():
+        assert db.session.get(User, people["admin2"]).password_hash == before
+    assert grants(app) == [("create", "sockpuppet", "pending"), ("promote", "clerk", "pending"),
+                           ("password", "admin2", "pending")]
+    # A second, real admin can still make an admin: the approver gets the password.
+    approved = approve(app, signed_in(app, "admin2"))
+    assert approved.status_code == 200 and NEW_PASSWORD.search(approved.text)
+    with app.app_context():
+        assert db.session.scalar(select(User.role).where(User.username == "sockpuppet")) == "admin"
+
+
+def test_one_admin_cannot_divert_the_grant_notices(app, people):
+    """An integrity officer's e-mail is where grants are told: changing it is a grant."""
+    admin = signed_in(app, "admin1")
+    with app.app_context():
+        watch = db.session.get(User, people["watch"])
+        form = {"display_name": watch.display_name, "role": "integrity", "unit_id": str(watch.unit_id),
+                "email": "attacker-sink@example.org", "active": "y"}
+    assert_proposed_only(post(admin, f"/admin/users/{people['watch']}", form,
+                              token_page=f"/admin/users/{people['watch']}"), admin)
+    with app.app_context():
+        assert db.session.get(User, people["watch"]).email == "watch@agency.example"
+    assert grants(app) == [("edit", "watch", "pending")]
+
+
+def test_an_admin_may_still_set_their_own_password(app, people):
+    admin = signed_in(app, "admin1")
+    response = post(admin, f"/admin/users/{people['admin1']}/password", {"password": "my-own-new-password-1"},
+                    token_page=f"/admin/users/{people['admin1']}")
+    assert grants(app) == [] and response.status_code in (200, 302)
+    assert login(app.test_client(), "admin1", "my-own-new-password-1").status_code == 302

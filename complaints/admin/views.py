@@ -91,10 +91,10 @@ def _proposed(grant: IntegrityGrant):
 @admin_only
 def user_new():
     form = UserCreateForm()
-    if form.role.data == integrity_grants.ROLE:  # a grant: proposed, not done
-        grant, error = _submit(form, lambda: catalogue.propose_integrity_user(
+    if form.role.data in integrity_grants.GUARDED_ROLES:  # a grant: proposed, not done
+        grant, error = _submit(form, lambda: catalogue.propose_guarded_user(
             current_user, username=form.username.data, display_name=form.display_name.data,
-            unit_id=form.unit_id.data, email=form.email.data))
+            role=form.role.data, unit_id=form.unit_id.data, email=form.email.data))
         if grant:
             return _proposed(grant)
         return _page("admin/user_new.html", error, form=form)

@@ -43,15 +43,15 @@ def create_user(username: str, display_name: str, role: str, password: str, unit
 
 def create_user_by_cli(username: str, display_name: str, role: str, password: str, unit_code: str | None = None,
                        email: str | None = None) -> User:
-    """`flask create-user`: an integrity officer made here is audited and told to the others.
+    """`flask create-user`: an admin or integrity officer made here is audited and told to the integrity officers.
 
-    The command line is one of the two ways to grant the integrity role (the other is
+    The command line is one of the two ways to grant those roles (the other is
     two admins, services/integrity_grants.py): whoever runs it holds the server.
     """
     user = create_user(username, display_name, role, password, unit_code, email)
-    if role == "integrity":
-        from complaints.services import integrity_grants
+    from complaints.services import integrity_grants
 
+    if role in integrity_grants.GUARDED_ROLES:
         integrity_grants.record_cli_grant("create", user)
     return user
 
@@ -59,16 +59,16 @@ def create_user_by_cli(username: str, display_name: str, role: str, password: st
 def set_password_by_cli(user: User, password: str) -> None:
     """A new password set on the command line (e.g. `flask set-password`): ends the
     account's sessions and clears its sign-in throttle; an integrity officer's is a
-    grant, audited and told to the other integrity officers."""
+    grant (as an admin's), audited and told to the integrity officers."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
     user.set_password(password)
     user.failed_logins = 0
     user.locked_until = None
     db.session.commit()
-    if user.role == "integrity":
-        from complaints.services import integrity_grants
+    from complaints.services import integrity_grants
 
+    if user.role in integrity_grants.GUARDED_ROLES:
         integrity_grants.record_cli_grant("password", user)
 
 

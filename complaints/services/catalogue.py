@@ -231,21 +231,22 @@ def _checked_new_user(check: Checker, username: str, display_name: str, role: st
 def _two_admins() -> BilingualError:
     return BilingualError(
         403, "integrity-two-admins",
-        "ผู้ดูแลระบบคนเดียวให้สิทธิ์เจ้าหน้าที่รับแจ้งเบาะแสการทุจริตไม่ได้ ต้องเสนอแล้วให้ผู้ดูแลระบบอีกคนอนุมัติ",
-        "One admin alone cannot grant integrity-officer access; propose it and have a different admin approve it.")
+        "ผู้ดูแลระบบคนเดียวให้สิทธิ์ผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริตไม่ได้ ต้องเสนอแล้วให้ผู้ดูแลระบบอีกคนอนุมัติ",
+        "One admin alone cannot grant admin or integrity-officer access; propose it and have a different admin "
+        "approve it.")
 
 
 def create_user(*, username: str, display_name: str, role: str, password: str, unit_id=None,
                 email: str | None = None) -> User:
     """A new staff account, on the rules of accounts.create_user.
 
-    Never an integrity officer: that is a grant for two admins (propose_integrity_user).
+    Never an admin or integrity officer: that is a grant for two admins (propose_guarded_user).
     """
     check = Checker()
     fields = _checked_new_user(check, username, display_name, role, unit_id, email)
     password = _check_password(check, password)
     check.raise_if_any()
-    if fields["role"] == integrity_grants.ROLE:
+    if fields["role"] in integrity_grants.GUARDED_ROLES:
         raise _two_admins()
     unit = fields["unit"]
     try:
@@ -259,15 +260,19 @@ def create_user(*, username: str, display_name: str, role: str, password: str, u
     return user
 
 
-def propose_integrity_user(actor: User, *, username: str, display_name: str, unit_id=None,
-                           email: str | None = None) -> IntegrityGrant:
-    """Propose a new integrity officer; a different admin approves it (and gets the password)."""
+def propose_guarded_user(actor: User, *, username: str, display_name: str, role: str = integrity_grants.ROLE,
+                         unit_id=None, email: str | None = None) -> IntegrityGrant:
+    """Propose a new admin or integrity officer; a different admin approves it (and gets the password)."""
     check = Checker()
-    fields = _checked_new_user(check, username, display_name, integrity_grants.ROLE, unit_id, email)
+    fields = _checked_new_user(check, username, display_name, role, unit_id, email)
     check.raise_if_any()
+    if fields["role"] not in integrity_grants.GUARDED_ROLES:
+        raise BilingualError(422, "not-a-grant", "บทบาทนี้สร้างได้โดยตรง ไม่ต้องขออนุมัติ",
+                             "This role needs no approval: create the account directly.")
     unit = fields["unit"]
     return integrity_grants.propose(actor, "create", username=fields["username"], payload={
-        "display_name": fields["display_name"], "unit_id": unit.id if unit else None, "email": fields["email"]})
+        "display_name": fields["display_name"], "role": fields["role"], "unit_id": unit.id if unit else None,
+        "email": fields["email"]})
 
 
 def update_user(actor: User, user: User, *, display_name: str, role: str, unit_id=None,
@@ -291,7 +296,7 @@ def update_user(actor: User, user: User, *, display_name: str, role: str, unit_i
             "ผู้ดูแลระบบไม่สามารถปิดการใช้งานหรือลดสิทธิ์บัญชีของตนเองได้ ให้ผู้ดูแลระบบคนอื่นดำเนินการแทน",
             "An admin cannot deactivate or demote their own account; ask another admin to do it.",
         )
-    grant = integrity_grants.update_action(user, role, bool(active))
+    grant = integrity_grants.update_action(user, role, bool(active), email)
     if grant:
         return integrity_grants.propose(actor, grant, target=user, username=user.username, payload={
             "display_name": display_name, "role": role, "unit_id": unit.id if unit else None, "email": email,
@@ -320,7 +325,7 @@ def reset_password(user: User, password: str | None = None, actor: User | None =
     An integrity officer's password is only proposed (the proposal is returned, the
     typed password dropped): the approving admin gets a generated one.
     """
-    if integrity_grants.password_needs_grant(user):
+    if integrity_grants.password_needs_grant(user, actor):
         if actor is None:
             raise _two_admins()
         return integrity_grants.propose(actor, "password", target=user, username=user.username, payload={})

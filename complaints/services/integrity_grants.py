@@ -38,12 +38,24 @@ from complaints.services.thai_calendar import format_english_datetime, format_th
 
 ROLE = "integrity"
 
+# The roles a grant is needed for: the integrity role reads tip-offs, and an admin can
+# approve grants. Were making an admin free, one admin could make a second (a sock
+# puppet) and approve their own proposal with it: the two-admin rule would be one admin.
+GUARDED_ROLES = frozenset({ROLE, "admin"})
+
 ACTIONS: dict[str, tuple[str, str]] = {
-    "create": ("สร้างบัญชีเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต", "create an integrity officer account"),
-    "promote": ("ให้สิทธิ์เจ้าหน้าที่รับแจ้งเบาะแสการทุจริต", "make an account an integrity officer"),
-    "demote": ("ถอนสิทธิ์เจ้าหน้าที่รับแจ้งเบาะแสการทุจริต", "take the integrity role from an account"),
-    "password": ("ตั้งรหัสผ่านใหม่ของเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต", "reset an integrity officer's password"),
-    "reactivate": ("เปิดใช้งานบัญชีเจ้าหน้าที่รับแจ้งเบาะแสการทุจริตอีกครั้ง", "re-activate an integrity officer"),
+    "create": ("สร้างบัญชีผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต",
+               "create an admin or integrity officer account"),
+    "promote": ("ให้สิทธิ์ผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต",
+                "give an account the admin or integrity role"),
+    "demote": ("ถอนสิทธิ์ผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต",
+               "take the admin or integrity role from an account"),
+    "password": ("ตั้งรหัสผ่านใหม่ของผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต",
+                 "reset an admin's or integrity officer's password"),
+    "reactivate": ("เปิดใช้งานบัญชีผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริตอีกครั้ง",
+                   "re-activate an admin or integrity officer"),
+    # Where the grant notices go: changed by one admin, they could be sent to that admin.
+    "edit": ("เปลี่ยนอีเมลของเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต", "change an integrity officer's e-mail"),
 }
 
 SUBJECT = ("แจ้งการให้สิทธิ์เจ้าหน้าที่รับแจ้งเบาะแสการทุจริต", "Integrity officer access changed")
@@ -58,20 +70,24 @@ def cli_actor() -> str:
     return f"CLI (OS user {name})"
 
 
-def update_action(user: User, role: str, active: bool) -> str | None:
+def update_action(user: User, role: str, active: bool, email: str | None = None) -> str | None:
     """The grant an edit of this account would make, or None if it needs no second admin.
 
-    Deactivating an integrity officer is not a grant: it only takes access away.
+    Deactivating an admin or integrity officer is not a grant: it only takes access away.
     """
-    if (user.role == ROLE) != (role == ROLE):
-        return "promote" if role == ROLE else "demote"
-    if role == ROLE and active and not user.active:
+    if user.role != role and (user.role in GUARDED_ROLES or role in GUARDED_ROLES):
+        return "promote" if role in GUARDED_ROLES else "demote"
+    if role in GUARDED_ROLES and active and not user.active:
         return "reactivate"
+    if user.role == ROLE and (email or None) != (user.email or None):
+        return "edit"
     return None
 
 
-def password_needs_grant(user: User) -> bool:
-    return user.role == ROLE
+def password_needs_grant(user: User, actor: User | None = None) -> bool:
+    """Whether setting this account's password is a grant: an admin's or integrity
+    officer's, set by someone else (one's own password is not a grant)."""
+    return user.role in GUARDED_ROLES and (actor is None or actor.id != user.id)
 
 
 # --- proposals (first admin) ---------------------------------------------------------
@@ -167,7 +183,7 @@ def _apply(grant: IntegrityGrant) -> tuple[User, str | None]:
         if taken is not None:
             raise BilingualError(409, "account-conflict", "มีชื่อผู้ใช้นี้อยู่แล้ว", "That username is already taken.")
         password = secrets.token_urlsafe(12)
-        user = User(username=grant.username, display_name=data["display_name"], role=ROLE,
+        user = User(username=grant.username, display_name=data["display_name"], role=data.get("role", ROLE),
                     unit=_unit(data.get("unit_id")), email=data.get("email"))
         user.set_password(password)
         db.session.add(user)

@@ -73,9 +73,12 @@ def queue_statement(user: User, filters: QueueFilters) -> Select:
 
 
 def _bangkok_day(value: str, next_day: bool) -> datetime | None:
-    """The start of a Bangkok day (or of the day after), ignoring a malformed date."""
+    """The start of a Bangkok day (or of the day after), ignoring a malformed date or one
+    outside 1900-2200 (0001-01-01 and 9999-12-31 do not survive the move to UTC)."""
     try:
         day = date.fromisoformat(value) + timedelta(days=1 if next_day else 0)
-    except ValueError:
+    except (ValueError, OverflowError):
+        return None
+    if not 1900 <= day.year <= 2200:
         return None
     return datetime.combine(day, time.min, tzinfo=BANGKOK)

@@ -155,3 +155,32 @@ def test_managers_never_learn_of_a_tip_off_in_lists_filters_or_exports(app, clie
     assert road in manager.get(f"/manager/complaints?period={period}").text  # the list itself works
     export = export_file(app, manager, f"period={period}").get_data(as_text=True)
     assert road in export and tip not in export and "เรียกรับเงิน" not in export
+
+
+def test_public_answers_hide_the_complainants_own_contacts_however_an_officer_writes_them(app, client):
+    """An officer's reply quoted the complainant's name without a title, the surname alone,
+    the phone digit by digit and the e-mail written out: general rules cannot know these are
+    personal data, the complainant's own stored contacts can (found by the attacker review)."""
+    from complaints.models import User
+    from complaints.services import casework
+
+    number = submit_api(client, description="ถนนพังหน้าซอย 7 รถจักรยานยนต์ล้ม",
+                        contact={"name": "สมหมาย ทิพย์ลับเฉพาะ", "phone": "0871234599",
+                                 "email": "whistle7731@example.org"})
+    officer_id = make_staff(app, "works", "officer", "public-works")
+    reply = ("ผู้ร้อง ทิพย์ลับเฉพาะ แจ้งว่า สมหมาย ทิพย์ลับเฉพาะ ติดต่อได้ที่ 0 8 7 1 2 3 4 5 9 9 "
+             "หรือ whistle7731 at example.org ทางเขตซ่อมถนนแล้ว โทร 02-111-2222")
+    with app.app_context():
+        complaint = complaint_by_number(number)
+        casework.add_reply(complaint, db.session.get(User, officer_id), reply)
+        db.session.commit()
+    pages = [client.get(f"/track/{number}").get_data(as_text=True),
+             json.dumps(client.get(f"/api/v1/complaints/{number}").get_json(), ensure_ascii=False),
+             client.get(f"/open311/v2/requests/{number}.json").get_data(as_text=True),
+             client.get("/open311/v2/requests.json").get_data(as_text=True)]
+    assert all(number in page for page in pages)
+    for page in pages:
+        for leaked in ("ทิพย์ลับเฉพาะ", "สมหมาย", "0 8 7 1", "0871234599", "whistle7731"):
+            assert leaked not in page, (leaked, page[:400])
+    track = pages[0]
+    assert "ทางเขตซ่อมถนนแล้ว" in track and "[ชื่อบุคคล]" in track  # the answer stays, the person goes

@@ -53,12 +53,16 @@ class Scrubber:
     emails: set[str] = field(default_factory=set)
     phones: set[str] = field(default_factory=set)  # normalised (similarity.normalise_phone)
 
+    def literals(self, value: str) -> str:
+        """Only this subject's own values replaced (the general rules not applied)."""
+        for pattern, placeholder in self.patterns:
+            value = pattern.sub(placeholder, value)
+        return value
+
     def text(self, value: str | None) -> str | None:
         if not value:
             return value
-        for pattern, placeholder in self.patterns:
-            value = pattern.sub(placeholder, value)
-        return mask_text(value)
+        return mask_text(self.literals(value))
 
     def json(self, value):
         """Every string inside a JSON value scrubbed (outbox payloads)."""
@@ -87,7 +91,7 @@ class Scrubber:
         self.phones.add(digits)
         core = digits[1:] if digits.startswith("0") else digits
         body = _SEPARATOR.join(f"[{d}{_THAI_DIGIT[d]}]" for d in core)
-        prefix = r"(?:(?:(?:\+|00)\s?)?(?:66|๖๖)[ \-.]?\(?[0๐]?\)?[ \-.]?|[0๐])"
+        prefix = r"(?:(?:(?:\+|00)\s?)?(?:66|๖๖)[ \-.]?\(?[0๐]?\)?[ \-.]?|[0๐][ \-.\u00a0]?)"
         self.patterns.append((re.compile(rf"(?<![0-9๐-๙]){prefix}{body}(?![0-9๐-๙])"), PLACEHOLDERS["phone"]))
 
 
@@ -98,6 +102,8 @@ def scrubber_for(complainants: Iterable[Complainant], complaints: Iterable[Compl
         if person.email:
             scrubber.emails.add(person.email.strip().lower())
             scrubber.add_literal(person.email, PLACEHOLDERS["email"])
+            # Also when written out to dodge filters ("somchai77 at example.org").
+            scrubber.add_literal(person.email.split("@")[0], PLACEHOLDERS["email"])
         scrubber.add_phone(person.phone)
         scrubber.add_literal(person.line_user_id, PLACEHOLDERS["line_id"])
         if person.name:

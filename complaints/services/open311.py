@@ -32,7 +32,7 @@ from complaints.services import agency, tracking_numbers
 from complaints.services.access import PUBLIC, visible_complaints
 from complaints.services.locations import postal_code
 from complaints.services.pii_masking import mask_text
-from complaints.services.public_view import PUBLIC_TEXT_KINDS, public_events
+from complaints.services.public_view import PUBLIC_TEXT_KINDS, public_events, public_masker
 from complaints.services.thai_calendar import BANGKOK, to_bangkok
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -233,7 +233,8 @@ def request_view(complaint: Complaint, extra: Open311Request | None, english: bo
 
 _SHOWN_COLUMNS = (Complaint.tracking_number, Complaint.status, Complaint.kind, Complaint.channel,
                   Complaint.description, Complaint.category_id, Complaint.unit_id, Complaint.lat, Complaint.lon,
-                  Complaint.address, Complaint.area_code, Complaint.received_at, Complaint.due_at)
+                  Complaint.address, Complaint.area_code, Complaint.received_at, Complaint.due_at,
+                  Complaint.complainant_id)
 
 
 def _load(where, limit: int | None = None) -> list[Complaint]:
@@ -242,6 +243,7 @@ def _load(where, limit: int | None = None) -> list[Complaint]:
     # answers as an unknown one, by id as in a search.
     query = (select(Complaint)
              .options(load_only(*_SHOWN_COLUMNS), selectinload(Complaint.category), selectinload(Complaint.unit),
+                      selectinload(Complaint.complainant),  # its own contacts are masked in what is shown
                       selectinload(Complaint.events).load_only(TimelineEvent.at, TimelineEvent.kind,
                                                                TimelineEvent.text, TimelineEvent.public))
              .where(*where, visible_complaints(PUBLIC))
@@ -258,7 +260,7 @@ def _views(complaints: list[Complaint], english: bool) -> list[dict]:
             select(Open311Request).where(Open311Request.complaint_id.in_([c.id for c in complaints])))}
     # Officers answer with canned responses: one masking per distinct text.
     mask = lru_cache(maxsize=None)(mask_text)
-    return [request_view(c, extras.get(c.id), english, mask) for c in complaints]
+    return [request_view(c, extras.get(c.id), english, public_masker(c, mask)) for c in complaints]
 
 
 def _tracking_number(text: str) -> str:

@@ -5,6 +5,8 @@ loaded.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -14,6 +16,7 @@ from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
 from complaints.models import Complaint, TimelineEvent
 from complaints.services import tracking_numbers
 from complaints.services.access import PUBLIC, Viewer, may_know_of
+from complaints.services.erasure import scrubber_for
 from complaints.services.pii_masking import mask_text
 
 
@@ -50,12 +53,23 @@ def public_events(complaint: Complaint) -> list[TimelineEvent]:
     return [e for e in complaint.events if e.public]
 
 
+def public_masker(complaint: Complaint, mask: Callable[[str], str] = mask_text) -> Callable[[str], str]:
+    """How text about one complaint is masked for the public (PDPA): first its complainant's
+    own name, phone, e-mail and LINE id, however written (a name with no title before it,
+    "0 8 1 2 …", "somchai at …", which no general rule can know), then the general rules
+    (`mask`, pii_masking.mask_text). The complaint's address is where the problem is, and
+    stays where it is public (Open311)."""
+    complainant = complaint.complainant
+    scrubber = scrubber_for([complainant] if complainant else [], [])
+    return lambda text: mask(scrubber.literals(text))
+
+
 def public_text(event: TimelineEvent) -> str | None:
     """The public part of an event's text, with personal data masked (PDPA): an
     officer's answer may name a person or quote a phone number."""
     if event.kind not in PUBLIC_TEXT_KINDS or not event.text:
         return None
-    return mask_text(event.text)
+    return public_masker(event.complaint)(event.text)
 
 
 def public_view(complaint: Complaint) -> dict:

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app complaints setup | seed-demo | create-user | set-password | import | demo | nlp`."""
+"""Command-line tools: `flask --app complaints setup | seed-demo | create-user | set-password | import | demo | nlp | retention`."""
 from __future__ import annotations
 
 import secrets
@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     from complaints.clusters_cli import clusters as clusters_group
     from complaints.data_cli import demo_group, import_command
     from complaints.nlp.cli import nlp as nlp_group
+    from complaints.retention_cli import retention
     from complaints.setup_cli import setup_command
 
     app.cli.add_command(nlp_group)
@@ -23,6 +24,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(demo_group)
     app.cli.add_command(setup_command)
+    app.cli.add_command(retention)
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:

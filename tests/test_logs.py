@@ -179,3 +179,22 @@ def test_the_access_line_names_the_signed_in_user_and_the_client(app, client, ca
     assert lines[1].username == "somchai"  # a public page visited while signed in
     app.test_client().get("/track")
     assert [r for r in caplog.records if r.name == "rongrian.access"][-1].username is None
+
+
+def test_gunicorns_own_lines_are_json_too(capsys):
+    import logging.config
+
+    from complaints import gunicorn_conf
+
+    logging.config.dictConfig(gunicorn_conf.logconfig_dict)
+    logger = logging.getLogger("gunicorn.error")
+    try:
+        logger.info("Booting worker with pid: %s", 42)
+        logger.critical("WORKER TIMEOUT (pid:%s)", 42)
+    finally:
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [(line["level"], line["message"]) for line in lines] == [
+        ("INFO", "Booting worker with pid: 42"), ("CRITICAL", "WORKER TIMEOUT (pid:42)")]
+    assert all(ISO_WITH_ZONE.fullmatch(line["time"]) for line in lines)

@@ -291,7 +291,7 @@ def deliver_message(message_id: int) -> str:
         # refuses is an outage an operator must see (the recipient is not logged: PDPA).
         log.warning("outbox message %s (%s) not delivered, try %d; next in %.0fs: %s",
                     message_id, message.channel, message.attempts, delay, reason)
-        raise RetryLater(str(exc), delay) from exc
+        raise RetryLater(reason, delay) from exc
     if written is None:
         _record_sent(message_id, utcnow(), held_until=now + _lease())
         return "sent"

@@ -59,3 +59,24 @@ def test_the_processes_write_json_lines():
         command = COMPOSE["services"][name]["command"]
         assert command[:2] == ["celery", "--quiet"], name  # no banner: every line a JSON line
     assert "python:complaints.gunicorn_conf" in COMPOSE["services"]["web"]["command"]
+
+
+def test_the_operations_guide_is_linked_and_its_commands_exist(app):
+    guide = (ROOT / "docs" / "operations.md").read_text()
+    assert "(docs/operations.md)" in (ROOT / "README.md").read_text()
+    for section in ("## Backup", "## Restore", "## Upgrade order", "## Key rotation"):
+        assert section in guide
+    for name in ("pg_dump", "NLP_MODEL_DIR", "UPLOAD_DIR", "SECRET_KEY", "CONTACT_ENCRYPTION_KEYS",
+                 "CONTACT_KEY_SECRET"):
+        assert name in guide, name
+    # Every `flask --app complaints <command>` the guide gives is a command of the app.
+    commands = set(re.findall(r"flask --app complaints ([a-z-]+)", guide))
+    assert {"rotate-contact-key", "retention"} <= commands
+    for command in commands - {"db"}:
+        assert command in app.cli.commands, command
+    assert "run" in app.cli.commands["retention"].commands
+    # Stop beat before the new code; restart every process before re-encrypting.
+    upgrade = guide[guide.index("## Upgrade order"):guide.index("## Key rotation")]
+    assert upgrade.index("Stop beat first") < upgrade.index("Migrate before the new code")
+    rotation = guide[guide.index("## Key rotation"):]
+    assert rotation.index("Restart every process first") < rotation.index("rotate-contact-key")

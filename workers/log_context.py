@@ -54,13 +54,14 @@ def _carry_request_id(headers: dict | None = None, **_) -> None:
         headers[REQUEST_ID_TASK_HEADER] = request_id
 
 
-_tokens: dict[str, object] = {}
+# Per task id, a stack: an eager retry runs the same task id inside the first run.
+_tokens: dict[str, list[object]] = {}
 
 
 @signals.task_prerun.connect
 def _bind_request_id(task_id: str | None = None, task=None, **_) -> None:
     request_id = _request_id_of(task.request) if task is not None else None
-    _tokens[task_id or ""] = observability.bind_request_id(request_id)
+    _tokens.setdefault(task_id or "", []).append(observability.bind_request_id(request_id))
 
 
 def _request_id_of(request) -> str | None:
@@ -71,9 +72,11 @@ def _request_id_of(request) -> str | None:
 
 @signals.task_postrun.connect
 def _unbind_request_id(task_id: str | None = None, **_) -> None:
-    token = _tokens.pop(task_id or "", None)
-    if token is not None:
-        observability.unbind_request_id(token)
+    stack = _tokens.get(task_id or "")
+    if stack:
+        observability.unbind_request_id(stack.pop())
+        if not stack:
+            del _tokens[task_id or ""]
 
 
 class RoutinePassFilter(logging.Filter):

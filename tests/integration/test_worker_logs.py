@@ -35,7 +35,7 @@ def lines(worker) -> list[dict]:
 def test_worker_and_beat_write_json_lines_carrying_the_intakes_request_id(tmp_path, pg_database, redis_url):
     # An SMTP outage: the acknowledgement fails, and says so at WARNING.
     env = worker_env(tmp_path, pg_database, redis_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(free_port()),
-                     LOG_FORMAT="json", LOG_LEVEL="INFO")
+                     LOG_FORMAT="json", LOG_LEVEL="DEBUG", OUTBOX_RELAY_SECONDS="1")
     worker = QuietWorker(env, tmp_path / "worker.log", beat=True)
     try:
         worker.wait_ready()
@@ -54,6 +54,8 @@ def test_worker_and_beat_write_json_lines_carrying_the_intakes_request_id(tmp_pa
         # Celery's own line of that task run carries it too.
         assert wait_for(lambda: any(line["request_id"] == "intake-9c1d" and line["logger"].startswith("celery")
                                     for line in lines(worker)), timeout=10), worker.log()
+        assert wait_for(lambda: any(re.search(r"relay_outbox\[.*\] succeeded", line["message"])
+                                    for line in lines(worker)), timeout=15), worker.log()
     finally:
         worker.stop()
     parsed = lines(worker)  # every line is JSON (json.loads raised otherwise)
@@ -61,6 +63,10 @@ def test_worker_and_beat_write_json_lines_carrying_the_intakes_request_id(tmp_pa
     assert all(ISO_WITH_ZONE.fullmatch(line["time"]) for line in parsed), parsed
     assert all(datetime.fromisoformat(line["time"]).utcoffset() is not None for line in parsed)
     assert any(re.fullmatch(r"celery@\S+ ready\.", line["message"]) for line in parsed)
-    # Beat ran (its start-up line) but its routine "Sending due task" lines are DEBUG, so not here.
-    assert any(line["logger"] == "celery.beat" for line in parsed), parsed
-    assert not any("Sending due task" in line["message"] for line in parsed)
+    # Beat ran the relay every second; those no-op passes are DEBUG lines (LOG_LEVEL=INFO hides them).
+    due = [line for line in parsed if "Sending due task relay-outbox" in line["message"]]
+    assert due and {line["level"] for line in due} == {"DEBUG"}, parsed
+    noop = [line for line in parsed if re.search(r"rongrian\.relay_outbox\[.*\] succeeded in .*: 0$", line["message"])]
+    assert noop and {line["level"] for line in noop} == {"DEBUG"}, parsed
+    # The task that failed is not demoted.
+    assert any(line["level"] == "WARNING" and line["logger"] == "complaints.services.outbox" for line in parsed)

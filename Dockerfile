@@ -12,9 +12,9 @@ COPY templates ./templates
 COPY migrations ./migrations
 COPY data ./data
 RUN pip install -e . && useradd --create-home --uid 10001 rongrian \
-    && mkdir -p /app/instance && chown rongrian /app/instance
+    && mkdir -p /app/instance /app/beat && chown rongrian /app/instance /app/beat
 
 USER rongrian
 ENV RONGRIAN_INSTANCE=/app/instance
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "complaints:create_app()"]
+CMD ["gunicorn", "--config", "python:complaints.gunicorn_conf", "--bind", "0.0.0.0:8000", "--workers", "3", "complaints:create_app()"]

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app complaints setup | seed-demo | create-user | set-password | import | demo | nlp`."""
+"""Command-line tools: `flask --app complaints setup | seed-demo | create-user | set-password | import | demo | nlp | retention`."""
 from __future__ import annotations
 
 import secrets
@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     from complaints.config_cli import config_reference_command, rehash_contacts_command
     from complaints.data_cli import demo_group, import_command
     from complaints.nlp.cli import nlp as nlp_group
+    from complaints.retention_cli import retention
     from complaints.setup_cli import setup_command
 
     app.cli.add_command(nlp_group)
@@ -26,6 +27,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(rehash_contacts_command)
     app.cli.add_command(config_reference_command)
+    app.cli.add_command(retention)
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:

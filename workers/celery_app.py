@@ -21,9 +21,10 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     # Register the tasks on this Celery app; they import services, never the reverse.
-    from workers import tasks
+    from workers import log_context, tasks
 
     tasks.register(celery_app)
+    log_context.connect(app)
 
     @worker_process_init.connect(weak=False)
     def _fresh_connections(**_):

@@ -11,7 +11,13 @@ from complaints.services import (
 
 
 def register(celery_app: Celery) -> None:
-    @celery_app.task(name="rongrian.acknowledge", bind=True, max_retries=8, soft_time_limit=60, time_limit=90)
+    # Not shared: each app (a test makes many) has its own tasks, bound to its own Flask
+    # app; a shared task would reach every later Celery app, which then holds two
+    # callables under one name and calls the first (another Flask app's).
+    def task(**options):
+        return celery_app.task(shared=False, **options)
+
+    @task(name="rongrian.acknowledge", bind=True, max_retries=8, soft_time_limit=60, time_limit=90)
     def acknowledge(self, message_id: int) -> str:
         """Send one outbox message (an acknowledgement); safe to run twice."""
         try:
@@ -23,24 +29,24 @@ def register(celery_app: Celery) -> None:
     # Acknowledged on receipt: the relay is periodic and idempotent, and an
     # unacknowledged message in flight is what a broker loss makes the Redis
     # consumer trip over.
-    @celery_app.task(name="rongrian.relay_outbox", acks_late=False, soft_time_limit=60, time_limit=90)
+    @task(name="rongrian.relay_outbox", acks_late=False, soft_time_limit=60, time_limit=90)
     def relay_outbox() -> int:
         """Re-enqueue outbox messages the broker never carried."""
         return outbox.relay_pending()
 
-    @celery_app.task(name="rongrian.sla_sweep", acks_late=False, soft_time_limit=240, time_limit=300)
+    @task(name="rongrian.sla_sweep", acks_late=False, soft_time_limit=240, time_limit=300)
     def sla_sweep() -> dict:
         """Mark due-soon and overdue cases, escalate, send interim notices, auto-close."""
         result = sla.sweep()
         return {"due_soon": result.due_soon, "overdue": result.overdue, "escalated": result.escalated,
                 "interim_notices": result.interim_notices, "auto_closed": result.auto_closed}
 
-    @celery_app.task(name="rongrian.after_intake", acks_late=False, soft_time_limit=120, time_limit=180)
+    @task(name="rongrian.after_intake", acks_late=False, soft_time_limit=120, time_limit=180)
     def after_intake() -> int:
         """Repeat links and deferred category suggestions of new complaints."""
         return after_intake_service.process_new()
 
-    @celery_app.task(name="rongrian.apply_retention", acks_late=False, soft_time_limit=600, time_limit=660)
+    @task(name="rongrian.apply_retention", acks_late=False, soft_time_limit=600, time_limit=660)
     def apply_retention() -> int:
         """Erase contact data kept past the retention period (PDPA)."""
         return privacy.apply_retention()
@@ -48,7 +54,7 @@ def register(celery_app: Celery) -> None:
     # Long: training on the full Traffy data takes minutes. Acknowledged on
     # receipt: a run is not retried; one that loses its worker is marked
     # abandoned when the next run is requested.
-    @celery_app.task(name="rongrian.retrain_classifier", acks_late=False, soft_time_limit=3 * 3600,
+    @task(name="rongrian.retrain_classifier", acks_late=False, soft_time_limit=3 * 3600,
                      time_limit=3 * 3600 + 300)
     def retrain_classifier(run_id: int) -> str | None:
         """Retrain the classifier with the confirmed complaints; promote it if not worse."""
@@ -56,44 +62,44 @@ def register(celery_app: Celery) -> None:
 
     # Beat, weekly by default (NLP_RETRAIN_CRONTAB); trains in this task, skipped
     # when nothing new was confirmed or a run is already going.
-    @celery_app.task(name="rongrian.scheduled_retraining", acks_late=False, soft_time_limit=3 * 3600,
+    @task(name="rongrian.scheduled_retraining", acks_late=False, soft_time_limit=3 * 3600,
                      time_limit=3 * 3600 + 300)
     def scheduled_retraining() -> str | None:
         """The scheduled retraining run, if there is something new to learn."""
         return retraining.scheduled_retraining()
 
-    @celery_app.task(name="rongrian.poll_mailbox", acks_late=False, soft_time_limit=240, time_limit=300)
+    @task(name="rongrian.poll_mailbox", acks_late=False, soft_time_limit=240, time_limit=300)
     def poll_mailbox() -> dict:
         """Turn the unseen mails of the complaints mailbox into complaints or follow-ups."""
         return email_intake.poll_mailbox()
 
-    @celery_app.task(name="rongrian.purge_channel_state", acks_late=False, soft_time_limit=120, time_limit=180)
+    @task(name="rongrian.purge_channel_state", acks_late=False, soft_time_limit=120, time_limit=180)
     def purge_channel_state() -> dict:
         """Drop unfinished LINE conversations and old ids of events that made no complaint."""
         return {"conversations": line_bot.purge_stale_conversations(),
                 "event_ids": channel_refs.purge_unlinked()}
 
-    @celery_app.task(name="rongrian.export_complaints", acks_late=False,
+    @task(name="rongrian.export_complaints", acks_late=False,
                      soft_time_limit=export_jobs.TIME_LIMIT - 60, time_limit=export_jobs.TIME_LIMIT)
     def export_complaints(job_id: int) -> str:
         """Write a requested complaint list to its file."""
         return export_jobs.run(job_id)
 
-    @celery_app.task(name="rongrian.purge_exports", acks_late=False, soft_time_limit=120, time_limit=180)
+    @task(name="rongrian.purge_exports", acks_late=False, soft_time_limit=120, time_limit=180)
     def purge_exports() -> int:
         """Delete exports (and their files) past EXPORT_KEEP_HOURS."""
         return export_jobs.purge_expired()
 
     # Periodic and idempotent: a run claims what is not yet clustered; a lost run
     # leaves its batch unclaimed (rolled back) for the next one.
-    @celery_app.task(name="rongrian.update_clusters", acks_late=False, soft_time_limit=240, time_limit=300)
+    @task(name="rongrian.update_clusters", acks_late=False, soft_time_limit=240, time_limit=300)
     def update_clusters() -> dict:
         """Put new complaints into recurring-issue clusters."""
         result = clusters.update_clusters()
         return {"checked": result.checked, "joined": result.joined, "created": result.created,
                 "uncounted": result.uncounted}
 
-    @celery_app.task(name="rongrian.refresh_assessment_data", acks_late=False, soft_time_limit=540, time_limit=600)
+    @task(name="rongrian.refresh_assessment_data", acks_late=False, soft_time_limit=540, time_limit=600)
     def refresh_assessment_data() -> int:
         """Recompute the self-assessment's figures from the complaint data (this year, drafts)."""
         return assessment_service.refresh_all()

@@ -270,10 +270,15 @@ def deliver_message(message_id: int) -> str:
         written = _hand_over(message)
     except DeliveryFailed as exc:
         message.last_error = str(exc)[:2000]
+        # For the log: a refusal can quote the address (SMTPRecipientsRefused); logs leave the PDPA's reach.
+        reason = str(exc).replace(message.recipient, "<recipient>") if message.recipient else str(exc)
         if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
             message.status = "failed"
             message.claimed_until = None
             db.session.commit()
+            # An operator's alert: this citizen will not hear from us by this channel.
+            log.error("outbox message %s (%s) failed for good after %d tries: %s",
+                      message_id, message.channel, message.attempts, reason)
             raise
         # Held (claimed) for the backoff, so the next try comes after it whoever makes
         # it: the task's own retry, the relay, or a redelivered copy of the task. Each
@@ -282,7 +287,11 @@ def deliver_message(message_id: int) -> str:
         delay = retry_delay(message.attempts)
         message.claimed_until = utcnow() + timedelta(seconds=delay)
         db.session.commit()
-        raise RetryLater(str(exc), delay) from exc
+        # A WARNING, not Celery's INFO "retry" line: a mail server or gateway that
+        # refuses is an outage an operator must see (the recipient is not logged: PDPA).
+        log.warning("outbox message %s (%s) not delivered, try %d; next in %.0fs: %s",
+                    message_id, message.channel, message.attempts, delay, reason)
+        raise RetryLater(reason, delay) from exc
     if written is None:
         _record_sent(message_id, utcnow(), held_until=now + _lease())
         return "sent"

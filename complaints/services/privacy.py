@@ -17,17 +17,20 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, request
-from sqlalchemy import not_, or_, select
+from sqlalchemy import func, not_, or_, select
 
 from complaints.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import AuditEntry, Complainant, Complaint, DataRequest, TimelineEvent, User, utcnow
 from complaints.services import erasure, similarity
 from complaints.services.access import TIP_OFF_ROLE, sees_tip_offs, visible_complaints
+
+log = logging.getLogger(__name__)
 
 CONTACT_KINDS = {"phone": Complainant.phone_key, "email": Complainant.email_key, "line": Complainant.line_key}
 
@@ -168,18 +171,32 @@ def _record(subject: Subject, kind: str, admin: User, note: str) -> DataRequest:
     return record
 
 
-def apply_retention(now=None, batch: int = 500) -> int:
-    """Anonymise the contact data of complaints closed before the retention period;
-    returns how many complainant records were erased (the periodic task)."""
-    now = now or utcnow()
-    cutoff = now - timedelta(days=current_app.config["RETENTION_DAYS_AFTER_CLOSE"])
+def retention_cutoff(now=None):
+    """Complaints closed before this have outlived the retention period."""
+    return (now or utcnow()) - timedelta(days=current_app.config["RETENTION_DAYS_AFTER_CLOSE"])
+
+
+def _due_for_retention(cutoff):
+    """Complainants who still hold contact data and have no complaint open or closed since `cutoff`."""
     has_contact = or_(*(getattr(Complainant, column).is_not(None) for column in PERSONAL_COLUMNS))
     # A person with any complaint still open or recently closed keeps their data.
     recent = select(Complaint.complainant_id).where(
         Complaint.complainant_id.is_not(None),
         or_(Complaint.closed_at.is_(None), Complaint.closed_at >= cutoff))
-    people = list(db.session.scalars(
-        select(Complainant).where(has_contact, Complainant.id.not_in(recent)).limit(batch)))
+    return select(Complainant).where(has_contact, Complainant.id.not_in(recent))
+
+
+def count_due_for_retention(now=None) -> int:
+    """How many complainant records retention would erase now, all batches together (a dry run)."""
+    due = _due_for_retention(retention_cutoff(now)).with_only_columns(Complainant.id).subquery()
+    return db.session.scalar(select(func.count()).select_from(due)) or 0
+
+
+def apply_retention(now=None, batch: int = 500) -> int:
+    """Anonymise the contact data of complaints closed before the retention period;
+    returns how many complainant records were erased (the periodic task; at most `batch`)."""
+    cutoff = retention_cutoff(now)
+    people = list(db.session.scalars(_due_for_retention(cutoff).order_by(Complainant.id).limit(batch)))
     if not people:
         return 0
     complaints = list(db.session.scalars(select(Complaint).where(
@@ -188,4 +205,6 @@ def apply_retention(now=None, batch: int = 500) -> int:
     for complaint in complaints:
         audit(None, "retention", complaint.id, f"closed before {cutoff.date().isoformat()}")
     db.session.commit()
+    log.info("retention erased the contact data of %d people (closed before %s)", len(people),
+             cutoff.date().isoformat())
     return len(people)

@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     from complaints.clusters_cli import clusters as clusters_group
     from complaints.data_cli import demo_group, import_command
     from complaints.nlp.cli import nlp as nlp_group
+    from complaints.outbox_cli import outbox as outbox_group
     from complaints.setup_cli import setup_command
 
     app.cli.add_command(nlp_group)
@@ -23,6 +24,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(demo_group)
     app.cli.add_command(setup_command)
+    app.cli.add_command(outbox_group)
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:

@@ -332,6 +332,10 @@ def test_a_wrong_encryption_key_shows_cannot_be_decrypted_and_readyz_says_so(app
         db.session.commit()
     listing = admin.get("/admin/outbox")
     assert listing.status_code == 200 and "cannot be decrypted" in listing.get_data(as_text=True)
-    # Another page that reads the contact: a bilingual 503, not a 500.
-    api = admin.get(f"/api/v1/complaints/{number}")
-    assert api.status_code != 500
+    # Another page that reads the contact (the data-subject search): a bilingual 503, not a 500.
+    token = csrf_from(admin.get("/admin/privacy").text)
+    found = admin.post("/admin/privacy", data={"csrf_token": token, "contact_kind": "phone",
+                                               "contact": "0811111111"})
+    html = found.get_data(as_text=True)
+    assert found.status_code == 503
+    assert "ถอดรหัสข้อมูลติดต่อไม่ได้" in html and "cannot be decrypted (wrong encryption key)" in html

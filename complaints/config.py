@@ -346,6 +346,8 @@ def load_config(instance_path: str) -> dict:
         "READY_MAX_PENDING_ACK_SECONDS": float(env.get("READY_MAX_PENDING_ACK_SECONDS", "300")),
         # GET /metrics (Prometheus): off (404) unless a bearer token is set.
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
+        # A scrape's figures are reused for this many seconds in each web process (0: never).
+        "METRICS_CACHE_SECONDS": float(env.get("METRICS_CACHE_SECONDS", "10")),
         # Open311 GeoReport v2 (/open311/v2): the jurisdiction served (empty: the
         # parameter is ignored), "realtime" (POST answers the tracking number) or
         # "batch" (POST answers a token for tokens/{token}), and the discovery texts.

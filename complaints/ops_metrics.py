@@ -6,7 +6,8 @@ would show a different number on every scrape (prometheus_client's multiprocess
 mode would need a shared PROMETHEUS_MULTIPROC_DIR on every host). So the figures
 come from where they already are: the database for complaints and the outbox,
 the heartbeat store (Redis) for task failures counted by Celery's task_failure
-signal and for the worker heartbeat. A scrape costs a few aggregate queries.
+signal and for the worker heartbeat. A scrape costs one scan of the complaints
+and two small outbox queries; the answer is reused for METRICS_CACHE_SECONDS.
 
 Off unless METRICS_TOKEN is set (404 then, so it is not even confirmed); the
 scraper sends `Authorization: Bearer <token>`. No label carries personal data:
@@ -20,7 +21,7 @@ import time
 from flask import Blueprint, Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import and_, case, func, literal_column, select
 
 from complaints.errors import BilingualError
 from complaints.extensions import db
@@ -28,6 +29,7 @@ from complaints.models import Complaint, OutboxMessage, utcnow
 from complaints.services import heartbeat
 
 bp = Blueprint("ops_metrics", __name__)
+CACHE = "rongrian.metrics_cache"
 
 # Seconds from receipt to acknowledgement: a minute, 5 and 15 minutes, an hour, 4 hours, a day, 3 days.
 ACK_BUCKETS = (60.0, 300.0, 900.0, 3600.0, 4 * 3600.0, 24 * 3600.0, 72 * 3600.0)
@@ -44,14 +46,7 @@ class DatabaseCollector:
     """The figures, read when Prometheus scrapes (inside the request's app context)."""
 
     def collect(self):
-        intake = CounterMetricFamily("rongrian_complaints_received", "Complaints received, by channel",
-                                     labels=["channel"])
-        for channel, count in db.session.execute(
-                select(Complaint.channel, func.count()).group_by(Complaint.channel)):
-            intake.add_metric([channel], count)
-        yield intake
-
-        yield self._acknowledgement_latency()
+        yield from self._complaints()
 
         backlog = GaugeMetricFamily("rongrian_outbox_messages", "Outbox messages, by status and channel",
                                     labels=["status", "channel"])
@@ -83,18 +78,28 @@ class DatabaseCollector:
             yield GaugeMetricFamily("rongrian_worker_heartbeat_age_seconds", "Seconds since a worker's last heartbeat",
                                     value=max(time.time() - seen, 0.0))
 
-    def _acknowledgement_latency(self) -> HistogramMetricFamily:
+    def _complaints(self):
+        """Intake by channel and the acknowledgement histogram, in one scan of the complaints
+        (two queries took 450 ms on 200,000 complaints on PostgreSQL; see README)."""
         seconds = _seconds_between(Complaint.received_at, Complaint.acknowledged_at)
-        columns = [func.sum(case((seconds <= bound, 1), else_=0)) for bound in ACK_BUCKETS]
-        row = db.session.execute(
-            select(func.count(), func.coalesce(func.sum(seconds), 0), *columns)
-            .where(Complaint.acknowledged_at.is_not(None))).one()
-        total, total_seconds = int(row[0]), float(row[1] or 0)
-        buckets = [(str(bound), int(n or 0)) for bound, n in zip(ACK_BUCKETS, row[2:])]
-        buckets.append(("+Inf", total))
-        return HistogramMetricFamily("rongrian_acknowledgement_latency_seconds",
-                                     "Seconds from a complaint's receipt to its acknowledgement",
-                                     buckets=buckets, sum_value=total_seconds)
+        acknowledged = Complaint.acknowledged_at.is_not(None)
+        columns = [func.sum(case((and_(acknowledged, seconds <= bound), 1), else_=0)) for bound in ACK_BUCKETS]
+        rows = db.session.execute(
+            select(Complaint.channel, func.count(), func.count(Complaint.acknowledged_at),
+                   func.coalesce(func.sum(seconds), 0), *columns)
+            .group_by(Complaint.channel)).all()
+        intake = CounterMetricFamily("rongrian_complaints_received", "Complaints received, by channel",
+                                     labels=["channel"])
+        for row in rows:
+            intake.add_metric([row[0]], row[1])
+        yield intake
+        total = sum(int(row[2]) for row in rows)
+        total_seconds = sum(float(row[3] or 0) for row in rows)
+        counts = [sum(int(row[4 + i] or 0) for row in rows) for i in range(len(ACK_BUCKETS))]
+        buckets = [(str(bound), n) for bound, n in zip(ACK_BUCKETS, counts)] + [("+Inf", total)]
+        yield HistogramMetricFamily("rongrian_acknowledgement_latency_seconds",
+                                    "Seconds from a complaint's receipt to its acknowledgement",
+                                    buckets=buckets, sum_value=total_seconds)
 
 
 def _authorised() -> bool:
@@ -109,7 +114,21 @@ def metrics():
         abort(404)
     if not _authorised():
         raise BilingualError(401, "unauthorised", "ต้องใช้ token ที่ถูกต้อง", "A valid bearer token is required.")
+    return Response(_exposition(), mimetype=CONTENT_TYPE_LATEST.split(";")[0], headers={"Cache-Control": "no-store"})
+
+
+def _exposition() -> bytes:
+    """The figures, reused for METRICS_CACHE_SECONDS: a scrape scans the complaints once
+    (about 0.36 s for 200,000 on PostgreSQL), and several scrapers or a short interval
+    should not multiply that."""
+    ttl = float(current_app.config["METRICS_CACHE_SECONDS"])
+    cached = current_app.extensions.get(CACHE)
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DatabaseCollector())
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST.split(";")[0],
-                    headers={"Cache-Control": "no-store"})
+    body = generate_latest(registry)
+    if ttl > 0:
+        current_app.extensions[CACHE] = (now + ttl, body)
+    return body

@@ -339,3 +339,16 @@ def test_a_wrong_encryption_key_shows_cannot_be_decrypted_and_readyz_says_so(app
     html = found.get_data(as_text=True)
     assert found.status_code == 503
     assert "ถอดรหัสข้อมูลติดต่อไม่ได้" in html and "cannot be decrypted (wrong encryption key)" in html
+
+
+def test_metrics_are_reused_for_metrics_cache_seconds(app, client):
+    app.config.update(METRICS_TOKEN=METRICS_TOKEN, METRICS_CACHE_SECONDS=60)
+    auth = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    submit_api(client)
+    assert 'rongrian_complaints_received_total{channel="api"} 1.0' in client.get("/metrics", headers=auth).text
+    submit_api(client)
+    assert 'rongrian_complaints_received_total{channel="api"} 1.0' in client.get("/metrics", headers=auth).text
+    app.config["METRICS_CACHE_SECONDS"] = 0
+    app.extensions.pop("rongrian.metrics_cache")
+    assert 'rongrian_complaints_received_total{channel="api"} 2.0' in client.get("/metrics", headers=auth).text
+    assert client.get("/metrics").status_code == 401  # the cache never skips the token check

@@ -22,6 +22,13 @@ TIP_EMAIL = "whistle.blower@example.org"
 METRICS_TOKEN = "metrics-token-for-tests-0123456789"
 
 
+class Sender:
+    """What sends a Celery signal (a worker's consumer, a task): it has an `app`, and is hashable."""
+
+    def __init__(self, app, name: str = "worker"):
+        self.app, self.name = app, name
+
+
 def fail_all(app) -> None:
     """What about 20 minutes of mail outage leaves: every message given up."""
     with app.app_context():
@@ -240,6 +247,9 @@ def test_heartbeat_and_task_failures_in_redis(app, client, redis_url):
         task = app.extensions["celery"].tasks["rongrian.acknowledge"]
         task_failure.send(sender=task, task_id="x", exception=RuntimeError("boom"))
         task_failure.send(sender=task, task_id="y", exception=RuntimeError("boom"))
+        # A task of another Celery app in this process (another test's) is not counted here.
+        task_failure.send(sender=Sender(object(), "rongrian.acknowledge"), task_id="z",
+                          exception=RuntimeError("boom"))
     assert client.get("/readyz").get_json()["checks"]["worker"]["ok"] is True
     body = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).get_data(as_text=True)
     assert 'rongrian_task_failures_total{task="rongrian.acknowledge"} 2.0' in body
@@ -352,3 +362,12 @@ def test_metrics_are_reused_for_metrics_cache_seconds(app, client):
     app.extensions.pop("rongrian.metrics_cache")
     assert 'rongrian_complaints_received_total{channel="api"} 2.0' in client.get("/metrics", headers=auth).text
     assert client.get("/metrics").status_code == 401  # the cache never skips the token check
+
+
+def test_a_starting_worker_records_a_heartbeat_for_its_own_app_only(app, client, tmp_path):
+    from celery.signals import worker_ready
+
+    worker_ready.send(sender=Sender(object()))  # another app's worker: not ours
+    assert client.get("/readyz").get_json()["checks"]["worker"]["ok"] is False
+    worker_ready.send(sender=Sender(app.extensions["celery"]))
+    assert client.get("/readyz").get_json()["checks"]["worker"]["ok"] is True

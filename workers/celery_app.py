@@ -33,8 +33,12 @@ def celery_init_app(app: Flask) -> Celery:
 
             db.engine.dispose(close=False)
 
+    # Celery's signals are global; a process that built several apps (the tests) must
+    # count each event once, in the app it belongs to.
     @worker_ready.connect(weak=False)
-    def _first_heartbeat(**_):
+    def _first_heartbeat(sender=None, **_):
+        if getattr(sender, "app", None) is not celery_app:
+            return
         # Ready at once, not only after the first relay run (services.heartbeat).
         with flask_app.app_context():
             from complaints.services import heartbeat
@@ -43,6 +47,8 @@ def celery_init_app(app: Flask) -> Celery:
 
     @task_failure.connect(weak=False)
     def _count_failure(sender=None, **_):
+        if getattr(sender, "app", None) is not celery_app:
+            return
         # Counted in Redis, which every worker process shares (complaints.ops_metrics).
         with flask_app.app_context():
             from complaints.services import heartbeat

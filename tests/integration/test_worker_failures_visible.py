@@ -1,5 +1,5 @@
-"""Real parts: a failed acknowledgement is sent once an admin resends it, by a real Celery worker
-(with beat) on PostgreSQL and Redis; /readyz follows the worker's heartbeat."""
+"""Real parts: a failed acknowledgement is sent once the operator resends it, by a real Celery
+worker on PostgreSQL and Redis; /readyz follows the worker's heartbeat."""
 from __future__ import annotations
 
 import pytest
@@ -38,8 +38,9 @@ def test_a_failed_acknowledgement_is_sent_after_resend_and_readyz_sees_the_worke
     before = client.get("/readyz").get_json()
     assert before["status"] == "not_ready" and "no worker heartbeat" in before["checks"]["worker"]["reason"]
 
-    worker = WorkerProcess(worker_env(tmp_path, pg_database, redis_url, OUTBOX_RELAY_SECONDS="1"),
-                           tmp_path / "worker.log", beat=True)
+    # No beat: the heartbeat comes from the worker starting (worker_ready), and the resent
+    # message from resend's own enqueue, not from the periodic relay.
+    worker = WorkerProcess(worker_env(tmp_path, pg_database, redis_url), tmp_path / "worker.log")
     try:
         worker.wait_ready()
         assert wait_for(lambda: client.get("/readyz").status_code == 200, timeout=30), \

@@ -371,3 +371,30 @@ def test_a_starting_worker_records_a_heartbeat_for_its_own_app_only(app, client,
     assert client.get("/readyz").get_json()["checks"]["worker"]["ok"] is False
     worker_ready.send(sender=Sender(app.extensions["celery"]))
     assert client.get("/readyz").get_json()["checks"]["worker"]["ok"] is True
+
+
+@pytest.mark.postgres
+def test_metrics_readyz_and_the_outbox_page_on_postgresql(pg_app):
+    """The same figures on PostgreSQL, where seconds are computed another way (extract epoch)."""
+    app, client = pg_app, pg_app.test_client()
+    app.config.update(METRICS_TOKEN=METRICS_TOKEN)
+    first, second = submit_api(client), submit_api(client)
+    with app.app_context():
+        complaint = complaint_by_number(first)
+        complaint.acknowledged_at = complaint.received_at + timedelta(seconds=400)
+        db.session.execute(update(OutboxMessage).where(
+            OutboxMessage.complaint_id == complaint_by_number(second).id).values(status="failed"))
+        db.session.execute(update(OutboxMessage).where(
+            OutboxMessage.complaint_id == complaint.id).values(created_at=utcnow() - timedelta(seconds=900)))
+        db.session.commit()
+        heartbeat.record_worker()
+    body = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).get_data(as_text=True)
+    assert 'rongrian_acknowledgement_latency_seconds_bucket{le="300.0"} 0.0' in body
+    assert 'rongrian_acknowledgement_latency_seconds_bucket{le="900.0"} 1.0' in body
+    assert re.search(r"rongrian_acknowledgement_latency_seconds_sum 400\.0", body)
+    assert 'rongrian_outbox_messages{channel="email",status="failed"} 1.0' in body
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.get_json()["checks"]["acknowledgements"]["oldest_pending_seconds"] >= 900
+    admin = admin_client(app)
+    page = admin.get("/admin/outbox").get_data(as_text=True)
+    assert second in page and first not in page and "s***@example.com" in page and EMAIL not in page

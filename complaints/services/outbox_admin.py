@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, and_, func, not_, or_, select, type_coerce, update
+from sqlalchemy import String, and_, func, not_, or_, select, true, type_coerce, update
 from sqlalchemy.sql import Select
 
 from complaints.extensions import db
@@ -62,7 +62,7 @@ def _visible_to(viewer: User | None):
     `viewer` None is the operator at the command line, who sees every message.
     """
     if viewer is None:
-        return True
+        return true()
     return or_(OutboxMessage.complaint_id.is_(None), visible_complaints(viewer))
 
 
@@ -143,19 +143,19 @@ def resend(viewer: User | None, *, message_id: int | None = None, channel: str |
 
 
 @dataclass(frozen=True)
-class Status:
+class OutboxSummary:
     counts: dict[tuple[str, str], int]  # (status, channel) -> messages
     oldest_pending: datetime | None
     oldest_pending_ack: datetime | None
 
 
-def status() -> Status:
+def status() -> OutboxSummary:
     """Messages by status and channel, and the oldest still pending (all, and acknowledgements)."""
     counts = {(s, c): n for s, c, n in db.session.execute(
         select(OutboxMessage.status, OutboxMessage.channel, func.count())
         .group_by(OutboxMessage.status, OutboxMessage.channel))}
     oldest = db.session.scalar(select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending"))
-    return Status(counts, oldest, oldest_pending_acknowledgement())
+    return OutboxSummary(counts, oldest, oldest_pending_acknowledgement())
 
 
 def oldest_pending_acknowledgement() -> datetime | None:

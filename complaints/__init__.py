@@ -76,7 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         os.makedirs(folder, exist_ok=True)
 
     from assessment.web import bp as assessment_bp
-    from complaints import cli, health, observability
+    from complaints import cli, health, observability, ops_metrics
     from complaints.admin import bp as admin_bp
     from complaints.api import bp as api_bp
     from complaints.auth import bp as auth_bp
@@ -115,6 +115,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(open311_bp)
     csrf.exempt(open311_bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(ops_metrics.bp)
     register_error_handlers(app)
     register_template_helpers(app)
     app.after_request(set_security_headers)

@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
     from complaints.data_cli import demo_group, import_command
     from complaints.nlp.cli import nlp as nlp_group
     from complaints.retention_cli import retention
+    from complaints.outbox_cli import outbox as outbox_group
     from complaints.setup_cli import setup_command
 
     app.cli.add_command(nlp_group)
@@ -28,6 +29,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(rehash_contacts_command)
     app.cli.add_command(config_reference_command)
     app.cli.add_command(retention)
+    app.cli.add_command(outbox_group)
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:

@@ -339,6 +339,16 @@ def load_config(instance_path: str) -> dict:
         # minutes with the defaults) it is marked failed.
         "OUTBOX_RETRY_SECONDS": float(env.get("OUTBOX_RETRY_SECONDS", "5")),
         "OUTBOX_RETRY_MAX_SECONDS": float(env.get("OUTBOX_RETRY_MAX_SECONDS", "300")),
+        # Readiness (/readyz, complaints.health): a worker heartbeat no older than this, and
+        # no acknowledgement pending longer than this (seconds).
+        "READY_WORKER_MAX_AGE_SECONDS": float(env.get("READY_WORKER_MAX_AGE_SECONDS", "60")),
+        # Where a worker's heartbeat is kept when there is no Redis (services.heartbeat).
+        "WORKER_HEARTBEAT_FILE": env.get("WORKER_HEARTBEAT_FILE", str(instance / "worker-heartbeat")),
+        "READY_MAX_PENDING_ACK_SECONDS": float(env.get("READY_MAX_PENDING_ACK_SECONDS", "300")),
+        # GET /metrics (Prometheus): off (404) unless a bearer token is set.
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
+        # A scrape's figures are reused for this many seconds in each web process (0: never).
+        "METRICS_CACHE_SECONDS": float(env.get("METRICS_CACHE_SECONDS", "10")),
         # Open311 GeoReport v2 (/open311/v2): the jurisdiction served (empty: the
         # parameter is ignored), "realtime" (POST answers the tracking number) or
         # "batch" (POST answers a token for tokens/{token}), and the discovery texts.

@@ -118,8 +118,22 @@ def _csrf_failed(exc: CSRFError):
     return render_error(CSRF_WRONG_ORIGIN if referrer else CSRF_FAILED)
 
 
+CONTACT_UNDECRYPTABLE = BilingualError(
+    503, "contact-undecryptable", "ถอดรหัสข้อมูลติดต่อไม่ได้ (กุญแจเข้ารหัสไม่ถูกต้อง) กรุณาแจ้งผู้ดูแลระบบ",
+    "Contact data cannot be decrypted (wrong encryption key); tell the administrator.")
+
+
+def _contact_undecryptable(exc: Exception):
+    # A wrong CONTACT_ENCRYPTION_KEYS is an operator's problem, not a bug: say so (and /readyz does).
+    current_app.logger.error("contact data cannot be decrypted on %s %r", request.method, request.path)
+    return render_error(CONTACT_UNDECRYPTABLE)
+
+
 def register_error_handlers(app: Flask) -> None:
+    from complaints.models.encrypted import ContactUndecryptable
+
     app.register_error_handler(BilingualError, render_error)
+    app.register_error_handler(ContactUndecryptable, _contact_undecryptable)
     # A missing or foreign CSRF token: say what to do, not just "malformed".
     app.register_error_handler(CSRFError, _csrf_failed)
 

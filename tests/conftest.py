@@ -46,6 +46,7 @@ def base_config(tmp_path: Path, database_uri: str) -> dict:
         "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
         "LINE_OUTBOX_DIR": str(tmp_path / "line"),  # the development outboxes of unconfigured channels
         "SMS_OUTBOX_DIR": str(tmp_path / "sms"),
+        "WORKER_HEARTBEAT_FILE": str(tmp_path / "worker-heartbeat"),  # no Redis: /readyz reads this
         "RATELIMIT_STORAGE_URI": "memory://",
         "TRACK_RATE_LIMIT": "1000 per minute",
         "INTAKE_RATE_LIMIT": "1000 per minute",

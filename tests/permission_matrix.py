@@ -153,6 +153,8 @@ MATRIX: dict[tuple[str, str, str], tuple[int, int, int, int, int]] = {
     ("admin.channels", "GET", ""): ADMIN,
     ("admin.classifier_retrain", "POST", ""): (403, 403, 403, 302, 403),
     ("admin.index", "GET", ""): ADMIN,
+    ("admin.outbox", "GET", ""): ADMIN,
+    ("admin.outbox_resend", "POST", ""): (403, 403, 403, 422, 403),  # an empty form: no message, no channel
     # Integrity officers answer the requests of tip-offs' senders (only they may find them).
     ("admin.privacy_requests", "GET", ""): (403, 403, 403, 200, 200),
     ("admin.privacy_requests", "POST", ""): (403, 403, 403, 422, 422),

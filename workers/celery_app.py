@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from celery import Celery, Task
-from celery.signals import worker_process_init
+from celery.signals import task_failure, worker_process_init, worker_ready
 from flask import Flask, has_app_context
 
 
@@ -33,5 +33,27 @@ def celery_init_app(app: Flask) -> Celery:
             from complaints.extensions import db
 
             db.engine.dispose(close=False)
+
+    # Celery's signals are global; a process that built several apps (the tests) must
+    # count each event once, in the app it belongs to.
+    @worker_ready.connect(weak=False)
+    def _first_heartbeat(sender=None, **_):
+        if getattr(sender, "app", None) is not celery_app:
+            return
+        # Ready at once, not only after the first relay run (services.heartbeat).
+        with flask_app.app_context():
+            from complaints.services import heartbeat
+
+            heartbeat.record_worker()
+
+    @task_failure.connect(weak=False)
+    def _count_failure(sender=None, **_):
+        if getattr(sender, "app", None) is not celery_app:
+            return
+        # Counted in Redis, which every worker process shares (complaints.ops_metrics).
+        with flask_app.app_context():
+            from complaints.services import heartbeat
+
+            heartbeat.count_task_failure(getattr(sender, "name", None) or "unknown")
 
     return celery_app

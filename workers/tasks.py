@@ -6,7 +6,7 @@ from celery import Celery
 from assessment import service as assessment_service
 from complaints.services import after_intake as after_intake_service
 from complaints.services import (
-    channel_refs, clusters, email_intake, export_jobs, line_bot, outbox, privacy, retraining, sla,
+    channel_refs, clusters, email_intake, export_jobs, heartbeat, line_bot, outbox, privacy, retraining, sla,
 )
 
 
@@ -31,7 +31,9 @@ def register(celery_app: Celery) -> None:
     # consumer trip over.
     @task(name="rongrian.relay_outbox", acks_late=False, soft_time_limit=60, time_limit=90)
     def relay_outbox() -> int:
-        """Re-enqueue outbox messages the broker never carried."""
+        """Re-enqueue outbox messages the broker never carried; record the worker's heartbeat."""
+        # Beat runs this every OUTBOX_RELAY_SECONDS: /readyz reads the heartbeat (services.heartbeat).
+        heartbeat.record_worker()
         return outbox.relay_pending()
 
     @task(name="rongrian.sla_sweep", acks_late=False, soft_time_limit=240, time_limit=300)

@@ -20,8 +20,10 @@ from complaints.errors import BilingualError, invalid
 from complaints.extensions import db
 from complaints.models import IntegrityGrant, utcnow
 from complaints.services import (
-    api_keys, catalogue, channel_status, integrity_grants, privacy, retraining, root_causes as root_cause_list,
+    api_keys, catalogue, channel_status, integrity_grants, outbox_admin, privacy, retraining,
+    root_causes as root_cause_list,
 )
+from complaints.ids import parse_id
 
 admin_only = roles_required("admin")
 
@@ -531,3 +533,69 @@ def root_cause_new():
 @admin_only
 def root_cause_edit(root_cause_id: int):
     return _root_cause_form(root_cause_list.get_root_cause(root_cause_id))
+
+
+# --- failed outbox messages (issue 17) ---------------------------------------
+
+OUTBOX_PAGE_SIZE = 50
+
+
+def _outbox_filter(name: str, allowed: tuple[str, ...], source) -> str | None:
+    value = (source.get(name) or "").strip()
+    if not value:
+        return None
+    if value not in allowed:
+        raise BilingualError(422, "invalid-filter", f"ตัวกรอง {name} ไม่ถูกต้อง",
+                             f"Unknown {name}; use one of: {', '.join(allowed)}.")
+    return value
+
+
+def _outbox_page(error: BilingualError | None = None, channel: str | None = None, purpose: str | None = None,
+                 listing: bool = True):
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    if listing:
+        rows, total, hidden = outbox_admin.failed_page(current_user, channel, purpose, page, OUTBOX_PAGE_SIZE)
+    else:  # a refused filter lists nothing rather than everything under a filter the admin thinks applied
+        rows, total, hidden = [], 0, 0
+    pages = max((total + OUTBOX_PAGE_SIZE - 1) // OUTBOX_PAGE_SIZE, 1)
+    return _page("admin/outbox.html", error, rows=rows, total=total, hidden=hidden, page=min(page, pages),
+                 pages=pages, channel=channel, purpose=purpose, channels=outbox_admin.CHANNELS,
+                 purposes=outbox_admin.PURPOSES, action_form=ActionForm(formdata=None))
+
+
+@bp.get("/outbox")
+@admin_only
+def outbox():
+    try:
+        channel = _outbox_filter("channel", outbox_admin.CHANNELS, request.args)
+        purpose = _outbox_filter("purpose", outbox_admin.PURPOSES, request.args)
+    except BilingualError as exc:
+        return _outbox_page(exc, listing=False)
+    return _outbox_page(channel=channel, purpose=purpose)
+
+
+@bp.post("/outbox/resend")
+@admin_only
+def outbox_resend():
+    """One failed message (`message_id`) or every failed one of a channel (`channel`), back to pending."""
+    def resend() -> int:
+        raw_id = request.form.get("message_id", "").strip()
+        if raw_id:
+            message_id = parse_id(raw_id)
+            count = 0 if message_id is None else outbox_admin.resend(current_user, message_id=message_id)
+            if count == 0:  # not failed, not there, or of a complaint this admin may not know of
+                raise BilingualError(404, "not-found", "ไม่พบข้อความที่ส่งไม่สำเร็จนี้", "No such failed message.")
+            return count
+        channel = _outbox_filter("channel", outbox_admin.CHANNELS, request.form)
+        if channel is None:
+            raise BilingualError(422, "invalid-input", "กรุณาเลือกข้อความหรือช่องทาง",
+                                 "Choose a message or a channel.")
+        return outbox_admin.resend(current_user, channel=channel)
+
+    # A 404 (unknown, not failed, or hidden by the tip-off wall) passes through _submit to the error page.
+    count, error = _submit(ActionForm(), resend)
+    if error:
+        return _outbox_page(error)
+    _flash(f"ส่งใหม่ {count} ข้อความ ระบบจะส่งออกภายในไม่กี่วินาที",
+           f"{count} message(s) queued to be sent again")
+    return redirect(url_for("admin.outbox"))

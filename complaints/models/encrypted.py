@@ -36,6 +36,14 @@ def init_app(app) -> None:
     app.extensions[EXTENSION] = MultiFernet([Fernet(k) for k in raw])
 
 
+class ContactUndecryptable(RuntimeError):
+    """A stored contact that none of CONTACT_ENCRYPTION_KEYS decrypts (a wrong or missing key).
+
+    Pages show "cannot be decrypted" (or a bilingual 503, complaints.errors) and
+    /readyz reports it; it is never a 500.
+    """
+
+
 def cipher() -> MultiFernet:
     return current_app.extensions[EXTENSION]
 
@@ -48,7 +56,7 @@ def decrypt(token: str) -> str:
     try:
         return cipher().decrypt(token.encode("ascii")).decode()
     except InvalidToken as exc:
-        raise RuntimeError("a contact value cannot be decrypted with the configured keys") from exc
+        raise ContactUndecryptable("a contact value cannot be decrypted with the configured keys") from exc
 
 
 def rotate(token: str) -> str:

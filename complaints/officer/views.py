@@ -11,6 +11,7 @@ from complaints.auth import roles_required
 from complaints.errors import BilingualError
 from complaints.extensions import db
 from complaints.ids import parse_id
+from complaints.models.encrypted import ContactUndecryptable
 from complaints.models import CannedResponse, Category, Channel, Complaint, RootCause, Unit, User
 from complaints.officer import bp
 from complaints.officer.entry import OfficerEntryForm, submit_entry
@@ -32,8 +33,21 @@ def queue():
     return render_template("officer/queue.html", page=page, filters=filters, categories=categories)
 
 
+def _contact_readable(complaint) -> bool:
+    """Whether the complainant's contact decrypts; a wrong key shows as "cannot be decrypted", not a 500."""
+    if complaint.complainant_id is None:
+        return True
+    try:
+        complaint.complainant  # noqa: B018 - loading it decrypts every contact column
+    except ContactUndecryptable:
+        return False
+    return True
+
+
 def _detail(complaint, error: BilingualError | None = None, status: int = 200):
-    privacy.record_contact_view(current_user, complaint)  # the case page shows the contact details
+    contact_readable = _contact_readable(complaint)
+    if contact_readable:
+        privacy.record_contact_view(current_user, complaint)  # the case page shows the contact details
     units = db.session.scalars(select(Unit).order_by(Unit.name_th)).all()
     colleagues = db.session.scalars(select(User).where(
         User.unit_id == complaint.unit_id, User.active.is_(True)).order_by(User.display_name)).all()
@@ -45,9 +59,11 @@ def _detail(complaint, error: BilingualError | None = None, status: int = 200):
                               for other in (complaint.repeat_of, complaint.merged_into))
     return render_template(
         "officer/detail.html", complaint=complaint, error=error, categories=categories,
+        contact_readable=contact_readable,
         repeat_of=repeat_of, merged_into=merged_into,
         actions=workflow.allowed_actions(complaint, current_user),
-        earlier=casework.earlier_complaints(complaint, current_user),
+        # Found by the complainant's keyed hashes, but through the record that did not decrypt.
+        earlier=casework.earlier_complaints(complaint, current_user) if contact_readable else [],
         similar=similarity.similar_open(complaint, limit=5, visible=visible_complaints(current_user)),
         units=units, colleagues=colleagues, canned=canned,
         root_causes=db.session.scalars(
@@ -143,6 +159,12 @@ def attach(complaint_id: int):
 def attachment(attachment_id: int):
     item = casework.attachment_for(current_user, attachment_id)
     path = Path(current_app.config["UPLOAD_DIR"]) / item.storage_key
+    if not path.is_file():
+        # The row outlived its file (a restore without the upload folder, a full disk):
+        # the officer is told, and the operator finds it in the log.
+        current_app.logger.error("attachment %s: file missing from UPLOAD_DIR", attachment_id)
+        raise BilingualError(404, "attachment-missing", "ไม่พบไฟล์แนบนี้ในระบบจัดเก็บ กรุณาแจ้งผู้ดูแลระบบ",
+                             "The attached file is missing from storage; tell the administrator.")
     return send_file(path, mimetype=item.content_type, download_name=item.original_name, max_age=0)
 
 

@@ -106,6 +106,11 @@ def settings(source: str | None = None) -> list[Setting]:
 
 # One line per setting; a test fails when a setting config.py reads has none.
 DESCRIPTIONS: dict[str, str] = {
+    'READY_WORKER_MAX_AGE_SECONDS': '`/readyz` fails when no worker heartbeat is younger than this',
+    'WORKER_HEARTBEAT_FILE': 'where workers record their heartbeat when there is no Redis (single host)',
+    'READY_MAX_PENDING_ACK_SECONDS': '`/readyz` fails when an acknowledgement has waited longer than this',
+    'METRICS_TOKEN': 'bearer token for `/metrics` (Prometheus); unset, `/metrics` answers 404',
+    'METRICS_CACHE_SECONDS': 'how long a web process reuses its `/metrics` answer',
     'NLP_BASE_DATA': 'the Traffy Fondue CSV the classifier is trained from (data/traffy/README.md)',
     'FLASK_RUN_HOST': 'where `flask run` / `make run` listens; the development `PUBLIC_BASE_URL` follows it',
     'FLASK_RUN_PORT': 'the port `flask run` / `make run` listens on; the development `PUBLIC_BASE_URL` follows it',

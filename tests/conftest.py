@@ -100,6 +100,18 @@ def _make_app(config: dict):
 
 
 @pytest.fixture
+def bare_app(tmp_path, migrated_template):
+    """An app on a freshly migrated database that was never seeded: no unit, category,
+    standard or account (what a new agency starts from); reference data is not cached."""
+    path = tmp_path / "bare.sqlite"
+    shutil.copy(migrated_template, path)
+    app = create_app({**base_config(tmp_path, f"sqlite:///{path}"), "REFERENCE_CACHE_SECONDS": 0})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
 def app(tmp_path, sqlite_template):
     path = tmp_path / "rongrian.sqlite"
     shutil.copy(sqlite_template, path)

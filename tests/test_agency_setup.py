@@ -3,7 +3,6 @@ and the first-run page (/setup), presets and own CSV lists."""
 from __future__ import annotations
 
 import re
-import shutil
 
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from complaints import create_app
 from complaints.extensions import db
 from complaints.models import AgencySettings, Category, Complaint, Kind, ServiceStandard, Unit, User
 from complaints.services import agency_setup
-from tests.conftest import base_config, migrate_database
+from tests.conftest import base_config
 from tests.helpers import PASSWORD, csrf_from, login
 
 GOOD_UNITS = (
@@ -30,25 +29,6 @@ GOOD_CATEGORIES = (
     "water,น้ำประปา,Water supply,works,1,7\n"
     "general,ทั่วไป,General,complaints-centre,,\n"
 )
-
-
-@pytest.fixture(scope="session")
-def bare_template(tmp_path_factory):
-    """A migrated database with nothing in it: what a new agency starts from."""
-    folder = tmp_path_factory.mktemp("bare")
-    path = folder / "bare.sqlite"
-    migrate_database(f"sqlite:///{path}", folder)
-    return path
-
-
-@pytest.fixture
-def bare_app(tmp_path, bare_template):
-    path = tmp_path / "bare.sqlite"
-    shutil.copy(bare_template, path)
-    app = create_app({**base_config(tmp_path, f"sqlite:///{path}"), "REFERENCE_CACHE_SECONDS": 0})
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def counts(app) -> dict[str, int]:

@@ -184,22 +184,12 @@ def test_a_tracking_number_clash_is_retried_with_a_new_number(any_app, monkeypat
     assert counts(app)["complaints"] == 2 and counts(app)["outbox_messages"] == 2
 
 
-def test_an_install_that_was_never_set_up_refuses_complaints_instead_of_losing_them(tmp_path, migrated_template):
+def test_an_install_that_was_never_set_up_refuses_complaints_instead_of_losing_them(bare_app):
     """No unit to route to (before `flask setup`): a bilingual 503, and nothing stored."""
-    import shutil
-
-    from complaints import create_app
-    from tests.conftest import base_config
-
-    path = tmp_path / "fresh.sqlite"
-    shutil.copy(migrated_template, path)
-    app = create_app(base_config(tmp_path, f"sqlite:///{path}"))
-    client = app.test_client()
+    client = bare_app.test_client()
     for kind in ("complaint", "tip_off"):
         answer = client.post("/api/v1/complaints", json={"description": "ถนนพังหน้าบ้านเลขที่ 5", "kind": kind})
         assert answer.status_code == 503 and answer.mimetype == "application/problem+json"
         problem = answer.get_json()
         assert "not set up yet" in problem["detail"] and "ยังไม่พร้อมรับเรื่อง" in problem["detail_th"]
-    assert set(counts(app).values()) == {0}
-    with app.app_context():
-        db.engine.dispose()
+    assert set(counts(bare_app).values()) == {0}

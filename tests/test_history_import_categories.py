@@ -6,7 +6,6 @@ import csv
 import gzip
 import itertools
 import re
-import shutil
 from collections import Counter
 from datetime import timezone
 from pathlib import Path
@@ -28,15 +27,6 @@ HINT_TH = "เพิ่ม --create-categories เพื่อสร้างห
 HINT_EN = "re-run with --create-categories to create them"
 
 
-@pytest.fixture
-def bare_app(tmp_path, migrated_template):
-    """A freshly migrated database with no seed at all: no unit, no category, no standard."""
-    path = tmp_path / "bare.sqlite"
-    shutil.copy(migrated_template, path)
-    app = create_app(base_config(tmp_path, f"sqlite:///{path}"))
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def write_csv(path: Path, rows: list[list[str]], header=("text", "label", "timestamp", "district")) -> Path:

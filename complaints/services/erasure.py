@@ -18,6 +18,7 @@ import email.policy
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,14 @@ class Scrubber:
         self.patterns.append((re.compile(rf"(?<![0-9๐-๙]){prefix}{body}(?![0-9๐-๙])"), PLACEHOLDERS["phone"]))
 
 
+def _name_like(part: str) -> bool:
+    """A word that can be part of a name: letters (with Thai marks), digits, . - ' only.
+    Whatever else a name field holds ("<b>", "a=b") is no name, and matching it alone
+    would blank the same characters in unrelated text."""
+    return unicodedata.category(part[0])[0] == "L" and all(
+        unicodedata.category(ch)[0] in "LMN" or ch in ".-'" for ch in part)
+
+
 def scrubber_for(complainants: Iterable[Complainant], complaints: Iterable[Complaint]) -> Scrubber:
     scrubber = Scrubber()
     names: list[str] = []
@@ -110,7 +119,7 @@ def scrubber_for(complainants: Iterable[Complainant], complaints: Iterable[Compl
             names.append(person.name)
     # The whole name first, then its parts (a note says "คุณมานี" or "Mr Mee-jai").
     parts = [part for name in names for part in re.split(r"\s+", name.strip())
-             if len(part) >= MIN_NAME_PART and part.lower().rstrip(".") not in TITLES]
+             if len(part) >= MIN_NAME_PART and part.lower().rstrip(".") not in TITLES and _name_like(part)]
     for value in sorted(set(names) | set(parts), key=len, reverse=True):
         scrubber.add_literal(value, PLACEHOLDERS["name"])
     for complaint in complaints:

@@ -65,9 +65,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
-    from complaints.security import check_production
+    from complaints import observability
     from complaints.models import encrypted
+    from complaints.security import check_production
 
+    observability.init_app(app)  # first: the start-up checks' warnings are log lines like any other
     check_production(app.config)
     _postgres_options(app)
     _behind_proxies(app)
@@ -76,7 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         os.makedirs(folder, exist_ok=True)
 
     from assessment.web import bp as assessment_bp
-    from complaints import cli, health, observability, ops_metrics
+    from complaints import cli, health, ops_metrics
     from complaints.admin import bp as admin_bp
     from complaints.api import bp as api_bp
     from complaints.auth import bp as auth_bp
@@ -91,7 +93,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from complaints.web import register_template_helpers, set_security_headers
     from workers.celery_app import celery_init_app
 
-    observability.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_folder(), render_as_batch=True)
     login_manager.init_app(app)

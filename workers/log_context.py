@@ -36,6 +36,9 @@ def connect(app: Flask) -> None:
         # Connected at all, this receiver stops Celery's own handlers (plain text on
         # the root logger); the level is LOG_LEVEL for every process, not --loglevel.
         observability.configure_logging(app)
+        # "celery@host ready." is how an operator, a supervisor or a test harness knows
+        # the worker serves: said at any LOG_LEVEL (one line per start).
+        logging.getLogger("celery.apps.worker").setLevel(logging.INFO)
 
     # One receiver per process (a worker has one app; tests make many and must not keep them all).
     signals.setup_logging.connect(_use_the_apps_logging, weak=False, dispatch_uid="rongrian-logging")

@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter, ValidationError
+from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
+
+from complaints.services import tracking_numbers
 
 # The largest id any table can hold: the id columns are INTEGER, a signed 32-bit
 # integer on PostgreSQL (SQLite's INTEGER is 64-bit, a larger range).
@@ -58,6 +60,33 @@ class IdConverter(IntegerConverter):
         return parsed
 
 
+class CaseConverter(BaseConverter):
+    """`<case:number>`: a staff case page addressed by its tracking number, never its row id.
+
+    Row ids are dense: a gap in them (a tip-off hidden from a manager) would say that a
+    tip-off exists and when it came (issue 16). The tracking number is random. Any case,
+    with or without hyphens, is read; the view gets the canonical `RR-2569-XXXX-XXXX`.
+    Text that cannot be a tracking number does not match the route (the same 404 as an
+    unknown or hidden number). `url_for` takes the number or the Complaint itself.
+    """
+
+    regex = r"[A-Za-z0-9-]{1,64}"
+
+    def to_python(self, value: str) -> str:
+        try:
+            return str(tracking_numbers.parse(value))
+        except tracking_numbers.MalformedTrackingNumber:
+            raise ValidationError() from None
+
+    def to_url(self, value: object) -> str:
+        number = getattr(value, "tracking_number", value)
+        if not isinstance(number, str) or not number:
+            # A row id must never be turned into a staff URL by mistake.
+            raise ValueError("a case URL takes a tracking number or a Complaint")
+        return super().to_url(number)
+
+
 def init_app(app: Flask) -> None:
     """Replace the `int` converter before any blueprint adds its rules."""
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["case"] = CaseConverter

@@ -122,3 +122,14 @@ def production_settings(tmp_path, **overrides) -> dict:
     config["CELERY"] = {**config["CELERY"], "broker_url": "redis://127.0.0.1:6379/11"}
     config.update(overrides)
     return config
+
+
+def case_url(app, ref, suffix: str = "") -> str:
+    """The staff case page (plus `suffix`, e.g. "/note") of a complaint given by its row id,
+    the Complaint or its tracking number: staff URLs carry the tracking number (issue 16)."""
+    number = getattr(ref, "tracking_number", ref)
+    if not isinstance(number, str):
+        with app.app_context():
+            number = db.session.scalar(select(Complaint.tracking_number).where(Complaint.id == number))
+        assert number, f"no complaint {ref!r}"
+    return f"/officer/complaints/{number}{suffix}"

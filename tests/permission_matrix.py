@@ -79,7 +79,8 @@ def build_world(app, client) -> World:
         job = export_jobs.request_export(db.session.get(User, users["manager"]), {"period": PERIOD}, "csv")
         export_jobs.run(job.id)
         values = {
-            "complaint_id": complaint_id, "attachment_id": attachment_id, "user_id": other,
+            # Case pages are addressed by the tracking number (issue 16); the row id stays for other uses.
+            "number": ordinary, "complaint_id": complaint_id, "attachment_id": attachment_id, "user_id": other,
             "unit_id": spare.id, "category_id": db.session.scalar(select(Category.id)),
             "standard_id": db.session.scalar(select(ServiceStandard.id)),
             "canned_id": db.session.scalar(select(CannedResponse.id)),
@@ -87,7 +88,7 @@ def build_world(app, client) -> World:
             "action_id": outside_action, "period": PERIOD, "item_id": "3.1-B1", "evidence_id": evidence.id,
             "day": CALENDAR_DAY, "key": "dashboard", "job_id": job.id,
         }
-    return World(values, {"tip_off": {"complaint_id": tip_off_id, "attachment_id": tip_off_attachment_id},
+    return World(values, {"tip_off": {"number": tip_off, "complaint_id": tip_off_id, "attachment_id": tip_off_attachment_id},
                           "in_units": {"action_id": own_action}})
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import Attachment, User
-from tests.helpers import PASSWORD, complaint_by_number, csrf_from, login, make_staff, png_bytes, submit_api
+from tests.helpers import case_url, PASSWORD, complaint_by_number, csrf_from, login, make_staff, png_bytes, submit_api
 from tests.permission_matrix import (
     ACCOUNTS, MATRIX, ROLES, World, build_world, cell_url, in_running_order, subjects_of, url_for_rule,
 )
@@ -114,19 +114,19 @@ def test_a_case_outside_ones_units_is_404_not_403(app, world, username, visible)
     users, complaint_id, attachment_id = world
     client = app.test_client()
     login(client, username)
-    detail = client.get(f"/officer/complaints/{complaint_id}")
+    detail = client.get(case_url(app, complaint_id))
     photo = client.get(f"/officer/attachments/{attachment_id}")
     photo.close()
     queue = client.get("/officer/?status=all")
     token = csrf_from(queue.text)
-    action = client.post(f"/officer/complaints/{complaint_id}/note", data={"csrf_token": token, "text": "x"})
+    action = client.post(case_url(app, complaint_id, "/note"), data={"csrf_token": token, "text": "x"})
     if visible:
         assert detail.status_code == 200 and photo.status_code == 200
         assert photo.mimetype == "image/png"
-        assert f"/officer/complaints/{complaint_id}" in queue.text
+        assert case_url(app, complaint_id) in queue.text
     else:
         assert (detail.status_code, photo.status_code, action.status_code) == (404, 404, 404)
-        assert f"/officer/complaints/{complaint_id}" not in queue.text
+        assert case_url(app, complaint_id) not in queue.text
         assert "ถนนเป็นหลุม" not in detail.text
 
 
@@ -196,7 +196,7 @@ def test_a_cookie_kept_from_before_sign_out_is_refused_when_replayed(app, client
     with app.app_context():
         complaint_id = complaint_by_number(number).id
     attacker.set_cookie("session", kept)  # as it was: it carries the CSRF secret the token matches
-    note = attacker.post(f"/officer/complaints/{complaint_id}/note", data={"csrf_token": token, "text": "replayed"})
+    note = attacker.post(case_url(app, complaint_id, "/note"), data={"csrf_token": token, "text": "replayed"})
     assert note.status_code == 302 and "/login" in note.headers["Location"]
     with app.app_context():
         assert "replayed" not in {e.text for e in complaint_by_number(number).events}

@@ -15,7 +15,7 @@ from complaints.extensions import db
 from complaints.models import Attachment, OutboxMessage, utcnow
 from complaints.models import encrypted
 from complaints.services import heartbeat, outbox
-from tests.helpers import complaint_by_number, csrf_from, login, make_staff, submit_api
+from tests.helpers import case_url, complaint_by_number, csrf_from, login, make_staff, submit_api
 
 EMAIL = "somchai@example.com"
 TIP_EMAIL = "whistle.blower@example.org"
@@ -328,7 +328,7 @@ def test_a_wrong_encryption_key_shows_cannot_be_decrypted_and_readyz_says_so(app
         db.session.commit()
     app.config["CONTACT_ENCRYPTION_KEYS"] = [Fernet.generate_key().decode()]
     encrypted.init_app(app)  # restarted with a key that is not the one the data was written with
-    page = admin.get(f"/officer/complaints/{complaint_id}")
+    page = admin.get(case_url(app, complaint_id))
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'id="contact-undecryptable"' in html and "cannot be decrypted" in html and "ถอดรหัส" in html

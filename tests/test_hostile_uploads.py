@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import AssessmentEvidence, Attachment, User
-from tests.helpers import complaint_by_number, csrf_from, form_tokens, jpeg_bytes, login, make_staff, submit_api
+from tests.helpers import case_url, complaint_by_number, csrf_from, form_tokens, jpeg_bytes, login, make_staff, submit_api
 
 SCRIPT = b"<html><body><script>alert(document.cookie)</script></body></html>"
 
@@ -59,8 +59,8 @@ def send_photo(where: str, app, client, officer_case, data: bytes, name: str):
             **form_tokens(client), "kind": "complaint", "description": "ถนนเป็นหลุมใหญ่", "privacy_accepted": "y",
             "photos": (io.BytesIO(data), name)}, content_type="multipart/form-data")
     officer, complaint_id = officer_case
-    token = csrf_from(officer.get(f"/officer/complaints/{complaint_id}").text)
-    return officer.post(f"/officer/complaints/{complaint_id}/attachments", data={
+    token = csrf_from(officer.get(case_url(app, complaint_id)).text)
+    return officer.post(case_url(app, complaint_id, "/attachments"), data={
         "csrf_token": token, "files": (io.BytesIO(data), name)}, content_type="multipart/form-data")
 
 

@@ -15,7 +15,7 @@ from complaints.extensions import db
 from complaints.models import Complaint, CorrectiveAction, RootCause, Unit
 from complaints.services import workflow
 from tests import analytics_data
-from tests.helpers import PERSON, complaint_by_number, csrf_from, export_file, login, make_staff, submit_api
+from tests.helpers import case_url, PERSON, complaint_by_number, csrf_from, export_file, login, make_staff, submit_api
 
 PERSONAL = ("สมชาย", "081-234-5678", "0812345678", "somchai@example.com", PERSON["email"], PERSON["phone"])
 
@@ -184,8 +184,8 @@ def test_root_cause_required_to_resolve(app, client, data):
         number = submit_api(client)
         complaint_id = complaint_by_number(number).id
     login(client, "worker")
-    token = csrf_from(client.get(f"/officer/complaints/{complaint_id}").text)
-    response = client.post(f"/officer/complaints/{complaint_id}/action",
+    token = csrf_from(client.get(case_url(app, complaint_id)).text)
+    response = client.post(case_url(app, complaint_id, "/action"),
                            data={"csrf_token": token, "action": "resolve", "reason": "ซ่อมแล้ว"})
     assert response.status_code == 422
     assert "สาเหตุของปัญหา" in response.text and "root cause" in response.text
@@ -193,10 +193,10 @@ def test_root_cause_required_to_resolve(app, client, data):
         assert complaint_by_number(number).status != "resolved"
         cause = db.session.scalar(select(RootCause).where(RootCause.code == "maintenance"))
         cause_id = cause.id
-    bogus = client.post(f"/officer/complaints/{complaint_id}/action",
+    bogus = client.post(case_url(app, complaint_id, "/action"),
                         data={"csrf_token": token, "action": "resolve", "reason": "ซ่อมแล้ว", "root_cause_id": "99999"})
     assert bogus.status_code == 422 and "not valid" in bogus.text
-    done = client.post(f"/officer/complaints/{complaint_id}/action",
+    done = client.post(case_url(app, complaint_id, "/action"),
                        data={"csrf_token": token, "action": "resolve", "reason": "ซ่อมแล้ว",
                              "root_cause_id": str(cause_id), "root_cause_note": "ท่อแตกจากรถบรรทุก"})
     assert done.status_code == 302

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from complaints.ids import MAX_ID, IdConverter, parse_id
 from complaints.services import metrics
 from complaints.services.webhook_signatures import sign
-from tests.helpers import csrf_from, login, make_staff
+from tests.helpers import case_url, csrf_from, login, make_staff
 
 FAST = settings(max_examples=80, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -151,9 +151,9 @@ def test_an_assignee_in_unicode_digits_is_refused_not_a_500(app, client):
         complaint_id, assigned = complaint.id, complaint.assigned_user_id
     supervisor = app.test_client()
     login(supervisor, "boss")
-    token = csrf_from(supervisor.get(f"/officer/complaints/{complaint_id}").text)
+    token = csrf_from(supervisor.get(case_url(app, complaint_id)).text)
     for value in ("²", "٣", "9" * 30, str(MAX_ID)):
-        response = supervisor.post(f"/officer/complaints/{complaint_id}/action",
+        response = supervisor.post(case_url(app, complaint_id, "/action"),
                                    data={"csrf_token": token, "action": "assign", "assignee_id": value})
         problem_or_page(response)
         assert 400 <= response.status_code < 500, value
@@ -179,7 +179,7 @@ def _int_rules(app) -> list:
 
 def test_the_app_has_int_rules_to_test(app):
     rules = {r.rule for r in _int_rules(app)}
-    assert {"/officer/complaints/<int:complaint_id>", "/admin/users/<int:user_id>",
+    assert {"/admin/users/<int:user_id>",
             "/manager/actions/<int:action_id>", "/officer/attachments/<int:attachment_id>"} <= rules
     # Every one of them uses the safe converter (blueprints registered after it was installed).
     assert all(any(isinstance(c, IdConverter) for c in r._converters.values()) for r in _int_rules(app))

@@ -9,7 +9,7 @@ from complaints.extensions import db
 from complaints.models import Complaint, SurveyResponse, User
 from complaints.services import workflow
 from complaints.services.citizen_links import response_token
-from tests.helpers import complaint_by_number, counts, csrf_from, form_tokens, login, make_staff, root_cause_id, submit_api
+from tests.helpers import case_url, complaint_by_number, counts, csrf_from, form_tokens, login, make_staff, root_cause_id, submit_api
 
 
 def officer_client(app, username="pw-officer", role="officer", unit="public-works"):
@@ -78,16 +78,16 @@ def test_public_reply_and_internal_note(app, client):
     number = submit_api(client)
     with app.app_context():
         complaint_id = complaint_by_number(number).id
-    token = csrf_from(officer.get(f"/officer/complaints/{complaint_id}").text)
-    officer.post(f"/officer/complaints/{complaint_id}/reply", data={"csrf_token": token, "text": "ส่งทีมช่างแล้ว"})
-    officer.post(f"/officer/complaints/{complaint_id}/note", data={"csrf_token": token, "text": "ผู้ร้องโทรมาซ้ำ"})
+    token = csrf_from(officer.get(case_url(app, complaint_id)).text)
+    officer.post(case_url(app, complaint_id, "/reply"), data={"csrf_token": token, "text": "ส่งทีมช่างแล้ว"})
+    officer.post(case_url(app, complaint_id, "/note"), data={"csrf_token": token, "text": "ผู้ร้องโทรมาซ้ำ"})
     track = client.get(f"/track/{number}").text
     assert "ส่งทีมช่างแล้ว" in track and "ผู้ร้องโทรมาซ้ำ" not in track
     api = client.get(f"/api/v1/complaints/{number}").get_json()
     assert "ผู้ร้องโทรมาซ้ำ" not in str(api) and any(e["text"] == "ส่งทีมช่างแล้ว" for e in api["timeline"])
     with app.app_context():
         assert complaint_by_number(number).first_response_at is not None
-    empty = officer.post(f"/officer/complaints/{complaint_id}/reply", data={"csrf_token": token, "text": " "})
+    empty = officer.post(case_url(app, complaint_id, "/reply"), data={"csrf_token": token, "text": " "})
     assert empty.status_code == 422
 
 
@@ -97,7 +97,7 @@ def test_earlier_complaints_of_the_same_complainant_are_shown(app, client):
     second = submit_api(client, description="ไฟดับอีกแล้ว")
     with app.app_context():
         second_id = complaint_by_number(second).id
-    page = officer.get(f"/officer/complaints/{second_id}").text
+    page = officer.get(case_url(app, second_id)).text
     assert 'id="earlier"' in page and first in page
 
 
@@ -106,12 +106,12 @@ def test_wrong_transition_is_a_409_with_both_languages(app, client):
     number = submit_api(client)
     with app.app_context():
         complaint_id = complaint_by_number(number).id
-    token = csrf_from(officer.get(f"/officer/complaints/{complaint_id}").text)
-    response = officer.post(f"/officer/complaints/{complaint_id}/action",
+    token = csrf_from(officer.get(case_url(app, complaint_id)).text)
+    response = officer.post(case_url(app, complaint_id, "/action"),
                             data={"csrf_token": token, "action": "resume"})
     assert response.status_code == 409
     assert "ไม่สามารถ" in response.text and "not allowed" in response.text
-    bogus = officer.post(f"/officer/complaints/{complaint_id}/action", data={"csrf_token": token, "action": "fly"})
+    bogus = officer.post(case_url(app, complaint_id, "/action"), data={"csrf_token": token, "action": "fly"})
     assert bogus.status_code == 422
 
 
@@ -183,8 +183,8 @@ def test_personal_data_in_a_public_reply_is_masked_on_public_pages(app, client):
     number = submit_api(client)
     with app.app_context():
         complaint_id = complaint_by_number(number).id
-    token = csrf_from(officer.get(f"/officer/complaints/{complaint_id}").text)
-    officer.post(f"/officer/complaints/{complaint_id}/reply", data={
+    token = csrf_from(officer.get(case_url(app, complaint_id)).text)
+    officer.post(case_url(app, complaint_id, "/reply"), data={
         "csrf_token": token, "text": "นายสมชาย ใจดี ช่างเขต จะติดต่อกลับที่เบอร์ 081-234-5678 ภายในวันนี้"})
     track = client.get(f"/track/{number}").text
     api = str(client.get(f"/api/v1/complaints/{number}").get_json())
@@ -192,4 +192,4 @@ def test_personal_data_in_a_public_reply_is_masked_on_public_pages(app, client):
         assert "สมชาย" not in page and "081-234-5678" not in page
         assert "[เบอร์โทร]" in page and "จะติดต่อกลับที่เบอร์" in page
     # Staff still see what was written.
-    assert "081-234-5678" in officer.get(f"/officer/complaints/{complaint_id}").text
+    assert "081-234-5678" in officer.get(case_url(app, complaint_id)).text

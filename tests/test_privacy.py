@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from complaints.extensions import db
 from complaints.models import AuditEntry, Complainant, Complaint, DataRequest, utcnow
 from complaints.services import privacy
-from tests.helpers import complaint_by_number, csrf_from, export_file, login, make_staff, root_cause_id, submit_api
+from tests.helpers import case_url, complaint_by_number, csrf_from, export_file, login, make_staff, root_cause_id, submit_api
 
 TIP = "เจ้าหน้าที่ฝ่ายโยธาเรียกรับเงินใต้โต๊ะเพื่ออนุมัติใบอนุญาตก่อสร้าง"
 
@@ -30,20 +30,20 @@ def test_a_tip_off_goes_to_the_integrity_unit_and_only_integrity_officers_see_it
         tip_id, road_id = complaint_by_number(tip).id, complaint_by_number(road).id
         assert complaint_by_number(tip).unit.code == "integrity"  # not public works, whatever the category
     integrity = staff(app, "integrity1", "integrity", "integrity")
-    assert TIP in integrity.get(f"/officer/complaints/{tip_id}").text
-    assert integrity.get(f"/officer/complaints/{road_id}").status_code == 404  # nothing else
+    assert TIP in integrity.get(case_url(app, tip_id)).text
+    assert integrity.get(case_url(app, road_id)).status_code == 404  # nothing else
     queue = integrity.get("/officer/").text
     assert tip in queue and road not in queue
     for username, role, unit in [("works", "officer", "public-works"), ("boss", "supervisor", "district-office"),
                                  ("mgr", "manager", None), ("root", "admin", None)]:
         other = staff(app, username, role, unit)
-        assert other.get(f"/officer/complaints/{tip_id}").status_code == 404, role
+        assert other.get(case_url(app, tip_id)).status_code == 404, role
         assert tip not in other.get("/officer/").text, role
     # The integrity officer works the case through to closure.
-    token = csrf_from(integrity.get(f"/officer/complaints/{tip_id}").text)
+    token = csrf_from(integrity.get(case_url(app, tip_id)).text)
     with app.app_context():
         cause = root_cause_id("enforcement")
-    answer = integrity.post(f"/officer/complaints/{tip_id}/action",
+    answer = integrity.post(case_url(app, tip_id, "/action"),
                             data={"csrf_token": token, "action": "resolve", "reason": "ส่งเรื่องให้ ป.ป.ช. แล้ว",
                                   "root_cause_id": cause})
     assert answer.status_code == 302
@@ -57,10 +57,10 @@ def test_every_view_of_contact_data_is_in_the_audit_trail(app, client):
     officer = staff(app, "viewer", "officer", "public-works")
     with app.app_context():
         named_id, anon_id = complaint_by_number(number).id, complaint_by_number(anonymous).id
-    page = officer.get(f"/officer/complaints/{named_id}").text
+    page = officer.get(case_url(app, named_id)).text
     assert "somchai@example.com" in page
-    officer.get(f"/officer/complaints/{named_id}")
-    officer.get(f"/officer/complaints/{anon_id}")  # no contact shown: nothing to record
+    officer.get(case_url(app, named_id))
+    officer.get(case_url(app, anon_id))  # no contact shown: nothing to record
     with app.app_context():
         entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
         assert [(e.action, e.complaint_id, e.user.username) for e in entries] == \

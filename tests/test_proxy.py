@@ -16,7 +16,7 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import AuditEntry
 from tests.conftest import _make_app, base_config
-from tests.helpers import PASSWORD, complaint_by_number, csrf_from, make_staff
+from tests.helpers import case_url, PASSWORD, complaint_by_number, csrf_from, make_staff
 
 PROXY = "10.0.0.1"  # the proxy's own address, what REMOTE_ADDR is behind it
 BODY = {"description": "ถนนเป็นหลุมลึกหน้าบ้านเลขที่ 5", "category": "ถนน",
@@ -83,7 +83,7 @@ def sign_in_and_view_contact(app, client, number: str, headers: dict, remote: st
     assert signed_in.status_code == 302, signed_in.text[:300]
     with app.app_context():
         complaint_id = complaint_by_number(number).id
-    page = client.get(f"/officer/complaints/{complaint_id}", headers=headers, environ_base={"REMOTE_ADDR": remote})
+    page = client.get(case_url(app, complaint_id), headers=headers, environ_base={"REMOTE_ADDR": remote})
     assert "somchai@example.com" in page.text
     with app.app_context():
         return db.session.scalars(select(AuditEntry.ip).where(AuditEntry.action == "view_contact")).all()

@@ -7,7 +7,7 @@ import pytest
 
 from complaints.extensions import db
 from complaints.services import after_intake, similarity
-from tests.helpers import complaint_by_number, login, make_staff
+from tests.helpers import case_url, complaint_by_number, login, make_staff
 
 POTHOLE = "ถนนหน้าซอยพหลโยธิน 45 เป็นหลุมลึกมาก รถจักรยานยนต์ล้ม ขอให้ซ่อมผิวถนนด่วน"
 POTHOLE_AGAIN = "หลุมลึกบนถนนพหลโยธินหน้าซอย 45 ยังไม่ซ่อม รถจักรยานยนต์ล้มอีกแล้ว"
@@ -55,7 +55,7 @@ def test_the_receipt_and_the_officer_see_similar_open_reports(app, client):
     login(officer, "pw")
     with app.app_context():
         second_id = complaint_by_number(second).id
-    detail = officer.get(f"/officer/complaints/{second_id}").text
+    detail = officer.get(case_url(app, second_id)).text
     assert 'id="similar"' in detail and first in detail
 
 

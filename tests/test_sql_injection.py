@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from complaints.extensions import db
 from complaints.models import Complaint, User
 from complaints.services import export_jobs
-from tests.helpers import complaint_by_number, login, make_staff, request_export, submit_api
+from tests.helpers import case_url, complaint_by_number, login, make_staff, request_export, submit_api
 
 PAYLOADS = [
     "' OR 1=1 --", "' OR '1'='1", "1; DROP TABLE complaints; --", "') OR ('a'='a",
@@ -62,8 +62,8 @@ def test_injection_attempts_are_refused_or_harmless(any_app):
         assert login(staff[username], username).status_code == 302
     # (client, URL, what must never show): outside the unit, tip-offs; the public sees no
     # complaint through a lookup that matches nothing.
-    hidden_from_units = [other_unit, tip_off, f"/officer/complaints/{ids[other_unit]}",
-                         f"/officer/complaints/{ids[tip_off]}"]
+    hidden_from_units = [other_unit, tip_off, case_url(app, ids[other_unit]),
+                         case_url(app, ids[tip_off])]
     everything = [own, other_unit, tip_off]
     targets = []
     for payload in PAYLOADS:

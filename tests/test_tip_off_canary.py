@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, User
-from tests.helpers import complaint_by_number, csrf_from, export_file, login, submit_api
+from tests.helpers import case_url, complaint_by_number, csrf_from, export_file, login, submit_api
 from tests.permission_matrix import ACCOUNTS, MATRIX, PERIOD, build_world, cell_url
 
 SECRET_WORD = "นกขมิ้นเจ็ดสี"  # in the tip-off only
@@ -175,7 +175,7 @@ def test_a_planted_tip_off_leaks_to_no_other_role_nor_the_public(request, databa
         assert all(staff_mail.get(r) == "integrity" for r in alerted), alerted
 
     canary = Canary(tip, twin)
-    twin_case, tip_case = f"/officer/complaints/{twin_id}", f"/officer/complaints/{tip_id}"
+    twin_case, tip_case = case_url(app, twin_id), case_url(app, tip_id)
     manager_urls = [f"/manager/complaints?period={PERIOD}&{q}" for q in (
         "kind=tip_off", "category=", "district=วังทองหลาง", f"handling_unit={integrity_unit}", "repeat=yes")]
     manager_urls += [f"/manager/?period={PERIOD}", f"/manager/complaints?period={PERIOD}"]

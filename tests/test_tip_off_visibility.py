@@ -13,7 +13,7 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import Unit, User
 from complaints.services import tracking_numbers
-from tests.helpers import complaint_by_number, csrf_from, login, make_staff, submit_api
+from tests.helpers import case_url, complaint_by_number, csrf_from, login, make_staff, submit_api
 
 TIP = "เจ้าหน้าที่ฝ่ายโยธาเรียกรับเงินใต้โต๊ะค่าซ่อมถนนซอยพหลโยธิน 48 หลุมใหญ่หน้าตลาด"
 LOOKALIKE = "ถนนซอยพหลโยธิน 48 เป็นหลุมใหญ่หน้าตลาด ขอให้ซ่อมถนนด่วน"
@@ -68,7 +68,7 @@ def test_a_case_page_names_no_tip_off_even_through_an_old_repeat_link(app, clien
         twin_id = complaint_by_number(twin).id
     for username, role, unit in [("pw", "officer", "public-works"), ("boss", "supervisor", "district-office"),
                                  ("mgr", "manager", None), ("root", "admin", None)]:
-        page = staff(app, username, role, unit).get(f"/officer/complaints/{twin_id}")
+        page = staff(app, username, role, unit).get(case_url(app, twin_id))
         assert page.status_code == 200, role
         text = page.get_data(as_text=True)
         assert WHISTLEBLOWER["phone"] in text  # the twin's own contact is the twin's
@@ -82,7 +82,7 @@ def test_similar_and_earlier_lists_on_a_case_page_leave_tip_offs_out(app, client
                        contact={"name": "คนอื่น", "phone": "0812220000"})
     with app.app_context():
         twin_id = complaint_by_number(twin).id
-    page = staff(app, "pw", "officer", "public-works").get(f"/officer/complaints/{twin_id}").get_data(as_text=True)
+    page = staff(app, "pw", "officer", "public-works").get(case_url(app, twin_id)).get_data(as_text=True)
     assert other in page  # the similar list works for what the officer may know of
     assert tip not in page
 
@@ -164,10 +164,11 @@ def test_the_audit_trail_withholds_which_complaint_an_integrity_officer_opened(a
     with app.app_context():
         tip_id = complaint_by_number(tip).id
     integrity = staff(app, "integrity1", "integrity", "integrity")
-    assert integrity.get(f"/officer/complaints/{tip_id}").status_code == 200  # audited: view_contact
+    assert integrity.get(case_url(app, tip_id)).status_code == 200  # audited: view_contact
     trail = staff(app, "root", "admin", None).get("/admin/audit").get_data(as_text=True)
     assert "integrity1" in trail and "withheld" in trail  # the access is on record
     assert f"complaint_id={tip_id}" not in trail and f"/officer/complaints/{tip_id}\"" not in trail
+    assert tip not in trail and case_url(app, tip) not in trail
     assert f">#{tip_id}<" not in trail
 
 
@@ -197,19 +198,19 @@ def test_forwarding_a_tip_off_keeps_it_with_the_integrity_role(app, client):
         tip_id, integrity_unit = tip_row.id, tip_row.unit_id
         public_works = db.session.scalar(select(Unit.id).where(Unit.code == "public-works"))
     integrity = staff(app, "integrity1", "integrity", "integrity")
-    page = integrity.get(f"/officer/complaints/{tip_id}").get_data(as_text=True)
+    page = integrity.get(case_url(app, tip_id)).get_data(as_text=True)
     assert 'name="to_unit_id"' not in page  # the form offers outside agencies only
     token = csrf_from(page)
-    refused = integrity.post(f"/officer/complaints/{tip_id}/action", data={
+    refused = integrity.post(case_url(app, tip_id, "/action"), data={
         "csrf_token": token, "action": "forward", "to_unit_id": str(public_works), "reason": "ส่งให้ฝ่ายโยธา"})
     assert refused.status_code == 422 and "หน่วยงานภายนอก" in refused.get_data(as_text=True)
     with app.app_context():
         assert complaint_by_number(tip).unit_id == integrity_unit and complaint_by_number(tip).status != "forwarded"
     # An integrity officer's new category does not move it to the category's unit either.
-    integrity.post(f"/officer/complaints/{tip_id}/category", data={"csrf_token": token, "category": "ทางเท้า"})
+    integrity.post(case_url(app, tip_id, "/category"), data={"csrf_token": token, "category": "ทางเท้า"})
     with app.app_context():
         assert complaint_by_number(tip).unit_id == integrity_unit
-    done = integrity.post(f"/officer/complaints/{tip_id}/action", data={
+    done = integrity.post(case_url(app, tip_id, "/action"), data={
         "csrf_token": token, "action": "forward", "agency": "สำนักงาน ป.ป.ช.", "reason": "อยู่ในอำนาจ ป.ป.ช."})
     assert done.status_code == 302
     with app.app_context():

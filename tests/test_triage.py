@@ -11,7 +11,7 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import CategoryFeedback, Complaint, User
 from complaints.services import after_intake
-from tests.helpers import complaint_by_number, csrf_from, login, make_staff
+from tests.helpers import case_url, complaint_by_number, csrf_from, login, make_staff
 
 
 def fixed_classifier(ranked):
@@ -57,7 +57,7 @@ def test_an_unsure_suggestion_waits_in_the_triage_queue(app, client, with_classi
     officer = app.test_client()
     login(officer, "triager")
     assert number in officer.get("/officer/?triage=1").text
-    page = officer.get(f"/officer/complaints/{complaint.id}").text
+    page = officer.get(case_url(app, complaint.id)).text
     assert 'id="suggestion"' in page and "41%" in page
 
 
@@ -114,10 +114,10 @@ def test_an_officer_correction_routes_the_case_and_is_kept_as_feedback(app, clie
     login(officer, "triager")
     with app.app_context():
         complaint_id = complaint_by_number(number).id
-    token = csrf_from(officer.get(f"/officer/complaints/{complaint_id}").text)
-    bad = officer.post(f"/officer/complaints/{complaint_id}/category", data={"csrf_token": token, "category": "x"})
+    token = csrf_from(officer.get(case_url(app, complaint_id)).text)
+    bad = officer.post(case_url(app, complaint_id, "/category"), data={"csrf_token": token, "category": "x"})
     assert bad.status_code == 422 and "หมวดหมู่" in bad.text
-    moved = officer.post(f"/officer/complaints/{complaint_id}/category",
+    moved = officer.post(case_url(app, complaint_id, "/category"),
                          data={"csrf_token": token, "category": "ท่อระบายน้ำ"})
     assert moved.status_code == 302 and moved.headers["Location"].endswith("/officer/")  # left the unit
     with app.app_context():

@@ -17,7 +17,7 @@ from complaints.officer import bp
 from complaints.officer.entry import OfficerEntryForm, submit_entry
 from complaints.officer.queue import QueueFilters, queue_statement
 from complaints.services import casework, privacy, similarity, triage, workflow
-from complaints.services.access import can_see, complaint_for, may_know_of, visible_complaints
+from complaints.services.access import can_see, case_for, may_know_of, visible_complaints
 from complaints.services.intake import Upload
 
 VIEWERS = ("officer", "supervisor", "manager", "admin", "integrity")
@@ -71,10 +71,11 @@ def _detail(complaint, error: BilingualError | None = None, status: int = 200):
     ), status
 
 
-@bp.get("/complaints/<int:complaint_id>")
+# Case pages are addressed by the tracking number, never the row id (issue 16): see ids.CaseConverter.
+@bp.get("/complaints/<case:number>")
 @roles_required(*VIEWERS)
-def detail(complaint_id: int):
-    return _detail(complaint_for(current_user, complaint_id))
+def detail(number: str):
+    return _detail(case_for(current_user, number))
 
 
 def _int(name: str) -> int | None:
@@ -87,10 +88,11 @@ def _int(name: str) -> int | None:
     return -1 if parsed is None else parsed
 
 
-@bp.post("/complaints/<int:complaint_id>/action")
+@bp.post("/complaints/<case:number>/action")
 @roles_required(*WORKERS)
-def action(complaint_id: int):
-    complaint = complaint_for(current_user, complaint_id)
+def action(number: str):
+    complaint = case_for(current_user, number)
+    complaint_id = complaint.id
     params = workflow.Params(
         reason=request.form.get("reason"), assignee_id=_int("assignee_id"), to_unit_id=_int("to_unit_id"),
         agency=request.form.get("agency"), into=request.form.get("into"),
@@ -100,58 +102,59 @@ def action(complaint_id: int):
         event = workflow.transition(complaint, request.form.get("action", ""), current_user, params)
     except BilingualError as exc:
         db.session.rollback()
-        return _detail(complaint_for(current_user, complaint_id), exc, exc.status)
+        return _detail(case_for(current_user, number), exc, exc.status)
     label_th, label_en = workflow.TRANSITIONS[event.kind].label
     flash(f"{label_th} เรียบร้อย · {label_en}: done")
     # After a forward the case may leave this user's scope.
-    return redirect(url_for("officer.detail", complaint_id=complaint_id)
+    return redirect(url_for("officer.detail", number=number)
                     if _still_visible(complaint_id) else url_for("officer.queue"))
 
 
-def _still_visible(complaint_id: int) -> bool:
+def _still_visible(complaint_id: int | None) -> bool:
     """After a forward or a new category the case may have left the user's units."""
-    complaint = db.session.get(Complaint, complaint_id)
+    complaint = db.session.get(Complaint, complaint_id) if complaint_id is not None else None
     return complaint is not None and can_see(current_user, complaint)
 
 
-def _casework(complaint_id: int, work):
+def _casework(number: str, work):
     """Run one casework service on a visible complaint; errors come back on the case page."""
-    complaint = complaint_for(current_user, complaint_id)
+    complaint = case_for(current_user, number)
     try:
         work(complaint)
     except BilingualError as exc:
         return _detail(complaint, exc, exc.status)
-    return redirect(url_for("officer.detail", complaint_id=complaint_id))
+    return redirect(url_for("officer.detail", number=number))
 
 
-@bp.post("/complaints/<int:complaint_id>/reply")
+@bp.post("/complaints/<case:number>/reply")
 @roles_required(*WORKERS)
-def reply(complaint_id: int):
-    return _casework(complaint_id, lambda c: casework.add_reply(c, current_user, request.form.get("text", "")))
+def reply(number: str):
+    return _casework(number, lambda c: casework.add_reply(c, current_user, request.form.get("text", "")))
 
 
-@bp.post("/complaints/<int:complaint_id>/note")
+@bp.post("/complaints/<case:number>/note")
 @roles_required(*WORKERS)
-def note(complaint_id: int):
-    return _casework(complaint_id, lambda c: casework.add_note(c, current_user, request.form.get("text", "")))
+def note(number: str):
+    return _casework(number, lambda c: casework.add_note(c, current_user, request.form.get("text", "")))
 
 
-@bp.post("/complaints/<int:complaint_id>/category")
+@bp.post("/complaints/<case:number>/category")
 @roles_required(*WORKERS)
-def set_category(complaint_id: int):
-    done = _casework(complaint_id, lambda c: triage.recategorise(c, current_user, request.form.get("category", "")))
+def set_category(number: str):
+    done = _casework(number, lambda c: triage.recategorise(c, current_user, request.form.get("category", "")))
     # Routed to another unit, the case may have left this officer's scope.
-    if getattr(done, "status_code", 200) == 302 and not _still_visible(complaint_id):
+    if getattr(done, "status_code", 200) == 302 and not _still_visible(
+            db.session.scalar(select(Complaint.id).where(Complaint.tracking_number == number))):
         return redirect(url_for("officer.queue"))
     return done
 
 
-@bp.post("/complaints/<int:complaint_id>/attachments")
+@bp.post("/complaints/<case:number>/attachments")
 @roles_required(*WORKERS)
-def attach(complaint_id: int):
+def attach(number: str):
     uploads = [Upload("files", f.filename, f.read(current_app.config["MAX_PHOTO_BYTES"] + 1))
                for f in request.files.getlist("files") if f and f.filename]
-    return _casework(complaint_id, lambda c: casework.attach_files(c, current_user, uploads))
+    return _casework(number, lambda c: casework.attach_files(c, current_user, uploads))
 
 
 @bp.get("/attachments/<int:attachment_id>")
@@ -182,7 +185,7 @@ def new_entry():
             errors = exc.errors
         else:
             if _still_visible(complaint_id):
-                return redirect(url_for("officer.detail", complaint_id=complaint_id))
+                return redirect(url_for("officer.detail", number=db.session.get(Complaint, complaint_id)))
             return redirect(url_for("officer.queue"))
     elif request.method == "POST":
         errors = [e for e in form.field_errors()]

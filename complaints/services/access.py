@@ -156,6 +156,15 @@ def scoped(statement: Select, viewer: Viewer) -> Select:
     return statement.where(visible_complaints(viewer))
 
 
+def case_for(user: User, number: str) -> Complaint:
+    """The complaint with this (canonical) tracking number if the user may see it;
+    NotFound otherwise: a hidden tip-off answers like a number nobody was given."""
+    complaint = db.session.scalar(scoped(select(Complaint).where(Complaint.tracking_number == number), user))
+    if complaint is None:
+        raise NotFound()
+    return complaint
+
+
 def complaint_for(user: User, complaint_id: int) -> Complaint:
     """The complaint if the user may see it; NotFound otherwise."""
     complaint = db.session.scalar(scoped(select(Complaint).where(Complaint.id == complaint_id), user))

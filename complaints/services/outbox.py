@@ -105,7 +105,7 @@ def _context(message: OutboxMessage) -> dict:
         "status_now_th": STATUS_LABELS[complaint.status][0],
         "status_now_en": STATUS_LABELS[complaint.status][1],
         "respond_url": citizen_links.response_url(complaint.tracking_number),
-        "officer_url": f"{base}/officer/complaints/{complaint.id}",
+        "officer_url": f"{base}/officer/complaints/{complaint.tracking_number}",  # never the row id (issue 16)
         "track_url": f"{base}/track/{complaint.tracking_number}",
         "kind_th": KIND_LABELS[complaint.kind][0],
         "kind_en": KIND_LABELS[complaint.kind][1],

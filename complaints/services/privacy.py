@@ -66,13 +66,16 @@ def recent_audit(limit: int) -> list[AuditEntry]:
     return list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
 
 
-def known_complaint_ids(viewer: User, entries: list[AuditEntry]) -> set[int]:
-    """The complaints of these audit entries that `viewer` may know of: the trail shows
-    every access (oversight), but not which complaint when it is a tip-off."""
+def known_complaint_ids(viewer: User, entries: list[AuditEntry]) -> dict[int, str]:
+    """The complaints of these audit entries that `viewer` may know of, id -> tracking
+    number: the trail shows every access (oversight), but not which complaint when it is
+    a tip-off, and names a case by its number, never its row id (issue 16)."""
     ids = {e.complaint_id for e in entries if e.complaint_id is not None}
     if not ids:
-        return set()
-    return set(db.session.scalars(select(Complaint.id).where(Complaint.id.in_(ids), visible_complaints(viewer))))
+        return {}
+    rows = db.session.execute(select(Complaint.id, Complaint.tracking_number)
+                              .where(Complaint.id.in_(ids), visible_complaints(viewer)))
+    return {complaint_id: number for complaint_id, number in rows}
 
 
 def recent_requests(limit: int, viewer: User) -> list[DataRequest]:

@@ -144,7 +144,7 @@ def open_case(page: Page, number: str) -> None:
     expect(row).to_contain_text("ถนน")
     with page.expect_navigation():
         row.get_by_role("link", name=number).click()
-    expect(page).to_have_url(re.compile(r"/officer/complaints/\d+$"))
+    expect(page).to_have_url(re.compile(rf"/officer/complaints/{re.escape(number)}$"))  # the number, never the row id
     expect(page.locator("#tracking-number")).to_have_text(number)
 
 
@@ -294,7 +294,7 @@ def test_full_loop_submit_work_resolve_confirm_and_rate(app, live_server, page, 
         who.wait_for_function("() => window.__cspViolations.length > 0")
         assert who.evaluate("() => window.__inlineRan === undefined")
     wait_for_report(citizen, csp_reports, r"^/track/RR-[^/]+/respond: script-src")
-    wait_for_report(staff, csp_reports, r"^/officer/complaints/\d+: script-src")
+    wait_for_report(staff, csp_reports, r"^/officer/complaints/[A-Z]+-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}: script-src")
 
 
 def test_citizen_reopens_with_reason_and_officer_sees_it(app, live_server, page, open_page):
@@ -331,7 +331,6 @@ def test_citizen_reopens_with_reason_and_officer_sees_it(app, live_server, page,
 
 def test_other_unit_cannot_see_the_case_and_wrong_password_is_refused(app, live_server, page, open_page):
     number, _ = citizen_submits(page, live_server)
-    complaint_id = load(app, number).id
     make_officer(app, "wichai.drain", "วิชัย ระบายน้ำ", "drainage")
     owner = make_officer(app, "somchai.yotha", "สมชาย ช่างโยธา", "public-works")
 
@@ -355,7 +354,7 @@ def test_other_unit_cannot_see_the_case_and_wrong_password_is_refused(app, live_
     drainage.goto(f"{live_server}/officer/?status=all")
     expect(drainage.locator(f"#queue tr[data-tracking='{number}']")).to_have_count(0)
 
-    response = drainage.goto(f"{live_server}/officer/complaints/{complaint_id}")
+    response = drainage.goto(f"{live_server}/officer/complaints/{number}")
     assert response.status == 404
     expect(drainage.locator(".card.error")).to_have_attribute("data-error-code", "not-found")
     expect(drainage.locator("h1")).to_have_text("ไม่พบสิ่งที่ต้องการ")
@@ -366,4 +365,4 @@ def test_other_unit_cannot_see_the_case_and_wrong_password_is_refused(app, live_
     works = open_page()
     sign_in(works, live_server, owner.username, PASSWORD)
     open_case(works, number)
-    assert works.url.endswith(f"/officer/complaints/{complaint_id}")
+    assert works.url.endswith(f"/officer/complaints/{number}")

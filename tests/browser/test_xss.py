@@ -97,7 +97,7 @@ def test_every_rendered_field_shows_script_as_text(app, live_server, page):
     planted = plant_payloads(app, app.test_client())
     sign_in(page, live_server)
     # page -> the payloads it must show as text, and those it must hold in form fields
-    period, case = planted["period"], planted["id"]
+    period, case = planted["period"], planted["number"]
     pages = {
         f"/complaints/receipt/{planted['number']}": (["category"], []),
         f"/track/{planted['number']}": (["reply", "category"], []),

@@ -100,6 +100,9 @@ def test_sla_sweep_marks_escalates_notifies_and_closes(app, client):
         assert complaint_by_number(fine).interim_notice_at is not None
         alerts = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.purpose == "supervisor_alert")).all()
         assert [(m.recipient, m.complaint.tracking_number) for m in alerts] == [("boss@example.go.th", overdue)]
+        # The alert links the case by its number, never its sequential row id (issue 16).
+        from complaints.services.outbox import _context
+        assert _context(alerts[0])["officer_url"].endswith(f"/officer/complaints/{overdue}")
         notices = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.purpose == "interim_notice")).all()
         assert {m.complaint.tracking_number for m in notices} >= {fine}
         assert supervisor

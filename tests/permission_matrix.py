@@ -88,7 +88,8 @@ def build_world(app, client) -> World:
             "action_id": outside_action, "period": PERIOD, "item_id": "3.1-B1", "evidence_id": evidence.id,
             "day": CALENDAR_DAY, "key": "dashboard", "job_id": job.id,
         }
-    return World(values, {"tip_off": {"number": tip_off, "complaint_id": tip_off_id, "attachment_id": tip_off_attachment_id},
+    return World(values, {"tip_off": {"number": tip_off, "complaint_id": tip_off_id,
+                                      "attachment_id": tip_off_attachment_id},
                           "in_units": {"action_id": own_action}})
 
 

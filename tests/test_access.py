@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import Attachment, User
-from tests.helpers import case_url, PASSWORD, complaint_by_number, csrf_from, login, make_staff, png_bytes, submit_api
+from tests.helpers import (
+    PASSWORD, case_url, complaint_by_number, csrf_from, login, make_staff, png_bytes, submit_api,
+)
 from tests.permission_matrix import (
     ACCOUNTS, MATRIX, ROLES, World, build_world, cell_url, in_running_order, subjects_of, url_for_rule,
 )

@@ -20,7 +20,9 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import AssessmentEvidence, Attachment, User
-from tests.helpers import case_url, complaint_by_number, csrf_from, form_tokens, jpeg_bytes, login, make_staff, submit_api
+from tests.helpers import (
+    case_url, complaint_by_number, csrf_from, form_tokens, jpeg_bytes, login, make_staff, submit_api,
+)
 
 SCRIPT = b"<html><body><script>alert(document.cookie)</script></body></html>"
 

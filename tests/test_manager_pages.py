@@ -15,7 +15,9 @@ from complaints.extensions import db
 from complaints.models import Complaint, CorrectiveAction, RootCause, Unit
 from complaints.services import workflow
 from tests import analytics_data
-from tests.helpers import case_url, PERSON, complaint_by_number, csrf_from, export_file, login, make_staff, submit_api
+from tests.helpers import (
+    PERSON, case_url, complaint_by_number, csrf_from, export_file, login, make_staff, submit_api,
+)
 
 PERSONAL = ("สมชาย", "081-234-5678", "0812345678", "somchai@example.com", PERSON["email"], PERSON["phone"])
 

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from complaints.extensions import db
 from complaints.models import AuditEntry, Complainant, Complaint, DataRequest, utcnow
 from complaints.services import privacy
-from tests.helpers import case_url, complaint_by_number, csrf_from, export_file, login, make_staff, root_cause_id, submit_api
+from tests.helpers import (
+    case_url, complaint_by_number, csrf_from, export_file, login, make_staff, root_cause_id, submit_api,
+)
 
 TIP = "เจ้าหน้าที่ฝ่ายโยธาเรียกรับเงินใต้โต๊ะเพื่ออนุมัติใบอนุญาตก่อสร้าง"
 

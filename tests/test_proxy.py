@@ -16,7 +16,7 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import AuditEntry
 from tests.conftest import _make_app, base_config
-from tests.helpers import case_url, PASSWORD, complaint_by_number, csrf_from, make_staff
+from tests.helpers import PASSWORD, case_url, complaint_by_number, csrf_from, make_staff
 
 PROXY = "10.0.0.1"  # the proxy's own address, what REMOTE_ADDR is behind it
 BODY = {"description": "ถนนเป็นหลุมลึกหน้าบ้านเลขที่ 5", "category": "ถนน",

@@ -97,7 +97,7 @@ _staff_lock = threading.Lock()
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 SUBMISSION_TOKEN = re.compile(r'name="submission_token" type="hidden" value="([^"]+)"')
-CASE_LINK = re.compile(r'href="/officer/complaints/(\d+)"')
+CASE_LINK = re.compile(r'href="/officer/complaints/([0-9A-Z]+(?:-[0-9A-Z]+)+)"')  # case pages by tracking number
 ACTION_FORM = re.compile(r'data-action="([a-z_]+)"')
 ROOT_CAUSE = re.compile(r'<select name="root_cause_id".*?<option value="(\d+)"', re.S)
 DRILL_LINK = re.compile(r'href="(/manager/complaints\?[^"]+)"')

@@ -64,12 +64,13 @@ def public_masker(complaint: Complaint, mask: Callable[[str], str] = mask_text) 
     return lambda text: mask(scrubber.literals(text))
 
 
-def public_text(event: TimelineEvent) -> str | None:
+def public_text(event: TimelineEvent, mask: Callable[[str], str] | None = None) -> str | None:
     """The public part of an event's text, with personal data masked (PDPA): an
-    officer's answer may name a person or quote a phone number."""
+    officer's answer may name a person or quote a phone number. `mask`: the complaint's
+    public_masker, when the caller shows several of its events."""
     if event.kind not in PUBLIC_TEXT_KINDS or not event.text:
         return None
-    return public_masker(event.complaint)(event.text)
+    return (mask or public_masker(event.complaint))(event.text)
 
 
 def public_view(complaint: Complaint) -> dict:
@@ -88,14 +89,14 @@ def public_view(complaint: Complaint) -> dict:
         "received_at": complaint.received_at.isoformat(),
         "acknowledged_at": complaint.acknowledged_at.isoformat() if complaint.acknowledged_at else None,
         "due_at": complaint.due_at.isoformat(),
-        "timeline": [
+        "timeline": [  # one masker for the complaint, not one per event
             {
                 "at": e.at.isoformat(),
                 "kind": e.kind,
                 "label": {"th": EVENT_LABELS.get(e.kind, (e.kind, e.kind))[0],
                           "en": EVENT_LABELS.get(e.kind, (e.kind, e.kind))[1]},
-                "text": public_text(e),
+                "text": public_text(e, mask),
             }
-            for e in public_events(complaint)
+            for mask in [public_masker(complaint)] for e in public_events(complaint)
         ],
     }

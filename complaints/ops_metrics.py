@@ -80,7 +80,7 @@ class DatabaseCollector:
 
     def _complaints(self):
         """Intake by channel and the acknowledgement histogram, in one scan of the complaints
-        (two queries took 450 ms on 200,000 complaints on PostgreSQL; see README)."""
+        (two queries took 450 ms on 200,000 complaints on PostgreSQL; see docs/operations.md)."""
         seconds = _seconds_between(Complaint.received_at, Complaint.acknowledged_at)
         acknowledged = Complaint.acknowledged_at.is_not(None)
         columns = [func.sum(case((and_(acknowledged, seconds <= bound), 1), else_=0)) for bound in ACK_BUCKETS]

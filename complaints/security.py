@@ -1,6 +1,7 @@
 """Start-up checks: a process refuses settings only fit for a laptop.
 
-Which runs are checked (README "Configuration", docs/configuration.md):
+Which runs are checked (docs/operations.md "Configuration and start-up checks",
+docs/configuration.md):
 
 - `RONGRIAN_ENV` must be `development` (the default) or `production`; anything else
   (`Production`, `prod`, `staging`) is refused everywhere, since a typo would otherwise

@@ -172,7 +172,7 @@ def test_migration_0028_unlinks_tip_off_repeats_on_postgresql(pg_app):
 
 
 def test_demo_data_is_refused_in_production(app, runner):
-    app.config["RONGRIAN_ENV"] = "production"  # as set by compose and the production README
+    app.config["RONGRIAN_ENV"] = "production"  # as set by compose and docs/operations.md
     with app.app_context():
         before = {t: db.session.scalar(select(func.count()).select_from(m)) for t, m in (("users", User),)}
     for args in (["seed-demo"], ["demo", "generate", "--count", "5"]):

@@ -1,4 +1,4 @@
-"""The app behind a real nginx, as README "Behind a reverse proxy (nginx) with TLS" sets it up.
+"""The app behind a real nginx, as docs/operations.md "Behind a reverse proxy (nginx) with TLS" sets it up.
 
 nginx (its own process, config and files in tmp_path) listens on loopback and proxies
 to the app served by werkzeug in a thread; it marks the connection as HTTPS with
@@ -33,7 +33,7 @@ PUBLIC_HOST = "rongrian.example.go.th"
 BODY = {"description": "ถนนเป็นหลุมลึกหน้าบ้านเลขที่ 5", "category": "ถนน",
         "contact": {"name": "สมชาย ใจดี", "email": "somchai@example.com"}}
 
-# The README's server block, less the certificate lines (TLS is simulated by the header),
+# The server block of docs/operations.md, less the certificate lines (TLS is simulated by the header),
 # and a second server that, like the set-up in issue 17, passes neither Host nor
 # X-Forwarded-Host (nginx then sends its upstream address as Host).
 NGINX_CONF = """

@@ -50,7 +50,8 @@ def _connect(config) -> smtplib.SMTP:
     """
     host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
     if config["MAIL_USE_SSL"]:
-        return smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS, context=verifying_context(config["MAIL_CA_FILE"]))
+        return smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS,
+                                context=verifying_context(config["MAIL_CA_FILE"]))
     smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
     if config["MAIL_USE_TLS"]:
         try:

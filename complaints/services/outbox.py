@@ -340,6 +340,9 @@ def deliver_message(message_id: int) -> str:
         try:
             written = _hand_over(message, accepted)
         except DeliveryFailed as exc:
+            if recorded:  # the channel had taken it: whatever failed next is no reason to send it again
+                log.warning("outbox message %s was sent; a later step failed: %s", message_id, exc)
+                return "sent"
             keeper.stop()  # before the backoff's claim, which it must not overwrite
             _record_failure(message, message_id, exc)
         finally:

@@ -35,8 +35,9 @@ seed: migrate
 # The worker runs in a process group of its own: a signal to the whole group would reach
 # its pool children directly, and a child killed while holding the pool's queue lock
 # leaves the worker's warm shutdown waiting for that lock for ever. The trap stops it the
-# supported way instead: SIGTERM (warm), SIGQUIT (cold) after RUN_STOP_GRACE seconds, then
-# SIGKILL to its group (acknowledgements are acked late: one cut short is sent again).
+# supported way instead: SIGTERM (warm: sends in flight finish and are recorded), SIGQUIT
+# (cold) after RUN_STOP_GRACE seconds, then SIGKILL to its group (a send cut short is sent
+# again by the relay once its lease, OUTBOX_LEASE_SECONDS, runs out; docs/operations.md).
 RUN_STOP_GRACE ?= 6
 run: seed
 	@echo "Rongrian: http://$(HOST):$(PORT)  (Ctrl-C stops the web app and the worker)"

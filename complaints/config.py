@@ -331,9 +331,11 @@ def load_config(instance_path: str) -> dict:
         # An outbox message not sent after this many seconds is re-enqueued by the relay.
         "OUTBOX_RELAY_AFTER_SECONDS": float(env.get("OUTBOX_RELAY_AFTER_SECONDS", "10")),
         "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", "10")),
-        # A claimed message is left alone this long: a worker that died while sending
-        # frees it when its lease runs out. Longer than a send may take (SMTP timeout 20 s).
-        "OUTBOX_LEASE_SECONDS": float(env.get("OUTBOX_LEASE_SECONDS", "120")),
+        # A claimed message is left alone this long, and the claim is renewed every third
+        # of it while a send runs (services.outbox._LeaseKeeper): a worker that died while
+        # sending (SIGKILL) frees its messages within one lease, and the relay sends them
+        # again (issue 17: lease + OUTBOX_RELAY_SECONDS + a send stays under 30 s).
+        "OUTBOX_LEASE_SECONDS": float(env.get("OUTBOX_LEASE_SECONDS", "10")),
         # A message the channel refused waits OUTBOX_RETRY_SECONDS, doubling after each
         # try up to OUTBOX_RETRY_MAX_SECONDS; after OUTBOX_MAX_ATTEMPTS tries (about 20
         # minutes with the defaults) it is marked failed.

@@ -225,7 +225,7 @@ DESCRIPTIONS: dict[str, str] = {
     'MAX_INBOUND_EMAIL_BYTES': 'largest inbound e-mail accepted',
     'OUTBOX_RELAY_AFTER_SECONDS': 'how often the relay runs, and how old a pending message must be',
     'OUTBOX_MAX_ATTEMPTS': 'backoff after a refused send, doubling up to the cap; after the last attempt (about 20 minutes) the message is marked failed',
-    'OUTBOX_LEASE_SECONDS': "how long a worker's claim on a message lasts (a worker that died while sending frees it then); longer than a send takes",
+    'OUTBOX_LEASE_SECONDS': "how long a worker's claim on a message lasts; renewed every third of it while a send runs, so a worker killed mid-send frees its messages within one lease",
     'OUTBOX_RETRY_SECONDS': 'backoff after a refused send, doubling up to the cap; after the last attempt (about 20 minutes) the message is marked failed',
     'OUTBOX_RETRY_MAX_SECONDS': 'backoff after a refused send, doubling up to the cap; after the last attempt (about 20 minutes) the message is marked failed',
     'OPEN311_JURISDICTION_ID': 'the Open311 jurisdiction served; when set, another `jurisdiction_id` is a 404',

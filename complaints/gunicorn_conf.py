@@ -29,3 +29,7 @@ logconfig_dict = {
                            "propagate": False},
     },
 }
+
+# On SIGTERM (systemd, `docker stop`) workers finish their requests for this long; the
+# stop timeouts of deploy/systemd/rongrian-web.service and docker-compose.yml exceed it.
+graceful_timeout = 25

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -13,6 +14,13 @@ from complaints.services.delivery import DeliveryFailed
 from complaints.services.tls import verifying_context
 
 __all__ = ["DeliveryFailed", "build_message", "send", "send_smtp", "write_to_folder"]
+
+# Each SMTP command waits this long for its reply. A send outlives the outbox lease
+# (the lease is renewed while it runs), so this is not bounded by it; it bounds how
+# long a stopping worker waits for a send in flight (deploy/systemd, docker-compose.yml).
+SMTP_TIMEOUT_SECONDS = 20
+# Once the server said 250 the message is recorded; QUIT is a courtesy that may not delay it.
+QUIT_TIMEOUT_SECONDS = 2
 
 
 def build_message(to: str, subject: str, text: str, html: str, message_id: str | None = None,
@@ -42,8 +50,9 @@ def _connect(config) -> smtplib.SMTP:
     """
     host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
     if config["MAIL_USE_SSL"]:
-        return smtplib.SMTP_SSL(host, port, timeout=20, context=verifying_context(config["MAIL_CA_FILE"]))
-    smtp = smtplib.SMTP(host, port, timeout=20)
+        return smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS,
+                                context=verifying_context(config["MAIL_CA_FILE"]))
+    smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
     if config["MAIL_USE_TLS"]:
         try:
             smtp.starttls(context=verifying_context(config["MAIL_CA_FILE"]))
@@ -74,12 +83,33 @@ def write_to_folder(msg: EmailMessage, folder: Path) -> Path:
     return path
 
 
-def send_smtp(msg: EmailMessage) -> None:
+def send_smtp(msg: EmailMessage, accepted: Callable[[], None] | None = None) -> None:
+    """Send `msg`; raises DeliveryFailed only while the server has not accepted it.
+
+    `accepted` runs as soon as the server answers the message's DATA with 250, before
+    QUIT: the caller records the message sent then. Anything failing after the 250
+    (QUIT, a dropped connection) is not a failure of the delivery and is not retried:
+    the message is out, and a retry would send it twice.
+    """
     config = current_app.config
     try:
-        with _connect(config) as smtp:
+        smtp = _connect(config)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryFailed(str(exc)) from exc
+    try:
+        try:
             if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
             smtp.send_message(msg)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryFailed(str(exc)) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryFailed(str(exc)) from exc
+        if accepted is not None:
+            accepted()
+        try:
+            if smtp.sock is not None:
+                smtp.sock.settimeout(QUIT_TIMEOUT_SECONDS)
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
+    finally:
+        smtp.close()

@@ -4,12 +4,21 @@ A worker claims a message with a conditional UPDATE (a lease), which works the
 same on PostgreSQL and SQLite and never holds a lock while talking to a mail
 server. A message already sent is never sent again; a crashed worker's lease
 runs out and the message can be claimed anew.
+
+Exactly once, as far as a channel allows (issue 17): SMTP has no idempotency key, so
+a message the server accepted but we did not record would go twice. The window is
+kept to the time between the server's 250 and our commit: the record is written as
+soon as the 250 comes (before QUIT), nothing after the 250 counts as a failure, stop
+signals wait until the record is written (services.stop_signals), and the lease is
+short but renewed while a send runs, so that one lost with its worker (SIGKILL) is
+sent again within seconds, not minutes.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,13 +28,14 @@ from pathlib import Path
 from flask import current_app, render_template
 from markupsafe import escape
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from complaints.extensions import db
 from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
 from complaints.models import Channel, Complaint, OutboxMessage, Status, TimelineEvent, utcnow
 from complaints.services import (
     agency, channel_refs, channel_status, citizen_links, dispatch, line_api, mailer, sms,
+    stop_signals,
 )
 from complaints.services.delivery import DeliveryFailed
 from complaints.services.thai_calendar import format_english_datetime, format_thai_datetime
@@ -52,6 +62,50 @@ def _claim(message_id: int, now: datetime) -> bool:
     )
     db.session.commit()
     return result.rowcount == 1
+
+
+class _LeaseKeeper:
+    """Renews a claim while its message is being sent, from a thread of its own.
+
+    The lease can then be short (OUTBOX_LEASE_SECONDS) whatever a send takes: a
+    worker that dies mid-send (SIGKILL, the machine gone) holds its messages at most
+    one lease. The claim is ours while `attempts` is the count our claim set; a message
+    recorded sent, or claimed anew, is left alone. `until` is how long the claim holds.
+    """
+
+    def __init__(self, message_id: int, attempts: int, until: datetime):
+        self.message_id, self.attempts, self.until = message_id, attempts, until
+        self._lease = _lease()
+        self._engine = db.engine
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"outbox-lease-{message_id}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        table = OutboxMessage.__table__
+        while not self._stopped.wait(self._lease.total_seconds() / 3):
+            until = utcnow() + self._lease
+            try:
+                with self._engine.begin() as conn:
+                    renewed = conn.execute(
+                        update(table)
+                        .where(table.c.id == self.message_id, table.c.status == "pending",
+                               table.c.attempts == self.attempts)
+                        .values(claimed_until=until)
+                    ).rowcount
+            except SQLAlchemyError as exc:
+                log.warning("could not renew the claim on outbox message %s: %s", self.message_id, exc)
+                continue
+            if renewed != 1:
+                return
+            self.until = until
 
 
 SUBJECTS = {
@@ -165,8 +219,8 @@ def _email(message: OutboxMessage) -> mailer.EmailMessage:
     return _staff_notice(message) if message.complaint is None else _render_email(message)
 
 
-def _send_email(message: OutboxMessage) -> None:
-    mailer.send_smtp(_email(message))
+def _send_email(message: OutboxMessage, accepted: Callable[[], None]) -> None:
+    mailer.send_smtp(_email(message), accepted)
 
 
 def _write_email(message: OutboxMessage, folder: Path) -> Path:
@@ -180,7 +234,7 @@ def _remember_email_id(message: OutboxMessage) -> None:
         db.session.add(channel_refs.reference("email", message_id, message.complaint_id, direction="out"))
 
 
-def _send_line(message: OutboxMessage) -> None:
+def _send_line(message: OutboxMessage, accepted: Callable[[], None]) -> None:
     line_api.send(message, _short_text(message))
 
 
@@ -192,7 +246,7 @@ def _sms_reference(message: OutboxMessage) -> str:
     return f"outbox-{message.id}"
 
 
-def _send_sms(message: OutboxMessage) -> None:
+def _send_sms(message: OutboxMessage, accepted: Callable[[], None]) -> None:
     sms.send(message.recipient, _short_text(message), reference=_sms_reference(message))
 
 
@@ -203,9 +257,13 @@ def _write_sms(message: OutboxMessage, folder: Path) -> Path:
 @dataclass(frozen=True)
 class Sender:
     """How one outbox channel sends (raising DeliveryFailed when the channel refuses), and
-    how it writes a message to its development outbox folder (returning the file)."""
+    how it writes a message to its development outbox folder (returning the file).
 
-    send: Callable[[OutboxMessage], None]
+    `send` may call its `accepted` callback the moment the channel took the message
+    (SMTP: at the 250, before QUIT) so that it is recorded then; otherwise it is
+    recorded once `send` returns."""
+
+    send: Callable[[OutboxMessage, Callable[[], None]], None]
     write: Callable[[OutboxMessage, Path], Path]
 
 
@@ -216,14 +274,14 @@ SENDERS: dict[str, Sender] = {
 }
 
 
-def _hand_over(message: OutboxMessage) -> Path | None:
+def _hand_over(message: OutboxMessage, accepted: Callable[[], None]) -> Path | None:
     """Send the message, or write it to the development outbox when its channel is not
     configured (channel_status: no network call then); returns the file written, if any."""
     sender = SENDERS.get(message.channel)
     if sender is None:
         raise DeliveryFailed(f"no sender for channel {message.channel}")
     if channel_status.configured(message.channel):
-        sender.send(message)
+        sender.send(message, accepted)
         return None
     return sender.write(message, channel_status.dev_outbox_dir(message.channel))
 
@@ -266,36 +324,60 @@ def deliver_message(message_id: int) -> str:
             return "already_written"
         return "already_sent" if message.status == "sent" else "busy"
     message = db.session.get(OutboxMessage, message_id)
-    try:
-        written = _hand_over(message)
-    except DeliveryFailed as exc:
-        message.last_error = str(exc)[:2000]
-        # For the log: a refusal can quote the address (SMTPRecipientsRefused); logs leave the PDPA's reach.
-        reason = str(exc).replace(message.recipient, "<recipient>") if message.recipient else str(exc)
-        if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-            message.status = "failed"
-            message.claimed_until = None
-            db.session.commit()
-            # An operator's alert: this citizen will not hear from us by this channel.
-            log.error("outbox message %s (%s) failed for good after %d tries: %s",
-                      message_id, message.channel, message.attempts, reason)
-            raise
-        # Held (claimed) for the backoff, so the next try comes after it whoever makes
-        # it: the task's own retry, the relay, or a redelivered copy of the task. Each
-        # trying at once would spend OUTBOX_MAX_ATTEMPTS in seconds while a mail server
-        # is down, and the message would be given up for good.
-        delay = retry_delay(message.attempts)
-        message.claimed_until = utcnow() + timedelta(seconds=delay)
+    keeper = _LeaseKeeper(message_id, message.attempts, now + _lease())
+    recorded: list[bool] = []
+
+    def accepted() -> None:
+        # The channel has the message: record it now, once; the claim holds until keeper.until.
+        if not recorded:
+            keeper.stop()
+            _record_sent(message_id, utcnow(), held_until=keeper.until)
+            recorded.append(True)
+
+    # SIGTERM/SIGINT wait for the send and its record (services.stop_signals).
+    with stop_signals.deferred():
+        keeper.start()
+        try:
+            written = _hand_over(message, accepted)
+        except DeliveryFailed as exc:
+            if recorded:  # the channel had taken it: whatever failed next is no reason to send it again
+                log.warning("outbox message %s was sent; a later step failed: %s", message_id, exc)
+                return "sent"
+            keeper.stop()  # before the backoff's claim, which it must not overwrite
+            _record_failure(message, message_id, exc)
+        finally:
+            keeper.stop()
+        if written is None:
+            accepted()
+            return "sent"
+        return _record_written(message_id, message.channel, written, utcnow(), held_until=keeper.until)
+
+
+def _record_failure(message: OutboxMessage, message_id: int, exc: DeliveryFailed) -> None:
+    """Record a try the channel refused; raises RetryLater, or DeliveryFailed after the last try."""
+    message.last_error = str(exc)[:2000]
+    # For the log: a refusal can quote the address (SMTPRecipientsRefused); logs leave the PDPA's reach.
+    reason = str(exc).replace(message.recipient, "<recipient>") if message.recipient else str(exc)
+    if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        message.status = "failed"
+        message.claimed_until = None
         db.session.commit()
-        # A WARNING, not Celery's INFO "retry" line: a mail server or gateway that
-        # refuses is an outage an operator must see (the recipient is not logged: PDPA).
-        log.warning("outbox message %s (%s) not delivered, try %d; next in %.0fs: %s",
-                    message_id, message.channel, message.attempts, delay, reason)
-        raise RetryLater(reason, delay) from exc
-    if written is None:
-        _record_sent(message_id, utcnow(), held_until=now + _lease())
-        return "sent"
-    return _record_written(message_id, message.channel, written, utcnow(), held_until=now + _lease())
+        # An operator's alert: this citizen will not hear from us by this channel.
+        log.error("outbox message %s (%s) failed for good after %d tries: %s",
+                  message_id, message.channel, message.attempts, reason)
+        raise exc
+    # Held (claimed) for the backoff, so the next try comes after it whoever makes
+    # it: the task's own retry, the relay, or a redelivered copy of the task. Each
+    # trying at once would spend OUTBOX_MAX_ATTEMPTS in seconds while a mail server
+    # is down, and the message would be given up for good.
+    delay = retry_delay(message.attempts)
+    message.claimed_until = utcnow() + timedelta(seconds=delay)
+    db.session.commit()
+    # A WARNING, not Celery's INFO "retry" line: a mail server or gateway that
+    # refuses is an outage an operator must see (the recipient is not logged: PDPA).
+    log.warning("outbox message %s (%s) not delivered, try %d; next in %.0fs: %s",
+                message_id, message.channel, message.attempts, delay, reason)
+    raise RetryLater(reason, delay) from exc
 
 
 def _record_written(message_id: int, channel: str, path: Path, at: datetime, held_until: datetime) -> str:

@@ -122,7 +122,7 @@ def load_config(instance_path: str) -> dict:
         # Thai-text classification at intake (complaints.nlp).
         "NLP_ENABLED": _bool(env.get("NLP_ENABLED"), default=True),
         "NLP_AUTO_APPLY_THRESHOLD": float(env.get("NLP_AUTO_APPLY_THRESHOLD", "0.6")),
-        # Retraining (complaints.services.retraining): the base data the confirmed
+        # Retraining (complaints.services.classifier.retraining): the base data the confirmed
         # complaints are added to, where run artefacts go, how much worse than the
         # model in use a candidate may be and still be promoted (net in_gold loss as
         # a share of a held-out set, and base macro-F1; see nlp.retraining_policy),
@@ -214,7 +214,7 @@ def load_config(instance_path: str) -> dict:
         # A rate-limit store that is down must not turn intake into errors.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
-        # Outbound channels follow one rule (complaints.services.channel_status): a channel
+        # Outbound channels follow one rule (complaints.services.messaging.channel_status): a channel
         # is configured when its credentials are set (MAIL_SERVER; LINE_CHANNEL_ACCESS_TOKEN;
         # SMS_PROVIDER_URL). One that is not makes no network call: each message is written
         # as one file to the channel's development outbox folder, <channel>-outbox in the

@@ -7,9 +7,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, select
 
 from complaints.models import Category, Complaint, User
-from complaints.services.access import scoped
-from complaints.services.thai_calendar import BANGKOK
-from complaints.services.workflow import OPEN
+from complaints.services.casework.access import scoped
+from complaints.domain.thai_calendar import BANGKOK
+from complaints.services.casework.workflow import OPEN
 
 SORTS = {
     "received_desc": Complaint.received_at.desc(),

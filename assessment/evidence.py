@@ -26,7 +26,7 @@ from complaints.extensions import db
 from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
 from complaints.models import (
     ActionStatus, Category, Complaint, CorrectiveAction, ServiceStandard,
-    StandardsPublication, SurveyResponse, TimelineEvent, utcnow,
+    StandardsPublication, Status, SurveyResponse, TimelineEvent, utcnow,
 )
 from complaints.services.casework.access import PUBLIC, visible_complaints
 from complaints.services.analytics.clusters import top_clusters
@@ -36,7 +36,7 @@ from complaints.domain.thai_calendar import BANGKOK, add_working_days, format_th
 from complaints.services.casework.tracking_lookups import lookups_between
 
 COMPLAINT_KINDS = ("complaint", "tip_off")
-FINISHED = ("resolved", "closed", "rejected", "forwarded")
+FINISHED = Status.ANSWERED  # forwarded counts as answered: see Status
 FINISHING_EVENTS = ("resolve", "close", "reject", "forward", "confirm")
 
 # Thresholds; the agency changes them with ASSESSMENT_THRESHOLDS (JSON) in the environment.

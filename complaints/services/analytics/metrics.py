@@ -29,16 +29,15 @@ from complaints.extensions import db
 from complaints.ids import parse_id
 from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
 from complaints.models import (
-    Category, Complaint, RootCause, SurveyResponse, Unit, User, utcnow,
+    Category, Complaint, RootCause, Status, SurveyResponse, Unit, User, utcnow,
 )
-from complaints.models.complaint import OPEN_STATUSES
 from complaints.services.analytics import clusters
 from complaints.services.casework.access import unit_and_descendants, visible_complaints, visible_unit_ids
 from complaints.domain.periods import Period, add_months, bangkok_midnight
 from complaints.domain.thai_calendar import BANGKOK, THAI_MONTHS_ABBR, be_year
 
 NONE = "none"  # drill-down value of a missing category, unit, district...
-BACKLOG_STATUSES = (*OPEN_STATUSES, "on_hold")
+BACKLOG_STATUSES = Status.BACKLOG
 
 
 class seconds_between(FunctionElement):

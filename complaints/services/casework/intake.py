@@ -22,7 +22,7 @@ from complaints.models import (
     Status, TimelineEvent, User, utcnow,
 )
 from complaints.schemas import ComplaintSubmission
-from complaints.services.casework import similarity
+from complaints.services.casework import similarity, workflow
 from complaints.services.catalogue import reference_data
 from complaints.services.messaging import dispatch, outbox as outbox_service
 from complaints.domain import tracking_numbers
@@ -237,10 +237,7 @@ def _build(submission: ComplaintSubmission, values: dict, channel: Channel, rece
                                                {"template": "acknowledgement", **(reply_context or {})},
                                                created_at=received_at)
     if outbox is None and channel in RECEIPT_CHANNELS:
-        complaint.status = Status.ACKNOWLEDGED
-        complaint.acknowledged_at = received_at
-        db.session.add(TimelineEvent(complaint=complaint, at=received_at, kind="acknowledged",
-                                     text="receipt", public=True))
+        workflow.record(complaint, "acknowledge", workflow.SYSTEM, workflow.Params(reason="receipt"), at=received_at)
     return complaint, outbox
 
 

@@ -49,7 +49,7 @@ from complaints.nlp.similarity import (  # noqa: F401 (the rule's names, read by
     text_signature,
 )
 from complaints.services.casework.access import PUBLIC, may_link, visible_complaints
-from complaints.services.casework.workflow import OPEN
+from complaints.models import Status
 
 
 def secret() -> str:
@@ -123,7 +123,7 @@ def similar_open(complaint: Complaint, limit: int = 3, minimum: float = SIMILAR_
         return []
     category = category_of(complaint)
     days = current_app.config["SIMILAR_WINDOW_DAYS"]
-    base = [_window(complaint, days, days), Complaint.status.in_(OPEN), may_link(complaint), visible]
+    base = [_window(complaint, days, days), Complaint.status.in_(Status.OPEN), may_link(complaint), visible]
     # One query per way of being related (same category, same district), each
     # served by its own partial index on open complaints: an OR of the two lets
     # PostgreSQL walk the date index and filter thousands of rows instead.

@@ -84,7 +84,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
     config = current_app.config
     result = SweepResult()
     threshold = due_soon_threshold(now, config["DUE_SOON_WORKING_DAYS"])
-    open_cases = db.session.scalars(select(Complaint).where(Complaint.status.in_(workflow.OPEN))).all()
+    open_cases = db.session.scalars(select(Complaint).where(Complaint.status.in_(Status.OPEN))).all()
     for complaint in open_cases:
         state = sla_state(complaint.due_at, now, threshold)
         complaint.sla_state = state

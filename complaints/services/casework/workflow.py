@@ -7,6 +7,7 @@ citizen should hear about, an outbox message, all in one transaction.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,58 +17,38 @@ from sqlalchemy import select
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import Complaint, Kind, OutboxMessage, RootCause, Status, TimelineEvent, Unit, User, utcnow
-from complaints.models.complaint import OPEN_STATUSES
 from complaints.domain import tracking_numbers
 from complaints.services.messaging import dispatch, outbox
 from complaints.services.casework.access import can_see, linkable
 from complaints.services.casework.standards import extend_by_working_days, working_days_between
 
 S = Status
-OPEN = frozenset(OPEN_STATUSES)
+OPEN = Status.OPEN
 # Integrity officers handle tip-offs from start to closure (access.scoped shows them nothing else).
 STAFF = frozenset({"officer", "supervisor", "admin", "integrity"})
 LEADS = frozenset({"supervisor", "admin", "integrity"})
 CITIZEN, SYSTEM = "citizen", "system"
 
 
+# An action's effect on the complaint besides its status: (complaint, actor, params, now) -> the
+# detail written on the timeline event, if any. It may refuse with WorkflowError.
+Effect = Callable[[Complaint, "User | str", "Params", datetime], "str | None"]
+
+
 @dataclass(frozen=True)
 class Transition:
     action: str
     sources: frozenset[str]
-    target: str | None  # None: decided by the effect (resume returns to the status before the hold)
+    target: str | Callable[[Complaint], str]  # or decided from the complaint (resume, acknowledge)
     actors: frozenset[str]  # staff roles, "citizen" and/or "system"
     reason_required: bool = False
     public: bool = True
     notify: bool = True  # tell the complainant
     label: tuple[str, str] = ("", "")
+    effect: Effect | None = None
+    event_kind: str | None = None  # the timeline event's kind; the action's name by default
 
 
-TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
-    Transition("acknowledge", frozenset({S.RECEIVED}), S.ACKNOWLEDGED, frozenset({SYSTEM}), notify=False,
-               label=("ตอบรับเรื่อง", "Acknowledge")),
-    Transition("assign", OPEN, S.ASSIGNED, STAFF, notify=False, public=True,
-               label=("มอบหมายผู้รับผิดชอบ", "Assign")),
-    Transition("start", frozenset({S.ASSIGNED, S.REOPENED}), S.IN_PROGRESS, STAFF,
-               label=("เริ่มดำเนินการ", "Start work")),
-    Transition("resolve", OPEN, S.RESOLVED, STAFF, reason_required=True,
-               label=("แจ้งผลการดำเนินการ", "Resolve")),
-    Transition("close", frozenset({S.RESOLVED, S.FORWARDED}), S.CLOSED, LEADS | {SYSTEM},
-               label=("อนุมัติปิดเรื่อง", "Approve closure")),
-    Transition("confirm", frozenset({S.RESOLVED}), S.CLOSED, frozenset({CITIZEN}), notify=False,
-               label=("ผู้ร้องยืนยันผล", "Complainant confirmed")),
-    Transition("reopen", frozenset({S.RESOLVED, S.CLOSED}), S.REOPENED, LEADS | {CITIZEN}, reason_required=True,
-               label=("เปิดเรื่องอีกครั้ง", "Reopen")),
-    Transition("forward", OPEN, S.FORWARDED, STAFF, reason_required=True,
-               label=("ส่งต่อ", "Forward")),
-    Transition("reject", OPEN, S.REJECTED, STAFF, reason_required=True,
-               label=("ไม่อยู่ในอำนาจหน้าที่", "Not our responsibility")),
-    Transition("merge", OPEN, S.MERGED, STAFF,
-               label=("รวมกับเรื่องที่ซ้ำ", "Merge as duplicate")),
-    Transition("hold", OPEN, S.ON_HOLD, STAFF, reason_required=True,
-               label=("พักเรื่อง (หยุดนับเวลา)", "Put on hold (clock stops)")),
-    Transition("resume", frozenset({S.ON_HOLD}), None, STAFF,
-               label=("ดำเนินการต่อ", "Resume")),
-]}
 
 
 class WorkflowError(BilingualError):
@@ -101,9 +82,6 @@ class Params:
 # Staff who resolve or close a case record its root cause (criterion 3.4: learn
 # why complaints recur); a citizen's confirmation and the system's auto-close
 # follow a resolution that already has one.
-ROOT_CAUSE_ACTIONS = frozenset({"resolve", "close"})
-
-
 def _root_cause(complaint: Complaint, actor: User | str, params: Params) -> None:
     if not isinstance(actor, User):
         return
@@ -121,7 +99,13 @@ def _root_cause(complaint: Complaint, actor: User | str, params: Params) -> None
         complaint.root_cause_note = note[:2000]
 
 
-def _assign(complaint: Complaint, actor: User | str, params: Params) -> str | None:
+# --- effects (each action's changes besides the status) -----------------------------------
+
+def _acknowledge(complaint: Complaint, actor: User | str, params: Params, now: datetime) -> None:
+    complaint.acknowledged_at = complaint.acknowledged_at or now
+
+
+def _assign(complaint: Complaint, actor: User | str, params: Params, now: datetime) -> str | None:
     assignee = db.session.get(User, params.assignee_id) if params.assignee_id else None
     if assignee is None or not assignee.active:
         raise _refuse("กรุณาเลือกเจ้าหน้าที่ผู้รับผิดชอบ", "Choose an officer to assign.", 422)
@@ -133,7 +117,35 @@ def _assign(complaint: Complaint, actor: User | str, params: Params) -> str | No
     return f"มอบหมายให้ {assignee.display_name} / assigned to {assignee.display_name}"
 
 
-def _forward(complaint: Complaint, actor: User | str, params: Params) -> str | None:
+def _resolve(complaint: Complaint, actor: User | str, params: Params, now: datetime) -> None:
+    _root_cause(complaint, actor, params)
+    complaint.resolved_at = now
+    complaint.first_response_at = complaint.first_response_at or now
+
+
+def _close(complaint: Complaint, actor: User | str, params: Params, now: datetime) -> None:
+    _root_cause(complaint, actor, params)
+    complaint.closed_at = now
+
+
+def _confirm(complaint: Complaint, actor: User | str, params: Params, now: datetime) -> None:
+    complaint.closed_at = now
+
+
+def _reopen(complaint: Complaint, actor: User | str, params: Params, now: datetime) -> None:
+    if actor == CITIZEN:
+        window = timedelta(days=current_app.config["REOPEN_WINDOW_DAYS"])
+        since = complaint.closed_at or complaint.resolved_at
+        if since is None or now - since > window:
+            raise _refuse(
+                f"เปิดเรื่องอีกครั้งได้ภายใน {window.days} วันหลังแจ้งผล",
+                f"A complaint can be reopened within {window.days} days of its resolution.")
+    complaint.reopen_count += 1
+    complaint.resolved_at = None
+    complaint.closed_at = None
+
+
+def _forward(complaint: Complaint, actor: User | str, params: Params, now: datetime) -> str | None:
     if params.to_unit_id:
         if complaint.kind == Kind.TIP_OFF:
             # A tip-off stays with the integrity role wherever it goes: the unit's staff
@@ -154,7 +166,12 @@ def _forward(complaint: Complaint, actor: User | str, params: Params) -> str | N
     raise _refuse("กรุณาระบุหน่วยงานปลายทาง", "Name the unit or agency to forward to.", 422)
 
 
-def _merge(complaint: Complaint, actor: User | str, params: Params) -> str | None:
+def _reject(complaint: Complaint, actor: User | str, params: Params, now: datetime) -> None:
+    complaint.first_response_at = complaint.first_response_at or now
+    complaint.closed_at = now
+
+
+def _merge(complaint: Complaint, actor: User | str, params: Params, now: datetime) -> str | None:
     try:
         number = str(tracking_numbers.parse(params.into or ""))
     except tracking_numbers.MalformedTrackingNumber:
@@ -171,22 +188,57 @@ def _merge(complaint: Complaint, actor: User | str, params: Params) -> str | Non
     return survivor.tracking_number
 
 
-def _hold(complaint: Complaint, actor, params: Params, now: datetime) -> None:
+def _hold(complaint: Complaint, actor: User | str, params: Params, now: datetime) -> None:
     complaint.status_before_hold = complaint.status
     complaint.held_at = now
 
 
-def _resume(complaint: Complaint, now: datetime) -> str:
+def _resume(complaint: Complaint, actor: User | str, params: Params, now: datetime) -> None:
     paused = working_days_between(complaint.held_at, now) if complaint.held_at else 0
     complaint.due_at = extend_by_working_days(complaint.due_at, paused)
     complaint.first_response_due_at = extend_by_working_days(complaint.first_response_due_at, paused)
-    target = complaint.status_before_hold or S.ASSIGNED
     complaint.held_at = None
     complaint.status_before_hold = None
-    return target
 
 
-def _check(complaint: Complaint, transition: Transition, actor: User | str, params: Params, now: datetime) -> None:
+def _acknowledged_status(complaint: Complaint) -> str:
+    # Acknowledging records when the citizen was answered; only a new complaint changes status.
+    return S.ACKNOWLEDGED if complaint.status == S.RECEIVED else complaint.status
+
+
+def _status_before_hold(complaint: Complaint) -> str:
+    return complaint.status_before_hold or S.ASSIGNED
+
+
+TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
+    Transition("acknowledge", frozenset(Status), _acknowledged_status, frozenset({SYSTEM}), notify=False,
+               label=("ตอบรับเรื่อง", "Acknowledge"), effect=_acknowledge, event_kind="acknowledged"),
+    Transition("assign", OPEN, S.ASSIGNED, STAFF, notify=False, public=True,
+               label=("มอบหมายผู้รับผิดชอบ", "Assign"), effect=_assign),
+    Transition("start", frozenset({S.ASSIGNED, S.REOPENED}), S.IN_PROGRESS, STAFF,
+               label=("เริ่มดำเนินการ", "Start work")),
+    Transition("resolve", OPEN, S.RESOLVED, STAFF, reason_required=True,
+               label=("แจ้งผลการดำเนินการ", "Resolve"), effect=_resolve),
+    Transition("close", frozenset({S.RESOLVED, S.FORWARDED}), S.CLOSED, LEADS | {SYSTEM},
+               label=("อนุมัติปิดเรื่อง", "Approve closure"), effect=_close),
+    Transition("confirm", frozenset({S.RESOLVED}), S.CLOSED, frozenset({CITIZEN}), notify=False,
+               label=("ผู้ร้องยืนยันผล", "Complainant confirmed"), effect=_confirm),
+    Transition("reopen", frozenset({S.RESOLVED, S.CLOSED}), S.REOPENED, LEADS | {CITIZEN}, reason_required=True,
+               label=("เปิดเรื่องอีกครั้ง", "Reopen"), effect=_reopen),
+    Transition("forward", OPEN, S.FORWARDED, STAFF, reason_required=True,
+               label=("ส่งต่อ", "Forward"), effect=_forward),
+    Transition("reject", OPEN, S.REJECTED, STAFF, reason_required=True,
+               label=("ไม่อยู่ในอำนาจหน้าที่", "Not our responsibility"), effect=_reject),
+    Transition("merge", OPEN, S.MERGED, STAFF,
+               label=("รวมกับเรื่องที่ซ้ำ", "Merge as duplicate"), effect=_merge),
+    Transition("hold", OPEN, S.ON_HOLD, STAFF, reason_required=True,
+               label=("พักเรื่อง (หยุดนับเวลา)", "Put on hold (clock stops)"), effect=_hold),
+    Transition("resume", frozenset({S.ON_HOLD}), _status_before_hold, STAFF,
+               label=("ดำเนินการต่อ", "Resume"), effect=_resume),
+]}
+
+
+def _check(complaint: Complaint, transition: Transition, actor: User | str, params: Params) -> None:
     if complaint.status not in transition.sources:
         raise _refuse(
             f"ไม่สามารถ{transition.label[0]}เรื่องที่อยู่ในสถานะนี้ได้",
@@ -198,63 +250,37 @@ def _check(complaint: Complaint, transition: Transition, actor: User | str, para
         raise _refuse("ไม่พบเรื่องนี้", "Not found.", 404)
     if transition.reason_required and not (params.reason and params.reason.strip()):
         raise _refuse("กรุณาระบุเหตุผลหรือคำชี้แจง", "A reason or explanation is required.", 422)
-    if transition.action == "reopen" and actor == CITIZEN:
-        window = timedelta(days=current_app.config["REOPEN_WINDOW_DAYS"])
-        since = complaint.closed_at or complaint.resolved_at
-        if since is None or now - since > window:
-            raise _refuse(
-                f"เปิดเรื่องอีกครั้งได้ภายใน {window.days} วันหลังแจ้งผล",
-                f"A complaint can be reopened within {window.days} days of its resolution.")
 
 
-def transition(complaint: Complaint, action: str, actor: User | str, params: Params | None = None) -> TimelineEvent:
-    """Make one transition and commit; raises WorkflowError when it is not allowed."""
+def record(complaint: Complaint, action: str, actor: User | str, params: Params | None = None, *,
+           at: datetime | None = None) -> tuple[TimelineEvent, OutboxMessage | None]:
+    """Make one transition in the caller's transaction: the only place a complaint's status
+    changes after intake. Checks the action, applies its effect, sets the status, writes the
+    timeline event and, when the citizen should hear of it, the outbox message (not yet
+    enqueued). Raises WorkflowError when the action is not allowed."""
     params = params or Params()
     t = TRANSITIONS.get(action)
     if t is None:
         raise _refuse("ไม่รู้จักคำสั่งนี้", f"Unknown action '{action}'.", 422)
-    now = utcnow()
-    _check(complaint, t, actor, params, now)
-    if action in ROOT_CAUSE_ACTIONS:
-        _root_cause(complaint, actor, params)
-
-    detail = None
-    target = t.target
-    if action == "assign":
-        detail = _assign(complaint, actor, params)
-    elif action == "forward":
-        detail = _forward(complaint, actor, params)
-    elif action == "merge":
-        detail = _merge(complaint, actor, params)
-    elif action == "hold":
-        _hold(complaint, actor, params, now)
-    elif action == "resume":
-        target = _resume(complaint, now)
-    elif action == "resolve":
-        complaint.resolved_at = now
-        complaint.first_response_at = complaint.first_response_at or now
-    elif action in ("close", "confirm"):
-        complaint.closed_at = now
-    elif action == "reopen":
-        complaint.reopen_count += 1
-        complaint.resolved_at = None
-        complaint.closed_at = None
-    elif action in ("reject",):
-        complaint.first_response_at = complaint.first_response_at or now
-        complaint.closed_at = now
-    elif action == "acknowledge":
-        complaint.acknowledged_at = complaint.acknowledged_at or now
-
+    now = at or utcnow()
+    _check(complaint, t, actor, params)
+    target = t.target(complaint) if callable(t.target) else t.target
+    detail = t.effect(complaint, actor, params, now) if t.effect else None
     complaint.status = target
     text = "\n".join(x for x in (params.reason and params.reason.strip(), detail) if x) or None
     event = TimelineEvent(
-        complaint=complaint, at=now, kind=action,
+        complaint=complaint, at=now, kind=t.event_kind or action,
         actor=_actor_kind(actor) if not isinstance(actor, User) else "officer",
         actor_user_id=actor.id if isinstance(actor, User) else None,
         text=text, public=t.public,
     )
     db.session.add(event)
-    message = _notify(complaint, event) if t.notify else None
+    return event, (_notify(complaint, event) if t.notify else None)
+
+
+def transition(complaint: Complaint, action: str, actor: User | str, params: Params | None = None) -> TimelineEvent:
+    """Make one transition and commit; raises WorkflowError when it is not allowed."""
+    event, message = record(complaint, action, actor, params)
     db.session.commit()
     if message is not None:
         dispatch.enqueue_outbox([message.id])

@@ -44,7 +44,8 @@ MAX_RESULTS = 1000
 MAX_IDS = 100  # service_request_id values in one query
 
 # The spec's two statuses. A case on hold is still being handled, so it is open.
-CLOSED_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED, Status.REJECTED, Status.MERGED})
+# Open311 "closed": handling ended here (Status.ENDED); everything else, on hold included, is "open".
+CLOSED_STATUSES = Status.ENDED
 
 
 def open311_status(status: str) -> str:

@@ -77,7 +77,7 @@ STATES = {s.value: s.value for s in Status} | {
     "ส่งต่อ": Status.FORWARDED, "ส่งต่อ(ใหม่)": Status.FORWARDED, "ไม่อยู่ในความรับผิดชอบ": Status.REJECTED,
     "ปฏิเสธ": Status.REJECTED, "ยุติเรื่อง": Status.CLOSED,
 }
-FINISHED = {Status.CLOSED, Status.REJECTED, Status.RESOLVED}
+FINISHED = Status.ENDED  # a row in one of these states carries its end date
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from complaints.extensions import db
 from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
-from complaints.models import Channel, Complaint, OutboxMessage, Status, TimelineEvent, utcnow
+from complaints.models import Channel, Complaint, OutboxMessage, Status, utcnow
 from complaints.services.casework import citizen_links
 from complaints.services.catalogue import agency
 from complaints.services.channels import channel_refs
@@ -230,11 +230,11 @@ def _hand_over(message: OutboxMessage) -> Path | None:
 
 
 def _mark_acknowledged(complaint: Complaint, now: datetime, channel: str) -> None:
+    # Imported here: the workflow imports this module to queue the notices it sends.
+    from complaints.services.casework import workflow
+
     if complaint.acknowledged_at is None:
-        complaint.acknowledged_at = now
-        db.session.add(TimelineEvent(complaint=complaint, at=now, kind="acknowledged", text=channel))
-    if complaint.status == Status.RECEIVED:
-        complaint.status = Status.ACKNOWLEDGED
+        workflow.record(complaint, "acknowledge", workflow.SYSTEM, workflow.Params(reason=channel), at=now)
 
 
 class RetryLater(DeliveryFailed):

@@ -8,8 +8,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from assessment import report, service
-from complaints.services.periods import Period
-from complaints.errors import BilingualError
+from complaints.domain.periods import Period
+from complaints.domain.errors import BilingualError
 
 assessment_cli = AppGroup("assessment", help="PMQA 4.0 category-3 self-assessment.")
 

@@ -21,22 +21,22 @@ from datetime import datetime, timedelta
 from flask import current_app, url_for
 from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
 
-from complaints.services.periods import Period
+from complaints.domain.periods import Period
 from complaints.extensions import db
 from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
 from complaints.models import (
     ActionStatus, Category, Complaint, CorrectiveAction, ServiceStandard,
-    StandardsPublication, SurveyResponse, TimelineEvent, utcnow,
+    StandardsPublication, Status, SurveyResponse, TimelineEvent, utcnow,
 )
-from complaints.services.access import PUBLIC, visible_complaints
-from complaints.services.clusters import top_clusters
-from complaints.services.metrics import ack_seconds, bisecting_case, resolution_as_of
-from complaints.services.standards import calendar_overrides
-from complaints.services.thai_calendar import BANGKOK, add_working_days, format_thai_datetime
-from complaints.services.tracking_lookups import lookups_between
+from complaints.services.casework.access import PUBLIC, visible_complaints
+from complaints.services.analytics.clusters import top_clusters
+from complaints.services.analytics.metrics import ack_seconds, bisecting_case, resolution_as_of
+from complaints.services.casework.standards import calendar_overrides
+from complaints.domain.thai_calendar import BANGKOK, add_working_days, format_thai_datetime
+from complaints.services.casework.tracking_lookups import lookups_between
 
 COMPLAINT_KINDS = ("complaint", "tip_off")
-FINISHED = ("resolved", "closed", "rejected", "forwarded")
+FINISHED = Status.ANSWERED  # forwarded counts as answered: see Status
 FINISHING_EVENTS = ("resolve", "close", "reject", "forward", "confirm")
 
 # Thresholds; the agency changes them with ASSESSMENT_THRESHOLDS (JSON) in the environment.

@@ -1,6 +1,6 @@
 """Evidence files: type sniffed from the content, size limited, stored outside the web root.
 
-Like complaint photos (complaints/services/photos.py) the file is kept under a
+Like complaint photos (complaints/services/casework/photos.py) the file is kept under a
 random name in UPLOAD_DIR; the name the user gave is only displayed. The type
 is decided by the bytes, never by the name or the browser's content type.
 """
@@ -12,8 +12,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from complaints.errors import FieldError, invalid
-from complaints.services.photos import display_name, store_file
+from complaints.domain.errors import FieldError, invalid
+from complaints.services.casework.photos import display_name, store_file
 
 # (content type, extension) by what the content is.
 PDF = ("application/pdf", "pdf")

@@ -91,7 +91,7 @@ def main() -> None:
         with harness.temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(workdir / "instance"),
                                    CELERY_BROKER_URL="memory://", RATELIMIT_STORAGE_URI="memory://"):
             from assessment import evidence, report, service
-            from complaints.services.periods import Period
+            from complaints.domain.periods import Period
             from sqlalchemy import text
 
             from complaints import create_app

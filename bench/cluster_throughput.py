@@ -40,7 +40,7 @@ def cluster_stats() -> dict:
 
 
 def timed_update(batch_size: int) -> tuple[float, int]:
-    from complaints.services import clusters
+    from complaints.services.analytics import clusters
 
     started = time.perf_counter()
     result = clusters.update_clusters(batch_size=batch_size)

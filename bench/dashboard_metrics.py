@@ -97,8 +97,8 @@ def time_dashboard(repeat: int, per_figure: bool) -> dict:
 
     from complaints.extensions import db
     from complaints.models import Unit, utcnow
-    from complaints.services import metrics
-    from complaints.services.periods import Period
+    from complaints.services.analytics import metrics
+    from complaints.domain.periods import Period
 
     one_pass = getattr(metrics, "one_pass", lambda scope: nullcontext())  # absent before the one-pass change
     now = utcnow()

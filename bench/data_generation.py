@@ -1,6 +1,6 @@
 """Throughput of the demo-data generator and of the historical import.
 
-Generates N complaints of one fiscal year (`demo_data.generate`, what
+Generates N complaints of one fiscal year (`demo_year.generate`, what
 `flask demo generate` runs) into a fresh PostgreSQL database, and/or a fresh
 SQLite file, then imports the Traffy Fondue file (`history_import.import_csv`,
 what `flask import` runs) into the same database. Prints complaints/s and rows/s
@@ -32,7 +32,7 @@ def _measure(url: str, workdir: Path, generate: int, import_rows: int, seed: int
                                NLP_BASE_DATA=str(TRAFFY)):
         from complaints import create_app
         from complaints.extensions import db
-        from complaints.services import demo_data, history_import
+        from complaints.services.datasets import demo_year, history_import
 
         app = create_app()
         result: dict = {"database": url.split(":")[0]}
@@ -46,7 +46,7 @@ def _measure(url: str, workdir: Path, generate: int, import_rows: int, seed: int
                     if done[0] % 100_000 < n:
                         print(f"    {done[0]:,} complaints, {time.perf_counter() - started:.0f} s", flush=True)
 
-                summary = demo_data.generate(2569, generate, seed, progress=progress)
+                summary = demo_year.generate(2569, generate, seed, progress=progress)
                 seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
                 rows = summary.complaints + summary.complainants + summary.events + summary.surveys
                 result["generate"] = {

@@ -15,7 +15,7 @@ rule under test. Strata:
   low         same district, <= 14 days, cosine 0.15-0.3
   other_place other district, <= 14 days, same category, cosine >= 0.5
 
-Texts are masked (complaints.services.pii_masking.mask_text, plus vehicle
+Texts are masked (complaints.nlp.pii_masking.mask_text, plus vehicle
 registration plates after the word ทะเบียน) and cut to 400 characters before they
 are written; the labelled set is about what is stored. Reading the set found
 two names the masker had missed (a first name before a phone number with no
@@ -23,7 +23,7 @@ two names the masker had missed (a first name before a phone number with no
 
     .venv/bin/python bench/duplicate_pairs.py --evaluate   # precision/recall on the committed set
 
-How the committed labels were decided (tests/data/duplicate_pairs.csv): the
+How the committed labels were decided (data/duplicates/duplicate_pairs.csv): the
 column `rule_label` is this script's rule: duplicate when both reports are in the
 same district within 14 days, have the same category and share a named place (a
 soi/road/village/market/temple/school/community/junction/bridge/canal name, i.e.
@@ -67,7 +67,7 @@ _PLACE = re.compile(r"(?:ซอย|ซ\.|ถนน|ถ\.|หมู่บ้า�
 
 
 def mask(text: str) -> str:
-    from complaints.services.pii_masking import mask_text
+    from complaints.nlp.pii_masking import mask_text
 
     return _PLATE.sub(r"\1[ทะเบียนรถ]", mask_text(" ".join(text.split())))[:MAX_CHARS]
 
@@ -171,7 +171,7 @@ def main() -> None:
 def evaluate() -> None:
     """Precision and recall of similarity.pair_score on the committed pairs, overall and by stratum."""
     from complaints.nlp.duplicates import evaluate_pairs, read_pairs
-    from complaints.services.similarity import SIMILAR_MINIMUM
+    from complaints.services.casework.similarity import SIMILAR_MINIMUM
 
     pairs = read_pairs()
     print(f"threshold {SIMILAR_MINIMUM}: {evaluate_pairs(pairs)}")

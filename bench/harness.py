@@ -304,14 +304,15 @@ def _migrate_and_seed(url: str, instance: Path, seed: bool = True) -> None:
     with temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(instance),
                        UPLOAD_DIR=str(instance / "uploads"), CELERY_BROKER_URL="memory://",
                        RATELIMIT_STORAGE_URI="memory://"):
-        from complaints import create_app, demo
+        from complaints import create_app
+        from complaints.services.datasets import demo_seed
         from complaints.extensions import db
 
         app = create_app()
         with app.app_context():
             flask_migrate.upgrade()
             if seed:
-                demo.seed()
+                demo_seed.seed()
             db.session.remove()
             db.engine.dispose()
 

@@ -70,7 +70,7 @@ def profile(env: dict, source: Path, top: int) -> None:
     with harness.temporary_env(**env):
         from complaints import create_app
         from complaints.extensions import db
-        from complaints.services import history_import
+        from complaints.services.datasets import history_import
 
         app = create_app()
         with app.app_context():

@@ -40,7 +40,7 @@ def fill(app, n: int) -> None:
 
     from complaints.extensions import db
     from complaints.models import Category, Complaint, TimelineEvent, utcnow
-    from complaints.services import tracking_numbers
+    from complaints.domain import tracking_numbers
 
     with app.app_context():
         categories = list(db.session.execute(select(Category.id, Category.unit_id)))
@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
     import flask_migrate
     from sqlalchemy import create_engine, text
 
-    from complaints import create_app, demo
+    from complaints import create_app
+    from complaints.services.datasets import demo_seed
     from complaints.extensions import db
 
     workdir = Path(tempfile.mkdtemp(prefix="open311-bench-"))
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         with app.app_context():
             flask_migrate.upgrade()
-            demo.seed()
+            demo_seed.seed()
         fill(app, args.n)
         client = app.test_client()
         for fmt in ("json", "xml"):

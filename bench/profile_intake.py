@@ -66,14 +66,14 @@ _PARTS = [
     ("rate limiter", "flask_limiter", "Limiter._check_request_limit"),
     ("parse JSON body (pydantic)", "complaints.api.views", "parse_submission"),
     ("submit_complaint", "complaints.api.views", "submit_complaint"),
-    ("  validate + Thai text", "complaints.services.intake", "_validate"),
-    ("  build rows", "complaints.services.intake", "_build"),
+    ("  validate + Thai text", "complaints.services.casework.intake", "_validate"),
+    ("  build rows", "complaints.services.casework.intake", "_build"),
     ("  flush (unit of work)", "sqlalchemy.orm", "Session.flush"),
     ("    pool checkout (pre-ping)", "sqlalchemy.pool.base", "_ConnectionFairy._checkout"),
     ("    statements (SQLAlchemy)", "sqlalchemy.engine.base", "Connection._execute_context"),
     ("      psycopg execute", "psycopg", "Cursor.execute"),
     ("  commit", "sqlalchemy.orm", "Session.commit"),
-    ("  Celery publish", "complaints.services.dispatch", "enqueue_outbox"),
+    ("  Celery publish", "complaints.services.messaging.dispatch", "enqueue_outbox"),
 ]
 
 

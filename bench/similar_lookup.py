@@ -41,8 +41,8 @@ def traffy_rows(limit: int | None = None) -> list[dict]:
 
 def prepare(rows: list[dict]) -> list[tuple]:
     """(description, category code, district code, district name, signature) per Traffy row."""
-    from complaints.services import similarity
-    from complaints.services.locations import UnknownPlace, resolve_place
+    from complaints.services.casework import similarity
+    from complaints.domain.locations import UnknownPlace, resolve_place
 
     prepared = []
     for row in rows:
@@ -82,7 +82,7 @@ def time_lookups(samples: int) -> dict:
 
     from complaints.extensions import db
     from complaints.models import Complaint
-    from complaints.services import similarity
+    from complaints.services.casework import similarity
 
     ids = db.session.scalars(select(Complaint.id).where(Complaint.status == "in_progress")
                              .order_by(Complaint.received_at.desc()).limit(samples * 20)).all()

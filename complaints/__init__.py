@@ -77,7 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for folder in (app.instance_path, app.config["UPLOAD_DIR"]):
         os.makedirs(folder, exist_ok=True)
 
-    from assessment.web import bp as assessment_bp
+    from assessment.views import bp as assessment_bp
     from complaints import cli, health, ops_metrics
     from complaints.admin import bp as admin_bp
     from complaints.api import bp as api_bp
@@ -89,8 +89,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from complaints.officer import bp as officer_bp
     from complaints.open311 import bp as open311_bp
     from complaints.public import bp as public_bp
-    from complaints.services.accounts import load_user
-    from complaints.web import register_template_helpers, set_security_headers
+    from complaints.services.staff.accounts import load_user
+    from complaints.templating import register_template_helpers, set_security_headers
     from workers.celery_app import celery_init_app
 
     db.init_app(app)

@@ -112,7 +112,7 @@ def load_config(instance_path: str) -> dict:
         # comes back to an earlier one within REPEAT_WINDOW_DAYS.
         "SIMILAR_WINDOW_DAYS": int(env.get("SIMILAR_WINDOW_DAYS", "30")),
         "REPEAT_WINDOW_DAYS": int(env.get("REPEAT_WINDOW_DAYS", "90")),
-        # Recurring-issue clusters (services/clusters.py): complaints per claimed
+        # Recurring-issue clusters (services/analytics/clusters.py): complaints per claimed
         # batch, and the least text overlap with a cluster's terms to join it.
         "CLUSTER_BATCH_SIZE": int(env.get("CLUSTER_BATCH_SIZE", "500")),
         "CLUSTER_MIN_OVERLAP": float(env.get("CLUSTER_MIN_OVERLAP", "0.2")),
@@ -122,7 +122,7 @@ def load_config(instance_path: str) -> dict:
         # Thai-text classification at intake (complaints.nlp).
         "NLP_ENABLED": _bool(env.get("NLP_ENABLED"), default=True),
         "NLP_AUTO_APPLY_THRESHOLD": float(env.get("NLP_AUTO_APPLY_THRESHOLD", "0.6")),
-        # Retraining (complaints.services.retraining): the base data the confirmed
+        # Retraining (complaints.services.classifier.retraining): the base data the confirmed
         # complaints are added to, where run artefacts go, how much worse than the
         # model in use a candidate may be and still be promoted (net in_gold loss as
         # a share of a held-out set, and base macro-F1; see nlp.retraining_policy),
@@ -153,7 +153,7 @@ def load_config(instance_path: str) -> dict:
         "SETUP_CODE_FILE": env.get("SETUP_CODE_FILE", str(instance / "setup-code")),
         # The unit that receives every tip-off (never the unit complained about).
         "INTEGRITY_UNIT_CODE": env.get("INTEGRITY_UNIT_CODE", "integrity"),
-        # A proposed integrity grant (services/integrity_grants.py) waits this long for a
+        # A proposed integrity grant (services/staff/integrity_grants.py) waits this long for a
         # second admin's approval, then expires.
         "INTEGRITY_GRANT_HOURS": float(env.get("INTEGRITY_GRANT_HOURS", "72")),
         # Integrity officers see the grants of this many days on their pages.
@@ -196,7 +196,7 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_THROTTLE_SECONDS": float(env.get("LOGIN_THROTTLE_SECONDS", "30")),
         "LOGIN_THROTTLE_MAX_SECONDS": float(env.get("LOGIN_THROTTLE_MAX_SECONDS", "900")),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "20 per minute"),
-        # Staff sessions (services/staff_sessions.py) end after this many minutes without a
+        # Staff sessions (services/staff/staff_sessions.py) end after this many minutes without a
         # request, and in any case SESSION_MAX_HOURS after sign-in.
         "SESSION_IDLE_MINUTES": float(env.get("SESSION_IDLE_MINUTES", "30")),
         "SESSION_MAX_HOURS": float(env.get("SESSION_MAX_HOURS", "12")),
@@ -214,7 +214,7 @@ def load_config(instance_path: str) -> dict:
         # A rate-limit store that is down must not turn intake into errors.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
-        # Outbound channels follow one rule (complaints.services.channel_status): a channel
+        # Outbound channels follow one rule (complaints.services.messaging.channel_status): a channel
         # is configured when its credentials are set (MAIL_SERVER; LINE_CHANNEL_ACCESS_TOKEN;
         # SMS_PROVIDER_URL). One that is not makes no network call: each message is written
         # as one file to the channel's development outbox folder, <channel>-outbox in the
@@ -332,7 +332,7 @@ def load_config(instance_path: str) -> dict:
         "OUTBOX_RELAY_AFTER_SECONDS": float(env.get("OUTBOX_RELAY_AFTER_SECONDS", "10")),
         "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", "10")),
         # A claimed message is left alone this long, and the claim is renewed every third
-        # of it while a send runs (services.outbox._LeaseKeeper): a worker that died while
+        # of it while a send runs (services.messaging.outbox._LeaseKeeper): a worker that died while
         # sending (SIGKILL) frees its messages within one lease, and the relay sends them
         # again (issue 17: lease + OUTBOX_RELAY_SECONDS + a send stays under 30 s).
         "OUTBOX_LEASE_SECONDS": float(env.get("OUTBOX_LEASE_SECONDS", "10")),

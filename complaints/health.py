@@ -22,7 +22,8 @@ from sqlalchemy import String, select, text, type_coerce
 from complaints.extensions import db
 from complaints.models import Complainant, OutboxMessage, utcnow
 from complaints.models import encrypted
-from complaints.services import heartbeat, outbox_admin
+from complaints.services.messaging import outbox_admin
+from complaints.services.operations import heartbeat
 
 bp = Blueprint("health", __name__)
 

@@ -17,7 +17,7 @@ import re
 from flask import Flask
 from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
 
-from complaints.services import tracking_numbers
+from complaints.domain import tracking_numbers
 
 # The largest id any table can hold: the id columns are INTEGER, a signed 32-bit
 # integer on PostgreSQL (SQLite's INTEGER is 64-bit, a larger range).

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 
-from complaints.errors import BilingualError
+from complaints.domain.errors import BilingualError
 
 MAX_DEPTH = 32
 

@@ -23,10 +23,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from sqlalchemy import and_, case, func, literal_column, select
 
-from complaints.errors import BilingualError
+from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, utcnow
-from complaints.services import heartbeat
+from complaints.services.operations import heartbeat
 
 bp = Blueprint("ops_metrics", __name__)
 CACHE = "rongrian.metrics_cache"

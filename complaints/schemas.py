@@ -10,7 +10,7 @@ from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints, ValidationError
 
-from complaints.errors import FieldError, invalid
+from complaints.domain.errors import FieldError, invalid
 from complaints.models import Kind
 
 M = TypeVar("M", bound=BaseModel)

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import Category, ClusterMonth, Complaint, RecurringCluster, RootCause, SurveyResponse, Unit
-from complaints.services.thai_calendar import BANGKOK
+from complaints.domain.thai_calendar import BANGKOK
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=BANGKOK).astimezone(timezone.utc)
 

@@ -11,7 +11,7 @@ from complaints.models import (
     Category, ClusterMonth, Complaint, CorrectiveAction, RecurringCluster, RootCause, StandardsPublication,
     SurveyResponse, TimelineEvent, TrackingLookupDay,
 )
-from complaints.services.thai_calendar import BANGKOK
+from complaints.domain.thai_calendar import BANGKOK
 
 # Monday 15 June 2026, 09:00 in Bangkok: the next working day is Tuesday 16 June.
 RECEIVED = datetime(2026, 6, 15, 9, 0, tzinfo=BANGKOK)

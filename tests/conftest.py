@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from complaints import create_app, demo
+from complaints import create_app
+from complaints.services.datasets import demo_seed
 from complaints.extensions import db
 
 REQUIRE_SERVICES = os.environ.get("RONGRIAN_REQUIRE_SERVICES") == "1"
@@ -95,7 +96,7 @@ def sqlite_template(tmp_path_factory, migrated_template) -> Path:
 def _make_app(config: dict):
     app = create_app(config)
     with app.app_context():
-        demo.seed()
+        demo_seed.seed()
     return app
 
 

@@ -50,7 +50,7 @@ def csrf_from(html: str) -> str:
 
 
 def make_staff(app, username: str, role: str, unit_code: str | None, email: str | None = None) -> int:
-    from complaints.services.accounts import create_user
+    from complaints.services.staff.accounts import create_user
 
     with app.app_context():
         return create_user(username, f"{role} {username}", role, PASSWORD, unit_code, email=email).id
@@ -69,7 +69,7 @@ def request_export(client, query: str, fmt: str = "csv"):
 
 def export_file(app, client, query: str, fmt: str = "csv"):
     """Ask for an export, let the job run (as the worker would), and download the file."""
-    from complaints.services import export_jobs
+    from complaints.services.analytics import export_jobs
 
     asked = request_export(client, query, fmt)
     assert asked.status_code == 302, asked.get_data(as_text=True)[:500]

@@ -40,9 +40,12 @@ class World:
 
 def build_world(app, client) -> World:
     from assessment import service as assessment_service
-    from complaints.services import api_keys, casework, catalogue, corrective_actions, export_jobs
-    from complaints.services.intake import Upload
-    from complaints.services.periods import Period
+    from complaints.services.analytics import corrective_actions, export_jobs
+    from complaints.services.casework import case_actions
+    from complaints.services.catalogue import maintenance
+    from complaints.services.channels import api_keys
+    from complaints.services.casework.intake import Upload
+    from complaints.domain.periods import Period
 
     users = {role: make_staff(app, name, role, unit) for role, (name, unit) in ACCOUNTS.items()}
     other = make_staff(app, "drain-officer", "officer", "drainage")
@@ -51,7 +54,7 @@ def build_world(app, client) -> World:
     with app.app_context():
         def with_photo(number: str, role: str) -> tuple[int, int]:
             complaint = complaint_by_number(number)
-            [attachment] = casework.attach_files(complaint, db.session.get(User, users[role]),
+            [attachment] = case_actions.attach_files(complaint, db.session.get(User, users[role]),
                                                  [Upload("files", "photo.png", png_bytes())])
             return complaint.id, attachment.id
 
@@ -59,7 +62,7 @@ def build_world(app, client) -> World:
         tip_off_id, tip_off_attachment_id = with_photo(tip_off, "integrity")
         admin = db.session.get(User, users["admin"])
         key_id = api_keys.issue_key(admin, "matrix")[0].id
-        catalogue.add_override(day=CALENDAR_DAY, is_holiday=True, note="วันหยุดพิเศษ")
+        maintenance.add_override(day=CALENDAR_DAY, is_holiday=True, note="วันหยุดพิเศษ")
         spare = Unit(code="matrix-spare", name_th="หน่วยทดสอบ", name_en="Spare unit")
         db.session.add(spare)
         db.session.commit()

@@ -98,10 +98,10 @@ def world(app, client):
     number = submit_api(client)
     with app.app_context():
         complaint = complaint_by_number(number)
-        from complaints.services import casework
-        from complaints.services.intake import Upload
+        from complaints.services.casework import case_actions
+        from complaints.services.casework.intake import Upload
 
-        casework.attach_files(complaint, db.session.get(User, users["officer"]),
+        case_actions.attach_files(complaint, db.session.get(User, users["officer"]),
                               [Upload("files", "photo.png", png_bytes())])
         attachment_id = db.session.scalar(select(Attachment.id))
         complaint_id = complaint.id
@@ -213,7 +213,7 @@ def test_a_new_password_ends_the_sessions_issued_before_it(app, client):
     login(client, "someone")
     assert client.get("/officer/").status_code == 200
     with app.app_context():
-        from complaints.services.catalogue import reset_password
+        from complaints.services.catalogue.maintenance import reset_password
 
         reset_password(db.session.get(User, user_id), "another-long-password")
     assert client.get("/officer/").status_code == 302

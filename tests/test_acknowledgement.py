@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from complaints import create_app
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, utcnow
-from complaints.services import mailer, outbox
+from complaints.services.messaging import mailer, outbox
 from tests.conftest import free_port
 
 BODY = {"description": "น้ำท่วมขังหน้าบ้าน ระบายไม่ออก", "category": "น้ำท่วม",

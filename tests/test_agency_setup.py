@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from complaints import create_app
 from complaints.extensions import db
 from complaints.models import AgencySettings, Category, Complaint, Kind, ServiceStandard, Unit, User
-from complaints.services import agency_setup
+from complaints.services.catalogue import agency_setup
 from tests.conftest import base_config
 from tests.helpers import PASSWORD, csrf_from, login
 
@@ -378,7 +378,8 @@ def test_pages_use_the_environment_name_until_setup_stores_one(bare_app):
     assert "หน่วยงานตัวอย่าง" in client.get("/").text  # AGENCY_NAME_TH's default
     client.post("/setup", data=first_run_form(client))
     with bare_app.app_context():
-        from complaints.services import agency, open311
+        from complaints.services.catalogue import agency
+        from complaints.services.channels import open311
 
         assert agency.name().th == "อำเภอตัวอย่าง"
         assert open311.discovery()["contact"] == "อำเภอตัวอย่าง / Example District"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage
-from complaints.services import tracking_numbers
+from complaints.domain import tracking_numbers
 from tests.helpers import PERSON, counts
 
 BODY = {

@@ -11,12 +11,12 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from assessment import evidence, report, service
-from complaints.services.periods import Period
-from complaints.errors import BilingualError
+from complaints.domain.periods import Period
+from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import Assessment, AssessmentEvidence, OperationalData, TrackingLookupDay, User, utcnow
-from complaints.services.pdf import extracted
-from complaints.services.thai_calendar import BANGKOK
+from complaints.services.analytics.pdf import extracted
+from complaints.domain.thai_calendar import BANGKOK
 from tests.assessment_scenario import RECEIVED, complaint, seed_fy2569
 from tests.helpers import csrf_from, login, make_staff
 
@@ -78,7 +78,7 @@ def test_acknowledgement_deadline_is_the_end_of_the_next_working_day(app):
 def test_overdue_is_counted_as_on_the_dashboard_a_hold_stops_the_clock(any_app):
     """3.4's overdue share and the dashboard's resolution figure judge each case alike."""
     from complaints.models import Complaint
-    from complaints.services import metrics
+    from complaints.services.analytics import metrics
 
     app = any_app
     with app.test_request_context():
@@ -405,7 +405,7 @@ def test_unknown_item_is_404(manager):
 def test_tracking_lookups_are_counted(any_app):
     from sqlalchemy import text
 
-    from complaints.services.tracking_lookups import record_lookup
+    from complaints.services.casework.tracking_lookups import record_lookup
     from tests.helpers import submit_api
 
     app, client = any_app, any_app.test_client()

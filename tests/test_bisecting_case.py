@@ -6,7 +6,7 @@ import random
 import pytest
 from sqlalchemy import case, column, create_engine, literal, select, table
 
-from complaints.services.metrics import bisecting_case
+from complaints.services.analytics.metrics import bisecting_case
 
 
 @pytest.mark.parametrize("size", [1, 2, 4, 5, 12, 53, 250])

@@ -14,8 +14,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from complaints.services import after_intake
-from complaints.services.periods import Period
+from complaints.services.casework import after_intake
+from complaints.domain.periods import Period
 from tests.helpers import (
     case_url, complaint_by_number, csrf_from, export_file, login, make_staff, submit_api,
 )

@@ -15,8 +15,10 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, TimelineEvent, User
-from complaints.services import email_intake, outbox, workflow
-from complaints.services.webhook_signatures import sign
+from complaints.services.casework import workflow
+from complaints.services.channels import email_intake
+from complaints.services.messaging import outbox
+from complaints.services.channels.webhook_signatures import sign
 from tests.channel_fakes import FakeImapServer
 from tests.conftest import free_port
 from tests.helpers import complaint_by_number, counts, jpeg_bytes, root_cause_id
@@ -301,7 +303,7 @@ def test_the_complainants_reply_threads_whatever_the_case_of_the_address(app, cl
 
 def test_old_form_message_ids_thread_only_from_the_complainants_address(app, client):
     """Cases whose stored Message-IDs are of the guessable old form keep threading, under the sender rule."""
-    from complaints.services import channel_refs
+    from complaints.services.channels import channel_refs
 
     app.config.update(EMAIL_WEBHOOK_SECRET="mail-secret")
     _, number = _ack_of_a_first_complaint(app, client)

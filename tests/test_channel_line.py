@@ -14,7 +14,8 @@ from complaints.extensions import db
 from complaints.models import (
     ChannelMessage, Complaint, LineConversation, OutboxMessage, Status, User,
 )
-from complaints.services import casework, outbox
+from complaints.services.casework import case_actions
+from complaints.services.messaging import outbox
 from tests.channel_fakes import FakeLinePlatform
 from tests.helpers import complaint_by_number, counts, jpeg_bytes
 
@@ -190,7 +191,7 @@ def test_tracking_answers_the_filer_in_full_and_others_with_the_public_status(ap
     with app.app_context():
         complaint = complaint_by_number(number)
         officer = db.session.scalar(select(User).where(User.role == "officer"))
-        casework.add_reply(complaint, officer, "ช่างจะเข้าซ่อมไฟในวันพรุ่งนี้ โทร 081-999-8888")
+        case_actions.add_reply(complaint, officer, "ช่างจะเข้าซ่อมไฟในวันพรุ่งนี้ โทร 081-999-8888")
     deliver_pending(app)
     push = line.sent()[-1]
     assert push["kind"] == "push" and push["to"] == USER
@@ -239,7 +240,7 @@ def test_a_new_follower_is_greeted_and_group_messages_are_ignored(app, client, l
 def test_stale_conversations_and_old_event_ids_are_purged(app, client, line):
     from datetime import timedelta
 
-    from complaints.services import channel_refs, line_bot
+    from complaints.services.channels import channel_refs, line_bot
 
     post(client, text("ไฟทางดับหน้าบ้าน"))
     post(client, text("ข้อความเก่า", user=OTHER))

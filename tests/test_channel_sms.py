@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, User
-from complaints.services import casework, outbox, sms
-from complaints.services.delivery import DeliveryFailed
-from complaints.services.webhook_signatures import sign
+from complaints.services.casework import case_actions
+from complaints.services.messaging import outbox, sms
+from complaints.services.messaging.delivery import DeliveryFailed
+from complaints.services.channels.webhook_signatures import sign
 from tests.channel_fakes import FakeSmsGateway
 from tests.helpers import complaint_by_number, counts
 
@@ -97,7 +98,7 @@ def test_status_by_sms_and_updates_pushed_by_sms(app, client, gateway):
         "tracking_number"]
     with app.app_context():
         officer = db.session.scalar(select(User).where(User.role == "officer"))
-        casework.add_reply(complaint_by_number(number), officer, "จะซ่อมภายใน 3 วัน")
+        case_actions.add_reply(complaint_by_number(number), officer, "จะซ่อมภายใน 3 วัน")
     post(client, {"message_id": "gw-9", "from": "0811111111", "text": f"ติดตาม {number}"})
     post(client, {"message_id": "gw-10", "from": "0822222222", "text": f"ติดตาม {number}"})
     deliver_pending(app)
@@ -152,7 +153,7 @@ def test_a_long_message_is_cut_by_whole_lines_keeping_the_tracking_number():
 def test_a_message_handled_twice_at_once_stores_and_answers_once(app):
     """Two requests for the same channel message that both passed the first lookup:
     the reference's unique key lets one store its answer, the other stores nothing."""
-    from complaints.services import channel_refs
+    from complaints.services.channels import channel_refs
 
     with app.app_context():
         def answer(text):

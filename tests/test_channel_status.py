@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import ChannelMessage, Complaint, LineConversation, OutboxMessage, Status, TimelineEvent, User
-from complaints.services import casework, channel_status, outbox, sms
-from complaints.services.webhook_signatures import sign
+from complaints.services.casework import case_actions
+from complaints.services.messaging import channel_status, outbox, sms
+from complaints.services.channels.webhook_signatures import sign
 from tests.channel_fakes import FakeLinePlatform, FakeSmsGateway
 from tests.helpers import complaint_by_number, counts
 from tests.test_admin import admin, admin_id, login, make_user  # noqa: F401 (fixtures)
@@ -137,7 +138,7 @@ def test_sms_without_a_gateway_writes_acknowledgement_and_updates_to_the_outbox(
     assert set(deliver_all(app)) == {"sent"}
     with app.app_context():
         officer = db.session.scalar(select(User).where(User.role == "officer"))
-        casework.add_reply(complaint_by_number(number), officer, "ช่างจะเข้าซ่อมวันพรุ่งนี้")
+        case_actions.add_reply(complaint_by_number(number), officer, "ช่างจะเข้าซ่อมวันพรุ่งนี้")
     assert deliver_all(app) == ["sent"]
     assert no_network == []
     files = json_files(Path(app.config["SMS_OUTBOX_DIR"]))

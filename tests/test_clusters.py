@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from complaints.extensions import db
 from complaints.models import ClusterMonth, Complaint, RecurringCluster, Status
 from complaints.schemas import ComplaintSubmission
-from complaints.services import clusters, intake
+from complaints.services.analytics import clusters
+from complaints.services.casework import intake
 
 BANGKOK_LAT_YAO = {"province": "กรุงเทพมหานคร", "district": "จตุจักร", "subdistrict": "ลาดยาว"}
 BANGKOK_SENA = {"province": "กรุงเทพมหานคร", "district": "จตุจักร", "subdistrict": "เสนานิคม"}

@@ -11,8 +11,8 @@ from sqlalchemy import text, delete, func, select
 from complaints.config import base_data_path
 from complaints.extensions import db
 from complaints.models import Complainant, Complaint, SurveyResponse, TimelineEvent, User
-from complaints.services import demo_data
-from complaints.services.thai_calendar import fiscal_year, is_working_day, to_bangkok
+from complaints.services.datasets import demo_year
+from complaints.domain.thai_calendar import fiscal_year, is_working_day, to_bangkok
 
 TRAFFY = base_data_path()
 AS_OF = datetime(2026, 4, 20, 5, 0, tzinfo=timezone.utc)  # mid-year in FY2569: work still open
@@ -22,9 +22,9 @@ STATUS_AFTER = {"received": "received", "acknowledged": "acknowledged", "assign"
                 "hold": "on_hold"}
 
 
-def generate(app, count: int, seed: int) -> demo_data.GenerateSummary:
+def generate(app, count: int, seed: int) -> demo_year.GenerateSummary:
     with app.app_context():
-        return demo_data.generate(2569, count, seed, as_of=AS_OF, texts_path=TRAFFY, batch_size=150)
+        return demo_year.generate(2569, count, seed, as_of=AS_OF, texts_path=TRAFFY, batch_size=150)
 
 
 def snapshot(app) -> list[tuple]:

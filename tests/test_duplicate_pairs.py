@@ -1,4 +1,4 @@
-"""The similar-complaint rule against real Traffy pairs labelled by a person (tests/data/duplicate_pairs.csv)."""
+"""The similar-complaint rule against real Traffy pairs labelled by a person (data/duplicates/duplicate_pairs.csv)."""
 from __future__ import annotations
 
 import csv
@@ -7,7 +7,7 @@ import re
 import pytest
 
 from complaints.nlp.duplicates import PAIRS_FILE, evaluate_pairs, read_pairs
-from complaints.services import similarity
+from complaints.services.casework import similarity
 
 # Measured on the set with the rule in similarity.py (BENCHMARKS.md): precision
 # 0.465, recall 0.909. The margin absorbs a tokenizer upgrade, not a worse rule.

@@ -20,10 +20,13 @@ from sqlalchemy import inspect, select, text
 from complaints.extensions import db
 from complaints.models import Attachment, Complaint, OutboxMessage, User, utcnow
 from complaints.models.encrypted import decrypt
-from complaints.services import casework, channel_refs, outbox, privacy, sms
-from complaints.services.contact_crypto import encrypted_columns
-from complaints.services.intake import Upload
-from complaints.services.photos import store_file
+from complaints.services.casework import case_actions
+from complaints.services.channels import channel_refs
+from complaints.services.messaging import outbox, sms
+from complaints.services.privacy import duties
+from complaints.services.privacy.contact_crypto import encrypted_columns
+from complaints.services.casework.intake import Upload
+from complaints.services.casework.photos import store_file
 from tests.helpers import complaint_by_number, csrf_from, export_file, login, make_staff
 
 NAME = "วันเพ็ญ ศรีสุข"
@@ -139,10 +142,10 @@ def build_subject(app, client) -> tuple[str, int]:
         officer = db.session.scalar(select(User).where(User.username == "works"))
         complaint.unit_id = officer.unit_id
         db.session.commit()
-        casework.add_reply(complaint, officer, f"เรียนคุณ{NAME} ทางเขตรับเรื่องแล้ว หากมีข้อสงสัยโทร 02-111-2222")
-        casework.add_note(complaint, officer, f"โทรคุยกับ วันเพ็ญ ที่ +66 81 234 5678 แล้ว อีเมล {EMAIL.upper()} "
+        case_actions.add_reply(complaint, officer, f"เรียนคุณ{NAME} ทางเขตรับเรื่องแล้ว หากมีข้อสงสัยโทร 02-111-2222")
+        case_actions.add_note(complaint, officer, f"โทรคุยกับ วันเพ็ญ ที่ +66 81 234 5678 แล้ว อีเมล {EMAIL.upper()} "
                                               f"บ้าน {ADDRESS}")
-        casework.attach_files(complaint, officer, [Upload("files", f"บ้าน{NAME}.jpg", jpeg_with_comment(NAME))])
+        case_actions.attach_files(complaint, officer, [Upload("files", f"บ้าน{NAME}.jpg", jpeg_with_comment(NAME))])
         # A mail program that builds Message-IDs from the sender's address.
         db.session.add(channel_refs.reference("email", f"<1733.{EMAIL}>", complaint.id))
         # A photo stored before metadata was dropped at intake: its file still has the comment.
@@ -231,7 +234,7 @@ def test_retention_uses_the_same_erasure(app, client):
             complaint.status = "closed"
             complaint.closed_at = now - timedelta(days=app.config["RETENTION_DAYS_AFTER_CLOSE"] + 1)
         db.session.commit()
-        assert privacy.apply_retention(now) == 2  # the two complainant records of the subject
+        assert duties.apply_retention(now) == 2  # the two complainant records of the subject
         assert scan_database() == {}
         assert db.session.get(Complaint, complaint_id).address is None
     assert scan_files(app) == {}
@@ -241,7 +244,7 @@ def test_retention_uses_the_same_erasure(app, client):
                                       "66-81-234-5678", "๐๘๑๒๓๔๕๖๗๘", "081.234.5678"])
 def test_every_spelling_of_the_phone_number_is_masked(app, spelling):
     from complaints.models import Complainant
-    from complaints.services.erasure import scrubber_for
+    from complaints.services.privacy.erasure import scrubber_for
 
     with app.app_context():
         scrubber = scrubber_for([Complainant(name=NAME, phone=PHONE, email=EMAIL)], [])
@@ -253,7 +256,7 @@ def test_every_spelling_of_the_phone_number_is_masked(app, spelling):
 
 def test_names_are_masked_by_their_parts_but_not_titles_or_inside_latin_words(app):
     from complaints.models import Complainant
-    from complaints.services.erasure import scrubber_for
+    from complaints.services.privacy.erasure import scrubber_for
 
     with app.app_context():
         scrubber = scrubber_for([Complainant(name="นาย สมชาย Lee")], [])

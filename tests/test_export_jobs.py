@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import ExportJob, Unit, utcnow
-from complaints.services import export_jobs
+from complaints.services.analytics import export_jobs
 from tests.helpers import csrf_from, export_file, login, make_staff, request_export
 
 

@@ -14,7 +14,8 @@ from sqlalchemy import select, update
 from complaints.extensions import db
 from complaints.models import Attachment, OutboxMessage, utcnow
 from complaints.models import encrypted
-from complaints.services import heartbeat, outbox
+from complaints.services.messaging import outbox
+from complaints.services.operations import heartbeat
 from tests.helpers import case_url, complaint_by_number, csrf_from, login, make_staff, submit_api
 
 EMAIL = "somchai@example.com"

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from complaints.config import base_data_path
 from complaints.extensions import db
 from complaints.models import Category, Complaint, OutboxMessage, TimelineEvent, Unit
-from complaints.services import history_import, tracking_numbers
+from complaints.domain import tracking_numbers
+from complaints.services.datasets import history_import
 
 TRAFFY = base_data_path()
 

@@ -117,7 +117,7 @@ def test_a_polyglot_photo_is_re_encoded_and_its_name_cleaned(app, client, office
 @pytest.fixture
 def manager(app):
     from assessment import service
-    from complaints.services.periods import Period
+    from complaints.domain.periods import Period
 
     user_id = make_staff(app, "manager", "manager", None)
     with app.app_context():

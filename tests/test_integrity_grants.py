@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import AuditEntry, IntegrityGrant, OutboxMessage, User, utcnow
-from complaints.services import accounts, outbox
+from complaints.services.messaging import outbox
+from complaints.services.staff import accounts
 from tests.test_admin import PASSWORD, THAI, login, make_user, post, row
 
 NEW_PASSWORD = re.compile(r'<output id="new-password">([^<]+)</output>')
@@ -161,16 +162,16 @@ def test_other_edits_of_an_integrity_officer_need_no_second_admin(app, people):
 
 
 def test_the_service_refuses_a_direct_integrity_account(app, people):
-    from complaints.errors import BilingualError
-    from complaints.services import catalogue
+    from complaints.domain.errors import BilingualError
+    from complaints.services.catalogue import maintenance
 
     with app.app_context():
         with pytest.raises(BilingualError) as caught:
-            catalogue.create_user(username="direct", display_name="x", role="integrity", password="long-enough-1")
+            maintenance.create_user(username="direct", display_name="x", role="integrity", password="long-enough-1")
         assert caught.value.status == 403 and THAI.search(caught.value.th)
         watch = db.session.get(User, people["watch"])
         with pytest.raises(BilingualError):
-            catalogue.reset_password(watch, "long-enough-1")  # no second admin at all
+            maintenance.reset_password(watch, "long-enough-1")  # no second admin at all
         assert watch.check_password(PASSWORD)
     assert row(User, app, username="direct") is None
 

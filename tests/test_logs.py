@@ -16,7 +16,7 @@ from celery.app import trace as celery_trace
 from complaints import observability
 from complaints.extensions import db
 from complaints.models import OutboxMessage
-from complaints.services import outbox
+from complaints.services.messaging import outbox
 from tests.conftest import free_port
 from tests.helpers import login, make_staff, submit_api
 from workers import log_context
@@ -102,7 +102,7 @@ def test_a_task_logs_the_id_of_the_request_that_caused_it_and_a_delivery_failure
     task = app.extensions["celery"].tasks["rongrian.acknowledge"]
     result = task.apply(args=[message_id], headers={log_context.REQUEST_ID_TASK_HEADER: "intake-7f3a"})
     assert result.result == "busy"  # eager: Celery's retry ran at once and found the message held
-    warnings = [line for line in collected.lines() if line["logger"] == "complaints.services.outbox"]
+    warnings = [line for line in collected.lines() if line["logger"] == "complaints.services.messaging.outbox"]
     assert warnings and warnings[0]["level"] == "WARNING", collected.lines()
     assert f"outbox message {message_id} (email) not delivered, try 1" in warnings[0]["message"]
     assert "citizen@example.com" not in collected.stream.getvalue()  # the address stays out of logs
@@ -116,12 +116,12 @@ def test_a_task_logs_the_id_of_the_request_that_caused_it_and_a_delivery_failure
 def test_the_last_failed_try_is_an_error(app, client, caplog):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), OUTBOX_MAX_ATTEMPTS=1)
     submit_api(client, contact={"name": "ค", "email": "c@example.com"})
-    caplog.set_level(logging.INFO, logger="complaints.services.outbox")
+    caplog.set_level(logging.INFO, logger="complaints.services.messaging.outbox")
     with app.app_context():
         message_id = db.session.query(OutboxMessage.id).scalar()
         with pytest.raises(outbox.DeliveryFailed):
             outbox.deliver_message(message_id)
-    [record] = [r for r in caplog.records if r.name == "complaints.services.outbox"]
+    [record] = [r for r in caplog.records if r.name == "complaints.services.messaging.outbox"]
     assert record.levelno == logging.ERROR and "failed for good after 1 tries" in record.getMessage()
 
 

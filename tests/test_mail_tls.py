@@ -19,7 +19,8 @@ from sqlalchemy import select
 from complaints.config import load_config
 from complaints.extensions import db
 from complaints.models import OutboxMessage
-from complaints.services import email_intake, outbox
+from complaints.services.channels import email_intake
+from complaints.services.messaging import outbox
 from tests.conftest import free_port
 from tests.tls_certs import make_ca, self_signed_context
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import Complaint, CorrectiveAction, RootCause, Unit
-from complaints.services import workflow
+from complaints.services.casework import workflow
 from tests import analytics_data
 from tests.helpers import (
     PERSON, case_url, complaint_by_number, csrf_from, export_file, login, make_staff, submit_api,
@@ -280,7 +280,7 @@ def test_corrective_action_before_and_after(app, manager, data):
         assert (action.cluster_id, action.effective_on, action.due_on, action.status) == (
             data["A"], date(2025, 11, 1), date(2025, 12, 31), "done")
         assert action.unit_id == db.session.scalar(select(Unit.id).where(Unit.code == "public-works"))
-        from complaints.services.corrective_actions import before_after
+        from complaints.services.analytics.corrective_actions import before_after
 
         effect = before_after(action, months=6, today=date(2026, 3, 15))
         # Cluster A: c2 and c3 in Oct 2025 (before), c7 in Mar 2026 (after); May-Oct 2025 before, Nov-Mar after.
@@ -298,7 +298,7 @@ def test_the_period_list_reaches_back_to_imported_history(app, manager, data):
     """Imported history (here a complaint of FY2565) can be chosen, not only the last four years."""
     from datetime import datetime, timezone
 
-    from complaints.services.periods import Period
+    from complaints.domain.periods import Period
 
     current = Period.containing(datetime.now(timezone.utc)).fiscal_year
     periods = re.findall(r'<option value="(\d{4})"', manager.get("/manager/").text)

@@ -6,11 +6,11 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from complaints.errors import BilingualError
+from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import Unit, User
-from complaints.services import metrics
-from complaints.services.periods import Period
+from complaints.services.analytics import metrics
+from complaints.domain.periods import Period
 from tests.analytics_data import NOW, bkk
 from tests.helpers import make_staff
 

@@ -99,10 +99,10 @@ def test_clean_text_fast_paths_change_nothing():
 
     from pythainlp.util import normalize
 
-    from complaints.services import thai_text
+    from complaints.nlp import cleaning
 
     def reference(text: str, multiline: bool) -> str:
-        text = unicodedata.normalize("NFC", text).translate(thai_text._ZERO_WIDTH)
+        text = unicodedata.normalize("NFC", text).translate(cleaning._ZERO_WIDTH)
         if not multiline:
             text = re.sub(r"[\t\r\n\v\f]+", " ", text)
         keep = {"\n", "\t"} if multiline else set()
@@ -116,7 +116,7 @@ def test_clean_text_fast_paths_change_nothing():
     samples += [r.text for r in random.Random(2).sample(evaluation.read_rows(DATA), 1500)]
     for s in samples:
         for multiline in (True, False):
-            assert thai_text.clean_text(s, multiline=multiline) == reference(s, multiline), s
+            assert cleaning.clean_text(s, multiline=multiline) == reference(s, multiline), s
 
 # -- the shipped artefact -------------------------------------------------------
 

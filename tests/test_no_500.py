@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from complaints.ids import MAX_ID, IdConverter, parse_id
-from complaints.services import metrics
-from complaints.services.webhook_signatures import sign
+from complaints.services.analytics import metrics
+from complaints.services.channels.webhook_signatures import sign
 from tests.helpers import case_url, csrf_from, login, make_staff
 
 FAST = settings(max_examples=80, deadline=None, derandomize=True,

@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 
 from complaints.extensions import db
 from complaints.models import ApiKey, Complainant, Complaint, Open311Request, TimelineEvent, User, utcnow
-from complaints.services import api_keys, open311
+from complaints.services.channels import api_keys, open311
 from tests.helpers import counts, csrf_from, login, make_staff, submit_api
 
 # Field names, in order, as the spec lists them.

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from complaints.services.pii_masking import PLACEHOLDERS, MaskResult, mask_pii, mask_text
+from complaints.nlp.pii_masking import PLACEHOLDERS, MaskResult, mask_pii, mask_text
 
 ID = PLACEHOLDERS["national_id"]
 PHONE = PLACEHOLDERS["phone"]

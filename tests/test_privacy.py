@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import AuditEntry, Complainant, Complaint, DataRequest, utcnow
-from complaints.services import privacy
+from complaints.services.privacy import duties
 from tests.helpers import (
     case_url, complaint_by_number, csrf_from, export_file, login, make_staff, root_cause_id, submit_api,
 )
@@ -128,18 +128,18 @@ def test_retention_erases_contact_data_of_long_closed_complaints_only(app, clien
         complaint_by_number(recent).closed_at = now - timedelta(days=days - 1)
         complaint_by_number(recent).status = "closed"
         db.session.commit()
-        assert privacy.apply_retention(now) == 1
+        assert duties.apply_retention(now) == 1
         assert complaint_by_number(old).complainant.name is None
         assert complaint_by_number(recent).complainant.name == "ใหม่"
         assert complaint_by_number(still_open).complainant.name == "ยังเปิด"
-        assert privacy.apply_retention(now) == 0  # idempotent
+        assert duties.apply_retention(now) == 0  # idempotent
         assert db.session.scalar(select(func.count()).select_from(Complainant).where(Complainant.name.is_(None))) == 1
         assert db.session.scalars(select(AuditEntry.action)).all() == ["retention"]
         assert db.session.scalar(select(func.count()).select_from(Complaint)) == 3
 
 
 def test_managers_never_learn_of_a_tip_off_in_lists_filters_or_exports(app, client):
-    from complaints.services.periods import Period
+    from complaints.domain.periods import Period
 
     tip = submit_api(client, kind="tip_off", description=TIP, category="ถนน")
     road = submit_api(client, description="ถนนเป็นหลุมลึก", category="ถนน")
@@ -164,7 +164,7 @@ def test_public_answers_hide_the_complainants_own_contacts_however_an_officer_wr
     the phone digit by digit and the e-mail written out: general rules cannot know these are
     personal data, the complainant's own stored contacts can (found by the attacker review)."""
     from complaints.models import User
-    from complaints.services import casework
+    from complaints.services.casework import case_actions
 
     number = submit_api(client, description="ถนนพังหน้าซอย 7 รถจักรยานยนต์ล้ม",
                         contact={"name": "สมหมาย ทิพย์ลับเฉพาะ", "phone": "0871234599",
@@ -174,7 +174,7 @@ def test_public_answers_hide_the_complainants_own_contacts_however_an_officer_wr
              "หรือ whistle7731 at example.org ทางเขตซ่อมถนนแล้ว โทร 02-111-2222")
     with app.app_context():
         complaint = complaint_by_number(number)
-        casework.add_reply(complaint, db.session.get(User, officer_id), reply)
+        case_actions.add_reply(complaint, db.session.get(User, officer_id), reply)
         db.session.commit()
     pages = [client.get(f"/track/{number}").get_data(as_text=True),
              json.dumps(client.get(f"/api/v1/complaints/{number}").get_json(), ensure_ascii=False),

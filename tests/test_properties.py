@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from complaints.extensions import db
 from complaints.models import Complaint, Kind, User
-from complaints.services import api_keys, locations
+from complaints.domain import locations
+from complaints.services.channels import api_keys
 from tests.helpers import complaint_by_number, form_tokens, make_staff
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import Complainant, User
-from complaints.services import privacy, similarity
+from complaints.services.casework import similarity
+from complaints.services.privacy import duties
 from tests.helpers import complaint_by_number, make_staff
 
 OLD = "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io"
@@ -27,7 +28,7 @@ def submit(client, description: str, district: str, **fields) -> str:
 def found_people(app, phone: str) -> int:
     with app.app_context():
         admin = db.session.scalar(select(User).where(User.username == "dpo"))
-        return len(privacy.find_subject("phone", phone, admin).complainants)
+        return len(duties.find_subject("phone", phone, admin).complainants)
 
 
 def repeat_of(app, number: str) -> str | None:
@@ -97,7 +98,7 @@ def test_an_empty_or_missing_old_secret_file_is_a_clear_error(app, tmp_path):
 @pytest.mark.postgres
 def test_rehash_in_batches_on_postgresql(pg_app):
     """More rows than one batch, on PostgreSQL: every row is rewritten, erased ones stay keyless."""
-    from complaints.services.contact_rehash import rehash_all
+    from complaints.services.privacy.contact_rehash import rehash_all
 
     with pg_app.app_context():
         pg_app.config["CONTACT_KEY_SECRET"] = OLD

@@ -22,8 +22,8 @@ from complaints.models import Category, CategoryFeedback, Complaint, RunStatus, 
 from complaints.nlp import train
 from complaints.nlp.evaluation import Row, dedup_key, random_split, read_rows
 from complaints.nlp.retraining_policy import decide, in_recent_holdout, retraining_sets, rolling_evaluation
-from complaints.services import retraining, triage
-from complaints.errors import BilingualError
+from complaints.services.classifier import retraining, triage
+from complaints.domain.errors import BilingualError
 from tests.test_admin import login, make_user, post
 
 WORDS = {

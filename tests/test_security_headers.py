@@ -6,7 +6,7 @@ import pytest
 
 from complaints import create_app
 from complaints.config import load_config
-from complaints.services import tracking_numbers
+from complaints.domain import tracking_numbers
 from tests.conftest import base_config
 from tests.helpers import export_file, login, make_staff, production_settings, submit_api
 

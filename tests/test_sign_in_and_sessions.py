@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import OutboxMessage, User
-from complaints.services import accounts, chat_replies, staff_sessions
+from complaints.services.channels import chat_replies
+from complaints.services.staff import accounts, staff_sessions
 from tests.helpers import PASSWORD, csrf_from, export_file, login, make_staff, submit_api
 
 
@@ -72,7 +73,7 @@ def test_failures_slow_the_address_down_but_never_lock_the_owner_out(app):
 def test_the_wait_grows_with_each_further_failure(app, monkeypatch):
     make_staff(app, "target", "officer", "public-works")
     added = []
-    from complaints.services import throttle
+    from complaints.services.operations import throttle
 
     original = throttle.add
     monkeypatch.setattr(throttle, "add", lambda name, expiry: added.append((name.split(":")[0], expiry))

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from complaints.extensions import db
-from complaints.services import after_intake, similarity
+from complaints.services.casework import after_intake, similarity
 from tests.helpers import case_url, complaint_by_number, login, make_staff
 
 POTHOLE = "ถนนหน้าซอยพหลโยธิน 45 เป็นหลุมลึกมาก รถจักรยานยนต์ล้ม ขอให้ซ่อมผิวถนนด่วน"

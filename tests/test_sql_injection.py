@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import Complaint, User
-from complaints.services import export_jobs
+from complaints.services.analytics import export_jobs
 from tests.helpers import case_url, complaint_by_number, login, make_staff, request_export, submit_api
 
 PAYLOADS = [

@@ -5,9 +5,10 @@ from datetime import date, datetime, timedelta, timezone
 
 from complaints.extensions import db
 from complaints.models import CalendarOverride, Category, OutboxMessage, ServiceStandard, User, utcnow
-from complaints.services import reference_data, sla, workflow
-from complaints.services.standards import due_dates, standard_for
-from complaints.services.workflow import Params
+from complaints.services.casework import sla, workflow
+from complaints.services.catalogue import reference_data
+from complaints.services.casework.standards import due_dates, standard_for
+from complaints.services.casework.workflow import Params
 from tests.helpers import complaint_by_number, make_staff, root_cause_id, submit_api
 
 ICT = timezone(timedelta(hours=7))
@@ -101,7 +102,7 @@ def test_sla_sweep_marks_escalates_notifies_and_closes(app, client):
         alerts = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.purpose == "supervisor_alert")).all()
         assert [(m.recipient, m.complaint.tracking_number) for m in alerts] == [("boss@example.go.th", overdue)]
         # The alert links the case by its number, never its sequential row id (issue 16).
-        from complaints.services.outbox import _context
+        from complaints.services.messaging.outbox import _context
         assert _context(alerts[0])["officer_url"].endswith(f"/officer/complaints/{overdue}")
         notices = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.purpose == "interim_notice")).all()
         assert {m.complaint.tracking_number for m in notices} >= {fine}

@@ -13,7 +13,7 @@ import yaml
 
 from complaints import gunicorn_conf
 from complaints.config import load_config
-from complaints.services import mailer
+from complaints.services.messaging import mailer
 from tests.conftest import ROOT
 
 UNITS = ROOT / "deploy" / "systemd"

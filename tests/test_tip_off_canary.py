@@ -122,7 +122,9 @@ def _plant(app, client) -> tuple[str, str, str]:
 def _background_passes(app) -> None:
     """Everything the beat runs, called directly (worker-free)."""
     from assessment import service as assessment_service
-    from complaints.services import after_intake, clusters, outbox, sla
+    from complaints.services.analytics import clusters
+    from complaints.services.casework import after_intake, sla
+    from complaints.services.messaging import outbox
 
     with app.app_context():
         after_intake.process_new()
@@ -154,7 +156,7 @@ def test_a_planted_tip_off_leaks_to_no_other_role_nor_the_public(request, databa
     world = build_world(app, client)
     tip, twin, stranger = _plant(app, client)
     with app.app_context():
-        from complaints.services import similarity
+        from complaints.services.casework import similarity
 
         tip_row, twin_row = complaint_by_number(tip), complaint_by_number(twin)
         tip_id, twin_id = tip_row.id, twin_row.id
@@ -218,7 +220,7 @@ def test_a_planted_tip_off_leaks_to_no_other_role_nor_the_public(request, databa
     assert not leaks, leaks[:5]
     print(f"canary: pages fetched per role {report}, public {fetched}")  # shown with -s
     with app.app_context():
-        from complaints.services import chat_replies
+        from complaints.services.channels import chat_replies
 
         assert not canary.leaks(chat_replies.status_text(tip, lambda c: False))
         # Mail goes out about the tip-off only to its sender and the integrity role.

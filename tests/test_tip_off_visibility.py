@@ -1,6 +1,6 @@
 """Issue 16, findings 1-4: the paths by which a tip-off (แจ้งเบาะแสการทุจริต) leaked, closed.
 
-Each test replays the attacker's steps and shows the rule of complaints/services/access.py
+Each test replays the attacker's steps and shows the rule of complaints/services/casework/access.py
 holding: a tip-off is known only to the integrity role (and to its sender, for their own
 number); background links never join a tip-off to an ordinary complaint.
 """
@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import Unit, User
-from complaints.services import tracking_numbers
+from complaints.domain import tracking_numbers
 from tests.helpers import case_url, complaint_by_number, csrf_from, login, make_staff, submit_api
 
 TIP = "เจ้าหน้าที่ฝ่ายโยธาเรียกรับเงินใต้โต๊ะค่าซ่อมถนนซอยพหลโยธิน 48 หลุมใหญ่หน้าตลาด"
@@ -47,7 +47,7 @@ def tip_and_twin(client) -> tuple[str, str]:
 # --- finding 1: the repeat link named the whistleblower --------------------------------------
 
 def test_repeat_detection_links_no_ordinary_complaint_to_a_tip_off_but_tip_offs_to_each_other(app, client):
-    from complaints.services import after_intake
+    from complaints.services.casework import after_intake
 
     tip, twin = tip_and_twin(client)
     second_tip = submit_api(client, kind="tip_off", description=TIP + " อีกครั้ง", category="ถนน",
@@ -104,7 +104,7 @@ def test_a_tip_off_number_answers_the_public_exactly_as_an_unknown_number(app, c
 
 
 def test_the_sender_alone_follows_their_tip_off(app, client):
-    from complaints.services.citizen_links import response_token
+    from complaints.services.casework.citizen_links import response_token
 
     tip, _ = tip_and_twin(client)
     with client.session_transaction() as session:
@@ -121,7 +121,7 @@ def test_the_sender_alone_follows_their_tip_off(app, client):
 
 
 def test_chat_tracking_answers_a_tip_off_only_to_its_sender(app, client):
-    from complaints.services import chat_replies
+    from complaints.services.channels import chat_replies
 
     tip, _ = tip_and_twin(client)
     unknown = unknown_number(app)
@@ -231,7 +231,7 @@ def test_the_dashboard_gives_no_tip_off_row_or_drill_link(app, client):
 
 
 def test_merging_across_the_tip_off_wall_is_refused(app, client):
-    from complaints.services import workflow
+    from complaints.services.casework import workflow
 
     tip, twin = tip_and_twin(client)
     with app.app_context():
@@ -251,7 +251,7 @@ def test_an_overdue_tip_off_alerts_the_integrity_role_not_the_units_supervisors(
     from datetime import timedelta
 
     from complaints.models import OutboxMessage
-    from complaints.services import sla
+    from complaints.services.casework import sla
 
     tip, twin = tip_and_twin(client)
     make_staff(app, "do-sup", "supervisor", "district-office", email="boss@example.org")

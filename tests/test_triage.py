@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import CategoryFeedback, Complaint, User
-from complaints.services import after_intake
+from complaints.services.casework import after_intake
 from tests.helpers import case_url, complaint_by_number, csrf_from, login, make_staff
 
 

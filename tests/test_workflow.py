@@ -7,8 +7,8 @@ import pytest
 
 from complaints.extensions import db
 from complaints.models import OutboxMessage, Status, TimelineEvent, User, utcnow
-from complaints.services import workflow
-from complaints.services.workflow import CITIZEN, SYSTEM, TRANSITIONS, Params, WorkflowError
+from complaints.services.casework import workflow
+from complaints.services.casework.workflow import CITIZEN, SYSTEM, TRANSITIONS, Params, WorkflowError
 from tests.helpers import complaint_by_number, make_staff, root_cause_id, submit_api
 
 ACTORS = ["officer", "supervisor", "manager", "admin", CITIZEN, SYSTEM]

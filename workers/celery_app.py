@@ -42,7 +42,7 @@ def celery_init_app(app: Flask) -> Celery:
             return
         # Ready at once, not only after the first relay run (services.heartbeat).
         with flask_app.app_context():
-            from complaints.services import heartbeat
+            from complaints.services.operations import heartbeat
 
             heartbeat.record_worker()
 
@@ -52,7 +52,7 @@ def celery_init_app(app: Flask) -> Celery:
             return
         # Counted in Redis, which every worker process shares (complaints.ops_metrics).
         with flask_app.app_context():
-            from complaints.services import heartbeat
+            from complaints.services.operations import heartbeat
 
             heartbeat.count_task_failure(getattr(sender, "name", None) or "unknown")
 

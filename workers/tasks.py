@@ -4,10 +4,14 @@ from __future__ import annotations
 from celery import Celery
 
 from assessment import service as assessment_service
-from complaints.services import after_intake as after_intake_service
-from complaints.services import (
-    channel_refs, clusters, email_intake, export_jobs, heartbeat, line_bot, outbox, privacy, retraining, sla,
-)
+from complaints.services.casework import after_intake as after_intake_service
+from complaints.services.analytics import clusters, export_jobs
+from complaints.services.casework import sla
+from complaints.services.channels import channel_refs, email_intake, line_bot
+from complaints.services.classifier import retraining
+from complaints.services.messaging import outbox
+from complaints.services.operations import heartbeat
+from complaints.services.privacy import duties
 
 
 def register(celery_app: Celery) -> None:
@@ -51,7 +55,7 @@ def register(celery_app: Celery) -> None:
     @task(name="rongrian.apply_retention", acks_late=False, soft_time_limit=600, time_limit=660)
     def apply_retention() -> int:
         """Erase contact data kept past the retention period (PDPA)."""
-        return privacy.apply_retention()
+        return duties.apply_retention()
 
     # Long: training on the full Traffy data takes minutes. Acknowledged on
     # receipt: a run is not retried; one that loses its worker is marked

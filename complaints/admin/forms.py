@@ -1,4 +1,4 @@
-"""Admin forms: CSRF and field parsing only; the rules live in services/catalogue.py.
+"""Admin forms: CSRF and field parsing only; the rules live in services/catalogue/.
 
 Choices are not validated here (validate_choice=False): the catalogue service
 checks every id and code and answers in Thai and English.
@@ -10,10 +10,10 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField, TextA
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from complaints.errors import FieldError
+from complaints.domain.errors import FieldError
 from complaints.i18n import KIND_LABELS
 from complaints.models import ROLES
-from complaints.services import catalogue
+from complaints.services.catalogue import maintenance
 
 NO_UNIT = SelectChoice("", "— ไม่ระบุ / none —")
 
@@ -25,11 +25,11 @@ class AdminForm(FlaskForm):
 
 
 def unit_choices() -> list[SelectChoice]:
-    return [NO_UNIT] + [SelectChoice(str(unit_id), label) for unit_id, label in catalogue.unit_options()]
+    return [NO_UNIT] + [SelectChoice(str(unit_id), label) for unit_id, label in maintenance.unit_options()]
 
 
 def role_choices() -> list[SelectChoice]:
-    return [SelectChoice(role, " / ".join(catalogue.ROLE_LABELS.get(role, (role, role)))) for role in ROLES]
+    return [SelectChoice(role, " / ".join(maintenance.ROLE_LABELS.get(role, (role, role)))) for role in ROLES]
 
 
 class ActionForm(AdminForm):
@@ -76,7 +76,7 @@ class CategoryForm(AdminForm):
 
 def category_choices() -> list[SelectChoice]:
     return [SelectChoice("", "ทุกหมวด / any category")] + [
-        SelectChoice(str(category_id), label) for category_id, label in catalogue.category_options()]
+        SelectChoice(str(category_id), label) for category_id, label in maintenance.category_options()]
 
 
 KIND_CHOICES = [SelectChoice("", "ทุกประเภท / any kind")] + [

@@ -26,7 +26,7 @@ def roles_required(*roles: str):
 def _end_stale_sessions() -> None:
     """A staff session past its idle or total time is signed out before the view runs,
     which then answers as to anyone not signed in (the sign-in page)."""
-    from complaints.services import staff_sessions
+    from complaints.services.staff import staff_sessions
 
     if "_user_id" in session and not staff_sessions.still_valid():
         logout_user()
@@ -37,7 +37,7 @@ def _end_stale_sessions() -> None:
 def _integrity_notices() -> dict:
     """Recent integrity grants, for the notice on an integrity officer's pages (called lazily)."""
     def notices():
-        from complaints.services import integrity_grants
+        from complaints.services.staff import integrity_grants
 
         return integrity_grants.recent_grants()
 

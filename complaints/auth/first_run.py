@@ -12,10 +12,11 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, Length
 
 from complaints.auth import bp
-from complaints.errors import BilingualError, FieldError, invalid
+from complaints.domain.errors import BilingualError, FieldError, invalid
 from complaints.extensions import db, limiter
 from complaints.models import User
-from complaints.services import agency_setup, staff_sessions
+from complaints.services.catalogue import agency_setup
+from complaints.services.staff import staff_sessions
 
 OWN_LISTS = "own"
 

@@ -11,8 +11,9 @@ from wtforms.validators import DataRequired, Length
 
 from complaints.auth import bp
 from complaints.extensions import limiter
-from complaints.services import agency_setup, staff_sessions
-from complaints.services.accounts import SignInThrottled, authenticate, sign_out
+from complaints.services.catalogue import agency_setup
+from complaints.services.staff import staff_sessions
+from complaints.services.staff.accounts import SignInThrottled, authenticate, sign_out
 
 
 class LoginForm(FlaskForm):

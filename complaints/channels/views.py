@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 
 from complaints.channels import bp
-from complaints.errors import BilingualError
+from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.json_input import request_json
-from complaints.services import email_intake, line_bot, sms_intake, webhook_signatures
+from complaints.services.channels import email_intake, line_bot, sms_intake, webhook_signatures
 
 
 def _json_body() -> object:

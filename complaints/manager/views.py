@@ -11,15 +11,16 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from complaints.auth import roles_required
-from complaints.errors import BilingualError
+from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.manager import bp
 from complaints.models import Complaint, Unit, utcnow
-from complaints.services import agency, corrective_actions, export_jobs, exports, metrics
-from complaints.services.access import visible_unit_ids
-from complaints.services.dashboard_pdf import dashboard_pdf
-from complaints.services.periods import Period
-from complaints.services.thai_calendar import THAI_MONTHS_ABBR, be_year
+from complaints.services.analytics import corrective_actions, export_jobs, exports, metrics
+from complaints.services.catalogue import agency
+from complaints.services.casework.access import visible_unit_ids
+from complaints.services.analytics.dashboard_pdf import dashboard_pdf
+from complaints.domain.periods import Period
+from complaints.domain.thai_calendar import THAI_MONTHS_ABBR, be_year
 
 READERS = ("manager", "admin", "supervisor")
 WRITERS = ("manager", "admin")

@@ -6,7 +6,7 @@ public views, exports and the unit complained about never load them by accident.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from enum import StrEnum, nonmember
 
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -38,6 +38,16 @@ class Channel(StrEnum):
 
 
 class Status(StrEnum):
+    """A complaint's status; only `services.casework.workflow` changes it after intake.
+
+    The groups below are the one definition of each set of statuses: every query,
+    page, figure and export uses them. FORWARDED is the status that belongs to two
+    groups, on purpose: it stays OPEN in the workflow (the case is still in the queue
+    and a lead approves its closure once the other unit or agency has acted), and it
+    counts as ANSWERED for criterion 3.4 (the complainant has been told who acts on
+    it). Open311 reports it as open.
+    """
+
     RECEIVED = "received"
     ACKNOWLEDGED = "acknowledged"
     ASSIGNED = "assigned"
@@ -50,11 +60,19 @@ class Status(StrEnum):
     ON_HOLD = "on_hold"
     REOPENED = "reopened"
 
+    # Still being handled, the clock running (ON_HOLD is apart: its clock stops).
+    OPEN = nonmember(frozenset({"received", "acknowledged", "assigned", "in_progress", "forwarded", "reopened"}))
+    # Waiting for the agency: OPEN plus ON_HOLD (the officer's queue, the backlog figure).
+    BACKLOG = nonmember(frozenset({"received", "acknowledged", "assigned", "in_progress", "forwarded", "reopened",
+                                   "on_hold"}))
+    # Handling ended here: resolved (awaiting the complainant), closed, rejected, merged.
+    ENDED = nonmember(frozenset({"resolved", "closed", "rejected", "merged"}))
+    # The complainant has had the agency's answer (criterion 3.4's "completed").
+    ANSWERED = nonmember(frozenset({"resolved", "closed", "rejected", "forwarded"}))
 
-# Statuses of a complaint still being handled (the workflow's OPEN set), as SQL for
-# the partial indexes below.
-OPEN_STATUSES = ("received", "acknowledged", "assigned", "in_progress", "forwarded", "reopened")
-OPEN_STATUSES_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
+
+# The OPEN statuses as SQL, for the partial indexes below (in declaration order, as migrated).
+OPEN_STATUSES_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in Status if s in Status.OPEN))
 
 
 class Priority(StrEnum):

@@ -4,7 +4,7 @@ Names, phone numbers, e-mail addresses and LINE user ids are stored as Fernet
 tokens (AES-128-CBC with HMAC-SHA256, from `cryptography`) under
 CONTACT_ENCRYPTION_KEYS: one or more Fernet keys, comma-separated, the first
 encrypts and all decrypt, so a key is rotated by putting the new one first and
-re-encrypting (`flask rotate-contact-key`, complaints.services.contact_crypto).
+re-encrypting (`flask rotate-contact-key`, complaints.services.privacy.contact_crypto).
 Repeat complaints are matched by the keyed hashes (Complainant.*_key), never by
 the plaintext, so no lookup needs it.
 

@@ -1,6 +1,6 @@
 """Precision and recall of the similar-complaint rule on labelled pairs.
 
-The pairs (tests/data/duplicate_pairs.csv, drawn and labelled as
+The pairs (data/duplicates/duplicate_pairs.csv, drawn and labelled as
 bench/duplicate_pairs.py describes) are real Traffy Fondue reports, masked: two
 texts, their categories and Bangkok districts, and a person's label, 1 when both
 report the same problem at the same spot. Each report is turned into what
@@ -14,10 +14,10 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from complaints.services import similarity
-from complaints.services.locations import UnknownPlace, resolve_place
+from complaints.nlp import similarity
+from complaints.domain.locations import UnknownPlace, resolve_place
 
-PAIRS_FILE = Path(__file__).resolve().parent.parent.parent / "tests" / "data" / "duplicate_pairs.csv"
+PAIRS_FILE = Path(__file__).resolve().parent.parent.parent / "data" / "duplicates" / "duplicate_pairs.csv"
 
 
 @dataclass(frozen=True)

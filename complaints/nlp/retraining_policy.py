@@ -1,6 +1,6 @@
 """What a retraining learns from, what it is judged on, and when it is promoted.
 
-One policy, used by the worker's retraining run (complaints.services.retraining)
+One policy, used by the worker's retraining run (complaints.services.classifier.retraining)
 and by the rolling-origin evaluation that measures it on the Traffy data
 (`flask nlp evaluate --rolling`, `rolling_evaluation` below), so the figure in
 BENCHMARKS.md is the product's behaviour, not a sketch of it.

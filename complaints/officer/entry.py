@@ -9,12 +9,12 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from complaints.errors import FieldError
+from complaints.domain.errors import FieldError
 from complaints.extensions import db
 from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
 from complaints.models import Category, Channel, User
 from complaints.schemas import parse_submission
-from complaints.services.intake import submit_complaint
+from complaints.services.casework.intake import submit_complaint
 
 ENTRY_CHANNELS = (Channel.PHONE, Channel.COUNTER, Channel.LETTER)
 

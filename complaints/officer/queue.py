@@ -6,10 +6,10 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, select
 
-from complaints.models import Category, Complaint, User
-from complaints.services.access import scoped
-from complaints.services.thai_calendar import BANGKOK
-from complaints.services.workflow import OPEN
+from complaints.models import Category, Complaint, Status, User
+from complaints.services.casework.access import scoped
+from complaints.domain.thai_calendar import BANGKOK
+
 
 SORTS = {
     "received_desc": Complaint.received_at.desc(),
@@ -44,14 +44,14 @@ class QueueFilters:
 def queue_statement(user: User, filters: QueueFilters) -> Select:
     statement = scoped(select(Complaint), user)
     if filters.status == "open":
-        statement = statement.where(Complaint.status.in_(OPEN | {"on_hold"}))
+        statement = statement.where(Complaint.status.in_(Status.BACKLOG))
     elif filters.status and filters.status != "all":
         statement = statement.where(Complaint.status == filters.status)
     if filters.category:
         statement = statement.join(Category, Complaint.category_id == Category.id).where(
             Category.code == filters.category)
     if filters.due in ("due_soon", "overdue"):
-        statement = statement.where(Complaint.sla_state == filters.due, Complaint.status.in_(OPEN))
+        statement = statement.where(Complaint.sla_state == filters.due, Complaint.status.in_(Status.OPEN))
     if filters.channel:
         statement = statement.where(Complaint.channel == filters.channel)
     if filters.district:

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from complaints.auth import roles_required
-from complaints.errors import BilingualError
+from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.ids import parse_id
 from complaints.models.encrypted import ContactUndecryptable
@@ -16,9 +16,11 @@ from complaints.models import CannedResponse, Category, Channel, Complaint, Root
 from complaints.officer import bp
 from complaints.officer.entry import OfficerEntryForm, submit_entry
 from complaints.officer.queue import QueueFilters, queue_statement
-from complaints.services import casework, privacy, similarity, triage, workflow
-from complaints.services.access import can_see, case_for, may_know_of, visible_complaints
-from complaints.services.intake import Upload
+from complaints.services.casework import case_actions, similarity, workflow
+from complaints.services.classifier import triage
+from complaints.services.privacy import duties
+from complaints.services.casework.access import can_see, case_for, may_know_of, visible_complaints
+from complaints.services.casework.intake import Upload
 
 VIEWERS = ("officer", "supervisor", "manager", "admin", "integrity")
 WORKERS = ("officer", "supervisor", "admin", "integrity")
@@ -47,7 +49,7 @@ def _contact_readable(complaint) -> bool:
 def _detail(complaint, error: BilingualError | None = None, status: int = 200):
     contact_readable = _contact_readable(complaint)
     if contact_readable:
-        privacy.record_contact_view(current_user, complaint)  # the case page shows the contact details
+        duties.record_contact_view(current_user, complaint)  # the case page shows the contact details
     units = db.session.scalars(select(Unit).order_by(Unit.name_th)).all()
     colleagues = db.session.scalars(select(User).where(
         User.unit_id == complaint.unit_id, User.active.is_(True)).order_by(User.display_name)).all()
@@ -63,7 +65,7 @@ def _detail(complaint, error: BilingualError | None = None, status: int = 200):
         repeat_of=repeat_of, merged_into=merged_into,
         actions=workflow.allowed_actions(complaint, current_user),
         # Found by the complainant's keyed hashes, but through the record that did not decrypt.
-        earlier=casework.earlier_complaints(complaint, current_user) if contact_readable else [],
+        earlier=case_actions.earlier_complaints(complaint, current_user) if contact_readable else [],
         similar=similarity.similar_open(complaint, limit=5, visible=visible_complaints(current_user)),
         units=units, colleagues=colleagues, canned=canned,
         root_causes=db.session.scalars(
@@ -129,13 +131,13 @@ def _casework(number: str, work):
 @bp.post("/complaints/<case:number>/reply")
 @roles_required(*WORKERS)
 def reply(number: str):
-    return _casework(number, lambda c: casework.add_reply(c, current_user, request.form.get("text", "")))
+    return _casework(number, lambda c: case_actions.add_reply(c, current_user, request.form.get("text", "")))
 
 
 @bp.post("/complaints/<case:number>/note")
 @roles_required(*WORKERS)
 def note(number: str):
-    return _casework(number, lambda c: casework.add_note(c, current_user, request.form.get("text", "")))
+    return _casework(number, lambda c: case_actions.add_note(c, current_user, request.form.get("text", "")))
 
 
 @bp.post("/complaints/<case:number>/category")
@@ -154,13 +156,13 @@ def set_category(number: str):
 def attach(number: str):
     uploads = [Upload("files", f.filename, f.read(current_app.config["MAX_PHOTO_BYTES"] + 1))
                for f in request.files.getlist("files") if f and f.filename]
-    return _casework(number, lambda c: casework.attach_files(c, current_user, uploads))
+    return _casework(number, lambda c: case_actions.attach_files(c, current_user, uploads))
 
 
 @bp.get("/attachments/<int:attachment_id>")
 @roles_required(*VIEWERS)
 def attachment(attachment_id: int):
-    item = casework.attachment_for(current_user, attachment_id)
+    item = case_actions.attachment_for(current_user, attachment_id)
     path = Path(current_app.config["UPLOAD_DIR"]) / item.storage_key
     if not path.is_file():
         # The row outlived its file (a restore without the upload folder, a full disk):

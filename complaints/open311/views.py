@@ -8,12 +8,12 @@ from __future__ import annotations
 from flask import current_app, request
 from werkzeug.exceptions import HTTPException
 
-from complaints.errors import BilingualError, http_error
+from complaints.domain.errors import BilingualError, http_error
 from complaints.extensions import limiter
 from complaints.open311 import bp
 from complaints.open311.formats import render
 from complaints.public.views import intake_limit, tracking_rate
-from complaints.services import open311, open311_intake
+from complaints.services.channels import open311, open311_intake
 
 FMT = "<any(json, xml):fmt>"
 # The spec: 404 for what does not exist, 403 for the api_key, 400 for any other

@@ -9,21 +9,21 @@ from flask import current_app, redirect, render_template, request, session, url_
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from complaints.errors import BilingualError, FieldError
+from complaints.domain.errors import BilingualError, FieldError
 from complaints.extensions import db, limiter
 from complaints.i18n import t
 from complaints.models import Category, Channel
 from complaints.public import bp
 from complaints.public.forms import ComplaintForm
 from complaints.schemas import parse_submission
-from complaints.services import feedback, similarity
-from complaints.services.access import PUBLIC, Public, visible_complaints
-from complaints.services.citizen_links import response_token, token_matches
-from complaints.services.intake import Upload, submit_complaint
-from complaints.services.standards import published_standards
-from complaints.services.tracking_lookups import record_lookup
-from complaints.services.locations import district_choices, province_choices, subdistrict_choices
-from complaints.services.public_view import find_complaint, public_events, public_text
+from complaints.services.casework import feedback, similarity
+from complaints.services.casework.access import PUBLIC, Public, visible_complaints
+from complaints.services.casework.citizen_links import response_token, token_matches
+from complaints.services.casework.intake import Upload, submit_complaint
+from complaints.services.casework.standards import published_standards
+from complaints.services.casework.tracking_lookups import record_lookup
+from complaints.domain.locations import district_choices, province_choices, subdistrict_choices
+from complaints.services.casework.public_view import find_complaint, public_events, public_text
 
 
 def tracking_limit() -> str:

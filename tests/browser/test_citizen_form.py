@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import Complaint
-from complaints.services import tracking_numbers
+from complaints.domain import tracking_numbers
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from complaints.services.accounts import create_user
+from complaints.services.staff.accounts import create_user
 from tests import analytics_data
 from tests.browser.test_officer_flow import sign_in
 

@@ -20,10 +20,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from complaints.services.agency_setup import common_data
+from complaints.services.catalogue.agency_setup import common_data
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, SurveyResponse
-from complaints.services.accounts import create_user
+from complaints.services.staff.accounts import create_user
 from tests.browser.conftest import CSP_RECORDER, TIMEOUT_MS
 from tests.browser.test_citizen_form import Citizen, fill_form, receipt_number, screenshot, submit
 

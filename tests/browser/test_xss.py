@@ -18,8 +18,9 @@ from sqlalchemy import select
 from assessment import service as assessment_service
 from complaints.extensions import db
 from complaints.models import AssessmentAnswer, AssessmentEvidence, Unit, User, utcnow
-from complaints.services import casework, corrective_actions
-from complaints.services.periods import Period
+from complaints.services.analytics import corrective_actions
+from complaints.services.casework import case_actions
+from complaints.domain.periods import Period
 from tests.helpers import PASSWORD, complaint_by_number, make_staff, submit_api
 
 pytestmark = pytest.mark.browser
@@ -46,8 +47,8 @@ def plant_payloads(app, client) -> dict:
     with app.app_context():
         admin = db.session.get(User, admin_id)
         complaint = complaint_by_number(number)
-        note = casework.add_note(complaint, admin, "บันทึก")
-        reply = casework.add_reply(complaint, admin, "ตอบกลับ")
+        note = case_actions.add_note(complaint, admin, "บันทึก")
+        reply = case_actions.add_reply(complaint, admin, "ตอบกลับ")
         action = corrective_actions.save_action(None, admin, {
             "title": "มาตรการ", "target": f"category:{complaint.category_id}",
             "owner_user_id": str(admin_id), "status": "planned"})

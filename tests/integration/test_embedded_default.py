@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from complaints import create_app, demo
+from complaints import create_app
+from complaints.services.datasets import demo_seed
 from complaints.extensions import db
 from complaints.models import Complaint
 from tests.conftest import WorkerProcess, migrate_database, wait_for
@@ -25,7 +26,7 @@ def test_embedded_worker_acknowledges_through_the_sqlite_broker(tmp_path, monkey
     assert app.config["CELERY"]["broker_url"].startswith("sqla+sqlite:///")
     migrate_database(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path)
     with app.app_context():
-        demo.seed()
+        demo_seed.seed()
 
     worker = WorkerProcess(env, tmp_path / "worker.log")
     try:

@@ -7,8 +7,8 @@ from sqlalchemy import event, select
 
 from complaints.extensions import db
 from complaints.models import Unit
-from complaints.services import metrics
-from complaints.services.periods import Period
+from complaints.services.analytics import metrics
+from complaints.domain.periods import Period
 from tests import analytics_data
 from tests.analytics_data import NOW
 

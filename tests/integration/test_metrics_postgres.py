@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from complaints.services import metrics
-from complaints.services.periods import Period
+from complaints.services.analytics import metrics
+from complaints.domain.periods import Period
 from tests import analytics_data
 from tests.analytics_data import NOW
 

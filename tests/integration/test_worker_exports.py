@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from complaints.services.periods import Period
+from complaints.domain.periods import Period
 from tests.conftest import wait_for
 from tests.helpers import complaint_by_number, login, make_staff, request_export, submit_api
 from tests.integration.test_worker_acknowledgement import make_app, worker_factory  # noqa: F401 (fixture)

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage
-from complaints.services import heartbeat
+from complaints.services.operations import heartbeat
 from tests.conftest import WorkerProcess, wait_for, worker_env
 from tests.helpers import submit_api
 from tests.integration.test_worker_acknowledgement import make_app

@@ -44,7 +44,7 @@ def test_worker_and_beat_write_json_lines_carrying_the_intakes_request_id(tmp_pa
         assert response.status_code == 201
 
         def failure_line():
-            return next((line for line in lines(worker) if line["logger"] == "complaints.services.outbox"), None)
+            return next((line for line in lines(worker) if line["logger"] == "complaints.services.messaging.outbox"), None)
 
         failure = wait_for(failure_line, timeout=30, interval=0.3)
         assert failure is not None, worker.log()
@@ -69,4 +69,4 @@ def test_worker_and_beat_write_json_lines_carrying_the_intakes_request_id(tmp_pa
     noop = [line for line in parsed if re.search(r"rongrian\.relay_outbox\[.*\] succeeded in .*: 0$", line["message"])]
     assert noop and {line["level"] for line in noop} == {"DEBUG"}, parsed
     # The task that failed is not demoted.
-    assert any(line["level"] == "WARNING" and line["logger"] == "complaints.services.outbox" for line in parsed)
+    assert any(line["level"] == "WARNING" and line["logger"] == "complaints.services.messaging.outbox" for line in parsed)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import TrainingRun
-from complaints.services import retraining, triage
+from complaints.services.classifier import retraining, triage
 from tests.conftest import wait_for
 from tests.helpers import submit_api
 from tests.integration.test_worker_acknowledgement import make_app, worker_factory  # noqa: F401 (fixture)

@@ -1,6 +1,6 @@
 import pytest
 
-from complaints.services.locations import UnknownPlace, resolve_place
+from complaints.domain.locations import UnknownPlace, resolve_place
 
 
 def test_bangkok_short_forms_resolve_to_canonical_names():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from complaints.services import outbound_http
+from complaints.services.messaging import outbound_http
 
 
 def test_one_pool_per_process_and_a_new_one_after_a_fork(monkeypatch):

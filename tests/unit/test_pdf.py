@@ -3,7 +3,7 @@ import io
 
 import pypdf
 
-from complaints.services.pdf import FONT_FAMILY, extracted, thai_document
+from complaints.services.analytics.pdf import FONT_FAMILY, extracted, thai_document
 
 
 def test_thai_text_is_extractable_in_regular_and_bold():

@@ -2,7 +2,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from complaints.services.thai_calendar import (
+from complaints.domain.thai_calendar import (
     add_working_days, be_year, fiscal_year, fiscal_year_bounds, format_thai_datetime, is_working_day,
 )
 

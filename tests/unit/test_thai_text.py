@@ -1,6 +1,6 @@
 import pytest
 
-from complaints.services.thai_text import UnsafeText, clean_text
+from complaints.nlp.cleaning import UnsafeText, clean_text
 
 
 def test_zero_width_and_control_characters_are_removed():
@@ -39,7 +39,7 @@ def test_only_invisible_characters_leave_nothing():
 
 
 def test_photo_display_names_keep_thai_and_lose_paths():
-    from complaints.services.photos import display_name
+    from complaints.services.casework.photos import display_name
 
     assert display_name("หลุมบนถนน.png", "png") == "หลุมบนถนน.png"
     assert display_name("../../etc/passwd", "jpg") == "passwd.jpg"  # the name ends in the content's type

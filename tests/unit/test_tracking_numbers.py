@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from complaints.services.tracking_numbers import (
+from complaints.domain.tracking_numbers import (
     ALPHABET, MalformedTrackingNumber, check_character, generate, parse,
 )
 

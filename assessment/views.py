@@ -1,0 +1,147 @@
+"""Self-assessment pages (/assessment/…), for managers and admins: parse, call the service, render."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from assessment import report, service
+from assessment.files import path_of
+from assessment.form import field_keys, levels
+from complaints.domain.periods import Period
+from complaints.auth import roles_required
+from complaints.domain.errors import BilingualError
+from complaints.extensions import db
+from complaints.models import Assessment, utcnow
+
+bp = Blueprint("assessment", __name__, url_prefix="/assessment")
+managers = roles_required("manager", "admin")
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"STATUS_TH": report.STATUS_TH, "LEVEL_NAMES": report.LEVEL_NAMES, "levels": levels()}
+
+
+@bp.get("/")
+@managers
+def index():
+    assessments = db.session.scalars(select(Assessment).order_by(Assessment.fiscal_year.desc(),
+                                                                 Assessment.period.desc())).all()
+    return render_template("assessment/index.html", assessments=assessments,
+                           current_fy=Period.containing(utcnow()).fiscal_year)
+
+
+@bp.post("/open")
+@managers
+def open_period():
+    period = Period.parse(request.form.get("period"))
+    service.open_assessment(period, current_user)
+    return redirect(url_for("assessment.edit", period=period.code))
+
+
+def _page(period: Period, assessment: Assessment, error: BilingualError | None = None):
+    content = service.content(period, assessment)
+    previous = service.last_submitted_before(period)
+    comparison = service.compare(content, service.content(Period.parse(previous.period), previous)) if previous else None
+    return render_template("assessment/edit.html", period=period, assessment=assessment, c=content,
+                           rows=list(report.rows(content)), comparison=comparison, error=error,
+                           editable=assessment.status == "draft"), (error.status if error else 200)
+
+
+def _act(period_text: str, action):
+    """Run one change on a draft; a refused change re-renders the page with the bilingual error."""
+    period, assessment = service.get(period_text)
+    try:
+        action(period, assessment)
+    except BilingualError as exc:
+        db.session.rollback()
+        if exc.status >= 500:
+            raise
+        return _page(period, assessment, exc)
+    return redirect(url_for("assessment.edit", period=period.code) + request.form.get("anchor", ""))
+
+
+@bp.get("/<period>")
+@managers
+def edit(period: str):
+    return _page(*service.get(period))
+
+
+@bp.post("/<period>/items/<item_id>")
+@managers
+def save_item(period: str, item_id: str):
+    def save(_period, assessment):
+        item = service.checklist_item(item_id)
+        fields = {key: request.form.get(f"field-{key}", "") for key in field_keys(item)}
+        service.save_answer(assessment, item_id, request.form.get("status"), request.form.get("explanation"),
+                            fields, current_user)
+        flash(f"บันทึกข้อ {item_id} แล้ว / Item {item_id} saved")
+    return _act(period, save)
+
+
+@bp.post("/<period>/items/<item_id>/evidence")
+@managers
+def add_evidence(period: str, item_id: str):
+    def add(_period, assessment):
+        upload = request.files.get("file")
+        if upload and upload.filename:
+            raw = upload.read(current_app.config["ASSESSMENT_EVIDENCE_MAX_BYTES"] + 1)
+            service.add_file(assessment, item_id, request.form.get("title"), upload.filename, raw, current_user)
+        else:
+            service.add_link(assessment, item_id, request.form.get("title"), request.form.get("url"), current_user)
+        flash(f"แนบหลักฐานข้อ {item_id} แล้ว / Evidence added to {item_id}")
+    return _act(period, add)
+
+
+@bp.post("/<period>/evidence/<int:evidence_id>/delete")
+@managers
+def delete_evidence(period: str, evidence_id: int):
+    return _act(period, lambda _period, assessment: service.remove_evidence(assessment, evidence_id))
+
+
+@bp.get("/<period>/evidence/<int:evidence_id>")
+@managers
+def download_evidence(period: str, evidence_id: int):
+    _, assessment = service.get(period)
+    item = service.evidence_item(assessment, evidence_id)
+    if item.kind != "file":
+        return redirect(item.url)
+    path = path_of(current_app.config["UPLOAD_DIR"], item.storage_key)
+    return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.original_name)
+
+
+@bp.post("/<period>/submit")
+@managers
+def submit(period: str):
+    def freeze(chosen, assessment):
+        service.submit(chosen, assessment, current_user)
+        flash("ส่งแบบประเมินแล้ว ข้อมูลในรายงานจะไม่เปลี่ยนแปลงอีก / Submitted: the report is now frozen")
+    return _act(period, freeze)
+
+
+@bp.post("/<period>/refresh")
+@managers
+def refresh(period: str):
+    """Read the complaint data again now (the page otherwise shows it as last computed)."""
+    def recompute(chosen, _assessment):
+        data = service.refresh_operations(chosen)
+        flash(f"คำนวณตัวเลขจากข้อมูลเรื่องร้องเรียนใหม่แล้ว ({data['seconds']:.1f} วินาที) / "
+              f"Figures recomputed from the complaint data ({data['seconds']:.1f} s)")
+    return _act(period, recompute)
+
+
+@bp.get("/<period>/report.<fmt>")
+@managers
+def download_report(period: str, fmt: str):
+    if fmt not in report.FORMATS:
+        raise BilingualError(404, "unknown-format", "ไม่รองรับรูปแบบรายงานนี้ (html, pdf, xlsx)",
+                             "Unknown report format (html, pdf, xlsx).")
+    chosen = Period.parse(period)
+    content = service.content(chosen, service.find(chosen))
+    mimetype, extension = report.FORMATS[fmt]
+    response = current_app.response_class(report.render(content, fmt), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="pmqa-cat3-{chosen.code}.{extension}"'
+    return response
+
+

@@ -1,0 +1,4 @@
+"""The pure core: Thai calendar, reporting periods, tracking numbers, places and bilingual errors.
+
+Nothing here reads the database, the web request or a service (checked by `make lint`).
+"""

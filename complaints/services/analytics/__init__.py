@@ -1,0 +1,1 @@
+"""Figures for managers and the self-assessment: period metrics, recurring clusters, corrective actions, exports."""

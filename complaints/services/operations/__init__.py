@@ -1,0 +1,1 @@
+"""Running processes: worker heartbeats, task-failure counts and the shared rate counters."""

@@ -1,0 +1,1 @@
+"""Staff: accounts and sign-in, session length, integrity grants."""

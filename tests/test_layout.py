@@ -1,0 +1,71 @@
+"""The code's layout holds: imports run one way, one status writer, status groups defined once."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from complaints.models import Status
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE = ("complaints", "assessment", "workers")
+
+
+def test_the_import_contracts_are_kept():
+    """Entry points -> services -> models -> pure core; the pure core reads no database or
+    framework; nothing in complaints/ imports assessment/ or workers/ but the app factory."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout
+
+
+def test_a_forbidden_import_breaks_a_contract(tmp_path):
+    """The check can fail: the pure core importing Flask is reported."""
+    probe = ROOT / "complaints" / "domain" / "_layout_probe.py"
+    probe.write_text("import flask  # noqa: F401\n", encoding="utf-8")
+    try:
+        lint_imports = Path(sys.executable).with_name("lint-imports")
+        result = subprocess.run([str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True,
+                                timeout=300)
+    finally:
+        probe.unlink()
+    assert result.returncode != 0
+    assert "complaints.domain._layout_probe" in result.stdout or "complaints.domain" in result.stdout
+
+
+def _status_writes(path: Path) -> list[int]:
+    """Lines assigning a Status member to something's `.status`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "status"
+                                                for t in node.targets):
+            value = ast.unparse(node.value)
+            literal = isinstance(node.value, ast.Constant) and node.value.value in {s.value for s in Status}
+            if value.startswith(("Status.", "S.")) or literal:
+                lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_workflow_changes_a_complaints_status(tmp_path):
+    workflow = ROOT / "complaints" / "services" / "casework" / "workflow.py"
+    found = {str(path.relative_to(ROOT)): lines for top in CODE for path in (ROOT / top).rglob("*.py")
+             if path != workflow and (lines := _status_writes(path))}
+    assert found == {}
+    probe = tmp_path / "probe.py"  # the check sees both spellings of a direct write
+    probe.write_text("complaint.status = Status.CLOSED\nother.status = 'x'\nc.status = \"acknowledged\"\n")
+    assert _status_writes(probe) == [1, 3]
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_each_status_is_open_on_hold_or_ended_and_forwarded_is_both_open_and_answered(status):
+    groups = [name for name in ("OPEN", "ENDED") if status in getattr(Status, name)]
+    assert len(groups) == (0 if status == Status.ON_HOLD else 1), groups
+    assert Status.BACKLOG == Status.OPEN | {Status.ON_HOLD}
+    assert (status in Status.ANSWERED) == (status in {Status.RESOLVED, Status.CLOSED, Status.REJECTED,
+                                                       Status.FORWARDED})

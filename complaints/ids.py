@@ -13,6 +13,7 @@ never a 500.
 from __future__ import annotations
 
 import re
+import secrets
 
 from flask import Flask
 from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
@@ -86,7 +87,46 @@ class CaseConverter(BaseConverter):
         return super().to_url(number)
 
 
+# --- random keys for rows that pages name (attachments, outbox messages) --------------
+
+KEY_LENGTH = 22  # secrets.token_urlsafe(16): 16 random bytes, 22 URL-safe characters
+_KEY = re.compile(r"[A-Za-z0-9_-]{%d}" % KEY_LENGTH)
+
+
+def new_key() -> str:
+    """A random, unguessable key for a row a page or form names instead of its row id.
+
+    Row ids are dense, so a gap between two ids a user can see (an attachment or an
+    outbox message of a tip-off hidden from them) would tell them that a hidden row
+    exists and when it was made (issue 16). 128 random bits cannot be enumerated.
+    """
+    return secrets.token_urlsafe(16)
+
+
+def parse_key(raw: object) -> str | None:
+    """The key `raw` spells (surrounding spaces allowed), or None for anything that cannot be one."""
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip(" \t")
+    return text if _KEY.fullmatch(text) else None
+
+
+class KeyConverter(BaseConverter):
+    """`<key:…>`: a row addressed by its random key (`new_key`). Text that cannot be a key
+    does not match the route (the same 404 as an unknown or hidden key). `url_for` takes
+    the key itself, or a row with a `url_key`; never a row id."""
+
+    regex = r"[A-Za-z0-9_-]{%d}" % KEY_LENGTH
+
+    def to_url(self, value: object) -> str:
+        key = getattr(value, "url_key", value)
+        if not isinstance(key, str) or parse_key(key) != key:
+            raise ValueError("a key URL takes a random key or a row that has one")
+        return super().to_url(key)
+
+
 def init_app(app: Flask) -> None:
     """Replace the `int` converter before any blueprint adds its rules."""
     app.url_map.converters["int"] = IdConverter
     app.url_map.converters["case"] = CaseConverter
+    app.url_map.converters["key"] = KeyConverter

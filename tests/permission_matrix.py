@@ -52,14 +52,14 @@ def build_world(app, client) -> World:
     ordinary = submit_api(client)
     tip_off = submit_api(client, kind="tip_off", description="เจ้าหน้าที่เรียกรับเงินใต้โต๊ะที่เขต")
     with app.app_context():
-        def with_photo(number: str, role: str) -> tuple[int, int]:
+        def with_photo(number: str, role: str) -> tuple[int, str]:
             complaint = complaint_by_number(number)
             [attachment] = case_actions.attach_files(complaint, db.session.get(User, users[role]),
                                                  [Upload("files", "photo.png", png_bytes())])
-            return complaint.id, attachment.id
+            return complaint.id, attachment.url_key
 
-        complaint_id, attachment_id = with_photo(ordinary, "officer")
-        tip_off_id, tip_off_attachment_id = with_photo(tip_off, "integrity")
+        complaint_id, attachment_key = with_photo(ordinary, "officer")
+        tip_off_id, tip_off_attachment_key = with_photo(tip_off, "integrity")
         admin = db.session.get(User, users["admin"])
         key_id = api_keys.issue_key(admin, "matrix")[0].id
         maintenance.add_override(day=CALENDAR_DAY, is_holiday=True, note="วันหยุดพิเศษ")
@@ -82,8 +82,9 @@ def build_world(app, client) -> World:
         job = export_jobs.request_export(db.session.get(User, users["manager"]), {"period": PERIOD}, "csv")
         export_jobs.run(job.id)
         values = {
-            # Case pages are addressed by the tracking number (issue 16); the row id stays for other uses.
-            "number": ordinary, "complaint_id": complaint_id, "attachment_id": attachment_id, "user_id": other,
+            # Case pages are addressed by the tracking number and attachments by their random key
+            # (issue 16); the complaint's row id stays for other uses.
+            "number": ordinary, "complaint_id": complaint_id, "url_key": attachment_key, "user_id": other,
             "unit_id": spare.id, "category_id": db.session.scalar(select(Category.id)),
             "standard_id": db.session.scalar(select(ServiceStandard.id)),
             "canned_id": db.session.scalar(select(CannedResponse.id)),
@@ -92,7 +93,7 @@ def build_world(app, client) -> World:
             "day": CALENDAR_DAY, "key": "dashboard", "job_id": job.id,
         }
     return World(values, {"tip_off": {"number": tip_off, "complaint_id": tip_off_id,
-                                      "attachment_id": tip_off_attachment_id},
+                                      "url_key": tip_off_attachment_key},
                           "in_units": {"action_id": own_action}})
 
 

@@ -103,9 +103,9 @@ def world(app, client):
 
         case_actions.attach_files(complaint, db.session.get(User, users["officer"]),
                               [Upload("files", "photo.png", png_bytes())])
-        attachment_id = db.session.scalar(select(Attachment.id))
+        attachment_key = db.session.scalar(select(Attachment.url_key))
         complaint_id = complaint.id
-    return users, complaint_id, attachment_id
+    return users, complaint_id, attachment_key
 
 
 @pytest.mark.parametrize("username,visible", [
@@ -113,11 +113,11 @@ def world(app, client):
     ("drain-officer", False), ("drain-supervisor", False),
 ])
 def test_a_case_outside_ones_units_is_404_not_403(app, world, username, visible):
-    users, complaint_id, attachment_id = world
+    users, complaint_id, attachment_key = world
     client = app.test_client()
     login(client, username)
     detail = client.get(case_url(app, complaint_id))
-    photo = client.get(f"/officer/attachments/{attachment_id}")
+    photo = client.get(f"/officer/attachments/{attachment_key}")
     photo.close()
     queue = client.get("/officer/?status=all")
     token = csrf_from(queue.text)

@@ -77,7 +77,7 @@ def test_admin_lists_failed_messages_masked_and_counts_tip_offs_without_naming_t
     assert "SMTP 421" in html  # why it failed
     # The tip-off: no number, no contact, no row, only a count.
     assert tip not in html and TIP_EMAIL not in html and "w***@example.org" not in html
-    assert len(re.findall(r"data-message-id=", html)) == 1
+    assert len(re.findall(r"data-message-key=", html)) == 1
     assert re.search(r'id="outbox-hidden">.*?1 ข้อความของเรื่องที่ท่านไม่มีสิทธิ์เห็น', html, re.S)
     assert "1 messages of complaints you may not see" in html
 
@@ -113,11 +113,11 @@ def test_the_list_is_paginated(app, client):
     fail_all(app)
     admin = admin_client(app)
     first, second = admin.get("/admin/outbox").text, admin.get("/admin/outbox?page=2").text
-    assert len(re.findall(r"data-message-id=", first)) == 50
-    assert len(re.findall(r"data-message-id=", second)) == 5
+    assert len(re.findall(r"data-message-key=", first)) == 50
+    assert len(re.findall(r"data-message-key=", second)) == 5
     assert "หน้า 1 / 2" in first and "page=2" in first
-    ids_first = set(re.findall(r'data-message-id="(\d+)"', first))
-    assert not ids_first & set(re.findall(r'data-message-id="(\d+)"', second))
+    ids_first = set(re.findall(r'data-message-key="(\d+)"', first))
+    assert not ids_first & set(re.findall(r'data-message-key="(\d+)"', second))
     assert admin.get("/admin/outbox?page=-3").status_code == 200
     assert admin.get("/admin/outbox?page=99999999999999999999").status_code == 200
 
@@ -126,12 +126,15 @@ def test_resend_one_needs_the_csrf_token_and_then_goes_through_the_existing_send
     number, _ = failed
     client = admin_client(app)
     message = message_of(app, number)
-    refused = client.post("/admin/outbox/resend", data={"message_id": message.id})
+    refused = client.post("/admin/outbox/resend", data={"message_key": message.url_key})
     assert refused.status_code == 400 and "csrf" in refused.get_data(as_text=True).lower()
     assert message_of(app, number).status == "failed"
 
     token = csrf_from(client.get("/admin/outbox").text)
-    done = client.post("/admin/outbox/resend", data={"message_id": message.id, "csrf_token": token})
+    # The page names the message by its key; its row id is not taken (issue 16).
+    assert client.post("/admin/outbox/resend", data={"message_id": message.id, "csrf_token": token}).status_code == 422
+    assert message_of(app, number).status == "failed"
+    done = client.post("/admin/outbox/resend", data={"message_key": message.url_key, "csrf_token": token})
     assert done.status_code == 302
     again = message_of(app, number)
     assert (again.status, again.attempts, again.last_error) == ("pending", 0, None)
@@ -147,14 +150,18 @@ def test_an_admin_cannot_resend_or_probe_a_tip_off_message(app, failed):
     client = admin_client(app)
     tip_message = message_of(app, tip)
     token = csrf_from(client.get("/admin/outbox").text)
-    response = client.post("/admin/outbox/resend", data={"message_id": tip_message.id, "csrf_token": token})
-    unknown = client.post("/admin/outbox/resend", data={"message_id": 999999, "csrf_token": token})
+    response = client.post("/admin/outbox/resend", data={"message_key": tip_message.url_key, "csrf_token": token})
+    unknown_key = "A" * 22
+    unknown = client.post("/admin/outbox/resend", data={"message_key": unknown_key, "csrf_token": token})
     # Exactly the answer of a message that does not exist.
     assert response.status_code == unknown.status_code == 404
-    assert response.get_data(as_text=True) == unknown.get_data(as_text=True).replace("999999", str(tip_message.id))
+    assert response.get_data(as_text=True) == unknown.get_data(as_text=True)
     assert message_of(app, tip).status == "failed"
-    for bad in ("١", "1 OR 1=1", "-1", "<b>1</b>", "9" * 400):
-        assert client.post("/admin/outbox/resend", data={"message_id": bad, "csrf_token": token}).status_code == 404
+    for bad in ("١", "1 OR 1=1", "-1", "<b>1</b>", "9" * 400, str(tip_message.id), tip_message.url_key + "x",
+                tip_message.url_key[:-1] + "\u200b", "' OR '1'='1' --------------"):
+        answer = client.post("/admin/outbox/resend", data={"message_key": bad, "csrf_token": token})
+        assert answer.status_code == 404 and "<b>1</b>" not in answer.get_data(as_text=True), bad[:30]
+    assert message_of(app, tip).status == "failed"
     # "Resend all (email)" resends what the admin may know of, not the tip-off's.
     done = client.post("/admin/outbox/resend", data={"channel": "email", "csrf_token": token})
     assert done.status_code == 302
@@ -173,13 +180,23 @@ def test_flask_outbox_status_and_resend(app, failed, runner):
     assert re.search(r"failed\s+email\s+2", status.output)
     assert "oldest pending: none" in status.output
 
-    assert runner.invoke(args=["outbox", "resend"]).exit_code != 0  # neither --id nor --all-failed
+    assert runner.invoke(args=["outbox", "resend"]).exit_code != 0  # neither --id, --key nor --all-failed
+    both = runner.invoke(args=["outbox", "resend", "--id", "1", "--key", "A" * 22])
+    assert both.exit_code != 0 and message_of(app, number).status == "failed"
+    for bad in ("A" * 22, "<script>", "1"):
+        unknown = runner.invoke(args=["outbox", "resend", "--key", bad])
+        assert unknown.exit_code == 1 and "No failed message with that key" in unknown.output, bad
     missing = runner.invoke(args=["outbox", "resend", "--id", "424242"])
     assert missing.exit_code != 0 and "No failed message with id 424242" in missing.output
     assert runner.invoke(args=["outbox", "resend", "--all-failed", "--channel", "sms"]).output.startswith("resent 0")
 
     one = runner.invoke(args=["outbox", "resend", "--id", str(message_of(app, number).id)])
     assert one.exit_code == 0 and "resent 1 message(s)" in one.output
+    fail_all(app)
+    # The key an admin reads off the page works too (a tip-off's: the operator sees every message).
+    by_key = runner.invoke(args=["outbox", "resend", "--key", message_of(app, number).url_key])
+    assert by_key.exit_code == 0 and "resent 1 message(s)" in by_key.output
+    assert message_of(app, number).status == "pending" and message_of(app, tip).status == "failed"
     # The operator resends the rest, the tip-off's included.
     rest = runner.invoke(args=["outbox", "resend", "--all-failed", "--channel", "email"])
     assert "resent 1 message(s)" in rest.output
@@ -310,9 +327,9 @@ def test_a_missing_upload_file_is_a_bilingual_404(app, client):
                                 sha256="0" * 64, width=1, height=1)
         db.session.add(attachment)
         db.session.commit()
-        attachment_id = attachment.id
+        attachment_key = attachment.url_key
     client = admin_client(app)
-    response = client.get(f"/officer/attachments/{attachment_id}")
+    response = client.get(f"/officer/attachments/{attachment_key}")
     html = response.get_data(as_text=True)
     assert response.status_code == 404
     assert "ไม่พบไฟล์แนบนี้ในระบบจัดเก็บ" in html and "missing from storage" in html

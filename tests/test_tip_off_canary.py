@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import select
 
 from complaints.extensions import db
-from complaints.models import Complaint, OutboxMessage, User
+from complaints.models import Attachment, Complaint, OutboxMessage, User
 from tests.helpers import case_url, complaint_by_number, csrf_from, export_file, login, submit_api
 from tests.permission_matrix import ACCOUNTS, MATRIX, PERIOD, build_world, cell_url
 
@@ -62,10 +62,11 @@ def _body_text(response) -> str:
 
 
 class Canary:
-    def __init__(self, number: str, twin: str):
+    def __init__(self, number: str, twin: str, keys: tuple[str, ...] = ()):
         self.number, self.twin = number, twin
+        # `keys`: the random keys of tip-offs' attachments and outbox messages (issue 16).
         self.forbidden = [_squash(s) for s in (number, TIP_TITLE, TIP_TEXT, SECRET_WORD, SENDER["name"],
-                                               SENDER["email"])]
+                                               SENDER["email"], *keys)]
 
     def leaks(self, text: str) -> list[str]:
         squashed = _squash(html.unescape(text))
@@ -176,7 +177,13 @@ def test_a_planted_tip_off_leaks_to_no_other_role_nor_the_public(request, databa
             OutboxMessage.complaint_id == tip_id, OutboxMessage.purpose == "supervisor_alert")).all()
         assert all(staff_mail.get(r) == "integrity" for r in alerted), alerted
 
-    canary = Canary(tip, twin)
+        # What pages name a tip-off's photo and messages by: no other role may see these keys.
+        tip_offs = select(Complaint.id).where(Complaint.kind == "tip_off")
+        keys = [*db.session.scalars(select(Attachment.url_key).where(Attachment.complaint_id.in_(tip_offs))),
+                *db.session.scalars(select(OutboxMessage.url_key).where(OutboxMessage.complaint_id.in_(tip_offs)))]
+        assert len(keys) >= 3  # the matrix's tip-off photo, and acknowledgements
+
+    canary = Canary(tip, twin, tuple(keys))
     twin_case, tip_case = case_url(app, twin_id), case_url(app, tip_id)
     manager_urls = [f"/manager/complaints?period={PERIOD}&{q}" for q in (
         "kind=tip_off", "category=", "district=วังทองหลาง", f"handling_unit={integrity_unit}", "repeat=yes")]

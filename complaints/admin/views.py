@@ -25,7 +25,7 @@ from complaints.services.classifier import retraining
 from complaints.services.messaging import channel_status, outbox_admin
 from complaints.services.privacy import duties
 from complaints.services.staff import integrity_grants
-from complaints.ids import parse_id
+from complaints.ids import parse_key
 
 admin_only = roles_required("admin")
 
@@ -579,12 +579,13 @@ def outbox():
 @bp.post("/outbox/resend")
 @admin_only
 def outbox_resend():
-    """One failed message (`message_id`) or every failed one of a channel (`channel`), back to pending."""
+    """One failed message (`message_key`, its random key) or every failed one of a channel (`channel`),
+    back to pending. Row ids are not taken: they would let an admin probe for hidden messages (issue 16)."""
     def resend() -> int:
-        raw_id = request.form.get("message_id", "").strip()
-        if raw_id:
-            message_id = parse_id(raw_id)
-            count = 0 if message_id is None else outbox_admin.resend(current_user, message_id=message_id)
+        raw_key = request.form.get("message_key", "").strip()
+        if raw_key:
+            message_key = parse_key(raw_key)
+            count = 0 if message_key is None else outbox_admin.resend(current_user, message_key=message_key)
             if count == 0:  # not failed, not there, or of a complaint this admin may not know of
                 raise BilingualError(404, "not-found", "ไม่พบข้อความที่ส่งไม่สำเร็จนี้", "No such failed message.")
             return count

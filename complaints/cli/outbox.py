@@ -4,12 +4,18 @@ The operator at the command line sees every message (tip-offs' too, as counts an
 masked contacts): they already hold the database. Resending uses the same service
 as the admin page (services.outbox_admin), which hands messages back to the
 existing sender.
+
+A message is named by its key (`--key`, what the admin page shows: an admin can pass
+it on) or by its row id (`--id`, what the worker's log lines name). Row ids are kept
+here because only the operator, who holds the database and the logs, reaches this
+command; the output prints counts, never a list of ids.
 """
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
+from complaints.ids import parse_key
 from complaints.models import utcnow
 from complaints.services.messaging import outbox_admin
 
@@ -32,15 +38,23 @@ def status_command() -> None:
 
 
 @outbox.command("resend")
-@click.option("--id", "message_id", type=click.IntRange(min=1), default=None, help="One failed message")
+@click.option("--id", "message_id", type=click.IntRange(min=1), default=None, help="One failed message, by row id")
+@click.option("--key", "message_key", default=None, help="One failed message, by the key the admin page shows")
 @click.option("--all-failed", is_flag=True, help="Every failed message (of --channel, if given)")
 @click.option("--channel", type=click.Choice(outbox_admin.CHANNELS), default=None)
-def resend_command(message_id: int | None, all_failed: bool, channel: str | None) -> None:
+def resend_command(message_id: int | None, message_key: str | None, all_failed: bool, channel: str | None) -> None:
     """Put failed messages back to pending (attempts reset) so the worker sends them again."""
-    if (message_id is None) == (not all_failed):
-        raise click.UsageError("give either --id N or --all-failed / ใช้ --id N หรือ --all-failed อย่างใดอย่างหนึ่ง")
-    count = outbox_admin.resend(None, message_id=message_id, channel=channel)
-    if message_id is not None and count == 0:
+    if [message_id is not None, message_key is not None, all_failed].count(True) != 1:
+        raise click.UsageError("give one of --id N, --key KEY or --all-failed / "
+                               "ใช้ --id N, --key KEY หรือ --all-failed อย่างใดอย่างหนึ่ง")
+    if message_key is not None:
+        key = parse_key(message_key)
+        count = 0 if key is None else outbox_admin.resend(None, message_key=key, channel=channel)
+    else:
+        count = outbox_admin.resend(None, message_id=message_id, channel=channel)
+    if count == 0 and message_id is not None:
         raise click.ClickException(f"ไม่พบข้อความที่ส่งไม่สำเร็จหมายเลข {message_id} / "
                                    f"No failed message with id {message_id}.")
+    if count == 0 and message_key is not None:
+        raise click.ClickException("ไม่พบข้อความที่ส่งไม่สำเร็จตามรหัสอ้างอิงนี้ / No failed message with that key.")
     click.echo(f"resent {count} message(s) / ส่งใหม่ {count} ข้อความ")

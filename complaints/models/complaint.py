@@ -11,6 +11,7 @@ from enum import StrEnum, nonmember
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from complaints.ids import KEY_LENGTH, new_key
 from complaints.models.analytics import RecurringCluster, RootCause
 from complaints.models.base import Base, utcnow
 from complaints.models.encrypted import EncryptedText
@@ -252,6 +253,9 @@ class Attachment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
     storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # What URLs name it by: random, so ids seen on pages say nothing of hidden complaints'
+    # photos (issue 16); never the storage name, which stays server-side.
+    url_key: Mapped[str] = mapped_column(String(KEY_LENGTH), unique=True, default=new_key)
     original_name: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(50))
     size_bytes: Mapped[int]

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from complaints.ids import KEY_LENGTH, new_key
 from complaints.models.encrypted import EncryptedText
 from complaints.models.base import Base, utcnow
 from complaints.models.complaint import Complaint
@@ -22,6 +23,9 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_messages_status_created_at", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # What pages and forms name it by: random, so the ids an admin sees have no gaps
+    # where a tip-off's messages, hidden from them, would be (issue 16).
+    url_key: Mapped[str] = mapped_column(String(KEY_LENGTH), unique=True, default=new_key)
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(30))
     channel: Mapped[str] = mapped_column(String(20))

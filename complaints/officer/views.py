@@ -159,15 +159,16 @@ def attach(number: str):
     return _casework(number, lambda c: case_actions.attach_files(c, current_user, uploads))
 
 
-@bp.get("/attachments/<int:attachment_id>")
+@bp.get("/attachments/<key:url_key>")
 @roles_required(*VIEWERS)
-def attachment(attachment_id: int):
-    item = case_actions.attachment_for(current_user, attachment_id)
+def attachment(url_key: str):
+    # By its random key, never its row id: ids would show where a hidden tip-off's photos are (issue 16).
+    item = case_actions.attachment_for(current_user, url_key)
     path = Path(current_app.config["UPLOAD_DIR"]) / item.storage_key
     if not path.is_file():
         # The row outlived its file (a restore without the upload folder, a full disk):
         # the officer is told, and the operator finds it in the log.
-        current_app.logger.error("attachment %s: file missing from UPLOAD_DIR", attachment_id)
+        current_app.logger.error("attachment %s: file missing from UPLOAD_DIR", item.id)
         raise BilingualError(404, "attachment-missing", "ไม่พบไฟล์แนบนี้ในระบบจัดเก็บ กรุณาแจ้งผู้ดูแลระบบ",
                              "The attached file is missing from storage; tell the administrator.")
     return send_file(path, mimetype=item.content_type, download_name=item.original_name, max_age=0)

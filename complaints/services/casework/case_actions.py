@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from complaints.domain.errors import BilingualError, FieldError, invalid, unsafe_text
 from complaints.extensions import db
+from complaints.ids import parse_key
 from complaints.models import Attachment, Complaint, TimelineEvent, User, utcnow
 from complaints.services.casework import similarity
 from complaints.services.messaging import dispatch, outbox
@@ -96,9 +97,12 @@ def earlier_complaints(complaint: Complaint, user: User, limit: int = 20) -> lis
     return list(db.session.scalars(scoped(statement, user)))
 
 
-def attachment_for(user: User, attachment_id: int) -> Attachment:
-    attachment = db.session.scalar(
-        scoped(select(Attachment).join(Complaint).where(Attachment.id == attachment_id), user))
+def attachment_for(user: User, url_key: str) -> Attachment:
+    """The attachment of `url_key` if its complaint is one `user` may see; else the same 404
+    whether the key is unknown, malformed or of a hidden complaint (a tip-off's photo)."""
+    key = parse_key(url_key)
+    attachment = None if key is None else db.session.scalar(
+        scoped(select(Attachment).join(Complaint).where(Attachment.url_key == key), user))
     if attachment is None:
         raise BilingualError(404, "not-found", "ไม่พบไฟล์", "Not found.")
     return attachment

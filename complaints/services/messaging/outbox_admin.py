@@ -9,7 +9,9 @@ dispatch and the periodic relay) then sends them; nothing here talks to a channe
 Staff lists never show a full contact (`masked_recipient`), and an admin is shown
 only messages of complaints they may know of (access.visible_complaints): a
 failed acknowledgement of a tip-off is counted, not listed, so its existence is
-all an admin learns, and only as part of a number.
+all an admin learns, and only as part of a number. Pages and forms name a message
+by its random `url_key`, never its row id: ids are dense, and the gaps between the
+ids an admin sees would place the hidden messages (issue 16).
 """
 from __future__ import annotations
 
@@ -78,7 +80,7 @@ def _failed(viewer: User | None, channel: str | None = None, purpose: str | None
 
 @dataclass(frozen=True)
 class FailedRow:
-    id: int
+    key: str  # the message's url_key: what the page shows and the resend form posts
     channel: str
     purpose: str
     recipient: str  # masked
@@ -96,7 +98,7 @@ def failed_page(viewer: User, channel: str | None, purpose: str | None, page: in
     # Within the pages there are (a page number from the URL may be anything, 10**20 included).
     page = min(max(page, 1), max((total + per_page - 1) // per_page, 1))
     statement = (
-        select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.purpose,
+        select(OutboxMessage.url_key, OutboxMessage.channel, OutboxMessage.purpose,
                type_coerce(OutboxMessage.recipient, String).label("token"), OutboxMessage.attempts,
                OutboxMessage.last_error, OutboxMessage.created_at, Complaint.tracking_number, Complaint.id)
         .where(OutboxMessage.id.in_(ids))
@@ -116,14 +118,18 @@ def hidden_failed(viewer: User) -> int:
         .where(OutboxMessage.status == "failed", not_(visible_complaints(viewer)))) or 0
 
 
-def resend(viewer: User | None, *, message_id: int | None = None, channel: str | None = None) -> int:
+def resend(viewer: User | None, *, message_key: str | None = None, message_id: int | None = None,
+           channel: str | None = None) -> int:
     """Put failed messages back to pending with attempts reset, and hand them to the broker.
 
-    One message (`message_id`) or every failed one (of `channel`, if given) that
-    `viewer` may know of (None: the operator, every message). Returns how many.
+    One message (`message_key`, its url_key; or `message_id`, the row id, which only
+    the operator's command line takes) or every failed one (of `channel`, if given)
+    that `viewer` may know of (None: the operator, every message). Returns how many.
     If the broker is away the relay enqueues them once it answers.
     """
     ids_query = _failed(viewer, channel)
+    if message_key is not None:
+        ids_query = ids_query.where(OutboxMessage.url_key == message_key)
     if message_id is not None:
         ids_query = ids_query.where(OutboxMessage.id == message_id)
     ids = list(db.session.scalars(ids_query))

@@ -28,10 +28,10 @@ from complaints.models import (
     ActionStatus, Category, Complaint, CorrectiveAction, ServiceStandard,
     StandardsPublication, Status, SurveyResponse, TimelineEvent, utcnow,
 )
-from complaints.services.casework.access import PUBLIC, visible_complaints
+from complaints.services.access import PUBLIC, visible_complaints
 from complaints.services.analytics.clusters import top_clusters
 from complaints.services.analytics.metrics import ack_seconds, bisecting_case, resolution_as_of
-from complaints.services.casework.standards import calendar_overrides
+from complaints.services.catalogue.standards import calendar_overrides
 from complaints.domain.thai_calendar import BANGKOK, add_working_days, format_thai_datetime
 from complaints.services.casework.tracking_lookups import lookups_between
 

@@ -14,7 +14,7 @@ from complaints.models import (
     CalendarOverride, CannedResponse, Category, ServiceStandard, StandardsPublication, Unit, User, utcnow,
 )
 from complaints.services.staff import accounts
-from complaints.services.casework.standards import due_dates
+from complaints.services.catalogue.standards import due_dates
 from complaints.domain.thai_calendar import to_bangkok
 
 PASSWORD = "correct-horse-battery"

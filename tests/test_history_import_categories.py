@@ -17,7 +17,7 @@ from complaints import create_app
 from complaints.config import base_data_path
 from complaints.extensions import db
 from complaints.models import Category, Complaint, ServiceStandard, Unit
-from complaints.services.casework import standards
+from complaints.services.catalogue import standards
 from complaints.services.datasets import history_import
 from complaints.nlp.cleaning import clean_text
 from tests.conftest import base_config

@@ -163,15 +163,15 @@ def test_other_edits_of_an_integrity_officer_need_no_second_admin(app, people):
 
 def test_the_service_refuses_a_direct_integrity_account(app, people):
     from complaints.domain.errors import BilingualError
-    from complaints.services.catalogue import maintenance
+    from complaints.services.staff import user_admin
 
     with app.app_context():
         with pytest.raises(BilingualError) as caught:
-            maintenance.create_user(username="direct", display_name="x", role="integrity", password="long-enough-1")
+            user_admin.create_user(username="direct", display_name="x", role="integrity", password="long-enough-1")
         assert caught.value.status == 403 and THAI.search(caught.value.th)
         watch = db.session.get(User, people["watch"])
         with pytest.raises(BilingualError):
-            maintenance.reset_password(watch, "long-enough-1")  # no second admin at all
+            user_admin.reset_password(watch, "long-enough-1")  # no second admin at all
         assert watch.check_password(PASSWORD)
     assert row(User, app, username="direct") is None
 

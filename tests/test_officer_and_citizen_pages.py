@@ -8,7 +8,7 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import Complaint, SurveyResponse, User
 from complaints.services.casework import workflow
-from complaints.services.casework.citizen_links import response_token
+from complaints.services.messaging.citizen_links import response_token
 from tests.helpers import (
     case_url, complaint_by_number, counts, csrf_from, form_tokens, login, make_staff, root_cause_id, submit_api,
 )

@@ -1,6 +1,6 @@
 """Issue 16, findings 1-4: the paths by which a tip-off (แจ้งเบาะแสการทุจริต) leaked, closed.
 
-Each test replays the attacker's steps and shows the rule of complaints/services/casework/access.py
+Each test replays the attacker's steps and shows the rule of complaints/services/access.py
 holding: a tip-off is known only to the integrity role (and to its sender, for their own
 number); background links never join a tip-off to an ordinary complaint.
 """
@@ -104,7 +104,7 @@ def test_a_tip_off_number_answers_the_public_exactly_as_an_unknown_number(app, c
 
 
 def test_the_sender_alone_follows_their_tip_off(app, client):
-    from complaints.services.casework.citizen_links import response_token
+    from complaints.services.messaging.citizen_links import response_token
 
     tip, _ = tip_and_twin(client)
     with client.session_transaction() as session:

@@ -28,7 +28,8 @@ from complaints.domain.periods import Period
 from assessment.scoring import ITEM_STATUSES, MET, NOT_MET, score_form
 from complaints.domain.errors import BilingualError, FieldError, invalid, unsafe_text
 from complaints.extensions import db
-from complaints.models import Assessment, AssessmentAnswer, AssessmentEvidence, OperationalData, User, utcnow
+from assessment.models import Assessment, AssessmentAnswer, AssessmentEvidence, OperationalData
+from complaints.models import User, utcnow
 from complaints.nlp.cleaning import UnsafeText, clean_text
 
 MAX_EXPLANATION = 5000

@@ -12,7 +12,8 @@ from complaints.domain.periods import Period
 from complaints.auth import roles_required
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
-from complaints.models import Assessment, utcnow
+from assessment.models import Assessment  # also puts the assessment's tables on the app's metadata
+from complaints.models import utcnow
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 managers = roles_required("manager", "admin")

@@ -14,7 +14,8 @@ from assessment import evidence, report, service
 from complaints.domain.periods import Period
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
-from complaints.models import Assessment, AssessmentEvidence, OperationalData, TrackingLookupDay, User, utcnow
+from assessment.models import Assessment, AssessmentEvidence, OperationalData
+from complaints.models import TrackingLookupDay, User, utcnow
 from complaints.services.analytics.pdf import extracted
 from complaints.domain.thai_calendar import BANGKOK
 from tests.assessment_scenario import RECEIVED, complaint, seed_fy2569

@@ -69,3 +69,26 @@ def test_each_status_is_open_on_hold_or_ended_and_forwarded_is_both_open_and_ans
     assert Status.BACKLOG == Status.OPEN | {Status.ON_HOLD}
     assert (status in Status.ANSWERED) == (status in {Status.RESOLVED, Status.CLOSED, Status.REJECTED,
                                                        Status.FORWARDED})
+
+
+def test_the_assessments_tables_live_in_assessment_and_the_app_factory_registers_them(tmp_path):
+    """The assessment's models are assessment/models.py; complaints.models alone does not load
+    them, and the app factory does (so Alembic, which compares the migrations with the app's
+    metadata, still sees them: tests/test_migrations_and_cli.py)."""
+    assert not (ROOT / "complaints" / "models" / "assessment.py").exists()
+    code = (
+        "import sys\n"
+        "from complaints.extensions import db\n"
+        "import complaints.models\n"
+        "before = set(db.metadata.tables)\n"
+        "assert 'assessment.models' not in sys.modules\n"
+        "from complaints import create_app\n"
+        f"create_app({{'TESTING': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite://', 'UPLOAD_DIR': {str(tmp_path)!r}}})\n"
+        "import assessment.models as m\n"
+        "for model in (m.Assessment, m.AssessmentAnswer, m.AssessmentEvidence, m.OperationalData):\n"
+        "    assert model.__table__.name not in before, model\n"
+        "    assert db.metadata.tables[model.__table__.name] is model.__table__, model\n"
+        "assert 'tracking_lookup_days' in before\n"
+        "print('ok')\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-3000:]

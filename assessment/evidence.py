@@ -28,12 +28,11 @@ from complaints.models import (
     ActionStatus, Category, Complaint, CorrectiveAction, ServiceStandard,
     StandardsPublication, Status, SurveyResponse, TimelineEvent, utcnow,
 )
-from complaints.services.casework.access import PUBLIC, visible_complaints
-from complaints.services.analytics.clusters import top_clusters
-from complaints.services.analytics.metrics import ack_seconds, bisecting_case, resolution_as_of
-from complaints.services.casework.standards import calendar_overrides
+from complaints.services.analytics.api import (
+    ack_seconds, bisecting_case, calendar_overrides, lookups_between, public_complaints, resolution_as_of,
+    top_clusters,
+)
 from complaints.domain.thai_calendar import BANGKOK, add_working_days, format_thai_datetime
-from complaints.services.casework.tracking_lookups import lookups_between
 
 COMPLAINT_KINDS = ("complaint", "tip_off")
 FINISHED = Status.ANSWERED  # forwarded counts as answered: see Status
@@ -501,9 +500,9 @@ def prefill(period: Period) -> dict[str, dict]:
     kinds = dict(db.session.execute(select(Complaint.kind, func.count(Complaint.id)).where(*where)
                                     .group_by(Complaint.kind)).all())
     # Breakdowns by category and district leave tip-offs out (what anyone may know of,
-    # access.visible_complaints(PUBLIC)): a tip-off's category or place in a small count
+    # analytics.api.public_complaints()): a tip-off's category or place in a small count
     # would point at it. Totals by channel and kind stay aggregate counts.
-    open_data = (*where, visible_complaints(PUBLIC))
+    open_data = (*where, public_complaints())
     categories = db.session.execute(
         select(Category.name_th, func.count(Complaint.id)).join(Category, Category.id == Complaint.category_id)
         .where(*open_data).group_by(Category.name_th).order_by(func.count(Complaint.id).desc()).limit(5)).all()

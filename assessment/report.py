@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from assessment.form import criteria, level_label, levels
-from complaints.services.analytics.pdf import FONT_FAMILY, thai_document
+from complaints.services.analytics.api import FONT_FAMILY, thai_document
 
 FORMATS = {
     "html": ("text/html; charset=utf-8", "html"),

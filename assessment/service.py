@@ -23,13 +23,13 @@ from sqlalchemy.exc import IntegrityError
 from assessment import evidence as ops
 from assessment import files
 from assessment.form import all_items, criteria, field_keys, load_form
-from complaints.services.catalogue.agency import name as agency_name
 from complaints.domain.periods import Period
 from assessment.scoring import ITEM_STATUSES, MET, NOT_MET, score_form
 from complaints.domain.errors import BilingualError, FieldError, invalid, unsafe_text
 from complaints.extensions import db
 from assessment.models import Assessment, AssessmentAnswer, AssessmentEvidence, OperationalData
 from complaints.models import User, utcnow
+from complaints.services.analytics.api import agency_name
 from complaints.nlp.cleaning import UnsafeText, clean_text
 
 MAX_EXPLANATION = 5000

@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import select
 
-from assessment import report, service
+from assessment import links, report, service
 from assessment.files import path_of
 from assessment.form import field_keys, levels
 from complaints.domain.periods import Period
@@ -21,7 +21,8 @@ managers = roles_required("manager", "admin")
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"STATUS_TH": report.STATUS_TH, "LEVEL_NAMES": report.LEVEL_NAMES, "levels": levels()}
+    return {"STATUS_TH": report.STATUS_TH, "LEVEL_NAMES": report.LEVEL_NAMES, "levels": levels(),
+            "metric_href": links.href}
 
 
 @bp.get("/")

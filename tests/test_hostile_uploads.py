@@ -19,7 +19,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from complaints.extensions import db
-from complaints.models import AssessmentEvidence, Attachment, User
+from assessment.models import AssessmentEvidence
+from complaints.models import Attachment, User
 from tests.helpers import (
     case_url, complaint_by_number, csrf_from, form_tokens, jpeg_bytes, login, make_staff, submit_api,
 )

@@ -147,6 +147,20 @@ def test_classify_top_k_and_multi_label():
     assert nlp_model.classify("", k=2)[0][0] in TRAFFY_LABELS
 
 
+def test_a_process_keeps_one_model_a_newer_one_replaces_it(tmp_path):
+    """A promoted model replaces the one before it in the process's cache: a web worker
+    that kept every model it had loaded grew by about 70 MB per promotion."""
+    import shutil
+
+    shipped = nlp_model.load_model()
+    promoted_path = shutil.copy(nlp_model.model_path(), tmp_path / "promoted.joblib")
+    promoted = nlp_model.load_model(promoted_path)
+    assert promoted is not shipped and promoted is nlp_model.load_model(promoted_path)
+    assert nlp_model._load_cached.cache_info().currsize == 1
+    assert nlp_model.load_model() is not shipped  # loaded again: the old one was let go
+    assert nlp_model._load_cached.cache_info().currsize == 1
+
+
 def test_labels_ranked_by_score_with_probabilities_in_the_same_order():
     need_model()
     model = nlp_model.load_model()

@@ -255,7 +255,9 @@ def model_path(path: str | Path | None = None) -> Path:
     return Path(path or os.environ.get(MODEL_ENV) or DEFAULT_MODEL_PATH).resolve()
 
 
-@functools.lru_cache(maxsize=4)
+# One model per process: a newly promoted model replaces the one before it (each holds
+# about 70 MB; with more kept, every web worker grew by one model per promotion).
+@functools.lru_cache(maxsize=1)
 def _load_cached(path: str) -> TextClassifier:
     return TextClassifier.load(path)
 

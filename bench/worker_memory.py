@@ -411,7 +411,8 @@ def run(args: argparse.Namespace) -> dict:
         db_name = db_url.rsplit("/", 1)[1].split("?")[0]
         harness.flush_redis(redis_url)
         line = load_test.LinePlatform()
-        env = harness.rongrian_env(work, db_url, redis_url, SECRET_KEY=secrets.token_urlsafe(32), LOG_LEVEL="WARNING",
+        env = harness.rongrian_env(work, db_url, redis_url, RATELIMIT_STORAGE_URI=redis_url,
+                                   SECRET_KEY=secrets.token_urlsafe(32), LOG_LEVEL="WARNING",
                                    LINE_API_BASE_URL=line.url, LINE_CHANNEL_ACCESS_TOKEN="memory-bench")
         started = time.monotonic()
         staff = load_test.prepare_data(env, args.complaints)
@@ -422,8 +423,10 @@ def run(args: argparse.Namespace) -> dict:
         snaps = work / "tracemalloc"
         if args.tracemalloc:
             snaps.mkdir()
+            # traced requests are slow: no worker timeout (a replaced worker loses its snapshots)
+            web_env["GUNICORN_CMD_ARGS"] += " --timeout 600"
             web_env.update(BENCH_TRACEMALLOC_DIR=str(snaps),
-                           BENCH_TRACEMALLOC_EVERY=str(max(args.requests // args.workers // 8, 25)))
+                           BENCH_TRACEMALLOC_EVERY=str(max(args.requests // args.workers // 4, 25)))
             app_spec = "memory_app:app"
         procs: list[harness.Process] = []
         sampler = None
@@ -506,8 +509,10 @@ def summarise(args, sampler: Sampler, counts, failures, latencies, load_seconds,
         "stack_pss_mb_max": {k: max(row[k] for row in sampler.stack) for k in stack_end if k not in ("t", "requests")},
         "tracemalloc": growth,
     }
+    result["workers_seen"] = len(workers)  # more than --workers: one was replaced (a timeout, a crash)
     result["max_worker_rss_mb"] = max((w["end_rss_mb"] for w in workers.values()), default=float("nan"))
     result["ok"] = (not failures and not server_errors and result["requests"] >= args.requests
+                    and result["workers_seen"] == args.workers
                     and result["max_worker_rss_mb"] <= args.limit_mb)
     return result
 

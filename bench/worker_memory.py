@@ -147,8 +147,14 @@ class Sampler(threading.Thread):
         self.stack.append(row)
 
     def run(self) -> None:
+        shown = 0.0
         while not self._halt.is_set():
             self.sample()
+            if time.monotonic() - shown >= 30:  # progress, every half minute
+                shown = time.monotonic()
+                rss = ", ".join(f"{s[-1]['rss_mb']:.0f}" for s in self.workers.values())
+                print(f"  {self.stack[-1]['t']:>6.0f} s  {self.progress():>5} requests  worker RSS MB: {rss}",
+                      flush=True)
             self._halt.wait(self.interval)
 
     def stop(self) -> None:
@@ -464,6 +470,7 @@ def run(args: argparse.Namespace) -> dict:
             time.sleep(args.sample_seconds)
             sampler.stop()
             server_errors = load_test.log_errors(web, load_test.SERVER_ERROR)
+            database = database_size(db_url)
             growth = tracemalloc_growth(snaps) if args.tracemalloc else {}
         finally:
             if sampler is not None and sampler.is_alive():
@@ -479,7 +486,25 @@ def run(args: argparse.Namespace) -> dict:
             counts[k] = counts.get(k, 0) + v
     latencies = [x for c in clients for x in c.latencies]
     failures = [f for c in clients for f in c.failures]
-    return summarise(args, sampler, counts, failures, latencies, load_seconds, server_errors, growth)
+    result = summarise(args, sampler, counts, failures, latencies, load_seconds, server_errors, growth)
+    result["database"] = database
+    return result
+
+
+def database_size(url: str) -> dict:
+    """Complaints, timeline events and the database's size on disk at the end (for sizing)."""
+    from sqlalchemy import text
+
+    engine = harness.db_engine(url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text(
+                "SELECT (SELECT count(*) FROM complaints), (SELECT count(*) FROM timeline_events), "
+                "pg_database_size(current_database())")).one()
+    finally:
+        engine.dispose()
+    return {"complaints": row[0], "timeline_events": row[1], "size_mb": round(row[2] / 2**20, 1),
+            "kb_per_complaint": round(row[2] / 1024 / max(row[0], 1), 1)}
 
 
 def summarise(args, sampler: Sampler, counts, failures, latencies, load_seconds, server_errors, growth) -> dict:
@@ -533,6 +558,10 @@ def report(result: dict) -> None:
         print(f"{name:<16} {w['start_rss_mb']:>7.1f} {w['warm_rss_mb']:>7.1f} {w['end_rss_mb']:>7.1f} "
               f"{w['max_rss_mb']:>7.1f} {w['growth_after_warm_mb']:>+8.1f} {w['start_pss_mb']:>10.1f} "
               f"{w['end_pss_mb']:>8.1f}")
+    d = result.get("database")
+    if d:
+        print(f"database at the end: {d['complaints']} complaints, {d['timeline_events']} timeline events, "
+              f"{d['size_mb']} MB ({d['kb_per_complaint']} kB per complaint, indexes and seed data included)")
     print("stack PSS at the end (MB): " + ", ".join(f"{k} {v}" for k, v in result["stack_pss_mb_end"].items())
           + " (Redis not counted)")
     for pid, g in result["tracemalloc"].items():

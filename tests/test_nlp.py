@@ -275,3 +275,28 @@ def test_cli_evaluate_json_on_traffy_sample(app, tmp_path):
     assert metrics["n"] == 500
     assert 0.7 <= metrics["accuracy"] <= metrics["in_gold"] <= 1
     assert 0.5 <= metrics["macro_f1"] <= 1 and 0.6 <= metrics["lenient_macro_f1"] <= 1
+
+
+def test_hashed_tfidf_gives_scikit_learns_scores():
+    """The serving vectoriser computes the features of the fitted TfidfVectorizer it replaced."""
+    vectorizer = nlp_model.make_vectorizer()
+    train_docs = [tokenize(t) for t in ["ถนนเป็นหลุม ถนนเป็นหลุม", "ไฟถนนดับทั้งซอย", "ขยะเต็มทางเท้า",
+                                        "ทางเท้าชำรุด ถนนเป็นหลุม", "น้ำท่วมขังถนน ไฟดับ", "ขยะส่งกลิ่น ไฟถนนดับ"]]
+    X = vectorizer.fit_transform(train_docs)
+    coef_t = np.random.default_rng(3).normal(size=(X.shape[1], 4)).astype(np.float32)
+    hashed = nlp_model.HashedTfidf.from_sklearn(vectorizer)
+    docs = train_docs + [tokenize(t) for t in ["ถนนเป็นหลุมลึก ขยะเต็มทางเท้า ถนนเป็นหลุม", "", "คำที่ไม่มีในคลัง"]]
+    expected = np.asarray(vectorizer.transform(docs) @ coef_t)
+    assert np.allclose(hashed.scores(docs, coef_t), expected, atol=1e-5)
+    assert np.abs(expected[-2:]).max() == 0 and np.abs(expected[0]).max() > 0
+
+
+def test_the_shipped_model_predicts_without_importing_scikit_learn():
+    """A web worker classifying at intake must not pay scikit-learn's memory (about 70 MB)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from complaints.nlp import classify; top = classify('ไฟถนนดับทั้งซอย', k=1); "
+            "print(top[0][0], 'sklearn' in sys.modules, 'scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["แสงสว่าง", "False", "False"]

@@ -15,7 +15,7 @@ OpenAPI, Open311). Every few seconds it samples each gunicorn worker's RSS
 (gunicorn master and workers, the Celery worker and its pool, PostgreSQL backends of
 the run's database, Redis not counted: it is shared on this machine).
 
-    .venv/bin/python bench/worker_memory.py                 # 5,000 requests, about 6-8 minutes
+    .venv/bin/python bench/worker_memory.py                 # 5,000 requests, 10-13 minutes on 2 shared cores
     .venv/bin/python bench/worker_memory.py --quick         # 600 requests, smoke run (~2 min)
     .venv/bin/python bench/worker_memory.py --commit main   # measure a commit (before/after)
     .venv/bin/python bench/worker_memory.py --tracemalloc   # also: what grows, per worker

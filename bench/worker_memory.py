@@ -179,8 +179,10 @@ def photo_bytes(seed: int) -> bytes:
 class Client(threading.Thread):
     """A citizen, an officer and a manager in one thread, taking actions from MIX until the budget is spent."""
 
-    def __init__(self, index: int, base: str, staff: dict, budget, accepted: list, seed: int, photos: list[bytes]):
+    def __init__(self, index: int, base: str, staff: dict, budget, accepted: list, seed: int, photos: list[bytes],
+                 timeout: float = 120):
         super().__init__(daemon=True)
+        self.timeout = timeout
         import requests
 
         self.base, self.budget, self.accepted, self.photos = base, budget, accepted, photos
@@ -194,13 +196,13 @@ class Client(threading.Thread):
         self.drills: list[str] = []
         self.index = index
 
-    # one request, counted against the budget; None when the budget is spent
+    # One request, counted against the budget (StopIteration once it is spent); None when it failed.
     def call(self, session, method: str, path: str, expect: int = 200, name: str | None = None, **kw):
         if not self.budget():
             raise StopIteration
         start = time.perf_counter()
         try:
-            r = session.request(method, self.base + path, allow_redirects=False, timeout=120, **kw)
+            r = session.request(method, self.base + path, allow_redirects=False, timeout=self.timeout, **kw)
         except Exception as exc:  # noqa: BLE001 - a refused or cut connection is a failure to report
             self.failures.append(f"{method} {name or path}: {exc!r}"[:300])
             return None
@@ -460,7 +462,9 @@ def run(args: argparse.Namespace) -> dict:
             sampler.start()
             accepted: list[str] = []
             photos = [photo_bytes(i) for i in range(3)]
-            clients = [Client(i, web.base_url, staff, budget, accepted, args.seed, photos) for i in range(args.clients)]
+            timeout = 900 if args.tracemalloc else 120  # a traced PDF export takes minutes
+            clients = [Client(i, web.base_url, staff, budget, accepted, args.seed, photos, timeout)
+                       for i in range(args.clients)]
             load_started = time.monotonic()
             for c in clients:
                 c.start()

@@ -127,6 +127,55 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_app(request):
+    """The app on SQLite, and on PostgreSQL (interval arithmetic, the median, locking and
+    SQL errors differ): a test taking it runs on both."""
+    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
+
+
+@pytest.fixture
+def staff_client(app):
+    """staff_client(role, unit_code=None, username=role, client=None): a new account of
+    that role (tests/helpers.make_staff) and a test client signed in as it (a new one
+    unless `client` is given)."""
+    from tests.helpers import login, make_staff, signed_in
+
+    def sign_in(role: str, unit_code: str | None = None, username: str | None = None, client=None):
+        username = username or role
+        if client is None:
+            return signed_in(app, username, role, unit_code)
+        make_staff(app, username, role, unit_code)
+        response = login(client, username)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def admin_id(app) -> int:
+    """A new admin, "admin", of the complaints centre."""
+    from tests.helpers import make_staff
+
+    return make_staff(app, "admin", "admin", "complaints-centre")
+
+
+@pytest.fixture
+def admin(client, admin_id):
+    """`client` signed in as admin_id's admin."""
+    from tests.helpers import login
+
+    assert login(client, "admin").status_code == 302
+    return client
+
+
+@pytest.fixture
+def manager(client, staff_client):
+    """`client` signed in as a new manager, "boss" (no unit: the whole agency)."""
+    return staff_client("manager", username="boss", client=client)
+
+
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()

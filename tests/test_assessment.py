@@ -29,12 +29,6 @@ def metrics_of(result: dict) -> dict:
     return {m["key"]: m for entry in result["items"].values() for m in entry["metrics"]}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_app(request):
-    """The app on SQLite, and on PostgreSQL (interval arithmetic and the median differ)."""
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
-
-
 def test_every_34_metric_of_the_seeded_year(any_app):
     app = any_app
     with app.test_request_context():
@@ -260,13 +254,6 @@ def test_cli_report_in_every_format(app, runner, tmp_path):
 
 
 # --- pages -----------------------------------------------------------------------------------
-
-@pytest.fixture
-def manager(app, client):
-    make_staff(app, "boss", "manager", None)
-    login(client, "boss")
-    return client
-
 
 def _token(client, path="/assessment/") -> str:
     return csrf_from(client.get(path).text)

@@ -432,7 +432,7 @@ def test_issue_16_lookalikes_are_left_alone(text):
 # --- the tokenizer's dictionary (memory) -------------------------------------------
 
 def test_word_list_finds_the_same_words_as_pythainlps_trie():
-    """The sorted word list that replaced pythainlp's Trie (80 MB per web worker) must give
+    """The marisa-trie word list that replaced pythainlp's Trie (80 MB per web worker) must give
     newmm the same words at every position, and so the same tokens."""
     import random
 

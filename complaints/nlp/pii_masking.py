@@ -45,9 +45,10 @@ The first call loads the name lists and builds a tokenizer dictionary (about
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
+
+import marisa_trie
 
 PLACEHOLDERS = {
     "national_id": "[เลขประจำตัวประชาชน]",
@@ -339,58 +340,34 @@ _MAX_NAME = 25  # characters, for a first name or a surname
 
 
 class WordList:
-    """newmm's dictionary (`custom_dict`) as sorted tuples of words, one per first two letters.
+    """newmm's dictionary (`custom_dict`) in a marisa trie.
 
     pythainlp's Trie holds a Python object and a dict per character of every word:
     about 80 MB for the 80,000 words and names here, in every process that masks a
     text (each gunicorn worker). newmm only asks its dictionary for the words that
-    start at a position of the text (`prefixes`); a bisection among the words that
-    begin with the same two letters answers that, with the same result, from the
-    words alone (about 1 MB more than the words themselves).
+    start at a position of the text (`prefixes`), which a marisa trie (a compact
+    C++ trie, about 1 MB here) answers with the same words in the same order.
     """
 
-    __slots__ = ("_singles", "_groups", "_count")
+    __slots__ = ("_trie", "_longest")
 
     def __init__(self, words):
-        unique = sorted({w.strip() for w in words} - {""})
-        self._count = len(unique)
-        self._singles = frozenset(w for w in unique if len(w) == 1)
-        groups: dict[str, list[str]] = {}
-        for word in unique:
-            if len(word) > 1:
-                groups.setdefault(word[:2], []).append(word)
-        self._groups = {head: tuple(group) for head, group in groups.items()}
+        unique = {w.strip() for w in words} - {""}
+        self._trie = marisa_trie.Trie(unique)
+        self._longest = max(map(len, unique), default=0)
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._trie)
 
     def __iter__(self):
-        yield from sorted(self._singles)
-        for head in sorted(self._groups):
-            yield from self._groups[head]
+        return iter(self._trie.keys())
 
     def __contains__(self, word: str) -> bool:
-        if len(word) == 1:
-            return word in self._singles
-        group = self._groups.get(word[:2], ())
-        i = bisect_left(group, word)
-        return i < len(group) and group[i] == word
+        return word in self._trie
 
     def prefixes(self, text: str, start: int = 0) -> list[str]:
         """The words that text[start:] begins with, shortest first (as Trie.prefixes)."""
-        found = [text[start]] if text[start:start + 1] in self._singles else []
-        group = self._groups.get(text[start:start + 2])
-        if group is None:
-            return found
-        low, size = 0, len(group)
-        for end in range(start + 2, len(text) + 1):
-            head = text[start:end]
-            low = bisect_left(group, head, low)  # a longer head sorts at or after a shorter one
-            if low == size or not group[low].startswith(head):
-                break
-            if group[low] == head:
-                found.append(head)
-        return found
+        return self._trie.prefixes(text[start:start + self._longest])
 
 
 @cache

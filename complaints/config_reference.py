@@ -123,7 +123,7 @@ DESCRIPTIONS: dict[str, str] = {
     'SECRET_KEY': 'signs sessions and citizens\' links; production needs a random value of 128+ bits (`python -c "import secrets; print(secrets.token_urlsafe(32))"`)',
     'CONTACT_ENCRYPTION_KEYS': "Fernet keys (comma-separated, newest first) encrypting complainants' contact data and outbox recipients at rest; after adding a key in front, `flask --app complaints rotate-contact-key` re-encrypts. Every process (web, worker, beat) needs the same keys",
     'LOG_FORMAT': 'JSON log lines on stderr with the request id (`X-Request-ID`, echoed on every response), or `text`',
-    'LOG_LEVEL': 'JSON log lines on stderr with the request id (`X-Request-ID`, echoed on every response), or `text`',
+    'LOG_LEVEL': 'the lowest level logged by web, worker and beat (`DEBUG`, `INFO`, `WARNING`, `ERROR`); failures are WARNING or above, routine relay passes DEBUG',
     'DATABASE_URL': 'e.g. `postgresql://user@host/db` (psycopg 3 is used); production requires PostgreSQL',
     'POSTGRES_OPTIONS': "server settings for every PostgreSQL connection; JIT is off because it slows the dashboard's and the assessment's scans (BENCHMARKS.md)",
     'UPLOAD_DIR': 'photos, stored under random names outside the web root',

@@ -122,6 +122,12 @@ def _local_host(host: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
+def _placeholder_host(host: str) -> bool:
+    """A host of .env.example (`complaints.example.go.th`) or any reserved example domain."""
+    labels = host.strip("[]").lower().rstrip(".").split(".")
+    return "example" in labels or labels[-1] in {"example", "invalid", "test"}
+
+
 def _public_url_problem(url: str | None) -> str | None:
     try:
         parts = urlsplit(url or "")
@@ -132,10 +138,10 @@ def _public_url_problem(url: str | None) -> str | None:
     # Only plain ASCII host names (IDN as punycode): a zero-width or control character
     # would make "localhost\u200b" look public, and a link nobody can open.
     if (parts.scheme != "https" or not _HOST.fullmatch(host) or _local_host(host)
-            or "@" in parts.netloc or parts.query or parts.fragment):
+            or "@" in parts.netloc or parts.query or parts.fragment or _placeholder_host(host)):
         return _bilingual("PUBLIC_BASE_URL ต้องเป็นที่อยู่ https ที่ประชาชนเข้าถึงได้ ไม่ใช่ localhost",
                           f"PUBLIC_BASE_URL must be the public https:// address citizens reach, "
-                          f"not {url or 'unset'!r} (links in acknowledgements point there)")
+                          f"not {url or 'unset'!r} (links in acknowledgements point there; example hosts are placeholders)")
     return None
 
 
@@ -172,6 +178,9 @@ def production_problems(config) -> list[str]:
     if not config.get("MAIL_SERVER"):
         problems.append(_bilingual("ต้องตั้งค่า MAIL_SERVER มิฉะนั้นอีเมลจะไม่ถูกส่ง",
                                    "MAIL_SERVER must be set, or no e-mail is ever sent"))
+    elif _placeholder_host(str(config["MAIL_SERVER"])):
+        problems.append(_bilingual(f"MAIL_SERVER={config['MAIL_SERVER']!r} เป็นค่าตัวอย่าง ต้องเป็นเซิร์ฟเวอร์อีเมลของหน่วยงาน",
+                                   f"MAIL_SERVER={config['MAIL_SERVER']!r} is a placeholder; name the agency's mail server"))
     url_problem = _public_url_problem(config.get("PUBLIC_BASE_URL"))
     if url_problem:
         problems.append(url_problem)

@@ -126,8 +126,8 @@ def production_settings(tmp_path, **overrides) -> dict:
               "SECRET_KEY": "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA-uE_iO",
               "CONTACT_KEY_SECRET": "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io",
               "CONTACT_ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
-              "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/11", "MAIL_SERVER": "smtp.example.go.th",
-              "PUBLIC_BASE_URL": "https://complaints.example.go.th", "SESSION_COOKIE_SECURE": True}
+              "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/11", "MAIL_SERVER": "smtp.district-office.go.th",
+              "PUBLIC_BASE_URL": "https://complaints.district-office.go.th", "SESSION_COOKIE_SECURE": True}
     config["CELERY"] = {**config["CELERY"], "broker_url": "redis://127.0.0.1:6379/11"}
     config.update(overrides)
     return config

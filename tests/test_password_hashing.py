@@ -52,8 +52,8 @@ def test_a_production_app_hashes_with_scrypt_and_refuses_testing(tmp_path, monke
            "SECRET_KEY": "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA-uE_iO",
            "CONTACT_KEY_SECRET": "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io",
            "CONTACT_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "DATABASE_URL": PG_URL,
-           "REDIS_URL": "redis://127.0.0.1:6379/11", "MAIL_SERVER": "smtp.example.go.th",
-           "PUBLIC_BASE_URL": "https://complaints.example.go.th", "SESSION_COOKIE_SECURE": "1"}
+           "REDIS_URL": "redis://127.0.0.1:6379/11", "MAIL_SERVER": "smtp.district-office.go.th",
+           "PUBLIC_BASE_URL": "https://complaints.district-office.go.th", "SESSION_COOKIE_SECURE": "1"}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     flags_that_must_not_leak(monkeypatch)

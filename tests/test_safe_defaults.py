@@ -46,8 +46,8 @@ def test_a_complete_production_environment_is_read_from_variables(tmp_path, monk
            "SECRET_KEY": "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA-uE_iO",
            "CONTACT_KEY_SECRET": "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io",
            "CONTACT_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "DATABASE_URL": PG_URL,
-           "REDIS_URL": "redis://127.0.0.1:6379/11", "MAIL_SERVER": "smtp.example.go.th",
-           "PUBLIC_BASE_URL": "https://complaints.example.go.th", "SESSION_COOKIE_SECURE": "1"}
+           "REDIS_URL": "redis://127.0.0.1:6379/11", "MAIL_SERVER": "smtp.district-office.go.th",
+           "PUBLIC_BASE_URL": "https://complaints.district-office.go.th", "SESSION_COOKIE_SECURE": "1"}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     app = create_app()
@@ -162,11 +162,23 @@ def test_a_local_or_plain_http_public_base_url_is_refused(tmp_path, url):
     assert_bilingual_naming(refusal(tmp_path, PUBLIC_BASE_URL=url), "PUBLIC_BASE_URL")
 
 
-@pytest.mark.parametrize("url", ["https://complaints.example.go.th", "https://complaints.example.go.th:8443/rr",
+@pytest.mark.parametrize("url", ["https://complaints.district-office.go.th", "https://complaints.district-office.go.th:8443/rr",
                                  "https://xn--12c1bik6bbd8ab6hd1b.com/", "https://203.0.113.7/",
                                  "https://[2001:db8::7]/"])
 def test_public_https_addresses_are_accepted(tmp_path, url):
     assert create_app(production_settings(tmp_path, PUBLIC_BASE_URL=url)).config["PUBLIC_BASE_URL"] == url
+
+
+@pytest.mark.parametrize("url", ["https://complaints.example.go.th", "https://example.com", "https://rr.example",
+                                 "https://complaints.test/", "https://x.invalid"])
+def test_a_placeholder_public_base_url_is_refused(tmp_path, url):
+    """.env.example's address (and any reserved example domain): a copy nobody edited must not start."""
+    assert_bilingual_naming(refusal(tmp_path, PUBLIC_BASE_URL=url), "PUBLIC_BASE_URL")
+
+
+@pytest.mark.parametrize("server", ["smtp.example.go.th", "mail.example.com"])
+def test_a_placeholder_mail_server_is_refused(tmp_path, server):
+    assert_bilingual_naming(refusal(tmp_path, MAIL_SERVER=server), "MAIL_SERVER")
 
 
 def test_an_insecure_session_cookie_is_refused(tmp_path):

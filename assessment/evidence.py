@@ -7,9 +7,11 @@ link is built when a report is rendered). No inflation: a metric without
 data (an empty period, no survey answers, no earlier period to compare with) is
 not met, and no threshold passes by itself.
 
-Population: the complaints (kinds complaint and tip-off, "ข้อร้องเรียน") received
-in the period, without the duplicates merged into another complaint (those are
-counted once, in the complaint they were merged into).
+Population: the complaints (kind complaint, "ข้อร้องเรียน") received in the period
+that anyone may know of, without the duplicates merged into another complaint (those
+are counted once, in the complaint they were merged into). Corruption tip-offs are
+left out of every figure here, as out of the dashboard: the assessment is read by
+managers, and a tip-off is known to the integrity role alone (issue 16), its count too.
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ from complaints.domain.thai_calendar import BANGKOK, add_working_days, format_th
 
 from assessment.links import Filters
 
-COMPLAINT_KINDS = ("complaint", "tip_off")
+COMPLAINT_KINDS = ("complaint",)  # tip-offs: see the module docstring
 FINISHED = Status.ANSWERED  # forwarded counts as answered: see Status
 FINISHING_EVENTS = ("resolve", "close", "reject", "forward", "confirm")
 
@@ -491,8 +493,10 @@ def criterion_34(period: Period, limits: dict | None = None) -> dict:
 # --- Data for 3.1-3.3 -------------------------------------------------------------------------
 
 def _all_received(period: Period):
-    """Every kind of submission in the period (suggestions are needs data), duplicates once."""
-    return Complaint.received_at >= period.start, Complaint.received_at < period.end, Complaint.status != "merged"
+    """Every kind of submission in the period anyone may know of (suggestions are needs data;
+    tip-offs left out), duplicates once."""
+    return (Complaint.received_at >= period.start, Complaint.received_at < period.end, Complaint.status != "merged",
+            public_complaints())
 
 
 def prefill(period: Period) -> dict[str, dict]:

@@ -42,6 +42,16 @@ def parse_id(raw: object) -> int | None:
     return value if value <= MAX_ID else None
 
 
+# A list page beyond this is empty anyway; an offset past it would overflow the database.
+MAX_PAGE = 100_000
+
+
+def page_number(raw: object) -> int:
+    """A list's `?page=`: 1 unless ASCII digits, at most MAX_PAGE (a page past the end is empty)."""
+    value = parse_id(raw)
+    return min(max(value or 1, 1), MAX_PAGE)
+
+
 class IdConverter(IntegerConverter):
     """`<int:…>` for the whole app: ASCII digits only (Werkzeug's `\\d+` also matches
     Unicode digits) and at most MAX_ID, so a route never hands the database an id it

@@ -28,7 +28,7 @@ from complaints.services.classifier import retraining
 from complaints.services.messaging import channel_status, outbox_admin
 from complaints.services.privacy import duties
 from complaints.services.staff import integrity_grants
-from complaints.ids import parse_key
+from complaints.ids import page_number, parse_key
 
 admin_only = roles_required("admin")
 
@@ -430,7 +430,7 @@ AUDIT_PAGE_SIZE = 100
 @bp.get("/audit")
 @admin_only
 def audit():
-    entries = duties.recent_audit(AUDIT_PAGE_SIZE)
+    entries = duties.recent_audit(AUDIT_PAGE_SIZE, current_user)
     return render_template("admin/audit.html", entries=entries,
                            known=duties.known_complaint_ids(current_user, entries))
 
@@ -557,13 +557,13 @@ def _outbox_filter(name: str, allowed: tuple[str, ...], source) -> str | None:
 
 def _outbox_page(error: BilingualError | None = None, channel: str | None = None, purpose: str | None = None,
                  listing: bool = True):
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(request.args.get("page"))
     if listing:
-        rows, total, hidden = outbox_admin.failed_page(current_user, channel, purpose, page, OUTBOX_PAGE_SIZE)
+        rows, total = outbox_admin.failed_page(current_user, channel, purpose, page, OUTBOX_PAGE_SIZE)
     else:  # a refused filter lists nothing rather than everything under a filter the admin thinks applied
-        rows, total, hidden = [], 0, 0
+        rows, total = [], 0
     pages = max((total + OUTBOX_PAGE_SIZE - 1) // OUTBOX_PAGE_SIZE, 1)
-    return _page("admin/outbox.html", error, rows=rows, total=total, hidden=hidden, page=min(page, pages),
+    return _page("admin/outbox.html", error, rows=rows, total=total, page=min(page, pages),
                  pages=pages, channel=channel, purpose=purpose, channels=outbox_admin.CHANNELS,
                  purposes=outbox_admin.PURPOSES, action_form=ActionForm(formdata=None))
 

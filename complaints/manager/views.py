@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from complaints.auth import roles_required
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
+from complaints.ids import page_number
 from complaints.manager import bp
 from complaints.models import Complaint, Unit, utcnow
 from complaints.services.analytics import corrective_actions, export_jobs, exports, metrics
@@ -105,7 +106,8 @@ def _drill_scope() -> tuple[metrics.Scope, dict]:
 def complaints():
     scope, filters = _drill_scope()
     statement = metrics.drill_statement(scope, filters).order_by(Complaint.received_at.desc(), Complaint.id.desc())
-    page = db.paginate(statement, per_page=50, error_out=False, count=True)
+    page = db.paginate(statement, page=page_number(request.args.get("page")), per_page=50, error_out=False,
+                       count=True)
     return render_template("manager/complaints.html", scope=scope, filters=filters, page=page)
 
 

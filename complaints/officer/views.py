@@ -10,7 +10,7 @@ from sqlalchemy import select
 from complaints.auth import roles_required
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
-from complaints.ids import parse_id
+from complaints.ids import page_number, parse_id
 from complaints.models.encrypted import ContactUndecryptable
 from complaints.models import CannedResponse, Category, Channel, Complaint, RootCause, Unit, User
 from complaints.officer import bp
@@ -30,7 +30,8 @@ WORKERS = ("officer", "supervisor", "admin", "integrity")
 @roles_required(*VIEWERS)
 def queue():
     filters = QueueFilters.from_args(request.args)
-    page = db.paginate(queue_statement(current_user, filters), per_page=50, error_out=False)
+    page = db.paginate(queue_statement(current_user, filters), page=page_number(request.args.get("page")),
+                       per_page=50, error_out=False)
     categories = db.session.execute(select(Category.code, Category.name_th).order_by(Category.name_th)).all()
     return render_template("officer/queue.html", page=page, filters=filters, categories=categories)
 

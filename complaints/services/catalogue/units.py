@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from complaints.domain.errors import BilingualError
@@ -10,6 +11,7 @@ from complaints.extensions import db
 from complaints.models import (
     Category, Complaint, Unit, User,
 )
+from complaints.services.access import PUBLIC, visible_complaints
 from complaints.services.catalogue.checking import Checker, commit, get_row, log_change, parse_row_id
 
 _UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
@@ -100,12 +102,18 @@ def unit_usage(unit: Unit) -> dict[str, int]:
         "sub_units": count(Unit, Unit.parent_id),
         "categories": count(Category, Category.unit_id),
         "users": count(User, User.unit_id),
-        "complaints": count(Complaint, Complaint.unit_id),
+        # What an admin may know of: a tip-off's count is the integrity role's alone (issue 16).
+        "complaints": db.session.scalar(select(func.count()).select_from(Complaint).where(
+            Complaint.unit_id == unit.id, visible_complaints(PUBLIC))) or 0,
     }
 
 
 def delete_unit(unit: Unit) -> None:
     """Delete a unit nothing refers to; a unit in use is refused."""
+    if unit.code == current_app.config["INTEGRITY_UNIT_CODE"]:
+        # It receives the tip-offs: never deleted, whatever it holds (nothing to count here).
+        raise BilingualError(409, "unit-in-use", "ลบหน่วยงานรับแจ้งเบาะแสการทุจริตไม่ได้",
+                             "The integrity unit receives corruption tip-offs and cannot be deleted.")
     usage = unit_usage(unit)
     if any(usage.values()):
         raise BilingualError(

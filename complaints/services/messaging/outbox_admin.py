@@ -8,8 +8,8 @@ dispatch and the periodic relay) then sends them; nothing here talks to a channe
 
 Staff lists never show a full contact (`masked_recipient`), and an admin is shown
 only messages of complaints they may know of (access.visible_complaints): a
-failed acknowledgement of a tip-off is counted, not listed, so its existence is
-all an admin learns, and only as part of a number. Pages and forms name a message
+failed message of a tip-off is neither listed nor counted (its existence is the
+integrity role's alone); the operator's `flask outbox status` counts every message. Pages and forms name a message
 by its random `url_key`, never its row id: ids are dense, and the gaps between the
 ids an admin sees would place the hidden messages (issue 16).
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, and_, func, not_, or_, select, true, type_coerce, update
+from sqlalchemy import String, and_, func, or_, select, true, type_coerce, update
 from sqlalchemy.sql import Select
 
 from complaints.extensions import db
@@ -92,7 +92,7 @@ class FailedRow:
 
 
 def failed_page(viewer: User, channel: str | None, purpose: str | None, page: int, per_page: int = 50):
-    """(rows of this page, total matching, hidden count) of the failed messages `viewer` may know of."""
+    """(rows of this page, total matching) of the failed messages `viewer` may know of."""
     ids = _failed(viewer, channel, purpose)
     total = db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
     # Within the pages there are (a page number from the URL may be anything, 10**20 included).
@@ -108,14 +108,7 @@ def failed_page(viewer: User, channel: str | None, purpose: str | None, page: in
     )
     rows = [FailedRow(r[0], r[1], r[2], _readable_recipient(r[1], r[3]), r[4], r[5], r[6], r[7], r[8])
             for r in db.session.execute(statement)]
-    return rows, total, hidden_failed(viewer)
-
-
-def hidden_failed(viewer: User) -> int:
-    """How many failed messages belong to complaints the viewer may not know of (a number only)."""
-    return db.session.scalar(
-        select(func.count(OutboxMessage.id)).join(Complaint, OutboxMessage.complaint_id == Complaint.id)
-        .where(OutboxMessage.status == "failed", not_(visible_complaints(viewer)))) or 0
+    return rows, total
 
 
 def resend(viewer: User | None, *, message_key: str | None = None, message_id: int | None = None,

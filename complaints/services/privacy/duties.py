@@ -64,8 +64,18 @@ def record_contact_view(user: User, complaint: Complaint) -> None:
     db.session.commit()
 
 
-def recent_audit(limit: int) -> list[AuditEntry]:
-    return list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
+def recent_audit(limit: int, viewer: User) -> list[AuditEntry]:
+    """The latest entries `viewer` may know of. An entry about a complaint they may not know
+    of (a tip-off), or made by an integrity officer (whose every access and subject request
+    is about a tip-off or its sender), is left out, not shown as withheld: that such an
+    access happened is the integrity role's to know alone (issue 16)."""
+    statement = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if viewer.role != "integrity":
+        hidden = select(Complaint.id).where(not_(visible_complaints(viewer)))
+        integrity_officers = select(User.id).where(User.role == "integrity")
+        statement = statement.where(or_(AuditEntry.complaint_id.is_(None), AuditEntry.complaint_id.not_in(hidden)),
+                                    or_(AuditEntry.user_id.is_(None), AuditEntry.user_id.not_in(integrity_officers)))
+    return list(db.session.scalars(statement))
 
 
 def known_complaint_ids(viewer: User, entries: list[AuditEntry]) -> dict[int, str]:

@@ -54,10 +54,10 @@ run: seed
 	wait $$web; stop
 
 web: migrate
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 'complaints:create_app()'
+	$(BIN)/gunicorn --config python:complaints.gunicorn_conf --bind $(HOST):$(PORT) --workers 2 'complaints:create_app()'
 
 worker: install
-	$(BIN)/celery -A workers.main worker -Q notify,default --loglevel INFO
+	$(BIN)/celery --quiet -A workers.main worker -Q notify,default --loglevel INFO
 
 beat: install
 	$(BIN)/celery -A workers.main beat --schedule instance/celerybeat-schedule --loglevel INFO

@@ -119,6 +119,8 @@ def configure_logging(app: Flask) -> None:
     handler.setFormatter(make_formatter(app.config["LOG_FORMAT"]))
     root.addHandler(handler)
     root.setLevel(app.config["LOG_LEVEL"])
+    # Alembic's "setup plugin ..." lines at every start say nothing an operator needs.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     # Python's warnings (a library's deprecation) as log lines too, not bare text on stderr.
     logging.captureWarnings(True)
 

@@ -188,10 +188,10 @@ def test_flask_outbox_status_and_resend(app, failed, runner):
         assert unknown.exit_code == 1 and "No failed message with that key" in unknown.output, bad
     missing = runner.invoke(args=["outbox", "resend", "--id", "424242"])
     assert missing.exit_code != 0 and "No failed message with id 424242" in missing.output
-    assert runner.invoke(args=["outbox", "resend", "--all-failed", "--channel", "sms"]).output.startswith("resent 0")
+    assert runner.invoke(args=["outbox", "resend", "--all-failed", "--channel", "sms"]).output.startswith("ส่งใหม่ 0 ข้อความ / resent 0")
 
     one = runner.invoke(args=["outbox", "resend", "--id", str(message_of(app, number).id)])
-    assert one.exit_code == 0 and "resent 1 message(s)" in one.output
+    assert one.exit_code == 0 and "resent 1 message(s)" in one.output and one.output.startswith("ส่งใหม่")
     fail_all(app)
     # The key an admin reads off the page works too (a tip-off's: the operator sees every message).
     by_key = runner.invoke(args=["outbox", "resend", "--key", message_of(app, number).url_key])

@@ -32,6 +32,13 @@ def _seconds(value: str) -> float:
     return sum(float(number) * units[unit] for number, unit in parts)
 
 
+def _all_sections(name: str) -> dict[str, str]:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str
+    parser.read_string((UNITS / name).read_text())
+    return {key: value for section in parser.sections() for key, value in parser[section].items()}
+
+
 def _unit(name: str) -> configparser.SectionProxy:
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     parser.optionxform = str  # systemd keys are case-sensitive
@@ -52,8 +59,9 @@ def _worker_stop_budget(defaults) -> float:
     return mailer.SMTP_TIMEOUT_SECONDS + defaults["OUTBOX_LEASE_SECONDS"] + MARGIN_SECONDS
 
 
-def test_the_worker_unit_stops_warm_and_waits_for_a_send(defaults):
-    service = _unit("rongrian-worker.service")
+@pytest.mark.parametrize("name", ["rongrian-worker.service", "rongrian-worker-notify.service"])
+def test_the_worker_unit_stops_warm_and_waits_for_a_send(defaults, name):
+    service = _unit(name)
     command = shlex.split(service["ExecStart"])
     assert command[0].endswith("/celery") and "worker" in command and "--beat" not in command
     assert service["KillMode"] in PROVEN_KILL_MODES
@@ -101,3 +109,22 @@ def test_compose_stops_like_the_units(defaults):
 @pytest.mark.parametrize(("value", "seconds"), [("60", 60), ("60s", 60), ("1min 30s", 90), ("1m30s", 90)])
 def test_durations_are_read_as_systemd_and_compose_mean_them(value, seconds):
     assert _seconds(value) == seconds
+
+
+@pytest.mark.parametrize("name", ["rongrian-web.service", "rongrian-worker.service", "rongrian-worker-notify.service",
+                                  "rongrian-beat.service"])
+def test_every_process_waits_for_the_migration_and_a_refused_start_is_not_restarted(name):
+    service = _all_sections(name)
+    assert "rongrian-migrate.service" in service["Requires"] and "rongrian-migrate.service" in service["After"]
+    assert set(service["RestartPreventExitStatus"].split()) == {"2", "3"}
+    assert "db upgrade" not in service.get("ExecStartPre", "")
+    migrate = _unit("rongrian-migrate.service")
+    assert migrate["Type"] == "oneshot" and migrate["ExecStart"].endswith("db upgrade")
+
+
+def test_each_queue_has_its_worker_with_a_set_pool_size():
+    queues = {}
+    for name in ("rongrian-worker.service", "rongrian-worker-notify.service"):
+        command = shlex.split(_unit(name)["ExecStart"])
+        queues[command[command.index("-Q") + 1]] = int(command[command.index("--concurrency") + 1])
+    assert queues == {"default": 2, "notify": 1}

@@ -57,4 +57,4 @@ def resend_command(message_id: int | None, message_key: str | None, all_failed: 
                                    f"No failed message with id {message_id}.")
     if count == 0 and message_key is not None:
         raise click.ClickException("ไม่พบข้อความที่ส่งไม่สำเร็จตามรหัสอ้างอิงนี้ / No failed message with that key.")
-    click.echo(f"resent {count} message(s) / ส่งใหม่ {count} ข้อความ")
+    click.echo(f"ส่งใหม่ {count} ข้อความ / resent {count} message(s)")

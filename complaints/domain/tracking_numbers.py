@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -39,7 +40,7 @@ def check_character(be_year: int, random_part: str) -> str:
     return ALPHABET[sum(w * v for w, v in zip(_WEIGHTS, values)) % 32]
 
 
-def generate(prefix: str, be_year: int, choice=secrets.choice) -> str:
+def generate(prefix: str, be_year: int, choice: Callable[[str], str] = secrets.choice) -> str:
     """A new number; `choice` may be a seeded `random.Random().choice` for reproducible demo data."""
     random_part = "".join(choice(ALPHABET) for _ in range(RANDOM_LENGTH))
     return str(TrackingNumber(prefix, be_year, random_part + check_character(be_year, random_part)))

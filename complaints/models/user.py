@@ -21,7 +21,7 @@ def new_session_token() -> str:
 ROLES = ("officer", "supervisor", "manager", "admin", "integrity")
 
 
-class User(UserMixin, Base):
+class User(UserMixin, Base):  # type: ignore[misc]  # flask_login ships no type hints
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

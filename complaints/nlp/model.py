@@ -22,11 +22,19 @@ import datetime as dt
 import functools
 import os
 import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from complaints.nlp.text import DEFAULT_ENGINE, normalize_text, tokenize
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from complaints.nlp.evaluation import Row
 
 MODEL_VERSION = "2.0"
 ARTEFACT_FORMAT = 1
@@ -39,11 +47,11 @@ CV_FOLDS = 3
 MIN_ROWS = 30
 
 
-def _identity(tokens):
+def _identity(tokens: list[str]) -> list[str]:
     return tokens
 
 
-def make_vectorizer():
+def make_vectorizer() -> TfidfVectorizer:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(tokenizer=_identity, preprocessor=_identity, token_pattern=None,
@@ -55,7 +63,7 @@ class ScoreSigmoid:
     """P(label is one of the text's categories | the label's SVM score):
     sigmoid(slope * score + offset), the same for every label."""
 
-    def __init__(self, slope: float, offset: float):
+    def __init__(self, slope: float, offset: float) -> None:
         self.slope = float(slope)
         self.offset = float(offset)
 
@@ -71,7 +79,7 @@ class ScoreSigmoid:
         return 1.0 / (1.0 + np.exp(-z))
 
 
-def _fit_one_vs_rest(X, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fit_one_vs_rest(X: csr_matrix, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(coef, intercept) of one binary LinearSVC per column of the 0/1 matrix Y;
     a label without positives (or without negatives) gets a constant score."""
     from sklearn.svm import LinearSVC
@@ -95,7 +103,9 @@ def _fit_one_vs_rest(X, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class TextClassifier:
     """Top-k and multi-label classification of complaint texts."""
 
-    def __init__(self, vectorizer, coef, intercept, calibrator, labels, metadata, engine=DEFAULT_ENGINE):
+    def __init__(self, vectorizer: TfidfVectorizer, coef: np.ndarray, intercept: np.ndarray,
+                 calibrator: ScoreSigmoid, labels: Iterable[str], metadata: Mapping[str, Any],
+                 engine: str = DEFAULT_ENGINE) -> None:
         self.vectorizer = vectorizer
         self.coef_t = np.ascontiguousarray(np.asarray(coef, dtype=np.float32).T)
         self.intercept = np.asarray(intercept, dtype=np.float32)
@@ -105,14 +115,15 @@ class TextClassifier:
         self.engine = engine
 
     # -- prediction ---------------------------------------------------------
-    def tokens(self, texts):
+    def tokens(self, texts: Iterable[str]) -> list[list[str]]:
         return [tokenize(t, self.engine) for t in texts]
 
-    def decision_scores(self, texts) -> np.ndarray:
+    def decision_scores(self, texts: Iterable[str]) -> np.ndarray:
         X = self.vectorizer.transform(self.tokens(texts))
-        return np.asarray(X @ self.coef_t) + self.intercept
+        scores: np.ndarray = np.asarray(X @ self.coef_t) + self.intercept
+        return scores
 
-    def predict_proba(self, texts) -> np.ndarray:
+    def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
         """P(label is one of the text's categories), one row per text, columns
         in the order of `labels` (a row need not sum to 1)."""
         texts = list(texts)
@@ -120,7 +131,7 @@ class TextClassifier:
             return np.zeros((0, len(self.labels)))
         return self.calibrator.predict_proba(self.decision_scores(texts))
 
-    def predict(self, texts) -> list[str]:
+    def predict(self, texts: Iterable[str]) -> list[str]:
         """The most likely label of each text."""
         texts = list(texts)
         if not texts:
@@ -130,7 +141,7 @@ class TextClassifier:
     def top_k(self, text: str, k: int = 3) -> list[tuple[str, float]]:
         return self.top_k_many([text], k)[0]
 
-    def top_k_many(self, texts, k: int = 3) -> list[list[tuple[str, float]]]:
+    def top_k_many(self, texts: Iterable[str], k: int = 3) -> list[list[tuple[str, float]]]:
         texts = list(texts)
         if not texts:
             return []
@@ -178,7 +189,7 @@ class TextClassifier:
                    payload["labels"], payload["metadata"], payload.get("engine", DEFAULT_ENGINE))
 
 
-def label_matrix(rows, indices, labels) -> np.ndarray:
+def label_matrix(rows: Sequence[Row], indices: Sequence[int], labels: Sequence[str]) -> np.ndarray:
     """0/1 matrix: row j, column k is 1 when labels[k] is in rows[indices[j]].all_labels."""
     index = {lab: k for k, lab in enumerate(labels)}
     Y = np.zeros((len(indices), len(labels)), dtype=bool)
@@ -188,8 +199,8 @@ def label_matrix(rows, indices, labels) -> np.ndarray:
     return Y
 
 
-def train(rows, indices=None, *, seed: int = 0, data_sha256: str = "", source: str = "",
-          log=lambda msg: None) -> TextClassifier:
+def train(rows: Sequence[Row], indices: Iterable[int] | None = None, *, seed: int = 0, data_sha256: str = "",
+          source: str = "", log: Callable[[str], None] = lambda msg: None) -> TextClassifier:
     """Fit the classifier on rows[indices] (all rows by default)."""
     from complaints.nlp.evaluation import compute_metrics
 

@@ -47,6 +47,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING, TypedDict
+
+if TYPE_CHECKING:
+    from pythainlp.util.trie import Trie
 
 PLACEHOLDERS = {
     "national_id": "[เลขประจำตัวประชาชน]",
@@ -215,10 +219,11 @@ _NOT_A_PLATE = frozenset("รถ คน กม ซม มม ชม กก ต�
 
 
 @cache
-def _provinces() -> re.Pattern:
+def _provinces() -> re.Pattern[str]:
     from pythainlp.corpus import provinces
 
-    names = set(provinces(details=False)) | {"กรุงเทพฯ", "กทม"}
+    # Without details pythainlp gives the names as strings (its type also allows the detailed dicts).
+    names = {n for n in provinces(details=False) if isinstance(n, str)} | {"กรุงเทพฯ", "กทม"}
     return re.compile(r"[ \u00a0]?(?:" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + ")")
 
 
@@ -337,8 +342,20 @@ _NOT_A_NAME_START = ("มะตอย", "เจ้าหน้าที่", "�
 _MAX_NAME = 25  # characters, for a first name or a surname
 
 
+class _Lexicon(TypedDict):
+    first: frozenset[str]
+    family: frozenset[str]
+    names: frozenset[str]
+    words: frozenset[str]
+    stop: frozenset[str]
+    common: frozenset[str]
+    strict_first: frozenset[str]
+    strict_family: frozenset[str]
+    trie: Trie
+
+
 @cache
-def _lexicon() -> dict:
+def _lexicon() -> _Lexicon:
     """Name lists, stop words and a tokenizer dictionary, loaded on first use.
 
     pythainlp's name lists contain ordinary words too (ที่, วัน, ใหม่): where the
@@ -422,8 +439,8 @@ def _is_word_start(view: str, start: int, title: str) -> bool:
         # Only the start is in question: is "นพ." the end of เดือนพ.ค.?
         window, end = view[left:start] + title.split(".")[0], None
     else:
-        right = _THAI_AHEAD.match(view, start)
-        window = view[left:start] + right.group()[: start - right.start() + len(title) + 30]
+        right = _THAI_AHEAD.match(view, start)  # matched at start, so it begins with the title
+        window = view[left:start] + (right.group() if right else "")[: len(title) + 30]
         end = start + len(title)
     bounds, pos = {0}, 0
     for tok in _tokens(window):
@@ -512,7 +529,8 @@ def _thai_titles(view: str, spans: _Spans) -> None:
         ):
             continue
         # A space after a kinship word ends it (เวสป้า อมรรัชดา is a Vespa shop).
-        name_at = end if title in _KIN else _GAP.match(view, end).end()
+        gap = _GAP.match(view, end)  # the gap may be empty: it always matches
+        name_at = end if title in _KIN or gap is None else gap.end()
         run = _THAI_AHEAD.match(view, name_at)
         if not run or not _is_word_start(view, start, title):
             continue
@@ -611,9 +629,9 @@ def _untitled_surname(run: str) -> str:
 
 
 def _contact_names(view: str, spans: _Spans) -> None:
-    def add(m: re.Match, first: int, last: int, listed: bool = False) -> bool:
+    def add(m: re.Match[str], first: int, last: int, listed: bool = False) -> bool:
         surname = _untitled_surname(m.group(last)) if m.group(last) else ""
-        clear = surname in lex["family"] or (surname and _wordiness(surname) < 0.5)
+        clear = surname in lex["family"] or (bool(surname) and _wordiness(surname) < 0.5)
         if not _untitled_first(m.group(first), listed, before_surname=clear):
             return False
         end = m.start(last) + len(surname) if surname else m.end(first)

@@ -20,6 +20,7 @@ Results are printed and written to bench/results/nlp_bench-<time>.json.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -118,11 +119,11 @@ def run_speed(model_path: str | None) -> dict:
     out = subprocess.run(args, env=env, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     result = json.loads(out.strip().splitlines()[-1])
     # Resident memory of a fresh process that only loads the model and classifies one text.
-    probe = ("import time,sys; sys.path.insert(0, %r); t=time.perf_counter(); "
-             "from complaints.nlp import load_model; m=load_model(%r); m.top_k('ถนนชำรุด'); "
+    probe = (f"import time,sys; sys.path.insert(0, {str(ROOT)!r}); t=time.perf_counter(); "
+             f"from complaints.nlp import load_model; m=load_model({model_path!r}); m.top_k('ถนนชำรุด'); "
              "s=time.perf_counter()-t; import re; "
              "rss=int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1))/1024; "
-             "print(round(rss,1), round(s,3))") % (str(ROOT), model_path)
+             "print(round(rss,1), round(s,3))")
     rss, import_load_s = subprocess.run(["taskset", "-c", str(cpu), sys.executable, "-c", probe], env=env,
                                         check=True, capture_output=True, text=True, cwd=ROOT).stdout.split()
     result["rss_fresh_process_mb"] = float(rss)
@@ -137,7 +138,7 @@ def ece(conf, ok, bins: int = 10) -> float:
     conf, ok = np.asarray(conf, dtype=float), np.asarray(ok, dtype=float)
     edges = np.linspace(0, 1, bins + 1)
     total = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         mask = (conf > lo) & (conf <= hi)
         if mask.any():
             total += mask.mean() * abs(conf[mask].mean() - ok[mask].mean())
@@ -189,7 +190,7 @@ def run_eval() -> dict:
         out["splits"][name] = {
             "duplicates_removed": removed, "n_train": len(tr), "n_test": len(te),
             "ours": {**compute_metrics(ours_pred, test_rows),
-                     "ece_top1": ece(proba.max(axis=1), [p in r.all_labels for p, r in zip(ours_pred, test_rows)]),
+                     "ece_top1": ece(proba.max(axis=1), [p in r.all_labels for p, r in zip(ours_pred, test_rows, strict=True)]),
                      **multi_label(proba, clf.labels, test_rows), "train_s": round(train_s, 1)},
             "baseline": {**compute_metrics(base_pred, test_rows), "fit_s_excl_tokenise": round(base_s, 1)},
         }

@@ -67,6 +67,24 @@ def test_the_same_seed_gives_the_same_year(app):
     assert len(other) == 300 and other != first
 
 
+def check_timeline(c: Complaint, timeline: list[TimelineEvent], surveyed: bool) -> None:
+    """The timeline tells the same story as the status."""
+    assert timeline[0].kind == "received" and timeline[0].at == c.received_at
+    assert all(c.received_at <= e.at <= AS_OF for e in timeline)
+    status = None
+    for e in timeline:
+        if e.kind == "hold":
+            before_hold = status
+        if e.kind == "resume":
+            status = before_hold
+        status = STATUS_AFTER.get(e.kind, status)
+    assert status == c.status, (c.tracking_number, [e.kind for e in timeline])
+    assert sum(e.kind == "reopen" for e in timeline) == c.reopen_count
+    assert surveyed == any(e.kind == "survey" for e in timeline)
+    if c.sla_state == "overdue" and c.escalated_at is not None:
+        assert any(e.kind == "escalated" and not e.public for e in timeline)
+
+
 def check_consistency(app, count: int) -> None:
     summary = generate(app, count, seed=2569)
     assert summary.complaints == count and sum(summary.by_status.values()) == count
@@ -108,22 +126,7 @@ def check_consistency(app, count: int) -> None:
                 assert c.complainant_id is None or not c.anonymous
             if c.anonymous:
                 assert c.complainant_id is None
-            # The timeline tells the same story as the status.
-            timeline = events[c.id]
-            assert timeline[0].kind == "received" and timeline[0].at == c.received_at
-            assert all(c.received_at <= e.at <= AS_OF for e in timeline)
-            status = None
-            for e in timeline:
-                if e.kind == "hold":
-                    before_hold = status
-                if e.kind == "resume":
-                    status = before_hold
-                status = STATUS_AFTER.get(e.kind, status)
-            assert status == c.status, (c.tracking_number, [e.kind for e in timeline])
-            assert sum(e.kind == "reopen" for e in timeline) == c.reopen_count
-            assert (c.id in surveys) == any(e.kind == "survey" for e in timeline)
-            if c.sla_state == "overdue" and c.escalated_at is not None:
-                assert any(e.kind == "escalated" and not e.public for e in timeline)
+            check_timeline(c, events[c.id], c.id in surveys)
 
         statuses = Counter(c.status for c in complaints)
         channels = Counter(c.channel for c in complaints)

@@ -37,7 +37,7 @@ class TrackingNumber:
 
 def check_character(be_year: int, random_part: str) -> str:
     values = [int(d) for d in f"{be_year:04d}"] + [_VALUE[c] for c in random_part]
-    return ALPHABET[sum(w * v for w, v in zip(_WEIGHTS, values)) % 32]
+    return ALPHABET[sum(w * v for w, v in zip(_WEIGHTS, values, strict=True)) % 32]
 
 
 def generate(prefix: str, be_year: int, choice: Callable[[str], str] = secrets.choice) -> str:

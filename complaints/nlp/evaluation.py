@@ -119,7 +119,7 @@ def temporal_split(rows: list[Row], cutoff: str = TEMPORAL_CUTOFF) -> tuple[list
 
 def lenient_gold(predictions: list[str], rows: list[Row]) -> list[str]:
     """Each row's gold label for the lenient metrics: the prediction when it is among all_labels."""
-    return [p if p in r.all_labels else r.label for p, r in zip(predictions, rows)]
+    return [p if p in r.all_labels else r.label for p, r in zip(predictions, rows, strict=True)]
 
 
 def own_labels_lenient_macro_f1(predictions: list[str], rows: list[Row]) -> float:
@@ -146,9 +146,9 @@ def compute_metrics(predictions: list[str], rows: list[Row]) -> Metrics:
     lenient = lenient_gold(predictions, rows)
     return {
         "n": n,
-        "accuracy": round(sum(p == g for p, g in zip(predictions, gold)) / n, 4),
+        "accuracy": round(sum(p == g for p, g in zip(predictions, gold, strict=True)) / n, 4),
         "macro_f1": round(float(f1_score(gold, predictions, average="macro", zero_division=0)), 4),
-        "in_gold": round(sum(p in r.all_labels for p, r in zip(predictions, rows)) / n, 4),
+        "in_gold": round(sum(p in r.all_labels for p, r in zip(predictions, rows, strict=True)) / n, 4),
         "lenient_macro_f1": round(float(f1_score(lenient, predictions, average="macro", zero_division=0)), 4),
     }
 

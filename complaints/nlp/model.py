@@ -149,7 +149,7 @@ class TextClassifier:
         proba = self.calibrator.predict_proba(scores)
         k = max(1, min(k, len(self.labels)))
         order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        return [[(self.labels[j], float(p[j])) for j in row] for p, row in zip(proba, order)]
+        return [[(self.labels[j], float(p[j])) for j in row] for p, row in zip(proba, order, strict=True)]
 
     def predict_labels(self, text: str, threshold: float = 0.3) -> list[tuple[str, float]]:
         """Every label whose probability is at least `threshold`, most likely

@@ -44,6 +44,7 @@ The first call loads the name lists and builds a tokenizer dictionary (about
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -562,7 +563,7 @@ def _listed_names(view: str, spans: _Spans) -> None:
     with common words taken out, and each is a whole word of its own."""
     lex = _lexicon()
     runs = list(_THAI_RUN.finditer(view))
-    for a, b in zip(runs, runs[1:]):
+    for a, b in itertools.pairwise(runs):
         if (
             view[a.end():b.start()] in (" ", "  ", "\u00a0")
             and a.group() in lex["strict_first"]

@@ -83,13 +83,13 @@ def retraining_sets(base: Sequence[Row], confirmed: Sequence[Row], recent_since:
     keys = [dedup_key(r.text) for r in confirmed]
     recent_keys: set[str] = set()
     recent = []
-    for row, key in zip(confirmed, keys):
+    for row, key in zip(confirmed, keys, strict=True):
         if key and row.timestamp >= recent_since and in_recent_holdout(key) and key not in recent_keys:
             recent_keys.add(key)
             recent.append(row)
     excluded = {dedup_key(r.text) for r in base_heldout} | recent_keys
     rows, train = list(base), list(train_idx)
-    for row, key in zip(confirmed, keys):
+    for row, key in zip(confirmed, keys, strict=True):
         if key and key not in excluded:
             excluded.add(key)
             train.append(len(rows))
@@ -129,7 +129,7 @@ def score(candidate: Predictor, active: Predictor | None,
         if active is not None and theirs is not None:
             before = active.predict(texts)
             theirs[name] = _metrics(before, rows)
-            right = [(p in r.all_labels, q in r.all_labels) for p, q, r in zip(predicted, before, rows)]
+            right = [(p in r.all_labels, q in r.all_labels) for p, q, r in zip(predicted, before, rows, strict=True)]
             ours[name]["gained"] = sum(c and not a for c, a in right)
             ours[name]["lost"] = sum(a and not c for c, a in right)
     return ours, theirs

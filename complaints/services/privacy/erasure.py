@@ -43,7 +43,7 @@ MIN_NAME_PART = 2
 # Titles are parts of a name but not personal: "นาย" alone would also mask "นายก".
 TITLES = frozenset({"นาย", "นาง", "นางสาว", "น.ส", "นส", "คุณ", "ด.ช", "ด.ญ", "เด็กชาย", "เด็กหญิง", "ดร",
                     "mr", "mrs", "ms", "miss", "dr"})
-_THAI_DIGIT = dict(zip("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
+_THAI_DIGIT = dict(zip("0123456789", "๐๑๒๓๔๕๖๗๘๙", strict=True))
 _SEPARATOR = r"[ \-.\u00a0]?"
 
 

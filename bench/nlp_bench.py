@@ -9,7 +9,8 @@ Speed runs in a child process pinned to one CPU with OMP/OPENBLAS/MKL threads
 batched classification (tokenisation included) and latency of one text, on
 real texts of the held-out split.  Rates are given per second of wall time and
 per second of the process's own CPU time (`*_per_cpu_s`, `load_cpu_s`): on a
-machine shared with other work the second is what one core of its own would do.  Evaluation trains the classifier and a plain
+machine shared with other work the second is what one core of its own would do.
+Evaluation trains the classifier and a plain
 baseline (TF-IDF of pythainlp's default newmm words of the raw text +
 LinearSVC with default settings) on the same training part of each split and
 scores both on the same test part:

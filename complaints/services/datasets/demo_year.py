@@ -603,32 +603,37 @@ _TARGETS = {"received": S.RECEIVED, "acknowledged": S.ACKNOWLEDGED, "assign": S.
 def _replay(state: dict, events: list, officer: int | None, merge_into: int | None) -> None:
     """The complaint's columns after its events, in order (status and the times each step sets)."""
     for action, at, _, text, _ in events:
-        if action == "acknowledged":
-            state["acknowledged_at"] = at
-        elif action == "assign":
-            state["assigned_user_id"] = officer
-        elif action == "reply":
+        if action == "reply":
             state["first_response_at"] = state["first_response_at"] or at
-            continue
-        elif action == "resolve":
-            state["resolved_at"] = at
-            state["first_response_at"] = state["first_response_at"] or at
-        elif action in ("close", "confirm"):
-            state["closed_at"] = at
-        elif action == "reopen":
-            state["reopen_count"] += 1
-            state["resolved_at"] = state["closed_at"] = None
-        elif action == "reject":
-            state["first_response_at"] = state["first_response_at"] or at
-            state["closed_at"] = at
-        elif action == "forward":
-            state["forwarded_to"] = text
-        elif action == "merge":
-            state["merged_into_id"] = merge_into
-        elif action == "hold":
-            state["held_at"], state["status_before_hold"] = at, state["status"]
         elif action == "resume":
             state["status"] = state["status_before_hold"]
             state["held_at"] = state["status_before_hold"] = None
-            continue
-        state["status"] = _TARGETS[action]
+        else:
+            _step(state, action, at, text, officer, merge_into)
+            state["status"] = _TARGETS[action]
+
+
+def _step(state: dict, action: str, at: datetime, text: str | None, officer: int | None,
+          merge_into: int | None) -> None:
+    """What a status-changing event sets besides the status."""
+    if action == "acknowledged":
+        state["acknowledged_at"] = at
+    elif action == "assign":
+        state["assigned_user_id"] = officer
+    elif action == "resolve":
+        state["resolved_at"] = at
+        state["first_response_at"] = state["first_response_at"] or at
+    elif action in ("close", "confirm"):
+        state["closed_at"] = at
+    elif action == "reopen":
+        state["reopen_count"] += 1
+        state["resolved_at"] = state["closed_at"] = None
+    elif action == "reject":
+        state["first_response_at"] = state["first_response_at"] or at
+        state["closed_at"] = at
+    elif action == "forward":
+        state["forwarded_to"] = text
+    elif action == "merge":
+        state["merged_into_id"] = merge_into
+    elif action == "hold":
+        state["held_at"], state["status_before_hold"] = at, state["status"]

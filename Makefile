@@ -63,12 +63,15 @@ beat: install
 	$(BIN)/celery -A workers.main beat --schedule instance/celerybeat-schedule --loglevel INFO
 
 # Style, import order and format (ruff), types (mypy: strict on domain/, nlp/, models/),
-# and which way the imports run (lint-imports); settings in pyproject.toml.
+# and which way the imports run (lint-imports); settings in pyproject.toml. All four run,
+# so one pass shows every problem; the target fails if any of them does.
 lint: install
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-	$(BIN)/lint-imports
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/mypy || status=1; \
+	$(BIN)/lint-imports || status=1; \
+	exit $$status
 
 # Tests needing PostgreSQL, Redis, a Celery worker or Chromium are skipped, with the
 # reason, when those are absent; RONGRIAN_REQUIRE_SERVICES=1 (set by CI) fails them instead.

@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from assessment import report, service
@@ -20,13 +19,11 @@ assessment_cli = AppGroup("assessment", help="PMQA 4.0 category-3 self-assessmen
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True)
 def report_command(period: str, fmt: str, out: str) -> None:
     """Write the report of a period: the frozen snapshot once submitted, else computed now."""
-    # Links in the report point at the public base URL, as in mail sent to citizens.
-    base_url = current_app.config["PUBLIC_BASE_URL"]
+    # Links in the report are built for the public base URL (assessment.links), as in mail sent to citizens.
     try:
-        with current_app.test_request_context("/", base_url=base_url):
-            chosen = Period.parse(period)
-            content = service.content(chosen, service.find(chosen))
-            data = report.render(content, fmt)
+        chosen = Period.parse(period)
+        content = service.content(chosen, service.find(chosen))
+        data = report.render(content, fmt)
     except BilingualError as exc:
         raise click.ClickException(f"{exc.th} / {exc.en}") from None
     Path(out).write_bytes(data)

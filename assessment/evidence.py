@@ -2,7 +2,8 @@
 
 Each metric is a small function that aggregates in SQL over one period. A metric
 answers with its value, the threshold, whether it is met and, when it is not,
-why, plus a link to the complaints behind it. No inflation: a metric without
+why, plus the filters of the complaints behind it (assessment.links: the
+link is built when a report is rendered). No inflation: a metric without
 data (an empty period, no survey answers, no earlier period to compare with) is
 not met, and no threshold passes by itself.
 
@@ -18,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
 
 from complaints.domain.periods import Period
@@ -28,12 +29,13 @@ from complaints.models import (
     ActionStatus, Category, Complaint, CorrectiveAction, ServiceStandard,
     StandardsPublication, Status, SurveyResponse, TimelineEvent, utcnow,
 )
-from complaints.services.casework.access import PUBLIC, visible_complaints
-from complaints.services.analytics.clusters import top_clusters
-from complaints.services.analytics.metrics import ack_seconds, bisecting_case, resolution_as_of
-from complaints.services.casework.standards import calendar_overrides
+from complaints.services.analytics.api import (
+    ack_seconds, bisecting_case, calendar_overrides, lookups_between, public_complaints, resolution_as_of,
+    top_clusters,
+)
 from complaints.domain.thai_calendar import BANGKOK, add_working_days, format_thai_datetime
-from complaints.services.casework.tracking_lookups import lookups_between
+
+from assessment.links import Filters
 
 COMPLAINT_KINDS = ("complaint", "tip_off")
 FINISHED = Status.ANSWERED  # forwarded counts as answered: see Status
@@ -74,7 +76,7 @@ class Metric:
     met: bool | None = None  # None: shown for information, does not decide the item
     why_not_th: str = ""
     why_not_en: str = ""
-    link: str = ""
+    filters: Filters | None = None  # the page showing what is behind the number
     details: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -89,11 +91,15 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _link(period: Period, **filters: str) -> str:
+def _complaints(period: Period, **filters: str) -> Filters:
     """The staff complaint list (officer queue) filtered to the complaints behind a metric."""
-    return url_for("officer.queue", status=filters.pop("status", "all"),
-                   received_from=period.first_day.isoformat(), received_to=period.last_day.isoformat(),
-                   **filters)
+    return Filters("complaints", {"status": filters.pop("status", "all"),
+                                  "received_from": period.first_day.isoformat(),
+                                  "received_to": period.last_day.isoformat(), **filters})
+
+
+STANDARDS = Filters("standards")
+TRACKING = Filters("tracking")
 
 
 def population(period: Period):
@@ -179,8 +185,8 @@ class Scope:
 
 
 def _share_metric(key: str, item_id: str, labels: tuple[str, str], part: int, whole: int, minimum: float | None,
-                  *, maximum: float | None = None, empty: tuple[str, str], link: str, details: dict | None = None,
-                  ) -> Metric:
+                  *, maximum: float | None = None, empty: tuple[str, str], filters: Filters,
+                  details: dict | None = None) -> Metric:
     value = _ratio(part, whole)
     if minimum is not None:
         threshold, met = f"≥ {_pct(minimum)}", value is not None and value >= minimum
@@ -190,7 +196,7 @@ def _share_metric(key: str, item_id: str, labels: tuple[str, str], part: int, wh
         threshold, met = "", None
     metric = Metric(key, item_id, *labels, value=None if value is None else round(value, 6),
                     display=f"{_pct(value)} ({part:,}/{whole:,})", threshold=threshold, met=met,
-                    link=link, details={"part": part, "whole": whole, **(details or {})})
+                    filters=filters, details={"part": part, "whole": whole, **(details or {})})
     if met is False:
         if value is None:
             metric.why_not_th, metric.why_not_en = empty
@@ -215,7 +221,7 @@ def channels_used(scope: Scope) -> Metric:
     met = len(rows) >= minimum
     metric = Metric("channels_used", "3.4-B1", "จำนวนช่องทางที่มีผู้ใช้ร้องเรียน", "Channels in use", len(rows),
                     display=f"{len(rows)} ช่องทาง / channels", threshold=f"≥ {minimum}", met=met,
-                    link=_link(period), details={"channels": shares, "total": total})
+                    filters=_complaints(period), details={"channels": shares, "total": total})
     if not met:
         metric.why_not_th = f"มีการใช้ {len(rows)} ช่องทาง น้อยกว่าเกณฑ์ {minimum} ช่องทาง"
         metric.why_not_en = f"{len(rows)} channels used, fewer than {minimum}"
@@ -242,7 +248,7 @@ def categories_with_standard(scope: Scope) -> Metric:
                                                "Active categories with a service standard"),
         covered, active, limits["min_categories_with_standard"],
         empty=("ยังไม่มีหมวดหมู่ที่ใช้งาน", "No active categories"),
-        link=url_for("public.standards"),
+        filters=STANDARDS,
         details={"own_standard": own, "default_standard": default, "published": published})
 
 
@@ -254,7 +260,7 @@ def standards_published(scope: Scope) -> Metric:
                     display=(f"ฉบับที่ {publication.id} เผยแพร่ {format_thai_datetime(publication.published_at)}"
                              if publication else "ยังไม่เผยแพร่ / not published"),
                     threshold="เผยแพร่ / published", met=publication is not None,
-                    link=url_for("public.standards"),
+                    filters=STANDARDS,
                     details={"version": publication.id if publication else None,
                              "published_at": publication.published_at.isoformat() if publication else None})
     if publication is None:
@@ -276,14 +282,14 @@ def handled_in_system(scope: Scope) -> Metric:
                                                          "Handled wholly in the system with a complete timeline"),
                          complete, counts["finished"], scope.limits["min_handled_in_system"],
                          empty=("ไม่มีข้อร้องเรียนที่ดำเนินการเสร็จในรอบนี้", "No finished complaints in this period"),
-                         link=_link(scope.period, status="closed"))
+                         filters=_complaints(scope.period, status="closed"))
 
 
 def auto_categorised(scope: Scope) -> Metric:
     return _share_metric("auto_categorised", "3.4-A1", ("จัดหมวดหมู่อัตโนมัติด้วยแบบจำลองภาษาไทย",
                                                         "Categorised automatically by the Thai-text model"),
                          scope.counts["model"], scope.counts["all"], None, empty=_NO_COMPLAINTS,
-                         link=_link(scope.period))
+                         filters=_complaints(scope.period))
 
 
 def _next_working_day_deadlines(period: Period):
@@ -319,7 +325,7 @@ def acknowledged_within_a_working_day(scope: Scope) -> Metric:
     """Acknowledged by the end of the next working day (Thai government calendar)."""
     return _share_metric("ack_within_1wd", "3.4-A2", ("ตอบรับภายใน 1 วันทำการ", "Acknowledged within 1 working day"),
                          scope.counts["ack_in_time"], scope.counts["all"], scope.limits["min_ack_within_1wd"],
-                         empty=_NO_COMPLAINTS, link=_link(scope.period))
+                         empty=_NO_COMPLAINTS, filters=_complaints(scope.period))
 
 
 def median_acknowledgement(scope: Scope) -> Metric:
@@ -333,7 +339,7 @@ def median_acknowledgement(scope: Scope) -> Metric:
         median = statistics.median(seconds) if seconds else None
     median = None if median is None else round(float(median), 1)
     return Metric("median_ack_seconds", "3.4-A2", "ค่ามัธยฐานของเวลาตอบรับ", "Median acknowledgement time",
-                  median, display="—" if median is None else _duration(median), link=_link(period),
+                  median, display="—" if median is None else _duration(median), filters=_complaints(period),
                   details={"acknowledged": count})
 
 
@@ -350,7 +356,7 @@ def tracking_number_given(scope: Scope) -> Metric:
     return _share_metric("tracking_number_given", "3.4-A3", ("ผู้ร้องได้รับเลขที่เรื่องสำหรับติดตาม",
                                                              "Complainant given a tracking number"),
                          scope.counts["acknowledged"], scope.counts["all"], scope.limits["min_tracking_number_given"],
-                         empty=_NO_COMPLAINTS, link=_link(scope.period))
+                         empty=_NO_COMPLAINTS, filters=_complaints(scope.period))
 
 
 def tracking_lookups(scope: Scope) -> Metric:
@@ -360,7 +366,7 @@ def tracking_lookups(scope: Scope) -> Metric:
     minimum = limits["min_tracking_lookups"]
     metric = Metric("tracking_lookups", "3.4-A3", "จำนวนครั้งที่ประชาชนติดตามเรื่อง", "Tracking lookups", total,
                     display=f"{total:,} ครั้ง / lookups", threshold=f"≥ {minimum}", met=total >= minimum,
-                    link=url_for("public.track_search"), details={"channels": by_channel})
+                    filters=TRACKING, details={"channels": by_channel})
     if not metric.met:
         metric.why_not_th = f"มีการติดตามเรื่อง {total} ครั้ง น้อยกว่าเกณฑ์ {minimum}"
         metric.why_not_en = f"{total} lookups, fewer than {minimum}"
@@ -371,7 +377,7 @@ def overdue_share(scope: Scope) -> Metric:
     """Answered after the due date, or still unanswered past it (as of now or the period's end)."""
     return _share_metric("overdue", "3.4-A3", ("เรื่องที่เกินกำหนดมาตรฐาน", "Past the service standard"),
                          scope.counts["overdue"], scope.counts["handled"], None, maximum=scope.limits["max_overdue"],
-                         empty=_NO_COMPLAINTS, link=_link(scope.period, due="overdue", status="open"))
+                         empty=_NO_COMPLAINTS, filters=_complaints(scope.period, due="overdue", status="open"))
 
 
 # --- 3.4 Significance -------------------------------------------------------------------------
@@ -381,7 +387,7 @@ def root_cause_recorded(scope: Scope) -> Metric:
                          ("เรื่องที่ปิดแล้วซึ่งบันทึกสาเหตุ", "Closed complaints with a root cause"),
                          scope.counts["closed_with_cause"], scope.counts["closed"], scope.limits["min_root_cause"],
                          empty=("ไม่มีเรื่องที่ปิดในรอบนี้", "No closed complaints in this period"),
-                         link=_link(scope.period, status="closed"))
+                         filters=_complaints(scope.period, status="closed"))
 
 
 def repeat_rate_falling(scope: Scope) -> Metric:
@@ -396,7 +402,7 @@ def repeat_rate_falling(scope: Scope) -> Metric:
                     "Repeat-complaint rate against the previous period",
                     None if now is None else round(now, 6),
                     display=f"{_pct(now)} (รอบก่อน / before {_pct(before)})", threshold="ลดลง / falling", met=met,
-                    link=_link(period),
+                    filters=_complaints(period),
                     details={"part": part, "whole": whole, "previous_period": period.previous().code,
                              "previous_part": before_part, "previous_whole": before_whole,
                              "previous": None if before is None else round(before, 6)})
@@ -428,7 +434,7 @@ def corrective_actions_on_top_clusters(scope: Scope) -> Metric:
                                                           "Top recurring clusters with a corrective action"),
                          len(with_action), len(top), 1.0,
                          empty=("ไม่พบกลุ่มเรื่องร้องเรียนซ้ำในรอบนี้", "No recurring clusters in this period"),
-                         link=_link(period), details={"clusters": clusters, "top_n": top_n})
+                         filters=_complaints(period), details={"clusters": clusters, "top_n": top_n})
 
 
 def satisfaction(scope: Scope) -> Metric:
@@ -437,27 +443,27 @@ def satisfaction(scope: Scope) -> Metric:
                                                  "Satisfied with the handling (score 4-5)"),
                          satisfied, answers, scope.limits["min_satisfied"],
                          empty=("ไม่มีผลการประเมินความพึงพอใจในรอบนี้", "No survey answers in this period"),
-                         link=_link(scope.period, status="closed"))
+                         filters=_complaints(scope.period, status="closed"))
 
 
 def confidence(scope: Scope) -> Metric:
     answers, _, confident = scope.survey
     return _share_metric("confident", "3.4-S2", ("ความเชื่อมั่นต่อระบบจัดการข้อร้องเรียน (ให้คะแนน 4–5)",
                                                  "Confidence in the complaint system (score 4-5)"),
-                         confident, answers, None, empty=("", ""), link=_link(scope.period, status="closed"))
+                         confident, answers, None, empty=("", ""), filters=_complaints(scope.period, status="closed"))
 
 
 def survey_response_rate(scope: Scope) -> Metric:
     return _share_metric("survey_response_rate", "3.4-S2", ("อัตราการตอบแบบประเมิน", "Survey response rate"),
                          scope.survey[0], scope.counts["rateable"], None, empty=("", ""),
-                         link=_link(scope.period, status="closed"))
+                         filters=_complaints(scope.period, status="closed"))
 
 
 def reopen_rate(scope: Scope) -> Metric:
     return _share_metric("reopened", "3.4-S2", ("เรื่องที่ถูกเปิดใหม่หลังแจ้งผล", "Reopened after the answer"),
                          scope.counts["reopened"], scope.counts["answered"], None, maximum=scope.limits["max_reopened"],
                          empty=("ไม่มีเรื่องที่แจ้งผลแล้วในรอบนี้", "No answered complaints in this period"),
-                         link=_link(scope.period, status="reopened"))
+                         filters=_complaints(scope.period, status="reopened"))
 
 
 METRICS: list[Callable[[Scope], Metric]] = [
@@ -501,9 +507,9 @@ def prefill(period: Period) -> dict[str, dict]:
     kinds = dict(db.session.execute(select(Complaint.kind, func.count(Complaint.id)).where(*where)
                                     .group_by(Complaint.kind)).all())
     # Breakdowns by category and district leave tip-offs out (what anyone may know of,
-    # access.visible_complaints(PUBLIC)): a tip-off's category or place in a small count
+    # analytics.api.public_complaints()): a tip-off's category or place in a small count
     # would point at it. Totals by channel and kind stay aggregate counts.
-    open_data = (*where, visible_complaints(PUBLIC))
+    open_data = (*where, public_complaints())
     categories = db.session.execute(
         select(Category.name_th, func.count(Complaint.id)).join(Category, Category.id == Complaint.category_id)
         .where(*open_data).group_by(Category.name_th).order_by(func.count(Complaint.id).desc()).limit(5)).all()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from complaints.domain.errors import FieldError, invalid
-from complaints.services.casework.photos import display_name, store_file
+from complaints.services.analytics.api import display_name, store_file
 
 # (content type, extension) by what the content is.
 PDF = ("application/pdf", "pdf")

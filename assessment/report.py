@@ -14,7 +14,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from assessment.form import criteria, level_label, levels
-from complaints.services.analytics.pdf import FONT_FAMILY, thai_document
+from assessment.links import href
+from complaints.services.analytics.api import FONT_FAMILY, thai_document
 
 FORMATS = {
     "html": ("text/html; charset=utf-8", "html"),
@@ -138,7 +139,7 @@ def render_xlsx(content: dict) -> bytes:
         for m in entry["metrics"]:
             metrics.append([m["item_id"], m["label_th"], m["label_en"], m["value"], m["display"], m["threshold"],
                             {True: "ผ่าน", False: "ไม่ผ่าน", None: "ข้อมูลประกอบ"}[m["met"]],
-                            m["why_not_th"], m["why_not_en"], m["link"]])
+                            m["why_not_th"], m["why_not_en"], href(m)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -13,22 +13,22 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from contextlib import nullcontext
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from assessment import evidence as ops
 from assessment import files
 from assessment.form import all_items, criteria, field_keys, load_form
-from complaints.services.catalogue.agency import name as agency_name
-from complaints.domain.periods import Period
+from assessment.models import Assessment, AssessmentAnswer, AssessmentEvidence, OperationalData
 from assessment.scoring import ITEM_STATUSES, MET, NOT_MET, score_form
 from complaints.domain.errors import BilingualError, FieldError, invalid, unsafe_text
+from complaints.domain.periods import Period
 from complaints.extensions import db
-from complaints.models import Assessment, AssessmentAnswer, AssessmentEvidence, OperationalData, User, utcnow
+from complaints.models import User, utcnow
+from complaints.services.analytics.api import agency_name
 from complaints.nlp.cleaning import UnsafeText, clean_text
 
 MAX_EXPLANATION = 5000
@@ -203,9 +203,7 @@ def _operational_dict(data: OperationalData) -> dict:
 def refresh_operations(period: Period) -> dict:
     """Compute what the complaint data says of the period now, store it, and return it."""
     started = time.perf_counter()
-    # Metric links are app-relative URLs; beat has no request to build them in.
-    with nullcontext() if has_request_context() else current_app.test_request_context():
-        computed, prefill = ops.criterion_34(period), ops.prefill(period)
+    computed, prefill = ops.criterion_34(period), ops.prefill(period)  # filters, not links: no request needed
     data = OperationalData(period=period.code, computed_at=utcnow(), seconds=time.perf_counter() - started,
                            criterion_34=json.dumps(computed, ensure_ascii=False),
                            prefill=json.dumps(prefill, ensure_ascii=False))

@@ -5,14 +5,15 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import select
 
-from assessment import report, service
+from assessment import links, report, service
 from assessment.files import path_of
 from assessment.form import field_keys, levels
 from complaints.domain.periods import Period
 from complaints.auth import roles_required
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
-from complaints.models import Assessment, utcnow
+from assessment.models import Assessment  # also puts the assessment's tables on the app's metadata
+from complaints.models import utcnow
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 managers = roles_required("manager", "admin")
@@ -20,7 +21,8 @@ managers = roles_required("manager", "admin")
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"STATUS_TH": report.STATUS_TH, "LEVEL_NAMES": report.LEVEL_NAMES, "levels": levels()}
+    return {"STATUS_TH": report.STATUS_TH, "LEVEL_NAMES": report.LEVEL_NAMES, "levels": levels(),
+            "metric_href": links.href}
 
 
 @bp.get("/")

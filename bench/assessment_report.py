@@ -100,7 +100,7 @@ def main() -> None:
 
             app = create_app()
             period = Period.parse("2569")
-            with app.test_request_context():
+            with app.app_context():  # the evidence holds filters, not links: no request needed
                 stored = db.session.scalar(text("SELECT count(*) FROM complaints WHERE tracking_number LIKE 'BENCH-%'"))
                 db.session.rollback()
                 for size in sorted(args.sizes):

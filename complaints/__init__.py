@@ -89,6 +89,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from complaints.officer import bp as officer_bp
     from complaints.open311 import bp as open311_bp
     from complaints.public import bp as public_bp
+    from complaints.services.casework import workflow
+    from complaints.services.messaging import outbox
     from complaints.services.staff.accounts import load_user
     from complaints.templating import register_template_helpers, set_security_headers
     from workers.celery_app import celery_init_app
@@ -102,6 +104,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     celery_init_app(app)
+    # A sent acknowledgement is recorded by the workflow (messaging knows no workflow).
+    outbox.on_sent(app, "acknowledgement", workflow.acknowledge_delivery)
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)

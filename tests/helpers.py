@@ -49,7 +49,7 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-def make_staff(app, username: str, role: str, unit_code: str | None, email: str | None = None) -> int:
+def make_staff(app, username: str, role: str, unit_code: str | None = None, email: str | None = None) -> int:
     from complaints.services.staff.accounts import create_user
 
     with app.app_context():
@@ -59,6 +59,15 @@ def make_staff(app, username: str, role: str, unit_code: str | None, email: str 
 def login(client, username: str, password: str = PASSWORD):
     token = csrf_from(client.get("/login").text)
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+def signed_in(app, username: str, role: str, unit_code: str | None = None):
+    """A new account (make_staff) and a new test client signed in as it."""
+    make_staff(app, username, role, unit_code)
+    client = app.test_client()
+    response = login(client, username)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
 
 
 def request_export(client, query: str, fmt: str = "csv"):

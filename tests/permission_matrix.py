@@ -42,7 +42,7 @@ def build_world(app, client) -> World:
     from assessment import service as assessment_service
     from complaints.services.analytics import corrective_actions, export_jobs
     from complaints.services.casework import case_actions
-    from complaints.services.catalogue import maintenance
+    from complaints.services.catalogue import calendar_overrides
     from complaints.services.channels import api_keys
     from complaints.services.casework.intake import Upload
     from complaints.domain.periods import Period
@@ -62,7 +62,7 @@ def build_world(app, client) -> World:
         tip_off_id, tip_off_attachment_key = with_photo(tip_off, "integrity")
         admin = db.session.get(User, users["admin"])
         key_id = api_keys.issue_key(admin, "matrix")[0].id
-        maintenance.add_override(day=CALENDAR_DAY, is_holiday=True, note="วันหยุดพิเศษ")
+        calendar_overrides.add_override(day=CALENDAR_DAY, is_holiday=True, note="วันหยุดพิเศษ")
         spare = Unit(code="matrix-spare", name_th="หน่วยทดสอบ", name_en="Spare unit")
         db.session.add(spare)
         db.session.commit()

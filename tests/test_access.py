@@ -213,7 +213,7 @@ def test_a_new_password_ends_the_sessions_issued_before_it(app, client):
     login(client, "someone")
     assert client.get("/officer/").status_code == 200
     with app.app_context():
-        from complaints.services.catalogue.maintenance import reset_password
+        from complaints.services.staff.user_admin import reset_password
 
         reset_password(db.session.get(User, user_id), "another-long-password")
     assert client.get("/officer/").status_code == 302

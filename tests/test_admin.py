@@ -13,26 +13,16 @@ from complaints.extensions import db
 from complaints.models import (
     CalendarOverride, CannedResponse, Category, ServiceStandard, StandardsPublication, Unit, User, utcnow,
 )
-from complaints.services.staff import accounts
-from complaints.services.casework.standards import due_dates
+from complaints.services.catalogue.standards import due_dates
 from complaints.domain.thai_calendar import to_bangkok
+from tests.helpers import PASSWORD, login, make_staff
 
-PASSWORD = "correct-horse-battery"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 THAI = re.compile(r"[\u0e00-\u0e7f]")
 
 
 def csrf(client, page: str = "/login") -> str:
     return CSRF.search(client.get(page).text).group(1)
-
-
-def make_user(app, username: str, role: str, unit_code: str | None = None) -> int:
-    with app.app_context():
-        return accounts.create_user(username, f"ผู้ใช้ {username}", role, PASSWORD, unit_code).id
-
-
-def login(client, username: str, password: str = PASSWORD):
-    return client.post("/login", data={"csrf_token": csrf(client), "username": username, "password": password})
 
 
 def post(client, url: str, data: dict | None = None, token_page: str = "/admin/"):
@@ -59,17 +49,6 @@ def row(model, app, **where):
 def count(model, app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def admin_id(app) -> int:
-    return make_user(app, "admin", "admin", "complaints-centre")
-
-
-@pytest.fixture
-def admin(client, admin_id):
-    assert login(client, "admin").status_code == 302
-    return client
 
 
 def unit_id(app, code: str) -> int:
@@ -108,7 +87,7 @@ def admin_urls(app) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("role", ["officer", "supervisor", "manager"])
 def test_other_staff_get_403_on_every_admin_url(app, client, role):
-    make_user(app, f"{role}1", role, "complaints-centre")
+    make_staff(app, f"{role}1", role, "complaints-centre")
     assert login(client, f"{role}1").status_code == 302
     urls = admin_urls(app)
     assert len(urls) >= 20
@@ -208,7 +187,7 @@ def test_admin_cannot_deactivate_or_demote_themselves(app, admin, admin_id):
     demote = post(admin, f"/admin/users/{admin_id}", {**base, "role": "officer", "active": "y"})
     assert_bilingual(demote, 409, "ไม่สามารถปิดการใช้งานหรือลดสิทธิ์")
     me = row(User, app, id=admin_id)
-    assert me.role == "admin" and me.active and me.display_name == "ผู้ใช้ admin"
+    assert me.role == "admin" and me.active and me.display_name == "admin admin"
     # Other changes to one's own account are fine.
     assert post(admin, f"/admin/users/{admin_id}", {**base, "active": "y"}).status_code == 302
     assert row(User, app, id=admin_id).display_name == "ผู้ดูแล"

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from complaints import create_app
 from complaints.extensions import db
 from complaints.models import AgencySettings, Category, Complaint, Kind, ServiceStandard, Unit, User
-from complaints.services.catalogue import agency_setup
+from complaints.services.datasets import agency_setup
 from tests.conftest import base_config
 from tests.helpers import PASSWORD, csrf_from, login
 

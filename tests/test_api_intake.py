@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 from sqlalchemy import select
 
@@ -165,11 +164,6 @@ def test_healthz_reports_database_and_broker(client):
     assert body["db"] == "ok"
     assert body["broker"] in {"ok", "down"}
     assert set(body) == {"status", "db", "broker"}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_app(request):
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
 
 
 def test_a_tracking_number_clash_is_retried_with_a_new_number(any_app, monkeypatch):

@@ -7,14 +7,16 @@ from datetime import datetime, timedelta
 
 import pypdf
 import pytest
+from flask import has_request_context
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from assessment import evidence, report, service
+from assessment import evidence, links, report, service
 from complaints.domain.periods import Period
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
-from complaints.models import Assessment, AssessmentEvidence, OperationalData, TrackingLookupDay, User, utcnow
+from assessment.models import Assessment, AssessmentEvidence, OperationalData
+from complaints.models import TrackingLookupDay, User, utcnow
 from complaints.services.analytics.pdf import extracted
 from complaints.domain.thai_calendar import BANGKOK
 from tests.assessment_scenario import RECEIVED, complaint, seed_fy2569
@@ -25,12 +27,6 @@ FY = Period.parse("2569")
 
 def metrics_of(result: dict) -> dict:
     return {m["key"]: m for entry in result["items"].values() for m in entry["metrics"]}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_app(request):
-    """The app on SQLite, and on PostgreSQL (interval arithmetic and the median differ)."""
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
 
 
 def test_every_34_metric_of_the_seeded_year(any_app):
@@ -50,9 +46,17 @@ def test_every_34_metric_of_the_seeded_year(any_app):
     # Not met says why, in both languages.
     assert metrics["satisfied"]["why_not_th"] == "ได้ 80.0% ไม่ถึงเกณฑ์ ≥ 85.0%"
     assert "does not meet" in metrics["satisfied"]["why_not_en"]
-    # Links lead to the complaints behind the number.
-    assert metrics["root_cause"]["link"] == (
-        "/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30")
+    # Filters lead to the complaints behind the number; the link is built when rendering.
+    assert metrics["root_cause"]["filters"] == {"page": "complaints", "params": {
+        "status": "closed", "received_from": "2025-10-01", "received_to": "2026-09-30"}}
+    assert "link" not in metrics["root_cause"]
+    with app.test_request_context():
+        assert links.href(metrics["root_cause"]) == (
+            "/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30")
+        assert links.href(metrics["overdue"]) == (
+            "/officer/?status=open&received_from=2025-10-01&received_to=2026-09-30&due=overdue")
+        assert links.href(metrics["standards_published"]) == "/standards"
+        assert links.href(metrics["tracking_lookups"]) == "/track"
     items = {item_id: entry["met"] for item_id, entry in result["items"].items()}
     assert items == {"3.4-B1": True, "3.4-B2": True, "3.4-B3": True, "3.4-A1": False, "3.4-A2": True,
                      "3.4-A3": True, "3.4-S1": False, "3.4-S2": False}
@@ -237,6 +241,12 @@ def test_cli_report_in_every_format(app, runner, tmp_path):
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 1000
     assert "3.4 กระบวนการการแก้ไขข้อร้องเรียนที่รวดเร็ว" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    # No request in the CLI: the links are built from the filters for the public base URL's paths.
+    book = load_workbook(tmp_path / "r.xlsx")
+    metric_links = {row[1]: row[9] for row in book["3.4 ตัวชี้วัด"].iter_rows(min_row=2, values_only=True)}
+    assert metric_links["เรื่องที่ปิดแล้วซึ่งบันทึกสาเหตุ"] == (
+        "/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30")
+    assert metric_links["จำนวนครั้งที่ประชาชนติดตามเรื่อง"] == "/track"
     bad = runner.invoke(args=["assessment", "report", "--period", "2569-Q5", "--format", "pdf",
                               "--out", str(tmp_path / "x.pdf")])
     assert bad.exit_code != 0 and "ช่วงเวลาไม่ถูกต้อง" in bad.output and "Invalid period" in bad.output
@@ -244,13 +254,6 @@ def test_cli_report_in_every_format(app, runner, tmp_path):
 
 
 # --- pages -----------------------------------------------------------------------------------
-
-@pytest.fixture
-def manager(app, client):
-    make_staff(app, "boss", "manager", None)
-    login(client, "boss")
-    return client
-
 
 def _token(client, path="/assessment/") -> str:
     return csrf_from(client.get(path).text)
@@ -528,12 +531,118 @@ def test_beat_keeps_this_year_this_quarter_and_every_draft_fresh(app):
         service.open_assessment(Period.parse("2568"), user)
         codes = sorted(p.code for p in service.periods_to_refresh(now))
         assert codes == ["2568", "2570", "2570-Q1"]
-    with app.app_context():  # as the task runs it: no request to build links in
+    with app.app_context():  # as the task runs it: no request, and none is made up
+        assert not has_request_context()
         app.config["ASSESSMENT_DATA_MAX_AGE"] = 900
         expected = {p.code for p in service.periods_to_refresh()}
         assert service.refresh_all() == len(expected) == 3
         stored = {d.period: d for d in db.session.scalars(select(OperationalData))}
         assert set(stored) == expected and "2568" in expected
         assert Period.containing(utcnow()).code in expected
-        links = [m["link"] for m in metrics_of(json.loads(stored["2568"].criterion_34)).values()]
-        assert "/officer/?status=closed&received_from=2024-10-01&received_to=2025-09-30" in links
+        metrics = metrics_of(json.loads(stored["2568"].criterion_34)).values()
+        assert not any("link" in m for m in metrics)
+    with app.test_request_context():
+        hrefs = [links.href(m) for m in metrics]
+    assert "/officer/?status=closed&received_from=2024-10-01&received_to=2025-09-30" in hrefs
+
+
+def _legacy(snapshot: dict, unknown: str) -> dict:
+    """A snapshot as submitted before the filters: every metric with the link of its day."""
+    for entry in snapshot["items"].values():
+        for m in entry["metrics"]:
+            filters = m.pop("filters")
+            if m["key"] == "median_ack_seconds":
+                m["link"] = unknown
+            elif filters["page"] == "complaints":
+                p = filters["params"]
+                extra = "".join(f"&{k}={v}" for k, v in p.items() if k not in links.LEADING)
+                m["link"] = f"/officer/?status={p['status']}&received_from={p['received_from']}" \
+                            f"&received_to={p['received_to']}{extra}"
+            else:
+                m["link"] = {"standards": "/standards", "tracking": "/track"}[filters["page"]]
+    return snapshot
+
+
+def test_snapshots_submitted_before_the_filters_still_render_their_links(app, manager):
+    """An old snapshot (links, not filters) is read as it is: its SHA-256 still holds, and its
+    links are rebuilt from the routes of now; one that is not ours is shown as stored."""
+    with app.app_context():
+        seed_fy2569()
+    _open(manager)
+    assert manager.post("/assessment/2569/submit", data={"csrf_token": _token(manager, "/assessment/2569")}
+                        ).status_code == 302
+    unknown = "https://intranet.example.org/median"
+    with app.app_context():
+        stored = db.session.scalar(select(Assessment))
+        text = json.dumps(_legacy(json.loads(stored.snapshot), unknown), ensure_ascii=False, sort_keys=True)
+        stored.snapshot, stored.snapshot_sha256 = text, __import__("hashlib").sha256(text.encode()).hexdigest()
+        db.session.commit()
+    page = manager.get("/assessment/2569").text
+    assert ('<a href="/officer/?status=closed&amp;received_from=2025-10-01&amp;received_to=2026-09-30">'
+            in page)
+    assert '<a href="/officer/?status=open&amp;received_from=2025-10-01&amp;received_to=2026-09-30&amp;due=overdue">' \
+        in page
+    assert '<a href="/standards">' in page and '<a href="/track">' in page
+    assert f'<a href="{unknown}">' in page
+    xlsx = manager.get("/assessment/2569/report.xlsx")
+    rows = {row[1]: row[9] for row in load_workbook(io.BytesIO(xlsx.data))["3.4 ตัวชี้วัด"].iter_rows(
+        min_row=2, values_only=True)}
+    assert rows["เรื่องที่ปิดแล้วซึ่งบันทึกสาเหตุ"] == (
+        "/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30")
+    assert rows["ค่ามัธยฐานของเวลาตอบรับ"] == unknown
+    with app.app_context():  # reading never rewrote it
+        stored = db.session.scalar(select(Assessment))
+        assert stored.snapshot == text
+        assert __import__("hashlib").sha256(stored.snapshot.encode()).hexdigest() == stored.snapshot_sha256
+
+
+def test_submitted_snapshots_hold_filters_and_no_route_paths(app, manager):
+    with app.app_context():
+        seed_fy2569()
+    _open(manager)
+    assert manager.post("/assessment/2569/submit", data={"csrf_token": _token(manager, "/assessment/2569")}
+                        ).status_code == 302
+    with app.app_context():
+        snapshot = db.session.scalar(select(Assessment)).snapshot
+    assert "/officer/" not in snapshot and "/standards" not in snapshot and '"link"' not in snapshot
+    metrics = metrics_of(json.loads(snapshot))
+    assert metrics["reopened"]["filters"] == {"page": "complaints", "params": {
+        "received_from": "2025-10-01", "received_to": "2026-09-30", "status": "reopened"}}
+    page = manager.get("/assessment/2569").text
+    assert '<a href="/officer/?status=reopened&amp;received_from=2025-10-01&amp;received_to=2026-09-30">' in page
+
+
+@pytest.mark.parametrize("link, expected", [
+    ("/officer/?status=all&received_from=2025-10-01&received_to=2026-09-30&channel=web",
+     {"page": "complaints", "params": {"status": "all", "received_from": "2025-10-01",
+                                       "received_to": "2026-09-30", "channel": "web"}}),
+    ("/rongrian/standards", {"page": "standards", "params": {}}),
+    ("/track", {"page": "tracking", "params": {}}),
+    ("/manager/complaints?status=all", None),
+    ("https://example.org/officer/", None),
+    ("", None),
+])
+def test_legacy_links_are_read_back_as_filters(link, expected):
+    assert links.legacy_filters(link) == expected
+
+
+def test_filters_name_a_known_page():
+    with pytest.raises(ValueError):
+        links.Filters("officer.queue")
+    assert links.href({"filters": {"page": "nowhere", "params": {}}}) == ""
+    assert links.href({}) == ""
+
+
+@pytest.mark.parametrize("base, expected", [
+    ("https://rongrian.example.go.th", "/officer/?status=all&received_from=2025-10-01&received_to=2026-09-30"),
+    ("https://example.go.th/rongrian/", "/rongrian/officer/?status=all&received_from=2025-10-01&received_to=2026-09-30"),
+])
+def test_links_without_a_request_are_the_paths_under_the_public_base_url(app, base, expected):
+    """What the CLI writes into a report (no request): as a request at PUBLIC_BASE_URL would build them."""
+    metric = {"filters": {"page": "complaints", "params": {
+        "received_to": "2026-09-30", "received_from": "2025-10-01", "status": "all"}}}  # as a snapshot sorts them
+    app.config["PUBLIC_BASE_URL"] = base
+    with app.app_context():
+        assert links.href(metric) == expected
+    with app.test_request_context("/", base_url=base):
+        assert links.href(metric) == expected

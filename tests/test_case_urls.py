@@ -16,9 +16,7 @@ import pytest
 
 from complaints.services.casework import after_intake
 from complaints.domain.periods import Period
-from tests.helpers import (
-    case_url, complaint_by_number, csrf_from, export_file, login, make_staff, submit_api,
-)
+from tests.helpers import case_url, complaint_by_number, csrf_from, export_file, signed_in, submit_api
 
 TIP = "เจ้าหน้าที่เรียกรับเงินใต้โต๊ะค่าซ่อมถนน"
 # A staff case URL with a row id: digits right after /officer/complaints/.
@@ -48,13 +46,6 @@ def _refs(html: str) -> _Refs:
     parser = _Refs()
     parser.feed(html)
     return parser
-
-
-def _staff(app, username: str, role: str, unit: str | None):
-    make_staff(app, username, role, unit)
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 @pytest.fixture
@@ -87,7 +78,7 @@ def _assert_no_row_ids(where: str, html: str, ids: dict) -> None:
 
 @pytest.mark.parametrize("role", ["manager", "admin"])
 def test_no_staff_page_link_form_or_export_names_a_complaint_by_its_row_id(app, client, world, role):
-    viewer = _staff(app, f"crawl-{role}", role, None)
+    viewer = signed_in(app, f"crawl-{role}", role, None)
     period = world["period"]
     start = ["/officer/", "/officer/?status=all", "/manager/", f"/manager/?period={period}",
              f"/manager/complaints?period={period}", f"/manager/complaints?period={period}&category=",
@@ -137,7 +128,7 @@ def test_no_staff_page_link_form_or_export_names_a_complaint_by_its_row_id(app, 
         # A manager may not post casework at all (403 before any lookup, as for every case).
         expected = 403 if (role, path.endswith("/note")) == ("manager", True) else 404
         assert answer.status_code == expected and world["tip"] not in answer.get_data(as_text=True), path
-    integrity = _staff(app, f"integrity-{role}", "integrity", "integrity")
+    integrity = signed_in(app, f"integrity-{role}", "integrity", "integrity")
     compact = world["tip"].replace("-", "").lower()
     for spelling in (world["tip"], world["tip"].lower(), compact):
         page = integrity.get(f"/officer/complaints/{spelling}")
@@ -149,11 +140,11 @@ def test_the_old_row_id_urls_are_gone_for_every_role(app, client, world):
     """The sequential id no longer opens a case, not even for the role that may see it."""
     for username, role, unit in (("mgr", "manager", None), ("root", "admin", None),
                                  ("pw", "officer", "public-works"), ("integ", "integrity", "integrity")):
-        viewer = _staff(app, username, role, unit)
+        viewer = signed_in(app, username, role, unit)
         for number, complaint_id in world["ids"].items():
             assert viewer.get(f"/officer/complaints/{complaint_id}").status_code == 404, (role, number)
     # The officer of the unit opens the case by number, and is sent back to it after working on it.
-    officer = _staff(app, "pw2", "officer", "public-works")
+    officer = signed_in(app, "pw2", "officer", "public-works")
     number = world["ordinary"][0]
     page = officer.get(case_url(app, number.lower()))
     assert page.status_code == 200 and number in page.text
@@ -168,7 +159,7 @@ def test_the_old_row_id_urls_are_gone_for_every_role(app, client, world):
     "RR-2569-ZZZZ-ZZZZ",  # well formed, wrong check character
 ])
 def test_hostile_case_numbers_are_a_404_page_not_a_500(app, world, text):
-    admin = _staff(app, "root", "admin", None)
+    admin = signed_in(app, "root", "admin", None)
     for suffix in ("", "/action", "/reply", "/note", "/category", "/attachments"):
         path = f"/officer/complaints/{text}{suffix}"
         response = admin.post(path, data={"csrf_token": csrf_from(admin.get("/officer/").text)}) if suffix \

@@ -303,7 +303,7 @@ def test_the_complainants_reply_threads_whatever_the_case_of_the_address(app, cl
 
 def test_old_form_message_ids_thread_only_from_the_complainants_address(app, client):
     """Cases whose stored Message-IDs are of the guessable old form keep threading, under the sender rule."""
-    from complaints.services.channels import channel_refs
+    from complaints.services.messaging import channel_refs
 
     app.config.update(EMAIL_WEBHOOK_SECRET="mail-secret")
     _, number = _ack_of_a_first_complaint(app, client)

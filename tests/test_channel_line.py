@@ -240,7 +240,8 @@ def test_a_new_follower_is_greeted_and_group_messages_are_ignored(app, client, l
 def test_stale_conversations_and_old_event_ids_are_purged(app, client, line):
     from datetime import timedelta
 
-    from complaints.services.channels import channel_refs, line_bot
+    from complaints.services.channels import line_bot
+    from complaints.services.messaging import channel_refs
 
     post(client, text("ไฟทางดับหน้าบ้าน"))
     post(client, text("ข้อความเก่า", user=OTHER))

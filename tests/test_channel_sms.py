@@ -153,7 +153,7 @@ def test_a_long_message_is_cut_by_whole_lines_keeping_the_tracking_number():
 def test_a_message_handled_twice_at_once_stores_and_answers_once(app):
     """Two requests for the same channel message that both passed the first lookup:
     the reference's unique key lets one store its answer, the other stores nothing."""
-    from complaints.services.channels import channel_refs
+    from complaints.services.messaging import channel_refs
 
     with app.app_context():
         def answer(text):

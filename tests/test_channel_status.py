@@ -18,8 +18,7 @@ from complaints.services.casework import case_actions
 from complaints.services.messaging import channel_status, outbox, sms
 from complaints.services.channels.webhook_signatures import sign
 from tests.channel_fakes import FakeLinePlatform, FakeSmsGateway
-from tests.helpers import complaint_by_number, counts
-from tests.test_admin import admin, admin_id, login, make_user  # noqa: F401 (fixtures)
+from tests.helpers import complaint_by_number, counts, login, make_staff
 from tests.test_channel_line import SECRET as LINE_SECRET, USER, image, location, post as line_post, text
 
 SMS_SECRET = "sms-webhook-secret"
@@ -330,7 +329,7 @@ def test_the_channel_page_in_english_and_with_credentials(unconfigured, admin):
 
 @pytest.mark.parametrize("role", ["officer", "supervisor", "manager", "integrity"])
 def test_only_admins_see_the_channel_page(app, client, role):
-    make_user(app, f"{role}9", role, "complaints-centre")
+    make_staff(app, f"{role}9", role, "complaints-centre")
     assert login(client, f"{role}9").status_code == 302
     response = client.get("/admin/channels")
     assert response.status_code == 403 and "LINE_CHANNEL_ACCESS_TOKEN" not in response.text

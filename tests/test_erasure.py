@@ -22,7 +22,7 @@ from complaints.extensions import db
 from complaints.models import Attachment, Complaint, OutboxMessage, User, utcnow
 from complaints.models.encrypted import decrypt
 from complaints.services.casework import case_actions
-from complaints.services.channels import channel_refs
+from complaints.services.messaging import channel_refs
 from complaints.services.messaging import outbox, sms
 from complaints.services.privacy import duties
 from complaints.services.privacy.contact_crypto import encrypted_columns
@@ -243,7 +243,7 @@ def test_retention_uses_the_same_erasure(app, client):
                                       "66-81-234-5678", "๐๘๑๒๓๔๕๖๗๘", "081.234.5678"])
 def test_every_spelling_of_the_phone_number_is_masked(app, spelling):
     from complaints.models import Complainant
-    from complaints.services.privacy.erasure import scrubber_for
+    from complaints.nlp.scrubbing import scrubber_for
 
     with app.app_context():
         scrubber = scrubber_for([Complainant(name=NAME, phone=PHONE, email=EMAIL)], [])
@@ -255,7 +255,7 @@ def test_every_spelling_of_the_phone_number_is_masked(app, spelling):
 
 def test_names_are_masked_by_their_parts_but_not_titles_or_inside_latin_words(app):
     from complaints.models import Complainant
-    from complaints.services.privacy.erasure import scrubber_for
+    from complaints.nlp.scrubbing import scrubber_for
 
     with app.app_context():
         scrubber = scrubber_for([Complainant(name="นาย สมชาย Lee")], [])

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from complaints.extensions import db
 from complaints.models import ExportJob, Unit, utcnow
 from complaints.services.analytics import export_jobs
-from tests.helpers import csrf_from, export_file, login, make_staff, request_export
+from tests.helpers import csrf_from, export_file, request_export, signed_in
 
 
 @pytest.fixture
@@ -24,13 +24,6 @@ def sent(app, monkeypatch):
     calls = []
     monkeypatch.setattr(app.extensions["celery"], "send_task", lambda name, args: calls.append((name, args)))
     return calls
-
-
-def signed_in(app, username: str, role: str, unit: str | None = None):
-    make_staff(app, username, role, unit)
-    client = app.test_client()
-    login(client, username)
-    return client
 
 
 def drill_count(client, query: str) -> int:

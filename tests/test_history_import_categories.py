@@ -17,11 +17,11 @@ from complaints import create_app
 from complaints.config import base_data_path
 from complaints.extensions import db
 from complaints.models import Category, Complaint, ServiceStandard, Unit
-from complaints.services.casework import standards
+from complaints.services.catalogue import standards
 from complaints.services.datasets import history_import
 from complaints.nlp.cleaning import clean_text
 from tests.conftest import base_config
-from tests.test_admin import admin, admin_id, post  # noqa: F401 - fixtures used below
+from tests.test_admin import post
 
 TRAFFY = base_data_path()
 HINT_TH = "เพิ่ม --create-categories เพื่อสร้างหมวดหมู่เหล่านี้"

@@ -19,7 +19,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from complaints.extensions import db
-from complaints.models import AssessmentEvidence, Attachment, User
+from assessment.models import AssessmentEvidence
+from complaints.models import Attachment, User
 from tests.helpers import (
     case_url, complaint_by_number, csrf_from, form_tokens, jpeg_bytes, login, make_staff, submit_api,
 )
@@ -115,15 +116,15 @@ def test_a_polyglot_photo_is_re_encoded_and_its_name_cleaned(app, client, office
 # --- assessment evidence: stored as sent (a signed record), so served only as a download
 
 @pytest.fixture
-def manager(app):
+def assessment_manager(app, staff_client):
+    """A manager signed in, with the self-assessment of 2569 open."""
     from assessment import service
     from complaints.domain.periods import Period
 
-    user_id = make_staff(app, "manager", "manager", None)
+    client = staff_client("manager")
     with app.app_context():
-        service.open_assessment(Period.parse("2569"), db.session.get(User, user_id))
-    client = app.test_client()
-    login(client, "manager")
+        manager = db.session.scalar(select(User).where(User.username == "manager"))
+        service.open_assessment(Period.parse("2569"), manager)
     return client
 
 
@@ -151,11 +152,11 @@ KEPT_EVIDENCE = [  # what is sent, as what name -> the name shown, the type serv
 ]
 
 
-def test_evidence_is_kept_as_sent_but_only_ever_downloaded_as_its_real_type(app, manager):
+def test_evidence_is_kept_as_sent_but_only_ever_downloaded_as_its_real_type(app, assessment_manager):
     for data, name, shown, content_type in KEPT_EVIDENCE:
         data = data() if callable(data) else data  # the bomb is built only here
         started = time.monotonic()
-        response = send_evidence(manager, data, name)
+        response = send_evidence(assessment_manager, data, name)
         assert time.monotonic() - started < 10, name  # a zip is listed, never inflated; an image never decoded
         assert response.status_code == 302, response.text[:300]
         with app.app_context():
@@ -163,7 +164,7 @@ def test_evidence_is_kept_as_sent_but_only_ever_downloaded_as_its_real_type(app,
             assert (item.original_name, item.content_type, item.size_bytes) == (shown, content_type, len(data))
             assert ".." not in item.storage_key and item.storage_key.startswith("assessment/")
             evidence_id = item.id
-        download = manager.get(f"/assessment/2569/evidence/{evidence_id}")
+        download = assessment_manager.get(f"/assessment/2569/evidence/{evidence_id}")
         download.close()
         assert download.mimetype == content_type, name
         assert download.headers["Content-Disposition"].startswith("attachment"), name
@@ -171,10 +172,10 @@ def test_evidence_is_kept_as_sent_but_only_ever_downloaded_as_its_real_type(app,
         assert "default-src 'self'" in download.headers["Content-Security-Policy"]
 
 
-def test_evidence_that_is_not_what_it_claims_is_refused_and_leaves_nothing(app, manager):
+def test_evidence_that_is_not_what_it_claims_is_refused_and_leaves_nothing(app, assessment_manager):
     for data, name in [(SCRIPT, "report.pdf"), (b"PK\x03\x04" + b"\x00" * 100, "sheet.xlsx"),
                        (b"GIF89a" + SCRIPT, "chart.png")]:
-        response = send_evidence(manager, data, name)
+        response = send_evidence(assessment_manager, data, name)
         assert response.status_code == 422, name
         assert "รองรับเฉพาะไฟล์" in response.text and "Only PDF" in response.text
         assert rows(app, AssessmentEvidence) == 0 and files_in(app) == [], name

@@ -19,7 +19,8 @@ from complaints.extensions import db
 from complaints.models import AuditEntry, IntegrityGrant, OutboxMessage, User, utcnow
 from complaints.services.messaging import outbox
 from complaints.services.staff import accounts
-from tests.test_admin import PASSWORD, THAI, login, make_user, post, row
+from tests.helpers import PASSWORD, login, make_staff
+from tests.test_admin import THAI, post, row
 
 NEW_PASSWORD = re.compile(r'<output id="new-password">([^<]+)</output>')
 
@@ -28,11 +29,11 @@ NEW_PASSWORD = re.compile(r'<output id="new-password">([^<]+)</output>')
 def people(app):
     """Two admins, an officer, and two integrity officers (one with an e-mail, one without)."""
     ids = {
-        "admin1": make_user(app, "admin1", "admin"),
-        "admin2": make_user(app, "admin2", "admin"),
-        "clerk": make_user(app, "clerk", "officer", "complaints-centre"),
-        "watch": make_user(app, "watch", "integrity", "integrity"),
-        "quiet": make_user(app, "quiet", "integrity", "integrity"),
+        "admin1": make_staff(app, "admin1", "admin"),
+        "admin2": make_staff(app, "admin2", "admin"),
+        "clerk": make_staff(app, "clerk", "officer", "complaints-centre"),
+        "watch": make_staff(app, "watch", "integrity", "integrity"),
+        "quiet": make_staff(app, "quiet", "integrity", "integrity"),
     }
     with app.app_context():
         db.session.get(User, ids["watch"]).email = "watch@agency.example"
@@ -163,15 +164,15 @@ def test_other_edits_of_an_integrity_officer_need_no_second_admin(app, people):
 
 def test_the_service_refuses_a_direct_integrity_account(app, people):
     from complaints.domain.errors import BilingualError
-    from complaints.services.catalogue import maintenance
+    from complaints.services.staff import user_admin
 
     with app.app_context():
         with pytest.raises(BilingualError) as caught:
-            maintenance.create_user(username="direct", display_name="x", role="integrity", password="long-enough-1")
+            user_admin.create_user(username="direct", display_name="x", role="integrity", password="long-enough-1")
         assert caught.value.status == 403 and THAI.search(caught.value.th)
         watch = db.session.get(User, people["watch"])
         with pytest.raises(BilingualError):
-            maintenance.reset_password(watch, "long-enough-1")  # no second admin at all
+            user_admin.reset_password(watch, "long-enough-1")  # no second admin at all
         assert watch.check_password(PASSWORD)
     assert row(User, app, username="direct") is None
 
@@ -339,8 +340,8 @@ def test_the_notice_is_delivered_as_an_email(app, people, tmp_path):
 @pytest.mark.postgres
 def test_two_admins_on_postgresql(pg_app):
     for name in ("pgadmin1", "pgadmin2"):
-        make_user(pg_app, name, "admin")
-    make_user(pg_app, "pgwatch", "integrity", "integrity")
+        make_staff(pg_app, name, "admin")
+    make_staff(pg_app, "pgwatch", "integrity", "integrity")
     with pg_app.app_context():
         db.session.scalar(select(User).where(User.username == "pgwatch")).email = "pgwatch@agency.example"
         db.session.commit()

@@ -69,3 +69,63 @@ def test_each_status_is_open_on_hold_or_ended_and_forwarded_is_both_open_and_ans
     assert Status.BACKLOG == Status.OPEN | {Status.ON_HOLD}
     assert (status in Status.ANSWERED) == (status in {Status.RESOLVED, Status.CLOSED, Status.REJECTED,
                                                        Status.FORWARDED})
+
+
+def _service_imports(path: Path) -> list[str]:
+    """The complaints.services modules a file imports (either spelling of import)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] if node.module != "complaints.services" else [
+                f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        found += [name for name in names if name == "complaints.services" or name.startswith("complaints.services.")]
+    return found
+
+
+def test_the_assessment_reads_the_services_through_the_analytics_api_only(tmp_path):
+    """assessment/ imports one module of the services, the public complaints.services.analytics.api,
+    and only names that module makes public (its __all__, no _private helper)."""
+    from complaints.services.analytics import api
+
+    found = {str(path.relative_to(ROOT)): names for path in (ROOT / "assessment").rglob("*.py")
+             if (names := [n for n in _service_imports(path) if n != "complaints.services.analytics.api"])}
+    assert found == {}
+    for path in (ROOT / "assessment").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "complaints.services.analytics.api":
+                assert {alias.name for alias in node.names} <= set(api.__all__), path
+    assert all(hasattr(api, name) and not name.startswith("_") for name in api.__all__)
+    probe = tmp_path / "probe.py"  # the check sees every spelling of a way around the API
+    probe.write_text("from complaints.services.analytics.metrics import ack_seconds\n"
+                     "import complaints.services.access\n"
+                     "from complaints.services import catalogue\n"
+                     "from complaints.services.analytics.api import top_clusters\n")
+    assert _service_imports(probe) == ["complaints.services.analytics.metrics", "complaints.services.access",
+                                       "complaints.services.catalogue", "complaints.services.analytics.api"]
+
+
+def test_the_assessments_tables_live_in_assessment_and_the_app_factory_registers_them(tmp_path):
+    """The assessment's models are assessment/models.py; complaints.models alone does not load
+    them, and the app factory does (so Alembic, which compares the migrations with the app's
+    metadata, still sees them: tests/test_migrations_and_cli.py)."""
+    assert not (ROOT / "complaints" / "models" / "assessment.py").exists()
+    code = (
+        "import sys\n"
+        "from complaints.extensions import db\n"
+        "import complaints.models\n"
+        "before = set(db.metadata.tables)\n"
+        "assert 'assessment.models' not in sys.modules\n"
+        "from complaints import create_app\n"
+        f"create_app({{'TESTING': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite://', 'UPLOAD_DIR': {str(tmp_path)!r}}})\n"
+        "import assessment.models as m\n"
+        "for model in (m.Assessment, m.AssessmentAnswer, m.AssessmentEvidence, m.OperationalData):\n"
+        "    assert model.__table__.name not in before, model\n"
+        "    assert db.metadata.tables[model.__table__.name] is model.__table__, model\n"
+        "assert 'tracking_lookup_days' in before\n"
+        "print('ok')\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-3000:]

@@ -6,7 +6,6 @@ import io
 import re
 from datetime import date
 
-import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -20,13 +19,6 @@ from tests.helpers import (
 )
 
 PERSONAL = ("สมชาย", "081-234-5678", "0812345678", "somchai@example.com", PERSON["email"], PERSON["phone"])
-
-
-@pytest.fixture
-def manager(app, client):
-    make_staff(app, "boss", "manager", None)
-    login(client, "boss")
-    return client
 
 
 def drill_count(html: str) -> int:

@@ -98,6 +98,9 @@ def test_seed_demo_is_repeatable(app, runner):
 
 
 def test_create_user_hashes_the_password(app, runner):
+    from complaints.models.user import PASSWORD_HASH_METHOD
+
+    app.config["TESTING_PASSWORD_HASH_METHOD"] = PASSWORD_HASH_METHOD  # the real hash, not the suite's cheap one
     result = runner.invoke(args=["create-user", "--username", "somsri", "--name", "สมศรี",
                                  "--role", "supervisor", "--unit", "public-works", "--password", "long-enough-pw"])
     assert result.exit_code == 0, result.output

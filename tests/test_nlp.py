@@ -147,6 +147,20 @@ def test_classify_top_k_and_multi_label():
     assert nlp_model.classify("", k=2)[0][0] in TRAFFY_LABELS
 
 
+def test_a_process_keeps_one_model_a_newer_one_replaces_it(tmp_path):
+    """A promoted model replaces the one before it in the process's cache: a web worker
+    that kept every model it had loaded grew by about 70 MB per promotion."""
+    import shutil
+
+    shipped = nlp_model.load_model()
+    promoted_path = shutil.copy(nlp_model.model_path(), tmp_path / "promoted.joblib")
+    promoted = nlp_model.load_model(promoted_path)
+    assert promoted is not shipped and promoted is nlp_model.load_model(promoted_path)
+    assert nlp_model._load_cached.cache_info().currsize == 1
+    assert nlp_model.load_model() is not shipped  # loaded again: the old one was let go
+    assert nlp_model._load_cached.cache_info().currsize == 1
+
+
 def test_labels_ranked_by_score_with_probabilities_in_the_same_order():
     need_model()
     model = nlp_model.load_model()
@@ -261,3 +275,28 @@ def test_cli_evaluate_json_on_traffy_sample(app, tmp_path):
     assert metrics["n"] == 500
     assert 0.7 <= metrics["accuracy"] <= metrics["in_gold"] <= 1
     assert 0.5 <= metrics["macro_f1"] <= 1 and 0.6 <= metrics["lenient_macro_f1"] <= 1
+
+
+def test_hashed_tfidf_gives_scikit_learns_scores():
+    """The serving vectoriser computes the features of the fitted TfidfVectorizer it replaced."""
+    vectorizer = nlp_model.make_vectorizer()
+    train_docs = [tokenize(t) for t in ["ถนนเป็นหลุม ถนนเป็นหลุม", "ไฟถนนดับทั้งซอย", "ขยะเต็มทางเท้า",
+                                        "ทางเท้าชำรุด ถนนเป็นหลุม", "น้ำท่วมขังถนน ไฟดับ", "ขยะส่งกลิ่น ไฟถนนดับ"]]
+    X = vectorizer.fit_transform(train_docs)
+    coef_t = np.random.default_rng(3).normal(size=(X.shape[1], 4)).astype(np.float32)
+    hashed = nlp_model.HashedTfidf.from_sklearn(vectorizer)
+    docs = train_docs + [tokenize(t) for t in ["ถนนเป็นหลุมลึก ขยะเต็มทางเท้า ถนนเป็นหลุม", "", "คำที่ไม่มีในคลัง"]]
+    expected = np.asarray(vectorizer.transform(docs) @ coef_t)
+    assert np.allclose(hashed.scores(docs, coef_t), expected, atol=1e-5)
+    assert np.abs(expected[-2:]).max() == 0 and np.abs(expected[0]).max() > 0
+
+
+def test_the_shipped_model_predicts_without_importing_scikit_learn():
+    """A web worker classifying at intake must not pay scikit-learn's memory (about 70 MB)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from complaints.nlp import classify; top = classify('ไฟถนนดับทั้งซอย', k=1); "
+            "print(top[0][0], 'sklearn' in sys.modules, 'scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["แสงสว่าง", "False", "False"]

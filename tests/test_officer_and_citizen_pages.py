@@ -8,17 +8,14 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import Complaint, SurveyResponse, User
 from complaints.services.casework import workflow
-from complaints.services.casework.citizen_links import response_token
+from complaints.services.messaging.citizen_links import response_token
 from tests.helpers import (
-    case_url, complaint_by_number, counts, csrf_from, form_tokens, login, make_staff, root_cause_id, submit_api,
+    case_url, complaint_by_number, counts, csrf_from, form_tokens, make_staff, root_cause_id, signed_in, submit_api,
 )
 
 
 def officer_client(app, username="pw-officer", role="officer", unit="public-works"):
-    make_staff(app, username, role, unit)
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
+    return signed_in(app, username, role, unit)
 
 
 def test_queue_filters_and_sorting(app, client):

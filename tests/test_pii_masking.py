@@ -427,3 +427,30 @@ def test_issue_16_forms_are_masked(text, masked):
 ])
 def test_issue_16_lookalikes_are_left_alone(text):
     assert mask_pii(text).found == (), mask_text(text)
+
+
+# --- the tokenizer's dictionary (memory) -------------------------------------------
+
+def test_word_list_finds_the_same_words_as_pythainlps_trie():
+    """The marisa-trie word list that replaced pythainlp's Trie (80 MB per web worker) must give
+    newmm the same words at every position, and so the same tokens."""
+    import random
+
+    from pythainlp.tokenize.newmm import segment
+    from pythainlp.util import Trie
+
+    from complaints.nlp.pii_masking import WordList, _lexicon
+
+    words = list(_lexicon()["trie"])
+    assert len(words) > 50_000 and "สมชาย" in _lexicon()["trie"] and "สมชาz" not in _lexicon()["trie"]
+    rng = random.Random(7)
+    sample = rng.sample(words, 3000) + ["ถนน", "ถนนหน้า", " ตลาด ", "", "ก"]
+    compact, trie = WordList(sample), Trie(sample)
+    texts = ["".join(rng.choice(sample) + rng.choice(["", " ", "ๆ", "1"]) for _ in range(rng.randint(1, 12)))
+             for _ in range(150)] + ["ถนนหน้าตลาด", "abc ถนน", ""]
+    for text in texts:
+        for start in range(len(text) + 1):
+            assert compact.prefixes(text, start) == trie.prefixes(text, start), (text, start)
+        assert segment(text, custom_dict=compact) == segment(text, custom_dict=trie)
+    assert len(compact) == len({w.strip() for w in sample} - {""}) and "ตลาด" in compact and "" not in compact
+    assert sorted(compact) == sorted({w.strip() for w in sample} - {""})

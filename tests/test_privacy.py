@@ -12,17 +12,10 @@ from complaints.extensions import db
 from complaints.models import AuditEntry, Complainant, Complaint, DataRequest, utcnow
 from complaints.services.privacy import duties
 from tests.helpers import (
-    case_url, complaint_by_number, csrf_from, export_file, login, make_staff, root_cause_id, submit_api,
+    case_url, complaint_by_number, csrf_from, export_file, make_staff, root_cause_id, signed_in, submit_api,
 )
 
 TIP = "เจ้าหน้าที่ฝ่ายโยธาเรียกรับเงินใต้โต๊ะเพื่ออนุมัติใบอนุญาตก่อสร้าง"
-
-
-def staff(app, username, role, unit):
-    make_staff(app, username, role, unit)
-    client = app.test_client()
-    login(client, username)
-    return client
 
 
 def test_a_tip_off_goes_to_the_integrity_unit_and_only_integrity_officers_see_it(app, client):
@@ -31,14 +24,14 @@ def test_a_tip_off_goes_to_the_integrity_unit_and_only_integrity_officers_see_it
     with app.app_context():
         tip_id, road_id = complaint_by_number(tip).id, complaint_by_number(road).id
         assert complaint_by_number(tip).unit.code == "integrity"  # not public works, whatever the category
-    integrity = staff(app, "integrity1", "integrity", "integrity")
+    integrity = signed_in(app, "integrity1", "integrity", "integrity")
     assert TIP in integrity.get(case_url(app, tip_id)).text
     assert integrity.get(case_url(app, road_id)).status_code == 404  # nothing else
     queue = integrity.get("/officer/").text
     assert tip in queue and road not in queue
     for username, role, unit in [("works", "officer", "public-works"), ("boss", "supervisor", "district-office"),
                                  ("mgr", "manager", None), ("root", "admin", None)]:
-        other = staff(app, username, role, unit)
+        other = signed_in(app, username, role, unit)
         assert other.get(case_url(app, tip_id)).status_code == 404, role
         assert tip not in other.get("/officer/").text, role
     # The integrity officer works the case through to closure.
@@ -56,7 +49,7 @@ def test_a_tip_off_goes_to_the_integrity_unit_and_only_integrity_officers_see_it
 def test_every_view_of_contact_data_is_in_the_audit_trail(app, client):
     number = submit_api(client)
     anonymous = submit_api(client, anonymous=True, contact=None)
-    officer = staff(app, "viewer", "officer", "public-works")
+    officer = signed_in(app, "viewer", "officer", "public-works")
     with app.app_context():
         named_id, anon_id = complaint_by_number(number).id, complaint_by_number(anonymous).id
     page = officer.get(case_url(app, named_id)).text
@@ -67,7 +60,7 @@ def test_every_view_of_contact_data_is_in_the_audit_trail(app, client):
         entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
         assert [(e.action, e.complaint_id, e.user.username) for e in entries] == \
             [("view_contact", named_id, "viewer")] * 2
-    admin = staff(app, "root", "admin", None)
+    admin = signed_in(app, "root", "admin", None)
     trail = admin.get("/admin/audit").text
     assert trail.count('data-action="view_contact"') == 2 and "viewer" in trail
     assert officer.get("/admin/audit").status_code == 403
@@ -77,7 +70,7 @@ def test_a_subject_access_request_exports_everything_and_is_recorded(app, client
     first = submit_api(client)
     second = submit_api(client, description="ไฟทางดับ", contact={"phone": "+66 81 111 1111"})  # same phone
     submit_api(client, contact={"name": "คนอื่น", "phone": "0899999999"})
-    admin = staff(app, "root", "admin", None)
+    admin = signed_in(app, "root", "admin", None)
     token = csrf_from(admin.get("/admin/privacy").text)
     found = admin.post("/admin/privacy", data={"csrf_token": token, "contact_kind": "phone",
                                                "contact": "081-111-1111", "action": "find"})
@@ -98,7 +91,7 @@ def test_a_subject_access_request_exports_everything_and_is_recorded(app, client
 def test_erasure_removes_contact_data_but_keeps_the_complaints(app, client):
     number = submit_api(client, description="ถนนพัง ติดต่อ 0811111111 หรือ somchai@example.com")
     other = submit_api(client, contact={"name": "คนอื่น", "phone": "0899999999"})
-    admin = staff(app, "root", "admin", None)
+    admin = signed_in(app, "root", "admin", None)
     token = csrf_from(admin.get("/admin/privacy").text)
     bad = admin.post("/admin/privacy", data={"csrf_token": token, "contact_kind": "passport", "contact": "x"})
     assert bad.status_code == 422 and "phone" in bad.text
@@ -146,7 +139,7 @@ def test_managers_never_learn_of_a_tip_off_in_lists_filters_or_exports(app, clie
     with app.app_context():
         period = Period.containing(complaint_by_number(tip).received_at).code
         unit_id = complaint_by_number(tip).unit_id
-    manager = staff(app, "mgr", "manager", None)
+    manager = signed_in(app, "mgr", "manager", None)
     listing = manager.get(f"/manager/complaints?period={period}&kind=tip_off")
     assert listing.status_code == 200
     assert 'id="drill-count">0<' in listing.text and tip not in listing.text

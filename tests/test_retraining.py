@@ -24,7 +24,8 @@ from complaints.nlp.evaluation import Row, dedup_key, random_split, read_rows
 from complaints.nlp.retraining_policy import decide, in_recent_holdout, retraining_sets, rolling_evaluation
 from complaints.services.classifier import retraining, triage
 from complaints.domain.errors import BilingualError
-from tests.test_admin import login, make_user, post
+from tests.helpers import login, make_staff
+from tests.test_admin import post
 
 WORDS = {
     "ถนน": ["ถนน", "หลุม", "ยางมะตอย", "ผิวจราจร", "ทรุด", "แตกร้าว"],
@@ -84,7 +85,7 @@ def promoted_run(app, path) -> int:
 
 
 def admin_user(app) -> User:
-    make_user(app, "admin", "admin", "complaints-centre")
+    make_staff(app, "admin", "admin", "complaints-centre")
     return db.session.scalar(select(User).where(User.username == "admin"))
 
 
@@ -223,8 +224,8 @@ def test_the_active_model_is_looked_up_periodically_not_per_complaint(app, tmp_p
 
 
 def test_the_admin_page_shows_runs_progress_and_requests_a_run(app, client, sent):
-    make_user(app, "admin", "admin", "complaints-centre")
-    make_user(app, "officer1", "officer", "complaints-centre")
+    make_staff(app, "admin", "admin", "complaints-centre")
+    make_staff(app, "officer1", "officer", "complaints-centre")
     officer = app.test_client()
     login(officer, "officer1")
     assert officer.get("/admin/classifier").status_code == 403

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import pytest
 from sqlalchemy import func, select
 
 from complaints.extensions import db
@@ -27,11 +26,6 @@ QUEUE_FILTERS = ["status", "category", "due", "channel", "district", "kind", "as
 DRILL_FILTERS = ["period", "unit", "category", "kind", "channel", "handling_unit", "district", "month", "week",
                  "ack", "resolution", "age", "reopened", "repeat", "cluster", "root_cause", "page"]
 OPEN311_FILTERS = ["service_request_id", "service_code", "status", "start_date", "end_date"]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_app(request):
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
 
 
 EXPORT = "/manager/complaints/export.csv"

@@ -7,7 +7,7 @@ from complaints.extensions import db
 from complaints.models import CalendarOverride, Category, OutboxMessage, ServiceStandard, User, utcnow
 from complaints.services.casework import sla, workflow
 from complaints.services.catalogue import reference_data
-from complaints.services.casework.standards import due_dates, standard_for
+from complaints.services.catalogue.standards import due_dates, standard_for
 from complaints.services.casework.workflow import Params
 from tests.helpers import complaint_by_number, make_staff, root_cause_id, submit_api
 

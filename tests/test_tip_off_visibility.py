@@ -1,6 +1,6 @@
 """Issue 16, findings 1-4: the paths by which a tip-off (แจ้งเบาะแสการทุจริต) leaked, closed.
 
-Each test replays the attacker's steps and shows the rule of complaints/services/casework/access.py
+Each test replays the attacker's steps and shows the rule of complaints/services/access.py
 holding: a tip-off is known only to the integrity role (and to its sender, for their own
 number); background links never join a tip-off to an ordinary complaint.
 """
@@ -13,20 +13,13 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import Unit, User
 from complaints.domain import tracking_numbers
-from tests.helpers import case_url, complaint_by_number, csrf_from, login, make_staff, submit_api
+from tests.helpers import case_url, complaint_by_number, csrf_from, make_staff, signed_in, submit_api
 
 TIP = "เจ้าหน้าที่ฝ่ายโยธาเรียกรับเงินใต้โต๊ะค่าซ่อมถนนซอยพหลโยธิน 48 หลุมใหญ่หน้าตลาด"
 LOOKALIKE = "ถนนซอยพหลโยธิน 48 เป็นหลุมใหญ่หน้าตลาด ขอให้ซ่อมถนนด่วน"
 WHISTLEBLOWER = {"name": "ประเสริฐ ซื่อตรง", "phone": "0865550101", "email": "prasert-wb@example.org"}
 PLACE = {"lat": 13.9001, "lon": 100.6150, "address": "ซอยพหลโยธิน 48", "province": "กรุงเทพมหานคร",
          "district": "สายไหม"}
-
-
-def staff(app, username: str, role: str, unit: str | None):
-    make_staff(app, username, role, unit)
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def unknown_number(app) -> str:
@@ -68,7 +61,7 @@ def test_a_case_page_names_no_tip_off_even_through_an_old_repeat_link(app, clien
         twin_id = complaint_by_number(twin).id
     for username, role, unit in [("pw", "officer", "public-works"), ("boss", "supervisor", "district-office"),
                                  ("mgr", "manager", None), ("root", "admin", None)]:
-        page = staff(app, username, role, unit).get(case_url(app, twin_id))
+        page = signed_in(app, username, role, unit).get(case_url(app, twin_id))
         assert page.status_code == 200, role
         text = page.get_data(as_text=True)
         assert WHISTLEBLOWER["phone"] in text  # the twin's own contact is the twin's
@@ -82,7 +75,7 @@ def test_similar_and_earlier_lists_on_a_case_page_leave_tip_offs_out(app, client
                        contact={"name": "คนอื่น", "phone": "0812220000"})
     with app.app_context():
         twin_id = complaint_by_number(twin).id
-    page = staff(app, "pw", "officer", "public-works").get(case_url(app, twin_id)).get_data(as_text=True)
+    page = signed_in(app, "pw", "officer", "public-works").get(case_url(app, twin_id)).get_data(as_text=True)
     assert other in page  # the similar list works for what the officer may know of
     assert tip not in page
 
@@ -104,7 +97,7 @@ def test_a_tip_off_number_answers_the_public_exactly_as_an_unknown_number(app, c
 
 
 def test_the_sender_alone_follows_their_tip_off(app, client):
-    from complaints.services.casework.citizen_links import response_token
+    from complaints.services.messaging.citizen_links import response_token
 
     tip, _ = tip_and_twin(client)
     with client.session_transaction() as session:
@@ -142,7 +135,7 @@ def _privacy(admin, kind: str, value: str, action: str):
 
 def test_pdpa_find_and_export_leave_tip_offs_and_their_senders_out_for_an_admin(app, client):
     tip, twin = tip_and_twin(client)
-    admin = staff(app, "root", "admin", None)
+    admin = signed_in(app, "root", "admin", None)
     found = _privacy(admin, "phone", WHISTLEBLOWER["phone"], "find").get_data(as_text=True)
     assert twin in found and tip not in found
     assert "1 complainant records, 1 complaints" in found
@@ -163,9 +156,9 @@ def test_the_audit_trail_withholds_which_complaint_an_integrity_officer_opened(a
     tip, twin = tip_and_twin(client)
     with app.app_context():
         tip_id = complaint_by_number(tip).id
-    integrity = staff(app, "integrity1", "integrity", "integrity")
+    integrity = signed_in(app, "integrity1", "integrity", "integrity")
     assert integrity.get(case_url(app, tip_id)).status_code == 200  # audited: view_contact
-    trail = staff(app, "root", "admin", None).get("/admin/audit").get_data(as_text=True)
+    trail = signed_in(app, "root", "admin", None).get("/admin/audit").get_data(as_text=True)
     assert "integrity1" in trail and "withheld" in trail  # the access is on record
     assert f"complaint_id={tip_id}" not in trail and f"/officer/complaints/{tip_id}\"" not in trail
     assert tip not in trail and case_url(app, tip) not in trail
@@ -197,7 +190,7 @@ def test_forwarding_a_tip_off_keeps_it_with_the_integrity_role(app, client):
         tip_row = complaint_by_number(tip)
         tip_id, integrity_unit = tip_row.id, tip_row.unit_id
         public_works = db.session.scalar(select(Unit.id).where(Unit.code == "public-works"))
-    integrity = staff(app, "integrity1", "integrity", "integrity")
+    integrity = signed_in(app, "integrity1", "integrity", "integrity")
     page = integrity.get(case_url(app, tip_id)).get_data(as_text=True)
     assert 'name="to_unit_id"' not in page  # the form offers outside agencies only
     token = csrf_from(page)
@@ -216,14 +209,14 @@ def test_forwarding_a_tip_off_keeps_it_with_the_integrity_role(app, client):
     with app.app_context():
         assert complaint_by_number(tip).status == "forwarded"
     for username, role, unit in [("pw-sup", "supervisor", "public-works"), ("do-sup", "supervisor", "district-office")]:
-        supervisor = staff(app, username, role, unit)
+        supervisor = signed_in(app, username, role, unit)
         for path in ("/officer/?status=all", "/manager/complaints", "/manager/complaints?kind=tip_off"):
             assert tip not in supervisor.get(path).get_data(as_text=True), (role, path)
 
 
 def test_the_dashboard_gives_no_tip_off_row_or_drill_link(app, client):
     tip, twin = tip_and_twin(client)
-    manager = staff(app, "mgr", "manager", None)
+    manager = signed_in(app, "mgr", "manager", None)
     dashboard = manager.get("/manager/").get_data(as_text=True)
     assert "kind=tip_off" not in dashboard
     listing = manager.get("/manager/complaints?kind=").get_data(as_text=True)
@@ -287,13 +280,13 @@ def test_the_integrity_officer_answers_a_tip_off_senders_pdpa_request_and_only_t
     """Only integrity officers may find a tip-off's sender, so they handle that person's
     access and erasure requests; an admin does not learn that such a request was made."""
     tip, twin = tip_and_twin(client)
-    integrity = staff(app, "integrity1", "integrity", "integrity")
+    integrity = signed_in(app, "integrity1", "integrity", "integrity")
     assert 'id="nav-privacy"' in integrity.get("/officer/").get_data(as_text=True)
     found = _privacy(integrity, "phone", WHISTLEBLOWER["phone"], "find").get_data(as_text=True)
     assert tip in found and twin not in found  # the viewer's own rule: tip-offs only
     export = json.loads(_privacy(integrity, "phone", WHISTLEBLOWER["phone"], "export").get_data(as_text=True))
     assert [c["tracking_number"] for c in export["complaints"]] == [tip]
-    admin = staff(app, "root", "admin", None)
+    admin = signed_in(app, "root", "admin", None)
     _privacy(admin, "phone", WHISTLEBLOWER["phone"], "export")
     admin_page = admin.get("/admin/privacy").get_data(as_text=True)
     integrity_page = integrity.get("/admin/privacy").get_data(as_text=True)

@@ -7,7 +7,8 @@ from assessment import service as assessment_service
 from complaints.services.casework import after_intake as after_intake_service
 from complaints.services.analytics import clusters, export_jobs
 from complaints.services.casework import sla
-from complaints.services.channels import channel_refs, email_intake, line_bot
+from complaints.services.channels import email_intake, line_bot
+from complaints.services.messaging import channel_refs
 from complaints.services.classifier import retraining
 from complaints.services.messaging import outbox
 from complaints.services.operations import heartbeat

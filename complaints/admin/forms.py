@@ -13,7 +13,8 @@ from wtforms.validators import Length, Optional
 from complaints.domain.errors import FieldError
 from complaints.i18n import KIND_LABELS
 from complaints.models import ROLES
-from complaints.services.catalogue import maintenance
+from complaints.services.catalogue import categories, units
+from complaints.services.staff import user_admin
 
 NO_UNIT = SelectChoice("", "— ไม่ระบุ / none —")
 
@@ -25,11 +26,11 @@ class AdminForm(FlaskForm):
 
 
 def unit_choices() -> list[SelectChoice]:
-    return [NO_UNIT] + [SelectChoice(str(unit_id), label) for unit_id, label in maintenance.unit_options()]
+    return [NO_UNIT] + [SelectChoice(str(unit_id), label) for unit_id, label in units.unit_options()]
 
 
 def role_choices() -> list[SelectChoice]:
-    return [SelectChoice(role, " / ".join(maintenance.ROLE_LABELS.get(role, (role, role)))) for role in ROLES]
+    return [SelectChoice(role, " / ".join(user_admin.ROLE_LABELS.get(role, (role, role)))) for role in ROLES]
 
 
 class ActionForm(AdminForm):
@@ -76,7 +77,7 @@ class CategoryForm(AdminForm):
 
 def category_choices() -> list[SelectChoice]:
     return [SelectChoice("", "ทุกหมวด / any category")] + [
-        SelectChoice(str(category_id), label) for category_id, label in maintenance.category_options()]
+        SelectChoice(str(category_id), label) for category_id, label in categories.category_options()]
 
 
 KIND_CHOICES = [SelectChoice("", "ทุกประเภท / any kind")] + [

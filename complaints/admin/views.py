@@ -19,7 +19,10 @@ from complaints.auth import roles_required
 from complaints.domain.errors import BilingualError, invalid
 from complaints.extensions import db
 from complaints.models import IntegrityGrant, utcnow
-from complaints.services.catalogue import maintenance, root_causes as root_cause_list
+from complaints.services.catalogue import root_causes as root_cause_list
+from complaints.services.catalogue import calendar_overrides, canned_responses, overview, published_standards
+from complaints.services.catalogue import categories as category_service, units as unit_service
+from complaints.services.staff import user_admin
 from complaints.services.channels import api_keys
 from complaints.services.classifier import retraining
 from complaints.services.messaging import channel_status, outbox_admin
@@ -32,8 +35,8 @@ admin_only = roles_required("admin")
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"day_moment": maintenance.day_moment, "ROLE_LABELS": maintenance.ROLE_LABELS,
-            "standard_scope": maintenance.standard_scope}
+    return {"day_moment": calendar_overrides.day_moment, "ROLE_LABELS": user_admin.ROLE_LABELS,
+            "standard_scope": published_standards.standard_scope}
 
 
 def _submit(form, save: Callable):
@@ -62,14 +65,14 @@ def _flash(th: str, en: str) -> None:
 @bp.get("/")
 @admin_only
 def index():
-    return render_template("admin/index.html", counts=maintenance.overview())
+    return render_template("admin/index.html", counts=overview.overview())
 
 
 # --- users ------------------------------------------------------------------
 
 def _users_page(error: BilingualError | None = None, new_password: str | None = None, granted=None):
     response = make_response(_page(
-        "admin/users.html", error, users=maintenance.list_users(), now=utcnow(), grants=integrity_grants.pending(),
+        "admin/users.html", error, users=user_admin.list_users(), now=utcnow(), grants=integrity_grants.pending(),
         grant_actions=integrity_grants.ACTIONS, action_form=ActionForm(formdata=None), new_password=new_password,
         granted=granted))
     if new_password:
@@ -96,13 +99,13 @@ def _proposed(grant: IntegrityGrant):
 def user_new():
     form = UserCreateForm()
     if form.role.data in integrity_grants.GUARDED_ROLES:  # a grant: proposed, not done
-        grant, error = _submit(form, lambda: maintenance.propose_guarded_user(
+        grant, error = _submit(form, lambda: user_admin.propose_guarded_user(
             current_user, username=form.username.data, display_name=form.display_name.data,
             role=form.role.data, unit_id=form.unit_id.data, email=form.email.data))
         if grant:
             return _proposed(grant)
         return _page("admin/user_new.html", error, form=form)
-    user, error = _submit(form, lambda: maintenance.create_user(
+    user, error = _submit(form, lambda: user_admin.create_user(
         username=form.username.data, display_name=form.display_name.data, role=form.role.data,
         password=form.password.data, unit_id=form.unit_id.data, email=form.email.data))
     if user:
@@ -126,9 +129,9 @@ def _user_page(user, error=None, form=None, new_password: str | None = None):
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @admin_only
 def user_edit(user_id: int):
-    user = maintenance.get_user(user_id)
+    user = user_admin.get_user(user_id)
     form = UserEditForm(obj=user)
-    saved, error = _submit(form, lambda: maintenance.update_user(
+    saved, error = _submit(form, lambda: user_admin.update_user(
         current_user, user, display_name=form.display_name.data, role=form.role.data,
         unit_id=form.unit_id.data, email=form.email.data, active=form.active.data))
     if isinstance(saved, IntegrityGrant):
@@ -142,9 +145,9 @@ def user_edit(user_id: int):
 @bp.post("/users/<int:user_id>/password")
 @admin_only
 def user_password(user_id: int):
-    user = maintenance.get_user(user_id)
+    user = user_admin.get_user(user_id)
     form = PasswordForm()
-    password, error = _submit(form, lambda: maintenance.reset_password(user, form.password.data or None, current_user))
+    password, error = _submit(form, lambda: user_admin.reset_password(user, form.password.data or None, current_user))
     if error:
         return _user_page(user, error)
     if isinstance(password, IntegrityGrant):
@@ -158,8 +161,8 @@ def user_password(user_id: int):
 @bp.post("/users/<int:user_id>/unlock")
 @admin_only
 def user_unlock(user_id: int):
-    user = maintenance.get_user(user_id)
-    _, error = _submit(ActionForm(), lambda: maintenance.unlock_user(user))
+    user = user_admin.get_user(user_id)
+    _, error = _submit(ActionForm(), lambda: user_admin.unlock_user(user))
     if error:
         return _user_page(user, error)
     _flash(f"ปลดล็อกบัญชี {user.username} แล้ว", f"Account {user.username} unlocked")
@@ -196,18 +199,18 @@ def grant_reject(grant_id: int):
 @bp.get("/units")
 @admin_only
 def units():
-    return render_template("admin/units.html", tree=maintenance.unit_tree())
+    return render_template("admin/units.html", tree=unit_service.unit_tree())
 
 
 def _unit_form(unit):
     form = UnitForm(obj=unit)
-    saved, error = _submit(form, lambda: maintenance.save_unit(
+    saved, error = _submit(form, lambda: unit_service.save_unit(
         unit, code=form.code.data, name_th=form.name_th.data, name_en=form.name_en.data,
         parent_id=form.parent_id.data))
     if saved:
         _flash(f"บันทึกหน่วยงาน {saved.name_th} แล้ว", f"Unit {saved.name_en} saved")
         return redirect(url_for("admin.units"))
-    usage = maintenance.unit_usage(unit) if unit else None
+    usage = unit_service.unit_usage(unit) if unit else None
     return _page("admin/unit_form.html", error, form=form, unit=unit, usage=usage,
                  action_form=ActionForm(formdata=None))
 
@@ -221,18 +224,18 @@ def unit_new():
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 @admin_only
 def unit_edit(unit_id: int):
-    return _unit_form(maintenance.get_unit(unit_id))
+    return _unit_form(unit_service.get_unit(unit_id))
 
 
 @bp.post("/units/<int:unit_id>/delete")
 @admin_only
 def unit_delete(unit_id: int):
-    unit = maintenance.get_unit(unit_id)
+    unit = unit_service.get_unit(unit_id)
     names = (unit.name_th, unit.name_en)
-    _, error = _submit(ActionForm(), lambda: maintenance.delete_unit(unit) or True)
+    _, error = _submit(ActionForm(), lambda: unit_service.delete_unit(unit) or True)
     if error:
         return _page("admin/unit_form.html", error, form=UnitForm(obj=unit, formdata=None), unit=unit,
-                     usage=maintenance.unit_usage(unit), action_form=ActionForm(formdata=None))
+                     usage=unit_service.unit_usage(unit), action_form=ActionForm(formdata=None))
     _flash(f"ลบหน่วยงาน {names[0]} แล้ว", f"Unit {names[1]} deleted")
     return redirect(url_for("admin.units"))
 
@@ -242,12 +245,12 @@ def unit_delete(unit_id: int):
 @bp.get("/categories")
 @admin_only
 def categories():
-    return render_template("admin/categories.html", categories=maintenance.list_categories())
+    return render_template("admin/categories.html", categories=category_service.list_categories())
 
 
 def _category_form(category):
     form = CategoryForm(obj=category)
-    saved, error = _submit(form, lambda: maintenance.save_category(
+    saved, error = _submit(form, lambda: category_service.save_category(
         category, code=form.code.data, name_th=form.name_th.data, name_en=form.name_en.data,
         unit_id=form.unit_id.data, active=form.active.data))
     if saved:
@@ -265,7 +268,7 @@ def category_new():
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
 @admin_only
 def category_edit(category_id: int):
-    return _category_form(maintenance.get_category(category_id))
+    return _category_form(category_service.get_category(category_id))
 
 
 # --- service standards ------------------------------------------------------
@@ -273,8 +276,8 @@ def category_edit(category_id: int):
 @bp.get("/standards")
 @admin_only
 def standards():
-    return render_template("admin/standards.html", standards=maintenance.list_standards(),
-                           publications=maintenance.publications())
+    return render_template("admin/standards.html", standards=published_standards.list_standards(),
+                           publications=published_standards.publications())
 
 
 def _published(publication) -> None:
@@ -289,7 +292,7 @@ def _published(publication) -> None:
 @admin_only
 def standard_new():
     form = StandardNewForm()
-    saved, error = _submit(form, lambda: maintenance.save_standard(
+    saved, error = _submit(form, lambda: published_standards.save_standard(
         current_user, None, category_id=form.category_id.data, kind=form.kind.data, ack=form.ack.data,
         first_response=form.first_response.data, resolve=form.resolve.data, note=form.note.data))
     if saved:
@@ -301,13 +304,13 @@ def standard_new():
 @bp.route("/standards/<int:standard_id>", methods=["GET", "POST"])
 @admin_only
 def standard_edit(standard_id: int):
-    row = maintenance.get_standard(standard_id)
+    row = published_standards.get_standard(standard_id)
     # Text, as the form's fields are: a field missing from a POST keeps this value and is
     # validated as text (an int here made Length() raise, a 500).
     form = StandardDaysForm(data={"ack": str(row.ack_working_days),
                                   "first_response": str(row.first_response_working_days),
                                   "resolve": str(row.resolve_working_days)})
-    saved, error = _submit(form, lambda: maintenance.save_standard(
+    saved, error = _submit(form, lambda: published_standards.save_standard(
         current_user, row, ack=form.ack.data, first_response=form.first_response.data,
         resolve=form.resolve.data, note=form.note.data))
     if saved:
@@ -320,9 +323,9 @@ def standard_edit(standard_id: int):
 @bp.post("/standards/<int:standard_id>/delete")
 @admin_only
 def standard_delete(standard_id: int):
-    row = maintenance.get_standard(standard_id)
+    row = published_standards.get_standard(standard_id)
     form = StandardDeleteForm()
-    publication, error = _submit(form, lambda: maintenance.delete_standard(current_user, row, form.note.data))
+    publication, error = _submit(form, lambda: published_standards.delete_standard(current_user, row, form.note.data))
     if error:
         days = StandardDaysForm(formdata=None, data={
             "ack": row.ack_working_days, "first_response": row.first_response_working_days,
@@ -337,12 +340,12 @@ def standard_delete(standard_id: int):
 @bp.get("/canned")
 @admin_only
 def canned():
-    return render_template("admin/canned.html", responses=maintenance.list_canned())
+    return render_template("admin/canned.html", responses=canned_responses.list_canned())
 
 
 def _canned_form(row):
     form = CannedForm(obj=row)
-    saved, error = _submit(form, lambda: maintenance.save_canned(
+    saved, error = _submit(form, lambda: canned_responses.save_canned(
         row, title=form.title.data, body=form.body.data, active=form.active.data))
     if saved:
         _flash(f"บันทึกข้อความสำเร็จรูป \"{saved.title}\" แล้ว", "Canned response saved")
@@ -359,7 +362,7 @@ def canned_new():
 @bp.route("/canned/<int:canned_id>", methods=["GET", "POST"])
 @admin_only
 def canned_edit(canned_id: int):
-    return _canned_form(maintenance.get_canned(canned_id))
+    return _canned_form(canned_responses.get_canned(canned_id))
 
 
 # --- calendar overrides -----------------------------------------------------
@@ -368,23 +371,23 @@ def canned_edit(canned_id: int):
 @admin_only
 def calendar():
     form = CalendarForm()
-    saved, error = _submit(form, lambda: maintenance.add_override(
+    saved, error = _submit(form, lambda: calendar_overrides.add_override(
         day=form.day.data, is_holiday=form.is_holiday.data == "1", note=form.note.data))
     if saved:
         _flash("บันทึกวันที่กำหนดแล้ว กำหนดเวลาที่คำนวณหลังจากนี้จะใช้ปฏิทินใหม่",
                "Saved; deadlines computed from now on use it")
         return redirect(url_for("admin.calendar"))
-    return _page("admin/calendar.html", error, form=form, overrides=maintenance.list_overrides(),
-                 today=maintenance.bangkok_today(), action_form=ActionForm(formdata=None))
+    return _page("admin/calendar.html", error, form=form, overrides=calendar_overrides.list_overrides(),
+                 today=calendar_overrides.bangkok_today(), action_form=ActionForm(formdata=None))
 
 
 @bp.post("/calendar/<day>/delete")
 @admin_only
 def calendar_delete(day: str):
-    _, error = _submit(ActionForm(), lambda: maintenance.delete_override(day) or True)
+    _, error = _submit(ActionForm(), lambda: calendar_overrides.delete_override(day) or True)
     if error:
         return _page("admin/calendar.html", error, form=CalendarForm(formdata=None),
-                     overrides=maintenance.list_overrides(), today=maintenance.bangkok_today(),
+                     overrides=calendar_overrides.list_overrides(), today=calendar_overrides.bangkok_today(),
                      action_form=ActionForm(formdata=None))
     _flash("ลบวันที่กำหนดแล้ว", "Override deleted")
     return redirect(url_for("admin.calendar"))

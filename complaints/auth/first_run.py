@@ -15,7 +15,7 @@ from complaints.auth import bp
 from complaints.domain.errors import BilingualError, FieldError, invalid
 from complaints.extensions import db, limiter
 from complaints.models import User
-from complaints.services.catalogue import agency_setup
+from complaints.services.datasets import agency_setup
 from complaints.services.staff import staff_sessions
 
 OWN_LISTS = "own"

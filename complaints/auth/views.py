@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length
 
 from complaints.auth import bp
 from complaints.extensions import limiter
-from complaints.services.catalogue import agency_setup
+from complaints.services.datasets import agency_setup
 from complaints.services.staff import staff_sessions
 from complaints.services.staff.accounts import SignInThrottled, authenticate, sign_out
 

@@ -79,7 +79,7 @@ def register(app: Flask) -> None:
         from complaints.domain.errors import BilingualError
         from complaints.extensions import db
         from complaints.models import User
-        from complaints.services.catalogue import maintenance
+        from complaints.services.staff import user_admin
         from complaints.services.staff import accounts
 
         user = db.session.scalar(select(User).where(User.username == username))
@@ -89,7 +89,7 @@ def register(app: Flask) -> None:
             "รหัสผ่านใหม่ / New password", hide_input=True,
             confirmation_prompt="ยืนยันรหัสผ่าน / Repeat the password")
         try:
-            password = maintenance.new_password(password)  # the admin pages' strength rule
+            password = user_admin.new_password(password)  # the admin pages' strength rule
         except BilingualError as exc:
             raise click.ClickException(bilingual_lines(exc)) from None
         # The command line's rule: sessions ended, throttle cleared, and an integrity

@@ -1,7 +1,7 @@
 """`flask setup`: set up a real agency (its name, the first admin, units and categories).
 
 Non-interactive with options, and asks for whatever is missing. The same as the
-first-run page (/setup); both call complaints.services.catalogue.agency_setup. It never
+first-run page (/setup); both call complaints.services.datasets.agency_setup. It never
 creates demo complaints or demo accounts.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from complaints.domain.errors import BilingualError
-from complaints.services.catalogue.agency_setup import presets
+from complaints.services.datasets.agency_setup import presets
 
 OWN_LISTS = "own"
 
@@ -18,7 +18,7 @@ OWN_LISTS = "own"
 def _read(path: str | None) -> bytes | None:
     if path is None:
         return None
-    from complaints.services.catalogue.agency_setup import MAX_CSV_BYTES
+    from complaints.services.datasets.agency_setup import MAX_CSV_BYTES
 
     try:
         with open(path, "rb") as file:
@@ -57,7 +57,7 @@ def setup_command(agency_th, agency_en, admin_username, admin_name, admin_passwo
                   categories_csv, reference_data_only) -> None:
     """Set up the agency: its name, the first admin account and its units and categories."""
     from complaints.cli import bilingual_lines
-    from complaints.services.catalogue import agency_setup
+    from complaints.services.datasets import agency_setup
 
     if preset and (units_csv or categories_csv):
         raise click.UsageError("ใช้ --preset หรือไฟล์ CSV อย่างใดอย่างหนึ่ง / "

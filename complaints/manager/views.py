@@ -17,7 +17,7 @@ from complaints.manager import bp
 from complaints.models import Complaint, Unit, utcnow
 from complaints.services.analytics import corrective_actions, export_jobs, exports, metrics
 from complaints.services.catalogue import agency
-from complaints.services.casework.access import visible_unit_ids
+from complaints.services.access import visible_unit_ids
 from complaints.services.analytics.dashboard_pdf import dashboard_pdf
 from complaints.domain.periods import Period
 from complaints.domain.thai_calendar import THAI_MONTHS_ABBR, be_year

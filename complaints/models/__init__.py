@@ -1,8 +1,9 @@
-"""All models, imported here so Alembic and the app see one metadata."""
+"""All models of complaints/, imported here so Alembic and the app see one metadata.
+
+The self-assessment's tables are assessment/models.py, on the same Base; the app factory
+loads them with the assessment's blueprint (nothing in complaints/ imports assessment/).
+"""
 from complaints.models.analytics import ActionStatus, ClusterMonth, CorrectiveAction, RecurringCluster, RootCause
-from complaints.models.assessment import (
-    Assessment, AssessmentAnswer, AssessmentEvidence, OperationalData, TrackingLookupDay,
-)
 from complaints.models.base import Base, utcnow
 from complaints.models.calendar import CalendarOverride
 from complaints.models.channels import ChannelMessage, LineConversation
@@ -25,6 +26,7 @@ from complaints.models.open311 import ApiKey, Open311Request
 from complaints.models.outbox import OutboxMessage
 from complaints.models.privacy import AuditEntry, DataRequest
 from complaints.models.settings import AgencySettings
+from complaints.models.tracking import TrackingLookupDay
 from complaints.models.reference import CannedResponse, Category, ServiceStandard, StandardsPublication, Unit
 from complaints.models.training import RunStatus, TrainingRun
 from complaints.models.user import ROLES, User
@@ -36,5 +38,5 @@ __all__ = [
     "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "TrainingRun", "Unit", "User", "utcnow",
     "ChannelMessage", "LineConversation", "ExportJob", "ExportStatus",
     "ApiKey", "Open311Request", "IntegrityGrant", "AgencySettings",
-    "Assessment", "AssessmentAnswer", "AssessmentEvidence", "OperationalData", "TrackingLookupDay",
+    "TrackingLookupDay",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,6 +16,24 @@ from complaints.models.reference import Unit
 
 def new_session_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+# Werkzeug's default, scrypt, a current memory-hard algorithm: what every real run uses.
+PASSWORD_HASH_METHOD = "scrypt"
+# What an app with TESTING on uses instead (the test suite; production refuses TESTING,
+# complaints.security): one PBKDF2 round, not a fifth of a second of scrypt for every
+# account a test makes or signs in with. A test of the hashing itself sets the app's
+# TESTING_PASSWORD_HASH_METHOD to PASSWORD_HASH_METHOD.
+TESTING_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+
+
+def password_hash_method() -> str:
+    """The werkzeug method new password hashes are made with (checking reads the
+    method from the stored hash, so hashes of either kind keep working)."""
+    if has_app_context() and current_app.testing:
+        method: str = current_app.config.get("TESTING_PASSWORD_HASH_METHOD", TESTING_PASSWORD_HASH_METHOD)
+        return method
+    return PASSWORD_HASH_METHOD
 
 
 # "integrity": the designated officers who alone handle tip-offs (แจ้งเบาะแสการทุจริต).
@@ -43,8 +62,7 @@ class User(UserMixin, Base):  # type: ignore[misc]  # flask_login ships no type 
     unit: Mapped[Unit | None] = relationship()
 
     def set_password(self, password: str) -> None:
-        # Werkzeug's default is scrypt, a current memory-hard algorithm.
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
         self.end_sessions()
 
     def end_sessions(self) -> None:

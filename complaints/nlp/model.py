@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import os
+import itertools
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -37,7 +39,8 @@ if TYPE_CHECKING:
     from complaints.nlp.evaluation import Row
 
 MODEL_VERSION = "2.0"
-ARTEFACT_FORMAT = 1
+# 2: the vectoriser as plain arrays (HashedTfidf); 1 (a pickled TfidfVectorizer) still loads.
+ARTEFACT_FORMAT = 2
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 DEFAULT_MODEL_PATH = MODEL_DIR / "traffy.joblib"
 MODEL_ENV = "RONGRIAN_NLP_MODEL"
@@ -57,6 +60,68 @@ def make_vectorizer() -> TfidfVectorizer:
     return TfidfVectorizer(tokenizer=_identity, preprocessor=_identity, token_pattern=None,
                            lowercase=False, ngram_range=(1, 2), sublinear_tf=True, min_df=2,
                            dtype=np.float32)
+
+
+def _term_key(term: str) -> int:
+    """A term's 64-bit key (BLAKE2b): the serving vocabulary stores keys, not strings."""
+    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+class HashedTfidf:
+    """The fitted TF-IDF of `make_vectorizer`, for prediction, without scikit-learn.
+
+    A web worker that classifies a complaint at intake used to import scikit-learn
+    (about 70 MB) to unpickle a TfidfVectorizer whose vocabulary is a dict of 190,000
+    strings (about 60 MB). This keeps what prediction needs as three arrays (the
+    terms' 64-bit keys sorted, their columns, the idf: about 3 MB) and computes the
+    same features: unigrams and space-joined bigrams of the tokens, sublinear tf,
+    times idf, L2-normalised.
+    """
+
+    def __init__(self, keys: np.ndarray, columns: np.ndarray, idf: np.ndarray) -> None:
+        self.keys = np.asarray(keys, dtype=np.uint64)
+        self.columns = np.asarray(columns, dtype=np.int64)
+        self.idf = np.asarray(idf, dtype=np.float32)
+
+    @classmethod
+    def from_sklearn(cls, vectorizer: TfidfVectorizer) -> HashedTfidf:
+        if (vectorizer.ngram_range != (1, 2) or not vectorizer.sublinear_tf or vectorizer.norm != "l2"
+                or not vectorizer.use_idf or vectorizer.lowercase):
+            raise ValueError("only the vectoriser of make_vectorizer() can be converted")
+        terms = list(vectorizer.vocabulary_.items())
+        keys = np.fromiter((_term_key(t) for t, _ in terms), dtype=np.uint64, count=len(terms))
+        columns = np.fromiter((c for _, c in terms), dtype=np.int64, count=len(terms))
+        order = np.argsort(keys, kind="stable")
+        keys, columns = keys[order], columns[order]
+        if len(keys) > 1 and (keys[1:] == keys[:-1]).any():
+            raise ValueError("two terms share a 64-bit key")
+        return cls(keys, columns, vectorizer.idf_)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.idf)
+
+    def _row(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The columns and L2-normalised TF-IDF values of one document (its terms in the vocabulary)."""
+        terms = list(tokens) + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+        if not terms:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        wanted = np.fromiter((_term_key(t) for t in terms), dtype=np.uint64, count=len(terms))
+        at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        found = self.keys[at] == wanted
+        columns, counts = np.unique(self.columns[at[found]], return_counts=True)
+        values = (np.log(counts.astype(np.float32)) + np.float32(1)) * self.idf[columns]
+        norm = np.sqrt(np.dot(values, values))
+        return columns, (values / norm if norm > 0 else values)
+
+    def scores(self, docs: Sequence[list[str]], coef_t: np.ndarray) -> np.ndarray:
+        """X @ coef_t for the documents' features, one row per document."""
+        out = np.zeros((len(docs), coef_t.shape[1]), dtype=np.float32)
+        for i, tokens in enumerate(docs):
+            columns, values = self._row(tokens)
+            if len(columns):
+                out[i] = values @ coef_t[columns]
+        return out
 
 
 class ScoreSigmoid:
@@ -103,10 +168,11 @@ def _fit_one_vs_rest(X: csr_matrix, Y: np.ndarray) -> tuple[np.ndarray, np.ndarr
 class TextClassifier:
     """Top-k and multi-label classification of complaint texts."""
 
-    def __init__(self, vectorizer: TfidfVectorizer, coef: np.ndarray, intercept: np.ndarray,
+    def __init__(self, vectorizer: HashedTfidf | TfidfVectorizer, coef: np.ndarray, intercept: np.ndarray,
                  calibrator: ScoreSigmoid, labels: Iterable[str], metadata: Mapping[str, Any],
                  engine: str = DEFAULT_ENGINE) -> None:
-        self.vectorizer = vectorizer
+        # A fitted scikit-learn vectoriser (training, format-1 artefacts) becomes a HashedTfidf.
+        self.vectorizer = vectorizer if isinstance(vectorizer, HashedTfidf) else HashedTfidf.from_sklearn(vectorizer)
         self.coef_t = np.ascontiguousarray(np.asarray(coef, dtype=np.float32).T)
         self.intercept = np.asarray(intercept, dtype=np.float32)
         self.calibrator = calibrator
@@ -119,9 +185,7 @@ class TextClassifier:
         return [tokenize(t, self.engine) for t in texts]
 
     def decision_scores(self, texts: Iterable[str]) -> np.ndarray:
-        X = self.vectorizer.transform(self.tokens(texts))
-        scores: np.ndarray = np.asarray(X @ self.coef_t) + self.intercept
-        return scores
+        return self.vectorizer.scores(self.tokens(texts), self.coef_t) + self.intercept
 
     def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
         """P(label is one of the text's categories), one row per text, columns
@@ -168,7 +232,9 @@ class TextClassifier:
             "metadata": self.metadata,
             "labels": self.labels,
             "engine": self.engine,
-            "vectorizer": self.vectorizer,
+            # Plain arrays: loading needs numpy, not scikit-learn (format 2).
+            "vectorizer": {"keys": self.vectorizer.keys, "columns": self.vectorizer.columns,
+                           "idf": self.vectorizer.idf},
             "coef": self.coef_t.T.copy(),
             "intercept": self.intercept,
             "calibrator": self.calibrator,
@@ -183,9 +249,12 @@ class TextClassifier:
         import joblib
 
         payload = joblib.load(path)
-        if payload.get("format") != ARTEFACT_FORMAT:
+        if payload.get("format") not in (1, ARTEFACT_FORMAT):
             raise ValueError(f"{path}: unsupported model format {payload.get('format')!r}")
-        return cls(payload["vectorizer"], payload["coef"], payload["intercept"], payload["calibrator"],
+        vectorizer = payload["vectorizer"]
+        if payload["format"] == ARTEFACT_FORMAT:
+            vectorizer = HashedTfidf(vectorizer["keys"], vectorizer["columns"], vectorizer["idf"])
+        return cls(vectorizer, payload["coef"], payload["intercept"], payload["calibrator"],
                    payload["labels"], payload["metadata"], payload.get("engine", DEFAULT_ENGINE))
 
 
@@ -266,7 +335,9 @@ def model_path(path: str | Path | None = None) -> Path:
     return Path(path or os.environ.get(MODEL_ENV) or DEFAULT_MODEL_PATH).resolve()
 
 
-@functools.lru_cache(maxsize=4)
+# One model per process: a newly promoted model replaces the one before it (each holds
+# about 70 MB; with more kept, every web worker grew by one model per promotion).
+@functools.lru_cache(maxsize=1)
 def _load_cached(path: str) -> TextClassifier:
     return TextClassifier.load(path)
 

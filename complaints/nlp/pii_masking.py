@@ -46,12 +46,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, TypedDict
+from typing import TypedDict
 
-if TYPE_CHECKING:
-    from pythainlp.util.trie import Trie
+import marisa_trie
 
 PLACEHOLDERS = {
     "national_id": "[เลขประจำตัวประชาชน]",
@@ -343,6 +343,38 @@ _NOT_A_NAME_START = ("มะตอย", "เจ้าหน้าที่", "�
 _MAX_NAME = 25  # characters, for a first name or a surname
 
 
+class WordList:
+    """newmm's dictionary (`custom_dict`) in a marisa trie.
+
+    pythainlp's Trie holds a Python object and a dict per character of every word:
+    about 80 MB for the 80,000 words and names here, in every process that masks a
+    text (each gunicorn worker). newmm only asks its dictionary for the words that
+    start at a position of the text (`prefixes`), which a marisa trie (a compact
+    C++ trie, about 1 MB here) answers with the same words in the same order.
+    """
+
+    __slots__ = ("_trie", "_longest")
+
+    def __init__(self, words: Iterable[str]) -> None:
+        unique = {w.strip() for w in words} - {""}
+        self._trie = marisa_trie.Trie(unique)
+        self._longest = max(map(len, unique), default=0)
+
+    def __len__(self) -> int:
+        return len(self._trie)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._trie.keys())
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._trie
+
+    def prefixes(self, text: str, start: int = 0) -> list[str]:
+        """The words that text[start:] begins with, shortest first (as Trie.prefixes)."""
+        found: list[str] = self._trie.prefixes(text[start:start + self._longest])
+        return found
+
+
 class _Lexicon(TypedDict):
     first: frozenset[str]
     family: frozenset[str]
@@ -352,7 +384,7 @@ class _Lexicon(TypedDict):
     common: frozenset[str]
     strict_first: frozenset[str]
     strict_family: frozenset[str]
-    trie: Trie
+    trie: WordList
 
 
 @cache
@@ -371,7 +403,6 @@ def _lexicon() -> _Lexicon:
         thai_words,
     )
     from pythainlp.corpus.tnc import word_freqs
-    from pythainlp.util import dict_trie
 
     first = thai_male_names() | thai_female_names()
     family = thai_family_names()
@@ -389,14 +420,15 @@ def _lexicon() -> _Lexicon:
         "strict_first": frozenset(first - common - _NOT_A_NAME),
         "strict_family": frozenset(family - common),
         # Names in the dictionary keep a listed name one token (สมชาย, not สม|ชาย).
-        "trie": dict_trie(words | first | family),
+        "trie": WordList(words | first | family),
     }
 
 
 def _tokens(text: str) -> list[str]:
     from pythainlp.tokenize.newmm import segment
 
-    return segment(text, custom_dict=_lexicon()["trie"])
+    # newmm asks its dictionary only for prefixes(), which WordList answers as pythainlp's Trie does.
+    return segment(text, custom_dict=_lexicon()["trie"])  # type: ignore[arg-type]
 
 
 def _name_part(run: str, surname: bool = False) -> str:

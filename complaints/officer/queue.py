@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, Select, select
 
 from complaints.models import Category, Complaint, Status, User
-from complaints.services.casework.access import scoped
+from complaints.services.access import scoped
 from complaints.domain.thai_calendar import BANGKOK
 
 

@@ -19,7 +19,7 @@ from complaints.officer.queue import QueueFilters, queue_statement
 from complaints.services.casework import case_actions, similarity, workflow
 from complaints.services.classifier import triage
 from complaints.services.privacy import duties
-from complaints.services.casework.access import can_see, case_for, may_know_of, visible_complaints
+from complaints.services.access import can_see, case_for, may_know_of, visible_complaints
 from complaints.services.casework.intake import Upload
 
 VIEWERS = ("officer", "supervisor", "manager", "admin", "integrity")

@@ -2,5 +2,5 @@
 
 Data only: each preset is `<name>.units.csv` and `<name>.categories.csv` in the
 columns `flask setup --units-csv/--categories-csv` read, and `presets.json`
-names them; `complaints.services.catalogue.agency_setup` loads and checks them.
+names them; `complaints.services.datasets.agency_setup` loads and checks them.
 """

@@ -17,10 +17,10 @@ from complaints.public import bp
 from complaints.public.forms import ComplaintForm
 from complaints.schemas import parse_submission
 from complaints.services.casework import feedback, similarity
-from complaints.services.casework.access import PUBLIC, Public, visible_complaints
-from complaints.services.casework.citizen_links import response_token, token_matches
+from complaints.services.access import PUBLIC, Public, visible_complaints
+from complaints.services.messaging.citizen_links import response_token, token_matches
 from complaints.services.casework.intake import Upload, submit_complaint
-from complaints.services.casework.standards import published_standards
+from complaints.services.catalogue.standards import published_standards
 from complaints.services.casework.tracking_lookups import record_lookup
 from complaints.domain.locations import district_choices, province_choices, subdistrict_choices
 from complaints.services.casework.public_view import find_complaint, public_events, public_text

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from complaints.services.catalogue.agency_setup import common_data
+from complaints.services.datasets.agency_setup import common_data
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, SurveyResponse
 from complaints.services.staff.accounts import create_user

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from assessment import service as assessment_service
 from complaints.extensions import db
-from complaints.models import AssessmentAnswer, AssessmentEvidence, Unit, User, utcnow
+from assessment.models import AssessmentAnswer, AssessmentEvidence
+from complaints.models import Unit, User, utcnow
 from complaints.services.analytics import corrective_actions
 from complaints.services.casework import case_actions
 from complaints.domain.periods import Period

@@ -18,8 +18,9 @@ from complaints.extensions import db
 from complaints.ids import parse_id
 from complaints.models import ActionStatus, Category, Complaint, CorrectiveAction, RecurringCluster, User, utcnow
 from complaints.services.analytics import metrics
-from complaints.services.casework.access import PUBLIC, visible_complaints
-from complaints.services.catalogue.maintenance import Checker, _commit, bangkok_today, parse_day
+from complaints.services.access import PUBLIC, visible_complaints
+from complaints.services.catalogue.calendar_overrides import bangkok_today, parse_day
+from complaints.services.catalogue.checking import Checker, commit
 from complaints.domain.periods import add_months
 
 STATUS_LABELS = {
@@ -110,7 +111,7 @@ def save_action(row: CorrectiveAction | None, author: User, form) -> CorrectiveA
     row.unit_id = target.unit_id
     row.owner_user_id, row.due_on, row.effective_on, row.status = owner.id, due_on, effective_on, status
     row.updated_at = utcnow()
-    _commit()
+    commit()
     return row
 
 

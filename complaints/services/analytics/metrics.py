@@ -32,7 +32,7 @@ from complaints.models import (
     Category, Complaint, RootCause, Status, SurveyResponse, Unit, User, utcnow,
 )
 from complaints.services.analytics import clusters
-from complaints.services.casework.access import unit_and_descendants, visible_complaints, visible_unit_ids
+from complaints.services.access import unit_and_descendants, visible_complaints, visible_unit_ids
 from complaints.domain.periods import Period, add_months, bangkok_midnight
 from complaints.domain.thai_calendar import BANGKOK, THAI_MONTHS_ABBR, be_year
 

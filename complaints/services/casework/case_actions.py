@@ -13,7 +13,7 @@ from complaints.ids import parse_key
 from complaints.models import Attachment, Complaint, TimelineEvent, User, utcnow
 from complaints.services.casework import similarity
 from complaints.services.messaging import dispatch, outbox
-from complaints.services.casework.access import scoped
+from complaints.services.access import scoped
 from complaints.services.casework.intake import Upload
 from complaints.services.casework.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
 from complaints.nlp.cleaning import UnsafeText, clean_text

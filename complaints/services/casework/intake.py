@@ -29,7 +29,7 @@ from complaints.domain import tracking_numbers
 from complaints.services.classifier import triage
 from complaints.domain.locations import UnknownPlace, resolve_place
 from complaints.services.casework.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
-from complaints.services.casework.standards import due_dates
+from complaints.services.catalogue.standards import due_dates
 from complaints.domain.thai_calendar import be_year, to_bangkok
 from complaints.nlp.cleaning import UnsafeText, clean_text
 

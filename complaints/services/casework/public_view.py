@@ -15,8 +15,8 @@ from complaints.extensions import db
 from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
 from complaints.models import Complaint, TimelineEvent
 from complaints.domain import tracking_numbers
-from complaints.services.casework.access import PUBLIC, Viewer, may_know_of
-from complaints.services.privacy.erasure import scrubber_for
+from complaints.services.access import PUBLIC, Viewer, may_know_of
+from complaints.nlp.scrubbing import scrubber_for
 from complaints.nlp.pii_masking import mask_text
 
 

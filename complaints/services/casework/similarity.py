@@ -48,7 +48,7 @@ from complaints.nlp.similarity import (  # noqa: F401 (the rule's names, read by
     same_place,
     text_signature,
 )
-from complaints.services.casework.access import PUBLIC, may_link, visible_complaints
+from complaints.services.access import PUBLIC, may_link, visible_complaints
 from complaints.models import Status
 
 

@@ -18,8 +18,8 @@ from complaints.extensions import db
 from complaints.models import Complaint, Kind, OutboxMessage, Status, TimelineEvent, User, utcnow
 from complaints.services.casework import workflow
 from complaints.services.messaging import dispatch, outbox
-from complaints.services.casework.access import TIP_OFF_ROLE, may_know_of
-from complaints.services.casework.standards import calendar_overrides
+from complaints.services.access import TIP_OFF_ROLE, may_know_of
+from complaints.services.catalogue.standards import calendar_overrides
 from complaints.domain.thai_calendar import add_working_days
 
 

@@ -19,8 +19,8 @@ from complaints.extensions import db
 from complaints.models import Complaint, Kind, OutboxMessage, RootCause, Status, TimelineEvent, Unit, User, utcnow
 from complaints.domain import tracking_numbers
 from complaints.services.messaging import dispatch, outbox
-from complaints.services.casework.access import can_see, linkable
-from complaints.services.casework.standards import extend_by_working_days, working_days_between
+from complaints.services.access import can_see, linkable
+from complaints.services.catalogue.standards import extend_by_working_days, working_days_between
 
 S = Status
 OPEN = Status.OPEN
@@ -276,6 +276,12 @@ def record(complaint: Complaint, action: str, actor: User | str, params: Params 
     )
     db.session.add(event)
     return event, (_notify(complaint, event) if t.notify else None)
+
+
+def acknowledge_delivery(complaint: Complaint, sent_at: datetime, via: str) -> None:
+    """The acknowledgement reached the citizen (`outbox.on_sent`, registered by create_app)."""
+    if complaint.acknowledged_at is None:
+        record(complaint, "acknowledge", SYSTEM, Params(reason=via), at=sent_at)
 
 
 def transition(complaint: Complaint, action: str, actor: User | str, params: Params | None = None) -> TimelineEvent:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import RootCause
-from complaints.services.catalogue.maintenance import Checker, _commit, _get
+from complaints.services.catalogue.checking import Checker, commit, get_row
 
 _CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
@@ -17,7 +17,7 @@ def list_root_causes() -> list[RootCause]:
 
 
 def get_root_cause(root_cause_id: int) -> RootCause:
-    return _get(RootCause, root_cause_id, "ไม่พบสาเหตุนี้", "No such root cause.")
+    return get_row(RootCause, root_cause_id, "ไม่พบสาเหตุนี้", "No such root cause.")
 
 
 def save_root_cause(row: RootCause | None, *, code: str, name_th: str, name_en: str, active: bool) -> RootCause:
@@ -37,5 +37,5 @@ def save_root_cause(row: RootCause | None, *, code: str, name_th: str, name_en: 
         row = RootCause(code=code, name_th=name_th, name_en=name_en)
         db.session.add(row)
     row.name_th, row.name_en, row.active = name_th, name_en, bool(active)
-    _commit()
+    commit()
     return row

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import ApiKey, User, utcnow
-from complaints.services.catalogue.maintenance import Checker
+from complaints.services.catalogue.checking import Checker
 
 KEY_PREFIX = "rr311_"
 # Long enough for any key we issue, short enough that hashing a hostile value costs nothing.

@@ -10,7 +10,7 @@ from complaints.domain.errors import BilingualError
 from complaints.i18n import STATUS_LABELS
 from complaints.models import Complaint
 from complaints.services.operations import throttle
-from complaints.services.casework.access import Public
+from complaints.services.access import Public
 from complaints.services.casework.public_view import find_complaint, public_events, public_text
 from complaints.domain.thai_calendar import format_thai_datetime
 

@@ -35,9 +35,9 @@ from complaints.extensions import db
 from complaints.models import Channel, Complainant, Complaint, TimelineEvent
 from complaints.schemas import parse_submission
 from complaints.services.casework import similarity
-from complaints.services.channels import channel_refs
+from complaints.services.messaging import channel_refs
 from complaints.services.messaging import mailer
-from complaints.services.casework.access import Public
+from complaints.services.access import Public
 from complaints.services.casework.public_view import find_complaint
 from complaints.services.messaging.delivery import DeliveryFailed
 from complaints.services.messaging.tls import verifying_context

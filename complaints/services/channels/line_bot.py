@@ -26,7 +26,8 @@ from complaints.domain.errors import BilingualError, unsafe_text
 from complaints.extensions import db
 from complaints.models import Channel, Complaint, LineConversation, OutboxMessage, utcnow
 from complaints.schemas import parse_submission
-from complaints.services.channels import channel_refs, chat_replies
+from complaints.services.channels import chat_replies
+from complaints.services.messaging import channel_refs
 from complaints.services.messaging import line_api
 from complaints.services.casework.intake import Upload, submit_complaint
 from complaints.services.casework.photos import PhotoRejected, prepare_photo

@@ -30,7 +30,7 @@ from complaints.models import (
 )
 from complaints.domain import tracking_numbers
 from complaints.services.catalogue import agency
-from complaints.services.casework.access import PUBLIC, visible_complaints
+from complaints.services.access import PUBLIC, visible_complaints
 from complaints.domain.locations import postal_code
 from complaints.nlp.pii_masking import mask_text
 from complaints.services.casework.public_view import PUBLIC_TEXT_KINDS, public_events, public_masker

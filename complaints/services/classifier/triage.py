@@ -18,7 +18,7 @@ from complaints.extensions import db
 from complaints.models import CategoryFeedback, Complaint, Kind, TimelineEvent, User
 from complaints.services.catalogue import reference_data
 from complaints.services.catalogue.reference_data import CategoryRef
-from complaints.services.casework.standards import due_dates
+from complaints.services.catalogue.standards import due_dates
 
 log = logging.getLogger(__name__)
 

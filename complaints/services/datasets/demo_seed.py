@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import Unit, User
-from complaints.services.catalogue import agency_setup
+from complaints.services.datasets import agency_setup
 
 PRESET = "bangkok-district"
 OFFICER_USERNAME = "officer"

@@ -39,7 +39,7 @@ from complaints.services.datasets import bulk_store
 from complaints.services.datasets.history_import import read_rows
 from complaints.domain.locations import UnknownPlace, district_choices, resolve_place, subdistrict_choices
 from complaints.services.casework.sla import due_soon_threshold
-from complaints.services.casework.standards import due_dates, extend_by_working_days, standard_for, working_days_between
+from complaints.services.catalogue.standards import due_dates, extend_by_working_days, standard_for, working_days_between
 from complaints.domain.thai_calendar import (
     BANGKOK, be_year, fiscal_year, fiscal_year_bounds, is_working_day, to_bangkok,
 )

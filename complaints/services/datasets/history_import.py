@@ -41,7 +41,7 @@ from complaints.services.datasets.import_categories import (
 from complaints.services.casework.intake import PLACE_ERRORS
 from complaints.domain.locations import UnknownPlace, resolve_place
 from complaints.services.catalogue.reference_data import CategoryRef
-from complaints.services.casework.standards import Deadlines, due_dates, standard_for
+from complaints.services.catalogue.standards import Deadlines, due_dates, standard_for
 from complaints.domain.thai_calendar import BANGKOK, BE_OFFSET, be_year, to_bangkok
 from complaints.nlp.cleaning import UnsafeText, clean_text
 

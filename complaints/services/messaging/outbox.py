@@ -33,9 +33,9 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from complaints.extensions import db
 from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
 from complaints.models import Channel, Complaint, OutboxMessage, Status, utcnow
-from complaints.services.casework import citizen_links
+from complaints.services.messaging import citizen_links
 from complaints.services.catalogue import agency
-from complaints.services.channels import channel_refs
+from complaints.services.messaging import channel_refs
 from complaints.services.messaging import channel_status, dispatch, line_api, mailer, sms, stop_signals
 from complaints.services.messaging.delivery import DeliveryFailed
 from complaints.domain.thai_calendar import format_english_datetime, format_thai_datetime
@@ -286,12 +286,19 @@ def _hand_over(message: OutboxMessage, accepted: Callable[[], None]) -> Path | N
     return sender.write(message, channel_status.dev_outbox_dir(message.channel))
 
 
-def _mark_acknowledged(complaint: Complaint, now: datetime, channel: str) -> None:
-    # Imported here: the workflow imports this module to queue the notices it sends.
-    from complaints.services.casework import workflow
+# What another context does, in the same transaction, when a message of a purpose has been
+# sent: (complaint, sent_at, via). Registered by the app factory (create_app): casework
+# records an acknowledgement through its workflow. Messaging itself knows no workflow.
+SentHook = Callable[[Complaint, datetime, str], None]
+_SENT_HOOKS = "rongrian.outbox_sent_hooks"
 
-    if complaint.acknowledged_at is None:
-        workflow.record(complaint, "acknowledge", workflow.SYSTEM, workflow.Params(reason=channel), at=now)
+
+def on_sent(app, purpose: str, hook: SentHook) -> None:
+    app.extensions.setdefault(_SENT_HOOKS, {})[purpose] = hook
+
+
+def _sent_hook(purpose: str) -> SentHook | None:
+    return current_app.extensions.get(_SENT_HOOKS, {}).get(purpose)
 
 
 class RetryLater(DeliveryFailed):
@@ -412,9 +419,10 @@ def _record_sent(message_id: int, sent_at: datetime, held_until: datetime, dev_o
                 message.payload = {**message.payload, "dev_outbox": dev_outbox}
             if message.channel == "email" and message.complaint is not None:
                 _remember_email_id(message)
-            if status == "sent" and message.purpose == "acknowledgement" and message.complaint is not None:
-                via = f"{message.channel} (development outbox)" if dev_outbox else message.channel
-                _mark_acknowledged(message.complaint, sent_at, via)
+            hook = _sent_hook(message.purpose) if status == "sent" else None
+            if hook is not None and message.complaint is not None:
+                hook(message.complaint, sent_at, f"{message.channel} (development outbox)" if dev_outbox
+                     else message.channel)
             db.session.commit()
             return
         except (OperationalError, InterfaceError):

@@ -25,7 +25,7 @@ from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, User, utcnow
 from complaints.models import encrypted
 from complaints.services.messaging import dispatch
-from complaints.services.casework.access import visible_complaints
+from complaints.services.access import visible_complaints
 
 CHANNELS = ("email", "line", "sms")
 PURPOSES = ("acknowledgement", "status_update", "interim_notice", "supervisor_alert", "integrity_grant",

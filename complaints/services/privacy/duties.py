@@ -28,8 +28,9 @@ from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import AuditEntry, Complainant, Complaint, DataRequest, TimelineEvent, User, utcnow
 from complaints.services.casework import similarity
+from complaints.nlp import scrubbing
 from complaints.services.privacy import erasure
-from complaints.services.casework.access import TIP_OFF_ROLE, sees_tip_offs, visible_complaints
+from complaints.services.access import TIP_OFF_ROLE, sees_tip_offs, visible_complaints
 
 log = logging.getLogger(__name__)
 
@@ -146,10 +147,10 @@ def export_subject(subject: Subject, admin: User, note: str = "") -> dict:
 PERSONAL_COLUMNS = ("name", "phone", "email", "line_user_id", "phone_key", "email_key", "line_key")
 
 
-def _anonymise(complainants: list[Complainant], complaints: list[Complaint]) -> erasure.Scrubber:
+def _anonymise(complainants: list[Complainant], complaints: list[Complaint]) -> scrubbing.Scrubber:
     """Erase the subject's personal data everywhere (the caller commits); the scrubber
     of the subject's values, for text written about them at the same time."""
-    scrubber = erasure.scrubber_for(complainants, complaints)
+    scrubber = scrubbing.scrubber_for(complainants, complaints)
     erasure.erase(complainants, complaints, scrubber, PERSONAL_COLUMNS)
     return scrubber
 

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from complaints.extensions import db
 from complaints.ids import parse_id
 from complaints.models import ROLES, Unit, User, utcnow
+from complaints.models.user import password_hash_method
 from complaints.services.operations import throttle
 
 MIN_PASSWORD_LENGTH = 10
@@ -101,9 +102,9 @@ class SignInThrottled(Exception):
 
 
 @cache
-def _dummy_hash() -> str:
-    # Same algorithm and cost as a real password's hash (werkzeug's default).
-    return generate_password_hash(secrets.token_urlsafe(16))
+def _dummy_hash(method: str) -> str:
+    # Same algorithm and cost as a real password's hash (User.set_password).
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def _throttle_names(username: str, address: str | None) -> tuple[str, str]:
@@ -130,7 +131,7 @@ def authenticate(username: str, password: str, address: str | None = None) -> Us
         raise SignInThrottled(int(config["LOGIN_THROTTLE_SECONDS"]))
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(password_hash_method()), password)
         _failed(None, failures_name, wait_name)
         return None
     if not check_password_hash(user.password_hash, password):

@@ -3,12 +3,17 @@
 A draft is edited; submitting it stores a JSON snapshot of every number, answer
 and evidence item (with the files' SHA-256), so a submitted report never changes
 however the complaint data moves on.
+
+The tables sit on the app's one metadata (complaints.models.base.Base): the app factory
+loads them with the assessment's blueprint (assessment.views), so Alembic sees them too.
+Citizens' tracking lookups, which the 3.4 evidence reads, are casework's counter
+(complaints.models.tracking.TrackingLookupDay).
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.models.base import Base, utcnow
@@ -75,21 +80,6 @@ class AssessmentEvidence(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     assessment: Mapped[Assessment] = relationship(back_populates="evidence")
-
-
-class TrackingLookupDay(Base):
-    """How many times citizens looked a complaint up, per day (Bangkok) and channel (web, api).
-
-    Criterion 3.4 asks for a tracking system that is used; this counter is its evidence.
-    """
-
-    __tablename__ = "tracking_lookup_days"
-    __table_args__ = (UniqueConstraint("day", "channel", name="uq_tracking_lookup_days_day_channel"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    channel: Mapped[str] = mapped_column(String(10))
-    count: Mapped[int] = mapped_column(default=0)
 
 
 class OperationalData(Base):

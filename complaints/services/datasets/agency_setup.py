@@ -40,7 +40,8 @@ from complaints.models.reference import (
     DEFAULT_ACK_WORKING_DAYS, DEFAULT_FIRST_RESPONSE_WORKING_DAYS, DEFAULT_RESOLVE_WORKING_DAYS,
 )
 from complaints.services.catalogue import agency, reference_data
-from complaints.services.catalogue.maintenance import MAX_WORKING_DAYS, Checker, check_new_account
+from complaints.services.catalogue.checking import Checker, MAX_WORKING_DAYS
+from complaints.services.staff.user_admin import check_new_account
 from complaints.nlp.cleaning import UnsafeText, clean_text
 
 UNIT_COLUMNS = ("code", "name_th", "name_en", "parent_code")

@@ -1,0 +1,32 @@
+"""What the self-assessment (assessment/) may read of the services: its one door into them.
+
+The assessment counts as the dashboard counts (the same acknowledgement seconds, the
+same place against the service standard, the same recurring clusters), and it needs
+a few things other contexts keep (the holiday calendar, citizens' tracking lookups,
+the agency's name, what the public may know of, how an uploaded file is stored). Everything it uses is named here;
+the modules behind these names are free to change their internals. A test and an
+import contract (pyproject `[tool.importlinter]`) keep assessment/ to this module.
+"""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement
+
+from complaints.services.analytics.clusters import ClusterSummary, top_clusters
+from complaints.services.analytics.metrics import ack_seconds, bisecting_case, resolution_as_of
+from complaints.services.analytics.pdf import FONT_FAMILY, thai_document
+from complaints.services.access import PUBLIC, visible_complaints
+from complaints.services.casework.photos import display_name, store_file
+from complaints.services.catalogue.standards import calendar_overrides
+from complaints.services.casework.tracking_lookups import lookups_between
+from complaints.services.catalogue.agency import name as agency_name
+
+__all__ = [
+    "FONT_FAMILY", "ClusterSummary", "ack_seconds", "agency_name", "bisecting_case", "calendar_overrides",
+    "display_name", "lookups_between", "public_complaints", "resolution_as_of", "store_file", "thai_document",
+    "top_clusters",
+]
+
+
+def public_complaints() -> ColumnElement[bool]:
+    """The complaints anyone may know of (tip-offs left out): the WHERE clause of open data."""
+    return visible_complaints(PUBLIC)

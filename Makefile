@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run web worker beat test test-faults test-unit bench audit migrate seed clean
+.PHONY: install run web worker beat test test-faults test-unit bench audit lint migrate seed clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Rongrian needs Python 3.11 or newer"'
@@ -61,6 +61,17 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A workers.main beat --schedule instance/celerybeat-schedule --loglevel INFO
+
+# Style, import order and format (ruff), types (mypy: strict on domain/, nlp/, models/),
+# and which way the imports run (lint-imports); settings in pyproject.toml. All four run,
+# so one pass shows every problem; the target fails if any of them does.
+lint: install
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/mypy || status=1; \
+	$(BIN)/lint-imports || status=1; \
+	exit $$status
 
 # Tests needing PostgreSQL, Redis, a Celery worker or Chromium are skipped, with the
 # reason, when those are absent; RONGRIAN_REQUIRE_SERVICES=1 (set by CI) fails them instead.

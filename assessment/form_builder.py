@@ -145,7 +145,7 @@ class _Block:
 def parse_form(text: str) -> dict:
     """The form as data: criteria, levels, checklist items and their fields."""
     lines = text.splitlines()
-    title = next(_clean(l) for l in lines if _clean(l).startswith("หมวด"))
+    title = next(_clean(line) for line in lines if _clean(line).startswith("หมวด"))
     criteria: list[dict] = []
     block: _Block | None = None
     blocks: list[_Block] = []

@@ -125,7 +125,7 @@ def render_xlsx(content: dict) -> bytes:
                           STATUS_TH[answer["status"]], "\n".join(_field_lines(item, answer)),
                           answer["explanation"],
                           "\n".join(f"{e['title']} {e['url'] or e['sha256']}" for e in answer["evidence"])])
-    for column, width in zip("ABCDEFGH", (8, 14, 10, 70, 20, 40, 40, 40)):
+    for column, width in zip("ABCDEFGH", (8, 14, 10, 70, 20, 40, 40, 40), strict=True):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=5):
         for cell in row:

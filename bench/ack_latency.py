@@ -146,7 +146,8 @@ def _run(args: argparse.Namespace) -> dict:
                     "SELECT EXTRACT(EPOCH FROM acknowledged_at - received_at) FROM complaints "
                     "WHERE tracking_number IN :tns AND acknowledged_at IS NOT NULL"), {"tns": tns})]
                 outbox = dict(conn.execute(expanding(
-                    "SELECT o.status, count(*) FROM outbox_messages o JOIN complaints c ON c.id = o.complaint_id "
+                    "SELECT o.status, count(*) FROM outbox_messages o "
+                    "JOIN complaints c ON c.id = o.complaint_id "
                     "WHERE c.tracking_number IN :tns GROUP BY o.status"), {"tns": tns}).all())
                 retried = conn.execute(expanding(
                     "SELECT count(*) FROM outbox_messages o JOIN complaints c ON c.id = o.complaint_id "

@@ -13,6 +13,7 @@ units) and for one unit; `--per-figure` also times each figure on its own.
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import sys
 import time
@@ -73,7 +74,7 @@ def fill(engine, categories: list[tuple[int, int]], start: int, stop: int, now) 
     else:  # SQLite: the ORM table's types store the timestamps as the app does
         rows = _rows(categories, start, stop, now)
         with engine.begin() as conn:
-            while batch := [dict(zip(COLUMNS, row)) for _, row in zip(range(10_000), rows)]:
+            while batch := [dict(zip(COLUMNS, row, strict=True)) for row in itertools.islice(rows, 10_000)]:
                 conn.execute(insert(Complaint.__table__), batch)
     with engine.begin() as conn:
         # Every tenth complaint repeats the one before it; a third of the closed ones were rated.

@@ -116,7 +116,7 @@ def candidate_pairs(rows: list[dict], seed: int) -> list[tuple[str, int, int, fl
             if not pool:
                 continue
             cosines = (matrix[pool] @ matrix[anchor].T).toarray().ravel()
-            for j, cosine in zip(pool, cosines):
+            for j, cosine in zip(pool, cosines, strict=True):
                 for name, (same, low, high, _) in STRATA.items():
                     if same == same_district and low <= cosine < high:
                         found[name].append((min(anchor, j), max(anchor, j), float(cosine)))

@@ -331,7 +331,7 @@ class Process:
     def __init__(self, name: str, args: list[str], env: dict, log_path: Path, cwd: Path | None = None):
         self.name = name
         self.log_path = log_path
-        self._log = open(log_path, "wb")
+        self._log = open(log_path, "wb")  # noqa: SIM115 - the process writes to it until stop() closes it
         self.proc = subprocess.Popen(
             args, cwd=cwd or APP_DIR, env={**os.environ, **env}, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True,

@@ -9,7 +9,8 @@ Speed runs in a child process pinned to one CPU with OMP/OPENBLAS/MKL threads
 batched classification (tokenisation included) and latency of one text, on
 real texts of the held-out split.  Rates are given per second of wall time and
 per second of the process's own CPU time (`*_per_cpu_s`, `load_cpu_s`): on a
-machine shared with other work the second is what one core of its own would do.  Evaluation trains the classifier and a plain
+machine shared with other work the second is what one core of its own would do.
+Evaluation trains the classifier and a plain
 baseline (TF-IDF of pythainlp's default newmm words of the raw text +
 LinearSVC with default settings) on the same training part of each split and
 scores both on the same test part:
@@ -20,6 +21,7 @@ Results are printed and written to bench/results/nlp_bench-<time>.json.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -118,11 +120,11 @@ def run_speed(model_path: str | None) -> dict:
     out = subprocess.run(args, env=env, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     result = json.loads(out.strip().splitlines()[-1])
     # Resident memory of a fresh process that only loads the model and classifies one text.
-    probe = ("import time,sys; sys.path.insert(0, %r); t=time.perf_counter(); "
-             "from complaints.nlp import load_model; m=load_model(%r); m.top_k('ถนนชำรุด'); "
+    probe = (f"import time,sys; sys.path.insert(0, {str(ROOT)!r}); t=time.perf_counter(); "
+             f"from complaints.nlp import load_model; m=load_model({model_path!r}); m.top_k('ถนนชำรุด'); "
              "s=time.perf_counter()-t; import re; "
              "rss=int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1))/1024; "
-             "print(round(rss,1), round(s,3))") % (str(ROOT), model_path)
+             "print(round(rss,1), round(s,3))")
     rss, import_load_s = subprocess.run(["taskset", "-c", str(cpu), sys.executable, "-c", probe], env=env,
                                         check=True, capture_output=True, text=True, cwd=ROOT).stdout.split()
     result["rss_fresh_process_mb"] = float(rss)
@@ -137,7 +139,7 @@ def ece(conf, ok, bins: int = 10) -> float:
     conf, ok = np.asarray(conf, dtype=float), np.asarray(ok, dtype=float)
     edges = np.linspace(0, 1, bins + 1)
     total = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         mask = (conf > lo) & (conf <= hi)
         if mask.any():
             total += mask.mean() * abs(conf[mask].mean() - ok[mask].mean())
@@ -189,7 +191,7 @@ def run_eval() -> dict:
         out["splits"][name] = {
             "duplicates_removed": removed, "n_train": len(tr), "n_test": len(te),
             "ours": {**compute_metrics(ours_pred, test_rows),
-                     "ece_top1": ece(proba.max(axis=1), [p in r.all_labels for p, r in zip(ours_pred, test_rows)]),
+                     "ece_top1": ece(proba.max(axis=1), [p in r.all_labels for p, r in zip(ours_pred, test_rows, strict=True)]),
                      **multi_label(proba, clf.labels, test_rows), "train_s": round(train_s, 1)},
             "baseline": {**compute_metrics(base_pred, test_rows), "fit_s_excl_tokenise": round(base_s, 1)},
         }

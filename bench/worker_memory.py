@@ -224,7 +224,7 @@ class Client(threading.Thread):
         try:
             self.sign_in(self.officer, self.officer_account)
             self.sign_in(self.manager, self.manager_account)
-            names, weights = zip(*MIX)
+            names, weights = zip(*MIX, strict=True)
             while True:
                 getattr(self, self.rng.choices(names, weights)[0])()
         except StopIteration:

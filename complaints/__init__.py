@@ -51,8 +51,8 @@ def _behind_proxies(app: Flask) -> None:
     if hops or prefix:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
-                                x_prefix=prefix)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=prefix)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -1,7 +1,7 @@
 """How errors that carry a Thai and an English message are answered.
 
-The errors themselves are in `complaints.domain.errors`. The JSON API answers with application/problem+json (RFC 9457); pages render the
-bilingual error template. Nothing a client sends turns into a 500.
+The errors themselves are in `complaints.domain.errors`. The JSON API answers with
+application/problem+json (RFC 9457); pages render the bilingual error template. Nothing a client sends turns into a 500.
 """
 from __future__ import annotations
 

@@ -100,7 +100,7 @@ class CaseConverter(BaseConverter):
 # --- random keys for rows that pages name (attachments, outbox messages) --------------
 
 KEY_LENGTH = 22  # secrets.token_urlsafe(16): 16 random bytes, 22 URL-safe characters
-_KEY = re.compile(r"[A-Za-z0-9_-]{%d}" % KEY_LENGTH)
+_KEY = re.compile(rf"[A-Za-z0-9_-]{{{KEY_LENGTH}}}")
 
 
 def new_key() -> str:
@@ -126,7 +126,7 @@ class KeyConverter(BaseConverter):
     does not match the route (the same 404 as an unknown or hidden key). `url_for` takes
     the key itself, or a row with a `url_key`; never a row id."""
 
-    regex = r"[A-Za-z0-9_-]{%d}" % KEY_LENGTH
+    regex = rf"[A-Za-z0-9_-]{{{KEY_LENGTH}}}"
 
     def to_url(self, value: object) -> str:
         key = getattr(value, "url_key", value)

@@ -96,7 +96,7 @@ class DatabaseCollector:
         total = sum(int(row[2]) for row in rows)
         total_seconds = sum(float(row[3] or 0) for row in rows)
         counts = [sum(int(row[4 + i] or 0) for row in rows) for i in range(len(ACK_BUCKETS))]
-        buckets = [(str(bound), n) for bound, n in zip(ACK_BUCKETS, counts)] + [("+Inf", total)]
+        buckets = [(str(bound), n) for bound, n in zip(ACK_BUCKETS, counts, strict=True)] + [("+Inf", total)]
         yield HistogramMetricFamily("rongrian_acknowledgement_latency_seconds",
                                     "Seconds from a complaint's receipt to its acknowledgement",
                                     buckets=buckets, sum_value=total_seconds)

@@ -6,6 +6,7 @@ model, so every channel is checked by one set of rules.
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints, ValidationError
@@ -87,10 +88,8 @@ def translate_validation_error(exc: ValidationError) -> list[FieldError]:
     for err in exc.errors(include_url=False, include_input=False):
         th, en = _MESSAGES.get(err["type"], ("ข้อมูลไม่ถูกต้อง", "Invalid value."))
         ctx = {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(v, (int, str))}
-        try:
+        with contextlib.suppress(KeyError, IndexError):  # a message naming what ctx lacks stays as is
             th, en = th.format(**ctx), en.format(**ctx)
-        except (KeyError, IndexError):
-            pass
         field = ".".join(str(p) for p in err["loc"]) or "body"
         out.append(FieldError(field, th, en))
     return out

@@ -17,6 +17,7 @@ docs/configuration.md):
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import logging
 import math
 import re
@@ -75,7 +76,7 @@ def estimate_entropy_bits(secret: str) -> float:
                if any(test(ch) and ch.isascii() for ch in secret))
     pool += 33 if any(not ch.isalnum() or not ch.isascii() for ch in secret) else 0
     per_char = math.log2(max(pool, 2))
-    pooled = per_char + sum(1.0 if _predictable_step(a, b) else per_char for a, b in zip(secret, secret[1:]))
+    pooled = per_char + sum(1.0 if _predictable_step(a, b) else per_char for a, b in itertools.pairwise(secret))
     return min(shannon, pooled)
 
 

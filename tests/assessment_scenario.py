@@ -46,7 +46,7 @@ def seed_fy2569() -> dict:
     # statuses: 10 closed, 6 resolved, 4 in progress (received late, due after the year's end).
     statuses = ["closed"] * 10 + ["resolved"] * 6 + ["in_progress"] * 4
     rows = []
-    for n, (channel, status) in enumerate(zip(channels, statuses)):
+    for n, (channel, status) in enumerate(zip(channels, statuses, strict=True)):
         received = RECEIVED if status != "in_progress" else datetime(2026, 9, 28, 10, 0, tzinfo=BANGKOK)
         events = ("received", "close" if status == "closed" else "resolve") if status != "in_progress" else ("received",)
         if n == 0:

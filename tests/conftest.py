@@ -314,7 +314,7 @@ class WorkerProcess:
             args += ["--beat", "--schedule", str(log_path.parent / "beat-schedule")]
         self.log_path = log_path
         self._args, self._env = args, {**os.environ, **env}
-        self._log = open(log_path, "wb")
+        self._log = open(log_path, "wb")  # noqa: SIM115 - the worker writes to it until stop() closes it
         self.proc = self._spawn()
 
     def _spawn(self) -> subprocess.Popen:

@@ -25,7 +25,7 @@ def test_same_answer_as_a_linear_case(size):
                                                                       for p in probes))
         rows = conn.execute(select(values.c.x, bisected, linear)).all()
     assert len(rows) == len(probes)
-    assert all(b == l for _, b, l in rows), [r for r in rows if r[1] != r[2]][:5]
+    assert all(b == lin for _, b, lin in rows), [r for r in rows if r[1] != r[2]][:5]
     assert {b for _, b, _ in rows} >= {"after", "k0"}
 
 

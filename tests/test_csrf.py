@@ -26,7 +26,7 @@ def snapshot(app) -> dict:
 
 def allowed_role(key) -> str:
     """The first role the matrix lets through for this cell (not refused with 403/404)."""
-    return next(role for role, status in zip(ROLES, MATRIX[key]) if status not in (403, 404))
+    return next(role for role, status in zip(ROLES, MATRIX[key], strict=True) if status not in (403, 404))
 
 
 def signed_in(app, role: str, username: str | None = None):

@@ -67,6 +67,55 @@ def test_the_same_seed_gives_the_same_year(app):
     assert len(other) == 300 and other != first
 
 
+def check_complaint(c: Complaint, by_id: dict[int, Complaint], surveys: dict[int, SurveyResponse]) -> None:
+    """One generated complaint holds together: times in order, status and its columns agree."""
+    local = to_bangkok(c.received_at)
+    assert fiscal_year(local.date()) == 2569 and c.received_at <= AS_OF
+    if c.channel in ("phone", "counter", "letter"):  # staffed channels: office hours, working days
+        assert is_working_day(local.date()) and 8 <= local.hour < 17
+    if c.acknowledged_at is not None:
+        assert c.acknowledged_at >= c.received_at
+    assert c.received_at < c.ack_due_at <= c.first_response_due_at <= c.due_at
+    if c.status == "closed":
+        assert c.closed_at is not None and c.root_cause_id is not None
+    if c.resolved_at is not None:
+        assert c.resolved_at >= c.received_at and c.status in ("resolved", "closed")
+        if c.closed_at is not None:
+            assert c.closed_at >= c.resolved_at
+    if c.id in surveys:
+        s = surveys[c.id]
+        assert c.status in ("resolved", "closed") and 1 <= s.satisfaction <= 5 and 1 <= s.confidence <= 5
+        assert c.resolved_at < s.created_at <= AS_OF
+    if c.repeat_of_id is not None:
+        original = by_id[c.repeat_of_id]
+        assert original.received_at < c.received_at <= original.received_at + timedelta(days=90)
+        assert original.category_id == c.category_id and original.area_code == c.area_code
+    if c.status == "merged":
+        assert c.merged_into_id == c.repeat_of_id
+    if c.kind == "tip_off" or c.anonymous:
+        assert c.complainant_id is None or not c.anonymous
+    if c.anonymous:
+        assert c.complainant_id is None
+
+
+def check_timeline(c: Complaint, timeline: list[TimelineEvent], surveyed: bool) -> None:
+    """The timeline tells the same story as the status."""
+    assert timeline[0].kind == "received" and timeline[0].at == c.received_at
+    assert all(c.received_at <= e.at <= AS_OF for e in timeline)
+    status = None
+    for e in timeline:
+        if e.kind == "hold":
+            before_hold = status
+        if e.kind == "resume":
+            status = before_hold
+        status = STATUS_AFTER.get(e.kind, status)
+    assert status == c.status, (c.tracking_number, [e.kind for e in timeline])
+    assert sum(e.kind == "reopen" for e in timeline) == c.reopen_count
+    assert surveyed == any(e.kind == "survey" for e in timeline)
+    if c.sla_state == "overdue" and c.escalated_at is not None:
+        assert any(e.kind == "escalated" and not e.public for e in timeline)
+
+
 def check_consistency(app, count: int) -> None:
     summary = generate(app, count, seed=2569)
     assert summary.complaints == count and sum(summary.by_status.values()) == count
@@ -81,49 +130,8 @@ def check_consistency(app, count: int) -> None:
         assert db.session.scalar(select(func.count()).select_from(TimelineEvent)) == summary.events
 
         for c in complaints:
-            local = to_bangkok(c.received_at)
-            assert fiscal_year(local.date()) == 2569 and c.received_at <= AS_OF
-            if c.channel in ("phone", "counter", "letter"):  # staffed channels: office hours, working days
-                assert is_working_day(local.date()) and 8 <= local.hour < 17
-            if c.acknowledged_at is not None:
-                assert c.acknowledged_at >= c.received_at
-            assert c.received_at < c.ack_due_at <= c.first_response_due_at <= c.due_at
-            if c.status == "closed":
-                assert c.closed_at is not None and c.root_cause_id is not None
-            if c.resolved_at is not None:
-                assert c.resolved_at >= c.received_at and c.status in ("resolved", "closed")
-                if c.closed_at is not None:
-                    assert c.closed_at >= c.resolved_at
-            if c.id in surveys:
-                s = surveys[c.id]
-                assert c.status in ("resolved", "closed") and 1 <= s.satisfaction <= 5 and 1 <= s.confidence <= 5
-                assert c.resolved_at < s.created_at <= AS_OF
-            if c.repeat_of_id is not None:
-                original = by_id[c.repeat_of_id]
-                assert original.received_at < c.received_at <= original.received_at + timedelta(days=90)
-                assert original.category_id == c.category_id and original.area_code == c.area_code
-            if c.status == "merged":
-                assert c.merged_into_id == c.repeat_of_id
-            if c.kind == "tip_off" or c.anonymous:
-                assert c.complainant_id is None or not c.anonymous
-            if c.anonymous:
-                assert c.complainant_id is None
-            # The timeline tells the same story as the status.
-            timeline = events[c.id]
-            assert timeline[0].kind == "received" and timeline[0].at == c.received_at
-            assert all(c.received_at <= e.at <= AS_OF for e in timeline)
-            status = None
-            for e in timeline:
-                if e.kind == "hold":
-                    before_hold = status
-                if e.kind == "resume":
-                    status = before_hold
-                status = STATUS_AFTER.get(e.kind, status)
-            assert status == c.status, (c.tracking_number, [e.kind for e in timeline])
-            assert sum(e.kind == "reopen" for e in timeline) == c.reopen_count
-            assert (c.id in surveys) == any(e.kind == "survey" for e in timeline)
-            if c.sla_state == "overdue" and c.escalated_at is not None:
-                assert any(e.kind == "escalated" and not e.public for e in timeline)
+            check_complaint(c, by_id, surveys)
+            check_timeline(c, events[c.id], c.id in surveys)
 
         statuses = Counter(c.status for c in complaints)
         channels = Counter(c.channel for c in complaints)

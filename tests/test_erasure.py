@@ -4,6 +4,7 @@ exports, the mail outbox folder) is scanned for the person's name, phone in any 
 spelling, e-mail and address after the admin's erasure or the retention purge."""
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import io
@@ -69,10 +70,8 @@ def leaks(value: str) -> list[str]:
     """The subject's values found in `value` (JSON columns hold Thai as \\u escapes)."""
     views = [value]
     if "\\u" in value:
-        try:
+        with contextlib.suppress(ValueError):
             views.append(json.dumps(json.loads(value), ensure_ascii=False))
-        except ValueError:
-            pass
     found = [n for n in TEXT_NEEDLES for v in views if n.lower() in v.lower()]
     if any(PHONE_DIGITS in _digits_view(v) for v in views):
         found.append("phone")

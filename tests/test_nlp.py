@@ -167,7 +167,7 @@ def test_labels_ranked_by_score_with_probabilities_in_the_same_order():
     texts = ["ไฟถนนดับทั้งซอย", "ขยะล้นถังส่งกลิ่นเหม็น น้ำเน่าขัง", "หมาจรจัดกัดคน", "", "สอบถามครับ"]
     scores, proba = model.decision_scores(texts), model.predict_proba(texts)
     assert model.predict(texts) == [model.labels[k] for k in scores.argmax(axis=1)]
-    for s, p, ranked in zip(scores, proba, model.top_k_many(texts, len(model.labels))):
+    for s, p, ranked in zip(scores, proba, model.top_k_many(texts, len(model.labels)), strict=True):
         assert [lab for lab, _ in ranked] == [model.labels[k] for k in np.argsort(-s, kind="stable")]
         probs = [q for _, q in ranked]
         assert probs == sorted(probs, reverse=True) and probs == sorted(p.tolist(), reverse=True)
@@ -187,12 +187,12 @@ def test_confidence_calibrated_and_several_labels_on_heldout_sample(heldout_samp
     model = nlp_model.load_model()
     ranked = model.top_k_many([r.text for r in heldout_sample], len(model.labels))
     top_p = np.array([x[0][1] for x in ranked])
-    top_ok = np.array([x[0][0] in r.all_labels for x, r in zip(ranked, heldout_sample)])
+    top_ok = np.array([x[0][0] in r.all_labels for x, r in zip(ranked, heldout_sample, strict=True)])
     assert abs(top_p.mean() - top_ok.mean()) <= CALIBRATION_GAP
     sure = top_p >= 0.9
     assert sure.mean() >= 0.8 and top_ok[sure].mean() >= 0.97
     chosen = [[lab for j, (lab, p) in enumerate(x) if j == 0 or p >= 0.3] for x in ranked]
-    hits = sum(lab in r.all_labels for labs, r in zip(chosen, heldout_sample) for lab in labs)
+    hits = sum(lab in r.all_labels for labs, r in zip(chosen, heldout_sample, strict=True) for lab in labs)
     precision = hits / sum(map(len, chosen))
     recall = hits / sum(len(r.all_labels) for r in heldout_sample)
     several = sum(len(labs) > 1 for labs in chosen) / len(chosen)

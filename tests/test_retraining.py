@@ -69,7 +69,7 @@ def bad_model(tmp_path, base_csv):
     train_idx, _, _ = random_split(rows)
     labels = [rows[i].label for i in train_idx]
     random.Random(0).shuffle(labels)
-    shuffled = [Row(rows[i].text, lab, (lab,)) for i, lab in zip(train_idx, labels)]
+    shuffled = [Row(rows[i].text, lab, (lab,)) for i, lab in zip(train_idx, labels, strict=True)]
     return train(shuffled).save(tmp_path / "bad.joblib")
 
 

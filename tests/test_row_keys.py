@@ -25,7 +25,7 @@ from tests.helpers import case_url, complaint_by_number, csrf_from, login, make_
 TIP = "เจ้าหน้าที่เรียกรับเงินใต้โต๊ะค่าซ่อมถนน"
 TIP_EMAIL = "whistle.blower@example.org"
 ATTACHMENT_URL = re.compile(r"/officer/attachments/([^\"'?#\s<>]*)")
-KEY = re.compile(r"[A-Za-z0-9_-]{%d}" % KEY_LENGTH)
+KEY = re.compile(rf"[A-Za-z0-9_-]{{{KEY_LENGTH}}}")
 # Who crawls, and the unit each works in (roads are public works').
 ROLES = {"officer": "public-works", "supervisor": "district-office", "manager": None, "admin": None}
 
@@ -121,7 +121,7 @@ def _assert_named_by_key(where: str, html: str, world) -> tuple[set[str], set[st
             assert KEY.fullmatch(value), (where, value)
     # The outbox table's reference column shows the key, not a number.
     for cell in re.findall(r'<tr data-message-key="[^"]*">\s*<td>(.*?)</td>', html, re.S):
-        assert re.fullmatch(r'<code class="message-key">[\w-]{%d}</code>' % KEY_LENGTH, cell.strip()), (where, cell)
+        assert re.fullmatch(rf'<code class="message-key">[\w-]{{{KEY_LENGTH}}}</code>', cell.strip()), (where, cell)
     return attachment_keys, message_keys
 
 

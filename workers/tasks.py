@@ -22,6 +22,13 @@ def register(celery_app: Celery) -> None:
     def task(**options):
         return celery_app.task(shared=False, **options)
 
+    _register_casework_tasks(task)
+    _register_data_tasks(task)
+
+
+def _register_casework_tasks(task) -> None:
+    """Sending, the SLA sweep, what follows intake, retention."""
+
     @task(name="rongrian.acknowledge", bind=True, max_retries=8, soft_time_limit=60, time_limit=90)
     def acknowledge(self, message_id: int) -> str:
         """Send one outbox message (an acknowledgement); safe to run twice."""
@@ -57,6 +64,11 @@ def register(celery_app: Celery) -> None:
     def apply_retention() -> int:
         """Erase contact data kept past the retention period (PDPA)."""
         return duties.apply_retention()
+
+
+
+def _register_data_tasks(task) -> None:
+    """The classifier, the channels' housekeeping, exports, clusters, the self-assessment."""
 
     # Long: training on the full Traffy data takes minutes. Acknowledged on
     # receipt: a run is not retried; one that loses its worker is marked

@@ -1,4 +1,5 @@
-"""Command-line tools: `flask --app complaints setup | seed-demo | create-user | set-password | import | demo | nlp | retention`."""
+"""Command-line tools: `flask --app complaints setup | seed-demo | create-user | set-password | import | demo |
+nlp | retention`."""
 from __future__ import annotations
 
 import secrets

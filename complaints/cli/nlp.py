@@ -31,19 +31,22 @@ def train_command(data, model, exclude_heldout) -> None:
 
     started = time.perf_counter()
     rows = read_rows(data)
-    indices, held_out, removed = None, [], 0
+    indices: list[int] | None = None
+    held_out: list[int] = []
+    split = None
     if exclude_heldout:
         indices, held_out, removed = random_split(rows)
         click.echo(f"{len(rows)} rows, {removed} near-duplicates removed, "
                    f"training on {len(indices)}, {len(held_out)} held out")
+        split = {"kind": "random, de-duplicated", "duplicates_removed": removed,
+                 "n_train": len(indices), "n_heldout": len(held_out)}
     try:
         clf = train(rows, indices, data_sha256=file_sha256(data), source=str(data),
                     log=lambda msg: click.echo(msg))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    if exclude_heldout:
-        clf.metadata["split"] = {"kind": "random, de-duplicated", "duplicates_removed": removed,
-                                 "n_train": len(indices), "n_heldout": len(held_out)}
+    if split is not None:
+        clf.metadata["split"] = split
         clf.metadata["metrics"]["heldout"] = evaluate(clf, [rows[i] for i in held_out])
     clf.metadata["train_seconds"] = round(time.perf_counter() - started, 1)
     path = clf.save(model_path(model))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -10,7 +11,7 @@ class FieldError:
     th: str
     en: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "message_th": self.th, "message_en": self.en}
 
 
@@ -22,8 +23,8 @@ class BilingualError(Exception):
     en: str
     errors: list[FieldError] = field(default_factory=list)
 
-    def problem(self) -> dict:
-        body = {
+    def problem(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
             "type": f"https://rongrian.dev/problems/{self.code}",
             "title": self.en,
             "status": self.status,

@@ -86,11 +86,16 @@ def names_for_code(code: str) -> tuple[str | None, str | None, str | None] | Non
         return None
     if len(code) == 6:
         sub = geothai.subdistrict(code)
-        return (geothai.province(sub.province_code).name_th, geothai.district(sub.district_code).name_th,
-                sub.name_th) if sub else None
+        if sub is None:
+            return None
+        province, district = geothai.province(sub.province_code), geothai.district(sub.district_code)
+        return (province.name_th if province else None, district.name_th if district else None, sub.name_th)
     if len(code) == 4:
         dist = geothai.district(code)
-        return (geothai.province(dist.province_code).name_th, dist.name_th, None) if dist else None
+        if dist is None:
+            return None
+        province = geothai.province(dist.province_code)
+        return (province.name_th if province else None, dist.name_th, None)
     prov = geothai.province(code)
     return (prov.name_th, None, None) if prov else None
 

@@ -86,8 +86,8 @@ class Period:
         return Period(self.fiscal_year - 1) if not self.quarter else self.previous_quarter()
 
     def previous_quarter(self) -> Period:
-        first = self.quarters()[0]
-        return Period(first.fiscal_year - 1, 4) if first.quarter == 1 else Period(first.fiscal_year, first.quarter - 1)
+        quarter = self.quarter or 1  # a whole year's previous quarter is the one before its first
+        return Period(self.fiscal_year - 1, 4) if quarter == 1 else Period(self.fiscal_year, quarter - 1)
 
     def months(self) -> list[date]:
         """First day of each calendar month in the period."""

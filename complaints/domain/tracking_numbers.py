@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -36,10 +37,10 @@ class TrackingNumber:
 
 def check_character(be_year: int, random_part: str) -> str:
     values = [int(d) for d in f"{be_year:04d}"] + [_VALUE[c] for c in random_part]
-    return ALPHABET[sum(w * v for w, v in zip(_WEIGHTS, values)) % 32]
+    return ALPHABET[sum(w * v for w, v in zip(_WEIGHTS, values, strict=True)) % 32]
 
 
-def generate(prefix: str, be_year: int, choice=secrets.choice) -> str:
+def generate(prefix: str, be_year: int, choice: Callable[[str], str] = secrets.choice) -> str:
     """A new number; `choice` may be a seeded `random.Random().choice` for reproducible demo data."""
     random_part = "".join(choice(ALPHABET) for _ in range(RANDOM_LENGTH))
     return str(TrackingNumber(prefix, be_year, random_part + check_character(be_year, random_part)))

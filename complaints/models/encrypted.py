@@ -17,8 +17,8 @@ import base64
 import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from flask import current_app
-from sqlalchemy import Text, TypeDecorator
+from flask import Flask, current_app
+from sqlalchemy import Dialect, Text, TypeDecorator
 
 EXTENSION = "rongrian.contact_cipher"
 
@@ -29,7 +29,7 @@ def derived_key(secret: str) -> bytes:
     return base64.urlsafe_b64encode(digest)
 
 
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     """The app's cipher from CONTACT_ENCRYPTION_KEYS (else derived from SECRET_KEY)."""
     keys = app.config["CONTACT_ENCRYPTION_KEYS"]
     raw = [k.strip().encode() for k in (keys or []) if k.strip()] or [derived_key(app.config["SECRET_KEY"])]
@@ -45,7 +45,8 @@ class ContactUndecryptable(RuntimeError):
 
 
 def cipher() -> MultiFernet:
-    return current_app.extensions[EXTENSION]
+    fernet: MultiFernet = current_app.extensions[EXTENSION]
+    return fernet
 
 
 def encrypt(value: str) -> str:
@@ -64,14 +65,14 @@ def rotate(token: str) -> str:
     return cipher().rotate(token.encode("ascii")).decode("ascii")
 
 
-class EncryptedText(TypeDecorator):
+class EncryptedText(TypeDecorator[str]):
     """A string column stored encrypted; None stays NULL."""
 
     impl = Text
     cache_ok = True
 
-    def process_bind_param(self, value: str | None, dialect):
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else encrypt(value)
 
-    def process_result_value(self, value: str | None, dialect):
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else decrypt(value)

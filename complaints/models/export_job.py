@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,7 +30,7 @@ class ExportJob(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     fmt: Mapped[str] = mapped_column(String(8))  # csv, xlsx
     # The manager page's parameters (period, unit, drill-down filters), checked when asked.
-    params: Mapped[dict] = mapped_column(JSON)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default=ExportStatus.QUEUED, index=True)
     row_count: Mapped[int] = mapped_column(default=0)
     truncated: Mapped[bool] = mapped_column(default=False)  # stopped at EXPORT_MAX_ROWS

@@ -7,6 +7,7 @@ different admin approves it, or it expires (services/staff/integrity_grants.py).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,7 +28,7 @@ class IntegrityGrant(Base):
     username: Mapped[str] = mapped_column(String(80))
     # The account's fields after the change (display_name, role, unit_id, email, active);
     # never a password: one is generated at approval and shown to the approver once.
-    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -50,8 +51,8 @@ class TrainingRun(Base):
     # The model the candidate was compared with (its artefact path), and both
     # models' metrics per held-out set: {"base": {...}, "recent": {...}}.
     compared_with: Mapped[str | None] = mapped_column(Text)
-    candidate_metrics: Mapped[dict | None] = mapped_column(JSON)
-    active_metrics: Mapped[dict | None] = mapped_column(JSON)
+    candidate_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    active_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
 

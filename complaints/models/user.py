@@ -31,7 +31,8 @@ def password_hash_method() -> str:
     """The werkzeug method new password hashes are made with (checking reads the
     method from the stored hash, so hashes of either kind keep working)."""
     if has_app_context() and current_app.testing:
-        return current_app.config.get("TESTING_PASSWORD_HASH_METHOD", TESTING_PASSWORD_HASH_METHOD)
+        method: str = current_app.config.get("TESTING_PASSWORD_HASH_METHOD", TESTING_PASSWORD_HASH_METHOD)
+        return method
     return PASSWORD_HASH_METHOD
 
 
@@ -39,7 +40,7 @@ def password_hash_method() -> str:
 ROLES = ("officer", "supervisor", "manager", "admin", "integrity")
 
 
-class User(UserMixin, Base):
+class User(UserMixin, Base):  # type: ignore[misc]  # flask_login ships no type hints
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

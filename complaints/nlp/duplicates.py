@@ -49,7 +49,7 @@ def read_pairs(path: str | Path = PAIRS_FILE) -> list[LabelledPair]:
                 for row in csv.DictReader(handle)]
 
 
-def evaluate_pairs(pairs: list[LabelledPair], minimum: float = similarity.SIMILAR_MINIMUM) -> dict:
+def evaluate_pairs(pairs: list[LabelledPair], minimum: float = similarity.SIMILAR_MINIMUM) -> dict[str, float]:
     """Counts, precision, recall and F1 of `pair_score >= minimum` against the labels."""
     tp = fp = fn = tn = 0
     for pair in pairs:

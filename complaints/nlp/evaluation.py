@@ -19,6 +19,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from complaints.nlp.text import normalize_text
 
@@ -34,6 +35,16 @@ class Row:
     label: str
     all_labels: tuple[str, ...]
     timestamp: str = ""
+
+
+# Metrics by name ("n", "accuracy", "macro_f1", ...); counts are ints among the fractions.
+Metrics = dict[str, float]
+
+
+class Predictor(Protocol):
+    """What the evaluation needs of a model: the most likely label of each text."""
+
+    def predict(self, texts: list[str]) -> list[str]: ...
 
 
 def file_sha256(path: str | Path) -> str:
@@ -88,7 +99,8 @@ def deduplicate(rows: list[Row]) -> tuple[list[int], int]:
     return keep, len(rows) - len(keep)
 
 
-def random_split(rows: list[Row], seed: int = SPLIT_SEED, test_fraction: float = TEST_FRACTION):
+def random_split(rows: list[Row], seed: int = SPLIT_SEED,
+                 test_fraction: float = TEST_FRACTION) -> tuple[list[int], list[int], int]:
     """Split (a): de-duplicated, shuffled with a fixed seed. Returns (train, test, removed)."""
     keep, removed = deduplicate(rows)
     rng = random.Random(seed)
@@ -97,7 +109,7 @@ def random_split(rows: list[Row], seed: int = SPLIT_SEED, test_fraction: float =
     return sorted(keep[n_test:]), sorted(keep[:n_test]), removed
 
 
-def temporal_split(rows: list[Row], cutoff: str = TEMPORAL_CUTOFF):
+def temporal_split(rows: list[Row], cutoff: str = TEMPORAL_CUTOFF) -> tuple[list[int], list[int], int]:
     """Split (b): de-duplicated, train before `cutoff`, test from it on."""
     keep, removed = deduplicate(rows)
     train = [i for i in keep if rows[i].timestamp < cutoff]
@@ -107,7 +119,7 @@ def temporal_split(rows: list[Row], cutoff: str = TEMPORAL_CUTOFF):
 
 def lenient_gold(predictions: list[str], rows: list[Row]) -> list[str]:
     """Each row's gold label for the lenient metrics: the prediction when it is among all_labels."""
-    return [p if p in r.all_labels else r.label for p, r in zip(predictions, rows)]
+    return [p if p in r.all_labels else r.label for p, r in zip(predictions, rows, strict=True)]
 
 
 def own_labels_lenient_macro_f1(predictions: list[str], rows: list[Row]) -> float:
@@ -124,7 +136,7 @@ def own_labels_lenient_macro_f1(predictions: list[str], rows: list[Row]) -> floa
                                 zero_division=0)), 4)
 
 
-def compute_metrics(predictions: list[str], rows: list[Row]) -> dict:
+def compute_metrics(predictions: list[str], rows: list[Row]) -> Metrics:
     from sklearn.metrics import f1_score
 
     n = len(rows)
@@ -134,13 +146,13 @@ def compute_metrics(predictions: list[str], rows: list[Row]) -> dict:
     lenient = lenient_gold(predictions, rows)
     return {
         "n": n,
-        "accuracy": round(sum(p == g for p, g in zip(predictions, gold)) / n, 4),
+        "accuracy": round(sum(p == g for p, g in zip(predictions, gold, strict=True)) / n, 4),
         "macro_f1": round(float(f1_score(gold, predictions, average="macro", zero_division=0)), 4),
-        "in_gold": round(sum(p in r.all_labels for p, r in zip(predictions, rows)) / n, 4),
+        "in_gold": round(sum(p in r.all_labels for p, r in zip(predictions, rows, strict=True)) / n, 4),
         "lenient_macro_f1": round(float(f1_score(lenient, predictions, average="macro", zero_division=0)), 4),
     }
 
 
-def evaluate(model, rows: list[Row]) -> dict:
+def evaluate(model: Predictor, rows: list[Row]) -> Metrics:
     predictions = model.predict([r.text for r in rows])
     return compute_metrics(predictions, rows)

@@ -22,12 +22,21 @@ import datetime as dt
 import functools
 import hashlib
 import os
+import itertools
 import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from complaints.nlp.text import DEFAULT_ENGINE, normalize_text, tokenize
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from complaints.nlp.evaluation import Row
 
 MODEL_VERSION = "2.0"
 # 2: the vectoriser as plain arrays (HashedTfidf); 1 (a pickled TfidfVectorizer) still loads.
@@ -41,11 +50,11 @@ CV_FOLDS = 3
 MIN_ROWS = 30
 
 
-def _identity(tokens):
+def _identity(tokens: list[str]) -> list[str]:
     return tokens
 
 
-def make_vectorizer():
+def make_vectorizer() -> TfidfVectorizer:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(tokenizer=_identity, preprocessor=_identity, token_pattern=None,
@@ -69,13 +78,13 @@ class HashedTfidf:
     times idf, L2-normalised.
     """
 
-    def __init__(self, keys: np.ndarray, columns: np.ndarray, idf: np.ndarray):
+    def __init__(self, keys: np.ndarray, columns: np.ndarray, idf: np.ndarray) -> None:
         self.keys = np.asarray(keys, dtype=np.uint64)
         self.columns = np.asarray(columns, dtype=np.int64)
         self.idf = np.asarray(idf, dtype=np.float32)
 
     @classmethod
-    def from_sklearn(cls, vectorizer) -> "HashedTfidf":
+    def from_sklearn(cls, vectorizer: TfidfVectorizer) -> HashedTfidf:
         if (vectorizer.ngram_range != (1, 2) or not vectorizer.sublinear_tf or vectorizer.norm != "l2"
                 or not vectorizer.use_idf or vectorizer.lowercase):
             raise ValueError("only the vectoriser of make_vectorizer() can be converted")
@@ -94,7 +103,7 @@ class HashedTfidf:
 
     def _row(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The columns and L2-normalised TF-IDF values of one document (its terms in the vocabulary)."""
-        terms = list(tokens) + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+        terms = list(tokens) + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
         if not terms:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         wanted = np.fromiter((_term_key(t) for t in terms), dtype=np.uint64, count=len(terms))
@@ -105,7 +114,7 @@ class HashedTfidf:
         norm = np.sqrt(np.dot(values, values))
         return columns, (values / norm if norm > 0 else values)
 
-    def scores(self, docs, coef_t: np.ndarray) -> np.ndarray:
+    def scores(self, docs: Sequence[list[str]], coef_t: np.ndarray) -> np.ndarray:
         """X @ coef_t for the documents' features, one row per document."""
         out = np.zeros((len(docs), coef_t.shape[1]), dtype=np.float32)
         for i, tokens in enumerate(docs):
@@ -119,7 +128,7 @@ class ScoreSigmoid:
     """P(label is one of the text's categories | the label's SVM score):
     sigmoid(slope * score + offset), the same for every label."""
 
-    def __init__(self, slope: float, offset: float):
+    def __init__(self, slope: float, offset: float) -> None:
         self.slope = float(slope)
         self.offset = float(offset)
 
@@ -135,7 +144,7 @@ class ScoreSigmoid:
         return 1.0 / (1.0 + np.exp(-z))
 
 
-def _fit_one_vs_rest(X, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fit_one_vs_rest(X: csr_matrix, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(coef, intercept) of one binary LinearSVC per column of the 0/1 matrix Y;
     a label without positives (or without negatives) gets a constant score."""
     from sklearn.svm import LinearSVC
@@ -159,7 +168,9 @@ def _fit_one_vs_rest(X, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class TextClassifier:
     """Top-k and multi-label classification of complaint texts."""
 
-    def __init__(self, vectorizer, coef, intercept, calibrator, labels, metadata, engine=DEFAULT_ENGINE):
+    def __init__(self, vectorizer: HashedTfidf | TfidfVectorizer, coef: np.ndarray, intercept: np.ndarray,
+                 calibrator: ScoreSigmoid, labels: Iterable[str], metadata: Mapping[str, Any],
+                 engine: str = DEFAULT_ENGINE) -> None:
         # A fitted scikit-learn vectoriser (training, format-1 artefacts) becomes a HashedTfidf.
         self.vectorizer = vectorizer if isinstance(vectorizer, HashedTfidf) else HashedTfidf.from_sklearn(vectorizer)
         self.coef_t = np.ascontiguousarray(np.asarray(coef, dtype=np.float32).T)
@@ -170,13 +181,13 @@ class TextClassifier:
         self.engine = engine
 
     # -- prediction ---------------------------------------------------------
-    def tokens(self, texts):
+    def tokens(self, texts: Iterable[str]) -> list[list[str]]:
         return [tokenize(t, self.engine) for t in texts]
 
-    def decision_scores(self, texts) -> np.ndarray:
+    def decision_scores(self, texts: Iterable[str]) -> np.ndarray:
         return self.vectorizer.scores(self.tokens(texts), self.coef_t) + self.intercept
 
-    def predict_proba(self, texts) -> np.ndarray:
+    def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
         """P(label is one of the text's categories), one row per text, columns
         in the order of `labels` (a row need not sum to 1)."""
         texts = list(texts)
@@ -184,7 +195,7 @@ class TextClassifier:
             return np.zeros((0, len(self.labels)))
         return self.calibrator.predict_proba(self.decision_scores(texts))
 
-    def predict(self, texts) -> list[str]:
+    def predict(self, texts: Iterable[str]) -> list[str]:
         """The most likely label of each text."""
         texts = list(texts)
         if not texts:
@@ -194,7 +205,7 @@ class TextClassifier:
     def top_k(self, text: str, k: int = 3) -> list[tuple[str, float]]:
         return self.top_k_many([text], k)[0]
 
-    def top_k_many(self, texts, k: int = 3) -> list[list[tuple[str, float]]]:
+    def top_k_many(self, texts: Iterable[str], k: int = 3) -> list[list[tuple[str, float]]]:
         texts = list(texts)
         if not texts:
             return []
@@ -202,7 +213,7 @@ class TextClassifier:
         proba = self.calibrator.predict_proba(scores)
         k = max(1, min(k, len(self.labels)))
         order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        return [[(self.labels[j], float(p[j])) for j in row] for p, row in zip(proba, order)]
+        return [[(self.labels[j], float(p[j])) for j in row] for p, row in zip(proba, order, strict=True)]
 
     def predict_labels(self, text: str, threshold: float = 0.3) -> list[tuple[str, float]]:
         """Every label whose probability is at least `threshold`, most likely
@@ -247,7 +258,7 @@ class TextClassifier:
                    payload["labels"], payload["metadata"], payload.get("engine", DEFAULT_ENGINE))
 
 
-def label_matrix(rows, indices, labels) -> np.ndarray:
+def label_matrix(rows: Sequence[Row], indices: Sequence[int], labels: Sequence[str]) -> np.ndarray:
     """0/1 matrix: row j, column k is 1 when labels[k] is in rows[indices[j]].all_labels."""
     index = {lab: k for k, lab in enumerate(labels)}
     Y = np.zeros((len(indices), len(labels)), dtype=bool)
@@ -257,8 +268,8 @@ def label_matrix(rows, indices, labels) -> np.ndarray:
     return Y
 
 
-def train(rows, indices=None, *, seed: int = 0, data_sha256: str = "", source: str = "",
-          log=lambda msg: None) -> TextClassifier:
+def train(rows: Sequence[Row], indices: Iterable[int] | None = None, *, seed: int = 0, data_sha256: str = "",
+          source: str = "", log: Callable[[str], None] = lambda msg: None) -> TextClassifier:
     """Fit the classifier on rows[indices] (all rows by default)."""
     from complaints.nlp.evaluation import compute_metrics
 

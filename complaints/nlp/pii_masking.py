@@ -44,9 +44,12 @@ The first call loads the name lists and builds a tokenizer dictionary (about
 """
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from typing import TypedDict
 
 import marisa_trie
 
@@ -217,10 +220,11 @@ _NOT_A_PLATE = frozenset("รถ คน กม ซม มม ชม กก ต�
 
 
 @cache
-def _provinces() -> re.Pattern:
+def _provinces() -> re.Pattern[str]:
     from pythainlp.corpus import provinces
 
-    names = set(provinces(details=False)) | {"กรุงเทพฯ", "กทม"}
+    # Without details pythainlp gives the names as strings (its type also allows the detailed dicts).
+    names = {n for n in provinces(details=False) if isinstance(n, str)} | {"กรุงเทพฯ", "กทม"}
     return re.compile(r"[ \u00a0]?(?:" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + ")")
 
 
@@ -351,7 +355,7 @@ class WordList:
 
     __slots__ = ("_trie", "_longest")
 
-    def __init__(self, words):
+    def __init__(self, words: Iterable[str]) -> None:
         unique = {w.strip() for w in words} - {""}
         self._trie = marisa_trie.Trie(unique)
         self._longest = max(map(len, unique), default=0)
@@ -359,7 +363,7 @@ class WordList:
     def __len__(self) -> int:
         return len(self._trie)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._trie.keys())
 
     def __contains__(self, word: str) -> bool:
@@ -367,11 +371,24 @@ class WordList:
 
     def prefixes(self, text: str, start: int = 0) -> list[str]:
         """The words that text[start:] begins with, shortest first (as Trie.prefixes)."""
-        return self._trie.prefixes(text[start:start + self._longest])
+        found: list[str] = self._trie.prefixes(text[start:start + self._longest])
+        return found
+
+
+class _Lexicon(TypedDict):
+    first: frozenset[str]
+    family: frozenset[str]
+    names: frozenset[str]
+    words: frozenset[str]
+    stop: frozenset[str]
+    common: frozenset[str]
+    strict_first: frozenset[str]
+    strict_family: frozenset[str]
+    trie: WordList
 
 
 @cache
-def _lexicon() -> dict:
+def _lexicon() -> _Lexicon:
     """Name lists, stop words and a tokenizer dictionary, loaded on first use.
 
     pythainlp's name lists contain ordinary words too (ที่, วัน, ใหม่): where the
@@ -410,7 +427,8 @@ def _lexicon() -> dict:
 def _tokens(text: str) -> list[str]:
     from pythainlp.tokenize.newmm import segment
 
-    return segment(text, custom_dict=_lexicon()["trie"])
+    # newmm asks its dictionary only for prefixes(), which WordList answers as pythainlp's Trie does.
+    return segment(text, custom_dict=_lexicon()["trie"])  # type: ignore[arg-type]
 
 
 def _name_part(run: str, surname: bool = False) -> str:
@@ -454,8 +472,8 @@ def _is_word_start(view: str, start: int, title: str) -> bool:
         # Only the start is in question: is "นพ." the end of เดือนพ.ค.?
         window, end = view[left:start] + title.split(".")[0], None
     else:
-        right = _THAI_AHEAD.match(view, start)
-        window = view[left:start] + right.group()[: start - right.start() + len(title) + 30]
+        right = _THAI_AHEAD.match(view, start)  # matched at start, so it begins with the title
+        window = view[left:start] + (right.group() if right else "")[: len(title) + 30]
         end = start + len(title)
     bounds, pos = {0}, 0
     for tok in _tokens(window):
@@ -544,7 +562,8 @@ def _thai_titles(view: str, spans: _Spans) -> None:
         ):
             continue
         # A space after a kinship word ends it (เวสป้า อมรรัชดา is a Vespa shop).
-        name_at = end if title in _KIN else _GAP.match(view, end).end()
+        gap = _GAP.match(view, end)  # the gap may be empty: it always matches
+        name_at = end if title in _KIN or gap is None else gap.end()
         run = _THAI_AHEAD.match(view, name_at)
         if not run or not _is_word_start(view, start, title):
             continue
@@ -576,7 +595,7 @@ def _listed_names(view: str, spans: _Spans) -> None:
     with common words taken out, and each is a whole word of its own."""
     lex = _lexicon()
     runs = list(_THAI_RUN.finditer(view))
-    for a, b in zip(runs, runs[1:]):
+    for a, b in itertools.pairwise(runs):
         if (
             view[a.end():b.start()] in (" ", "  ", "\u00a0")
             and a.group() in lex["strict_first"]
@@ -643,9 +662,9 @@ def _untitled_surname(run: str) -> str:
 
 
 def _contact_names(view: str, spans: _Spans) -> None:
-    def add(m: re.Match, first: int, last: int, listed: bool = False) -> bool:
+    def add(m: re.Match[str], first: int, last: int, listed: bool = False) -> bool:
         surname = _untitled_surname(m.group(last)) if m.group(last) else ""
-        clear = surname in lex["family"] or (surname and _wordiness(surname) < 0.5)
+        clear = surname in lex["family"] or (bool(surname) and _wordiness(surname) < 0.5)
         if not _untitled_first(m.group(first), listed, before_surname=clear):
             return False
         end = m.start(last) + len(surname) if surname else m.end(first)

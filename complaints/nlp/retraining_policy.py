@@ -41,10 +41,14 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from complaints.nlp.evaluation import (
-    Row, compute_metrics, dedup_key, deduplicate, own_labels_lenient_macro_f1, random_split,
+    Metrics, Predictor, Row, compute_metrics, dedup_key, deduplicate, own_labels_lenient_macro_f1, random_split,
 )
+
+# A model trained on rows[indices] (complaints.nlp.model.train, or a stand-in in tests).
+Trainer = Callable[[list[Row], list[int]], Predictor]
 
 Z_ONE_SIDED_5_PERCENT = 1.645
 RECENT_HOLDOUT_EVERY = 10
@@ -79,13 +83,13 @@ def retraining_sets(base: Sequence[Row], confirmed: Sequence[Row], recent_since:
     keys = [dedup_key(r.text) for r in confirmed]
     recent_keys: set[str] = set()
     recent = []
-    for row, key in zip(confirmed, keys):
+    for row, key in zip(confirmed, keys, strict=True):
         if key and row.timestamp >= recent_since and in_recent_holdout(key) and key not in recent_keys:
             recent_keys.add(key)
             recent.append(row)
     excluded = {dedup_key(r.text) for r in base_heldout} | recent_keys
     rows, train = list(base), list(train_idx)
-    for row, key in zip(confirmed, keys):
+    for row, key in zip(confirmed, keys, strict=True):
         if key and key not in excluded:
             excluded.add(key)
             train.append(len(rows))
@@ -100,12 +104,13 @@ class Decision:
     compared: list[str] = field(default_factory=list)  # the held-out sets that counted
 
 
-def _metrics(predictions: list[str], rows: list[Row]) -> dict:
+def _metrics(predictions: list[str], rows: list[Row]) -> Metrics:
     return {**compute_metrics(predictions, rows),
             "lenient_macro_f1_own": own_labels_lenient_macro_f1(predictions, rows)}
 
 
-def score(candidate, active, sets: RetrainingSets) -> tuple[dict[str, dict], dict[str, dict] | None]:
+def score(candidate: Predictor, active: Predictor | None,
+          sets: RetrainingSets) -> tuple[dict[str, Metrics], dict[str, Metrics] | None]:
     """Both models' metrics per held-out set ("base", and "recent" when it has rows).
 
     The candidate's also count, of the rows where the two disagree on being right,
@@ -115,26 +120,27 @@ def score(candidate, active, sets: RetrainingSets) -> tuple[dict[str, dict], dic
     held = {"base": sets.base_heldout}
     if sets.recent_heldout:
         held["recent"] = sets.recent_heldout
-    ours, theirs = {}, ({} if active is not None else None)
+    ours: dict[str, Metrics] = {}
+    theirs: dict[str, Metrics] | None = {} if active is not None else None
     for name, rows in held.items():
         texts = [r.text for r in rows]
         predicted = candidate.predict(texts)
         ours[name] = _metrics(predicted, rows)
-        if active is not None:
+        if active is not None and theirs is not None:
             before = active.predict(texts)
             theirs[name] = _metrics(before, rows)
-            right = [(p in r.all_labels, q in r.all_labels) for p, q, r in zip(predicted, before, rows)]
+            right = [(p in r.all_labels, q in r.all_labels) for p, q, r in zip(predicted, before, rows, strict=True)]
             ours[name]["gained"] = sum(c and not a for c, a in right)
             ours[name]["lost"] = sum(a and not c for c, a in right)
     return ours, theirs
 
 
-def decide(candidate: dict[str, dict], active: dict[str, dict] | None, tolerance: float, f1_tolerance: float,
+def decide(candidate: dict[str, Metrics], active: dict[str, Metrics] | None, tolerance: float, f1_tolerance: float,
            min_recent: int) -> Decision:
     """Promote or not, from score()'s metrics of both models (the module's rule)."""
     if not active:
         return Decision(True, "ไม่มีโมเดลปัจจุบันให้เปรียบเทียบ / no current model to compare with")
-    compared = [s for s in ("base", "recent")
+    compared: list[str] = [s for s in ("base", "recent")
                 if s in candidate and s in active and (s == "base" or candidate[s]["n"] >= min_recent)]
     worse, figures = [], []
     for name in compared:
@@ -169,8 +175,8 @@ def _day(timestamp: str) -> datetime:
 
 def rolling_evaluation(rows: Sequence[Row], cutoff: str, every_days: int = 7, recent_days: int = 28,
                        tolerance: float = 0.002, f1_tolerance: float = 0.02, min_recent: int = 30,
-                       train: Callable | None = None,
-                       log: Callable[[str], None] = lambda msg: None) -> dict:
+                       train: Trainer | None = None,
+                       log: Callable[[str], None] = lambda msg: None) -> dict[str, Any]:
     """Split (b), scored as a deployed Rongrian meets it.
 
     The de-duplicated rows before `cutoff` are the base data; the model in use at
@@ -184,7 +190,9 @@ def rolling_evaluation(rows: Sequence[Row], cutoff: str, every_days: int = 7, re
     rows scored by the model of the cutoff alone ("frozen"), and each run.
     """
     if train is None:
-        from complaints.nlp.model import train
+        from complaints.nlp.model import train as train_model
+
+        train = train_model
     keep, _ = deduplicate(list(rows))
     base = [rows[i] for i in keep if rows[i].timestamp < cutoff]
     arriving = sorted((rows[i] for i in keep if rows[i].timestamp >= cutoff), key=lambda r: r.timestamp)
@@ -216,7 +224,7 @@ def rolling_evaluation(rows: Sequence[Row], cutoff: str, every_days: int = 7, re
             predictions.extend(active.predict([r.text for r in arriving[first:done]]))
         if done == len(arriving):
             break
-    result = compute_metrics(predictions, arriving)
+    result: dict[str, Any] = {**compute_metrics(predictions, arriving)}
     result["frozen"] = compute_metrics(frozen.predict([r.text for r in arriving]), arriving)
     result["retraining"] = {"every_days": every_days, "recent_days": recent_days, "tolerance": tolerance,
                             "f1_tolerance": f1_tolerance, "min_recent": min_recent, "runs": runs}

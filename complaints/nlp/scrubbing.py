@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from complaints.nlp.pii_masking import PLACEHOLDERS, mask_text
 from complaints.nlp.similarity import normalise_phone
@@ -33,7 +33,7 @@ MIN_NAME_PART = 2
 # Titles are parts of a name but not personal: "นาย" alone would also mask "นายก".
 TITLES = frozenset({"นาย", "นาง", "นางสาว", "น.ส", "นส", "คุณ", "ด.ช", "ด.ญ", "เด็กชาย", "เด็กหญิง", "ดร",
                     "mr", "mrs", "ms", "miss", "dr"})
-_THAI_DIGIT = dict(zip("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
+_THAI_DIGIT = dict(zip("0123456789", "๐๑๒๓๔๕๖๗๘๙", strict=True))
 _SEPARATOR = r"[ \-.\u00a0]?"
 
 
@@ -56,8 +56,9 @@ class Scrubber:
             return value
         return mask_text(self.literals(value))
 
-    def json(self, value):
-        """Every string inside a JSON value scrubbed (outbox payloads)."""
+    def json(self, value: Any) -> Any:
+        """Every string inside a JSON value scrubbed (outbox payloads): any JSON value in,
+        the same shape out."""
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, list):

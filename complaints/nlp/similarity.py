@@ -14,6 +14,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 SIGNATURE_TOKENS = 64
 NEARBY_METRES = 300
@@ -125,15 +126,26 @@ def contact_key(kind: str, value: str | None, secret: str) -> str | None:
     return hmac.new(secret.encode(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
+class Placed(Protocol):
+    """Where a complaint is: coordinates, or a DOPA area code (a Signals or a Complaint)."""
+
+    @property
+    def lat(self) -> float | None: ...
+    @property
+    def lon(self) -> float | None: ...
+    @property
+    def area_code(self) -> str | None: ...
+
+
 def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dlat = math.radians(lat2 - lat1)
     dlon = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
     return 6_371_000 * math.hypot(dlat, dlon)
 
 
-def same_place(a, b) -> bool:
+def same_place(a: Placed, b: Placed) -> bool:
     """Within NEARBY_METRES when both have coordinates, else the same subdistrict."""
-    if a.lat is not None and b.lat is not None:
+    if a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None:
         return metres_between(a.lat, a.lon, b.lat, b.lon) <= NEARBY_METRES
     return bool(a.area_code and len(a.area_code) == 6 and a.area_code == b.area_code)
 
@@ -150,9 +162,9 @@ class Signals:
     category: int | str | None
 
 
-def far_apart(a, b) -> bool:
+def far_apart(a: Placed, b: Placed) -> bool:
     """Clearly not the same place: coordinates over FAR_METRES apart, else other districts."""
-    if a.lat is not None and b.lat is not None:
+    if a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None:
         return metres_between(a.lat, a.lon, b.lat, b.lon) > FAR_METRES
     codes = (a.area_code or "", b.area_code or "")
     return all(len(code) >= 4 and code.isdigit() for code in codes) and codes[0][:4] != codes[1][:4]

@@ -40,8 +40,9 @@ class OfficerEntryForm(FlaskForm):
                 for name, messages in self.errors.items()]
 
     def categories(self) -> list[tuple[str, str]]:
-        return db.session.execute(select(Category.code, Category.name_th).where(Category.active.is_(True))
-                                  .order_by(Category.name_th)).all()
+        rows = db.session.execute(select(Category.code, Category.name_th).where(Category.active.is_(True))
+                                  .order_by(Category.name_th))
+        return [(code, name) for code, name in rows]
 
 
 def submit_entry(form: OfficerEntryForm, officer: User) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 
 from complaints.models import Category, Complaint, Status, User
 from complaints.services.access import scoped
@@ -42,34 +42,38 @@ class QueueFilters:
 
 
 def queue_statement(user: User, filters: QueueFilters) -> Select:
-    statement = scoped(select(Complaint), user)
-    if filters.status == "open":
-        statement = statement.where(Complaint.status.in_(Status.BACKLOG))
-    elif filters.status and filters.status != "all":
-        statement = statement.where(Complaint.status == filters.status)
+    statement = scoped(select(Complaint), user).where(*_conditions(user, filters))
     if filters.category:
         statement = statement.join(Category, Complaint.category_id == Category.id).where(
             Category.code == filters.category)
-    if filters.due in ("due_soon", "overdue"):
-        statement = statement.where(Complaint.sla_state == filters.due, Complaint.status.in_(Status.OPEN))
-    if filters.channel:
-        statement = statement.where(Complaint.channel == filters.channel)
-    if filters.district:
-        statement = statement.where(Complaint.district == filters.district)
-    if filters.kind:
-        statement = statement.where(Complaint.kind == filters.kind)
-    if filters.triage == "1":
-        statement = statement.where(Complaint.needs_triage.is_(True))
-    if filters.assigned == "me":
-        statement = statement.where(Complaint.assigned_user_id == user.id)
-    elif filters.assigned == "unassigned":
-        statement = statement.where(Complaint.assigned_user_id.is_(None))
-    for day, bound in ((filters.received_from, "from"), (filters.received_to, "to")):
-        moment = _bangkok_day(day, next_day=bound == "to")
-        if moment is not None:
-            statement = statement.where(
-                Complaint.received_at >= moment if bound == "from" else Complaint.received_at < moment)
     return statement.order_by(SORTS[filters.sort], Complaint.id.desc())
+
+
+def _conditions(user: User, filters: QueueFilters) -> list[ColumnElement[bool]]:
+    """The filters' conditions on the complaint's own columns."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.status == "open":
+        conditions.append(Complaint.status.in_(Status.BACKLOG))
+    elif filters.status and filters.status != "all":
+        conditions.append(Complaint.status == filters.status)
+    if filters.due in ("due_soon", "overdue"):
+        conditions += [Complaint.sla_state == filters.due, Complaint.status.in_(Status.OPEN)]
+    equal = ((Complaint.channel, filters.channel), (Complaint.district, filters.district),
+             (Complaint.kind, filters.kind))
+    conditions += [column == value for column, value in equal if value]
+    if filters.triage == "1":
+        conditions.append(Complaint.needs_triage.is_(True))
+    if filters.assigned == "me":
+        conditions.append(Complaint.assigned_user_id == user.id)
+    elif filters.assigned == "unassigned":
+        conditions.append(Complaint.assigned_user_id.is_(None))
+    start = _bangkok_day(filters.received_from, next_day=False)
+    end = _bangkok_day(filters.received_to, next_day=True)
+    if start is not None:
+        conditions.append(Complaint.received_at >= start)
+    if end is not None:
+        conditions.append(Complaint.received_at < end)
+    return conditions
 
 
 def _bangkok_day(value: str, next_day: bool) -> datetime | None:

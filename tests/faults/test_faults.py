@@ -185,7 +185,8 @@ def _check_nothing_lost(stack, engine, load: Load, mark: Mark, name: str, waited
     assert len(state["complaints"]) == len(set(load.accepted.values())) == len(load.accepted)
     with engine.connect() as conn:
         keys = dict(conn.execute(text(
-            "SELECT r.key, c.tracking_number FROM idempotency_records r JOIN complaints c ON c.id = r.complaint_id "
+            "SELECT r.key, c.tracking_number FROM idempotency_records r "
+            "JOIN complaints c ON c.id = r.complaint_id "
             "WHERE r.key LIKE :prefix"), {"prefix": f"api:{name}-%"}).all())
     assert keys == {f"api:{k}": v for k, v in load.accepted.items()}
     # Every complaint (each has an e-mail contact) is acknowledged ...

@@ -30,7 +30,7 @@ def test_one_pass_equals_each_figure_alone(pg_app, period):
             alone = {key: build(scope) for key, build in metrics.FIGURES.items()}
             total_alone = metrics.total_received(scope)
             statements = []
-            listener = lambda *args: statements.append(args[2])  # noqa: E731
+            listener = lambda *args, seen=statements: seen.append(args[2])  # noqa: E731
             event.listen(db.engine, "before_cursor_execute", listener)
             try:
                 with metrics.one_pass(scope):

@@ -168,7 +168,7 @@ def bisecting_case(value: ColumnElement, limits: list[tuple[object, object]], ot
 
 def _spans(bounds: list[tuple[str, datetime]], end: datetime) -> list[tuple[str, datetime, datetime]]:
     """(key, start, next start) of each range; bounds ascend, the last range ends at `end`."""
-    return [(key, start, nxt) for (key, start), (_, nxt) in zip(bounds, bounds[1:] + [("", end)])]
+    return [(key, start, nxt) for (key, start), (_, nxt) in zip(bounds, bounds[1:] + [("", end)], strict=True)]
 
 
 def _ranges(bounds: list[tuple[str, datetime]], end: datetime) -> ColumnElement:
@@ -487,8 +487,8 @@ def _one_pass(scope: Scope) -> dict[str, dict]:
         *[func.count().filter(DIMENSIONS[name].where(scope, key)) for name, key in buckets]]
     row = db.session.execute(_with_survey(select(*aggregates).select_from(Complaint))
                              .where(*scope.conditions())).one()
-    total, scored, counts = row[0], dict(zip(SCORE_DIMENSIONS, row[1:3])), row[3:]
-    for (name, key), n in zip(buckets, counts):
+    total, scored, counts = row[0], dict(zip(SCORE_DIMENSIONS, row[1:3], strict=True)), row[3:]
+    for (name, key), n in zip(buckets, counts, strict=True):
         found.setdefault(name, {})[key] = n
     for name, rest in CASE_ELSE.items():
         found[name][rest] = total - sum(found[name].values())

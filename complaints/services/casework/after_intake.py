@@ -22,8 +22,8 @@ from complaints.services.classifier import triage
 
 def process_new(limit: int = 500) -> int:
     """Pass over up to `limit` new complaints; returns how many were passed."""
-    pending = db.session.scalars(select(Complaint).where(Complaint.repeat_checked_at.is_(None))
-                                 .order_by(Complaint.id).limit(limit).with_for_update(skip_locked=True)).all()
+    pending = list(db.session.scalars(select(Complaint).where(Complaint.repeat_checked_at.is_(None))
+                                      .order_by(Complaint.id).limit(limit).with_for_update(skip_locked=True)))
     triage.suggest_later(pending)
     similarity.mark_repeats(pending, utcnow())
     db.session.commit()

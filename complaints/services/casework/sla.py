@@ -30,7 +30,9 @@ class SweepResult:
     escalated: int = 0
     interim_notices: int = 0
     auto_closed: int = 0
-    messages: list[int] = field(default_factory=list)
+    messages: list[int] = field(default_factory=list)  # ids of the messages queued
+    # The messages while the sweep runs (their ids exist once committed).
+    outgoing: list[OutboxMessage] = field(default_factory=list, repr=False)
 
 
 def due_soon_threshold(now: datetime, due_soon_days: int) -> datetime:
@@ -66,7 +68,7 @@ def _escalate(complaint: Complaint, now: datetime, result: SweepResult) -> None:
         message = OutboxMessage(complaint=complaint, purpose="supervisor_alert", channel="email",
                                 recipient=supervisor.email, payload={"template": "supervisor_alert"})
         db.session.add(message)
-        result.messages.append(message)
+        result.outgoing.append(message)
     result.escalated += 1
 
 
@@ -75,7 +77,7 @@ def _interim_notice(complaint: Complaint, now: datetime, result: SweepResult) ->
     db.session.add(TimelineEvent(complaint=complaint, at=now, kind="interim_notice", actor="system"))
     message = outbox.message_to_citizen(complaint, "interim_notice", {"template": "interim_notice"})
     if message is not None:
-        result.messages.append(message)
+        result.outgoing.append(message)
     result.interim_notices += 1
 
 
@@ -98,7 +100,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
                 and complaint.first_response_due_at is not None and now > complaint.first_response_due_at):
             _interim_notice(complaint, now, result)
     db.session.commit()
-    messages = [m.id for m in result.messages]
+    messages = [m.id for m in result.outgoing]
 
     cutoff = now - timedelta(days=config["AUTO_CLOSE_DAYS"])
     stale = db.session.scalars(select(Complaint).where(

@@ -6,6 +6,7 @@ It is read on every page, so it is kept with the other reference data
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from flask import current_app
@@ -42,10 +43,8 @@ def name() -> AgencyName:
 
 
 def _rollback_quietly() -> None:
-    try:
+    with contextlib.suppress(SQLAlchemyError):
         db.session.rollback()
-    except SQLAlchemyError:
-        pass
 
 
 def set_name(name_th: str, name_en: str) -> None:

@@ -42,7 +42,7 @@ def standard_scope(row: ServiceStandard) -> tuple[str, str]:
     if row.category is None and row.kind is None:
         return "ค่าเริ่มต้น (ทุกหมวด ทุกประเภท)", "Default (every category and kind)"
     category = (row.category.name_th, row.category.name_en) if row.category else ("ทุกหมวด", "any category")
-    kind = KIND_LABELS[row.kind] if row.kind in KIND_LABELS else ("ทุกประเภท", "any kind")
+    kind = KIND_LABELS.get(row.kind, ("ทุกประเภท", "any kind"))
     return f"{category[0]} · {kind[0]}", f"{category[1]} · {kind[1]}"
 
 

@@ -93,7 +93,7 @@ def _place(form: MultiDict, attributes: dict[str, str], errors: list[FieldError]
         errors.append(FieldError("address_id", "address_id ต้องเป็นรหัสพื้นที่ของกรมการปกครอง 2, 4 หรือ 6 หลัก",
                                  "address_id must be a DOPA area code of 2, 4 or 6 digits."))
         return {}
-    return dict(zip(("province", "district", "subdistrict"), names))
+    return dict(zip(("province", "district", "subdistrict"), names, strict=True))
 
 
 def _extras(form: MultiDict, errors: list[FieldError]) -> dict:

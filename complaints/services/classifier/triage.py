@@ -99,7 +99,7 @@ def suggest_later(complaints: list[Complaint]) -> int:
     """
     waiting = [c for c in complaints if c.category_source == "citizen" and c.suggestion_confidence is None]
     suggestions = suggest_many([complaint_text(c.title, c.description) for c in waiting])
-    for complaint, suggestion in zip(waiting, suggestions):
+    for complaint, suggestion in zip(waiting, suggestions, strict=True):
         store_suggestion(complaint, suggestion)
     return sum(s is not None for s in suggestions)
 

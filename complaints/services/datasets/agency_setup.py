@@ -124,6 +124,23 @@ def _file_error(file: str, th: str, en: str) -> BilingualError:
     return BilingualError(422, "invalid-reference-data", f"{file}: {th}", f"{file}: {en}")
 
 
+def _check_header(file: str, header: list[str], columns: tuple[str, ...]) -> None:
+    """Every required column there and none unknown, else one error naming them all."""
+    missing = [c for c in columns if c not in header and c not in OPTIONAL_COLUMNS]
+    unknown = [h for h in header if h and h not in columns]
+    if not (missing or unknown):
+        return
+    th = en = ""
+    if missing:
+        th += f"ไม่มีคอลัมน์ {', '.join(missing)} "
+        en += f"missing column(s) {', '.join(missing)}; "
+    if unknown:
+        th += f"มีคอลัมน์ที่ไม่รู้จัก {', '.join(unknown)} "
+        en += f"unknown column(s) {', '.join(unknown)}; "
+    raise _file_error(file, f"{th.strip()} (คอลัมน์ที่ต้องมี: {','.join(columns)})",
+                      f"{en.strip()} the columns are: {','.join(columns)}.")
+
+
 def _rows(data: bytes, file: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) of a CSV file; a file that cannot be read at all is an error at once."""
     if len(data) > MAX_CSV_BYTES:
@@ -138,18 +155,7 @@ def _rows(data: bytes, file: str, columns: tuple[str, ...]) -> list[tuple[int, d
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
-    missing = [c for c in columns if c not in header and c not in OPTIONAL_COLUMNS]
-    unknown = [h for h in header if h and h not in columns]
-    if missing or unknown:
-        th = en = ""
-        if missing:
-            th += f"ไม่มีคอลัมน์ {', '.join(missing)} "
-            en += f"missing column(s) {', '.join(missing)}; "
-        if unknown:
-            th += f"มีคอลัมน์ที่ไม่รู้จัก {', '.join(unknown)} "
-            en += f"unknown column(s) {', '.join(unknown)}; "
-        raise _file_error(file, f"{th.strip()} (คอลัมน์ที่ต้องมี: {','.join(columns)})",
-                          f"{en.strip()} the columns are: {','.join(columns)}.")
+    _check_header(file, header, columns)
     rows = []
     try:
         for row in reader:

@@ -203,8 +203,8 @@ class _Year:
         self.days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         working = [is_working_day(d) for d in self.days]
         rain = [1.25 if d.month in RAINY_MONTHS else 1.0 for d in self.days]
-        self.online_weights = [r * (1.0 if w else 0.45) for r, w in zip(rain, working)]
-        self.office_weights = [r * (1.0 if w else 0.0) for r, w in zip(rain, working)]
+        self.online_weights = [r * (1.0 if w else 0.45) for r, w in zip(rain, working, strict=True)]
+        self.office_weights = [r * (1.0 if w else 0.0) for r, w in zip(rain, working, strict=True)]
 
     def arrivals(self, rng: random.Random, office: bool, n: int) -> list[datetime]:
         weights = self.office_weights if office else self.online_weights
@@ -478,45 +478,20 @@ class Generator:
                  "forwarded_to": None, "held_at": None, "status_before_hold": None, "root_cause_id": None,
                  "due_at": due if any(e[0] == "resume" for e in events) else deadlines.due_at,
                  "escalated_at": None}
-        targets = {"received": S.RECEIVED, "acknowledged": S.ACKNOWLEDGED, "assign": S.ASSIGNED, "start": S.IN_PROGRESS,
-                   "resolve": S.RESOLVED, "confirm": S.CLOSED, "close": S.CLOSED, "reopen": S.REOPENED,
-                   "forward": S.FORWARDED, "reject": S.REJECTED, "merge": S.MERGED, "hold": S.ON_HOLD}
-        for action, at, _, text, _ in events:
-            if action == "acknowledged":
-                state["acknowledged_at"] = at
-            elif action == "assign":
-                state["assigned_user_id"] = officer
-            elif action == "reply":
-                state["first_response_at"] = state["first_response_at"] or at
-                continue
-            elif action == "resolve":
-                state["resolved_at"] = at
-                state["first_response_at"] = state["first_response_at"] or at
-            elif action in ("close", "confirm"):
-                state["closed_at"] = at
-            elif action == "reopen":
-                state["reopen_count"] += 1
-                state["resolved_at"] = state["closed_at"] = None
-            elif action == "reject":
-                state["first_response_at"] = state["first_response_at"] or at
-                state["closed_at"] = at
-            elif action == "forward":
-                state["forwarded_to"] = text
-            elif action == "merge":
-                state["merged_into_id"] = merge_into
-            elif action == "hold":
-                state["held_at"], state["status_before_hold"] = at, state["status"]
-            elif action == "resume":
-                state["status"] = state["status_before_hold"]
-                state["held_at"] = state["status_before_hold"] = None
-                continue
-            state["status"] = targets[action]
+        _replay(state, events, officer, merge_into)
         if state["status"] == S.CLOSED:
-            shares = ROOT_CAUSES_BY_CATEGORY.get(category.code if category else "", DEFAULT_ROOT_CAUSES)
-            shares = {c: w for c, w in shares.items() if c in self.root_causes} or {
-                c: 1 for c in self.root_causes}
-            if shares:
-                state["root_cause_id"] = self.root_causes[_weighted(self.rng, shares)]
+            state["root_cause_id"] = self._root_cause(category)
+        self._sla_state(state, events)
+        return state
+
+    def _root_cause(self, category) -> int | None:
+        """A closed complaint's root cause, drawn from its category's usual ones."""
+        shares = ROOT_CAUSES_BY_CATEGORY.get(category.code if category else "", DEFAULT_ROOT_CAUSES)
+        shares = {c: w for c, w in shares.items() if c in self.root_causes} or {c: 1 for c in self.root_causes}
+        return self.root_causes[_weighted(self.rng, shares)] if shares else None
+
+    def _sla_state(self, state: dict, events: list) -> None:
+        """The SLA state as of the demo's end, and the escalation (an event) of an overdue complaint."""
         finished = state["resolved_at"] or (state["closed_at"] if state["status"] == S.REJECTED else None)
         clock = finished or (None if state["status"] in (S.CLOSED, S.MERGED, S.ON_HOLD) else self.as_of)
         if clock is not None and clock > state["due_at"]:
@@ -530,7 +505,6 @@ class Generator:
             state["sla_state"] = "due_soon"
         else:
             state["sla_state"] = "on_time"
-        return state
 
     def _survey(self, complaint: dict, events: list) -> dict | None:
         if complaint["status"] not in (S.RESOLVED, S.CLOSED) or complaint["resolved_at"] is None:
@@ -557,7 +531,9 @@ class Generator:
         out: list[tuple[datetime, str]] = []
         for office in (False, True):
             picked = [c for c in channels if (c in OFFICE_CHANNELS) == office]
-            out.extend(zip(self.year.arrivals(self.rng, office, len(picked)), picked))
+            # Fewer arrivals than channels when no day of the year admits them (the office is
+            # closed all year): those complaints are left out, not an error.
+            out.extend(zip(self.year.arrivals(self.rng, office, len(picked)), picked, strict=False))
         out.sort()
         return out
 
@@ -579,7 +555,7 @@ def generate(fiscal_year: int, count: int, seed: int = 2569, as_of: datetime | N
         events: list[tuple[int, tuple]] = []
         people: list[tuple[int, dict]] = []
         surveys: list[tuple[int, dict]] = []
-        for complaint_id, (received_at, channel) in zip(ids, chunk):
+        for complaint_id, (received_at, channel) in zip(ids, chunk, strict=True):
             complaint, complainant, complaint_events, survey = generator.simulate(complaint_id, received_at, channel)
             batch.complaints.append({**template["complaints"], **complaint})
             events.extend((complaint_id, e) for e in complaint_events)
@@ -587,16 +563,16 @@ def generate(fiscal_year: int, count: int, seed: int = 2569, as_of: datetime | N
                 people.append((len(batch.complaints) - 1, complainant))
             if survey is not None:
                 surveys.append((complaint_id, survey))
-        for person_id, (position, person) in zip(bulk_store.reserve_ids(Complainant.__table__, len(people)), people):
+        for person_id, (position, person) in zip(bulk_store.reserve_ids(Complainant.__table__, len(people)), people, strict=True):
             batch.complainants.append({**template["complainants"], **person, "id": person_id})
             batch.complaints[position]["complainant_id"] = person_id
         event_template = template["timeline_events"]
         for event_id, (complaint_id, (kind, at, actor, text, public)) in zip(
-                bulk_store.reserve_ids(TimelineEvent.__table__, len(events)), events):
+                bulk_store.reserve_ids(TimelineEvent.__table__, len(events)), events, strict=True):
             batch.events.append({**event_template, "id": event_id, "complaint_id": complaint_id, "at": at,
                                  "kind": kind, "actor": actor, "text": text, "public": public})
         for survey_id, (complaint_id, survey) in zip(
-                bulk_store.reserve_ids(SurveyResponse.__table__, len(surveys)), surveys):
+                bulk_store.reserve_ids(SurveyResponse.__table__, len(surveys)), surveys, strict=True):
             batch.surveys.append({**template["survey_responses"], **survey, "id": survey_id,
                                   "complaint_id": complaint_id})
         bulk_store.write(batch)
@@ -617,3 +593,47 @@ def has_complaints() -> bool:
 
 def current_fiscal_year(today: date | None = None) -> int:
     return fiscal_year(today or to_bangkok(utcnow()).date())
+
+
+_TARGETS = {"received": S.RECEIVED, "acknowledged": S.ACKNOWLEDGED, "assign": S.ASSIGNED, "start": S.IN_PROGRESS,
+            "resolve": S.RESOLVED, "confirm": S.CLOSED, "close": S.CLOSED, "reopen": S.REOPENED,
+            "forward": S.FORWARDED, "reject": S.REJECTED, "merge": S.MERGED, "hold": S.ON_HOLD}
+
+
+def _replay(state: dict, events: list, officer: int | None, merge_into: int | None) -> None:
+    """The complaint's columns after its events, in order (status and the times each step sets)."""
+    for action, at, _, text, _ in events:
+        if action == "reply":
+            state["first_response_at"] = state["first_response_at"] or at
+        elif action == "resume":
+            state["status"] = state["status_before_hold"]
+            state["held_at"] = state["status_before_hold"] = None
+        else:
+            _step(state, action, at, text, officer, merge_into)
+            state["status"] = _TARGETS[action]
+
+
+def _step(state: dict, action: str, at: datetime, text: str | None, officer: int | None,
+          merge_into: int | None) -> None:
+    """What a status-changing event sets besides the status."""
+    if action == "acknowledged":
+        state["acknowledged_at"] = at
+    elif action == "assign":
+        state["assigned_user_id"] = officer
+    elif action == "resolve":
+        state["resolved_at"] = at
+        state["first_response_at"] = state["first_response_at"] or at
+    elif action in ("close", "confirm"):
+        state["closed_at"] = at
+    elif action == "reopen":
+        state["reopen_count"] += 1
+        state["resolved_at"] = state["closed_at"] = None
+    elif action == "reject":
+        state["first_response_at"] = state["first_response_at"] or at
+        state["closed_at"] = at
+    elif action == "forward":
+        state["forwarded_to"] = text
+    elif action == "merge":
+        state["merged_into_id"] = merge_into
+    elif action == "hold":
+        state["held_at"], state["status_before_hold"] = at, state["status"]

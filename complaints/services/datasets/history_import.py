@@ -173,7 +173,8 @@ def unusable(th: str, en: str) -> BilingualError:
 # --- reading the file --------------------------------------------------------------------
 
 def _open(path: Path) -> io.TextIOBase:
-    raw = gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+    # The caller closes the wrapper, which closes the raw file.
+    raw = gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")  # noqa: SIM115
     return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
 
 
@@ -414,7 +415,7 @@ def _store(pending: list[tuple[int, str, dict]], summary: ImportSummary, seen: s
     intake_unit_id = reference_data.unit_id_by_code(current_app.config["INTAKE_UNIT_CODE"]) or (
         summary.default_unit.id if summary.default_unit else None)
     batch = bulk_store.Batch()
-    for complaint_id, (row_number, key, values) in zip(complaint_ids, fresh):
+    for complaint_id, (row_number, key, values) in zip(complaint_ids, fresh, strict=True):
         ids = (complaint_id, next(event_ids), next(event_ids), next(event_ids))
         complaint, events = _rows_for(values, key, row_number, ids, numbers, options, now, intake_unit_id,
                                       deadline_cache)

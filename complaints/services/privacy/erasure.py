@@ -40,38 +40,48 @@ def erase(complainants: list[Complainant], complaints: list[Complaint], scrubber
           personal_columns: Iterable[str]) -> None:
     """Remove the subject's personal data from the session's rows and the stored files
     (the caller commits). Complaints, timelines and statistics stay."""
-    ids = [c.id for c in complaints]
     for complaint in complaints:
         _complaint(complaint, scrubber)
-    if ids:
-        for event in db.session.scalars(select(TimelineEvent).where(TimelineEvent.complaint_id.in_(ids))):
-            event.text = scrubber.text(event.text)
-        for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.complaint_id.in_(ids))):
-            _outbox_message(message, scrubber)
-        for survey in db.session.scalars(select(SurveyResponse).where(SurveyResponse.complaint_id.in_(ids))):
-            survey.comment = scrubber.text(survey.comment)
-        for request in db.session.scalars(select(Open311Request).where(Open311Request.complaint_id.in_(ids))):
-            request.account_id = request.device_id = request.media_url = None
-        for attachment in db.session.scalars(select(Attachment).where(Attachment.complaint_id.in_(ids))):
-            _photo(attachment)
-        # A mail program may build its Message-ID from the sender's address. The hashed
-        # key still recognises a redelivery; the id itself is only needed to answer.
-        for ref in db.session.scalars(select(ChannelMessage).where(ChannelMessage.complaint_id.in_(ids),
-                                                                   ChannelMessage.direction == "in")):
-            ref.external_id = f"<erased-{ref.external_key[:32]}@rongrian.invalid>"
+    _complaint_rows([c.id for c in complaints], scrubber)
     line_ids = {person.line_user_id for person in complainants if person.line_user_id}
     for person in complainants:
-        if person.line_user_id:
-            conversation = db.session.get(LineConversation, person.line_user_id)
-            if conversation is not None:
-                db.session.delete(conversation)
-        for column in personal_columns:
-            setattr(person, column, None)
+        _complainant(person, personal_columns)
     numbers = {c.tracking_number for c in complaints}
     _mail_files(scrubber.emails, numbers)
     _chat_files(scrubber.phones, line_ids, numbers)
     if complaints:
         _exports()
+
+
+def _complaint_rows(ids: list[int], scrubber: Scrubber) -> None:
+    """The rows that hang off the complaints: timeline, outbox, surveys, Open311, photos, channel ids."""
+    if not ids:
+        return
+    for event in db.session.scalars(select(TimelineEvent).where(TimelineEvent.complaint_id.in_(ids))):
+        event.text = scrubber.text(event.text)
+    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.complaint_id.in_(ids))):
+        _outbox_message(message, scrubber)
+    for survey in db.session.scalars(select(SurveyResponse).where(SurveyResponse.complaint_id.in_(ids))):
+        survey.comment = scrubber.text(survey.comment)
+    for request in db.session.scalars(select(Open311Request).where(Open311Request.complaint_id.in_(ids))):
+        request.account_id = request.device_id = request.media_url = None
+    for attachment in db.session.scalars(select(Attachment).where(Attachment.complaint_id.in_(ids))):
+        _photo(attachment)
+    # A mail program may build its Message-ID from the sender's address. The hashed
+    # key still recognises a redelivery; the id itself is only needed to answer.
+    for ref in db.session.scalars(select(ChannelMessage).where(ChannelMessage.complaint_id.in_(ids),
+                                                               ChannelMessage.direction == "in")):
+        ref.external_id = f"<erased-{ref.external_key[:32]}@rongrian.invalid>"
+
+
+def _complainant(person: Complainant, personal_columns: Iterable[str]) -> None:
+    """The person's contact columns emptied and an unfinished LINE conversation dropped."""
+    if person.line_user_id:
+        conversation = db.session.get(LineConversation, person.line_user_id)
+        if conversation is not None:
+            db.session.delete(conversation)
+    for column in personal_columns:
+        setattr(person, column, None)
 
 
 def _complaint(complaint: Complaint, scrubber: Scrubber) -> None:

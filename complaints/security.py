@@ -146,6 +146,15 @@ def _public_url_problem(url: str | None) -> str | None:
     return None
 
 
+def _mail_server_problem(server: str | None) -> str | None:
+    if not server:
+        return _bilingual("ต้องตั้งค่า MAIL_SERVER มิฉะนั้นอีเมลจะไม่ถูกส่ง", "MAIL_SERVER must be set, or no e-mail is ever sent")
+    if _placeholder_host(str(server)):
+        return _bilingual(f"MAIL_SERVER={server!r} เป็นค่าตัวอย่าง ต้องเป็นเซิร์ฟเวอร์อีเมลของหน่วยงาน",
+                          f"MAIL_SERVER={server!r} is a placeholder; name the agency's mail server")
+    return None
+
+
 def production_problems(config) -> list[str]:
     """What makes this configuration unsafe for production (empty when it is fine);
     each problem is one bilingual sentence naming its setting."""
@@ -176,15 +185,8 @@ def production_problems(config) -> list[str]:
     if str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory"):
         problems.append(_bilingual("ต้องตั้งค่า REDIS_URL (หรือ RATELIMIT_STORAGE_URI) ให้การจำกัดอัตราใช้ร่วมกันทุกโปรเซส",
                                    "REDIS_URL (or RATELIMIT_STORAGE_URI) must be set: rate limits in memory are per process"))
-    if not config.get("MAIL_SERVER"):
-        problems.append(_bilingual("ต้องตั้งค่า MAIL_SERVER มิฉะนั้นอีเมลจะไม่ถูกส่ง",
-                                   "MAIL_SERVER must be set, or no e-mail is ever sent"))
-    elif _placeholder_host(str(config["MAIL_SERVER"])):
-        problems.append(_bilingual(f"MAIL_SERVER={config['MAIL_SERVER']!r} เป็นค่าตัวอย่าง ต้องเป็นเซิร์ฟเวอร์อีเมลของหน่วยงาน",
-                                   f"MAIL_SERVER={config['MAIL_SERVER']!r} is a placeholder; name the agency's mail server"))
-    url_problem = _public_url_problem(config.get("PUBLIC_BASE_URL"))
-    if url_problem:
-        problems.append(url_problem)
+    problems += [p for p in (_mail_server_problem(config.get("MAIL_SERVER")),
+                             _public_url_problem(config.get("PUBLIC_BASE_URL"))) if p]
     if not config.get("SESSION_COOKIE_SECURE"):
         problems.append(_bilingual("ต้องตั้งค่า SESSION_COOKIE_SECURE=1 (คุกกี้ส่งเฉพาะผ่าน HTTPS)",
                                    "SESSION_COOKIE_SECURE must be on (1): the session cookie only over HTTPS"))

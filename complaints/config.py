@@ -12,6 +12,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from complaints.domain.task_names import TaskName
+
 
 # The Traffy Fondue reports the shipped classifier, the demo year and the benchmarks are
 # made from: shipped inside the repository (data/traffy/README.md says where they come from).
@@ -249,48 +251,48 @@ def load_config(instance_path: str) -> dict:
             ),
             "task_default_queue": "default",
             "task_routes": {
-                "rongrian.acknowledge": {"queue": "notify"},
-                "rongrian.relay_outbox": {"queue": "notify"},
+                TaskName.ACKNOWLEDGE: {"queue": "notify"},
+                TaskName.RELAY_OUTBOX: {"queue": "notify"},
             },
             "beat_schedule": {
                 "relay-outbox": {
-                    "task": "rongrian.relay_outbox",
+                    "task": TaskName.RELAY_OUTBOX,
                     "schedule": float(env.get("OUTBOX_RELAY_SECONDS", "15")),
                 },
                 "after-intake": {
-                    "task": "rongrian.after_intake",
+                    "task": TaskName.AFTER_INTAKE,
                     "schedule": float(env.get("AFTER_INTAKE_SECONDS", "15")),
                 },
                 "retention": {
-                    "task": "rongrian.apply_retention",
+                    "task": TaskName.APPLY_RETENTION,
                     "schedule": float(env.get("RETENTION_SWEEP_SECONDS", str(24 * 3600))),
                 },
                 # Does nothing until IMAP_HOST is set.
                 "poll-mailbox": {
-                    "task": "rongrian.poll_mailbox",
+                    "task": TaskName.POLL_MAILBOX,
                     "schedule": float(env.get("IMAP_POLL_SECONDS", "60")),
                 },
                 "purge-exports": {
-                    "task": "rongrian.purge_exports",
+                    "task": TaskName.PURGE_EXPORTS,
                     "schedule": float(env.get("EXPORT_PURGE_SECONDS", "3600")),
                 },
                 "purge-channel-state": {
-                    "task": "rongrian.purge_channel_state",
+                    "task": TaskName.PURGE_CHANNEL_STATE,
                     "schedule": float(env.get("CHANNEL_PURGE_SECONDS", "3600")),
                 },
                 "update-clusters": {
-                    "task": "rongrian.update_clusters",
+                    "task": TaskName.UPDATE_CLUSTERS,
                     "schedule": float(env.get("CLUSTER_UPDATE_SECONDS", "300")),
                 },
                 "sla-sweep": {
-                    "task": "rongrian.sla_sweep",
+                    "task": TaskName.SLA_SWEEP,
                     "schedule": float(env.get("SLA_SWEEP_SECONDS", "300")),
                 },
                 "assessment-data": {
-                    "task": "rongrian.refresh_assessment_data",
+                    "task": TaskName.REFRESH_ASSESSMENT_DATA,
                     "schedule": float(env.get("ASSESSMENT_DATA_REFRESH_SECONDS", "600")),
                 },
-                **({"retrain-classifier": {"task": "rongrian.scheduled_retraining",
+                **({"retrain-classifier": {"task": TaskName.SCHEDULED_RETRAINING,
                                            "schedule": _crontab(retrain_crontab)}} if retrain_crontab else {}),
             },
         },

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from assessment import evidence, links, report, service
 from complaints.domain.periods import Period
 from complaints.domain.errors import BilingualError
+from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from assessment.models import Assessment, AssessmentEvidence, OperationalData
 from complaints.models import TrackingLookupDay, User, utcnow
@@ -524,7 +525,7 @@ def test_beat_keeps_this_year_this_quarter_and_every_draft_fresh(app):
     from complaints.config import load_config
 
     entry = load_config("/nonexistent")["CELERY"]["beat_schedule"]["assessment-data"]
-    assert entry["task"] == "rongrian.refresh_assessment_data"
+    assert entry["task"] == TaskName.REFRESH_ASSESSMENT_DATA
     now = datetime(2026, 11, 26, 3, 0, tzinfo=BANGKOK)
     with app.test_request_context():
         user = db.session.get(User, make_staff(app, "boss", "manager", None))

@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
+from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from complaints.models import ClusterMonth, Complaint, RecurringCluster, Status
 from complaints.schemas import ComplaintSubmission
@@ -313,4 +314,4 @@ def test_the_beat_schedule_runs_the_update():
     from complaints.config import load_config
 
     entry = load_config("/nonexistent")["CELERY"]["beat_schedule"]["update-clusters"]
-    assert entry == {"task": "rongrian.update_clusters", "schedule": 300.0}
+    assert entry == {"task": TaskName.UPDATE_CLUSTERS, "schedule": 300.0}

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from complaints.models import ExportJob, Unit, utcnow
 from complaints.services.analytics import export_jobs
@@ -40,7 +41,7 @@ def test_an_export_is_queued_written_by_the_task_and_downloaded_by_its_requester
     asked = request_export(boss, "period=2569&category=")
     assert asked.status_code == 302
     job_id = int(asked.headers["Location"].rsplit("/", 1)[1])
-    assert sent == [(export_jobs.TASK_NAME, [job_id])]
+    assert sent == [(TaskName.EXPORT_COMPLAINTS, [job_id])]
     waiting = boss.get(f"/manager/exports/{job_id}")
     assert "รอคิว" in waiting.text and waiting.headers["Refresh"] == "3"  # the page follows the job
     assert boss.get(f"/manager/exports/{job_id}/download").status_code == 404  # not written yet

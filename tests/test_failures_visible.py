@@ -11,6 +11,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 
+from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from complaints.models import Attachment, OutboxMessage, utcnow
 from complaints.models import encrypted
@@ -225,7 +226,7 @@ def test_healthz_is_liveness_and_readyz_wants_a_worker(app, client):
 def test_readyz_with_a_worker_heartbeat_from_the_relay_task(app, client):
     submit_api(client)  # a fresh pending acknowledgement: within the limit
     with app.app_context():
-        app.extensions["celery"].tasks["rongrian.relay_outbox"]()  # beat's relay records the heartbeat
+        app.extensions["celery"].tasks[TaskName.RELAY_OUTBOX]()  # beat's relay records the heartbeat
     response = client.get("/readyz")
     body = response.get_json()
     assert response.status_code == 200, body
@@ -262,11 +263,11 @@ def test_heartbeat_and_task_failures_in_redis(app, client, redis_url):
     assert client.get("/readyz").get_json()["checks"]["worker"]["ok"] is False
     with app.app_context():
         heartbeat.record_worker()
-        task = app.extensions["celery"].tasks["rongrian.acknowledge"]
+        task = app.extensions["celery"].tasks[TaskName.ACKNOWLEDGE]
         task_failure.send(sender=task, task_id="x", exception=RuntimeError("boom"))
         task_failure.send(sender=task, task_id="y", exception=RuntimeError("boom"))
         # A task of another Celery app in this process (another test's) is not counted here.
-        task_failure.send(sender=Sender(object(), "rongrian.acknowledge"), task_id="z",
+        task_failure.send(sender=Sender(object(), TaskName.ACKNOWLEDGE), task_id="z",
                           exception=RuntimeError("boom"))
     assert client.get("/readyz").get_json()["checks"]["worker"]["ok"] is True
     body = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).get_data(as_text=True)

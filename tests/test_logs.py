@@ -14,6 +14,7 @@ from celery import signals
 from celery.app import trace as celery_trace
 
 from complaints import observability
+from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from complaints.models import OutboxMessage
 from complaints.services.messaging import outbox
@@ -87,7 +88,7 @@ def test_publishing_from_a_request_puts_its_id_in_the_task_headers(app, client):
         signals.before_task_publish.disconnect(spy)
     assert response.status_code == 201, response.text
     assert response.headers["X-Request-ID"] == "intake-7f3a"
-    acknowledgements = [h for _, h in published if h.get("task") == "rongrian.acknowledge"]
+    acknowledgements = [h for _, h in published if h.get("task") == TaskName.ACKNOWLEDGE]
     assert acknowledgements, published
     assert all(h[log_context.REQUEST_ID_TASK_HEADER] == "intake-7f3a" for h in acknowledgements)
 
@@ -99,7 +100,7 @@ def test_a_task_logs_the_id_of_the_request_that_caused_it_and_a_delivery_failure
         message_id = db.session.query(OutboxMessage.id).scalar()
     collected.stream.truncate(0)
     collected.stream.seek(0)
-    task = app.extensions["celery"].tasks["rongrian.acknowledge"]
+    task = app.extensions["celery"].tasks[TaskName.ACKNOWLEDGE]
     result = task.apply(args=[message_id], headers={log_context.REQUEST_ID_TASK_HEADER: "intake-7f3a"})
     assert result.result == "busy"  # eager: Celery's retry ran at once and found the message held
     warnings = [line for line in collected.lines() if line["logger"] == "complaints.services.messaging.outbox"]
@@ -144,19 +145,19 @@ def _celery_line(logger: str, fmt: str, data: dict) -> None:
 
 def test_routine_relay_passes_are_debug_and_a_pass_that_did_something_is_info(app, caplog):
     caplog.set_level(logging.INFO)
-    relay = "rongrian.relay_outbox"
+    relay = TaskName.RELAY_OUTBOX
     _celery_line("celery.worker.strategy", celery_trace.LOG_RECEIVED, {"id": "1", "name": relay})
     _celery_line("celery.app.trace", celery_trace.LOG_SUCCESS,
                  {"id": "1", "name": relay, "return_value": "0", "runtime": 0.01})
     _celery_line("celery.app.trace", celery_trace.LOG_SUCCESS,
-                 {"id": "2", "name": "rongrian.purge_channel_state",
+                 {"id": "2", "name": TaskName.PURGE_CHANNEL_STATE,
                   "return_value": "{'conversations': 0, 'event_ids': 0}", "runtime": 0.01})
     logging.getLogger("celery.beat").info("Scheduler: Sending due task %s (%s)", "relay-outbox", relay)
     assert [r.getMessage() for r in caplog.records] == []  # nothing at INFO for no-op passes
     _celery_line("celery.app.trace", celery_trace.LOG_SUCCESS,
                  {"id": "3", "name": relay, "return_value": "12", "runtime": 0.01})
     _celery_line("celery.app.trace", celery_trace.LOG_SUCCESS,  # not periodic: an intake's acknowledgement
-                 {"id": "4", "name": "rongrian.acknowledge", "return_value": "'already_sent'", "runtime": 0.01})
+                 {"id": "4", "name": TaskName.ACKNOWLEDGE, "return_value": "'already_sent'", "runtime": 0.01})
     assert [(r.levelname, r.getMessage().split(" succeeded")[0]) for r in caplog.records] == [
         ("INFO", f"Task {relay}[3]"), ("INFO", "Task rongrian.acknowledge[4]")]
     caplog.clear()

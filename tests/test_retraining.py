@@ -17,6 +17,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from complaints.models import Category, CategoryFeedback, Complaint, RunStatus, TrainingRun, User, utcnow
 from complaints.nlp import train
@@ -128,7 +129,7 @@ def test_a_request_queues_one_run_and_refuses_a_second(app, sent):
         admin = admin_user(app)
         run = retraining.request_retraining(admin)
         assert (run.status, run.progress, run.requested_by_id) == ("queued", 0, admin.id)
-        assert sent == [("rongrian.retrain_classifier", [run.id])]
+        assert sent == [(TaskName.RETRAIN_CLASSIFIER, [run.id])]
         with pytest.raises(BilingualError) as refused:
             retraining.request_retraining(admin)
         assert refused.value.status == 409 and "รอบที่" in refused.value.th and "already" in refused.value.en
@@ -427,7 +428,7 @@ def test_the_weekly_schedule_is_a_beat_entry_in_thailand_time(tmp_path, monkeypa
 
     celery = load_config(str(tmp_path))["CELERY"]
     entry = celery["beat_schedule"]["retrain-classifier"]
-    assert entry["task"] == "rongrian.scheduled_retraining" and celery["timezone"] == "Asia/Bangkok"
+    assert entry["task"] == TaskName.SCHEDULED_RETRAINING and celery["timezone"] == "Asia/Bangkok"
     assert entry["schedule"] == crontab(minute="0", hour="2", day_of_week="sun")
     monkeypatch.setenv("NLP_RETRAIN_CRONTAB", "30 3 * * 1-5")
     assert load_config(str(tmp_path))["CELERY"]["beat_schedule"]["retrain-classifier"]["schedule"] == \

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage
 from tests.conftest import (
@@ -83,7 +84,7 @@ def test_worker_acknowledges_an_api_complaint_within_seconds(tmp_path, pg_databa
 
     # The same task delivered again (a redelivery after a lost ack) sends nothing new.
     with app.app_context():
-        app.extensions["celery"].send_task("rongrian.acknowledge", args=[message.id])
+        app.extensions["celery"].send_task(TaskName.ACKNOWLEDGE, args=[message.id])
     assert wait_for(lambda: worker.log().count("'already_sent'") >= 1, timeout=15), worker.log()
     assert len(eml_files(tmp_path)) == 1
 

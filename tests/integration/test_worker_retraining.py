@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from complaints.models import TrainingRun
 from complaints.services.classifier import retraining, triage
@@ -36,7 +37,7 @@ def test_the_weekly_run_learns_from_confirmed_complaints(tmp_path, pg_database, 
     for text, label in make_rows(10, 31):  # 30 complaints whose citizens chose the category
         submit_api(client, description=text, category=label)
 
-    app.extensions["celery"].send_task("rongrian.scheduled_retraining")  # what beat sends on Sunday night
+    app.extensions["celery"].send_task(TaskName.SCHEDULED_RETRAINING)  # what beat sends on Sunday night
     runs = wait_for(lambda: finished_runs(app), timeout=120, interval=0.5)
     assert len(runs) == 1, worker.log()
     run = runs[0]
@@ -48,7 +49,7 @@ def test_the_weekly_run_learns_from_confirmed_complaints(tmp_path, pg_database, 
         ranked = triage.classify_many(["ถนนเป็นหลุม ยางมะตอยแตกร้าว ช่วยแก้ไขด่วน"], k=3)[0]
         assert ranked[0][0] == "ถนน" and {label for label, _ in ranked} == set(WORDS)
 
-    app.extensions["celery"].send_task("rongrian.scheduled_retraining")  # nothing confirmed since
+    app.extensions["celery"].send_task(TaskName.SCHEDULED_RETRAINING)  # nothing confirmed since
     assert wait_for(lambda: "scheduled retraining skipped: 0 confirmed" in worker.log(), timeout=30), worker.log()
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(TrainingRun)) == 1

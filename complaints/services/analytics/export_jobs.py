@@ -22,6 +22,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from complaints.domain.errors import BilingualError
+from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from complaints.models import Complaint, ExportJob, ExportStatus, User, utcnow
 from complaints.services.analytics import exports, metrics
@@ -29,7 +30,6 @@ from complaints.services.messaging import dispatch
 
 log = logging.getLogger(__name__)
 
-TASK_NAME = "rongrian.export_complaints"
 FORMATS = ("csv", "xlsx")
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
 RECENT = 20
@@ -60,7 +60,7 @@ def request_export(user: User, args: Mapping[str, str], fmt: str) -> ExportJob:
     job = ExportJob(user_id=user.id, fmt=fmt, params=params, status=ExportStatus.QUEUED, created_at=now)
     db.session.add(job)
     db.session.commit()
-    dispatch.send_job(TASK_NAME, job.id, lambda error: _fail(job, error))
+    dispatch.send_job(TaskName.EXPORT_COMPLAINTS, job.id, lambda error: _fail(job, error))
     return job
 
 

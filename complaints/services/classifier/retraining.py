@@ -28,6 +28,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from complaints.domain.errors import BilingualError
+from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from complaints.models import Category, CategoryFeedback, Complaint, RunStatus, TrainingRun, User, utcnow
 from complaints.models.training import Trigger
@@ -36,7 +37,6 @@ from complaints.services.messaging import dispatch
 log = logging.getLogger(__name__)
 
 CONFIRMED_SOURCES = ("citizen", "officer")
-TASK_NAME = "rongrian.retrain_classifier"
 _CACHE_KEY = "rongrian.active_model"
 
 Progress = Callable[[int, str], None]
@@ -177,7 +177,7 @@ def request_retraining(admin: User) -> TrainingRun:
         run.stage = "ส่งงานเข้าคิวไม่สำเร็จ / could not enqueue"
         db.session.commit()
 
-    dispatch.send_job(TASK_NAME, run.id, failed)
+    dispatch.send_job(TaskName.RETRAIN_CLASSIFIER, run.id, failed)
     return run
 
 

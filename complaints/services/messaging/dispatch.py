@@ -1,4 +1,4 @@
-"""Hand outbox messages to the broker, by task name.
+"""Hand outbox messages and requested jobs to the broker, by task name (TaskName).
 
 Services do not import the worker package (the worker depends on the app, not
 the other way round): tasks are sent by their registered names through the
@@ -12,10 +12,9 @@ from collections.abc import Callable, Iterable
 from flask import current_app
 
 from complaints.domain.errors import BilingualError
+from complaints.domain.task_names import TaskName
 
 log = logging.getLogger(__name__)
-
-ACKNOWLEDGE_TASK = "rongrian.acknowledge"
 
 
 def enqueue_outbox(message_ids: Iterable[int]) -> bool:
@@ -33,14 +32,14 @@ def enqueue_outbox(message_ids: Iterable[int]) -> bool:
             # One quick try: kombu's default would retry for seconds inside a request.
             producer.connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
             for message_id in message_ids:
-                celery.send_task(ACKNOWLEDGE_TASK, args=[message_id], retry=False, producer=producer)
+                celery.send_task(TaskName.ACKNOWLEDGE, args=[message_id], retry=False, producer=producer)
     except Exception as exc:  # kombu raises OperationalError and friends for a broker away
         log.warning("broker unavailable, outbox relay will retry: %s", exc)
         return False
     return True
 
 
-def send_job(task_name: str, job_id: int, record_failure: Callable[[str], None]) -> None:
+def send_job(task_name: TaskName, job_id: int, record_failure: Callable[[str], None]) -> None:
     """Hand a requested job (an export, a retraining run) to the broker.
 
     When the broker is away the job is not left queued forever: `record_failure`

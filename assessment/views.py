@@ -9,11 +9,11 @@ from assessment import links, report, service
 from assessment.files import path_of
 from assessment.form import field_keys, levels
 from complaints.domain.periods import Period
-from complaints.auth import roles_required
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from assessment.models import Assessment  # also puts the assessment's tables on the app's metadata
 from complaints.models import utcnow
+from complaints.web.guards import roles_required
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 managers = roles_required("manager", "admin")

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from complaints.admin import bp
 from complaints.admin.forms import (
     ActionForm, ApiKeyForm, CalendarForm, CannedForm, CategoryForm, PasswordForm, StandardDaysForm, StandardDeleteForm,
     RootCauseForm, StandardNewForm, UnitForm, UserCreateForm, UserEditForm,
 )
-from complaints.auth import roles_required
 from complaints.domain.errors import BilingualError, invalid
 from complaints.extensions import db
 from complaints.models import IntegrityGrant, utcnow
@@ -29,6 +27,9 @@ from complaints.services.messaging import channel_status, outbox_admin
 from complaints.services.privacy import duties
 from complaints.services.staff import integrity_grants
 from complaints.ids import page_number, parse_key
+from complaints.web.guards import roles_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 admin_only = roles_required("admin")
 

@@ -1,6 +1,4 @@
 """JSON API v1: intake, public view, OpenAPI description, reference lists."""
-from flask import Blueprint
+from complaints.api.views import bp
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-from complaints.api import views  # noqa: E402,F401  (routes attach to bp)
+__all__ = ["bp"]

@@ -5,20 +5,21 @@ import hashlib
 import re
 
 import geothai
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
-from complaints.api import bp
 from complaints.api.openapi import openapi_document
 from complaints.domain.errors import BilingualError
 from complaints.json_input import request_json
 from complaints.extensions import db, limiter
 from complaints.models import Category, Channel
-from complaints.public.views import intake_limit, tracking_rate
 from complaints.schemas import parse_submission
 from complaints.services.casework.intake import submit_complaint
 from complaints.services.casework.public_view import find_complaint, public_view
 from complaints.services.casework.tracking_lookups import record_lookup
+from complaints.web.guards import intake_limit, tracking_rate
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 

@@ -11,7 +11,7 @@ from flask_wtf.file import FileField
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, Length
 
-from complaints.auth import bp
+from complaints.auth.views import bp
 from complaints.domain.errors import BilingualError, FieldError, invalid
 from complaints.extensions import db, limiter
 from complaints.models import User

@@ -3,17 +3,35 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from complaints.auth import bp
 from complaints.extensions import limiter
 from complaints.services.datasets import agency_setup
-from complaints.services.staff import staff_sessions
+from complaints.services.staff import integrity_grants, staff_sessions
 from complaints.services.staff.accounts import SignInThrottled, authenticate, sign_out
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.before_app_request
+def _end_stale_sessions() -> None:
+    """A staff session past its idle or total time is signed out before the view runs,
+    which then answers as to anyone not signed in (the sign-in page)."""
+    if "_user_id" in session and not staff_sessions.still_valid():
+        logout_user()
+        session.clear()
+
+
+@bp.app_context_processor
+def _integrity_notices() -> dict:
+    """Recent integrity grants, for the notice on an integrity officer's pages (called lazily)."""
+    def notices():
+        return integrity_grants.recent_grants()
+    return {"integrity_notices": notices}
 
 
 class LoginForm(FlaskForm):

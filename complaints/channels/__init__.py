@@ -1,6 +1,4 @@
 """Webhooks of the citizen channels: LINE, SMS gateway, inbound mail."""
-from flask import Blueprint
+from complaints.channels.views import bp
 
-bp = Blueprint("channels", __name__, url_prefix="/channels")
-
-from complaints.channels import views  # noqa: E402,F401  (routes register on bp)
+__all__ = ["bp"]

@@ -1,13 +1,14 @@
 """Thin webhook views: check the signature, hand the body to the channel's service."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
-from complaints.channels import bp
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.json_input import request_json
 from complaints.services.channels import email_intake, line_bot, sms_intake, webhook_signatures
+
+bp = Blueprint("channels", __name__, url_prefix="/channels")
 
 
 def _json_body() -> object:

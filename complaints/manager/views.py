@@ -6,15 +6,13 @@ by managers and admins.
 """
 from __future__ import annotations
 
-from flask import Response, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from complaints.auth import roles_required
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.ids import page_number
-from complaints.manager import bp
 from complaints.models import Complaint, Unit, utcnow
 from complaints.services.analytics import corrective_actions, export_jobs, exports, metrics
 from complaints.services.catalogue import agency
@@ -22,6 +20,9 @@ from complaints.services.access import visible_unit_ids
 from complaints.services.analytics.dashboard_pdf import dashboard_pdf
 from complaints.domain.periods import Period
 from complaints.domain.thai_calendar import THAI_MONTHS_ABBR, be_year
+from complaints.web.guards import roles_required
+
+bp = Blueprint("manager", __name__, url_prefix="/manager")
 
 READERS = ("manager", "admin", "supervisor")
 WRITERS = ("manager", "admin")

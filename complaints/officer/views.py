@@ -3,17 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from complaints.auth import roles_required
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.ids import page_number, parse_id
 from complaints.models.encrypted import ContactUndecryptable
 from complaints.models import CannedResponse, Category, Channel, Complaint, RootCause, Unit, User
-from complaints.officer import bp
 from complaints.officer.entry import OfficerEntryForm, submit_entry
 from complaints.officer.queue import QueueFilters, queue_statement
 from complaints.services.casework import case_actions, similarity, workflow
@@ -21,6 +19,9 @@ from complaints.services.classifier import triage
 from complaints.services.privacy import duties
 from complaints.services.access import can_see, case_for, may_know_of, visible_complaints
 from complaints.services.casework.intake import Upload
+from complaints.web.guards import roles_required
+
+bp = Blueprint("officer", __name__, url_prefix="/officer")
 
 VIEWERS = ("officer", "supervisor", "manager", "admin", "integrity")
 WORKERS = ("officer", "supervisor", "admin", "integrity")

@@ -5,15 +5,16 @@ format of the URL (.xml or .json), with Thai and English descriptions.
 """
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from complaints.domain.errors import BilingualError, http_error
 from complaints.extensions import limiter
-from complaints.open311 import bp
 from complaints.open311.formats import render
-from complaints.public.views import intake_limit, tracking_rate
 from complaints.services.channels import open311, open311_intake
+from complaints.web.guards import intake_limit, tracking_rate
+
+bp = Blueprint("open311", __name__, url_prefix="/open311")
 
 FMT = "<any(json, xml):fmt>"
 # The spec: 404 for what does not exist, 403 for the api_key, 400 for any other

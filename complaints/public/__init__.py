@@ -1,6 +1,4 @@
 """Citizen pages: home, the complaint form, the receipt and public tracking."""
-from flask import Blueprint
+from complaints.public.views import bp
 
-bp = Blueprint("public", __name__)
-
-from complaints.public import views  # noqa: E402,F401  (routes attach to bp)
+__all__ = ["bp"]

@@ -5,7 +5,7 @@ import hashlib
 import secrets
 
 import geothai
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -13,7 +13,6 @@ from complaints.domain.errors import BilingualError, FieldError
 from complaints.extensions import db, limiter
 from complaints.i18n import t
 from complaints.models import Category, Channel
-from complaints.public import bp
 from complaints.public.forms import ComplaintForm
 from complaints.schemas import parse_submission
 from complaints.services.casework import feedback, similarity
@@ -24,18 +23,9 @@ from complaints.services.catalogue.standards import published_standards
 from complaints.services.casework.tracking_lookups import record_lookup
 from complaints.domain.locations import district_choices, province_choices, subdistrict_choices
 from complaints.services.casework.public_view import find_complaint, public_events, public_text
+from complaints.web.guards import intake_limit, tracking_rate
 
-
-def tracking_limit() -> str:
-    return current_app.config["TRACK_RATE_LIMIT"]
-
-
-def intake_limit() -> str:
-    return current_app.config["INTAKE_RATE_LIMIT"]
-
-
-# Web and API lookups share one budget per client, against enumeration.
-tracking_rate = limiter.shared_limit(tracking_limit, scope="tracking")
+bp = Blueprint("public", __name__)
 
 
 @bp.get("/")

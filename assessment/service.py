@@ -28,7 +28,7 @@ from complaints.domain.errors import BilingualError, FieldError, invalid, unsafe
 from complaints.domain.periods import Period
 from complaints.extensions import db
 from complaints.models import User, utcnow
-from complaints.services.analytics.api import agency_name
+from complaints.services.analytics.api import agency_name, unit_of_work
 from complaints.nlp.cleaning import UnsafeText, clean_text
 
 MAX_EXPLANATION = 5000
@@ -160,11 +160,10 @@ def add_file(assessment: Assessment, item_id: str, title: str | None, filename: 
         assessment_id=assessment.id, item_id=item_id, kind="file", title=title or prepared.original_name,
         storage_key=key, original_name=prepared.original_name, content_type=prepared.content_type,
         size_bytes=len(prepared.data), sha256=prepared.sha256, created_by_id=user.id)
-    db.session.add(item)
     try:
-        db.session.commit()
+        with unit_of_work():
+            db.session.add(item)
     except Exception:
-        db.session.rollback()
         files.remove(upload_dir, key)  # nothing half-stored
         raise
     return item

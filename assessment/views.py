@@ -13,6 +13,7 @@ from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from assessment.models import Assessment  # also puts the assessment's tables on the app's metadata
 from complaints.models import utcnow
+from complaints.services.analytics.api import unit_of_work
 from complaints.web.guards import roles_required
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
@@ -55,9 +56,9 @@ def _act(period_text: str, action):
     """Run one change on a draft; a refused change re-renders the page with the bilingual error."""
     period, assessment = service.get(period_text)
     try:
-        action(period, assessment)
+        with unit_of_work():
+            action(period, assessment)
     except BilingualError as exc:
-        db.session.rollback()
         if exc.status >= 500:
             raise
         return _page(period, assessment, exc)

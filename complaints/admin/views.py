@@ -15,7 +15,6 @@ from complaints.admin.forms import (
     RootCauseForm, StandardNewForm, UnitForm, UserCreateForm, UserEditForm,
 )
 from complaints.domain.errors import BilingualError, invalid
-from complaints.extensions import db
 from complaints.models import IntegrityGrant, utcnow
 from complaints.services.catalogue import root_causes as root_cause_list
 from complaints.services.catalogue import calendar_overrides, canned_responses, overview, published_standards
@@ -27,6 +26,7 @@ from complaints.services.messaging import channel_status, outbox_admin
 from complaints.services.privacy import duties
 from complaints.services.staff import integrity_grants
 from complaints.ids import page_number, parse_key
+from complaints.services.unit_of_work import unit_of_work
 from complaints.web.guards import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -47,9 +47,9 @@ def _submit(form, save: Callable):
     if not form.validate():
         return None, invalid(form.field_errors())
     try:
-        return save(), None
+        with unit_of_work():
+            return save(), None
     except BilingualError as exc:
-        db.session.rollback()
         if exc.status not in (403, 409, 422):
             raise
         return None, exc
@@ -450,24 +450,27 @@ def privacy_requests():
     the viewer's own visibility rule), so they alone can answer that person's request."""
     if request.method == "GET":
         return _privacy_page()
+    action = request.form.get("action", "find")
+    note = request.form.get("note", "")
     try:  # CSRFProtect has checked the token before the view runs
-        subject = duties.find_subject(request.form.get("contact_kind", ""), request.form.get("contact", ""),
-                                       current_user)
-        action = request.form.get("action", "find")
-        note = request.form.get("note", "")
-        if action == "export":
-            response = jsonify(duties.export_subject(subject, current_user, note))
-            response.headers["Content-Disposition"] = "attachment; filename=data-subject-export.json"
-            return response
-        if action == "erase":
-            record = duties.erase_subject(subject, current_user, note)
-            _flash(f"ลบข้อมูลส่วนบุคคลแล้ว ({record.complaints} เรื่อง)",
-                   f"Personal data erased ({record.complaints} complaints)")
-            return redirect(url_for("admin.privacy_requests"))
-        return _privacy_page(subject=subject)
+        with unit_of_work():
+            subject = duties.find_subject(request.form.get("contact_kind", ""), request.form.get("contact", ""),
+                                           current_user)
+            if action == "export":
+                exported = duties.export_subject(subject, current_user, note)
+            elif action == "erase":
+                record = duties.erase_subject(subject, current_user, note)
     except BilingualError as exc:
-        db.session.rollback()
         return _privacy_page(exc)
+    if action == "export":
+        response = jsonify(exported)
+        response.headers["Content-Disposition"] = "attachment; filename=data-subject-export.json"
+        return response
+    if action == "erase":
+        _flash(f"ลบข้อมูลส่วนบุคคลแล้ว ({record.complaints} เรื่อง)",
+               f"Personal data erased ({record.complaints} complaints)")
+        return redirect(url_for("admin.privacy_requests"))
+    return _privacy_page(subject=subject)
 
 
 # --- Open311 API keys -------------------------------------------------------

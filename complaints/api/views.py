@@ -6,17 +6,17 @@ import re
 
 import geothai
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
 
 from complaints.api.openapi import openapi_document
 from complaints.domain.errors import BilingualError
 from complaints.json_input import request_json
-from complaints.extensions import db, limiter
-from complaints.models import Category, Channel
+from complaints.extensions import limiter
+from complaints.models import Channel
 from complaints.schemas import parse_submission
 from complaints.services.casework.intake import submit_complaint
 from complaints.services.casework.public_view import find_complaint, public_view
 from complaints.services.casework.tracking_lookups import record_lookup
+from complaints.services.catalogue import reference_data
 from complaints.web.guards import intake_limit, tracking_rate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -76,11 +76,8 @@ def openapi():
 
 @bp.get("/categories")
 def categories():
-    rows = db.session.execute(
-        select(Category.code, Category.name_th, Category.name_en)
-        .where(Category.active.is_(True)).order_by(Category.code)
-    )
-    return jsonify([{"code": c, "name_th": th, "name_en": en} for c, th, en in rows])
+    return jsonify([{"code": c.code, "name_th": c.name_th, "name_en": c.name_en}
+                    for c in reference_data.active_categories(order_by="code").values()])
 
 
 @bp.get("/places/provinces")

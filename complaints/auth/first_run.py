@@ -17,6 +17,7 @@ from complaints.extensions import db, limiter
 from complaints.models import User
 from complaints.services.datasets import agency_setup
 from complaints.services.staff import staff_sessions
+from complaints.services.unit_of_work import unit_of_work
 
 OWN_LISTS = "own"
 
@@ -78,12 +79,12 @@ def first_run():
             error = invalid(form.field_errors())
         else:
             try:
-                agency_setup.check_setup_code(form.setup_code.data)
-                result = agency_setup.set_up(
-                    agency_th=form.agency_th.data, agency_en=form.agency_en.data, username=form.username.data,
-                    display_name=form.display_name.data, password=form.password.data, lists=_lists(form))
+                with unit_of_work():
+                    agency_setup.check_setup_code(form.setup_code.data)
+                    result = agency_setup.set_up(
+                        agency_th=form.agency_th.data, agency_en=form.agency_en.data, username=form.username.data,
+                        display_name=form.display_name.data, password=form.password.data, lists=_lists(form))
             except BilingualError as exc:
-                db.session.rollback()
                 error = exc
             else:
                 admin = db.session.scalar(db.select(User).where(User.username == result.admin_username))

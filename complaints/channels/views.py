@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from complaints.domain.errors import BilingualError
-from complaints.extensions import db
 from complaints.json_input import request_json
 from complaints.services.channels import email_intake, line_bot, sms_intake, webhook_signatures
+from complaints.services.unit_of_work import unit_of_work
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 
@@ -38,9 +38,9 @@ def email_inbound():
     webhook_signatures.verify(body, request.headers.get("X-Signature"), current_app.config["EMAIL_WEBHOOK_SECRET"],
                               "email")
     try:
-        result = email_intake.receive(body)
+        with unit_of_work():  # nothing of a refused mail is kept; the answer looks up its sender
+            result = email_intake.receive(body)
     except BilingualError as exc:
-        db.session.rollback()  # nothing of a refused mail is kept; the answer looks up its sender
         email_intake.answer_refusal(body, exc)  # the citizen learns why, not only the provider
         raise
     return jsonify({"status": result.outcome, "tracking_number": result.tracking_number})

@@ -20,6 +20,7 @@ from complaints.services.access import visible_unit_ids
 from complaints.services.analytics.dashboard_pdf import dashboard_pdf
 from complaints.domain.periods import Period
 from complaints.domain.thai_calendar import THAI_MONTHS_ABBR, be_year
+from complaints.services.unit_of_work import unit_of_work
 from complaints.web.guards import roles_required
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
@@ -200,9 +201,9 @@ def _action_page(row, error: BilingualError | None = None, form=None):
 
 def _save_action(row):
     try:
-        saved = corrective_actions.save_action(row, current_user, request.form)
+        with unit_of_work():
+            saved = corrective_actions.save_action(row, current_user, request.form)
     except BilingualError as exc:
-        db.session.rollback()
         if exc.status != 422:
             raise
         return _action_page(row, exc, request.form)

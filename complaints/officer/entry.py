@@ -4,17 +4,16 @@ from __future__ import annotations
 import hashlib
 
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from complaints.domain.errors import FieldError
-from complaints.extensions import db
 from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
-from complaints.models import Category, Channel, User
+from complaints.models import Channel, User
 from complaints.schemas import parse_submission
 from complaints.services.casework.intake import submit_complaint
+from complaints.services.catalogue import reference_data
 
 ENTRY_CHANNELS = (Channel.PHONE, Channel.COUNTER, Channel.LETTER)
 
@@ -40,9 +39,7 @@ class OfficerEntryForm(FlaskForm):
                 for name, messages in self.errors.items()]
 
     def categories(self) -> list[tuple[str, str]]:
-        rows = db.session.execute(select(Category.code, Category.name_th).where(Category.active.is_(True))
-                                  .order_by(Category.name_th))
-        return [(code, name) for code, name in rows]
+        return [(c.code, c.name_th) for c in reference_data.active_categories().values()]
 
 
 def submit_entry(form: OfficerEntryForm, officer: User) -> int:

@@ -10,15 +10,16 @@ from sqlalchemy import select
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.ids import page_number, parse_id
-from complaints.models.encrypted import ContactUndecryptable
-from complaints.models import CannedResponse, Category, Channel, Complaint, RootCause, Unit, User
+from complaints.models import Category, Channel, Complaint
 from complaints.officer.entry import OfficerEntryForm, submit_entry
 from complaints.officer.queue import QueueFilters, queue_statement
-from complaints.services.casework import case_actions, similarity, workflow
+from complaints.services.casework import case_actions, workflow
+from complaints.services.casework.case_page import case_page
 from complaints.services.classifier import triage
+from complaints.services.access import case_for, still_visible
 from complaints.services.privacy import duties
-from complaints.services.access import can_see, case_for, may_know_of, visible_complaints
 from complaints.services.casework.intake import Upload
+from complaints.services.unit_of_work import unit_of_work
 from complaints.web.guards import roles_required
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
@@ -37,42 +38,11 @@ def queue():
     return render_template("officer/queue.html", page=page, filters=filters, categories=categories)
 
 
-def _contact_readable(complaint) -> bool:
-    """Whether the complainant's contact decrypts; a wrong key shows as "cannot be decrypted", not a 500."""
-    if complaint.complainant_id is None:
-        return True
-    try:
-        complaint.complainant  # noqa: B018 - loading it decrypts every contact column
-    except ContactUndecryptable:
-        return False
-    return True
-
-
 def _detail(complaint, error: BilingualError | None = None, status: int = 200):
-    contact_readable = _contact_readable(complaint)
-    if contact_readable:
-        duties.record_contact_view(current_user, complaint)  # the case page shows the contact details
-    units = db.session.scalars(select(Unit).order_by(Unit.name_th)).all()
-    colleagues = db.session.scalars(select(User).where(
-        User.unit_id == complaint.unit_id, User.active.is_(True)).order_by(User.display_name)).all()
-    canned = db.session.scalars(select(CannedResponse).where(CannedResponse.active.is_(True))).all()
-    categories = db.session.execute(select(Category.code, Category.name_th).where(Category.active.is_(True))
-                                    .order_by(Category.name_th)).all()
-    # Every other complaint the page names passes the visibility rule (access).
-    repeat_of, merged_into = (other if other is not None and may_know_of(current_user, other) else None
-                              for other in (complaint.repeat_of, complaint.merged_into))
-    return render_template(
-        "officer/detail.html", complaint=complaint, error=error, categories=categories,
-        contact_readable=contact_readable,
-        repeat_of=repeat_of, merged_into=merged_into,
-        actions=workflow.allowed_actions(complaint, current_user),
-        # Found by the complainant's keyed hashes, but through the record that did not decrypt.
-        earlier=case_actions.earlier_complaints(complaint, current_user) if contact_readable else [],
-        similar=similarity.similar_open(complaint, limit=5, visible=visible_complaints(current_user)),
-        units=units, colleagues=colleagues, canned=canned,
-        root_causes=db.session.scalars(
-            select(RootCause).where(RootCause.active.is_(True)).order_by(RootCause.id)).all(),
-    ), status
+    page = case_page(complaint, current_user)
+    if page.contact_readable:
+        duties.record_contact_view(current_user, complaint)  # the page shows the contact details
+    return render_template("officer/detail.html", complaint=complaint, error=error, **page.as_context()), status
 
 
 # Case pages are addressed by the tracking number, never the row id (issue 16): see ids.CaseConverter.
@@ -103,28 +73,23 @@ def action(number: str):
         root_cause_id=_int("root_cause_id"), root_cause_note=request.form.get("root_cause_note"),
     )
     try:
-        event = workflow.transition(complaint, request.form.get("action", ""), current_user, params)
+        with unit_of_work():
+            event = workflow.transition(complaint, request.form.get("action", ""), current_user, params)
     except BilingualError as exc:
-        db.session.rollback()
         return _detail(case_for(current_user, number), exc, exc.status)
     label_th, label_en = workflow.TRANSITIONS[event.kind].label
     flash(f"{label_th} เรียบร้อย · {label_en}: done")
     # After a forward the case may leave this user's scope.
     return redirect(url_for("officer.detail", number=number)
-                    if _still_visible(complaint_id) else url_for("officer.queue"))
-
-
-def _still_visible(complaint_id: int | None) -> bool:
-    """After a forward or a new category the case may have left the user's units."""
-    complaint = db.session.get(Complaint, complaint_id) if complaint_id is not None else None
-    return complaint is not None and can_see(current_user, complaint)
+                    if still_visible(current_user, complaint_id) else url_for("officer.queue"))
 
 
 def _casework(number: str, work):
     """Run one casework service on a visible complaint; errors come back on the case page."""
     complaint = case_for(current_user, number)
     try:
-        work(complaint)
+        with unit_of_work():
+            work(complaint)
     except BilingualError as exc:
         return _detail(complaint, exc, exc.status)
     return redirect(url_for("officer.detail", number=number))
@@ -147,8 +112,7 @@ def note(number: str):
 def set_category(number: str):
     done = _casework(number, lambda c: triage.recategorise(c, current_user, request.form.get("category", "")))
     # Routed to another unit, the case may have left this officer's scope.
-    if getattr(done, "status_code", 200) == 302 and not _still_visible(
-            db.session.scalar(select(Complaint.id).where(Complaint.tracking_number == number))):
+    if getattr(done, "status_code", 200) == 302 and not still_visible(current_user, number=number):
         return redirect(url_for("officer.queue"))
     return done
 
@@ -189,7 +153,7 @@ def new_entry():
                 raise
             errors = exc.errors
         else:
-            if _still_visible(complaint_id):
+            if still_visible(current_user, complaint_id):
                 return redirect(url_for("officer.detail", number=db.session.get(Complaint, complaint_id)))
             return redirect(url_for("officer.queue"))
     elif request.method == "POST":

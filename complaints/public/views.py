@@ -6,13 +6,12 @@ import secrets
 
 import geothai
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from complaints.domain.errors import BilingualError, FieldError
-from complaints.extensions import db, limiter
+from complaints.extensions import limiter
 from complaints.i18n import t
-from complaints.models import Category, Channel
+from complaints.models import Channel
 from complaints.public.forms import ComplaintForm
 from complaints.schemas import parse_submission
 from complaints.services.casework import feedback, similarity
@@ -23,6 +22,8 @@ from complaints.services.catalogue.standards import published_standards
 from complaints.services.casework.tracking_lookups import record_lookup
 from complaints.domain.locations import district_choices, province_choices, subdistrict_choices
 from complaints.services.casework.public_view import find_complaint, public_events, public_text
+from complaints.services.catalogue import reference_data
+from complaints.services.unit_of_work import unit_of_work
 from complaints.web.guards import intake_limit, tracking_rate
 
 bp = Blueprint("public", __name__)
@@ -34,10 +35,7 @@ def index():
 
 
 def _fill_choices(form: ComplaintForm) -> None:
-    categories = db.session.execute(
-        select(Category.code, Category.name_th, Category.name_en)
-        .where(Category.active.is_(True)).order_by(Category.name_th)
-    ).all()
+    categories = [(c.code, c.name_th, c.name_en) for c in reference_data.active_categories().values()]
     choose = SelectChoice("", t("choose"))
 
     def options(rows) -> list[SelectChoice]:
@@ -190,20 +188,20 @@ def respond(tracking_number: str):
     if request.method == "POST":
         choice = request.form.get("choice")
         try:
-            if choice == "confirm":
-                feedback.confirm_fix(complaint)
-            elif choice == "reopen":
-                feedback.reopen(complaint, request.form.get("reason", ""))
-            elif choice == "survey":
-                feedback.record_survey(complaint, request.form.get("satisfaction"),
-                                       request.form.get("confidence"), request.form.get("comment"))
-            else:
-                raise BilingualError(400, "bad-request", "คำขอไม่ถูกต้อง", "The request is malformed.")
+            with unit_of_work():
+                if choice == "confirm":
+                    feedback.confirm_fix(complaint)
+                elif choice == "reopen":
+                    feedback.reopen(complaint, request.form.get("reason", ""))
+                elif choice == "survey":
+                    feedback.record_survey(complaint, request.form.get("satisfaction"),
+                                           request.form.get("confidence"), request.form.get("comment"))
+                else:
+                    raise BilingualError(400, "bad-request", "คำขอไม่ถูกต้อง", "The request is malformed.")
             return redirect(url_for("public.respond", tracking_number=complaint.tracking_number, t=token))
         except BilingualError as exc:
             if exc.status >= 500:
                 raise
-            db.session.rollback()
             error = exc
     return render_template("public/respond.html", complaint=complaint, token=token, error=error,
                            survey=feedback.survey_of(complaint), rateable=complaint.status in feedback.RATEABLE), (

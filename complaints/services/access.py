@@ -151,6 +151,15 @@ def can_see(user: User, complaint: Complaint) -> bool:
     return may_know_of(user, complaint)
 
 
+def still_visible(user: User, complaint_id: int | None = None, number: str | None = None) -> bool:
+    """Whether the case (by row id, or by tracking number) is still the user's to see:
+    after a forward or a new category it may have left the user's units."""
+    if complaint_id is None and number is not None:
+        complaint_id = db.session.scalar(select(Complaint.id).where(Complaint.tracking_number == number))
+    complaint = db.session.get(Complaint, complaint_id) if complaint_id is not None else None
+    return complaint is not None and can_see(user, complaint)
+
+
 def scoped(statement: Select, viewer: Viewer) -> Select:
     """Limit a query over Complaint to what the viewer may learn of."""
     return statement.where(visible_complaints(viewer))

@@ -3,7 +3,8 @@
 The assessment counts as the dashboard counts (the same acknowledgement seconds, the
 same place against the service standard, the same recurring clusters), and it needs
 a few things other contexts keep (the holiday calendar, citizens' tracking lookups,
-the agency's name, what the public may know of, how an uploaded file is stored). Everything it uses is named here;
+the agency's name, what the public may know of, how an uploaded file is stored, the unit of work). Everything it
+uses is named here;
 the modules behind these names are free to change their internals. A test and an
 import contract (pyproject `[tool.importlinter]`) keep assessment/ to this module.
 """
@@ -19,11 +20,12 @@ from complaints.services.casework.photos import display_name, store_file
 from complaints.services.catalogue.standards import calendar_overrides
 from complaints.services.casework.tracking_lookups import lookups_between
 from complaints.services.catalogue.agency import name as agency_name
+from complaints.services.unit_of_work import unit_of_work
 
 __all__ = [
     "FONT_FAMILY", "ClusterSummary", "ack_seconds", "agency_name", "bisecting_case", "calendar_overrides",
     "display_name", "lookups_between", "public_complaints", "resolution_as_of", "store_file", "thai_document",
-    "top_clusters",
+    "top_clusters", "unit_of_work",
 ]
 
 

@@ -17,6 +17,7 @@ from complaints.services.access import scoped
 from complaints.services.casework.intake import Upload
 from complaints.services.casework.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
 from complaints.nlp.cleaning import UnsafeText, clean_text
+from complaints.services.unit_of_work import unit_of_work
 
 
 def _text(value: str | None, field: str) -> str:
@@ -69,20 +70,20 @@ def attach_files(complaint: Complaint, officer: User, uploads: Sequence[Upload])
         raise invalid(errors)
     keys, attachments = [], []
     try:
-        for photo in prepared:
-            key = store_photo(config["UPLOAD_DIR"], photo, utcnow().year)
-            keys.append(key)
-            attachment = Attachment(complaint=complaint, storage_key=key, original_name=photo.original_name,
-                                    content_type=photo.content_type, size_bytes=len(photo.data),
-                                    sha256=photo.sha256, width=photo.width, height=photo.height)
-            db.session.add(attachment)
-            attachments.append(attachment)
-        db.session.add(TimelineEvent(complaint=complaint, kind="note", actor="officer", actor_user_id=officer.id,
-                                     text=f"attached {len(attachments)} file(s)", public=False))
-        db.session.commit()
+        with unit_of_work():
+            for photo in prepared:
+                key = store_photo(config["UPLOAD_DIR"], photo, utcnow().year)
+                keys.append(key)
+                attachment = Attachment(complaint=complaint, storage_key=key, original_name=photo.original_name,
+                                        content_type=photo.content_type, size_bytes=len(photo.data),
+                                        sha256=photo.sha256, width=photo.width, height=photo.height)
+                db.session.add(attachment)
+                attachments.append(attachment)
+            db.session.add(TimelineEvent(complaint=complaint, kind="note", actor="officer",
+                                         actor_user_id=officer.id, text=f"attached {len(attachments)} file(s)",
+                                         public=False))
     except BaseException:
-        db.session.rollback()
-        remove_stored(config["UPLOAD_DIR"], keys)
+        remove_stored(config["UPLOAD_DIR"], keys)  # nothing half-stored
         raise
     return attachments
 

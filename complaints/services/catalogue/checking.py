@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from complaints.domain.errors import BilingualError, FieldError
 from complaints.extensions import db
 from complaints.ids import parse_id
 from complaints.i18n import KIND_LABELS
+from complaints.services import unit_of_work
 from complaints.services.catalogue import reference_data
 from complaints.nlp.cleaning import UnsafeText, clean_text
 
@@ -80,15 +80,10 @@ def get_row(model, row_id, th: str, en: str):
 
 
 def commit() -> None:
-    """Commit; a row that another request stored in the meantime (a unique code, a
-    day) becomes a 409 instead of a 500."""
-    try:
-        db.session.commit()
-        reference_data.clear()
-    except IntegrityError:
-        db.session.rollback()
-        raise BilingualError(409, "conflict", "ข้อมูลนี้ถูกบันทึกหรือใช้งานอยู่แล้ว กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง",
-                             "This conflicts with data saved in the meantime; reload the page and try again.") from None
+    """Commit (a row that another request stored in the meantime, a unique code or a
+    day, becomes a 409) and let this process read the new reference data at once."""
+    unit_of_work.commit()
+    reference_data.clear()
 
 
 def log_change(message: str, *args) -> None:

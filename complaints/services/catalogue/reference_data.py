@@ -25,6 +25,10 @@ class CategoryRef:
     id: int
     code: str
     unit_id: int | None
+    name_th: str = ""
+    name_en: str = ""
+    unit_name_th: str | None = None  # the unit that handles it by default
+    unit_name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,11 +66,23 @@ def clear() -> None:
     _cache().clear()
 
 
-def active_categories() -> dict[str, CategoryRef]:
-    return cached("categories", lambda: {
-        code: CategoryRef(cid, code, unit_id)
-        for cid, code, unit_id in db.session.execute(
-            select(Category.id, Category.code, Category.unit_id).where(Category.active.is_(True)))
+_CATEGORY_ORDERS = {"name_th": Category.name_th, "code": Category.code}
+
+
+def active_categories(order_by: str = "name_th") -> dict[str, CategoryRef]:
+    """The active categories by code: what intake accepts and every category list offers.
+
+    In the database's order of `order_by` ("name_th" for the pages, "code" for the APIs),
+    which for Thai names is the server's collation, not Python's."""
+    column = _CATEGORY_ORDERS[order_by]
+    return cached(f"categories:{order_by}", lambda: {
+        row.code: CategoryRef(row.id, row.code, row.unit_id, row.name_th, row.name_en, row.unit_name_th,
+                              row.unit_name_en)
+        for row in db.session.execute(
+            select(Category.id, Category.code, Category.unit_id, Category.name_th, Category.name_en,
+                   Unit.name_th.label("unit_name_th"), Unit.name_en.label("unit_name_en"))
+            .outerjoin(Unit, Unit.id == Category.unit_id)
+            .where(Category.active.is_(True)).order_by(column, Category.id))
     })
 
 

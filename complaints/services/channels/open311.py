@@ -29,12 +29,13 @@ from complaints.models import (
     Category, Channel, Complaint, Kind, Open311Request, StandardsPublication, Status, TimelineEvent, utcnow,
 )
 from complaints.domain import tracking_numbers
-from complaints.services.catalogue import agency
+from complaints.services.catalogue import agency, reference_data
 from complaints.services.access import PUBLIC, visible_complaints
 from complaints.domain.locations import postal_code
 from complaints.nlp.pii_masking import mask_text
 from complaints.services.casework.public_view import PUBLIC_TEXT_KINDS, public_events, public_masker
 from complaints.domain.thai_calendar import BANGKOK, to_bangkok
+from complaints.services.catalogue.reference_data import CategoryRef
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = ("text/xml", "application/json")
@@ -98,30 +99,24 @@ ATTRIBUTES = (
 ATTRIBUTE_CODES = {a.code: a for a in ATTRIBUTES if a.variable}
 
 
-def _categories() -> list[Category]:
-    return list(db.session.scalars(
-        select(Category).options(selectinload(Category.unit)).where(Category.active.is_(True)).order_by(Category.code)))
-
-
-def find_service(code: str | None) -> Category:
+def find_service(code: str | None) -> CategoryRef:
     """The active category for a service_code: 400 when none was given, 404 when unknown."""
     if not code:
         raise error(400, "ต้องระบุ service_code", "service_code was not provided.", "service_code")
-    category = db.session.scalar(select(Category).where(Category.code == code, Category.active.is_(True)))
+    category = reference_data.active_categories(order_by="code").get(code)
     if category is None:
         raise error(404, "ไม่พบ service_code นี้", "service_code not found.", "service_code")
     return category
 
 
-def _names(category: Category, english: bool) -> tuple[str, str]:
+def _names(category: CategoryRef, english: bool) -> tuple[str, str]:
     return (category.name_en, category.name_th) if english else (category.name_th, category.name_en)
 
 
 def service_list(english: bool = False) -> list[dict]:
     out = []
-    for category in _categories():
+    for category in reference_data.active_categories(order_by="code").values():
         name, other = _names(category, english)
-        unit = category.unit
         keywords = dict.fromkeys([category.code, category.name_th, category.name_en])
         out.append({
             "service_code": category.code,
@@ -130,7 +125,7 @@ def service_list(english: bool = False) -> list[dict]:
             "metadata": True,
             "type": current_app.config["OPEN311_SERVICE_TYPE"],
             "keywords": ", ".join(keywords),
-            "group": (unit.name_en if english else unit.name_th) if unit else None,
+            "group": (category.unit_name_en if english else category.unit_name_th) if category.unit_id else None,
         })
     return out
 

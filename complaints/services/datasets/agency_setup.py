@@ -43,6 +43,7 @@ from complaints.services.catalogue import agency, reference_data
 from complaints.services.catalogue.checking import Checker, MAX_WORKING_DAYS
 from complaints.services.staff.user_admin import check_new_account
 from complaints.nlp.cleaning import UnsafeText, clean_text
+from complaints.services.unit_of_work import unit_of_work
 
 UNIT_COLUMNS = ("code", "name_th", "name_en", "parent_code")
 CATEGORY_COLUMNS = ("code", "name_th", "name_en", "unit_code", "ack_working_days", "resolve_working_days")
@@ -467,11 +468,7 @@ def set_up(*, agency_th: str | None, agency_en: str | None, username: str | None
 
 def add_reference_data_only(lists: ReferenceLists) -> Added:
     """Add a preset's or own lists' missing units and categories to a running system."""
-    try:
+    with unit_of_work():
         added = add_reference_data(lists)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     reference_data.clear()
     return added

@@ -143,6 +143,7 @@ class Categories:
         else:
             self.created.append(label)
         reference_data.clear()
-        ref = self._active[label] = CategoryRef(category.id, category.code, category.unit_id)
+        ref = self._active[label] = CategoryRef(category.id, category.code, category.unit_id, category.name_th,
+                                                    category.name_en)
         return ref
 

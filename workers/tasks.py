@@ -16,7 +16,6 @@ from complaints.services.analytics import clusters, export_jobs
 from complaints.services.casework import after_intake as after_intake_service
 from complaints.services.casework import sla
 from complaints.services.channels import email_intake, line_bot
-from complaints.services.messaging import channel_refs
 from complaints.services.classifier import retraining
 from complaints.services.messaging import channel_refs, outbox
 from complaints.services.operations import heartbeat

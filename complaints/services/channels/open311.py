@@ -109,7 +109,7 @@ def find_service(code: str | None) -> CategoryRef:
     return category
 
 
-def _names(category: CategoryRef, english: bool) -> tuple[str, str]:
+def _names(category: Category | CategoryRef, english: bool) -> tuple[str, str]:
     return (category.name_en, category.name_th) if english else (category.name_th, category.name_en)
 
 

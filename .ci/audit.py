@@ -11,6 +11,7 @@ that cannot reach pypi.org or osv.dev. This wrapper counts what was really audit
 Extra arguments go to pip-audit, e.g. `make audit AUDIT_ARGS="-s osv"` or
 `--ignore-vuln GHSA-xxxx` for a finding explained in SECURITY.md.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,17 @@ import sys
 
 
 def main(extra: list[str]) -> int:
-    command = [sys.executable, "-m", "pip_audit", "--format", "json", "--progress-spinner", "off",
-               "--skip-editable", *extra]  # --skip-editable: Rongrian itself is not on PyPI
+    command = [
+        sys.executable,
+        "-m",
+        "pip_audit",
+        "--format",
+        "json",
+        "--progress-spinner",
+        "off",
+        "--skip-editable",
+        *extra,
+    ]  # --skip-editable: Rongrian itself is not on PyPI
     run = subprocess.run(command, capture_output=True, text=True)
     try:
         report = json.loads(run.stdout)
@@ -32,8 +42,10 @@ def main(extra: list[str]) -> int:
     skipped = [d for d in dependencies if "skip_reason" in d]
     vulnerable = [d for d in dependencies if d.get("vulns")]
     audited = len(dependencies) - len(skipped)
-    print(f"audit: {audited} of {len(dependencies)} installed packages checked, "
-          f"{len(skipped)} skipped, {len(vulnerable)} with known vulnerabilities")
+    print(
+        f"audit: {audited} of {len(dependencies)} installed packages checked, "
+        f"{len(skipped)} skipped, {len(vulnerable)} with known vulnerabilities"
+    )
     for dependency in vulnerable:
         for vuln in dependency["vulns"]:
             fixes = ", ".join(vuln.get("fix_versions") or []) or "no fixed version yet"
@@ -43,8 +55,10 @@ def main(extra: list[str]) -> int:
     if skipped:
         for dependency in skipped[:5]:
             print(f"  skipped: {dependency['skip_reason']}")
-        print(f"audit: NOT AUDITED - the advisory service gave no answer for {len(skipped)} packages "
-              "(no network to pypi.org / osv.dev?); see SECURITY.md")
+        print(
+            f"audit: NOT AUDITED - the advisory service gave no answer for {len(skipped)} packages "
+            "(no network to pypi.org / osv.dev?); see SECURITY.md"
+        )
         return 2
     print("audit: no known vulnerabilities")
     return 0

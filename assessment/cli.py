@@ -1,4 +1,5 @@
 """`flask --app complaints assessment report --period 2569 --format pdf --out report.pdf`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,8 +8,8 @@ import click
 from flask.cli import AppGroup
 
 from assessment import report, service
-from complaints.domain.periods import Period
 from complaints.domain.errors import BilingualError
+from complaints.domain.periods import Period
 
 assessment_cli = AppGroup("assessment", help="PMQA 4.0 category-3 self-assessment.")
 

@@ -4,6 +4,7 @@ Like complaint photos (complaints/services/casework/photos.py) the file is kept 
 random name in UPLOAD_DIR; the name the user gave is only displayed. The type
 is decided by the bytes, never by the name or the browser's content type.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -77,8 +78,9 @@ def prepare(filename: str | None, raw: bytes, max_bytes: int) -> EvidenceFile:
         raise _reject(f"ไฟล์หลักฐานต้องมีขนาดไม่เกิน {mb:g} MB", f"An evidence file may be at most {mb:g} MB.")
     kind = sniff(raw)
     if kind is None:
-        raise _reject("รองรับเฉพาะไฟล์ PDF, PNG, JPEG, DOCX หรือ XLSX",
-                      "Only PDF, PNG, JPEG, DOCX or XLSX files are accepted.")
+        raise _reject(
+            "รองรับเฉพาะไฟล์ PDF, PNG, JPEG, DOCX หรือ XLSX", "Only PDF, PNG, JPEG, DOCX or XLSX files are accepted."
+        )
     content_type, extension = kind
     name = display_name(filename, extension)
     return EvidenceFile(name, content_type, extension, raw)

@@ -1,4 +1,5 @@
 """The PMQA 4.0 category-3 form, loaded from the data file shipped with the package."""
+
 from __future__ import annotations
 
 import json

@@ -29,6 +29,7 @@ How the text is laid out (and so how it is read):
 - in a single-item level, text after a field that ends in "เช่น" is followed by
   options (checkboxes) of that item.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -93,10 +94,15 @@ class _Block:
 
     def _new_item(self, text: str) -> None:
         number = len(self.items) + 1
-        self.items.append({
-            "id": f"{self.criterion}-{_LEVEL_LETTER[self.level]}{number}",
-            "level": self.level, "text": text, "fields": [], "options": [],
-        })
+        self.items.append(
+            {
+                "id": f"{self.criterion}-{_LEVEL_LETTER[self.level]}{number}",
+                "level": self.level,
+                "text": text,
+                "fields": [],
+                "options": [],
+            }
+        )
 
     def _target(self) -> dict:
         item = self.items[-1]
@@ -123,8 +129,7 @@ class _Block:
             return
         item = self.items[-1]
         if self.in_options:
-            item["options"].append({"id": f"{item['id']}-o{len(item['options']) + 1}",
-                                    "text": line, "fields": []})
+            item["options"].append({"id": f"{item['id']}-o{len(item['options']) + 1}", "text": line, "fields": []})
         elif item["fields"] or self.prompt:
             # Text after a blank: the sentence goes on, and a trailing เช่น opens options.
             item["text"] = f"{item['text']} … {line}"

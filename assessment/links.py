@@ -11,6 +11,7 @@ was taken of): `href` turns such a link back into filters by the paths those lin
 had (`LEGACY_PATHS`, fixed here as they were) and builds it anew; a link it does not
 recognise is shown as stored.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -66,8 +67,9 @@ def _build(endpoint: str, params: dict[str, str]) -> str:
         return url_for(endpoint, **params)
     # No request (the CLI writing a report): the paths under PUBLIC_BASE_URL, as a request there would have them.
     base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc or "localhost", script_name=base.path or "/",
-                                       url_scheme=base.scheme or "http")
+    adapter = current_app.url_map.bind(
+        base.netloc or "localhost", script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
     return adapter.build(endpoint, params)
 
 

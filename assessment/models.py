@@ -9,6 +9,7 @@ loads them with the assessment's blueprint (assessment.views), so Alembic sees t
 Citizens' tracking lookups, which the 3.4 evidence reads, are casework's counter
 (complaints.models.tracking.TrackingLookupDay).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -37,8 +38,12 @@ class Assessment(Base):
     snapshot: Mapped[str | None] = mapped_column(Text)  # JSON, written once at submission
     snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
 
-    answers: Mapped[list[AssessmentAnswer]] = relationship(back_populates="assessment", order_by="AssessmentAnswer.item_id")
-    evidence: Mapped[list[AssessmentEvidence]] = relationship(back_populates="assessment", order_by="AssessmentEvidence.id")
+    answers: Mapped[list[AssessmentAnswer]] = relationship(
+        back_populates="assessment", order_by="AssessmentAnswer.item_id"
+    )
+    evidence: Mapped[list[AssessmentEvidence]] = relationship(
+        back_populates="assessment", order_by="AssessmentEvidence.id"
+    )
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
 
 

@@ -5,6 +5,7 @@ checklist of each level with ☑/☐, the free-text fields, the explanation, the
 evidence, and for 3.4 the metrics (value, threshold, met, why not). All three
 formats are made from the same content dict (assessment.service.content).
 """
+
 from __future__ import annotations
 
 import io
@@ -37,8 +38,15 @@ def rows(content: dict):
 
 
 def render_html(content: dict) -> str:
-    return render_template("assessment/report.html", c=content, title=title_of(content), rows=list(rows(content)),
-                           levels=levels(), STATUS_TH=STATUS_TH, LEVEL_NAMES=LEVEL_NAMES)
+    return render_template(
+        "assessment/report.html",
+        c=content,
+        title=title_of(content),
+        rows=list(rows(content)),
+        levels=levels(),
+        STATUS_TH=STATUS_TH,
+        LEVEL_NAMES=LEVEL_NAMES,
+    )
 
 
 def _metric_line(metric: dict) -> str:
@@ -73,16 +81,26 @@ def render_pdf(content: dict) -> bytes:
 
     write("แบบประเมินตนเอง PMQA 4.0 หมวด 3 การให้ความสำคัญกับผู้รับบริการและผู้มีส่วนได้ส่วนเสีย", 16, True)
     write(f"หน่วยงาน: {content['agency']}   รอบ: {content['period_th']}")
-    write(f"สถานะ: {'ส่งแล้ว (ข้อมูลคงที่)' if content['status'] == 'submitted' else 'ฉบับร่าง'}"
-          f"   คะแนนหมวด 3: {content['scores']['category_score']:.2f} / {content['scores']['max']:.0f}")
+    write(
+        f"สถานะ: {'ส่งแล้ว (ข้อมูลคงที่)' if content['status'] == 'submitted' else 'ฉบับร่าง'}"
+        f"   คะแนนหมวด 3: {content['scores']['category_score']:.2f} / {content['scores']['max']:.0f}"
+    )
     for criterion, entries in rows(content):
         score = content["scores"]["criteria"][criterion["id"]]
         pdf.ln(3)
         write(f"{criterion['id']} {criterion['title']}", 15, True)
-        write("ระดับการพัฒนา: " + "  ".join(
-            f"{'[X]' if level['code'] == score['level'] else '[  ]'} {level['label_th']}" for level in levels()), 13)
-        write(f"คะแนน {score['total']:.2f} / 500 (Basic {score['basic']:.2f}, Advance {score['advance']:.0f}, "
-              f"Significance {score['significance']:.0f})", 13)
+        write(
+            "ระดับการพัฒนา: "
+            + "  ".join(
+                f"{'[X]' if level['code'] == score['level'] else '[  ]'} {level['label_th']}" for level in levels()
+            ),
+            13,
+        )
+        write(
+            f"คะแนน {score['total']:.2f} / 500 (Basic {score['basic']:.2f}, Advance {score['advance']:.0f}, "
+            f"Significance {score['significance']:.0f})",
+            13,
+        )
         current_level = None
         for item, answer in entries:
             if item["level"] != current_level:
@@ -116,15 +134,24 @@ def render_xlsx(content: dict) -> bytes:
         cell.font = Font(bold=True)
     for criterion, entries in rows(content):
         score = content["scores"]["criteria"][criterion["id"]]
-        sheet.append([criterion["id"], level_label(score["level"]), "", criterion["title"],
-                      f"{score['total']:.2f} / 500"])
+        sheet.append(
+            [criterion["id"], level_label(score["level"]), "", criterion["title"], f"{score['total']:.2f} / 500"]
+        )
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
         for item, answer in entries:
-            sheet.append([criterion["id"], LEVEL_NAMES[item["level"]], item["id"], item["text"],
-                          STATUS_TH[answer["status"]], "\n".join(_field_lines(item, answer)),
-                          answer["explanation"],
-                          "\n".join(f"{e['title']} {e['url'] or e['sha256']}" for e in answer["evidence"])])
+            sheet.append(
+                [
+                    criterion["id"],
+                    LEVEL_NAMES[item["level"]],
+                    item["id"],
+                    item["text"],
+                    STATUS_TH[answer["status"]],
+                    "\n".join(_field_lines(item, answer)),
+                    answer["explanation"],
+                    "\n".join(f"{e['title']} {e['url'] or e['sha256']}" for e in answer["evidence"]),
+                ]
+            )
     for column, width in zip("ABCDEFGH", (8, 14, 10, 70, 20, 40, 40, 40), strict=True):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=5):
@@ -137,9 +164,20 @@ def render_xlsx(content: dict) -> bytes:
         cell.font = Font(bold=True)
     for entry in content["items"].values():
         for m in entry["metrics"]:
-            metrics.append([m["item_id"], m["label_th"], m["label_en"], m["value"], m["display"], m["threshold"],
-                            {True: "ผ่าน", False: "ไม่ผ่าน", None: "ข้อมูลประกอบ"}[m["met"]],
-                            m["why_not_th"], m["why_not_en"], href(m)])
+            metrics.append(
+                [
+                    m["item_id"],
+                    m["label_th"],
+                    m["label_en"],
+                    m["value"],
+                    m["display"],
+                    m["threshold"],
+                    {True: "ผ่าน", False: "ไม่ผ่าน", None: "ข้อมูลประกอบ"}[m["met"]],
+                    m["why_not_th"],
+                    m["why_not_en"],
+                    href(m),
+                ]
+            )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

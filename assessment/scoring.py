@@ -8,6 +8,7 @@ level follows from the items: the highest level whose items, and those of every
 level below it, are all met; "starting" when some item is met or under way but
 Basic is not complete; "not started" otherwise. Pure functions: no app, no database.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -62,8 +63,12 @@ def score_criterion(criterion: str, items: Iterable[tuple[str, str]]) -> Criteri
     significance_done = advance_done and _all_met(by_level["significance"])
     return CriterionScore(
         criterion=criterion,
-        level=_level(basic_done, advance_done, significance_done,
-                     any(s != NOT_MET for statuses in by_level.values() for s in statuses)),
+        level=_level(
+            basic_done,
+            advance_done,
+            significance_done,
+            any(s != NOT_MET for statuses in by_level.values() for s in statuses),
+        ),
         basic=round(basic_points, 2),
         advance=ADVANCE_POINTS if advance_done else 0.0,
         significance=SIGNIFICANCE_POINTS if significance_done else 0.0,
@@ -82,12 +87,20 @@ def _level(basic: bool, advance: bool, significance: bool, anything_done: bool) 
 
 def score_form(criteria: list[dict], statuses: Mapping[str, str]) -> dict:
     """Every criterion's score and the category score, from item statuses by item id."""
-    scores = [score_criterion(c["id"], [(i["level"], statuses.get(i["id"], NOT_MET)) for i in c["items"]])
-              for c in criteria]
+    scores = [
+        score_criterion(c["id"], [(i["level"], statuses.get(i["id"], NOT_MET)) for i in c["items"]]) for c in criteria
+    ]
     return {
-        "criteria": {s.criterion: {"level": s.level, "basic": s.basic, "advance": s.advance,
-                                   "significance": s.significance, "total": round(s.total, 2)}
-                     for s in scores},
+        "criteria": {
+            s.criterion: {
+                "level": s.level,
+                "basic": s.basic,
+                "advance": s.advance,
+                "significance": s.significance,
+                "total": round(s.total, 2),
+            }
+            for s in scores
+        },
         "category_score": round(sum(s.total for s in scores) / len(scores), 2) if scores else 0.0,
         "max": CRITERION_MAX,
     }

@@ -8,6 +8,7 @@ writes a JSON snapshot of everything the report shows (3.4 metrics, data for
 3.1-3.3, answers, evidence with file hashes, scores), and from then on the report
 of that period is read from the snapshot only.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,8 +29,8 @@ from complaints.domain.errors import BilingualError, FieldError, invalid, unsafe
 from complaints.domain.periods import Period
 from complaints.extensions import db
 from complaints.models import User, utcnow
-from complaints.services.analytics.api import agency_name, unit_of_work
 from complaints.nlp.cleaning import UnsafeText, clean_text
+from complaints.services.analytics.api import agency_name, unit_of_work
 
 MAX_EXPLANATION = 5000
 MAX_FIELD = 2000
@@ -41,8 +42,7 @@ def agency() -> str:
 
 
 def find(period: Period) -> Assessment | None:
-    return db.session.scalar(select(Assessment).where(Assessment.agency == agency(),
-                                                      Assessment.period == period.code))
+    return db.session.scalar(select(Assessment).where(Assessment.agency == agency(), Assessment.period == period.code))
 
 
 def open_assessment(period: Period, user: User | None) -> Assessment:
@@ -50,8 +50,13 @@ def open_assessment(period: Period, user: User | None) -> Assessment:
     existing = find(period)
     if existing:
         return existing
-    assessment = Assessment(agency=agency(), period=period.code, fiscal_year=period.fiscal_year,
-                            form=load_form()["form"], created_by_id=user.id if user else None)
+    assessment = Assessment(
+        agency=agency(),
+        period=period.code,
+        fiscal_year=period.fiscal_year,
+        form=load_form()["form"],
+        created_by_id=user.id if user else None,
+    )
     db.session.add(assessment)
     try:
         db.session.commit()
@@ -65,15 +70,19 @@ def get(period_text: str) -> tuple[Period, Assessment]:
     period = Period.parse(period_text)
     assessment = find(period)
     if assessment is None:
-        raise BilingualError(404, "no-assessment", f"ยังไม่มีแบบประเมินรอบ {period.code}",
-                             f"There is no assessment for {period.code} yet.")
+        raise BilingualError(
+            404, "no-assessment", f"ยังไม่มีแบบประเมินรอบ {period.code}", f"There is no assessment for {period.code} yet."
+        )
     return period, assessment
 
 
 def _frozen() -> BilingualError:
-    return BilingualError(409, "assessment-submitted",
-                          "ส่งแบบประเมินรอบนี้แล้ว แก้ไขไม่ได้ (รายงานที่ส่งแล้วจะไม่เปลี่ยนแปลง)",
-                          "This assessment has been submitted and can no longer change.")
+    return BilingualError(
+        409,
+        "assessment-submitted",
+        "ส่งแบบประเมินรอบนี้แล้ว แก้ไขไม่ได้ (รายงานที่ส่งแล้วจะไม่เปลี่ยนแปลง)",
+        "This assessment has been submitted and can no longer change.",
+    )
 
 
 def _editable(assessment: Assessment) -> None:
@@ -99,8 +108,14 @@ def _clean(field: str, value: str | None, limit: int, errors: list[FieldError]) 
     return text
 
 
-def save_answer(assessment: Assessment, item_id: str, status: str | None, explanation: str | None,
-                fields: dict[str, str], user: User) -> AssessmentAnswer:
+def save_answer(
+    assessment: Assessment,
+    item_id: str,
+    status: str | None,
+    explanation: str | None,
+    fields: dict[str, str],
+    user: User,
+) -> AssessmentAnswer:
     _editable(assessment)
     item = checklist_item(item_id)
     errors: list[FieldError] = []
@@ -112,8 +127,11 @@ def save_answer(assessment: Assessment, item_id: str, status: str | None, explan
     values = {key: _clean(key, fields.get(key), MAX_FIELD, errors) for key in field_keys(item)}
     if errors:
         raise invalid(errors)
-    answer = db.session.scalar(select(AssessmentAnswer).where(
-        AssessmentAnswer.assessment_id == assessment.id, AssessmentAnswer.item_id == item_id))
+    answer = db.session.scalar(
+        select(AssessmentAnswer).where(
+            AssessmentAnswer.assessment_id == assessment.id, AssessmentAnswer.item_id == item_id
+        )
+    )
     if answer is None:
         answer = AssessmentAnswer(assessment_id=assessment.id, item_id=item_id)
         db.session.add(answer)
@@ -126,7 +144,9 @@ def save_answer(assessment: Assessment, item_id: str, status: str | None, explan
     return answer
 
 
-def add_link(assessment: Assessment, item_id: str, title: str | None, url: str | None, user: User) -> AssessmentEvidence:
+def add_link(
+    assessment: Assessment, item_id: str, title: str | None, url: str | None, user: User
+) -> AssessmentEvidence:
     _editable(assessment)
     checklist_item(item_id)
     errors: list[FieldError] = []
@@ -134,19 +154,26 @@ def add_link(assessment: Assessment, item_id: str, title: str | None, url: str |
     url = (url or "").strip()
     parts = urlsplit(url) if len(url) <= 1000 else None
     if not parts or parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
-        errors.append(FieldError("url", "ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// และยาวไม่เกิน 1,000 ตัวอักษร",
-                                 "A link must start with http:// or https:// and be at most 1,000 characters."))
+        errors.append(
+            FieldError(
+                "url",
+                "ลิงก์ต้องขึ้นต้นด้วย http:// หรือ https:// และยาวไม่เกิน 1,000 ตัวอักษร",
+                "A link must start with http:// or https:// and be at most 1,000 characters.",
+            )
+        )
     if errors:
         raise invalid(errors)
-    item = AssessmentEvidence(assessment_id=assessment.id, item_id=item_id, kind="link", title=title or url,
-                              url=url, created_by_id=user.id)
+    item = AssessmentEvidence(
+        assessment_id=assessment.id, item_id=item_id, kind="link", title=title or url, url=url, created_by_id=user.id
+    )
     db.session.add(item)
     db.session.commit()
     return item
 
 
-def add_file(assessment: Assessment, item_id: str, title: str | None, filename: str | None, raw: bytes,
-             user: User) -> AssessmentEvidence:
+def add_file(
+    assessment: Assessment, item_id: str, title: str | None, filename: str | None, raw: bytes, user: User
+) -> AssessmentEvidence:
     _editable(assessment)
     checklist_item(item_id)
     errors: list[FieldError] = []
@@ -157,9 +184,17 @@ def add_file(assessment: Assessment, item_id: str, title: str | None, filename: 
     upload_dir = current_app.config["UPLOAD_DIR"]
     key = files.store(upload_dir, prepared, assessment.fiscal_year)
     item = AssessmentEvidence(
-        assessment_id=assessment.id, item_id=item_id, kind="file", title=title or prepared.original_name,
-        storage_key=key, original_name=prepared.original_name, content_type=prepared.content_type,
-        size_bytes=len(prepared.data), sha256=prepared.sha256, created_by_id=user.id)
+        assessment_id=assessment.id,
+        item_id=item_id,
+        kind="file",
+        title=title or prepared.original_name,
+        storage_key=key,
+        original_name=prepared.original_name,
+        content_type=prepared.content_type,
+        size_bytes=len(prepared.data),
+        sha256=prepared.sha256,
+        created_by_id=user.id,
+    )
     try:
         with unit_of_work():
             db.session.add(item)
@@ -188,24 +223,41 @@ def remove_evidence(assessment: Assessment, evidence_id: int) -> None:
 
 # --- the report's content ---------------------------------------------------------------------
 
+
 def _evidence_dict(item: AssessmentEvidence) -> dict:
-    return {"id": item.id, "item_id": item.item_id, "kind": item.kind, "title": item.title, "url": item.url,
-            "original_name": item.original_name, "content_type": item.content_type,
-            "size_bytes": item.size_bytes, "sha256": item.sha256}
+    return {
+        "id": item.id,
+        "item_id": item.item_id,
+        "kind": item.kind,
+        "title": item.title,
+        "url": item.url,
+        "original_name": item.original_name,
+        "content_type": item.content_type,
+        "size_bytes": item.size_bytes,
+        "sha256": item.sha256,
+    }
 
 
 def _operational_dict(data: OperationalData) -> dict:
-    return {"criterion_34": json.loads(data.criterion_34), "prefill": json.loads(data.prefill),
-            "computed_at": data.computed_at.isoformat(), "seconds": round(data.seconds, 3)}
+    return {
+        "criterion_34": json.loads(data.criterion_34),
+        "prefill": json.loads(data.prefill),
+        "computed_at": data.computed_at.isoformat(),
+        "seconds": round(data.seconds, 3),
+    }
 
 
 def refresh_operations(period: Period) -> dict:
     """Compute what the complaint data says of the period now, store it, and return it."""
     started = time.perf_counter()
     computed, prefill = ops.criterion_34(period), ops.prefill(period)  # filters, not links: no request needed
-    data = OperationalData(period=period.code, computed_at=utcnow(), seconds=time.perf_counter() - started,
-                           criterion_34=json.dumps(computed, ensure_ascii=False),
-                           prefill=json.dumps(prefill, ensure_ascii=False))
+    data = OperationalData(
+        period=period.code,
+        computed_at=utcnow(),
+        seconds=time.perf_counter() - started,
+        criterion_34=json.dumps(computed, ensure_ascii=False),
+        prefill=json.dumps(prefill, ensure_ascii=False),
+    )
     result = _operational_dict(data)
     try:
         db.session.merge(data)
@@ -300,9 +352,12 @@ def _file_hashes_hold(assessment: Assessment) -> None:
             continue
         path = files.path_of(upload_dir, item.storage_key)
         if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != item.sha256:
-            raise BilingualError(409, "evidence-changed",
-                                 f"ไฟล์หลักฐาน {item.original_name} หายไปหรือถูกแก้ไข กรุณาแนบใหม่ก่อนส่ง",
-                                 f"Evidence file {item.original_name} is missing or changed; attach it again.")
+            raise BilingualError(
+                409,
+                "evidence-changed",
+                f"ไฟล์หลักฐาน {item.original_name} หายไปหรือถูกแก้ไข กรุณาแนบใหม่ก่อนส่ง",
+                f"Evidence file {item.original_name} is missing or changed; attach it again.",
+            )
 
 
 def submit(period: Period, assessment: Assessment, user: User) -> Assessment:
@@ -326,9 +381,12 @@ def submit(period: Period, assessment: Assessment, user: User) -> Assessment:
 def last_submitted_before(period: Period) -> Assessment | None:
     """The most recent submitted assessment of an earlier fiscal year (what a new draft compares with)."""
     return db.session.scalar(
-        select(Assessment).where(Assessment.agency == agency(), Assessment.status == "submitted",
-                                 Assessment.fiscal_year < period.fiscal_year)
-        .order_by(Assessment.fiscal_year.desc(), Assessment.submitted_at.desc()))
+        select(Assessment)
+        .where(
+            Assessment.agency == agency(), Assessment.status == "submitted", Assessment.fiscal_year < period.fiscal_year
+        )
+        .order_by(Assessment.fiscal_year.desc(), Assessment.submitted_at.desc())
+    )
 
 
 def compare(current: dict, previous: dict | None) -> dict | None:
@@ -338,18 +396,28 @@ def compare(current: dict, previous: dict | None) -> dict | None:
     scores = {}
     for cid, now in current["scores"]["criteria"].items():
         before = previous["scores"]["criteria"].get(cid)
-        scores[cid] = {"now": now["total"], "before": before["total"] if before else None,
-                       "change": round(now["total"] - before["total"], 2) if before else None,
-                       "level_now": now["level"], "level_before": before["level"] if before else None}
+        scores[cid] = {
+            "now": now["total"],
+            "before": before["total"] if before else None,
+            "change": round(now["total"] - before["total"], 2) if before else None,
+            "level_now": now["level"],
+            "level_before": before["level"] if before else None,
+        }
     before_metrics = {m["key"]: m for entry in previous["items"].values() for m in entry.get("metrics", [])}
     metrics = {}
     for entry in current["items"].values():
         for m in entry.get("metrics", []):
             old = before_metrics.get(m["key"])
-            change = (round(m["value"] - old["value"], 6)
-                      if old and m["value"] is not None and old["value"] is not None else None)
+            change = (
+                round(m["value"] - old["value"], 6)
+                if old and m["value"] is not None and old["value"] is not None
+                else None
+            )
             metrics[m["key"]] = {"now": m["value"], "before": old["value"] if old else None, "change": change}
     now_total, before_total = current["scores"]["category_score"], previous["scores"]["category_score"]
-    return {"period": previous["period"], "category_score": {"now": now_total, "before": before_total,
-                                                              "change": round(now_total - before_total, 2)},
-            "criteria": scores, "metrics": metrics}
+    return {
+        "period": previous["period"],
+        "category_score": {"now": now_total, "before": before_total, "change": round(now_total - before_total, 2)},
+        "criteria": scores,
+        "metrics": metrics,
+    }

@@ -1,4 +1,5 @@
 """Self-assessment pages (/assessment/…), for managers and admins: parse, call the service, render."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -8,10 +9,10 @@ from sqlalchemy import select
 from assessment import links, report, service
 from assessment.files import path_of
 from assessment.form import field_keys, levels
-from complaints.domain.periods import Period
-from complaints.domain.errors import BilingualError
-from complaints.extensions import db
 from assessment.models import Assessment  # also puts the assessment's tables on the app's metadata
+from complaints.domain.errors import BilingualError
+from complaints.domain.periods import Period
+from complaints.extensions import db
 from complaints.models import utcnow
 from complaints.services.analytics.api import unit_of_work
 from complaints.web.guards import roles_required
@@ -22,17 +23,23 @@ managers = roles_required("manager", "admin")
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"STATUS_TH": report.STATUS_TH, "LEVEL_NAMES": report.LEVEL_NAMES, "levels": levels(),
-            "metric_href": links.href}
+    return {
+        "STATUS_TH": report.STATUS_TH,
+        "LEVEL_NAMES": report.LEVEL_NAMES,
+        "levels": levels(),
+        "metric_href": links.href,
+    }
 
 
 @bp.get("/")
 @managers
 def index():
-    assessments = db.session.scalars(select(Assessment).order_by(Assessment.fiscal_year.desc(),
-                                                                 Assessment.period.desc())).all()
-    return render_template("assessment/index.html", assessments=assessments,
-                           current_fy=Period.containing(utcnow()).fiscal_year)
+    assessments = db.session.scalars(
+        select(Assessment).order_by(Assessment.fiscal_year.desc(), Assessment.period.desc())
+    ).all()
+    return render_template(
+        "assessment/index.html", assessments=assessments, current_fy=Period.containing(utcnow()).fiscal_year
+    )
 
 
 @bp.post("/open")
@@ -46,10 +53,19 @@ def open_period():
 def _page(period: Period, assessment: Assessment, error: BilingualError | None = None):
     content = service.content(period, assessment)
     previous = service.last_submitted_before(period)
-    comparison = service.compare(content, service.content(Period.parse(previous.period), previous)) if previous else None
-    return render_template("assessment/edit.html", period=period, assessment=assessment, c=content,
-                           rows=list(report.rows(content)), comparison=comparison, error=error,
-                           editable=assessment.status == "draft"), (error.status if error else 200)
+    comparison = (
+        service.compare(content, service.content(Period.parse(previous.period), previous)) if previous else None
+    )
+    return render_template(
+        "assessment/edit.html",
+        period=period,
+        assessment=assessment,
+        c=content,
+        rows=list(report.rows(content)),
+        comparison=comparison,
+        error=error,
+        editable=assessment.status == "draft",
+    ), (error.status if error else 200)
 
 
 def _act(period_text: str, action):
@@ -77,9 +93,11 @@ def save_item(period: str, item_id: str):
     def save(_period, assessment):
         item = service.checklist_item(item_id)
         fields = {key: request.form.get(f"field-{key}", "") for key in field_keys(item)}
-        service.save_answer(assessment, item_id, request.form.get("status"), request.form.get("explanation"),
-                            fields, current_user)
+        service.save_answer(
+            assessment, item_id, request.form.get("status"), request.form.get("explanation"), fields, current_user
+        )
         flash(f"บันทึกข้อ {item_id} แล้ว / Item {item_id} saved")
+
     return _act(period, save)
 
 
@@ -94,6 +112,7 @@ def add_evidence(period: str, item_id: str):
         else:
             service.add_link(assessment, item_id, request.form.get("title"), request.form.get("url"), current_user)
         flash(f"แนบหลักฐานข้อ {item_id} แล้ว / Evidence added to {item_id}")
+
     return _act(period, add)
 
 
@@ -120,6 +139,7 @@ def submit(period: str):
     def freeze(chosen, assessment):
         service.submit(chosen, assessment, current_user)
         flash("ส่งแบบประเมินแล้ว ข้อมูลในรายงานจะไม่เปลี่ยนแปลงอีก / Submitted: the report is now frozen")
+
     return _act(period, freeze)
 
 
@@ -127,10 +147,14 @@ def submit(period: str):
 @managers
 def refresh(period: str):
     """Read the complaint data again now (the page otherwise shows it as last computed)."""
+
     def recompute(chosen, _assessment):
         data = service.refresh_operations(chosen)
-        flash(f"คำนวณตัวเลขจากข้อมูลเรื่องร้องเรียนใหม่แล้ว ({data['seconds']:.1f} วินาที) / "
-              f"Figures recomputed from the complaint data ({data['seconds']:.1f} s)")
+        flash(
+            f"คำนวณตัวเลขจากข้อมูลเรื่องร้องเรียนใหม่แล้ว ({data['seconds']:.1f} วินาที) / "
+            f"Figures recomputed from the complaint data ({data['seconds']:.1f} s)"
+        )
+
     return _act(period, recompute)
 
 
@@ -138,13 +162,12 @@ def refresh(period: str):
 @managers
 def download_report(period: str, fmt: str):
     if fmt not in report.FORMATS:
-        raise BilingualError(404, "unknown-format", "ไม่รองรับรูปแบบรายงานนี้ (html, pdf, xlsx)",
-                             "Unknown report format (html, pdf, xlsx).")
+        raise BilingualError(
+            404, "unknown-format", "ไม่รองรับรูปแบบรายงานนี้ (html, pdf, xlsx)", "Unknown report format (html, pdf, xlsx)."
+        )
     chosen = Period.parse(period)
     content = service.content(chosen, service.find(chosen))
     mimetype, extension = report.FORMATS[fmt]
     response = current_app.response_class(report.render(content, fmt), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="pmqa-cat3-{chosen.code}.{extension}"'
     return response
-
-

@@ -11,6 +11,7 @@ exactly one .eml file was written per complaint.
 
     .venv/bin/python bench/ack_latency.py [-n 300] [--rate 20] [--quick]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,16 +35,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-n", type=int, default=300, help="complaints measured (default 300)")
     p.add_argument("--rate", type=float, default=20, help="submissions per second (default 20)")
-    p.add_argument("--warmup", type=int, default=10,
-                   help="complaints sent and acknowledged first, not measured (default 10)")
+    p.add_argument(
+        "--warmup", type=int, default=10, help="complaints sent and acknowledged first, not measured (default 10)"
+    )
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     p.add_argument("--concurrency", type=int, default=2, help="Celery worker concurrency (default 2)")
     p.add_argument("--timeout", type=float, default=180, help="seconds to wait for the last acknowledgement")
     p.add_argument("--redis-db", type=int, default=13)
     p.add_argument("--quick", action="store_true", help="60 complaints")
     p.add_argument("--keep-workdir", action="store_true")
-    p.add_argument("--commit", help="measure this git commit (exported to a temporary folder), "
-                   "not the working tree")
+    p.add_argument("--commit", help="measure this git commit (exported to a temporary folder), not the working tree")
     args = p.parse_args(argv)
     if args.quick:
         args.n, args.warmup = 60, 5
@@ -101,8 +102,11 @@ def run(argv: list[str] | None = None) -> dict:
 def _run(args: argparse.Namespace) -> dict:
     redis_url = f"{harness.REDIS_BASE}/{args.redis_db}"
     harness.check_services(redis_url)
-    print(f"ack_latency: {args.n} complaints at {args.rate:g}/s (+{args.warmup} warm-up), "
-          f"gunicorn {args.workers} workers, Celery concurrency {args.concurrency}", flush=True)
+    print(
+        f"ack_latency: {args.n} complaints at {args.rate:g}/s (+{args.warmup} warm-up), "
+        f"gunicorn {args.workers} workers, Celery concurrency {args.concurrency}",
+        flush=True,
+    )
     from sqlalchemy import bindparam, text
 
     procs: list[harness.Process] = []
@@ -132,8 +136,11 @@ def _run(args: argparse.Namespace) -> dict:
             submit_seconds = time.monotonic() - started
             tns = [r["tracking_number"] for r in records if r.get("tracking_number")]
             failed = [r for r in records if r.get("status") != 201]
-            print(f"  submitted {len(records)} in {submit_seconds:.1f} s "
-                  f"({len(records) / submit_seconds:.1f}/s), {len(failed)} not 201", flush=True)
+            print(
+                f"  submitted {len(records)} in {submit_seconds:.1f} s "
+                f"({len(records) / submit_seconds:.1f}/s), {len(failed)} not 201",
+                flush=True,
+            )
             left = wait_acknowledged(engine, tns, args.timeout) if tns else 0
             drained_seconds = time.monotonic() - started
             time.sleep(2)  # a duplicate delivery would show up now
@@ -142,20 +149,43 @@ def _run(args: argparse.Namespace) -> dict:
                 return text(sql).bindparams(bindparam("tns", expanding=True))
 
             with engine.connect() as conn:
-                latencies = [float(x) for (x,) in conn.execute(expanding(
-                    "SELECT EXTRACT(EPOCH FROM acknowledged_at - received_at) FROM complaints "
-                    "WHERE tracking_number IN :tns AND acknowledged_at IS NOT NULL"), {"tns": tns})]
-                outbox = dict(conn.execute(expanding(
-                    "SELECT o.status, count(*) FROM outbox_messages o "
-                    "JOIN complaints c ON c.id = o.complaint_id "
-                    "WHERE c.tracking_number IN :tns GROUP BY o.status"), {"tns": tns}).all())
-                retried = conn.execute(expanding(
-                    "SELECT count(*) FROM outbox_messages o JOIN complaints c ON c.id = o.complaint_id "
-                    "WHERE c.tracking_number IN :tns AND o.attempts <> 1"), {"tns": tns}).scalar_one()
-                ack_events = dict(conn.execute(expanding(
-                    "SELECT n, count(*) FROM (SELECT count(e.id) AS n FROM complaints c "
-                    "LEFT JOIN timeline_events e ON e.complaint_id = c.id AND e.kind = 'acknowledged' "
-                    "WHERE c.tracking_number IN :tns GROUP BY c.id) t GROUP BY n"), {"tns": tns}).all())
+                latencies = [
+                    float(x)
+                    for (x,) in conn.execute(
+                        expanding(
+                            "SELECT EXTRACT(EPOCH FROM acknowledged_at - received_at) FROM complaints "
+                            "WHERE tracking_number IN :tns AND acknowledged_at IS NOT NULL"
+                        ),
+                        {"tns": tns},
+                    )
+                ]
+                outbox = dict(
+                    conn.execute(
+                        expanding(
+                            "SELECT o.status, count(*) FROM outbox_messages o "
+                            "JOIN complaints c ON c.id = o.complaint_id "
+                            "WHERE c.tracking_number IN :tns GROUP BY o.status"
+                        ),
+                        {"tns": tns},
+                    ).all()
+                )
+                retried = conn.execute(
+                    expanding(
+                        "SELECT count(*) FROM outbox_messages o JOIN complaints c ON c.id = o.complaint_id "
+                        "WHERE c.tracking_number IN :tns AND o.attempts <> 1"
+                    ),
+                    {"tns": tns},
+                ).scalar_one()
+                ack_events = dict(
+                    conn.execute(
+                        expanding(
+                            "SELECT n, count(*) FROM (SELECT count(e.id) AS n FROM complaints c "
+                            "LEFT JOIN timeline_events e ON e.complaint_id = c.id AND e.kind = 'acknowledged' "
+                            "WHERE c.tracking_number IN :tns GROUP BY c.id) t GROUP BY n"
+                        ),
+                        {"tns": tns},
+                    ).all()
+                )
             eml = sorted(mail_dir.glob("*.eml")) if mail_dir.is_dir() else []
             per_tn = {tn: 0 for tn in tns}
             for path in eml:  # named outbox-<id>.<tracking number>_rongrian.invalid.eml
@@ -181,10 +211,17 @@ def _run(args: argparse.Namespace) -> dict:
         "submit_rate_achieved": len(records) / submit_seconds,
         "unacknowledged_after_timeout": left,
         "seconds_until_all_acknowledged": drained_seconds,
-        "ack_latency_s": {**pct, "max": max(latencies) if latencies else float("nan"),
-                          "min": min(latencies) if latencies else float("nan"), "count": len(latencies)},
-        "http_ms": {"p50": harness.percentile(http, 50), "p95": harness.percentile(http, 95),
-                    "max": max(http) if http else float("nan")},
+        "ack_latency_s": {
+            **pct,
+            "max": max(latencies) if latencies else float("nan"),
+            "min": min(latencies) if latencies else float("nan"),
+            "count": len(latencies),
+        },
+        "http_ms": {
+            "p50": harness.percentile(http, 50),
+            "p95": harness.percentile(http, 95),
+            "max": max(http) if http else float("nan"),
+        },
         "eml_files_total": len(eml),
         "eml_files_measured": sum(per_tn.values()),
         "complaints_with_exactly_one_eml": sum(1 for v in per_tn.values() if v == 1),
@@ -210,16 +247,24 @@ def _run(args: argparse.Namespace) -> dict:
 def print_report(r: dict) -> None:
     a = r["ack_latency_s"]
     print()
-    print(f"Acknowledgement latency (acknowledged_at - received_at), {a['count']} complaints at "
-          f"{r['submit_rate_achieved']:.1f}/s")
-    print(f"  p50 {a['p50'] * 1000:.0f} ms   p95 {a['p95'] * 1000:.0f} ms   p99 {a['p99'] * 1000:.0f} ms   "
-          f"max {a['max'] * 1000:.0f} ms   (min {a['min'] * 1000:.0f} ms)")
-    print(f"  HTTP answer: p50 {r['http_ms']['p50']:.0f} ms, p95 {r['http_ms']['p95']:.0f} ms; "
-          f"{r['not_201']} not 201; unacknowledged after timeout: {r['unacknowledged_after_timeout']}")
-    print(f"  .eml files: {r['eml_files_measured']} for the {r['created_201']} measured complaints "
-          f"({r['complaints_with_exactly_one_eml']} with exactly one), {r['eml_files_total']} in total "
-          f"with warm-up; outbox {r['outbox_status']}, attempts != 1: {r['outbox_attempts_not_1']}; "
-          f"'acknowledged' events per complaint {r['acknowledged_events_per_complaint']}")
+    print(
+        f"Acknowledgement latency (acknowledged_at - received_at), {a['count']} complaints at "
+        f"{r['submit_rate_achieved']:.1f}/s"
+    )
+    print(
+        f"  p50 {a['p50'] * 1000:.0f} ms   p95 {a['p95'] * 1000:.0f} ms   p99 {a['p99'] * 1000:.0f} ms   "
+        f"max {a['max'] * 1000:.0f} ms   (min {a['min'] * 1000:.0f} ms)"
+    )
+    print(
+        f"  HTTP answer: p50 {r['http_ms']['p50']:.0f} ms, p95 {r['http_ms']['p95']:.0f} ms; "
+        f"{r['not_201']} not 201; unacknowledged after timeout: {r['unacknowledged_after_timeout']}"
+    )
+    print(
+        f"  .eml files: {r['eml_files_measured']} for the {r['created_201']} measured complaints "
+        f"({r['complaints_with_exactly_one_eml']} with exactly one), {r['eml_files_total']} in total "
+        f"with warm-up; outbox {r['outbox_status']}, attempts != 1: {r['outbox_attempts_not_1']}; "
+        f"'acknowledged' events per complaint {r['acknowledged_events_per_complaint']}"
+    )
     print(f"  exactly once: {'yes' if r['exactly_once'] else 'NO'}")
     verdict = "MET" if r["target_met"] else "MISSED"
     print(f"  target: p95 < {r['target_p95_s']:g} s -> {verdict}")

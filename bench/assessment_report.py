@@ -11,6 +11,7 @@ figures) and the PDF and XLSX renderings.
     .venv/bin/python bench/assessment_report.py [--sizes 100000 1000000]
         [--keep NAME]  # reuse (or create) database NAME and leave it; --drop NAME removes it
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,9 +28,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 
 CHANNELS = ("web", "line", "phone", "email", "sms", "counter", "api", "open311", "letter")
-COLUMNS = ("id", "tracking_number", "kind", "channel", "description", "status", "priority", "anonymous",
-           "received_at", "acknowledged_at", "ack_due_at", "due_at", "resolved_at", "closed_at", "sla_state",
-           "reopen_count", "category_source", "needs_triage", "root_cause_id", "repeat_of_id")
+COLUMNS = (
+    "id",
+    "tracking_number",
+    "kind",
+    "channel",
+    "description",
+    "status",
+    "priority",
+    "anonymous",
+    "received_at",
+    "acknowledged_at",
+    "ack_due_at",
+    "due_at",
+    "resolved_at",
+    "closed_at",
+    "sla_state",
+    "reopen_count",
+    "category_source",
+    "needs_triage",
+    "root_cause_id",
+    "repeat_of_id",
+)
 
 
 def fill(engine, start: int, stop: int, fy_start: datetime) -> None:
@@ -42,19 +62,37 @@ def fill(engine, start: int, stop: int, fy_start: datetime) -> None:
                 received = fy_start + timedelta(days=rng.random() * 364)
                 closed = rng.random() < 0.8
                 answered = received + timedelta(days=rng.random() * 20)
-                copy.write_row((
-                    i, f"BENCH-{i:09d}", "complaint", CHANNELS[i % len(CHANNELS)], "ถนนชำรุด",
-                    "closed" if closed else "in_progress", "normal", False, received,
-                    received + timedelta(seconds=rng.expovariate(1 / 600)) if rng.random() < 0.98 else None,
-                    received + timedelta(days=1), received + timedelta(days=21),
-                    answered if closed else None, answered if closed else None, "on_time",
-                    1 if rng.random() < 0.03 else 0, "model" if rng.random() < 0.6 else "citizen", False,
-                    1 if closed and rng.random() < 0.9 else None, i - 1 if i > start + 1 and rng.random() < 0.05 else None))
+                copy.write_row(
+                    (
+                        i,
+                        f"BENCH-{i:09d}",
+                        "complaint",
+                        CHANNELS[i % len(CHANNELS)],
+                        "ถนนชำรุด",
+                        "closed" if closed else "in_progress",
+                        "normal",
+                        False,
+                        received,
+                        received + timedelta(seconds=rng.expovariate(1 / 600)) if rng.random() < 0.98 else None,
+                        received + timedelta(days=1),
+                        received + timedelta(days=21),
+                        answered if closed else None,
+                        answered if closed else None,
+                        "on_time",
+                        1 if rng.random() < 0.03 else 0,
+                        "model" if rng.random() < 0.6 else "citizen",
+                        False,
+                        1 if closed and rng.random() < 0.9 else None,
+                        i - 1 if i > start + 1 and rng.random() < 0.05 else None,
+                    )
+                )
         with cursor.copy("COPY timeline_events (complaint_id, at, kind, actor, public) FROM STDIN") as copy:
             for i in range(start + 1, stop + 1):
                 copy.write_row((i, fy_start, "received", "system", True))
                 copy.write_row((i, fy_start, "close", "officer", True))
-        with cursor.copy("COPY survey_responses (complaint_id, satisfaction, confidence, created_at) FROM STDIN") as copy:
+        with cursor.copy(
+            "COPY survey_responses (complaint_id, satisfaction, confidence, created_at) FROM STDIN"
+        ) as copy:
             for i in range(start + 1, stop + 1, 3):
                 copy.write_row((i, rng.choice((2, 3, 4, 5, 5)), rng.choice((3, 4, 5)), fy_start))
         raw.commit()
@@ -89,13 +127,17 @@ def main() -> None:
     harness.exit_cleanly_on_signals()
     results = []
     with harness.workspace() as workdir, harness.chosen_database(workdir, args, "rongrian_assessment") as url:
-        with harness.temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(workdir / "instance"),
-                                   CELERY_BROKER_URL="memory://", RATELIMIT_STORAGE_URI="memory://"):
-            from assessment import evidence, report, service
-            from complaints.domain.periods import Period
+        with harness.temporary_env(
+            DATABASE_URL=url,
+            RONGRIAN_INSTANCE=str(workdir / "instance"),
+            CELERY_BROKER_URL="memory://",
+            RATELIMIT_STORAGE_URI="memory://",
+        ):
             from sqlalchemy import text
 
+            from assessment import evidence, report, service
             from complaints import create_app
+            from complaints.domain.periods import Period
             from complaints.extensions import db
 
             app = create_app()
@@ -115,19 +157,28 @@ def main() -> None:
                     _, stored_s, _ = timed(lambda: service.build(period, None))
                     _, pdf_s, _ = timed(functools.partial(report.render_pdf, content))
                     _, xlsx_s, _ = timed(functools.partial(report.render_xlsx, content))
-                    result = {"complaints": size, "metrics_s": metrics_s, "metrics_peak_mb": metrics_mb,
-                              "build_s": build_s, "build_peak_mb": build_mb, "stored_s": stored_s,
-                              "pdf_s": pdf_s, "xlsx_s": xlsx_s,
-                              "category_score": content["scores"]["category_score"]}
+                    result = {
+                        "complaints": size,
+                        "metrics_s": metrics_s,
+                        "metrics_peak_mb": metrics_mb,
+                        "build_s": build_s,
+                        "build_peak_mb": build_mb,
+                        "stored_s": stored_s,
+                        "pdf_s": pdf_s,
+                        "xlsx_s": xlsx_s,
+                        "category_score": content["scores"]["category_score"],
+                    }
                     print(result)
                     results.append(result)
                     db.session.remove()
                 db.engine.dispose()
     print("\ncomplaints   3.4 metrics (peak)     report content, computed (peak)   from stored   PDF      XLSX")
     for r in results:
-        print(f"{r['complaints']:>10,}   {r['metrics_s']:>6.2f} s ({r['metrics_peak_mb']:>5.1f} MB)   "
-              f"{r['build_s']:>6.2f} s ({r['build_peak_mb']:>5.1f} MB)              {r['stored_s']:>6.3f} s"
-              f"     {r['pdf_s']:.2f} s   {r['xlsx_s']:.2f} s")
+        print(
+            f"{r['complaints']:>10,}   {r['metrics_s']:>6.2f} s ({r['metrics_peak_mb']:>5.1f} MB)   "
+            f"{r['build_s']:>6.2f} s ({r['build_peak_mb']:>5.1f} MB)              {r['stored_s']:>6.3f} s"
+            f"     {r['pdf_s']:.2f} s   {r['xlsx_s']:.2f} s"
+        )
     harness.save_result("assessment_report", {"results": results})
 
 

@@ -9,11 +9,12 @@ calendar, complainant row, outbox, broker or rate limiting: it is the floor cost
 
 Run: DATABASE_URL=postgresql://... gunicorn --pythonpath bench 'bare_app:create_app()'
 """
+
 from __future__ import annotations
 
 import os
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask, jsonify, request
 from sqlalchemy import MetaData, create_engine, select, text
@@ -22,7 +23,7 @@ from sqlalchemy import MetaData, create_engine, select, text
 def _engine_url(raw: str) -> str:
     for old in ("postgres://", "postgresql://"):
         if raw.startswith(old):
-            return "postgresql+psycopg://" + raw[len(old):]
+            return "postgresql+psycopg://" + raw[len(old) :]
     return raw
 
 
@@ -36,8 +37,10 @@ def create_app() -> Flask:
     categories = meta.tables["categories"]
     with engine.connect() as conn:
         # Looked up once: the baseline does the least a real endpoint could do.
-        category_ids = {code: (cid, unit_id) for code, cid, unit_id in conn.execute(
-            select(categories.c.code, categories.c.id, categories.c.unit_id))}
+        category_ids = {
+            code: (cid, unit_id)
+            for code, cid, unit_id in conn.execute(select(categories.c.code, categories.c.id, categories.c.unit_id))
+        }
     engine.dispose()  # gunicorn may fork after this; each worker opens its own pool
     app.extensions["bare_engine"] = engine
 
@@ -51,7 +54,7 @@ def create_app() -> Flask:
     def bare():
         data = request.get_json()
         location = data.get("location") or {}
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         tracking_number = "BARE-" + secrets.token_hex(6).upper()
         category_id, unit_id = category_ids.get(data.get("category"), (None, None))
         deadlines = {"ack_due_at": now + timedelta(days=1), "due_at": now + timedelta(days=15)}
@@ -59,7 +62,8 @@ def create_app() -> Flask:
             deadlines["first_response_due_at"] = now + timedelta(days=5)
         with engine.begin() as conn:
             complaint_id = conn.execute(
-                complaints.insert().values(
+                complaints.insert()
+                .values(
                     **deadlines,
                     tracking_number=tracking_number,
                     kind=data.get("kind") or "complaint",
@@ -79,17 +83,26 @@ def create_app() -> Flask:
                     anonymous=bool(data.get("anonymous")),
                     privacy_notice_version="2569-1",
                     received_at=now,
-                ).returning(complaints.c.id)
+                )
+                .returning(complaints.c.id)
             ).scalar_one()
-            conn.execute(timeline.insert().values(
-                complaint_id=complaint_id, at=now, kind="received", actor="citizen", public=True,
-            ))
-        response = jsonify({
-            "tracking_number": tracking_number,
-            "status": "received",
-            "received_at": now.isoformat(),
-            "public_url": f"http://127.0.0.1:5000/track/{tracking_number}",
-        })
+            conn.execute(
+                timeline.insert().values(
+                    complaint_id=complaint_id,
+                    at=now,
+                    kind="received",
+                    actor="citizen",
+                    public=True,
+                )
+            )
+        response = jsonify(
+            {
+                "tracking_number": tracking_number,
+                "status": "received",
+                "received_at": now.isoformat(),
+                "public_url": f"http://127.0.0.1:5000/track/{tracking_number}",
+            }
+        )
         response.status_code = 201
         return response
 

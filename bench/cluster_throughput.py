@@ -10,6 +10,7 @@ complaints arrive (what the periodic task sees).
 
     .venv/bin/python bench/cluster_throughput.py [--size 50000] [--more 1000] [--batch-size 500]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,8 @@ def cluster_stats() -> dict:
     return {
         "clusters": db.session.scalar(select(func.count()).select_from(RecurringCluster)),
         "clusters_with_3_or_more": db.session.scalar(
-            select(func.count()).select_from(RecurringCluster).where(RecurringCluster.size >= 3)),
+            select(func.count()).select_from(RecurringCluster).where(RecurringCluster.size >= 3)
+        ),
         "largest_cluster": db.session.scalar(select(func.max(RecurringCluster.size))),
         "clustered_complaints": db.session.scalar(select(func.count()).where(Complaint.cluster_id.is_not(None))),
         "month_rows": db.session.scalar(select(func.count()).select_from(ClusterMonth)),
@@ -61,19 +63,34 @@ def main() -> None:
         now = utcnow()
         similar_lookup.fill(db.engine, prepared, categories, 0, args.size, now)
         seconds, checked = timed_update(args.batch_size)
-        backfill = {"complaints": checked, "seconds": round(seconds, 1), "per_second": round(checked / seconds),
-                    **cluster_stats()}
+        backfill = {
+            "complaints": checked,
+            "seconds": round(seconds, 1),
+            "per_second": round(checked / seconds),
+            **cluster_stats(),
+        }
         print("backfill", backfill)
         similar_lookup.fill(db.engine, prepared, categories, args.size, args.size + args.more, now)
         seconds, checked = timed_update(args.batch_size)
-        incremental = {"complaints": checked, "seconds": round(seconds, 2), "per_second": round(checked / seconds),
-                       **cluster_stats()}
+        incremental = {
+            "complaints": checked,
+            "seconds": round(seconds, 2),
+            "per_second": round(checked / seconds),
+            **cluster_stats(),
+        }
         print("incremental", incremental)
         seconds, checked = timed_update(args.batch_size)
         print(f"nothing new: {checked} checked in {seconds * 1000:.0f} ms")
-    harness.save_result("cluster_throughput", {"size": args.size, "batch_size": args.batch_size,
-                                               "backfill": backfill, "incremental": incremental,
-                                               "source": harness.app_source()})
+    harness.save_result(
+        "cluster_throughput",
+        {
+            "size": args.size,
+            "batch_size": args.batch_size,
+            "backfill": backfill,
+            "incremental": incremental,
+            "source": harness.app_source(),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ units) and for one unit; `--per-figure` also times each figure on its own.
     .venv/bin/python bench/dashboard_metrics.py [--sizes 100000 1000000] [--repeat 3]
         [--per-figure] [--sqlite] [--keep NAME]  # reuse (or create) database NAME and leave it; --drop NAME removes it
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,9 +26,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
 
-COLUMNS = ("tracking_number", "kind", "channel", "description", "category_id", "unit_id", "status", "priority",
-           "anonymous", "received_at", "acknowledged_at", "ack_due_at", "due_at", "resolved_at", "closed_at",
-           "held_at", "sla_state", "reopen_count", "category_source", "needs_triage", "district", "province")
+COLUMNS = (
+    "tracking_number",
+    "kind",
+    "channel",
+    "description",
+    "category_id",
+    "unit_id",
+    "status",
+    "priority",
+    "anonymous",
+    "received_at",
+    "acknowledged_at",
+    "ack_due_at",
+    "due_at",
+    "resolved_at",
+    "closed_at",
+    "held_at",
+    "sla_state",
+    "reopen_count",
+    "category_source",
+    "needs_triage",
+    "district",
+    "province",
+)
 KINDS = ["complaint"] * 8 + ["suggestion", "compliment"]
 CHANNELS = ["web"] * 5 + ["line"] * 3 + ["phone", "email", "counter", "api"]
 DISTRICTS = ["จตุจักร", "บางเขน", "ลาดพร้าว", "ห้วยขวาง", "ดินแดง", "พญาไท", "ราชเทวี", "ปทุมวัน", "บางรัก", None]
@@ -51,10 +73,30 @@ def _rows(categories: list[tuple[int, int]], start: int, stop: int, now):
             status = "merged"
         else:
             status = "in_progress"
-        yield (f"BENCH-{i:09d}-{uuid.uuid4().hex[:6]}", rng.choice(KINDS), rng.choice(CHANNELS),
-               "ข้อความทดสอบ", category_id, unit_id, status, "normal", False, received, ack,
-               received + timedelta(days=1), due, resolved, closed, held, "on_time",
-               1 if rng.random() < 0.04 else 0, "citizen", False, rng.choice(DISTRICTS), "กรุงเทพมหานคร")
+        yield (
+            f"BENCH-{i:09d}-{uuid.uuid4().hex[:6]}",
+            rng.choice(KINDS),
+            rng.choice(CHANNELS),
+            "ข้อความทดสอบ",
+            category_id,
+            unit_id,
+            status,
+            "normal",
+            False,
+            received,
+            ack,
+            received + timedelta(days=1),
+            due,
+            resolved,
+            closed,
+            held,
+            "on_time",
+            1 if rng.random() < 0.04 else 0,
+            "citizen",
+            False,
+            rng.choice(DISTRICTS),
+            "กรุงเทพมหานคร",
+        )
 
 
 def fill(engine, categories: list[tuple[int, int]], start: int, stop: int, now) -> None:
@@ -79,11 +121,18 @@ def fill(engine, categories: list[tuple[int, int]], start: int, stop: int, now) 
     with engine.begin() as conn:
         # Every tenth complaint repeats the one before it; a third of the closed ones were rated.
         bounds = {"start": start, "stop": stop}
-        conn.execute(text("UPDATE complaints SET repeat_of_id = id - 1 WHERE id % 10 = 0 "
-                          "AND id > :start + 1 AND id <= :stop"), bounds)
-        conn.execute(text("INSERT INTO survey_responses (complaint_id, satisfaction, confidence, created_at) "
-                          "SELECT id, 1 + id % 5, 1 + (id / 3) % 5, CURRENT_TIMESTAMP FROM complaints "
-                          "WHERE status = 'closed' AND id % 3 = 0 AND id > :start AND id <= :stop"), bounds)
+        conn.execute(
+            text("UPDATE complaints SET repeat_of_id = id - 1 WHERE id % 10 = 0 AND id > :start + 1 AND id <= :stop"),
+            bounds,
+        )
+        conn.execute(
+            text(
+                "INSERT INTO survey_responses (complaint_id, satisfaction, confidence, created_at) "
+                "SELECT id, 1 + id % 5, 1 + (id / 3) % 5, CURRENT_TIMESTAMP FROM complaints "
+                "WHERE status = 'closed' AND id % 3 = 0 AND id > :start AND id <= :stop"
+            ),
+            bounds,
+        )
     # What autovacuum does after a bulk load (VACUUM runs outside a transaction).
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
@@ -96,10 +145,10 @@ def time_dashboard(repeat: int, per_figure: bool) -> dict:
 
     from sqlalchemy import select
 
+    from complaints.domain.periods import Period
     from complaints.extensions import db
     from complaints.models import Unit, utcnow
     from complaints.services.analytics import metrics
-    from complaints.domain.periods import Period
 
     one_pass = getattr(metrics, "one_pass", lambda scope: nullcontext())  # absent before the one-pass change
     now = utcnow()
@@ -144,10 +193,16 @@ def main() -> None:
         return harness.drop_database(args.drop)
     harness.exit_cleanly_on_signals()
     results = []
-    with harness.workspace() as workdir, harness.chosen_database(workdir, args, "rongrian_dashboard",
-                                                                  sqlite=args.sqlite) as url:
-        with harness.temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(workdir / "instance"),
-                                   CELERY_BROKER_URL="memory://", RATELIMIT_STORAGE_URI="memory://"):
+    with (
+        harness.workspace() as workdir,
+        harness.chosen_database(workdir, args, "rongrian_dashboard", sqlite=args.sqlite) as url,
+    ):
+        with harness.temporary_env(
+            DATABASE_URL=url,
+            RONGRIAN_INSTANCE=str(workdir / "instance"),
+            CELERY_BROKER_URL="memory://",
+            RATELIMIT_STORAGE_URI="memory://",
+        ):
             from sqlalchemy import select, text
 
             from complaints import create_app

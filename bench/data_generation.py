@@ -9,6 +9,7 @@ what `flask import` runs) into the same database. Prints complaints/s and rows/s
     .venv/bin/python bench/data_generation.py --pg 1000000 --sqlite 100000
     .venv/bin/python bench/data_generation.py --pg 100000 --import-rows 20000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,15 +22,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
+
 from complaints.config import base_data_path  # noqa: E402
 
 TRAFFY = base_data_path()
 
 
 def _measure(url: str, workdir: Path, generate: int, import_rows: int, seed: int) -> dict:
-    with harness.temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(workdir / "instance"),
-                               CELERY_BROKER_URL="memory://", RATELIMIT_STORAGE_URI="memory://",
-                               NLP_BASE_DATA=str(TRAFFY)):
+    with harness.temporary_env(
+        DATABASE_URL=url,
+        RONGRIAN_INSTANCE=str(workdir / "instance"),
+        CELERY_BROKER_URL="memory://",
+        RATELIMIT_STORAGE_URI="memory://",
+        NLP_BASE_DATA=str(TRAFFY),
+    ):
         from complaints import create_app
         from complaints.extensions import db
         from complaints.services.datasets import demo_year, history_import
@@ -50,10 +56,16 @@ def _measure(url: str, workdir: Path, generate: int, import_rows: int, seed: int
                 seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
                 rows = summary.complaints + summary.complainants + summary.events + summary.surveys
                 result["generate"] = {
-                    "complaints": summary.complaints, "rows": rows, "seconds": round(seconds, 1),
+                    "complaints": summary.complaints,
+                    "rows": rows,
+                    "seconds": round(seconds, 1),
                     "python_cpu_seconds": round(cpu, 1),
-                    "complaints_per_s": round(summary.complaints / seconds), "rows_per_s": round(rows / seconds),
-                    "events": summary.events, "complainants": summary.complainants, "surveys": summary.surveys}
+                    "complaints_per_s": round(summary.complaints / seconds),
+                    "rows_per_s": round(rows / seconds),
+                    "events": summary.events,
+                    "complainants": summary.complainants,
+                    "surveys": summary.surveys,
+                }
                 print(f"  generate: {result['generate']}", flush=True)
             if import_rows:
                 source = workdir / "traffy-slice.csv"
@@ -65,10 +77,14 @@ def _measure(url: str, workdir: Path, generate: int, import_rows: int, seed: int
                 started, cpu = time.perf_counter(), time.process_time()
                 summary = history_import.import_csv(source)
                 seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-                result["import"] = {"rows": summary.rows, "imported": summary.imported,
-                                    "rejected": sum(summary.rejected.values()), "seconds": round(seconds, 1),
-                                    "python_cpu_seconds": round(cpu, 1),
-                                    "rows_per_s": round(summary.rows / seconds)}
+                result["import"] = {
+                    "rows": summary.rows,
+                    "imported": summary.imported,
+                    "rejected": sum(summary.rejected.values()),
+                    "seconds": round(seconds, 1),
+                    "python_cpu_seconds": round(cpu, 1),
+                    "rows_per_s": round(summary.rows / seconds),
+                }
                 print(f"  import: {result['import']}", flush=True)
                 started = time.perf_counter()
                 again = history_import.import_csv(source)

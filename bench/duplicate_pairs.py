@@ -35,6 +35,7 @@ another spot, or too vague to tell which spot -- vague pairs count as not
 duplicate unless the texts are the same resubmission). `reviewed_changed` marks
 the pairs where reading overruled the rule.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,8 +61,21 @@ STRATA = {  # name: (same district, low cosine, high cosine, how many)
     "low": (True, 0.15, 0.3, 50),
     "other_place": (False, 0.5, 1.01, 40),
 }
-FIELDS = ("pair_id", "stratum", "category_a", "category_b", "district_a", "district_b", "days_apart",
-          "cosine", "text_a", "text_b", "rule_label", "duplicate", "reviewed_changed")
+FIELDS = (
+    "pair_id",
+    "stratum",
+    "category_a",
+    "category_b",
+    "district_a",
+    "district_b",
+    "days_apart",
+    "cosine",
+    "text_a",
+    "text_b",
+    "rule_label",
+    "duplicate",
+    "reviewed_changed",
+)
 _PLATE = re.compile(r"(ทะเบียน(?:รถ)?\s*)[ก-ฮ0-9]{1,3}\s*[ก-ฮ]{0,2}\s*\d{1,4}")
 _PLACE = re.compile(r"(?:ซอย|ซ\.|ถนน|ถ\.|หมู่บ้าน|ตลาด|วัด|โรงเรียน|ชุมชน|แยก|สะพาน|คลอง)\s*([^\s,.()]{2,})")
 
@@ -110,9 +124,14 @@ def candidate_pairs(rows: list[dict], seed: int) -> list[tuple[str, int, int, fl
     for anchor in anchors:
         for same_district in (True, False):
             pool = by_district[rows[anchor]["district"]] if same_district else rng.sample(all_ids, 3000)
-            pool = [j for j in pool if j != anchor and abs((rows[j]["when"] - rows[anchor]["when"]).days)
-                    <= WINDOW_DAYS and (rows[j]["district"] == rows[anchor]["district"]) == same_district
-                    and (same_district or rows[j]["label"] == rows[anchor]["label"])]
+            pool = [
+                j
+                for j in pool
+                if j != anchor
+                and abs((rows[j]["when"] - rows[anchor]["when"]).days) <= WINDOW_DAYS
+                and (rows[j]["district"] == rows[anchor]["district"]) == same_district
+                and (same_district or rows[j]["label"] == rows[anchor]["label"])
+            ]
             if not pool:
                 continue
             cosines = (matrix[pool] @ matrix[anchor].T).toarray().ravel()
@@ -157,14 +176,23 @@ def main() -> None:
         for n, (stratum, i, j, cosine) in enumerate(pairs, 1):
             a, b = rows[i], rows[j]
             label = rule_label(a, b)
-            writer.writerow({
-                "pair_id": n, "stratum": stratum, "category_a": a["label"], "category_b": b["label"],
-                "district_a": a["district"], "district_b": b["district"],
-                "days_apart": round(abs((a["when"] - b["when"]).total_seconds()) / 86400, 2),
-                "cosine": round(cosine, 3),
-                "text_a": mask(a["text"]), "text_b": mask(b["text"]),
-                "rule_label": label, "duplicate": label, "reviewed_changed": 0,
-            })
+            writer.writerow(
+                {
+                    "pair_id": n,
+                    "stratum": stratum,
+                    "category_a": a["label"],
+                    "category_b": b["label"],
+                    "district_a": a["district"],
+                    "district_b": b["district"],
+                    "days_apart": round(abs((a["when"] - b["when"]).total_seconds()) / 86400, 2),
+                    "cosine": round(cosine, 3),
+                    "text_a": mask(a["text"]),
+                    "text_b": mask(b["text"]),
+                    "rule_label": label,
+                    "duplicate": label,
+                    "reviewed_changed": 0,
+                }
+            )
     print(f"{len(pairs)} pairs written to {args.out}")
 
 

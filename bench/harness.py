@@ -5,6 +5,7 @@ Nothing here imports from tests/: the ideas are the same as tests/conftest.py
 the benchmark's own. Every process started here is started in its own session
 and stopped by its own process-group id.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -41,6 +42,7 @@ BARE_PATH = "/bare"
 def exit_cleanly_on_signals() -> None:
     """SIGTERM and SIGINT unwind the stack, so every `finally` stops its servers and
     drops its database (Python's default for SIGTERM would skip them)."""
+
     def _raise(signum, _frame):
         raise SystemExit(128 + signum)
 
@@ -49,6 +51,7 @@ def exit_cleanly_on_signals() -> None:
 
 
 # --------------------------------------------------------------------------- source under test
+
 
 def _git(*args: str) -> str:
     return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
@@ -78,8 +81,9 @@ def commit_checkout(rev: str | None):
     commit = _git("rev-parse", "--verify", f"{rev}^{{commit}}")
     folder = Path(tempfile.mkdtemp(prefix=f"rongrian-src-{commit[:8]}-"))
     try:
-        archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=ROOT,
-                                 capture_output=True, check=True).stdout
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
         # Installed, templates/ is the package complaints.templates (pyproject.toml);
         # put it there so the editable install's mapping to the working tree is not used.
@@ -88,7 +92,8 @@ def commit_checkout(rev: str | None):
         APP_DIR = folder
         os.environ["RONGRIAN_BENCH_COMMIT"] = commit
         os.environ["PYTHONPATH"] = os.pathsep.join(
-            [str(folder)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+            [str(folder)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        )
         sys.path.insert(0, str(folder))
         print(f"measuring commit {commit[:12]} exported to {folder}", flush=True)
         yield folder
@@ -97,6 +102,7 @@ def commit_checkout(rev: str | None):
 
 
 # --------------------------------------------------------------------------- bodies
+
 
 def complaint_bodies() -> list[dict]:
     """Realistic Thai submissions: road complaints with a contact email and a place.
@@ -115,33 +121,33 @@ def complaint_bodies() -> list[dict]:
         "มองไม่เห็นหลุม เมื่อคืนมีรถจักรยานยนต์ล้มไปแล้วสองคัน ขอให้ช่วยซ่อมโดยด่วนด้วยครับ",
         "ผิวถนนแตกร้าวและยุบตัวเป็นแนวยาวประมาณ 20 เมตร รถยนต์ต้องหลบไปใช้ช่องทางสวน "
         "เสี่ยงต่อการเกิดอุบัติเหตุในช่วงกลางคืนเพราะไฟส่องสว่างไม่เพียงพอ",
-        "ฝาท่อบนถนนทรุดต่ำกว่าระดับผิวถนน รถวิ่งผ่านแล้วเกิดเสียงดังและกระแทกแรง "
-        "ผู้สูงอายุและเด็กที่ขี่จักรยานผ่านทางนี้ทุกวันอาจได้รับอันตราย",
-        "มีการขุดถนนเพื่อวางท่อแล้วไม่ได้ปิดผิวจราจรให้เรียบร้อย ทิ้งไว้เป็นเนินดินและหลุม "
-        "มาเกินสองสัปดาห์แล้ว ไม่มีป้ายเตือนหรือไฟกะพริบ",
+        "ฝาท่อบนถนนทรุดต่ำกว่าระดับผิวถนน รถวิ่งผ่านแล้วเกิดเสียงดังและกระแทกแรง ผู้สูงอายุและเด็กที่ขี่จักรยานผ่านทางนี้ทุกวันอาจได้รับอันตราย",
+        "มีการขุดถนนเพื่อวางท่อแล้วไม่ได้ปิดผิวจราจรให้เรียบร้อย ทิ้งไว้เป็นเนินดินและหลุม มาเกินสองสัปดาห์แล้ว ไม่มีป้ายเตือนหรือไฟกะพริบ",
     ]
     names = ["สมชาย ใจดี", "สุดารัตน์ แก้วมณี", "ประเสริฐ ศรีสุข", "วิภาวดี ทองคำ"]
     bodies = []
     for i, (province, district, address, lat, lon) in enumerate(places):
-        bodies.append({
-            "title": "ถนนชำรุดเป็นหลุมบ่อ เป็นอันตรายต่อผู้สัญจร",
-            "description": descriptions[i],
-            "kind": "complaint",
-            "category": "ถนน",
-            "anonymous": False,
-            "contact": {
-                "name": names[i],
-                "phone": f"08{i + 1}-234-567{i}",
-                "email": f"citizen{i + 1}@example.co.th",
-            },
-            "location": {
-                "province": province,
-                "district": district,
-                "address": address,
-                "lat": lat,
-                "lon": lon,
-            },
-        })
+        bodies.append(
+            {
+                "title": "ถนนชำรุดเป็นหลุมบ่อ เป็นอันตรายต่อผู้สัญจร",
+                "description": descriptions[i],
+                "kind": "complaint",
+                "category": "ถนน",
+                "anonymous": False,
+                "contact": {
+                    "name": names[i],
+                    "phone": f"08{i + 1}-234-567{i}",
+                    "email": f"citizen{i + 1}@example.co.th",
+                },
+                "location": {
+                    "province": province,
+                    "district": district,
+                    "address": address,
+                    "lat": lat,
+                    "lon": lon,
+                },
+            }
+        )
     return bodies
 
 
@@ -150,6 +156,7 @@ def encoded_bodies() -> list[bytes]:
 
 
 # --------------------------------------------------------------------------- statistics
+
 
 def percentile(values: list[float], p: float) -> float:
     """Linear-interpolated percentile (p in 0..100); NaN for no values."""
@@ -167,6 +174,7 @@ def median(values: list[float]) -> float:
 
 
 # --------------------------------------------------------------------------- services
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -230,8 +238,7 @@ def fresh_database(workdir: Path, prefix: str = "rongrian_bench"):
     """Create, migrate (Flask-Migrate) and seed a throwaway database; drop it after."""
     from sqlalchemy import create_engine, make_url, text
 
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT",
-                          connect_args={"connect_timeout": 3})
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -301,12 +308,16 @@ def _migrate_and_seed(url: str, instance: Path, seed: bool = True) -> None:
     import flask_migrate
 
     # create_app() reads its settings from the environment, as in production.
-    with temporary_env(DATABASE_URL=url, RONGRIAN_INSTANCE=str(instance),
-                       UPLOAD_DIR=str(instance / "uploads"), CELERY_BROKER_URL="memory://",
-                       RATELIMIT_STORAGE_URI="memory://"):
+    with temporary_env(
+        DATABASE_URL=url,
+        RONGRIAN_INSTANCE=str(instance),
+        UPLOAD_DIR=str(instance / "uploads"),
+        CELERY_BROKER_URL="memory://",
+        RATELIMIT_STORAGE_URI="memory://",
+    ):
         from complaints import create_app
-        from complaints.services.datasets import demo_seed
         from complaints.extensions import db
+        from complaints.services.datasets import demo_seed
 
         app = create_app()
         with app.app_context():
@@ -325,6 +336,7 @@ def db_engine(url: str):
 
 # --------------------------------------------------------------------------- processes
 
+
 class Process:
     """A child process in its own session, logging to a file, stopped by its group id."""
 
@@ -333,8 +345,12 @@ class Process:
         self.log_path = log_path
         self._log = open(log_path, "wb")  # noqa: SIM115 - the process writes to it until stop() closes it
         self.proc = subprocess.Popen(
-            args, cwd=cwd or APP_DIR, env={**os.environ, **env}, stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            args,
+            cwd=cwd or APP_DIR,
+            env={**os.environ, **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def log(self) -> str:
@@ -361,13 +377,34 @@ class Process:
 
 
 class Gunicorn(Process):
-    def __init__(self, name: str, app_spec: str, env: dict, workdir: Path, workers: int = 2,
-                 pythonpath: str | None = None, health_path: str = "/healthz", port: int | None = None):
+    def __init__(
+        self,
+        name: str,
+        app_spec: str,
+        env: dict,
+        workdir: Path,
+        workers: int = 2,
+        pythonpath: str | None = None,
+        health_path: str = "/healthz",
+        port: int | None = None,
+    ):
         self.port = port or free_port()
         self.health_path = health_path
-        args = [PYTHON, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
-                "--workers", str(workers), "--worker-class", "sync",
-                "--graceful-timeout", "5", "--log-level", "warning"]
+        args = [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+        ]
         if pythonpath:
             args += ["--pythonpath", pythonpath]
         args.append(app_spec)
@@ -397,9 +434,23 @@ class Gunicorn(Process):
 
 class CeleryWorker(Process):
     def __init__(self, env: dict, workdir: Path, concurrency: int = 2):
-        args = [PYTHON, "-m", "celery", "-A", "workers.main", "worker",
-                "-Q", "notify,default", "--concurrency", str(concurrency), "--loglevel", "INFO",
-                "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        args = [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "workers.main",
+            "worker",
+            "-Q",
+            "notify,default",
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
         super().__init__("celery-worker", args, env, workdir / "celery-worker.log")
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -442,13 +493,18 @@ def workspace(keep: bool = False):
 
 # --------------------------------------------------------------------------- HTTP
 
+
 def post_json(port: int, path: str, body: bytes, timeout: float = 30) -> tuple[int, bytes, float]:
     """One POST on a fresh connection; (status, body, seconds)."""
     start = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("POST", path, body=body, headers={
-            "Content-Type": "application/json; charset=utf-8", "Accept": "application/json"})
+        conn.request(
+            "POST",
+            path,
+            body=body,
+            headers={"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"},
+        )
         resp = conn.getresponse()
         data = resp.read()
         return resp.status, data, time.perf_counter() - start
@@ -538,26 +594,42 @@ def wrk_available() -> str | None:
 def run_wrk(url: str, script: Path, duration: float, connections: int, threads: int) -> dict:
     """One wrk run; returns the parsed result of the script's done()."""
     threads = max(1, min(threads, connections))
-    args = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{int(round(duration))}s",
-            "--timeout", "10s", "--latency", "-s", str(script), url]
+    args = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{int(round(duration))}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(script),
+        url,
+    ]
     proc = subprocess.run(args, capture_output=True, text=True, timeout=duration + 60)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if proc.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    raw = json.loads(line[len("BENCH_JSON "):])
+    raw = json.loads(line[len("BENCH_JSON ") :])
     return _result(
-        requests=raw["requests"], seconds=raw["duration_us"] / 1e6,
+        requests=raw["requests"],
+        seconds=raw["duration_us"] / 1e6,
         statuses={int(k): v for k, v in raw["statuses"].items()},
         socket_errors=sum(v for k, v in raw["errors"].items() if k != "status"),
-        p50=raw["latency_us"]["p50"] / 1000, p90=raw["latency_us"]["p90"] / 1000,
-        p95=raw["latency_us"]["p95"] / 1000, p99=raw["latency_us"]["p99"] / 1000,
-        mean=raw["latency_us"]["mean"] / 1000, max_=raw["latency_us"]["max"] / 1000,
+        p50=raw["latency_us"]["p50"] / 1000,
+        p90=raw["latency_us"]["p90"] / 1000,
+        p95=raw["latency_us"]["p95"] / 1000,
+        p99=raw["latency_us"]["p99"] / 1000,
+        mean=raw["latency_us"]["mean"] / 1000,
+        max_=raw["latency_us"]["max"] / 1000,
         tool="wrk",
     )
 
 
-def run_python_load(port: int, url_path: str, bodies: list[bytes], duration: float,
-                    connections: int) -> dict:
+def run_python_load(port: int, url_path: str, bodies: list[bytes], duration: float, connections: int) -> dict:
     """Fallback closed-loop generator: `connections` threads, one request at a time each."""
     latencies: list[list[float]] = [[] for _ in range(connections)]
     statuses: list[Counter] = [Counter() for _ in range(connections)]
@@ -587,10 +659,17 @@ def run_python_load(port: int, url_path: str, bodies: list[bytes], duration: flo
     lat = [x for per in latencies for x in per]
     total_status = sum(statuses, Counter())
     return _result(
-        requests=len(lat), seconds=elapsed, statuses=dict(total_status), socket_errors=sum(errors),
-        p50=percentile(lat, 50), p90=percentile(lat, 90), p95=percentile(lat, 95),
-        p99=percentile(lat, 99), mean=statistics.fmean(lat) if lat else float("nan"),
-        max_=max(lat) if lat else float("nan"), tool="python",
+        requests=len(lat),
+        seconds=elapsed,
+        statuses=dict(total_status),
+        socket_errors=sum(errors),
+        p50=percentile(lat, 50),
+        p90=percentile(lat, 90),
+        p95=percentile(lat, 95),
+        p99=percentile(lat, 99),
+        mean=statistics.fmean(lat) if lat else float("nan"),
+        max_=max(lat) if lat else float("nan"),
+        tool="python",
     )
 
 

@@ -13,6 +13,7 @@ process under cProfile instead and prints the costliest functions.
 
 (`bench/data_generation.py --import-rows N` measures the import into a seeded PostgreSQL database.)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
+
 from complaints.config import base_data_path  # noqa: E402
 
 TARGET_SECONDS = 120  # issue 15: 25,000 real reports in under 2 minutes
@@ -51,19 +53,33 @@ def _children_cpu() -> float:
 def run_cli(env: dict, source: Path) -> dict:
     """One `flask import` process: wall seconds and its CPU seconds (the machine may be shared)."""
     started, cpu = time.perf_counter(), _children_cpu()
-    done = subprocess.run([harness.PYTHON, "-m", "flask", "--app", "complaints", "import", str(source),
-                           "--create-categories"], env=env, cwd=harness.APP_DIR, capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [harness.PYTHON, "-m", "flask", "--app", "complaints", "import", str(source), "--create-categories"],
+        env=env,
+        cwd=harness.APP_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"flask import failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    summary = re.search(r"^([\d,]+) rows: ([\d,]+) imported, ([\d,]+) already imported, ([\d,]+) rejected",
-                        done.stdout, re.M)
+    summary = re.search(
+        r"^([\d,]+) rows: ([\d,]+) imported, ([\d,]+) already imported, ([\d,]+) rejected", done.stdout, re.M
+    )
     rows, imported, already, rejected = (int(g.replace(",", "")) for g in summary.groups())
     created = re.search(r"(\d+) categories created", done.stdout)
-    return {"rows": rows, "imported": imported, "already_imported": already, "rejected": rejected,
-            "categories_created": int(created.group(1)) if created else 0, "seconds": round(seconds, 1),
-            "cpu_seconds": round(cpu, 1), "rows_per_s": round(rows / seconds), "output": done.stdout.strip().splitlines()[-6:]}
+    return {
+        "rows": rows,
+        "imported": imported,
+        "already_imported": already,
+        "rejected": rejected,
+        "categories_created": int(created.group(1)) if created else 0,
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1),
+        "rows_per_s": round(rows / seconds),
+        "output": done.stdout.strip().splitlines()[-6:],
+    }
 
 
 def profile(env: dict, source: Path, top: int) -> None:
@@ -101,25 +117,45 @@ def main() -> None:
         # Migrated, not seeded: a fresh install, no unit, no category.
         url = f"sqlite:///{workdir / 'fresh.sqlite'}"
         harness._migrate_and_seed(url, workdir / "migrate-instance", seed=False)
-        env = {**os.environ, "DATABASE_URL": url, "RONGRIAN_INSTANCE": str(workdir / "instance"),
-               "CELERY_BROKER_URL": "memory://", "RATELIMIT_STORAGE_URI": "memory://"}
-        print(f"SQLite, fresh install: flask import --create-categories, {args.rows:,} Traffy rows "
-              f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "RONGRIAN_INSTANCE": str(workdir / "instance"),
+            "CELERY_BROKER_URL": "memory://",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+        print(
+            f"SQLite, fresh install: flask import --create-categories, {args.rows:,} Traffy rows "
+            f"(load average {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
         if args.profile:
             profile(env, source, args.top)
             return
         first = run_cli(env, source)
-        print(f"  import: {first['seconds']} s ({first['cpu_seconds']} s CPU), {first['rows_per_s']:,} rows/s "
-              f"({first['imported']:,} imported, {first['rejected']:,} rejected, "
-              f"{first['categories_created']} categories created): "
-              f"{'within' if first['seconds'] < TARGET_SECONDS else 'OVER'} the {TARGET_SECONDS} s target",
-              flush=True)
+        print(
+            f"  import: {first['seconds']} s ({first['cpu_seconds']} s CPU), {first['rows_per_s']:,} rows/s "
+            f"({first['imported']:,} imported, {first['rejected']:,} rejected, "
+            f"{first['categories_created']} categories created): "
+            f"{'within' if first['seconds'] < TARGET_SECONDS else 'OVER'} the {TARGET_SECONDS} s target",
+            flush=True,
+        )
         again = run_cli(env, source)
-        print(f"  re-import: {again['imported']} added, {again['seconds']} s ({again['cpu_seconds']} s CPU)",
-              flush=True)
-    harness.save_result("history_import", {"source": harness.app_source(), "database": "sqlite",
-                                           "rows": args.rows, "import": first, "reimport": again,
-                                           "target_seconds": TARGET_SECONDS, "load_average": os.getloadavg()})
+        print(
+            f"  re-import: {again['imported']} added, {again['seconds']} s ({again['cpu_seconds']} s CPU)", flush=True
+        )
+    harness.save_result(
+        "history_import",
+        {
+            "source": harness.app_source(),
+            "database": "sqlite",
+            "rows": args.rows,
+            "import": first,
+            "reimport": again,
+            "target_seconds": TARGET_SECONDS,
+            "load_average": os.getloadavg(),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ ratios measured in the same run.
 
     .venv/bin/python bench/intake_throughput.py [--rounds 4] [--duration 15] [--quick]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--python-load", action="store_true", help="use the Python load generator even if wrk exists")
     p.add_argument("--quick", action="store_true", help="2 rounds x 5 s, 2 s warm-up")
     p.add_argument("--keep-workdir", action="store_true")
-    p.add_argument("--commit", help="measure this git commit (exported to a temporary folder), "
-                   "not the working tree")
+    p.add_argument("--commit", help="measure this git commit (exported to a temporary folder), not the working tree")
     args = p.parse_args(argv)
     if args.quick:
         args.rounds, args.duration, args.warmup = 2, 5, 2
@@ -64,20 +64,32 @@ def _run(args: argparse.Namespace) -> dict:
     harness.check_services(redis_url)
     use_wrk = bool(harness.wrk_available()) and not args.python_load
     tool = "wrk" if use_wrk else ("python (--python-load)" if args.python_load else "python (wrk absent)")
-    print(f"intake_throughput: load tool = {tool}; {args.rounds} rounds x {args.duration:g} s, "
-          f"{args.workers} gunicorn workers each, {args.connections} connections", flush=True)
+    print(
+        f"intake_throughput: load tool = {tool}; {args.rounds} rounds x {args.duration:g} s, "
+        f"{args.workers} gunicorn workers each, {args.connections} connections",
+        flush=True,
+    )
 
     servers: list[harness.Gunicorn] = []
     with harness.workspace(args.keep_workdir) as work, harness.fresh_database(work) as db_url:
         harness.flush_redis(redis_url)
         try:
             rongrian = harness.Gunicorn(
-                "rongrian", "complaints:create_app()",
-                harness.rongrian_env(work, db_url, redis_url), work, workers=args.workers)
+                "rongrian",
+                "complaints:create_app()",
+                harness.rongrian_env(work, db_url, redis_url),
+                work,
+                workers=args.workers,
+            )
             servers.append(rongrian)
             bare = harness.Gunicorn(
-                "bare", "bare_app:create_app()", {"DATABASE_URL": db_url}, work,
-                workers=args.workers, pythonpath=str(harness.BENCH))
+                "bare",
+                "bare_app:create_app()",
+                {"DATABASE_URL": db_url},
+                work,
+                workers=args.workers,
+                pythonpath=str(harness.BENCH),
+            )
             servers.append(bare)
             for s in servers:
                 s.wait_ready()
@@ -85,15 +97,15 @@ def _run(args: argparse.Namespace) -> dict:
             targets = {"rongrian": (rongrian, harness.INTAKE_PATH), "bare": (bare, harness.BARE_PATH)}
             scripts = {}
             for name, (_, path) in targets.items():
-                scripts[name] = (harness.write_wrk_script(work / f"{name}.lua", path, harness.encoded_bodies())
-                                 if use_wrk else None)
+                scripts[name] = (
+                    harness.write_wrk_script(work / f"{name}.lua", path, harness.encoded_bodies()) if use_wrk else None
+                )
 
             # Sanity: one request each, answer must be 201.
             for name, (server, path) in targets.items():
                 status, body, _ = harness.post_json(server.port, path, harness.encoded_bodies()[0])
                 if status != 201:
-                    raise RuntimeError(f"{name} answered {status}: {body[:500]!r}\n"
-                                       f"server log:\n{server.log()[-4000:]}")
+                    raise RuntimeError(f"{name} answered {status}: {body[:500]!r}\nserver log:\n{server.log()[-4000:]}")
 
             created = {"rongrian": 1, "bare": 1}
             for name, (server, path) in targets.items():
@@ -109,9 +121,12 @@ def _run(args: argparse.Namespace) -> dict:
                     created[name] += r["created_201"]
                     row[name] = r
                     lat = r["latency_ms"]
-                    print(f"  round {i + 1} {name:9s} {r['rps']:7.1f} req/s  p50 {lat['p50']:6.1f} ms  "
-                          f"p95 {lat['p95']:6.1f} ms  p99 {lat['p99']:6.1f} ms  "
-                          f"non-2xx {r['non_2xx']}  socket errors {r['socket_errors']}", flush=True)
+                    print(
+                        f"  round {i + 1} {name:9s} {r['rps']:7.1f} req/s  p50 {lat['p50']:6.1f} ms  "
+                        f"p95 {lat['p95']:6.1f} ms  p99 {lat['p99']:6.1f} ms  "
+                        f"non-2xx {r['non_2xx']}  socket errors {r['socket_errors']}",
+                        flush=True,
+                    )
                 rounds.append(row)
                 time.sleep(0.5)
 
@@ -120,9 +135,14 @@ def _run(args: argparse.Namespace) -> dict:
 
             engine = harness.db_engine(db_url)
             with engine.connect() as conn:
-                rows = dict(conn.execute(text(
-                    "SELECT CASE WHEN tracking_number LIKE 'BARE-%' THEN 'bare' ELSE 'rongrian' END, "
-                    "count(*) FROM complaints GROUP BY 1")).all())
+                rows = dict(
+                    conn.execute(
+                        text(
+                            "SELECT CASE WHEN tracking_number LIKE 'BARE-%' THEN 'bare' ELSE 'rongrian' END, "
+                            "count(*) FROM complaints GROUP BY 1"
+                        )
+                    ).all()
+                )
                 outbox = conn.execute(text("SELECT count(*) FROM outbox_messages")).scalar_one()
             engine.dispose()
             queued = harness.redis_llen(redis_url, "notify")
@@ -142,14 +162,18 @@ def _run(args: argparse.Namespace) -> dict:
     # than it counted 201s, never fewer.
     slack = (1 + args.rounds) * args.connections
     result["checks"] = {
-        "rows_rongrian": rows.get("rongrian", 0), "rows_bare": rows.get("bare", 0),
-        "created_201_rongrian": created["rongrian"], "created_201_bare": created["bare"],
-        "outbox_messages": outbox, "acknowledge_tasks_in_redis": queued,
+        "rows_rongrian": rows.get("rongrian", 0),
+        "rows_bare": rows.get("bare", 0),
+        "created_201_rongrian": created["rongrian"],
+        "created_201_bare": created["bare"],
+        "outbox_messages": outbox,
+        "acknowledge_tasks_in_redis": queued,
     }
     c = result["checks"]
-    result["checks_ok"] = all(
-        0 <= c[f"rows_{n}"] - c[f"created_201_{n}"] <= slack for n in ("rongrian", "bare")
-    ) and c["outbox_messages"] == c["rows_rongrian"] == c["acknowledge_tasks_in_redis"]
+    result["checks_ok"] = (
+        all(0 <= c[f"rows_{n}"] - c[f"created_201_{n}"] <= slack for n in ("rongrian", "bare"))
+        and c["outbox_messages"] == c["rows_rongrian"] == c["acknowledge_tasks_in_redis"]
+    )
     print_report(result)
     return result
 
@@ -193,26 +217,36 @@ def print_report(result: dict) -> None:
     s = result["summary"]
     print()
     print("Intake throughput (median over rounds; latency in ms)")
-    print(f"{'endpoint':34s} {'req/s':>8s} {'min':>7s} {'max':>7s} {'p50':>7s} {'p95':>7s} {'p99':>7s} "
-          f"{'non-2xx':>8s} {'requests':>9s}")
+    print(
+        f"{'endpoint':34s} {'req/s':>8s} {'min':>7s} {'max':>7s} {'p50':>7s} {'p95':>7s} {'p99':>7s} "
+        f"{'non-2xx':>8s} {'requests':>9s}"
+    )
     labels = {"rongrian": "Rongrian POST /api/v1/complaints", "bare": "bare Flask POST /bare"}
     for name in ("rongrian", "bare"):
         x = s[name]
-        print(f"{labels[name]:34s} {_fmt(x['rps_median']):>8s} {_fmt(x['rps_min']):>7s} "
-              f"{_fmt(x['rps_max']):>7s} {_fmt(x['p50_median']):>7s} {_fmt(x['p95_median']):>7s} "
-              f"{_fmt(x['p99_median']):>7s} {x['non_2xx']:>8d} {x['requests']:>9d}")
-    print(f"throughput ratio Rongrian/bare: {result['throughput_ratio']:.3f} (median of per-round ratios "
-          f"{', '.join(f'{r:.3f}' for r in result['throughput_ratio_per_round'])})")
-    print(f"p95 ratio Rongrian/bare:        {result['p95_ratio']:.2f}x (per round "
-          f"{', '.join(f'{r:.2f}' for r in result['p95_ratio_per_round'])})")
+        print(
+            f"{labels[name]:34s} {_fmt(x['rps_median']):>8s} {_fmt(x['rps_min']):>7s} "
+            f"{_fmt(x['rps_max']):>7s} {_fmt(x['p50_median']):>7s} {_fmt(x['p95_median']):>7s} "
+            f"{_fmt(x['p99_median']):>7s} {x['non_2xx']:>8d} {x['requests']:>9d}"
+        )
+    print(
+        f"throughput ratio Rongrian/bare: {result['throughput_ratio']:.3f} (median of per-round ratios "
+        f"{', '.join(f'{r:.3f}' for r in result['throughput_ratio_per_round'])})"
+    )
+    print(
+        f"p95 ratio Rongrian/bare:        {result['p95_ratio']:.2f}x (per round "
+        f"{', '.join(f'{r:.2f}' for r in result['p95_ratio_per_round'])})"
+    )
     verdict = "MET" if result["target_met"] else "MISSED"
     print(f"target: Rongrian >= {result['target_ratio']:.0%} of bare throughput -> {verdict}")
     c = result.get("checks")
     if c:
-        print(f"checks: rows stored rongrian={c['rows_rongrian']} (201s {c['created_201_rongrian']}), "
-              f"bare={c['rows_bare']} (201s {c['created_201_bare']}); outbox messages {c['outbox_messages']}; "
-              f"acknowledge tasks waiting in Redis {c['acknowledge_tasks_in_redis']} -> "
-              f"{'consistent' if result['checks_ok'] else 'INCONSISTENT'}")
+        print(
+            f"checks: rows stored rongrian={c['rows_rongrian']} (201s {c['created_201_rongrian']}), "
+            f"bare={c['rows_bare']} (201s {c['created_201_bare']}); outbox messages {c['outbox_messages']}; "
+            f"acknowledge tasks waiting in Redis {c['acknowledge_tasks_in_redis']} -> "
+            f"{'consistent' if result['checks_ok'] else 'INCONSISTENT'}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,7 @@ Rate limits are raised for the run (all simulated users share one address):
 INTAKE_RATE_LIMIT and TRACK_RATE_LIMIT through the environment; the sign-in limit
 (20 per minute per address) is fixed and the staff sign in once each.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,12 +38,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from datetime import UTC
+
 import harness  # noqa: E402
 
 LOCUSTFILE = harness.BENCH / "load" / "locustfile.py"
 # One officer account per unit that handles the scenario's categories, then two managers.
-OFFICER_UNITS = ["public-works", "drainage", "cleansing", "city-law", "environment", "traffic",
-                 "complaints-centre"]
+OFFICER_UNITS = ["public-works", "drainage", "cleansing", "city-law", "environment", "traffic", "complaints-centre"]
 MANAGERS = 2
 SERVER_ERROR = re.compile(r'"level": "(ERROR|CRITICAL)"|Traceback|\[(ERROR|CRITICAL)\]|WORKER TIMEOUT')
 WORKER_ERROR = re.compile(r"\] (ERROR|CRITICAL)/|Traceback")
@@ -53,25 +55,42 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seconds", type=int, default=600, help="length of the load (default 600)")
     p.add_argument("--users", type=int, default=24, help="simulated users (default 24: weights 16:6:2)")
     p.add_argument("--spawn-rate", type=float, default=4, help="users started per second (default 4)")
-    p.add_argument("--complaints", type=int, default=3000,
-                   help="demo complaints generated beforehand, for the dashboards and queues (default 3000)")
+    p.add_argument(
+        "--complaints",
+        type=int,
+        default=3000,
+        help="demo complaints generated beforehand, for the dashboards and queues (default 3000)",
+    )
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, as BENCHMARKS.md)")
     p.add_argument("--concurrency", type=int, default=2, help="Celery worker concurrency (default 2)")
     p.add_argument("--port", type=int, default=5101, help="gunicorn port (default 5101)")
     p.add_argument("--redis-db", type=int, default=14)
     p.add_argument("--sample-seconds", type=float, default=5, help="memory sampling interval (default 5)")
-    p.add_argument("--think-scale", type=float, default=1,
-                   help="multiply the users' think time (default 1; a short run uses less to cover every step)")
-    p.add_argument("--max-growth-mb", type=float, default=10,
-                   help="largest RSS growth of a process in the second half still called flat (default 10)")
-    p.add_argument("--ack-timeout", type=float, default=60,
-                   help="seconds to wait after the load for the last acknowledgement (default 60)")
+    p.add_argument(
+        "--think-scale",
+        type=float,
+        default=1,
+        help="multiply the users' think time (default 1; a short run uses less to cover every step)",
+    )
+    p.add_argument(
+        "--max-growth-mb",
+        type=float,
+        default=10,
+        help="largest RSS growth of a process in the second half still called flat (default 10)",
+    )
+    p.add_argument(
+        "--ack-timeout",
+        type=float,
+        default=60,
+        help="seconds to wait after the load for the last acknowledgement (default 60)",
+    )
     p.add_argument("--json", type=Path, help="also write the result here")
     p.add_argument("--keep-workdir", action="store_true")
     return p.parse_args(argv)
 
 
 # --------------------------------------------------------------------------- set-up
+
 
 def prepare_data(env: dict, complaints: int) -> dict:
     """`flask demo generate` and `flask create-user` (in this process); the staff for LOAD_STAFF."""
@@ -99,8 +118,18 @@ def prepare_data(env: dict, complaints: int) -> dict:
         print(f"  demo data in {time.monotonic() - started:.1f} s", flush=True)
         for username, role, unit in accounts:
             password = secrets.token_urlsafe(12)
-            flask("create-user", "--username", username, "--name", f"Load {role} {unit or ''}".strip(),
-                  "--role", role, "--password", password, *(["--unit", unit] if unit else []))
+            flask(
+                "create-user",
+                "--username",
+                username,
+                "--name",
+                f"Load {role} {unit or ''}".strip(),
+                "--role",
+                role,
+                "--password",
+                password,
+                *(["--unit", unit] if unit else []),
+            )
             with app.app_context():
                 user_id = db.session.scalar(select(User.id).where(User.username == username))
                 db.session.remove()
@@ -141,6 +170,7 @@ class LinePlatform(ThreadingHTTPServer):
 
 # --------------------------------------------------------------------------- memory
 
+
 def rss_kb(pid: int) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -170,8 +200,11 @@ def wait_settled(master_pid: int, workers: int, timeout: float = 60) -> None:
     before: dict[int, int | None] = {}
     while time.monotonic() < deadline:
         now = {pid: rss_kb(pid) for pid in children(master_pid)}
-        if (len(now) == workers and now.keys() == before.keys()
-                and all(now[p] and before[p] and abs(now[p] - before[p]) < 2048 for p in now)):
+        if (
+            len(now) == workers
+            and now.keys() == before.keys()
+            and all(now[p] and before[p] and abs(now[p] - before[p]) < 2048 for p in now)
+        ):
             return
         before = now
         time.sleep(1)
@@ -215,6 +248,7 @@ class MemorySampler(threading.Thread):
 
 def memory_summary(samples: list[tuple[float, float]], seconds: float, max_growth_mb: float) -> dict:
     """Start, middle and end (median of the samples around each), the second half's growth and slope."""
+
     def around(t0: float) -> float:
         near = sorted(samples, key=lambda s: abs(s[0] - t0))[:3]
         return statistics.median(mb for _, mb in near)
@@ -224,12 +258,20 @@ def memory_summary(samples: list[tuple[float, float]], seconds: float, max_growt
     if len(half) >= 2 and len({t for t, _ in half}) > 1:
         slope = statistics.linear_regression([t for t, _ in half], [mb for _, mb in half]).slope * 60
     start, middle, end = around(0), around(seconds / 2), around(samples[-1][0])
-    return {"start_mb": start, "middle_mb": middle, "end_mb": end, "growth_second_half_mb": end - middle,
-            "slope_second_half_mb_per_min": slope, "samples": len(samples),
-            "flat": end - middle <= max_growth_mb, "series": [(round(t, 1), round(mb, 1)) for t, mb in samples]}
+    return {
+        "start_mb": start,
+        "middle_mb": middle,
+        "end_mb": end,
+        "growth_second_half_mb": end - middle,
+        "slope_second_half_mb_per_min": slope,
+        "samples": len(samples),
+        "flat": end - middle <= max_growth_mb,
+        "series": [(round(t, 1), round(mb, 1)) for t, mb in samples],
+    }
 
 
 # --------------------------------------------------------------------------- results
+
 
 def response_time_percentile(times: dict[int, int], q: float) -> float:
     """Locust's own percentile over its histogram of rounded response times (ms)."""
@@ -245,12 +287,20 @@ def response_time_percentile(times: dict[int, int], q: float) -> float:
     return 0.0
 
 
-def endpoint_row(method: str, name: str, requests: int, failures: int, times: dict[int, int],
-                 max_ms: float, seconds: float) -> dict:
-    return {"method": method, "name": name, "requests": requests, "failures": failures,
-            "rps": requests / seconds, "p50": response_time_percentile(times, 0.50),
-            "p95": response_time_percentile(times, 0.95), "p99": response_time_percentile(times, 0.99),
-            "max": max_ms}
+def endpoint_row(
+    method: str, name: str, requests: int, failures: int, times: dict[int, int], max_ms: float, seconds: float
+) -> dict:
+    return {
+        "method": method,
+        "name": name,
+        "requests": requests,
+        "failures": failures,
+        "rps": requests / seconds,
+        "p50": response_time_percentile(times, 0.50),
+        "p95": response_time_percentile(times, 0.95),
+        "p99": response_time_percentile(times, 0.99),
+        "max": max_ms,
+    }
 
 
 def read_locust_stats(path: Path, seconds: float) -> tuple[list[dict], dict | None]:
@@ -260,8 +310,17 @@ def read_locust_stats(path: Path, seconds: float) -> tuple[list[dict], dict | No
     rows, merged, failures, requests, max_ms = [], {}, 0, 0, 0.0
     for entry in json.loads(path.read_text(encoding="utf-8")):
         times = {int(k): v for k, v in entry["response_times"].items()}
-        rows.append(endpoint_row(entry["method"], entry["name"], entry["num_requests"], entry["num_failures"],
-                                 times, entry["max_response_time"] or 0.0, seconds))
+        rows.append(
+            endpoint_row(
+                entry["method"],
+                entry["name"],
+                entry["num_requests"],
+                entry["num_failures"],
+                times,
+                entry["max_response_time"] or 0.0,
+                seconds,
+            )
+        )
         for ms, n in times.items():
             merged[ms] = merged.get(ms, 0) + n
         requests += entry["num_requests"]
@@ -289,18 +348,30 @@ def load_complaints(engine, since) -> dict:
     from sqlalchemy import text
 
     with engine.connect() as conn:
-        row = conn.execute(text(
-            "SELECT count(*), count(*) FILTER (WHERE acknowledged_at IS NULL), "
-            "count(*) FILTER (WHERE channel = 'web'), count(*) FILTER (WHERE channel = 'api'), "
-            # Assigning moves a case past 'acknowledged': an assignee on an earlier status is a lost update.
-            "count(*) FILTER (WHERE assigned_user_id IS NOT NULL AND status IN ('received', 'acknowledged')) "
-            "FROM complaints WHERE received_at >= :since AND channel IN ('web', 'api')"), {"since": since}).one()
+        row = conn.execute(
+            text(
+                "SELECT count(*), count(*) FILTER (WHERE acknowledged_at IS NULL), "
+                "count(*) FILTER (WHERE channel = 'web'), count(*) FILTER (WHERE channel = 'api'), "
+                # Assigning moves a case past 'acknowledged': an assignee on an earlier status is a lost update.
+                "count(*) FILTER (WHERE assigned_user_id IS NOT NULL AND status IN ('received', 'acknowledged')) "
+                "FROM complaints WHERE received_at >= :since AND channel IN ('web', 'api')"
+            ),
+            {"since": since},
+        ).one()
         failed_outbox = conn.execute(text("SELECT count(*) FROM outbox_messages WHERE status = 'failed'")).scalar_one()
-        pending_outbox = conn.execute(text(
-            "SELECT count(*) FROM outbox_messages WHERE status = 'pending' AND created_at >= :since"),
-            {"since": since}).scalar_one()
-    return {"accepted": row[0], "unacknowledged": row[1], "web": row[2], "api": row[3], "inconsistent": row[4],
-            "outbox_failed": failed_outbox, "outbox_pending": pending_outbox}
+        pending_outbox = conn.execute(
+            text("SELECT count(*) FROM outbox_messages WHERE status = 'pending' AND created_at >= :since"),
+            {"since": since},
+        ).scalar_one()
+    return {
+        "accepted": row[0],
+        "unacknowledged": row[1],
+        "web": row[2],
+        "api": row[3],
+        "inconsistent": row[4],
+        "outbox_failed": failed_outbox,
+        "outbox_pending": pending_outbox,
+    }
 
 
 def log_errors(process: harness.Process, pattern: re.Pattern) -> list[str]:
@@ -309,51 +380,99 @@ def log_errors(process: harness.Process, pattern: re.Pattern) -> list[str]:
 
 # --------------------------------------------------------------------------- run
 
+
 def run(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     harness.exit_cleanly_on_signals()
     redis_url = f"{harness.REDIS_BASE}/{args.redis_db}"
     harness.check_services(redis_url)
-    print(f"load: {args.users} users ({args.spawn_rate:g}/s) for {args.seconds} s; gunicorn {args.workers} workers "
-          f"on port {args.port}, Celery worker (concurrency {args.concurrency}) + beat on Redis db {args.redis_db}; "
-          f"{args.complaints} demo complaints", flush=True)
-    from datetime import datetime, timezone
+    print(
+        f"load: {args.users} users ({args.spawn_rate:g}/s) for {args.seconds} s; gunicorn {args.workers} workers "
+        f"on port {args.port}, Celery worker (concurrency {args.concurrency}) + beat on Redis db {args.redis_db}; "
+        f"{args.complaints} demo complaints",
+        flush=True,
+    )
+    from datetime import datetime
 
     procs: list[harness.Process] = []
     with harness.workspace(args.keep_workdir) as work, harness.fresh_database(work, prefix="rongrian_load") as db_url:
         harness.flush_redis(redis_url)
         line = LinePlatform()
-        env = harness.rongrian_env(work, db_url, redis_url, RATELIMIT_STORAGE_URI=redis_url,
-                                   SECRET_KEY=secrets.token_urlsafe(32), LOG_LEVEL="WARNING",
-                                   LINE_API_BASE_URL=line.url, LINE_CHANNEL_ACCESS_TOKEN="load-test")
+        env = harness.rongrian_env(
+            work,
+            db_url,
+            redis_url,
+            RATELIMIT_STORAGE_URI=redis_url,
+            SECRET_KEY=secrets.token_urlsafe(32),
+            LOG_LEVEL="WARNING",
+            LINE_API_BASE_URL=line.url,
+            LINE_CHANNEL_ACCESS_TOKEN="load-test",
+        )
         staff = prepare_data(env, args.complaints)
         engine = harness.db_engine(db_url)
         sampler = None
         try:
             worker = harness.CeleryWorker(env, work, concurrency=args.concurrency)
             procs.append(worker)
-            beat = harness.Process("celery-beat", [
-                harness.PYTHON, "-m", "celery", "-A", "workers.main", "beat",
-                "--schedule", str(work / "beat-schedule"), "--loglevel", "INFO"], env, work / "celery-beat.log")
+            beat = harness.Process(
+                "celery-beat",
+                [
+                    harness.PYTHON,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "workers.main",
+                    "beat",
+                    "--schedule",
+                    str(work / "beat-schedule"),
+                    "--loglevel",
+                    "INFO",
+                ],
+                env,
+                work / "celery-beat.log",
+            )
             procs.append(beat)
-            web = harness.Gunicorn("gunicorn", "complaints:create_app()", env, work, workers=args.workers,
-                                   port=args.port)
+            web = harness.Gunicorn(
+                "gunicorn", "complaints:create_app()", env, work, workers=args.workers, port=args.port
+            )
             procs.append(web)
             worker.wait_ready()
             web.wait_ready()
             wait_settled(web.proc.pid, args.workers)
 
-            since = datetime.now(timezone.utc)
+            since = datetime.now(UTC)
             sampler = MemorySampler(web, worker, args.sample_seconds)
             sampler.start()
             prefix = work / "locust"
-            locust = harness.Process("locust", [
-                harness.PYTHON, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
-                "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.seconds}s",
-                "--host", web.base_url, "--csv", str(prefix), "--json-file", str(prefix), "--stop-timeout", "20",
-                "--loglevel", "WARNING"],
+            locust = harness.Process(
+                "locust",
+                [
+                    harness.PYTHON,
+                    "-m",
+                    "locust",
+                    "-f",
+                    str(LOCUSTFILE),
+                    "--headless",
+                    "-u",
+                    str(args.users),
+                    "-r",
+                    str(args.spawn_rate),
+                    "-t",
+                    f"{args.seconds}s",
+                    "--host",
+                    web.base_url,
+                    "--csv",
+                    str(prefix),
+                    "--json-file",
+                    str(prefix),
+                    "--stop-timeout",
+                    "20",
+                    "--loglevel",
+                    "WARNING",
+                ],
                 {**env, "LOAD_STAFF": json.dumps(staff), "LOAD_THINK_SCALE": str(args.think_scale)},
-                work / "locust.log")
+                work / "locust.log",
+            )
             procs.append(locust)
             locust.proc.wait(timeout=args.seconds + 120)
             sampler.stop()
@@ -365,17 +484,25 @@ def run(argv: list[str] | None = None) -> dict:
                 if db_counts["unacknowledged"] == 0 or time.monotonic() > deadline:
                     break
                 time.sleep(1)
-            errors = {"server": log_errors(web, SERVER_ERROR), "celery worker": log_errors(worker, WORKER_ERROR),
-                      "celery beat": log_errors(beat, WORKER_ERROR)}
+            errors = {
+                "server": log_errors(web, SERVER_ERROR),
+                "celery worker": log_errors(worker, WORKER_ERROR),
+                "celery beat": log_errors(beat, WORKER_ERROR),
+            }
             db_counts["line_messages"] = line.sent
             endpoints, total = read_locust_stats(Path(f"{prefix}.json"), args.seconds)
             observed = {
-                "endpoints": endpoints, "total": total, "failures": read_locust_failures(prefix),
-                "complaints": db_counts, "log_errors": errors,
+                "endpoints": endpoints,
+                "total": total,
+                "failures": read_locust_failures(prefix),
+                "complaints": db_counts,
+                "log_errors": errors,
                 "restarted": [name for name, pids in sampler.pids.items() if len(pids) > 1],
                 "gunicorn_workers": sum(name.startswith("gunicorn worker") for name in sampler.samples),
-                "samples": sampler.samples, "load_seconds": load_seconds,
-                "locust_exit_code": locust.proc.returncode, "locust_log": locust.log(),
+                "samples": sampler.samples,
+                "load_seconds": load_seconds,
+                "locust_exit_code": locust.proc.returncode,
+                "locust_log": locust.log(),
             }
         finally:
             if sampler is not None and sampler.is_alive():
@@ -394,15 +521,21 @@ def summarise(args: argparse.Namespace, observed: dict) -> dict:
     endpoints, total, db_counts = observed["endpoints"], observed["total"], observed["complaints"]
     seen = {f"{s['method']} {s['name']}" for s in endpoints if s["requests"] > 0}
     missing = [e for e in expected_endpoints() if e not in seen]
-    accepted_by_locust = sum(s["requests"] - s["failures"] for s in endpoints
-                             if (s["method"], s["name"]) in {("POST", "/api/v1/complaints"),
-                                                             ("POST", "/complaints/new")})
-    memory = {name: memory_summary(series, observed["load_seconds"], args.max_growth_mb)
-              for name, series in observed["samples"].items()}
+    accepted_by_locust = sum(
+        s["requests"] - s["failures"]
+        for s in endpoints
+        if (s["method"], s["name"]) in {("POST", "/api/v1/complaints"), ("POST", "/complaints/new")}
+    )
+    memory = {
+        name: memory_summary(series, observed["load_seconds"], args.max_growth_mb)
+        for name, series in observed["samples"].items()
+    }
     error_count = (
         (total["failures"] if total else 1)
         + sum(len(lines) for lines in observed["log_errors"].values())
-        + db_counts["outbox_failed"] + db_counts["unacknowledged"] + db_counts["inconsistent"]
+        + db_counts["outbox_failed"]
+        + db_counts["unacknowledged"]
+        + db_counts["inconsistent"]
         + len(observed["restarted"])
         + (accepted_by_locust != db_counts["accepted"])  # a citizen told "accepted" with nothing stored
         + (observed["gunicorn_workers"] < args.workers)
@@ -438,20 +571,28 @@ def fmt_ms(value: float) -> str:
 def report(result: dict) -> None:
     print(f"\n{'endpoint':<52} {'requests':>8} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'fail':>5}  (ms)")
     for s in sorted(result["endpoints"], key=lambda s: -s["requests"]):
-        print(f"{(s['method'] + ' ' + s['name'])[:52]:<52} {s['requests']:>8} {s['rps']:>7.2f} {fmt_ms(s['p50']):>6} "
-              f"{fmt_ms(s['p95']):>6} {fmt_ms(s['p99']):>6} {s['failures']:>5}")
+        print(
+            f"{(s['method'] + ' ' + s['name'])[:52]:<52} {s['requests']:>8} {s['rps']:>7.2f} {fmt_ms(s['p50']):>6} "
+            f"{fmt_ms(s['p95']):>6} {fmt_ms(s['p99']):>6} {s['failures']:>5}"
+        )
     t = result["total"]
     if t:
-        print(f"{'all':<52} {t['requests']:>8} {t['rps']:>7.2f} {fmt_ms(t['p50']):>6} {fmt_ms(t['p95']):>6} "
-              f"{fmt_ms(t['p99']):>6} {t['failures']:>5}")
+        print(
+            f"{'all':<52} {t['requests']:>8} {t['rps']:>7.2f} {fmt_ms(t['p50']):>6} {fmt_ms(t['p95']):>6} "
+            f"{fmt_ms(t['p99']):>6} {t['failures']:>5}"
+        )
     c = result["complaints"]
-    print(f"\ncomplaints accepted during the run: {c['accepted']} (web {c['web']}, api {c['api']}; "
-          f"Locust counted {c['accepted_by_locust']}), not acknowledged at the end: {c['unacknowledged']}; "
-          f"assigned but with a status before 'assigned': {c['inconsistent']}\n"
-          f"outbox messages failed: {c['outbox_failed']}; LINE messages to the stand-in: {c['line_messages']}")
+    print(
+        f"\ncomplaints accepted during the run: {c['accepted']} (web {c['web']}, api {c['api']}; "
+        f"Locust counted {c['accepted_by_locust']}), not acknowledged at the end: {c['unacknowledged']}; "
+        f"assigned but with a status before 'assigned': {c['inconsistent']}\n"
+        f"outbox messages failed: {c['outbox_failed']}; LINE messages to the stand-in: {c['line_messages']}"
+    )
     for failure in result["failures"][:10]:
-        print(f"  failed {failure.get('Method')} {failure.get('Name')} x{failure.get('Occurrences')}: "
-              f"{failure.get('Error', '')[:300]}")
+        print(
+            f"  failed {failure.get('Method')} {failure.get('Name')} x{failure.get('Occurrences')}: "
+            f"{failure.get('Error', '')[:300]}"
+        )
     for source, lines in result["log_errors"].items():
         if lines:
             print(f"  {len(lines)} error lines in the {source} log, first: {lines[0][:300]}")
@@ -462,11 +603,15 @@ def report(result: dict) -> None:
     print(f"errors: {result['errors']}")
     print(f"\n{'process (RSS, MB)':<22} {'start':>7} {'middle':>7} {'end':>7} {'2nd half':>9} {'slope/min':>10}  flat")
     for name, m in result["memory"].items():
-        print(f"{name:<22} {m['start_mb']:>7.1f} {m['middle_mb']:>7.1f} {m['end_mb']:>7.1f} "
-              f"{m['growth_second_half_mb']:>+9.1f} {m['slope_second_half_mb_per_min']:>+10.2f}  "
-              f"{'yes' if m['flat'] else 'NO'}")
-    print(f"memory flat (second-half growth <= {result['settings']['max_growth_mb']:g} MB per process): "
-          f"{'yes' if result['memory_flat'] else 'NO'}")
+        print(
+            f"{name:<22} {m['start_mb']:>7.1f} {m['middle_mb']:>7.1f} {m['end_mb']:>7.1f} "
+            f"{m['growth_second_half_mb']:>+9.1f} {m['slope_second_half_mb_per_min']:>+10.2f}  "
+            f"{'yes' if m['flat'] else 'NO'}"
+        )
+    print(
+        f"memory flat (second-half growth <= {result['settings']['max_growth_mb']:g} MB per process): "
+        f"{'yes' if result['memory_flat'] else 'NO'}"
+    )
     print(f"verdict: {'OK' if result['ok'] else 'FAILED'}")
 
 
@@ -476,8 +621,9 @@ def main(argv: list[str] | None = None) -> int:
     path = harness.save_result("load", result)
     print(f"saved {path.relative_to(harness.ROOT)}")
     if result["settings"].get("json"):
-        Path(result["settings"]["json"]).write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str),
-                                                    encoding="utf-8")
+        Path(result["settings"]["json"]).write_text(
+            json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
     return 0 if result["ok"] else 1
 
 

@@ -7,6 +7,7 @@ after every BENCH_TRACEMALLOC_EVERY requests it answered, writes a snapshot to
 first and last snapshots. Tracing slows every allocation down and takes memory of
 its own: a traced run finds what grows, an untraced run measures how much.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,10 +32,12 @@ def build():
         nonlocal served
         served += 1
         if served % every == 0:
-            snap = tracemalloc.take_snapshot().filter_traces([
-                tracemalloc.Filter(False, tracemalloc.__file__),
-                tracemalloc.Filter(False, "<frozen importlib._bootstrap>"),
-            ])
+            snap = tracemalloc.take_snapshot().filter_traces(
+                [
+                    tracemalloc.Filter(False, tracemalloc.__file__),
+                    tracemalloc.Filter(False, "<frozen importlib._bootstrap>"),
+                ]
+            )
             path = Path(folder) / f"{os.getpid()}-{served:06d}.snap"
             snap.dump(str(path))
 

@@ -18,6 +18,7 @@ scores both on the same test part:
   (b) temporal split: train May-Sep 2022, test Oct-Dec 2022 (de-duplicated too).
 Results are printed and written to bench/results/nlp_bench-<time>.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from complaints.config import base_data_path  # noqa: E402
+
 DATA = base_data_path()
 RESULTS = Path(__file__).resolve().parent / "results"
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -50,7 +52,8 @@ def speed_child(model_path: str | None) -> dict:
 
     rss_start = rss_mb()
     from complaints.nlp.evaluation import random_split, read_rows
-    from complaints.nlp.model import load_model, model_path as resolve
+    from complaints.nlp.model import load_model
+    from complaints.nlp.model import model_path as resolve
     from complaints.nlp.text import normalize_text, tokenize
 
     rows = read_rows(DATA)
@@ -58,6 +61,7 @@ def speed_child(model_path: str | None) -> dict:
     texts = [rows[i].text for i in test[:6000]]
     del rows
     import gc
+
     gc.collect()
     rss_before = rss_mb()
     t, c = time.perf_counter(), time.process_time()
@@ -77,7 +81,7 @@ def speed_child(model_path: str | None) -> dict:
     batch = 256
     t, c = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), batch):
-        model.top_k_many(texts[i:i + batch], 3)
+        model.top_k_many(texts[i : i + batch], 3)
     batch_s, batch_cpu_s = time.perf_counter() - t, time.process_time() - c
 
     lat = []
@@ -120,13 +124,21 @@ def run_speed(model_path: str | None) -> dict:
     out = subprocess.run(args, env=env, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     result = json.loads(out.strip().splitlines()[-1])
     # Resident memory of a fresh process that only loads the model and classifies one text.
-    probe = (f"import time,sys; sys.path.insert(0, {str(ROOT)!r}); t=time.perf_counter(); "
-             f"from complaints.nlp import load_model; m=load_model({model_path!r}); m.top_k('ถนนชำรุด'); "
-             "s=time.perf_counter()-t; import re; "
-             "rss=int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1))/1024; "
-             "print(round(rss,1), round(s,3))")
-    rss, import_load_s = subprocess.run(["taskset", "-c", str(cpu), sys.executable, "-c", probe], env=env,
-                                        check=True, capture_output=True, text=True, cwd=ROOT).stdout.split()
+    probe = (
+        f"import time,sys; sys.path.insert(0, {str(ROOT)!r}); t=time.perf_counter(); "
+        f"from complaints.nlp import load_model; m=load_model({model_path!r}); m.top_k('ถนนชำรุด'); "
+        "s=time.perf_counter()-t; import re; "
+        "rss=int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1))/1024; "
+        "print(round(rss,1), round(s,3))"
+    )
+    rss, import_load_s = subprocess.run(
+        ["taskset", "-c", str(cpu), sys.executable, "-c", probe],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.split()
     result["rss_fresh_process_mb"] = float(rss)
     result["import_and_load_s"] = float(import_load_s)
     return result
@@ -155,11 +167,13 @@ def multi_label(proba, labels, rows, threshold: float = 0.3) -> dict:
     chosen = proba >= threshold
     chosen[np.arange(len(rows)), proba.argmax(axis=1)] = True
     hits = (chosen & gold).sum()
-    return {f"labels_per_text@{threshold}": round(float(chosen.sum(axis=1).mean()), 3),
-            "gold_labels_per_text": round(float(gold.sum(axis=1).mean()), 3),
-            f"precision@{threshold}": round(float(hits / chosen.sum()), 4),
-            f"recall@{threshold}": round(float(hits / gold.sum()), 4),
-            "ece_all_labels": ece(proba.ravel(), gold.ravel())}
+    return {
+        f"labels_per_text@{threshold}": round(float(chosen.sum(axis=1).mean()), 3),
+        "gold_labels_per_text": round(float(gold.sum(axis=1).mean()), 3),
+        f"precision@{threshold}": round(float(hits / chosen.sum()), 4),
+        f"recall@{threshold}": round(float(hits / gold.sum()), 4),
+        "ece_all_labels": ece(proba.ravel(), gold.ravel()),
+    }
 
 
 def run_eval() -> dict:
@@ -189,10 +203,17 @@ def run_eval() -> dict:
         base_pred = list(base.predict(vec.transform([raw_tokens[i] for i in te])))
         base_s = time.perf_counter() - t
         out["splits"][name] = {
-            "duplicates_removed": removed, "n_train": len(tr), "n_test": len(te),
-            "ours": {**compute_metrics(ours_pred, test_rows),
-                     "ece_top1": ece(proba.max(axis=1), [p in r.all_labels for p, r in zip(ours_pred, test_rows, strict=True)]),
-                     **multi_label(proba, clf.labels, test_rows), "train_s": round(train_s, 1)},
+            "duplicates_removed": removed,
+            "n_train": len(tr),
+            "n_test": len(te),
+            "ours": {
+                **compute_metrics(ours_pred, test_rows),
+                "ece_top1": ece(
+                    proba.max(axis=1), [p in r.all_labels for p, r in zip(ours_pred, test_rows, strict=True)]
+                ),
+                **multi_label(proba, clf.labels, test_rows),
+                "train_s": round(train_s, 1),
+            },
             "baseline": {**compute_metrics(base_pred, test_rows), "fit_s_excl_tokenise": round(base_s, 1)},
         }
         print(name, json.dumps(out["splits"][name], ensure_ascii=False), flush=True)

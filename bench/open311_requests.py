@@ -8,6 +8,7 @@ default window and limit) are timed in process through the Flask test client.
 
     .venv/bin/python bench/open311_requests.py [-n 1000] [--repeat 20] [--pg]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,9 +40,9 @@ def texts(n: int) -> list[str]:
 def fill(app, n: int) -> None:
     from sqlalchemy import insert, select
 
+    from complaints.domain import tracking_numbers
     from complaints.extensions import db
     from complaints.models import Category, Complaint, TimelineEvent, utcnow
-    from complaints.domain import tracking_numbers
 
     with app.app_context():
         categories = list(db.session.execute(select(Category.id, Category.unit_id)))
@@ -50,18 +51,41 @@ def fill(app, n: int) -> None:
         for i, text in enumerate(texts(n)):
             category_id, unit_id = categories[i % len(categories)]
             received = now - timedelta(minutes=i * 60)
-            rows.append({
-                "tracking_number": tracking_numbers.generate("RR", 2569), "kind": "complaint", "channel": "open311",
-                "description": text, "category_id": category_id, "unit_id": unit_id, "status": "acknowledged",
-                "lat": 13.7 + i * 1e-4, "lon": 100.5, "address": "ถนนพระราม 4 แขวงคลองเตย", "area_code": "103301",
-                "received_at": received, "ack_due_at": received, "due_at": received + timedelta(days=21),
-                "category_source": "citizen",
-            })
+            rows.append(
+                {
+                    "tracking_number": tracking_numbers.generate("RR", 2569),
+                    "kind": "complaint",
+                    "channel": "open311",
+                    "description": text,
+                    "category_id": category_id,
+                    "unit_id": unit_id,
+                    "status": "acknowledged",
+                    "lat": 13.7 + i * 1e-4,
+                    "lon": 100.5,
+                    "address": "ถนนพระราม 4 แขวงคลองเตย",
+                    "area_code": "103301",
+                    "received_at": received,
+                    "ack_due_at": received,
+                    "due_at": received + timedelta(days=21),
+                    "category_source": "citizen",
+                }
+            )
         db.session.execute(insert(Complaint), rows)
         ids = db.session.scalars(select(Complaint.id)).all()
-        db.session.execute(insert(TimelineEvent), [
-            {"complaint_id": cid, "at": now, "kind": "reply", "actor": "officer", "public": True,
-             "text": "เจ้าหน้าที่ลงพื้นที่ตรวจสอบแล้ว จะดำเนินการแก้ไขภายในสัปดาห์นี้"} for cid in ids])
+        db.session.execute(
+            insert(TimelineEvent),
+            [
+                {
+                    "complaint_id": cid,
+                    "at": now,
+                    "kind": "reply",
+                    "actor": "officer",
+                    "public": True,
+                    "text": "เจ้าหน้าที่ลงพื้นที่ตรวจสอบแล้ว จะดำเนินการแก้ไขภายในสัปดาห์นี้",
+                }
+                for cid in ids
+            ],
+        )
         db.session.commit()
 
 
@@ -76,8 +100,8 @@ def main(argv: list[str] | None = None) -> None:
     from sqlalchemy import create_engine, text
 
     from complaints import create_app
-    from complaints.services.datasets import demo_seed
     from complaints.extensions import db
+    from complaints.services.datasets import demo_seed
 
     workdir = Path(tempfile.mkdtemp(prefix="open311-bench-"))
     pg_admin = pg_name = None
@@ -89,8 +113,14 @@ def main(argv: list[str] | None = None) -> None:
         uri = f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_name}"
     else:
         uri = f"sqlite:///{workdir / 'bench.sqlite'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "UPLOAD_DIR": str(workdir / "uploads"),
-                      "RATELIMIT_ENABLED": False, "CELERY": {"broker_url": "memory://"}})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "UPLOAD_DIR": str(workdir / "uploads"),
+            "RATELIMIT_ENABLED": False,
+            "CELERY": {"broker_url": "memory://"},
+        }
+    )
     try:
         with app.app_context():
             flask_migrate.upgrade()
@@ -108,9 +138,11 @@ def main(argv: list[str] | None = None) -> None:
                 size = len(response.data)
             count = len(response.get_json()) if fmt == "json" else response.data.count(b"<request>")
             times.sort()
-            print(f"{'PostgreSQL' if args.pg else 'SQLite'} {fmt}: {count} requests, {size / 1024:.0f} KiB, "
-                  f"p50 {statistics.median(times):.0f} ms, p95 {times[int(0.95 * (len(times) - 1))]:.0f} ms "
-                  f"({args.repeat} runs)")
+            print(
+                f"{'PostgreSQL' if args.pg else 'SQLite'} {fmt}: {count} requests, {size / 1024:.0f} KiB, "
+                f"p50 {statistics.median(times):.0f} ms, p95 {times[int(0.95 * (len(times) - 1))]:.0f} ms "
+                f"({args.repeat} runs)"
+            )
     finally:
         with app.app_context():
             db.engine.dispose()

@@ -10,6 +10,7 @@ a pyinstrument profile of the Rongrian requests (pip install pyinstrument).
 
     .venv/bin/python bench/profile_intake.py [-n 300] [--html out.html]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,9 +49,13 @@ def _count_round_trips(engine, counter: Counter):
         if engine.pool._pre_ping:
             counter["(ping on pool checkout: pool_pre_ping)"] += 1
 
-    listeners = [(engine, "before_cursor_execute", before), (engine, "begin", begin),
-                 (engine, "commit", commit), (engine, "rollback", rollback),
-                 (engine.pool, "checkout", checkout)]
+    listeners = [
+        (engine, "before_cursor_execute", before),
+        (engine, "begin", begin),
+        (engine, "commit", commit),
+        (engine, "rollback", rollback),
+        (engine.pool, "checkout", checkout),
+    ]
     for target, name, fn in listeners:
         event.listen(target, name, fn)
     return lambda: [event.remove(t, n, f) for t, n, f in listeners]
@@ -126,8 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--redis-db", type=int, default=13)
     p.add_argument("--html", help="also write the pyinstrument profile as HTML here")
     p.add_argument("--show-all", action="store_true", help="do not hide library frames in the profile")
-    p.add_argument("--commit", help="profile this git commit (exported to a temporary folder), "
-                   "not the working tree")
+    p.add_argument("--commit", help="profile this git commit (exported to a temporary folder), not the working tree")
     args = p.parse_args(argv)
     with harness.commit_checkout(args.commit):
         return _main(args)
@@ -146,10 +150,10 @@ def _main(args: argparse.Namespace) -> int:
         harness.flush_redis(redis_url)
         env = harness.rongrian_env(work, db_url, redis_url)
         with harness.temporary_env(**env):
+            import bare_app
+
             from complaints import create_app
             from complaints.extensions import db
-
-            import bare_app
 
             app = create_app()
             bare = bare_app.create_app()
@@ -194,11 +198,15 @@ def _main(args: argparse.Namespace) -> int:
 
     r, b = harness.median(means["rongrian"]), harness.median(means["bare"])
     print(f"source: {harness.app_source()}")
-    print(f"mean per request, in process (median of 3 x {args.n}): "
-          f"Rongrian {r * 1000:.2f} ms, bare {b * 1000:.2f} ms, ratio {r / b:.2f}x")
+    print(
+        f"mean per request, in process (median of 3 x {args.n}): "
+        f"Rongrian {r * 1000:.2f} ms, bare {b * 1000:.2f} ms, ratio {r / b:.2f}x"
+    )
     rc, bc = harness.median(cpu["rongrian"]), harness.median(cpu["bare"])
-    print(f"CPU time of this process per request (median of 3 x {args.n}; excludes PostgreSQL's): "
-          f"Rongrian {rc * 1000:.2f} ms, bare {bc * 1000:.2f} ms, ratio {rc / bc:.2f}x")
+    print(
+        f"CPU time of this process per request (median of 3 x {args.n}; excludes PostgreSQL's): "
+        f"Rongrian {rc * 1000:.2f} ms, bare {bc * 1000:.2f} ms, ratio {rc / bc:.2f}x"
+    )
     print(f"CPU ms per Rongrian request by part ({args.n} requests; nested parts are inside their parents):")
     for label, ms in breakdown:
         print(f"  {ms:6.3f}  {label}")

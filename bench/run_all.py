@@ -8,6 +8,7 @@ Redis at 127.0.0.1:6379 (db 13 is flushed); `wrk` is used when installed. Each
 benchmark creates and drops its own database and stops every process it started.
 JSON results are written to bench/results/ (ignored by git).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,7 @@ import intake_throughput  # noqa: E402
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="short runs, for a smoke test")
-    p.add_argument("--commit", help="measure this git commit (exported to a temporary folder), "
-                   "not the working tree")
+    p.add_argument("--commit", help="measure this git commit (exported to a temporary folder), not the working tree")
     args = p.parse_args(argv)
     with harness.commit_checkout(args.commit):
         return _main(args)
@@ -44,19 +44,31 @@ def _main(args: argparse.Namespace) -> int:
 
     s = intake["summary"]
     a = ack["ack_latency_s"]
-    print(f"Summary ({'quick' if args.quick else 'full'} run, {time.monotonic() - started:.0f} s, "
-          f"load tool {intake['tool']}); source: {harness.app_source()}")
-    print(f"  intake  Rongrian {s['rongrian']['rps_median']:.1f} req/s (p95 {s['rongrian']['p95_median']:.0f} ms)"
-          f" vs bare {s['bare']['rps_median']:.1f} req/s (p95 {s['bare']['p95_median']:.0f} ms)")
-    print(f"          throughput ratio {intake['throughput_ratio']:.2f} (target >= {intake['target_ratio']:.2f}): "
-          f"{'MET' if intake['target_met'] else 'MISSED'}; p95 ratio {intake['p95_ratio']:.1f}x")
-    print(f"  ack     p50 {a['p50'] * 1000:.0f} ms, p95 {a['p95'] * 1000:.0f} ms, p99 {a['p99'] * 1000:.0f} ms, "
-          f"max {a['max'] * 1000:.0f} ms (target p95 < {ack['target_p95_s']:g} s): "
-          f"{'MET' if ack['target_met'] else 'MISSED'}; exactly once: {'yes' if ack['exactly_once'] else 'NO'}")
+    print(
+        f"Summary ({'quick' if args.quick else 'full'} run, {time.monotonic() - started:.0f} s, "
+        f"load tool {intake['tool']}); source: {harness.app_source()}"
+    )
+    print(
+        f"  intake  Rongrian {s['rongrian']['rps_median']:.1f} req/s (p95 {s['rongrian']['p95_median']:.0f} ms)"
+        f" vs bare {s['bare']['rps_median']:.1f} req/s (p95 {s['bare']['p95_median']:.0f} ms)"
+    )
+    print(
+        f"          throughput ratio {intake['throughput_ratio']:.2f} (target >= {intake['target_ratio']:.2f}): "
+        f"{'MET' if intake['target_met'] else 'MISSED'}; p95 ratio {intake['p95_ratio']:.1f}x"
+    )
+    print(
+        f"  ack     p50 {a['p50'] * 1000:.0f} ms, p95 {a['p95'] * 1000:.0f} ms, p99 {a['p99'] * 1000:.0f} ms, "
+        f"max {a['max'] * 1000:.0f} ms (target p95 < {ack['target_p95_s']:g} s): "
+        f"{'MET' if ack['target_met'] else 'MISSED'}; exactly once: {'yes' if ack['exactly_once'] else 'NO'}"
+    )
     path = harness.save_result("run_all", {"quick": args.quick, "intake_throughput": intake, "ack_latency": ack})
     print(f"saved {path.relative_to(harness.ROOT)}")
-    ok = (s["rongrian"]["non_2xx"] == 0 and s["bare"]["non_2xx"] == 0 and ack["exactly_once"]
-          and ack["unacknowledged_after_timeout"] == 0)
+    ok = (
+        s["rongrian"]["non_2xx"] == 0
+        and s["bare"]["non_2xx"] == 0
+        and ack["exactly_once"]
+        and ack["unacknowledged_after_timeout"] == 0
+    )
     return 0 if ok else 1
 
 

@@ -25,6 +25,7 @@ each worker; the run then prints the allocation sites that grew most between a
 worker's first and last snapshot (slower, and RSS is then not the figure to quote).
 Exit code 1 when a request failed or a worker ended above --limit-mb RSS.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,8 +49,11 @@ CASE_LINK = re.compile(r'href="/officer/complaints/([0-9A-Z]+(?:-[0-9A-Z]+)+)"')
 DRILL_LINK = re.compile(r'href="(/manager/complaints\?[^"]+)"')
 TRACKING = re.compile(r"RR-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 SUBMISSIONS = [
-    ("ถนน", "ถนนหน้าซอยเป็นหลุมลึก ฝนตกแล้วมีน้ำขัง รถจักรยานยนต์ล้มไปแล้วสองคัน ขอให้ช่วยซ่อมด่วน "
-            "ติดต่อผมได้ที่ 081-234-5678 หรือ somchai@example.co.th"),
+    (
+        "ถนน",
+        "ถนนหน้าซอยเป็นหลุมลึก ฝนตกแล้วมีน้ำขัง รถจักรยานยนต์ล้มไปแล้วสองคัน ขอให้ช่วยซ่อมด่วน "
+        "ติดต่อผมได้ที่ 081-234-5678 หรือ somchai@example.co.th",
+    ),
     ("ท่อระบายน้ำ", "ท่อระบายน้ำหน้าตลาดอุดตัน น้ำเน่าส่งกลิ่นเหม็นมาหลายวันแล้ว"),
     ("แสงสว่าง", "ไฟฟ้าส่องสว่างริมถนนดับทั้งแนว กลางคืนมืดมาก เดินผ่านแล้วไม่ปลอดภัย"),
     ("ความสะอาด", "มีขยะกองอยู่ข้างป้ายรถเมล์หลายวัน ไม่มีรถมาเก็บ ส่งกลิ่นและมีแมลงวัน"),
@@ -65,10 +69,23 @@ API_PLACES = [
 WEB_PLACE = {"province": "10", "district": "1030", "subdistrict": "103001"}
 # (action, weight): one action is one to four requests.
 MIX = [
-    ("submit_api", 10), ("submit_web", 5), ("submit_web_photo", 3), ("track_page", 8), ("track_api", 8),
-    ("home", 2), ("public_api", 4), ("open311", 2),
-    ("officer_queue", 7), ("officer_case", 7), ("officer_write", 4), ("officer_assign", 2),
-    ("manager_dashboard", 3), ("manager_drill", 2), ("manager_xlsx", 1), ("manager_pdf", 1), ("manager_csv", 1),
+    ("submit_api", 10),
+    ("submit_web", 5),
+    ("submit_web_photo", 3),
+    ("track_page", 8),
+    ("track_api", 8),
+    ("home", 2),
+    ("public_api", 4),
+    ("open311", 2),
+    ("officer_queue", 7),
+    ("officer_case", 7),
+    ("officer_write", 4),
+    ("officer_assign", 2),
+    ("manager_dashboard", 3),
+    ("manager_drill", 2),
+    ("manager_xlsx", 1),
+    ("manager_pdf", 1),
+    ("manager_csv", 1),
 ]
 
 
@@ -95,6 +112,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 # --------------------------------------------------------------------------- memory
 
+
 def pss_kb(pid: int) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
@@ -119,8 +137,7 @@ def postgres_backends(db_name: str) -> list[int]:
 
 
 class Sampler(threading.Thread):
-    def __init__(self, web: harness.Process, worker: harness.Process, db_name: str, interval: float,
-                 progress):
+    def __init__(self, web: harness.Process, worker: harness.Process, db_name: str, interval: float, progress):
         super().__init__(daemon=True)
         self.web, self.worker, self.db_name, self.interval, self.progress = web, worker, db_name, interval, progress
         self.workers: dict[int, list[dict]] = {}
@@ -135,7 +152,8 @@ class Sampler(threading.Thread):
             rss, pss = load_test.rss_kb(pid), pss_kb(pid)
             if rss is not None:
                 self.workers.setdefault(pid, []).append(
-                    {"t": t, "requests": done, "rss_mb": round(rss / 1024, 1), "pss_mb": round((pss or 0) / 1024, 1)})
+                    {"t": t, "requests": done, "rss_mb": round(rss / 1024, 1), "pss_mb": round((pss or 0) / 1024, 1)}
+                )
         groups = {
             "gunicorn": [self.web.proc.pid, *load_test.children(self.web.proc.pid)],
             "celery": [self.worker.proc.pid, *load_test.children(self.worker.proc.pid)],
@@ -153,8 +171,9 @@ class Sampler(threading.Thread):
             if time.monotonic() - shown >= 30:  # progress, every half minute
                 shown = time.monotonic()
                 rss = ", ".join(f"{s[-1]['rss_mb']:.0f}" for s in self.workers.values())
-                print(f"  {self.stack[-1]['t']:>6.0f} s  {self.progress():>5} requests  worker RSS MB: {rss}",
-                      flush=True)
+                print(
+                    f"  {self.stack[-1]['t']:>6.0f} s  {self.progress():>5} requests  worker RSS MB: {rss}", flush=True
+                )
             self._halt.wait(self.interval)
 
     def stop(self) -> None:
@@ -164,6 +183,7 @@ class Sampler(threading.Thread):
 
 
 # --------------------------------------------------------------------------- clients
+
 
 def photo_bytes(seed: int) -> bytes:
     """A phone-sized JPEG (1600x1200, with noise so it does not compress to nothing)."""
@@ -179,8 +199,17 @@ def photo_bytes(seed: int) -> bytes:
 class Client(threading.Thread):
     """A citizen, an officer and a manager in one thread, taking actions from MIX until the budget is spent."""
 
-    def __init__(self, index: int, base: str, staff: dict, budget, accepted: list, seed: int, photos: list[bytes],
-                 timeout: float = 120):
+    def __init__(
+        self,
+        index: int,
+        base: str,
+        staff: dict,
+        budget,
+        accepted: list,
+        seed: int,
+        photos: list[bytes],
+        timeout: float = 120,
+    ):
         super().__init__(daemon=True)
         self.timeout = timeout
         import requests
@@ -217,8 +246,13 @@ class Client(threading.Thread):
     def sign_in(self, session, account: dict) -> None:
         r = self.call(session, "GET", "/login")
         csrf = CSRF.search(r.text).group(1)
-        self.call(session, "POST", "/login", 302, data={"username": account["username"],
-                                                         "password": account["password"], "csrf_token": csrf})
+        self.call(
+            session,
+            "POST",
+            "/login",
+            302,
+            data={"username": account["username"], "password": account["password"], "csrf_token": csrf},
+        )
 
     def run(self) -> None:
         try:
@@ -256,18 +290,36 @@ class Client(threading.Thread):
             return
         category, text = self.rng.choice(SUBMISSIONS)
         n = self.rng.randrange(10**7)
-        form = {"csrf_token": CSRF.search(r.text).group(1),
-                "submission_token": SUBMISSION_TOKEN.search(r.text).group(1), "kind": "complaint",
-                "category": category, "title": text[:40], "description": text, **WEB_PLACE,
-                "address": "ซอยพหลโยธิน 24", "name": "สุดารัตน์ แก้วมณี", "email": f"w{n}@example.co.th",
-                "phone": f"09{n:08d}", "privacy_accepted": "y"}
+        form = {
+            "csrf_token": CSRF.search(r.text).group(1),
+            "submission_token": SUBMISSION_TOKEN.search(r.text).group(1),
+            "kind": "complaint",
+            "category": category,
+            "title": text[:40],
+            "description": text,
+            **WEB_PLACE,
+            "address": "ซอยพหลโยธิน 24",
+            "name": "สุดารัตน์ แก้วมณี",
+            "email": f"w{n}@example.co.th",
+            "phone": f"09{n:08d}",
+            "privacy_accepted": "y",
+        }
         if photo:
-            files = [("photos", (f"ภาพถนน-{i}.jpg", self.rng.choice(self.photos), "image/jpeg"))
-                     for i in range(self.rng.choice([1, 1, 2, 3]))]
+            files = [
+                ("photos", (f"ภาพถนน-{i}.jpg", self.rng.choice(self.photos), "image/jpeg"))
+                for i in range(self.rng.choice([1, 1, 2, 3]))
+            ]
         else:
             files = [("photos", ("", b"", "application/octet-stream"))]
-        r = self.call(self.citizen, "POST", "/complaints/new", 302, data=form, files=files,
-                      name="/complaints/new" + (" +photo" if photo else ""))
+        r = self.call(
+            self.citizen,
+            "POST",
+            "/complaints/new",
+            302,
+            data=form,
+            files=files,
+            name="/complaints/new" + (" +photo" if photo else ""),
+        )
         number = r is not None and TRACKING.search(r.headers.get("Location", ""))
         if number:
             self.accepted.append(number.group(0))
@@ -297,8 +349,15 @@ class Client(threading.Thread):
         self.call(self.citizen, "GET", "/")
 
     def public_api(self) -> None:
-        path = self.rng.choice(["/api/v1/categories", "/api/v1/places/provinces",
-                                "/api/v1/places/provinces/10/districts", "/api/v1/openapi.json", "/standards"])
+        path = self.rng.choice(
+            [
+                "/api/v1/categories",
+                "/api/v1/places/provinces",
+                "/api/v1/places/provinces/10/districts",
+                "/api/v1/openapi.json",
+                "/standards",
+            ]
+        )
         self.call(self.citizen, "GET", path)
 
     def open311(self) -> None:
@@ -311,8 +370,11 @@ class Client(threading.Thread):
         return CASE_LINK.findall(r.text) if r is not None else []
 
     def officer_queue(self) -> None:
-        self._queue(self.rng.choice(["", "?sort=due_asc", "?due=due_soon", "?status=all&page=2",
-                                     "?assigned=unassigned", "?assigned=me"]))
+        self._queue(
+            self.rng.choice(
+                ["", "?sort=due_asc", "?due=due_soon", "?status=all&page=2", "?assigned=unassigned", "?assigned=me"]
+            )
+        )
 
     def _case(self, number: str):
         return self.call(self.officer, "GET", f"/officer/complaints/{number}", name="/officer/complaints/[number]")
@@ -328,18 +390,31 @@ class Client(threading.Thread):
         if page:
             form = self.rng.choice(["note", "reply"])
             text = "โทรประสานผู้รับเหมาแล้ว นัดลงพื้นที่พรุ่งนี้" if form == "note" else "เจ้าหน้าที่รับเรื่องแล้ว กำลังตรวจสอบพื้นที่"
-            self.call(self.officer, "POST", f"/officer/complaints/{page.url.rsplit('/', 1)[1]}/{form}", 302,
-                      name=f"/officer/complaints/[number]/{form}",
-                      data={"csrf_token": CSRF.search(page.text).group(1), "text": text})
+            self.call(
+                self.officer,
+                "POST",
+                f"/officer/complaints/{page.url.rsplit('/', 1)[1]}/{form}",
+                302,
+                name=f"/officer/complaints/[number]/{form}",
+                data={"csrf_token": CSRF.search(page.text).group(1), "text": text},
+            )
 
     def officer_assign(self) -> None:
         cases = self._queue("?assigned=unassigned&sort=received_desc")
         page = cases and self._case(self.rng.choice(cases[:10]))
         if page and 'data-action="assign"' in page.text:
-            self.call(self.officer, "POST", f"/officer/complaints/{page.url.rsplit('/', 1)[1]}/action", 302,
-                      name="/officer/complaints/[number]/action assign",
-                      data={"csrf_token": CSRF.search(page.text).group(1), "action": "assign",
-                            "assignee_id": self.officer_account["id"]})
+            self.call(
+                self.officer,
+                "POST",
+                f"/officer/complaints/{page.url.rsplit('/', 1)[1]}/action",
+                302,
+                name="/officer/complaints/[number]/action assign",
+                data={
+                    "csrf_token": CSRF.search(page.text).group(1),
+                    "action": "assign",
+                    "assignee_id": self.officer_account["id"],
+                },
+            )
 
     # managers
     def manager_dashboard(self) -> None:
@@ -356,19 +431,33 @@ class Client(threading.Thread):
         self.call(self.manager, "GET", self.rng.choice(self.drills), name="/manager/complaints?[drill]")
 
     def manager_xlsx(self) -> None:
-        self.call(self.manager, "GET", f"/manager/export/dashboard.xlsx?period={load_test_periods()[1]}",
-                  name="/manager/export/dashboard.xlsx")
+        self.call(
+            self.manager,
+            "GET",
+            f"/manager/export/dashboard.xlsx?period={load_test_periods()[1]}",
+            name="/manager/export/dashboard.xlsx",
+        )
 
     def manager_pdf(self) -> None:
-        self.call(self.manager, "GET", f"/manager/dashboard.pdf?period={load_test_periods()[1]}",
-                  name="/manager/dashboard.pdf")
+        self.call(
+            self.manager,
+            "GET",
+            f"/manager/dashboard.pdf?period={load_test_periods()[1]}",
+            name="/manager/dashboard.pdf",
+        )
 
     def manager_csv(self) -> None:
         r = self.call(self.manager, "GET", "/manager/exports")
         if r is None:
             return
-        r = self.call(self.manager, "POST", f"/manager/complaints/export.csv?period={load_test_periods()[1]}", 302,
-                      name="/manager/complaints/export.csv", data={"csrf_token": CSRF.search(r.text).group(1)})
+        r = self.call(
+            self.manager,
+            "POST",
+            f"/manager/complaints/export.csv?period={load_test_periods()[1]}",
+            302,
+            name="/manager/complaints/export.csv",
+            data={"csrf_token": CSRF.search(r.text).group(1)},
+        )
         if r is not None:
             self.call(self.manager, "GET", r.headers["Location"], name="/manager/exports/[id]")
 
@@ -382,6 +471,7 @@ def load_test_periods() -> tuple[str, str]:
 
 
 # --------------------------------------------------------------------------- tracemalloc
+
 
 def tracemalloc_growth(folder: Path, top: int = 15) -> dict:
     """Per worker: the allocation sites that grew most between its first and last snapshot."""
@@ -399,16 +489,30 @@ def tracemalloc_growth(folder: Path, top: int = 15) -> dict:
         for stat in last.compare_to(first, "traceback")[:top]:
             frames = [f"{f.filename.split('site-packages/')[-1]}:{f.lineno}" for f in stat.traceback]
             ours = [f for f in frames if "complaints/" in f or "workers/" in f]
-            rows.append({"growth_kb": round(stat.size_diff / 1024, 1), "count_diff": stat.count_diff,
-                         "site": frames[-1] if frames else "?", "ours": ours[-3:], "stack": frames[-12:]})
-        found[pid] = {"from": snaps[0].stem, "to": snaps[-1].stem,
-                      "traced_growth_mb": round((sum(s.size for s in last.statistics("filename"))
-                                                 - sum(s.size for s in first.statistics("filename"))) / 2**20, 1),
-                      "top": rows}
+            rows.append(
+                {
+                    "growth_kb": round(stat.size_diff / 1024, 1),
+                    "count_diff": stat.count_diff,
+                    "site": frames[-1] if frames else "?",
+                    "ours": ours[-3:],
+                    "stack": frames[-12:],
+                }
+            )
+        found[pid] = {
+            "from": snaps[0].stem,
+            "to": snaps[-1].stem,
+            "traced_growth_mb": round(
+                (sum(s.size for s in last.statistics("filename")) - sum(s.size for s in first.statistics("filename")))
+                / 2**20,
+                1,
+            ),
+            "top": rows,
+        }
     return found
 
 
 # --------------------------------------------------------------------------- run
+
 
 def run(args: argparse.Namespace) -> dict:
     redis_url = f"{harness.REDIS_BASE}/{args.redis_db}"
@@ -419,9 +523,16 @@ def run(args: argparse.Namespace) -> dict:
         db_name = db_url.rsplit("/", 1)[1].split("?")[0]
         harness.flush_redis(redis_url)
         line = load_test.LinePlatform()
-        env = harness.rongrian_env(work, db_url, redis_url, RATELIMIT_STORAGE_URI=redis_url,
-                                   SECRET_KEY=secrets.token_urlsafe(32), LOG_LEVEL="WARNING",
-                                   LINE_API_BASE_URL=line.url, LINE_CHANNEL_ACCESS_TOKEN="memory-bench")
+        env = harness.rongrian_env(
+            work,
+            db_url,
+            redis_url,
+            RATELIMIT_STORAGE_URI=redis_url,
+            SECRET_KEY=secrets.token_urlsafe(32),
+            LOG_LEVEL="WARNING",
+            LINE_API_BASE_URL=line.url,
+            LINE_CHANNEL_ACCESS_TOKEN="memory-bench",
+        )
         started = time.monotonic()
         staff = load_test.prepare_data(env, args.complaints)
         print(f"data ready in {time.monotonic() - started:.0f} s", flush=True)
@@ -433,16 +544,25 @@ def run(args: argparse.Namespace) -> dict:
             snaps.mkdir()
             # traced requests are slow: no worker timeout (a replaced worker loses its snapshots)
             web_env["GUNICORN_CMD_ARGS"] += " --timeout 600"
-            web_env.update(BENCH_TRACEMALLOC_DIR=str(snaps),
-                           BENCH_TRACEMALLOC_EVERY=str(max(args.requests // args.workers // 4, 25)))
+            web_env.update(
+                BENCH_TRACEMALLOC_DIR=str(snaps),
+                BENCH_TRACEMALLOC_EVERY=str(max(args.requests // args.workers // 4, 25)),
+            )
             app_spec = "memory_app:app"
         procs: list[harness.Process] = []
         sampler = None
         try:
             worker = harness.CeleryWorker(env, work, concurrency=2)
             procs.append(worker)
-            web = harness.Gunicorn("gunicorn", app_spec, web_env, work, workers=args.workers, port=args.port,
-                                   pythonpath=str(harness.BENCH) if args.tracemalloc else None)
+            web = harness.Gunicorn(
+                "gunicorn",
+                app_spec,
+                web_env,
+                work,
+                workers=args.workers,
+                port=args.port,
+                pythonpath=str(harness.BENCH) if args.tracemalloc else None,
+            )
             procs.append(web)
             worker.wait_ready()
             web.wait_ready(timeout=300 if args.tracemalloc else 60)
@@ -463,8 +583,10 @@ def run(args: argparse.Namespace) -> dict:
             accepted: list[str] = []
             photos = [photo_bytes(i) for i in range(3)]
             timeout = 900 if args.tracemalloc else 120  # a traced PDF export takes minutes
-            clients = [Client(i, web.base_url, staff, budget, accepted, args.seed, photos, timeout)
-                       for i in range(args.clients)]
+            clients = [
+                Client(i, web.base_url, staff, budget, accepted, args.seed, photos, timeout)
+                for i in range(args.clients)
+            ]
             load_started = time.monotonic()
             for c in clients:
                 c.start()
@@ -502,13 +624,20 @@ def database_size(url: str) -> dict:
     engine = harness.db_engine(url)
     try:
         with engine.connect() as conn:
-            row = conn.execute(text(
-                "SELECT (SELECT count(*) FROM complaints), (SELECT count(*) FROM timeline_events), "
-                "pg_database_size(current_database())")).one()
+            row = conn.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM complaints), (SELECT count(*) FROM timeline_events), "
+                    "pg_database_size(current_database())"
+                )
+            ).one()
     finally:
         engine.dispose()
-    return {"complaints": row[0], "timeline_events": row[1], "size_mb": round(row[2] / 2**20, 1),
-            "kb_per_complaint": round(row[2] / 1024 / max(row[0], 1), 1)}
+    return {
+        "complaints": row[0],
+        "timeline_events": row[1],
+        "size_mb": round(row[2] / 2**20, 1),
+        "kb_per_complaint": round(row[2] / 1024 / max(row[0], 1), 1),
+    }
 
 
 def summarise(args, sampler: Sampler, counts, failures, latencies, load_seconds, server_errors, growth) -> dict:
@@ -516,10 +645,15 @@ def summarise(args, sampler: Sampler, counts, failures, latencies, load_seconds,
     for i, (pid, series) in enumerate(sorted(sampler.workers.items()), 1):
         warm = next((s for s in series if s["requests"] >= args.requests * 0.1), series[0])
         workers[f"worker {i}"] = {
-            "pid": pid, "start_rss_mb": series[0]["rss_mb"], "warm_rss_mb": warm["rss_mb"],
-            "end_rss_mb": series[-1]["rss_mb"], "max_rss_mb": max(s["rss_mb"] for s in series),
-            "start_pss_mb": series[0]["pss_mb"], "end_pss_mb": series[-1]["pss_mb"],
-            "growth_after_warm_mb": round(series[-1]["rss_mb"] - warm["rss_mb"], 1), "series": series,
+            "pid": pid,
+            "start_rss_mb": series[0]["rss_mb"],
+            "warm_rss_mb": warm["rss_mb"],
+            "end_rss_mb": series[-1]["rss_mb"],
+            "max_rss_mb": max(s["rss_mb"] for s in series),
+            "start_pss_mb": series[0]["pss_mb"],
+            "end_pss_mb": series[-1]["pss_mb"],
+            "growth_after_warm_mb": round(series[-1]["rss_mb"] - warm["rss_mb"], 1),
+            "series": series,
         }
     stack_end = sampler.stack[-1]
     stack = {k: v for k, v in stack_end.items() if k not in ("t", "requests")}
@@ -528,53 +662,78 @@ def summarise(args, sampler: Sampler, counts, failures, latencies, load_seconds,
         "benchmark": "worker_memory",
         "app": harness.app_source(),
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "requests": sum(counts.values()), "load_seconds": round(load_seconds, 1),
+        "requests": sum(counts.values()),
+        "load_seconds": round(load_seconds, 1),
         "rps": round(sum(counts.values()) / load_seconds, 1) if load_seconds else None,
-        "latency_ms": {"p50": round(harness.percentile(latencies, 50) * 1000, 1),
-                       "p95": round(harness.percentile(latencies, 95) * 1000, 1)},
+        "latency_ms": {
+            "p50": round(harness.percentile(latencies, 50) * 1000, 1),
+            "p95": round(harness.percentile(latencies, 95) * 1000, 1),
+        },
         "endpoints": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
-        "failures": failures[:50], "failure_count": len(failures), "server_errors": server_errors[:20],
-        "workers": workers, "stack_pss_mb_end": stack,
+        "failures": failures[:50],
+        "failure_count": len(failures),
+        "server_errors": server_errors[:20],
+        "workers": workers,
+        "stack_pss_mb_end": stack,
         "stack_pss_mb_max": {k: max(row[k] for row in sampler.stack) for k in stack_end if k not in ("t", "requests")},
         "tracemalloc": growth,
     }
     result["workers_seen"] = len(workers)  # more than --workers: one was replaced (a timeout, a crash)
     result["max_worker_rss_mb"] = max((w["end_rss_mb"] for w in workers.values()), default=float("nan"))
-    result["ok"] = (not failures and not server_errors and result["requests"] >= args.requests
-                    and result["workers_seen"] == args.workers
-                    and result["max_worker_rss_mb"] <= args.limit_mb)
+    result["ok"] = (
+        not failures
+        and not server_errors
+        and result["requests"] >= args.requests
+        and result["workers_seen"] == args.workers
+        and result["max_worker_rss_mb"] <= args.limit_mb
+    )
     return result
 
 
 def report(result: dict) -> None:
-    print(f"\n{result['requests']} requests in {result['load_seconds']} s ({result['rps']} req/s), "
-          f"p50 {result['latency_ms']['p50']} ms, p95 {result['latency_ms']['p95']} ms; "
-          f"failures {result['failure_count']}, server errors {len(result['server_errors'])}")
+    print(
+        f"\n{result['requests']} requests in {result['load_seconds']} s ({result['rps']} req/s), "
+        f"p50 {result['latency_ms']['p50']} ms, p95 {result['latency_ms']['p95']} ms; "
+        f"failures {result['failure_count']}, server errors {len(result['server_errors'])}"
+    )
     for name, n in result["endpoints"].items():
         print(f"  {n:>6}  {name}")
     for f in result["failures"][:5]:
         print(f"  failed: {f}")
     for line in result["server_errors"][:3]:
         print(f"  server: {line[:300]}")
-    print(f"\n{'gunicorn worker':<16} {'start':>7} {'warm':>7} {'end':>7} {'max':>7} {'growth':>8} "
-          f"{'PSS start':>10} {'PSS end':>8}   (MB; warm = after 10 % of the requests)")
+    print(
+        f"\n{'gunicorn worker':<16} {'start':>7} {'warm':>7} {'end':>7} {'max':>7} {'growth':>8} "
+        f"{'PSS start':>10} {'PSS end':>8}   (MB; warm = after 10 % of the requests)"
+    )
     for name, w in result["workers"].items():
-        print(f"{name:<16} {w['start_rss_mb']:>7.1f} {w['warm_rss_mb']:>7.1f} {w['end_rss_mb']:>7.1f} "
-              f"{w['max_rss_mb']:>7.1f} {w['growth_after_warm_mb']:>+8.1f} {w['start_pss_mb']:>10.1f} "
-              f"{w['end_pss_mb']:>8.1f}")
+        print(
+            f"{name:<16} {w['start_rss_mb']:>7.1f} {w['warm_rss_mb']:>7.1f} {w['end_rss_mb']:>7.1f} "
+            f"{w['max_rss_mb']:>7.1f} {w['growth_after_warm_mb']:>+8.1f} {w['start_pss_mb']:>10.1f} "
+            f"{w['end_pss_mb']:>8.1f}"
+        )
     d = result.get("database")
     if d:
-        print(f"database at the end: {d['complaints']} complaints, {d['timeline_events']} timeline events, "
-              f"{d['size_mb']} MB ({d['kb_per_complaint']} kB per complaint, indexes and seed data included)")
-    print("stack PSS at the end (MB): " + ", ".join(f"{k} {v}" for k, v in result["stack_pss_mb_end"].items())
-          + " (Redis not counted)")
+        print(
+            f"database at the end: {d['complaints']} complaints, {d['timeline_events']} timeline events, "
+            f"{d['size_mb']} MB ({d['kb_per_complaint']} kB per complaint, indexes and seed data included)"
+        )
+    print(
+        "stack PSS at the end (MB): "
+        + ", ".join(f"{k} {v}" for k, v in result["stack_pss_mb_end"].items())
+        + " (Redis not counted)"
+    )
     for pid, g in result["tracemalloc"].items():
         print(f"\ntracemalloc, worker {pid} ({g['from']} -> {g['to']}): traced growth {g['traced_growth_mb']} MB")
         for row in g["top"]:
-            print(f"  {row['growth_kb']:>+10.1f} KiB {row['count_diff']:>+7} blocks  {row['site']}  "
-                  f"<- {' <- '.join(reversed(row['ours'])) or '-'}")
-    print(f"verdict: {'OK' if result['ok'] else 'FAILED'} (largest worker RSS at the end "
-          f"{result['max_worker_rss_mb']} MB, limit {result['settings']['limit_mb']:g} MB)")
+            print(
+                f"  {row['growth_kb']:>+10.1f} KiB {row['count_diff']:>+7} blocks  {row['site']}  "
+                f"<- {' <- '.join(reversed(row['ours'])) or '-'}"
+            )
+    print(
+        f"verdict: {'OK' if result['ok'] else 'FAILED'} (largest worker RSS at the end "
+        f"{result['max_worker_rss_mb']} MB, limit {result['settings']['limit_mb']:g} MB)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,5 @@
 """Rongrian (ร้องเรียน): complaint management for Thai public agencies."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -52,7 +53,8 @@ def _behind_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=prefix)
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=prefix
+        )
 
 
 def create_app(test_config: dict | None = None) -> Flask:

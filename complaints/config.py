@@ -5,6 +5,7 @@ broker that needs no server (kombu's SQLAlchemy transport over SQLite) and mail
 written to a local folder. `DATABASE_URL`, `REDIS_URL` and `MAIL_SERVER` switch to
 PostgreSQL, Redis and real SMTP delivery.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from complaints.domain.task_names import TaskName
-
 
 # The Traffy Fondue reports the shipped classifier, the demo year and the benchmarks are
 # made from: shipped inside the repository (data/traffy/README.md says where they come from).
@@ -44,8 +44,9 @@ def _crontab(fields: str):
     if len(parts) != 5:
         raise ValueError(f"a crontab needs 5 fields (minute hour day month weekday), got {fields!r}")
     minute, hour, day_of_month, month_of_year, day_of_week = parts
-    return crontab(minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month_of_year,
-                   day_of_week=day_of_week)
+    return crontab(
+        minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month_of_year, day_of_week=day_of_week
+    )
 
 
 def _development_base_url(env) -> str:
@@ -66,7 +67,7 @@ def _database_url(raw: str | None, instance: Path) -> str:
     # Heroku-style and plain postgres URLs use psycopg 3.
     for old in ("postgres://", "postgresql://"):
         if raw.startswith(old):
-            return "postgresql+psycopg://" + raw[len(old):]
+            return "postgresql+psycopg://" + raw[len(old) :]
     return raw
 
 
@@ -75,9 +76,7 @@ def load_config(instance_path: str) -> dict:
     env = os.environ
     instance = Path(env.get("RONGRIAN_INSTANCE", instance_path))
     redis_url = env.get("REDIS_URL") or None
-    broker_url = env.get("CELERY_BROKER_URL") or redis_url or (
-        f"sqla+sqlite:///{instance / 'broker.sqlite'}"
-    )
+    broker_url = env.get("CELERY_BROKER_URL") or redis_url or (f"sqla+sqlite:///{instance / 'broker.sqlite'}")
     mail_server = env.get("MAIL_SERVER") or None
     retrain_crontab = env.get("NLP_RETRAIN_CRONTAB", "0 2 * * sun").strip()  # Sunday 02:00
     production = env.get("RONGRIAN_ENV", "development") == "production"
@@ -292,8 +291,16 @@ def load_config(instance_path: str) -> dict:
                     "task": TaskName.REFRESH_ASSESSMENT_DATA,
                     "schedule": float(env.get("ASSESSMENT_DATA_REFRESH_SECONDS", "600")),
                 },
-                **({"retrain-classifier": {"task": TaskName.SCHEDULED_RETRAINING,
-                                           "schedule": _crontab(retrain_crontab)}} if retrain_crontab else {}),
+                **(
+                    {
+                        "retrain-classifier": {
+                            "task": TaskName.SCHEDULED_RETRAINING,
+                            "schedule": _crontab(retrain_crontab),
+                        }
+                    }
+                    if retrain_crontab
+                    else {}
+                ),
             },
         },
         # Channels (complaints.channels). LINE Messaging API: the channel secret signs
@@ -361,6 +368,6 @@ def load_config(instance_path: str) -> dict:
         "OPEN311_ENDPOINT_TYPE": env.get("OPEN311_ENDPOINT_TYPE", "production"),
         "OPEN311_CONTACT": env.get("OPEN311_CONTACT", ""),
         "OPEN311_KEY_SERVICE": env.get(
-            "OPEN311_KEY_SERVICE",
-            "ขอ API key ได้จากผู้ดูแลระบบของหน่วยงาน / Ask the agency's administrator for an API key"),
+            "OPEN311_KEY_SERVICE", "ขอ API key ได้จากผู้ดูแลระบบของหน่วยงาน / Ask the agency's administrator for an API key"
+        ),
     }

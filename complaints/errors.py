@@ -3,6 +3,7 @@
 The errors themselves are in `complaints.domain.errors`. The JSON API answers with
 application/problem+json (RFC 9457); pages render the bilingual error template. Nothing a client sends turns into a 500.
 """
+
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
@@ -11,7 +12,6 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from complaints.domain.errors import BilingualError, http_error
-
 
 # Seconds a client is asked to wait before trying again after a 503.
 RETRY_AFTER_SECONDS = 5
@@ -31,29 +31,44 @@ def render_error(error: BilingualError):
 
 
 CSRF_FAILED = BilingualError(
-    400, "csrf-failed", "แบบฟอร์มหมดอายุหรือไม่มีรหัสยืนยัน กรุณาโหลดหน้าใหม่แล้วส่งอีกครั้ง",
-    "The form has expired or lacks its security token; reload the page and send it again.")
+    400,
+    "csrf-failed",
+    "แบบฟอร์มหมดอายุหรือไม่มีรหัสยืนยัน กรุณาโหลดหน้าใหม่แล้วส่งอีกครั้ง",
+    "The form has expired or lacks its security token; reload the page and send it again.",
+)
 
 
 # On HTTPS Flask-WTF also wants a Referer of this very host (WTF_CSRF_SSL_STRICT). A
 # proxy that does not pass the browser's Host makes every form fail this way, so it
 # is told apart from an expired form, here and in the log.
 CSRF_WRONG_ORIGIN = BilingualError(
-    400, "csrf-wrong-origin", "แบบฟอร์มไม่ได้ส่งมาจากหน้าเว็บของระบบนี้ กรุณาเปิดหน้าเว็บของระบบแล้วส่งอีกครั้ง",
-    "The form was not sent from a page of this site (referrer check); open the site's page and send it again.")
+    400,
+    "csrf-wrong-origin",
+    "แบบฟอร์มไม่ได้ส่งมาจากหน้าเว็บของระบบนี้ กรุณาเปิดหน้าเว็บของระบบแล้วส่งอีกครั้ง",
+    "The form was not sent from a page of this site (referrer check); open the site's page and send it again.",
+)
 
 
 def _csrf_failed(exc: CSRFError):
     # Only the reason and where: the token and the Referer stay out of the log.
-    current_app.logger.warning("CSRF check failed on %s %r: %s (scheme %r, host %r)", request.method,
-                               request.path, exc.description, request.scheme, request.host)
+    current_app.logger.warning(
+        "CSRF check failed on %s %r: %s (scheme %r, host %r)",
+        request.method,
+        request.path,
+        exc.description,
+        request.scheme,
+        request.host,
+    )
     referrer = "referrer" in (exc.description or "").lower()
     return render_error(CSRF_WRONG_ORIGIN if referrer else CSRF_FAILED)
 
 
 CONTACT_UNDECRYPTABLE = BilingualError(
-    503, "contact-undecryptable", "ถอดรหัสข้อมูลติดต่อไม่ได้ (กุญแจเข้ารหัสไม่ถูกต้อง) กรุณาแจ้งผู้ดูแลระบบ",
-    "Contact data cannot be decrypted (wrong encryption key); tell the administrator.")
+    503,
+    "contact-undecryptable",
+    "ถอดรหัสข้อมูลติดต่อไม่ได้ (กุญแจเข้ารหัสไม่ถูกต้อง) กรุณาแจ้งผู้ดูแลระบบ",
+    "Contact data cannot be decrypted (wrong encryption key); tell the administrator.",
+)
 
 
 def _contact_undecryptable(exc: Exception):

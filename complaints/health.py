@@ -12,6 +12,7 @@ and a stored contact decrypts with the configured keys. 200 {"status": "ready"}
 or 503 {"status": "not_ready"}, each check with its reason. Nothing personal is
 in the answer.
 """
+
 from __future__ import annotations
 
 import time
@@ -20,8 +21,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import String, select, text, type_coerce
 
 from complaints.extensions import db
-from complaints.models import Complainant, OutboxMessage, utcnow
-from complaints.models import encrypted
+from complaints.models import Complainant, OutboxMessage, encrypted, utcnow
 from complaints.services.messaging import outbox_admin
 from complaints.services.operations import heartbeat
 
@@ -76,35 +76,53 @@ def _worker_check() -> dict:
         return _check(False, reason="no worker heartbeat recorded (no worker or no beat running)")
     age = max(time.time() - seen, 0.0)
     if age > limit:
-        return _check(False, reason=f"last worker heartbeat {age:.0f} s ago (limit {limit:.0f} s)",
-                      age_seconds=round(age, 1))
+        return _check(
+            False, reason=f"last worker heartbeat {age:.0f} s ago (limit {limit:.0f} s)", age_seconds=round(age, 1)
+        )
     return _check(True, age_seconds=round(age, 1))
 
 
 def _acknowledgement_check() -> dict:
     limit = float(current_app.config["READY_MAX_PENDING_ACK_SECONDS"])
     oldest = outbox_admin.oldest_pending_acknowledgement()
-    failed = db.session.scalar(select(db.func.count(OutboxMessage.id)).where(
-        OutboxMessage.status == "failed", OutboxMessage.purpose == "acknowledgement")) or 0
+    failed = (
+        db.session.scalar(
+            select(db.func.count(OutboxMessage.id)).where(
+                OutboxMessage.status == "failed", OutboxMessage.purpose == "acknowledgement"
+            )
+        )
+        or 0
+    )
     # Failed ones are reported, not counted against readiness: they wait for an admin
     # (/admin/outbox, flask outbox resend), and taking the app out of rotation would not send them.
     if oldest is None:
         return _check(True, oldest_pending_seconds=0, failed=failed)
     age = max((utcnow() - oldest).total_seconds(), 0.0)
     if age > limit:
-        return _check(False, reason=f"oldest pending acknowledgement waits {age:.0f} s (limit {limit:.0f} s)",
-                      oldest_pending_seconds=round(age), failed=failed)
+        return _check(
+            False,
+            reason=f"oldest pending acknowledgement waits {age:.0f} s (limit {limit:.0f} s)",
+            oldest_pending_seconds=round(age),
+            failed=failed,
+        )
     return _check(True, oldest_pending_seconds=round(age), failed=failed)
 
 
 def _contacts_check() -> dict:
     """One stored contact decrypts with the configured keys (a wrong key shows here, not as a 500)."""
     token = db.session.scalar(
-        select(type_coerce(Complainant.phone, String)).where(Complainant.phone.is_not(None))
-        .order_by(Complainant.id.desc()).limit(1))
+        select(type_coerce(Complainant.phone, String))
+        .where(Complainant.phone.is_not(None))
+        .order_by(Complainant.id.desc())
+        .limit(1)
+    )
     if token is None:
-        token = db.session.scalar(select(type_coerce(Complainant.email, String))
-                                  .where(Complainant.email.is_not(None)).order_by(Complainant.id.desc()).limit(1))
+        token = db.session.scalar(
+            select(type_coerce(Complainant.email, String))
+            .where(Complainant.email.is_not(None))
+            .order_by(Complainant.id.desc())
+            .limit(1)
+        )
     if token is None:
         return _check(True, reason="no stored contact to try")
     try:

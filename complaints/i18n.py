@@ -4,6 +4,7 @@ Pages show Thai by default; `?lang=en` (remembered in a cookie) switches the
 primary language to English. Domain labels live here once and serve pages,
 mail and the JSON API.
 """
+
 from __future__ import annotations
 
 from flask import g, request
@@ -94,13 +95,11 @@ UI = {
     "phone": ("โทรศัพท์", "Phone"),
     "email": ("อีเมล", "Email"),
     "anonymous": ("ไม่ประสงค์ออกนาม", "Submit anonymously"),
-    "privacy_accept": ("ข้าพเจ้าได้อ่านและรับทราบประกาศความเป็นส่วนตัว",
-                       "I have read the privacy notice"),
+    "privacy_accept": ("ข้าพเจ้าได้อ่านและรับทราบประกาศความเป็นส่วนตัว", "I have read the privacy notice"),
     "send": ("ส่งเรื่อง", "Send"),
     "search": ("ค้นหา", "Search"),
     "receipt_heading": ("ได้รับเรื่องของท่านแล้ว", "We have received your complaint"),
-    "keep_number": ("โปรดเก็บเลขที่เรื่องนี้ไว้เพื่อติดตามความคืบหน้า",
-                    "Keep this number to follow progress"),
+    "keep_number": ("โปรดเก็บเลขที่เรื่องนี้ไว้เพื่อติดตามความคืบหน้า", "Keep this number to follow progress"),
     "choose": ("— เลือก —", "— choose —"),
     "not_given": ("ไม่ระบุ", "Not given"),
     "use_my_location": ("ใช้ตำแหน่งปัจจุบัน", "Use my location"),

@@ -10,6 +10,7 @@ below, which accept ASCII digits up to the largest value every id column can hol
 nothing else: anything else is an unknown id (a 404 or the caller's bilingual 4xx),
 never a 500.
 """
+
 from __future__ import annotations
 
 import re

@@ -10,6 +10,7 @@ as a 400 before any service sees it.
 The app's JSON provider applies the same rule, so a stray `request.get_json()` is safe
 too (a too-deep body reads as malformed, i.e. None with silent=True).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -60,8 +61,11 @@ def init_app(app: Flask) -> None:
 
 
 MALFORMED = ("malformed-json", "ข้อมูล JSON ไม่ถูกต้อง อ่านไม่ได้", "The body is not valid JSON.")
-TOO_DEEP = ("json-too-deep", f"ข้อมูล JSON ซ้อนกันเกิน {MAX_DEPTH} ชั้น",
-            f"The JSON body is nested more than {MAX_DEPTH} levels deep.")
+TOO_DEEP = (
+    "json-too-deep",
+    f"ข้อมูล JSON ซ้อนกันเกิน {MAX_DEPTH} ชั้น",
+    f"The JSON body is nested more than {MAX_DEPTH} levels deep.",
+)
 
 
 def loads_checked(raw: str | bytes) -> Any:

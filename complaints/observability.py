@@ -11,6 +11,7 @@ Tasks a request causes carry its id too (workers.log_context puts it in the
 task's headers and binds it here while the task runs), so the worker's lines
 of an intake's acknowledgement show the intake's request id.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,7 +21,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, Response, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
@@ -79,7 +80,7 @@ class RequestIdFilter(logging.Filter):
 def iso_time(created: float) -> str:
     """ISO 8601 with the zone, to the millisecond: `2026-12-07T19:30:00.123+00:00`.
     UTC, so that lines of hosts in different zones sort together."""
-    return datetime.fromtimestamp(created, tz=timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.fromtimestamp(created, tz=UTC).isoformat(timespec="milliseconds")
 
 
 class IsoJsonFormatter(JsonFormatter):
@@ -145,13 +146,18 @@ def _finish(response: Response) -> Response:
     request_id = g.get("request_id")
     if request_id:
         response.headers[REQUEST_ID_HEADER] = request_id
-        access_log.info("request", extra={
-            "method": request.method, "path": request.path, "status": response.status_code,
-            # The client's address: behind a proxy, as ProxyFix read it (TRUSTED_PROXY_COUNT).
-            "remote_addr": request.remote_addr,
-            **_user(),
-            "duration_ms": round((time.perf_counter() - g.request_started) * 1000, 1),
-        })
+        access_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                # The client's address: behind a proxy, as ProxyFix read it (TRUSTED_PROXY_COUNT).
+                "remote_addr": request.remote_addr,
+                **_user(),
+                "duration_ms": round((time.perf_counter() - g.request_started) * 1000, 1),
+            },
+        )
     return response
 
 

@@ -13,6 +13,7 @@ Off unless METRICS_TOKEN is set (404 then, so it is not even confirmed); the
 scraper sends `Authorization: Bearer <token>`. No label carries personal data:
 channels, statuses and task names only.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -48,20 +49,25 @@ class DatabaseCollector:
     def collect(self):
         yield from self._complaints()
 
-        backlog = GaugeMetricFamily("rongrian_outbox_messages", "Outbox messages, by status and channel",
-                                    labels=["status", "channel"])
+        backlog = GaugeMetricFamily(
+            "rongrian_outbox_messages", "Outbox messages, by status and channel", labels=["status", "channel"]
+        )
         for status, channel, count in db.session.execute(
-                select(OutboxMessage.status, OutboxMessage.channel, func.count())
-                .group_by(OutboxMessage.status, OutboxMessage.channel)):
+            select(OutboxMessage.status, OutboxMessage.channel, func.count()).group_by(
+                OutboxMessage.status, OutboxMessage.channel
+            )
+        ):
             backlog.add_metric([status, channel], count)
         yield backlog
 
         oldest = db.session.scalar(select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending"))
-        yield GaugeMetricFamily("rongrian_outbox_oldest_pending_seconds", "Age of the oldest pending outbox message",
-                                value=max((utcnow() - oldest).total_seconds(), 0.0) if oldest else 0.0)
+        yield GaugeMetricFamily(
+            "rongrian_outbox_oldest_pending_seconds",
+            "Age of the oldest pending outbox message",
+            value=max((utcnow() - oldest).total_seconds(), 0.0) if oldest else 0.0,
+        )
 
-        failures = CounterMetricFamily("rongrian_task_failures", "Celery task failures, by task name",
-                                       labels=["task"])
+        failures = CounterMetricFamily("rongrian_task_failures", "Celery task failures, by task name", labels=["task"])
         try:
             counted = heartbeat.task_failures() or {}
         except Exception:  # noqa: BLE001 - Redis away: the other figures still count
@@ -75,8 +81,11 @@ class DatabaseCollector:
         except Exception:  # noqa: BLE001
             seen = None
         if seen is not None:
-            yield GaugeMetricFamily("rongrian_worker_heartbeat_age_seconds", "Seconds since a worker's last heartbeat",
-                                    value=max(time.time() - seen, 0.0))
+            yield GaugeMetricFamily(
+                "rongrian_worker_heartbeat_age_seconds",
+                "Seconds since a worker's last heartbeat",
+                value=max(time.time() - seen, 0.0),
+            )
 
     def _complaints(self):
         """Intake by channel and the acknowledgement histogram, in one scan of the complaints
@@ -85,11 +94,17 @@ class DatabaseCollector:
         acknowledged = Complaint.acknowledged_at.is_not(None)
         columns = [func.sum(case((and_(acknowledged, seconds <= bound), 1), else_=0)) for bound in ACK_BUCKETS]
         rows = db.session.execute(
-            select(Complaint.channel, func.count(), func.count(Complaint.acknowledged_at),
-                   func.coalesce(func.sum(seconds), 0), *columns)
-            .group_by(Complaint.channel)).all()
-        intake = CounterMetricFamily("rongrian_complaints_received", "Complaints received, by channel",
-                                     labels=["channel"])
+            select(
+                Complaint.channel,
+                func.count(),
+                func.count(Complaint.acknowledged_at),
+                func.coalesce(func.sum(seconds), 0),
+                *columns,
+            ).group_by(Complaint.channel)
+        ).all()
+        intake = CounterMetricFamily(
+            "rongrian_complaints_received", "Complaints received, by channel", labels=["channel"]
+        )
         for row in rows:
             intake.add_metric([row[0]], row[1])
         yield intake
@@ -97,9 +112,12 @@ class DatabaseCollector:
         total_seconds = sum(float(row[3] or 0) for row in rows)
         counts = [sum(int(row[4 + i] or 0) for row in rows) for i in range(len(ACK_BUCKETS))]
         buckets = [(str(bound), n) for bound, n in zip(ACK_BUCKETS, counts, strict=True)] + [("+Inf", total)]
-        yield HistogramMetricFamily("rongrian_acknowledgement_latency_seconds",
-                                    "Seconds from a complaint's receipt to its acknowledgement",
-                                    buckets=buckets, sum_value=total_seconds)
+        yield HistogramMetricFamily(
+            "rongrian_acknowledgement_latency_seconds",
+            "Seconds from a complaint's receipt to its acknowledgement",
+            buckets=buckets,
+            sum_value=total_seconds,
+        )
 
 
 def _authorised() -> bool:

@@ -4,6 +4,7 @@ The JSON API validates its body with these models and publishes their JSON
 Schema in the OpenAPI document; the web form and later channels build the same
 model, so every channel is checked by one set of rules.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -65,8 +66,7 @@ class ComplaintReceipt(BaseModel):
 
 _MESSAGES = {
     "missing": ("จำเป็นต้องกรอก", "This field is required."),
-    "string_too_long": ("ยาวเกินกำหนด (ไม่เกิน {max_length} ตัวอักษร)",
-                        "Too long (at most {max_length} characters)."),
+    "string_too_long": ("ยาวเกินกำหนด (ไม่เกิน {max_length} ตัวอักษร)", "Too long (at most {max_length} characters)."),
     "string_too_short": ("ต้องไม่เว้นว่าง", "Must not be empty."),
     "string_pattern_mismatch": ("รูปแบบไม่ถูกต้อง", "Wrong format."),
     "string_type": ("ต้องเป็นข้อความ", "Must be text."),

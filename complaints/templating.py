@@ -1,12 +1,13 @@
 """What every page shares: template helpers and security headers."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app, request, session
 from flask_wtf.csrf import generate_csrf
 
 from complaints import i18n
-from complaints.services.catalogue import agency
 from complaints.domain.thai_calendar import format_english_datetime, format_thai_datetime
+from complaints.services.catalogue import agency
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -56,8 +57,9 @@ def set_security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     if current_app.config.get("HSTS_SECONDS"):
         # Production is served over HTTPS only; browsers are told never to try plain HTTP.
-        response.headers.setdefault("Strict-Transport-Security",
-                                    f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains")
+        response.headers.setdefault(
+            "Strict-Transport-Security", f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains"
+        )
     if _private(response):
         # Staff pages and exports carry personal data: kept by no browser, proxy or
         # shared computer's back button (issue 16).

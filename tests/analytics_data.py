@@ -19,21 +19,22 @@ the code.
  c12  1 Aug 2025 09:00   complaint/web    road      pw    -         30 s       closed       FY2568 Q4
  c14 10 Feb 2026 09:00   complaint/web    road      pw    จตุจักร    50 s       resolved     on time, no survey, maintenance
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from complaints.domain.thai_calendar import BANGKOK
 from complaints.extensions import db
 from complaints.models import Category, ClusterMonth, Complaint, RecurringCluster, RootCause, SurveyResponse, Unit
-from complaints.domain.thai_calendar import BANGKOK
 
-NOW = datetime(2026, 3, 15, 12, 0, tzinfo=BANGKOK).astimezone(timezone.utc)
+NOW = datetime(2026, 3, 15, 12, 0, tzinfo=BANGKOK).astimezone(UTC)
 
 
 def bkk(*args) -> datetime:
-    return datetime(*args, tzinfo=BANGKOK).astimezone(timezone.utc)
+    return datetime(*args, tzinfo=BANGKOK).astimezone(UTC)
 
 
 def build() -> dict[str, int]:
@@ -44,51 +45,243 @@ def build() -> dict[str, int]:
     pw, dr, cl = units["public-works"], units["drainage"], units["cleansing"]
     road, flood, clean = cats["ถนน"], cats["น้ำท่วม"], cats["ความสะอาด"]
     clusters = {}
-    for name, unit, cat, label in [("A", pw, road, "ถนนเป็นหลุม ซอยพหลโยธิน 45"), ("B", dr, flood, "น้ำท่วมขัง ถนนรามอินทรา"),
-                                   ("C", pw, road, "ทางเท้าชำรุด (ปีก่อน)")]:
-        row = RecurringCluster(category_id=cat, unit_id=unit, label_th=label, size=0,
-                               first_seen_at=bkk(2025, 9, 1), last_seen_at=bkk(2026, 3, 10))
+    for name, unit, cat, label in [
+        ("A", pw, road, "ถนนเป็นหลุม ซอยพหลโยธิน 45"),
+        ("B", dr, flood, "น้ำท่วมขัง ถนนรามอินทรา"),
+        ("C", pw, road, "ทางเท้าชำรุด (ปีก่อน)"),
+    ]:
+        row = RecurringCluster(
+            category_id=cat,
+            unit_id=unit,
+            label_th=label,
+            size=0,
+            first_seen_at=bkk(2025, 9, 1),
+            last_seen_at=bkk(2026, 3, 10),
+        )
         db.session.add(row)
         db.session.flush()
         clusters[name] = row.id
     spec = [
         # name, received, kind, channel, cat, unit, district, ack seconds, status, due, resolved, closed, held
-        ("c1", bkk(2025, 9, 30, 23, 59), "complaint", "web", road, pw, "จตุจักร", 30, "closed",
-         bkk(2025, 10, 20), bkk(2025, 10, 2), bkk(2025, 10, 3), None),
-        ("c2", bkk(2025, 10, 1, 0, 0), "complaint", "web", road, pw, "จตุจักร", 30, "closed",
-         bkk(2025, 10, 20), bkk(2025, 10, 5), bkk(2025, 10, 6), None),
-        ("c3", bkk(2025, 10, 6, 10), "complaint", "line", road, pw, "จตุจักร", 600, "resolved",
-         bkk(2025, 10, 27), bkk(2025, 11, 1), None, None),
-        ("c4", bkk(2025, 11, 10, 9), "suggestion", "phone", flood, dr, "บางเขน", 7200, "closed",
-         bkk(2025, 12, 1), None, bkk(2025, 11, 20), None),
-        ("c5", bkk(2025, 12, 31, 23, 30), "complaint", "web", flood, dr, None, None, "in_progress",
-         bkk(2026, 1, 21), None, None, None),
-        ("c6", bkk(2026, 1, 1, 0, 10), "complaint", "email", clean, cl, "บางเขน", 2 * 86400, "on_hold",
-         bkk(2026, 1, 22), None, None, bkk(2026, 1, 5)),
-        ("c7", bkk(2026, 3, 10, 8), "complaint", "web", road, pw, "จตุจักร", 5, "assigned",
-         bkk(2026, 3, 31), None, None, None),
-        ("c8", bkk(2026, 2, 20, 9), "complaint", "web", None, cl, None, 20, "merged",
-         bkk(2026, 3, 13), None, None, None),
-        ("c9", bkk(2026, 2, 1, 9), "complaint", "counter", clean, cl, None, 40, "on_hold",
-         bkk(2026, 2, 20), None, None, bkk(2026, 2, 25)),
-        ("c10", bkk(2026, 3, 1, 10), "complaint", "web", road, pw, None, None, "received",
-         bkk(2026, 3, 20), None, None, None),
-        ("c11", bkk(2025, 9, 15, 9), "complaint", "web", road, pw, None, 30, "closed",
-         bkk(2025, 10, 3), bkk(2025, 9, 20), bkk(2025, 9, 21), None),
-        ("c12", bkk(2025, 8, 1, 9), "complaint", "web", road, pw, None, 30, "closed",
-         bkk(2025, 8, 20), bkk(2025, 8, 5), bkk(2025, 8, 6), None),
-        ("c14", bkk(2026, 2, 10, 9), "complaint", "web", road, pw, "จตุจักร", 50, "resolved",
-         bkk(2026, 3, 3), bkk(2026, 2, 12), None, None),
+        (
+            "c1",
+            bkk(2025, 9, 30, 23, 59),
+            "complaint",
+            "web",
+            road,
+            pw,
+            "จตุจักร",
+            30,
+            "closed",
+            bkk(2025, 10, 20),
+            bkk(2025, 10, 2),
+            bkk(2025, 10, 3),
+            None,
+        ),
+        (
+            "c2",
+            bkk(2025, 10, 1, 0, 0),
+            "complaint",
+            "web",
+            road,
+            pw,
+            "จตุจักร",
+            30,
+            "closed",
+            bkk(2025, 10, 20),
+            bkk(2025, 10, 5),
+            bkk(2025, 10, 6),
+            None,
+        ),
+        (
+            "c3",
+            bkk(2025, 10, 6, 10),
+            "complaint",
+            "line",
+            road,
+            pw,
+            "จตุจักร",
+            600,
+            "resolved",
+            bkk(2025, 10, 27),
+            bkk(2025, 11, 1),
+            None,
+            None,
+        ),
+        (
+            "c4",
+            bkk(2025, 11, 10, 9),
+            "suggestion",
+            "phone",
+            flood,
+            dr,
+            "บางเขน",
+            7200,
+            "closed",
+            bkk(2025, 12, 1),
+            None,
+            bkk(2025, 11, 20),
+            None,
+        ),
+        (
+            "c5",
+            bkk(2025, 12, 31, 23, 30),
+            "complaint",
+            "web",
+            flood,
+            dr,
+            None,
+            None,
+            "in_progress",
+            bkk(2026, 1, 21),
+            None,
+            None,
+            None,
+        ),
+        (
+            "c6",
+            bkk(2026, 1, 1, 0, 10),
+            "complaint",
+            "email",
+            clean,
+            cl,
+            "บางเขน",
+            2 * 86400,
+            "on_hold",
+            bkk(2026, 1, 22),
+            None,
+            None,
+            bkk(2026, 1, 5),
+        ),
+        (
+            "c7",
+            bkk(2026, 3, 10, 8),
+            "complaint",
+            "web",
+            road,
+            pw,
+            "จตุจักร",
+            5,
+            "assigned",
+            bkk(2026, 3, 31),
+            None,
+            None,
+            None,
+        ),
+        (
+            "c8",
+            bkk(2026, 2, 20, 9),
+            "complaint",
+            "web",
+            None,
+            cl,
+            None,
+            20,
+            "merged",
+            bkk(2026, 3, 13),
+            None,
+            None,
+            None,
+        ),
+        (
+            "c9",
+            bkk(2026, 2, 1, 9),
+            "complaint",
+            "counter",
+            clean,
+            cl,
+            None,
+            40,
+            "on_hold",
+            bkk(2026, 2, 20),
+            None,
+            None,
+            bkk(2026, 2, 25),
+        ),
+        (
+            "c10",
+            bkk(2026, 3, 1, 10),
+            "complaint",
+            "web",
+            road,
+            pw,
+            None,
+            None,
+            "received",
+            bkk(2026, 3, 20),
+            None,
+            None,
+            None,
+        ),
+        (
+            "c11",
+            bkk(2025, 9, 15, 9),
+            "complaint",
+            "web",
+            road,
+            pw,
+            None,
+            30,
+            "closed",
+            bkk(2025, 10, 3),
+            bkk(2025, 9, 20),
+            bkk(2025, 9, 21),
+            None,
+        ),
+        (
+            "c12",
+            bkk(2025, 8, 1, 9),
+            "complaint",
+            "web",
+            road,
+            pw,
+            None,
+            30,
+            "closed",
+            bkk(2025, 8, 20),
+            bkk(2025, 8, 5),
+            bkk(2025, 8, 6),
+            None,
+        ),
+        (
+            "c14",
+            bkk(2026, 2, 10, 9),
+            "complaint",
+            "web",
+            road,
+            pw,
+            "จตุจักร",
+            50,
+            "resolved",
+            bkk(2026, 3, 3),
+            bkk(2026, 2, 12),
+            None,
+            None,
+        ),
     ]
     ids: dict[str, int] = {}
-    for n, (name, received, kind, channel, cat, unit, district, ack, status, due, resolved, closed, held) in enumerate(spec):
+    for n, (name, received, kind, channel, cat, unit, district, ack, status, due, resolved, closed, held) in enumerate(
+        spec
+    ):
         complaint = Complaint(
-            tracking_number=f"RR-TEST-{n:04d}", kind=kind, channel=channel, category_id=cat, unit_id=unit,
-            district=district, province="กรุงเทพมหานคร" if district else None, status=status,
-            title=f"เรื่อง {name}", description=f"ร้องเรียน {name} ติดต่อคุณสมชาย ใจดี โทร 081-234-5678",
-            received_at=received, acknowledged_at=received + timedelta(seconds=ack) if ack is not None else None,
-            ack_due_at=received + timedelta(days=1), due_at=due, resolved_at=resolved, closed_at=closed,
-            held_at=held, status_before_hold="in_progress" if held else None,
+            tracking_number=f"RR-TEST-{n:04d}",
+            kind=kind,
+            channel=channel,
+            category_id=cat,
+            unit_id=unit,
+            district=district,
+            province="กรุงเทพมหานคร" if district else None,
+            status=status,
+            title=f"เรื่อง {name}",
+            description=f"ร้องเรียน {name} ติดต่อคุณสมชาย ใจดี โทร 081-234-5678",
+            received_at=received,
+            acknowledged_at=received + timedelta(seconds=ack) if ack is not None else None,
+            ack_due_at=received + timedelta(days=1),
+            due_at=due,
+            resolved_at=resolved,
+            closed_at=closed,
+            held_at=held,
+            status_before_hold="in_progress" if held else None,
         )
         db.session.add(complaint)
         db.session.flush()
@@ -98,13 +291,23 @@ def build() -> dict[str, int]:
     for name, earlier in links.items():
         rows[name].repeat_of_id = ids[earlier]
     rows["c3"].reopen_count = 1
-    for name, cause in [("c2", "maintenance"), ("c3", "infrastructure"), ("c4", "maintenance"), ("c14", "maintenance"),
-                        ("c1", "weather")]:
+    for name, cause in [
+        ("c2", "maintenance"),
+        ("c3", "infrastructure"),
+        ("c4", "maintenance"),
+        ("c14", "maintenance"),
+        ("c1", "weather"),
+    ]:
         rows[name].root_cause_id = causes[cause]
     for name, cluster in [("c2", "A"), ("c3", "A"), ("c7", "A"), ("c4", "B"), ("c5", "B")]:
         rows[name].cluster_id = clusters[cluster]
-    for cluster, month, count in [("A", date(2025, 10, 1), 2), ("A", date(2026, 3, 1), 1), ("B", date(2025, 11, 1), 1),
-                                  ("B", date(2025, 12, 1), 1), ("C", date(2025, 9, 1), 5)]:
+    for cluster, month, count in [
+        ("A", date(2025, 10, 1), 2),
+        ("A", date(2026, 3, 1), 1),
+        ("B", date(2025, 11, 1), 1),
+        ("B", date(2025, 12, 1), 1),
+        ("C", date(2025, 9, 1), 5),
+    ]:
         db.session.add(ClusterMonth(cluster_id=clusters[cluster], month=month, count=count))
     for name, sat, conf in [("c2", 5, 4), ("c3", 2, 3), ("c4", 4, 5)]:
         db.session.add(SurveyResponse(complaint_id=ids[name], satisfaction=sat, confidence=conf))

@@ -1,5 +1,6 @@
 """Real peers on loopback for the channel tests: a fake LINE platform, an SMS
 gateway and a tiny IMAP server, each a thread recording what it receives."""
+
 from __future__ import annotations
 
 import json
@@ -72,8 +73,12 @@ class _LineHandler(_Recorder):
     def do_POST(self):
         platform = self.server_owner
         body = self._json()
-        record = {"path": self.path, "body": body, "authorization": self.headers.get("Authorization"),
-                  "retry_key": self.headers.get("X-Line-Retry-Key")}
+        record = {
+            "path": self.path,
+            "body": body,
+            "authorization": self.headers.get("Authorization"),
+            "retry_key": self.headers.get("X-Line-Retry-Key"),
+        }
         if self.path == "/v2/bot/message/reply":
             if body.get("replyToken") in platform.expired_tokens:
                 record["refused"] = True
@@ -111,16 +116,22 @@ class FakeLinePlatform(_Server):
         for r in self.requests:
             if r["path"].endswith(("/reply", "/push")) and not r.get("refused"):
                 kind = "reply" if r["path"].endswith("/reply") else "push"
-                out.append({"kind": kind, "to": r["body"].get("to") or r["body"].get("replyToken"),
-                            "text": "\n".join(m["text"] for m in r["body"]["messages"])})
+                out.append(
+                    {
+                        "kind": kind,
+                        "to": r["body"].get("to") or r["body"].get("replyToken"),
+                        "text": "\n".join(m["text"] for m in r["body"]["messages"]),
+                    }
+                )
         return out
 
 
 class _SmsHandler(_Recorder):
     def do_POST(self):
         gateway = self.server_owner
-        gateway.requests.append({"path": self.path, "body": self._json(),
-                                 "authorization": self.headers.get("Authorization")})
+        gateway.requests.append(
+            {"path": self.path, "body": self._json(), "authorization": self.headers.get("Authorization")}
+        )
         self._answer(gateway.status)
 
 

@@ -4,6 +4,7 @@ SQLite tests copy a database file migrated once per session. Tests marked
 postgres/redis/worker/browser use the real servers; when one is absent the test
 is skipped with the reason, or fails when RONGRIAN_REQUIRE_SERVICES=1 (CI).
 """
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,8 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from complaints import create_app
-from complaints.services.datasets import demo_seed
 from complaints.extensions import db
+from complaints.services.datasets import demo_seed
 
 REQUIRE_SERVICES = os.environ.get("RONGRIAN_REQUIRE_SERVICES") == "1"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -213,9 +214,12 @@ def pg_database(tmp_path_factory) -> str:
 def truncate_all(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        tables = [r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        ))]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            )
+        ]
         if tables:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
     engine.dispose()
@@ -224,9 +228,12 @@ def truncate_all(url: str) -> None:
 def _tables_parents_first(conn) -> list[str]:
     from complaints.models import Base
 
-    present = {r[0] for r in conn.execute(text(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-    ))}
+    present = {
+        r[0]
+        for r in conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+        )
+    }
     ordered = [t.name for t in Base.metadata.sorted_tables if t.name in present]
     return ordered + sorted(present - set(ordered))
 
@@ -243,9 +250,11 @@ def pg_seed(pg_database, tmp_path_factory) -> dict:
     engine = create_engine(pg_database)
     with engine.connect() as conn:
         tables = _tables_parents_first(conn)
-        sequences = dict(conn.execute(text(
-            "SELECT quote_ident(sequencename), last_value FROM pg_sequences WHERE schemaname = 'public'"
-        )).all())
+        sequences = dict(
+            conn.execute(
+                text("SELECT quote_ident(sequencename), last_value FROM pg_sequences WHERE schemaname = 'public'")
+            ).all()
+        )
         with conn.connection.driver_connection.cursor() as cursor:
             rows = {}
             for table in tables:
@@ -268,8 +277,10 @@ def restore_seed(url: str, seed: dict) -> None:
                     with cursor.copy(f'COPY "{table}" FROM STDIN') as copy:
                         copy.write(seed["rows"][table])
         for sequence, last_value in seed["sequences"].items():
-            conn.execute(text("SELECT setval(CAST(:s AS regclass), :v, :called)"),
-                         {"s": sequence, "v": last_value or 1, "called": last_value is not None})
+            conn.execute(
+                text("SELECT setval(CAST(:s AS regclass), :v, :called)"),
+                {"s": sequence, "v": last_value or 1, "called": last_value is not None},
+            )
     engine.dispose()
 
 
@@ -307,9 +318,23 @@ class WorkerProcess:
 
     def __init__(self, env: dict, log_path: Path, beat: bool = False):
         self.restarts = 0
-        args = [sys.executable, "-m", "celery", "-A", "workers.main", "worker",
-                "-Q", "notify,default", "--concurrency", "2", "--loglevel", "INFO",
-                "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        args = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.main",
+            "worker",
+            "-Q",
+            "notify,default",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
         if beat:
             args += ["--beat", "--schedule", str(log_path.parent / "beat-schedule")]
         self.log_path = log_path

@@ -1,4 +1,5 @@
 """Small helpers shared by the tests."""
+
 from __future__ import annotations
 
 import io
@@ -10,8 +11,12 @@ from sqlalchemy import func, select
 from complaints.extensions import db
 from complaints.models import Attachment, Complainant, Complaint, OutboxMessage, TimelineEvent
 
-PERSON = {"name": "สมหญิง ใจงาม", "phone": "081-234-5678", "email": "somying@example.com",
-          "line_user_id": "U" + "a1" * 16}
+PERSON = {
+    "name": "สมหญิง ใจงาม",
+    "phone": "081-234-5678",
+    "email": "somying@example.com",
+    "line_user_id": "U" + "a1" * 16,
+}
 
 
 def png_bytes(size=(32, 24), color=(200, 30, 30)) -> bytes:
@@ -29,8 +34,10 @@ def jpeg_bytes(size=(64, 48)) -> bytes:
 def counts(app) -> dict:
     """How many rows each complaint table holds."""
     with app.app_context():
-        return {m.__tablename__: db.session.scalar(select(func.count()).select_from(m))
-                for m in (Complaint, Complainant, TimelineEvent, Attachment, OutboxMessage)}
+        return {
+            m.__tablename__: db.session.scalar(select(func.count()).select_from(m))
+            for m in (Complaint, Complainant, TimelineEvent, Attachment, OutboxMessage)
+        }
 
 
 def form_tokens(client, lang: str | None = None) -> dict:
@@ -93,8 +100,12 @@ def export_file(app, client, query: str, fmt: str = "csv"):
 
 
 def submit_api(client, **fields) -> str:
-    body = {"description": "ถนนเป็นหลุมลึกหน้าบ้านเลขที่ 5", "category": "ถนน",
-            "contact": {"name": "สมชาย ใจดี", "email": "somchai@example.com", "phone": "0811111111"}, **fields}
+    body = {
+        "description": "ถนนเป็นหลุมลึกหน้าบ้านเลขที่ 5",
+        "category": "ถนน",
+        "contact": {"name": "สมชาย ใจดี", "email": "somchai@example.com", "phone": "0811111111"},
+        **fields,
+    }
     response = client.post("/api/v1/complaints", json=body)
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json()["tracking_number"]
@@ -122,12 +133,18 @@ def production_settings(tmp_path, **overrides) -> dict:
 
     from tests.conftest import PG_URL, base_config
 
-    config = {**base_config(tmp_path, PG_URL), "TESTING": False, "RONGRIAN_ENV": "production",
-              "SECRET_KEY": "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA-uE_iO",
-              "CONTACT_KEY_SECRET": "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io",
-              "CONTACT_ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
-              "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/11", "MAIL_SERVER": "smtp.district-office.go.th",
-              "PUBLIC_BASE_URL": "https://complaints.district-office.go.th", "SESSION_COOKIE_SECURE": True}
+    config = {
+        **base_config(tmp_path, PG_URL),
+        "TESTING": False,
+        "RONGRIAN_ENV": "production",
+        "SECRET_KEY": "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA-uE_iO",
+        "CONTACT_KEY_SECRET": "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io",
+        "CONTACT_ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/11",
+        "MAIL_SERVER": "smtp.district-office.go.th",
+        "PUBLIC_BASE_URL": "https://complaints.district-office.go.th",
+        "SESSION_COOKIE_SECURE": True,
+    }
     config["CELERY"] = {**config["CELERY"], "broker_url": "redis://127.0.0.1:6379/11"}
     config.update(overrides)
     return config

@@ -12,6 +12,7 @@ A GET is sent bare; a POST carries only a valid CSRF token, so an allowed POST i
 refused for its empty form (422), does what an empty form means (302, or 200 for a
 generated password), or finds nothing to act on (404, 409). Sign-out is sent last.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,13 @@ from tests.helpers import complaint_by_number, make_staff, png_bytes, submit_api
 
 ROLES = tuple(MODEL_ROLES)  # a new role fails the matrix until its column is filled
 # Who signs in for each role: the ordinary case belongs to public-works, under district-office.
-ACCOUNTS = {"officer": ("pw-officer", "public-works"), "supervisor": ("do-supervisor", "district-office"),
-            "manager": ("manager", None), "admin": ("admin", None), "integrity": ("integrity-officer", "integrity")}
+ACCOUNTS = {
+    "officer": ("pw-officer", "public-works"),
+    "supervisor": ("do-supervisor", "district-office"),
+    "manager": ("manager", None),
+    "admin": ("admin", None),
+    "integrity": ("integrity-officer", "integrity"),
+}
 PERIOD = "2569"
 CALENDAR_DAY = "2026-12-31"  # an override the admin may delete
 
@@ -40,22 +46,24 @@ class World:
 
 def build_world(app, client) -> World:
     from assessment import service as assessment_service
+    from complaints.domain.periods import Period
     from complaints.services.analytics import corrective_actions, export_jobs
     from complaints.services.casework import case_actions
+    from complaints.services.casework.intake import Upload
     from complaints.services.catalogue import calendar_overrides
     from complaints.services.channels import api_keys
-    from complaints.services.casework.intake import Upload
-    from complaints.domain.periods import Period
 
     users = {role: make_staff(app, name, role, unit) for role, (name, unit) in ACCOUNTS.items()}
     other = make_staff(app, "drain-officer", "officer", "drainage")
     ordinary = submit_api(client)
     tip_off = submit_api(client, kind="tip_off", description="เจ้าหน้าที่เรียกรับเงินใต้โต๊ะที่เขต")
     with app.app_context():
+
         def with_photo(number: str, role: str) -> tuple[int, str]:
             complaint = complaint_by_number(number)
-            [attachment] = case_actions.attach_files(complaint, db.session.get(User, users[role]),
-                                                 [Upload("files", "photo.png", png_bytes())])
+            [attachment] = case_actions.attach_files(
+                complaint, db.session.get(User, users[role]), [Upload("files", "photo.png", png_bytes())]
+            )
             return complaint.id, attachment.url_key
 
         complaint_id, attachment_key = with_photo(ordinary, "officer")
@@ -69,37 +77,58 @@ def build_world(app, client) -> World:
 
         def action_on(category: str) -> int:
             category_id = db.session.scalar(select(Category.id).where(Category.code == category))
-            return corrective_actions.save_action(None, admin, {
-                "title": f"แก้ปัญหา{category}", "target": f"category:{category_id}",
-                "owner_user_id": str(users["manager"]), "status": "planned"}).id
+            return corrective_actions.save_action(
+                None,
+                admin,
+                {
+                    "title": f"แก้ปัญหา{category}",
+                    "target": f"category:{category_id}",
+                    "owner_user_id": str(users["manager"]),
+                    "status": "planned",
+                },
+            ).id
 
         # Flooding is drainage's, outside the supervisor's units; roads are public works'.
         outside_action, own_action = action_on("น้ำท่วม"), action_on("ถนน")
         assessment = assessment_service.open_assessment(Period.parse(PERIOD), admin)
-        evidence = assessment_service.add_file(assessment, "3.1-B1", "ผลสำรวจ", "survey.pdf",
-                                               b"%PDF-1.4\nsurvey\n", admin)
+        evidence = assessment_service.add_file(
+            assessment, "3.1-B1", "ผลสำรวจ", "survey.pdf", b"%PDF-1.4\nsurvey\n", admin
+        )
         # The manager's own export, written: nobody else sees it.
         job = export_jobs.request_export(db.session.get(User, users["manager"]), {"period": PERIOD}, "csv")
         export_jobs.run(job.id)
         values = {
             # Case pages are addressed by the tracking number and attachments by their random key
             # (issue 16); the complaint's row id stays for other uses.
-            "number": ordinary, "complaint_id": complaint_id, "url_key": attachment_key, "user_id": other,
-            "unit_id": spare.id, "category_id": db.session.scalar(select(Category.id)),
+            "number": ordinary,
+            "complaint_id": complaint_id,
+            "url_key": attachment_key,
+            "user_id": other,
+            "unit_id": spare.id,
+            "category_id": db.session.scalar(select(Category.id)),
             "standard_id": db.session.scalar(select(ServiceStandard.id)),
             "canned_id": db.session.scalar(select(CannedResponse.id)),
-            "root_cause_id": db.session.scalar(select(RootCause.id)), "key_id": key_id,
-            "action_id": outside_action, "period": PERIOD, "item_id": "3.1-B1", "evidence_id": evidence.id,
-            "day": CALENDAR_DAY, "key": "dashboard", "job_id": job.id,
+            "root_cause_id": db.session.scalar(select(RootCause.id)),
+            "key_id": key_id,
+            "action_id": outside_action,
+            "period": PERIOD,
+            "item_id": "3.1-B1",
+            "evidence_id": evidence.id,
+            "day": CALENDAR_DAY,
+            "key": "dashboard",
+            "job_id": job.id,
         }
-    return World(values, {"tip_off": {"number": tip_off, "complaint_id": tip_off_id,
-                                      "url_key": tip_off_attachment_key},
-                          "in_units": {"action_id": own_action}})
+    return World(
+        values,
+        {
+            "tip_off": {"number": tip_off, "complaint_id": tip_off_id, "url_key": tip_off_attachment_key},
+            "in_units": {"action_id": own_action},
+        },
+    )
 
 
 # The format of each download, where a rule has one.
-FORMATS = {"manager.complaints_export": "csv", "manager.figure_export": "xlsx",
-           "assessment.download_report": "html"}
+FORMATS = {"manager.complaints_export": "csv", "manager.figure_export": "xlsx", "assessment.download_report": "html"}
 
 
 def url_for_rule(rule, values: dict) -> str:
@@ -110,8 +139,10 @@ def url_for_rule(rule, values: dict) -> str:
 def subjects_of(rule, world: World) -> list[tuple[str, dict]]:
     """("", values) and each other subject whose variables the rule names."""
     return [("", world.values)] + [
-        (name, {**world.values, **changed}) for name, changed in world.subjects.items()
-        if any(f":{variable}>" in rule.rule for variable in changed)]
+        (name, {**world.values, **changed})
+        for name, changed in world.subjects.items()
+        if any(f":{variable}>" in rule.rule for variable in changed)
+    ]
 
 
 def cell_url(app, world: World, endpoint: str, subject: str) -> str:
@@ -126,8 +157,9 @@ RUN_LAST = ("admin.unit_delete", "assessment.submit", "auth.logout")
 
 def in_running_order(cells) -> list[tuple[str, str, str]]:
     """GETs, then POSTs, those of RUN_LAST last."""
-    return sorted(cells, key=lambda key: (key[1] == "POST", RUN_LAST.index(key[0]) + 1 if key[0] in RUN_LAST else 0,
-                                          key))
+    return sorted(
+        cells, key=lambda key: (key[1] == "POST", RUN_LAST.index(key[0]) + 1 if key[0] in RUN_LAST else 0, key)
+    )
 
 
 # Columns: officer, supervisor, manager, admin, integrity (ROLES).

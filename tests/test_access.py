@@ -1,5 +1,6 @@
 """Who may open which signed-in page: every URL x role x subject (tests/permission_matrix.py),
 units, sign-in, lockout and sign-out."""
+
 from __future__ import annotations
 
 import re
@@ -10,10 +11,25 @@ from sqlalchemy import select
 from complaints.extensions import db
 from complaints.models import Attachment, User
 from tests.helpers import (
-    PASSWORD, case_url, complaint_by_number, csrf_from, login, make_staff, png_bytes, submit_api,
+    PASSWORD,
+    case_url,
+    complaint_by_number,
+    csrf_from,
+    login,
+    make_staff,
+    png_bytes,
+    submit_api,
 )
 from tests.permission_matrix import (
-    ACCOUNTS, MATRIX, ROLES, World, build_world, cell_url, in_running_order, subjects_of, url_for_rule,
+    ACCOUNTS,
+    MATRIX,
+    ROLES,
+    World,
+    build_world,
+    cell_url,
+    in_running_order,
+    subjects_of,
+    url_for_rule,
 )
 
 
@@ -101,17 +117,25 @@ def world(app, client):
         from complaints.services.casework import case_actions
         from complaints.services.casework.intake import Upload
 
-        case_actions.attach_files(complaint, db.session.get(User, users["officer"]),
-                              [Upload("files", "photo.png", png_bytes())])
+        case_actions.attach_files(
+            complaint, db.session.get(User, users["officer"]), [Upload("files", "photo.png", png_bytes())]
+        )
         attachment_key = db.session.scalar(select(Attachment.url_key))
         complaint_id = complaint.id
     return users, complaint_id, attachment_key
 
 
-@pytest.mark.parametrize("username,visible", [
-    ("pw-officer", True), ("do-supervisor", True), ("manager", True), ("admin", True),
-    ("drain-officer", False), ("drain-supervisor", False),
-])
+@pytest.mark.parametrize(
+    "username,visible",
+    [
+        ("pw-officer", True),
+        ("do-supervisor", True),
+        ("manager", True),
+        ("admin", True),
+        ("drain-officer", False),
+        ("drain-supervisor", False),
+    ],
+)
 def test_a_case_outside_ones_units_is_404_not_403(app, world, username, visible):
     users, complaint_id, attachment_key = world
     client = app.test_client()
@@ -223,8 +247,9 @@ def test_sign_in_never_redirects_off_site(app, client):
     make_staff(app, "someone", "officer", "public-works")
     token = csrf_from(client.get("/login").text)
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
-        response = client.post(f"/login?next={target}", data={"username": "someone", "password": PASSWORD,
-                                                              "csrf_token": token})
+        response = client.post(
+            f"/login?next={target}", data={"username": "someone", "password": PASSWORD, "csrf_token": token}
+        )
         assert response.status_code == 302
         assert "evil" not in response.headers["Location"]
         client.get("/login")  # sign out is not needed: a new sign-in replaces the session

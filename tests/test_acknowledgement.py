@@ -1,4 +1,5 @@
 """Acknowledgement through the outbox: exactly once, by SMTP or the local mail folder."""
+
 from __future__ import annotations
 
 import email
@@ -17,8 +18,11 @@ from complaints.models import Complaint, OutboxMessage, utcnow
 from complaints.services.messaging import mailer, outbox
 from tests.conftest import free_port
 
-BODY = {"description": "น้ำท่วมขังหน้าบ้าน ระบายไม่ออก", "category": "น้ำท่วม",
-        "contact": {"name": "มานี มีนา", "email": "manee@example.com"}}
+BODY = {
+    "description": "น้ำท่วมขังหน้าบ้าน ระบายไม่ออก",
+    "category": "น้ำท่วม",
+    "contact": {"name": "มานี มีนา", "email": "manee@example.com"},
+}
 
 
 def submit(client) -> str:
@@ -112,8 +116,11 @@ def test_acknowledgement_through_a_real_smtp_server(app, client, smtp_server):
 def end_hold(app, message_id: int) -> None:
     """Let the backoff of a failed message run out, as time passing would."""
     with app.app_context():
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
-                           .values(claimed_until=utcnow() - timedelta(seconds=1)))
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(claimed_until=utcnow() - timedelta(seconds=1))
+        )
         db.session.commit()
 
 
@@ -143,8 +150,13 @@ def test_a_refused_message_is_held_for_a_doubling_backoff_whoever_tries_it(app, 
     # The task's retry, the relay and a redelivered task may all come for the same
     # message: during the hold none of them tries it, so a mail server down for a
     # while does not use up OUTBOX_MAX_ATTEMPTS in a few seconds.
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(),
-                      OUTBOX_RETRY_SECONDS=5, OUTBOX_RETRY_MAX_SECONDS=12, OUTBOX_RELAY_AFTER_SECONDS=0)
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=free_port(),
+        OUTBOX_RETRY_SECONDS=5,
+        OUTBOX_RETRY_MAX_SECONDS=12,
+        OUTBOX_RELAY_AFTER_SECONDS=0,
+    )
     submit(client)
     message_id = only_message_id(app)
     delays = []
@@ -164,8 +176,7 @@ def test_a_refused_message_is_held_for_a_doubling_backoff_whoever_tries_it(app, 
 
 
 def test_a_message_that_keeps_failing_is_marked_failed(app, client):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), OUTBOX_MAX_ATTEMPTS=2,
-                      OUTBOX_RETRY_SECONDS=0)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), OUTBOX_MAX_ATTEMPTS=2, OUTBOX_RETRY_SECONDS=0)
     submit(client)
     message_id = only_message_id(app)
     with app.app_context():
@@ -193,10 +204,15 @@ def test_broker_away_at_intake_still_accepts_and_the_relay_picks_it_up(app, clie
         assert outbox.relay_pending() == 0  # broker still away: nothing stamped
         assert db.session.get(OutboxMessage, message_id).enqueued_at is None
     # The relay runs in the worker process, which reaches the broker once it is back.
-    relay = create_app({"TESTING": True, "SECRET_KEY": app.config["SECRET_KEY"],
-                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                        "RATELIMIT_STORAGE_URI": "memory://",
-                        "CELERY": {**app.config["CELERY"], "broker_url": "memory://"}})
+    relay = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "CELERY": {**app.config["CELERY"], "broker_url": "memory://"},
+        }
+    )
     with relay.app_context():
         assert outbox.relay_pending() == 1
         assert db.session.get(OutboxMessage, message_id).enqueued_at is not None

@@ -1,9 +1,9 @@
 """Setting up an agency: demo accounts for every role, `flask set-password`, `flask setup`
 and the first-run page (/setup), presets and own CSV lists."""
+
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pytest
@@ -33,8 +33,10 @@ GOOD_CATEGORIES = (
 
 def counts(app) -> dict[str, int]:
     with app.app_context():
-        return {m.__tablename__: db.session.scalar(select(func.count()).select_from(m))
-                for m in (Unit, Category, ServiceStandard, User, AgencySettings)}
+        return {
+            m.__tablename__: db.session.scalar(select(func.count()).select_from(m))
+            for m in (Unit, Category, ServiceStandard, User, AgencySettings)
+        }
 
 
 def write(tmp_path, name: str, text: str | bytes):
@@ -44,16 +46,30 @@ def write(tmp_path, name: str, text: str | bytes):
 
 
 def setup_args(tmp_path, *extra: str, password: str = "a-long-admin-password") -> list[str]:
-    return ["setup", "--agency-th", "เทศบาลนครตัวอย่าง", "--agency-en", "Example City Municipality",
-            "--admin-username", "chief", "--admin-name", "หัวหน้าผู้ดูแล",
-            "--admin-password-file", write(tmp_path, "pw.txt", password + "\n"), *extra]
+    return [
+        "setup",
+        "--agency-th",
+        "เทศบาลนครตัวอย่าง",
+        "--agency-en",
+        "Example City Municipality",
+        "--admin-username",
+        "chief",
+        "--admin-name",
+        "หัวหน้าผู้ดูแล",
+        "--admin-password-file",
+        write(tmp_path, "pw.txt", password + "\n"),
+        *extra,
+    ]
 
 
 # --- demo accounts --------------------------------------------------------------
 
+
 def printed_accounts(output: str) -> dict[str, tuple[str, str]]:
-    return {role: (user, pw) for role, user, pw in
-            re.findall(r"^(\w+) account: username '([^']+)' password '([^']+)'$", output, re.M)}
+    return {
+        role: (user, pw)
+        for role, user, pw in re.findall(r"^(\w+) account: username '([^']+)' password '([^']+)'$", output, re.M)
+    }
 
 
 def queue_numbers(client, query: str = "status=all") -> set[str]:
@@ -100,6 +116,7 @@ def test_demo_seed_prints_a_working_account_for_every_role_and_the_queues_hold_t
 
 # --- set-password ---------------------------------------------------------------
 
+
 def test_set_password_prompts_twice_ends_sessions_and_clears_the_lockout(app, client):
     from tests.helpers import make_staff
 
@@ -107,14 +124,16 @@ def test_set_password_prompts_twice_ends_sessions_and_clears_the_lockout(app, cl
     assert login(client, "somsri").status_code == 302
     assert client.get("/officer/").status_code == 200
     with app.app_context():
-        from complaints.models import utcnow
         from datetime import timedelta
+
+        from complaints.models import utcnow
 
         user = db.session.scalar(select(User).where(User.username == "somsri"))
         user.failed_logins, user.locked_until = 3, utcnow() + timedelta(minutes=15)
         db.session.commit()
-    result = app.test_cli_runner().invoke(args=["set-password", "--username", "somsri"],
-                                          input="brand-new-password\nbrand-new-password\n")
+    result = app.test_cli_runner().invoke(
+        args=["set-password", "--username", "somsri"], input="brand-new-password\nbrand-new-password\n"
+    )
     assert result.exit_code == 0, result.output
     assert "brand-new-password" not in result.output
     assert client.get("/officer/").status_code == 302  # the old session is over
@@ -148,6 +167,7 @@ def test_set_password_refuses_weak_passwords_and_unknown_users(app):
 
 # --- flask setup ----------------------------------------------------------------
 
+
 def test_setup_with_a_preset_names_the_agency_and_creates_the_first_admin(bare_app, tmp_path):
     result = bare_app.test_cli_runner().invoke(args=setup_args(tmp_path, "--preset", "province"))
     assert result.exit_code == 0, result.output
@@ -177,31 +197,56 @@ def test_setup_refuses_once_an_admin_exists_but_may_add_reference_data(bare_app,
     assert again.exit_code != 0
     assert "ตั้งค่าแล้ว" in again.output and "already set up" in again.output
     assert counts(bare_app) == before
-    more = runner.invoke(args=["setup", "--reference-data-only", "--categories-csv", write(
-        tmp_path, "extra.csv", "code,name_th,name_en,unit_code\nparking,ที่จอดรถ,Parking,operations\n")])
+    more = runner.invoke(
+        args=[
+            "setup",
+            "--reference-data-only",
+            "--categories-csv",
+            write(tmp_path, "extra.csv", "code,name_th,name_en,unit_code\nparking,ที่จอดรถ,Parking,operations\n"),
+        ]
+    )
     assert more.exit_code == 0, more.output
     assert "categories: 1 new" in more.output
     assert counts(bare_app)["categories"] == before["categories"] + 1
 
 
 def test_setup_asks_for_what_the_options_leave_out(bare_app):
-    answers = "\n".join(["department", "กรมตัวอย่าง", "Example Department", "firstadmin", "ผู้ดูแล",
-                         "typed-password-1", "typed-password-1"]) + "\n"
+    answers = (
+        "\n".join(
+            [
+                "department",
+                "กรมตัวอย่าง",
+                "Example Department",
+                "firstadmin",
+                "ผู้ดูแล",
+                "typed-password-1",
+                "typed-password-1",
+            ]
+        )
+        + "\n"
+    )
     result = bare_app.test_cli_runner().invoke(args=["setup"], input=answers)
     assert result.exit_code == 0, result.output
     assert "admin account: username 'firstadmin'" in result.output
     assert "typed-password-1" not in result.output  # asked for hidden, never echoed
     with bare_app.app_context():
         assert db.session.get(AgencySettings, 1).name_en == "Example Department"
-        assert db.session.scalar(select(Unit.name_th).where(Unit.code == "complaints-centre")) == \
-            "ศูนย์รับเรื่องราวร้องทุกข์กรม"
+        assert (
+            db.session.scalar(select(Unit.name_th).where(Unit.code == "complaints-centre")) == "ศูนย์รับเรื่องราวร้องทุกข์กรม"
+        )
     assert login(bare_app.test_client(), "firstadmin", "typed-password-1").status_code == 302
 
 
 def test_setup_from_own_csv_files(bare_app, tmp_path):
-    result = bare_app.test_cli_runner().invoke(args=setup_args(
-        tmp_path, "--units-csv", write(tmp_path, "u.csv", "\ufeff" + GOOD_UNITS),  # Excel's BOM is fine
-        "--categories-csv", write(tmp_path, "c.csv", GOOD_CATEGORIES)))
+    result = bare_app.test_cli_runner().invoke(
+        args=setup_args(
+            tmp_path,
+            "--units-csv",
+            write(tmp_path, "u.csv", "\ufeff" + GOOD_UNITS),  # Excel's BOM is fine
+            "--categories-csv",
+            write(tmp_path, "c.csv", GOOD_CATEGORIES),
+        )
+    )
     assert result.exit_code == 0, result.output
     with bare_app.app_context():
         works = db.session.scalar(select(Unit).where(Unit.code == "works"))
@@ -215,14 +260,16 @@ BAD_UNITS = {
     "missing column": ("code,name_th,parent_code\nhq,ก,\n", "missing column(s) name_en"),
     "unknown parent": (GOOD_UNITS + "roads,ถนน,Roads,nowhere\n", "row 6 parent_code: unknown parent unit nowhere"),
     "duplicate code": (GOOD_UNITS + "works,กองช่างซ้ำ,Works again,hq\n", "row 6 code: the code works is already"),
-    "html in a name": (GOOD_UNITS + 'x,<script>alert(1)</script>,X,hq\n', "row 6 name_th: HTML or script"),
+    "html in a name": (GOOD_UNITS + "x,<script>alert(1)</script>,X,hq\n", "row 6 name_th: HTML or script"),
     "zero-width": (GOOD_UNITS + "wa\u200bter,ประปา,Water,hq\n", "row 6 code: contains invisible characters"),
     "bidi override": (GOOD_UNITS + "y,ชื่อ\u202e,Y,hq\n", "row 6 name_th: contains invisible characters"),
     "cycle": (GOOD_UNITS + "a,ก,A,b\nb,ข,B,a\n", "the parents form a cycle"),
     "sql": (GOOD_UNITS + "x'; DROP TABLE units;--,ก,X,hq\n", "row 6 code: a unit code is up to 40"),
     "path": (GOOD_UNITS + "../../etc,ก,X,hq\n", "row 6 code: a unit code"),
-    "no intake unit": (GOOD_UNITS.replace("complaints-centre,ศูนย์รับเรื่อง,Complaints Centre,hq\n", ""),
-                       "a unit with the code complaints-centre is needed"),
+    "no intake unit": (
+        GOOD_UNITS.replace("complaints-centre,ศูนย์รับเรื่อง,Complaints Centre,hq\n", ""),
+        "a unit with the code complaints-centre is needed",
+    ),
     "not utf-8": (GOOD_UNITS.encode("cp874"), "must be encoded as UTF-8"),
     "huge": (GOOD_UNITS + "z,ก,Z,hq\n" * 80_000, "larger than 512 KB"),
 }
@@ -232,29 +279,44 @@ BAD_UNITS = {
 def test_bad_units_files_are_refused_with_the_row_and_create_nothing(bare_app, tmp_path, case):
     text, message = BAD_UNITS[case]
     before = counts(bare_app)
-    result = bare_app.test_cli_runner().invoke(args=setup_args(
-        tmp_path, "--units-csv", write(tmp_path, "u.csv", text),
-        "--categories-csv", write(tmp_path, "c.csv", GOOD_CATEGORIES)))
+    result = bare_app.test_cli_runner().invoke(
+        args=setup_args(
+            tmp_path,
+            "--units-csv",
+            write(tmp_path, "u.csv", text),
+            "--categories-csv",
+            write(tmp_path, "c.csv", GOOD_CATEGORIES),
+        )
+    )
     assert result.exit_code != 0
     assert message in result.output, result.output
     assert re.search("[\u0e00-\u0e7f]", result.output.split(" / ")[0])  # the Thai half comes first
     assert counts(bare_app) == before
 
 
-@pytest.mark.parametrize("line,message", [
-    ("x,ก,X,nowhere,,", "row 5 unit_code: unknown unit nowhere"),
-    ("x,ก,X,works,abc,", "row 5 ack_working_days: must be a whole number"),
-    ("x,ก,X,works,20,5", "must not exceed the days to resolve"),
-    ("x,ก,X,works,0,400", "row 5 ack_working_days: must be a whole number"),
-    ("roads,ถนนซ้ำ,Roads again,works,,", "row 5 code: the code roads is already used in"),
-    ("x,ก,javascript:alert(1),works,,", "row 5 name_en: HTML or script"),
-    ("x y,ก,X,works,,", "row 5 code: a category code"),
-    ("x,ก,X,works,,,extra", "row 5: more cells than columns"),
-])
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        ("x,ก,X,nowhere,,", "row 5 unit_code: unknown unit nowhere"),
+        ("x,ก,X,works,abc,", "row 5 ack_working_days: must be a whole number"),
+        ("x,ก,X,works,20,5", "must not exceed the days to resolve"),
+        ("x,ก,X,works,0,400", "row 5 ack_working_days: must be a whole number"),
+        ("roads,ถนนซ้ำ,Roads again,works,,", "row 5 code: the code roads is already used in"),
+        ("x,ก,javascript:alert(1),works,,", "row 5 name_en: HTML or script"),
+        ("x y,ก,X,works,,", "row 5 code: a category code"),
+        ("x,ก,X,works,,,extra", "row 5: more cells than columns"),
+    ],
+)
 def test_bad_categories_files_are_refused_with_the_row(bare_app, tmp_path, line, message):
-    result = bare_app.test_cli_runner().invoke(args=setup_args(
-        tmp_path, "--units-csv", write(tmp_path, "u.csv", GOOD_UNITS),
-        "--categories-csv", write(tmp_path, "c.csv", GOOD_CATEGORIES + line + "\n")))
+    result = bare_app.test_cli_runner().invoke(
+        args=setup_args(
+            tmp_path,
+            "--units-csv",
+            write(tmp_path, "u.csv", GOOD_UNITS),
+            "--categories-csv",
+            write(tmp_path, "c.csv", GOOD_CATEGORIES + line + "\n"),
+        )
+    )
     assert result.exit_code != 0
     assert message in result.output, result.output
     assert counts(bare_app)["users"] == 0 and counts(bare_app)["units"] == 0
@@ -268,8 +330,7 @@ def test_setup_refuses_a_weak_password_and_markup_in_the_agency_name(bare_app, t
     args[args.index("--agency-en") + 1] = "<img src=x onerror=alert(1)>"
     markup = runner.invoke(args=args)
     assert markup.exit_code != 0 and "HTML or script" in markup.output
-    assert counts(bare_app) == {"units": 0, "categories": 0, "service_standards": 0, "users": 0,
-                                "agency_settings": 0}
+    assert counts(bare_app) == {"units": 0, "categories": 0, "service_standards": 0, "users": 0, "agency_settings": 0}
 
 
 @pytest.mark.parametrize("name", ["bangkok-district", "province", "department"])
@@ -285,6 +346,7 @@ def test_every_preset_loads_with_a_complaints_centre_and_an_integrity_unit(bare_
 
 # --- the first-run page -----------------------------------------------------------
 
+
 def setup_code(app) -> str:
     """What the operator reads on the server: the page asks for it."""
     return Path(app.config["SETUP_CODE_FILE"]).read_text(encoding="utf-8").strip()
@@ -293,10 +355,17 @@ def setup_code(app) -> str:
 def first_run_form(client) -> dict:
     page = client.get("/setup")
     assert page.status_code == 200
-    return {"csrf_token": csrf_from(page.text), "setup_code": setup_code(client.application),
-            "agency_th": "อำเภอตัวอย่าง", "agency_en": "Example District",
-            "username": "webadmin", "display_name": "ผู้ดูแลระบบ", "password": "web-admin-password",
-            "password_again": "web-admin-password", "preset": "bangkok-district"}
+    return {
+        "csrf_token": csrf_from(page.text),
+        "setup_code": setup_code(client.application),
+        "agency_th": "อำเภอตัวอย่าง",
+        "agency_en": "Example District",
+        "username": "webadmin",
+        "display_name": "ผู้ดูแลระบบ",
+        "password": "web-admin-password",
+        "password_again": "web-admin-password",
+        "preset": "bangkok-district",
+    }
 
 
 def test_the_first_run_page_sets_up_the_agency_once_then_is_gone(bare_app):
@@ -350,15 +419,17 @@ def test_the_first_run_page_lists_bad_rows_and_stores_nothing(bare_app):
     import io
 
     client = bare_app.test_client()
-    form = {**first_run_form(client), "preset": "own",
-            "units_csv": (io.BytesIO((GOOD_UNITS + "works,ซ้ำ,Again,hq\n").encode()), "units.csv"),
-            "categories_csv": (io.BytesIO(GOOD_CATEGORIES.encode()), "categories.csv")}
+    form = {
+        **first_run_form(client),
+        "preset": "own",
+        "units_csv": (io.BytesIO((GOOD_UNITS + "works,ซ้ำ,Again,hq\n").encode()), "units.csv"),
+        "categories_csv": (io.BytesIO(GOOD_CATEGORIES.encode()), "categories.csv"),
+    }
     refused = client.post("/setup", data=form, content_type="multipart/form-data")
     assert refused.status_code == 422
     assert "units.csv แถว/row 6 code" in refused.text and "the code works is already used" in refused.text
     assert "ยังไม่ได้บันทึกข้อมูลใด ๆ" in refused.text
-    assert counts(bare_app) == {"units": 0, "categories": 0, "service_standards": 0, "users": 0,
-                                "agency_settings": 0}
+    assert counts(bare_app) == {"units": 0, "categories": 0, "service_standards": 0, "users": 0, "agency_settings": 0}
     assert client.get("/setup").status_code == 200  # still open
 
 
@@ -404,6 +475,7 @@ def test_the_agency_settings_migration_goes_down_and_up(tmp_path):
 
 # --- PostgreSQL ---------------------------------------------------------------------
 
+
 @pytest.mark.postgres
 def test_setup_on_postgresql_is_all_or_nothing(pg_app, tmp_path):
     with pg_app.app_context():
@@ -411,13 +483,26 @@ def test_setup_on_postgresql_is_all_or_nothing(pg_app, tmp_path):
         db.session.commit()
     before = counts(pg_app)
     runner = pg_app.test_cli_runner()
-    bad = runner.invoke(args=setup_args(tmp_path, "--units-csv", write(tmp_path, "u.csv", GOOD_UNITS),
-                                        "--categories-csv", write(tmp_path, "c.csv",
-                                                                  GOOD_CATEGORIES + "x,ก,X,nowhere,,\n")))
+    bad = runner.invoke(
+        args=setup_args(
+            tmp_path,
+            "--units-csv",
+            write(tmp_path, "u.csv", GOOD_UNITS),
+            "--categories-csv",
+            write(tmp_path, "c.csv", GOOD_CATEGORIES + "x,ก,X,nowhere,,\n"),
+        )
+    )
     assert bad.exit_code != 0 and "unknown unit nowhere" in bad.output
     assert counts(pg_app) == before
-    good = runner.invoke(args=setup_args(tmp_path, "--units-csv", write(tmp_path, "u.csv", GOOD_UNITS),
-                                         "--categories-csv", write(tmp_path, "c.csv", GOOD_CATEGORIES)))
+    good = runner.invoke(
+        args=setup_args(
+            tmp_path,
+            "--units-csv",
+            write(tmp_path, "u.csv", GOOD_UNITS),
+            "--categories-csv",
+            write(tmp_path, "c.csv", GOOD_CATEGORIES),
+        )
+    )
     assert good.exit_code == 0, good.output
     with pg_app.app_context():
         assert db.session.scalar(select(Unit).where(Unit.code == "works")).parent.code == "hq"

@@ -1,14 +1,14 @@
 """JSON intake: the contract, idempotency, and what the public may see."""
+
 from __future__ import annotations
 
 import re
 
-
 from sqlalchemy import select
 
+from complaints.domain import tracking_numbers
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage
-from complaints.domain import tracking_numbers
 from tests.helpers import PERSON, counts
 
 BODY = {
@@ -17,8 +17,14 @@ BODY = {
     "kind": "complaint",
     "category": "แสงสว่าง",
     "contact": PERSON,
-    "location": {"lat": 13.8, "lon": 100.57, "address": "หน้าซอยพหลโยธิน 24",
-                 "province": "กรุงเทพมหานคร", "district": "จตุจักร", "subdistrict": "จอมพล"},
+    "location": {
+        "lat": 13.8,
+        "lon": 100.57,
+        "address": "หน้าซอยพหลโยธิน 24",
+        "province": "กรุงเทพมหานคร",
+        "district": "จตุจักร",
+        "subdistrict": "จอมพล",
+    },
 }
 
 
@@ -37,15 +43,15 @@ def test_intake_returns_the_contract_and_stores_everything(app, client):
         assert complaint.channel == "api"
         assert complaint.category.code == "แสงสว่าง"
         assert complaint.unit.code == "public-works"
-        assert (complaint.province, complaint.district, complaint.subdistrict) == (
-            "กรุงเทพมหานคร", "เขตจตุจักร", "จอมพล")
+        assert (complaint.province, complaint.district, complaint.subdistrict) == ("กรุงเทพมหานคร", "เขตจตุจักร", "จอมพล")
         assert complaint.complainant.email == PERSON["email"]
         assert complaint.complainant.name == PERSON["name"]
         assert complaint.due_at > complaint.ack_due_at > complaint.received_at
         assert [e.kind for e in complaint.events] == ["received"]
         outbox = db.session.scalars(select(OutboxMessage)).all()
         assert [(m.complaint_id, m.channel, m.recipient, m.status) for m in outbox] == [
-            (complaint.id, "email", PERSON["email"], "pending")]
+            (complaint.id, "email", PERSON["email"], "pending")
+        ]
 
 
 def test_only_description_is_required_and_the_receipt_acknowledges(app, client):
@@ -89,8 +95,16 @@ def test_public_json_view_has_the_contract_fields_and_no_personal_data(client):
     number = client.post("/api/v1/complaints", json=BODY).get_json()["tracking_number"]
     response = client.get(f"/api/v1/complaints/{number}")
     view = response.get_json()
-    for key in ("tracking_number", "status", "kind", "category", "received_at",
-                "acknowledged_at", "due_at", "timeline"):
+    for key in (
+        "tracking_number",
+        "status",
+        "kind",
+        "category",
+        "received_at",
+        "acknowledged_at",
+        "due_at",
+        "timeline",
+    ):
         assert key in view
     assert view["category"]["code"] == "แสงสว่าง"
     raw = response.get_data(as_text=True)
@@ -105,7 +119,9 @@ def test_tracking_page_shows_status_and_no_personal_data(client):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert number in html and "รับเรื่องแล้ว" in html and "ได้รับเรื่องร้องเรียน" in html
-    assert re.search(r"\d{1,2} (ม\.ค\.|ก\.พ\.|มี\.ค\.|เม\.ย\.|พ\.ค\.|มิ\.ย\.|ก\.ค\.|ส\.ค\.|ก\.ย\.|ต\.ค\.|พ\.ย\.|ธ\.ค\.) 25\d\d", html)
+    assert re.search(
+        r"\d{1,2} (ม\.ค\.|ก\.พ\.|มี\.ค\.|เม\.ย\.|พ\.ค\.|มิ\.ย\.|ก\.ค\.|ส\.ค\.|ก\.ย\.|ต\.ค\.|พ\.ย\.|ธ\.ค\.) 25\d\d", html
+    )
     for secret in (PERSON["name"], PERSON["phone"], PERSON["email"], PERSON["line_user_id"]):
         assert secret not in html
 
@@ -137,8 +153,7 @@ def test_unknown_number_is_404_and_malformed_is_400_in_both_languages(client):
 
 def test_lookups_are_rate_limited_against_enumeration(app, client):
     app.config["TRACK_RATE_LIMIT"] = "5 per minute"
-    statuses = [client.get(f"/api/v1/complaints/{tracking_numbers.generate('RR', 2569)}").status_code
-                for _ in range(5)]
+    statuses = [client.get(f"/api/v1/complaints/{tracking_numbers.generate('RR', 2569)}").status_code for _ in range(5)]
     assert statuses == [404] * 5
     # The web page shares the same budget: the sixth lookup is refused.
     limited = client.get(f"/track/{tracking_numbers.generate('RR', 2569)}")
@@ -155,7 +170,9 @@ def test_openapi_document_describes_the_api(client):
     assert any(p["name"] == "Idempotency-Key" for p in post["parameters"])
     submission = doc["components"]["schemas"]["ComplaintSubmission"]
     assert submission["required"] == ["description"]
-    assert {"description", "title", "kind", "category", "anonymous", "contact", "location"} <= set(submission["properties"])
+    assert {"description", "title", "kind", "category", "anonymous", "contact", "location"} <= set(
+        submission["properties"]
+    )
     assert "/api/v1/complaints/{tracking_number}" in doc["paths"]
 
 

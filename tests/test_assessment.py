@@ -1,4 +1,5 @@
 """PMQA self-assessment: criterion-3.4 evidence from a seeded year, freezing, reports, pages, bad input."""
+
 from __future__ import annotations
 
 import io
@@ -12,14 +13,14 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from assessment import evidence, links, report, service
-from complaints.domain.periods import Period
-from complaints.domain.errors import BilingualError
-from complaints.domain.task_names import TaskName
-from complaints.extensions import db
 from assessment.models import Assessment, AssessmentEvidence, OperationalData
+from complaints.domain.errors import BilingualError
+from complaints.domain.periods import Period
+from complaints.domain.task_names import TaskName
+from complaints.domain.thai_calendar import BANGKOK
+from complaints.extensions import db
 from complaints.models import TrackingLookupDay, User, utcnow
 from complaints.services.analytics.pdf import extracted
-from complaints.domain.thai_calendar import BANGKOK
 from tests.assessment_scenario import RECEIVED, complaint, seed_fy2569
 from tests.helpers import csrf_from, login, make_staff
 
@@ -48,19 +49,31 @@ def test_every_34_metric_of_the_seeded_year(any_app):
     assert metrics["satisfied"]["why_not_th"] == "ได้ 80.0% ไม่ถึงเกณฑ์ ≥ 85.0%"
     assert "does not meet" in metrics["satisfied"]["why_not_en"]
     # Filters lead to the complaints behind the number; the link is built when rendering.
-    assert metrics["root_cause"]["filters"] == {"page": "complaints", "params": {
-        "status": "closed", "received_from": "2025-10-01", "received_to": "2026-09-30"}}
+    assert metrics["root_cause"]["filters"] == {
+        "page": "complaints",
+        "params": {"status": "closed", "received_from": "2025-10-01", "received_to": "2026-09-30"},
+    }
     assert "link" not in metrics["root_cause"]
     with app.test_request_context():
         assert links.href(metrics["root_cause"]) == (
-            "/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30")
+            "/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30"
+        )
         assert links.href(metrics["overdue"]) == (
-            "/officer/?status=open&received_from=2025-10-01&received_to=2026-09-30&due=overdue")
+            "/officer/?status=open&received_from=2025-10-01&received_to=2026-09-30&due=overdue"
+        )
         assert links.href(metrics["standards_published"]) == "/standards"
         assert links.href(metrics["tracking_lookups"]) == "/track"
     items = {item_id: entry["met"] for item_id, entry in result["items"].items()}
-    assert items == {"3.4-B1": True, "3.4-B2": True, "3.4-B3": True, "3.4-A1": False, "3.4-A2": True,
-                     "3.4-A3": True, "3.4-S1": False, "3.4-S2": False}
+    assert items == {
+        "3.4-B1": True,
+        "3.4-B2": True,
+        "3.4-B3": True,
+        "3.4-A1": False,
+        "3.4-A2": True,
+        "3.4-A3": True,
+        "3.4-S1": False,
+        "3.4-S2": False,
+    }
 
 
 def test_acknowledgement_deadline_is_the_end_of_the_next_working_day(app):
@@ -91,21 +104,35 @@ def test_overdue_is_counted_as_on_the_dashboard_a_hold_stops_the_clock(any_app):
         on_time = complaint(resolved_after=timedelta(days=3))
         late = complaint(resolved_after=timedelta(days=30))
         # Held on day 5 of 21 and still held after the year: the clock stopped in time.
-        held_in_time = complaint(status="on_hold", resolved_after=None, events=("received",),
-                                 held_at=RECEIVED + timedelta(days=5))
+        held_in_time = complaint(
+            status="on_hold", resolved_after=None, events=("received",), held_at=RECEIVED + timedelta(days=5)
+        )
         # Held on day 25: it was already late when held.
-        held_late = complaint(status="on_hold", resolved_after=None, events=("received",),
-                              held_at=RECEIVED + timedelta(days=25))
+        held_late = complaint(
+            status="on_hold", resolved_after=None, events=("received",), held_at=RECEIVED + timedelta(days=25)
+        )
         open_late = complaint(status="in_progress", resolved_after=None, events=("received",))
-        ids = {name: row.id for name, row in (("on_time", on_time), ("late", late), ("held_in_time", held_in_time),
-                                              ("held_late", held_late), ("open_late", open_late))}
+        ids = {
+            name: row.id
+            for name, row in (
+                ("on_time", on_time),
+                ("late", late),
+                ("held_in_time", held_in_time),
+                ("held_late", held_late),
+                ("open_late", open_late),
+            )
+        }
         db.session.commit()
         overdue = evidence.overdue_share(evidence.Scope(FY, evidence.thresholds()))
         dashboard = metrics.dashboard(metrics.scope_for(manager, FY))["resolution"]
-        keys = dict(db.session.execute(
-            select(Complaint.id, metrics.resolution_as_of(min(utcnow(), FY.end)))).all())
-    assert keys == {ids["on_time"]: "on_time", ids["late"]: "late", ids["held_in_time"]: "on_hold",
-                    ids["held_late"]: "open_overdue", ids["open_late"]: "open_overdue"}
+        keys = dict(db.session.execute(select(Complaint.id, metrics.resolution_as_of(min(utcnow(), FY.end)))).all())
+    assert keys == {
+        ids["on_time"]: "on_time",
+        ids["late"]: "late",
+        ids["held_in_time"]: "on_hold",
+        ids["held_late"]: "open_overdue",
+        ids["open_late"]: "open_overdue",
+    }
     # late, held_late, open_late of the five
     assert (overdue.details["part"], overdue.details["whole"]) == (3, 5)
     counts = {row.key: row.count for row in dashboard.rows}
@@ -133,8 +160,10 @@ def test_level_and_scores_of_the_seeded_year(app):
     # 3.1-3.3 are pre-filled from the data where Rongrian has it.
     assert any("ข้อเสนอแนะจากประชาชน 2 เรื่อง" in f for f in content["items"]["3.1-B1"]["facts"])
     # Every kind counts as needs data here (the 2 suggestions came by SMS); the merged duplicate does not.
-    assert "5 ช่องทาง (เว็บไซต์ 8, LINE 5, โทรศัพท์ 4, อีเมล 3, SMS 2)" in (
-        content["items"]["3.1-B1"]["suggested_fields"]["3.1-B1-f1"])
+    assert (
+        "5 ช่องทาง (เว็บไซต์ 8, LINE 5, โทรศัพท์ 4, อีเมล 3, SMS 2)"
+        in (content["items"]["3.1-B1"]["suggested_fields"]["3.1-B1-f1"])
+    )
     assert any("10 ราย" in f for f in content["items"]["3.2-B1"]["facts"])
 
 
@@ -156,8 +185,13 @@ def test_an_empty_period_meets_nothing(app):
     assert deciding and all(m["met"] is False for m in deciding)
     assert all(m["why_not_th"] and m["why_not_en"] for m in deciding)
     assert not any(entry["met"] for entry in result["items"].values())
-    assert content["scores"]["criteria"]["3.4"] == {"level": "not_started", "basic": 0, "advance": 0,
-                                                    "significance": 0, "total": 0}
+    assert content["scores"]["criteria"]["3.4"] == {
+        "level": "not_started",
+        "basic": 0,
+        "advance": 0,
+        "significance": 0,
+        "total": 0,
+    }
     assert content["scores"]["category_score"] == 0
 
 
@@ -174,8 +208,9 @@ def test_a_submitted_assessment_never_changes(app, tmp_path):
         html_before = report.render_html(frozen)
         # New complaints arrive in the same year, and more lookups.
         for _ in range(30):
-            complaint(RECEIVED + timedelta(days=1), channel="sms", ack_after=None, status="in_progress",
-                      events=("received",))
+            complaint(
+                RECEIVED + timedelta(days=1), channel="sms", ack_after=None, status="in_progress", events=("received",)
+            )
         db.session.add(TrackingLookupDay(day=RECEIVED.date(), channel="web", count=50))
         db.session.commit()
         after = service.content(FY, db.session.get(Assessment, assessment.id))
@@ -188,17 +223,21 @@ def test_a_submitted_assessment_never_changes(app, tmp_path):
         assert ev["sha256"] == __import__("hashlib").sha256(pdf_bytes).hexdigest()
         assert frozen["items"]["3.1-B1"]["fields"] == {"3.1-B1-f1": "แบบสอบถาม"}
         # Nothing about it can change any more.
-        for change in (lambda: service.save_answer(assessment, "3.1-B2", "met", "", {}, user),
-                       lambda: service.add_link(assessment, "3.1-B1", "x", "https://example.org", user),
-                       lambda: service.remove_evidence(assessment, assessment.evidence[0].id),
-                       lambda: service.submit(FY, assessment, user)):
+        for change in (
+            lambda: service.save_answer(assessment, "3.1-B2", "met", "", {}, user),
+            lambda: service.add_link(assessment, "3.1-B1", "x", "https://example.org", user),
+            lambda: service.remove_evidence(assessment, assessment.evidence[0].id),
+            lambda: service.submit(FY, assessment, user),
+        ):
             with pytest.raises(BilingualError) as err:
                 change()
             assert err.value.status == 409
         # The next year's draft shows the change against it.
         draft = service.open_assessment(Period.parse("2570"), user)
-        comparison = service.compare(service.content(Period.parse("2570"), draft),
-                                     service.content(FY, service.last_submitted_before(Period.parse("2570"))))
+        comparison = service.compare(
+            service.content(Period.parse("2570"), draft),
+            service.content(FY, service.last_submitted_before(Period.parse("2570"))),
+        )
     assert comparison["period"] == "2569"
     assert comparison["criteria"]["3.4"]["before"] == 300
     assert comparison["metrics"]["channels_used"]["before"] == 4
@@ -215,9 +254,15 @@ def test_pdf_report_text_reads_back_in_thai(app):
     assert data.startswith(b"%PDF")
     text = _pdf_text(data)
     flat = text.replace("\n", " ")
-    for expected in ("แบบประเมินตนเอง PMQA 4.0 หมวด 3", "3.4 กระบวนการการแก้ไขข้อร้องเรียนที่รวดเร็ว",
-                     "มีการตอบสนองกลับต่อข้อร้องเรียนทันที", "ตอบรับภายใน 1 วันทำการ: 95.0% (19/20)",
-                     "ปีงบประมาณ พ.ศ. 2569", "ยังไม่ได้ดำเนินการ", "ความพึงพอใจ"):
+    for expected in (
+        "แบบประเมินตนเอง PMQA 4.0 หมวด 3",
+        "3.4 กระบวนการการแก้ไขข้อร้องเรียนที่รวดเร็ว",
+        "มีการตอบสนองกลับต่อข้อร้องเรียนทันที",
+        "ตอบรับภายใน 1 วันทำการ: 95.0% (19/20)",
+        "ปีงบประมาณ พ.ศ. 2569",
+        "ยังไม่ได้ดำเนินการ",
+        "ความพึงพอใจ",
+    ):
         assert extracted(expected) in flat, expected
     assert "\x03" not in text  # no control characters from shaping
 
@@ -246,15 +291,18 @@ def test_cli_report_in_every_format(app, runner, tmp_path):
     book = load_workbook(tmp_path / "r.xlsx")
     metric_links = {row[1]: row[9] for row in book["3.4 ตัวชี้วัด"].iter_rows(min_row=2, values_only=True)}
     assert metric_links["เรื่องที่ปิดแล้วซึ่งบันทึกสาเหตุ"] == (
-        "/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30")
+        "/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30"
+    )
     assert metric_links["จำนวนครั้งที่ประชาชนติดตามเรื่อง"] == "/track"
-    bad = runner.invoke(args=["assessment", "report", "--period", "2569-Q5", "--format", "pdf",
-                              "--out", str(tmp_path / "x.pdf")])
+    bad = runner.invoke(
+        args=["assessment", "report", "--period", "2569-Q5", "--format", "pdf", "--out", str(tmp_path / "x.pdf")]
+    )
     assert bad.exit_code != 0 and "ช่วงเวลาไม่ถูกต้อง" in bad.output and "Invalid period" in bad.output
     assert not (tmp_path / "x.pdf").exists()
 
 
 # --- pages -----------------------------------------------------------------------------------
+
 
 def _token(client, path="/assessment/") -> str:
     return csrf_from(client.get(path).text)
@@ -283,13 +331,25 @@ def test_manager_fills_in_and_submits(app, manager):
     assert "3.4 กระบวนการการแก้ไขข้อร้องเรียนที่รวดเร็ว" in page.text
     assert 'data-metric="ack_within_1wd" data-met="True"' in page.text
     token = csrf_from(page.text)
-    saved = manager.post("/assessment/2569/items/3.1-B1", data={
-        "csrf_token": token, "status": "met", "explanation": "สำรวจความต้องการทุกไตรมาส",
-        "field-3.1-B1-f1": "แบบสอบถามออนไลน์"})
+    saved = manager.post(
+        "/assessment/2569/items/3.1-B1",
+        data={
+            "csrf_token": token,
+            "status": "met",
+            "explanation": "สำรวจความต้องการทุกไตรมาส",
+            "field-3.1-B1-f1": "แบบสอบถามออนไลน์",
+        },
+    )
     assert saved.status_code == 302
-    uploaded = manager.post("/assessment/2569/items/3.1-B1/evidence", data={
-        "csrf_token": token, "title": "รายงานผลสำรวจ",
-        "file": (io.BytesIO(b"%PDF-1.4\nreport\n"), "../../etc/ผลสำรวจ.pdf")}, content_type="multipart/form-data")
+    uploaded = manager.post(
+        "/assessment/2569/items/3.1-B1/evidence",
+        data={
+            "csrf_token": token,
+            "title": "รายงานผลสำรวจ",
+            "file": (io.BytesIO(b"%PDF-1.4\nreport\n"), "../../etc/ผลสำรวจ.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     assert uploaded.status_code == 302
     with app.app_context():
         stored = db.session.scalar(select(AssessmentEvidence))
@@ -318,8 +378,16 @@ def test_bad_period_is_a_bilingual_4xx(manager, period):
     assert "ช่วงเวลาไม่ถูกต้อง" in response.text and "Invalid period" in response.text
 
 
-@pytest.mark.parametrize("path", ["/assessment/25x", "/assessment/2569-Q9/report.pdf", "/assessment/2569/report.exe",
-                                  "/assessment/..%2F..%2Fetc%2Fpasswd", "/assessment/2569/evidence/999"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/assessment/25x",
+        "/assessment/2569-Q9/report.pdf",
+        "/assessment/2569/report.exe",
+        "/assessment/..%2F..%2Fetc%2Fpasswd",
+        "/assessment/2569/evidence/999",
+    ],
+)
 def test_bad_paths_are_4xx_never_500(manager, path):
     _open(manager)
     response = manager.get(path)
@@ -328,17 +396,27 @@ def test_bad_paths_are_4xx_never_500(manager, path):
 
 
 def _upload(client, data: bytes, name: str, **extra):
-    return client.post("/assessment/2569/items/3.2-B1/evidence", data={
-        "csrf_token": _token(client, "/assessment/2569"), "title": "หลักฐาน", "file": (io.BytesIO(data), name), **extra},
-        content_type="multipart/form-data")
+    return client.post(
+        "/assessment/2569/items/3.2-B1/evidence",
+        data={
+            "csrf_token": _token(client, "/assessment/2569"),
+            "title": "หลักฐาน",
+            "file": (io.BytesIO(data), name),
+            **extra,
+        },
+        content_type="multipart/form-data",
+    )
 
 
-@pytest.mark.parametrize("data, name, message", [
-    (b"<html><script>alert(1)</script></html>", "evil.pdf", "รองรับเฉพาะไฟล์ PDF"),
-    (b"MZ\x90\x00 executable", "report.docx", "รองรับเฉพาะไฟล์ PDF"),
-    (b"PK\x03\x04 not really a zip", "sheet.xlsx", "รองรับเฉพาะไฟล์ PDF"),
-    (b"", "empty.pdf", "ไฟล์ว่างเปล่า"),
-])
+@pytest.mark.parametrize(
+    "data, name, message",
+    [
+        (b"<html><script>alert(1)</script></html>", "evil.pdf", "รองรับเฉพาะไฟล์ PDF"),
+        (b"MZ\x90\x00 executable", "report.docx", "รองรับเฉพาะไฟล์ PDF"),
+        (b"PK\x03\x04 not really a zip", "sheet.xlsx", "รองรับเฉพาะไฟล์ PDF"),
+        (b"", "empty.pdf", "ไฟล์ว่างเปล่า"),
+    ],
+)
 def test_hostile_evidence_files_are_refused(app, manager, data, name, message):
     _open(manager)
     response = _upload(manager, data, name)
@@ -369,31 +447,39 @@ def test_a_request_over_the_body_limit_is_a_bilingual_413(app, manager):
     assert "ขนาดใหญ่เกินกำหนด" in response.text and "too large" in response.text
 
 
-@pytest.mark.parametrize("form, message", [
-    ({"url": "javascript:alert(1)"}, "http://"),
-    ({"url": "https://example.org/a b"}, "http://"),
-    ({"url": "https://" + "a" * 1100 + ".org"}, "1,000"),
-    ({"url": "https://example.org", "title": "<script>alert(1)</script>"}, "HTML"),
-])
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        ({"url": "javascript:alert(1)"}, "http://"),
+        ({"url": "https://example.org/a b"}, "http://"),
+        ({"url": "https://" + "a" * 1100 + ".org"}, "1,000"),
+        ({"url": "https://example.org", "title": "<script>alert(1)</script>"}, "HTML"),
+    ],
+)
 def test_bad_links_are_refused(app, manager, form, message):
     _open(manager)
-    response = manager.post("/assessment/2569/items/3.2-B1/evidence",
-                            data={"csrf_token": _token(manager, "/assessment/2569"), **form})
+    response = manager.post(
+        "/assessment/2569/items/3.2-B1/evidence", data={"csrf_token": _token(manager, "/assessment/2569"), **form}
+    )
     assert response.status_code == 422 and message in response.text
     with app.app_context():
         assert db.session.scalar(select(func.count(AssessmentEvidence.id))) == 0
 
 
-@pytest.mark.parametrize("form, field", [
-    ({"status": "done"}, "status"),
-    ({"status": "met", "explanation": "<img src=x onerror=alert(1)>"}, "explanation"),
-    ({"status": "met", "explanation": "ก" * 6000}, "explanation"),
-    ({"status": "met", "field-3.2-A1-f1": "javascript:alert(1)"}, "3.2-A1-f1"),
-])
+@pytest.mark.parametrize(
+    "form, field",
+    [
+        ({"status": "done"}, "status"),
+        ({"status": "met", "explanation": "<img src=x onerror=alert(1)>"}, "explanation"),
+        ({"status": "met", "explanation": "ก" * 6000}, "explanation"),
+        ({"status": "met", "field-3.2-A1-f1": "javascript:alert(1)"}, "3.2-A1-f1"),
+    ],
+)
 def test_bad_answers_are_refused(app, manager, form, field):
     _open(manager)
-    response = manager.post("/assessment/2569/items/3.2-A1",
-                            data={"csrf_token": _token(manager, "/assessment/2569"), **form})
+    response = manager.post(
+        "/assessment/2569/items/3.2-A1", data={"csrf_token": _token(manager, "/assessment/2569"), **form}
+    )
     assert response.status_code == 422
     assert f'data-field="{field}"' in response.text
     assert "ข้อมูลไม่ถูกต้อง" in response.text and "not valid" in response.text
@@ -401,8 +487,9 @@ def test_bad_answers_are_refused(app, manager, form, field):
 
 def test_unknown_item_is_404(manager):
     _open(manager)
-    response = manager.post("/assessment/2569/items/9.9-B1",
-                            data={"csrf_token": _token(manager, "/assessment/2569"), "status": "met"})
+    response = manager.post(
+        "/assessment/2569/items/9.9-B1", data={"csrf_token": _token(manager, "/assessment/2569"), "status": "met"}
+    )
     assert response.status_code == 404 and "ไม่พบข้อ" in response.text
 
 
@@ -477,8 +564,9 @@ def test_the_drafts_figures_are_kept_as_computed_until_recomputed(app, manager):
         assert metrics_of(json.loads(stored.criterion_34))["channels_used"]["value"] == 4
         # A fifth channel appears in the data.
         for _ in range(30):
-            complaint(RECEIVED + timedelta(days=1), channel="sms", ack_after=None, status="in_progress",
-                      events=("received",))
+            complaint(
+                RECEIVED + timedelta(days=1), channel="sms", ack_after=None, status="in_progress", events=("received",)
+            )
         db.session.commit()
     kept = manager.get("/assessment/2569").text
     assert _channels_used(kept) == _channels_used(first)  # as stored: nothing recomputed
@@ -510,8 +598,9 @@ def test_submitting_reads_the_data_now_not_as_stored(app):
         assessment = service.open_assessment(FY, user)
         assert metrics_of(service.content(FY, assessment))["channels_used"]["value"] == 4
         for _ in range(3):
-            complaint(RECEIVED + timedelta(days=1), channel="sms", ack_after=None, status="in_progress",
-                      events=("received",))
+            complaint(
+                RECEIVED + timedelta(days=1), channel="sms", ack_after=None, status="in_progress", events=("received",)
+            )
         db.session.commit()
         assert metrics_of(service.operations(FY)["criterion_34"])["channels_used"]["value"] == 4  # stored
         stored_at = db.session.get(OperationalData, FY.code).computed_at
@@ -557,8 +646,10 @@ def _legacy(snapshot: dict, unknown: str) -> dict:
             elif filters["page"] == "complaints":
                 p = filters["params"]
                 extra = "".join(f"&{k}={v}" for k, v in p.items() if k not in links.LEADING)
-                m["link"] = f"/officer/?status={p['status']}&received_from={p['received_from']}" \
-                            f"&received_to={p['received_to']}{extra}"
+                m["link"] = (
+                    f"/officer/?status={p['status']}&received_from={p['received_from']}"
+                    f"&received_to={p['received_to']}{extra}"
+                )
             else:
                 m["link"] = {"standards": "/standards", "tracking": "/track"}[filters["page"]]
     return snapshot
@@ -570,8 +661,10 @@ def test_snapshots_submitted_before_the_filters_still_render_their_links(app, ma
     with app.app_context():
         seed_fy2569()
     _open(manager)
-    assert manager.post("/assessment/2569/submit", data={"csrf_token": _token(manager, "/assessment/2569")}
-                        ).status_code == 302
+    assert (
+        manager.post("/assessment/2569/submit", data={"csrf_token": _token(manager, "/assessment/2569")}).status_code
+        == 302
+    )
     unknown = "https://intranet.example.org/median"
     with app.app_context():
         stored = db.session.scalar(select(Assessment))
@@ -579,17 +672,19 @@ def test_snapshots_submitted_before_the_filters_still_render_their_links(app, ma
         stored.snapshot, stored.snapshot_sha256 = text, __import__("hashlib").sha256(text.encode()).hexdigest()
         db.session.commit()
     page = manager.get("/assessment/2569").text
-    assert ('<a href="/officer/?status=closed&amp;received_from=2025-10-01&amp;received_to=2026-09-30">'
-            in page)
-    assert '<a href="/officer/?status=open&amp;received_from=2025-10-01&amp;received_to=2026-09-30&amp;due=overdue">' \
+    assert '<a href="/officer/?status=closed&amp;received_from=2025-10-01&amp;received_to=2026-09-30">' in page
+    assert (
+        '<a href="/officer/?status=open&amp;received_from=2025-10-01&amp;received_to=2026-09-30&amp;due=overdue">'
         in page
+    )
     assert '<a href="/standards">' in page and '<a href="/track">' in page
     assert f'<a href="{unknown}">' in page
     xlsx = manager.get("/assessment/2569/report.xlsx")
-    rows = {row[1]: row[9] for row in load_workbook(io.BytesIO(xlsx.data))["3.4 ตัวชี้วัด"].iter_rows(
-        min_row=2, values_only=True)}
-    assert rows["เรื่องที่ปิดแล้วซึ่งบันทึกสาเหตุ"] == (
-        "/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30")
+    rows = {
+        row[1]: row[9]
+        for row in load_workbook(io.BytesIO(xlsx.data))["3.4 ตัวชี้วัด"].iter_rows(min_row=2, values_only=True)
+    }
+    assert rows["เรื่องที่ปิดแล้วซึ่งบันทึกสาเหตุ"] == ("/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30")
     assert rows["ค่ามัธยฐานของเวลาตอบรับ"] == unknown
     with app.app_context():  # reading never rewrote it
         stored = db.session.scalar(select(Assessment))
@@ -601,28 +696,44 @@ def test_submitted_snapshots_hold_filters_and_no_route_paths(app, manager):
     with app.app_context():
         seed_fy2569()
     _open(manager)
-    assert manager.post("/assessment/2569/submit", data={"csrf_token": _token(manager, "/assessment/2569")}
-                        ).status_code == 302
+    assert (
+        manager.post("/assessment/2569/submit", data={"csrf_token": _token(manager, "/assessment/2569")}).status_code
+        == 302
+    )
     with app.app_context():
         snapshot = db.session.scalar(select(Assessment)).snapshot
     assert "/officer/" not in snapshot and "/standards" not in snapshot and '"link"' not in snapshot
     metrics = metrics_of(json.loads(snapshot))
-    assert metrics["reopened"]["filters"] == {"page": "complaints", "params": {
-        "received_from": "2025-10-01", "received_to": "2026-09-30", "status": "reopened"}}
+    assert metrics["reopened"]["filters"] == {
+        "page": "complaints",
+        "params": {"received_from": "2025-10-01", "received_to": "2026-09-30", "status": "reopened"},
+    }
     page = manager.get("/assessment/2569").text
     assert '<a href="/officer/?status=reopened&amp;received_from=2025-10-01&amp;received_to=2026-09-30">' in page
 
 
-@pytest.mark.parametrize("link, expected", [
-    ("/officer/?status=all&received_from=2025-10-01&received_to=2026-09-30&channel=web",
-     {"page": "complaints", "params": {"status": "all", "received_from": "2025-10-01",
-                                       "received_to": "2026-09-30", "channel": "web"}}),
-    ("/rongrian/standards", {"page": "standards", "params": {}}),
-    ("/track", {"page": "tracking", "params": {}}),
-    ("/manager/complaints?status=all", None),
-    ("https://example.org/officer/", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "link, expected",
+    [
+        (
+            "/officer/?status=all&received_from=2025-10-01&received_to=2026-09-30&channel=web",
+            {
+                "page": "complaints",
+                "params": {
+                    "status": "all",
+                    "received_from": "2025-10-01",
+                    "received_to": "2026-09-30",
+                    "channel": "web",
+                },
+            },
+        ),
+        ("/rongrian/standards", {"page": "standards", "params": {}}),
+        ("/track", {"page": "tracking", "params": {}}),
+        ("/manager/complaints?status=all", None),
+        ("https://example.org/officer/", None),
+        ("", None),
+    ],
+)
 def test_legacy_links_are_read_back_as_filters(link, expected):
     assert links.legacy_filters(link) == expected
 
@@ -634,14 +745,24 @@ def test_filters_name_a_known_page():
     assert links.href({}) == ""
 
 
-@pytest.mark.parametrize("base, expected", [
-    ("https://rongrian.example.go.th", "/officer/?status=all&received_from=2025-10-01&received_to=2026-09-30"),
-    ("https://example.go.th/rongrian/", "/rongrian/officer/?status=all&received_from=2025-10-01&received_to=2026-09-30"),
-])
+@pytest.mark.parametrize(
+    "base, expected",
+    [
+        ("https://rongrian.example.go.th", "/officer/?status=all&received_from=2025-10-01&received_to=2026-09-30"),
+        (
+            "https://example.go.th/rongrian/",
+            "/rongrian/officer/?status=all&received_from=2025-10-01&received_to=2026-09-30",
+        ),
+    ],
+)
 def test_links_without_a_request_are_the_paths_under_the_public_base_url(app, base, expected):
     """What the CLI writes into a report (no request): as a request at PUBLIC_BASE_URL would build them."""
-    metric = {"filters": {"page": "complaints", "params": {
-        "received_to": "2026-09-30", "received_from": "2025-10-01", "status": "all"}}}  # as a snapshot sorts them
+    metric = {
+        "filters": {
+            "page": "complaints",
+            "params": {"received_to": "2026-09-30", "received_from": "2025-10-01", "status": "all"},
+        }
+    }  # as a snapshot sorts them
     app.config["PUBLIC_BASE_URL"] = base
     with app.app_context():
         assert links.href(metric) == expected

@@ -1,7 +1,7 @@
 """The form as data: the shipped JSON is what the parser makes of the official form's text."""
+
 import hashlib
 import json
-
 
 from assessment import form_builder
 from assessment.form import all_items, criteria, levels
@@ -24,9 +24,16 @@ def test_shipped_text_is_the_official_form():
 def test_criteria_levels_items_and_fields():
     assert [c["id"] for c in criteria()] == ["3.1", "3.2", "3.3", "3.4"]
     assert [level["label_th"] for level in levels()] == [
-        "ยังไม่ได้ดำเนินการ", "อยู่ระหว่างเริ่มดำเนินการ", "Basic", "Advance", "Significance"]
-    counts = {c["id"]: [sum(i["level"] == lv for i in c["items"]) for lv in ("basic", "advance", "significance")]
-              for c in criteria()}
+        "ยังไม่ได้ดำเนินการ",
+        "อยู่ระหว่างเริ่มดำเนินการ",
+        "Basic",
+        "Advance",
+        "Significance",
+    ]
+    counts = {
+        c["id"]: [sum(i["level"] == lv for i in c["items"]) for lv in ("basic", "advance", "significance")]
+        for c in criteria()
+    }
     assert counts == {"3.1": [3, 1, 2], "3.2": [2, 1, 1], "3.3": [3, 1, 1], "3.4": [3, 3, 2]}
     items = all_items()
     assert items["3.4-A2"]["text"] == "มีการตอบสนองกลับต่อข้อร้องเรียนทันที"
@@ -44,7 +51,8 @@ def test_criteria_levels_items_and_fields():
 
 def test_a_changed_text_is_detected(tmp_path, monkeypatch):
     changed = tmp_path / "form.txt"
-    changed.write_text(form_builder.SOURCE.read_text(encoding="utf-8").replace("ความผูกพัน\n", "ความผูกพันใหม่\n"),
-                       encoding="utf-8")
+    changed.write_text(
+        form_builder.SOURCE.read_text(encoding="utf-8").replace("ความผูกพัน\n", "ความผูกพันใหม่\n"), encoding="utf-8"
+    )
     monkeypatch.setattr(form_builder, "SOURCE", changed)
     assert form_builder.main(["--check"]) == 1

@@ -1,5 +1,6 @@
 """Bad, oversized and hostile input: a clear 4xx in Thai and English, never a 500,
 and nothing stored by halves."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,35 +26,42 @@ def assert_problem(response, status: int, code: str | None = None):
 
 
 def test_malformed_json(app, client):
-    assert_problem(client.post("/api/v1/complaints", data="{\"description\": ", content_type="application/json"),
-                   400, "malformed-json")
+    assert_problem(
+        client.post("/api/v1/complaints", data='{"description": ', content_type="application/json"),
+        400,
+        "malformed-json",
+    )
     assert counts(app)["complaints"] == 0
 
 
 def test_wrong_content_type(app, client):
-    assert_problem(client.post("/api/v1/complaints", data="description=x",
-                               content_type="application/x-www-form-urlencoded"), 415)
+    assert_problem(
+        client.post("/api/v1/complaints", data="description=x", content_type="application/x-www-form-urlencoded"), 415
+    )
     assert counts(app)["complaints"] == 0
 
 
-@pytest.mark.parametrize("body,field", [
-    ({}, "description"),
-    ({"description": ""}, "description"),
-    ({"description": "   \u200b\u200b  "}, "description"),
-    ({"description": "x", "kind": "complaint_or_else"}, "kind"),
-    ({"description": "x", "contact": {"email": "not-an-email"}}, "contact.email"),
-    ({"description": "x", "contact": {"phone": "call me maybe"}}, "contact.phone"),
-    ({"description": "x", "contact": {"line_user_id": "U123"}}, "contact.line_user_id"),
-    ({"description": "x", "location": {"lat": 200, "lon": 100}}, "location.lat"),
-    ({"description": "x", "location": {"lat": 13.7}}, "location"),
-    ({"description": "x", "location": {"province": "นาร์เนีย"}}, "location.province"),
-    ({"description": "x", "location": {"province": "เชียงใหม่", "district": "บางรัก"}}, "location.district"),
-    ({"description": "x", "category": "no-such-category"}, "category"),
-    ({"description": "x", "unexpected": 1}, "unexpected"),
-    ({"description": "x", "anonymous": True, "contact": {"name": "ใครสักคน"}}, "contact"),
-    ({"description": ["not", "text"]}, "description"),
-    ({"description": "x", "title": "t" * 201}, "title"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({}, "description"),
+        ({"description": ""}, "description"),
+        ({"description": "   \u200b\u200b  "}, "description"),
+        ({"description": "x", "kind": "complaint_or_else"}, "kind"),
+        ({"description": "x", "contact": {"email": "not-an-email"}}, "contact.email"),
+        ({"description": "x", "contact": {"phone": "call me maybe"}}, "contact.phone"),
+        ({"description": "x", "contact": {"line_user_id": "U123"}}, "contact.line_user_id"),
+        ({"description": "x", "location": {"lat": 200, "lon": 100}}, "location.lat"),
+        ({"description": "x", "location": {"lat": 13.7}}, "location"),
+        ({"description": "x", "location": {"province": "นาร์เนีย"}}, "location.province"),
+        ({"description": "x", "location": {"province": "เชียงใหม่", "district": "บางรัก"}}, "location.district"),
+        ({"description": "x", "category": "no-such-category"}, "category"),
+        ({"description": "x", "unexpected": 1}, "unexpected"),
+        ({"description": "x", "anonymous": True, "contact": {"name": "ใครสักคน"}}, "contact"),
+        ({"description": ["not", "text"]}, "description"),
+        ({"description": "x", "title": "t" * 201}, "title"),
+    ],
+)
 def test_invalid_fields_are_named(app, client, body, field):
     problem = assert_problem(client.post("/api/v1/complaints", json=body), 422, "invalid-input")
     fields = [e["field"] for e in problem["errors"]]
@@ -81,9 +89,14 @@ def test_a_body_over_the_request_limit_is_413(app, client):
 
 
 @pytest.mark.parametrize("field", ["description", "title"])
-@pytest.mark.parametrize("payload", [
-    "<script>alert('xss')</script>", "<img src=x onerror=alert(1)>", "ดูที่ <iframe src=//evil>",
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<script>alert('xss')</script>",
+        "<img src=x onerror=alert(1)>",
+        "ดูที่ <iframe src=//evil>",
+    ],
+)
 def test_script_tags_are_refused(app, client, field, payload):
     body = {"description": "ถนนเป็นหลุม", field: payload}
     problem = assert_problem(client.post("/api/v1/complaints", json=body), 422)
@@ -105,8 +118,9 @@ def test_zero_width_and_control_characters_are_removed_before_storing(app, clien
     from complaints.extensions import db
     from complaints.models import Complaint
 
-    response = client.post("/api/v1/complaints", json={"description": "ไฟ\u200bดับ\x00\x1b[31m ที่ซอย\u202e 5",
-                                                       "title": "หัว\u200dข้อ\nสอง"})
+    response = client.post(
+        "/api/v1/complaints", json={"description": "ไฟ\u200bดับ\x00\x1b[31m ที่ซอย\u202e 5", "title": "หัว\u200dข้อ\nสอง"}
+    )
     assert response.status_code == 201
     with app.app_context():
         complaint = db.session.scalar(select(Complaint))
@@ -116,13 +130,15 @@ def test_zero_width_and_control_characters_are_removed_before_storing(app, clien
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "ключ", "a b", "tab\tkey"])
 def test_bad_idempotency_keys_are_refused(app, client, key):
-    assert_problem(client.post("/api/v1/complaints", json=GOOD, headers={"Idempotency-Key": key}), 400,
-                   "bad-idempotency-key")
+    assert_problem(
+        client.post("/api/v1/complaints", json=GOOD, headers={"Idempotency-Key": key}), 400, "bad-idempotency-key"
+    )
     assert counts(app)["complaints"] == 0
 
 
-@pytest.mark.parametrize("path", ["/api/v1/complaints/..%2F..%2Fetc%2Fpasswd", "/api/v1/complaints/%00",
-                                  "/api/v1/complaints/" + "A" * 300])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/complaints/..%2F..%2Fetc%2Fpasswd", "/api/v1/complaints/%00", "/api/v1/complaints/" + "A" * 300]
+)
 def test_path_tricks_in_tracking_lookups(client, path):
     response = client.get(path)
     assert response.status_code in (400, 404)
@@ -136,9 +152,15 @@ def test_unknown_api_path_and_wrong_method_are_problem_json(client):
 
 # --- the web form -----------------------------------------------------------------
 
+
 def _form(client, **fields):
-    data = {**form_tokens(client), "kind": "complaint", "description": "ถนนเป็นหลุมใหญ่",
-            "privacy_accepted": "y", **fields}
+    data = {
+        **form_tokens(client),
+        "kind": "complaint",
+        "description": "ถนนเป็นหลุมใหญ่",
+        "privacy_accepted": "y",
+        **fields,
+    }
     files = data.pop("photos", [])
     values = MultiDict(data)
     for stream, name in files:
@@ -180,12 +202,15 @@ def test_a_photo_over_the_per_file_limit_is_refused(app, client):
     assert counts(app)["complaints"] == 0
 
 
-@pytest.mark.parametrize("content,name", [
-    (b"<html><script>alert(1)</script></html>", "photo.jpg"),
-    (b"GIF89a<script>alert(1)</script>", "photo.gif"),
-    (b"%PDF-1.4 fake", "../../../etc/passwd.png"),
-    (b"", "empty.png"),
-])
+@pytest.mark.parametrize(
+    "content,name",
+    [
+        (b"<html><script>alert(1)</script></html>", "photo.jpg"),
+        (b"GIF89a<script>alert(1)</script>", "photo.gif"),
+        (b"%PDF-1.4 fake", "../../../etc/passwd.png"),
+        (b"", "empty.png"),
+    ],
+)
 def test_a_photo_that_is_not_an_image_is_refused_and_nothing_stored(app, client, tmp_path, content, name):
     import io
 
@@ -215,11 +240,17 @@ def test_a_decompression_bomb_is_refused(app, client):
 def test_one_bad_photo_among_good_ones_stores_nothing(app, client, tmp_path):
     import io
 
-    response = _form(client, photos=[(io.BytesIO(png_bytes()), "ok.png"),
-                                     (io.BytesIO(b"<svg onload=alert(1)>"), "evil.svg")])
+    response = _form(
+        client, photos=[(io.BytesIO(png_bytes()), "ok.png"), (io.BytesIO(b"<svg onload=alert(1)>"), "evil.svg")]
+    )
     assert response.status_code == 422
-    assert counts(app) == {"complaints": 0, "complainants": 0, "timeline_events": 0, "attachments": 0,
-                           "outbox_messages": 0}
+    assert counts(app) == {
+        "complaints": 0,
+        "complainants": 0,
+        "timeline_events": 0,
+        "attachments": 0,
+        "outbox_messages": 0,
+    }
     uploads = tmp_path / "uploads"
     assert not uploads.exists() or not any(p.is_file() for p in uploads.rglob("*"))
 

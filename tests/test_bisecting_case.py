@@ -1,4 +1,5 @@
 """metrics.bisecting_case picks what a linear CASE over the same ascending limits picks."""
+
 from __future__ import annotations
 
 import random
@@ -21,8 +22,9 @@ def test_same_answer_as_a_linear_case(size):
     with engine.connect() as conn:
         conn.exec_driver_sql("CREATE TABLE v (x INTEGER)")
         probes = [None, -1, 10_000, *limits, *[lim - 1 for lim in limits], *rng.sample(range(10_000), 200)]
-        conn.exec_driver_sql("INSERT INTO v (x) VALUES " + ", ".join("(NULL)" if p is None else f"({p})"
-                                                                      for p in probes))
+        conn.exec_driver_sql(
+            "INSERT INTO v (x) VALUES " + ", ".join("(NULL)" if p is None else f"({p})" for p in probes)
+        )
         rows = conn.execute(select(values.c.x, bisected, linear)).all()
     assert len(rows) == len(probes)
     assert all(b == lin for _, b, lin in rows), [r for r in rows if r[1] != r[2]][:5]

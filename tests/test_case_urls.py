@@ -6,6 +6,7 @@ links, the gap (…3000, 3002…) said that a tip-off came in and when. These te
 what those roles see and find no row id in any link, form or export, and check the
 number-addressed case pages: any case, with or without hyphens, hostile text a 404.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from complaints.services.casework import after_intake
 from complaints.domain.periods import Period
+from complaints.services.casework import after_intake
 from tests.helpers import case_url, complaint_by_number, csrf_from, export_file, signed_in, submit_api
 
 TIP = "เจ้าหน้าที่เรียกรับเงินใต้โต๊ะค่าซ่อมถนน"
@@ -80,9 +81,17 @@ def _assert_no_row_ids(where: str, html: str, ids: dict) -> None:
 def test_no_staff_page_link_form_or_export_names_a_complaint_by_its_row_id(app, client, world, role):
     viewer = signed_in(app, f"crawl-{role}", role, None)
     period = world["period"]
-    start = ["/officer/", "/officer/?status=all", "/manager/", f"/manager/?period={period}",
-             f"/manager/complaints?period={period}", f"/manager/complaints?period={period}&category=",
-             "/manager/exports", "/admin/audit", "/admin/outbox"]
+    start = [
+        "/officer/",
+        "/officer/?status=all",
+        "/manager/",
+        f"/manager/?period={period}",
+        f"/manager/complaints?period={period}",
+        f"/manager/complaints?period={period}&category=",
+        "/manager/exports",
+        "/admin/audit",
+        "/admin/outbox",
+    ]
     seen: set[str] = set()
     queue, case_pages = list(start), set()
     while queue and len(seen) < 80:
@@ -138,8 +147,12 @@ def test_no_staff_page_link_form_or_export_names_a_complaint_by_its_row_id(app, 
 
 def test_the_old_row_id_urls_are_gone_for_every_role(app, client, world):
     """The sequential id no longer opens a case, not even for the role that may see it."""
-    for username, role, unit in (("mgr", "manager", None), ("root", "admin", None),
-                                 ("pw", "officer", "public-works"), ("integ", "integrity", "integrity")):
+    for username, role, unit in (
+        ("mgr", "manager", None),
+        ("root", "admin", None),
+        ("pw", "officer", "public-works"),
+        ("integ", "integrity", "integrity"),
+    ):
         viewer = signed_in(app, username, role, unit)
         for number, complaint_id in world["ids"].items():
             assert viewer.get(f"/officer/complaints/{complaint_id}").status_code == 404, (role, number)
@@ -153,17 +166,29 @@ def test_the_old_row_id_urls_are_gone_for_every_role(app, client, world):
     assert "โทรแล้ว" in officer.get(note.headers["Location"]).text
 
 
-@pytest.mark.parametrize("text", [
-    "<script>alert(1)</script>", "RR-2569-'OR'1'='1", "..%2F..%2Fadmin", "RR-2569-ABCD-123%00",
-    "RR-2569-AB\u200bCD-1234", "RR-2569-ABCD-1234%0d%0aX: y", "R" * 5000, "%EF%BC%91", "-1", "0",
-    "RR-2569-ZZZZ-ZZZZ",  # well formed, wrong check character
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>alert(1)</script>",
+        "RR-2569-'OR'1'='1",
+        "..%2F..%2Fadmin",
+        "RR-2569-ABCD-123%00",
+        "RR-2569-AB\u200bCD-1234",
+        "RR-2569-ABCD-1234%0d%0aX: y",
+        "R" * 5000,
+        "%EF%BC%91",
+        "-1",
+        "0",
+        "RR-2569-ZZZZ-ZZZZ",  # well formed, wrong check character
+    ],
+)
 def test_hostile_case_numbers_are_a_404_page_not_a_500(app, world, text):
     admin = signed_in(app, "root", "admin", None)
     for suffix in ("", "/action", "/reply", "/note", "/category", "/attachments"):
         path = f"/officer/complaints/{text}{suffix}"
-        response = admin.post(path, data={"csrf_token": csrf_from(admin.get("/officer/").text)}) if suffix \
-            else admin.get(path)
+        response = (
+            admin.post(path, data={"csrf_token": csrf_from(admin.get("/officer/").text)}) if suffix else admin.get(path)
+        )
         assert response.status_code == 404, (path, response.status_code)
         body = response.get_data(as_text=True)
         assert "ไม่พบ" in body and "<script>alert(1)" not in body

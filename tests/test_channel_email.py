@@ -1,13 +1,14 @@
 """Email: a mailbox polled over IMAP (a fake IMAP server on loopback), the inbound-mail webhook,
 threading of replies, and answers through a real SMTP server (aiosmtpd) with text and HTML parts."""
+
 from __future__ import annotations
 
 import email
 import email.policy
 import re
-from pathlib import Path
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -17,8 +18,8 @@ from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, TimelineEvent, User
 from complaints.services.casework import workflow
 from complaints.services.channels import email_intake
-from complaints.services.messaging import outbox
 from complaints.services.channels.webhook_signatures import sign
+from complaints.services.messaging import outbox
 from tests.channel_fakes import FakeImapServer
 from tests.conftest import free_port
 from tests.helpers import complaint_by_number, counts, jpeg_bytes, root_cause_id
@@ -48,13 +49,25 @@ def smtp(app):
 @pytest.fixture
 def imap(app):
     with FakeImapServer() as server:
-        app.config.update(IMAP_HOST="127.0.0.1", IMAP_PORT=server.port, IMAP_USE_SSL=False,
-                          IMAP_USERNAME="complaints", IMAP_PASSWORD="secret")
+        app.config.update(
+            IMAP_HOST="127.0.0.1",
+            IMAP_PORT=server.port,
+            IMAP_USE_SSL=False,
+            IMAP_USERNAME="complaints",
+            IMAP_PASSWORD="secret",
+        )
         yield server
 
 
-def mail(subject="ถนนชำรุดหน้าตลาด", body="ถนนหน้าตลาดสดเป็นหลุมใหญ่ รถจักรยานยนต์ล้มทุกวัน\n<https://maps.example/x>",
-         sender=CITIZEN, message_id=None, photo=False, html=None, **headers) -> EmailMessage:
+def mail(
+    subject="ถนนชำรุดหน้าตลาด",
+    body="ถนนหน้าตลาดสดเป็นหลุมใหญ่ รถจักรยานยนต์ล้มทุกวัน\n<https://maps.example/x>",
+    sender=CITIZEN,
+    message_id=None,
+    photo=False,
+    html=None,
+    **headers,
+) -> EmailMessage:
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = sender, "complaints@agency.example", subject
     msg["Message-ID"] = message_id or make_msgid(domain="citizen.example")
@@ -111,8 +124,7 @@ def test_the_same_message_id_twice_makes_one_complaint(app, smtp, imap):
     assert poll(app) == {"complaint": 1, "follow_up": 0, "duplicate": 1, "ignored": 0, "refused": 0}
     assert poll(app)["complaint"] == 0  # nothing unseen is left
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Complaint)
-                                 .where(Complaint.channel == "email")) == 1
+        assert db.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.channel == "email")) == 1
 
 
 def test_replies_thread_by_message_id_or_by_the_tracking_number_from_the_same_address(app, smtp, imap):
@@ -122,21 +134,22 @@ def test_replies_thread_by_message_id_or_by_the_tracking_number_from_the_same_ad
     ack = smtp.messages[0]
     number = ack["Subject"].split("]")[0].strip("[")
     # A reply to our acknowledgement (In-Reply-To is our Message-ID only).
-    imap.deliver(mail(subject=f"Re: {ack['Subject']}", body="เพิ่มเติม: หลุมลึกประมาณ 30 ซม.\n> quoted",
-                      In_Reply_To=ack["Message-ID"]).as_bytes())
+    imap.deliver(
+        mail(
+            subject=f"Re: {ack['Subject']}", body="เพิ่มเติม: หลุมลึกประมาณ 30 ซม.\n> quoted", In_Reply_To=ack["Message-ID"]
+        ).as_bytes()
+    )
     # A new mail from the same address with the tracking number in the subject.
     imap.deliver(mail(subject=f"เรื่อง {number.lower()}", body="ยังไม่มีใครมาซ่อมเลย").as_bytes())
     # Someone else quoting the number does not reach the complaint: it is a new one.
-    imap.deliver(mail(subject=f"เรื่อง {number}", body="ขอร้องเรียนเรื่องเดียวกัน",
-                      sender="other@example.com").as_bytes())
+    imap.deliver(mail(subject=f"เรื่อง {number}", body="ขอร้องเรียนเรื่องเดียวกัน", sender="other@example.com").as_bytes())
     assert poll(app) == {"complaint": 1, "follow_up": 2, "duplicate": 0, "ignored": 0, "refused": 0}
     with app.app_context():
         complaint = complaint_by_number(number)
         notes = [e.text for e in complaint.events if e.kind == "citizen_message"]
         assert notes == ["เพิ่มเติม: หลุมลึกประมาณ 30 ซม.", "ยังไม่มีใครมาซ่อมเลย"]
         assert all(not e.public for e in complaint.events if e.kind == "citizen_message")
-        assert db.session.scalar(select(func.count()).select_from(Complaint)
-                                 .where(Complaint.channel == "email")) == 2
+        assert db.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.channel == "email")) == 2
 
 
 def test_status_updates_go_by_smtp_in_the_same_thread(app, smtp, imap):
@@ -149,7 +162,9 @@ def test_status_updates_go_by_smtp_in_the_same_thread(app, smtp, imap):
         officer = db.session.scalar(select(User).where(User.role == "officer"))
         complaint.unit_id = officer.unit_id
         db.session.commit()
-        workflow.transition(complaint, "resolve", officer, workflow.Params(reason="ซ่อมถนนเรียบร้อยแล้ว", root_cause_id=root_cause_id()))
+        workflow.transition(
+            complaint, "resolve", officer, workflow.Params(reason="ซ่อมถนนเรียบร้อยแล้ว", root_cause_id=root_cause_id())
+        )
     deliver_pending(app)
     update = smtp.messages[-1]
     assert "ความคืบหน้าเรื่องของท่าน" in update["Subject"]
@@ -183,22 +198,30 @@ def test_the_inbound_webhook_is_signed_and_refuses_bad_input(app, client):
     stranger = post_raw(client, mail(body="<script>x</script>", sender="victim@elsewhere.example").as_bytes())
     assert stranger.status_code == 422
     # The citizen is told why, in Thai and English, in their own thread.
-    answers = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-               for p in Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml")]
+    answers = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml")
+    ]
     assert len(answers) == 2  # the oversized mail and the hostile one, both from the known citizen
     assert {a["To"] for a in answers} == {CITIZEN.split("<")[1].rstrip(">")}
     [answer] = [a for a in answers if a["In-Reply-To"] == hostile_mail["Message-ID"]]
     body = answer.get_body(("plain",)).get_content()
     assert "ไม่รับข้อความที่มีแท็ก HTML" in body and "HTML tags or scripts are not accepted" in body
     auto = post_raw(client, mail(body="<script>x</script>", Auto_Submitted="auto-replied").as_bytes())
-    assert auto.status_code == 200 and auto.get_json()["status"] == "ignored" and len(list(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))) == 2
+    assert (
+        auto.status_code == 200
+        and auto.get_json()["status"] == "ignored"
+        and len(list(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))) == 2
+    )
     garbage = post_raw(client, b"\x00\xff garbage without headers")
     assert garbage.status_code == 200 and garbage.get_json()["status"] == "ignored"
     assert counts(app) == before
     ok = post_raw(client, raw)
     assert ok.status_code == 200 and ok.get_json()["status"] == "complaint"
-    assert post_raw(client, raw).get_json() == {"status": "duplicate",
-                                               "tracking_number": ok.get_json()["tracking_number"]}
+    assert post_raw(client, raw).get_json() == {
+        "status": "duplicate",
+        "tracking_number": ok.get_json()["tracking_number"],
+    }
 
 
 def test_html_only_mail_keeps_the_text_and_drops_scripts(app, client):
@@ -284,8 +307,15 @@ def test_guessed_references_from_a_stranger_never_thread_into_a_case(app, client
     ack, number = _ack_of_a_first_complaint(app, client)
     guesses = " ".join([ack["Message-ID"]] + [f"<outbox-{n}.{number}@rongrian.invalid>" for n in range(1, 30)])
     for headers in ({"In_Reply_To": ack["Message-ID"]}, {"References": guesses}):
-        hijack = post_raw(client, mail(subject=f"Re: [{number}]", body="ยกเลิกเรื่องนี้ได้เลยครับ ไม่ต้องซ่อมแล้ว",
-                                       sender="Attacker <attacker@evil.example>", **headers).as_bytes())
+        hijack = post_raw(
+            client,
+            mail(
+                subject=f"Re: [{number}]",
+                body="ยกเลิกเรื่องนี้ได้เลยครับ ไม่ต้องซ่อมแล้ว",
+                sender="Attacker <attacker@evil.example>",
+                **headers,
+            ).as_bytes(),
+        )
         assert hijack.status_code == 200
         # A new complaint of the stranger's, never a message on the citizen's case.
         assert hijack.get_json()["status"] == "complaint" and hijack.get_json()["tracking_number"] != number
@@ -295,8 +325,15 @@ def test_guessed_references_from_a_stranger_never_thread_into_a_case(app, client
 def test_the_complainants_reply_threads_whatever_the_case_of_the_address(app, client):
     app.config.update(EMAIL_WEBHOOK_SECRET="mail-secret")
     ack, number = _ack_of_a_first_complaint(app, client)
-    reply = post_raw(client, mail(subject=f"Re: {ack['Subject']}", body="หลุมลึกขึ้นอีก",
-                                  sender="Manee <MANEE@Example.COM>", In_Reply_To=ack["Message-ID"]).as_bytes())
+    reply = post_raw(
+        client,
+        mail(
+            subject=f"Re: {ack['Subject']}",
+            body="หลุมลึกขึ้นอีก",
+            sender="Manee <MANEE@Example.COM>",
+            In_Reply_To=ack["Message-ID"],
+        ).as_bytes(),
+    )
     assert reply.get_json() == {"status": "follow_up", "tracking_number": number}
     assert citizen_messages(app, number) == ["หลุมลึกขึ้นอีก"]
 
@@ -326,8 +363,10 @@ def test_a_refused_mail_from_an_unknown_sender_gets_no_answer(app, client):
     assert list(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml")) == []
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
-        assert email_intake.answer_refusal(mail(sender="nobody@forged.example").as_bytes(),
-                                           email_intake.invalid([])) is False
+        assert (
+            email_intake.answer_refusal(mail(sender="nobody@forged.example").as_bytes(), email_intake.invalid([]))
+            is False
+        )
 
 
 def test_a_non_ascii_signature_is_a_400_not_a_500(app, client):

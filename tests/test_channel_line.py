@@ -1,4 +1,5 @@
 """LINE: signed webhook, guided conversation, replies and pushes to a fake LINE platform on loopback."""
+
 from __future__ import annotations
 
 import base64
@@ -12,7 +13,12 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import (
-    ChannelMessage, Complaint, LineConversation, OutboxMessage, Status, User,
+    ChannelMessage,
+    Complaint,
+    LineConversation,
+    OutboxMessage,
+    Status,
+    User,
 )
 from complaints.services.casework import case_actions
 from complaints.services.messaging import outbox
@@ -27,16 +33,25 @@ OTHER = "U" + "fedcba9876543210" * 2
 @pytest.fixture
 def line(app):
     with FakeLinePlatform() as platform:
-        app.config.update(LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN="line-token",
-                          LINE_API_BASE_URL=platform.url, LINE_DATA_API_BASE_URL=platform.url)
+        app.config.update(
+            LINE_CHANNEL_SECRET=SECRET,
+            LINE_CHANNEL_ACCESS_TOKEN="line-token",
+            LINE_API_BASE_URL=platform.url,
+            LINE_DATA_API_BASE_URL=platform.url,
+        )
         yield platform
 
 
 def event(message: dict | None = None, user: str = USER, event_id: str | None = None, kind: str = "message") -> dict:
-    body = {"type": kind, "mode": "active", "timestamp": 1764130000000,
-            "source": {"type": "user", "userId": user},
-            "webhookEventId": event_id or uuid.uuid4().hex.upper()[:26],
-            "deliveryContext": {"isRedelivery": False}, "replyToken": uuid.uuid4().hex}
+    body = {
+        "type": kind,
+        "mode": "active",
+        "timestamp": 1764130000000,
+        "source": {"type": "user", "userId": user},
+        "webhookEventId": event_id or uuid.uuid4().hex.upper()[:26],
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": uuid.uuid4().hex,
+    }
     if message is not None:
         body["message"] = {"id": uuid.uuid4().hex[:18], "quoteToken": "q", **message}
     return body
@@ -53,8 +68,7 @@ def image(message_id: str, **kw) -> dict:
 
 
 def location(lat=13.7563, lon=100.5018, address="ถนนราชดำเนินกลาง แขวงบวรนิเวศ", **kw) -> dict:
-    return event({"type": "location", "latitude": lat, "longitude": lon, "address": address, "title": "จุดเกิดเหตุ"},
-                 **kw)
+    return event({"type": "location", "latitude": lat, "longitude": lon, "address": address, "title": "จุดเกิดเหตุ"}, **kw)
 
 
 def signature(body: bytes, secret: str = SECRET) -> str:
@@ -70,8 +84,9 @@ def post(client, *events, sign: str | None = None, raw: bytes | None = None):
 
 def deliver_pending(app) -> None:
     with app.app_context():
-        ids = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")
-                                 .order_by(OutboxMessage.id)).all()
+        ids = db.session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.status == "pending").order_by(OutboxMessage.id)
+        ).all()
         for message_id in ids:
             assert outbox.deliver_message(message_id) == "sent"
 
@@ -129,8 +144,9 @@ def test_a_bad_or_missing_signature_is_refused_and_nothing_is_stored(app, client
         assert db.session.scalar(select(func.count()).select_from(ChannelMessage)) == 0
 
 
-@pytest.mark.parametrize("raw", [b"not json", b'{"events": "x"}', b"[1,2]", b'{"events":[{"type":"message"}]}',
-                                 b"\xff\xfe\x00"])
+@pytest.mark.parametrize(
+    "raw", [b"not json", b'{"events": "x"}', b"[1,2]", b'{"events":[{"type":"message"}]}', b"\xff\xfe\x00"]
+)
 def test_a_malformed_body_with_a_valid_signature_is_a_400(app, client, line, raw):
     response = post(client, raw=raw)
     assert response.status_code == 400 and response.get_json()["code"] == "malformed-webhook"
@@ -207,7 +223,9 @@ def test_tracking_answers_the_filer_in_full_and_others_with_the_public_status(ap
     assert number in other and "คำตอบล่าสุด" not in other and "ช่างจะเข้าซ่อมไฟ" not in other
     assert "เลขที่เรื่อง" in unknown
     # Replies and pushes went over one kept connection to the platform.
-    assert len(line.sent()) >= 5 and line.connections("/reply") | line.connections("/push") == line.connections("/reply")
+    assert len(line.sent()) >= 5 and line.connections("/reply") | line.connections("/push") == line.connections(
+        "/reply"
+    )
     assert len(line.connections("/reply")) == 1
 
 
@@ -270,9 +288,14 @@ def test_the_complaint_and_the_end_of_its_conversation_are_one_commit(app, clien
     seen = []
 
     def on_commit(conn):  # runs inside the transaction, just before its COMMIT
-        seen.append(tuple(conn.exec_driver_sql(
-            "SELECT (SELECT count(*) FROM complaints WHERE channel = 'line'),"
-            " (SELECT count(*) FROM line_conversations)").one()))
+        seen.append(
+            tuple(
+                conn.exec_driver_sql(
+                    "SELECT (SELECT count(*) FROM complaints WHERE channel = 'line'),"
+                    " (SELECT count(*) FROM line_conversations)"
+                ).one()
+            )
+        )
 
     event.listen(engine, "commit", on_commit)
     try:

@@ -1,4 +1,5 @@
 """Every channel is recorded on the complaint (criterion 3.4 evidence): phone and counter by officers."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,10 +16,18 @@ def test_officer_entry_records_phone_and_counter(app, channel, document_number):
     officer = app.test_client()
     assert login(officer, "entry-officer").status_code == 302
     token = csrf_from(officer.get("/officer/complaints/new").text)
-    response = officer.post("/officer/complaints/new", data={
-        "csrf_token": token, "channel": channel, "document_number": document_number or "", "kind": "complaint",
-        "description": f"รับเรื่องทาง{channel}: ไฟทางดับ", "name": "นางสาวมาลี", "phone": "0812223333",
-    })
+    response = officer.post(
+        "/officer/complaints/new",
+        data={
+            "csrf_token": token,
+            "channel": channel,
+            "document_number": document_number or "",
+            "kind": "complaint",
+            "description": f"รับเรื่องทาง{channel}: ไฟทางดับ",
+            "name": "นางสาวมาลี",
+            "phone": "0812223333",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         complaint = db.session.scalar(select(Complaint))

@@ -1,4 +1,5 @@
 """SMS: HMAC-signed inbound webhook, outbound through a fake HTTP gateway on loopback, message length."""
+
 from __future__ import annotations
 
 import json
@@ -9,9 +10,9 @@ from sqlalchemy import func, select
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, User
 from complaints.services.casework import case_actions
+from complaints.services.channels.webhook_signatures import sign
 from complaints.services.messaging import outbox, sms
 from complaints.services.messaging.delivery import DeliveryFailed
-from complaints.services.channels.webhook_signatures import sign
 from tests.channel_fakes import FakeSmsGateway
 from tests.helpers import complaint_by_number, counts
 
@@ -21,8 +22,7 @@ SECRET = "sms-webhook-secret"
 @pytest.fixture
 def gateway(app):
     with FakeSmsGateway() as fake:
-        app.config.update(SMS_WEBHOOK_SECRET=SECRET, SMS_PROVIDER_URL=fake.url + "/send",
-                          SMS_PROVIDER_TOKEN="gw-token")
+        app.config.update(SMS_WEBHOOK_SECRET=SECRET, SMS_PROVIDER_URL=fake.url + "/send", SMS_PROVIDER_TOKEN="gw-token")
         yield fake
 
 
@@ -43,8 +43,9 @@ def deliver_pending(app) -> None:
 
 
 def test_an_sms_becomes_a_complaint_acknowledged_by_sms_with_its_tracking_number(app, client, gateway):
-    response = post(client, {"message_id": "gw-1", "from": "+66812345678",
-                             "text": "ไฟฟ้าดับทั้งหมู่บ้านตั้งแต่เมื่อคืน หมู่ 3 ตำบลบางพลี"})
+    response = post(
+        client, {"message_id": "gw-1", "from": "+66812345678", "text": "ไฟฟ้าดับทั้งหมู่บ้านตั้งแต่เมื่อคืน หมู่ 3 ตำบลบางพลี"}
+    )
     assert response.status_code == 200, response.text
     number = response.get_json()["tracking_number"]
     deliver_pending(app)
@@ -69,13 +70,18 @@ def test_a_bad_or_missing_signature_is_refused_and_nothing_is_stored(app, client
     assert counts(app) == before
 
 
-@pytest.mark.parametrize("payload,status", [
-    (b"{not json", 400), ([1, 2], 422), ({"from": "0812345678", "text": "x"}, 422),
-    ({"message_id": "m", "from": "0812345678", "text": ""}, 422),
-    ({"message_id": "m", "from": "0812345678", "text": "<script>alert(1)</script>"}, 422),
-    ({"message_id": "m", "from": "0812345678", "text": "ก" * 5000}, 422),
-    ({"message_id": "m", "from": "not-a-number", "text": "ถนนพัง"}, 422),
-])
+@pytest.mark.parametrize(
+    "payload,status",
+    [
+        (b"{not json", 400),
+        ([1, 2], 422),
+        ({"from": "0812345678", "text": "x"}, 422),
+        ({"message_id": "m", "from": "0812345678", "text": ""}, 422),
+        ({"message_id": "m", "from": "0812345678", "text": "<script>alert(1)</script>"}, 422),
+        ({"message_id": "m", "from": "0812345678", "text": "ก" * 5000}, 422),
+        ({"message_id": "m", "from": "not-a-number", "text": "ถนนพัง"}, 422),
+    ],
+)
 def test_malformed_or_hostile_messages_are_a_4xx_and_store_nothing(app, client, gateway, payload, status):
     before = counts(app)
     response = post(client, payload)
@@ -94,8 +100,7 @@ def test_a_retried_post_creates_one_complaint(app, client, gateway):
 
 
 def test_status_by_sms_and_updates_pushed_by_sms(app, client, gateway):
-    number = post(client, {"message_id": "gw-8", "from": "0811111111", "text": "ไฟทางดับ"}).get_json()[
-        "tracking_number"]
+    number = post(client, {"message_id": "gw-8", "from": "0811111111", "text": "ไฟทางดับ"}).get_json()["tracking_number"]
     with app.app_context():
         officer = db.session.scalar(select(User).where(User.role == "officer"))
         case_actions.add_reply(complaint_by_number(number), officer, "จะซ่อมภายใน 3 วัน")
@@ -127,17 +132,31 @@ def test_a_gateway_that_refuses_keeps_the_message_for_a_retry(app, client, gatew
 def test_without_a_gateway_messages_go_to_the_development_outbox(app, client, tmp_path):
     app.config.update(SMS_WEBHOOK_SECRET=SECRET, SMS_PROVIDER_URL=None, SMS_OUTBOX_DIR=str(tmp_path / "sms"))
     number = post(client, {"message_id": "gw-12", "from": "0844444444", "text": "ทางเท้าชำรุด"}).get_json()[
-        "tracking_number"]
+        "tracking_number"
+    ]
     deliver_pending(app)
     [path] = (tmp_path / "sms").glob("*.json")
     record = json.loads(path.read_text(encoding="utf-8"))
     assert record["to"] == "0844444444" and number in record["text"]
 
 
-@pytest.mark.parametrize("text,parts", [
-    ("a" * 160, 1), ("a" * 161, 2), ("a" * 306, 2), ("a" * 307, 3), ("{" * 80, 1), ("{" * 81, 2),
-    ("ก" * 70, 1), ("ก" * 71, 2), ("ก" * 134, 2), ("ก" * 135, 3), ("😀" * 35, 1), ("😀" * 36, 2),
-])
+@pytest.mark.parametrize(
+    "text,parts",
+    [
+        ("a" * 160, 1),
+        ("a" * 161, 2),
+        ("a" * 306, 2),
+        ("a" * 307, 3),
+        ("{" * 80, 1),
+        ("{" * 81, 2),
+        ("ก" * 70, 1),
+        ("ก" * 71, 2),
+        ("ก" * 134, 2),
+        ("ก" * 135, 3),
+        ("😀" * 35, 1),
+        ("😀" * 36, 2),
+    ],
+)
 def test_sms_parts_follow_gsm7_and_ucs2_limits(text, parts):
     assert sms.segments(text) == parts
 
@@ -156,9 +175,9 @@ def test_a_message_handled_twice_at_once_stores_and_answers_once(app):
     from complaints.services.messaging import channel_refs
 
     with app.app_context():
+
         def answer(text):
-            return OutboxMessage(purpose="conversation", channel="sms", recipient="0812345678",
-                                 payload={"text": text})
+            return OutboxMessage(purpose="conversation", channel="sms", recipient="0812345678", payload={"text": text})
 
         assert channel_refs.record_once("sms", "gw-race", answer=answer("first")) is True
         assert channel_refs.record_once("sms", " gw-race ", answer=answer("second")) is False

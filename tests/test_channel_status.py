@@ -1,5 +1,6 @@
 """A channel without credentials is off, not failing: no network call, its messages in the
 development outbox folder; the admin's channel page says which channels are configured."""
+
 from __future__ import annotations
 
 import email
@@ -15,11 +16,13 @@ from sqlalchemy import func, select
 from complaints.extensions import db
 from complaints.models import ChannelMessage, Complaint, LineConversation, OutboxMessage, Status, TimelineEvent, User
 from complaints.services.casework import case_actions
-from complaints.services.messaging import channel_status, outbox, sms
 from complaints.services.channels.webhook_signatures import sign
+from complaints.services.messaging import channel_status, outbox, sms
 from tests.channel_fakes import FakeLinePlatform, FakeSmsGateway
 from tests.helpers import complaint_by_number, counts, login, make_staff
-from tests.test_channel_line import SECRET as LINE_SECRET, USER, image, location, post as line_post, text
+from tests.test_channel_line import SECRET as LINE_SECRET
+from tests.test_channel_line import USER, image, location, text
+from tests.test_channel_line import post as line_post
 
 SMS_SECRET = "sms-webhook-secret"
 NO_CREDENTIALS = {"MAIL_SERVER": None, "LINE_CHANNEL_ACCESS_TOKEN": None, "SMS_PROVIDER_URL": None}
@@ -36,6 +39,7 @@ def no_network(monkeypatch):
         def _refuse(*args, **kwargs):
             attempts.append((kind, args[1:] if kind != "getaddrinfo" else args[:2]))
             raise OSError(f"test: no network ({kind})")
+
         return _refuse
 
     monkeypatch.setattr(socket.socket, "connect", refuse("connect"))
@@ -54,15 +58,19 @@ def unconfigured(app):
 
 def deliver_all(app) -> list[str]:
     with app.app_context():
-        ids = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")
-                                 .order_by(OutboxMessage.id)).all()
+        ids = db.session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.status == "pending").order_by(OutboxMessage.id)
+        ).all()
         return [outbox.deliver_message(message_id) for message_id in ids]
 
 
 def sms_post(client, payload: dict):
     body = json.dumps(payload, ensure_ascii=False).encode()
-    return client.post("/channels/sms/inbound", data=body,
-                       headers={"Content-Type": "application/json", "X-Signature": sign(body, SMS_SECRET)})
+    return client.post(
+        "/channels/sms/inbound",
+        data=body,
+        headers={"Content-Type": "application/json", "X-Signature": sign(body, SMS_SECRET)},
+    )
 
 
 def json_files(folder: Path) -> list[dict]:
@@ -76,8 +84,19 @@ def line_conversation(client) -> None:
 
 # --- the rule ------------------------------------------------------------------
 
-@pytest.mark.parametrize("value,expected", [(None, False), ("", False), ("   ", False), ("\u200b\ufeff", False),
-                                            ("\x00\t\r\n", False), (" token ", True), ("โทเค็น", True)])
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (None, False),
+        ("", False),
+        ("   ", False),
+        ("\u200b\ufeff", False),
+        ("\x00\t\r\n", False),
+        (" token ", True),
+        ("โทเค็น", True),
+    ],
+)
 def test_a_channel_is_configured_exactly_when_its_credentials_are_set(app, value, expected):
     with app.app_context():
         for channel, (setting,) in channel_status.CREDENTIALS.items():
@@ -85,13 +104,14 @@ def test_a_channel_is_configured_exactly_when_its_credentials_are_set(app, value
             app.config[setting] = value
             assert channel_status.configured(channel) is expected, (channel, value)
             assert [c for c in channel_status.CREDENTIALS if channel_status.configured(c)] == (
-                [channel] if expected else [])
+                [channel] if expected else []
+            )
 
 
 # --- unconfigured: no network, files in the development outbox ------------------
 
-def test_line_without_a_token_writes_every_answer_to_the_outbox_and_opens_no_socket(unconfigured, client,
-                                                                                      no_network):
+
+def test_line_without_a_token_writes_every_answer_to_the_outbox_and_opens_no_socket(unconfigured, client, no_network):
     app = unconfigured
     line_conversation(client)
     assert deliver_all(app) == ["sent"] * 4
@@ -106,8 +126,11 @@ def test_line_without_a_token_writes_every_answer_to_the_outbox_and_opens_no_soc
         assert "ที่ไหน" in files[0]["text"]
         # Outside production the demo flows: acknowledged, and the timeline says how.
         assert complaint.status == Status.ACKNOWLEDGED and complaint.acknowledged_at is not None
-        ack = db.session.scalar(select(TimelineEvent).where(TimelineEvent.complaint_id == complaint.id,
-                                                            TimelineEvent.kind == "acknowledged"))
+        ack = db.session.scalar(
+            select(TimelineEvent).where(
+                TimelineEvent.complaint_id == complaint.id, TimelineEvent.kind == "acknowledged"
+            )
+        )
         assert ack.text == "line (development outbox)"
         message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.complaint_id == complaint.id))
         assert message.status == "sent" and message.payload["dev_outbox"] == f"outbox-{message.id}.json"
@@ -128,12 +151,14 @@ def test_a_photo_from_an_unconfigured_line_is_not_fetched(unconfigured, client, 
 
 def test_sms_without_a_gateway_writes_acknowledgement_and_updates_to_the_outbox(unconfigured, client, no_network):
     app = unconfigured
-    number = sms_post(client, {"message_id": "dev-1", "from": "0812345678",
-                               "text": "ไฟจราจรเสีย <script>alert(1)</script>"}).get_json()
+    number = sms_post(
+        client, {"message_id": "dev-1", "from": "0812345678", "text": "ไฟจราจรเสีย <script>alert(1)</script>"}
+    ).get_json()
     # Hostile text is refused at intake, the same as with a gateway; plain text goes on.
     assert number.get("tracking_number") is None
     number = sms_post(client, {"message_id": "dev-2", "from": "0812345678", "text": "ไฟจราจรเสียที่แยก"}).get_json()[
-        "tracking_number"]
+        "tracking_number"
+    ]
     assert set(deliver_all(app)) == {"sent"}
     with app.app_context():
         officer = db.session.scalar(select(User).where(User.role == "officer"))
@@ -150,9 +175,14 @@ def test_sms_without_a_gateway_writes_acknowledgement_and_updates_to_the_outbox(
 
 def test_email_without_a_mail_server_opens_no_socket(unconfigured, client, no_network):
     app = unconfigured
-    response = client.post("/api/v1/complaints", json={
-        "description": "น้ำท่วมขังหน้าบ้าน ระบายไม่ออก", "category": "น้ำท่วม",
-        "contact": {"name": "มานี มีนา", "email": "manee@example.com"}})
+    response = client.post(
+        "/api/v1/complaints",
+        json={
+            "description": "น้ำท่วมขังหน้าบ้าน ระบายไม่ออก",
+            "category": "น้ำท่วม",
+            "contact": {"name": "มานี มีนา", "email": "manee@example.com"},
+        },
+    )
     number = response.get_json()["tracking_number"]
     assert deliver_all(app) == ["sent"]
     assert no_network == []
@@ -165,7 +195,8 @@ def test_in_production_the_outbox_write_is_not_an_acknowledgement(unconfigured, 
     app = unconfigured
     app.config["RONGRIAN_ENV"] = "production"
     number = sms_post(client, {"message_id": "prod-1", "from": "0899999999", "text": "ถนนเป็นหลุม"}).get_json()[
-        "tracking_number"]
+        "tracking_number"
+    ]
     assert deliver_all(app) == ["dev_outbox"]
     assert no_network == []
     assert len(json_files(Path(app.config["SMS_OUTBOX_DIR"]))) == 1
@@ -188,7 +219,8 @@ def test_in_production_on_postgresql_the_message_keeps_its_dev_outbox_status(pg_
     app.config.update(NO_CREDENTIALS, SMS_WEBHOOK_SECRET=SMS_SECRET, RONGRIAN_ENV="production")
     client = app.test_client()
     number = sms_post(client, {"message_id": "pg-1", "from": "0899999998", "text": "ถนนเป็นหลุม"}).get_json()[
-        "tracking_number"]
+        "tracking_number"
+    ]
     assert deliver_all(app) == ["dev_outbox"]
     with app.app_context():
         assert db.session.scalar(select(OutboxMessage.status)) == "dev_outbox"
@@ -221,12 +253,16 @@ def test_an_sms_outbox_file_never_leaves_its_folder(app, tmp_path, reference):
 
 # --- configured: delivery still goes to the (fake) service --------------------
 
+
 @pytest.mark.parametrize("channel", ["line", "sms"])
 def test_the_no_network_guard_does_catch_a_configured_channel(unconfigured, client, no_network, channel):
     """The guard above is not vacuous: a configured channel's delivery is seen trying to connect."""
     app = unconfigured
-    app.config.update(LINE_CHANNEL_ACCESS_TOKEN="line-token", LINE_API_BASE_URL="http://line.invalid:9",
-                      SMS_PROVIDER_URL="http://sms.invalid:9/send")
+    app.config.update(
+        LINE_CHANNEL_ACCESS_TOKEN="line-token",
+        LINE_API_BASE_URL="http://line.invalid:9",
+        SMS_PROVIDER_URL="http://sms.invalid:9/send",
+    )
     if channel == "line":
         line_post(client, text("ไฟทางดับทั้งซอย"))
     else:
@@ -241,11 +277,13 @@ def test_the_no_network_guard_does_catch_a_configured_channel(unconfigured, clie
 def test_with_credentials_line_and_sms_go_to_their_services_and_not_to_the_outbox(unconfigured, client):
     app = unconfigured
     with FakeLinePlatform() as line, FakeSmsGateway() as gateway:
-        app.config.update(LINE_CHANNEL_ACCESS_TOKEN="line-token", LINE_API_BASE_URL=line.url,
-                          SMS_PROVIDER_URL=gateway.url + "/send")
+        app.config.update(
+            LINE_CHANNEL_ACCESS_TOKEN="line-token", LINE_API_BASE_URL=line.url, SMS_PROVIDER_URL=gateway.url + "/send"
+        )
         line_conversation(client)
         number = sms_post(client, {"message_id": "live-1", "from": "0822222222", "text": "ไฟฟ้าดับ"}).get_json()[
-            "tracking_number"]
+            "tracking_number"
+        ]
         assert deliver_all(app) == ["sent"] * 5
         assert len(line.sent()) == 4 and gateway.requests[0]["body"]["to"] == "0822222222"
         assert number in gateway.requests[0]["body"]["text"]
@@ -257,15 +295,19 @@ def test_with_credentials_line_and_sms_go_to_their_services_and_not_to_the_outbo
 
 # --- inbound webhooks of an unconfigured channel --------------------------------
 
-@pytest.mark.parametrize("path,setting,header", [
-    ("/channels/line/webhook", "LINE_CHANNEL_SECRET", "X-Line-Signature"),
-    ("/channels/sms/inbound", "SMS_WEBHOOK_SECRET", "X-Signature"),
-    ("/channels/email/inbound", "EMAIL_WEBHOOK_SECRET", "X-Signature"),
-])
-@pytest.mark.parametrize("body", [b'{"events": []}', b"<script>alert(1)</script>", b"' OR 1=1 --", b"\x00\xff" * 50,
-                                  b"x" * 200_000])
-def test_a_webhook_of_an_unconfigured_channel_is_a_bilingual_404(app, client, no_network, path, setting, header,
-                                                                   body):
+
+@pytest.mark.parametrize(
+    "path,setting,header",
+    [
+        ("/channels/line/webhook", "LINE_CHANNEL_SECRET", "X-Line-Signature"),
+        ("/channels/sms/inbound", "SMS_WEBHOOK_SECRET", "X-Signature"),
+        ("/channels/email/inbound", "EMAIL_WEBHOOK_SECRET", "X-Signature"),
+    ],
+)
+@pytest.mark.parametrize(
+    "body", [b'{"events": []}', b"<script>alert(1)</script>", b"' OR 1=1 --", b"\x00\xff" * 50, b"x" * 200_000]
+)
+def test_a_webhook_of_an_unconfigured_channel_is_a_bilingual_404(app, client, no_network, path, setting, header, body):
     app.config[setting] = None
     before = counts(app)
     response = client.post(path, data=body, headers={"Content-Type": "application/json", header: "sha256=abc"})
@@ -281,6 +323,7 @@ def test_a_webhook_of_an_unconfigured_channel_is_a_bilingual_404(app, client, no
 
 # --- the admin's channel page ----------------------------------------------------
 
+
 def rows(page: str) -> dict[str, str]:
     return dict(re.findall(r'<tr id="channel-(\w+)" data-configured="(yes|no)"', page))
 
@@ -292,8 +335,7 @@ def row_html(page: str, key: str) -> str:
 def test_the_channel_page_says_in_thai_which_channels_are_configured(unconfigured, admin):
     page = admin.get("/admin/channels")
     assert page.status_code == 200
-    assert rows(page.text) == {"web": "yes", "email": "no", "line": "no", "sms": "no", "open311": "no",
-                               "phone": "yes"}
+    assert rows(page.text) == {"web": "yes", "email": "no", "line": "no", "sms": "no", "open311": "no", "phone": "yes"}
     line = row_html(page.text, "line")
     # Thai first, English beside it, smaller.
     assert line.index(NOT_CONFIGURED_TH) < line.index(NOT_CONFIGURED_EN)
@@ -310,12 +352,23 @@ def test_the_channel_page_says_in_thai_which_channels_are_configured(unconfigure
 
 
 def test_the_channel_page_in_english_and_with_credentials(unconfigured, admin):
-    unconfigured.config.update(LINE_CHANNEL_ACCESS_TOKEN="t", SMS_PROVIDER_URL="https://sms.example/send",
-                               MAIL_SERVER="smtp.example", EMAIL_WEBHOOK_SECRET=None, IMAP_HOST=None)
+    unconfigured.config.update(
+        LINE_CHANNEL_ACCESS_TOKEN="t",
+        SMS_PROVIDER_URL="https://sms.example/send",
+        MAIL_SERVER="smtp.example",
+        EMAIL_WEBHOOK_SECRET=None,
+        IMAP_HOST=None,
+    )
     page = admin.get("/admin/channels?lang=en")
     assert page.status_code == 200
-    assert rows(page.text) == {"web": "yes", "email": "yes", "line": "yes", "sms": "yes", "open311": "no",
-                               "phone": "yes"}
+    assert rows(page.text) == {
+        "web": "yes",
+        "email": "yes",
+        "line": "yes",
+        "sms": "yes",
+        "open311": "no",
+        "phone": "yes",
+    }
     assert "<h1>Channels <small>ช่องทาง</small></h1>" in page.text
     line = row_html(page.text, "line")
     assert line.index("configured") < line.index("ตั้งค่าแล้ว")

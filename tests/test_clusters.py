@@ -1,8 +1,9 @@
 """Recurring-issue clusters on a hand-made set of complaints, with the real Thai tokenizer."""
+
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -31,13 +32,14 @@ LIGHTS = [
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def add(text: str, when: datetime, category: str = "ถนน", location: dict | None = None, **fields) -> int:
     """One complaint through intake (signature, area code), received at `when`."""
-    submission = ComplaintSubmission(description=text, category=category,
-                                     location=location if location is not None else BANGKOK_LAT_YAO, **fields)
+    submission = ComplaintSubmission(
+        description=text, category=category, location=location if location is not None else BANGKOK_LAT_YAO, **fields
+    )
     complaint = db.session.get(Complaint, intake.submit_complaint(submission, channel="web").complaint_id)
     complaint.received_at = when
     db.session.commit()
@@ -49,15 +51,22 @@ def cluster_of(complaint_id: int) -> RecurringCluster | None:
 
 
 def month_counts(cluster: RecurringCluster) -> dict[date, int]:
-    return {m.month: m.count for m in db.session.scalars(
-        select(ClusterMonth).where(ClusterMonth.cluster_id == cluster.id))}
+    return {
+        m.month: m.count for m in db.session.scalars(select(ClusterMonth).where(ClusterMonth.cluster_id == cluster.id))
+    }
 
 
 def snapshot() -> tuple:
-    clusters_ = db.session.execute(select(RecurringCluster.id, RecurringCluster.size, RecurringCluster.terms,
-                                          RecurringCluster.label_th).order_by(RecurringCluster.id)).all()
-    months = db.session.execute(select(ClusterMonth.cluster_id, ClusterMonth.month, ClusterMonth.count)
-                                .order_by(ClusterMonth.cluster_id, ClusterMonth.month)).all()
+    clusters_ = db.session.execute(
+        select(RecurringCluster.id, RecurringCluster.size, RecurringCluster.terms, RecurringCluster.label_th).order_by(
+            RecurringCluster.id
+        )
+    ).all()
+    months = db.session.execute(
+        select(ClusterMonth.cluster_id, ClusterMonth.month, ClusterMonth.count).order_by(
+            ClusterMonth.cluster_id, ClusterMonth.month
+        )
+    ).all()
     members = db.session.execute(select(Complaint.id, Complaint.cluster_id).order_by(Complaint.id)).all()
     return clusters_, months, members
 
@@ -75,8 +84,9 @@ def build_set() -> dict[str, int]:
         # 80 m away, the same grid cell, and no area named: joins by coordinates.
         "lights2": add(LIGHTS[1], utc(2026, 3, 2, 3), category="แสงสว่าง", location={"lat": 13.8248, "lon": 100.5603}),
         # 2 km away: another cell.
-        "lights_far": add(LIGHTS[1], utc(2026, 3, 3, 3), category="แสงสว่าง",
-                          location={"lat": 13.8430, "lon": 100.5600}),
+        "lights_far": add(
+            LIGHTS[1], utc(2026, 3, 3, 3), category="แสงสว่าง", location={"lat": 13.8430, "lon": 100.5600}
+        ),
         "suggestion": add(POTHOLE[0], utc(2026, 1, 6, 3), kind="suggestion"),
         "no_place": add(POTHOLE[0], utc(2026, 1, 7, 3), location={}),
     }
@@ -174,12 +184,14 @@ def test_small_batches_give_the_same_clusters(app):
         db.session.commit()
         clusters.update_clusters()
         whole = snapshot()
+
     # Same grouping and counts (cluster ids are new).
     def grouping(snap):
         by_cluster = {}
         for complaint_id, cluster_id in snap[2]:
             by_cluster.setdefault(cluster_id, []).append(complaint_id)
         return sorted(tuple(v) for k, v in by_cluster.items() if k is not None)
+
     assert grouping(small) == grouping(whole)
     assert sorted(c[1:] for c in small[0]) == sorted(c[1:] for c in whole[0])
 
@@ -222,7 +234,8 @@ def test_top_clusters_ranks_by_complaints_in_the_period(app):
         spring = clusters.top_clusters(date(2026, 2, 15), date(2026, 3, 10), limit=2)
         assert [(c.id, c.in_period, c.months) for c in spring] == [
             (lights.id, 2, [(date(2026, 2, 1), 1), (date(2026, 3, 1), 1)]),
-            (potholes.id, 1, [(date(2026, 2, 1), 1)])]
+            (potholes.id, 1, [(date(2026, 2, 1), 1)]),
+        ]
 
         drainage_unit = db.session.scalar(select(clusters.Category.unit_id).where(clusters.Category.code == "น้ำท่วม"))
         assert clusters.top_clusters(date(2026, 1, 1), date(2026, 12, 31), unit_ids=[drainage_unit]) == []
@@ -286,7 +299,8 @@ def test_postgres_claim_and_cluster_lookup_go_through_indexes(pg_app):
 
         def capture(conn, cursor, statement, parameters, context, executemany):
             if statement.startswith("UPDATE complaints SET clustered_at") or (
-                    "FROM recurring_clusters" in statement and "place_key" in statement):
+                "FROM recurring_clusters" in statement and "place_key" in statement
+            ):
                 sent.append((statement, parameters))
 
         event.listen(engine, "before_cursor_execute", capture)

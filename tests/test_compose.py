@@ -1,4 +1,5 @@
 """docker-compose.yml is valid YAML and deploys as the docs say (no docker here: read, not run)."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,16 @@ APP_SERVICES = ("migrate", "web", "worker-notify", "worker", "beat")
 
 
 def test_the_stack_has_its_services_and_volumes():
-    assert set(COMPOSE["services"]) == {"postgres", "redis", "migrate", "web", "nginx", "worker-notify", "worker",
-                                        "beat"}
+    assert set(COMPOSE["services"]) == {
+        "postgres",
+        "redis",
+        "migrate",
+        "web",
+        "nginx",
+        "worker-notify",
+        "worker",
+        "beat",
+    }
     assert {"pgdata", "uploads", "beat"} <= set(COMPOSE["volumes"])
 
 
@@ -66,8 +75,14 @@ def test_the_operations_guide_is_linked_and_its_commands_exist(app):
     assert "(docs/operations.md)" in (ROOT / "README.md").read_text()
     for section in ("## Backup", "## Restore", "## Upgrade order", "## Key rotation"):
         assert section in guide
-    for name in ("pg_dump", "NLP_MODEL_DIR", "UPLOAD_DIR", "SECRET_KEY", "CONTACT_ENCRYPTION_KEYS",
-                 "CONTACT_KEY_SECRET"):
+    for name in (
+        "pg_dump",
+        "NLP_MODEL_DIR",
+        "UPLOAD_DIR",
+        "SECRET_KEY",
+        "CONTACT_ENCRYPTION_KEYS",
+        "CONTACT_KEY_SECRET",
+    ):
         assert name in guide, name
     # Every `flask --app complaints <command>` the guide gives is a command of the app.
     commands = set(re.findall(r"flask --app complaints ([a-z-]+)", guide))
@@ -76,7 +91,7 @@ def test_the_operations_guide_is_linked_and_its_commands_exist(app):
         assert command in app.cli.commands, command
     assert "run" in app.cli.commands["retention"].commands
     # Stop beat before the new code; restart every process before re-encrypting.
-    upgrade = guide[guide.index("## Upgrade order"):guide.index("## Key rotation")]
+    upgrade = guide[guide.index("## Upgrade order") : guide.index("## Key rotation")]
     assert upgrade.index("Stop beat first") < upgrade.index("Migrate before the new code")
-    rotation = guide[guide.index("## Key rotation"):]
+    rotation = guide[guide.index("## Key rotation") :]
     assert rotation.index("Restart every process first") < rotation.index("rotate-contact-key")

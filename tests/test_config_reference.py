@@ -1,6 +1,7 @@
 """The configuration reference (docs/configuration.md) and .env.example are generated from
 complaints/config.py: a test fails when either is stale or when config.py reads a
 setting the reference lacks."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,8 @@ ENV_READ = re.compile(r"""env(?:\.get\(\s*|\[\s*)["']([A-Za-z0-9_]+)["']""")
 def test_the_committed_files_are_what_the_command_writes():
     for path, text in config_reference.outputs().items():
         assert path.read_text(encoding="utf-8") == text, (
-            f"{path.name} is stale: run python -m complaints.config_reference")
+            f"{path.name} is stale: run python -m complaints.config_reference"
+        )
 
 
 def test_every_variable_config_py_reads_is_in_the_reference_with_a_description():
@@ -32,9 +34,11 @@ def test_every_variable_config_py_reads_is_in_the_reference_with_a_description()
 
 
 def test_a_new_setting_without_a_description_is_caught():
-    source = ('def load_config(instance_path):\n    env = os.environ\n'
-              '    return {"A": int(env.get("BRAND_NEW_SETTING", "7")), "B": env["OTHER_NEW"],\n'
-              '            "C": _bool(env.get("SOME_FLAG"), default=True), "D": env.get("E") or env.get("REDIS_URL")}\n')
+    source = (
+        "def load_config(instance_path):\n    env = os.environ\n"
+        '    return {"A": int(env.get("BRAND_NEW_SETTING", "7")), "B": env["OTHER_NEW"],\n'
+        '            "C": _bool(env.get("SOME_FLAG"), default=True), "D": env.get("E") or env.get("REDIS_URL")}\n'
+    )
     found = {s.name: s for s in config_reference.settings(source)}
     assert found["BRAND_NEW_SETTING"].default == "7" and found["BRAND_NEW_SETTING"].description == ""
     assert found["OTHER_NEW"].default == "—"

@@ -1,6 +1,7 @@
 """CSRF: every state-changing signed-in POST (each POST row of tests/permission_matrix.py),
 sent by someone allowed to make it, is refused without a token and with another session's
 token (400, in Thai and English) and changes nothing; with its own token it goes through."""
+
 from __future__ import annotations
 
 from sqlalchemy import inspect, select, table, text
@@ -10,18 +11,36 @@ from tests.helpers import csrf_from, login, make_staff
 from tests.permission_matrix import ACCOUNTS, MATRIX, ROLES, build_world, cell_url, in_running_order
 
 # Fields that make most forms do something real, so that "nothing changed" means something.
-FORM = {"text": "ข้อความจากเว็บไซต์อื่น", "title": "มาตรการปลอม", "username": "intruder", "display_name": "Intruder",
-        "password": "a-long-enough-password", "role": "admin", "name_th": "ชื่อปลอม", "name_en": "Forged",
-        "code": "forged", "status": "met", "explanation": "ปลอม", "period": "2570", "action": "assign",
-        "category": "ถนน", "description": "ถนนพังมาก", "day": "31/12/2569", "note": "ปลอม", "name": "forged"}
+FORM = {
+    "text": "ข้อความจากเว็บไซต์อื่น",
+    "title": "มาตรการปลอม",
+    "username": "intruder",
+    "display_name": "Intruder",
+    "password": "a-long-enough-password",
+    "role": "admin",
+    "name_th": "ชื่อปลอม",
+    "name_en": "Forged",
+    "code": "forged",
+    "status": "met",
+    "explanation": "ปลอม",
+    "period": "2570",
+    "action": "assign",
+    "category": "ถนน",
+    "description": "ถนนพังมาก",
+    "day": "31/12/2569",
+    "note": "ปลอม",
+    "name": "forged",
+}
 
 
 def snapshot(app) -> dict:
     """Every row of every table: what a refused request must leave as it was."""
     with app.app_context():
         names = inspect(db.engine).get_table_names()
-        return {name: sorted(map(repr, db.session.execute(select(text("*")).select_from(table(name))).all()))
-                for name in names}
+        return {
+            name: sorted(map(repr, db.session.execute(select(text("*")).select_from(table(name))).all()))
+            for name in names
+        }
 
 
 def allowed_role(key) -> str:

@@ -1,25 +1,35 @@
 """`flask demo generate`: a realistic fiscal year, the same for the same seed, consistent in itself."""
+
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text, delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from complaints.config import base_data_path
+from complaints.domain.thai_calendar import fiscal_year, is_working_day, to_bangkok
 from complaints.extensions import db
 from complaints.models import Complainant, Complaint, SurveyResponse, TimelineEvent, User
 from complaints.services.datasets import demo_year
-from complaints.domain.thai_calendar import fiscal_year, is_working_day, to_bangkok
 
 TRAFFY = base_data_path()
-AS_OF = datetime(2026, 4, 20, 5, 0, tzinfo=timezone.utc)  # mid-year in FY2569: work still open
-STATUS_AFTER = {"received": "received", "acknowledged": "acknowledged", "assign": "assigned",
-                "start": "in_progress", "resolve": "resolved", "confirm": "closed", "close": "closed",
-                "reopen": "reopened", "forward": "forwarded", "reject": "rejected", "merge": "merged",
-                "hold": "on_hold"}
+AS_OF = datetime(2026, 4, 20, 5, 0, tzinfo=UTC)  # mid-year in FY2569: work still open
+STATUS_AFTER = {
+    "received": "received",
+    "acknowledged": "acknowledged",
+    "assign": "assigned",
+    "start": "in_progress",
+    "resolve": "resolved",
+    "confirm": "closed",
+    "close": "closed",
+    "reopen": "reopened",
+    "forward": "forwarded",
+    "reject": "rejected",
+    "merge": "merged",
+    "hold": "on_hold",
+}
 
 
 def generate(app, count: int, seed: int) -> demo_year.GenerateSummary:
@@ -34,17 +44,39 @@ def snapshot(app) -> list[tuple]:
         events: dict[int, list] = {}
         for e in db.session.scalars(select(TimelineEvent).order_by(TimelineEvent.at, TimelineEvent.id)):
             events.setdefault(e.complaint_id, []).append((e.kind, e.at, e.actor, e.text, e.public))
-        surveys = {s.complaint_id: (s.satisfaction, s.confidence, s.created_at)
-                   for s in db.session.scalars(select(SurveyResponse))}
+        surveys = {
+            s.complaint_id: (s.satisfaction, s.confidence, s.created_at)
+            for s in db.session.scalars(select(SurveyResponse))
+        }
         rows = []
         for c in db.session.scalars(select(Complaint).order_by(Complaint.received_at, Complaint.tracking_number)):
             person = c.complainant
-            rows.append((c.tracking_number, c.kind, c.channel, c.description, c.category_id, c.unit_id, c.status,
-                         c.received_at, c.acknowledged_at, c.resolved_at, c.closed_at, c.due_at, c.sla_state,
-                         c.area_code, c.anonymous, c.root_cause_id, c.reopen_count,
-                         numbers.get(c.repeat_of_id), numbers.get(c.merged_into_id),
-                         (person.name, person.phone, person.email, person.phone_key) if person else None,
-                         tuple(events[c.id]), surveys.get(c.id)))
+            rows.append(
+                (
+                    c.tracking_number,
+                    c.kind,
+                    c.channel,
+                    c.description,
+                    c.category_id,
+                    c.unit_id,
+                    c.status,
+                    c.received_at,
+                    c.acknowledged_at,
+                    c.resolved_at,
+                    c.closed_at,
+                    c.due_at,
+                    c.sla_state,
+                    c.area_code,
+                    c.anonymous,
+                    c.root_cause_id,
+                    c.reopen_count,
+                    numbers.get(c.repeat_of_id),
+                    numbers.get(c.merged_into_id),
+                    (person.name, person.phone, person.email, person.phone_key) if person else None,
+                    tuple(events[c.id]),
+                    surveys.get(c.id),
+                )
+            )
         return rows
 
 
@@ -143,15 +175,28 @@ def check_consistency(app, count: int) -> None:
         assert any(c.sla_state == "overdue" for c in complaints)
         assert any(c.acknowledged_at and c.acknowledged_at > c.ack_due_at for c in complaints)  # some late
         assert any(c.repeat_of_id for c in complaints)
-        assert 0.25 < len(surveys) / max(1, sum(c.status in ("resolved", "closed") and c.resolved_at is not None
-                                                 for c in complaints)) < 0.55
+        assert (
+            0.25
+            < len(surveys)
+            / max(1, sum(c.status in ("resolved", "closed") and c.resolved_at is not None for c in complaints))
+            < 0.55
+        )
         # Repeats by the same complainant are found by their contact keys, as intake would.
-        same_person = [(c, by_id[c.repeat_of_id]) for c in complaints if c.repeat_of_id
-                       and c.complainant and by_id[c.repeat_of_id].complainant]
-        keyed = [(a.complainant, b.complainant) for a, b in same_person
-                 if a.complainant.name == b.complainant.name and a.complainant.email == b.complainant.email]
-        assert all(x.phone_key == y.phone_key or x.email_key == y.email_key or x.line_key == y.line_key
-                   for x, y in keyed if x.phone == y.phone)
+        same_person = [
+            (c, by_id[c.repeat_of_id])
+            for c in complaints
+            if c.repeat_of_id and c.complainant and by_id[c.repeat_of_id].complainant
+        ]
+        keyed = [
+            (a.complainant, b.complainant)
+            for a, b in same_person
+            if a.complainant.name == b.complainant.name and a.complainant.email == b.complainant.email
+        ]
+        assert all(
+            x.phone_key == y.phone_key or x.email_key == y.email_key or x.line_key == y.line_key
+            for x, y in keyed
+            if x.phone == y.phone
+        )
         # Cases are owned by an officer of the handling unit.
         officers = dict(db.session.execute(select(User.id, User.unit_id)).all())
         assert all(officers[c.assigned_user_id] == c.unit_id for c in complaints if c.assigned_user_id)

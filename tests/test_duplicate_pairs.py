@@ -1,4 +1,5 @@
 """The similar-complaint rule against real Traffy pairs labelled by a person (data/duplicates/duplicate_pairs.csv)."""
+
 from __future__ import annotations
 
 import csv
@@ -63,6 +64,7 @@ def test_pair_score_needs_the_same_spot():
     assert similarity.pair_score(view(pothole), view(again)) >= similarity.SIMILAR_MINIMUM
     assert similarity.pair_score(view(pothole), view(again, area="103301")) == 0  # another district
     assert similarity.pair_score(view(pothole), view(again.replace("45", "47"))) == 0  # another soi
-    assert similarity.pair_score(view(pothole, lat=13.80, lon=100.55),
-                                 view(again, lat=13.83, lon=100.55)) == 0  # 3 km apart
+    assert (
+        similarity.pair_score(view(pothole, lat=13.80, lon=100.55), view(again, lat=13.83, lon=100.55)) == 0
+    )  # 3 km apart
     assert similarity.pair_score(view("น้ำท่วม ค่ะ"), view("น้ำท่วม")) == 0  # says nothing about where

@@ -2,6 +2,7 @@
 column (encrypted ones decrypted through the models) and every stored file (uploads,
 exports, the mail outbox folder) is scanned for the person's name, phone in any common
 spelling, e-mail and address after the admin's erasure or the retention purge."""
+
 from __future__ import annotations
 
 import contextlib
@@ -22,12 +23,11 @@ from complaints.extensions import db
 from complaints.models import Attachment, Complaint, OutboxMessage, User, utcnow
 from complaints.models.encrypted import decrypt
 from complaints.services.casework import case_actions
-from complaints.services.messaging import channel_refs
-from complaints.services.messaging import outbox, sms
-from complaints.services.privacy import duties
-from complaints.services.privacy.contact_crypto import encrypted_columns
 from complaints.services.casework.intake import Upload
 from complaints.services.casework.photos import store_file
+from complaints.services.messaging import channel_refs, outbox, sms
+from complaints.services.privacy import duties
+from complaints.services.privacy.contact_crypto import encrypted_columns
 from tests.helpers import complaint_by_number, csrf_from, export_file, login, make_staff
 
 NAME = "วันเพ็ญ ศรีสุข"
@@ -53,10 +53,13 @@ def jpeg_with_comment(comment: str) -> bytes:
 
 
 def submit(client) -> str:
-    body = {"title": f"ถนนหน้าบ้าน {NAME}", "description": f"ถนนหน้าบ้านเลขที่ {ADDRESS} เป็นหลุม ติดต่อ 081-234-5678",
-            "category": "ถนน",
-            "location": {"lat": LAT, "lon": LON, "address": ADDRESS},
-            "contact": {"name": NAME, "email": EMAIL, "phone": PHONE}}
+    body = {
+        "title": f"ถนนหน้าบ้าน {NAME}",
+        "description": f"ถนนหน้าบ้านเลขที่ {ADDRESS} เป็นหลุม ติดต่อ 081-234-5678",
+        "category": "ถนน",
+        "location": {"lat": LAT, "lon": LON, "address": ADDRESS},
+        "contact": {"name": NAME, "email": EMAIL, "phone": PHONE},
+    }
     response = client.post("/api/v1/complaints", json=body)
     assert response.status_code == 201, response.text
     return response.get_json()["tracking_number"]
@@ -142,17 +145,27 @@ def build_subject(app, client) -> tuple[str, int]:
         complaint.unit_id = officer.unit_id
         db.session.commit()
         case_actions.add_reply(complaint, officer, f"เรียนคุณ{NAME} ทางเขตรับเรื่องแล้ว หากมีข้อสงสัยโทร 02-111-2222")
-        case_actions.add_note(complaint, officer, f"โทรคุยกับ วันเพ็ญ ที่ +66 81 234 5678 แล้ว อีเมล {EMAIL.upper()} "
-                                              f"บ้าน {ADDRESS}")
+        case_actions.add_note(
+            complaint, officer, f"โทรคุยกับ วันเพ็ญ ที่ +66 81 234 5678 แล้ว อีเมล {EMAIL.upper()} บ้าน {ADDRESS}"
+        )
         case_actions.attach_files(complaint, officer, [Upload("files", f"บ้าน{NAME}.jpg", jpeg_with_comment(NAME))])
         # A mail program that builds Message-IDs from the sender's address.
         db.session.add(channel_refs.reference("email", f"<1733.{EMAIL}>", complaint.id))
         # A photo stored before metadata was dropped at intake: its file still has the comment.
         legacy = jpeg_with_comment(f"{NAME} {PHONE}")
         key = store_file(app.config["UPLOAD_DIR"], "2025", legacy, "jpg")
-        db.session.add(Attachment(complaint_id=complaint.id, storage_key=key, original_name=f"{NAME}.jpg",
-                                  content_type="image/jpeg", size_bytes=len(legacy), sha256="0" * 64,
-                                  width=40, height=30))
+        db.session.add(
+            Attachment(
+                complaint_id=complaint.id,
+                storage_key=key,
+                original_name=f"{NAME}.jpg",
+                content_type="image/jpeg",
+                size_bytes=len(legacy),
+                sha256="0" * 64,
+                width=40,
+                height=30,
+            )
+        )
         db.session.commit()
         # An SMS to the subject in the development outbox (SMS unconfigured), beside someone else's.
         folder = Path(app.config["SMS_OUTBOX_DIR"])
@@ -171,9 +184,17 @@ def test_the_setup_really_holds_the_data_everywhere(app, client):
     build_subject(app, client)
     with app.app_context():
         before = scan_database()
-    for column in ("complainants.name", "complainants.email", "complainants.phone", "complaints.address",
-                   "complaints.description", "timeline_events.text", "outbox_messages.recipient",
-                   "attachments.original_name", "channel_messages.external_id"):
+    for column in (
+        "complainants.name",
+        "complainants.email",
+        "complainants.phone",
+        "complaints.address",
+        "complaints.description",
+        "timeline_events.text",
+        "outbox_messages.recipient",
+        "attachments.original_name",
+        "channel_messages.external_id",
+    ):
         assert column in before, (column, before)
     files = scan_files(app)
     assert any(name.endswith(".eml") for name in files), files
@@ -203,8 +224,16 @@ def erase_and_scan(app, client) -> None:
     admin = app.test_client()
     login(admin, "root")
     token = csrf_from(admin.get("/admin/privacy").text)
-    done = admin.post("/admin/privacy", data={"csrf_token": token, "contact_kind": "phone", "contact": "081 234 5678",
-                                              "action": "erase", "note": f"คำขอของ {NAME} ทางโทรศัพท์"})
+    done = admin.post(
+        "/admin/privacy",
+        data={
+            "csrf_token": token,
+            "contact_kind": "phone",
+            "contact": "081 234 5678",
+            "action": "erase",
+            "note": f"คำขอของ {NAME} ทางโทรศัพท์",
+        },
+    )
     assert done.status_code == 302, done.text
     with app.app_context():
         assert scan_database() == {}
@@ -219,8 +248,9 @@ def erase_and_scan(app, client) -> None:
     assert scan_files(app) == {}
     assert not any(p.exists() for p in exports)
     # Someone else's SMS stays in the file.
-    assert [json.loads(p.read_text(encoding="utf-8"))["to"] for p in Path(app.config["SMS_OUTBOX_DIR"]).glob("*.json")
-            ] == ["0899999999"]
+    assert [
+        json.loads(p.read_text(encoding="utf-8"))["to"] for p in Path(app.config["SMS_OUTBOX_DIR"]).glob("*.json")
+    ] == ["0899999999"]
     # The case itself stays: officers still see it, the public tracking page still works.
     assert client.get(f"/track/{number}").status_code == 200
 
@@ -239,8 +269,10 @@ def test_retention_uses_the_same_erasure(app, client):
     assert scan_files(app) == {}
 
 
-@pytest.mark.parametrize("spelling", ["0812345678", "081-234-5678", "+66812345678", "+66 81 234 5678",
-                                      "66-81-234-5678", "๐๘๑๒๓๔๕๖๗๘", "081.234.5678"])
+@pytest.mark.parametrize(
+    "spelling",
+    ["0812345678", "081-234-5678", "+66812345678", "+66 81 234 5678", "66-81-234-5678", "๐๘๑๒๓๔๕๖๗๘", "081.234.5678"],
+)
 def test_every_spelling_of_the_phone_number_is_masked(app, spelling):
     from complaints.models import Complainant
     from complaints.nlp.scrubbing import scrubber_for

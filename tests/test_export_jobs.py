@@ -1,5 +1,6 @@
 """Complaint-list exports as jobs: asked for on the page, written by the worker's task,
 downloaded by their requester only, refused early when the parameters are bad."""
+
 from __future__ import annotations
 
 import csv
@@ -75,13 +76,16 @@ def test_a_supervisors_export_holds_only_their_units(app, data, sent):
     assert {row[5] for row in rows} == {own}
 
 
-@pytest.mark.parametrize("query, fmt, status, message", [
-    ("period=abc", "csv", 422, "Invalid period"),
-    ("period=2569&unit=x", "csv", 422, "Invalid unit"),
-    ("period=2569&unit=999999", "csv", 404, "No such unit"),
-    ("period=2569", "pdf", 404, "Unsupported export format"),
-    ("period=2569&district=%27%3B%20DROP%20TABLE%20complaints%3B--", "csv", 302, ""),
-])
+@pytest.mark.parametrize(
+    "query, fmt, status, message",
+    [
+        ("period=abc", "csv", 422, "Invalid period"),
+        ("period=2569&unit=x", "csv", 422, "Invalid unit"),
+        ("period=2569&unit=999999", "csv", 404, "No such unit"),
+        ("period=2569", "pdf", 404, "Unsupported export format"),
+        ("period=2569&district=%27%3B%20DROP%20TABLE%20complaints%3B--", "csv", 302, ""),
+    ],
+)
 def test_bad_parameters_are_refused_when_asked_and_make_no_job(app, data, sent, query, fmt, status, message):
     boss = signed_in(app, "boss", "manager")
     response = request_export(boss, query, fmt)
@@ -149,9 +153,14 @@ def test_a_job_its_worker_lost_shows_as_failed_and_old_jobs_are_deleted_with_the
 def test_the_export_buttons_are_forms_with_the_page_token(app, data):
     boss = signed_in(app, "boss", "manager")
     page = boss.get("/manager/complaints?period=2569&category=").text
-    forms = re.findall(r'<form method="post" class="inline" action="([^"]+)">\s*<input type="hidden" '
-                       r'name="csrf_token" value="([^"]+)">', page)
-    assert [action.split("?")[0] for action, _ in forms] == ["/manager/complaints/export.csv",
-                                                             "/manager/complaints/export.xlsx"]
+    forms = re.findall(
+        r'<form method="post" class="inline" action="([^"]+)">\s*<input type="hidden" '
+        r'name="csrf_token" value="([^"]+)">',
+        page,
+    )
+    assert [action.split("?")[0] for action, _ in forms] == [
+        "/manager/complaints/export.csv",
+        "/manager/complaints/export.xlsx",
+    ]
     assert all("period=2569" in action for action, _ in forms)
     assert forms[0][1] == csrf_from(page)

@@ -1,6 +1,7 @@
 """Issue 17 point 6, failures visible: failed outbox messages listed and sent again (admin
 page, `flask outbox`), liveness and readiness (/healthz, /readyz), Prometheus metrics
 (/metrics), and a missing upload or a wrong encryption key answered without a 500."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,7 @@ from sqlalchemy import select, update
 
 from complaints.domain.task_names import TaskName
 from complaints.extensions import db
-from complaints.models import Attachment, OutboxMessage, utcnow
-from complaints.models import encrypted
+from complaints.models import Attachment, OutboxMessage, encrypted, utcnow
 from complaints.services.messaging import outbox
 from complaints.services.operations import heartbeat
 from tests.helpers import case_url, complaint_by_number, csrf_from, login, make_staff, submit_api
@@ -34,8 +34,9 @@ class Sender:
 def fail_all(app) -> None:
     """What about 20 minutes of mail outage leaves: every message given up."""
     with app.app_context():
-        db.session.execute(update(OutboxMessage).values(status="failed", attempts=10,
-                                                        last_error="SMTP 421 service not available"))
+        db.session.execute(
+            update(OutboxMessage).values(status="failed", attempts=10, last_error="SMTP 421 service not available")
+        )
         db.session.commit()
 
 
@@ -51,8 +52,12 @@ def message_of(app, number: str) -> OutboxMessage:
 def failed(app, client):
     """An ordinary complaint and a tip-off whose acknowledgements failed; (number, tip number)."""
     number = submit_api(client)
-    tip = submit_api(client, kind="tip_off", description="เจ้าหน้าที่เรียกรับเงินใต้โต๊ะเพื่อออกใบอนุญาต",
-                     contact={"name": "ผู้แจ้ง ลับ", "email": TIP_EMAIL})
+    tip = submit_api(
+        client,
+        kind="tip_off",
+        description="เจ้าหน้าที่เรียกรับเงินใต้โต๊ะเพื่อออกใบอนุญาต",
+        contact={"name": "ผู้แจ้ง ลับ", "email": TIP_EMAIL},
+    )
     fail_all(app)
     return number, tip
 
@@ -65,6 +70,7 @@ def admin_client(app):
 
 
 # --- the admin page ----------------------------------------------------------------------
+
 
 def test_admin_lists_failed_messages_masked_and_counts_tip_offs_without_naming_them(app, failed):
     number, tip = failed
@@ -158,8 +164,17 @@ def test_an_admin_cannot_resend_or_probe_a_tip_off_message(app, failed):
     assert response.status_code == unknown.status_code == 404
     assert response.get_data(as_text=True) == unknown.get_data(as_text=True)
     assert message_of(app, tip).status == "failed"
-    for bad in ("١", "1 OR 1=1", "-1", "<b>1</b>", "9" * 400, str(tip_message.id), tip_message.url_key + "x",
-                tip_message.url_key[:-1] + "\u200b", "' OR '1'='1' --------------"):
+    for bad in (
+        "١",
+        "1 OR 1=1",
+        "-1",
+        "<b>1</b>",
+        "9" * 400,
+        str(tip_message.id),
+        tip_message.url_key + "x",
+        tip_message.url_key[:-1] + "\u200b",
+        "' OR '1'='1' --------------",
+    ):
         answer = client.post("/admin/outbox/resend", data={"message_key": bad, "csrf_token": token})
         assert answer.status_code == 404 and "<b>1</b>" not in answer.get_data(as_text=True), bad[:30]
     assert message_of(app, tip).status == "failed"
@@ -173,6 +188,7 @@ def test_an_admin_cannot_resend_or_probe_a_tip_off_message(app, failed):
 
 
 # --- the command line --------------------------------------------------------------------
+
 
 def test_flask_outbox_status_and_resend(app, failed, runner):
     number, tip = failed
@@ -189,7 +205,9 @@ def test_flask_outbox_status_and_resend(app, failed, runner):
         assert unknown.exit_code == 1 and "No failed message with that key" in unknown.output, bad
     missing = runner.invoke(args=["outbox", "resend", "--id", "424242"])
     assert missing.exit_code != 0 and "No failed message with id 424242" in missing.output
-    assert runner.invoke(args=["outbox", "resend", "--all-failed", "--channel", "sms"]).output.startswith("ส่งใหม่ 0 ข้อความ / resent 0")
+    assert runner.invoke(args=["outbox", "resend", "--all-failed", "--channel", "sms"]).output.startswith(
+        "ส่งใหม่ 0 ข้อความ / resent 0"
+    )
 
     one = runner.invoke(args=["outbox", "resend", "--id", str(message_of(app, number).id)])
     assert one.exit_code == 0 and "resent 1 message(s)" in one.output and one.output.startswith("ส่งใหม่")
@@ -209,6 +227,7 @@ def test_flask_outbox_status_and_resend(app, failed, runner):
 
 
 # --- liveness and readiness --------------------------------------------------------------
+
 
 def test_healthz_is_liveness_and_readyz_wants_a_worker(app, client):
     assert client.get("/healthz").status_code == 200  # no worker: still alive
@@ -267,8 +286,7 @@ def test_heartbeat_and_task_failures_in_redis(app, client, redis_url):
         task_failure.send(sender=task, task_id="x", exception=RuntimeError("boom"))
         task_failure.send(sender=task, task_id="y", exception=RuntimeError("boom"))
         # A task of another Celery app in this process (another test's) is not counted here.
-        task_failure.send(sender=Sender(object(), TaskName.ACKNOWLEDGE), task_id="z",
-                          exception=RuntimeError("boom"))
+        task_failure.send(sender=Sender(object(), TaskName.ACKNOWLEDGE), task_id="z", exception=RuntimeError("boom"))
     assert client.get("/readyz").get_json()["checks"]["worker"]["ok"] is True
     body = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).get_data(as_text=True)
     assert 'rongrian_task_failures_total{task="rongrian.acknowledge"} 2.0' in body
@@ -278,12 +296,19 @@ def test_heartbeat_and_task_failures_in_redis(app, client, redis_url):
 
 # --- metrics -----------------------------------------------------------------------------
 
+
 def test_metrics_are_off_by_default_and_need_the_token(app, client):
     assert client.get("/metrics").status_code == 404
     app.config["METRICS_TOKEN"] = METRICS_TOKEN
     assert client.get("/metrics").status_code == 401
-    for header in (f"Bearer {METRICS_TOKEN[:-1]}", METRICS_TOKEN, f"Basic {METRICS_TOKEN}",
-                   "Bearer ", f"Bearer {METRICS_TOKEN}\u200b", "Bearer ' OR 1=1 --"):
+    for header in (
+        f"Bearer {METRICS_TOKEN[:-1]}",
+        METRICS_TOKEN,
+        f"Basic {METRICS_TOKEN}",
+        "Bearer ",
+        f"Bearer {METRICS_TOKEN}\u200b",
+        "Bearer ' OR 1=1 --",
+    ):
         assert client.get("/metrics", headers={"Authorization": header}).status_code == 401, header
     assert client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).status_code == 200
 
@@ -291,17 +316,22 @@ def test_metrics_are_off_by_default_and_need_the_token(app, client):
 def test_metrics_content(app, client):
     app.config["METRICS_TOKEN"] = METRICS_TOKEN
     first, second = submit_api(client), submit_api(client)
-    tip = submit_api(client, kind="tip_off", description="เจ้าหน้าที่เรียกรับเงินใต้โต๊ะ",
-                     contact={"name": "ผู้แจ้ง ลับ", "email": TIP_EMAIL})
+    tip = submit_api(
+        client, kind="tip_off", description="เจ้าหน้าที่เรียกรับเงินใต้โต๊ะ", contact={"name": "ผู้แจ้ง ลับ", "email": TIP_EMAIL}
+    )
     with app.app_context():
         # One acknowledged 2 minutes after receipt, the other's message failed.
-        message = db.session.scalar(select(OutboxMessage).where(
-            OutboxMessage.complaint_id == complaint_by_number(first).id))
+        message = db.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.complaint_id == complaint_by_number(first).id)
+        )
         assert outbox.deliver_message(message.id) == "sent"
         complaint = complaint_by_number(first)
         complaint.acknowledged_at = complaint.received_at + timedelta(seconds=120)
-        db.session.execute(update(OutboxMessage).where(
-            OutboxMessage.complaint_id == complaint_by_number(second).id).values(status="failed"))
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.complaint_id == complaint_by_number(second).id)
+            .values(status="failed")
+        )
         db.session.commit()
     response = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     body = response.get_data(as_text=True)
@@ -309,7 +339,7 @@ def test_metrics_content(app, client):
     assert 'rongrian_complaints_received_total{channel="api"} 3.0' in body
     assert 'rongrian_acknowledgement_latency_seconds_bucket{le="60.0"} 0.0' in body
     assert 'rongrian_acknowledgement_latency_seconds_bucket{le="300.0"} 1.0' in body
-    assert 'rongrian_acknowledgement_latency_seconds_count 1.0' in body
+    assert "rongrian_acknowledgement_latency_seconds_count 1.0" in body
     assert re.search(r"rongrian_acknowledgement_latency_seconds_sum 1[12]\d\.\d", body)
     assert 'rongrian_outbox_messages{channel="email",status="sent"} 1.0' in body
     assert 'rongrian_outbox_messages{channel="email",status="failed"} 1.0' in body
@@ -320,12 +350,20 @@ def test_metrics_content(app, client):
 
 # --- a missing upload, a wrong key -------------------------------------------------------
 
+
 def test_a_missing_upload_file_is_a_bilingual_404(app, client):
     number = submit_api(client)
     with app.app_context():
-        attachment = Attachment(complaint_id=complaint_by_number(number).id, storage_key="gone/never-written.jpg",
-                                original_name="photo.jpg", content_type="image/jpeg", size_bytes=10,
-                                sha256="0" * 64, width=1, height=1)
+        attachment = Attachment(
+            complaint_id=complaint_by_number(number).id,
+            storage_key="gone/never-written.jpg",
+            original_name="photo.jpg",
+            content_type="image/jpeg",
+            size_bytes=10,
+            sha256="0" * 64,
+            width=1,
+            height=1,
+        )
         db.session.add(attachment)
         db.session.commit()
         attachment_key = attachment.url_key
@@ -363,8 +401,7 @@ def test_a_wrong_encryption_key_shows_cannot_be_decrypted_and_readyz_says_so(app
     assert listing.status_code == 200 and "cannot be decrypted" in listing.get_data(as_text=True)
     # Another page that reads the contact (the data-subject search): a bilingual 503, not a 500.
     token = csrf_from(admin.get("/admin/privacy").text)
-    found = admin.post("/admin/privacy", data={"csrf_token": token, "contact_kind": "phone",
-                                               "contact": "0811111111"})
+    found = admin.post("/admin/privacy", data={"csrf_token": token, "contact_kind": "phone", "contact": "0811111111"})
     html = found.get_data(as_text=True)
     assert found.status_code == 503
     assert "ถอดรหัสข้อมูลติดต่อไม่ได้" in html and "cannot be decrypted (wrong encryption key)" in html
@@ -401,10 +438,16 @@ def test_metrics_readyz_and_the_outbox_page_on_postgresql(pg_app):
     with app.app_context():
         complaint = complaint_by_number(first)
         complaint.acknowledged_at = complaint.received_at + timedelta(seconds=400)
-        db.session.execute(update(OutboxMessage).where(
-            OutboxMessage.complaint_id == complaint_by_number(second).id).values(status="failed"))
-        db.session.execute(update(OutboxMessage).where(
-            OutboxMessage.complaint_id == complaint.id).values(created_at=utcnow() - timedelta(seconds=900)))
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.complaint_id == complaint_by_number(second).id)
+            .values(status="failed")
+        )
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.complaint_id == complaint.id)
+            .values(created_at=utcnow() - timedelta(seconds=900))
+        )
         db.session.commit()
         heartbeat.record_worker()
     body = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).get_data(as_text=True)

@@ -1,5 +1,6 @@
 """The shared fixtures hand every test the same starting state, however they make it
 (issue 18 point 6: the seed is made once per session and copied, not made per test)."""
+
 from __future__ import annotations
 
 import shutil
@@ -16,10 +17,12 @@ from tests.helpers import make_staff, submit_api
 
 def state(app) -> dict:
     with app.app_context():
-        return {"users": sorted(db.session.scalars(select(User.username))),
-                "categories": db.session.scalar(select(func.count()).select_from(Category)),
-                "complaints": db.session.scalar(select(func.count()).select_from(Complaint)),
-                "first category": db.session.scalar(select(Category.name_th).order_by(Category.id))}
+        return {
+            "users": sorted(db.session.scalars(select(User.username))),
+            "categories": db.session.scalar(select(func.count()).select_from(Category)),
+            "complaints": db.session.scalar(select(func.count()).select_from(Complaint)),
+            "first category": db.session.scalar(select(Category.name_th).order_by(Category.id)),
+        }
 
 
 @pytest.mark.postgres

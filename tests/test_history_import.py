@@ -1,19 +1,20 @@
 """`flask import CSV`: historical complaints, validated row by row, written in batches, never twice."""
+
 from __future__ import annotations
 
 import csv
 import gzip
 import itertools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from complaints.config import base_data_path
+from complaints.domain import tracking_numbers
 from complaints.extensions import db
 from complaints.models import Category, Complaint, OutboxMessage, TimelineEvent, Unit
-from complaints.domain import tracking_numbers
 from complaints.services.datasets import history_import
 
 TRAFFY = base_data_path()
@@ -21,8 +22,16 @@ TRAFFY = base_data_path()
 HEADER = ["text", "label", "timestamp", "district", "province", "coords", "state", "last_activity"]
 ROWS = [
     # row 2: good, finished, with coordinates (Traffy writes lon,lat) and a closing time
-    ["ถนนหน้าซอย 5 เป็นหลุมลึก รถจักรยานยนต์ล้ม", "ถนน", "2022-06-01 09:00:00+00", "จตุจักร", "",
-     "100.55,13.80", "เสร็จสิ้น", "2022-06-05 10:00:00+00"],
+    [
+        "ถนนหน้าซอย 5 เป็นหลุมลึก รถจักรยานยนต์ล้ม",
+        "ถนน",
+        "2022-06-01 09:00:00+00",
+        "จตุจักร",
+        "",
+        "100.55,13.80",
+        "เสร็จสิ้น",
+        "2022-06-05 10:00:00+00",
+    ],
     # row 3: zero-width and control characters are cleaned away; short place names
     ["ไฟ\u200bดับ\u0007 ทั้งซอย", "แสงสว่าง", "2022-06-02T20:15:00+07:00", "เขตบางกะปิ", "กทม", "", "", ""],
     # row 4: markup is refused
@@ -44,16 +53,31 @@ ROWS = [
     # row 12: a state nobody knows
     ["น้ำท่วมขัง", "น้ำท่วม", "2022-06-04 02:00:00+00", "บางเขน", "", "", "บางอย่าง", ""],
     # row 13: row 2 again
-    ["ถนนหน้าซอย 5 เป็นหลุมลึก รถจักรยานยนต์ล้ม", "ถนน", "2022-06-01 09:00:00+00", "จตุจักร", "",
-     "100.55,13.80", "เสร็จสิ้น", "2022-06-05 10:00:00+00"],
+    [
+        "ถนนหน้าซอย 5 เป็นหลุมลึก รถจักรยานยนต์ล้ม",
+        "ถนน",
+        "2022-06-01 09:00:00+00",
+        "จตุจักร",
+        "",
+        "100.55,13.80",
+        "เสร็จสิ้น",
+        "2022-06-05 10:00:00+00",
+    ],
     # row 14: a Buddhist-era date in Bangkok time, still in progress
     ["ต้นไม้ล้มขวางถนน", "ต้นไม้", "2565-07-01 10:00", "ลาดพร้าว", "", "", "กำลังดำเนินการ", ""],
     # row 15: no category at all: the intake unit takes it
     ["สอบถามเรื่องภาษีป้าย", "", "2022-07-02 03:00:00+00", "", "", "", "", ""],
 ]
-EXPECTED_REJECTED = {"unsafe-text": [4], "empty-text": [6], "unknown-category": [7], "bad-timestamp": [8],
-                     "future-timestamp": [9], "unknown-district": [10], "bad-coordinates": [11],
-                     "unknown-status": [12]}
+EXPECTED_REJECTED = {
+    "unsafe-text": [4],
+    "empty-text": [6],
+    "unknown-category": [7],
+    "bad-timestamp": [8],
+    "future-timestamp": [9],
+    "unknown-district": [10],
+    "bad-coordinates": [11],
+    "unknown-status": [12],
+}
 
 
 def write_fixture(tmp_path: Path) -> Path:
@@ -87,14 +111,19 @@ def check_fixture_import(app, tmp_path: Path) -> None:
     assert "ไม่พบอำเภอ/เขตนี้ในจังหวัดที่เลือก / Unknown district for this province. [unknown-district] (rows 10)" in text
 
     stored = by_text(app)
-    assert set(stored) == {"ถนนหน้าซอย 5 เป็นหลุมลึก รถจักรยานยนต์ล้ม", "ไฟดับ ทั้งซอย",
-                           "'; DROP TABLE complaints; -- ขยะไม่เก็บ", "ต้นไม้ล้มขวางถนน", "สอบถามเรื่องภาษีป้าย"}
+    assert set(stored) == {
+        "ถนนหน้าซอย 5 เป็นหลุมลึก รถจักรยานยนต์ล้ม",
+        "ไฟดับ ทั้งซอย",
+        "'; DROP TABLE complaints; -- ขยะไม่เก็บ",
+        "ต้นไม้ล้มขวางถนน",
+        "สอบถามเรื่องภาษีป้าย",
+    }
     road = stored["ถนนหน้าซอย 5 เป็นหลุมลึก รถจักรยานยนต์ล้ม"]
-    assert road.received_at == datetime(2022, 6, 1, 9, tzinfo=timezone.utc)
+    assert road.received_at == datetime(2022, 6, 1, 9, tzinfo=UTC)
     number = tracking_numbers.parse(road.tracking_number, app.config["TRACKING_PREFIX"])
     assert number.be_year == 2565
     assert (road.status, road.channel, road.kind) == ("closed", "api", "complaint")
-    assert road.closed_at == road.resolved_at == datetime(2022, 6, 5, 10, tzinfo=timezone.utc)
+    assert road.closed_at == road.resolved_at == datetime(2022, 6, 5, 10, tzinfo=UTC)
     assert (road.lat, road.lon) == (13.80, 100.55)
     assert (road.province, road.district, road.area_code) == ("กรุงเทพมหานคร", "เขตจตุจักร", "1030")
     assert road.category.code == "ถนน" and road.unit_id == road.category.unit_id
@@ -109,7 +138,7 @@ def check_fixture_import(app, tmp_path: Path) -> None:
     assert light.district == "เขตบางกะปิ" and light.status == "closed" and light.closed_at is None
     assert [e.kind for e in light.events] == ["received", "imported"]
     tree = stored["ต้นไม้ล้มขวางถนน"]
-    assert tree.received_at == datetime(2022, 7, 1, 3, tzinfo=timezone.utc)  # 10:00 Bangkok, BE 2565
+    assert tree.received_at == datetime(2022, 7, 1, 3, tzinfo=UTC)  # 10:00 Bangkok, BE 2565
     assert tree.status == "in_progress" and tree.sla_state == "overdue" and tree.closed_at is None
     enquiry = stored["สอบถามเรื่องภาษีป้าย"]
     with app.app_context():
@@ -143,10 +172,13 @@ def test_cli_import_prints_a_bilingual_summary(app, runner, tmp_path):
         assert set(db.session.scalars(select(Complaint.channel))) == {"letter"}
 
 
-@pytest.mark.parametrize("content, message", [
-    ("remark,when\nx,y\n", "Required columns missing: text, timestamp"),
-    ("", "no header row"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("remark,when\nx,y\n", "Required columns missing: text, timestamp"),
+        ("", "no header row"),
+    ],
+)
 def test_cli_import_fails_on_unusable_files(app, runner, tmp_path, content, message):
     path = tmp_path / "bad.csv"
     path.write_text(content, encoding="utf-8")
@@ -177,8 +209,11 @@ def test_import_of_a_slice_of_the_traffy_file(app, tmp_path):
         # The file's districts are Bangkok's but for a few in neighbouring provinces.
         assert summary.rows == 400 and set(summary.rejected) <= {"unknown-district"}
         assert summary.imported + summary.rejected["unknown-district"] == 400 and summary.imported > 380
-        stored = db.session.execute(select(Complaint.description, Category.code, Complaint.district)
-                                    .join(Category, Complaint.category_id == Category.id)).all()
+        stored = db.session.execute(
+            select(Complaint.description, Category.code, Complaint.district).join(
+                Category, Complaint.category_id == Category.id
+            )
+        ).all()
         assert len(stored) == summary.imported  # every Traffy label is a known category
         labels = {r["label"] for r in rows}
         assert {code for _, code, _ in stored} <= labels

@@ -1,5 +1,6 @@
 """`flask import --create-categories`: an agency's own history, with its own categories, into a
 seeded database or into a fresh install that was never seeded."""
+
 from __future__ import annotations
 
 import csv
@@ -7,7 +8,7 @@ import gzip
 import itertools
 import re
 from collections import Counter
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -17,17 +18,15 @@ from complaints import create_app
 from complaints.config import base_data_path
 from complaints.extensions import db
 from complaints.models import Category, Complaint, ServiceStandard, Unit
+from complaints.nlp.cleaning import clean_text
 from complaints.services.catalogue import standards
 from complaints.services.datasets import history_import
-from complaints.nlp.cleaning import clean_text
 from tests.conftest import base_config
 from tests.test_admin import post
 
 TRAFFY = base_data_path()
 HINT_TH = "เพิ่ม --create-categories เพื่อสร้างหมวดหมู่เหล่านี้"
 HINT_EN = "re-run with --create-categories to create them"
-
-
 
 
 def write_csv(path: Path, rows: list[list[str]], header=("text", "label", "timestamp", "district")) -> Path:
@@ -74,7 +73,7 @@ HOSTILE = [
     # row 7: longer than a category code may be
     ["ขยะ", "ข" * 41, "2022-06-03 09:00:00+00", "บางเขน"],
     # row 8: symbols (an emoji, Traffy's all_labels separator) are not for names
-    ["ขยะ", "ถนน|ทางเท้า\U0001F4A5", "2022-06-03 10:00:00+00", "บางเขน"],
+    ["ขยะ", "ถนน|ทางเท้า\U0001f4a5", "2022-06-03 10:00:00+00", "บางเขน"],
     # row 9: a label of only zero-width characters is no label: the intake unit takes the row
     ["สอบถามเรื่องภาษี", "\u200b\u200c", "2022-06-03 11:00:00+00", ""],
     # row 10: a known category, found as before
@@ -108,8 +107,13 @@ def check_create_categories(app, runner, tmp_path: Path) -> None:
     result = runner.invoke(args=["import", str(path), "--create-categories"])
     assert result.exit_code == 0, result.output
     assert "13 rows: 5 imported, 0 already imported, 8 rejected" in result.output
-    for code, rows in {"unsafe-label": "4, 5", "bad-label": "6, 8", "label-too-long": "7, 14",
-                       "inactive-category": "11", "unknown-district": "12"}.items():
+    for code, rows in {
+        "unsafe-label": "4, 5",
+        "bad-label": "6, 8",
+        "label-too-long": "7, 14",
+        "inactive-category": "11",
+        "unknown-district": "12",
+    }.items():
         assert f"[{code}] (rows {rows})" in result.output, code
     assert "2 categories created, routed to complaints-centre, marked for review" in result.output
     assert HINT_EN not in result.output  # nothing is left unknown
@@ -124,13 +128,13 @@ def check_create_categories(app, runner, tmp_path: Path) -> None:
             assert (category.name_th, category.name_en) == (category.code, category.code)
             assert (category.unit_id, category.active, category.needs_review) == (centre, True, True)
             # no standard of their own: the default one applies
-            assert db.session.scalar(select(ServiceStandard.id).where(
-                ServiceStandard.category_id == category.id)) is None
+            assert (
+                db.session.scalar(select(ServiceStandard.id).where(ServiceStandard.category_id == category.id)) is None
+            )
             assert standards.standard_for(category.id, "complaint") == default_days
         assert not any(c.needs_review for code, c in after.items() if code in before)
         stored = {c.description: c for c in db.session.scalars(select(Complaint))}
-        assert set(stored) == {"ป้ายรถเมล์หายไปทั้งป้าย", "ป้ายรถเมล์ล้ม", "สอบถามเรื่องภาษี", "ถนนเป็นหลุม",
-                               "ฝุ่นควันมาก"}
+        assert set(stored) == {"ป้ายรถเมล์หายไปทั้งป้าย", "ป้ายรถเมล์ล้ม", "สอบถามเรื่องภาษี", "ถนนเป็นหลุม", "ฝุ่นควันมาก"}
         bus_stop = new["ป้ายรถเมล์"].id
         assert stored["ป้ายรถเมล์หายไปทั้งป้าย"].category_id == stored["ป้ายรถเมล์ล้ม"].category_id == bus_stop
         assert stored["ป้ายรถเมล์ล้ม"].unit_id == centre
@@ -147,7 +151,8 @@ def check_create_categories(app, runner, tmp_path: Path) -> None:
 def test_without_the_flag_the_summary_ends_by_naming_it(app, runner, tmp_path):
     rows = [["ป้ายรถเมล์หาย", "ป้ายรถเมล์", f"2022-06-03 0{i}:00:00+00", "บางเขน"] for i in range(3)] + [
         ["ประปาแตก", "ประปา", "2022-06-04 01:00:00+00", "บางเขน"],
-        ["ถนนเป็นหลุม", "ถนน", "2022-06-04 02:00:00+00", "บางเขน"]]
+        ["ถนนเป็นหลุม", "ถนน", "2022-06-04 02:00:00+00", "บางเขน"],
+    ]
     path = write_csv(tmp_path / "own.csv", rows)
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 0, result.output
@@ -172,11 +177,14 @@ def test_default_unit_option(app, runner, tmp_path):
     assert categories(app)["ประปา"].unit_id == drainage
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--create-categories", "--default-unit", "<script>"], "No unit has the code <script> (units: "),
-    (["--create-categories", "--default-unit", "nowhere"], "ไม่พบหน่วยงานรหัส nowhere"),
-    (["--default-unit", "drainage"], "--default-unit only applies with --create-categories"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--create-categories", "--default-unit", "<script>"], "No unit has the code <script> (units: "),
+        (["--create-categories", "--default-unit", "nowhere"], "ไม่พบหน่วยงานรหัส nowhere"),
+        (["--default-unit", "drainage"], "--default-unit only applies with --create-categories"),
+    ],
+)
 def test_a_bad_default_unit_stops_before_anything_is_imported(app, runner, tmp_path, args, message):
     path = write_csv(tmp_path / "own.csv", [["ประปาแตก", "ประปา", "2022-06-04 01:00:00+00", "บางเขน"]])
     before = categories(app)
@@ -231,14 +239,17 @@ def test_a_traffy_slice_into_a_fresh_unseeded_database(bare_app, tmp_path):
         made = {c.code: c for c in db.session.scalars(select(Category))}
         assert set(made) == set(labels)
         assert all(c.needs_review and c.unit_id == unit and c.active for c in made.values())
-        stored = db.session.execute(select(Complaint.description, Complaint.received_at, Complaint.unit_id,
-                                           Category.code).join(Category, Complaint.category_id == Category.id)).all()
+        stored = db.session.execute(
+            select(Complaint.description, Complaint.received_at, Complaint.unit_id, Category.code).join(
+                Category, Complaint.category_id == Category.id
+            )
+        ).all()
     summary_line = next(line for line in result.output.splitlines() if line.startswith("300 rows:"))
     imported = int(re.search(r"(\d+) imported", summary_line).group(1))
     # A few Traffy reports name districts of neighbouring provinces: those stay refused.
     assert imported > 280 and len(stored) == imported
     expected = {(clean_text(r["text"]), history_import.parse_timestamp(r["timestamp"]), r["label"]) for r in rows}
-    got = {(d, at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at, code) for d, at, _, code in stored}
+    got = {(d, at.replace(tzinfo=UTC) if at.tzinfo is None else at, code) for d, at, _, code in stored}
     assert got <= expected and len(got) == imported
     assert {u for _, _, u, _ in stored} == {unit}
     again = runner.invoke(args=["import", str(path), "--create-categories"])
@@ -256,9 +267,17 @@ def test_admin_sees_the_review_badge_and_clears_it_by_saving(app, admin, runner,
     assert "needs review" not in rows["ถนน"]
     form = admin.get(f"/admin/categories/{created.id}").text
     assert 'id="review-note"' in form and "Confirm and save" in form
-    saved = post(admin, f"/admin/categories/{created.id}", {
-        "code": "ประปา", "name_th": "ประปา", "name_en": "Water supply", "unit_id": str(created.unit_id),
-        "active": "y"})
+    saved = post(
+        admin,
+        f"/admin/categories/{created.id}",
+        {
+            "code": "ประปา",
+            "name_th": "ประปา",
+            "name_en": "Water supply",
+            "unit_id": str(created.unit_id),
+            "active": "y",
+        },
+    )
     assert saved.status_code == 302
     confirmed = categories(app)["ประปา"]
     assert (confirmed.needs_review, confirmed.name_en) == (False, "Water supply")
@@ -275,13 +294,17 @@ def check_migration_0026(url: str, tmp_path: Path) -> None:
     app = create_app(base_config(tmp_path, url))
     with app.app_context():
         flask_migrate.upgrade(revision="0025")
-        db.session.execute(text("INSERT INTO categories (code, name_th, name_en, active)"
-                                " VALUES ('ถนน', 'ถนน', 'Roads', :yes)"), {"yes": True})
+        db.session.execute(
+            text("INSERT INTO categories (code, name_th, name_en, active) VALUES ('ถนน', 'ถนน', 'Roads', :yes)"),
+            {"yes": True},
+        )
         db.session.commit()
         flask_migrate.upgrade(revision="0026")
         assert db.session.execute(text("SELECT code, needs_review FROM categories")).one() == ("ถนน", False)
-        db.session.execute(text("INSERT INTO categories (code, name_th, name_en, active)"
-                                " VALUES ('ประปา', 'ประปา', 'ประปา', :yes)"), {"yes": True})
+        db.session.execute(
+            text("INSERT INTO categories (code, name_th, name_en, active) VALUES ('ประปา', 'ประปา', 'ประปา', :yes)"),
+            {"yes": True},
+        )
         db.session.commit()  # the server default serves rows written without the column
         flask_migrate.downgrade(revision="0025")
         assert "needs_review" not in {c["name"] for c in inspect(db.engine).get_columns("categories")}

@@ -7,6 +7,7 @@ control-character names. A refused file stores nothing (no row, no file); an acc
 one is stored under a random name inside UPLOAD_DIR, shown under a clean name that ends
 in its real type, and (photos) re-encoded so nothing rides along.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,11 +19,18 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from complaints.extensions import db
 from assessment.models import AssessmentEvidence
+from complaints.extensions import db
 from complaints.models import Attachment, User
 from tests.helpers import (
-    case_url, complaint_by_number, csrf_from, form_tokens, jpeg_bytes, login, make_staff, submit_api,
+    case_url,
+    complaint_by_number,
+    csrf_from,
+    form_tokens,
+    jpeg_bytes,
+    login,
+    make_staff,
+    submit_api,
 )
 
 SCRIPT = b"<html><body><script>alert(document.cookie)</script></body></html>"
@@ -58,20 +66,33 @@ def officer_case(app, client):
 def send_photo(where: str, app, client, officer_case, data: bytes, name: str):
     """The web form with one photo, or the officer's attachment upload."""
     if where == "web form":
-        return client.post("/complaints/new", data={
-            **form_tokens(client), "kind": "complaint", "description": "ถนนเป็นหลุมใหญ่", "privacy_accepted": "y",
-            "photos": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+        return client.post(
+            "/complaints/new",
+            data={
+                **form_tokens(client),
+                "kind": "complaint",
+                "description": "ถนนเป็นหลุมใหญ่",
+                "privacy_accepted": "y",
+                "photos": (io.BytesIO(data), name),
+            },
+            content_type="multipart/form-data",
+        )
     officer, complaint_id = officer_case
     token = csrf_from(officer.get(case_url(app, complaint_id)).text)
-    return officer.post(case_url(app, complaint_id, "/attachments"), data={
-        "csrf_token": token, "files": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    return officer.post(
+        case_url(app, complaint_id, "/attachments"),
+        data={"csrf_token": token, "files": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 PHOTO_POINTS = ["web form", "officer upload"]
 # What photos.prepare_photo answers a refused photo, in Thai and English.
-PHOTO_REFUSALS = [("ไฟล์นี้ไม่ใช่ภาพที่ถูกต้อง", "This file is not a valid image."),
-                  ("ภาพมีขนาดพิกเซลใหญ่เกินไป", "The image dimensions are too large."),
-                  ("รองรับเฉพาะไฟล์ภาพ JPEG, PNG หรือ WebP", "Only JPEG, PNG or WebP photos are accepted.")]
+PHOTO_REFUSALS = [
+    ("ไฟล์นี้ไม่ใช่ภาพที่ถูกต้อง", "This file is not a valid image."),
+    ("ภาพมีขนาดพิกเซลใหญ่เกินไป", "The image dimensions are too large."),
+    ("รองรับเฉพาะไฟล์ภาพ JPEG, PNG หรือ WebP", "Only JPEG, PNG or WebP photos are accepted."),
+]
 REFUSED_PHOTOS = {
     "decompression bomb": (png((20000, 20000)), "bomb.png"),
     "one huge side": (png((13000, 1)), "strip.png"),
@@ -98,8 +119,9 @@ def test_hostile_photos_are_refused_and_leave_nothing(app, client, officer_case,
 def test_a_polyglot_photo_is_re_encoded_and_its_name_cleaned(app, client, officer_case, where):
     """A real JPEG with HTML after its end: accepted as the photo it is, stored without the
     rest, under a random name; its traversal name is reduced to a clean one ending in .jpg."""
-    response = send_photo(where, app, client, officer_case, jpeg_bytes() + SCRIPT,
-                          "../../../static/\u202eevil\x00.html")
+    response = send_photo(
+        where, app, client, officer_case, jpeg_bytes() + SCRIPT, "../../../static/\u202eevil\x00.html"
+    )
     assert response.status_code == 302, response.text[:300]
     upload_dir = Path(app.config["UPLOAD_DIR"]).resolve()
     with app.app_context():
@@ -114,6 +136,7 @@ def test_a_polyglot_photo_is_re_encoded_and_its_name_cleaned(app, client, office
 
 
 # --- assessment evidence: stored as sent (a signed record), so served only as a download
+
 
 @pytest.fixture
 def assessment_manager(app, staff_client):
@@ -130,8 +153,11 @@ def assessment_manager(app, staff_client):
 
 def send_evidence(client, data: bytes, name: str):
     token = csrf_from(client.get("/assessment/2569").text)
-    return client.post("/assessment/2569/items/3.2-B1/evidence", data={
-        "csrf_token": token, "title": "", "file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    return client.post(
+        "/assessment/2569/items/3.2-B1/evidence",
+        data={"csrf_token": token, "title": "", "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def zip_bomb_docx() -> bytes:
@@ -146,8 +172,12 @@ def zip_bomb_docx() -> bytes:
 KEPT_EVIDENCE = [  # what is sent, as what name -> the name shown, the type served
     (b"%PDF-1.4\n" + SCRIPT, "report.html", "report.html.pdf", "application/pdf"),
     (lambda: png((20000, 20000)), "../../plan.png", "plan.png", "image/png"),
-    (zip_bomb_docx, "/etc/แผน.docx", "แผน.docx",
-     "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    (
+        zip_bomb_docx,
+        "/etc/แผน.docx",
+        "แผน.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
     (b"%PDF-1.4\nplan\n", "\x00\x1b[31m\u202efdp.exe", "31mfdp.exe.pdf", "application/pdf"),
 ]
 
@@ -173,8 +203,11 @@ def test_evidence_is_kept_as_sent_but_only_ever_downloaded_as_its_real_type(app,
 
 
 def test_evidence_that_is_not_what_it_claims_is_refused_and_leaves_nothing(app, assessment_manager):
-    for data, name in [(SCRIPT, "report.pdf"), (b"PK\x03\x04" + b"\x00" * 100, "sheet.xlsx"),
-                       (b"GIF89a" + SCRIPT, "chart.png")]:
+    for data, name in [
+        (SCRIPT, "report.pdf"),
+        (b"PK\x03\x04" + b"\x00" * 100, "sheet.xlsx"),
+        (b"GIF89a" + SCRIPT, "chart.png"),
+    ]:
         response = send_evidence(assessment_manager, data, name)
         assert response.status_code == 422, name
         assert "รองรับเฉพาะไฟล์" in response.text and "Only PDF" in response.text

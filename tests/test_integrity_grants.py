@@ -4,6 +4,7 @@ Creating one, promoting or demoting one, resetting one's password and re-activat
 take two admins (a proposal and a different admin's approval) or the command line;
 each grant is in the audit trail and told to the integrity officers.
 """
+
 from __future__ import annotations
 
 import email
@@ -54,8 +55,10 @@ def grants(app) -> list[tuple[str, str, str]]:
 
 def notices(app) -> list[tuple[str, str]]:
     with app.app_context():
-        return [(m.recipient, m.payload["text"]) for m in db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.purpose == "integrity_grant"))]
+        return [
+            (m.recipient, m.payload["text"])
+            for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "integrity_grant"))
+        ]
 
 
 def audit(app, action: str) -> list[str]:
@@ -79,11 +82,22 @@ def approve(app, client, grant_index: int = 0):
 
 # --- one admin alone ---------------------------------------------------------------
 
+
 def test_one_admin_cannot_create_an_integrity_officer(app, people):
     admin = signed_in(app, "admin1")
-    response = post(admin, "/admin/users/new", {
-        "username": "mole", "display_name": "ตัวปลอม", "role": "integrity", "unit_id": "",
-        "email": "", "password": "chosen-by-the-admin-1"}, token_page="/admin/users/new")
+    response = post(
+        admin,
+        "/admin/users/new",
+        {
+            "username": "mole",
+            "display_name": "ตัวปลอม",
+            "role": "integrity",
+            "unit_id": "",
+            "email": "",
+            "password": "chosen-by-the-admin-1",
+        },
+        token_page="/admin/users/new",
+    )
     assert_proposed_only(response, admin)
     assert row(User, app, username="mole") is None
     assert grants(app) == [("create", "mole", "pending")]
@@ -120,16 +134,24 @@ def test_one_admin_cannot_reset_an_integrity_officers_password(app, people):
     admin = signed_in(app, "admin1")
     with app.app_context():
         before = db.session.get(User, people["watch"]).password_hash
-    response = post(admin, f"/admin/users/{people['watch']}/password", {"password": "admin-knows-it-now"},
-                    token_page=f"/admin/users/{people['watch']}")
+    response = post(
+        admin,
+        f"/admin/users/{people['watch']}/password",
+        {"password": "admin-knows-it-now"},
+        token_page=f"/admin/users/{people['watch']}",
+    )
     assert_proposed_only(response, admin)
     with app.app_context():
         assert db.session.get(User, people["watch"]).password_hash == before
     assert login(app.test_client(), "watch", "admin-knows-it-now").status_code == 401
     assert login(app.test_client(), "watch", PASSWORD).status_code == 302
     # Generated (empty field) is no different.
-    post(admin, f"/admin/users/{people['watch']}/password", {"password": ""},
-         token_page=f"/admin/users/{people['watch']}")
+    post(
+        admin,
+        f"/admin/users/{people['watch']}/password",
+        {"password": ""},
+        token_page=f"/admin/users/{people['watch']}",
+    )
     with app.app_context():
         assert db.session.get(User, people["watch"]).password_hash == before
     assert [g[0] for g in grants(app)] == ["password", "password"]
@@ -140,9 +162,12 @@ def test_one_admin_cannot_reactivate_an_integrity_officer(app, people):
         db.session.get(User, people["quiet"]).active = False
         db.session.commit()
     admin = signed_in(app, "admin1")
-    response = post(admin, f"/admin/users/{people['quiet']}", {
-        "display_name": "quiet", "role": "integrity", "unit_id": "", "email": "", "active": "y"},
-        token_page=f"/admin/users/{people['quiet']}")
+    response = post(
+        admin,
+        f"/admin/users/{people['quiet']}",
+        {"display_name": "quiet", "role": "integrity", "unit_id": "", "email": "", "active": "y"},
+        token_page=f"/admin/users/{people['quiet']}",
+    )
     assert_proposed_only(response, admin)
     with app.app_context():
         assert db.session.get(User, people["quiet"]).active is False
@@ -152,9 +177,12 @@ def test_one_admin_cannot_reactivate_an_integrity_officer(app, people):
 def test_other_edits_of_an_integrity_officer_need_no_second_admin(app, people):
     """Deactivating one takes access away, so it is not a grant."""
     admin = signed_in(app, "admin1")
-    response = post(admin, f"/admin/users/{people['watch']}", {
-        "display_name": "ผู้ตรวจ", "role": "integrity", "unit_id": "", "email": "watch@agency.example"},
-        token_page=f"/admin/users/{people['watch']}")
+    response = post(
+        admin,
+        f"/admin/users/{people['watch']}",
+        {"display_name": "ผู้ตรวจ", "role": "integrity", "unit_id": "", "email": "watch@agency.example"},
+        token_page=f"/admin/users/{people['watch']}",
+    )
     assert response.status_code == 302
     with app.app_context():
         user = db.session.get(User, people["watch"])
@@ -177,16 +205,25 @@ def test_the_service_refuses_a_direct_integrity_account(app, people):
     assert row(User, app, username="direct") is None
 
 
-@pytest.mark.parametrize("field,value", [
-    ("display_name", "<script>alert(1)</script>"),
-    ("username", "../../etc/passwd"),
-    ("username", "mo\u200ble"),
-    ("display_name", "x" * 5000),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("display_name", "<script>alert(1)</script>"),
+        ("username", "../../etc/passwd"),
+        ("username", "mo\u200ble"),
+        ("display_name", "x" * 5000),
+    ],
+)
 def test_a_hostile_proposal_is_refused_and_not_stored(app, people, field, value):
     admin = signed_in(app, "admin1")
-    form = {"username": "mole", "display_name": "ตัวปลอม", "role": "integrity", "unit_id": "", "email": "",
-            "password": ""}
+    form = {
+        "username": "mole",
+        "display_name": "ตัวปลอม",
+        "role": "integrity",
+        "unit_id": "",
+        "email": "",
+        "password": "",
+    }
     form[field] = value
     response = post(admin, "/admin/users/new", form, token_page="/admin/users/new")
     assert response.status_code == 422, response.text[:500]
@@ -196,10 +233,21 @@ def test_a_hostile_proposal_is_refused_and_not_stored(app, people, field, value)
 
 # --- two admins ---------------------------------------------------------------------
 
+
 def test_two_admins_create_an_integrity_officer_audited_and_told(app, people):
     first, second = signed_in(app, "admin1"), signed_in(app, "admin2")
-    post(first, "/admin/users/new", {"username": "newwatch", "display_name": "ผู้ตรวจใหม่", "role": "integrity",
-                                     "unit_id": "", "email": "new@agency.example"}, token_page="/admin/users/new")
+    post(
+        first,
+        "/admin/users/new",
+        {
+            "username": "newwatch",
+            "display_name": "ผู้ตรวจใหม่",
+            "role": "integrity",
+            "unit_id": "",
+            "email": "new@agency.example",
+        },
+        token_page="/admin/users/new",
+    )
     listing = second.get("/admin/users").text
     assert 'data-grant="' in listing and "newwatch" in listing and "admin1" in listing
     answer = approve(app, second)
@@ -239,9 +287,12 @@ def test_two_admins_can_make_each_other_grant(app, people, action):
         post(first, f"/admin/users/{target_id}/password", {"password": ""}, token_page=f"/admin/users/{target_id}")
     else:
         role = {"promote": "integrity", "demote": "officer", "reactivate": "integrity"}[action]
-        post(first, f"/admin/users/{target_id}", {"display_name": target, "role": role, "unit_id": "",
-                                                   "email": "", "active": "y"},
-             token_page=f"/admin/users/{target_id}")
+        post(
+            first,
+            f"/admin/users/{target_id}",
+            {"display_name": target, "role": role, "unit_id": "", "email": "", "active": "y"},
+            token_page=f"/admin/users/{target_id}",
+        )
     assert grants(app) == [(action, target, "pending")]
     answer = approve(app, second)
     assert answer.status_code in (200, 302), answer.text[:400]
@@ -260,9 +311,12 @@ def test_two_admins_can_make_each_other_grant(app, people, action):
 
 def test_a_proposal_expires(app, people):
     admin, other = signed_in(app, "admin1"), signed_in(app, "admin2")
-    post(admin, f"/admin/users/{people['clerk']}", {"display_name": "clerk", "role": "integrity", "unit_id": "",
-                                                      "email": "", "active": "y"},
-         token_page=f"/admin/users/{people['clerk']}")
+    post(
+        admin,
+        f"/admin/users/{people['clerk']}",
+        {"display_name": "clerk", "role": "integrity", "unit_id": "", "email": "", "active": "y"},
+        token_page=f"/admin/users/{people['clerk']}",
+    )
     with app.app_context():
         grant = db.session.scalar(select(IntegrityGrant))
         assert grant.expires_at - grant.proposed_at == timedelta(hours=72)
@@ -277,8 +331,12 @@ def test_a_proposal_expires(app, people):
 
 def test_a_rejected_proposal_cannot_be_approved(app, people):
     admin, other = signed_in(app, "admin1"), signed_in(app, "admin2")
-    post(admin, f"/admin/users/{people['watch']}/password", {"password": ""},
-         token_page=f"/admin/users/{people['watch']}")
+    post(
+        admin,
+        f"/admin/users/{people['watch']}/password",
+        {"password": ""},
+        token_page=f"/admin/users/{people['watch']}",
+    )
     with app.app_context():
         grant_id = db.session.scalar(select(IntegrityGrant.id))
     assert post(other, f"/admin/grants/{grant_id}/reject", token_page="/admin/users").status_code == 302
@@ -295,9 +353,21 @@ def test_an_unknown_grant_is_a_bilingual_404_not_a_500(app, people):
 
 # --- the command line ---------------------------------------------------------------
 
+
 def test_the_cli_creates_an_integrity_officer_audited_and_told(app, runner, people):
-    result = runner.invoke(args=["create-user", "--username", "cliwatch", "--name", "ผู้ตรวจ CLI",
-                                 "--role", "integrity", "--unit", "integrity"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--username",
+            "cliwatch",
+            "--name",
+            "ผู้ตรวจ CLI",
+            "--role",
+            "integrity",
+            "--unit",
+            "integrity",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert row(User, app, username="cliwatch").role == "integrity"
     [granted] = audit(app, "integrity_grant")
@@ -337,6 +407,7 @@ def test_the_notice_is_delivered_as_an_email(app, people, tmp_path):
 
 # --- PostgreSQL ---------------------------------------------------------------------
 
+
 @pytest.mark.postgres
 def test_two_admins_on_postgresql(pg_app):
     for name in ("pgadmin1", "pgadmin2"):
@@ -346,8 +417,12 @@ def test_two_admins_on_postgresql(pg_app):
         db.session.scalar(select(User).where(User.username == "pgwatch")).email = "pgwatch@agency.example"
         db.session.commit()
     first, second = signed_in(pg_app, "pgadmin1"), signed_in(pg_app, "pgadmin2")
-    post(first, "/admin/users/new", {"username": "pgnew", "display_name": "ผู้ตรวจ", "role": "integrity",
-                                     "unit_id": "", "email": ""}, token_page="/admin/users/new")
+    post(
+        first,
+        "/admin/users/new",
+        {"username": "pgnew", "display_name": "ผู้ตรวจ", "role": "integrity", "unit_id": "", "email": ""},
+        token_page="/admin/users/new",
+    )
     assert row(User, pg_app, username="pgnew") is None
     assert approve(pg_app, first).status_code == 403
     answer = approve(pg_app, second)
@@ -360,13 +435,16 @@ def test_two_admins_on_postgresql(pg_app):
 
 def test_integrity_officers_without_an_email_see_the_grant_on_their_pages(app, people):
     first, second = signed_in(app, "admin1"), signed_in(app, "admin2")
-    post(first, f"/admin/users/{people['clerk']}", {"display_name": "clerk", "role": "integrity", "unit_id": "",
-                                                      "email": "", "active": "y"},
-         token_page=f"/admin/users/{people['clerk']}")
+    post(
+        first,
+        f"/admin/users/{people['clerk']}",
+        {"display_name": "clerk", "role": "integrity", "unit_id": "", "email": "", "active": "y"},
+        token_page=f"/admin/users/{people['clerk']}",
+    )
     approve(app, second)
     quiet = signed_in(app, "quiet")  # an integrity officer with no e-mail address
     page = quiet.get("/officer/").text
-    notice = page[page.index('id="integrity-notice"'):]
+    notice = page[page.index('id="integrity-notice"') :]
     assert "promote clerk: proposed by admin1" in notice and "approved by admin2" in notice
     assert "การเปลี่ยนแปลงสิทธิ์" in notice
     # Not shown to other staff.
@@ -376,31 +454,53 @@ def test_integrity_officers_without_an_email_see_the_grant_on_their_pages(app, p
 
 # --- the sock puppet: making an admin is a grant too ----------------------------------------
 
+
 def test_one_admin_cannot_make_a_second_admin_to_approve_their_own_grant(app, people):
     """The attack: admin1 makes an admin account of their own, proposes an integrity officer,
     and approves it with that account. Making an admin (new, promoted, re-activated, or
     another admin's password) is itself a grant, so there is no such account to approve with."""
     admin = signed_in(app, "admin1")
-    response = post(admin, "/admin/users/new", {
-        "username": "sockpuppet", "display_name": "หุ่นเชิด", "role": "admin", "unit_id": "",
-        "email": "", "password": "chosen-by-the-admin-1"}, token_page="/admin/users/new")
+    response = post(
+        admin,
+        "/admin/users/new",
+        {
+            "username": "sockpuppet",
+            "display_name": "หุ่นเชิด",
+            "role": "admin",
+            "unit_id": "",
+            "email": "",
+            "password": "chosen-by-the-admin-1",
+        },
+        token_page="/admin/users/new",
+    )
     assert_proposed_only(response, admin)
     assert row(User, app, username="sockpuppet") is None
     assert login(app.test_client(), "sockpuppet", "chosen-by-the-admin-1").status_code == 401
     with app.app_context():
         clerk = db.session.get(User, people["clerk"])
         form = {"display_name": clerk.display_name, "role": "admin", "unit_id": "", "email": "", "active": "y"}
-    assert_proposed_only(post(admin, f"/admin/users/{people['clerk']}", form,
-                              token_page=f"/admin/users/{people['clerk']}"), admin)
+    assert_proposed_only(
+        post(admin, f"/admin/users/{people['clerk']}", form, token_page=f"/admin/users/{people['clerk']}"), admin
+    )
     with app.app_context():
         assert db.session.get(User, people["clerk"]).role == "officer"
         before = db.session.get(User, people["admin2"]).password_hash
-    assert_proposed_only(post(admin, f"/admin/users/{people['admin2']}/password", {"password": "taken-over-now-1"},
-                              token_page=f"/admin/users/{people['admin2']}"), admin)
+    assert_proposed_only(
+        post(
+            admin,
+            f"/admin/users/{people['admin2']}/password",
+            {"password": "taken-over-now-1"},
+            token_page=f"/admin/users/{people['admin2']}",
+        ),
+        admin,
+    )
     with app.app_context():
         assert db.session.get(User, people["admin2"]).password_hash == before
-    assert grants(app) == [("create", "sockpuppet", "pending"), ("promote", "clerk", "pending"),
-                           ("password", "admin2", "pending")]
+    assert grants(app) == [
+        ("create", "sockpuppet", "pending"),
+        ("promote", "clerk", "pending"),
+        ("password", "admin2", "pending"),
+    ]
     # A second, real admin can still make an admin: the approver gets the password.
     approved = approve(app, signed_in(app, "admin2"))
     assert approved.status_code == 200 and NEW_PASSWORD.search(approved.text)
@@ -413,10 +513,16 @@ def test_one_admin_cannot_divert_the_grant_notices(app, people):
     admin = signed_in(app, "admin1")
     with app.app_context():
         watch = db.session.get(User, people["watch"])
-        form = {"display_name": watch.display_name, "role": "integrity", "unit_id": str(watch.unit_id),
-                "email": "attacker-sink@example.org", "active": "y"}
-    assert_proposed_only(post(admin, f"/admin/users/{people['watch']}", form,
-                              token_page=f"/admin/users/{people['watch']}"), admin)
+        form = {
+            "display_name": watch.display_name,
+            "role": "integrity",
+            "unit_id": str(watch.unit_id),
+            "email": "attacker-sink@example.org",
+            "active": "y",
+        }
+    assert_proposed_only(
+        post(admin, f"/admin/users/{people['watch']}", form, token_page=f"/admin/users/{people['watch']}"), admin
+    )
     with app.app_context():
         assert db.session.get(User, people["watch"]).email == "watch@agency.example"
     assert grants(app) == [("edit", "watch", "pending")]
@@ -424,7 +530,11 @@ def test_one_admin_cannot_divert_the_grant_notices(app, people):
 
 def test_an_admin_may_still_set_their_own_password(app, people):
     admin = signed_in(app, "admin1")
-    response = post(admin, f"/admin/users/{people['admin1']}/password", {"password": "my-own-new-password-1"},
-                    token_page=f"/admin/users/{people['admin1']}")
+    response = post(
+        admin,
+        f"/admin/users/{people['admin1']}/password",
+        {"password": "my-own-new-password-1"},
+        token_page=f"/admin/users/{people['admin1']}",
+    )
     assert grants(app) == [] and response.status_code in (200, 302)
     assert login(app.test_client(), "admin1", "my-own-new-password-1").status_code == 302

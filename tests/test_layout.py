@@ -1,4 +1,5 @@
 """The code's layout holds: imports run one way, one status writer, status groups defined once."""
+
 from __future__ import annotations
 
 import ast
@@ -18,8 +19,7 @@ def test_the_import_contracts_are_kept():
     """Entry points -> services -> models -> pure core; the pure core reads no database or
     framework; nothing in complaints/ imports assessment/ or workers/ but the app factory."""
     lint_imports = Path(sys.executable).with_name("lint-imports")
-    result = subprocess.run([str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run([str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "0 broken" in result.stdout
 
@@ -30,8 +30,9 @@ def test_a_forbidden_import_breaks_a_contract(tmp_path):
     probe.write_text("import flask  # noqa: F401\n", encoding="utf-8")
     try:
         lint_imports = Path(sys.executable).with_name("lint-imports")
-        result = subprocess.run([str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True,
-                                timeout=300)
+        result = subprocess.run(
+            [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
     finally:
         probe.unlink()
     assert result.returncode != 0
@@ -43,8 +44,9 @@ def _status_writes(path: Path) -> list[int]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     lines = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "status"
-                                                for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Attribute) and t.attr == "status" for t in node.targets
+        ):
             value = ast.unparse(node.value)
             literal = isinstance(node.value, ast.Constant) and node.value.value in {s.value for s in Status}
             if value.startswith(("Status.", "S.")) or literal:
@@ -54,8 +56,12 @@ def _status_writes(path: Path) -> list[int]:
 
 def test_only_the_workflow_changes_a_complaints_status(tmp_path):
     workflow = ROOT / "complaints" / "services" / "casework" / "workflow.py"
-    found = {str(path.relative_to(ROOT)): lines for top in CODE for path in (ROOT / top).rglob("*.py")
-             if path != workflow and (lines := _status_writes(path))}
+    found = {
+        str(path.relative_to(ROOT)): lines
+        for top in CODE
+        for path in (ROOT / top).rglob("*.py")
+        if path != workflow and (lines := _status_writes(path))
+    }
     assert found == {}
     probe = tmp_path / "probe.py"  # the check sees both spellings of a direct write
     probe.write_text("complaint.status = Status.CLOSED\nother.status = 'x'\nc.status = \"acknowledged\"\n")
@@ -66,9 +72,10 @@ def test_only_the_workflow_changes_a_complaints_status(tmp_path):
 def test_each_status_is_open_on_hold_or_ended_and_forwarded_is_both_open_and_answered(status):
     groups = [name for name in ("OPEN", "ENDED") if status in getattr(Status, name)]
     assert len(groups) == (0 if status == Status.ON_HOLD else 1), groups
-    assert Status.BACKLOG == Status.OPEN | {Status.ON_HOLD}
-    assert (status in Status.ANSWERED) == (status in {Status.RESOLVED, Status.CLOSED, Status.REJECTED,
-                                                       Status.FORWARDED})
+    assert Status.OPEN | {Status.ON_HOLD} == Status.BACKLOG
+    assert (status in Status.ANSWERED) == (
+        status in {Status.RESOLVED, Status.CLOSED, Status.REJECTED, Status.FORWARDED}
+    )
 
 
 def _service_imports(path: Path) -> list[str]:
@@ -76,8 +83,11 @@ def _service_imports(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module] if node.module != "complaints.services" else [
-                f"{node.module}.{alias.name}" for alias in node.names]
+            names = (
+                [node.module]
+                if node.module != "complaints.services"
+                else [f"{node.module}.{alias.name}" for alias in node.names]
+            )
         elif isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         else:
@@ -91,8 +101,11 @@ def test_the_assessment_reads_the_services_through_the_analytics_api_only(tmp_pa
     and only names that module makes public (its __all__, no _private helper)."""
     from complaints.services.analytics import api
 
-    found = {str(path.relative_to(ROOT)): names for path in (ROOT / "assessment").rglob("*.py")
-             if (names := [n for n in _service_imports(path) if n != "complaints.services.analytics.api"])}
+    found = {
+        str(path.relative_to(ROOT)): names
+        for path in (ROOT / "assessment").rglob("*.py")
+        if (names := [n for n in _service_imports(path) if n != "complaints.services.analytics.api"])
+    }
     assert found == {}
     for path in (ROOT / "assessment").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -100,12 +113,18 @@ def test_the_assessment_reads_the_services_through_the_analytics_api_only(tmp_pa
                 assert {alias.name for alias in node.names} <= set(api.__all__), path
     assert all(hasattr(api, name) and not name.startswith("_") for name in api.__all__)
     probe = tmp_path / "probe.py"  # the check sees every spelling of a way around the API
-    probe.write_text("from complaints.services.analytics.metrics import ack_seconds\n"
-                     "import complaints.services.access\n"
-                     "from complaints.services import catalogue\n"
-                     "from complaints.services.analytics.api import top_clusters\n")
-    assert _service_imports(probe) == ["complaints.services.analytics.metrics", "complaints.services.access",
-                                       "complaints.services.catalogue", "complaints.services.analytics.api"]
+    probe.write_text(
+        "from complaints.services.analytics.metrics import ack_seconds\n"
+        "import complaints.services.access\n"
+        "from complaints.services import catalogue\n"
+        "from complaints.services.analytics.api import top_clusters\n"
+    )
+    assert _service_imports(probe) == [
+        "complaints.services.analytics.metrics",
+        "complaints.services.access",
+        "complaints.services.catalogue",
+        "complaints.services.analytics.api",
+    ]
 
 
 def test_the_assessments_tables_live_in_assessment_and_the_app_factory_registers_them(tmp_path):
@@ -126,7 +145,8 @@ def test_the_assessments_tables_live_in_assessment_and_the_app_factory_registers
         "    assert model.__table__.name not in before, model\n"
         "    assert db.metadata.tables[model.__table__.name] is model.__table__, model\n"
         "assert 'tracking_lookup_days' in before\n"
-        "print('ok')\n")
+        "print('ok')\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-3000:]
 
@@ -138,8 +158,11 @@ def _cycles_through_package_inits(graph, packages) -> dict[str, list[str]]:
     """For each package, its modules that lead back to the package's own __init__ (a cycle)."""
     found = {}
     for package in packages:
-        back = [module for module in sorted(graph.find_descendants(package))
-                if graph.find_shortest_chain(importer=module, imported=package)]
+        back = [
+            module
+            for module in sorted(graph.find_descendants(package))
+            if graph.find_shortest_chain(importer=module, imported=package)
+        ]
         if back:
             found[package] = back
     return found
@@ -153,5 +176,6 @@ def test_no_blueprint_package_imports_itself_back():
     graph = grimp.build_graph("complaints", "assessment", "workers", cache_dir=None)
     assert _cycles_through_package_inits(graph, [f"complaints.{name}" for name in BLUEPRINTS]) == {}
     graph.add_import(importer="complaints.officer.views", imported="complaints.officer")  # the check can fail
-    assert _cycles_through_package_inits(graph, ["complaints.officer"]) == {"complaints.officer": [
-        "complaints.officer.views"]}
+    assert _cycles_through_package_inits(graph, ["complaints.officer"]) == {
+        "complaints.officer": ["complaints.officer.views"]
+    }

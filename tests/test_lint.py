@@ -1,4 +1,5 @@
 """`make lint` can fail: ruff and mypy read the project's settings, and pre-commit runs the same ruff."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,7 @@ BIN = Path(sys.executable).parent
 
 
 def _run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 
 def test_ruff_reports_what_the_project_forbids(tmp_path):
@@ -27,7 +27,8 @@ def test_ruff_reports_what_the_project_forbids(tmp_path):
         "\n"
         "def later(values: list[int]) -> list[object]:\n"
         "    return [lambda: l for l in values]\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     try:
         result = _run("ruff", "check", "--no-cache", "--output-format", "concise", str(probe))
     finally:
@@ -59,7 +60,7 @@ def test_ci_and_pre_commit_run_the_same_checks():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert ci.index("make lint") < ci.index("make test")
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    lint = makefile[makefile.index("\nlint:"):].split("\n\n")[0]
+    lint = makefile[makefile.index("\nlint:") :].split("\n\n")[0]
     for command in ("ruff check", "ruff format --check", "mypy", "lint-imports"):
         assert command in lint, lint
     config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))

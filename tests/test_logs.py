@@ -1,13 +1,14 @@
 """Logs an operator can ship: JSON lines with zone-aware ISO 8601 times, the request id
 carried into the tasks a request caused, failures at WARNING, routine passes at DEBUG,
 and who made each request on the access line."""
+
 from __future__ import annotations
 
 import io
 import json
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from celery import signals
@@ -60,15 +61,15 @@ def collected():
 
 
 def test_json_lines_have_iso_8601_times_with_zone():
-    record = _record("สวัสดี \"quoted\" <script>alert(1)</script>\nnext line")
-    record.created = datetime(2026, 12, 7, 19, 30, 0, 123456, tzinfo=timezone.utc).timestamp()
+    record = _record('สวัสดี "quoted" <script>alert(1)</script>\nnext line')
+    record.created = datetime(2026, 12, 7, 19, 30, 0, 123456, tzinfo=UTC).timestamp()
     record.request_id = "abc"
     line = observability.make_formatter("json").format(record)
     assert "\n" not in line  # one record, one line, whatever the message holds
     parsed = json.loads(line)
     assert parsed["time"] == "2026-12-07T19:30:00.123+00:00"
     assert datetime.fromisoformat(parsed["time"]).utcoffset() is not None
-    assert parsed["level"] == "INFO" and parsed["message"].startswith("สวัสดี \"quoted\" <script>")
+    assert parsed["level"] == "INFO" and parsed["message"].startswith('สวัสดี "quoted" <script>')
     text = observability.make_formatter("text").format(record)
     assert text.startswith("2026-12-07T19:30:00.123+00:00 INFO rongrian.test [abc] ")
 
@@ -81,9 +82,11 @@ def test_publishing_from_a_request_puts_its_id_in_the_task_headers(app, client):
 
     signals.before_task_publish.connect(spy)
     try:
-        response = client.post("/api/v1/complaints", json={
-            "description": "ไฟถนนดับทั้งซอย มืดมาก อันตราย", "contact": {"name": "ก", "email": "a@example.com"}},
-            headers={"X-Request-ID": "intake-7f3a"})
+        response = client.post(
+            "/api/v1/complaints",
+            json={"description": "ไฟถนนดับทั้งซอย มืดมาก อันตราย", "contact": {"name": "ก", "email": "a@example.com"}},
+            headers={"X-Request-ID": "intake-7f3a"},
+        )
     finally:
         signals.before_task_publish.disconnect(spy)
     assert response.status_code == 201, response.text
@@ -126,8 +129,17 @@ def test_the_last_failed_try_is_an_error(app, client, caplog):
     assert record.levelno == logging.ERROR and "failed for good after 1 tries" in record.getMessage()
 
 
-@pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", "a\nforged line", "x" * 65,
-                                     "id\u200b", "'; DROP TABLE outbox_messages;--", "../../etc/passwd"])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>alert(1)</script>",
+        "a\nforged line",
+        "x" * 65,
+        "id\u200b",
+        "'; DROP TABLE outbox_messages;--",
+        "../../etc/passwd",
+    ],
+)
 def test_a_hostile_request_id_in_a_task_header_is_not_logged(app, collected, hostile):
     @app.extensions["celery"].task(name="test.log_line", shared=False)
     def log_line() -> str | None:
@@ -147,23 +159,38 @@ def test_routine_relay_passes_are_debug_and_a_pass_that_did_something_is_info(ap
     caplog.set_level(logging.INFO)
     relay = TaskName.RELAY_OUTBOX
     _celery_line("celery.worker.strategy", celery_trace.LOG_RECEIVED, {"id": "1", "name": relay})
-    _celery_line("celery.app.trace", celery_trace.LOG_SUCCESS,
-                 {"id": "1", "name": relay, "return_value": "0", "runtime": 0.01})
-    _celery_line("celery.app.trace", celery_trace.LOG_SUCCESS,
-                 {"id": "2", "name": TaskName.PURGE_CHANNEL_STATE,
-                  "return_value": "{'conversations': 0, 'event_ids': 0}", "runtime": 0.01})
+    _celery_line(
+        "celery.app.trace", celery_trace.LOG_SUCCESS, {"id": "1", "name": relay, "return_value": "0", "runtime": 0.01}
+    )
+    _celery_line(
+        "celery.app.trace",
+        celery_trace.LOG_SUCCESS,
+        {
+            "id": "2",
+            "name": TaskName.PURGE_CHANNEL_STATE,
+            "return_value": "{'conversations': 0, 'event_ids': 0}",
+            "runtime": 0.01,
+        },
+    )
     logging.getLogger("celery.beat").info("Scheduler: Sending due task %s (%s)", "relay-outbox", relay)
     assert [r.getMessage() for r in caplog.records] == []  # nothing at INFO for no-op passes
-    _celery_line("celery.app.trace", celery_trace.LOG_SUCCESS,
-                 {"id": "3", "name": relay, "return_value": "12", "runtime": 0.01})
-    _celery_line("celery.app.trace", celery_trace.LOG_SUCCESS,  # not periodic: an intake's acknowledgement
-                 {"id": "4", "name": TaskName.ACKNOWLEDGE, "return_value": "'already_sent'", "runtime": 0.01})
+    _celery_line(
+        "celery.app.trace", celery_trace.LOG_SUCCESS, {"id": "3", "name": relay, "return_value": "12", "runtime": 0.01}
+    )
+    _celery_line(
+        "celery.app.trace",
+        celery_trace.LOG_SUCCESS,  # not periodic: an intake's acknowledgement
+        {"id": "4", "name": TaskName.ACKNOWLEDGE, "return_value": "'already_sent'", "runtime": 0.01},
+    )
     assert [(r.levelname, r.getMessage().split(" succeeded")[0]) for r in caplog.records] == [
-        ("INFO", f"Task {relay}[3]"), ("INFO", "Task rongrian.acknowledge[4]")]
+        ("INFO", f"Task {relay}[3]"),
+        ("INFO", "Task rongrian.acknowledge[4]"),
+    ]
     caplog.clear()
     caplog.set_level(logging.DEBUG)
-    _celery_line("celery.app.trace", celery_trace.LOG_SUCCESS,
-                 {"id": "5", "name": relay, "return_value": "0", "runtime": 0.01})
+    _celery_line(
+        "celery.app.trace", celery_trace.LOG_SUCCESS, {"id": "5", "name": relay, "return_value": "0", "runtime": 0.01}
+    )
     assert [r.levelname for r in caplog.records] == ["DEBUG"]  # still there for whoever asks for DEBUG
 
 
@@ -197,5 +224,7 @@ def test_gunicorns_own_lines_are_json_too(capsys):
             logger.removeHandler(handler)
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert [(line["level"], line["message"]) for line in lines] == [
-        ("INFO", "Booting worker with pid: 42"), ("CRITICAL", "WORKER TIMEOUT (pid:42)")]
+        ("INFO", "Booting worker with pid: 42"),
+        ("CRITICAL", "WORKER TIMEOUT (pid:42)"),
+    ]
     assert all(ISO_WITH_ZONE.fullmatch(line["time"]) for line in lines)

@@ -4,6 +4,7 @@ password nor a citizen's mail, and the message stays a delivery to try again.
 Real servers on loopback: aiosmtpd with STARTTLS and with implicit TLS (port 465 style),
 and a small IMAPS server, each presenting a certificate made for the test.
 """
+
 from __future__ import annotations
 
 import email
@@ -24,8 +25,11 @@ from complaints.services.messaging import outbox
 from tests.conftest import free_port
 from tests.tls_certs import make_ca, self_signed_context
 
-BODY = {"description": "น้ำท่วมขังหน้าบ้าน ระบายไม่ออก", "category": "น้ำท่วม",
-        "contact": {"name": "มานี มีนา", "email": "manee@example.com"}}
+BODY = {
+    "description": "น้ำท่วมขังหน้าบ้าน ระบายไม่ออก",
+    "category": "น้ำท่วม",
+    "contact": {"name": "มานี มีนา", "email": "manee@example.com"},
+}
 
 
 class Inbox:
@@ -63,8 +67,9 @@ def smtp_server(context: ssl.SSLContext | None, implicit: bool = False):
     if implicit:
         controller = ImplicitTLSController(inbox, hostname="127.0.0.1", port=free_port(), ssl_context=context)
     else:
-        controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=context,
-                                require_starttls=context is not None)
+        controller = Controller(
+            inbox, hostname="127.0.0.1", port=free_port(), tls_context=context, require_starttls=context is not None
+        )
     controller.start()
     return controller, inbox
 
@@ -86,8 +91,14 @@ def refused(app, message_id: int) -> str:
 
 
 def smtp_config(controller, **tls) -> dict:
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": controller.port,
-            "MAIL_USE_TLS": False, "MAIL_USE_SSL": False, "MAIL_CA_FILE": None, **tls}
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": controller.port,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_CA_FILE": None,
+        **tls,
+    }
 
 
 @pytest.mark.parametrize("mode", ["MAIL_USE_TLS", "MAIL_USE_SSL"])
@@ -189,8 +200,13 @@ class IMAPSServer:
     def _talk(self, stream) -> None:
         stream.write(b"* OK [CAPABILITY IMAP4rev1] test IMAPS ready\r\n")
         stream.flush()
-        answers = {"LOGIN": b"", "SELECT": b"* 0 EXISTS\r\n* 0 RECENT\r\n", "UID": b"* SEARCH\r\n",
-                   "LOGOUT": b"* BYE logging out\r\n", "CAPABILITY": b"* CAPABILITY IMAP4rev1\r\n"}
+        answers = {
+            "LOGIN": b"",
+            "SELECT": b"* 0 EXISTS\r\n* 0 RECENT\r\n",
+            "UID": b"* SEARCH\r\n",
+            "LOGOUT": b"* BYE logging out\r\n",
+            "CAPABILITY": b"* CAPABILITY IMAP4rev1\r\n",
+        }
         for line in stream:
             tag, command, *rest = line.decode().rstrip("\r\n").split(" ", 2)
             self.commands.append(" ".join([command.upper(), *rest]))
@@ -205,8 +221,14 @@ class IMAPSServer:
 
 
 def imap_config(server: IMAPSServer, ca_file=None) -> dict:
-    return {"IMAP_HOST": "127.0.0.1", "IMAP_PORT": server.port, "IMAP_USE_SSL": True,
-            "IMAP_USERNAME": "complaints@agency.test", "IMAP_PASSWORD": "mailbox-secret", "IMAP_CA_FILE": ca_file}
+    return {
+        "IMAP_HOST": "127.0.0.1",
+        "IMAP_PORT": server.port,
+        "IMAP_USE_SSL": True,
+        "IMAP_USERNAME": "complaints@agency.test",
+        "IMAP_PASSWORD": "mailbox-secret",
+        "IMAP_CA_FILE": ca_file,
+    }
 
 
 def test_imap_refuses_a_mailbox_with_an_untrusted_certificate(app, tmp_path):

@@ -1,10 +1,11 @@
 """The manager blueprint: access, drill-down lists, exports (masked), PDF, corrective actions, root causes."""
+
 from __future__ import annotations
 
 import csv
 import io
 import re
-from datetime import date
+from datetime import UTC, date
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -15,7 +16,14 @@ from complaints.models import Complaint, CorrectiveAction, RootCause, Unit
 from complaints.services.casework import workflow
 from tests import analytics_data
 from tests.helpers import (
-    PERSON, case_url, complaint_by_number, csrf_from, export_file, login, make_staff, submit_api,
+    PERSON,
+    case_url,
+    complaint_by_number,
+    csrf_from,
+    export_file,
+    login,
+    make_staff,
+    submit_api,
 )
 
 PERSONAL = ("สมชาย", "081-234-5678", "0812345678", "somchai@example.com", PERSON["email"], PERSON["phone"])
@@ -28,8 +36,14 @@ def drill_count(html: str) -> int:
 def test_officer_cannot_open_manager_pages(app, client, data):
     make_staff(app, "off", "officer", "public-works")
     login(client, "off")
-    for path in ("/manager/", "/manager/complaints?period=2569", "/manager/export/by_kind.csv?period=2569",
-                 "/manager/dashboard.pdf?period=2569", "/manager/actions", "/manager/actions/new"):
+    for path in (
+        "/manager/",
+        "/manager/complaints?period=2569",
+        "/manager/export/by_kind.csv?period=2569",
+        "/manager/dashboard.pdf?period=2569",
+        "/manager/actions",
+        "/manager/actions/new",
+    ):
         response = client.get(path)
         assert response.status_code == 403, path
         assert "ไม่มีสิทธิ์" in response.text and "permission" in response.text
@@ -122,8 +136,7 @@ def _masked(text: str) -> None:
 
 def test_complaint_list_exports_are_masked(app, manager, data):
     with app.app_context():  # a real complainant record, with contact details, in the period
-        number = submit_api(manager, description="ถนนพังมาก ติดต่อ somying@example.com โทร 081-234-5678",
-                            contact=PERSON)
+        number = submit_api(manager, description="ถนนพังมาก ติดต่อ somying@example.com โทร 081-234-5678", contact=PERSON)
         complaint = complaint_by_number(number)
         complaint.received_at = analytics_data.bkk(2026, 2, 2, 9)
         db.session.commit()
@@ -144,8 +157,9 @@ def test_figure_exports_csv_and_xlsx(manager, data):
     body = manager.get("/manager/export/by_channel.csv?period=2569").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[1][:3] == ["เว็บไซต์", "Website", "6"] and ["รวม", "Total", "10", "", "", ""] in rows
-    quarters = list(csv.reader(io.StringIO(
-        manager.get("/manager/export/repeat_quarters.csv?period=2569").data.decode("utf-8-sig"))))
+    quarters = list(
+        csv.reader(io.StringIO(manager.get("/manager/export/repeat_quarters.csv?period=2569").data.decode("utf-8-sig")))
+    )
     assert quarters[2][:3] == ["ไตรมาส 1/2569", "Q1 FY2569", "1"]
     assert quarters[2][5] == "complaints=4; rate=0.25; change=-0.0833"
     book = load_workbook(io.BytesIO(manager.get("/manager/export/dashboard.xlsx?period=2569").data))
@@ -157,7 +171,7 @@ def test_figure_exports_csv_and_xlsx(manager, data):
 def test_formula_cells_are_defused(app, manager, data):
     with app.app_context():
         complaint = db.session.scalar(select(Complaint).where(Complaint.id == data["c2"]))
-        complaint.title = "=HYPERLINK(\"http://evil\")"
+        complaint.title = '=HYPERLINK("http://evil")'
         db.session.commit()
     body = export_file(app, manager, "period=2569").data.decode("utf-8-sig")
     assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body
@@ -179,24 +193,38 @@ def test_root_cause_required_to_resolve(app, client, data):
         complaint_id = complaint_by_number(number).id
     login(client, "worker")
     token = csrf_from(client.get(case_url(app, complaint_id)).text)
-    response = client.post(case_url(app, complaint_id, "/action"),
-                           data={"csrf_token": token, "action": "resolve", "reason": "ซ่อมแล้ว"})
+    response = client.post(
+        case_url(app, complaint_id, "/action"), data={"csrf_token": token, "action": "resolve", "reason": "ซ่อมแล้ว"}
+    )
     assert response.status_code == 422
     assert "สาเหตุของปัญหา" in response.text and "root cause" in response.text
     with app.app_context():
         assert complaint_by_number(number).status != "resolved"
         cause = db.session.scalar(select(RootCause).where(RootCause.code == "maintenance"))
         cause_id = cause.id
-    bogus = client.post(case_url(app, complaint_id, "/action"),
-                        data={"csrf_token": token, "action": "resolve", "reason": "ซ่อมแล้ว", "root_cause_id": "99999"})
+    bogus = client.post(
+        case_url(app, complaint_id, "/action"),
+        data={"csrf_token": token, "action": "resolve", "reason": "ซ่อมแล้ว", "root_cause_id": "99999"},
+    )
     assert bogus.status_code == 422 and "not valid" in bogus.text
-    done = client.post(case_url(app, complaint_id, "/action"),
-                       data={"csrf_token": token, "action": "resolve", "reason": "ซ่อมแล้ว",
-                             "root_cause_id": str(cause_id), "root_cause_note": "ท่อแตกจากรถบรรทุก"})
+    done = client.post(
+        case_url(app, complaint_id, "/action"),
+        data={
+            "csrf_token": token,
+            "action": "resolve",
+            "reason": "ซ่อมแล้ว",
+            "root_cause_id": str(cause_id),
+            "root_cause_note": "ท่อแตกจากรถบรรทุก",
+        },
+    )
     assert done.status_code == 302
     with app.app_context():
         stored = complaint_by_number(number)
-        assert (stored.status, stored.root_cause_id, stored.root_cause_note) == ("resolved", cause_id, "ท่อแตกจากรถบรรทุก")
+        assert (stored.status, stored.root_cause_id, stored.root_cause_note) == (
+            "resolved",
+            cause_id,
+            "ท่อแตกจากรถบรรทุก",
+        )
 
 
 def test_supervisor_close_keeps_the_recorded_root_cause(app, client, data):
@@ -222,22 +250,33 @@ def test_admin_manages_root_causes(app, client):
     page = client.get("/admin/root-causes")
     assert page.status_code == 200 and "ขาดการบำรุงรักษา" in page.text
     token = csrf_from(client.get("/admin/root-causes/new").text)
-    bad = client.post("/admin/root-causes/new", data={"csrf_token": token, "code": "Bad Code!", "name_th": "<b>x</b>",
-                                                      "name_en": ""})
+    bad = client.post(
+        "/admin/root-causes/new", data={"csrf_token": token, "code": "Bad Code!", "name_th": "<b>x</b>", "name_en": ""}
+    )
     assert bad.status_code == 422 and 'data-field="code"' in bad.text and "HTML" in bad.text
-    ok = client.post("/admin/root-causes/new", data={"csrf_token": token, "code": "contractor",
-                                                     "name_th": "ผู้รับเหมาทำงานไม่ได้มาตรฐาน",
-                                                     "name_en": "Contractor work below standard", "active": "y"})
+    ok = client.post(
+        "/admin/root-causes/new",
+        data={
+            "csrf_token": token,
+            "code": "contractor",
+            "name_th": "ผู้รับเหมาทำงานไม่ได้มาตรฐาน",
+            "name_en": "Contractor work below standard",
+            "active": "y",
+        },
+    )
     assert ok.status_code == 302
-    dup = client.post("/admin/root-causes/new", data={"csrf_token": token, "code": "contractor", "name_th": "ก",
-                                                      "name_en": "a", "active": "y"})
+    dup = client.post(
+        "/admin/root-causes/new",
+        data={"csrf_token": token, "code": "contractor", "name_th": "ก", "name_en": "a", "active": "y"},
+    )
     assert dup.status_code == 422 and "already used" in dup.text
     with app.app_context():
         row = db.session.scalar(select(RootCause).where(RootCause.code == "contractor"))
         assert row.name_en == "Contractor work below standard" and row.active
         row_id = row.id
-    client.post(f"/admin/root-causes/{row_id}", data={"csrf_token": token, "name_th": "ผู้รับเหมา",
-                                                      "name_en": "Contractor"})
+    client.post(
+        f"/admin/root-causes/{row_id}", data={"csrf_token": token, "name_th": "ผู้รับเหมา", "name_en": "Contractor"}
+    )
     with app.app_context():
         assert db.session.get(RootCause, row_id).active is False
 
@@ -248,13 +287,22 @@ def test_corrective_action_before_and_after(app, manager, data):
         from complaints.models import User
 
         owner = db.session.scalar(select(User.id).where(User.username == "boss"))
-    bad = manager.post("/manager/actions/new", data={"csrf_token": token, "title": "", "target": "cluster:999999",
-                                                     "due_on": "31/02/2569", "status": "../etc"})
+    bad = manager.post(
+        "/manager/actions/new",
+        data={"csrf_token": token, "title": "", "target": "cluster:999999", "due_on": "31/02/2569", "status": "../etc"},
+    )
     assert bad.status_code == 422
     assert {"title", "target", "owner_user_id", "due_on", "status"} <= set(re.findall(r'data-field="(\w+)"', bad.text))
-    hostile = manager.post("/manager/actions/new", data={
-        "csrf_token": token, "title": "<script>alert(1)</script>", "target": f"category:{data['A']}x",
-        "owner_user_id": "1 OR 1=1", "effective_on": "2569-13-40"})
+    hostile = manager.post(
+        "/manager/actions/new",
+        data={
+            "csrf_token": token,
+            "title": "<script>alert(1)</script>",
+            "target": f"category:{data['A']}x",
+            "owner_user_id": "1 OR 1=1",
+            "effective_on": "2569-13-40",
+        },
+    )
     assert hostile.status_code == 422 and "HTML" in hostile.text and "<script>alert" not in hostile.text
     with app.app_context():
         assert db.session.scalar(select(CorrectiveAction.id)) is None
@@ -262,24 +310,46 @@ def test_corrective_action_before_and_after(app, manager, data):
     assert f'href="/manager/actions/new?target=cluster:{data["A"]}"' in dashboard.replace("%3A", ":")
     preset = manager.get(f"/manager/actions/new?target=cluster:{data['A']}").text
     assert f'value="cluster:{data["A"]}" selected' in preset
-    response = manager.post("/manager/actions/new", data={
-        "csrf_token": token, "title": "ซ่อมถนนทั้งซอยแทนการปะหลุม", "target": f"cluster:{data['A']}",
-        "owner_user_id": str(owner), "due_on": "31/12/2568", "effective_on": "01/11/2568", "status": "done",
-        "description": "ปูผิวถนนใหม่ตลอดซอย"})
+    response = manager.post(
+        "/manager/actions/new",
+        data={
+            "csrf_token": token,
+            "title": "ซ่อมถนนทั้งซอยแทนการปะหลุม",
+            "target": f"cluster:{data['A']}",
+            "owner_user_id": str(owner),
+            "due_on": "31/12/2568",
+            "effective_on": "01/11/2568",
+            "status": "done",
+            "description": "ปูผิวถนนใหม่ตลอดซอย",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         action = db.session.scalar(select(CorrectiveAction))
         assert (action.cluster_id, action.effective_on, action.due_on, action.status) == (
-            data["A"], date(2025, 11, 1), date(2025, 12, 31), "done")
+            data["A"],
+            date(2025, 11, 1),
+            date(2025, 12, 31),
+            "done",
+        )
         assert action.unit_id == db.session.scalar(select(Unit.id).where(Unit.code == "public-works"))
         from complaints.services.analytics.corrective_actions import before_after
 
         effect = before_after(action, months=6, today=date(2026, 3, 15))
         # Cluster A: c2 and c3 in Oct 2025 (before), c7 in Mar 2026 (after); May-Oct 2025 before, Nov-Mar after.
         assert [(m.month.isoformat()[:7], m.count, m.after) for m in effect.months] == [
-            ("2025-05", 0, False), ("2025-06", 0, False), ("2025-07", 0, False), ("2025-08", 0, False),
-            ("2025-09", 0, False), ("2025-10", 2, False), ("2025-11", 0, True), ("2025-12", 0, True),
-            ("2026-01", 0, True), ("2026-02", 0, True), ("2026-03", 1, True)]
+            ("2025-05", 0, False),
+            ("2025-06", 0, False),
+            ("2025-07", 0, False),
+            ("2025-08", 0, False),
+            ("2025-09", 0, False),
+            ("2025-10", 2, False),
+            ("2025-11", 0, True),
+            ("2025-12", 0, True),
+            ("2026-01", 0, True),
+            ("2026-02", 0, True),
+            ("2026-03", 1, True),
+        ]
         assert (effect.before_mean, effect.after_mean, effect.change) == (0.33, 0.2, -0.3939)
     page = manager.get(f"/manager/actions/{action.id}")
     assert 'id="chart-before-after"' in page.text and "01/11/2568" in page.text
@@ -288,16 +358,16 @@ def test_corrective_action_before_and_after(app, manager, data):
 
 def test_the_period_list_reaches_back_to_imported_history(app, manager, data):
     """Imported history (here a complaint of FY2565) can be chosen, not only the last four years."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from complaints.domain.periods import Period
 
-    current = Period.containing(datetime.now(timezone.utc)).fiscal_year
+    current = Period.containing(datetime.now(UTC)).fiscal_year
     periods = re.findall(r'<option value="(\d{4})"', manager.get("/manager/").text)
     assert str(current - 3) in periods and str(current - 4) not in periods  # no older complaint yet
     with app.app_context():
         old = db.session.scalars(select(Complaint).order_by(Complaint.id)).first()
-        old.received_at = datetime(2022, 5, 1, 3, 0, tzinfo=timezone.utc)  # FY2565
+        old.received_at = datetime(2022, 5, 1, 3, 0, tzinfo=UTC)  # FY2565
         db.session.commit()
     periods = re.findall(r'<option value="(\d{4})"', manager.get("/manager/").text)
     assert periods == [str(fy) for fy in range(current, 2564, -1)]

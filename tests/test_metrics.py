@@ -1,16 +1,17 @@
 """Manager metrics against the hand-computed data set in tests/analytics_data.py."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from complaints.domain.errors import BilingualError
+from complaints.domain.periods import Period
 from complaints.extensions import db
 from complaints.models import Unit, User
 from complaints.services.analytics import metrics
-from complaints.domain.periods import Period
 from tests.analytics_data import NOW, bkk
 from tests.helpers import make_staff
 
@@ -29,11 +30,12 @@ def unit_id(code: str) -> int:
 
 # --- periods ----------------------------------------------------------------------
 
+
 def test_fiscal_year_and_quarter_bounds_are_bangkok_midnights():
     fy = Period.parse("2569")
     assert (fy.first_day.isoformat(), fy.last_day.isoformat()) == ("2025-10-01", "2026-09-30")
-    assert fy.start == datetime(2025, 9, 30, 17, 0, tzinfo=timezone.utc)
-    assert fy.end == datetime(2026, 9, 30, 17, 0, tzinfo=timezone.utc)
+    assert fy.start == datetime(2025, 9, 30, 17, 0, tzinfo=UTC)
+    assert fy.end == datetime(2026, 9, 30, 17, 0, tzinfo=UTC)
     q2 = Period.parse("2569-q2")
     assert (q2.code, q2.first_day.isoformat(), q2.last_day.isoformat()) == ("2569-Q2", "2026-01-01", "2026-03-31")
     assert Period.parse("2569-Q1").previous_quarter() == Period(2568, 4)
@@ -46,7 +48,9 @@ def test_fiscal_year_and_quarter_bounds_are_bangkok_midnights():
     assert Period.parse("๒๕๖๙-Q1") == Period(2569, 1)  # Thai digits, as people type them
 
 
-@pytest.mark.parametrize("bad", ["", "69", "2569-Q5", "2569Q", "1999", "<script>", "2569' OR 1=1", "2569\u200b", "2569-Q1-Q2"])
+@pytest.mark.parametrize(
+    "bad", ["", "69", "2569-Q5", "2569Q", "1999", "<script>", "2569' OR 1=1", "2569\u200b", "2569-Q1-Q2"]
+)
 def test_bad_periods_are_bilingual_422(bad):
     with pytest.raises(BilingualError) as caught:
         Period.parse(bad)
@@ -64,17 +68,33 @@ def test_boundary_minute_belongs_to_the_right_fiscal_year(app, data):
 
 # --- every figure, exact --------------------------------------------------------
 
+
 def test_volume_by_month_and_week(app, data):
     with app.app_context():
         months = metrics.volume_by_month(scope())
         assert [(r.key, r.count) for r in months.rows][:6] == [
-            ("2025-10", 2), ("2025-11", 1), ("2025-12", 1), ("2026-01", 1), ("2026-02", 3), ("2026-03", 2)]
+            ("2025-10", 2),
+            ("2025-11", 1),
+            ("2025-12", 1),
+            ("2026-01", 1),
+            ("2026-02", 3),
+            ("2026-03", 2),
+        ]
         assert len(months.rows) == 12 and months.total == 10
         assert months.rows[0].label_th == "ต.ค. 68" and months.rows[0].label_en == "Oct 2568"
         weeks = metrics.volume_by_week(scope())
         nonzero = {r.key: r.count for r in weeks.rows if r.count}
-        assert nonzero == {"2025-10-01": 1, "2025-10-06": 1, "2025-11-10": 1, "2025-12-29": 2, "2026-01-26": 1,
-                           "2026-02-09": 1, "2026-02-16": 1, "2026-02-23": 1, "2026-03-09": 1}
+        assert nonzero == {
+            "2025-10-01": 1,
+            "2025-10-06": 1,
+            "2025-11-10": 1,
+            "2025-12-29": 2,
+            "2026-01-26": 1,
+            "2026-02-09": 1,
+            "2026-02-16": 1,
+            "2026-02-23": 1,
+            "2026-03-09": 1,
+        }
         assert weeks.rows[0].key == "2025-10-01" and weeks.rows[1].key == "2025-10-06"  # first week cut at 1 Oct
         assert weeks.rows[-1].key == "2026-09-28" and len(weeks.rows) == 53
 
@@ -88,7 +108,10 @@ def test_breakdowns(app, data):
         assert counts(metrics.by_kind(s)) == {"complaint": 9, "suggestion": 1}
         assert counts(metrics.by_channel(s)) == {"web": 6, "line": 1, "phone": 1, "email": 1, "counter": 1}
         assert {r.label_en: r.count for r in metrics.by_unit(s).rows} == {
-            "Public Works Section": 5, "Drainage and Sewerage Department": 2, "Cleansing and Parks Section": 3}
+            "Public Works Section": 5,
+            "Drainage and Sewerage Department": 2,
+            "Cleansing and Parks Section": 3,
+        }
         district = metrics.by_district(s)
         assert counts(district) == {"จตุจักร": 4, "บางเขน": 2, "none": 4}
         assert district.kpis["districts"] == 2
@@ -96,7 +119,9 @@ def test_breakdowns(app, data):
         assert counts(top) == {"จตุจักร": 4} and top.total == district.total == 10
         assert top.rows[0].share == district.rows[0].share == 0.4
         assert {r.label_en: r.count for r in metrics.by_root_cause(s).rows} == {
-            "Lack of maintenance": 3, "Infrastructure damaged or insufficient": 1}
+            "Lack of maintenance": 3,
+            "Infrastructure damaged or insufficient": 1,
+        }
 
 
 def test_acknowledgement_times(app, data):
@@ -163,11 +188,18 @@ def test_unit_filter_narrows_every_figure(app, data):
         pw = scope(units={unit_id("public-works")})
         assert metrics.total_received(pw) == 5
         assert counts(metrics.on_time_resolution(pw)) == {
-            "on_time": 2, "late": 1, "open_overdue": 0, "open_in_time": 2, "on_hold": 0, "merged": 0}
+            "on_time": 2,
+            "late": 1,
+            "open_overdue": 0,
+            "open_in_time": 2,
+            "on_hold": 0,
+            "merged": 0,
+        }
         assert counts(metrics.satisfaction(pw))["2"] == 1 and metrics.satisfaction(pw).total == 2
 
 
 # --- drill-down totals equal chart totals ----------------------------------------
+
 
 @pytest.mark.parametrize("period", ["2569", "2569-Q1", "2569-Q2", "2568"])
 def test_every_row_drills_down_to_exactly_its_count(app, data, period):

@@ -1,4 +1,5 @@
 """The schema comes from migrations alone, on SQLite and PostgreSQL; the CLI works."""
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,18 @@ def test_postgresql_schema_from_migrations_matches_the_models(pg_app):
     assert schema_differences(pg_app) == []
     with pg_app.app_context():
         tables = set(inspect(db.engine).get_table_names())
-    assert {"complaints", "complainants", "timeline_events", "attachments", "outbox_messages",
-            "categories", "units", "users", "idempotency_records", "calendar_overrides"} <= tables
+    assert {
+        "complaints",
+        "complainants",
+        "timeline_events",
+        "attachments",
+        "outbox_messages",
+        "categories",
+        "units",
+        "users",
+        "idempotency_records",
+        "calendar_overrides",
+    } <= tables
 
 
 def test_accounts_from_before_session_tokens_get_one_at_upgrade(tmp_path):
@@ -44,9 +55,13 @@ def test_accounts_from_before_session_tokens_get_one_at_upgrade(tmp_path):
     with app.app_context():
         flask_migrate.upgrade(revision="0018")
         for name in ("old1", "old2"):
-            db.session.execute(text(
-                "INSERT INTO users (username, display_name, password_hash, role, active, failed_logins, created_at)"
-                " VALUES (:n, :n, 'x', 'officer', 1, 0, '2026-01-01')"), {"n": name})
+            db.session.execute(
+                text(
+                    "INSERT INTO users (username, display_name, password_hash, role, active, failed_logins, created_at)"
+                    " VALUES (:n, :n, 'x', 'officer', 1, 0, '2026-01-01')"
+                ),
+                {"n": name},
+            )
         db.session.commit()
         flask_migrate.upgrade()
         tokens = db.session.execute(text("SELECT session_token FROM users ORDER BY username")).scalars().all()
@@ -68,15 +83,21 @@ def test_runs_from_before_scheduled_retraining_keep_their_figures_under_base(tmp
     app = create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'old.sqlite'}"))
     with app.app_context():
         flask_migrate.upgrade(revision="0023")
-        db.session.execute(text(
-            "INSERT INTO training_runs (requested_at, status, progress, stage, feedback_rows, candidate_metrics,"
-            " active_metrics) VALUES ('2026-01-01', 'promoted', 100, '', 7, :c, NULL)"),
-            {"c": '{"in_gold": 0.97, "n": 60}'})
+        db.session.execute(
+            text(
+                "INSERT INTO training_runs (requested_at, status, progress, stage, feedback_rows, candidate_metrics,"
+                " active_metrics) VALUES ('2026-01-01', 'promoted', 100, '', 7, :c, NULL)"
+            ),
+            {"c": '{"in_gold": 0.97, "n": 60}'},
+        )
         db.session.commit()
         flask_migrate.upgrade()
-        row = db.session.execute(text(
-            "SELECT confirmed_rows, \"trigger\", recent_heldout_rows, candidate_metrics, active_metrics"
-            " FROM training_runs")).one()
+        row = db.session.execute(
+            text(
+                'SELECT confirmed_rows, "trigger", recent_heldout_rows, candidate_metrics, active_metrics'
+                " FROM training_runs"
+            )
+        ).one()
         assert row[:3] == (7, "admin", 0) and row[4] is None
         assert json.loads(row[3]) == {"base": {"in_gold": 0.97, "n": 60}}
         db.session.commit()
@@ -101,8 +122,21 @@ def test_create_user_hashes_the_password(app, runner):
     from complaints.models.user import PASSWORD_HASH_METHOD
 
     app.config["TESTING_PASSWORD_HASH_METHOD"] = PASSWORD_HASH_METHOD  # the real hash, not the suite's cheap one
-    result = runner.invoke(args=["create-user", "--username", "somsri", "--name", "สมศรี",
-                                 "--role", "supervisor", "--unit", "public-works", "--password", "long-enough-pw"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--username",
+            "somsri",
+            "--name",
+            "สมศรี",
+            "--role",
+            "supervisor",
+            "--unit",
+            "public-works",
+            "--password",
+            "long-enough-pw",
+        ]
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "somsri"))
@@ -116,8 +150,9 @@ def test_create_user_hashes_the_password(app, runner):
 def test_create_user_refuses_short_passwords_and_unknown_units(runner):
     short = runner.invoke(args=["create-user", "--username", "a", "--name", "a", "--password", "short"])
     assert short.exit_code != 0 and "at least" in short.output
-    unit = runner.invoke(args=["create-user", "--username", "b", "--name", "b", "--password", "long-enough-pw",
-                               "--unit", "nowhere"])
+    unit = runner.invoke(
+        args=["create-user", "--username", "b", "--name", "b", "--password", "long-enough-pw", "--unit", "nowhere"]
+    )
     assert unit.exit_code != 0 and "unknown unit" in unit.output
 
 
@@ -128,11 +163,15 @@ def test_every_python_package_is_listed_for_installation():
 
     root = Path(__file__).resolve().parent.parent
     listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
-    found = {".".join(p.parent.relative_to(root).parts) for top in ("complaints", "assessment", "workers")
-             for p in (root / top).rglob("__init__.py")}
+    found = {
+        ".".join(p.parent.relative_to(root).parts)
+        for top in ("complaints", "assessment", "workers")
+        for p in (root / top).rglob("__init__.py")
+    }
     # Mapped from the top-level templates/ folder, and each folder in it.
-    templates = {"complaints.templates"} | {f"complaints.templates.{d.name}"
-                                            for d in (root / "templates").iterdir() if d.is_dir()}
+    templates = {"complaints.templates"} | {
+        f"complaints.templates.{d.name}" for d in (root / "templates").iterdir() if d.is_dir()
+    }
     data = {"complaints.static", "complaints.nlp.model", "assessment.forms"}  # files only
     assert found | templates | data == listed
     assert all((root / Path(*name.split("."))).is_dir() for name in data)
@@ -147,12 +186,18 @@ def _unlinks_tip_off_repeats(app) -> None:
     from tests.helpers import complaint_by_number, submit_api
 
     client = app.test_client()
-    numbers = [submit_api(client, kind=kind, description=f"เรื่องที่ {i} ถนนพังหน้าซอยเจ็ด")
-               for i, kind in enumerate(["tip_off", "complaint", "tip_off", "complaint", "complaint"])]
+    numbers = [
+        submit_api(client, kind=kind, description=f"เรื่องที่ {i} ถนนพังหน้าซอยเจ็ด")
+        for i, kind in enumerate(["tip_off", "complaint", "tip_off", "complaint", "complaint"])
+    ]
     with app.app_context():
         tip, ordinary, tip2, ordinary2, ordinary3 = (complaint_by_number(n) for n in numbers)
-        links = {ordinary.id: tip.id, tip2.id: ordinary.id,  # across: cleared
-                 ordinary2.id: ordinary.id, ordinary3.id: None}  # within one side: kept
+        links = {
+            ordinary.id: tip.id,
+            tip2.id: ordinary.id,  # across: cleared
+            ordinary2.id: ordinary.id,
+            ordinary3.id: None,
+        }  # within one side: kept
         links[tip.id] = None
         for complaint_id, earlier in links.items():
             db.session.get(Complaint, complaint_id).repeat_of_id = earlier

@@ -1,5 +1,6 @@
 """The Thai text classifier: normalisation, tokenisation, the shipped artefact,
 its quality on the held-out split, and the `flask nlp` commands."""
+
 from __future__ import annotations
 
 import csv
@@ -11,15 +12,39 @@ import numpy as np
 import pytest
 
 from complaints.config import base_data_path
-from complaints.nlp import evaluation, model as nlp_model
+from complaints.nlp import evaluation
+from complaints.nlp import model as nlp_model
 from complaints.nlp.text import normalize_text, repair_thai, tokenize
 
 DATA = base_data_path()
-TRAFFY_LABELS = sorted([
-    "PM2.5", "การเดินทาง", "กีดขวาง", "คนจรจัด", "คลอง", "ความปลอดภัย", "ความสะอาด", "จราจร",
-    "ต้นไม้", "ถนน", "ทางเท้า", "ท่อระบายน้ำ", "น้ำท่วม", "ป้าย", "ป้ายจราจร", "ร้องเรียน",
-    "สอบถาม", "สะพาน", "สัตว์จรจัด", "สายไฟ", "เสนอแนะ", "เสียงรบกวน", "แสงสว่าง", "ห้องน้ำ",
-])
+TRAFFY_LABELS = sorted(
+    [
+        "PM2.5",
+        "การเดินทาง",
+        "กีดขวาง",
+        "คนจรจัด",
+        "คลอง",
+        "ความปลอดภัย",
+        "ความสะอาด",
+        "จราจร",
+        "ต้นไม้",
+        "ถนน",
+        "ทางเท้า",
+        "ท่อระบายน้ำ",
+        "น้ำท่วม",
+        "ป้าย",
+        "ป้ายจราจร",
+        "ร้องเรียน",
+        "สอบถาม",
+        "สะพาน",
+        "สัตว์จรจัด",
+        "สายไฟ",
+        "เสนอแนะ",
+        "เสียงรบกวน",
+        "แสงสว่าง",
+        "ห้องน้ำ",
+    ]
+)
 # The shipped model on this fixed 3,000-row sample of the held-out part of split
 # (a) measured accuracy 0.8027, in_gold 0.9717, macro_f1 0.7568, lenient
 # 0.9088 (macro figures differ from those of the whole held-out part, 17,762
@@ -42,6 +67,7 @@ def need_model() -> Path:
 
 
 # -- normalisation and tokenisation -------------------------------------------
+
 
 def test_normalise_collapses_runs_digits_and_invisible_characters():
     assert normalize_text("ถนน\u200bพัง\u200c 55555 ๆๆๆ มากกกกก!!!!") == "ถนนพัง 555 ๆ มาก!"
@@ -90,7 +116,6 @@ def test_skipping_thai_repair_changes_nothing():
         assert repair_thai(s) == normalize(s), s
 
 
-
 def test_clean_text_fast_paths_change_nothing():
     """clean_text skips the per-character control scan for printable text and pythainlp's
     normalize when it would be a no-op: the result is what the full work gives."""
@@ -106,19 +131,34 @@ def test_clean_text_fast_paths_change_nothing():
         if not multiline:
             text = re.sub(r"[\t\r\n\v\f]+", " ", text)
         keep = {"\n", "\t"} if multiline else set()
-        text = "".join(ch for ch in text if ch in keep or (
-            ch != "\r" and unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn"}))
+        text = "".join(
+            ch
+            for ch in text
+            if ch in keep or (ch != "\r" and unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn"})
+        )
         text = normalize(text)
         return "\n".join(line.strip() for line in text.split("\n")).strip()
 
-    samples = ["ถนนเสียหาย", "เเตก\r\nก่่่อน", "น้ํา\u200b", "ค ่ะ\t", "\u00a0ไฟดับ\u3000", "a\u202eb",
-               "บรรทัด\n\n  สอง  ", "\x00\x07ก", "\ue000ส่วนตัว", "\U0001F600 หลุม"]
+    samples = [
+        "ถนนเสียหาย",
+        "เเตก\r\nก่่่อน",
+        "น้ํา\u200b",
+        "ค ่ะ\t",
+        "\u00a0ไฟดับ\u3000",
+        "a\u202eb",
+        "บรรทัด\n\n  สอง  ",
+        "\x00\x07ก",
+        "\ue000ส่วนตัว",
+        "\U0001f600 หลุม",
+    ]
     samples += [r.text for r in random.Random(2).sample(evaluation.read_rows(DATA), 1500)]
     for s in samples:
         for multiline in (True, False):
             assert cleaning.clean_text(s, multiline=multiline) == reference(s, multiline), s
 
+
 # -- the shipped artefact -------------------------------------------------------
+
 
 def test_shipped_artefact_metadata():
     model = nlp_model.load_model()
@@ -211,6 +251,7 @@ def test_quality_floor_on_heldout_sample(heldout_sample):
 
 # -- CLI --------------------------------------------------------------------------
 
+
 def _write_csv(path: Path, rows) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -256,7 +297,8 @@ def test_cli_train_and_evaluate_small_csv(app, tmp_path):
 def test_cli_train_refuses_too_little_data(app, tmp_path):
     csv_path = _write_csv(tmp_path / "tiny.csv", _small_rows(6))
     result = app.test_cli_runner().invoke(
-        args=["nlp", "train", "--data", str(csv_path), "--model", str(tmp_path / "m.joblib")])
+        args=["nlp", "train", "--data", str(csv_path), "--model", str(tmp_path / "m.joblib")]
+    )
     assert result.exit_code != 0 and "at least" in result.output
 
 
@@ -280,8 +322,17 @@ def test_cli_evaluate_json_on_traffy_sample(app, tmp_path):
 def test_hashed_tfidf_gives_scikit_learns_scores():
     """The serving vectoriser computes the features of the fitted TfidfVectorizer it replaced."""
     vectorizer = nlp_model.make_vectorizer()
-    train_docs = [tokenize(t) for t in ["ถนนเป็นหลุม ถนนเป็นหลุม", "ไฟถนนดับทั้งซอย", "ขยะเต็มทางเท้า",
-                                        "ทางเท้าชำรุด ถนนเป็นหลุม", "น้ำท่วมขังถนน ไฟดับ", "ขยะส่งกลิ่น ไฟถนนดับ"]]
+    train_docs = [
+        tokenize(t)
+        for t in [
+            "ถนนเป็นหลุม ถนนเป็นหลุม",
+            "ไฟถนนดับทั้งซอย",
+            "ขยะเต็มทางเท้า",
+            "ทางเท้าชำรุด ถนนเป็นหลุม",
+            "น้ำท่วมขังถนน ไฟดับ",
+            "ขยะส่งกลิ่น ไฟถนนดับ",
+        ]
+    ]
     X = vectorizer.fit_transform(train_docs)
     coef_t = np.random.default_rng(3).normal(size=(X.shape[1], 4)).astype(np.float32)
     hashed = nlp_model.HashedTfidf.from_sklearn(vectorizer)
@@ -296,7 +347,9 @@ def test_the_shipped_model_predicts_without_importing_scikit_learn():
     import subprocess
     import sys
 
-    code = ("import sys; from complaints.nlp import classify; top = classify('ไฟถนนดับทั้งซอย', k=1); "
-            "print(top[0][0], 'sklearn' in sys.modules, 'scipy' in sys.modules)")
+    code = (
+        "import sys; from complaints.nlp import classify; top = classify('ไฟถนนดับทั้งซอย', k=1); "
+        "print(top[0][0], 'sklearn' in sys.modules, 'scipy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["แสงสว่าง", "False", "False"]

@@ -1,4 +1,5 @@
 """Officer pages (queue filters, entry on a citizen's behalf, replies) and the citizen's personal link."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,15 @@ from complaints.models import Complaint, SurveyResponse, User
 from complaints.services.casework import workflow
 from complaints.services.messaging.citizen_links import response_token
 from tests.helpers import (
-    case_url, complaint_by_number, counts, csrf_from, form_tokens, make_staff, root_cause_id, signed_in, submit_api,
+    case_url,
+    complaint_by_number,
+    counts,
+    csrf_from,
+    form_tokens,
+    make_staff,
+    root_cause_id,
+    signed_in,
+    submit_api,
 )
 
 
@@ -46,16 +55,29 @@ def test_queue_filters_and_sorting(app, client):
 def test_officer_records_a_letter_with_its_document_number(app):
     officer = officer_client(app)
     token = csrf_from(officer.get("/officer/complaints/new").text)
-    response = officer.post("/officer/complaints/new", data={
-        "csrf_token": token, "channel": "letter", "document_number": "กท 1234/2569", "kind": "complaint",
-        "category": "ถนน", "description": "หนังสือร้องเรียนเรื่องถนนชำรุด", "province": "กรุงเทพมหานคร",
-        "district": "จตุจักร", "name": "นายสมศักดิ์ รักดี", "phone": "021234567",
-    })
+    response = officer.post(
+        "/officer/complaints/new",
+        data={
+            "csrf_token": token,
+            "channel": "letter",
+            "document_number": "กท 1234/2569",
+            "kind": "complaint",
+            "category": "ถนน",
+            "description": "หนังสือร้องเรียนเรื่องถนนชำรุด",
+            "province": "กรุงเทพมหานคร",
+            "district": "จตุจักร",
+            "name": "นายสมศักดิ์ รักดี",
+            "phone": "021234567",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         complaint = db.session.scalar(select(Complaint))
         assert (complaint.channel, complaint.document_number, complaint.district) == (
-            "letter", "กท 1234/2569", "เขตจตุจักร")
+            "letter",
+            "กท 1234/2569",
+            "เขตจตุจักร",
+        )
         assert complaint.events[0].actor == "officer" and complaint.events[0].actor_user_id is not None
         assert complaint.complainant.name == "นายสมศักดิ์ รักดี"
     detail = officer.get(response.headers["Location"]).text
@@ -65,8 +87,10 @@ def test_officer_records_a_letter_with_its_document_number(app):
 def test_officer_entry_refuses_bad_input_in_both_languages(app):
     officer = officer_client(app)
     token = csrf_from(officer.get("/officer/complaints/new").text)
-    response = officer.post("/officer/complaints/new", data={
-        "csrf_token": token, "channel": "phone", "kind": "complaint", "description": "<script>x</script>"})
+    response = officer.post(
+        "/officer/complaints/new",
+        data={"csrf_token": token, "channel": "phone", "kind": "complaint", "description": "<script>x</script>"},
+    )
     assert response.status_code == 422
     assert "HTML" in response.text
     assert counts(app)["complaints"] == 0
@@ -106,8 +130,7 @@ def test_wrong_transition_is_a_409_with_both_languages(app, client):
     with app.app_context():
         complaint_id = complaint_by_number(number).id
     token = csrf_from(officer.get(case_url(app, complaint_id)).text)
-    response = officer.post(case_url(app, complaint_id, "/action"),
-                            data={"csrf_token": token, "action": "resume"})
+    response = officer.post(case_url(app, complaint_id, "/action"), data={"csrf_token": token, "action": "resume"})
     assert response.status_code == 409
     assert "ไม่สามารถ" in response.text and "not allowed" in response.text
     bogus = officer.post(case_url(app, complaint_id, "/action"), data={"csrf_token": token, "action": "fly"})
@@ -119,8 +142,12 @@ def _resolved(app, client) -> str:
     number = submit_api(client)
     with app.app_context():
         officer = db.session.scalar(select(User).where(User.username == "resolver"))
-        workflow.transition(complaint_by_number(number), "resolve", officer,
-                            workflow.Params(reason="ซ่อมแล้ว", root_cause_id=root_cause_id()))
+        workflow.transition(
+            complaint_by_number(number),
+            "resolve",
+            officer,
+            workflow.Params(reason="ซ่อมแล้ว", root_cause_id=root_cause_id()),
+        )
     return number
 
 
@@ -131,16 +158,31 @@ def test_personal_link_confirms_and_rates_once(app, client):
     page = client.get(f"/track/{number}/respond?t={token}")
     assert page.status_code == 200 and "ซ่อมแล้ว" in page.text
     csrf = csrf_from(page.text)
-    assert client.post(f"/track/{number}/respond", data={"csrf_token": csrf, "t": token, "choice": "confirm"}
-                       ).status_code == 302
-    bad = client.post(f"/track/{number}/respond", data={"csrf_token": csrf, "t": token, "choice": "survey",
-                                                         "satisfaction": "9", "confidence": "x"})
+    assert (
+        client.post(f"/track/{number}/respond", data={"csrf_token": csrf, "t": token, "choice": "confirm"}).status_code
+        == 302
+    )
+    bad = client.post(
+        f"/track/{number}/respond",
+        data={"csrf_token": csrf, "t": token, "choice": "survey", "satisfaction": "9", "confidence": "x"},
+    )
     assert bad.status_code == 422 and "1–5" in bad.text
-    good = client.post(f"/track/{number}/respond", data={"csrf_token": csrf, "t": token, "choice": "survey",
-                                                          "satisfaction": "5", "confidence": "4", "comment": "รวดเร็ว"})
+    good = client.post(
+        f"/track/{number}/respond",
+        data={
+            "csrf_token": csrf,
+            "t": token,
+            "choice": "survey",
+            "satisfaction": "5",
+            "confidence": "4",
+            "comment": "รวดเร็ว",
+        },
+    )
     assert good.status_code == 302
-    twice = client.post(f"/track/{number}/respond", data={"csrf_token": csrf, "t": token, "choice": "survey",
-                                                           "satisfaction": "1", "confidence": "1"})
+    twice = client.post(
+        f"/track/{number}/respond",
+        data={"csrf_token": csrf, "t": token, "choice": "survey", "satisfaction": "1", "confidence": "1"},
+    )
     assert twice.status_code == 409
     with app.app_context():
         complaint = complaint_by_number(number)
@@ -183,8 +225,10 @@ def test_personal_data_in_a_public_reply_is_masked_on_public_pages(app, client):
     with app.app_context():
         complaint_id = complaint_by_number(number).id
     token = csrf_from(officer.get(case_url(app, complaint_id)).text)
-    officer.post(case_url(app, complaint_id, "/reply"), data={
-        "csrf_token": token, "text": "นายสมชาย ใจดี ช่างเขต จะติดต่อกลับที่เบอร์ 081-234-5678 ภายในวันนี้"})
+    officer.post(
+        case_url(app, complaint_id, "/reply"),
+        data={"csrf_token": token, "text": "นายสมชาย ใจดี ช่างเขต จะติดต่อกลับที่เบอร์ 081-234-5678 ภายในวันนี้"},
+    )
     track = client.get(f"/track/{number}").text
     api = str(client.get(f"/api/v1/complaints/{number}").get_json())
     for page in (track, api):

@@ -5,6 +5,7 @@ the app served on loopback by a werkzeug server thread; the Flask test client
 covers the rest. XML is parsed with a parser and its element names are checked
 against the spec's (wiki.open311.org/GeoReport_v2).
 """
+
 from __future__ import annotations
 
 import json
@@ -26,11 +27,35 @@ from tests.helpers import counts, csrf_from, login, make_staff, submit_api
 
 # Field names, in order, as the spec lists them.
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
-ATTRIBUTE_FIELDS = ["variable", "code", "datatype", "required", "datatype_description", "order", "description",
-                    "values"]
-REQUEST_FIELDS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-                  "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
-                  "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"]
+ATTRIBUTE_FIELDS = [
+    "variable",
+    "code",
+    "datatype",
+    "required",
+    "datatype_description",
+    "order",
+    "description",
+    "values",
+]
+REQUEST_FIELDS = [
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+]
 POST_ANSWER_FIELDS = ["service_request_id", "service_notice", "account_id"]
 DISCOVERY_FIELDS = ["changeset", "contact", "key_service", "endpoints"]
 ENDPOINT_FIELDS = ["specification", "url", "changeset", "type", "formats"]
@@ -63,8 +88,15 @@ def root(live: str) -> str:
 
 
 def form(key: str, **fields) -> dict:
-    body = {"api_key": key, "service_code": "ถนน", "lat": "13.7563", "long": "100.5018",
-            "address_string": "หน้าตลาดบางรัก ถนนเจริญกรุง", "description": "ถนนทรุดเป็นหลุมใหญ่ รถจักรยานยนต์ล้ม", **PERSON}
+    body = {
+        "api_key": key,
+        "service_code": "ถนน",
+        "lat": "13.7563",
+        "long": "100.5018",
+        "address_string": "หน้าตลาดบางรัก ถนนเจริญกรุง",
+        "description": "ถนนทรุดเป็นหลุมใหญ่ รถจักรยานยนต์ล้ม",
+        **PERSON,
+    }
     body.update(fields)
     return {k: v for k, v in body.items() if v is not None}
 
@@ -105,6 +137,7 @@ def post(client, fmt: str, data: dict):
 
 # --- discovery, services, definitions ---------------------------------------
 
+
 def test_discovery_in_both_formats(live):
     as_json = requests.get(f"{root(live)}/discovery.json", timeout=10)
     assert as_json.headers["Content-Type"] == "application/json; charset=utf-8"
@@ -138,8 +171,15 @@ def test_services_and_definitions_through_an_open311_client(live, fmt):
     definition = client.get_service_definition("PM2.5")
     assert definition["service_code"] == "PM2.5"
     attributes = definition["attributes"] if fmt == "json" else definition["attributes"]["attribute"]
-    assert [a["code"] for a in attributes] == ["kind", "title", "province", "district", "subdistrict",
-                                                "anonymous", "privacy_notice"]
+    assert [a["code"] for a in attributes] == [
+        "kind",
+        "title",
+        "province",
+        "district",
+        "subdistrict",
+        "anonymous",
+        "privacy_notice",
+    ]
     for attribute in attributes:
         assert list(attribute) == ATTRIBUTE_FIELDS
     kind = attributes[0]
@@ -172,12 +212,24 @@ def test_unknown_service_and_resource_answer_404_in_spec_format(client, fmt):
 
 # --- POST requests ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_post_request_goes_through_intake_and_reads_back(app, live, api_key, fmt):
-    response = requests.post(f"{root(live)}/requests.{fmt}", timeout=30, data=form(
-        api_key, **{"attribute[kind]": "suggestion", "attribute[title]": "หลุมบนถนนเจริญกรุง",
-                    "media_url": "https://example.org/photos/1.jpg", "account_id": "acct-42", "device_id": "dev-1",
-                    "jurisdiction_id": "anything.example"}))
+    response = requests.post(
+        f"{root(live)}/requests.{fmt}",
+        timeout=30,
+        data=form(
+            api_key,
+            **{
+                "attribute[kind]": "suggestion",
+                "attribute[title]": "หลุมบนถนนเจริญกรุง",
+                "media_url": "https://example.org/photos/1.jpg",
+                "account_id": "acct-42",
+                "device_id": "dev-1",
+                "jurisdiction_id": "anything.example",
+            },
+        ),
+    )
     assert response.status_code == 200, response.text
     if fmt == "json":
         (answer,) = response.json()
@@ -200,7 +252,10 @@ def test_post_request_goes_through_intake_and_reads_back(app, live, api_key, fmt
         assert (person.name, person.email, person.phone) == ("มาลี ศรีสุข", PERSON["email"], PERSON["phone"])
         extra = db.session.scalar(select(Open311Request).where(Open311Request.complaint_id == complaint.id))
         assert (extra.media_url, extra.account_id, extra.device_id) == (
-            "https://example.org/photos/1.jpg", "acct-42", "dev-1")
+            "https://example.org/photos/1.jpg",
+            "acct-42",
+            "dev-1",
+        )
         assert extra.api_key.last_used_at is not None
 
     client = GeoReport(root(live), output_format=fmt)
@@ -230,8 +285,11 @@ def test_post_request_goes_through_intake_and_reads_back(app, live, api_key, fmt
 def test_bad_api_key_is_403_and_stores_nothing(app, client, api_key, fmt):
     before = counts(app)
     for key in (None, "", "rr311_wrong", api_key + "x", "x" * 5000):
-        (text,) = spec_errors(post(client, fmt, form(key) if key is not None else
-                                   {k: v for k, v in form("").items() if k != "api_key"}), fmt, 403)
+        (text,) = spec_errors(
+            post(client, fmt, form(key) if key is not None else {k: v for k, v in form("").items() if k != "api_key"}),
+            fmt,
+            403,
+        )
         assert "api_key" in text
     with app.app_context():
         row = db.session.scalars(select(ApiKey)).one()
@@ -303,16 +361,32 @@ def test_oversized_body_and_unknown_format(app, client, api_key, fmt):
 
 
 def test_request_without_description_uses_the_service_and_address_id_is_a_dopa_code(app, client, api_key):
-    response = post(client, "json", form(api_key, description=None, lat=None, long=None, address_string=None,
-                                         address_id="100101", email=None, first_name=None, last_name=None,
-                                         phone=None))
+    response = post(
+        client,
+        "json",
+        form(
+            api_key,
+            description=None,
+            lat=None,
+            long=None,
+            address_string=None,
+            address_id="100101",
+            email=None,
+            first_name=None,
+            last_name=None,
+            phone=None,
+        ),
+    )
     assert response.status_code == 200, response.data
     number = response.get_json()[0]["service_request_id"]
     with app.app_context():
         complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == number))
         assert complaint.description == "ถนน (Roads)"
         assert (complaint.province, complaint.subdistrict, complaint.area_code) == (
-            "กรุงเทพมหานคร", "พระบรมมหาราชวัง", "100101")
+            "กรุงเทพมหานคร",
+            "พระบรมมหาราชวัง",
+            "100101",
+        )
         assert complaint.complainant_id is None
     (one,) = client.get(f"/open311/v2/requests/{number}.json").get_json()
     assert one["address_id"] == "100101" and one["zipcode"] == "10200"
@@ -320,7 +394,8 @@ def test_request_without_description_uses_the_service_and_address_id_is_a_dopa_c
 
 def test_xml_output_escapes_and_drops_what_xml_cannot_carry(app, client, api_key):
     number = post(client, "json", form(api_key, description="ราคา 5 < 10 & \"ถูก\" ]]> 'ใช่'")).get_json()[0][
-        "service_request_id"]
+        "service_request_id"
+    ]
     with app.app_context():  # a value from elsewhere carrying a character XML 1.0 forbids
         complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == number))
         complaint.address = "ซอย\x01 5"
@@ -331,6 +406,7 @@ def test_xml_output_escapes_and_drops_what_xml_cannot_carry(app, client, api_key
 
 
 # --- GET requests: filters and limits ---------------------------------------
+
 
 def _post_number(client, key, **fields) -> str:
     response = post(client, "json", form(key, **fields))
@@ -348,8 +424,10 @@ def test_filters_and_default_limits(app, client, api_key, monkeypatch):
     flood = _post_number(client, api_key, service_code="น้ำท่วม", description="น้ำท่วมขังหน้าโรงเรียน")
     old = _post_number(client, api_key, service_code="น้ำท่วม", description="น้ำท่วมซอยเมื่อหลายเดือนก่อน")
     with app.app_context():
+
         def set_(number, **values):
             db.session.execute(Complaint.__table__.update().where(Complaint.tracking_number == number).values(**values))
+
         set_(road, status="resolved")
         set_(old, received_at=utcnow() - timedelta(days=120))
         db.session.commit()
@@ -383,14 +461,17 @@ def test_filters_and_default_limits(app, client, api_key, monkeypatch):
     assert _ids(client.get("/open311/v2/requests.json")) == [flood]
 
 
-@pytest.mark.parametrize("query,status,field", [
-    ("status=pending", 400, "status"),
-    ("start_date=yesterday", 400, "start_date"),
-    ("start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z", 400, "end_date"),
-    ("start_date=2026-06-01T00:00:00Z&end_date=2026-01-01T00:00:00Z", 400, "end_date"),
-    ("service_code=ไม่มี", 404, "service_code"),
-    ("service_request_id=" + ",".join(["RR-2569-0000-0000"] * 101), 400, "service_request_id"),
-])
+@pytest.mark.parametrize(
+    "query,status,field",
+    [
+        ("status=pending", 400, "status"),
+        ("start_date=yesterday", 400, "start_date"),
+        ("start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z", 400, "end_date"),
+        ("start_date=2026-06-01T00:00:00Z&end_date=2026-01-01T00:00:00Z", 400, "end_date"),
+        ("service_code=ไม่มี", 404, "service_code"),
+        ("service_request_id=" + ",".join(["RR-2569-0000-0000"] * 101), 400, "service_request_id"),
+    ],
+)
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_bad_filters_answer_in_spec_format(client, query, status, field, fmt):
     (text,) = spec_errors(client.get(f"/open311/v2/requests.{fmt}?{query}"), fmt, status)
@@ -399,8 +480,7 @@ def test_bad_filters_answer_in_spec_format(client, query, status, field, fmt):
 
 def test_other_channels_and_tip_offs_show_no_description_or_place(app, client, api_key):
     web = submit_api(client, location={"lat": 13.7, "lon": 100.5, "address": "บ้านเลขที่ 9"})
-    tip = _post_number(client, api_key, **{"attribute[kind]": "tip_off",
-                                           "description": "เจ้าหน้าที่เรียกรับเงินใต้โต๊ะ"})
+    tip = _post_number(client, api_key, **{"attribute[kind]": "tip_off", "description": "เจ้าหน้าที่เรียกรับเงินใต้โต๊ะ"})
     listed = {r["service_request_id"]: r for r in client.get("/open311/v2/requests.json").get_json()}
     assert tip not in listed  # tip-offs are never listed
     item = listed[web]
@@ -416,8 +496,7 @@ def test_status_notes_are_the_public_answer_masked(app, client, api_key):
     number = _post_number(client, api_key)
     with app.app_context():
         complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == number))
-        db.session.add(TimelineEvent(complaint=complaint, kind="reply", public=True,
-                                     text="ซ่อมแล้ว ติดต่อ 0812345678"))
+        db.session.add(TimelineEvent(complaint=complaint, kind="reply", public=True, text="ซ่อมแล้ว ติดต่อ 0812345678"))
         db.session.add(TimelineEvent(complaint=complaint, kind="note", public=False, text="บันทึกลับเฉพาะเจ้าหน้าที่"))
         db.session.commit()
     (one,) = client.get(f"/open311/v2/requests/{number}.json").get_json()
@@ -427,9 +506,14 @@ def test_status_notes_are_the_public_answer_masked(app, client, api_key):
 
 def test_a_get_masks_names_line_ids_emails_and_plates_in_the_description(app, client, api_key):
     """Issue 16: an Open311 GET showed a name, a LINE id and an e-mail address."""
-    number = _post_number(client, api_key, description=(
-        "เรียนคุณสมชาย ทดสอบ ถนนทรุดหน้าบ้านคุณสมศรี มีสุข ติดต่อ line @somchai99 "
-        "หรือ somchai＠gmail.com รถทะเบียน กข 1234 กรุงเทพมหานคร จอดขวางทุกวัน"))
+    number = _post_number(
+        client,
+        api_key,
+        description=(
+            "เรียนคุณสมชาย ทดสอบ ถนนทรุดหน้าบ้านคุณสมศรี มีสุข ติดต่อ line @somchai99 "
+            "หรือ somchai＠gmail.com รถทะเบียน กข 1234 กรุงเทพมหานคร จอดขวางทุกวัน"
+        ),
+    )
     (one,) = client.get(f"/open311/v2/requests/{number}.json").get_json()
     listed = {r["service_request_id"]: r for r in client.get("/open311/v2/requests.json").get_json()}
     xml = client.get(f"/open311/v2/requests/{number}.xml").text
@@ -442,6 +526,7 @@ def test_a_get_masks_names_line_ids_emails_and_plates_in_the_description(app, cl
 
 
 # --- tokens, jurisdiction, rate limit ---------------------------------------
+
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_batch_services_answer_a_token_that_resolves(app, live, api_key, fmt):
@@ -487,6 +572,7 @@ def test_posts_are_rate_limited_in_spec_format(app, client, api_key):
 
 # --- admin: issuing and revoking keys ---------------------------------------
 
+
 def test_admin_issues_a_key_shown_once_stored_hashed_and_revokes_it(app, client):
     make_staff(app, "root311", "admin", None)
     login(client, "root311")
@@ -521,6 +607,7 @@ def test_api_key_pages_are_for_admins_only(app, client):
 
 
 # --- PostgreSQL -------------------------------------------------------------
+
 
 @pytest.mark.postgres
 def test_open311_round_trip_on_postgresql(pg_app):

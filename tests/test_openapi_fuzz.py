@@ -1,6 +1,7 @@
 """The JSON API fuzzed from its own OpenAPI description (schemathesis): for every
 operation the description declares, generated requests (valid and almost valid) never
 get a 5xx, and a refused request stores nothing."""
+
 from __future__ import annotations
 
 import schemathesis
@@ -11,8 +12,7 @@ from schemathesis.checks import not_a_server_error
 from complaints.extensions import db
 from complaints.models import Complaint
 
-SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 
 def stored(app) -> int:
@@ -25,7 +25,9 @@ def test_no_operation_of_the_api_ever_answers_5xx(app):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {(op.method.upper(), op.path) for op in operations} >= {
-        ("POST", "/api/v1/complaints"), ("GET", "/api/v1/complaints/{tracking_number}")}
+        ("POST", "/api/v1/complaints"),
+        ("GET", "/api/v1/complaints/{tracking_number}"),
+    }
     seen = {}
     for operation in operations:
         fuzz(app, operation, seen)

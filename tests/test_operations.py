@@ -1,6 +1,7 @@
 """Operations and PDPA duties: production start-up checks, request ids in structured
 logs, contact data encrypted at rest (with key rotation and the migration that
 encrypts existing rows)."""
+
 from __future__ import annotations
 
 import io
@@ -13,14 +14,18 @@ from sqlalchemy import select, text
 
 from complaints import create_app
 from complaints.extensions import db
-from complaints.models import OutboxMessage
+from complaints.models import OutboxMessage, encrypted
 from complaints.observability import RequestIdFilter
 from complaints.security import UnsafeConfiguration
-from complaints.models import encrypted
 from tests.conftest import base_config, free_port
 from tests.helpers import complaint_by_number, production_settings
 
-PERSON = {"name": "สมหญิง ใจดี", "phone": "0812345678", "email": "somying@example.com", "line_user_id": "U" + "0123456789abcdef" * 2}
+PERSON = {
+    "name": "สมหญิง ใจดี",
+    "phone": "0812345678",
+    "email": "somying@example.com",
+    "line_user_id": "U" + "0123456789abcdef" * 2,
+}
 
 
 def production_config(tmp_path, **overrides) -> dict:
@@ -34,8 +39,15 @@ def use_keys(app, keys: list[str]) -> None:
 
 def test_production_refuses_a_default_secret_debug_missing_keys_and_sqlite(tmp_path):
     with pytest.raises(UnsafeConfiguration) as err:
-        create_app(production_config(tmp_path, SECRET_KEY="dev-only-not-secret", DEBUG=True,
-                                     CONTACT_ENCRYPTION_KEYS=[], SQLALCHEMY_DATABASE_URI="sqlite://"))
+        create_app(
+            production_config(
+                tmp_path,
+                SECRET_KEY="dev-only-not-secret",
+                DEBUG=True,
+                CONTACT_ENCRYPTION_KEYS=[],
+                SQLALCHEMY_DATABASE_URI="sqlite://",
+            )
+        )
     message = str(err.value)
     for needle in ("SECRET_KEY", "DEBUG", "CONTACT_ENCRYPTION_KEYS", "PostgreSQL"):
         assert needle in message
@@ -94,13 +106,18 @@ def test_contact_data_is_encrypted_at_rest_and_read_back_in_clear(app, client):
             assert value not in stored
         assert all(v.startswith("gAAAA") for v in raw)  # Fernet tokens
         complainant = complaint_by_number(number).complainant
-        assert (complainant.name, complainant.phone, complainant.email, complainant.line_user_id) == \
-            (PERSON["name"], PERSON["phone"], PERSON["email"], PERSON["line_user_id"])
+        assert (complainant.name, complainant.phone, complainant.email, complainant.line_user_id) == (
+            PERSON["name"],
+            PERSON["phone"],
+            PERSON["email"],
+            PERSON["line_user_id"],
+        )
 
 
 def test_a_key_is_rotated_without_losing_data(app, client, runner):
     number = client.post("/api/v1/complaints", json={"description": "ไฟฟ้าดับ", "contact": PERSON}).get_json()[
-        "tracking_number"]
+        "tracking_number"
+    ]
     old_key = encrypted.derived_key("test-secret").decode()
     new_key = Fernet.generate_key().decode()
     with app.app_context():
@@ -124,8 +141,12 @@ def test_the_migration_encrypts_existing_plaintext(tmp_path):
     with app.app_context():
         flask_migrate.upgrade(revision="0007")
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO complainants (name, phone, email, created_at) "
-                              "VALUES ('สมชาย', '0899999999', 'a@example.com', '2026-01-01 00:00:00')"))
+            conn.execute(
+                text(
+                    "INSERT INTO complainants (name, phone, email, created_at) "
+                    "VALUES ('สมชาย', '0899999999', 'a@example.com', '2026-01-01 00:00:00')"
+                )
+            )
         flask_migrate.upgrade()
         raw = db.session.execute(text("SELECT name, phone, email, line_user_id FROM complainants")).one()
         assert raw[0].startswith("gAAAA") and "0899999999" not in raw[1] and raw[3] is None
@@ -142,8 +163,11 @@ def test_a_database_away_is_a_bilingual_503_with_retry_after_not_a_500(tmp_path)
     # Nothing listens on this port: every query fails to connect, as while PostgreSQL restarts.
     app = create_app(base_config(tmp_path, f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/rongrian"))
     client = app.test_client()
-    response = client.post("/api/v1/complaints", json={"description": "ไฟถนนดับทั้งซอย"},
-                           headers={"Idempotency-Key": "while-the-database-restarts"})
+    response = client.post(
+        "/api/v1/complaints",
+        json={"description": "ไฟถนนดับทั้งซอย"},
+        headers={"Idempotency-Key": "while-the-database-restarts"},
+    )
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     problem = response.get_json()

@@ -1,6 +1,7 @@
 """Exactly once under stops, in one process (issue 17; tests/faults/test_stops.py has the real signals):
 a stop signal waits until the send is recorded, the record is written at the server's
 250, a failure after it is no retry, and a slow send keeps its short lease."""
+
 from __future__ import annotations
 
 import os
@@ -8,7 +9,7 @@ import signal
 import smtplib
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -19,8 +20,11 @@ from complaints.models import OutboxMessage, utcnow
 from complaints.services.messaging import outbox, stop_signals
 from tests.conftest import free_port
 
-BODY = {"description": "ท่อระบายน้ำอุดตัน น้ำเน่าส่งกลิ่นเหม็นทั้งซอย", "category": "น้ำท่วม",
-        "contact": {"name": "ชูใจ ใจงาม", "email": "chujai@example.com"}}
+BODY = {
+    "description": "ท่อระบายน้ำอุดตัน น้ำเน่าส่งกลิ่นเหม็นทั้งซอย",
+    "category": "น้ำท่วม",
+    "contact": {"name": "ชูใจ ใจงาม", "email": "chujai@example.com"},
+}
 
 
 class Inbox:
@@ -54,8 +58,9 @@ def _row(app, message_id: int):
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     try:
         with engine.connect() as conn:
-            return conn.execute(text("SELECT status, attempts, claimed_until FROM outbox_messages WHERE id = :id"),
-                                {"id": message_id}).one()
+            return conn.execute(
+                text("SELECT status, attempts, claimed_until FROM outbox_messages WHERE id = :id"), {"id": message_id}
+            ).one()
     finally:
         engine.dispose()
 
@@ -118,8 +123,7 @@ def test_sigterm_mid_send_is_handled_once_the_message_is_recorded(app, message_i
     assert seen_at_signal == ["sent"]
 
 
-def test_the_record_is_written_at_the_250_and_a_failure_after_it_is_no_retry(app, smtp_server, message_id,
-                                                                           monkeypatch):
+def test_the_record_is_written_at_the_250_and_a_failure_after_it_is_no_retry(app, smtp_server, message_id, monkeypatch):
     status_at_quit = []
 
     def quit_on_a_dropped_connection(smtp):
@@ -139,7 +143,7 @@ def test_the_record_is_written_at_the_250_and_a_failure_after_it_is_no_retry(app
 
 def _aware(value) -> datetime:
     value = value if isinstance(value, datetime) else datetime.fromisoformat(value)  # SQLite: text
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def test_a_slow_send_keeps_renewing_its_short_lease(app, message_id, monkeypatch):

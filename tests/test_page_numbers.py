@@ -1,4 +1,5 @@
 """`?page=` on every paged list: any value gives a page (empty past the end), never a 500."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,19 @@ from complaints.ids import MAX_PAGE, page_number
 HOSTILE = ["99999999999999999999", "-1", "0", "abc", "1e9", "²", "٣", " 2 ", "", "1_000"]
 
 
-@pytest.mark.parametrize("raw, expected", [("3", 3), (" 2 ", 2), ("0", 1), ("-1", 1), ("abc", 1), (None, 1),
-                                           ("99999999999999999999", 1), (str(MAX_PAGE + 1), MAX_PAGE)])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("3", 3),
+        (" 2 ", 2),
+        ("0", 1),
+        ("-1", 1),
+        ("abc", 1),
+        (None, 1),
+        ("99999999999999999999", 1),
+        (str(MAX_PAGE + 1), MAX_PAGE),
+    ],
+)
 def test_page_number(raw, expected):
     assert page_number(raw) == expected
 

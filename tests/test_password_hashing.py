@@ -1,5 +1,6 @@
 """Password hashes: scrypt in every real run; the test suite's cheap method (one PBKDF2
 round, issue 18 point 6) only ever in an app with TESTING on, which production refuses."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,7 +9,10 @@ from werkzeug.security import check_password_hash
 
 from complaints import create_app
 from complaints.models.user import (
-    PASSWORD_HASH_METHOD, TESTING_PASSWORD_HASH_METHOD, User, password_hash_method,
+    PASSWORD_HASH_METHOD,
+    TESTING_PASSWORD_HASH_METHOD,
+    User,
+    password_hash_method,
 )
 from complaints.security import UnsafeConfiguration
 from complaints.services.staff import accounts
@@ -48,12 +52,18 @@ def test_a_development_run_hashes_with_scrypt(tmp_path, monkeypatch):
 
 
 def test_a_production_app_hashes_with_scrypt_and_refuses_testing(tmp_path, monkeypatch):
-    env = {"RONGRIAN_ENV": "production", "RONGRIAN_INSTANCE": str(tmp_path),
-           "SECRET_KEY": "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA-uE_iO",
-           "CONTACT_KEY_SECRET": "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io",
-           "CONTACT_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "DATABASE_URL": PG_URL,
-           "REDIS_URL": "redis://127.0.0.1:6379/11", "MAIL_SERVER": "smtp.district-office.go.th",
-           "PUBLIC_BASE_URL": "https://complaints.district-office.go.th", "SESSION_COOKIE_SECURE": "1"}
+    env = {
+        "RONGRIAN_ENV": "production",
+        "RONGRIAN_INSTANCE": str(tmp_path),
+        "SECRET_KEY": "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA-uE_iO",
+        "CONTACT_KEY_SECRET": "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io",
+        "CONTACT_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "DATABASE_URL": PG_URL,
+        "REDIS_URL": "redis://127.0.0.1:6379/11",
+        "MAIL_SERVER": "smtp.district-office.go.th",
+        "PUBLIC_BASE_URL": "https://complaints.district-office.go.th",
+        "SESSION_COOKIE_SECURE": "1",
+    }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     flags_that_must_not_leak(monkeypatch)

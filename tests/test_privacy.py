@@ -1,6 +1,7 @@
 """PDPA duties: tip-offs seen only by integrity officers, an audit trail of contact
 views, data-subject access and erasure handled by an admin with a record, and the
 retention policy."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,14 @@ from complaints.extensions import db
 from complaints.models import AuditEntry, Complainant, Complaint, DataRequest, utcnow
 from complaints.services.privacy import duties
 from tests.helpers import (
-    case_url, complaint_by_number, csrf_from, export_file, make_staff, root_cause_id, signed_in, submit_api,
+    case_url,
+    complaint_by_number,
+    csrf_from,
+    export_file,
+    make_staff,
+    root_cause_id,
+    signed_in,
+    submit_api,
 )
 
 TIP = "เจ้าหน้าที่ฝ่ายโยธาเรียกรับเงินใต้โต๊ะเพื่ออนุมัติใบอนุญาตก่อสร้าง"
@@ -29,8 +37,12 @@ def test_a_tip_off_goes_to_the_integrity_unit_and_only_integrity_officers_see_it
     assert integrity.get(case_url(app, road_id)).status_code == 404  # nothing else
     queue = integrity.get("/officer/").text
     assert tip in queue and road not in queue
-    for username, role, unit in [("works", "officer", "public-works"), ("boss", "supervisor", "district-office"),
-                                 ("mgr", "manager", None), ("root", "admin", None)]:
+    for username, role, unit in [
+        ("works", "officer", "public-works"),
+        ("boss", "supervisor", "district-office"),
+        ("mgr", "manager", None),
+        ("root", "admin", None),
+    ]:
         other = signed_in(app, username, role, unit)
         assert other.get(case_url(app, tip_id)).status_code == 404, role
         assert tip not in other.get("/officer/").text, role
@@ -38,9 +50,10 @@ def test_a_tip_off_goes_to_the_integrity_unit_and_only_integrity_officers_see_it
     token = csrf_from(integrity.get(case_url(app, tip_id)).text)
     with app.app_context():
         cause = root_cause_id("enforcement")
-    answer = integrity.post(case_url(app, tip_id, "/action"),
-                            data={"csrf_token": token, "action": "resolve", "reason": "ส่งเรื่องให้ ป.ป.ช. แล้ว",
-                                  "root_cause_id": cause})
+    answer = integrity.post(
+        case_url(app, tip_id, "/action"),
+        data={"csrf_token": token, "action": "resolve", "reason": "ส่งเรื่องให้ ป.ป.ช. แล้ว", "root_cause_id": cause},
+    )
     assert answer.status_code == 302
     with app.app_context():
         assert db.session.get(Complaint, tip_id).status == "resolved"
@@ -58,8 +71,9 @@ def test_every_view_of_contact_data_is_in_the_audit_trail(app, client):
     officer.get(case_url(app, anon_id))  # no contact shown: nothing to record
     with app.app_context():
         entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
-        assert [(e.action, e.complaint_id, e.user.username) for e in entries] == \
-            [("view_contact", named_id, "viewer")] * 2
+        assert [(e.action, e.complaint_id, e.user.username) for e in entries] == [
+            ("view_contact", named_id, "viewer")
+        ] * 2
     admin = signed_in(app, "root", "admin", None)
     trail = admin.get("/admin/audit").text
     assert trail.count('data-action="view_contact"') == 2 and "viewer" in trail
@@ -72,11 +86,21 @@ def test_a_subject_access_request_exports_everything_and_is_recorded(app, client
     submit_api(client, contact={"name": "คนอื่น", "phone": "0899999999"})
     admin = signed_in(app, "root", "admin", None)
     token = csrf_from(admin.get("/admin/privacy").text)
-    found = admin.post("/admin/privacy", data={"csrf_token": token, "contact_kind": "phone",
-                                               "contact": "081-111-1111", "action": "find"})
+    found = admin.post(
+        "/admin/privacy",
+        data={"csrf_token": token, "contact_kind": "phone", "contact": "081-111-1111", "action": "find"},
+    )
     assert "2 เรื่อง" in found.text and first in found.text and second in found.text
-    export = admin.post("/admin/privacy", data={"csrf_token": token, "contact_kind": "phone",
-                                                "contact": "0811111111", "action": "export", "note": "คำขอ 12/2569"})
+    export = admin.post(
+        "/admin/privacy",
+        data={
+            "csrf_token": token,
+            "contact_kind": "phone",
+            "contact": "0811111111",
+            "action": "export",
+            "note": "คำขอ 12/2569",
+        },
+    )
     data = json.loads(export.data)
     assert sorted(c["tracking_number"] for c in data["complaints"]) == sorted([first, second])
     assert {p["phone"] for p in data["complainants"]} == {"0811111111", "+66 81 111 1111"}
@@ -84,8 +108,10 @@ def test_a_subject_access_request_exports_everything_and_is_recorded(app, client
         record = db.session.scalars(select(DataRequest)).one()
         assert (record.kind, record.complaints, record.note) == ("access", 2, "คำขอ 12/2569")
         assert "0811111111" not in record.contact_key
-        assert db.session.scalar(select(func.count()).select_from(AuditEntry)
-                                 .where(AuditEntry.action == "subject_export")) == 2
+        assert (
+            db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "subject_export"))
+            == 2
+        )
 
 
 def test_erasure_removes_contact_data_but_keeps_the_complaints(app, client):
@@ -95,8 +121,10 @@ def test_erasure_removes_contact_data_but_keeps_the_complaints(app, client):
     token = csrf_from(admin.get("/admin/privacy").text)
     bad = admin.post("/admin/privacy", data={"csrf_token": token, "contact_kind": "passport", "contact": "x"})
     assert bad.status_code == 422 and "phone" in bad.text
-    done = admin.post("/admin/privacy", data={"csrf_token": token, "contact_kind": "email",
-                                              "contact": "SOMCHAI@example.com ", "action": "erase"})
+    done = admin.post(
+        "/admin/privacy",
+        data={"csrf_token": token, "contact_kind": "email", "contact": "SOMCHAI@example.com ", "action": "erase"},
+    )
     assert done.status_code == 302
     with app.app_context():
         complaint = complaint_by_number(number)
@@ -159,20 +187,26 @@ def test_public_answers_hide_the_complainants_own_contacts_however_an_officer_wr
     from complaints.models import User
     from complaints.services.casework import case_actions
 
-    number = submit_api(client, description="ถนนพังหน้าซอย 7 รถจักรยานยนต์ล้ม",
-                        contact={"name": "สมหมาย ทิพย์ลับเฉพาะ", "phone": "0871234599",
-                                 "email": "whistle7731@example.org"})
+    number = submit_api(
+        client,
+        description="ถนนพังหน้าซอย 7 รถจักรยานยนต์ล้ม",
+        contact={"name": "สมหมาย ทิพย์ลับเฉพาะ", "phone": "0871234599", "email": "whistle7731@example.org"},
+    )
     officer_id = make_staff(app, "works", "officer", "public-works")
-    reply = ("ผู้ร้อง ทิพย์ลับเฉพาะ แจ้งว่า สมหมาย ทิพย์ลับเฉพาะ ติดต่อได้ที่ 0 8 7 1 2 3 4 5 9 9 "
-             "หรือ whistle7731 at example.org ทางเขตซ่อมถนนแล้ว โทร 02-111-2222")
+    reply = (
+        "ผู้ร้อง ทิพย์ลับเฉพาะ แจ้งว่า สมหมาย ทิพย์ลับเฉพาะ ติดต่อได้ที่ 0 8 7 1 2 3 4 5 9 9 "
+        "หรือ whistle7731 at example.org ทางเขตซ่อมถนนแล้ว โทร 02-111-2222"
+    )
     with app.app_context():
         complaint = complaint_by_number(number)
         case_actions.add_reply(complaint, db.session.get(User, officer_id), reply)
         db.session.commit()
-    pages = [client.get(f"/track/{number}").get_data(as_text=True),
-             json.dumps(client.get(f"/api/v1/complaints/{number}").get_json(), ensure_ascii=False),
-             client.get(f"/open311/v2/requests/{number}.json").get_data(as_text=True),
-             client.get("/open311/v2/requests.json").get_data(as_text=True)]
+    pages = [
+        client.get(f"/track/{number}").get_data(as_text=True),
+        json.dumps(client.get(f"/api/v1/complaints/{number}").get_json(), ensure_ascii=False),
+        client.get(f"/open311/v2/requests/{number}.json").get_data(as_text=True),
+        client.get("/open311/v2/requests.json").get_data(as_text=True),
+    ]
     assert all(number in page for page in pages)
     for page in pages:
         for leaked in ("ทิพย์ลับเฉพาะ", "สมหมาย", "0 8 7 1", "0871234599", "whistle7731"):

@@ -5,6 +5,7 @@ configured, X-Forwarded-* headers from a client change nothing.
 Through Flask's test client, which runs the WSGI stack ProxyFix wraps; the same behind
 a real nginx is tests/integration/test_behind_nginx.py.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,8 +20,11 @@ from tests.conftest import _make_app, base_config
 from tests.helpers import PASSWORD, case_url, complaint_by_number, csrf_from, make_staff
 
 PROXY = "10.0.0.1"  # the proxy's own address, what REMOTE_ADDR is behind it
-BODY = {"description": "ถนนเป็นหลุมลึกหน้าบ้านเลขที่ 5", "category": "ถนน",
-        "contact": {"name": "สมชาย ใจดี", "email": "somchai@example.com"}}
+BODY = {
+    "description": "ถนนเป็นหลุมลึกหน้าบ้านเลขที่ 5",
+    "category": "ถนน",
+    "contact": {"name": "สมชาย ใจดี", "email": "somchai@example.com"},
+}
 
 
 @pytest.fixture
@@ -77,9 +81,12 @@ def test_behind_one_proxy_each_client_has_its_own_budget_and_address(make_app, c
 def sign_in_and_view_contact(app, client, number: str, headers: dict, remote: str):
     make_staff(app, "viewer", "officer", "public-works")
     page = client.get("/login", headers=headers, environ_base={"REMOTE_ADDR": remote})
-    signed_in = client.post("/login", data={"username": "viewer", "password": PASSWORD,
-                                            "csrf_token": csrf_from(page.text)},
-                            headers=headers, environ_base={"REMOTE_ADDR": remote})
+    signed_in = client.post(
+        "/login",
+        data={"username": "viewer", "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+        headers=headers,
+        environ_base={"REMOTE_ADDR": remote},
+    )
     assert signed_in.status_code == 302, signed_in.text[:300]
     with app.app_context():
         complaint_id = complaint_by_number(number).id
@@ -89,8 +96,11 @@ def sign_in_and_view_contact(app, client, number: str, headers: dict, remote: st
         return db.session.scalars(select(AuditEntry.ip).where(AuditEntry.action == "view_contact")).all()
 
 
-TLS_PROXY = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "rongrian.example.go.th",
-             "Referer": "https://rongrian.example.go.th/login"}
+TLS_PROXY = {
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "rongrian.example.go.th",
+    "Referer": "https://rongrian.example.go.th/login",
+}
 
 
 def test_the_audit_trail_records_the_client_behind_a_tls_terminating_proxy(make_app):
@@ -115,8 +125,11 @@ def test_a_proxy_that_does_not_pass_the_host_fails_the_referrer_check_and_says_w
     # public host, the request the proxy's upstream address: Flask-WTF refuses on HTTPS.
     app = make_app(TRUSTED_PROXY_COUNT=1)
     client = app.test_client()
-    headers = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1:8000",
-               "Referer": "https://rongrian.example.go.th/login"}
+    headers = {
+        "X-Forwarded-Proto": "https",
+        "Host": "127.0.0.1:8000",
+        "Referer": "https://rongrian.example.go.th/login",
+    }
     token = csrf_from(client.get("/login", headers=headers).text)
     caplog.set_level(logging.WARNING)
     refused = client.post("/login", data={"username": "x", "password": "y", "csrf_token": token}, headers=headers)
@@ -136,6 +149,7 @@ def test_a_missing_token_is_logged_with_its_reason(make_app, caplog):
     assert refused.status_code == 400 and "แบบฟอร์มหมดอายุ" in refused.text
     message = next(r.getMessage() for r in caplog.records if "CSRF check failed" in r.getMessage())
     assert "POST '/login'" in message and "The CSRF token is missing." in message
+
 
 def test_a_forwarded_header_with_a_line_break_cannot_forge_a_log_line(make_app, caplog):
     app = make_app(TRUSTED_PROXY_COUNT=1)
@@ -162,8 +176,10 @@ def test_a_prefix_is_trusted_only_when_configured(make_app):
     assert 'href="/rongrian/static/style.css' in prefixed.get("/login", headers=headers).text
 
 
-@pytest.mark.parametrize("forged", ["<script>alert(1)</script>", "1' OR '1'='1", "203.0.113.5\u200b",
-                                    "9" * 500, "../../etc/passwd", "unknown"])
+@pytest.mark.parametrize(
+    "forged",
+    ["<script>alert(1)</script>", "1' OR '1'='1", "203.0.113.5\u200b", "9" * 500, "../../etc/passwd", "unknown"],
+)
 def test_a_forged_address_from_a_miscounted_proxy_chain_is_not_recorded_as_one(make_app, forged):
     # Two proxies trusted, but only one appends: the second-to-last entry is the client's text.
     app = make_app(TRUSTED_PROXY_COUNT=2)

@@ -1,6 +1,7 @@
 """`flask rehash-contacts`: after CONTACT_KEY_SECRET changes, the keyed contact hashes are
 recomputed from the (decrypted) contacts, so the data-subject look-up and repeat
 detection find the person again."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,8 +19,12 @@ PHONE = "081-234-5678"
 
 
 def submit(client, description: str, district: str, **fields) -> str:
-    body = {"description": description, "category": "ถนน",
-            "location": {"province": "กรุงเทพมหานคร", "district": district}, **fields}
+    body = {
+        "description": description,
+        "category": "ถนน",
+        "location": {"province": "กรุงเทพมหานคร", "district": district},
+        **fields,
+    }
     response = client.post("/api/v1/complaints", json=body)
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json()["tracking_number"]
@@ -40,8 +45,9 @@ def repeat_of(app, number: str) -> str | None:
 def test_rotating_the_secret_then_rehashing_restores_lookups_and_repeats(app, client, tmp_path):
     make_staff(app, "dpo", "admin", None)
     app.config["CONTACT_KEY_SECRET"] = OLD
-    first = submit(client, "ถนนหน้าซอยพหลโยธิน 45 เป็นหลุมลึกมาก ขอให้ซ่อมด่วน", "จตุจักร",
-                   contact={"name": "สมชาย", "phone": PHONE})
+    first = submit(
+        client, "ถนนหน้าซอยพหลโยธิน 45 เป็นหลุมลึกมาก ขอให้ซ่อมด่วน", "จตุจักร", contact={"name": "สมชาย", "phone": PHONE}
+    )
     emailed = submit(client, "ทางเท้าแตกหลายจุด", "ดุสิต", contact={"email": "Somchai@Example.com"})
     anonymous = submit(client, "ไฟทางดับ", "ดุสิต")
     assert found_people(app, PHONE) == 1
@@ -64,8 +70,10 @@ def test_rotating_the_secret_then_rehashing_restores_lookups_and_repeats(app, cl
     with app.app_context():
         email_key = complaint_by_number(emailed).complainant.email_key
         assert email_key == similarity.contact_key("email", "somchai@example.com", NEW)
-        assert complaint_by_number(anonymous).complainant is None or \
-            complaint_by_number(anonymous).complainant.phone_key is None
+        assert (
+            complaint_by_number(anonymous).complainant is None
+            or complaint_by_number(anonymous).complainant.phone_key is None
+        )
     # Running it again changes nothing.
     again = app.test_cli_runner().invoke(args=["rehash-contacts"])
     assert "re-hashed 0 of 3" in again.output
@@ -112,7 +120,9 @@ def test_rehash_in_batches_on_postgresql(pg_app):
         result = rehash_all(old_secret=OLD, batch=3)
         assert (result.complainants, result.changed, result.unexplained) == (8, 7, 0)
         rows = db.session.execute(select(Complainant.phone_key, Complainant.email_key).order_by(Complainant.id)).all()
-        assert rows[0] == (similarity.contact_key("phone", "0800000000", NEW),
-                           similarity.contact_key("email", "p0@example.com", NEW))
+        assert rows[0] == (
+            similarity.contact_key("phone", "0800000000", NEW),
+            similarity.contact_key("email", "p0@example.com", NEW),
+        )
         assert rows[-1] == (None, None)
         assert len({r.phone_key for r in rows[:-1]}) == 7

@@ -1,4 +1,5 @@
 """`flask retention run`: the retention service on demand, with --dry-run and --batch."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -6,6 +6,7 @@ rolling-origin evaluation of that policy, the active model at intake, and the ad
 The base data is a small generated CSV (three labels, distinct Thai words per
 label) so a run takes seconds, not the ~90 s of the full Traffy file.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,6 +18,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from complaints.domain.errors import BilingualError
 from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from complaints.models import Category, CategoryFeedback, Complaint, RunStatus, TrainingRun, User, utcnow
@@ -24,7 +26,6 @@ from complaints.nlp import train
 from complaints.nlp.evaluation import Row, dedup_key, random_split, read_rows
 from complaints.nlp.retraining_policy import decide, in_recent_holdout, retraining_sets, rolling_evaluation
 from complaints.services.classifier import retraining, triage
-from complaints.domain.errors import BilingualError
 from tests.helpers import login, make_staff
 from tests.test_admin import post
 
@@ -33,8 +34,26 @@ WORDS = {
     "แสงสว่าง": ["ไฟฟ้า", "เสาไฟ", "หลอดไฟ", "ไฟส่องทาง", "มืด", "ดับ"],
     "น้ำท่วม": ["น้ำท่วม", "ท่วมขัง", "ฝนตก", "ระดับน้ำ", "เจิ่งนอง", "สูบน้ำ"],
 }
-FILLER = ["หน้าบ้าน", "ในซอย", "ช่วย", "แก้ไข", "ด่วน", "มาก", "ครับ", "ค่ะ", "ตรงนี้", "ทุกวัน", "นาน", "แล้ว",
-          "ชุมชน", "ตลาด", "โรงเรียน", "ผู้คน", "เดือดร้อน", "กลางคืน"]
+FILLER = [
+    "หน้าบ้าน",
+    "ในซอย",
+    "ช่วย",
+    "แก้ไข",
+    "ด่วน",
+    "มาก",
+    "ครับ",
+    "ค่ะ",
+    "ตรงนี้",
+    "ทุกวัน",
+    "นาน",
+    "แล้ว",
+    "ชุมชน",
+    "ตลาด",
+    "โรงเรียน",
+    "ผู้คน",
+    "เดือดร้อน",
+    "กลางคืน",
+]
 
 
 def make_rows(n_per_label: int, seed: int) -> list[tuple[str, str]]:
@@ -77,8 +96,9 @@ def bad_model(tmp_path, base_csv):
 def promoted_run(app, path) -> int:
     """Make `path` the active model, as a promoted run would."""
     with app.app_context():
-        run = TrainingRun(status=RunStatus.PROMOTED, progress=100, artefact_path=str(path),
-                          finished_at=utcnow() - timedelta(hours=1))
+        run = TrainingRun(
+            status=RunStatus.PROMOTED, progress=100, artefact_path=str(path), finished_at=utcnow() - timedelta(hours=1)
+        )
         db.session.add(run)
         db.session.commit()
         retraining.forget_active_model()
@@ -109,9 +129,17 @@ def add_feedback(app, rows, days_ago: float = 0, source: str = "officer") -> Non
         now = utcnow()
         first = db.session.scalar(select(func.count()).select_from(Complaint))
         for n, (text, code) in enumerate(rows, start=first):
-            complaint = Complaint(tracking_number=f"FB{n:05d}", channel="web", title=None, description=text,
-                                  ack_due_at=now, due_at=now, received_at=now - timedelta(days=days_ago),
-                                  category_id=codes[code], category_source=source)
+            complaint = Complaint(
+                tracking_number=f"FB{n:05d}",
+                channel="web",
+                title=None,
+                description=text,
+                ack_due_at=now,
+                due_at=now,
+                received_at=now - timedelta(days=days_ago),
+                category_id=codes[code],
+                category_source=source,
+            )
             db.session.add(complaint)
             db.session.flush()
             if source == "officer":
@@ -148,8 +176,9 @@ def test_a_better_candidate_is_promoted_and_used_at_intake(app, tmp_path, base_c
         assert retraining.active_model_path() == tmp_path / "bad.joblib"
         run = retraining.request_retraining(admin_user(app))
         seen = []
-        status = retraining.run_retraining(run.id, lambda p, s: (seen.append(p),
-                                                                 retraining.record_progress(run.id, p, s)))
+        status = retraining.run_retraining(
+            run.id, lambda p, s: (seen.append(p), retraining.record_progress(run.id, p, s))
+        )
         run = db.session.get(TrainingRun, run.id)
         assert status == run.status == "promoted", (run.error, run.decision_reason)
         assert seen == sorted(seen) and seen[0] == 5 and 55 in seen and run.progress == 100
@@ -177,7 +206,9 @@ def test_mislabelled_feedback_gives_a_worse_candidate_which_is_rejected(app, tmp
         assert retraining.run_retraining(run.id) == "rejected"
         run = db.session.get(TrainingRun, run.id)
         assert run.confirmed_rows == trained_on(t for t, lab in make_rows(150, 9) if lab == "ถนน")
-        assert "worse" in run.decision_reason and "แย่กว่า" in run.decision_reason and "base in_gold" in run.decision_reason
+        assert (
+            "worse" in run.decision_reason and "แย่กว่า" in run.decision_reason and "base in_gold" in run.decision_reason
+        )
         assert run.candidate_metrics["base"]["in_gold"] < run.active_metrics["base"]["in_gold"]
         assert retraining.active_model_path() == good  # the active model stays
 
@@ -216,8 +247,9 @@ def test_the_active_model_is_looked_up_periodically_not_per_complaint(app, tmp_p
         assert retraining.active_model_path() is None  # the shipped model
     app.config["NLP_ACTIVE_MODEL_CHECK_SECONDS"] = 3600
     with app.app_context():
-        db.session.add(TrainingRun(status=RunStatus.PROMOTED, artefact_path=str(tmp_path / "x.joblib"),
-                                   finished_at=utcnow()))
+        db.session.add(
+            TrainingRun(status=RunStatus.PROMOTED, artefact_path=str(tmp_path / "x.joblib"), finished_at=utcnow())
+        )
         db.session.commit()
         assert retraining.active_model_path() is None  # cached until the next check
         app.config["NLP_ACTIVE_MODEL_CHECK_SECONDS"] = 0
@@ -254,17 +286,23 @@ def test_the_admin_page_shows_runs_progress_and_requests_a_run(app, client, sent
     again = post(client, "/admin/classifier/retrain", token_page="/admin/classifier")
     assert again.status_code == 409 and "already queued or running" in again.text and len(sent) == 1
     with app.app_context():  # a finished scheduled run, with both models' figures per held-out set
-        db.session.add(TrainingRun(trigger="schedule", status=RunStatus.REJECTED, progress=100, confirmed_rows=812,
-                                   recent_heldout_rows=64, finished_at=utcnow(),
-                                   candidate_metrics={"base": {"in_gold": 0.91, "n": 60},
-                                                      "recent": {"in_gold": 0.5, "n": 64}},
-                                   active_metrics={"base": {"in_gold": 0.9, "n": 60},
-                                                   "recent": {"in_gold": 0.75, "n": 64}}))
+        db.session.add(
+            TrainingRun(
+                trigger="schedule",
+                status=RunStatus.REJECTED,
+                progress=100,
+                confirmed_rows=812,
+                recent_heldout_rows=64,
+                finished_at=utcnow(),
+                candidate_metrics={"base": {"in_gold": 0.91, "n": 60}, "recent": {"in_gold": 0.5, "n": 64}},
+                active_metrics={"base": {"in_gold": 0.9, "n": 60}, "recent": {"in_gold": 0.75, "n": 64}},
+            )
+        )
         db.session.commit()
     app.config["NLP_RETRAIN_CRONTAB"] = ""
     page = client.get("/admin/classifier").text
-    row = page[page.index('data-status="rejected"'):]
-    row = row[:row.index("</tr>")]
+    row = page[page.index('data-status="rejected"') :]
+    row = row[: row.index("</tr>")]
     assert "ตามกำหนด" in row and "812 / 64" in row
     with app.app_context():  # requested when: Thai time and Buddhist era, as every staff page
         requested = db.session.scalar(select(TrainingRun.requested_at).where(TrainingRun.trigger == "schedule"))
@@ -289,18 +327,29 @@ def test_confirmed_rows_are_the_categories_people_chose_never_the_models_guesses
     add_feedback(app, [("เสาไฟดับ มืดมาก", "แสงสว่าง")], days_ago=2, source="officer")
     add_feedback(app, [("ฝนตก น้ำท่วมขัง", "น้ำท่วม")], days_ago=1, source="model")
     with app.app_context():
-        db.session.add(Complaint(tracking_number="NOCAT1", channel="web", description="ไม่มีหมวด",
-                                 ack_due_at=utcnow(), due_at=utcnow(), category_source="none"))
+        db.session.add(
+            Complaint(
+                tracking_number="NOCAT1",
+                channel="web",
+                description="ไม่มีหมวด",
+                ack_due_at=utcnow(),
+                due_at=utcnow(),
+                category_source="none",
+            )
+        )
         db.session.commit()
         rows = retraining.confirmed_rows(limit=10)
-        assert [(r.text, r.label) for r in rows] == [("ถนนเป็นหลุม ยางมะตอยแตก", "ถนน"),
-                                                     ("เสาไฟดับ มืดมาก", "แสงสว่าง")]  # oldest first
+        assert [(r.text, r.label) for r in rows] == [
+            ("ถนนเป็นหลุม ยางมะตอยแตก", "ถนน"),
+            ("เสาไฟดับ มืดมาก", "แสงสว่าง"),
+        ]  # oldest first
         assert rows[0].timestamp < rows[1].timestamp and len(rows[0].timestamp) == 19
         assert [r.label for r in retraining.confirmed_rows(limit=1)] == ["แสงสว่าง"]  # the newest
         assert retraining.confirmed_since_last_run() == 2
     # Personal data never reaches the training rows (nor so a saved model's vocabulary).
-    add_feedback(app, [("ไฟดับ ติดต่อ 081-234-5678 หรือ somchai@example.com บัตร 1101700230708", "แสงสว่าง")],
-                 source="citizen")
+    add_feedback(
+        app, [("ไฟดับ ติดต่อ 081-234-5678 หรือ somchai@example.com บัตร 1101700230708", "แสงสว่าง")], source="citizen"
+    )
     with app.app_context():
         newest = retraining.confirmed_rows(limit=1)[0].text
         assert newest.startswith("ไฟดับ ติดต่อ") and newest.count("[") >= 3
@@ -331,22 +380,41 @@ def figures(n, in_gold, gained=0, lost=0, f1=0.9):
     return {"n": n, "in_gold": in_gold, "gained": gained, "lost": lost, "lenient_macro_f1_own": f1}
 
 
-@pytest.mark.parametrize("candidate, active, promoted, worse", [
-    # Base: 14,000 rows; tolerance 0.002 = 28 rows net.
-    ({"base": figures(14000, 0.978, 30, 50)}, {"base": figures(14000, 0.979)}, True, ""),  # 20 net: within
-    ({"base": figures(14000, 0.975, 30, 90)}, {"base": figures(14000, 0.979)}, False, "base in_gold"),
-    # 60 net lost but of 3,000 disagreements: chance (z 1.1), not evidence.
-    ({"base": figures(14000, 0.975, 1470, 1530)}, {"base": figures(14000, 0.979)}, True, ""),
-    ({"base": figures(14000, 0.979, 10, 10, f1=0.87)}, {"base": figures(14000, 0.979, f1=0.9)}, False,
-     "base lenient_macro_f1_own"),
-    # Recent: judged on in_gold only, and only from min_recent rows.
-    ({"base": figures(14000, 0.979), "recent": figures(500, 0.90, 5, 40, f1=0.5)},
-     {"base": figures(14000, 0.979), "recent": figures(500, 0.97, f1=0.9)}, False, "recent in_gold"),
-    ({"base": figures(14000, 0.979), "recent": figures(500, 0.95, 30, 10, f1=0.5)},
-     {"base": figures(14000, 0.979), "recent": figures(500, 0.91, f1=0.9)}, True, ""),
-    ({"base": figures(14000, 0.979), "recent": figures(20, 0.5, 0, 10)},
-     {"base": figures(14000, 0.979), "recent": figures(20, 1.0)}, True, ""),
-])
+@pytest.mark.parametrize(
+    "candidate, active, promoted, worse",
+    [
+        # Base: 14,000 rows; tolerance 0.002 = 28 rows net.
+        ({"base": figures(14000, 0.978, 30, 50)}, {"base": figures(14000, 0.979)}, True, ""),  # 20 net: within
+        ({"base": figures(14000, 0.975, 30, 90)}, {"base": figures(14000, 0.979)}, False, "base in_gold"),
+        # 60 net lost but of 3,000 disagreements: chance (z 1.1), not evidence.
+        ({"base": figures(14000, 0.975, 1470, 1530)}, {"base": figures(14000, 0.979)}, True, ""),
+        (
+            {"base": figures(14000, 0.979, 10, 10, f1=0.87)},
+            {"base": figures(14000, 0.979, f1=0.9)},
+            False,
+            "base lenient_macro_f1_own",
+        ),
+        # Recent: judged on in_gold only, and only from min_recent rows.
+        (
+            {"base": figures(14000, 0.979), "recent": figures(500, 0.90, 5, 40, f1=0.5)},
+            {"base": figures(14000, 0.979), "recent": figures(500, 0.97, f1=0.9)},
+            False,
+            "recent in_gold",
+        ),
+        (
+            {"base": figures(14000, 0.979), "recent": figures(500, 0.95, 30, 10, f1=0.5)},
+            {"base": figures(14000, 0.979), "recent": figures(500, 0.91, f1=0.9)},
+            True,
+            "",
+        ),
+        (
+            {"base": figures(14000, 0.979), "recent": figures(20, 0.5, 0, 10)},
+            {"base": figures(14000, 0.979), "recent": figures(20, 1.0)},
+            True,
+            "",
+        ),
+    ],
+)
 def test_the_promotion_rule(candidate, active, promoted, worse):
     decision = decide(candidate, active, tolerance=0.002, f1_tolerance=0.02, min_recent=30)
     assert decision.promote is promoted, decision.reason
@@ -377,7 +445,8 @@ def test_a_new_category_is_learnt_and_the_recent_hold_out_shows_it(app, tmp_path
 
 
 def test_a_candidate_worse_on_recent_complaints_is_rejected_though_the_base_held_out_is_fine(
-        app, tmp_path, base_csv, sent):
+    app, tmp_path, base_csv, sent
+):
     """Old confirmed data that contradicts what citizens confirm now (sign complaints filed
     under roads months ago, many of them): the base held-out cannot see the harm, the
     recent hold-out does, and the model in use (which knows signs) stays."""
@@ -431,8 +500,9 @@ def test_the_weekly_schedule_is_a_beat_entry_in_thailand_time(tmp_path, monkeypa
     assert entry["task"] == TaskName.SCHEDULED_RETRAINING and celery["timezone"] == "Asia/Bangkok"
     assert entry["schedule"] == crontab(minute="0", hour="2", day_of_week="sun")
     monkeypatch.setenv("NLP_RETRAIN_CRONTAB", "30 3 * * 1-5")
-    assert load_config(str(tmp_path))["CELERY"]["beat_schedule"]["retrain-classifier"]["schedule"] == \
-        crontab(minute="30", hour="3", day_of_week="1-5")
+    assert load_config(str(tmp_path))["CELERY"]["beat_schedule"]["retrain-classifier"]["schedule"] == crontab(
+        minute="30", hour="3", day_of_week="1-5"
+    )
     monkeypatch.setenv("NLP_RETRAIN_CRONTAB", "")
     assert "retrain-classifier" not in load_config(str(tmp_path))["CELERY"]["beat_schedule"]
     monkeypatch.setenv("NLP_RETRAIN_CRONTAB", "every sunday")
@@ -472,8 +542,20 @@ def test_nlp_evaluate_rolling_prints_the_contract_keys_and_the_runs(runner, tmp_
         for day in range(1, 15):
             for text, label in make_rows(2, 100 + day) + sign_rows(2, 200 + day):
                 writer.writerow([text, label, label, f"2026-03-{day:02d} 09:00:00+00"])
-    result = runner.invoke(args=["nlp", "evaluate", "--data", str(path), "--rolling", "--cutoff", "2026-03-01",
-                                 "--every-days", "7", "--json"])
+    result = runner.invoke(
+        args=[
+            "nlp",
+            "evaluate",
+            "--data",
+            str(path),
+            "--rolling",
+            "--cutoff",
+            "2026-03-01",
+            "--every-days",
+            "7",
+            "--json",
+        ]
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert {"n", "accuracy", "macro_f1", "in_gold", "lenient_macro_f1", "frozen", "retraining"} <= set(out)

@@ -7,6 +7,7 @@ crawl what each role sees and find no attachment or outbox message named by row 
 link, image, form or data attribute; the integer attachment URL is gone for everyone; hostile
 or unknown keys are a 404 page; and migration 0029 gives existing rows their keys.
 """
+
 from __future__ import annotations
 
 import re
@@ -69,8 +70,9 @@ def _attach(app, number: str, username: str) -> SimpleNamespace:
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
-        [attachment] = case_actions.attach_files(complaint_by_number(number), user,
-                                             [Upload("files", "photo.png", png_bytes())])
+        [attachment] = case_actions.attach_files(
+            complaint_by_number(number), user, [Upload("files", "photo.png", png_bytes())]
+        )
         return SimpleNamespace(id=attachment.id, url_key=attachment.url_key, storage_key=attachment.storage_key)
 
 
@@ -83,13 +85,20 @@ def world(app, client):
     before = submit_api(client, description="ถนนเป็นหลุมลึกหน้าตลาด")
     tip = submit_api(client, kind="tip_off", description=TIP, contact={"name": "ผู้แจ้ง ลับ", "email": TIP_EMAIL})
     after = submit_api(client, description="ถนนเป็นหลุมลึกหน้าตลาด อีกครั้ง")
-    photos = {before: _attach(app, before, "keys-clerk"), tip: _attach(app, tip, "keys-integrity"),
-              after: _attach(app, after, "keys-clerk")}
+    photos = {
+        before: _attach(app, before, "keys-clerk"),
+        tip: _attach(app, tip, "keys-integrity"),
+        after: _attach(app, after, "keys-clerk"),
+    }
     with app.app_context():
         db.session.execute(update(OutboxMessage).values(status="failed", attempts=10, last_error="SMTP 421"))
         db.session.commit()
-        messages = {number: db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.complaint_id == complaint_by_number(number).id)).all() for number in photos}
+        messages = {
+            number: db.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.complaint_id == complaint_by_number(number).id)
+            ).all()
+            for number in photos
+        }
         messages = {number: [(m.id, m.url_key) for m in rows] for number, rows in messages.items()}
     assert photos[after].id > photos[tip].id > photos[before].id  # the gap row ids showed
     assert messages[after][0][0] > messages[tip][0][0] > messages[before][0][0]
@@ -98,7 +107,8 @@ def world(app, client):
 
 def _row_ids(world) -> set[str]:
     return {str(p.id) for p in world["photos"].values()} | {
-        str(i) for rows in world["messages"].values() for i, _ in rows}
+        str(i) for rows in world["messages"].values() for i, _ in rows
+    }
 
 
 def _assert_named_by_key(where: str, html: str, world) -> tuple[set[str], set[str]]:
@@ -152,8 +162,11 @@ def test_no_staff_page_names_an_attachment_or_outbox_message_by_its_row_id(app, 
         assert not [key for key in tip_keys if key in html], path
         for link in _refs(html).urls:
             target = urlsplit(urljoin(path, link))
-            if not target.netloc and target.path.startswith(("/officer/complaints/", "/admin/outbox")) \
-                    and target.path != "/officer/complaints/new":
+            if (
+                not target.netloc
+                and target.path.startswith(("/officer/complaints/", "/admin/outbox"))
+                and target.path != "/officer/complaints/new"
+            ):
                 queue.append(target.path + (f"?{target.query}" if target.query else ""))
     assert pages >= 3
     # Every ordinary photo is linked by its key; the tip-off's key appears nowhere.
@@ -192,10 +205,23 @@ def test_the_integer_attachment_route_is_gone_for_every_role(app, world):
         assert hidden.get_data(as_text=True) == missing.get_data(as_text=True), role
 
 
-@pytest.mark.parametrize("text", [
-    "<script>alert(1)</script>", "..%2F..%2Fetc%2Fpasswd", "A" * 21, "A" * 23, "A" * 5000, "%00" * 8,
-    "' OR '1'='1' -- xxxxxxxxxx", "AAAAAAAAAAAAAAAAAAAAA%E2%80%8B", "%EF%BC%A1" * 22, "-1", "0", "１",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>alert(1)</script>",
+        "..%2F..%2Fetc%2Fpasswd",
+        "A" * 21,
+        "A" * 23,
+        "A" * 5000,
+        "%00" * 8,
+        "' OR '1'='1' -- xxxxxxxxxx",
+        "AAAAAAAAAAAAAAAAAAAAA%E2%80%8B",
+        "%EF%BC%A1" * 22,
+        "-1",
+        "0",
+        "１",
+    ],
+)
 def test_hostile_attachment_keys_are_a_404_page_not_a_500(app, world, text):
     admin = _staff(app, "root", "admin", None)
     response = admin.get(f"/officer/attachments/{text}")
@@ -245,8 +271,9 @@ def _backfill(app) -> None:
     for number in numbers:
         _attach(app, number, "mig-clerk")
     with app.app_context():
-        before = set(db.session.scalars(select(Attachment.url_key))) | set(db.session.scalars(
-            select(OutboxMessage.url_key)))
+        before = set(db.session.scalars(select(Attachment.url_key))) | set(
+            db.session.scalars(select(OutboxMessage.url_key))
+        )
         db.session.commit()
         flask_migrate.downgrade(revision="0028")
         for table in ("attachments", "outbox_messages"):

@@ -2,6 +2,7 @@
 to start with a default, weak or missing secret, an unknown RONGRIAN_ENV, no broker or
 mail server, a local or plain-http PUBLIC_BASE_URL, or an insecure cookie, each refusal
 naming its setting in Thai and English."""
+
 from __future__ import annotations
 
 import logging
@@ -28,8 +29,9 @@ def assert_bilingual_naming(message: str, setting: str) -> None:
     """The refusal names the setting on a line that has Thai and English."""
     lines = [line for line in message.splitlines() if setting in line]
     assert lines, message
-    assert any(THAI.search(line) and " / " in line and re.search(r"[A-Za-z]{4,} [a-z]{3,}", line)
-               for line in lines), message
+    assert any(THAI.search(line) and " / " in line and re.search(r"[A-Za-z]{4,} [a-z]{3,}", line) for line in lines), (
+        message
+    )
 
 
 def test_a_complete_production_configuration_starts(tmp_path):
@@ -42,12 +44,18 @@ def test_a_complete_production_environment_is_read_from_variables(tmp_path, monk
     """The settings an operator exports (.env.example) are the ones the checks read."""
     from cryptography.fernet import Fernet
 
-    env = {"RONGRIAN_ENV": "production", "RONGRIAN_INSTANCE": str(tmp_path),
-           "SECRET_KEY": "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA-uE_iO",
-           "CONTACT_KEY_SECRET": "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io",
-           "CONTACT_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "DATABASE_URL": PG_URL,
-           "REDIS_URL": "redis://127.0.0.1:6379/11", "MAIL_SERVER": "smtp.district-office.go.th",
-           "PUBLIC_BASE_URL": "https://complaints.district-office.go.th", "SESSION_COOKIE_SECURE": "1"}
+    env = {
+        "RONGRIAN_ENV": "production",
+        "RONGRIAN_INSTANCE": str(tmp_path),
+        "SECRET_KEY": "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA-uE_iO",
+        "CONTACT_KEY_SECRET": "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io",
+        "CONTACT_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "DATABASE_URL": PG_URL,
+        "REDIS_URL": "redis://127.0.0.1:6379/11",
+        "MAIL_SERVER": "smtp.district-office.go.th",
+        "PUBLIC_BASE_URL": "https://complaints.district-office.go.th",
+        "SESSION_COOKIE_SECURE": "1",
+    }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     app = create_app()
@@ -61,8 +69,18 @@ def test_a_complete_production_environment_is_read_from_variables(tmp_path, monk
 
 def test_make_run_development_starts_with_the_defaults(tmp_path, monkeypatch):
     """`make run`: no settings at all, SQLite in the instance folder, the public default secret."""
-    for name in ("RONGRIAN_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "PUBLIC_BASE_URL",
-                 "CONTACT_KEY_SECRET", "CONTACT_ENCRYPTION_KEYS", "SESSION_COOKIE_SECURE", "CELERY_BROKER_URL"):
+    for name in (
+        "RONGRIAN_ENV",
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "MAIL_SERVER",
+        "PUBLIC_BASE_URL",
+        "CONTACT_KEY_SECRET",
+        "CONTACT_ENCRYPTION_KEYS",
+        "SESSION_COOKIE_SECURE",
+        "CELERY_BROKER_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RONGRIAN_INSTANCE", str(tmp_path))
     app = create_app()
@@ -81,8 +99,20 @@ def test_development_on_postgresql_starts_but_warns_naming_each_setting(tmp_path
         assert setting in warned
 
 
-@pytest.mark.parametrize("value", ["Production", "prod", "PRODUCTION", "staging", "", "production ", "dev",
-                                   "production\u200b", "<script>alert(1)</script>"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Production",
+        "prod",
+        "PRODUCTION",
+        "staging",
+        "",
+        "production ",
+        "dev",
+        "production\u200b",
+        "<script>alert(1)</script>",
+    ],
+)
 def test_an_unknown_environment_is_refused_even_on_sqlite(tmp_path, value):
     with pytest.raises(UnsafeConfiguration) as err:
         create_app({**base_config(tmp_path, "sqlite://"), "RONGRIAN_ENV": value})
@@ -91,10 +121,21 @@ def test_an_unknown_environment_is_refused_even_on_sqlite(tmp_path, value):
     assert "development, production" in message  # the allowed values are named
 
 
-WEAK_SECRETS = ["a" * 32, "a" * 200, "x" * 40, "dev-only-not-secret", "qwertyuiopasdfghjklzxcvbnm1234567890",
-                "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF", "1234567890" * 5, "correct horse battery staple",
-                "change-me-random-secret", "CHANGE-ME" + "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA", "\u200b" * 64,
-                "\x00\x01" * 40, "' OR 1=1 --' OR 1=1 --' OR 1=1 --"]
+WEAK_SECRETS = [
+    "a" * 32,
+    "a" * 200,
+    "x" * 40,
+    "dev-only-not-secret",
+    "qwertyuiopasdfghjklzxcvbnm1234567890",
+    "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF",
+    "1234567890" * 5,
+    "correct horse battery staple",
+    "change-me-random-secret",
+    "CHANGE-ME" + "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA",
+    "\u200b" * 64,
+    "\x00\x01" * 40,
+    "' OR 1=1 --' OR 1=1 --' OR 1=1 --",
+]
 
 
 @pytest.mark.parametrize("setting", ["SECRET_KEY", "CONTACT_KEY_SECRET"])
@@ -114,8 +155,9 @@ def test_the_entropy_estimate_separates_random_tokens_from_typed_secrets():
     assert min(estimate_entropy_bits(secrets.token_hex(32)) for _ in range(500)) >= 128
 
 
-@pytest.mark.parametrize("keys", [[], ["change-me-fernet-key"], ["a" * 44], ["<script>"],
-                                  [Fernet.generate_key().decode(), "junk"]])
+@pytest.mark.parametrize(
+    "keys", [[], ["change-me-fernet-key"], ["a" * 44], ["<script>"], [Fernet.generate_key().decode(), "junk"]]
+)
 def test_missing_or_malformed_encryption_keys_are_refused(tmp_path, keys):
     assert_bilingual_naming(refusal(tmp_path, CONTACT_ENCRYPTION_KEYS=keys), "CONTACT_ENCRYPTION_KEYS")
 
@@ -133,8 +175,15 @@ def test_a_missing_broker_server_is_refused(tmp_path, broker):
     assert "CELERY_BROKER_URL" in message
 
 
-@pytest.mark.parametrize("broker", ["redis://redis.internal:6379/0", "rediss://redis.internal:6380/0",
-                                    "amqp://rabbit.internal//", "sqla+postgresql://db.internal/rongrian"])
+@pytest.mark.parametrize(
+    "broker",
+    [
+        "redis://redis.internal:6379/0",
+        "rediss://redis.internal:6380/0",
+        "amqp://rabbit.internal//",
+        "sqla+postgresql://db.internal/rongrian",
+    ],
+)
 def test_a_broker_server_is_accepted(tmp_path, broker):
     config = production_settings(tmp_path)
     app = create_app({**config, "CELERY": {**config["CELERY"], "broker_url": broker}})
@@ -151,26 +200,58 @@ def test_a_missing_mail_server_is_refused(tmp_path, server):
     assert_bilingual_naming(refusal(tmp_path, MAIL_SERVER=server), "MAIL_SERVER")
 
 
-@pytest.mark.parametrize("url", [
-    "http://localhost:8000", "https://localhost", "https://LOCALHOST/", "https://app.localhost",
-    "https://127.0.0.1", "https://127.1.2.3:8443", "https://[::1]/", "https://0.0.0.0",
-    "http://complaints.example.go.th", "complaints.example.go.th", "", None, "javascript:alert(1)//https://x",
-    "https://localhost\u200b", "https://complaints.example.go.th\u200b", "https://exa mple.go.th",
-    "https://complaints.example.go.th:notaport", "https://user@127.0.0.1@evil", "ftp://complaints.example.go.th",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost:8000",
+        "https://localhost",
+        "https://LOCALHOST/",
+        "https://app.localhost",
+        "https://127.0.0.1",
+        "https://127.1.2.3:8443",
+        "https://[::1]/",
+        "https://0.0.0.0",
+        "http://complaints.example.go.th",
+        "complaints.example.go.th",
+        "",
+        None,
+        "javascript:alert(1)//https://x",
+        "https://localhost\u200b",
+        "https://complaints.example.go.th\u200b",
+        "https://exa mple.go.th",
+        "https://complaints.example.go.th:notaport",
+        "https://user@127.0.0.1@evil",
+        "ftp://complaints.example.go.th",
+    ],
+)
 def test_a_local_or_plain_http_public_base_url_is_refused(tmp_path, url):
     assert_bilingual_naming(refusal(tmp_path, PUBLIC_BASE_URL=url), "PUBLIC_BASE_URL")
 
 
-@pytest.mark.parametrize("url", ["https://complaints.district-office.go.th", "https://complaints.district-office.go.th:8443/rr",
-                                 "https://xn--12c1bik6bbd8ab6hd1b.com/", "https://203.0.113.7/",
-                                 "https://[2001:db8::7]/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://complaints.district-office.go.th",
+        "https://complaints.district-office.go.th:8443/rr",
+        "https://xn--12c1bik6bbd8ab6hd1b.com/",
+        "https://203.0.113.7/",
+        "https://[2001:db8::7]/",
+    ],
+)
 def test_public_https_addresses_are_accepted(tmp_path, url):
     assert create_app(production_settings(tmp_path, PUBLIC_BASE_URL=url)).config["PUBLIC_BASE_URL"] == url
 
 
-@pytest.mark.parametrize("url", ["https://complaints.example.go.th", "https://example.com", "https://rr.example",
-                                 "https://complaints.test/", "https://x.invalid"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://complaints.example.go.th",
+        "https://example.com",
+        "https://rr.example",
+        "https://complaints.test/",
+        "https://x.invalid",
+    ],
+)
 def test_a_placeholder_public_base_url_is_refused(tmp_path, url):
     """.env.example's address (and any reserved example domain): a copy nobody edited must not start."""
     assert_bilingual_naming(refusal(tmp_path, PUBLIC_BASE_URL=url), "PUBLIC_BASE_URL")
@@ -187,8 +268,21 @@ def test_an_insecure_session_cookie_is_refused(tmp_path):
 
 def test_every_problem_is_listed_at_once(tmp_path):
     """An operator fixes them all in one go, not one restart per setting."""
-    message = str(pytest.raises(UnsafeConfiguration, create_app, {
-        **base_config(tmp_path, "sqlite://"), "TESTING": False, "RONGRIAN_ENV": "production"}).value)
-    for setting in ("SECRET_KEY", "CONTACT_KEY_SECRET", "CONTACT_ENCRYPTION_KEYS", "DATABASE_URL", "REDIS_URL",
-                    "MAIL_SERVER", "PUBLIC_BASE_URL", "SESSION_COOKIE_SECURE"):
+    message = str(
+        pytest.raises(
+            UnsafeConfiguration,
+            create_app,
+            {**base_config(tmp_path, "sqlite://"), "TESTING": False, "RONGRIAN_ENV": "production"},
+        ).value
+    )
+    for setting in (
+        "SECRET_KEY",
+        "CONTACT_KEY_SECRET",
+        "CONTACT_ENCRYPTION_KEYS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "MAIL_SERVER",
+        "PUBLIC_BASE_URL",
+        "SESSION_COOKIE_SECURE",
+    ):
         assert_bilingual_naming(message, setting)

@@ -1,5 +1,6 @@
 """Security headers on every kind of response: page, redirect, JSON, problem JSON, XML,
 file download, static file, error pages (404, 405, 500); HSTS in production."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,14 @@ EXPECTED = {
     "X-Frame-Options": "DENY",
 }
 # Directives that make injected markup inert and the page unframeable.
-CSP_DIRECTIVES = ("default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'self'",
-                  "form-action 'self'", "frame-ancestors 'none'")
+CSP_DIRECTIVES = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+)
 
 
 def assert_secured(response, what: str) -> None:
@@ -44,8 +51,11 @@ def test_every_kind_of_response_carries_the_security_headers(app, client):
         "redirect to sign-in": (client.get("/officer/"), 302, None),
         "json": (client.get("/api/v1/categories"), 200, "application/json"),
         "public json": (client.get(f"/api/v1/complaints/{number}"), 200, "application/json"),
-        "problem json": (client.get(f"/api/v1/complaints/{tracking_numbers.generate('RR', 2569)}"), 404,
-                         "application/problem+json"),
+        "problem json": (
+            client.get(f"/api/v1/complaints/{tracking_numbers.generate('RR', 2569)}"),
+            404,
+            "application/problem+json",
+        ),
         "health": (client.get("/healthz"), None, "application/json"),
         "open311 xml": (client.get("/open311/v2/services.xml"), 200, "text/xml"),
         "static file": (client.get("/static/style.css"), 200, "text/css"),
@@ -54,8 +64,11 @@ def test_every_kind_of_response_carries_the_security_headers(app, client):
         "html 404": (client.get("/no-such-page"), 404, "text/html"),
         "html 405": (client.get("/logout"), 405, "text/html"),
         "html 500": (client.get("/test-boom"), 500, "text/html"),
-        "json 400": (client.post("/api/v1/complaints", data="{", content_type="application/json"), 400,
-                     "application/problem+json"),
+        "json 400": (
+            client.post("/api/v1/complaints", data="{", content_type="application/json"),
+            400,
+            "application/problem+json",
+        ),
     }
     for what, (response, status, mimetype) in answers.items():
         response.close()  # a sent file stays open until the response is closed

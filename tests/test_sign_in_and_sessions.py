@@ -1,6 +1,7 @@
 """Issue 16, low findings: sign-in that does not tell accounts apart nor lock their owners
 out, sessions that end, staff answers no cache keeps, a throttled chat status command,
 strict booleans in the JSON intake."""
+
 from __future__ import annotations
 
 import re
@@ -17,11 +18,15 @@ from tests.helpers import PASSWORD, csrf_from, export_file, login, make_staff, s
 
 def login_from(client, address: str, username: str, password: str = PASSWORD):
     token = csrf_from(client.get("/login").text)
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
-                       environ_overrides={"REMOTE_ADDR": address})
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        environ_overrides={"REMOTE_ADDR": address},
+    )
 
 
 # --- equal work for known and unknown usernames ---------------------------------------
+
 
 def test_an_unknown_username_costs_one_password_hash_like_a_known_one(app, client, monkeypatch):
     from complaints.models.user import PASSWORD_HASH_METHOD
@@ -56,6 +61,7 @@ def test_an_unknown_username_costs_one_password_hash_like_a_known_one(app, clien
 
 # --- throttle, not lockout -------------------------------------------------------------
 
+
 def test_failures_slow_the_address_down_but_never_lock_the_owner_out(app):
     make_staff(app, "boss", "admin", None)
     attacker, owner = app.test_client(), app.test_client()
@@ -79,8 +85,9 @@ def test_the_wait_grows_with_each_further_failure(app, monkeypatch):
     from complaints.services.operations import throttle
 
     original = throttle.add
-    monkeypatch.setattr(throttle, "add", lambda name, expiry: added.append((name.split(":")[0], expiry))
-                        or original(name, expiry))
+    monkeypatch.setattr(
+        throttle, "add", lambda name, expiry: added.append((name.split(":")[0], expiry)) or original(name, expiry)
+    )
     client = app.test_client()
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         login_from(client, "203.0.113.9", "target", "guess-guess-1")
@@ -111,8 +118,9 @@ def test_each_address_has_a_limit_on_sign_in_posts(app):
     assert login_from(app.test_client(), "203.0.113.51", "user9", "guess-guess-1").status_code == 401
 
 
-@pytest.mark.parametrize("username", ["<script>alert(1)</script>", "a' OR '1'='1", "ad\u200bmin", "x" * 81,
-                                      "ad\x00min"])
+@pytest.mark.parametrize(
+    "username", ["<script>alert(1)</script>", "a' OR '1'='1", "ad\u200bmin", "x" * 81, "ad\x00min"]
+)
 def test_hostile_usernames_are_a_4xx(app, username):
     make_staff(app, "admin", "admin", None)
     answer = login_from(app.test_client(), "203.0.113.60", username, PASSWORD)
@@ -120,6 +128,7 @@ def test_hostile_usernames_are_a_4xx(app, username):
 
 
 # --- sessions end ----------------------------------------------------------------------
+
 
 @pytest.fixture
 def clock(monkeypatch):
@@ -186,8 +195,11 @@ def test_every_staff_page_and_export_is_no_store(app, client):
     for url in urls:
         answer = staff.get(url)
         answer.close()
-        assert answer.headers.get("Cache-Control") == "no-store", (url, answer.status_code,
-                                                                   answer.headers.get("Cache-Control"))
+        assert answer.headers.get("Cache-Control") == "no-store", (
+            url,
+            answer.status_code,
+            answer.headers.get("Cache-Control"),
+        )
         ok += answer.status_code == 200
     assert ok >= 25  # most of them are real pages, not error answers
     # An export download, and a public page seen by a signed-in officer.
@@ -205,6 +217,7 @@ def test_a_staff_redirect_to_sign_in_is_no_store_too(app, client):
 
 
 # --- the chat status command is rate limited per sender -------------------------------
+
 
 def test_the_track_command_is_limited_per_sender(app, client):
     app.config["CHAT_TRACK_RATE_LIMIT"] = "3 per hour"
@@ -224,16 +237,22 @@ def test_the_sms_track_command_answers_kindly_when_limited(app, client):
     app.config.update(SMS_WEBHOOK_SECRET=SECRET, CHAT_TRACK_RATE_LIMIT="2 per hour")
     number = submit_api(client)
     for i in range(3):
-        assert post(client, {"message_id": f"gw-t{i}", "from": "0819999999", "text": f"ติดตาม {number}"}
-                    ).status_code < 300
+        assert (
+            post(client, {"message_id": f"gw-t{i}", "from": "0819999999", "text": f"ติดตาม {number}"}).status_code < 300
+        )
     with app.app_context():
-        texts = [m.payload["text"] for m in db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.purpose == "conversation").order_by(OutboxMessage.id))]
+        texts = [
+            m.payload["text"]
+            for m in db.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.purpose == "conversation").order_by(OutboxMessage.id)
+            )
+        ]
     assert [number in t for t in texts] == [True, True, False]
     assert texts[2] == chat_replies.RATE_LIMITED
 
 
 # --- strict booleans in the JSON intake -------------------------------------------------
+
 
 @pytest.mark.parametrize("value", [0, 1, "false", "true", "yes", "", None, [], {}])
 def test_anonymous_must_be_a_json_boolean(app, client, value):

@@ -1,4 +1,5 @@
 """Similar open complaints and repeat complaints, with the real Thai tokenizer."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,8 +16,12 @@ NOISE = "ร้านคาราโอเกะเปิดเพลงเส�
 
 
 def submit(client, description, **fields) -> str:
-    body = {"description": description, "category": "ถนน",
-            "location": {"province": "กรุงเทพมหานคร", "district": "จตุจักร", "subdistrict": "ลาดยาว"}, **fields}
+    body = {
+        "description": description,
+        "category": "ถนน",
+        "location": {"province": "กรุงเทพมหานคร", "district": "จตุจักร", "subdistrict": "ลาดยาว"},
+        **fields,
+    }
     response = client.post("/api/v1/complaints", json=body)
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json()["tracking_number"]
@@ -73,8 +78,12 @@ def test_a_repeat_from_the_same_complainant(app, client):
     person = {"name": "สมชาย", "phone": "081-234-5678"}
     first = submit(client, POTHOLE, contact=person)
     # Another place, other words, the same phone written differently.
-    second = submit(client, "ไฟทางดับทั้งซอย มืดมาก", contact={"phone": "+66 81 234 5678"},
-                    location={"province": "กรุงเทพมหานคร", "district": "บางเขน"})
+    second = submit(
+        client,
+        "ไฟทางดับทั้งซอย มืดมาก",
+        contact={"phone": "+66 81 234 5678"},
+        location={"province": "กรุงเทพมหานคร", "district": "บางเขน"},
+    )
     unrelated = submit(client, NOISE, category="เสียงรบกวน", contact=person)
     with app.app_context():
         assert after_intake.process_new() == 3

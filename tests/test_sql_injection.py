@@ -5,6 +5,7 @@ outside the user's scope shows up; every table is still there with the same rows
 
 On SQLite by default and on PostgreSQL (marker `postgres`), whose SQL differs.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -17,14 +18,48 @@ from complaints.services.analytics import export_jobs
 from tests.helpers import case_url, complaint_by_number, login, make_staff, request_export, submit_api
 
 PAYLOADS = [
-    "' OR 1=1 --", "' OR '1'='1", "1; DROP TABLE complaints; --", "') OR ('a'='a",
-    "x' UNION SELECT tracking_number, NULL FROM complaints --", "1 OR 1=1",
-    "'; UPDATE users SET role='admin'; --", "%' OR 1=1 --",
+    "' OR 1=1 --",
+    "' OR '1'='1",
+    "1; DROP TABLE complaints; --",
+    "') OR ('a'='a",
+    "x' UNION SELECT tracking_number, NULL FROM complaints --",
+    "1 OR 1=1",
+    "'; UPDATE users SET role='admin'; --",
+    "%' OR 1=1 --",
 ]
-QUEUE_FILTERS = ["status", "category", "due", "channel", "district", "kind", "assigned", "triage", "sort",
-                 "received_from", "received_to", "page"]
-DRILL_FILTERS = ["period", "unit", "category", "kind", "channel", "handling_unit", "district", "month", "week",
-                 "ack", "resolution", "age", "reopened", "repeat", "cluster", "root_cause", "page"]
+QUEUE_FILTERS = [
+    "status",
+    "category",
+    "due",
+    "channel",
+    "district",
+    "kind",
+    "assigned",
+    "triage",
+    "sort",
+    "received_from",
+    "received_to",
+    "page",
+]
+DRILL_FILTERS = [
+    "period",
+    "unit",
+    "category",
+    "kind",
+    "channel",
+    "handling_unit",
+    "district",
+    "month",
+    "week",
+    "ack",
+    "resolution",
+    "age",
+    "reopened",
+    "repeat",
+    "cluster",
+    "root_cause",
+    "page",
+]
 OPEN311_FILTERS = ["service_request_id", "service_code", "status", "start_date", "end_date"]
 
 
@@ -33,8 +68,10 @@ EXPORT = "/manager/complaints/export.csv"
 
 def table_rows(app) -> dict:
     with app.app_context():
-        return {"complaints": db.session.scalar(select(func.count()).select_from(Complaint)),
-                "roles": sorted(db.session.execute(select(User.username, User.role)).all())}
+        return {
+            "complaints": db.session.scalar(select(func.count()).select_from(Complaint)),
+            "roles": sorted(db.session.execute(select(User.username, User.role)).all()),
+        }
 
 
 def test_injection_attempts_are_refused_or_harmless(any_app):
@@ -56,16 +93,19 @@ def test_injection_attempts_are_refused_or_harmless(any_app):
         assert login(staff[username], username).status_code == 302
     # (client, URL, what must never show): outside the unit, tip-offs; the public sees no
     # complaint through a lookup that matches nothing.
-    hidden_from_units = [other_unit, tip_off, case_url(app, ids[other_unit]),
-                         case_url(app, ids[tip_off])]
+    hidden_from_units = [other_unit, tip_off, case_url(app, ids[other_unit]), case_url(app, ids[tip_off])]
     everything = [own, other_unit, tip_off]
     targets = []
     for payload in PAYLOADS:
         targets += [(staff["pw-officer"], "/officer/", {name: payload}, hidden_from_units) for name in QUEUE_FILTERS]
-        targets += [(staff["do-supervisor"], path, {name: payload}, hidden_from_units)
-                    for name in DRILL_FILTERS for path in ("/manager/complaints", EXPORT)]
-        targets += [(staff["do-supervisor"], "/manager/", {name: payload}, hidden_from_units)
-                    for name in ("period", "unit")]
+        targets += [
+            (staff["do-supervisor"], path, {name: payload}, hidden_from_units)
+            for name in DRILL_FILTERS
+            for path in ("/manager/complaints", EXPORT)
+        ]
+        targets += [
+            (staff["do-supervisor"], "/manager/", {name: payload}, hidden_from_units) for name in ("period", "unit")
+        ]
         targets += [
             (staff["manager"], f"/assessment/{payload}", {}, []),
             (staff["manager"], f"/assessment/{payload}/report.html", {}, []),

@@ -1,14 +1,15 @@
 """Service standards as data, due dates across Thai holidays, and the SLA sweep."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from complaints.extensions import db
 from complaints.models import CalendarOverride, Category, OutboxMessage, ServiceStandard, User, utcnow
 from complaints.services.casework import sla, workflow
+from complaints.services.casework.workflow import Params
 from complaints.services.catalogue import reference_data
 from complaints.services.catalogue.standards import due_dates, standard_for
-from complaints.services.casework.workflow import Params
 from tests.helpers import complaint_by_number, make_staff, root_cause_id, submit_api
 
 ICT = timezone(timedelta(hours=7))
@@ -16,21 +17,38 @@ ICT = timezone(timedelta(hours=7))
 
 def at(*args) -> datetime:
     """A Bangkok wall-clock time, as the frozen 'now' of a test."""
-    return datetime(*args, tzinfo=ICT).astimezone(timezone.utc)
+    return datetime(*args, tzinfo=ICT).astimezone(UTC)
 
 
 def test_the_most_specific_standard_applies(app):
     with app.app_context():
         roads = db.session.scalar(db.select(Category).where(Category.code == "ถนน")).id
         assert standard_for(roads, "complaint").resolve == 15  # the default
-        db.session.add_all([
-            ServiceStandard(category_id=roads, kind=None, ack_working_days=1,
-                            first_response_working_days=3, resolve_working_days=10),
-            ServiceStandard(category_id=roads, kind="tip_off", ack_working_days=1,
-                            first_response_working_days=2, resolve_working_days=30),
-            ServiceStandard(category_id=None, kind="compliment", ack_working_days=1,
-                            first_response_working_days=1, resolve_working_days=5),
-        ])
+        db.session.add_all(
+            [
+                ServiceStandard(
+                    category_id=roads,
+                    kind=None,
+                    ack_working_days=1,
+                    first_response_working_days=3,
+                    resolve_working_days=10,
+                ),
+                ServiceStandard(
+                    category_id=roads,
+                    kind="tip_off",
+                    ack_working_days=1,
+                    first_response_working_days=2,
+                    resolve_working_days=30,
+                ),
+                ServiceStandard(
+                    category_id=None,
+                    kind="compliment",
+                    ack_working_days=1,
+                    first_response_working_days=1,
+                    resolve_working_days=5,
+                ),
+            ]
+        )
         db.session.commit()
         # Written behind the admin pages' back: the cached standards still apply...
         assert standard_for(roads, "complaint").resolve == 15
@@ -54,9 +72,13 @@ def test_due_dates_across_songkran(app):
 def test_due_dates_across_new_year_and_a_substitute_day(app):
     with app.app_context():
         # Received Wednesday 30 Dec 2026: 31 Dec and 1 Jan are holidays; 1 working day -> Mon 4 Jan 2027.
-        assert due_dates(None, "complaint", at(2026, 12, 30, 10, 0)).ack_due_at.astimezone(ICT).date() == date(2027, 1, 4)
+        assert due_dates(None, "complaint", at(2026, 12, 30, 10, 0)).ack_due_at.astimezone(ICT).date() == date(
+            2027, 1, 4
+        )
         # Received Friday 4 Dec 2026: 5 Dec (Sat) has its substitute on Mon 7 Dec -> Tue 8 Dec.
-        assert due_dates(None, "complaint", at(2026, 12, 4, 10, 0)).ack_due_at.astimezone(ICT).date() == date(2026, 12, 8)
+        assert due_dates(None, "complaint", at(2026, 12, 4, 10, 0)).ack_due_at.astimezone(ICT).date() == date(
+            2026, 12, 8
+        )
 
 
 def test_a_cabinet_holiday_override_moves_the_deadline(app):
@@ -84,8 +106,9 @@ def test_sla_sweep_marks_escalates_notifies_and_closes(app, client):
         db.session.commit()
         workflow.transition(held_case, "hold", db.session.get(User, officer), Params(reason="รอหน่วยงานอื่น"))
         case = complaint_by_number(resolved)
-        workflow.transition(case, "resolve", db.session.get(User, officer),
-                           Params(reason="เรียบร้อย", root_cause_id=root_cause_id()))
+        workflow.transition(
+            case, "resolve", db.session.get(User, officer), Params(reason="เรียบร้อย", root_cause_id=root_cause_id())
+        )
         case.resolved_at = now - timedelta(days=app.config["AUTO_CLOSE_DAYS"] + 1)
         db.session.commit()
 
@@ -103,6 +126,7 @@ def test_sla_sweep_marks_escalates_notifies_and_closes(app, client):
         assert [(m.recipient, m.complaint.tracking_number) for m in alerts] == [("boss@example.go.th", overdue)]
         # The alert links the case by its number, never its sequential row id (issue 16).
         from complaints.services.messaging.outbox import _context
+
         assert _context(alerts[0])["officer_url"].endswith(f"/officer/complaints/{overdue}")
         notices = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.purpose == "interim_notice")).all()
         assert {m.complaint.tracking_number for m in notices} >= {fine}
@@ -111,5 +135,9 @@ def test_sla_sweep_marks_escalates_notifies_and_closes(app, client):
         # A second sweep escalates nothing twice.
         again = sla.sweep(now + timedelta(minutes=5))
         assert again.escalated == 0 and again.auto_closed == 0
-        assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.purpose == "supervisor_alert")) == 1
+        assert (
+            db.session.scalar(
+                db.select(db.func.count()).select_from(OutboxMessage).where(OutboxMessage.purpose == "supervisor_alert")
+            )
+            == 1
+        )

@@ -2,6 +2,7 @@
 proved safe (issue 17): SIGTERM, a warm shutdown long enough for a send in flight to
 finish and be recorded, and a lease short enough that a send cut off by the final
 SIGKILL goes again within 30 s."""
+
 from __future__ import annotations
 
 import configparser
@@ -111,8 +112,10 @@ def test_durations_are_read_as_systemd_and_compose_mean_them(value, seconds):
     assert _seconds(value) == seconds
 
 
-@pytest.mark.parametrize("name", ["rongrian-web.service", "rongrian-worker.service", "rongrian-worker-notify.service",
-                                  "rongrian-beat.service"])
+@pytest.mark.parametrize(
+    "name",
+    ["rongrian-web.service", "rongrian-worker.service", "rongrian-worker-notify.service", "rongrian-beat.service"],
+)
 def test_every_process_waits_for_the_migration_and_a_refused_start_is_not_restarted(name):
     service = _all_sections(name)
     assert "rongrian-migrate.service" in service["Requires"] and "rongrian-migrate.service" in service["After"]

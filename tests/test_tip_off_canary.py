@@ -13,6 +13,7 @@ number (in any spelling), its text and its sender's name and e-mail appear
 nowhere; its sender's phone appears only beside the same-phone complaint it
 legitimately belongs to. The integrity officer does see all of it.
 """
+
 from __future__ import annotations
 
 import html
@@ -33,11 +34,15 @@ from tests.permission_matrix import ACCOUNTS, MATRIX, PERIOD, build_world, cell_
 
 SECRET_WORD = "นกขมิ้นเจ็ดสี"  # in the tip-off only
 TIP_TITLE = f"แจ้งเบาะแส {SECRET_WORD} ซอยลาดพร้าว 71"
-TIP_TEXT = (f"เจ้าหน้าที่ฝ่ายโยธาเรียกรับเงินค่าซ่อมถนนซอยลาดพร้าว 71 หลุมใหญ่หน้าตลาด "
-            f"ผู้รับเหมาจ่ายใต้โต๊ะ รหัส {SECRET_WORD}")
+TIP_TEXT = f"เจ้าหน้าที่ฝ่ายโยธาเรียกรับเงินค่าซ่อมถนนซอยลาดพร้าว 71 หลุมใหญ่หน้าตลาด ผู้รับเหมาจ่ายใต้โต๊ะ รหัส {SECRET_WORD}"
 SENDER = {"name": "วิสุทธิ์ ขมิ้นทอง", "phone": "0897651234", "email": "canary-whistle@example.org"}
-PLACE = {"lat": 13.8163, "lon": 100.5985, "address": "ซอยลาดพร้าว 71",
-         "province": "กรุงเทพมหานคร", "district": "วังทองหลาง"}
+PLACE = {
+    "lat": 13.8163,
+    "lon": 100.5985,
+    "address": "ซอยลาดพร้าว 71",
+    "province": "กรุงเทพมหานคร",
+    "district": "วังทองหลาง",
+}
 TWIN_TEXT = "ถนนซอยลาดพร้าว 71 หลุมใหญ่หน้าตลาด ซ่อมถนนด่วน รถเสียหลักบ่อย"
 STRANGER_TEXT = "ซอยลาดพร้าว 71 ถนนเป็นหลุมใหญ่หน้าตลาด ขอให้ซ่อมถนนด้วย"
 CRAWL_LIMIT = 160  # pages per role beyond the seeds
@@ -54,8 +59,11 @@ def _body_text(response) -> str:
     data = response.get_data()
     if "spreadsheetml" in kind:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-        return "\n".join(" ".join(str(v) for v in row if v is not None)
-                         for sheet in book.worksheets for row in sheet.iter_rows(values_only=True))
+        return "\n".join(
+            " ".join(str(v) for v in row if v is not None)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+        )
     if kind.startswith("image/") or kind == "application/pdf":
         return ""  # an attachment or the dashboard PDF (figures only): no text to read here
     return data.decode("utf-8", errors="replace")
@@ -65,8 +73,9 @@ class Canary:
     def __init__(self, number: str, twin: str, keys: tuple[str, ...] = ()):
         self.number, self.twin = number, twin
         # `keys`: the random keys of tip-offs' attachments and outbox messages (issue 16).
-        self.forbidden = [_squash(s) for s in (number, TIP_TITLE, TIP_TEXT, SECRET_WORD, SENDER["name"],
-                                               SENDER["email"], *keys)]
+        self.forbidden = [
+            _squash(s) for s in (number, TIP_TITLE, TIP_TEXT, SECRET_WORD, SENDER["name"], SENDER["email"], *keys)
+        ]
 
     def leaks(self, text: str) -> list[str]:
         squashed = _squash(html.unescape(text))
@@ -111,12 +120,23 @@ def crawl(client, seeds: list[str], canary: Canary, limit: int = CRAWL_LIMIT) ->
 
 
 def _plant(app, client) -> tuple[str, str, str]:
-    tip = submit_api(client, kind="tip_off", title=TIP_TITLE, description=TIP_TEXT, category="ถนน",
-                     contact=SENDER, location=PLACE)
-    twin = submit_api(client, description=TWIN_TEXT, category="ถนน", location=PLACE,
-                      contact={"name": "ผู้แจ้งอีกชื่อหนึ่ง", "phone": SENDER["phone"]})
-    stranger = submit_api(client, description=STRANGER_TEXT, category="ถนน", location=PLACE,
-                          contact={"name": "คนแปลกหน้า", "phone": "0812223344"})
+    tip = submit_api(
+        client, kind="tip_off", title=TIP_TITLE, description=TIP_TEXT, category="ถนน", contact=SENDER, location=PLACE
+    )
+    twin = submit_api(
+        client,
+        description=TWIN_TEXT,
+        category="ถนน",
+        location=PLACE,
+        contact={"name": "ผู้แจ้งอีกชื่อหนึ่ง", "phone": SENDER["phone"]},
+    )
+    stranger = submit_api(
+        client,
+        description=STRANGER_TEXT,
+        category="ถนน",
+        location=PLACE,
+        contact={"name": "คนแปลกหน้า", "phone": "0812223344"},
+    )
     return tip, twin, stranger
 
 
@@ -144,8 +164,9 @@ def _staff_client(app, role: str):
 
 
 def _seeds(app, world, extra: list[str]) -> list[str]:
-    urls = [cell_url(app, world, endpoint, subject)
-            for (endpoint, method, subject) in sorted(MATRIX) if method == "GET"]
+    urls = [
+        cell_url(app, world, endpoint, subject) for (endpoint, method, subject) in sorted(MATRIX) if method == "GET"
+    ]
     return extra + urls
 
 
@@ -163,8 +184,10 @@ def test_a_planted_tip_off_leaks_to_no_other_role_nor_the_public(request, databa
         tip_id, twin_id = tip_row.id, twin_row.id
         integrity_unit = tip_row.unit_id
         # The plant is a real look-alike: without the wall the twin would link to the tip-off.
-        assert similarity.pair_score(similarity.signals_of(tip_row), similarity.signals_of(twin_row)) \
+        assert (
+            similarity.pair_score(similarity.signals_of(tip_row), similarity.signals_of(twin_row))
             >= similarity.SIMILAR_MINIMUM
+        )
         people = similarity.same_person(twin_row.complainant)
         assert tip_row.complainant_id in db.session.scalars(people).all()
     _background_passes(app)
@@ -173,20 +196,27 @@ def test_a_planted_tip_off_leaks_to_no_other_role_nor_the_public(request, databa
         assert complaint_by_number(tip).cluster_id is None
         # An overdue tip-off alerts the integrity role only, never the unit's supervisors.
         staff_mail = {u.email: u.role for u in db.session.scalars(select(User)) if u.email}
-        alerted = db.session.scalars(select(OutboxMessage.recipient).where(
-            OutboxMessage.complaint_id == tip_id, OutboxMessage.purpose == "supervisor_alert")).all()
+        alerted = db.session.scalars(
+            select(OutboxMessage.recipient).where(
+                OutboxMessage.complaint_id == tip_id, OutboxMessage.purpose == "supervisor_alert"
+            )
+        ).all()
         assert all(staff_mail.get(r) == "integrity" for r in alerted), alerted
 
         # What pages name a tip-off's photo and messages by: no other role may see these keys.
         tip_offs = select(Complaint.id).where(Complaint.kind == "tip_off")
-        keys = [*db.session.scalars(select(Attachment.url_key).where(Attachment.complaint_id.in_(tip_offs))),
-                *db.session.scalars(select(OutboxMessage.url_key).where(OutboxMessage.complaint_id.in_(tip_offs)))]
+        keys = [
+            *db.session.scalars(select(Attachment.url_key).where(Attachment.complaint_id.in_(tip_offs))),
+            *db.session.scalars(select(OutboxMessage.url_key).where(OutboxMessage.complaint_id.in_(tip_offs))),
+        ]
         assert len(keys) >= 3  # the matrix's tip-off photo, and acknowledgements
 
     canary = Canary(tip, twin, tuple(keys))
     twin_case, tip_case = case_url(app, twin_id), case_url(app, tip_id)
-    manager_urls = [f"/manager/complaints?period={PERIOD}&{q}" for q in (
-        "kind=tip_off", "category=", "district=วังทองหลาง", f"handling_unit={integrity_unit}", "repeat=yes")]
+    manager_urls = [
+        f"/manager/complaints?period={PERIOD}&{q}"
+        for q in ("kind=tip_off", "category=", "district=วังทองหลาง", f"handling_unit={integrity_unit}", "repeat=yes")
+    ]
     manager_urls += [f"/manager/?period={PERIOD}", f"/manager/complaints?period={PERIOD}"]
     report = {}
     for role in NON_INTEGRITY:
@@ -198,8 +228,11 @@ def test_a_planted_tip_off_leaks_to_no_other_role_nor_the_public(request, databa
         report[role] = fetched
         assert not leaks, (role, leaks[:5])
         if role in ("supervisor", "manager", "admin"):
-            for query in (f"period={PERIOD}", f"period={PERIOD}&kind=tip_off",
-                          f"period={PERIOD}&handling_unit={integrity_unit}"):
+            for query in (
+                f"period={PERIOD}",
+                f"period={PERIOD}&kind=tip_off",
+                f"period={PERIOD}&handling_unit={integrity_unit}",
+            ):
                 for fmt in ("csv", "xlsx"):
                     body = _body_text(export_file(app, staff, query, fmt))
                     assert not canary.leaks(body), (role, query, fmt)
@@ -207,8 +240,10 @@ def test_a_planted_tip_off_leaks_to_no_other_role_nor_the_public(request, databa
             page = staff.get("/admin/privacy").text
             for kind, value in (("phone", SENDER["phone"]), ("email", SENDER["email"])):
                 for action in ("find", "export"):
-                    answer = staff.post("/admin/privacy", data={
-                        "csrf_token": csrf_from(page), "contact_kind": kind, "contact": value, "action": action})
+                    answer = staff.post(
+                        "/admin/privacy",
+                        data={"csrf_token": csrf_from(page), "contact_kind": kind, "contact": value, "action": action},
+                    )
                     assert answer.status_code == 200
                     # The form gives back what the admin typed; nothing else may name the sender.
                     text = re.sub(r'name="contact" value="[^"]*"', "", answer.get_data(as_text=True))
@@ -216,13 +251,24 @@ def test_a_planted_tip_off_leaks_to_no_other_role_nor_the_public(request, databa
     assert all(n > 20 for n in report.values()), report  # the crawler did walk
 
     public = app.test_client()
-    public_seeds = ["/", f"/track/{tip}", f"/track?number={tip}", f"/complaints/receipt/{tip}",
-                    f"/complaints/receipt/{twin}", f"/complaints/receipt/{stranger}", f"/track/{twin}",
-                    f"/api/v1/complaints/{tip}", f"/api/v1/complaints/{tip.replace('-', '')}",
-                    f"/open311/v2/requests/{tip}.json", f"/open311/v2/requests/{tip}.xml",
-                    f"/open311/v2/requests.json?service_request_id={tip}",
-                    f"/open311/v2/requests.xml?service_request_id={tip},{twin}",
-                    "/open311/v2/requests.json", "/open311/v2/requests.xml?status=open", "/standards"]
+    public_seeds = [
+        "/",
+        f"/track/{tip}",
+        f"/track?number={tip}",
+        f"/complaints/receipt/{tip}",
+        f"/complaints/receipt/{twin}",
+        f"/complaints/receipt/{stranger}",
+        f"/track/{twin}",
+        f"/api/v1/complaints/{tip}",
+        f"/api/v1/complaints/{tip.replace('-', '')}",
+        f"/open311/v2/requests/{tip}.json",
+        f"/open311/v2/requests/{tip}.xml",
+        f"/open311/v2/requests.json?service_request_id={tip}",
+        f"/open311/v2/requests.xml?service_request_id={tip},{twin}",
+        "/open311/v2/requests.json",
+        "/open311/v2/requests.xml?status=open",
+        "/standards",
+    ]
     fetched, leaks = crawl(public, public_seeds, canary, limit=60)
     assert not leaks, leaks[:5]
     print(f"canary: pages fetched per role {report}, public {fetched}")  # shown with -s
@@ -243,7 +289,14 @@ def test_a_planted_tip_off_leaks_to_no_other_role_nor_the_public(request, databa
     integrity = _staff_client(app, "integrity")
     case = integrity.get(tip_case).get_data(as_text=True)
     assert {"number", "title", "text", "name", "email"} <= {
-        label for label, needle in (("number", tip), ("title", TIP_TITLE), ("text", TIP_TEXT),
-                                    ("name", SENDER["name"]), ("email", SENDER["email"]))
-        if needle in html.unescape(case)}
+        label
+        for label, needle in (
+            ("number", tip),
+            ("title", TIP_TITLE),
+            ("text", TIP_TEXT),
+            ("name", SENDER["name"]),
+            ("email", SENDER["email"]),
+        )
+        if needle in html.unescape(case)
+    }
     assert canary.leaks(integrity.get("/officer/").get_data(as_text=True))

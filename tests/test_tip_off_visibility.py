@@ -4,22 +4,22 @@ Each test replays the attacker's steps and shows the rule of complaints/services
 holding: a tip-off is known only to the integrity role (and to its sender, for their own
 number); background links never join a tip-off to an ordinary complaint.
 """
+
 from __future__ import annotations
 
 import json
 
 from sqlalchemy import select
 
+from complaints.domain import tracking_numbers
 from complaints.extensions import db
 from complaints.models import Unit, User
-from complaints.domain import tracking_numbers
 from tests.helpers import case_url, complaint_by_number, csrf_from, make_staff, signed_in, submit_api
 
 TIP = "เจ้าหน้าที่ฝ่ายโยธาเรียกรับเงินใต้โต๊ะค่าซ่อมถนนซอยพหลโยธิน 48 หลุมใหญ่หน้าตลาด"
 LOOKALIKE = "ถนนซอยพหลโยธิน 48 เป็นหลุมใหญ่หน้าตลาด ขอให้ซ่อมถนนด่วน"
 WHISTLEBLOWER = {"name": "ประเสริฐ ซื่อตรง", "phone": "0865550101", "email": "prasert-wb@example.org"}
-PLACE = {"lat": 13.9001, "lon": 100.6150, "address": "ซอยพหลโยธิน 48", "province": "กรุงเทพมหานคร",
-         "district": "สายไหม"}
+PLACE = {"lat": 13.9001, "lon": 100.6150, "address": "ซอยพหลโยธิน 48", "province": "กรุงเทพมหานคร", "district": "สายไหม"}
 
 
 def unknown_number(app) -> str:
@@ -30,21 +30,27 @@ def unknown_number(app) -> str:
 
 def tip_and_twin(client) -> tuple[str, str]:
     """Finding 1's steps: a tip-off, then an ordinary complaint from the same phone in the same category."""
-    tip = submit_api(client, kind="tip_off", description=TIP, category="ถนน", contact=WHISTLEBLOWER,
-                     location=PLACE)
-    twin = submit_api(client, description=LOOKALIKE, category="ถนน", location=PLACE,
-                      contact={"name": WHISTLEBLOWER["name"], "phone": WHISTLEBLOWER["phone"]})
+    tip = submit_api(client, kind="tip_off", description=TIP, category="ถนน", contact=WHISTLEBLOWER, location=PLACE)
+    twin = submit_api(
+        client,
+        description=LOOKALIKE,
+        category="ถนน",
+        location=PLACE,
+        contact={"name": WHISTLEBLOWER["name"], "phone": WHISTLEBLOWER["phone"]},
+    )
     return tip, twin
 
 
 # --- finding 1: the repeat link named the whistleblower --------------------------------------
 
+
 def test_repeat_detection_links_no_ordinary_complaint_to_a_tip_off_but_tip_offs_to_each_other(app, client):
     from complaints.services.casework import after_intake
 
     tip, twin = tip_and_twin(client)
-    second_tip = submit_api(client, kind="tip_off", description=TIP + " อีกครั้ง", category="ถนน",
-                            contact=WHISTLEBLOWER, location=PLACE)
+    second_tip = submit_api(
+        client, kind="tip_off", description=TIP + " อีกครั้ง", category="ถนน", contact=WHISTLEBLOWER, location=PLACE
+    )
     with app.app_context():
         assert after_intake.process_new() == 3
         assert complaint_by_number(twin).repeat_of_id is None
@@ -59,8 +65,12 @@ def test_a_case_page_names_no_tip_off_even_through_an_old_repeat_link(app, clien
         complaint_by_number(twin).repeat_of_id = complaint_by_number(tip).id
         db.session.commit()
         twin_id = complaint_by_number(twin).id
-    for username, role, unit in [("pw", "officer", "public-works"), ("boss", "supervisor", "district-office"),
-                                 ("mgr", "manager", None), ("root", "admin", None)]:
+    for username, role, unit in [
+        ("pw", "officer", "public-works"),
+        ("boss", "supervisor", "district-office"),
+        ("mgr", "manager", None),
+        ("root", "admin", None),
+    ]:
         page = signed_in(app, username, role, unit).get(case_url(app, twin_id))
         assert page.status_code == 200, role
         text = page.get_data(as_text=True)
@@ -71,8 +81,13 @@ def test_a_case_page_names_no_tip_off_even_through_an_old_repeat_link(app, clien
 
 def test_similar_and_earlier_lists_on_a_case_page_leave_tip_offs_out(app, client):
     tip, twin = tip_and_twin(client)
-    other = submit_api(client, description=LOOKALIKE + " รถล้ม", category="ถนน", location=PLACE,
-                       contact={"name": "คนอื่น", "phone": "0812220000"})
+    other = submit_api(
+        client,
+        description=LOOKALIKE + " รถล้ม",
+        category="ถนน",
+        location=PLACE,
+        contact={"name": "คนอื่น", "phone": "0812220000"},
+    )
     with app.app_context():
         twin_id = complaint_by_number(twin).id
     page = signed_in(app, "pw", "officer", "public-works").get(case_url(app, twin_id)).get_data(as_text=True)
@@ -91,8 +106,9 @@ def test_a_tip_off_number_answers_the_public_exactly_as_an_unknown_number(app, c
     assert client.get("/api/v1/complaints/" + tip).get_json() == client.get("/api/v1/complaints/" + unknown).get_json()
     # Open311 GET: an unknown id, and left out of a search by ids.
     for fmt in ("json", "xml"):
-        assert client.get(f"/open311/v2/requests/{tip}.{fmt}").get_data(as_text=True).replace(tip, "N") == \
-            client.get(f"/open311/v2/requests/{unknown}.{fmt}").get_data(as_text=True).replace(unknown, "N")
+        assert client.get(f"/open311/v2/requests/{tip}.{fmt}").get_data(as_text=True).replace(tip, "N") == client.get(
+            f"/open311/v2/requests/{unknown}.{fmt}"
+        ).get_data(as_text=True).replace(unknown, "N")
     assert client.get(f"/open311/v2/requests.json?service_request_id={tip}").get_json() == []
 
 
@@ -127,10 +143,12 @@ def test_chat_tracking_answers_a_tip_off_only_to_its_sender(app, client):
 
 # --- finding 2: the admin's PDPA page handed out tip-offs ------------------------------------
 
+
 def _privacy(admin, kind: str, value: str, action: str):
     token = csrf_from(admin.get("/admin/privacy").get_data(as_text=True))
-    return admin.post("/admin/privacy", data={"csrf_token": token, "contact_kind": kind, "contact": value,
-                                              "action": action})
+    return admin.post(
+        "/admin/privacy", data={"csrf_token": token, "contact_kind": kind, "contact": value, "action": action}
+    )
 
 
 def test_pdpa_find_and_export_leave_tip_offs_and_their_senders_out_for_an_admin(app, client):
@@ -164,18 +182,24 @@ def test_the_audit_trail_shows_no_trace_of_an_integrity_officers_access_to_a_tip
     assert "root" in trail and twin in trail  # the trail itself works
     # That an integrity officer opened something is the integrity role's alone (issue 16).
     assert "integrity1" not in trail and "withheld" not in trail and "ปกปิด" not in trail
-    assert f"complaint_id={tip_id}" not in trail and f"/officer/complaints/{tip_id}\"" not in trail
+    assert f"complaint_id={tip_id}" not in trail and f'/officer/complaints/{tip_id}"' not in trail
     assert tip not in trail and case_url(app, tip) not in trail
     assert f">#{tip_id}<" not in trail
 
 
 # --- finding 3: a stranger's receipt listed tip-offs -----------------------------------------
 
+
 def test_a_strangers_receipt_lists_no_tip_off_and_is_rate_limited(app, client):
     tip, twin = tip_and_twin(client)
     stranger_client = app.test_client()
-    stranger = submit_api(stranger_client, description=LOOKALIKE, category="ถนน", location=PLACE,
-                          contact={"name": "คนแปลกหน้า", "phone": "0813334444"})
+    stranger = submit_api(
+        stranger_client,
+        description=LOOKALIKE,
+        category="ถนน",
+        location=PLACE,
+        contact={"name": "คนแปลกหน้า", "phone": "0813334444"},
+    )
     receipt = stranger_client.get(f"/complaints/receipt/{stranger}").get_data(as_text=True)
     assert 'id="similar-reports"' in receipt and twin in receipt  # similar reports are still shown
     assert tip not in receipt and tip.replace("-", "") not in receipt
@@ -188,6 +212,7 @@ def test_a_strangers_receipt_lists_no_tip_off_and_is_rate_limited(app, client):
 
 # --- finding 4: manager lists, exports, forwarding -------------------------------------------
 
+
 def test_forwarding_a_tip_off_keeps_it_with_the_integrity_role(app, client):
     tip, _ = tip_and_twin(client)
     with app.app_context():
@@ -198,8 +223,10 @@ def test_forwarding_a_tip_off_keeps_it_with_the_integrity_role(app, client):
     page = integrity.get(case_url(app, tip_id)).get_data(as_text=True)
     assert 'name="to_unit_id"' not in page  # the form offers outside agencies only
     token = csrf_from(page)
-    refused = integrity.post(case_url(app, tip_id, "/action"), data={
-        "csrf_token": token, "action": "forward", "to_unit_id": str(public_works), "reason": "ส่งให้ฝ่ายโยธา"})
+    refused = integrity.post(
+        case_url(app, tip_id, "/action"),
+        data={"csrf_token": token, "action": "forward", "to_unit_id": str(public_works), "reason": "ส่งให้ฝ่ายโยธา"},
+    )
     assert refused.status_code == 422 and "หน่วยงานภายนอก" in refused.get_data(as_text=True)
     with app.app_context():
         assert complaint_by_number(tip).unit_id == integrity_unit and complaint_by_number(tip).status != "forwarded"
@@ -207,8 +234,10 @@ def test_forwarding_a_tip_off_keeps_it_with_the_integrity_role(app, client):
     integrity.post(case_url(app, tip_id, "/category"), data={"csrf_token": token, "category": "ทางเท้า"})
     with app.app_context():
         assert complaint_by_number(tip).unit_id == integrity_unit
-    done = integrity.post(case_url(app, tip_id, "/action"), data={
-        "csrf_token": token, "action": "forward", "agency": "สำนักงาน ป.ป.ช.", "reason": "อยู่ในอำนาจ ป.ป.ช."})
+    done = integrity.post(
+        case_url(app, tip_id, "/action"),
+        data={"csrf_token": token, "action": "forward", "agency": "สำนักงาน ป.ป.ช.", "reason": "อยู่ในอำนาจ ป.ป.ช."},
+    )
     assert done.status_code == 302
     with app.app_context():
         assert complaint_by_number(tip).status == "forwarded"
@@ -260,9 +289,14 @@ def test_an_overdue_tip_off_alerts_the_integrity_role_not_the_units_supervisors(
         db.session.commit()
 
         def alerted(number: str) -> set[str]:
-            return set(db.session.scalars(select(OutboxMessage.recipient).where(
-                OutboxMessage.complaint_id == complaint_by_number(number).id,
-                OutboxMessage.purpose == "supervisor_alert")))
+            return set(
+                db.session.scalars(
+                    select(OutboxMessage.recipient).where(
+                        OutboxMessage.complaint_id == complaint_by_number(number).id,
+                        OutboxMessage.purpose == "supervisor_alert",
+                    )
+                )
+            )
 
         assert alerted(twin) == {"boss@example.org"}  # public works is under the district office
         assert alerted(tip) == {"integrity@example.org"}  # not even a supervisor placed in the integrity unit
@@ -270,8 +304,18 @@ def test_an_overdue_tip_off_alerts_the_integrity_role_not_the_units_supervisors(
 
 def test_a_tip_off_number_in_any_spelling_or_with_hostile_characters_reveals_nothing(app, client):
     tip, _ = tip_and_twin(client)
-    spellings = [tip.lower(), tip.replace("-", ""), tip.replace("-", " "), f" {tip} ", tip.replace("-", "\u200b"),
-                 tip + "\x00", tip + "<script>alert(1)</script>", tip + "' OR '1'='1", "../" + tip, tip * 20]
+    spellings = [
+        tip.lower(),
+        tip.replace("-", ""),
+        tip.replace("-", " "),
+        f" {tip} ",
+        tip.replace("-", "\u200b"),
+        tip + "\x00",
+        tip + "<script>alert(1)</script>",
+        tip + "' OR '1'='1",
+        "../" + tip,
+        tip * 20,
+    ]
     for text in spellings:
         for path in ("/track/{}", "/complaints/receipt/{}", "/api/v1/complaints/{}", "/track?number={}"):
             answer = client.get(path.format(text))

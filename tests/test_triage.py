@@ -3,6 +3,7 @@
 The classifier is replaced here by a fixed function, to pin the routing rules;
 the shipped model itself is tested in test_nlp.py.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -19,6 +20,7 @@ def fixed_classifier(ranked):
         if "พัง" in text and ranked == "boom":
             raise RuntimeError("model file missing")
         return list(ranked)[:k]
+
     return classify
 
 
@@ -26,6 +28,7 @@ def fixed_classifier(ranked):
 def with_classifier(app):
     def install(ranked):
         app.extensions["rongrian.classifier"] = fixed_classifier(ranked)
+
     return install
 
 
@@ -117,17 +120,23 @@ def test_an_officer_correction_routes_the_case_and_is_kept_as_feedback(app, clie
     token = csrf_from(officer.get(case_url(app, complaint_id)).text)
     bad = officer.post(case_url(app, complaint_id, "/category"), data={"csrf_token": token, "category": "x"})
     assert bad.status_code == 422 and "หมวดหมู่" in bad.text
-    moved = officer.post(case_url(app, complaint_id, "/category"),
-                         data={"csrf_token": token, "category": "ท่อระบายน้ำ"})
+    moved = officer.post(case_url(app, complaint_id, "/category"), data={"csrf_token": token, "category": "ท่อระบายน้ำ"})
     assert moved.status_code == 302 and moved.headers["Location"].endswith("/officer/")  # left the unit
     with app.app_context():
         complaint = complaint_by_number(number)
         assert (complaint.category.code, complaint.unit.code, complaint.category_source, complaint.needs_triage) == (
-            "ท่อระบายน้ำ", "drainage", "officer", False)
+            "ท่อระบายน้ำ",
+            "drainage",
+            "officer",
+            False,
+        )
         feedback = db.session.scalar(select(CategoryFeedback))
         officer_id = db.session.scalar(select(User.id).where(User.username == "triager"))
         assert (feedback.predicted_category_id, feedback.corrected_category_id, feedback.officer_id) == (
-            complaint.suggested_category_id, complaint.category_id, officer_id)
+            complaint.suggested_category_id,
+            complaint.category_id,
+            officer_id,
+        )
         assert feedback.predicted_confidence == pytest.approx(0.41)
         assert [e.kind for e in complaint.events][-1] == "recategorise"
         assert not complaint.events[-1].public

@@ -1,4 +1,5 @@
 """One unit of work: commit, or roll everything back; a clash at commit is a bilingual 409."""
+
 from __future__ import annotations
 
 import pytest

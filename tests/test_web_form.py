@@ -1,4 +1,5 @@
 """The Thai complaint form, end to end through the test client."""
+
 from __future__ import annotations
 
 import io
@@ -37,11 +38,20 @@ def test_form_page_is_thai_first_with_english(client):
 
 def test_submitting_the_form_gives_a_receipt_with_the_tracking_number(app, client, tmp_path):
     data = {
-        **form_tokens(client), "kind": "complaint", "category": "ทางเท้า",
-        "title": "ทางเท้าทรุด", "description": "ทางเท้าหน้าตลาดทรุดเป็นหลุม คนเดินสะดุดล้ม",
-        "province": "10", "district": "1030", "subdistrict": "103001", "address": "หน้าตลาดนัดจตุจักร",
-        "lat": "13.7999", "lon": "100.5500",
-        "name": "สมชาย ใจดี", "phone": "0812345678", "email": "",
+        **form_tokens(client),
+        "kind": "complaint",
+        "category": "ทางเท้า",
+        "title": "ทางเท้าทรุด",
+        "description": "ทางเท้าหน้าตลาดทรุดเป็นหลุม คนเดินสะดุดล้ม",
+        "province": "10",
+        "district": "1030",
+        "subdistrict": "103001",
+        "address": "หน้าตลาดนัดจตุจักร",
+        "lat": "13.7999",
+        "lon": "100.5500",
+        "name": "สมชาย ใจดี",
+        "phone": "0812345678",
+        "email": "",
         "privacy_accepted": "y",
         "photos": [(io.BytesIO(_exif_jpeg()), "IMG_0001.jpg"), (io.BytesIO(jpeg_bytes()), "../../x.jpg")],
     }
@@ -85,8 +95,15 @@ def test_resubmitting_the_same_form_creates_one_complaint(app, client):
 
 
 def test_anonymous_submission_keeps_no_identity(app, client):
-    data = {**form_tokens(client), "kind": "tip_off", "description": "มีการเรียกรับเงินใต้โต๊ะ",
-            "anonymous": "y", "name": "ไม่ควรถูกเก็บ", "email": "x@example.com", "privacy_accepted": "y"}
+    data = {
+        **form_tokens(client),
+        "kind": "tip_off",
+        "description": "มีการเรียกรับเงินใต้โต๊ะ",
+        "anonymous": "y",
+        "name": "ไม่ควรถูกเก็บ",
+        "email": "x@example.com",
+        "privacy_accepted": "y",
+    }
     response = client.post("/complaints/new", data=data)
     assert response.status_code == 302
     with app.app_context():

@@ -1,7 +1,8 @@
 """The workflow state machine: every transition, allowed and refused, and its effects."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,15 +17,24 @@ ACTORS = ["officer", "supervisor", "manager", "admin", CITIZEN, SYSTEM]
 
 @pytest.fixture
 def setup(app, client):
-    ids = {role: make_staff(app, f"pw-{role}", role, "public-works") for role in ("officer", "supervisor", "manager", "admin")}
+    ids = {
+        role: make_staff(app, f"pw-{role}", role, "public-works")
+        for role in ("officer", "supervisor", "manager", "admin")
+    }
     number = submit_api(client)
     other = submit_api(client, description="ถนนเป็นหลุมอีกจุดหนึ่ง")
     return ids, number, other
 
 
 def _params(action: str, ids: dict, other: str) -> Params:
-    return Params(reason="เหตุผลประกอบ", assignee_id=ids["officer"],
-                  to_unit_id=None, agency="สำนักงานเขตข้างเคียง", into=other, root_cause_id=root_cause_id())
+    return Params(
+        reason="เหตุผลประกอบ",
+        assignee_id=ids["officer"],
+        to_unit_id=None,
+        agency="สำนักงานเขตข้างเคียง",
+        into=other,
+        root_cause_id=root_cause_id(),
+    )
 
 
 def _actor(kind: str, ids: dict):
@@ -69,10 +79,15 @@ def test_a_resolution_needs_an_explanation_and_is_told_to_the_complainant(app, s
         with pytest.raises(WorkflowError) as refused:
             workflow.transition(complaint, "resolve", officer, Params(reason="   "))
         assert refused.value.status == 422 and "เหตุผล" in refused.value.th
-        event = workflow.transition(complaint, "resolve", officer,
-                                    Params(reason="ซ่อมผิวถนนแล้ว", root_cause_id=root_cause_id()))
+        event = workflow.transition(
+            complaint, "resolve", officer, Params(reason="ซ่อมผิวถนนแล้ว", root_cause_id=root_cause_id())
+        )
         assert (complaint.status, event.public, event.text, event.actor_user_id) == (
-            "resolved", True, "ซ่อมผิวถนนแล้ว", officer.id)
+            "resolved",
+            True,
+            "ซ่อมผิวถนนแล้ว",
+            officer.id,
+        )
         assert complaint.resolved_at is not None and complaint.first_response_at is not None
         updates = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.purpose == "status_update")).all()
         assert [(m.recipient, m.payload["action"]) for m in updates] == [("somchai@example.com", "resolve")]
@@ -147,11 +162,15 @@ def test_paused_working_days_skip_weekends_and_holidays(app):
     with app.app_context():
         # Held Monday 7 Dec 2026 (the King's birthday in lieu) 09:00, resumed Friday 11 Dec:
         # 8, 9 and 11 Dec were working days; 10 Dec is Constitution Day.
-        held = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
-        assert workflow.working_days_between(held, datetime(2026, 12, 11, 3, 0, tzinfo=timezone.utc)) == 3
+        held = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+        assert workflow.working_days_between(held, datetime(2026, 12, 11, 3, 0, tzinfo=UTC)) == 3
         # Over Songkran 2026 (13-15 April) and a weekend: Fri 10 Apr to Thu 16 Apr is 1 working day.
-        assert workflow.working_days_between(datetime(2026, 4, 10, 2, 0, tzinfo=timezone.utc),
-                                             datetime(2026, 4, 16, 2, 0, tzinfo=timezone.utc)) == 1
+        assert (
+            workflow.working_days_between(
+                datetime(2026, 4, 10, 2, 0, tzinfo=UTC), datetime(2026, 4, 16, 2, 0, tzinfo=UTC)
+            )
+            == 1
+        )
 
 
 def test_citizen_may_reopen_only_within_the_window(app, setup):
@@ -177,9 +196,13 @@ def test_every_transition_writes_a_timeline_event(app, setup):
         complaint = complaint_by_number(number)
         officer = db.session.get(User, ids["officer"])
         before = db.session.scalar(db.select(db.func.count()).select_from(TimelineEvent))
-        for action, params in [("assign", Params(assignee_id=officer.id)), ("start", Params()),
-                               ("hold", Params(reason="รอเอกสาร")), ("resume", Params()),
-                               ("resolve", Params(reason="เรียบร้อย", root_cause_id=root_cause_id()))]:
+        for action, params in [
+            ("assign", Params(assignee_id=officer.id)),
+            ("start", Params()),
+            ("hold", Params(reason="รอเอกสาร")),
+            ("resume", Params()),
+            ("resolve", Params(reason="เรียบร้อย", root_cause_id=root_cause_id())),
+        ]:
             workflow.transition(complaint, action, officer, params)
         kinds = [e.kind for e in complaint.events][-5:]
         assert kinds == ["assign", "start", "hold", "resume", "resolve"]

@@ -1,4 +1,5 @@
 """Celery bound to Flask, the documented way (Flask docs, patterns/celery)."""
+
 from __future__ import annotations
 
 from celery import Celery, Task

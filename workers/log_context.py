@@ -12,6 +12,7 @@
   returned only zeros are logged at DEBUG. A pass that did something, and any
   failure or retry, keeps its level.
 """
+
 from __future__ import annotations
 
 import logging

@@ -3,6 +3,7 @@
 Each is named from TaskName (the beat schedule, the task routes and dispatch use the
 same enum) and registered on a Celery app by `register`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -27,11 +28,13 @@ TASKS: dict[TaskName, tuple[Callable[..., Any], dict[str, Any]]] = {}
 
 def task(name: TaskName, **options):
     """Record a module-level function as the task `name` (registered by `register`)."""
+
     def record(function: Callable[..., Any]) -> Callable[..., Any]:
         if name in TASKS:
             raise ValueError(f"task {name} defined twice")
         TASKS[name] = (function, options)
         return function
+
     return record
 
 
@@ -68,8 +71,13 @@ def relay_outbox() -> int:
 def sla_sweep() -> dict:
     """Mark due-soon and overdue cases, escalate, send interim notices, auto-close."""
     result = sla.sweep()
-    return {"due_soon": result.due_soon, "overdue": result.overdue, "escalated": result.escalated,
-            "interim_notices": result.interim_notices, "auto_closed": result.auto_closed}
+    return {
+        "due_soon": result.due_soon,
+        "overdue": result.overdue,
+        "escalated": result.escalated,
+        "interim_notices": result.interim_notices,
+        "auto_closed": result.auto_closed,
+    }
 
 
 @task(TaskName.AFTER_INTAKE, acks_late=False, soft_time_limit=120, time_limit=180)
@@ -113,8 +121,12 @@ def purge_channel_state() -> dict:
     return {"conversations": line_bot.purge_stale_conversations(), "event_ids": channel_refs.purge_unlinked()}
 
 
-@task(TaskName.EXPORT_COMPLAINTS, acks_late=False, soft_time_limit=export_jobs.TIME_LIMIT - 60,
-      time_limit=export_jobs.TIME_LIMIT)
+@task(
+    TaskName.EXPORT_COMPLAINTS,
+    acks_late=False,
+    soft_time_limit=export_jobs.TIME_LIMIT - 60,
+    time_limit=export_jobs.TIME_LIMIT,
+)
 def export_complaints(job_id: int) -> str:
     """Write a requested complaint list to its file."""
     return export_jobs.run(job_id)
@@ -132,8 +144,12 @@ def purge_exports() -> int:
 def update_clusters() -> dict:
     """Put new complaints into recurring-issue clusters."""
     result = clusters.update_clusters()
-    return {"checked": result.checked, "joined": result.joined, "created": result.created,
-            "uncounted": result.uncounted}
+    return {
+        "checked": result.checked,
+        "joined": result.joined,
+        "created": result.created,
+        "uncounted": result.uncounted,
+    }
 
 
 @task(TaskName.REFRESH_ASSESSMENT_DATA, acks_late=False, soft_time_limit=540, time_limit=600)

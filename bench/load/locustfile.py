@@ -12,6 +12,7 @@ is a failure. Form posts are sent without following the redirect and the page a
 browser would open next is requested on its own, so each endpoint has its own line.
 Request names (ENDPOINTS) put ids and tracking numbers in brackets.
 """
+
 from __future__ import annotations
 
 import html
@@ -146,20 +147,27 @@ class Citizen(HttpUser):
 
     def _body(self) -> dict:
         category, text = random.choice(SUBMISSIONS)
-        body = {"description": text, "category": category, "kind": "complaint",
-                "location": random.choice(API_PLACES)}
+        body = {"description": text, "category": category, "kind": "complaint", "location": random.choice(API_PLACES)}
         if random.random() < 0.85:
             n = next(_counter)
-            body["contact"] = {"name": random.choice(NAMES), "email": f"citizen{n}@example.co.th",
-                               "phone": f"08{n % 10}{n % 10000000:07d}"}
+            body["contact"] = {
+                "name": random.choice(NAMES),
+                "email": f"citizen{n}@example.co.th",
+                "phone": f"08{n % 10}{n % 10000000:07d}",
+            }
         else:
             body["anonymous"] = True
         return body
 
     @task(4)
     def submit_api(self) -> None:
-        with self.client.post("/api/v1/complaints", json=self._body(), headers={"Idempotency-Key": str(uuid.uuid4())},
-                              name="/api/v1/complaints", catch_response=True) as r:
+        with self.client.post(
+            "/api/v1/complaints",
+            json=self._body(),
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+            name="/api/v1/complaints",
+            catch_response=True,
+        ) as r:
             if expect(r, 201):
                 number = r.json().get("tracking_number")
                 if number and TRACKING.fullmatch(number):
@@ -175,14 +183,30 @@ class Citizen(HttpUser):
             csrf, token = CSRF.search(r.text), SUBMISSION_TOKEN.search(r.text)
         category, text = random.choice(SUBMISSIONS)
         n = next(_counter)
-        form = {"csrf_token": csrf.group(1), "submission_token": token.group(1), "kind": "complaint",
-                "category": category, "title": text[:40], "description": text, **WEB_PLACE,
-                "address": "ซอยพหลโยธิน 24", "name": random.choice(NAMES), "email": f"web{n}@example.co.th",
-                "phone": f"09{n % 10000000:08d}", "privacy_accepted": "y"}
+        form = {
+            "csrf_token": csrf.group(1),
+            "submission_token": token.group(1),
+            "kind": "complaint",
+            "category": category,
+            "title": text[:40],
+            "description": text,
+            **WEB_PLACE,
+            "address": "ซอยพหลโยธิน 24",
+            "name": random.choice(NAMES),
+            "email": f"web{n}@example.co.th",
+            "phone": f"09{n % 10000000:08d}",
+            "privacy_accepted": "y",
+        }
         # A browser sends the form as multipart, with an empty file part when no photo is chosen.
         files = {"photos": ("", b"", "application/octet-stream")}
-        with self.client.post("/complaints/new", data=form, files=files, allow_redirects=False,
-                              name="/complaints/new", catch_response=True) as r:
+        with self.client.post(
+            "/complaints/new",
+            data=form,
+            files=files,
+            allow_redirects=False,
+            name="/complaints/new",
+            catch_response=True,
+        ) as r:
             if not expect(r, 302):
                 return
             location = r.headers.get("Location", "")
@@ -200,8 +224,9 @@ class Citizen(HttpUser):
         if number is None:
             return self.submit_api()
         typed = number.replace("-", "").lower() if random.random() < 0.5 else number
-        with self.client.get(f"/track?number={typed}", allow_redirects=False,
-                             name="/track?number=[number]", catch_response=True) as r:
+        with self.client.get(
+            f"/track?number={typed}", allow_redirects=False, name="/track?number=[number]", catch_response=True
+        ) as r:
             if not expect(r, 302):
                 return
             location = r.headers.get("Location", "")
@@ -213,8 +238,9 @@ class Citizen(HttpUser):
         number = one_of(ACCEPTED)
         if number is None:
             return self.submit_api()
-        with self.client.get(f"/api/v1/complaints/{number}", name="/api/v1/complaints/[number]",
-                             catch_response=True) as r:
+        with self.client.get(
+            f"/api/v1/complaints/{number}", name="/api/v1/complaints/[number]", catch_response=True
+        ) as r:
             if expect(r, 200) and r.json().get("tracking_number") != number:
                 r.failure("another complaint answered")
 
@@ -237,9 +263,13 @@ class StaffUser(HttpUser):
         with self.client.get("/login", name="/login", catch_response=True) as r:
             expect(r, 200)
             csrf = CSRF.search(r.text).group(1)
-        with self.client.post("/login", data={"username": self.account["username"],
-                                              "password": self.account["password"], "csrf_token": csrf},
-                              allow_redirects=False, name="/login", catch_response=True) as r:
+        with self.client.post(
+            "/login",
+            data={"username": self.account["username"], "password": self.account["password"], "csrf_token": csrf},
+            allow_redirects=False,
+            name="/login",
+            catch_response=True,
+        ) as r:
             expect(r, 302)
 
 
@@ -257,13 +287,15 @@ class Officer(StaffUser):
             return CASE_LINK.findall(r.text)
 
     def _case(self, case_id: str) -> str | None:
-        with self.client.get(f"/officer/complaints/{case_id}", name="/officer/complaints/[id]",
-                             catch_response=True) as r:
+        with self.client.get(
+            f"/officer/complaints/{case_id}", name="/officer/complaints/[id]", catch_response=True
+        ) as r:
             return r.text if expect(r, 200, 'id="tracking-number"') else None
 
     def _post(self, case_id: str, path: str, form: dict, name: str) -> bool:
-        with self.client.post(f"/officer/complaints/{case_id}/{path}", data=form, allow_redirects=False,
-                              name=name, catch_response=True) as r:
+        with self.client.post(
+            f"/officer/complaints/{case_id}/{path}", data=form, allow_redirects=False, name=name, catch_response=True
+        ) as r:
             if not expect(r, 302):
                 return False
         self._case(case_id)  # the page the redirect opens
@@ -273,8 +305,9 @@ class Officer(StaffUser):
         super().on_start()
         # A working round: take a new case, start one, note, answer a citizen, resolve one, look over the queue
         # (resolved, a case leaves the open queue: the note and the reply come before).
-        self.round = itertools.cycle([self.take_new_case, self.start_case, self.note, self.reply,
-                                      self.resolve_case, self.browse])
+        self.round = itertools.cycle(
+            [self.take_new_case, self.start_case, self.note, self.reply, self.resolve_case, self.browse]
+        )
 
     @task
     def next_step(self) -> None:
@@ -289,9 +322,12 @@ class Officer(StaffUser):
         case_id = one_of(cases[:10])
         page = case_id and self._case(case_id)
         if page and "assign" in ACTION_FORM.findall(page):
-            self._post(case_id, "action", {"csrf_token": CSRF.search(page).group(1), "action": "assign",
-                                           "assignee_id": self.account["id"]},
-                       "/officer/complaints/[id]/action assign")
+            self._post(
+                case_id,
+                "action",
+                {"csrf_token": CSRF.search(page).group(1), "action": "assign", "assignee_id": self.account["id"]},
+                "/officer/complaints/[id]/action assign",
+            )
 
     def _my_case(self, status: str = "") -> tuple[str, str] | tuple[None, None]:
         """One of my cases (in this status), opened: (id, page)."""
@@ -303,18 +339,29 @@ class Officer(StaffUser):
     def start_case(self) -> None:
         case_id, page = self._my_case("assigned")
         if page and "start" in ACTION_FORM.findall(page):
-            self._post(case_id, "action", {"csrf_token": CSRF.search(page).group(1), "action": "start", "reason": ""},
-                       "/officer/complaints/[id]/action start")
+            self._post(
+                case_id,
+                "action",
+                {"csrf_token": CSRF.search(page).group(1), "action": "start", "reason": ""},
+                "/officer/complaints/[id]/action start",
+            )
 
     def resolve_case(self) -> None:
         case_id, page = self._my_case("in_progress")
         if page and "resolve" in ACTION_FORM.findall(page):
             cause = ROOT_CAUSE.search(page)
-            self._post(case_id, "action", {
-                "csrf_token": CSRF.search(page).group(1), "action": "resolve",
-                "reason": "ซ่อมแซมเรียบร้อยแล้ว ตรวจสอบหน้างานแล้ว",
-                "root_cause_id": cause.group(1) if cause else "", "root_cause_note": ""},
-                "/officer/complaints/[id]/action resolve")
+            self._post(
+                case_id,
+                "action",
+                {
+                    "csrf_token": CSRF.search(page).group(1),
+                    "action": "resolve",
+                    "reason": "ซ่อมแซมเรียบร้อยแล้ว ตรวจสอบหน้างานแล้ว",
+                    "root_cause_id": cause.group(1) if cause else "",
+                    "root_cause_note": "",
+                },
+                "/officer/complaints/[id]/action resolve",
+            )
 
     def note(self) -> None:
         self._write("note", "โทรประสานผู้รับเหมาแล้ว นัดลงพื้นที่พรุ่งนี้")
@@ -326,8 +373,12 @@ class Officer(StaffUser):
         """An internal note or a public reply on one of my cases."""
         case_id, page = self._my_case()
         if page:
-            self._post(case_id, form, {"csrf_token": CSRF.search(page).group(1), "text": text},
-                       f"/officer/complaints/[id]/{form}")
+            self._post(
+                case_id,
+                form,
+                {"csrf_token": CSRF.search(page).group(1), "text": text},
+                f"/officer/complaints/[id]/{form}",
+            )
 
 
 class Manager(StaffUser):
@@ -340,11 +391,13 @@ class Manager(StaffUser):
     def on_start(self) -> None:
         super().on_start()
         self.drills: list[str] = []
-        self.exports = itertools.cycle([
-            (None, None, None),  # the year's complaint list: a job the worker writes (list_export)
-            ("/manager/export/dashboard.xlsx?period={q}", "/manager/export/dashboard.xlsx", "spreadsheetml"),
-            ("/manager/dashboard.pdf?period={q}", "/manager/dashboard.pdf", "application/pdf"),
-        ])
+        self.exports = itertools.cycle(
+            [
+                (None, None, None),  # the year's complaint list: a job the worker writes (list_export)
+                ("/manager/export/dashboard.xlsx?period={q}", "/manager/export/dashboard.xlsx", "spreadsheetml"),
+                ("/manager/dashboard.pdf?period={q}", "/manager/dashboard.pdf", "application/pdf"),
+            ]
+        )
         # A manager's round: the year, a drill-down, an export, the quarter, a drill-down, an export.
         self.visit = itertools.cycle([self.year, self.drill, self.export, self.quarter, self.drill, self.export])
 
@@ -372,9 +425,13 @@ class Manager(StaffUser):
             if not expect(r, 200):
                 return
             token = CSRF.search(r.text).group(1)
-        with self.client.post(f"/manager/complaints/export.csv?period={period}", data={"csrf_token": token},
-                              name="/manager/complaints/export.csv", allow_redirects=False,
-                              catch_response=True) as r:
+        with self.client.post(
+            f"/manager/complaints/export.csv?period={period}",
+            data={"csrf_token": token},
+            name="/manager/complaints/export.csv",
+            allow_redirects=False,
+            catch_response=True,
+        ) as r:
             if not expect(r, 302):
                 return
             job_page = r.headers["Location"]
@@ -391,8 +448,7 @@ class Manager(StaffUser):
             gevent.sleep(1)
         else:
             return
-        with self.client.get(job_page + "/download", name="/manager/exports/[id]/download",
-                             catch_response=True) as r:
+        with self.client.get(job_page + "/download", name="/manager/exports/[id]/download", catch_response=True) as r:
             if expect(r, 200) and "text/csv" not in r.headers.get("Content-Type", ""):
                 r.failure(f"content type {r.headers.get('Content-Type')!r}")
 

@@ -3,6 +3,7 @@
 Choices are not validated here (validate_choice=False): the catalogue service
 checks every id and code and answers in Thai and English.
 """
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -21,8 +22,10 @@ NO_UNIT = SelectChoice("", "— ไม่ระบุ / none —")
 
 class AdminForm(FlaskForm):
     def field_errors(self) -> list[FieldError]:
-        return [FieldError(name, "ข้อมูลไม่ถูกต้องหรือยังไม่ได้กรอก", "; ".join(map(str, messages)))
-                for name, messages in self.errors.items()]
+        return [
+            FieldError(name, "ข้อมูลไม่ถูกต้องหรือยังไม่ได้กรอก", "; ".join(map(str, messages)))
+            for name, messages in self.errors.items()
+        ]
 
 
 def unit_choices() -> list[SelectChoice]:
@@ -77,11 +80,13 @@ class CategoryForm(AdminForm):
 
 def category_choices() -> list[SelectChoice]:
     return [SelectChoice("", "ทุกหมวด / any category")] + [
-        SelectChoice(str(category_id), label) for category_id, label in categories.category_options()]
+        SelectChoice(str(category_id), label) for category_id, label in categories.category_options()
+    ]
 
 
 KIND_CHOICES = [SelectChoice("", "ทุกประเภท / any kind")] + [
-    SelectChoice(kind, f"{th} / {en}") for kind, (th, en) in KIND_LABELS.items()]
+    SelectChoice(kind, f"{th} / {en}") for kind, (th, en) in KIND_LABELS.items()
+]
 
 
 class StandardDaysForm(AdminForm):
@@ -113,10 +118,14 @@ class CannedForm(AdminForm):
 
 class CalendarForm(AdminForm):
     day = StringField(validators=[Length(max=20)])
-    is_holiday = SelectField(choices=[
-        SelectChoice("1", "วันหยุดราชการ (ครม. ประกาศ) / Holiday"),
-        SelectChoice("0", "วันทำการ (ครม. ประกาศให้ทำงาน) / Working day"),
-    ], default="1", validate_choice=False)
+    is_holiday = SelectField(
+        choices=[
+            SelectChoice("1", "วันหยุดราชการ (ครม. ประกาศ) / Holiday"),
+            SelectChoice("0", "วันทำการ (ครม. ประกาศให้ทำงาน) / Working day"),
+        ],
+        default="1",
+        validate_choice=False,
+    )
     note = StringField(validators=[Length(max=400)])
 
 

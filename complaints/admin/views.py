@@ -3,6 +3,7 @@
 Every view is for admins only. A rejected submission re-renders its form with
 the bilingual error and the service's status (422 bad input, 409 conflict).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -11,21 +12,32 @@ from flask import Blueprint, flash, jsonify, make_response, redirect, render_tem
 from flask_login import current_user
 
 from complaints.admin.forms import (
-    ActionForm, ApiKeyForm, CalendarForm, CannedForm, CategoryForm, PasswordForm, StandardDaysForm, StandardDeleteForm,
-    RootCauseForm, StandardNewForm, UnitForm, UserCreateForm, UserEditForm,
+    ActionForm,
+    ApiKeyForm,
+    CalendarForm,
+    CannedForm,
+    CategoryForm,
+    PasswordForm,
+    RootCauseForm,
+    StandardDaysForm,
+    StandardDeleteForm,
+    StandardNewForm,
+    UnitForm,
+    UserCreateForm,
+    UserEditForm,
 )
 from complaints.domain.errors import BilingualError, invalid
+from complaints.ids import page_number, parse_key
 from complaints.models import IntegrityGrant, utcnow
-from complaints.services.catalogue import root_causes as root_cause_list
 from complaints.services.catalogue import calendar_overrides, canned_responses, overview, published_standards
-from complaints.services.catalogue import categories as category_service, units as unit_service
-from complaints.services.staff import user_admin
+from complaints.services.catalogue import categories as category_service
+from complaints.services.catalogue import root_causes as root_cause_list
+from complaints.services.catalogue import units as unit_service
 from complaints.services.channels import api_keys
 from complaints.services.classifier import retraining
 from complaints.services.messaging import channel_status, outbox_admin
 from complaints.services.privacy import duties
-from complaints.services.staff import integrity_grants
-from complaints.ids import page_number, parse_key
+from complaints.services.staff import integrity_grants, user_admin
 from complaints.services.unit_of_work import unit_of_work
 from complaints.web.guards import roles_required
 
@@ -36,8 +48,11 @@ admin_only = roles_required("admin")
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"day_moment": calendar_overrides.day_moment, "ROLE_LABELS": user_admin.ROLE_LABELS,
-            "standard_scope": published_standards.standard_scope}
+    return {
+        "day_moment": calendar_overrides.day_moment,
+        "ROLE_LABELS": user_admin.ROLE_LABELS,
+        "standard_scope": published_standards.standard_scope,
+    }
 
 
 def _submit(form, save: Callable):
@@ -71,11 +86,21 @@ def index():
 
 # --- users ------------------------------------------------------------------
 
+
 def _users_page(error: BilingualError | None = None, new_password: str | None = None, granted=None):
-    response = make_response(_page(
-        "admin/users.html", error, users=user_admin.list_users(), now=utcnow(), grants=integrity_grants.pending(),
-        grant_actions=integrity_grants.ACTIONS, action_form=ActionForm(formdata=None), new_password=new_password,
-        granted=granted))
+    response = make_response(
+        _page(
+            "admin/users.html",
+            error,
+            users=user_admin.list_users(),
+            now=utcnow(),
+            grants=integrity_grants.pending(),
+            grant_actions=integrity_grants.ACTIONS,
+            action_form=ActionForm(formdata=None),
+            new_password=new_password,
+            granted=granted,
+        )
+    )
     if new_password:
         response.headers["Cache-Control"] = "no-store"  # shown once
     return response
@@ -90,8 +115,10 @@ def users():
 def _proposed(grant: IntegrityGrant):
     """The answer to a change that needs a second admin: nothing changed yet."""
     th, en = integrity_grants.ACTIONS[grant.action]
-    _flash(f"ยังไม่ได้ดำเนินการ: คำขอ{th} ({grant.username}) ต้องให้ผู้ดูแลระบบคนอื่นอนุมัติ (คำขอที่ {grant.id})",
-           f"Not done yet: a different admin must approve the proposal to {en} ({grant.username}), #{grant.id}")
+    _flash(
+        f"ยังไม่ได้ดำเนินการ: คำขอ{th} ({grant.username}) ต้องให้ผู้ดูแลระบบคนอื่นอนุมัติ (คำขอที่ {grant.id})",
+        f"Not done yet: a different admin must approve the proposal to {en} ({grant.username}), #{grant.id}",
+    )
     return redirect(url_for("admin.users"))
 
 
@@ -100,15 +127,31 @@ def _proposed(grant: IntegrityGrant):
 def user_new():
     form = UserCreateForm()
     if form.role.data in integrity_grants.GUARDED_ROLES:  # a grant: proposed, not done
-        grant, error = _submit(form, lambda: user_admin.propose_guarded_user(
-            current_user, username=form.username.data, display_name=form.display_name.data,
-            role=form.role.data, unit_id=form.unit_id.data, email=form.email.data))
+        grant, error = _submit(
+            form,
+            lambda: user_admin.propose_guarded_user(
+                current_user,
+                username=form.username.data,
+                display_name=form.display_name.data,
+                role=form.role.data,
+                unit_id=form.unit_id.data,
+                email=form.email.data,
+            ),
+        )
         if grant:
             return _proposed(grant)
         return _page("admin/user_new.html", error, form=form)
-    user, error = _submit(form, lambda: user_admin.create_user(
-        username=form.username.data, display_name=form.display_name.data, role=form.role.data,
-        password=form.password.data, unit_id=form.unit_id.data, email=form.email.data))
+    user, error = _submit(
+        form,
+        lambda: user_admin.create_user(
+            username=form.username.data,
+            display_name=form.display_name.data,
+            role=form.role.data,
+            password=form.password.data,
+            unit_id=form.unit_id.data,
+            email=form.email.data,
+        ),
+    )
     if user:
         _flash(f"สร้างบัญชี {user.username} แล้ว", f"Account {user.username} created")
         return redirect(url_for("admin.user_edit", user_id=user.id))
@@ -116,11 +159,18 @@ def user_new():
 
 
 def _user_page(user, error=None, form=None, new_password: str | None = None):
-    response = make_response(_page(
-        "admin/user_edit.html", error, user=user, now=utcnow(), new_password=new_password,
-        form=form or UserEditForm(obj=user, formdata=None), password_form=PasswordForm(formdata=None),
-        action_form=ActionForm(formdata=None),
-    ))
+    response = make_response(
+        _page(
+            "admin/user_edit.html",
+            error,
+            user=user,
+            now=utcnow(),
+            new_password=new_password,
+            form=form or UserEditForm(obj=user, formdata=None),
+            password_form=PasswordForm(formdata=None),
+            action_form=ActionForm(formdata=None),
+        )
+    )
     if new_password:
         # Shown once: not kept by the browser or any cache.
         response.headers["Cache-Control"] = "no-store"
@@ -132,9 +182,18 @@ def _user_page(user, error=None, form=None, new_password: str | None = None):
 def user_edit(user_id: int):
     user = user_admin.get_user(user_id)
     form = UserEditForm(obj=user)
-    saved, error = _submit(form, lambda: user_admin.update_user(
-        current_user, user, display_name=form.display_name.data, role=form.role.data,
-        unit_id=form.unit_id.data, email=form.email.data, active=form.active.data))
+    saved, error = _submit(
+        form,
+        lambda: user_admin.update_user(
+            current_user,
+            user,
+            display_name=form.display_name.data,
+            role=form.role.data,
+            unit_id=form.unit_id.data,
+            email=form.email.data,
+            active=form.active.data,
+        ),
+    )
     if isinstance(saved, IntegrityGrant):
         return _proposed(saved)
     if saved:
@@ -197,6 +256,7 @@ def grant_reject(grant_id: int):
 
 # --- units ------------------------------------------------------------------
 
+
 @bp.get("/units")
 @admin_only
 def units():
@@ -205,15 +265,23 @@ def units():
 
 def _unit_form(unit):
     form = UnitForm(obj=unit)
-    saved, error = _submit(form, lambda: unit_service.save_unit(
-        unit, code=form.code.data, name_th=form.name_th.data, name_en=form.name_en.data,
-        parent_id=form.parent_id.data))
+    saved, error = _submit(
+        form,
+        lambda: unit_service.save_unit(
+            unit,
+            code=form.code.data,
+            name_th=form.name_th.data,
+            name_en=form.name_en.data,
+            parent_id=form.parent_id.data,
+        ),
+    )
     if saved:
         _flash(f"บันทึกหน่วยงาน {saved.name_th} แล้ว", f"Unit {saved.name_en} saved")
         return redirect(url_for("admin.units"))
     usage = unit_service.unit_usage(unit) if unit else None
-    return _page("admin/unit_form.html", error, form=form, unit=unit, usage=usage,
-                 action_form=ActionForm(formdata=None))
+    return _page(
+        "admin/unit_form.html", error, form=form, unit=unit, usage=usage, action_form=ActionForm(formdata=None)
+    )
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
@@ -235,13 +303,20 @@ def unit_delete(unit_id: int):
     names = (unit.name_th, unit.name_en)
     _, error = _submit(ActionForm(), lambda: unit_service.delete_unit(unit) or True)
     if error:
-        return _page("admin/unit_form.html", error, form=UnitForm(obj=unit, formdata=None), unit=unit,
-                     usage=unit_service.unit_usage(unit), action_form=ActionForm(formdata=None))
+        return _page(
+            "admin/unit_form.html",
+            error,
+            form=UnitForm(obj=unit, formdata=None),
+            unit=unit,
+            usage=unit_service.unit_usage(unit),
+            action_form=ActionForm(formdata=None),
+        )
     _flash(f"ลบหน่วยงาน {names[0]} แล้ว", f"Unit {names[1]} deleted")
     return redirect(url_for("admin.units"))
 
 
 # --- categories -------------------------------------------------------------
+
 
 @bp.get("/categories")
 @admin_only
@@ -251,9 +326,17 @@ def categories():
 
 def _category_form(category):
     form = CategoryForm(obj=category)
-    saved, error = _submit(form, lambda: category_service.save_category(
-        category, code=form.code.data, name_th=form.name_th.data, name_en=form.name_en.data,
-        unit_id=form.unit_id.data, active=form.active.data))
+    saved, error = _submit(
+        form,
+        lambda: category_service.save_category(
+            category,
+            code=form.code.data,
+            name_th=form.name_th.data,
+            name_en=form.name_en.data,
+            unit_id=form.unit_id.data,
+            active=form.active.data,
+        ),
+    )
     if saved:
         _flash(f"บันทึกหมวดหมู่ {saved.name_th} แล้ว", f"Category {saved.name_en} saved")
         return redirect(url_for("admin.categories"))
@@ -274,28 +357,41 @@ def category_edit(category_id: int):
 
 # --- service standards ------------------------------------------------------
 
+
 @bp.get("/standards")
 @admin_only
 def standards():
-    return render_template("admin/standards.html", standards=published_standards.list_standards(),
-                           publications=published_standards.publications())
+    return render_template(
+        "admin/standards.html",
+        standards=published_standards.list_standards(),
+        publications=published_standards.publications(),
+    )
 
 
 def _published(publication) -> None:
     if publication is None:
         _flash("ไม่มีการเปลี่ยนแปลง จึงไม่ได้ประกาศฉบับใหม่", "Nothing changed, so no new version was published")
     else:
-        _flash(f"บันทึกและประกาศมาตรฐานฉบับที่ {publication.id} แล้ว",
-               f"Saved and published as version {publication.id}")
+        _flash(f"บันทึกและประกาศมาตรฐานฉบับที่ {publication.id} แล้ว", f"Saved and published as version {publication.id}")
 
 
 @bp.route("/standards/new", methods=["GET", "POST"])
 @admin_only
 def standard_new():
     form = StandardNewForm()
-    saved, error = _submit(form, lambda: published_standards.save_standard(
-        current_user, None, category_id=form.category_id.data, kind=form.kind.data, ack=form.ack.data,
-        first_response=form.first_response.data, resolve=form.resolve.data, note=form.note.data))
+    saved, error = _submit(
+        form,
+        lambda: published_standards.save_standard(
+            current_user,
+            None,
+            category_id=form.category_id.data,
+            kind=form.kind.data,
+            ack=form.ack.data,
+            first_response=form.first_response.data,
+            resolve=form.resolve.data,
+            note=form.note.data,
+        ),
+    )
     if saved:
         _published(saved[1])
         return redirect(url_for("admin.standards"))
@@ -308,17 +404,28 @@ def standard_edit(standard_id: int):
     row = published_standards.get_standard(standard_id)
     # Text, as the form's fields are: a field missing from a POST keeps this value and is
     # validated as text (an int here made Length() raise, a 500).
-    form = StandardDaysForm(data={"ack": str(row.ack_working_days),
-                                  "first_response": str(row.first_response_working_days),
-                                  "resolve": str(row.resolve_working_days)})
-    saved, error = _submit(form, lambda: published_standards.save_standard(
-        current_user, row, ack=form.ack.data, first_response=form.first_response.data,
-        resolve=form.resolve.data, note=form.note.data))
+    form = StandardDaysForm(
+        data={
+            "ack": str(row.ack_working_days),
+            "first_response": str(row.first_response_working_days),
+            "resolve": str(row.resolve_working_days),
+        }
+    )
+    saved, error = _submit(
+        form,
+        lambda: published_standards.save_standard(
+            current_user,
+            row,
+            ack=form.ack.data,
+            first_response=form.first_response.data,
+            resolve=form.resolve.data,
+            note=form.note.data,
+        ),
+    )
     if saved:
         _published(saved[1])
         return redirect(url_for("admin.standards"))
-    return _page("admin/standard_form.html", error, form=form, row=row,
-                 delete_form=StandardDeleteForm(formdata=None))
+    return _page("admin/standard_form.html", error, form=form, row=row, delete_form=StandardDeleteForm(formdata=None))
 
 
 @bp.post("/standards/<int:standard_id>/delete")
@@ -328,15 +435,21 @@ def standard_delete(standard_id: int):
     form = StandardDeleteForm()
     publication, error = _submit(form, lambda: published_standards.delete_standard(current_user, row, form.note.data))
     if error:
-        days = StandardDaysForm(formdata=None, data={
-            "ack": row.ack_working_days, "first_response": row.first_response_working_days,
-            "resolve": row.resolve_working_days})
+        days = StandardDaysForm(
+            formdata=None,
+            data={
+                "ack": row.ack_working_days,
+                "first_response": row.first_response_working_days,
+                "resolve": row.resolve_working_days,
+            },
+        )
         return _page("admin/standard_form.html", error, form=days, row=row, delete_form=form)
     _published(publication)
     return redirect(url_for("admin.standards"))
 
 
 # --- canned responses -------------------------------------------------------
+
 
 @bp.get("/canned")
 @admin_only
@@ -346,10 +459,12 @@ def canned():
 
 def _canned_form(row):
     form = CannedForm(obj=row)
-    saved, error = _submit(form, lambda: canned_responses.save_canned(
-        row, title=form.title.data, body=form.body.data, active=form.active.data))
+    saved, error = _submit(
+        form,
+        lambda: canned_responses.save_canned(row, title=form.title.data, body=form.body.data, active=form.active.data),
+    )
     if saved:
-        _flash(f"บันทึกข้อความสำเร็จรูป \"{saved.title}\" แล้ว", "Canned response saved")
+        _flash(f'บันทึกข้อความสำเร็จรูป "{saved.title}" แล้ว', "Canned response saved")
         return redirect(url_for("admin.canned"))
     return _page("admin/canned_form.html", error, form=form, row=row)
 
@@ -368,18 +483,28 @@ def canned_edit(canned_id: int):
 
 # --- calendar overrides -----------------------------------------------------
 
+
 @bp.route("/calendar", methods=["GET", "POST"])
 @admin_only
 def calendar():
     form = CalendarForm()
-    saved, error = _submit(form, lambda: calendar_overrides.add_override(
-        day=form.day.data, is_holiday=form.is_holiday.data == "1", note=form.note.data))
+    saved, error = _submit(
+        form,
+        lambda: calendar_overrides.add_override(
+            day=form.day.data, is_holiday=form.is_holiday.data == "1", note=form.note.data
+        ),
+    )
     if saved:
-        _flash("บันทึกวันที่กำหนดแล้ว กำหนดเวลาที่คำนวณหลังจากนี้จะใช้ปฏิทินใหม่",
-               "Saved; deadlines computed from now on use it")
+        _flash("บันทึกวันที่กำหนดแล้ว กำหนดเวลาที่คำนวณหลังจากนี้จะใช้ปฏิทินใหม่", "Saved; deadlines computed from now on use it")
         return redirect(url_for("admin.calendar"))
-    return _page("admin/calendar.html", error, form=form, overrides=calendar_overrides.list_overrides(),
-                 today=calendar_overrides.bangkok_today(), action_form=ActionForm(formdata=None))
+    return _page(
+        "admin/calendar.html",
+        error,
+        form=form,
+        overrides=calendar_overrides.list_overrides(),
+        today=calendar_overrides.bangkok_today(),
+        action_form=ActionForm(formdata=None),
+    )
 
 
 @bp.post("/calendar/<day>/delete")
@@ -387,20 +512,32 @@ def calendar():
 def calendar_delete(day: str):
     _, error = _submit(ActionForm(), lambda: calendar_overrides.delete_override(day) or True)
     if error:
-        return _page("admin/calendar.html", error, form=CalendarForm(formdata=None),
-                     overrides=calendar_overrides.list_overrides(), today=calendar_overrides.bangkok_today(),
-                     action_form=ActionForm(formdata=None))
+        return _page(
+            "admin/calendar.html",
+            error,
+            form=CalendarForm(formdata=None),
+            overrides=calendar_overrides.list_overrides(),
+            today=calendar_overrides.bangkok_today(),
+            action_form=ActionForm(formdata=None),
+        )
     _flash("ลบวันที่กำหนดแล้ว", "Override deleted")
     return redirect(url_for("admin.calendar"))
 
 
 # --- the classifier and its retraining --------------------------------------
 
+
 def _classifier_page(error: BilingualError | None = None):
     runs = retraining.list_runs()
     busy = any(r.active for r in runs)
-    body, status = _page("admin/classifier.html", error, model=retraining.active_model_info(),
-                         runs=runs, busy=busy, **retraining.learning_summary())
+    body, status = _page(
+        "admin/classifier.html",
+        error,
+        model=retraining.active_model_info(),
+        runs=runs,
+        busy=busy,
+        **retraining.learning_summary(),
+    )
     response = make_response(body, status)
     if busy:  # progress without script (the CSP forbids inline JS): the browser reloads the page
         response.headers["Refresh"] = "5"
@@ -432,13 +569,17 @@ AUDIT_PAGE_SIZE = 100
 @admin_only
 def audit():
     entries = duties.recent_audit(AUDIT_PAGE_SIZE, current_user)
-    return render_template("admin/audit.html", entries=entries,
-                           known=duties.known_complaint_ids(current_user, entries))
+    return render_template("admin/audit.html", entries=entries, known=duties.known_complaint_ids(current_user, entries))
 
 
 def _privacy_page(error: BilingualError | None = None, subject=None):
-    return _page("admin/privacy.html", error, subject=subject, requests=duties.recent_requests(50, current_user),
-                 form=request.form)
+    return _page(
+        "admin/privacy.html",
+        error,
+        subject=subject,
+        requests=duties.recent_requests(50, current_user),
+        form=request.form,
+    )
 
 
 @bp.route("/privacy", methods=["GET", "POST"])
@@ -454,8 +595,9 @@ def privacy_requests():
     note = request.form.get("note", "")
     try:  # CSRFProtect has checked the token before the view runs
         with unit_of_work():
-            subject = duties.find_subject(request.form.get("contact_kind", ""), request.form.get("contact", ""),
-                                           current_user)
+            subject = duties.find_subject(
+                request.form.get("contact_kind", ""), request.form.get("contact", ""), current_user
+            )
             if action == "export":
                 exported = duties.export_subject(subject, current_user, note)
             elif action == "erase":
@@ -467,17 +609,25 @@ def privacy_requests():
         response.headers["Content-Disposition"] = "attachment; filename=data-subject-export.json"
         return response
     if action == "erase":
-        _flash(f"ลบข้อมูลส่วนบุคคลแล้ว ({record.complaints} เรื่อง)",
-               f"Personal data erased ({record.complaints} complaints)")
+        _flash(f"ลบข้อมูลส่วนบุคคลแล้ว ({record.complaints} เรื่อง)", f"Personal data erased ({record.complaints} complaints)")
         return redirect(url_for("admin.privacy_requests"))
     return _privacy_page(subject=subject)
 
 
 # --- Open311 API keys -------------------------------------------------------
 
+
 def _api_keys_page(form: ApiKeyForm, error: BilingualError | None = None, new_key: str | None = None):
-    response = make_response(_page("admin/api_keys.html", error, form=form, keys=api_keys.list_keys(),
-                                   new_key=new_key, action_form=ActionForm(formdata=None)))
+    response = make_response(
+        _page(
+            "admin/api_keys.html",
+            error,
+            form=form,
+            keys=api_keys.list_keys(),
+            new_key=new_key,
+            action_form=ActionForm(formdata=None),
+        )
+    )
     # A new key is shown this once: not kept by the browser or any cache.
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -508,6 +658,7 @@ def api_key_revoke(key_id: int):
 
 # --- channels -----------------------------------------------------------------
 
+
 @bp.get("/channels")
 @admin_only
 def channels():
@@ -515,6 +666,7 @@ def channels():
 
 
 # --- root causes ------------------------------------------------------------
+
 
 @bp.get("/root-causes")
 @admin_only
@@ -524,10 +676,14 @@ def root_causes():
 
 def _root_cause_form(row):
     form = RootCauseForm(obj=row)
-    saved, error = _submit(form, lambda: root_cause_list.save_root_cause(
-        row, code=form.code.data, name_th=form.name_th.data, name_en=form.name_en.data, active=form.active.data))
+    saved, error = _submit(
+        form,
+        lambda: root_cause_list.save_root_cause(
+            row, code=form.code.data, name_th=form.name_th.data, name_en=form.name_en.data, active=form.active.data
+        ),
+    )
     if saved:
-        _flash(f"บันทึกสาเหตุ \"{saved.name_th}\" แล้ว", "Root cause saved")
+        _flash(f'บันทึกสาเหตุ "{saved.name_th}" แล้ว', "Root cause saved")
         return redirect(url_for("admin.root_causes"))
     return _page("admin/root_cause_form.html", error, form=form, row=row)
 
@@ -554,22 +710,34 @@ def _outbox_filter(name: str, allowed: tuple[str, ...], source) -> str | None:
     if not value:
         return None
     if value not in allowed:
-        raise BilingualError(422, "invalid-filter", f"ตัวกรอง {name} ไม่ถูกต้อง",
-                             f"Unknown {name}; use one of: {', '.join(allowed)}.")
+        raise BilingualError(
+            422, "invalid-filter", f"ตัวกรอง {name} ไม่ถูกต้อง", f"Unknown {name}; use one of: {', '.join(allowed)}."
+        )
     return value
 
 
-def _outbox_page(error: BilingualError | None = None, channel: str | None = None, purpose: str | None = None,
-                 listing: bool = True):
+def _outbox_page(
+    error: BilingualError | None = None, channel: str | None = None, purpose: str | None = None, listing: bool = True
+):
     page = page_number(request.args.get("page"))
     if listing:
         rows, total = outbox_admin.failed_page(current_user, channel, purpose, page, OUTBOX_PAGE_SIZE)
     else:  # a refused filter lists nothing rather than everything under a filter the admin thinks applied
         rows, total = [], 0
     pages = max((total + OUTBOX_PAGE_SIZE - 1) // OUTBOX_PAGE_SIZE, 1)
-    return _page("admin/outbox.html", error, rows=rows, total=total, page=min(page, pages),
-                 pages=pages, channel=channel, purpose=purpose, channels=outbox_admin.CHANNELS,
-                 purposes=outbox_admin.PURPOSES, action_form=ActionForm(formdata=None))
+    return _page(
+        "admin/outbox.html",
+        error,
+        rows=rows,
+        total=total,
+        page=min(page, pages),
+        pages=pages,
+        channel=channel,
+        purpose=purpose,
+        channels=outbox_admin.CHANNELS,
+        purposes=outbox_admin.PURPOSES,
+        action_form=ActionForm(formdata=None),
+    )
 
 
 @bp.get("/outbox")
@@ -588,6 +756,7 @@ def outbox():
 def outbox_resend():
     """One failed message (`message_key`, its random key) or every failed one of a channel (`channel`),
     back to pending. Row ids are not taken: they would let an admin probe for hidden messages (issue 16)."""
+
     def resend() -> int:
         raw_key = request.form.get("message_key", "").strip()
         if raw_key:
@@ -598,14 +767,12 @@ def outbox_resend():
             return count
         channel = _outbox_filter("channel", outbox_admin.CHANNELS, request.form)
         if channel is None:
-            raise BilingualError(422, "invalid-input", "กรุณาเลือกข้อความหรือช่องทาง",
-                                 "Choose a message or a channel.")
+            raise BilingualError(422, "invalid-input", "กรุณาเลือกข้อความหรือช่องทาง", "Choose a message or a channel.")
         return outbox_admin.resend(current_user, channel=channel)
 
     # A 404 (unknown, not failed, or hidden by the tip-off wall) passes through _submit to the error page.
     count, error = _submit(ActionForm(), resend)
     if error:
         return _outbox_page(error)
-    _flash(f"ส่งใหม่ {count} ข้อความ ระบบจะส่งออกภายในไม่กี่วินาที",
-           f"{count} message(s) queued to be sent again")
+    _flash(f"ส่งใหม่ {count} ข้อความ ระบบจะส่งออกภายในไม่กี่วินาที", f"{count} message(s) queued to be sent again")
     return redirect(url_for("admin.outbox"))

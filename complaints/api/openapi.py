@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 description of the JSON API, built from the same pydantic models
 that validate requests, so the document cannot drift from the code."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -36,8 +37,16 @@ _LABEL = {"type": "object", "properties": {"th": {"type": "string"}, "en": {"typ
 
 _PUBLIC_COMPLAINT = {
     "type": "object",
-    "required": ["tracking_number", "status", "kind", "category", "received_at",
-                 "acknowledged_at", "due_at", "timeline"],
+    "required": [
+        "tracking_number",
+        "status",
+        "kind",
+        "category",
+        "received_at",
+        "acknowledged_at",
+        "due_at",
+        "timeline",
+    ],
     "properties": {
         "tracking_number": {"type": "string", "examples": ["RR-2569-7K3M-Q2XD"]},
         "status": {"type": "string"},
@@ -46,9 +55,14 @@ _PUBLIC_COMPLAINT = {
         "kind_label": _LABEL,
         "category": {
             "anyOf": [
-                {"type": "object", "properties": {"code": {"type": "string"},
-                                                  "name_th": {"type": "string"},
-                                                  "name_en": {"type": "string"}}},
+                {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "name_th": {"type": "string"},
+                        "name_en": {"type": "string"},
+                    },
+                },
                 {"type": "null"},
             ]
         },
@@ -57,19 +71,24 @@ _PUBLIC_COMPLAINT = {
         "due_at": {"type": "string", "format": "date-time"},
         "timeline": {
             "type": "array",
-            "items": {"type": "object", "properties": {
-                "at": {"type": "string", "format": "date-time"},
-                "kind": {"type": "string"},
-                "label": _LABEL,
-            }},
+            "items": {
+                "type": "object",
+                "properties": {
+                    "at": {"type": "string", "format": "date-time"},
+                    "kind": {"type": "string"},
+                    "label": _LABEL,
+                },
+            },
         },
     },
 }
 
 
 def _problem_response(description: str) -> dict:
-    return {"description": description,
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
 
 @lru_cache(maxsize=1)
@@ -82,8 +101,11 @@ def openapi_document() -> dict:
     components["Problem"] = _PROBLEM
     components["PublicComplaint"] = _PUBLIC_COMPLAINT
     tracking_param = {
-        "name": "tracking_number", "in": "path", "required": True,
-        "description": "Any case, with or without hyphens", "schema": {"type": "string", "maxLength": 64},
+        "name": "tracking_number",
+        "in": "path",
+        "required": True,
+        "description": "Any case, with or without hyphens",
+        "schema": {"type": "string", "maxLength": 64},
     }
     return {
         "openapi": "3.1.0",
@@ -91,25 +113,41 @@ def openapi_document() -> dict:
             "title": "Rongrian (ร้องเรียน) API",
             "version": "1.0.0",
             "description": "Complaint intake and public tracking for Thai public agencies. "
-                           "Errors are application/problem+json with Thai (detail_th) and English (detail).",
+            "Errors are application/problem+json with Thai (detail_th) and English (detail).",
         },
         "paths": {
             "/api/v1/complaints": {
                 "post": {
                     "operationId": "createComplaint",
                     "summary": "Submit a complaint / แจ้งเรื่องร้องเรียน",
-                    "parameters": [{
-                        "name": "Idempotency-Key", "in": "header", "required": False,
-                        "description": "A retried request with the same key and body creates one complaint "
-                                       "and gets the same answer.",
-                        "schema": {"type": "string", "minLength": 1, "maxLength": 255,
-                                   "pattern": "^[\\x21-\\x7e]+$"},
-                    }],
-                    "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/ComplaintSubmission"}}}},
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "description": "A retried request with the same key and body creates one complaint "
+                            "and gets the same answer.",
+                            "schema": {
+                                "type": "string",
+                                "minLength": 1,
+                                "maxLength": 255,
+                                "pattern": "^[\\x21-\\x7e]+$",
+                            },
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/ComplaintSubmission"}}
+                        },
+                    },
                     "responses": {
-                        "201": {"description": "Received", "content": {"application/json": {
-                            "schema": {"$ref": "#/components/schemas/ComplaintReceipt"}}}},
+                        "201": {
+                            "description": "Received",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/ComplaintReceipt"}}
+                            },
+                        },
                         "400": _problem_response("Malformed JSON or header"),
                         "413": _problem_response("Body too large"),
                         "415": _problem_response("Not JSON"),
@@ -124,8 +162,12 @@ def openapi_document() -> dict:
                     "summary": "Public status and timeline / สถานะและความคืบหน้า",
                     "parameters": [tracking_param],
                     "responses": {
-                        "200": {"description": "Public view, no personal data", "content": {"application/json": {
-                            "schema": {"$ref": "#/components/schemas/PublicComplaint"}}}},
+                        "200": {
+                            "description": "Public view, no personal data",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/PublicComplaint"}}
+                            },
+                        },
                         "400": _problem_response("Malformed tracking number"),
                         "404": _problem_response("Unknown tracking number"),
                         "429": _problem_response("Too many lookups"),

@@ -1,4 +1,5 @@
 """JSON API views: parse, call one service, answer."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,8 +10,8 @@ from flask import Blueprint, jsonify, request
 
 from complaints.api.openapi import openapi_document
 from complaints.domain.errors import BilingualError
-from complaints.json_input import request_json
 from complaints.extensions import limiter
+from complaints.json_input import request_json
 from complaints.models import Channel
 from complaints.schemas import parse_submission
 from complaints.services.casework.intake import submit_complaint
@@ -26,9 +27,12 @@ _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 def _json_body() -> object:
     if not request.is_json:
-        raise BilingualError(415, "unsupported-media-type",
-                             "ต้องส่งข้อมูลเป็น JSON (Content-Type: application/json)",
-                             "Send JSON with Content-Type: application/json.")
+        raise BilingualError(
+            415,
+            "unsupported-media-type",
+            "ต้องส่งข้อมูลเป็น JSON (Content-Type: application/json)",
+            "Send JSON with Content-Type: application/json.",
+        )
     return request_json()  # a bilingual 400 when malformed or nested too deep
 
 
@@ -37,9 +41,12 @@ def _idempotency_key() -> str | None:
     if key is None:
         return None
     if not _IDEMPOTENCY_KEY.match(key):
-        raise BilingualError(400, "bad-idempotency-key",
-                             "Idempotency-Key ต้องเป็นอักขระ ASCII ที่พิมพ์ได้ 1–255 ตัว",
-                             "Idempotency-Key must be 1-255 printable ASCII characters.")
+        raise BilingualError(
+            400,
+            "bad-idempotency-key",
+            "Idempotency-Key ต้องเป็นอักขระ ASCII ที่พิมพ์ได้ 1–255 ตัว",
+            "Idempotency-Key must be 1-255 printable ASCII characters.",
+        )
     return f"api:{key}"
 
 
@@ -50,7 +57,9 @@ def create_complaint():
     data = _json_body()
     submission = parse_submission(data)
     result = submit_complaint(
-        submission, channel=Channel.API, idempotency_key=key,
+        submission,
+        channel=Channel.API,
+        idempotency_key=key,
         request_hash=hashlib.sha256(submission.model_dump_json().encode()).hexdigest(),
     )
     response = jsonify(result.receipt)
@@ -76,8 +85,12 @@ def openapi():
 
 @bp.get("/categories")
 def categories():
-    return jsonify([{"code": c.code, "name_th": c.name_th, "name_en": c.name_en}
-                    for c in reference_data.active_categories(order_by="code").values()])
+    return jsonify(
+        [
+            {"code": c.code, "name_th": c.name_th, "name_en": c.name_en}
+            for c in reference_data.active_categories(order_by="code").values()
+        ]
+    )
 
 
 @bp.get("/places/provinces")
@@ -87,11 +100,9 @@ def provinces():
 
 @bp.get("/places/provinces/<code>/districts")
 def districts(code: str):
-    return jsonify([{"code": d.code, "name_th": d.name_th, "name_en": d.name_en}
-                    for d in geothai.districts(code)])
+    return jsonify([{"code": d.code, "name_th": d.name_th, "name_en": d.name_en} for d in geothai.districts(code)])
 
 
 @bp.get("/places/districts/<code>/subdistricts")
 def subdistricts(code: str):
-    return jsonify([{"code": s.code, "name_th": s.name_th, "name_en": s.name_en}
-                    for s in geothai.subdistricts(code)])
+    return jsonify([{"code": s.code, "name_th": s.name_th, "name_en": s.name_en} for s in geothai.subdistricts(code)])

@@ -2,6 +2,7 @@
 
 (The role check the signed-in pages use is complaints.web.guards.roles_required.)
 """
+
 from complaints.auth import first_run  # noqa: F401  (its routes attach to bp)
 from complaints.auth.views import bp
 

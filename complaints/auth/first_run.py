@@ -3,6 +3,7 @@
 It exists only while no admin account does: afterwards it answers 404, as any
 unknown page. The staff sign-in page links to it while it exists.
 """
+
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
@@ -36,8 +37,9 @@ class FirstRunForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.preset.choices = [(name, f"{text['name_th']} / {text['name_en']}")
-                               for name, text in agency_setup.presets().items()]
+        self.preset.choices = [
+            (name, f"{text['name_th']} / {text['name_en']}") for name, text in agency_setup.presets().items()
+        ]
         self.preset.choices.append((OWN_LISTS, "รายการของหน่วยงานเอง (ไฟล์ CSV) / Own lists (CSV files)"))
 
     def field_errors(self) -> list[FieldError]:
@@ -61,8 +63,12 @@ def _lists(form: FirstRunForm) -> agency_setup.ReferenceLists:
         return agency_setup.load_preset(form.preset.data)
     units, categories = _upload(form.units_csv), _upload(form.categories_csv)
     if units is None or categories is None:
-        raise BilingualError(422, "files-required", "กรุณาแนบไฟล์หน่วยงานและไฟล์หมวดหมู่ (CSV)",
-                             "Attach both the units file and the categories file (CSV).")
+        raise BilingualError(
+            422,
+            "files-required",
+            "กรุณาแนบไฟล์หน่วยงานและไฟล์หมวดหมู่ (CSV)",
+            "Attach both the units file and the categories file (CSV).",
+        )
     return agency_setup.read_lists(units, categories)
 
 
@@ -82,8 +88,13 @@ def first_run():
                 with unit_of_work():
                     agency_setup.check_setup_code(form.setup_code.data)
                     result = agency_setup.set_up(
-                        agency_th=form.agency_th.data, agency_en=form.agency_en.data, username=form.username.data,
-                        display_name=form.display_name.data, password=form.password.data, lists=_lists(form))
+                        agency_th=form.agency_th.data,
+                        agency_en=form.agency_en.data,
+                        username=form.username.data,
+                        display_name=form.display_name.data,
+                        password=form.password.data,
+                        lists=_lists(form),
+                    )
             except BilingualError as exc:
                 error = exc
             else:
@@ -91,6 +102,11 @@ def first_run():
                 staff_sessions.sign_in(admin)
                 return redirect(url_for("admin.index"))
     status = error.status if error else 200
-    return render_template("auth/setup.html", form=form, error=error,
-                           presets=agency_setup.presets(), unit_columns=agency_setup.UNIT_COLUMNS,
-                           category_columns=agency_setup.CATEGORY_COLUMNS), status
+    return render_template(
+        "auth/setup.html",
+        form=form,
+        error=error,
+        presets=agency_setup.presets(),
+        unit_columns=agency_setup.UNIT_COLUMNS,
+        category_columns=agency_setup.CATEGORY_COLUMNS,
+    ), status

@@ -1,4 +1,5 @@
 """Staff sign-in and sign-out."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -29,8 +30,10 @@ def _end_stale_sessions() -> None:
 @bp.app_context_processor
 def _integrity_notices() -> dict:
     """Recent integrity grants, for the notice on an integrity officer's pages (called lazily)."""
+
     def notices():
         return integrity_grants.recent_grants()
+
     return {"integrity_notices": notices}
 
 
@@ -42,8 +45,13 @@ class LoginForm(FlaskForm):
 def _safe_next(target: str | None) -> str:
     # Only a path on this site: never an open redirect.
     # (Some browsers read a backslash as a slash, so "/\\host" is refused too.)
-    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and not urlsplit(target).netloc):
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("officer.queue")
 
@@ -57,8 +65,9 @@ def login():
         try:
             user = authenticate(form.username.data, form.password.data, request.remote_addr)
         except SignInThrottled as exc:
-            response = make_response(render_template("auth/login.html", form=form, failed=False,
-                                                     wait_seconds=exc.retry_after), 429)
+            response = make_response(
+                render_template("auth/login.html", form=form, failed=False, wait_seconds=exc.retry_after), 429
+            )
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
         if user is not None:
@@ -66,8 +75,7 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         failed = True
     status = 401 if failed else (422 if form.errors else 200)
-    return render_template("auth/login.html", form=form, failed=failed,
-                           first_run=agency_setup.needs_setup()), status
+    return render_template("auth/login.html", form=form, failed=failed, first_run=agency_setup.needs_setup()), status
 
 
 @bp.post("/logout")

@@ -1,4 +1,5 @@
 """Thin webhook views: check the signature, hand the body to the channel's service."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
@@ -25,8 +26,7 @@ def line_webhook():
 @bp.post("/sms/inbound")
 def sms_inbound():
     body = request.get_data()
-    webhook_signatures.verify(body, request.headers.get("X-Signature"), current_app.config["SMS_WEBHOOK_SECRET"],
-                              "SMS")
+    webhook_signatures.verify(body, request.headers.get("X-Signature"), current_app.config["SMS_WEBHOOK_SECRET"], "SMS")
     result = sms_intake.receive(sms_intake.parse(_json_body()))
     return jsonify({"status": result.outcome, "tracking_number": result.tracking_number})
 
@@ -35,8 +35,9 @@ def sms_inbound():
 def email_inbound():
     """The raw message (message/rfc822) from a mail provider's inbound webhook."""
     body = request.get_data()
-    webhook_signatures.verify(body, request.headers.get("X-Signature"), current_app.config["EMAIL_WEBHOOK_SECRET"],
-                              "email")
+    webhook_signatures.verify(
+        body, request.headers.get("X-Signature"), current_app.config["EMAIL_WEBHOOK_SECRET"], "email"
+    )
     try:
         with unit_of_work():  # nothing of a refused mail is kept; the answer looks up its sender
             result = email_intake.receive(body)

@@ -1,5 +1,6 @@
 """Command-line tools: `flask --app complaints setup | seed-demo | create-user | set-password | import | demo |
 nlp | retention`."""
+
 from __future__ import annotations
 
 import secrets
@@ -7,8 +8,8 @@ import secrets
 import click
 from flask import Flask
 
-from complaints.services.datasets import demo_seed
 from complaints.models import ROLES
+from complaints.services.datasets import demo_seed
 
 
 def register(app: Flask) -> None:
@@ -17,8 +18,8 @@ def register(app: Flask) -> None:
     from complaints.cli.config import config_reference_command, rehash_contacts_command
     from complaints.cli.data import demo_group, import_command
     from complaints.cli.nlp import nlp as nlp_group
-    from complaints.cli.retention import retention
     from complaints.cli.outbox import outbox as outbox_group
+    from complaints.cli.retention import retention
     from complaints.cli.setup import setup_command
 
     app.cli.add_command(nlp_group)
@@ -60,7 +61,8 @@ def register(app: Flask) -> None:
     def create_user(username, display_name, role, unit_code, password) -> None:
         """Create a staff account."""
         # Through the CLI rule: an integrity officer made here is audited and told.
-        from complaints.services.staff.accounts import AccountError, create_user_by_cli as create
+        from complaints.services.staff.accounts import AccountError
+        from complaints.services.staff.accounts import create_user_by_cli as create
 
         password = password or secrets.token_urlsafe(12)
         try:
@@ -79,15 +81,18 @@ def register(app: Flask) -> None:
         from complaints.domain.errors import BilingualError
         from complaints.extensions import db
         from complaints.models import User
-        from complaints.services.staff import user_admin
-        from complaints.services.staff import accounts
+        from complaints.services.staff import accounts, user_admin
 
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
             raise click.ClickException(f"ไม่พบผู้ใช้ {username} / No user named {username!r}.")
-        password = None if generate else click.prompt(
-            "รหัสผ่านใหม่ / New password", hide_input=True,
-            confirmation_prompt="ยืนยันรหัสผ่าน / Repeat the password")
+        password = (
+            None
+            if generate
+            else click.prompt(
+                "รหัสผ่านใหม่ / New password", hide_input=True, confirmation_prompt="ยืนยันรหัสผ่าน / Repeat the password"
+            )
+        )
         try:
             password = user_admin.new_password(password)  # the admin pages' strength rule
         except BilingualError as exc:
@@ -109,7 +114,8 @@ def refuse_demo_data_in_production() -> None:
     if current_app.config["RONGRIAN_ENV"] == "production":
         raise click.ClickException(
             "ไม่สร้างข้อมูลตัวอย่างในระบบใช้งานจริง (RONGRIAN_ENV=production): ใช้ flask setup แทน / "
-            "Demo data is never made in production (RONGRIAN_ENV=production): use flask setup instead.")
+            "Demo data is never made in production (RONGRIAN_ENV=production): use flask setup instead."
+        )
 
 
 def bilingual_lines(exc) -> str:

@@ -1,4 +1,5 @@
 """`flask rehash-contacts` and `flask config-reference` (configuration chores)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,9 +9,13 @@ from flask.cli import with_appcontext
 
 
 @click.command("rehash-contacts")
-@click.option("--old-secret-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="File holding the previous CONTACT_KEY_SECRET (optional): rows whose hashes match "
-                   "neither it nor the new one are counted and reported.")
+@click.option(
+    "--old-secret-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="File holding the previous CONTACT_KEY_SECRET (optional): rows whose hashes match "
+    "neither it nor the new one are counted and reported.",
+)
 @with_appcontext
 def rehash_contacts_command(old_secret_file: Path | None) -> None:
     """Recompute the contact hashes under the current CONTACT_KEY_SECRET (run after changing it)."""
@@ -22,11 +27,16 @@ def rehash_contacts_command(old_secret_file: Path | None) -> None:
     if old_secret_file and not old:
         raise click.ClickException(f"ไฟล์ {old_secret_file} ว่าง / {old_secret_file} is empty.")
     result = rehash_all(old_secret=old)
-    click.echo(f"คำนวณใหม่ {result.changed} จาก {result.complainants} ราย / "
-               f"re-hashed {result.changed} of {result.complainants} complainants")
+    click.echo(
+        f"คำนวณใหม่ {result.changed} จาก {result.complainants} ราย / "
+        f"re-hashed {result.changed} of {result.complainants} complainants"
+    )
     if result.unexplained:
-        click.echo(f"คำเตือน: {result.unexplained} รายไม่ตรงกับกุญแจเดิม / warning: {result.unexplained} "
-                   f"matched neither the old nor the new secret (hashed under another secret?)", err=True)
+        click.echo(
+            f"คำเตือน: {result.unexplained} รายไม่ตรงกับกุญแจเดิม / warning: {result.unexplained} "
+            f"matched neither the old nor the new secret (hashed under another secret?)",
+            err=True,
+        )
 
 
 @click.command("config-reference")

@@ -1,4 +1,5 @@
 """Command-line tools for realistic data: `flask import CSV` and `flask demo generate`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,32 +20,66 @@ def _fail(exc: BilingualError) -> click.ClickException:
 @click.command("import")
 @with_appcontext
 @click.argument("csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--channel", type=click.Choice([c.value for c in Channel]), default=Channel.API.value,
-              show_default=True, help="Channel recorded for rows without a channel column.")
-@click.option("--province", default=DEFAULT_PROVINCE, show_default=True,
-              help="Province of rows that name a district but no province (Traffy Fondue is Bangkok's).")
-@click.option("--status", "default_status", type=click.Choice([s.value for s in Status]),
-              default=Status.CLOSED.value, show_default=True, help="Status of rows when the file has no state column.")
+@click.option(
+    "--channel",
+    type=click.Choice([c.value for c in Channel]),
+    default=Channel.API.value,
+    show_default=True,
+    help="Channel recorded for rows without a channel column.",
+)
+@click.option(
+    "--province",
+    default=DEFAULT_PROVINCE,
+    show_default=True,
+    help="Province of rows that name a district but no province (Traffy Fondue is Bangkok's).",
+)
+@click.option(
+    "--status",
+    "default_status",
+    type=click.Choice([s.value for s in Status]),
+    default=Status.CLOSED.value,
+    show_default=True,
+    help="Status of rows when the file has no state column.",
+)
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000, show_default=True)
-@click.option("--create-categories", is_flag=True,
-              help="Create a category for each label that names none, marked for an admin's review.")
-@click.option("--default-unit", metavar="CODE", default=None,
-              help="Unit that created categories go to (default: the INTAKE_UNIT_CODE unit; "
-                   "in a database with no unit at all one is created).")
-def import_command(csv_path: Path, channel: str, province: str, default_status: str, batch_size: int,
-                   create_categories: bool, default_unit: str | None) -> None:
+@click.option(
+    "--create-categories",
+    is_flag=True,
+    help="Create a category for each label that names none, marked for an admin's review.",
+)
+@click.option(
+    "--default-unit",
+    metavar="CODE",
+    default=None,
+    help="Unit that created categories go to (default: the INTAKE_UNIT_CODE unit; "
+    "in a database with no unit at all one is created).",
+)
+def import_command(
+    csv_path: Path,
+    channel: str,
+    province: str,
+    default_status: str,
+    batch_size: int,
+    create_categories: bool,
+    default_unit: str | None,
+) -> None:
     """Import historical complaints from CSV_PATH (.csv or .csv.gz), e.g. the Traffy Fondue file."""
     from complaints.services.datasets import history_import
 
     if default_unit and not create_categories:
-        raise click.UsageError("--default-unit ใช้คู่กับ --create-categories เท่านั้น / "
-                               "--default-unit only applies with --create-categories")
-    options = history_import.Options(channel=channel, province=province or None, status=default_status,
-                                     create_categories=create_categories, default_unit=default_unit or None)
+        raise click.UsageError(
+            "--default-unit ใช้คู่กับ --create-categories เท่านั้น / --default-unit only applies with --create-categories"
+        )
+    options = history_import.Options(
+        channel=channel,
+        province=province or None,
+        status=default_status,
+        create_categories=create_categories,
+        default_unit=default_unit or None,
+    )
     try:
         total = history_import.count_rows(csv_path)
-        with click.progressbar(length=total, label="นำเข้า / importing",
-                               show_pos=True) as bar:
+        with click.progressbar(length=total, label="นำเข้า / importing", show_pos=True) as bar:
             summary = history_import.import_csv(csv_path, options, batch_size, progress=bar.update)
     except BilingualError as exc:
         raise _fail(exc) from None
@@ -52,18 +87,23 @@ def import_command(csv_path: Path, channel: str, province: str, default_status: 
         click.echo(line)
     if summary.unknown_labels:  # the way on for an agency importing its own categories
         refused, labels = summary.rejected["unknown-category"], summary.unknown_labels_text()
-        click.echo(f"ไม่รับ {refused:,} แถวเพราะไม่พบหมวดหมู่ ({labels}): "
-                   "เพิ่ม --create-categories เพื่อสร้างหมวดหมู่เหล่านี้")
-        click.echo(f"{refused:,} rows refused for unknown categories ({labels}); "
-                   "re-run with --create-categories to create them")
+        click.echo(f"ไม่รับ {refused:,} แถวเพราะไม่พบหมวดหมู่ ({labels}): เพิ่ม --create-categories เพื่อสร้างหมวดหมู่เหล่านี้")
+        click.echo(
+            f"{refused:,} rows refused for unknown categories ({labels}); "
+            "re-run with --create-categories to create them"
+        )
 
 
 demo_group = AppGroup("demo", help="Demo and benchmark data.")
 
 
 @demo_group.command("generate")
-@click.option("--fiscal-year", type=click.IntRange(2500, 2700), default=None,
-              help="BE fiscal year, e.g. 2569 (1 Oct 2025 - 30 Sep 2026); default the current one.")
+@click.option(
+    "--fiscal-year",
+    type=click.IntRange(2500, 2700),
+    default=None,
+    help="BE fiscal year, e.g. 2569 (1 Oct 2025 - 30 Sep 2026); default the current one.",
+)
 @click.option("--count", type=click.IntRange(1, 10_000_000), default=3000, show_default=True)
 @click.option("--seed", type=int, default=2569, show_default=True, help="Same seed, same data.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=2000, show_default=True)
@@ -85,14 +125,16 @@ def generate_command(fiscal_year: int | None, count: int, seed: int, batch_size:
         raise click.ClickException(f"ไม่พบไฟล์ข้อความตัวอย่าง / text source not found: {source} (set NLP_BASE_DATA)")
     started = time.perf_counter()
     try:
-        with click.progressbar(length=count, label=f"ปีงบประมาณ / fiscal year {fiscal_year}",
-                               show_pos=True) as bar:
-            summary = demo_year.generate(fiscal_year, count, seed, texts_path=source, batch_size=batch_size,
-                                         progress=bar.update)
+        with click.progressbar(length=count, label=f"ปีงบประมาณ / fiscal year {fiscal_year}", show_pos=True) as bar:
+            summary = demo_year.generate(
+                fiscal_year, count, seed, texts_path=source, batch_size=batch_size, progress=bar.update
+            )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     seconds = time.perf_counter() - started
-    click.echo(f"{summary.complaints:,} complaints, {summary.complainants:,} complainants, "
-               f"{summary.events:,} timeline events, {summary.surveys:,} survey responses "
-               f"in {seconds:.1f} s ({summary.complaints / seconds:,.0f} complaints/s)")
+    click.echo(
+        f"{summary.complaints:,} complaints, {summary.complainants:,} complainants, "
+        f"{summary.events:,} timeline events, {summary.surveys:,} survey responses "
+        f"in {seconds:.1f} s ({summary.complaints / seconds:,.0f} complaints/s)"
+    )
     click.echo("status: " + ", ".join(f"{k} {v:,}" for k, v in sorted(summary.by_status.items())))

@@ -10,6 +10,7 @@ it on) or by its row id (`--id`, what the worker's log lines name). Row ids are 
 here because only the operator, who holds the database and the logs, reaches this
 command; the output prints counts, never a list of ids.
 """
+
 from __future__ import annotations
 
 import click
@@ -31,8 +32,10 @@ def status_command() -> None:
     for (status, channel), count in sorted(summary.counts.items()):
         click.echo(f"{status:<10} {channel:<6} {count}")
     now = utcnow()
-    for label, oldest in (("oldest pending", summary.oldest_pending),
-                          ("oldest pending acknowledgement", summary.oldest_pending_ack)):
+    for label, oldest in (
+        ("oldest pending", summary.oldest_pending),
+        ("oldest pending acknowledgement", summary.oldest_pending_ack),
+    ):
         age = "none" if oldest is None else f"{max((now - oldest).total_seconds(), 0):.0f} s"
         click.echo(f"{label}: {age}")
 
@@ -45,16 +48,18 @@ def status_command() -> None:
 def resend_command(message_id: int | None, message_key: str | None, all_failed: bool, channel: str | None) -> None:
     """Put failed messages back to pending (attempts reset) so the worker sends them again."""
     if [message_id is not None, message_key is not None, all_failed].count(True) != 1:
-        raise click.UsageError("give one of --id N, --key KEY or --all-failed / "
-                               "ใช้ --id N, --key KEY หรือ --all-failed อย่างใดอย่างหนึ่ง")
+        raise click.UsageError(
+            "give one of --id N, --key KEY or --all-failed / ใช้ --id N, --key KEY หรือ --all-failed อย่างใดอย่างหนึ่ง"
+        )
     if message_key is not None:
         key = parse_key(message_key)
         count = 0 if key is None else outbox_admin.resend(None, message_key=key, channel=channel)
     else:
         count = outbox_admin.resend(None, message_id=message_id, channel=channel)
     if count == 0 and message_id is not None:
-        raise click.ClickException(f"ไม่พบข้อความที่ส่งไม่สำเร็จหมายเลข {message_id} / "
-                                   f"No failed message with id {message_id}.")
+        raise click.ClickException(
+            f"ไม่พบข้อความที่ส่งไม่สำเร็จหมายเลข {message_id} / No failed message with id {message_id}."
+        )
     if count == 0 and message_key is not None:
         raise click.ClickException("ไม่พบข้อความที่ส่งไม่สำเร็จตามรหัสอ้างอิงนี้ / No failed message with that key.")
     click.echo(f"ส่งใหม่ {count} ข้อความ / resent {count} message(s)")

@@ -4,6 +4,7 @@ Non-interactive with options, and asks for whatever is missing. The same as the
 first-run page (/setup); both call complaints.services.datasets.agency_setup. It never
 creates demo complaints or demo accounts.
 """
+
 from __future__ import annotations
 
 import click
@@ -42,30 +43,49 @@ def _password_from_file(path: str) -> str:
 @click.option("--agency-en", help="Agency name in English")
 @click.option("--admin-username", help="Username of the first admin")
 @click.option("--admin-name", help="Display name of the first admin")
-@click.option("--admin-password-file", type=click.Path(dir_okay=False),
-              help="Read the admin's password from the first line of this file (else it is asked for)")
-@click.option("--preset", type=click.Choice(list(presets())),
-              help="Units, categories and service standards to start from")
-@click.option("--units-csv", type=click.Path(dir_okay=False),
-              help="Own units: code,name_th,name_en,parent_code")
-@click.option("--categories-csv", type=click.Path(dir_okay=False),
-              help="Own categories: code,name_th,name_en,unit_code,ack_working_days,resolve_working_days")
-@click.option("--reference-data-only", is_flag=True,
-              help="Only add the preset's or files' missing units and categories (allowed once set up)")
+@click.option(
+    "--admin-password-file",
+    type=click.Path(dir_okay=False),
+    help="Read the admin's password from the first line of this file (else it is asked for)",
+)
+@click.option(
+    "--preset", type=click.Choice(list(presets())), help="Units, categories and service standards to start from"
+)
+@click.option("--units-csv", type=click.Path(dir_okay=False), help="Own units: code,name_th,name_en,parent_code")
+@click.option(
+    "--categories-csv",
+    type=click.Path(dir_okay=False),
+    help="Own categories: code,name_th,name_en,unit_code,ack_working_days,resolve_working_days",
+)
+@click.option(
+    "--reference-data-only",
+    is_flag=True,
+    help="Only add the preset's or files' missing units and categories (allowed once set up)",
+)
 @with_appcontext
-def setup_command(agency_th, agency_en, admin_username, admin_name, admin_password_file, preset, units_csv,
-                  categories_csv, reference_data_only) -> None:
+def setup_command(
+    agency_th,
+    agency_en,
+    admin_username,
+    admin_name,
+    admin_password_file,
+    preset,
+    units_csv,
+    categories_csv,
+    reference_data_only,
+) -> None:
     """Set up the agency: its name, the first admin account and its units and categories."""
     from complaints.cli import bilingual_lines
     from complaints.services.datasets import agency_setup
 
     if preset and (units_csv or categories_csv):
-        raise click.UsageError("ใช้ --preset หรือไฟล์ CSV อย่างใดอย่างหนึ่ง / "
-                               "Give --preset or the CSV files, not both.")
+        raise click.UsageError("ใช้ --preset หรือไฟล์ CSV อย่างใดอย่างหนึ่ง / Give --preset or the CSV files, not both.")
     if not reference_data_only and not agency_setup.needs_setup():
-        raise click.ClickException(bilingual_lines(agency_setup.already_set_up()) + "\n"
-                                   "(--reference-data-only เพิ่มเฉพาะหน่วยงานและหมวดหมู่ / "
-                                   "--reference-data-only adds units and categories only)")
+        raise click.ClickException(
+            bilingual_lines(agency_setup.already_set_up()) + "\n"
+            "(--reference-data-only เพิ่มเฉพาะหน่วยงานและหมวดหมู่ / "
+            "--reference-data-only adds units and categories only)"
+        )
     if not preset and not units_csv and not categories_csv:
         choices = [*agency_setup.presets(), OWN_LISTS]
         for name, text in agency_setup.presets().items():
@@ -75,12 +95,15 @@ def setup_command(agency_th, agency_en, admin_username, admin_name, admin_passwo
         if preset == OWN_LISTS:
             preset = None
             units_csv = click.prompt("ไฟล์หน่วยงาน / Units CSV", type=click.Path(dir_okay=False, exists=True))
-            categories_csv = click.prompt("ไฟล์หมวดหมู่ / Categories CSV",
-                                          type=click.Path(dir_okay=False, exists=True))
+            categories_csv = click.prompt("ไฟล์หมวดหมู่ / Categories CSV", type=click.Path(dir_okay=False, exists=True))
     try:
-        lists = (agency_setup.load_preset(preset) if preset else
-                 agency_setup.read_lists(_read(units_csv), _read(categories_csv),
-                                         require_special_units=not reference_data_only))
+        lists = (
+            agency_setup.load_preset(preset)
+            if preset
+            else agency_setup.read_lists(
+                _read(units_csv), _read(categories_csv), require_special_units=not reference_data_only
+            )
+        )
         if reference_data_only:
             added = agency_setup.add_reference_data_only(lists)
             click.echo(f"units: {added.units} new, categories: {added.categories} new")
@@ -88,15 +111,28 @@ def setup_command(agency_th, agency_en, admin_username, admin_name, admin_passwo
         agency_th = agency_th or click.prompt("ชื่อหน่วยงานภาษาไทย / Agency name in Thai")
         agency_en = agency_en or click.prompt("ชื่อหน่วยงานภาษาอังกฤษ / Agency name in English")
         admin_username = admin_username or click.prompt("ชื่อผู้ใช้ของผู้ดูแลระบบ / Admin username")
-        admin_name = admin_name or click.prompt("ชื่อที่แสดงของผู้ดูแลระบบ / Admin display name",
-                                                default=admin_username)
-        password = (_password_from_file(admin_password_file) if admin_password_file else
-                    click.prompt("รหัสผ่านผู้ดูแลระบบ / Admin password", hide_input=True,
-                                 confirmation_prompt="ยืนยันรหัสผ่าน / Repeat the password"))
-        result = agency_setup.set_up(agency_th=agency_th, agency_en=agency_en, username=admin_username,
-                                     display_name=admin_name, password=password, lists=lists)
+        admin_name = admin_name or click.prompt("ชื่อที่แสดงของผู้ดูแลระบบ / Admin display name", default=admin_username)
+        password = (
+            _password_from_file(admin_password_file)
+            if admin_password_file
+            else click.prompt(
+                "รหัสผ่านผู้ดูแลระบบ / Admin password",
+                hide_input=True,
+                confirmation_prompt="ยืนยันรหัสผ่าน / Repeat the password",
+            )
+        )
+        result = agency_setup.set_up(
+            agency_th=agency_th,
+            agency_en=agency_en,
+            username=admin_username,
+            display_name=admin_name,
+            password=password,
+            lists=lists,
+        )
     except BilingualError as exc:
         raise click.ClickException(bilingual_lines(exc)) from None
-    click.echo(f"units: {result.added.units} new, categories: {result.added.categories} new, "
-               f"standards: {result.added.standards} new")
+    click.echo(
+        f"units: {result.added.units} new, categories: {result.added.categories} new, "
+        f"standards: {result.added.standards} new"
+    )
     click.echo(f"admin account: username '{result.admin_username}' (sign in at /login)")

@@ -1,4 +1,5 @@
 """Errors that carry a Thai and an English message (pure: raised anywhere, answered by `complaints.errors`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -44,7 +45,8 @@ def unsafe_text(field: str) -> FieldError:
 
 def invalid(errors: list[FieldError]) -> BilingualError:
     return BilingualError(
-        422, "invalid-input",
+        422,
+        "invalid-input",
         "ข้อมูลไม่ถูกต้อง กรุณาตรวจสอบช่องที่ระบุ",
         "The submission is not valid; see the fields listed.",
         errors,
@@ -59,13 +61,15 @@ _HTTP_MESSAGES = {
     405: ("method-not-allowed", "ไม่รองรับวิธีการเรียกนี้", "Method not allowed."),
     413: ("too-large", "ข้อมูลหรือไฟล์มีขนาดใหญ่เกินกำหนด", "The request or file is too large."),
     415: ("unsupported-media-type", "ไม่รองรับชนิดข้อมูลนี้", "Unsupported media type."),
-    429: ("rate-limited", "มีการเรียกใช้บ่อยเกินไป กรุณารอสักครู่แล้วลองใหม่",
-          "Too many requests; wait a moment and try again."),
-    500: ("internal-error", "ระบบขัดข้อง เจ้าหน้าที่ได้รับแจ้งแล้ว",
-          "Something went wrong on our side; it has been logged."),
-    503: ("temporarily-unavailable", "ระบบขัดข้องชั่วคราว กรุณาลองใหม่อีกครั้งในอีกสักครู่",
-          "The service is temporarily unavailable; please try again shortly."),
+    429: ("rate-limited", "มีการเรียกใช้บ่อยเกินไป กรุณารอสักครู่แล้วลองใหม่", "Too many requests; wait a moment and try again."),
+    500: ("internal-error", "ระบบขัดข้อง เจ้าหน้าที่ได้รับแจ้งแล้ว", "Something went wrong on our side; it has been logged."),
+    503: (
+        "temporarily-unavailable",
+        "ระบบขัดข้องชั่วคราว กรุณาลองใหม่อีกครั้งในอีกสักครู่",
+        "The service is temporarily unavailable; please try again shortly.",
+    ),
 }
+
 
 def http_error(status: int, name: str = "Error") -> BilingualError:
     code, th, en = _HTTP_MESSAGES.get(status, ("http-error", "เกิดข้อผิดพลาด", name))

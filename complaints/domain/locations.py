@@ -1,4 +1,5 @@
 """Province, district and subdistrict names checked against the DOPA list (geothai)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,9 +50,7 @@ def resolve_place(province: str | None, district: str | None, subdistrict: str |
             raise UnknownPlace("district", "")
         return Place(province=prov.name_th, code=prov.code)
     wanted = geothai.normalize(district)
-    dist = next(
-        (d for d in geothai.districts(prov.code) if wanted and geothai.is_district(d, wanted)), None
-    )
+    dist = next((d for d in geothai.districts(prov.code) if wanted and geothai.is_district(d, wanted)), None)
     if dist is None:
         raise UnknownPlace("district", district)
     if not subdistrict:

@@ -4,15 +4,21 @@ FY2569 runs 1 Oct 2025 - 30 Sep 2026 (Bangkok time); Q1 is Oct-Dec, Q2 Jan-Mar,
 Q3 Apr-Jun, Q4 Jul-Sep. A period is a half-open range of UTC instants from the
 Bangkok midnight of its first day to the Bangkok midnight after its last day.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from complaints.domain.errors import BilingualError
 from complaints.domain.thai_calendar import (
-    BANGKOK, THAI_MONTHS_ABBR, be_year, fiscal_year, fiscal_year_bounds, to_bangkok,
+    BANGKOK,
+    THAI_MONTHS_ABBR,
+    be_year,
+    fiscal_year,
+    fiscal_year_bounds,
+    to_bangkok,
 )
 
 _CODE = re.compile(r"(\d{4})(?:-?[Qq]([1-4]))?")
@@ -21,7 +27,7 @@ MIN_FY, MAX_FY = 2500, 2700
 
 def bangkok_midnight(day: date) -> datetime:
     """The UTC instant at which a Bangkok day begins."""
-    return datetime.combine(day, time(), tzinfo=BANGKOK).astimezone(timezone.utc)
+    return datetime.combine(day, time(), tzinfo=BANGKOK).astimezone(UTC)
 
 
 def add_months(day: date, months: int) -> date:
@@ -40,9 +46,11 @@ class Period:
         match = _CODE.fullmatch((text or "").strip())
         if not match or not MIN_FY <= int(match.group(1)) <= MAX_FY:
             raise BilingualError(
-                422, "invalid-period",
+                422,
+                "invalid-period",
                 "ช่วงเวลาไม่ถูกต้อง ใช้ปีงบประมาณ พ.ศ. เช่น 2569 หรือไตรมาส เช่น 2569-Q1",
-                "Invalid period: use a BE fiscal year such as 2569 or a quarter such as 2569-Q1.")
+                "Invalid period: use a BE fiscal year such as 2569 or a quarter such as 2569-Q1.",
+            )
         quarter = int(match.group(2)) if match.group(2) else None
         return cls(int(match.group(1)), quarter)
 
@@ -96,14 +104,19 @@ class Period:
 
     def label(self, lang: str = "th") -> str:
         if lang == "th":
-            return (f"ไตรมาสที่ {self.quarter} ปีงบประมาณ พ.ศ. {self.fiscal_year}" if self.quarter
-                    else f"ปีงบประมาณ พ.ศ. {self.fiscal_year}")
+            return (
+                f"ไตรมาสที่ {self.quarter} ปีงบประมาณ พ.ศ. {self.fiscal_year}"
+                if self.quarter
+                else f"ปีงบประมาณ พ.ศ. {self.fiscal_year}"
+            )
         return f"FY{self.fiscal_year} Q{self.quarter}" if self.quarter else f"FY{self.fiscal_year}"
 
     def date_range(self, lang: str = "th") -> str:
         """`1 ต.ค. 2568 – 30 ก.ย. 2569` (BE) or `1 Oct 2025 – 30 Sep 2026`."""
         first, last = self.first_day, self.last_day
         if lang == "th":
-            return (f"{first.day} {THAI_MONTHS_ABBR[first.month - 1]} {be_year(first)} – "
-                    f"{last.day} {THAI_MONTHS_ABBR[last.month - 1]} {be_year(last)}")
+            return (
+                f"{first.day} {THAI_MONTHS_ABBR[first.month - 1]} {be_year(first)} – "
+                f"{last.day} {THAI_MONTHS_ABBR[last.month - 1]} {be_year(last)}"
+            )
         return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"

@@ -3,6 +3,7 @@
 The strings are what deployed beat schedules, queues and task routes already use:
 changing one is a deployment change, not a rename.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -3,10 +3,11 @@
 Times are stored in UTC and shown in Asia/Bangkok. A fiscal year runs 1 October to
 30 September and is named by the BE year it ends in (FY2569 = 1 Oct 2025 - 30 Sep 2026).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -16,8 +17,18 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 BE_OFFSET = 543
 
 THAI_MONTHS_ABBR = (
-    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
-    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
 )
 
 
@@ -92,4 +103,4 @@ def add_working_days(start: datetime, days: int, overrides: Mapping[date, bool] 
         if is_working_day(day, overrides):
             remaining -= 1
     end_of_day = datetime.combine(day, time(23, 59, 59), tzinfo=BANGKOK)
-    return end_of_day.astimezone(timezone.utc)
+    return end_of_day.astimezone(UTC)

@@ -5,6 +5,7 @@ character. The check covers the year and the random part, with odd weights so
 that every single-character error changes it (each weight is a unit mod 32).
 Numbers are random, not sequential, so one number says nothing about another.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Manager pages: the dashboard, its drill-down lists and exports, corrective actions."""
+
 from complaints.manager.views import bp
 
 __all__ = ["bp"]

@@ -4,6 +4,7 @@ Managers and admins see every unit; a supervisor reads the figures of their
 own units (access.visible_unit_ids). Corrective actions are opened and edited
 by managers and admins.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, make_response, redirect, render_template, request, send_file, url_for
@@ -11,15 +12,15 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from complaints.domain.errors import BilingualError
+from complaints.domain.periods import Period
+from complaints.domain.thai_calendar import THAI_MONTHS_ABBR, be_year
 from complaints.extensions import db
 from complaints.ids import page_number
 from complaints.models import Complaint, Unit, utcnow
-from complaints.services.analytics import corrective_actions, export_jobs, exports, metrics
-from complaints.services.catalogue import agency
 from complaints.services.access import visible_unit_ids
+from complaints.services.analytics import corrective_actions, export_jobs, exports, metrics
 from complaints.services.analytics.dashboard_pdf import dashboard_pdf
-from complaints.domain.periods import Period
-from complaints.domain.thai_calendar import THAI_MONTHS_ABBR, be_year
+from complaints.services.catalogue import agency
 from complaints.services.unit_of_work import unit_of_work
 from complaints.web.guards import roles_required
 
@@ -27,8 +28,10 @@ bp = Blueprint("manager", __name__, url_prefix="/manager")
 
 READERS = ("manager", "admin", "supervisor")
 WRITERS = ("manager", "admin")
-FORMATS = {"csv": "text/csv",  # Flask adds the charset of a text type
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+FORMATS = {
+    "csv": "text/csv",  # Flask adds the charset of a text type
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _scope(args=None) -> metrics.Scope:
@@ -51,8 +54,9 @@ def _periods(selected: Period) -> list[Period]:
     history included, at most MAX_PERIOD_YEARS), and the one asked for."""
     current = Period.containing(utcnow()).fiscal_year
     first = db.session.scalar(select(func.min(Complaint.received_at)))
-    oldest = max(min(current - 3, Period.containing(first).fiscal_year if first else current),
-                 current - MAX_PERIOD_YEARS + 1)
+    oldest = max(
+        min(current - 3, Period.containing(first).fiscal_year if first else current), current - MAX_PERIOD_YEARS + 1
+    )
     years = sorted({*range(oldest, current + 1), selected.fiscal_year}, reverse=True)
     return [p for fy in years for p in (Period(fy), *Period(fy).quarters())]
 
@@ -94,8 +98,14 @@ def dashboard():
     scope = _scope()
     figures = metrics.dashboard(scope)
     # The months of the period partition its complaints: their total is the period's.
-    return render_template("manager/dashboard.html", scope=scope, figures=figures,
-                           total=figures["by_month"].total, periods=_periods(scope.period), units=_units())
+    return render_template(
+        "manager/dashboard.html",
+        scope=scope,
+        figures=figures,
+        total=figures["by_month"].total,
+        periods=_periods(scope.period),
+        units=_units(),
+    )
 
 
 def _drill_scope() -> tuple[metrics.Scope, dict]:
@@ -108,8 +118,7 @@ def _drill_scope() -> tuple[metrics.Scope, dict]:
 def complaints():
     scope, filters = _drill_scope()
     statement = metrics.drill_statement(scope, filters).order_by(Complaint.received_at.desc(), Complaint.id.desc())
-    page = db.paginate(statement, page=page_number(request.args.get("page")), per_page=50, error_out=False,
-                       count=True)
+    page = db.paginate(statement, page=page_number(request.args.get("page")), per_page=50, error_out=False, count=True)
     return render_template("manager/complaints.html", scope=scope, filters=filters, page=page)
 
 
@@ -164,8 +173,7 @@ def figure_export(key: str, fmt: str):
     scope = _scope()
     if key == "dashboard":
         if fmt != "xlsx":
-            raise BilingualError(404, "not-found", "ตารางทั้งหมดส่งออกเป็น XLSX",
-                                 "The whole dashboard exports as XLSX.")
+            raise BilingualError(404, "not-found", "ตารางทั้งหมดส่งออกเป็น XLSX", "The whole dashboard exports as XLSX.")
         sheets = [(f.key, exports.FIGURE_HEADER, exports.figure_rows(f)) for f in metrics.dashboard(scope).values()]
         return _download(exports.to_xlsx(sheets), f"dashboard-{scope.period.code}", fmt)
     rows = exports.figure_rows(metrics.figure(scope, key))
@@ -182,18 +190,25 @@ def dashboard_pdf_view():
 
 # --- corrective actions -----------------------------------------------------
 
+
 @bp.get("/actions")
 @roles_required(*READERS)
 def actions():
-    return render_template("manager/actions.html",
-                           actions=corrective_actions.list_actions(visible_unit_ids(current_user)),
-                           STATUS=corrective_actions.STATUS_LABELS)
+    return render_template(
+        "manager/actions.html",
+        actions=corrective_actions.list_actions(visible_unit_ids(current_user)),
+        STATUS=corrective_actions.STATUS_LABELS,
+    )
 
 
 def _action_page(row, error: BilingualError | None = None, form=None):
     return render_template(
-        "manager/action_form.html", row=row, error=error, form=form or {},
-        targets=corrective_actions.target_options(), owners=corrective_actions.owner_options(),
+        "manager/action_form.html",
+        row=row,
+        error=error,
+        form=form or {},
+        targets=corrective_actions.target_options(),
+        owners=corrective_actions.owner_options(),
         STATUS=corrective_actions.STATUS_LABELS,
         effect=corrective_actions.before_after(row) if row else None,
     ), (error.status if error else 200)
@@ -207,7 +222,7 @@ def _save_action(row):
         if exc.status != 422:
             raise
         return _action_page(row, exc, request.form)
-    flash(f"บันทึกมาตรการ \"{saved.title}\" แล้ว / Corrective action saved")
+    flash(f'บันทึกมาตรการ "{saved.title}" แล้ว / Corrective action saved')
     return redirect(url_for("manager.action_edit", action_id=saved.id))
 
 

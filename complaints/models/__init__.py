@@ -3,6 +3,7 @@
 The self-assessment's tables are assessment/models.py, on the same Base; the app factory
 loads them with the assessment's blueprint (nothing in complaints/ imports assessment/).
 """
+
 from complaints.models.analytics import ActionStatus, ClusterMonth, CorrectiveAction, RecurringCluster, RootCause
 from complaints.models.base import Base, utcnow
 from complaints.models.calendar import CalendarOverride
@@ -25,18 +26,51 @@ from complaints.models.idempotency import IdempotencyRecord
 from complaints.models.open311 import ApiKey, Open311Request
 from complaints.models.outbox import OutboxMessage
 from complaints.models.privacy import AuditEntry, DataRequest
+from complaints.models.reference import CannedResponse, Category, ServiceStandard, StandardsPublication, Unit
 from complaints.models.settings import AgencySettings
 from complaints.models.tracking import TrackingLookupDay
-from complaints.models.reference import CannedResponse, Category, ServiceStandard, StandardsPublication, Unit
 from complaints.models.training import RunStatus, TrainingRun
 from complaints.models.user import ROLES, User
 
 __all__ = [
-    "ActionStatus", "AuditEntry", "DataRequest", "ClusterMonth", "CorrectiveAction", "RecurringCluster", "RootCause",
-    "Attachment", "Base", "CategoryFeedback", "CalendarOverride", "CannedResponse", "Category", "Channel", "Complainant",
-    "Complaint", "IdempotencyRecord", "Kind", "OutboxMessage", "Priority", "ROLES", "RunStatus", "ServiceStandard",
-    "StandardsPublication", "Status", "SurveyResponse", "TimelineEvent", "TrainingRun", "Unit", "User", "utcnow",
-    "ChannelMessage", "LineConversation", "ExportJob", "ExportStatus",
-    "ApiKey", "Open311Request", "IntegrityGrant", "AgencySettings",
+    "ActionStatus",
+    "AuditEntry",
+    "DataRequest",
+    "ClusterMonth",
+    "CorrectiveAction",
+    "RecurringCluster",
+    "RootCause",
+    "Attachment",
+    "Base",
+    "CategoryFeedback",
+    "CalendarOverride",
+    "CannedResponse",
+    "Category",
+    "Channel",
+    "Complainant",
+    "Complaint",
+    "IdempotencyRecord",
+    "Kind",
+    "OutboxMessage",
+    "Priority",
+    "ROLES",
+    "RunStatus",
+    "ServiceStandard",
+    "StandardsPublication",
+    "Status",
+    "SurveyResponse",
+    "TimelineEvent",
+    "TrainingRun",
+    "Unit",
+    "User",
+    "utcnow",
+    "ChannelMessage",
+    "LineConversation",
+    "ExportJob",
+    "ExportStatus",
+    "ApiKey",
+    "Open311Request",
+    "IntegrityGrant",
+    "AgencySettings",
     "TrackingLookupDay",
 ]

@@ -6,6 +6,7 @@ a worker groups complaints about the same problem at the same place into
 recurring clusters with monthly counts; managers open corrective actions on a
 cluster or a category and compare the complaint rate before and after.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime

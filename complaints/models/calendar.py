@@ -1,4 +1,5 @@
 """Admin overrides of the Thai government working-day calendar."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """What the channels remember: messages already received or sent, and LINE conversations."""
+
 from __future__ import annotations
 
 from datetime import datetime

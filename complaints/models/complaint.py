@@ -3,6 +3,7 @@
 The complainant's identity and contact details live in their own table so that
 public views, exports and the unit complained about never load them by accident.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -64,8 +65,9 @@ class Status(StrEnum):
     # Still being handled, the clock running (ON_HOLD is apart: its clock stops).
     OPEN = nonmember(frozenset({"received", "acknowledged", "assigned", "in_progress", "forwarded", "reopened"}))
     # Waiting for the agency: OPEN plus ON_HOLD (the officer's queue, the backlog figure).
-    BACKLOG = nonmember(frozenset({"received", "acknowledged", "assigned", "in_progress", "forwarded", "reopened",
-                                   "on_hold"}))
+    BACKLOG = nonmember(
+        frozenset({"received", "acknowledged", "assigned", "in_progress", "forwarded", "reopened", "on_hold"})
+    )
     # Handling ended here: resolved (awaiting the complainant), closed, rejected, merged.
     ENDED = nonmember(frozenset({"resolved", "closed", "rejected", "merged"}))
     # The complainant has had the agency's answer (criterion 3.4's "completed").
@@ -111,16 +113,37 @@ class Complaint(Base):
         Index("ix_complaints_area_code_received_at", "area_code", "received_at"),
         # Similar-complaint candidates are open ones: partial indexes keep that
         # lookup small however many closed complaints pile up.
-        Index("ix_complaints_open_category_received_at", "category_id", "received_at",
-              postgresql_where=text(OPEN_STATUSES_SQL), sqlite_where=text(OPEN_STATUSES_SQL)),
-        Index("ix_complaints_open_area_code_received_at", "area_code", "received_at",
-              postgresql_where=text(OPEN_STATUSES_SQL), sqlite_where=text(OPEN_STATUSES_SQL)),
+        Index(
+            "ix_complaints_open_category_received_at",
+            "category_id",
+            "received_at",
+            postgresql_where=text(OPEN_STATUSES_SQL),
+            sqlite_where=text(OPEN_STATUSES_SQL),
+        ),
+        Index(
+            "ix_complaints_open_area_code_received_at",
+            "area_code",
+            "received_at",
+            postgresql_where=text(OPEN_STATUSES_SQL),
+            sqlite_where=text(OPEN_STATUSES_SQL),
+        ),
         # The dashboard's column dimensions (metrics.COLUMN_DIMENSIONS) and repeat links of a
         # period by an index-only scan on PostgreSQL (elsewhere INCLUDE is ignored: a plain
         # received_at index).
-        Index("ix_complaints_received_at_dimensions", "received_at",
-              postgresql_include=["category_id", "kind", "channel", "unit_id", "district", "cluster_id",
-                                  "root_cause_id", "repeat_of_id"]),
+        Index(
+            "ix_complaints_received_at_dimensions",
+            "received_at",
+            postgresql_include=[
+                "category_id",
+                "kind",
+                "channel",
+                "unit_id",
+                "district",
+                "cluster_id",
+                "root_cause_id",
+                "repeat_of_id",
+            ],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,6 +11,7 @@ the plaintext, so no lookup needs it.
 Without configured keys (the embedded demo set-up) a key is derived from
 SECRET_KEY; production refuses to start without explicit keys (config guard).
 """
+
 from __future__ import annotations
 
 import base64

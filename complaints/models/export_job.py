@@ -3,6 +3,7 @@
 A year's list can hold hundreds of thousands of complaints: written row by row to
 a file off the web workers, kept for EXPORT_KEEP_HOURS, then deleted.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

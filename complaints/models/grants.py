@@ -4,6 +4,7 @@ Whoever may act as an integrity officer may read corruption tip-offs, so an admi
 alone cannot make someone one: a grant proposed in /admin/users waits here until a
 different admin approves it, or it expires (services/staff/integrity_grants.py).
 """
+
 from __future__ import annotations
 
 from datetime import datetime

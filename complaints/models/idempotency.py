@@ -1,4 +1,5 @@
 """Stored answers for API requests retried with an Idempotency-Key."""
+
 from __future__ import annotations
 
 from datetime import datetime

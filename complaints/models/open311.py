@@ -1,5 +1,6 @@
 """Open311 GeoReport v2: the API keys issued to client apps, and what a client
 sent with each request beyond the complaint itself."""
+
 from __future__ import annotations
 
 from datetime import datetime

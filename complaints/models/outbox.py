@@ -1,4 +1,5 @@
 """The transactional outbox of messages to citizens."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,9 +9,9 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.ids import KEY_LENGTH, new_key
-from complaints.models.encrypted import EncryptedText
 from complaints.models.base import Base, utcnow
 from complaints.models.complaint import Complaint
+from complaints.models.encrypted import EncryptedText
 
 
 class OutboxMessage(Base):

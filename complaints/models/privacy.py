@@ -1,4 +1,5 @@
 """PDPA records: who saw complainants' contact data, and data-subject requests."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Reference data: units, categories, service standards and canned responses."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """The agency's own settings, made by `flask setup` or the first-run page."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """How many times citizens looked a complaint up, per day and channel."""
+
 from __future__ import annotations
 
 from datetime import date

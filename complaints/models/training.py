@@ -5,6 +5,7 @@ the base data plus the confirmed complaints, evaluated with the model in use on
 the same held-out sets, and promoted or rejected (complaints.nlp.retraining_policy).
 The ACTIVE model is the artefact of the latest promoted run (else the shipped model).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -39,8 +40,9 @@ class TrainingRun(Base):
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default=RunStatus.QUEUED, server_default=RunStatus.QUEUED.value,
-                                        index=True)
+    status: Mapped[str] = mapped_column(
+        String(20), default=RunStatus.QUEUED, server_default=RunStatus.QUEUED.value, index=True
+    )
     progress: Mapped[int] = mapped_column(default=0, server_default="0")  # 0-100
     stage: Mapped[str] = mapped_column(String(200), default="", server_default="")  # "ไทย / English"
     base_data_path: Mapped[str | None] = mapped_column(Text)

@@ -1,4 +1,5 @@
 """Staff accounts (officers, supervisors, managers, admins)."""
+
 from __future__ import annotations
 
 import secrets

@@ -4,6 +4,7 @@ calibrated linear classifier shipped as an artefact, its evaluation and CLI.
     from complaints.nlp import classify, predict_labels
     classify("ไฟฟ้าดับทั้งซอย", k=3)  # [(label, probability), ...]
 """
+
 from complaints.nlp.model import TextClassifier, classify, load_model, predict_labels, train
 from complaints.nlp.text import normalize_text, tokenize
 

@@ -4,6 +4,7 @@ Pure functions: Unicode NFC, zero-width and control characters removed (Thai
 text pasted from the web often carries U+200B as a word break), Thai vowel and
 tone-mark order repaired with pythainlp, and markup refused.
 """
+
 from __future__ import annotations
 
 import re

@@ -8,14 +8,15 @@ report the same problem at the same spot. Each report is turned into what
 the area, the category) and a pair is predicted "similar" when the score reaches
 the threshold that `similar_open` uses.
 """
+
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from complaints.nlp import similarity
 from complaints.domain.locations import UnknownPlace, resolve_place
+from complaints.nlp import similarity
 
 PAIRS_FILE = Path(__file__).resolve().parent.parent.parent / "data" / "duplicates" / "duplicate_pairs.csv"
 
@@ -42,11 +43,16 @@ def _signals(text: str, category: str, district: str) -> similarity.Signals:
 
 def read_pairs(path: str | Path = PAIRS_FILE) -> list[LabelledPair]:
     with open(path, newline="", encoding="utf-8") as handle:
-        return [LabelledPair(int(row["pair_id"]), row["stratum"],
-                             _signals(row["text_a"], row["category_a"], row["district_a"]),
-                             _signals(row["text_b"], row["category_b"], row["district_b"]),
-                             row["duplicate"] == "1")
-                for row in csv.DictReader(handle)]
+        return [
+            LabelledPair(
+                int(row["pair_id"]),
+                row["stratum"],
+                _signals(row["text_a"], row["category_a"], row["district_a"]),
+                _signals(row["text_b"], row["category_b"], row["district_b"]),
+                row["duplicate"] == "1",
+            )
+            for row in csv.DictReader(handle)
+        ]
 
 
 def evaluate_pairs(pairs: list[LabelledPair], minimum: float = similarity.SIMILAR_MINIMUM) -> dict[str, float]:
@@ -61,5 +67,14 @@ def evaluate_pairs(pairs: list[LabelledPair], minimum: float = similarity.SIMILA
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"n": len(pairs), "duplicates": tp + fn, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
-            "precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+    return {
+        "n": len(pairs),
+        "duplicates": tp + fn,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "precision": round(precision, 3),
+        "recall": round(recall, 3),
+        "f1": round(f1, 3),
+    }

@@ -8,6 +8,7 @@ Metrics (the `nlp evaluate --json` contract):
   lenient_macro_f1  macro-F1 where a row's gold label is the prediction when the
                     prediction is in `all_labels`, else `label`
 """
+
 from __future__ import annotations
 
 import csv
@@ -99,8 +100,9 @@ def deduplicate(rows: list[Row]) -> tuple[list[int], int]:
     return keep, len(rows) - len(keep)
 
 
-def random_split(rows: list[Row], seed: int = SPLIT_SEED,
-                 test_fraction: float = TEST_FRACTION) -> tuple[list[int], list[int], int]:
+def random_split(
+    rows: list[Row], seed: int = SPLIT_SEED, test_fraction: float = TEST_FRACTION
+) -> tuple[list[int], list[int], int]:
     """Split (a): de-duplicated, shuffled with a fixed seed. Returns (train, test, removed)."""
     keep, removed = deduplicate(rows)
     rng = random.Random(seed)
@@ -132,8 +134,7 @@ def own_labels_lenient_macro_f1(predictions: list[str], rows: list[Row]) -> floa
     if not rows:
         return 0.0
     gold = lenient_gold(predictions, rows)
-    return round(float(f1_score(gold, predictions, labels=sorted(set(gold)), average="macro",
-                                zero_division=0)), 4)
+    return round(float(f1_score(gold, predictions, labels=sorted(set(gold)), average="macro", zero_division=0)), 4)
 
 
 def compute_metrics(predictions: list[str], rows: list[Row]) -> Metrics:

@@ -16,13 +16,14 @@ The artefact is one joblib file holding the vectoriser, the SVM weights as
 float32, the calibrator, the label set and metadata (version, training date,
 data hash, metrics).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import hashlib
-import os
 import itertools
+import os
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -57,9 +58,16 @@ def _identity(tokens: list[str]) -> list[str]:
 def make_vectorizer() -> TfidfVectorizer:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return TfidfVectorizer(tokenizer=_identity, preprocessor=_identity, token_pattern=None,
-                           lowercase=False, ngram_range=(1, 2), sublinear_tf=True, min_df=2,
-                           dtype=np.float32)
+    return TfidfVectorizer(
+        tokenizer=_identity,
+        preprocessor=_identity,
+        token_pattern=None,
+        lowercase=False,
+        ngram_range=(1, 2),
+        sublinear_tf=True,
+        min_df=2,
+        dtype=np.float32,
+    )
 
 
 def _term_key(term: str) -> int:
@@ -85,8 +93,13 @@ class HashedTfidf:
 
     @classmethod
     def from_sklearn(cls, vectorizer: TfidfVectorizer) -> HashedTfidf:
-        if (vectorizer.ngram_range != (1, 2) or not vectorizer.sublinear_tf or vectorizer.norm != "l2"
-                or not vectorizer.use_idf or vectorizer.lowercase):
+        if (
+            vectorizer.ngram_range != (1, 2)
+            or not vectorizer.sublinear_tf
+            or vectorizer.norm != "l2"
+            or not vectorizer.use_idf
+            or vectorizer.lowercase
+        ):
             raise ValueError("only the vectoriser of make_vectorizer() can be converted")
         terms = list(vectorizer.vocabulary_.items())
         keys = np.fromiter((_term_key(t) for t, _ in terms), dtype=np.uint64, count=len(terms))
@@ -133,7 +146,7 @@ class ScoreSigmoid:
         self.offset = float(offset)
 
     @classmethod
-    def fit(cls, scores: np.ndarray, is_gold: np.ndarray) -> "ScoreSigmoid":
+    def fit(cls, scores: np.ndarray, is_gold: np.ndarray) -> ScoreSigmoid:
         from sklearn.linear_model import LogisticRegression
 
         lr = LogisticRegression(C=100.0).fit(scores.reshape(-1, 1), is_gold.ravel())
@@ -168,9 +181,16 @@ def _fit_one_vs_rest(X: csr_matrix, Y: np.ndarray) -> tuple[np.ndarray, np.ndarr
 class TextClassifier:
     """Top-k and multi-label classification of complaint texts."""
 
-    def __init__(self, vectorizer: HashedTfidf | TfidfVectorizer, coef: np.ndarray, intercept: np.ndarray,
-                 calibrator: ScoreSigmoid, labels: Iterable[str], metadata: Mapping[str, Any],
-                 engine: str = DEFAULT_ENGINE) -> None:
+    def __init__(
+        self,
+        vectorizer: HashedTfidf | TfidfVectorizer,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        calibrator: ScoreSigmoid,
+        labels: Iterable[str],
+        metadata: Mapping[str, Any],
+        engine: str = DEFAULT_ENGINE,
+    ) -> None:
         # A fitted scikit-learn vectoriser (training, format-1 artefacts) becomes a HashedTfidf.
         self.vectorizer = vectorizer if isinstance(vectorizer, HashedTfidf) else HashedTfidf.from_sklearn(vectorizer)
         self.coef_t = np.ascontiguousarray(np.asarray(coef, dtype=np.float32).T)
@@ -233,8 +253,11 @@ class TextClassifier:
             "labels": self.labels,
             "engine": self.engine,
             # Plain arrays: loading needs numpy, not scikit-learn (format 2).
-            "vectorizer": {"keys": self.vectorizer.keys, "columns": self.vectorizer.columns,
-                           "idf": self.vectorizer.idf},
+            "vectorizer": {
+                "keys": self.vectorizer.keys,
+                "columns": self.vectorizer.columns,
+                "idf": self.vectorizer.idf,
+            },
             "coef": self.coef_t.T.copy(),
             "intercept": self.intercept,
             "calibrator": self.calibrator,
@@ -245,7 +268,7 @@ class TextClassifier:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "TextClassifier":
+    def load(cls, path: str | Path) -> TextClassifier:
         import joblib
 
         payload = joblib.load(path)
@@ -254,8 +277,15 @@ class TextClassifier:
         vectorizer = payload["vectorizer"]
         if payload["format"] == ARTEFACT_FORMAT:
             vectorizer = HashedTfidf(vectorizer["keys"], vectorizer["columns"], vectorizer["idf"])
-        return cls(vectorizer, payload["coef"], payload["intercept"], payload["calibrator"],
-                   payload["labels"], payload["metadata"], payload.get("engine", DEFAULT_ENGINE))
+        return cls(
+            vectorizer,
+            payload["coef"],
+            payload["intercept"],
+            payload["calibrator"],
+            payload["labels"],
+            payload["metadata"],
+            payload.get("engine", DEFAULT_ENGINE),
+        )
 
 
 def label_matrix(rows: Sequence[Row], indices: Sequence[int], labels: Sequence[str]) -> np.ndarray:
@@ -268,8 +298,15 @@ def label_matrix(rows: Sequence[Row], indices: Sequence[int], labels: Sequence[s
     return Y
 
 
-def train(rows: Sequence[Row], indices: Iterable[int] | None = None, *, seed: int = 0, data_sha256: str = "",
-          source: str = "", log: Callable[[str], None] = lambda msg: None) -> TextClassifier:
+def train(
+    rows: Sequence[Row],
+    indices: Iterable[int] | None = None,
+    *,
+    seed: int = 0,
+    data_sha256: str = "",
+    source: str = "",
+    log: Callable[[str], None] = lambda msg: None,
+) -> TextClassifier:
     """Fit the classifier on rows[indices] (all rows by default)."""
     from complaints.nlp.evaluation import compute_metrics
 
@@ -313,7 +350,7 @@ def train(rows: Sequence[Row], indices: Iterable[int] | None = None, *, seed: in
 
     metadata = {
         "version": MODEL_VERSION,
-        "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "labels": labels,
         "data_sha256": data_sha256,
         "source": source,
@@ -322,8 +359,8 @@ def train(rows: Sequence[Row], indices: Iterable[int] | None = None, *, seed: in
         "tokenizer": DEFAULT_ENGINE,
         "features": "tfidf word 1-2 grams, sublinear tf, min_df=2",
         "classifier": f"one-vs-rest LinearSVC(C={SVM_C}) per label of all_labels, positives weighted "
-                      f"balanced^{CLASS_WEIGHT_POWER}, ranked by decision score; one sigmoid from score to "
-                      f"P(label in all_labels) fitted on {CV_FOLDS}-fold out-of-fold scores",
+        f"balanced^{CLASS_WEIGHT_POWER}, ranked by decision score; one sigmoid from score to "
+        f"P(label in all_labels) fitted on {CV_FOLDS}-fold out-of-fold scores",
         "metrics": {"cross_validated": cv_metrics},
         "sklearn": sklearn.__version__,
         "pythainlp": pythainlp.__version__,

@@ -42,6 +42,7 @@ privacy control and must not depend on it). Thai digits count as digits.
 The first call loads the name lists and builds a tokenizer dictionary (about
 2 s); after that a typical complaint takes about 0.1 ms.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -158,24 +159,28 @@ _LEFT = r"(?<![0-9A-Za-z_])(?<![0-9A-Za-z][\-.,])"
 _RIGHT = r"(?![0-9A-Za-z_])(?![\-.,][0-9A-Za-z])"
 _SEP = r"(?:\ ?[\-.]\ ?|\ )?"  # one dash, dot or space, optionally spaced dash
 
-_NATIONAL_ID = re.compile(
-    _LEFT + rf"(\d{_SEP}\d{{4}}{_SEP}\d{{5}}{_SEP}\d{{2}}{_SEP}\d)" + _RIGHT, re.ASCII
-)
+_NATIONAL_ID = re.compile(_LEFT + rf"(\d{_SEP}\d{{4}}{_SEP}\d{{5}}{_SEP}\d{{2}}{_SEP}\d)" + _RIGHT, re.ASCII)
 _PHONE = re.compile(
-    _LEFT + "(" + "|".join([
-        # +66 drops the trunk 0; "+66 (0)81..." and "+66 081..." are also seen.
-        rf"(?:\+|00)66{_SEP}(?:\(0\)\ ?|0)?"
-        rf"(?:[689]\d{_SEP}\d{{3}}{_SEP}\d{{4}}|[689]{_SEP}\d{{4}}{_SEP}\d{{4}}"
-        rf"|2{_SEP}\d{{3}}{_SEP}\d{{4}}|[3-7]\d{_SEP}\d{{3}}{_SEP}\d{{3}})",
-        # Mobile, 10 digits: 081-234-5678, 08-1234-5678, 0812-345-678, 081-2345678.
-        rf"0[689]\d{_SEP}\d{{3}}{_SEP}\d{{4}}",
-        rf"0[689]{_SEP}\d{{4}}{_SEP}\d{{4}}",
-        rf"0[689]\d\d{_SEP}\d{{3}}{_SEP}\d{{3}}",
-        rf"0[689]\d{_SEP}\d{{4}}{_SEP}\d{{3}}",
-        # Landline, 9 digits: 02-123-4567, (02) 123 4567, 053-123-456, 053-123456.
-        rf"(?:0|\(0)2\)?{_SEP}\d{{3}}{_SEP}\d{{4}}",
-        rf"(?:0|\(0)[3-7]\d\)?{_SEP}\d{{3}}{_SEP}\d{{3}}",
-    ]) + ")" + _RIGHT,
+    _LEFT
+    + "("
+    + "|".join(
+        [
+            # +66 drops the trunk 0; "+66 (0)81..." and "+66 081..." are also seen.
+            rf"(?:\+|00)66{_SEP}(?:\(0\)\ ?|0)?"
+            rf"(?:[689]\d{_SEP}\d{{3}}{_SEP}\d{{4}}|[689]{_SEP}\d{{4}}{_SEP}\d{{4}}"
+            rf"|2{_SEP}\d{{3}}{_SEP}\d{{4}}|[3-7]\d{_SEP}\d{{3}}{_SEP}\d{{3}})",
+            # Mobile, 10 digits: 081-234-5678, 08-1234-5678, 0812-345-678, 081-2345678.
+            rf"0[689]\d{_SEP}\d{{3}}{_SEP}\d{{4}}",
+            rf"0[689]{_SEP}\d{{4}}{_SEP}\d{{4}}",
+            rf"0[689]\d\d{_SEP}\d{{3}}{_SEP}\d{{3}}",
+            rf"0[689]\d{_SEP}\d{{4}}{_SEP}\d{{3}}",
+            # Landline, 9 digits: 02-123-4567, (02) 123 4567, 053-123-456, 053-123456.
+            rf"(?:0|\(0)2\)?{_SEP}\d{{3}}{_SEP}\d{{4}}",
+            rf"(?:0|\(0)[3-7]\d\)?{_SEP}\d{{3}}{_SEP}\d{{3}}",
+        ]
+    )
+    + ")"
+    + _RIGHT,
     re.ASCII,
 )
 _ACCOUNT_CUE = re.compile(
@@ -249,8 +254,14 @@ _EMAIL = re.compile(
 _LINE_WORD = r"(?:(?<![A-Za-z])line(?!(?!id)[a-z])|(?<!ออน)ไลน์)"
 _ID_WORD = r"(?:id|ไอดี)"
 _LINE_ID = re.compile(
-    "(?:" + rf"{_LINE_WORD}\s*{_ID_WORD}\s*[:：=]?" + "|" + rf"(?<![A-Za-z]){_ID_WORD}\s*{_LINE_WORD}\s*[:：=]?"
-    + "|" + rf"{_LINE_WORD}\s*[:：]" + "|" + rf"{_LINE_WORD}(?=\s*@)"
+    "(?:"
+    + rf"{_LINE_WORD}\s*{_ID_WORD}\s*[:：=]?"
+    + "|"
+    + rf"(?<![A-Za-z]){_ID_WORD}\s*{_LINE_WORD}\s*[:：=]?"
+    + "|"
+    + rf"{_LINE_WORD}\s*[:：]"
+    + "|"
+    + rf"{_LINE_WORD}(?=\s*@)"
     + r")\s*(@?[A-Za-z0-9][A-Za-z0-9._\-]{1,29})(?![A-Za-z0-9_@])",
     re.IGNORECASE,
 )
@@ -291,9 +302,18 @@ _THAI_AHEAD = re.compile(f"[{_THAI}]{{1,{_RUN_AHEAD}}}")
 # Strong titles: followed by a name whenever the tokenizer sees the title as a
 # word of its own; it keeps นายก, นายทุน, นางฟ้า, ขอบคุณ, คุณภาพ, คุณแม่ whole.
 _STRONG = (
-    "เด็กหญิง", "เด็กชาย", "นางสาว", "นาง", "นาย",
+    "เด็กหญิง",
+    "เด็กชาย",
+    "นางสาว",
+    "นาง",
+    "นาย",
     # Doctors' titles; นายสัตวแพทย์ must not leave สัตวแพทย์ to be read as a name.
-    "นายแพทย์", "แพทย์หญิง", "นายสัตวแพทย์", "สัตวแพทย์หญิง", "ทันตแพทย์หญิง", "ทันตแพทย์",
+    "นายแพทย์",
+    "แพทย์หญิง",
+    "นายสัตวแพทย์",
+    "สัตวแพทย์หญิง",
+    "ทันตแพทย์หญิง",
+    "ทันตแพทย์",
 )
 # Abbreviations; น.ส.3 (a land deed) has no Thai name after it and is left alone.
 _DOTTED = ("ทพญ.", "น.ส.", "ด.ช.", "ด.ญ.", "น.ส", "ด.ช", "ด.ญ", "นส.", "ดร.", "นพ.", "พญ.")
@@ -311,9 +331,7 @@ _THAI_TITLE = re.compile(
 _GAP = re.compile(r"[ \t\u00a0]{0,2}(?:[:：][ \t\u00a0]{0,2})?")  # "นาย สมชาย", "ชื่อ: สมชาย"
 # A title soon after these words is part of a place name (ซอยนางลิ้นจี่,
 # ถ.นางลิ้นจี่, คลองบ้านนางจีน, สี่แยกคุณกะลา), not a person...
-_PLACES = (
-    r"ซอย|ซ\.|ถนนน?|ถน|ถ\.|แยก|สะพาน|วัด|ตลาด|คลอง|ชุมชน|หมู่บ้าน|อนุสาวรีย์|โรงเรียน|รร\.|ท่าน้ำ|ท่าเรือ"
-)
+_PLACES = r"ซอย|ซ\.|ถนนน?|ถน|ถ\.|แยก|สะพาน|วัด|ตลาด|คลอง|ชุมชน|หมู่บ้าน|อนุสาวรีย์|โรงเรียน|รร\.|ท่าน้ำ|ท่าเรือ"
 _PLACE_BEFORE = re.compile(rf"(?:{_PLACES})[{_THAI}]{{0,8}}\s?$")
 # ...and so are these Bangkok names even without such a word before them.
 _TITLED_PLACES = ("นางลิ้นจี่", "นางเลิ้ง", "นายเลิศปาร์ค", "นายเลิศ ปาร์ค")
@@ -324,18 +342,22 @@ _PLACE_BEFORE_PAIR = re.compile(rf"(?:{_PLACES}|ระหว่าง|กับ|
 # function words also come with pythainlp's stop words for first names; a
 # surname is cut only at these, since stop words such as มัน, กัน, มา are
 # also pieces of surnames (อัช|มัน).
-_AFTER_NAME = frozenset("""
+_AFTER_NAME = frozenset(
+    """
     โทร โทรศัพท์ เบอร์ ติดต่อ บ้าน บ้านเลขที่ หมู่บ้าน เลขที่ อายุ อยู่ ผู้ว่า ผู้ว่าฯ ผู้ว่าราชการ ผู้อำนวยการ
     ช่วย แจ้ง ขอ บอก ร้องเรียน เคารพ ซอย ถนน แขวง เขต หมู่ ตำแหน่ง ประธาน ท่าน ทีม ทีมงาน
     ครับ ค่ะ คะ คับ ค่า นะ นะคะ นะครับ จ้า จ๊ะ จ้ะ ฮะ ด้วย เลย และ หรือ กับ
     เจ้าของ เจ้าหน้าที่ หัวหน้า อดีต ร้าน ผู้ ได้ ไม่ ว่า ให้ ที่ ซึ่ง คือ เป็น เมื่อ จึง ก็ จะ
     ผม ดิฉัน หนู กระผม ข้าพเจ้า เรา พวก คน ทาง รับ ชื่อ ชื่อจริง นามสกุล
-""".split())
+""".split()
+)
 # Words after a title that are not names (ก้, ก้อ: ก็ mistyped, as in คุณก้อควร...).
-_NOT_A_NAME = frozenset("""
+_NOT_A_NAME = frozenset(
+    """
     แม่ พ่อ ยาย ตา ป้า ลุง น้า อา ปู่ ย่า ทวด พี่ น้อง ลูก หลาน ครู หมอ พยาบาล ผู้ ท่าน นาย นาง
     ตำรวจ ทหาร ยาม แม่บ้าน คนขับ เจ้าหน้าที่ ผู้ว่า ผู้ว่าฯ ก้ ก้อ ก็ กทม ตร เทศกิจ โยธา ท่า
-""".split())
+""".split()
+)
 # Starts that are no name: ยางมะตอย (asphalt) mistyped นางมะตอย (the tokenizer
 # does not know มะตอย), an official (คุณเจ้าหน้าที่ตำรวจ), นายท่า (a pier master),
 # a parent (คุณพ่อหนู..., which the tokenizer does not keep whole).
@@ -371,7 +393,7 @@ class WordList:
 
     def prefixes(self, text: str, start: int = 0) -> list[str]:
         """The words that text[start:] begins with, shortest first (as Trie.prefixes)."""
-        found: list[str] = self._trie.prefixes(text[start:start + self._longest])
+        found: list[str] = self._trie.prefixes(text[start : start + self._longest])
         return found
 
 
@@ -502,13 +524,10 @@ def _first_name_ok(name: str, title: str, rest: str, has_surname: bool, next_cha
         # to the sentence is read as part of it (คุณละเว้นการ..., คุณลงมาช่วง...).
         delimited = standalone or _tokens(rest[:15])[0] in _AFTER_NAME
         return (
-            head in lex["first"] or head not in lex["words"] or has_surname
-            or (delimited and head not in lex["common"])
+            head in lex["first"] or head not in lex["words"] or has_surname or (delimited and head not in lex["common"])
         )
     # A frequent word alone is an office, not a name (เป็นนาย(ก)รัฐมนตรี).
-    return has_surname or not (
-        name == head and len(head) >= 5 and head in lex["common"] and head not in lex["names"]
-    )
+    return has_surname or not (name == head and len(head) >= 5 and head in lex["common"] and head not in lex["names"])
 
 
 _WORD_END = re.compile(r"[\s,!?)\]]|$")
@@ -534,12 +553,17 @@ def _surname_after(view: str, at: int) -> int:
         or (len(tokens) == 1 and part in lex["words"] and part not in lex["family"])
         or (tokens[0] in lex["common"] and tokens[0] not in lex["names"] and len(tokens[0]) >= 3)
         # An abbreviation (สส., ผอ.) is a post, not a surname.
-        or (len(run) <= 4 and view[m.end(1):m.end(1) + 1] in (".", "ฯ"))
+        or (len(run) <= 4 and view[m.end(1) : m.end(1) + 1] in (".", "ฯ"))
     ):
         # ...but one whole word standing alone after a name is read as its surname
         # ("เรียนคุณสมชาย ทดสอบ"): a word too many masked, rather than half a name shown.
-        if (len(tokens) == 1 and part == run and part not in lex["stop"]
-                and _WORD_END.match(view, m.end(1)) and not _PLACE_WORD.match(part)):
+        if (
+            len(tokens) == 1
+            and part == run
+            and part not in lex["stop"]
+            and _WORD_END.match(view, m.end(1))
+            and not _PLACE_WORD.match(part)
+        ):
             return m.end(1)
         return at
     return m.start(1) + len(part)
@@ -573,8 +597,8 @@ def _thai_titles(view: str, spans: _Spans) -> None:
         name_end = first_end = name_at + len(name)
         if name_end == run.end():  # the first name ends the run: a surname may follow
             name_end = _surname_after(view, name_end)
-        rest = view[first_end:run.end()]
-        next_char = view[first_end:first_end + 1]
+        rest = view[first_end : run.end()]
+        next_char = view[first_end : first_end + 1]
         if _first_name_ok(name, title, rest, name_end > first_end, next_char):
             spans.add("name", name_at, name_end)
 
@@ -597,7 +621,7 @@ def _listed_names(view: str, spans: _Spans) -> None:
     runs = list(_THAI_RUN.finditer(view))
     for a, b in itertools.pairwise(runs):
         if (
-            view[a.end():b.start()] in (" ", "  ", "\u00a0")
+            view[a.end() : b.start()] in (" ", "  ", "\u00a0")
             and a.group() in lex["strict_first"]
             and b.group() in lex["strict_family"]
             and b.group() not in _NOT_A_NAME
@@ -615,9 +639,7 @@ _BEFORE_PHONE = re.compile(
     rf"(?:{_PHONE_CUE}\.?[ \t]*:?[ \t]*)?$",
     re.IGNORECASE,
 )
-_AFTER_PHONE = re.compile(
-    rf"[ \t\u00a0]*\n?[ \t(]*([{_THAI}]+)(?:[ \u00a0]{{1,2}}([{_THAI}]+))?[ \t]*(?=[\n)]|$)"
-)
+_AFTER_PHONE = re.compile(rf"[ \t\u00a0]*\n?[ \t(]*([{_THAI}]+)(?:[ \u00a0]{{1,2}}([{_THAI}]+))?[ \t]*(?=[\n)]|$)")
 # Cues a name follows; the pronouns (ผม, ดิฉัน...) start sentences as often, so
 # after them the first word must be a listed first name.
 _SELF_INTRO = re.compile(
@@ -704,6 +726,14 @@ def _contact_names(view: str, spans: _Spans) -> None:
 # national ID contains phone-shaped groups, a cued account number is not a phone;
 # titled names come before the looser untitled rules.
 _DETECTORS = (
-    _emails, _line_ids, _national_ids, _bank_accounts, _phones, _plates,
-    _english_titles, _thai_titles, _listed_names, _contact_names,
+    _emails,
+    _line_ids,
+    _national_ids,
+    _bank_accounts,
+    _phones,
+    _plates,
+    _english_titles,
+    _thai_titles,
+    _listed_names,
+    _contact_names,
 )

@@ -33,6 +33,7 @@ BENCHMARKS.md is the product's behaviour, not a sketch of it.
   predicts it once (a run learning October's new categories lost 0.05 of base
   lenient_macro_f1 with in_gold unchanged).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -44,7 +45,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from complaints.nlp.evaluation import (
-    Metrics, Predictor, Row, compute_metrics, dedup_key, deduplicate, own_labels_lenient_macro_f1, random_split,
+    Metrics,
+    Predictor,
+    Row,
+    compute_metrics,
+    dedup_key,
+    deduplicate,
+    own_labels_lenient_macro_f1,
+    random_split,
 )
 
 # A model trained on rows[indices] (complaints.nlp.model.train, or a stand-in in tests).
@@ -62,11 +70,11 @@ def in_recent_holdout(key: str) -> bool:
 
 @dataclass
 class RetrainingSets:
-    rows: list[Row]                 # the base rows, then the confirmed rows trained on
-    train: list[int]                # indices into rows
+    rows: list[Row]  # the base rows, then the confirmed rows trained on
+    train: list[int]  # indices into rows
     base_heldout: list[Row]
     recent_heldout: list[Row]
-    confirmed_trained: int = 0      # confirmed rows among `train`
+    confirmed_trained: int = 0  # confirmed rows among `train`
 
 
 def retraining_sets(base: Sequence[Row], confirmed: Sequence[Row], recent_since: str) -> RetrainingSets:
@@ -100,17 +108,20 @@ def retraining_sets(base: Sequence[Row], confirmed: Sequence[Row], recent_since:
 @dataclass
 class Decision:
     promote: bool
-    reason: str                                  # "ไทย / English"
+    reason: str  # "ไทย / English"
     compared: list[str] = field(default_factory=list)  # the held-out sets that counted
 
 
 def _metrics(predictions: list[str], rows: list[Row]) -> Metrics:
-    return {**compute_metrics(predictions, rows),
-            "lenient_macro_f1_own": own_labels_lenient_macro_f1(predictions, rows)}
+    return {
+        **compute_metrics(predictions, rows),
+        "lenient_macro_f1_own": own_labels_lenient_macro_f1(predictions, rows),
+    }
 
 
-def score(candidate: Predictor, active: Predictor | None,
-          sets: RetrainingSets) -> tuple[dict[str, Metrics], dict[str, Metrics] | None]:
+def score(
+    candidate: Predictor, active: Predictor | None, sets: RetrainingSets
+) -> tuple[dict[str, Metrics], dict[str, Metrics] | None]:
     """Both models' metrics per held-out set ("base", and "recent" when it has rows).
 
     The candidate's also count, of the rows where the two disagree on being right,
@@ -135,48 +146,74 @@ def score(candidate: Predictor, active: Predictor | None,
     return ours, theirs
 
 
-def decide(candidate: dict[str, Metrics], active: dict[str, Metrics] | None, tolerance: float, f1_tolerance: float,
-           min_recent: int) -> Decision:
+def decide(
+    candidate: dict[str, Metrics],
+    active: dict[str, Metrics] | None,
+    tolerance: float,
+    f1_tolerance: float,
+    min_recent: int,
+) -> Decision:
     """Promote or not, from score()'s metrics of both models (the module's rule)."""
     if not active:
         return Decision(True, "ไม่มีโมเดลปัจจุบันให้เปรียบเทียบ / no current model to compare with")
-    compared: list[str] = [s for s in ("base", "recent")
-                if s in candidate and s in active and (s == "base" or candidate[s]["n"] >= min_recent)]
+    compared: list[str] = [
+        s
+        for s in ("base", "recent")
+        if s in candidate and s in active and (s == "base" or candidate[s]["n"] >= min_recent)
+    ]
     worse, figures = [], []
     for name in compared:
         ours, theirs = candidate[name], active[name]
         net = ours["lost"] - ours["gained"]
         if net > tolerance * ours["n"] and net > Z_ONE_SIDED_5_PERCENT * math.sqrt(ours["lost"] + ours["gained"]):
             worse.append(f"{name} in_gold")
-        figure = (f"{name}: in_gold {ours['in_gold']:.4f} vs {theirs['in_gold']:.4f} "
-                  f"(+{ours['gained']} -{ours['lost']} of {ours['n']})")
+        figure = (
+            f"{name}: in_gold {ours['in_gold']:.4f} vs {theirs['in_gold']:.4f} "
+            f"(+{ours['gained']} -{ours['lost']} of {ours['n']})"
+        )
         if name == "base":
             if ours["lenient_macro_f1_own"] < theirs["lenient_macro_f1_own"] - f1_tolerance:
                 worse.append("base lenient_macro_f1_own")
-            figure += (f", lenient_macro_f1_own {ours['lenient_macro_f1_own']:.4f} "
-                       f"vs {theirs['lenient_macro_f1_own']:.4f}")
+            figure += (
+                f", lenient_macro_f1_own {ours['lenient_macro_f1_own']:.4f} vs {theirs['lenient_macro_f1_own']:.4f}"
+            )
         figures.append(figure)
     text = "; ".join(figures)
     if "recent" not in compared:
         text += f" (recent hold-out under {min_recent} rows: not compared)"
     rule = f"tolerance {tolerance}, macro-F1 {f1_tolerance}"
     if worse:
-        return Decision(False, f"โมเดลใหม่แย่กว่าโมเดลปัจจุบันใน {', '.join(worse)} / the candidate is worse than the "
-                               f"current model on {', '.join(worse)} ({rule}): {text}", compared)
-    return Decision(True, f"โมเดลใหม่ไม่แย่กว่าโมเดลปัจจุบัน / the candidate is not worse than the current model "
-                          f"({rule}): {text}", compared)
+        return Decision(
+            False,
+            f"โมเดลใหม่แย่กว่าโมเดลปัจจุบันใน {', '.join(worse)} / the candidate is worse than the "
+            f"current model on {', '.join(worse)} ({rule}): {text}",
+            compared,
+        )
+    return Decision(
+        True,
+        f"โมเดลใหม่ไม่แย่กว่าโมเดลปัจจุบัน / the candidate is not worse than the current model ({rule}): {text}",
+        compared,
+    )
 
 
 # --- measuring the policy: rolling origin -------------------------------------------
+
 
 def _day(timestamp: str) -> datetime:
     return datetime.fromisoformat(timestamp[:10])
 
 
-def rolling_evaluation(rows: Sequence[Row], cutoff: str, every_days: int = 7, recent_days: int = 28,
-                       tolerance: float = 0.002, f1_tolerance: float = 0.02, min_recent: int = 30,
-                       train: Trainer | None = None,
-                       log: Callable[[str], None] = lambda msg: None) -> dict[str, Any]:
+def rolling_evaluation(
+    rows: Sequence[Row],
+    cutoff: str,
+    every_days: int = 7,
+    recent_days: int = 28,
+    tolerance: float = 0.002,
+    f1_tolerance: float = 0.02,
+    min_recent: int = 30,
+    train: Trainer | None = None,
+    log: Callable[[str], None] = lambda msg: None,
+) -> dict[str, Any]:
     """Split (b), scored as a deployed Rongrian meets it.
 
     The de-duplicated rows before `cutoff` are the base data; the model in use at
@@ -210,9 +247,15 @@ def rolling_evaluation(rows: Sequence[Row], cutoff: str, every_days: int = 7, re
             sets = retraining_sets(base, arriving[:done], since)
             candidate = train(sets.rows, sets.train)
             decision = decide(*score(candidate, active, sets), tolerance, f1_tolerance, min_recent)
-            runs.append({"at": run_at.strftime("%Y-%m-%d"), "confirmed_trained": sets.confirmed_trained,
-                         "recent_heldout": len(sets.recent_heldout), "promoted": decision.promote,
-                         "reason": decision.reason})
+            runs.append(
+                {
+                    "at": run_at.strftime("%Y-%m-%d"),
+                    "confirmed_trained": sets.confirmed_trained,
+                    "recent_heldout": len(sets.recent_heldout),
+                    "promoted": decision.promote,
+                    "reason": decision.reason,
+                }
+            )
             log(f"run {k} at {runs[-1]['at']}: {decision.reason}")
             if decision.promote:
                 active = candidate
@@ -226,6 +269,12 @@ def rolling_evaluation(rows: Sequence[Row], cutoff: str, every_days: int = 7, re
             break
     result: dict[str, Any] = {**compute_metrics(predictions, arriving)}
     result["frozen"] = compute_metrics(frozen.predict([r.text for r in arriving]), arriving)
-    result["retraining"] = {"every_days": every_days, "recent_days": recent_days, "tolerance": tolerance,
-                            "f1_tolerance": f1_tolerance, "min_recent": min_recent, "runs": runs}
+    result["retraining"] = {
+        "every_days": every_days,
+        "recent_days": recent_days,
+        "tolerance": tolerance,
+        "f1_tolerance": f1_tolerance,
+        "min_recent": min_recent,
+        "runs": runs,
+    }
     return result

@@ -4,6 +4,7 @@ address) found and replaced in free text, on top of the general PII rules (`pii_
 Used by erasure and retention (the subject's data removed everywhere) and by the public
 pages (a complainant's own contacts masked in the agency's public answers).
 """
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,9 @@ ADDRESS_PLACEHOLDER = "[ที่อยู่]"
 # Name parts shorter than this are too likely to be ordinary words or syllables.
 MIN_NAME_PART = 2
 # Titles are parts of a name but not personal: "นาย" alone would also mask "นายก".
-TITLES = frozenset({"นาย", "นาง", "นางสาว", "น.ส", "นส", "คุณ", "ด.ช", "ด.ญ", "เด็กชาย", "เด็กหญิง", "ดร",
-                    "mr", "mrs", "ms", "miss", "dr"})
+TITLES = frozenset(
+    {"นาย", "นาง", "นางสาว", "น.ส", "นส", "คุณ", "ด.ช", "ด.ญ", "เด็กชาย", "เด็กหญิง", "ดร", "mr", "mrs", "ms", "miss", "dr"}
+)
 _THAI_DIGIT = dict(zip("0123456789", "๐๑๒๓๔๕๖๗๘๙", strict=True))
 _SEPARATOR = r"[ \-.\u00a0]?"
 
@@ -93,7 +95,8 @@ def _name_like(part: str) -> bool:
     Whatever else a name field holds ("<b>", "a=b") is no name, and matching it alone
     would blank the same characters in unrelated text."""
     return unicodedata.category(part[0])[0] == "L" and all(
-        unicodedata.category(ch)[0] in "LMN" or ch in ".-'" for ch in part)
+        unicodedata.category(ch)[0] in "LMN" or ch in ".-'" for ch in part
+    )
 
 
 def scrubber_for(complainants: Iterable[Person], complaints: Iterable[Located]) -> Scrubber:
@@ -110,8 +113,12 @@ def scrubber_for(complainants: Iterable[Person], complaints: Iterable[Located]) 
         if person.name:
             names.append(person.name)
     # The whole name first, then its parts (a note says "คุณมานี" or "Mr Mee-jai").
-    parts = [part for name in names for part in re.split(r"\s+", name.strip())
-             if len(part) >= MIN_NAME_PART and part.lower().rstrip(".") not in TITLES and _name_like(part)]
+    parts = [
+        part
+        for name in names
+        for part in re.split(r"\s+", name.strip())
+        if len(part) >= MIN_NAME_PART and part.lower().rstrip(".") not in TITLES and _name_like(part)
+    ]
     for value in sorted(set(names) | set(parts), key=len, reverse=True):
         scrubber.add_literal(value, PLACEHOLDERS["name"])
     for complaint in complaints:

@@ -6,6 +6,7 @@ complaints are about the same problem. The database lookups that use them are in
 `complaints.services.casework.similarity`; the precision and recall of
 `pair_score` on real labelled pairs are in `complaints.nlp.duplicates`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,7 +28,6 @@ MIN_SHARED_TOKENS = 3
 FAR_METRES = 1000
 
 
-
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
     from pythainlp.corpus import thai_stopwords
@@ -39,14 +39,100 @@ def _stopwords() -> frozenset[str]:
 # "พัฒนาการ61", "แยก 9". Not after a word that makes it a count, date, time or
 # house number, nor before a unit.
 _NUMBER = re.compile(r"(\D*?)(\d{1,4}(?:/\d{1,4})?)")
-_NOT_PLACE_BEFORE = frozenset({
-    "จำนวน", "วันที่", "เวลา", "ประมาณ", "มากกว่า", "น้อยกว่า", "กว่า", "ปี", "พ.ศ.", "อายุ", "ราคา", "ครั้งที่",
-    "ทั้ง", "ตั้งแต่", "หลาย", "รวม", "ที่", "ถึง", "เกือบ", "อีก", "ละ", "ได้", "แล้ว", "ไป", "มา", "เลขที่", "ทุก"})
-_UNITS = frozenset({
-    "เมตร", "ม.", "ม", "กม.", "กิโลเมตร", "คัน", "ชั่วโมง", "ชม.", "นาที", "วัน", "สัปดาห์", "อาทิตย์", "เดือน", "ปี",
-    "ซม.", "ซม", "cm", "ดวง", "ป้าย", "จุด", "ตัว", "คน", "ครั้ง", "บาท", "ต้น", "เสา", "หลัง", "แห่ง", "%", "ช่อง",
-    "เลน", "นาฬิกา", "น.", "โมง", "ทุ่ม", "ราย", "ใบ", "ชั้น", "เส้น", "ข้าง", "ฝั่ง", "ชิ้น", "กอง", "แผ่น", "ท่อ",
-    "ล้อ", "สาย", "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."})
+_NOT_PLACE_BEFORE = frozenset(
+    {
+        "จำนวน",
+        "วันที่",
+        "เวลา",
+        "ประมาณ",
+        "มากกว่า",
+        "น้อยกว่า",
+        "กว่า",
+        "ปี",
+        "พ.ศ.",
+        "อายุ",
+        "ราคา",
+        "ครั้งที่",
+        "ทั้ง",
+        "ตั้งแต่",
+        "หลาย",
+        "รวม",
+        "ที่",
+        "ถึง",
+        "เกือบ",
+        "อีก",
+        "ละ",
+        "ได้",
+        "แล้ว",
+        "ไป",
+        "มา",
+        "เลขที่",
+        "ทุก",
+    }
+)
+_UNITS = frozenset(
+    {
+        "เมตร",
+        "ม.",
+        "ม",
+        "กม.",
+        "กิโลเมตร",
+        "คัน",
+        "ชั่วโมง",
+        "ชม.",
+        "นาที",
+        "วัน",
+        "สัปดาห์",
+        "อาทิตย์",
+        "เดือน",
+        "ปี",
+        "ซม.",
+        "ซม",
+        "cm",
+        "ดวง",
+        "ป้าย",
+        "จุด",
+        "ตัว",
+        "คน",
+        "ครั้ง",
+        "บาท",
+        "ต้น",
+        "เสา",
+        "หลัง",
+        "แห่ง",
+        "%",
+        "ช่อง",
+        "เลน",
+        "นาฬิกา",
+        "น.",
+        "โมง",
+        "ทุ่ม",
+        "ราย",
+        "ใบ",
+        "ชั้น",
+        "เส้น",
+        "ข้าง",
+        "ฝั่ง",
+        "ชิ้น",
+        "กอง",
+        "แผ่น",
+        "ท่อ",
+        "ล้อ",
+        "สาย",
+        "ม.ค.",
+        "ก.พ.",
+        "มี.ค.",
+        "เม.ย.",
+        "พ.ค.",
+        "มิ.ย.",
+        "ก.ค.",
+        "ส.ค.",
+        "ก.ย.",
+        "ต.ค.",
+        "พ.ย.",
+        "ธ.ค.",
+    }
+)
 
 
 def _place_number(tokens: list[str], i: int) -> str | None:
@@ -179,8 +265,7 @@ def pair_score(a: Signals, b: Signals) -> float:
     distinctive tokens (two short texts such as "น้ำท่วม ค่ะ" say nothing about where).
     """
     left, right = set((a.text_signature or "").split()), set((b.text_signature or "").split())
-    if (len(left & right) < MIN_SHARED_TOKENS or far_apart(a, b)
-            or places_conflict(a.text_signature, b.text_signature)):
+    if len(left & right) < MIN_SHARED_TOKENS or far_apart(a, b) or places_conflict(a.text_signature, b.text_signature):
         return 0.0
     score = len(left & right) / len(left | right)
     if same_place(a, b):

@@ -8,6 +8,7 @@ Latin lower-cased, white space folded.  `tokenize` splits the normalised
 text into words with pythainlp (engine chosen in BENCHMARKS.md: nlpo3, the
 Rust newmm, with pythainlp's own dictionary; newmm as fallback).
 """
+
 from __future__ import annotations
 
 import re
@@ -44,25 +45,37 @@ def _collapse(match: re.Match[str]) -> str:
 # checks on the training texts that the result is identical to calling it
 # unconditionally.
 def _needs_thai_normalize_pattern() -> re.Pattern[str]:
-    from pythainlp import thai_above_vowels as above_v, thai_below_vowels as below_v
-    from pythainlp import thai_consonants, thai_vowels
-    from pythainlp import thai_follow_vowels as follow_v, thai_lead_vowels as lead_v
+    from pythainlp import thai_above_vowels as above_v
+    from pythainlp import thai_below_vowels as below_v
+    from pythainlp import thai_consonants
+    from pythainlp import thai_follow_vowels as follow_v
+    from pythainlp import thai_lead_vowels as lead_v
     from pythainlp import thai_tonemarks as tonemarks
 
     dangling = f"{above_v}{below_v}{tonemarks}\u0e3a\u0e4c\u0e4d\u0e4e"
     norepeat = f"{follow_v}{lead_v}{above_v}{below_v}\u0e3a\u0e4c\u0e4d\u0e4e"
-    return re.compile("|".join([
-        "  ", "^ ", " $", "\n", "\u200b", "\u200c",
-        f"[{thai_consonants}] [{dangling}]",                      # space before a mark
-        "\u0e40\u0e40",                                          # เเ -> แ
-        f"[{tonemarks}\u0e4c][{above_v}{below_v}]",              # tone before vowel
-        f"\u0e4d[{tonemarks}]*\u0e32",                          # ํ + า -> ำ
-        f"[{follow_v}][{tonemarks}]",                             # follow vowel before tone
-        "\u0e45",                                                # ๅ
-        f"([{norepeat}]) *\\1",                                 # repeated vowel or sign
-        f"[{tonemarks}][{tonemarks}]",                            # repeated tone marks
-        f"^[{dangling}]", f" +[{dangling}]",                      # dangling marks
-    ]))
+    return re.compile(
+        "|".join(
+            [
+                "  ",
+                "^ ",
+                " $",
+                "\n",
+                "\u200b",
+                "\u200c",
+                f"[{thai_consonants}] [{dangling}]",  # space before a mark
+                "\u0e40\u0e40",  # เเ -> แ
+                f"[{tonemarks}\u0e4c][{above_v}{below_v}]",  # tone before vowel
+                f"\u0e4d[{tonemarks}]*\u0e32",  # ํ + า -> ำ
+                f"[{follow_v}][{tonemarks}]",  # follow vowel before tone
+                "\u0e45",  # ๅ
+                f"([{norepeat}]) *\\1",  # repeated vowel or sign
+                f"[{tonemarks}][{tonemarks}]",  # repeated tone marks
+                f"^[{dangling}]",
+                f" +[{dangling}]",  # dangling marks
+            ]
+        )
+    )
 
 
 _NEEDS_THAI_NORMALIZE = _needs_thai_normalize_pattern()

@@ -1,4 +1,5 @@
 """Phone, counter and letter: an officer records a complaint on a citizen's behalf."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,10 @@ class OfficerEntryForm(FlaskForm):
     email = StringField(validators=[Optional(), Length(max=254)])
 
     def field_errors(self) -> list[FieldError]:
-        return [FieldError(name, "ข้อมูลไม่ถูกต้องหรือยังไม่ได้กรอก", "; ".join(map(str, messages)))
-                for name, messages in self.errors.items()]
+        return [
+            FieldError(name, "ข้อมูลไม่ถูกต้องหรือยังไม่ได้กรอก", "; ".join(map(str, messages)))
+            for name, messages in self.errors.items()
+        ]
 
     def categories(self) -> list[tuple[str, str]]:
         return [(c.code, c.name_th) for c in reference_data.active_categories().values()]
@@ -49,16 +52,26 @@ def submit_entry(form: OfficerEntryForm, officer: User) -> int:
         "kind": form.kind.data,
         "category": form.category.data or None,
         "anonymous": bool(form.anonymous.data),
-        "location": {"province": form.province.data or None, "district": form.district.data or None,
-                     "subdistrict": form.subdistrict.data or None, "address": form.address.data or None},
+        "location": {
+            "province": form.province.data or None,
+            "district": form.district.data or None,
+            "subdistrict": form.subdistrict.data or None,
+            "address": form.address.data or None,
+        },
     }
     if not data["anonymous"]:
-        data["contact"] = {"name": form.name.data or None, "phone": form.phone.data or None,
-                           "email": form.email.data or None}
+        data["contact"] = {
+            "name": form.name.data or None,
+            "phone": form.phone.data or None,
+            "email": form.email.data or None,
+        }
     submission = parse_submission(data)
     document_number = (form.document_number.data or "").strip() or None
     result = submit_complaint(
-        submission, channel=Channel(form.channel.data), document_number=document_number, recorded_by=officer,
+        submission,
+        channel=Channel(form.channel.data),
+        document_number=document_number,
+        recorded_by=officer,
         request_hash=hashlib.sha256(submission.model_dump_json().encode()).hexdigest(),
     )
     return result.complaint_id

@@ -1,4 +1,5 @@
 """The officer queue: filters and sorting over the complaints a user may see."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,10 +7,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Select, select
 
+from complaints.domain.thai_calendar import BANGKOK
 from complaints.models import Category, Complaint, Status, User
 from complaints.services.access import scoped
-from complaints.domain.thai_calendar import BANGKOK
-
 
 SORTS = {
     "received_desc": Complaint.received_at.desc(),
@@ -45,7 +45,8 @@ def queue_statement(user: User, filters: QueueFilters) -> Select:
     statement = scoped(select(Complaint), user).where(*_conditions(user, filters))
     if filters.category:
         statement = statement.join(Category, Complaint.category_id == Category.id).where(
-            Category.code == filters.category)
+            Category.code == filters.category
+        )
     return statement.order_by(SORTS[filters.sort], Complaint.id.desc())
 
 
@@ -58,8 +59,11 @@ def _conditions(user: User, filters: QueueFilters) -> list[ColumnElement[bool]]:
         conditions.append(Complaint.status == filters.status)
     if filters.due in ("due_soon", "overdue"):
         conditions += [Complaint.sla_state == filters.due, Complaint.status.in_(Status.OPEN)]
-    equal = ((Complaint.channel, filters.channel), (Complaint.district, filters.district),
-             (Complaint.kind, filters.kind))
+    equal = (
+        (Complaint.channel, filters.channel),
+        (Complaint.district, filters.district),
+        (Complaint.kind, filters.kind),
+    )
     conditions += [column == value for column, value in equal if value]
     if filters.triage == "1":
         conditions.append(Complaint.needs_triage.is_(True))

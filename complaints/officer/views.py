@@ -1,4 +1,5 @@
 """Officer views: parse the request, call one service, render."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,12 +14,12 @@ from complaints.ids import page_number, parse_id
 from complaints.models import Category, Channel, Complaint
 from complaints.officer.entry import OfficerEntryForm, submit_entry
 from complaints.officer.queue import QueueFilters, queue_statement
+from complaints.services.access import case_for, still_visible
 from complaints.services.casework import case_actions, workflow
 from complaints.services.casework.case_page import case_page
-from complaints.services.classifier import triage
-from complaints.services.access import case_for, still_visible
-from complaints.services.privacy import duties
 from complaints.services.casework.intake import Upload
+from complaints.services.classifier import triage
+from complaints.services.privacy import duties
 from complaints.services.unit_of_work import unit_of_work
 from complaints.web.guards import roles_required
 
@@ -32,8 +33,9 @@ WORKERS = ("officer", "supervisor", "admin", "integrity")
 @roles_required(*VIEWERS)
 def queue():
     filters = QueueFilters.from_args(request.args)
-    page = db.paginate(queue_statement(current_user, filters), page=page_number(request.args.get("page")),
-                       per_page=50, error_out=False)
+    page = db.paginate(
+        queue_statement(current_user, filters), page=page_number(request.args.get("page")), per_page=50, error_out=False
+    )
     categories = db.session.execute(select(Category.code, Category.name_th).order_by(Category.name_th)).all()
     return render_template("officer/queue.html", page=page, filters=filters, categories=categories)
 
@@ -68,9 +70,13 @@ def action(number: str):
     complaint = case_for(current_user, number)
     complaint_id = complaint.id
     params = workflow.Params(
-        reason=request.form.get("reason"), assignee_id=_int("assignee_id"), to_unit_id=_int("to_unit_id"),
-        agency=request.form.get("agency"), into=request.form.get("into"),
-        root_cause_id=_int("root_cause_id"), root_cause_note=request.form.get("root_cause_note"),
+        reason=request.form.get("reason"),
+        assignee_id=_int("assignee_id"),
+        to_unit_id=_int("to_unit_id"),
+        agency=request.form.get("agency"),
+        into=request.form.get("into"),
+        root_cause_id=_int("root_cause_id"),
+        root_cause_note=request.form.get("root_cause_note"),
     )
     try:
         with unit_of_work():
@@ -80,8 +86,11 @@ def action(number: str):
     label_th, label_en = workflow.TRANSITIONS[event.kind].label
     flash(f"{label_th} เรียบร้อย · {label_en}: done")
     # After a forward the case may leave this user's scope.
-    return redirect(url_for("officer.detail", number=number)
-                    if still_visible(current_user, complaint_id) else url_for("officer.queue"))
+    return redirect(
+        url_for("officer.detail", number=number)
+        if still_visible(current_user, complaint_id)
+        else url_for("officer.queue")
+    )
 
 
 def _casework(number: str, work):
@@ -120,8 +129,11 @@ def set_category(number: str):
 @bp.post("/complaints/<case:number>/attachments")
 @roles_required(*WORKERS)
 def attach(number: str):
-    uploads = [Upload("files", f.filename, f.read(current_app.config["MAX_PHOTO_BYTES"] + 1))
-               for f in request.files.getlist("files") if f and f.filename]
+    uploads = [
+        Upload("files", f.filename, f.read(current_app.config["MAX_PHOTO_BYTES"] + 1))
+        for f in request.files.getlist("files")
+        if f and f.filename
+    ]
     return _casework(number, lambda c: case_actions.attach_files(c, current_user, uploads))
 
 
@@ -135,8 +147,12 @@ def attachment(url_key: str):
         # The row outlived its file (a restore without the upload folder, a full disk):
         # the officer is told, and the operator finds it in the log.
         current_app.logger.error("attachment %s: file missing from UPLOAD_DIR", item.id)
-        raise BilingualError(404, "attachment-missing", "ไม่พบไฟล์แนบนี้ในระบบจัดเก็บ กรุณาแจ้งผู้ดูแลระบบ",
-                             "The attached file is missing from storage; tell the administrator.")
+        raise BilingualError(
+            404,
+            "attachment-missing",
+            "ไม่พบไฟล์แนบนี้ในระบบจัดเก็บ กรุณาแจ้งผู้ดูแลระบบ",
+            "The attached file is missing from storage; tell the administrator.",
+        )
     return send_file(path, mimetype=item.content_type, download_name=item.original_name, max_age=0)
 
 
@@ -158,5 +174,6 @@ def new_entry():
             return redirect(url_for("officer.queue"))
     elif request.method == "POST":
         errors = [e for e in form.field_errors()]
-    return render_template("officer/new.html", form=form, errors=errors,
-                           channels=[Channel.PHONE, Channel.COUNTER, Channel.LETTER]), (422 if errors else 200)
+    return render_template(
+        "officer/new.html", form=form, errors=errors, channels=[Channel.PHONE, Channel.COUNTER, Channel.LETTER]
+    ), (422 if errors else 200)

@@ -5,6 +5,7 @@ children (services/service, attributes/attribute, ...) is a JSON array. XML is
 built with the standard library's ElementTree, which escapes text; characters
 that XML 1.0 cannot carry at all are dropped.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,13 @@ from flask import Response
 
 # The repeated child of each container element.
 ITEM_NAMES = {
-    "services": "service", "attributes": "attribute", "values": "value", "endpoints": "endpoint",
-    "formats": "format", "service_requests": "request", "errors": "error",
+    "services": "service",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "service_requests": "request",
+    "errors": "error",
 }
 MIMETYPES = {"xml": "text/xml", "json": "application/json"}
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -3,6 +3,7 @@
 Errors answer in the spec's format (a list of {code, description}), in the
 format of the URL (.xml or .json), with Thai and English descriptions.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
@@ -36,7 +37,8 @@ def _fmt() -> str:
 def _errors(error: BilingualError, headers=None):
     status = error.status if error.status in _KEPT_STATUSES else 400
     items = [{"code": status, "description": f"{e.field}: {e.th} / {e.en}"} for e in error.errors] or [
-        {"code": status, "description": f"{error.th} / {error.en}"}]
+        {"code": status, "description": f"{error.th} / {error.en}"}
+    ]
     response = render(_fmt(), "errors", items, status)
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -110,5 +112,4 @@ def token(token: str, fmt: str):
 @bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unknown(anything: str):
     """Anything else under /open311 answers in the spec's error format too."""
-    raise open311.error(404, "ไม่พบ resource นี้ของ Open311 GeoReport v2",
-                        "No such Open311 GeoReport v2 resource.")
+    raise open311.error(404, "ไม่พบ resource นี้ของ Open311 GeoReport v2", "No such Open311 GeoReport v2 resource.")

@@ -3,6 +3,7 @@
 Deeper rules (text cleaning, places, photos) are the intake service's; this form
 only gathers what the citizen typed.
 """
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm

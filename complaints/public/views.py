@@ -1,4 +1,5 @@
 """Citizen pages. Views parse the request, call one service, render."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,20 +10,20 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from wtforms.fields.choices import SelectChoice
 
 from complaints.domain.errors import BilingualError, FieldError
+from complaints.domain.locations import district_choices, province_choices, subdistrict_choices
 from complaints.extensions import limiter
 from complaints.i18n import t
 from complaints.models import Channel
 from complaints.public.forms import ComplaintForm
 from complaints.schemas import parse_submission
-from complaints.services.casework import feedback, similarity
 from complaints.services.access import PUBLIC, Public, visible_complaints
-from complaints.services.messaging.citizen_links import response_token, token_matches
+from complaints.services.casework import feedback, similarity
 from complaints.services.casework.intake import Upload, submit_complaint
-from complaints.services.catalogue.standards import published_standards
-from complaints.services.casework.tracking_lookups import record_lookup
-from complaints.domain.locations import district_choices, province_choices, subdistrict_choices
 from complaints.services.casework.public_view import find_complaint, public_events, public_text
+from complaints.services.casework.tracking_lookups import record_lookup
 from complaints.services.catalogue import reference_data
+from complaints.services.catalogue.standards import published_standards
+from complaints.services.messaging.citizen_links import response_token, token_matches
 from complaints.services.unit_of_work import unit_of_work
 from complaints.web.guards import intake_limit, tracking_rate
 
@@ -84,11 +85,19 @@ def _form_errors(form: ComplaintForm) -> list[FieldError]:
     errors = []
     for field, messages in form.errors.items():
         if field == "privacy_accepted":
-            errors.append(FieldError(field, "กรุณารับทราบประกาศความเป็นส่วนตัวก่อนส่งเรื่อง",
-                                     "Please acknowledge the privacy notice first."))
+            errors.append(
+                FieldError(
+                    field, "กรุณารับทราบประกาศความเป็นส่วนตัวก่อนส่งเรื่อง", "Please acknowledge the privacy notice first."
+                )
+            )
         elif field == "description":
-            errors.append(FieldError(field, "กรุณาระบุรายละเอียดของเรื่อง (ไม่เกิน 10,000 ตัวอักษร)",
-                                     "Please describe the matter (at most 10,000 characters)."))
+            errors.append(
+                FieldError(
+                    field,
+                    "กรุณาระบุรายละเอียดของเรื่อง (ไม่เกิน 10,000 ตัวอักษร)",
+                    "Please describe the matter (at most 10,000 characters).",
+                )
+            )
         else:
             errors.append(FieldError(field, "ข้อมูลไม่ถูกต้อง", "; ".join(map(str, messages))))
     return errors
@@ -105,13 +114,16 @@ def new_complaint():
     elif form.validate_on_submit():
         photos = [
             Upload("photos", f.filename, f.read(current_app.config["MAX_PHOTO_BYTES"] + 1))
-            for f in request.files.getlist("photos") if f and f.filename
+            for f in request.files.getlist("photos")
+            if f and f.filename
         ]
         try:
             submission = parse_submission(_submission_data(form))
             token = form.submission_token.data or secrets.token_urlsafe(16)
             result = submit_complaint(
-                submission, channel=Channel.WEB, photos=photos,
+                submission,
+                channel=Channel.WEB,
+                photos=photos,
                 idempotency_key=f"web:{token}"[:255],
                 request_hash=hashlib.sha256(submission.model_dump_json().encode()).hexdigest(),
             )
@@ -143,8 +155,12 @@ def receipt(tracking_number: str):
     complaint = find_complaint(tracking_number, _visitor())
     token = response_token(complaint.tracking_number) if _submitted_here(complaint) else None
     # Similar reports are what anyone may know of: never a tip-off, whoever asks.
-    return render_template("public/receipt.html", complaint=complaint, token=token,
-                           similar=similarity.similar_open(complaint, visible=visible_complaints(PUBLIC)))
+    return render_template(
+        "public/receipt.html",
+        complaint=complaint,
+        token=token,
+        similar=similarity.similar_open(complaint, visible=visible_complaints(PUBLIC)),
+    )
 
 
 @bp.get("/track")
@@ -164,8 +180,9 @@ def track(tracking_number: str):
     if tracking_number != complaint.tracking_number:
         return redirect(url_for("public.track", tracking_number=complaint.tracking_number), 301)
     record_lookup("web")
-    return render_template("public/track.html", complaint=complaint, events=public_events(complaint),
-                           public_text=public_text)
+    return render_template(
+        "public/track.html", complaint=complaint, events=public_events(complaint), public_text=public_text
+    )
 
 
 @bp.get("/standards")
@@ -182,8 +199,12 @@ def respond(tracking_number: str):
     # The personal link's token proves the sender; without it a tip-off is an unknown number.
     complaint = find_complaint(tracking_number, Public(owns=lambda c: token_matches(c.tracking_number, token)))
     if not token_matches(complaint.tracking_number, token):
-        raise BilingualError(403, "bad-link", "ลิงก์นี้ไม่ถูกต้องหรือไม่สมบูรณ์ กรุณาใช้ลิงก์จากอีเมลหรือใบรับเรื่อง",
-                             "This link is not valid; use the link from your email or receipt.")
+        raise BilingualError(
+            403,
+            "bad-link",
+            "ลิงก์นี้ไม่ถูกต้องหรือไม่สมบูรณ์ กรุณาใช้ลิงก์จากอีเมลหรือใบรับเรื่อง",
+            "This link is not valid; use the link from your email or receipt.",
+        )
     error = None
     if request.method == "POST":
         choice = request.form.get("choice")
@@ -194,8 +215,12 @@ def respond(tracking_number: str):
                 elif choice == "reopen":
                     feedback.reopen(complaint, request.form.get("reason", ""))
                 elif choice == "survey":
-                    feedback.record_survey(complaint, request.form.get("satisfaction"),
-                                           request.form.get("confidence"), request.form.get("comment"))
+                    feedback.record_survey(
+                        complaint,
+                        request.form.get("satisfaction"),
+                        request.form.get("confidence"),
+                        request.form.get("comment"),
+                    )
                 else:
                     raise BilingualError(400, "bad-request", "คำขอไม่ถูกต้อง", "The request is malformed.")
             return redirect(url_for("public.respond", tracking_number=complaint.tracking_number, t=token))
@@ -203,6 +228,11 @@ def respond(tracking_number: str):
             if exc.status >= 500:
                 raise
             error = exc
-    return render_template("public/respond.html", complaint=complaint, token=token, error=error,
-                           survey=feedback.survey_of(complaint), rateable=complaint.status in feedback.RATEABLE), (
-        error.status if error else 200)
+    return render_template(
+        "public/respond.html",
+        complaint=complaint,
+        token=token,
+        error=error,
+        survey=feedback.survey_of(complaint),
+        rateable=complaint.status in feedback.RATEABLE,
+    ), (error.status if error else 200)

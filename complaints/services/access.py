@@ -18,6 +18,7 @@ tip-off wall, so a link shown to one viewer never names a complaint another may
 not know of. The viewer is a signed-in `User` or a `Public` visitor (someone not
 signed in, who may have proved that they filed a given complaint).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

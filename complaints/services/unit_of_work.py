@@ -9,6 +9,7 @@ meantime) becomes a bilingual 409 instead of a 500. Services that commit themsel
 `commit()`, the same thing with nothing inside; views wrap the one service they call, so a
 refused change (a BilingualError) leaves nothing half-done in the session.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -21,8 +22,12 @@ from complaints.extensions import db
 
 
 def conflict() -> BilingualError:
-    return BilingualError(409, "conflict", "ข้อมูลนี้ถูกบันทึกหรือใช้งานอยู่แล้ว กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง",
-                          "This conflicts with data saved in the meantime; reload the page and try again.")
+    return BilingualError(
+        409,
+        "conflict",
+        "ข้อมูลนี้ถูกบันทึกหรือใช้งานอยู่แล้ว กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง",
+        "This conflicts with data saved in the meantime; reload the page and try again.",
+    )
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 One place for them, so that no blueprint imports another (checked by `make lint`).
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -14,6 +15,7 @@ from complaints.extensions import limiter
 
 def roles_required(*roles: str):
     """Signed in, and one of these roles; otherwise the login page or a 403."""
+
     def decorator(view):
         @wraps(view)
         @login_required
@@ -21,7 +23,9 @@ def roles_required(*roles: str):
             if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorator
 
 

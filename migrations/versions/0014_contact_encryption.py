@@ -8,14 +8,15 @@ Complainants' name, phone, e-mail and LINE id, and outbox recipients, become Fer
 (complaints.models.encrypted) under CONTACT_ENCRYPTION_KEYS: the columns
 widen to TEXT, then existing plaintext is encrypted in place.
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 from complaints.models import encrypted as contact_crypto
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0007'
+revision = "0014"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

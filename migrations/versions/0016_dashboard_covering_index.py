@@ -5,11 +5,12 @@ Revises: 0013
 Create Date: 2026-11-26 06:30:00
 
 """
+
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0016'
-down_revision = '0013'
+revision = "0016"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
@@ -18,8 +19,7 @@ COLUMNS = ["category_id", "kind", "channel", "unit_id", "district", "cluster_id"
 
 def upgrade():
     # INCLUDE is PostgreSQL's; elsewhere this is a plain index on received_at.
-    op.create_index("ix_complaints_received_at_dimensions", "complaints", ["received_at"],
-                    postgresql_include=COLUMNS)
+    op.create_index("ix_complaints_received_at_dimensions", "complaints", ["received_at"], postgresql_include=COLUMNS)
 
 
 def downgrade():

@@ -5,11 +5,12 @@ Revises: 0016
 Create Date: 2026-11-26 08:30:00
 
 """
+
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0017'
-down_revision = '0016'
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

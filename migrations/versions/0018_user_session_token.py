@@ -5,12 +5,13 @@ Revises: 0021
 Create Date: 2026-11-26 08:30:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0018'
-down_revision = '0021'
+revision = "0018"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

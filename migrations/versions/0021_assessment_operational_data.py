@@ -5,12 +5,13 @@ Revises: 0017
 Create Date: 2026-11-26 08:45:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0021'
-down_revision = '0017'
+revision = "0021"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

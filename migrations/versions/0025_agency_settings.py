@@ -5,12 +5,13 @@ Revises: 0024
 Create Date: 2026-12-07 18:30:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0025'
-down_revision = '0024'
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

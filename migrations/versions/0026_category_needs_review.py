@@ -8,12 +8,13 @@ Revises: 0025
 Create Date: 2026-12-07 18:30:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0026'
-down_revision = '0025'
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

@@ -8,12 +8,13 @@ Revises: 0026
 Create Date: 2026-12-07 18:30:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0027'
-down_revision = '0026'
+revision = "0027"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

@@ -13,11 +13,12 @@ Revises: 0027
 Create Date: 2026-12-07 19:25:00
 
 """
+
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0028'
-down_revision = '0027'
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
@@ -27,7 +28,8 @@ def upgrade():
         "UPDATE complaints SET repeat_of_id = NULL WHERE repeat_of_id IS NOT NULL AND "
         "(CASE WHEN kind = 'tip_off' THEN 1 ELSE 0 END) <> "
         "(SELECT CASE WHEN earlier.kind = 'tip_off' THEN 1 ELSE 0 END FROM complaints AS earlier "
-        " WHERE earlier.id = complaints.repeat_of_id)")
+        " WHERE earlier.id = complaints.repeat_of_id)"
+    )
 
 
 def downgrade():

@@ -10,14 +10,15 @@ Revises: 0028
 Create Date: 2026-12-07 21:30:00
 
 """
+
 import secrets
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0029'
-down_revision = '0028'
+revision = "0029"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
@@ -34,7 +35,7 @@ def upgrade():
         ids = conn.execute(sa.select(table.c.id)).scalars().all()
         fill = table.update().where(table.c.id == sa.bindparam("row_id")).values(url_key=sa.bindparam("key"))
         for start in range(0, len(ids), BATCH):  # one statement run per batch, not per row
-            conn.execute(fill, [{"row_id": i, "key": secrets.token_urlsafe(16)} for i in ids[start:start + BATCH]])
+            conn.execute(fill, [{"row_id": i, "key": secrets.token_urlsafe(16)} for i in ids[start : start + BATCH]])
         with op.batch_alter_table(name) as batch:
             batch.alter_column("url_key", existing_type=sa.String(length=22), nullable=False)
             batch.create_unique_constraint(op.f(f"uq_{name}_url_key"), ["url_key"])

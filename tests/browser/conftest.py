@@ -3,6 +3,7 @@
 Chromium is Debian's /usr/bin/chromium, never a Playwright download; when it is
 absent the tests skip, or fail under RONGRIAN_REQUIRE_SERVICES=1.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,13 @@ from tests.conftest import free_port, service_unavailable
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # The app is local, but on a loaded 2-core machine the first intake also loads the
 # Thai classifier (a few seconds of CPU): 10 s proved too short there.
@@ -75,10 +81,15 @@ class PageLog:
         Chromium's own /favicon.ico probe is left out: the app serves no favicon
         and the 404 it logs says nothing about the page's scripts.
         """
-        return ([f"console.{t}: {text} ({url})" for t, text, url in self.console
-                 if t in ("error", "warning") and not url.endswith("/favicon.ico")]
-                + [f"pageerror: {e}" for e in self.page_errors]
-                + [f"requestfailed: {r}" for r in self.failed_requests])
+        return (
+            [
+                f"console.{t}: {text} ({url})"
+                for t, text, url in self.console
+                if t in ("error", "warning") and not url.endswith("/favicon.ico")
+            ]
+            + [f"pageerror: {e}" for e in self.page_errors]
+            + [f"requestfailed: {r}" for r in self.failed_requests]
+        )
 
 
 @pytest.fixture

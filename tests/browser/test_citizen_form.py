@@ -6,6 +6,7 @@ page, the language switch, the receipt and the public tracking page.
 
 Set RONGRIAN_BROWSER_SCREENSHOTS to a folder to keep full-page screenshots.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,9 +19,9 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
+from complaints.domain import tracking_numbers
 from complaints.extensions import db
 from complaints.models import Complaint
-from complaints.domain import tracking_numbers
 
 pytestmark = pytest.mark.browser
 
@@ -85,8 +86,15 @@ def load_complaint(app, number: str) -> Complaint:
         return complaint
 
 
-def fill_form(page: Page, base_url: str, citizen: Citizen, *, photo: Path | None = None,
-              anonymous: bool = False, privacy: bool = True) -> None:
+def fill_form(
+    page: Page,
+    base_url: str,
+    citizen: Citizen,
+    *,
+    photo: Path | None = None,
+    anonymous: bool = False,
+    privacy: bool = True,
+) -> None:
     page.goto(f"{base_url}/complaints/new")
     expect(page.locator("h1")).to_contain_text("แจ้งเรื่องร้องเรียน")
     select_option_containing(page, "#kind", citizen.kind)
@@ -165,8 +173,7 @@ def test_citizen_submits_thai_form_with_photo_and_tracks_it(app, live_server, pa
 
 
 def test_anonymous_hides_contact_fields_and_stores_no_identity(app, live_server, page):
-    citizen = Citizen(kind="ข้อเสนอแนะ", kind_code="suggestion",
-                      description="ขอให้ติดตั้งไฟส่องสว่างเพิ่มที่ทางเดินริมคลองลาดพร้าว")
+    citizen = Citizen(kind="ข้อเสนอแนะ", kind_code="suggestion", description="ขอให้ติดตั้งไฟส่องสว่างเพิ่มที่ทางเดินริมคลองลาดพร้าว")
     # The citizen types contact details first, then changes their mind.
     fill_form(page, live_server, citizen, anonymous=False)
     expect(page.locator("#contact-fields")).to_be_visible()
@@ -195,8 +202,7 @@ def test_anonymous_hides_contact_fields_and_stores_no_identity(app, live_server,
 @pytest.mark.parametrize(
     ("case", "th", "en"),
     [
-        ("no-privacy", "กรุณารับทราบประกาศความเป็นส่วนตัวก่อนส่งเรื่อง",
-         "Please acknowledge the privacy notice first."),
+        ("no-privacy", "กรุณารับทราบประกาศความเป็นส่วนตัวก่อนส่งเรื่อง", "Please acknowledge the privacy notice first."),
         ("no-description", "กรุณาระบุรายละเอียดของเรื่อง", "Please describe the matter"),
     ],
     ids=["no-privacy", "no-description"],

@@ -1,4 +1,5 @@
 """The first-run page in Chromium: fits a 360 px phone without sideways scrolling, and works."""
+
 from __future__ import annotations
 
 import pytest

@@ -3,6 +3,7 @@
 The data are the hand-computed complaints of tests/analytics_data.py; the bars
 are server-rendered SVG links, so a click is a real navigation to the list.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -11,6 +11,7 @@ No Celery worker runs here, so the outbox is checked in the database, not as
 .eml files. Set RONGRIAN_BROWSER_SCREENSHOTS to a folder to keep full-page
 screenshots.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,9 +21,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from complaints.services.datasets.agency_setup import common_data
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, SurveyResponse
+from complaints.services.datasets.agency_setup import common_data
 from complaints.services.staff.accounts import create_user
 from tests.browser.conftest import CSP_RECORDER, TIMEOUT_MS
 from tests.browser.test_citizen_form import Citizen, fill_form, receipt_number, screenshot, submit
@@ -39,8 +40,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 PASSWORD = "yotha-Khet-2569-rongrian"
 CANNED_TITLE, CANNED_BODY = (common_data()["canned_responses"][0][k] for k in ("title", "body"))
-RESOLUTION = ("ฝ่ายโยธาได้ซ่อมผิวถนนหน้าซอยพหลโยธิน 45 เรียบร้อยแล้ว "
-              "โดยปูยางมะตอยใหม่ทั้งช่วงและติดตั้งป้ายเตือนระหว่างรอยางแห้ง")
+RESOLUTION = "ฝ่ายโยธาได้ซ่อมผิวถนนหน้าซอยพหลโยธิน 45 เรียบร้อยแล้ว โดยปูยางมะตอยใหม่ทั้งช่วงและติดตั้งป้ายเตือนระหว่างรอยางแห้ง"
 NOTE = "ตรวจพื้นที่แล้ว หลุมกว้างประมาณ 1 เมตร ใช้ยางมะตอย 2 ถุง (บันทึกภายใน ไม่แสดงต่อผู้ร้อง)"
 COMMENT = "เจ้าหน้าที่ทำงานรวดเร็วมาก ขอบคุณค่ะ"
 REOPEN_REASON = "ยังมีหลุมเหลืออยู่อีกหนึ่งจุดตรงปากซอย ฝนตกแล้วน้ำขังเหมือนเดิม"
@@ -104,6 +104,7 @@ def wait_for_report(page: Page, reports: list[str], pattern: str) -> None:
 
 # --- the citizen ---------------------------------------------------------------------------
 
+
 def citizen_submits(page: Page, base_url: str) -> tuple[str, str]:
     """Submit the Thai form (category ถนน, an email contact); the tracking number and personal link."""
     fill_form(page, base_url, Citizen())
@@ -126,6 +127,7 @@ def load(app, number: str) -> Complaint:
 
 
 # --- the officer ---------------------------------------------------------------------------
+
 
 def sign_in(page: Page, base_url: str, username: str, password: str):
     page.goto(f"{base_url}/login")
@@ -175,6 +177,7 @@ def resolve_case(page: Page, base_url: str, officer: Officer, number: str) -> No
 
 # --- the tests -----------------------------------------------------------------------------
 
+
 def test_full_loop_submit_work_resolve_confirm_and_rate(app, live_server, page, open_page, page_log, csp_reports):
     citizen = instrument(page, csp_reports)
     number, personal_link = citizen_submits(citizen, live_server)
@@ -222,8 +225,14 @@ def test_full_loop_submit_work_resolve_confirm_and_rate(app, live_server, page, 
     timeline = staff.locator("#timeline")
     expect(timeline.locator("li")).to_have_count(6)
     kinds = timeline.locator("li").evaluate_all("els => els.map(e => e.dataset.kind + ':' + e.className)")
-    assert kinds == ["received:public", "assign:public", "start:public", "reply:public",
-                     "note:internal", "resolve:public"], kinds
+    assert kinds == [
+        "received:public",
+        "assign:public",
+        "start:public",
+        "reply:public",
+        "note:internal",
+        "resolve:public",
+    ], kinds
     expect(timeline.locator("li.public[data-kind=reply] .event-text")).to_have_text(CANNED_BODY)
     expect(timeline.locator("li.public[data-kind=resolve] .event-text")).to_have_text(RESOLUTION)
     expect(timeline.locator("li.public[data-kind=resolve] .badge")).to_have_text("สาธารณะ")
@@ -269,9 +278,14 @@ def test_full_loop_submit_work_resolve_confirm_and_rate(app, live_server, page, 
         assert complaint.first_response_at is not None
         surveys = db.session.scalars(select(SurveyResponse).where(SurveyResponse.complaint_id == complaint.id)).all()
         assert [(s.satisfaction, s.confidence, s.comment) for s in surveys] == [(4, 5, COMMENT)]
-        updates = db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.complaint_id == complaint.id, OutboxMessage.purpose == "status_update",
-        ).order_by(OutboxMessage.id)).all()
+        updates = db.session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.complaint_id == complaint.id,
+                OutboxMessage.purpose == "status_update",
+            )
+            .order_by(OutboxMessage.id)
+        ).all()
         # Assign and the citizen's own confirmation tell nobody; starting work does.
         assert [m.payload["action"] for m in updates] == ["start", "reply", "resolve"]
         assert {m.recipient for m in updates} == {Citizen.email}

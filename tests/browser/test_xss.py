@@ -9,6 +9,7 @@ is on the page as text, and the response carries the Content-Security-Policy hea
 Also through the real forms: the citizen form sent back with the payload in its fields,
 and a unit renamed by an admin with an attribute-breaking name the filters let through.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -16,20 +17,22 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from assessment import service as assessment_service
-from complaints.extensions import db
 from assessment.models import AssessmentAnswer, AssessmentEvidence
+from complaints.domain.periods import Period
+from complaints.extensions import db
 from complaints.models import Unit, User, utcnow
 from complaints.services.analytics import corrective_actions
 from complaints.services.casework import case_actions
-from complaints.domain.periods import Period
 from tests.helpers import PASSWORD, complaint_by_number, make_staff, submit_api
 
 pytestmark = pytest.mark.browser
 
 
 def payload(tag: str) -> str:
-    return (f"XSS-{tag} <img src=x onerror=window.__xss=1>\"><script>window.__xss=1</script>"
-            f"' onmouseover='window.__xss=1' </textarea><svg onload=window.__xss=1>")
+    return (
+        f'XSS-{tag} <img src=x onerror=window.__xss=1>"><script>window.__xss=1</script>'
+        f"' onmouseover='window.__xss=1' </textarea><svg onload=window.__xss=1>"
+    )
 
 
 ATTRIBUTE_BREAKER = '" autofocus onfocus="window.__xss=1" x="'  # no tag: the markup filters let it through
@@ -42,17 +45,25 @@ def plant_payloads(app, client) -> dict:
     """A complaint, its contact, a note and a reply, a unit and category name, a corrective
     action, an assessment answer and evidence link: each holding payload(<its name>)."""
     admin_id = make_staff(app, "admin", "admin", None)
-    number = submit_api(client, contact={"name": "x", "phone": "0811111111", "email": "x@example.com",
-                                         "line_user_id": "U" + "0" * 32})
+    number = submit_api(
+        client, contact={"name": "x", "phone": "0811111111", "email": "x@example.com", "line_user_id": "U" + "0" * 32}
+    )
     period = Period.containing(utcnow())
     with app.app_context():
         admin = db.session.get(User, admin_id)
         complaint = complaint_by_number(number)
         note = case_actions.add_note(complaint, admin, "บันทึก")
         reply = case_actions.add_reply(complaint, admin, "ตอบกลับ")
-        action = corrective_actions.save_action(None, admin, {
-            "title": "มาตรการ", "target": f"category:{complaint.category_id}",
-            "owner_user_id": str(admin_id), "status": "planned"})
+        action = corrective_actions.save_action(
+            None,
+            admin,
+            {
+                "title": "มาตรการ",
+                "target": f"category:{complaint.category_id}",
+                "owner_user_id": str(admin_id),
+                "status": "planned",
+            },
+        )
         assessment = assessment_service.open_assessment(period, admin)
         item = "3.1-B1"
         assessment_service.save_answer(assessment, item, "met", "คำอธิบาย", {}, admin)
@@ -71,8 +82,13 @@ def plant_payloads(app, client) -> dict:
         evidence = db.session.scalar(select(AssessmentEvidence))
         evidence.title, evidence.url = payload("evidence"), "javascript:window.__xss=1"
         db.session.commit()
-        return {"number": number, "id": complaint.id, "action": action.id, "period": period.code,
-                "unit": complaint.unit_id}
+        return {
+            "number": number,
+            "id": complaint.id,
+            "action": action.id,
+            "period": period.code,
+            "unit": complaint.unit_id,
+        }
 
 
 def sign_in(page: Page, base_url: str) -> None:
@@ -104,8 +120,10 @@ def test_every_rendered_field_shows_script_as_text(app, live_server, page):
         f"/complaints/receipt/{planted['number']}": (["category"], []),
         f"/track/{planted['number']}": (["reply", "category"], []),
         "/officer/?status=all": (["category"], []),
-        f"/officer/complaints/{case}": ([*COMPLAINT_FIELDS, "name", "phone", "email", "note", "reply", "unit",
-                                         "category"], []),
+        f"/officer/complaints/{case}": (
+            [*COMPLAINT_FIELDS, "name", "phone", "email", "note", "reply", "unit", "category"],
+            [],
+        ),
         f"/manager/?period={period}": (["unit"], []),
         f"/manager/complaints?period={period}": (["unit", "category"], []),
         "/manager/actions": (["action", "category"], []),
@@ -117,8 +135,9 @@ def test_every_rendered_field_shows_script_as_text(app, live_server, page):
     for path, (as_text, in_fields) in pages.items():
         text = assert_inert(page, page.goto(live_server + path), path)
         values = page.evaluate("[...document.querySelectorAll('input, textarea')].map(e => e.value)")
-        missing = ([tag for tag in as_text if payload(tag) not in text]
-                   + [tag for tag in in_fields if payload(tag) not in values])
+        missing = [tag for tag in as_text if payload(tag) not in text] + [
+            tag for tag in in_fields if payload(tag) not in values
+        ]
         assert missing == [], (path, "not shown as typed", missing)
     # A javascript: link, if one was stored, does nothing when followed.
     page.goto(f"{live_server}/assessment/{planted['period']}")
@@ -156,4 +175,3 @@ def test_the_real_forms_echo_hostile_input_as_text(app, live_server, page):
         text = assert_inert(page, page.goto(live_server + path), path)
         values = page.evaluate("[...document.querySelectorAll('input, textarea')].map(e => e.value)")
         assert ATTRIBUTE_BREAKER in text or ATTRIBUTE_BREAKER in values, path
-

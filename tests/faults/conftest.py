@@ -7,6 +7,7 @@ relay), and a loopback SMTP server (aiosmtpd) the app sends its mail to. Every
 scenario submits complaints through the JSON API while it injects its fault, then
 checks with SQL and at the SMTP server that nothing was lost or sent twice.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,7 +31,6 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 
 from complaints.extensions import db
-
 from tests.conftest import ROOT, _make_app, base_config, migrate_database, service_unavailable, wait_for
 
 # Ports of this suite's own servers (override when they clash on another machine).
@@ -45,6 +45,7 @@ SUBJECT_NUMBER = re.compile(r"^\[([0-9A-Z-]+)\]")
 
 # --------------------------------------------------------------------------- processes
 
+
 class Process:
     """A child process in its own session, so that a kill reaches its children too."""
 
@@ -56,8 +57,9 @@ class Process:
 
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         self.starts += 1
 
     def alive(self) -> bool:
@@ -85,19 +87,40 @@ class Process:
 
 class CeleryWorker(Process):
     def __init__(self, env: dict, folder: Path):
-        super().__init__("celery-worker", [
-            sys.executable, "-m", "celery", "-A", "workers.main", "worker", "-Q", "notify,default",
-            "--concurrency", "2", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-            "--without-heartbeat", "--beat", "--schedule", str(folder / "beat-schedule"),
-        ], env, folder)
+        super().__init__(
+            "celery-worker",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "workers.main",
+                "worker",
+                "-Q",
+                "notify,default",
+                "--concurrency",
+                "2",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--beat",
+                "--schedule",
+                str(folder / "beat-schedule"),
+            ],
+            env,
+            folder,
+        )
 
     def start(self) -> None:
         self._ready_seen = self.log().count(" ready.")
         super().start()
 
     def wait_ready(self, timeout: float = 60) -> None:
-        assert wait_for(lambda: self.log().count(" ready.") > self._ready_seen or not self.alive(), timeout), \
+        assert wait_for(lambda: self.log().count(" ready.") > self._ready_seen or not self.alive(), timeout), (
             f"worker not ready:\n{self.log()[-3000:]}"
+        )
         assert self.alive(), f"worker exited:\n{self.log()[-3000:]}"
 
     def ensure_running(self) -> None:
@@ -109,10 +132,27 @@ class CeleryWorker(Process):
 
 class Gunicorn(Process):
     def __init__(self, env: dict, folder: Path):
-        super().__init__("gunicorn", [
-            sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{WEB_PORT}", "--workers", "2",
-            "--graceful-timeout", "5", "--timeout", "60", "--log-level", "warning", "complaints:create_app()",
-        ], env, folder)
+        super().__init__(
+            "gunicorn",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{WEB_PORT}",
+                "--workers",
+                "2",
+                "--graceful-timeout",
+                "5",
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+                "complaints:create_app()",
+            ],
+            env,
+            folder,
+        )
 
     @property
     def base_url(self) -> str:
@@ -129,8 +169,24 @@ class Gunicorn(Process):
 
 class RedisServer(Process):
     def __init__(self, folder: Path):
-        super().__init__("redis", [shutil.which("redis-server"), "--port", str(REDIS_PORT), "--bind", "127.0.0.1",
-                                   "--save", "", "--appendonly", "no", "--dir", str(folder)], {}, folder)
+        super().__init__(
+            "redis",
+            [
+                shutil.which("redis-server"),
+                "--port",
+                str(REDIS_PORT),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(folder),
+            ],
+            {},
+            folder,
+        )
 
     def start(self) -> None:
         super().start()
@@ -265,8 +321,9 @@ class SmtpSink:
 
 
 class Stack:
-    def __init__(self, folder: Path, pg: PostgresCluster, redis: RedisServer, smtp: SmtpSink,
-                 web: Gunicorn, worker: CeleryWorker):
+    def __init__(
+        self, folder: Path, pg: PostgresCluster, redis: RedisServer, smtp: SmtpSink, web: Gunicorn, worker: CeleryWorker
+    ):
         self.folder, self.pg, self.redis, self.smtp, self.web, self.worker = folder, pg, redis, smtp, web, worker
         self.report: list[str] = []
 

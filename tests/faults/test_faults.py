@@ -4,6 +4,7 @@ acknowledged exactly once (in the database, in the outbox and at the SMTP server
 
 Run with `make test-faults` (excluded from `make test`).
 """
+
 from __future__ import annotations
 
 import re
@@ -69,8 +70,11 @@ class Load:
         while not self._stop.is_set():
             key = f"{self.scenario}-{thread}-{n}"
             n += 1
-            body = {**BODY, "description": f"{BODY['description']} ({key})",
-                    "contact": {**BODY["contact"], "email": f"{key}@example.com"}}
+            body = {
+                **BODY,
+                "description": f"{BODY['description']} ({key})",
+                "contact": {**BODY["contact"], "email": f"{key}@example.com"},
+            }
             self._submit(session, key, body)
             time.sleep(0.05)
 
@@ -84,8 +88,9 @@ class Load:
                 time.sleep(0.3)
             first = False
             try:
-                response = session.post(f"{self.base_url}/api/v1/complaints", json=body,
-                                        headers={"Idempotency-Key": key}, timeout=30)
+                response = session.post(
+                    f"{self.base_url}/api/v1/complaints", json=body, headers={"Idempotency-Key": key}, timeout=30
+                )
             except requests.RequestException:
                 with self._lock:
                     self.connection_errors += 1
@@ -145,11 +150,16 @@ def _last_complaint_id(engine) -> int:
 
 def _state(engine, before: int) -> dict:
     with engine.connect() as conn:
-        complaints = conn.execute(text(
-            "SELECT id, tracking_number, acknowledged_at FROM complaints WHERE id > :before"), {"before": before}).all()
-        outbox = conn.execute(text(
-            "SELECT complaint_id, status, attempts FROM outbox_messages "
-            "WHERE complaint_id > :before AND purpose = 'acknowledgement'"), {"before": before}).all()
+        complaints = conn.execute(
+            text("SELECT id, tracking_number, acknowledged_at FROM complaints WHERE id > :before"), {"before": before}
+        ).all()
+        outbox = conn.execute(
+            text(
+                "SELECT complaint_id, status, attempts FROM outbox_messages "
+                "WHERE complaint_id > :before AND purpose = 'acknowledgement'"
+            ),
+            {"before": before},
+        ).all()
     return {"complaints": complaints, "outbox": outbox}
 
 
@@ -160,9 +170,12 @@ def _settle(stack, engine, before: int, expected: int, timeout: float = 120) -> 
 
     def quiet():
         state = _state(engine, before)
-        return (len(state["complaints"]) >= expected
-                and all(c.acknowledged_at is not None for c in state["complaints"])
-                and state["outbox"] and all(m.status == "sent" for m in state["outbox"]))
+        return (
+            len(state["complaints"]) >= expected
+            and all(c.acknowledged_at is not None for c in state["complaints"])
+            and state["outbox"]
+            and all(m.status == "sent" for m in state["outbox"])
+        )
 
     settled = wait_for(quiet, timeout, interval=0.5)
     waited = time.monotonic() - started
@@ -184,10 +197,16 @@ def _check_nothing_lost(stack, engine, load: Load, mark: Mark, name: str, waited
     # ... and nothing else was stored: retries with the same key made no second complaint.
     assert len(state["complaints"]) == len(set(load.accepted.values())) == len(load.accepted)
     with engine.connect() as conn:
-        keys = dict(conn.execute(text(
-            "SELECT r.key, c.tracking_number FROM idempotency_records r "
-            "JOIN complaints c ON c.id = r.complaint_id "
-            "WHERE r.key LIKE :prefix"), {"prefix": f"api:{name}-%"}).all())
+        keys = dict(
+            conn.execute(
+                text(
+                    "SELECT r.key, c.tracking_number FROM idempotency_records r "
+                    "JOIN complaints c ON c.id = r.complaint_id "
+                    "WHERE r.key LIKE :prefix"
+                ),
+                {"prefix": f"api:{name}-%"},
+            ).all()
+        )
     assert keys == {f"api:{k}": v for k, v in load.accepted.items()}
     # Every complaint (each has an e-mail contact) is acknowledged ...
     assert all(c.acknowledged_at is not None for c in state["complaints"])
@@ -198,8 +217,9 @@ def _check_nothing_lost(stack, engine, load: Load, mark: Mark, name: str, waited
     assert {m.status for m in state["outbox"]} == {"sent"}
     # ... and received exactly once by the SMTP server.
     received = stack.smtp.by_tracking_number() - mark.smtp_received
-    assert {n: received[n] for n in numbers} == {n: 1 for n in numbers}, \
-        {n: received[n] for n in numbers if received[n] != 1}
+    assert {n: received[n] for n in numbers} == {n: 1 for n in numbers}, {
+        n: received[n] for n in numbers if received[n] != 1
+    }
     assert sum(received.values()) == len(numbers), "mail for a complaint outside this scenario"
     counts = {
         "accepted_201": len(load.accepted),
@@ -244,8 +264,9 @@ def test_redis_killed_mid_load_and_restarted(stack, engine, supervised):
         stack.redis.start()
         time.sleep(2)
     waited = _settle(stack, engine, mark.last_complaint_id, len(load.accepted))
-    counts = _check_nothing_lost(stack, engine, load, mark, "redis", waited,
-                                 accepted_while_redis_down=accepted_while_down)
+    counts = _check_nothing_lost(
+        stack, engine, load, mark, "redis", waited, accepted_while_redis_down=accepted_while_down
+    )
     # Intake does not need the broker: complaints were accepted while Redis was away.
     assert accepted_while_down > 0, counts
     assert set(load.statuses) == {201}, counts
@@ -265,8 +286,7 @@ def test_worker_killed_while_sending_and_restarted(stack, engine, supervised):
     finally:
         stack.smtp.delay = 0.0
     waited = _settle(stack, engine, mark.last_complaint_id, len(load.accepted))
-    counts = _check_nothing_lost(stack, engine, load, mark, "worker", waited,
-                                 sends_in_flight_at_kill=in_flight)
+    counts = _check_nothing_lost(stack, engine, load, mark, "worker", waited, sends_in_flight_at_kill=in_flight)
     assert in_flight > 0 and counts["max_send_attempts"] > 1, counts
 
 
@@ -289,8 +309,9 @@ def test_postgres_restarted_mid_load(stack, engine, supervised):
         stack.smtp.release()
     waited = _settle(stack, engine, mark.last_complaint_id, len(load.accepted))
     recorded_late = set(re.findall(r"outbox message (\d+); recording it again", stack.worker.log()[log_before:]))
-    counts = _check_nothing_lost(stack, engine, load, mark, "postgres", waited,
-                                 sent_then_recorded_after_restart=len(recorded_late))
+    counts = _check_nothing_lost(
+        stack, engine, load, mark, "postgres", waited, sent_then_recorded_after_restart=len(recorded_late)
+    )
     # Requests during the outage got a bilingual 503 (checked by the client), never a 500.
     assert load.statuses[503] + load.connection_errors > 0, counts
     # The outage did fall between a send and its record, and still nothing went twice.

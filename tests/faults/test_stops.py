@@ -20,12 +20,13 @@ worker that waits for the 250 and records it sends each message once. Then:
 Afterwards every complaint has one acknowledgement, recorded sent, that the SMTP
 server received once. Run with `make test-faults` (excluded from `make test`).
 """
+
 from __future__ import annotations
 
 import os
 import signal
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -83,10 +84,14 @@ def _submit(stack, name: str) -> list[str]:
     with requests.Session() as session:
         for i in range(COMPLAINTS):
             key = f"stops-{name}-{i}"
-            body = {**BODY, "description": f"{BODY['description']} ({key})",
-                    "contact": {**BODY["contact"], "email": f"{key}@example.com"}}
-            response = session.post(f"{stack.web.base_url}/api/v1/complaints", json=body,
-                                    headers={"Idempotency-Key": key}, timeout=30)
+            body = {
+                **BODY,
+                "description": f"{BODY['description']} ({key})",
+                "contact": {**BODY["contact"], "email": f"{key}@example.com"},
+            }
+            response = session.post(
+                f"{stack.web.base_url}/api/v1/complaints", json=body, headers={"Idempotency-Key": key}, timeout=30
+            )
             assert response.status_code == 201, response.text
             numbers.append(response.json()["tracking_number"])
     return numbers
@@ -94,11 +99,14 @@ def _submit(stack, name: str) -> list[str]:
 
 def _acknowledgements(engine, numbers: list[str]) -> list:
     with engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT c.tracking_number, m.id, m.status, m.attempts, m.sent_at, m.claimed_until "
-            "FROM outbox_messages m JOIN complaints c ON c.id = m.complaint_id "
-            "WHERE m.purpose = 'acknowledgement' AND c.tracking_number = ANY(:numbers)"),
-            {"numbers": numbers}).all()
+        return conn.execute(
+            text(
+                "SELECT c.tracking_number, m.id, m.status, m.attempts, m.sent_at, m.claimed_until "
+                "FROM outbox_messages m JOIN complaints c ON c.id = m.complaint_id "
+                "WHERE m.purpose = 'acknowledgement' AND c.tracking_number = ANY(:numbers)"
+            ),
+            {"numbers": numbers},
+        ).all()
 
 
 def _in_flight(stack, timeout: float = 30) -> int:
@@ -123,10 +131,16 @@ def _settle_and_check(stack, engine, name: str, numbers: list[str], before, **fa
     assert {r.status for r in rows} == {"sent"}
     # ... and received exactly once by the SMTP server.
     received = stack.smtp.by_tracking_number() - before
-    assert {n: received[n] for n in numbers} == {n: 1 for n in numbers}, \
-        {n: received[n] for n in numbers if received[n] != 1}
-    counts = {"acknowledgements": len(numbers), "smtp_received": sum(received[n] for n in numbers),
-              "max_send_attempts": max(r.attempts for r in rows), "settled_after_s": round(settled, 1), **facts}
+    assert {n: received[n] for n in numbers} == {n: 1 for n in numbers}, {
+        n: received[n] for n in numbers if received[n] != 1
+    }
+    counts = {
+        "acknowledgements": len(numbers),
+        "smtp_received": sum(received[n] for n in numbers),
+        "max_send_attempts": max(r.attempts for r in rows),
+        "settled_after_s": round(settled, 1),
+        **facts,
+    }
     stack.report.append(f"stops/{name}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     return counts
 
@@ -166,8 +180,15 @@ def _scenario(stack, engine, name: str, send_signal) -> dict:
     numbers = _submit(stack, name)
     in_flight = _in_flight(stack)
     stopped_after = _stop_and_restart(stack, send_signal)
-    counts = _settle_and_check(stack, engine, name, numbers, before, sends_in_flight_at_signal=in_flight,
-                               stopped_after_s=round(stopped_after, 1))
+    counts = _settle_and_check(
+        stack,
+        engine,
+        name,
+        numbers,
+        before,
+        sends_in_flight_at_signal=in_flight,
+        stopped_after_s=round(stopped_after, 1),
+    )
     assert in_flight >= 2 and stopped_after < STOP_LIMIT, counts
     return counts
 
@@ -226,8 +247,15 @@ def test_sigterm_to_the_children_that_are_sending(stack, engine, slow_smtp):
     stack.smtp.delay = 0.0
     # Each child finishes its send, records it, then goes; the pool starts another.
     assert wait_for(lambda: not set(sending) & set(_children(main)), STOP_LIMIT), stack.worker.log()[-3000:]
-    counts = _settle_and_check(stack, engine, "sigterm-child", numbers, before,
-                               sends_in_flight_at_signal=in_flight, children_signalled=len(sending))
+    counts = _settle_and_check(
+        stack,
+        engine,
+        "sigterm-child",
+        numbers,
+        before,
+        sends_in_flight_at_signal=in_flight,
+        children_signalled=len(sending),
+    )
     assert stack.worker.alive(), stack.worker.log()[-3000:]
     assert in_flight >= 2, counts
 
@@ -238,15 +266,19 @@ def test_sigkill_to_the_process_group(stack, engine, slow_checking_smtp):
     in_flight = _in_flight(stack)
     stack.worker.kill()  # SIGKILL to the group: no handler runs, the sends are cut off
     stack.smtp.delay = 0.0
-    killed_at = datetime.now(timezone.utc)
-    lost = {r.id for r in _acknowledgements(engine, numbers) if r.status == "pending" and r.claimed_until
-            and r.claimed_until > killed_at}
+    killed_at = datetime.now(UTC)
+    lost = {
+        r.id
+        for r in _acknowledgements(engine, numbers)
+        if r.status == "pending" and r.claimed_until and r.claimed_until > killed_at
+    }
     assert lost, "no claimed send was lost with the worker"
     stack.worker.start()
-    restarted_at = datetime.now(timezone.utc)
+    restarted_at = datetime.now(UTC)
     stack.worker.wait_ready()
-    counts = _settle_and_check(stack, engine, "sigkill-group", numbers, before, sends_in_flight_at_kill=in_flight,
-                               claims_lost=len(lost))
+    counts = _settle_and_check(
+        stack, engine, "sigkill-group", numbers, before, sends_in_flight_at_kill=in_flight, claims_lost=len(lost)
+    )
     rows = {r.id: r for r in _acknowledgements(engine, numbers)}
     late = max((rows[i].sent_at - restarted_at).total_seconds() for i in lost)
     stack.report[-1] += f", lost_sends_delivered_after_restart_s={late:.1f}"

@@ -8,6 +8,7 @@ told to use this test run's virtual environment (`VENV=…`, its install stamp t
 up to date with `-o`) and `PYTHONPATH` puts the clone's code first: what runs is the
 clone's code, data and Makefile, with the packages already installed.
 """
+
 from __future__ import annotations
 
 import email
@@ -35,16 +36,29 @@ ACCOUNT_LINE = re.compile(r"^(\w+) account: username '([^']+)' password '([^']+)
 
 
 def _env(clone: Path, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("NLP_", "DATABASE_", "REDIS_", "CELERY_", "MAIL_", "PUBLIC_", "RONGRIAN_",
-                                "FLASK_", "UPLOAD_", "EXPORT_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            ("NLP_", "DATABASE_", "REDIS_", "CELERY_", "MAIL_", "PUBLIC_", "RONGRIAN_", "FLASK_", "UPLOAD_", "EXPORT_")
+        )
+    }
     return {**env, "PYTHONPATH": str(clone), "NLP_RETRAIN_CRONTAB": "", **extra}
 
 
 def _make(clone: Path, *targets: str) -> list[str]:
     venv = Path(sys.prefix)
-    return ["make", "--no-print-directory", "-C", str(clone), *targets, f"VENV={venv}",
-            "-o", str(venv / ".installed-stamp"), f"DEMO_COMPLAINTS={DEMO_COUNT}"]
+    return [
+        "make",
+        "--no-print-directory",
+        "-C",
+        str(clone),
+        *targets,
+        f"VENV={venv}",
+        "-o",
+        str(venv / ".installed-stamp"),
+        f"DEMO_COMPLAINTS={DEMO_COUNT}",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -68,15 +82,43 @@ def seeded(clone) -> str:
 
 def test_the_clone_reads_its_own_code_and_data(clone):
     probe = subprocess.run(
-        [sys.executable, "-c", "import json, complaints, complaints.config as c; "
-         "print(json.dumps([complaints.__file__, str(c.base_data_path())]))"],
-        env=_env(clone), cwd=clone, capture_output=True, text=True, check=True)
+        [
+            sys.executable,
+            "-c",
+            "import json, complaints, complaints.config as c; "
+            "print(json.dumps([complaints.__file__, str(c.base_data_path())]))",
+        ],
+        env=_env(clone),
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     code, data = json.loads(probe.stdout)
     assert Path(code).is_relative_to(clone) and Path(data).is_relative_to(clone)
     assert Path(data).is_file() and Path(data).stat().st_size > 1_000_000
     beside = "../" + "shared"  # spelled in two parts so that this file does not match itself
-    tracked = subprocess.run(["git", "-C", str(clone), "grep", "-l", "-F", "-e", beside, "--", "*.py", "Makefile",
-                              "*.toml", "*.md", ".ci/*", "*.yml"], capture_output=True, text=True)
+    tracked = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(clone),
+            "grep",
+            "-l",
+            "-F",
+            "-e",
+            beside,
+            "--",
+            "*.py",
+            "Makefile",
+            "*.toml",
+            "*.md",
+            ".ci/*",
+            "*.yml",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert tracked.stdout == ""  # nothing reaches for a folder beside the checkout
 
 
@@ -110,8 +152,13 @@ def test_make_run_serves_links_to_its_own_port_and_stops_within_10_seconds(clone
     port = free_port()
     log_path = clone / f"run-{port}.log"
     with open(log_path, "wb") as log:
-        make = subprocess.Popen(_make(clone, "run", f"PORT={port}"), env=_env(clone), stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        make = subprocess.Popen(
+            _make(clone, "run", f"PORT={port}"),
+            env=_env(clone),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     family: list[psutil.Process] = []
     try:
         base = f"http://127.0.0.1:{port}"
@@ -128,10 +175,15 @@ def test_make_run_serves_links_to_its_own_port_and_stops_within_10_seconds(clone
         assert any("celery" in " ".join(p.cmdline()) for p in family)
 
         if how == "SIGINT to the group":  # only once: the acknowledgement's link
-            body = json.dumps({"description": "ไฟทางเดินหน้าซอยดับหลายวัน ทดสอบลิงก์", "contact": {
-                "name": "ทดสอบ ลิงก์", "email": "link-test@example.org"}}).encode()
-            request = urllib.request.Request(base + "/api/v1/complaints", data=body, method="POST",
-                                             headers={"Content-Type": "application/json"})
+            body = json.dumps(
+                {
+                    "description": "ไฟทางเดินหน้าซอยดับหลายวัน ทดสอบลิงก์",
+                    "contact": {"name": "ทดสอบ ลิงก์", "email": "link-test@example.org"},
+                }
+            ).encode()
+            request = urllib.request.Request(
+                base + "/api/v1/complaints", data=body, method="POST", headers={"Content-Type": "application/json"}
+            )
             with urllib.request.urlopen(request, timeout=90) as response:  # the first intake loads the classifier
                 created = json.loads(response.read())
             assert created["public_url"].startswith(base + "/")
@@ -140,8 +192,9 @@ def test_make_run_serves_links_to_its_own_port_and_stops_within_10_seconds(clone
             def acknowledgement():
                 for path in mail_dir.glob("*.eml") if mail_dir.is_dir() else []:
                     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-                    text = "\n".join(part.get_content() for part in message.walk()
-                                     if part.get_content_maintype() == "text")
+                    text = "\n".join(
+                        part.get_content() for part in message.walk() if part.get_content_maintype() == "text"
+                    )
                     if created["tracking_number"] in text and message["To"] == "link-test@example.org":
                         return text
                 return None

@@ -6,6 +6,7 @@ to the app served by werkzeug in a thread; it marks the connection as HTTPS with
 different loopback addresses (127.0.0.2, 127.0.0.3, ...), which nginx sees as
 $remote_addr and appends to X-Forwarded-For: the path a real client's address takes.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -30,8 +31,11 @@ from tests.conftest import _make_app, base_config, free_port, service_unavailabl
 from tests.helpers import PASSWORD, csrf_from, make_staff
 
 PUBLIC_HOST = "rongrian.example.go.th"
-BODY = {"description": "ถนนเป็นหลุมลึกหน้าบ้านเลขที่ 5", "category": "ถนน",
-        "contact": {"name": "สมชาย ใจดี", "email": "somchai@example.com"}}
+BODY = {
+    "description": "ถนนเป็นหลุมลึกหน้าบ้านเลขที่ 5",
+    "category": "ถนน",
+    "contact": {"name": "สมชาย ใจดี", "email": "somchai@example.com"},
+}
 
 # The server block of docs/operations.md, less the certificate lines (TLS is simulated by the header),
 # and a second server that, like the set-up in issue 17, passes neither Host nor
@@ -74,7 +78,8 @@ http {{
 
 def nginx_binary() -> str:
     found = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None)
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+    )
     if not found:
         service_unavailable("nginx (Debian package nginx)")
     return found
@@ -129,22 +134,32 @@ class Browser:
             conn.close()
 
     def post_json(self, path: str, payload: dict, headers: dict | None = None):
-        return self.request("POST", path, json.dumps(payload).encode(),
-                            {"Content-Type": "application/json", **(headers or {})})
+        return self.request(
+            "POST", path, json.dumps(payload).encode(), {"Content-Type": "application/json", **(headers or {})}
+        )
 
     def post_form(self, path: str, fields: dict, referer: str):
         from urllib.parse import urlencode
 
-        return self.request("POST", path, urlencode(fields).encode(),
-                            {"Content-Type": "application/x-www-form-urlencoded", "Referer": referer})
+        return self.request(
+            "POST",
+            path,
+            urlencode(fields).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded", "Referer": referer},
+        )
 
 
 @pytest.fixture
 def behind_nginx(tmp_path, sqlite_template):
     binary = nginx_binary()
     shutil.copy(sqlite_template, tmp_path / "rongrian.sqlite")
-    app = _make_app({**base_config(tmp_path, f"sqlite:///{tmp_path / 'rongrian.sqlite'}"),
-                     "TRUSTED_PROXY_COUNT": 1, "INTAKE_RATE_LIMIT": "60 per minute"})
+    app = _make_app(
+        {
+            **base_config(tmp_path, f"sqlite:///{tmp_path / 'rongrian.sqlite'}"),
+            "TRUSTED_PROXY_COUNT": 1,
+            "INTAKE_RATE_LIMIT": "60 per minute",
+        }
+    )
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
@@ -154,10 +169,14 @@ def behind_nginx(tmp_path, sqlite_template):
     conf = folder / "nginx.conf"
     # A root master hands requests to workers running as "user"; they must reach tmp_path.
     user = "user root;" if os.geteuid() == 0 else ""
-    conf.write_text(NGINX_CONF.format(tmp=folder, port=port, bare_port=bare_port,
-                                      app_port=server.server_port, user=user))
-    proc = subprocess.Popen([binary, "-e", str(folder / "error.log"), "-c", str(conf), "-p", str(folder),
-                             "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    conf.write_text(
+        NGINX_CONF.format(tmp=folder, port=port, bare_port=bare_port, app_port=server.server_port, user=user)
+    )
+    proc = subprocess.Popen(
+        [binary, "-e", str(folder / "error.log"), "-c", str(conf), "-p", str(folder), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_listening(port, proc, folder / "error.log")
         wait_listening(bare_port, proc, folder / "error.log")
@@ -177,8 +196,9 @@ def test_each_client_behind_nginx_has_its_own_intake_budget(behind_nginx, caplog
     caplog.set_level(logging.INFO, logger="rongrian.access")
     # One client writes a new made-up X-Forwarded-For each time: nginx appends the
     # address it sees, and only that last hop is trusted, so the limit holds.
-    statuses = [first.post_json("/api/v1/complaints", BODY, {"X-Forwarded-For": f"203.0.113.{n}"})[0]
-                for n in range(61)]
+    statuses = [
+        first.post_json("/api/v1/complaints", BODY, {"X-Forwarded-For": f"203.0.113.{n}"})[0] for n in range(61)
+    ]
     assert statuses == [201] * 60 + [429]
     status, text = first.post_json("/api/v1/complaints", BODY)
     assert status == 429 and "บ่อยเกินไป" in json.loads(text)["detail_th"]
@@ -190,8 +210,11 @@ def test_each_client_behind_nginx_has_its_own_intake_budget(behind_nginx, caplog
 
 def sign_in(browser: Browser, referer_host: str):
     token = csrf_from(browser.request("GET", "/login")[1])
-    return browser.post_form("/login", {"username": "viewer", "password": PASSWORD, "csrf_token": token},
-                             referer=f"https://{referer_host}/login")
+    return browser.post_form(
+        "/login",
+        {"username": "viewer", "password": PASSWORD, "csrf_token": token},
+        referer=f"https://{referer_host}/login",
+    )
 
 
 def test_staff_sign_in_over_the_https_proxy_and_the_audit_trail_has_the_client(behind_nginx):

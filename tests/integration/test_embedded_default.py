@@ -1,13 +1,14 @@
 """The embedded default of `make run`: SQLite and kombu's SQLAlchemy broker, no server."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
 from complaints import create_app
-from complaints.services.datasets import demo_seed
 from complaints.extensions import db
 from complaints.models import Complaint
+from complaints.services.datasets import demo_seed
 from tests.conftest import WorkerProcess, migrate_database, wait_for
 
 pytestmark = pytest.mark.worker
@@ -31,15 +32,16 @@ def test_embedded_worker_acknowledges_through_the_sqlite_broker(tmp_path, monkey
     worker = WorkerProcess(env, tmp_path / "worker.log")
     try:
         worker.wait_ready()
-        response = app.test_client().post("/api/v1/complaints", json={
-            "description": "เสียงดังจากร้านคาราโอเกะทุกคืน", "contact": {"email": "neighbour@example.com"}})
+        response = app.test_client().post(
+            "/api/v1/complaints",
+            json={"description": "เสียงดังจากร้านคาราโอเกะทุกคืน", "contact": {"email": "neighbour@example.com"}},
+        )
         assert response.status_code == 201
         number = response.get_json()["tracking_number"]
 
         def acknowledged():
             with app.app_context():
-                value = db.session.scalar(
-                    select(Complaint.acknowledged_at).where(Complaint.tracking_number == number))
+                value = db.session.scalar(select(Complaint.acknowledged_at).where(Complaint.tracking_number == number))
                 db.session.remove()
                 return value
 

@@ -4,6 +4,7 @@
 the Locust scenario (citizens, officers, managers); BENCHMARKS.md has the 10-minute run.
 A run this short says nothing about memory staying flat, so that verdict is not asserted.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,11 +24,33 @@ def test_short_mixed_load_has_no_errors_and_acknowledges_every_complaint(tmp_pat
     out = tmp_path / "load.json"
     redis_base = urlsplit(REDIS_URL)._replace(path="").geturl()  # the runner picks its own db
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "load_test.py"), "--seconds", "35", "--users", "8",
-         "--spawn-rate", "8", "--think-scale", "0.3", "--complaints", "500", "--port", str(free_port()),
-         "--redis-db", "14", "--ack-timeout", "30", "--json", str(out)],
-        cwd=ROOT, env={**os.environ, "BENCH_PG_URL": PG_URL, "BENCH_REDIS_URL": redis_base},
-        capture_output=True, text=True, timeout=240,
+        [
+            sys.executable,
+            str(ROOT / "bench" / "load_test.py"),
+            "--seconds",
+            "35",
+            "--users",
+            "8",
+            "--spawn-rate",
+            "8",
+            "--think-scale",
+            "0.3",
+            "--complaints",
+            "500",
+            "--port",
+            str(free_port()),
+            "--redis-db",
+            "14",
+            "--ack-timeout",
+            "30",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "BENCH_PG_URL": PG_URL, "BENCH_REDIS_URL": redis_base},
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert out.is_file(), proc.stdout[-4000:] + proc.stderr[-4000:]
     result = json.loads(out.read_text(encoding="utf-8"))

@@ -1,14 +1,15 @@
 """On PostgreSQL the dashboard reads every figure from three scans (metrics.one_pass);
 each figure must come out exactly as its own GROUP BY computes it."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import event, select
 
+from complaints.domain.periods import Period
 from complaints.extensions import db
 from complaints.models import Unit
 from complaints.services.analytics import metrics
-from complaints.domain.periods import Period
 from tests import analytics_data
 from tests.analytics_data import NOW
 
@@ -25,8 +26,7 @@ def test_one_pass_equals_each_figure_alone(pg_app, period):
         analytics_data.build()
         works = db.session.scalar(select(Unit.id).where(Unit.code == "public-works"))
         for unit_id in (None, works):
-            scope = metrics.Scope(Period.parse(period), None if unit_id is None else frozenset({unit_id}),
-                                  unit_id, NOW)
+            scope = metrics.Scope(Period.parse(period), None if unit_id is None else frozenset({unit_id}), unit_id, NOW)
             alone = {key: build(scope) for key, build in metrics.FIGURES.items()}
             total_alone = metrics.total_received(scope)
             statements = []

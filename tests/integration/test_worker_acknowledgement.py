@@ -1,4 +1,5 @@
 """Real parts: PostgreSQL, Redis and a Celery worker process acknowledging complaints."""
+
 from __future__ import annotations
 
 import shutil
@@ -13,21 +14,34 @@ from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage
 from tests.conftest import (
-    WorkerProcess, _make_app, base_config, free_port, service_unavailable, truncate_all, wait_for, worker_env,
+    WorkerProcess,
+    _make_app,
+    base_config,
+    free_port,
+    service_unavailable,
+    truncate_all,
+    wait_for,
+    worker_env,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
 
-BODY = {"description": "ท่อระบายน้ำอุดตัน น้ำเน่าส่งกลิ่นเหม็น", "category": "ท่อระบายน้ำ",
-        "contact": {"name": "ประยุทธ์ ทดสอบ", "email": "citizen@example.com"},
-        "location": {"province": "กรุงเทพมหานคร", "district": "บางเขน"}}
+BODY = {
+    "description": "ท่อระบายน้ำอุดตัน น้ำเน่าส่งกลิ่นเหม็น",
+    "category": "ท่อระบายน้ำ",
+    "contact": {"name": "ประยุทธ์ ทดสอบ", "email": "citizen@example.com"},
+    "location": {"province": "กรุงเทพมหานคร", "district": "บางเขน"},
+}
 
 
 def make_app(tmp_path: Path, database_url: str, broker_url: str):
     truncate_all(database_url)
     config = base_config(tmp_path, database_url)
-    config["CELERY"] = {**config["CELERY"], "broker_url": broker_url,
-                        "broker_transport_options": {"socket_connect_timeout": 2}}
+    config["CELERY"] = {
+        **config["CELERY"],
+        "broker_url": broker_url,
+        "broker_transport_options": {"socket_connect_timeout": 2},
+    }
     config["RATELIMIT_STORAGE_URI"] = broker_url
     return _make_app(config)
 
@@ -48,8 +62,9 @@ def worker_factory(tmp_path):
     started = []
 
     def start(database_url: str, broker_url: str, beat: bool = False, **extra):
-        worker = WorkerProcess(worker_env(tmp_path, database_url, broker_url, **extra),
-                               tmp_path / f"worker-{len(started)}.log", beat=beat)
+        worker = WorkerProcess(
+            worker_env(tmp_path, database_url, broker_url, **extra), tmp_path / f"worker-{len(started)}.log", beat=beat
+        )
         started.append(worker)
         worker.wait_ready()
         return worker
@@ -97,9 +112,22 @@ class RedisServer:
 
     def start(self):
         self.proc = subprocess.Popen(
-            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                shutil.which("redis-server"),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         import redis
 
         client = redis.Redis(port=self.port, socket_connect_timeout=1)
@@ -131,8 +159,7 @@ def own_redis(tmp_path, redis_url):
 
 def test_redis_down_at_intake_then_back_the_relay_acknowledges(tmp_path, pg_database, own_redis, worker_factory):
     broker = f"redis://127.0.0.1:{own_redis.port}/0"
-    worker = worker_factory(pg_database, broker, beat=True,
-                            OUTBOX_RELAY_SECONDS="1", OUTBOX_RELAY_AFTER_SECONDS="2")
+    worker = worker_factory(pg_database, broker, beat=True, OUTBOX_RELAY_SECONDS="1", OUTBOX_RELAY_AFTER_SECONDS="2")
     app = make_app(tmp_path, pg_database, broker)
     client = app.test_client()
 
@@ -162,8 +189,9 @@ def test_redis_down_at_intake_then_back_the_relay_acknowledges(tmp_path, pg_data
         assert db.session.scalar(select(OutboxMessage.status)) == "sent"
 
 
-def test_sla_sweep_on_a_real_worker_escalates_an_overdue_case_by_email(tmp_path, pg_database, redis_url,
-                                                                         worker_factory):
+def test_sla_sweep_on_a_real_worker_escalates_an_overdue_case_by_email(
+    tmp_path, pg_database, redis_url, worker_factory
+):
     from datetime import timedelta
 
     from tests.helpers import make_staff
@@ -185,8 +213,10 @@ def test_sla_sweep_on_a_real_worker_escalates_an_overdue_case_by_email(tmp_path,
 
     mails = wait_for(escalation_mail, timeout=30, interval=0.5)
     with app.app_context():
-        outbox_rows = [(m.id, m.purpose, m.recipient, m.status, m.attempts, m.last_error)
-                       for m in db.session.scalars(select(OutboxMessage))]
+        outbox_rows = [
+            (m.id, m.purpose, m.recipient, m.status, m.attempts, m.last_error)
+            for m in db.session.scalars(select(OutboxMessage))
+        ]
         db.session.remove()
     assert len(mails) == 1, (outbox_rows, [p.name for p in eml_files(tmp_path)])
     assert number in mails[0].read_text(errors="replace")

@@ -1,4 +1,5 @@
 """A real Celery worker sends LINE and SMS answers to fake peers on loopback."""
+
 from __future__ import annotations
 
 import json
@@ -21,9 +22,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
 
 def test_worker_answers_on_line_and_pushes_status_changes(tmp_path, pg_database, redis_url, worker_factory):  # noqa: F811
     with FakeLinePlatform() as line, FakeSmsGateway() as gateway:
-        settings = {"LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": "line-token",
-                    "LINE_API_BASE_URL": line.url, "LINE_DATA_API_BASE_URL": line.url,
-                    "SMS_WEBHOOK_SECRET": "sms-secret", "SMS_PROVIDER_URL": gateway.url + "/send"}
+        settings = {
+            "LINE_CHANNEL_SECRET": SECRET,
+            "LINE_CHANNEL_ACCESS_TOKEN": "line-token",
+            "LINE_API_BASE_URL": line.url,
+            "LINE_DATA_API_BASE_URL": line.url,
+            "SMS_WEBHOOK_SECRET": "sms-secret",
+            "SMS_PROVIDER_URL": gateway.url + "/send",
+        }
         worker = worker_factory(pg_database, redis_url, **settings)
         app = make_app(tmp_path, pg_database, redis_url)
         app.config.update(settings)
@@ -43,21 +49,32 @@ def test_worker_answers_on_line_and_pushes_status_changes(tmp_path, pg_database,
         assert pushed and pushed[0]["to"] == USER and "ซ่อมหลังคาแล้ว" in pushed[0]["text"], worker.log()
 
         body = json.dumps({"message_id": "w-1", "from": "0812345678", "text": "ไฟจราจรเสีย"}).encode()
-        response = client.post("/channels/sms/inbound", data=body,
-                               headers={"Content-Type": "application/json", "X-Signature": sign(body, "sms-secret")})
+        response = client.post(
+            "/channels/sms/inbound",
+            data=body,
+            headers={"Content-Type": "application/json", "X-Signature": sign(body, "sms-secret")},
+        )
         sms_number = response.get_json()["tracking_number"]
         sent = wait_for(lambda: gateway.requests, timeout=20)
         assert sent and sms_number in sent[0]["body"]["text"], worker.log()
 
 
-def test_worker_without_credentials_writes_line_and_sms_answers_to_the_outbox(tmp_path, pg_database, redis_url,
-                                                                              worker_factory):  # noqa: F811
+def test_worker_without_credentials_writes_line_and_sms_answers_to_the_outbox(
+    tmp_path, pg_database, redis_url, worker_factory
+):  # noqa: F811
     """No LINE token, no SMS gateway: the worker writes files and the fake LINE platform,
     where LINE_API_BASE_URL points, never hears from it."""
     with FakeLinePlatform() as line:
-        settings = {"LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": "", "LINE_API_BASE_URL": line.url,
-                    "LINE_DATA_API_BASE_URL": line.url, "SMS_WEBHOOK_SECRET": "sms-secret", "SMS_PROVIDER_URL": "",
-                    "LINE_OUTBOX_DIR": str(tmp_path / "worker-line"), "SMS_OUTBOX_DIR": str(tmp_path / "worker-sms")}
+        settings = {
+            "LINE_CHANNEL_SECRET": SECRET,
+            "LINE_CHANNEL_ACCESS_TOKEN": "",
+            "LINE_API_BASE_URL": line.url,
+            "LINE_DATA_API_BASE_URL": line.url,
+            "SMS_WEBHOOK_SECRET": "sms-secret",
+            "SMS_PROVIDER_URL": "",
+            "LINE_OUTBOX_DIR": str(tmp_path / "worker-line"),
+            "SMS_OUTBOX_DIR": str(tmp_path / "worker-sms"),
+        }
         worker = worker_factory(pg_database, redis_url, **settings)
         app = make_app(tmp_path, pg_database, redis_url)
         app.config.update({**settings, "LINE_CHANNEL_ACCESS_TOKEN": None, "SMS_PROVIDER_URL": None})
@@ -71,8 +88,11 @@ def test_worker_without_credentials_writes_line_and_sms_answers_to_the_outbox(tm
         receipt = wait_for(lambda: [f for f in written("worker-line") if "RR-" in f["text"]], timeout=20)
         assert receipt and receipt[0]["to"] == USER, worker.log()
         body = json.dumps({"message_id": "w-2", "from": "0812345678", "text": "ไฟจราจรเสีย"}).encode()
-        response = client.post("/channels/sms/inbound", data=body,
-                               headers={"Content-Type": "application/json", "X-Signature": sign(body, "sms-secret")})
+        response = client.post(
+            "/channels/sms/inbound",
+            data=body,
+            headers={"Content-Type": "application/json", "X-Signature": sign(body, "sms-secret")},
+        )
         sms_number = response.get_json()["tracking_number"]
         sms_files = wait_for(lambda: written("worker-sms"), timeout=20)
         assert sms_files and sms_number in sms_files[0]["text"] and sms_files[0]["to"] == "0812345678", worker.log()

@@ -1,4 +1,5 @@
 """Real parts: the beat of a Celery worker process clusters new complaints on PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -27,8 +28,9 @@ def test_the_beat_clusters_new_complaints(tmp_path, pg_database, redis_url):
     with app.app_context():
         first = add(POTHOLE[0], utc(2026, 1, 5, 3))
         add(POTHOLE[1], utc(2026, 2, 5, 3))
-    worker = WorkerProcess(worker_env(tmp_path, pg_database, redis_url, CLUSTER_UPDATE_SECONDS="1"),
-                           tmp_path / "worker.log", beat=True)
+    worker = WorkerProcess(
+        worker_env(tmp_path, pg_database, redis_url, CLUSTER_UPDATE_SECONDS="1"), tmp_path / "worker.log", beat=True
+    )
     try:
         worker.wait_ready()
         assert wait_for(lambda: unclustered(app) == 0, timeout=30), worker.log()

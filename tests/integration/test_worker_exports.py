@@ -1,4 +1,5 @@
 """A complaint-list export written by a real Celery worker (PostgreSQL, Redis) and downloaded."""
+
 from __future__ import annotations
 
 import csv

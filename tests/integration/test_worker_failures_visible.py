@@ -1,5 +1,6 @@
 """Real parts: a failed acknowledgement is sent once the operator resends it, by a real Celery
 worker on PostgreSQL and Redis; /readyz follows the worker's heartbeat."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,9 +18,11 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
 
 def ack_state(app, number: str):
     with app.app_context():
-        row = db.session.execute(select(Complaint.acknowledged_at, OutboxMessage.status)
-                                 .join(OutboxMessage, OutboxMessage.complaint_id == Complaint.id)
-                                 .where(Complaint.tracking_number == number)).one()
+        row = db.session.execute(
+            select(Complaint.acknowledged_at, OutboxMessage.status)
+            .join(OutboxMessage, OutboxMessage.complaint_id == Complaint.id)
+            .where(Complaint.tracking_number == number)
+        ).one()
         db.session.remove()
         return row
 
@@ -43,8 +46,10 @@ def test_a_failed_acknowledgement_is_sent_after_resend_and_readyz_sees_the_worke
     worker = WorkerProcess(worker_env(tmp_path, pg_database, redis_url), tmp_path / "worker.log")
     try:
         worker.wait_ready()
-        assert wait_for(lambda: client.get("/readyz").status_code == 200, timeout=30), \
-            (client.get("/readyz").get_json(), worker.log()[-3000:])
+        assert wait_for(lambda: client.get("/readyz").status_code == 200, timeout=30), (
+            client.get("/readyz").get_json(),
+            worker.log()[-3000:],
+        )
         # The worker runs, but a failed message stays failed: nobody is acknowledged by it.
         assert ack_state(app, number) == (None, "failed")
         result = app.test_cli_runner().invoke(args=["outbox", "resend", "--all-failed"])

@@ -1,5 +1,6 @@
 """A real worker (with embedded beat) writes JSON lines with zone-aware ISO 8601 times, and
 the lines of an acknowledgement carry the request id of the intake that caused it."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,16 @@ def lines(worker) -> list[dict]:
 
 def test_worker_and_beat_write_json_lines_carrying_the_intakes_request_id(tmp_path, pg_database, redis_url):
     # An SMTP outage: the acknowledgement fails, and says so at WARNING.
-    env = worker_env(tmp_path, pg_database, redis_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(free_port()),
-                     LOG_FORMAT="json", LOG_LEVEL="DEBUG", OUTBOX_RELAY_SECONDS="1")
+    env = worker_env(
+        tmp_path,
+        pg_database,
+        redis_url,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(free_port()),
+        LOG_FORMAT="json",
+        LOG_LEVEL="DEBUG",
+        OUTBOX_RELAY_SECONDS="1",
+    )
     worker = QuietWorker(env, tmp_path / "worker.log", beat=True)
     try:
         worker.wait_ready()
@@ -44,7 +53,9 @@ def test_worker_and_beat_write_json_lines_carrying_the_intakes_request_id(tmp_pa
         assert response.status_code == 201
 
         def failure_line():
-            return next((line for line in lines(worker) if line["logger"] == "complaints.services.messaging.outbox"), None)
+            return next(
+                (line for line in lines(worker) if line["logger"] == "complaints.services.messaging.outbox"), None
+            )
 
         failure = wait_for(failure_line, timeout=30, interval=0.3)
         assert failure is not None, worker.log()
@@ -52,10 +63,16 @@ def test_worker_and_beat_write_json_lines_carrying_the_intakes_request_id(tmp_pa
         assert failure["request_id"] == "intake-9c1d"
         assert "citizen@example.com" not in worker.log()
         # Celery's own line of that task run carries it too.
-        assert wait_for(lambda: any(line["request_id"] == "intake-9c1d" and line["logger"].startswith("celery")
-                                    for line in lines(worker)), timeout=10), worker.log()
-        assert wait_for(lambda: any(re.search(r"relay_outbox\[.*\] succeeded", line["message"])
-                                    for line in lines(worker)), timeout=15), worker.log()
+        assert wait_for(
+            lambda: any(
+                line["request_id"] == "intake-9c1d" and line["logger"].startswith("celery") for line in lines(worker)
+            ),
+            timeout=10,
+        ), worker.log()
+        assert wait_for(
+            lambda: any(re.search(r"relay_outbox\[.*\] succeeded", line["message"]) for line in lines(worker)),
+            timeout=15,
+        ), worker.log()
     finally:
         worker.stop()
     parsed = lines(worker)  # every line is JSON (json.loads raised otherwise)
@@ -69,4 +86,6 @@ def test_worker_and_beat_write_json_lines_carrying_the_intakes_request_id(tmp_pa
     noop = [line for line in parsed if re.search(r"rongrian\.relay_outbox\[.*\] succeeded in .*: 0$", line["message"])]
     assert noop and {line["level"] for line in noop} == {"DEBUG"}, parsed
     # The task that failed is not demoted.
-    assert any(line["level"] == "WARNING" and line["logger"] == "complaints.services.messaging.outbox" for line in parsed)
+    assert any(
+        line["level"] == "WARNING" and line["logger"] == "complaints.services.messaging.outbox" for line in parsed
+    )

@@ -1,6 +1,7 @@
 """The scheduled retraining run in a real Celery worker process (PostgreSQL, Redis): it
 learns from complaints citizens filed with a category, the web app then classifies
 with the promoted model, and a second scheduled run with nothing new confirmed is skipped."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,16 +21,21 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
 
 def finished_runs(app) -> list[TrainingRun]:
     with app.app_context():
-        runs = list(db.session.scalars(select(TrainingRun).where(
-            TrainingRun.status.in_(["promoted", "rejected", "failed"]))))
+        runs = list(
+            db.session.scalars(select(TrainingRun).where(TrainingRun.status.in_(["promoted", "rejected", "failed"])))
+        )
         db.session.expunge_all()
         return runs
 
 
 def test_the_weekly_run_learns_from_confirmed_complaints(tmp_path, pg_database, redis_url, worker_factory):  # noqa: F811
     base_csv = write_csv(tmp_path / "base.csv", make_rows(100, 1))
-    settings = {"NLP_BASE_DATA": base_csv, "NLP_MODEL_DIR": str(tmp_path / "models"),
-                "NLP_RETRAIN_MIN_NEW": "20", "NLP_RECENT_HOLDOUT_MIN": "3"}
+    settings = {
+        "NLP_BASE_DATA": base_csv,
+        "NLP_MODEL_DIR": str(tmp_path / "models"),
+        "NLP_RETRAIN_MIN_NEW": "20",
+        "NLP_RECENT_HOLDOUT_MIN": "3",
+    }
     worker = worker_factory(pg_database, redis_url, **settings)
     app = make_app(tmp_path, pg_database, redis_url)
     app.config.update(NLP_ACTIVE_MODEL_CHECK_SECONDS=0)

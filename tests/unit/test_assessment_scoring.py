@@ -1,4 +1,5 @@
 """Scoring of the PMQA self-assessment: pure functions, every branch."""
+
 import itertools
 
 import pytest
@@ -7,8 +8,9 @@ from assessment.scoring import CRITERION_MAX, IN_PROGRESS, MET, NOT_MET, score_c
 
 
 def items(basic, advance=(), significance=()):
-    return ([("basic", s) for s in basic] + [("advance", s) for s in advance]
-            + [("significance", s) for s in significance])
+    return (
+        [("basic", s) for s in basic] + [("advance", s) for s in advance] + [("significance", s) for s in significance]
+    )
 
 
 def test_nothing_done_is_not_started_with_zero():
@@ -81,7 +83,12 @@ def test_category_score_is_the_mean_and_missing_answers_count_as_not_met():
         {"id": "3.2", "items": [{"id": "c", "level": "basic"}, {"id": "d", "level": "basic"}]},
     ]
     result = score_form(form, {"a": MET, "b": MET, "c": MET})
-    assert result["criteria"]["3.1"] == {"level": "advance", "basic": 300, "advance": 100, "significance": 0,
-                                         "total": 400}
+    assert result["criteria"]["3.1"] == {
+        "level": "advance",
+        "basic": 300,
+        "advance": 100,
+        "significance": 0,
+        "total": 400,
+    }
     assert result["criteria"]["3.2"]["total"] == 150
     assert result["category_score"] == 275

@@ -6,7 +6,11 @@ from complaints.domain.locations import UnknownPlace, resolve_place
 def test_bangkok_short_forms_resolve_to_canonical_names():
     place = resolve_place("กทม.", "เขตจตุจักร", "แขวงลาดยาว")
     assert (place.province, place.district, place.subdistrict, place.code) == (
-        "กรุงเทพมหานคร", "เขตจตุจักร", "ลาดยาว", "103001")
+        "กรุงเทพมหานคร",
+        "เขตจตุจักร",
+        "ลาดยาว",
+        "103001",
+    )
 
 
 def test_english_names_are_accepted():

@@ -1,4 +1,5 @@
 """Connections to outside services are kept per process, never shared with a fork."""
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,9 @@ def test_one_pool_per_process_and_a_new_one_after_a_fork(monkeypatch):
     first = outbound_http.pool()
     assert outbound_http.pool() is first
     made = []
-    assert outbound_http.per_process(("k", 1), lambda: made.append(1) or object()) is \
-        outbound_http.per_process(("k", 1), lambda: made.append(1) or object())
+    assert outbound_http.per_process(("k", 1), lambda: made.append(1) or object()) is outbound_http.per_process(
+        ("k", 1), lambda: made.append(1) or object()
+    )
     assert made == [1]
 
     parent = os.getpid()

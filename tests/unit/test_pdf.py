@@ -1,4 +1,5 @@
 """Thai PDF foundation: shaped Thai text that a reader extracts back."""
+
 import io
 
 import pypdf

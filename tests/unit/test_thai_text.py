@@ -21,10 +21,18 @@ def test_newlines_are_kept_in_multiline_text_and_folded_in_single_line():
     assert clean_text("หนึ่ง\nสอง\tสาม", multiline=False) == "หนึ่ง สอง สาม"
 
 
-@pytest.mark.parametrize("hostile", [
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "ดู <a href='x'>นี่</a>",
-    "javascript:alert(1)", "< script >x", "<svg/onload=alert(1)>", "<!-- x -->",
-])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "ดู <a href='x'>นี่</a>",
+        "javascript:alert(1)",
+        "< script >x",
+        "<svg/onload=alert(1)>",
+        "<!-- x -->",
+    ],
+)
 def test_markup_is_refused(hostile):
     with pytest.raises(UnsafeText):
         clean_text(hostile)

@@ -3,7 +3,11 @@ import re
 import pytest
 
 from complaints.domain.tracking_numbers import (
-    ALPHABET, MalformedTrackingNumber, check_character, generate, parse,
+    ALPHABET,
+    MalformedTrackingNumber,
+    check_character,
+    generate,
+    parse,
 )
 
 FORMAT = re.compile(r"^RR-2569-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
@@ -29,9 +33,15 @@ def test_numbers_are_random_not_sequential():
     assert len({b[0] for b in bodies}) == 32
 
 
-@pytest.mark.parametrize("typed", [
-    "rr-2569-{a}-{b}", "RR2569{a}{b}", " rr 2569 {a} {b} ", "Rr-2569{a}-{b}",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "rr-2569-{a}-{b}",
+        "RR2569{a}{b}",
+        " rr 2569 {a} {b} ",
+        "Rr-2569{a}-{b}",
+    ],
+)
 def test_accepted_in_any_case_with_or_without_hyphens(typed):
     number = generate("RR", 2569)
     a, b = number.split("-")[2:]
@@ -52,7 +62,7 @@ def test_every_single_character_error_is_caught():
         for ch in ALPHABET:
             if ch == compact[pos]:
                 continue
-            wrong = compact[:pos] + ch + compact[pos + 1:]
+            wrong = compact[:pos] + ch + compact[pos + 1 :]
             with pytest.raises(MalformedTrackingNumber):
                 parse(wrong)
 
@@ -63,11 +73,23 @@ def test_wrong_year_is_caught_by_the_check_character():
         parse(number.replace("2569", "2568"))
 
 
-@pytest.mark.parametrize("bad", [
-    "", "RR", "RR-2569", "RR-2569-ABCD", "RR-2569-ABCD-EFGHI", "12345", "RR-25X9-ABCD-EFGH",
-    "RR-2569-ABCD-EFG!", "../../etc/passwd", "RR-2569-ABCD-EFGH' OR 1=1--", "x" * 100,
-    "RR-2569-ABCD-EFG\u200bH",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "RR",
+        "RR-2569",
+        "RR-2569-ABCD",
+        "RR-2569-ABCD-EFGHI",
+        "12345",
+        "RR-25X9-ABCD-EFGH",
+        "RR-2569-ABCD-EFG!",
+        "../../etc/passwd",
+        "RR-2569-ABCD-EFGH' OR 1=1--",
+        "x" * 100,
+        "RR-2569-ABCD-EFG\u200bH",
+    ],
+)
 def test_malformed_input_is_refused(bad):
     with pytest.raises(MalformedTrackingNumber):
         parse(bad)

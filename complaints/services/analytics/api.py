@@ -8,24 +8,36 @@ of work a change is committed in). Everything it uses is named here; the modules
 these names are free to change their internals. A test and an import contract (pyproject
 `[tool.importlinter]`) keep assessment/ to this module.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement
 
+from complaints.services.access import PUBLIC, visible_complaints
 from complaints.services.analytics.clusters import ClusterSummary, top_clusters
 from complaints.services.analytics.metrics import ack_seconds, bisecting_case, resolution_as_of
 from complaints.services.analytics.pdf import FONT_FAMILY, thai_document
-from complaints.services.access import PUBLIC, visible_complaints
 from complaints.services.casework.photos import display_name, store_file
-from complaints.services.catalogue.standards import calendar_overrides
 from complaints.services.casework.tracking_lookups import lookups_between
 from complaints.services.catalogue.agency import name as agency_name
+from complaints.services.catalogue.standards import calendar_overrides
 from complaints.services.unit_of_work import unit_of_work
 
 __all__ = [
-    "FONT_FAMILY", "ClusterSummary", "ack_seconds", "agency_name", "bisecting_case", "calendar_overrides",
-    "display_name", "lookups_between", "public_complaints", "resolution_as_of", "store_file", "thai_document",
-    "top_clusters", "unit_of_work",
+    "FONT_FAMILY",
+    "ClusterSummary",
+    "ack_seconds",
+    "agency_name",
+    "bisecting_case",
+    "calendar_overrides",
+    "display_name",
+    "lookups_between",
+    "public_complaints",
+    "resolution_as_of",
+    "store_file",
+    "thai_document",
+    "top_clusters",
+    "unit_of_work",
 ]
 
 

@@ -42,6 +42,7 @@ statement and takes the database's write lock. A complaint is counted in the
 same transaction that marks it clustered, so running the task twice, or twice at
 the same time, counts every complaint once.
 """
+
 from __future__ import annotations
 
 import math
@@ -52,28 +53,55 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import func, insert, select, text, tuple_, update
 
+from complaints.domain.locations import place_name
+from complaints.domain.thai_calendar import to_bangkok
 from complaints.extensions import db
 from complaints.models import Category, ClusterMonth, Complaint, Kind, RecurringCluster, Status, utcnow
-from complaints.services.casework import similarity
-from complaints.domain.locations import place_name
 from complaints.nlp.pii_masking import mask_text
+from complaints.services.casework import similarity
 from complaints.services.classifier.triage import complaint_text
-from complaints.domain.thai_calendar import to_bangkok
 
 GRID_DEGREES = 0.005
 CLUSTER_TERMS = 12
 LABEL_TERMS = 3
 # Words every complaint uses ("please fix the problem in the area"): kept for
 # matching, skipped in the label, which should name the problem and the place.
-LABEL_FILLER = frozenset({"แจ้ง", "ปัญหา", "เรื่อง", "บริเวณ", "ทำ", "ช่วย", "ดำเนินการ", "แก้ไข", "ขอ", "ขอให้",
-                          "ครับ", "ค่ะ", "คะ", "นะ", "เลย", "มาก", "ด่วน", "อีกแล้ว", "ตรง", "แถว", "หน้า", "ทาง",
-                          "ซอย", "เขต", "แขวง"})
+LABEL_FILLER = frozenset(
+    {
+        "แจ้ง",
+        "ปัญหา",
+        "เรื่อง",
+        "บริเวณ",
+        "ทำ",
+        "ช่วย",
+        "ดำเนินการ",
+        "แก้ไข",
+        "ขอ",
+        "ขอให้",
+        "ครับ",
+        "ค่ะ",
+        "คะ",
+        "นะ",
+        "เลย",
+        "มาก",
+        "ด่วน",
+        "อีกแล้ว",
+        "ตรง",
+        "แถว",
+        "หน้า",
+        "ทาง",
+        "ซอย",
+        "เขต",
+        "แขวง",
+    }
+)
 TERM_SAMPLE = 200
 # An arbitrary constant naming the clustering lock among PostgreSQL advisory locks.
 _ADVISORY_LOCK_KEY = 0x52524C55  # "RRLU"
 
 
 # --- pure rules ------------------------------------------------------------------------
+
 
 def place_key(lat: float | None, lon: float | None, area_code: str | None) -> str | None:
     """Where a complaint is, for clustering: a grid cell, a subdistrict or district code, or None."""
@@ -100,8 +128,9 @@ def make_label(category_name: str | None, terms: list[str], place: str | None) -
 
     Filler words and the category's own name are skipped: the label names the problem and the place.
     """
-    words = [term for term in terms
-             if term not in LABEL_FILLER and term != category_name and not term.startswith("#")][:LABEL_TERMS]
+    words = [term for term in terms if term not in LABEL_FILLER and term != category_name and not term.startswith("#")][
+        :LABEL_TERMS
+    ]
     label = mask_text(f"{category_name or 'ไม่ระบุหมวด'}: {' '.join(words)}")
     if place:
         label += f" ({place})"
@@ -119,6 +148,7 @@ def cluster_place(cluster: RecurringCluster) -> str | None:
 
 
 # --- the batch -------------------------------------------------------------------------
+
 
 @dataclass
 class UpdateResult:
@@ -144,9 +174,11 @@ class _Clusterer:
         for place in places:
             self.by_place.setdefault(place, [])
         if places:
-            for cluster in db.session.scalars(select(RecurringCluster).where(
-                    tuple_(RecurringCluster.category_id, RecurringCluster.place_key).in_(sorted(places)))
-                    .order_by(RecurringCluster.id)):
+            for cluster in db.session.scalars(
+                select(RecurringCluster)
+                .where(tuple_(RecurringCluster.category_id, RecurringCluster.place_key).in_(sorted(places)))
+                .order_by(RecurringCluster.id)
+            ):
                 self.by_place[(cluster.category_id, cluster.place_key)].append(cluster)
 
     def candidates(self, category_id: int, key: str) -> list[RecurringCluster]:
@@ -157,8 +189,12 @@ class _Clusterer:
         if counts is None:
             counts = Counter()
             if cluster.id is not None:
-                latest = db.session.scalars(select(Complaint.text_signature).where(
-                    Complaint.cluster_id == cluster.id).order_by(Complaint.id.desc()).limit(TERM_SAMPLE)).all()
+                latest = db.session.scalars(
+                    select(Complaint.text_signature)
+                    .where(Complaint.cluster_id == cluster.id)
+                    .order_by(Complaint.id.desc())
+                    .limit(TERM_SAMPLE)
+                ).all()
                 for signature in reversed(latest):
                     counts.update((signature or "").split())
             self.term_counts[id(cluster)] = counts
@@ -178,10 +214,17 @@ class _Clusterer:
             self.categories[category_id] = db.session.get(Category, category_id)
         category = self.categories[category_id]
         if best is None:
-            best = RecurringCluster(category_id=category_id, unit_id=(category.unit_id if category else None)
-                                    or complaint.unit_id, place_key=key, area_code=complaint.area_code,
-                                    terms="", size=0, label_th="",
-                                    first_seen_at=complaint.received_at, last_seen_at=complaint.received_at)
+            best = RecurringCluster(
+                category_id=category_id,
+                unit_id=(category.unit_id if category else None) or complaint.unit_id,
+                place_key=key,
+                area_code=complaint.area_code,
+                terms="",
+                size=0,
+                label_th="",
+                first_seen_at=complaint.received_at,
+                last_seen_at=complaint.received_at,
+            )
             db.session.add(best)
             self.candidates(category_id, key).append(best)
         counts = self.counts(best)
@@ -200,11 +243,19 @@ class _Clusterer:
         """New clusters, members' cluster ids (one executemany) and month counts."""
         db.session.flush()  # new clusters get their ids
         if self.members:
-            db.session.execute(update(Complaint), [{"id": complaint_id, "cluster_id": cluster.id}
-                                                   for complaint_id, cluster in self.members])
+            db.session.execute(
+                update(Complaint),
+                [{"id": complaint_id, "cluster_id": cluster.id} for complaint_id, cluster in self.members],
+            )
         ids = {cluster.id for cluster, _ in self.months}
-        existing = {(row.cluster_id, row.month): row for row in db.session.scalars(
-            select(ClusterMonth).where(ClusterMonth.cluster_id.in_(ids)))} if ids else {}
+        existing = (
+            {
+                (row.cluster_id, row.month): row
+                for row in db.session.scalars(select(ClusterMonth).where(ClusterMonth.cluster_id.in_(ids)))
+            }
+            if ids
+            else {}
+        )
         new_rows = []
         for (cluster, month), added in self.months.items():
             row = existing.get((cluster.id, month))
@@ -225,11 +276,16 @@ def _lock() -> None:
 def _lock_and_claim(batch_size: int) -> list[int]:
     """Serialise clustering and claim up to batch_size unclustered complaints (marked in this transaction)."""
     _lock()
-    pending = (select(Complaint.id).where(Complaint.clustered_at.is_(None)).limit(batch_size)
-               .with_for_update(skip_locked=True))
-    claimed = db.session.execute(update(Complaint).where(Complaint.id.in_(pending))
-                                 .values(clustered_at=utcnow()).returning(Complaint.id)
-                                 .execution_options(synchronize_session=False))
+    pending = (
+        select(Complaint.id).where(Complaint.clustered_at.is_(None)).limit(batch_size).with_for_update(skip_locked=True)
+    )
+    claimed = db.session.execute(
+        update(Complaint)
+        .where(Complaint.id.in_(pending))
+        .values(clustered_at=utcnow())
+        .returning(Complaint.id)
+        .execution_options(synchronize_session=False)
+    )
     return [row[0] for row in claimed]
 
 
@@ -239,14 +295,20 @@ def _cluster_batch(batch_size: int, min_overlap: float, result: UpdateResult) ->
         db.session.rollback()
         return 0
     clusterer = _Clusterer(min_overlap)
-    complaints = db.session.scalars(select(Complaint).where(Complaint.id.in_(ids))
-                                    .order_by(Complaint.received_at, Complaint.id)).all()
+    complaints = db.session.scalars(
+        select(Complaint).where(Complaint.id.in_(ids)).order_by(Complaint.received_at, Complaint.id)
+    ).all()
     work = []
     for complaint in complaints:
         category_id = similarity.category_of(complaint)
         key = place_key(complaint.lat, complaint.lon, complaint.area_code)
-        if (complaint.kind != Kind.COMPLAINT or complaint.status == Status.MERGED or category_id is None
-                or key is None or complaint.cluster_id is not None):
+        if (
+            complaint.kind != Kind.COMPLAINT
+            or complaint.status == Status.MERGED
+            or category_id is None
+            or key is None
+            or complaint.cluster_id is not None
+        ):
             continue
         if complaint.text_signature is None:  # rows stored before signatures existed (migration 0004)
             complaint.text_signature = similarity.text_signature(complaint_text(complaint.title, complaint.description))
@@ -271,13 +333,17 @@ def uncount_merged() -> int:
     """Take complaints merged after they were clustered out of their cluster; returns how many."""
     _lock()
     # Through the (status, received_at) index: merged complaints are few.
-    merged = db.session.scalars(select(Complaint).where(
-        Complaint.status == Status.MERGED, Complaint.cluster_id.is_not(None))).all()
+    merged = db.session.scalars(
+        select(Complaint).where(Complaint.status == Status.MERGED, Complaint.cluster_id.is_not(None))
+    ).all()
     for complaint in merged:
         cluster = complaint.cluster
         cluster.size = max(cluster.size - 1, 0)
-        month = db.session.scalar(select(ClusterMonth).where(
-            ClusterMonth.cluster_id == cluster.id, ClusterMonth.month == month_of(complaint.received_at)))
+        month = db.session.scalar(
+            select(ClusterMonth).where(
+                ClusterMonth.cluster_id == cluster.id, ClusterMonth.month == month_of(complaint.received_at)
+            )
+        )
         if month is not None and month.count > 0:
             month.count -= 1
         complaint.cluster_id = None
@@ -297,6 +363,7 @@ def update_clusters(batch_size: int | None = None) -> UpdateResult:
 
 
 # --- reading -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ClusterSummary:
@@ -326,21 +393,44 @@ def top_clusters(start: date, end: date, unit_ids: list[int] | None = None, limi
     """
     first, last = date(start.year, start.month, 1), date(end.year, end.month, 1)
     in_period = func.sum(ClusterMonth.count).label("in_period")
-    ranked = (select(RecurringCluster, in_period).join(ClusterMonth)
-              .where(ClusterMonth.month >= first, ClusterMonth.month <= last)
-              .group_by(RecurringCluster.id).having(in_period > 0)
-              .order_by(in_period.desc(), RecurringCluster.last_seen_at.desc(), RecurringCluster.id)
-              .limit(limit))
+    ranked = (
+        select(RecurringCluster, in_period)
+        .join(ClusterMonth)
+        .where(ClusterMonth.month >= first, ClusterMonth.month <= last)
+        .group_by(RecurringCluster.id)
+        .having(in_period > 0)
+        .order_by(in_period.desc(), RecurringCluster.last_seen_at.desc(), RecurringCluster.id)
+        .limit(limit)
+    )
     if unit_ids is not None:
         ranked = ranked.where(RecurringCluster.unit_id.in_(unit_ids))
     rows = db.session.execute(ranked).all()
     months: dict[int, list[tuple[date, int]]] = {cluster.id: [] for cluster, _ in rows}
     for cluster_id, month, count in db.session.execute(
-            select(ClusterMonth.cluster_id, ClusterMonth.month, ClusterMonth.count)
-            .where(ClusterMonth.cluster_id.in_(months), ClusterMonth.month >= first, ClusterMonth.month <= last,
-                   ClusterMonth.count > 0).order_by(ClusterMonth.month)):
+        select(ClusterMonth.cluster_id, ClusterMonth.month, ClusterMonth.count)
+        .where(
+            ClusterMonth.cluster_id.in_(months),
+            ClusterMonth.month >= first,
+            ClusterMonth.month <= last,
+            ClusterMonth.count > 0,
+        )
+        .order_by(ClusterMonth.month)
+    ):
         months[cluster_id].append((month, count))
-    return [ClusterSummary(id=c.id, label_th=c.label_th, category_id=c.category_id, unit_id=c.unit_id,
-                           area_code=c.area_code, place_key=c.place_key, terms=c.terms.split(), size=c.size,
-                           first_seen_at=c.first_seen_at, last_seen_at=c.last_seen_at, in_period=int(total),
-                           months=months[c.id]) for c, total in rows]
+    return [
+        ClusterSummary(
+            id=c.id,
+            label_th=c.label_th,
+            category_id=c.category_id,
+            unit_id=c.unit_id,
+            area_code=c.area_code,
+            place_key=c.place_key,
+            terms=c.terms.split(),
+            size=c.size,
+            first_seen_at=c.first_seen_at,
+            last_seen_at=c.last_seen_at,
+            in_period=int(total),
+            months=months[c.id],
+        )
+        for c, total in rows
+    ]

@@ -5,6 +5,7 @@ names an owner, a due date, the day the fix took effect and a status. The
 measure of the fix is the target's complaints per month before and after that
 day. Validation answers in Thai and English (422), like the admin catalogue.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,14 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from complaints.domain.errors import BilingualError
+from complaints.domain.periods import add_months
 from complaints.extensions import db
 from complaints.ids import parse_id
 from complaints.models import ActionStatus, Category, Complaint, CorrectiveAction, RecurringCluster, User, utcnow
-from complaints.services.analytics import metrics
 from complaints.services.access import PUBLIC, visible_complaints
+from complaints.services.analytics import metrics
 from complaints.services.catalogue.calendar_overrides import bangkok_today, parse_day
 from complaints.services.catalogue.checking import Checker, commit
-from complaints.domain.periods import add_months
 
 STATUS_LABELS = {
     ActionStatus.PLANNED: ("วางแผน", "Planned"),
@@ -34,9 +35,15 @@ COMPARE_MONTHS = 6
 
 def list_actions(unit_ids: frozenset[int] | set[int] | None) -> list[CorrectiveAction]:
     """Actions the user may see: all for managers, their units' for supervisors."""
-    statement = select(CorrectiveAction).options(
-        selectinload(CorrectiveAction.cluster), selectinload(CorrectiveAction.category),
-        selectinload(CorrectiveAction.owner)).order_by(CorrectiveAction.created_at.desc(), CorrectiveAction.id.desc())
+    statement = (
+        select(CorrectiveAction)
+        .options(
+            selectinload(CorrectiveAction.cluster),
+            selectinload(CorrectiveAction.category),
+            selectinload(CorrectiveAction.owner),
+        )
+        .order_by(CorrectiveAction.created_at.desc(), CorrectiveAction.id.desc())
+    )
     if unit_ids is not None:
         statement = statement.where(CorrectiveAction.unit_id.in_(sorted(unit_ids)))
     return list(db.session.scalars(statement))
@@ -51,17 +58,23 @@ def get_action(action_id: int, unit_ids) -> CorrectiveAction:
 
 def target_options() -> list[tuple[str, str]]:
     """("cluster:<id>" | "category:<id>", Thai label) for the form."""
-    clusters = db.session.execute(select(RecurringCluster.id, RecurringCluster.label_th)
-                                  .order_by(RecurringCluster.last_seen_at.desc()).limit(200)).all()
+    clusters = db.session.execute(
+        select(RecurringCluster.id, RecurringCluster.label_th).order_by(RecurringCluster.last_seen_at.desc()).limit(200)
+    ).all()
     categories = db.session.execute(select(Category.id, Category.name_th).order_by(Category.name_th)).all()
-    return ([(f"cluster:{cid}", f"ปัญหาซ้ำ: {label}") for cid, label in clusters]
-            + [(f"category:{cid}", f"หมวดหมู่: {name}") for cid, name in categories])
+    return [(f"cluster:{cid}", f"ปัญหาซ้ำ: {label}") for cid, label in clusters] + [
+        (f"category:{cid}", f"หมวดหมู่: {name}") for cid, name in categories
+    ]
 
 
 def owner_options() -> list[tuple[int, str]]:
-    return list(db.session.execute(select(User.id, User.display_name).where(
-        User.active.is_(True), User.role.in_(("supervisor", "manager", "admin", "officer")))
-        .order_by(User.display_name)).all())
+    return list(
+        db.session.execute(
+            select(User.id, User.display_name)
+            .where(User.active.is_(True), User.role.in_(("supervisor", "manager", "admin", "officer")))
+            .order_by(User.display_name)
+        ).all()
+    )
 
 
 def _target(check: Checker, value: str | None):
@@ -70,8 +83,11 @@ def _target(check: Checker, value: str | None):
     row_id = parse_id(raw)
     row = db.session.get(model, row_id) if model and row_id is not None else None
     if row is None:
-        check.add("target", "กรุณาเลือกปัญหาซ้ำหรือหมวดหมู่ที่มาตรการนี้แก้ไข",
-                  "Choose the recurring problem or category this action addresses.")
+        check.add(
+            "target",
+            "กรุณาเลือกปัญหาซ้ำหรือหมวดหมู่ที่มาตรการนี้แก้ไข",
+            "Choose the recurring problem or category this action addresses.",
+        )
     return kind, row
 
 
@@ -88,8 +104,14 @@ def save_action(row: CorrectiveAction | None, author: User, form) -> CorrectiveA
     """Create or update an action from the submitted fields; 422 with every bad field."""
     check = Checker()
     title = check.text("title", form.get("title"), ("ชื่อมาตรการ", "Title"), max_len=200)
-    description = check.text("description", form.get("description"), ("รายละเอียด", "Description"),
-                             max_len=5000, multiline=True, required=False)
+    description = check.text(
+        "description",
+        form.get("description"),
+        ("รายละเอียด", "Description"),
+        max_len=5000,
+        multiline=True,
+        required=False,
+    )
     kind, target = _target(check, form.get("target"))
     owner_raw = form.get("owner_user_id") or ""
     owner_id = parse_id(owner_raw)
@@ -135,8 +157,9 @@ class BeforeAfter:
         return round((self.after_mean - self.before_mean) / self.before_mean, 4)
 
 
-def before_after(action: CorrectiveAction, months: int = COMPARE_MONTHS,
-                 today: date | None = None) -> BeforeAfter | None:
+def before_after(
+    action: CorrectiveAction, months: int = COMPARE_MONTHS, today: date | None = None
+) -> BeforeAfter | None:
     """Complaints of the action's target per month, `months` before and after the effective month.
 
     The effective month counts as "after"; months after today are not shown.
@@ -159,5 +182,8 @@ def before_after(action: CorrectiveAction, months: int = COMPARE_MONTHS,
     rows = [MonthRate(m, n, m >= effective) for m, n in counts]
     before = [r.count for r in rows if not r.after]
     after = [r.count for r in rows if r.after]
-    return BeforeAfter(rows, round(sum(before) / len(before), 2) if before else None,
-                       round(sum(after) / len(after), 2) if after else None)
+    return BeforeAfter(
+        rows,
+        round(sum(before) / len(before), 2) if before else None,
+        round(sum(after) / len(after), 2) if after else None,
+    )

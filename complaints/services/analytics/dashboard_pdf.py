@@ -1,11 +1,12 @@
 """The manager dashboard as a printable PDF: one Thai table per figure."""
+
 from __future__ import annotations
 
 from fpdf.fonts import FontFace
 
+from complaints.domain.thai_calendar import format_thai_datetime
 from complaints.services.analytics.metrics import Figure, Scope
 from complaints.services.analytics.pdf import FONT_FAMILY, thai_document
-from complaints.domain.thai_calendar import format_thai_datetime
 
 
 def _percent(share: float | None) -> str:
@@ -23,8 +24,13 @@ def dashboard_pdf(scope: Scope, figures: dict[str, Figure], unit_name: str | Non
     pdf.set_font(FONT_FAMILY, "B", 18)
     pdf.multi_cell(0, 9, f"รายงานสถิติเรื่องร้องเรียน · {agency}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT_FAMILY, "", 13)
-    pdf.multi_cell(0, 7, f"{scope.period.label('th')} ({scope.period.label('en')}) · "
-                         f"หน่วยงาน: {unit_name or 'ทุกหน่วยงาน (all units)'}", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        7,
+        f"{scope.period.label('th')} ({scope.period.label('en')}) · หน่วยงาน: {unit_name or 'ทุกหน่วยงาน (all units)'}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.multi_cell(0, 7, f"ข้อมูล ณ {format_thai_datetime(scope.now)}", new_x="LMARGIN", new_y="NEXT")
     heading = FontFace(emphasis="BOLD", fill_color=(225, 235, 245))
     for figure in figures.values():
@@ -38,6 +44,7 @@ def dashboard_pdf(scope: Scope, figures: dict[str, Figure], unit_name: str | Non
                 table.row([row.label_th, str(row.count), _percent(row.share)])
             table.row(["รวม", str(figure.total), ""])
         if figure.kpis:
-            pdf.multi_cell(0, 6, " · ".join(f"{k}: {_kpi(k, v)}" for k, v in figure.kpis.items()),
-                           new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(
+                0, 6, " · ".join(f"{k}: {_kpi(k, v)}" for k, v in figure.kpis.items()), new_x="LMARGIN", new_y="NEXT"
+            )
     return bytes(pdf.output())

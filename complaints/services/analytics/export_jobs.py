@@ -8,6 +8,7 @@ the export is asked for (a bad one is a 4xx then, not a failed job); the rows
 are those the requester may see at the time they asked (the scope's `now`).
 Only the requester downloads the file; it is deleted after EXPORT_KEEP_HOURS.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -112,8 +113,11 @@ def run(job_id: int) -> str:
 
 def _abandon_stale() -> None:
     cutoff = utcnow() - timedelta(seconds=TIME_LIMIT + 60)
-    for job in db.session.scalars(select(ExportJob).where(
-            ExportJob.status.in_([ExportStatus.QUEUED, ExportStatus.RUNNING]), ExportJob.created_at < cutoff)):
+    for job in db.session.scalars(
+        select(ExportJob).where(
+            ExportJob.status.in_([ExportStatus.QUEUED, ExportStatus.RUNNING]), ExportJob.created_at < cutoff
+        )
+    ):
         job.status, job.finished_at = ExportStatus.FAILED, utcnow()
         job.error = "abandoned: not finished within the task's time limit (the worker stopped?)"
     db.session.commit()
@@ -122,8 +126,11 @@ def _abandon_stale() -> None:
 def jobs_for(user: User) -> list[ExportJob]:
     """The user's latest jobs (a job its worker lost is shown as failed)."""
     _abandon_stale()
-    return list(db.session.scalars(select(ExportJob).where(ExportJob.user_id == user.id)
-                                   .order_by(ExportJob.id.desc()).limit(RECENT)))
+    return list(
+        db.session.scalars(
+            select(ExportJob).where(ExportJob.user_id == user.id).order_by(ExportJob.id.desc()).limit(RECENT)
+        )
+    )
 
 
 def job_for(user: User, job_id: int) -> ExportJob:
@@ -139,8 +146,7 @@ def download(user: User, job_id: int) -> tuple[Path, str]:
     job = job_for(user, job_id)
     path = _folder() / job.storage_key if job.status == ExportStatus.DONE and job.storage_key else None
     if path is None or not path.is_file():
-        raise BilingualError(404, "not-found", "ไฟล์นี้ยังไม่พร้อมหรือถูกลบแล้ว",
-                             "This file is not ready or was deleted.")
+        raise BilingualError(404, "not-found", "ไฟล์นี้ยังไม่พร้อมหรือถูกลบแล้ว", "This file is not ready or was deleted.")
     period = job.params.get("period", "current")
     return path, f"complaints-{period}-{job.id}.{job.fmt}"
 

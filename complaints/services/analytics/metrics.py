@@ -11,6 +11,7 @@ it. Statements are plain SQLAlchemy Core that run unchanged on SQLite and
 PostgreSQL; the only dialect-specific piece is `seconds_between`. On PostgreSQL
 a page's figures come from three scans instead (`one_pass`), with the same counts.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -25,16 +26,23 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from complaints.domain.errors import BilingualError
-from complaints.extensions import db
-from complaints.ids import parse_id
-from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
-from complaints.models import (
-    Category, Complaint, RootCause, Status, SurveyResponse, Unit, User, utcnow,
-)
-from complaints.services.analytics import clusters
-from complaints.services.access import unit_and_descendants, visible_complaints, visible_unit_ids
 from complaints.domain.periods import Period, add_months, bangkok_midnight
 from complaints.domain.thai_calendar import BANGKOK, THAI_MONTHS_ABBR, be_year
+from complaints.extensions import db
+from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
+from complaints.ids import parse_id
+from complaints.models import (
+    Category,
+    Complaint,
+    RootCause,
+    Status,
+    SurveyResponse,
+    Unit,
+    User,
+    utcnow,
+)
+from complaints.services.access import unit_and_descendants, visible_complaints, visible_unit_ids
+from complaints.services.analytics import clusters
 
 NONE = "none"  # drill-down value of a missing category, unit, district...
 BACKLOG_STATUSES = Status.BACKLOG
@@ -62,6 +70,7 @@ def _seconds_between_sqlite(element, compiler, **kw):
 
 
 # --- scope ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -101,8 +110,13 @@ def scope_for(user: User, period: Period, unit_id: int | None = None, now: datet
             units &= visible
     # Figures, drill-down lists and exports count only what the user may know of:
     # a tip-off is no row, number or breakdown for anyone but the integrity role.
-    return Scope(period, frozenset(units) if units is not None else None, unit_id, now or utcnow(),
-                 visible=visible_complaints(user))
+    return Scope(
+        period,
+        frozenset(units) if units is not None else None,
+        unit_id,
+        now or utcnow(),
+        visible=visible_complaints(user),
+    )
 
 
 def scope_from_params(user: User, params: Mapping[str, str], now: datetime | None = None) -> Scope:
@@ -117,6 +131,7 @@ def scope_from_params(user: User, params: Mapping[str, str], now: datetime | Non
 
 
 # --- dimensions: one SQL expression per drill-down parameter --------------------
+
 
 @dataclass(frozen=True)
 class Dimension:
@@ -162,8 +177,10 @@ def bisecting_case(value: ColumnElement, limits: list[tuple[object, object]], ot
     if len(limits) <= 4:
         return case(*[(value < limit, result) for limit, result in limits], else_=otherwise)
     middle = len(limits) // 2
-    return case((value < limits[middle - 1][0], bisecting_case(value, limits[:middle], otherwise)),
-                else_=bisecting_case(value, limits[middle:], otherwise))
+    return case(
+        (value < limits[middle - 1][0], bisecting_case(value, limits[:middle], otherwise)),
+        else_=bisecting_case(value, limits[middle:], otherwise),
+    )
 
 
 def _spans(bounds: list[tuple[str, datetime]], end: datetime) -> list[tuple[str, datetime, datetime]]:
@@ -179,11 +196,13 @@ def _ranges(bounds: list[tuple[str, datetime]], end: datetime) -> ColumnElement:
 
 def _range_condition(bounds: Callable[[Period], list[tuple[str, datetime]]]):
     """`_ranges(bounds) == key` as the index range [start of key, start of the next)."""
+
     def condition(scope: Scope, key: str) -> ColumnElement:
         for name, start, nxt in _spans(bounds(scope.period), scope.period.end):
             if name == key:
                 return and_(Complaint.received_at >= start, Complaint.received_at < nxt)
         return false()  # no such range in the period: nothing, as the CASE would match
+
     return condition
 
 
@@ -286,29 +305,34 @@ def _survey(scope: Scope) -> ColumnElement:
     )
 
 
-DIMENSIONS: dict[str, Dimension] = {d.name: d for d in [
-    Dimension("category", lambda s: Complaint.category_id, nullable=True, as_int=True),
-    Dimension("kind", lambda s: Complaint.kind),
-    Dimension("channel", lambda s: Complaint.channel),
-    Dimension("handling_unit", lambda s: Complaint.unit_id, nullable=True, as_int=True),
-    Dimension("district", lambda s: Complaint.district, nullable=True),
-    Dimension("month", lambda s: _ranges(month_bounds(s.period), s.period.end),
-              condition=_range_condition(month_bounds)),
-    Dimension("week", lambda s: _ranges(week_bounds(s.period), s.period.end),
-              condition=_range_condition(week_bounds)),
-    Dimension("ack", _ack),
-    Dimension("resolution", _resolution),
-    Dimension("age", _age),
-    Dimension("reopened", lambda s: _yes_no(Complaint.reopen_count > 0)),
-    Dimension("repeat", lambda s: _yes_no(Complaint.repeat_of_id.is_not(None))),
-    Dimension("cluster", lambda s: Complaint.cluster_id, nullable=True, as_int=True),
-    Dimension("root_cause", lambda s: Complaint.root_cause_id, nullable=True, as_int=True),
-    Dimension("survey", _survey, survey=True),
-    Dimension("satisfaction", lambda s: SurveyResponse.satisfaction, survey=True, as_int=True),
-    Dimension("confidence", lambda s: SurveyResponse.confidence, survey=True, as_int=True),
-    Dimension("satisfied", lambda s: _yes_no(SurveyResponse.satisfaction >= 4), survey=True),
-    Dimension("confident", lambda s: _yes_no(SurveyResponse.confidence >= 4), survey=True),
-]}
+DIMENSIONS: dict[str, Dimension] = {
+    d.name: d
+    for d in [
+        Dimension("category", lambda s: Complaint.category_id, nullable=True, as_int=True),
+        Dimension("kind", lambda s: Complaint.kind),
+        Dimension("channel", lambda s: Complaint.channel),
+        Dimension("handling_unit", lambda s: Complaint.unit_id, nullable=True, as_int=True),
+        Dimension("district", lambda s: Complaint.district, nullable=True),
+        Dimension(
+            "month", lambda s: _ranges(month_bounds(s.period), s.period.end), condition=_range_condition(month_bounds)
+        ),
+        Dimension(
+            "week", lambda s: _ranges(week_bounds(s.period), s.period.end), condition=_range_condition(week_bounds)
+        ),
+        Dimension("ack", _ack),
+        Dimension("resolution", _resolution),
+        Dimension("age", _age),
+        Dimension("reopened", lambda s: _yes_no(Complaint.reopen_count > 0)),
+        Dimension("repeat", lambda s: _yes_no(Complaint.repeat_of_id.is_not(None))),
+        Dimension("cluster", lambda s: Complaint.cluster_id, nullable=True, as_int=True),
+        Dimension("root_cause", lambda s: Complaint.root_cause_id, nullable=True, as_int=True),
+        Dimension("survey", _survey, survey=True),
+        Dimension("satisfaction", lambda s: SurveyResponse.satisfaction, survey=True, as_int=True),
+        Dimension("confidence", lambda s: SurveyResponse.confidence, survey=True, as_int=True),
+        Dimension("satisfied", lambda s: _yes_no(SurveyResponse.satisfaction >= 4), survey=True),
+        Dimension("confident", lambda s: _yes_no(SurveyResponse.confidence >= 4), survey=True),
+    ]
+}
 
 
 def _with_survey(statement: Select) -> Select:
@@ -335,6 +359,7 @@ def drill_count(scope: Scope, filters: Mapping[str, str]) -> int:
 
 
 # --- figures --------------------------------------------------------------------
+
 
 @dataclass
 class Row:
@@ -412,16 +437,26 @@ def _quarter_key(scope: Scope) -> ColumnElement:
 
 
 # The ELSE key of each CASE dimension (`_ack`, `_resolution`, `_age`, `_survey`, `_yes_no`).
-CASE_ELSE = {"ack": "gt_1d", "resolution": "open_in_time", "age": "gt60", "survey": "not_eligible",
-             "reopened": "no", "repeat": "no"}
+CASE_ELSE = {
+    "ack": "gt_1d",
+    "resolution": "open_in_time",
+    "age": "gt60",
+    "survey": "not_eligible",
+    "reopened": "no",
+    "repeat": "no",
+}
 
 
 def _bucket_keys() -> dict[str, list[str]]:
     """Every dimension with a fixed set of keys that is not a time range, with its keys."""
-    return {"ack": [k for k, *_ in ACK_BUCKETS], "resolution": [k for k, *_ in RESOLUTION_BUCKETS],
-            "age": ["not_open", *[k for k, *_ in AGE_BUCKETS]], "survey": ["responded", "not_responded", "not_eligible"],
-            **{name: ["yes", "no"] for name in ("reopened", "repeat")},
-            **{name: [str(n) for n in range(1, 6)] for name in SCORE_DIMENSIONS}}  # not "satisfied": no figure
+    return {
+        "ack": [k for k, *_ in ACK_BUCKETS],
+        "resolution": [k for k, *_ in RESOLUTION_BUCKETS],
+        "age": ["not_open", *[k for k, *_ in AGE_BUCKETS]],
+        "survey": ["responded", "not_responded", "not_eligible"],
+        **{name: ["yes", "no"] for name in ("reopened", "repeat")},
+        **{name: [str(n) for n in range(1, 6)] for name in SCORE_DIMENSIONS},
+    }  # not "satisfied": no figure
 
 
 def _range_key(bounds: list[tuple[str, datetime]], moment: datetime) -> str | None:
@@ -444,10 +479,17 @@ def _time_ranges(scope: Scope) -> dict[str, dict]:
     drill-down's `received_at` range does."""
     quarters = _quarters(scope)
     day = func.floor((func.date_part("epoch", Complaint.received_at) + _BANGKOK_OFFSET) / 86400).label("day")
-    statement = (select(day, func.count(), func.count(Complaint.repeat_of_id)).select_from(Complaint)
-                 .where(*scope.conditions(start=quarters[0].start)).group_by(day))
-    ranges = {"month": month_bounds(scope.period), "week": week_bounds(scope.period),
-              QUARTER: [(q.code, q.start) for q in quarters]}
+    statement = (
+        select(day, func.count(), func.count(Complaint.repeat_of_id))
+        .select_from(Complaint)
+        .where(*scope.conditions(start=quarters[0].start))
+        .group_by(day)
+    )
+    ranges = {
+        "month": month_bounds(scope.period),
+        "week": week_bounds(scope.period),
+        QUARTER: [(q.code, q.start) for q in quarters],
+    }
     found: dict[str, dict] = {name: {} for name in ranges}
     for number, n, repeats in db.session.execute(statement):
         moment = bangkok_midnight(_EPOCH + timedelta(days=int(number)))
@@ -456,9 +498,11 @@ def _time_ranges(scope: Scope) -> dict[str, dict]:
             if key is not None:
                 before = found[name].get(key, (0, 0))
                 found[name][key] = (before[0] + n, before[1] + repeats)
-    return {"month": {k: n for k, (n, _) in found["month"].items()},
-            "week": {k: n for k, (n, _) in found["week"].items()},
-            QUARTER: found[QUARTER]}
+    return {
+        "month": {k: n for k, (n, _) in found["month"].items()},
+        "week": {k: n for k, (n, _) in found["week"].items()},
+        QUARTER: found[QUARTER],
+    }
 
 
 def _one_pass(scope: Scope) -> dict[str, dict]:
@@ -470,8 +514,11 @@ def _one_pass(scope: Scope) -> dict[str, dict]:
     """
     found: dict[str, dict] = {name: {} for name in COLUMN_DIMENSIONS}
     columns = [DIMENSIONS[name].expression(scope).label(name) for name in COLUMN_DIMENSIONS]
-    statement = (select(*columns, func.grouping(*columns).label("set"), func.count().label("n"))
-                 .where(*scope.conditions()).group_by(func.grouping_sets(*[tuple_(c) for c in columns])))
+    statement = (
+        select(*columns, func.grouping(*columns).label("set"), func.count().label("n"))
+        .where(*scope.conditions())
+        .group_by(func.grouping_sets(*[tuple_(c) for c in columns]))
+    )
     masks = {(1 << len(columns)) - 1 - (1 << (len(columns) - 1 - i)): name for i, name in enumerate(COLUMN_DIMENSIONS)}
     for row in db.session.execute(statement).mappings():
         name = masks[row["set"]]
@@ -482,11 +529,15 @@ def _one_pass(scope: Scope) -> dict[str, dict]:
     # A CASE dimension puts every complaint under exactly one key, so its ELSE key is
     # the rest of the total: one CASE evaluation a complaint fewer per dimension.
     buckets = [(name, key) for name, values in keys.items() for key in values if CASE_ELSE.get(name) != key]
-    aggregates = [func.count().label("total"), *[func.count(SurveyResponse.id).filter(
-        getattr(SurveyResponse, name).is_not(None)).label(name) for name in SCORE_DIMENSIONS],
-        *[func.count().filter(DIMENSIONS[name].where(scope, key)) for name, key in buckets]]
-    row = db.session.execute(_with_survey(select(*aggregates).select_from(Complaint))
-                             .where(*scope.conditions())).one()
+    aggregates = [
+        func.count().label("total"),
+        *[
+            func.count(SurveyResponse.id).filter(getattr(SurveyResponse, name).is_not(None)).label(name)
+            for name in SCORE_DIMENSIONS
+        ],
+        *[func.count().filter(DIMENSIONS[name].where(scope, key)) for name, key in buckets],
+    ]
+    row = db.session.execute(_with_survey(select(*aggregates).select_from(Complaint)).where(*scope.conditions())).one()
     total, scored, counts = row[0], dict(zip(SCORE_DIMENSIONS, row[1:3], strict=True)), row[3:]
     for (name, key), n in zip(buckets, counts, strict=True):
         found.setdefault(name, {})[key] = n
@@ -529,8 +580,7 @@ def _figure(key: str, title: tuple[str, str], rows: list[Row], **kw) -> Figure:
 
 
 def _fixed_rows(dimension: str, counts: dict, buckets, extra: dict | None = None) -> list[Row]:
-    return [Row(key, th, en, counts.get(key, 0), {dimension: key, **(extra or {})})
-            for key, *_, th, en in buckets]
+    return [Row(key, th, en, counts.get(key, 0), {dimension: key, **(extra or {})}) for key, *_, th, en in buckets]
 
 
 def _labelled_rows(dimension: str, counts: dict, labels: dict[str, tuple[str, str]]) -> list[Row]:
@@ -543,8 +593,11 @@ _MISSING = ("ไม่ระบุ", "Not given")
 
 def _names(model, ids) -> dict[str, tuple[str, str]]:
     wanted = [int(i) for i in ids if i != NONE]
-    found = {str(r.id): (r.name_th, r.name_en)
-             for r in db.session.scalars(select(model).where(model.id.in_(wanted)))} if wanted else {}
+    found = (
+        {str(r.id): (r.name_th, r.name_en) for r in db.session.scalars(select(model).where(model.id.in_(wanted)))}
+        if wanted
+        else {}
+    )
     return {NONE: _MISSING, **found}
 
 
@@ -553,8 +606,15 @@ def volume_by_month(scope: Scope) -> Figure:
     rows = []
     for month in scope.period.months():
         key = f"{month:%Y-%m}"
-        rows.append(Row(key, f"{THAI_MONTHS_ABBR[month.month - 1]} {str(be_year(month))[2:]}",
-                        f"{month:%b} {be_year(month)}", counts.get(key, 0), {"month": key}))
+        rows.append(
+            Row(
+                key,
+                f"{THAI_MONTHS_ABBR[month.month - 1]} {str(be_year(month))[2:]}",
+                f"{month:%b} {be_year(month)}",
+                counts.get(key, 0),
+                {"month": key},
+            )
+        )
     return _figure("by_month", ("จำนวนเรื่องรายเดือน", "Complaints by month"), rows, chart="columns")
 
 
@@ -563,16 +623,19 @@ def volume_by_week(scope: Scope) -> Figure:
     rows = []
     for key, _ in week_bounds(scope.period):
         day = date.fromisoformat(key)
-        rows.append(Row(key, f"{day.day} {THAI_MONTHS_ABBR[day.month - 1]}", f"{day:%d %b}",
-                        counts.get(key, 0), {"week": key}))
-    return _figure("by_week", ("จำนวนเรื่องรายสัปดาห์ (เริ่มวันจันทร์)", "Complaints by week (from Monday)"),
-                   rows, chart="columns")
+        rows.append(
+            Row(key, f"{day.day} {THAI_MONTHS_ABBR[day.month - 1]}", f"{day:%d %b}", counts.get(key, 0), {"week": key})
+        )
+    return _figure(
+        "by_week", ("จำนวนเรื่องรายสัปดาห์ (เริ่มวันจันทร์)", "Complaints by week (from Monday)"), rows, chart="columns"
+    )
 
 
 def by_category(scope: Scope) -> Figure:
     counts = _grouped(scope, "category")
-    return _figure("by_category", ("จำแนกตามหมวดหมู่", "By category"),
-                   _labelled_rows("category", counts, _names(Category, counts)))
+    return _figure(
+        "by_category", ("จำแนกตามหมวดหมู่", "By category"), _labelled_rows("category", counts, _names(Category, counts))
+    )
 
 
 def by_kind(scope: Scope) -> Figure:
@@ -582,14 +645,16 @@ def by_kind(scope: Scope) -> Figure:
 
 def by_channel(scope: Scope) -> Figure:
     counts = _grouped(scope, "channel")
-    return _figure("by_channel", ("จำแนกตามช่องทาง", "By channel"),
-                   _labelled_rows("channel", counts, CHANNEL_LABELS))
+    return _figure("by_channel", ("จำแนกตามช่องทาง", "By channel"), _labelled_rows("channel", counts, CHANNEL_LABELS))
 
 
 def by_unit(scope: Scope) -> Figure:
     counts = _grouped(scope, "handling_unit")
-    return _figure("by_unit", ("จำแนกตามหน่วยงานที่รับผิดชอบ", "By handling unit"),
-                   _labelled_rows("handling_unit", counts, _names(Unit, counts)))
+    return _figure(
+        "by_unit",
+        ("จำแนกตามหน่วยงานที่รับผิดชอบ", "By handling unit"),
+        _labelled_rows("handling_unit", counts, _names(Unit, counts)),
+    )
 
 
 def by_district(scope: Scope, limit: int = 15) -> Figure:
@@ -605,54 +670,80 @@ def by_district(scope: Scope, limit: int = 15) -> Figure:
 def by_root_cause(scope: Scope) -> Figure:
     counts = _grouped(scope, "root_cause", Complaint.root_cause_id.is_not(None))
     counts.pop(NONE, None)  # complaints without a recorded cause are not a bar
-    return _figure("by_root_cause", ("สาเหตุของปัญหา (บันทึกเมื่อแล้วเสร็จ)", "Root causes (recorded at resolution)"),
-                   _labelled_rows("root_cause", counts, _names(RootCause, counts)))
+    return _figure(
+        "by_root_cause",
+        ("สาเหตุของปัญหา (บันทึกเมื่อแล้วเสร็จ)", "Root causes (recorded at resolution)"),
+        _labelled_rows("root_cause", counts, _names(RootCause, counts)),
+    )
 
 
 def acknowledgement_times(scope: Scope) -> Figure:
     counts = _grouped(scope, "ack")
-    figure = _figure("ack_time", ("ระยะเวลาตอบรับเรื่อง", "Time to acknowledge"),
-                     _fixed_rows("ack", counts, ACK_BUCKETS))
+    figure = _figure("ack_time", ("ระยะเวลาตอบรับเรื่อง", "Time to acknowledge"), _fixed_rows("ack", counts, ACK_BUCKETS))
     done = figure.total - counts.get("pending", 0)
-    figure.kpis = {"acknowledged": done, "within_1_minute": counts.get("le_1m", 0),
-                   "within_1_minute_rate": _rate(counts.get("le_1m", 0), done)}
+    figure.kpis = {
+        "acknowledged": done,
+        "within_1_minute": counts.get("le_1m", 0),
+        "within_1_minute_rate": _rate(counts.get("le_1m", 0), done),
+    }
     return figure
 
 
 def on_time_resolution(scope: Scope) -> Figure:
     counts = _grouped(scope, "resolution")
-    figure = _figure("resolution", ("การแก้ไขตามมาตรฐานการให้บริการ", "Resolution against the service standard"),
-                     _fixed_rows("resolution", counts, RESOLUTION_BUCKETS))
+    figure = _figure(
+        "resolution",
+        ("การแก้ไขตามมาตรฐานการให้บริการ", "Resolution against the service standard"),
+        _fixed_rows("resolution", counts, RESOLUTION_BUCKETS),
+    )
     on_time, late, overdue = (counts.get(k, 0) for k in ("on_time", "late", "open_overdue"))
-    figure.kpis = {"finished": on_time + late, "on_time": on_time,
-                   "on_time_rate": _rate(on_time, on_time + late),
-                   "on_time_rate_incl_overdue": _rate(on_time, on_time + late + overdue)}
+    figure.kpis = {
+        "finished": on_time + late,
+        "on_time": on_time,
+        "on_time_rate": _rate(on_time, on_time + late),
+        "on_time_rate_incl_overdue": _rate(on_time, on_time + late + overdue),
+    }
     return figure
 
 
 def backlog_by_age(scope: Scope) -> Figure:
     counts = _grouped(scope, "age", Complaint.status.in_(BACKLOG_STATUSES))  # "not_open" is not a bar
-    return _figure("backlog", ("เรื่องค้างดำเนินการ จำแนกตามอายุเรื่อง", "Open backlog by age"),
-                   _fixed_rows("age", counts, AGE_BUCKETS))
+    return _figure(
+        "backlog", ("เรื่องค้างดำเนินการ จำแนกตามอายุเรื่อง", "Open backlog by age"), _fixed_rows("age", counts, AGE_BUCKETS)
+    )
 
 
 def _yes_no_figure(scope: Scope, dimension: str, key: str, title, yes, no) -> Figure:
     counts = _grouped(scope, dimension)
-    rows = [Row("yes", *yes, counts.get("yes", 0), {dimension: "yes"}),
-            Row("no", *no, counts.get("no", 0), {dimension: "no"})]
+    rows = [
+        Row("yes", *yes, counts.get("yes", 0), {dimension: "yes"}),
+        Row("no", *no, counts.get("no", 0), {dimension: "no"}),
+    ]
     figure = _figure(key, title, rows)
     figure.kpis = {"rate": _rate(rows[0].count, figure.total)}
     return figure
 
 
 def reopen_rate(scope: Scope) -> Figure:
-    return _yes_no_figure(scope, "reopened", "reopen", ("อัตราการเปิดเรื่องซ้ำ", "Reopen rate"),
-                          ("ถูกเปิดเรื่องอีกครั้ง", "Reopened"), ("ไม่ถูกเปิดอีก", "Not reopened"))
+    return _yes_no_figure(
+        scope,
+        "reopened",
+        "reopen",
+        ("อัตราการเปิดเรื่องซ้ำ", "Reopen rate"),
+        ("ถูกเปิดเรื่องอีกครั้ง", "Reopened"),
+        ("ไม่ถูกเปิดอีก", "Not reopened"),
+    )
 
 
 def repeat_rate(scope: Scope) -> Figure:
-    return _yes_no_figure(scope, "repeat", "repeat", ("อัตราเรื่องร้องเรียนซ้ำ", "Repeat-complaint rate"),
-                          ("เป็นเรื่องซ้ำ", "Repeat"), ("เรื่องใหม่", "New issue"))
+    return _yes_no_figure(
+        scope,
+        "repeat",
+        "repeat",
+        ("อัตราเรื่องร้องเรียนซ้ำ", "Repeat-complaint rate"),
+        ("เป็นเรื่องซ้ำ", "Repeat"),
+        ("เรื่องใหม่", "New issue"),
+    )
 
 
 def repeat_rate_by_quarter(scope: Scope) -> Figure:
@@ -663,22 +754,38 @@ def repeat_rate_by_quarter(scope: Scope) -> Figure:
         found = found[QUARTER]
     else:
         key = _quarter_key(scope).label("bucket")
-        statement = (select(key, func.count(), func.count(Complaint.repeat_of_id)).select_from(Complaint)
-                     .where(*scope.conditions(start=quarters[0].start)).group_by(key))
+        statement = (
+            select(key, func.count(), func.count(Complaint.repeat_of_id))
+            .select_from(Complaint)
+            .where(*scope.conditions(start=quarters[0].start))
+            .group_by(key)
+        )
         found = {q: (total, repeats) for q, total, repeats in db.session.execute(statement)}
     rows, before = [], None
     for quarter in quarters:
         total, repeats = found.get(quarter.code, (0, 0))
         rate = _rate(repeats, total)
         change = round(rate - before, 4) if rate is not None and before is not None else None
-        rows.append(Row(quarter.code, f"ไตรมาส {quarter.quarter}/{quarter.fiscal_year}",
-                        f"Q{quarter.quarter} FY{quarter.fiscal_year}", repeats,
-                        {"period": quarter.code, "repeat": "yes"},
-                        extra={"complaints": total, "rate": rate, "change": change}))
+        rows.append(
+            Row(
+                quarter.code,
+                f"ไตรมาส {quarter.quarter}/{quarter.fiscal_year}",
+                f"Q{quarter.quarter} FY{quarter.fiscal_year}",
+                repeats,
+                {"period": quarter.code, "repeat": "yes"},
+                extra={"complaints": total, "rate": rate, "change": change},
+            )
+        )
         before = rate
-    figure = Figure("repeat_quarters", "อัตราเรื่องซ้ำรายไตรมาส และการเปลี่ยนแปลง",
-                    "Repeat rate by quarter, and its change", rows, axis_th="เรื่องซ้ำ", axis_en="Repeats",
-                    chart="columns")
+    figure = Figure(
+        "repeat_quarters",
+        "อัตราเรื่องซ้ำรายไตรมาส และการเปลี่ยนแปลง",
+        "Repeat rate by quarter, and its change",
+        rows,
+        axis_th="เรื่องซ้ำ",
+        axis_en="Repeats",
+        chart="columns",
+    )
     for row in rows:
         row.share = row.extra["rate"]
     return figure
@@ -686,8 +793,12 @@ def repeat_rate_by_quarter(scope: Scope) -> Figure:
 
 def top_clusters(scope: Scope, limit: int = 10) -> Figure:
     """The top recurring clusters; each bar counts the scope's complaints in the cluster."""
-    ranked = clusters.top_clusters(scope.period.first_day, scope.period.last_day,
-                                   sorted(scope.unit_ids) if scope.unit_ids is not None else None, limit)
+    ranked = clusters.top_clusters(
+        scope.period.first_day,
+        scope.period.last_day,
+        sorted(scope.unit_ids) if scope.unit_ids is not None else None,
+        limit,
+    )
     ids = [c.id for c in ranked]
     counts = _grouped(scope, "cluster", Complaint.cluster_id.in_(ids)) if ids else {}
     rows = [Row(str(c.id), c.label_th, c.label_th, counts.get(str(c.id), 0), {"cluster": str(c.id)}) for c in ranked]
@@ -705,8 +816,12 @@ def _score_figure(scope: Scope, dimension: str, key: str, title) -> Figure:
     figure = _figure(key, title, rows, axis_th="จำนวนผู้ตอบ", axis_en="Responses")
     high = sum(counts.get(k, 0) for k in ("4", "5"))
     mean = sum(int(k) * n for k, n in counts.items()) / figure.total if figure.total else None
-    figure.kpis = {"responses": figure.total, "high": high, "high_rate": _rate(high, figure.total),
-                   "mean": round(mean, 2) if mean is not None else None}
+    figure.kpis = {
+        "responses": figure.total,
+        "high": high,
+        "high_rate": _rate(high, figure.total),
+        "mean": round(mean, 2) if mean is not None else None,
+    }
     return figure
 
 
@@ -720,11 +835,13 @@ def confidence(scope: Scope) -> Figure:
 
 def survey_response(scope: Scope) -> Figure:
     counts = _grouped(scope, "survey")
-    rows = [Row("responded", "ตอบแบบประเมิน", "Responded", counts.get("responded", 0), {"survey": "responded"}),
-            Row("not_responded", "ยังไม่ตอบ", "Not responded", counts.get("not_responded", 0),
-                {"survey": "not_responded"})]
-    figure = _figure("survey_response", ("อัตราการตอบแบบประเมิน (เรื่องที่แล้วเสร็จ)",
-                                         "Survey response rate (finished cases)"), rows)
+    rows = [
+        Row("responded", "ตอบแบบประเมิน", "Responded", counts.get("responded", 0), {"survey": "responded"}),
+        Row("not_responded", "ยังไม่ตอบ", "Not responded", counts.get("not_responded", 0), {"survey": "not_responded"}),
+    ]
+    figure = _figure(
+        "survey_response", ("อัตราการตอบแบบประเมิน (เรื่องที่แล้วเสร็จ)", "Survey response rate (finished cases)"), rows
+    )
     figure.kpis = {"rate": _rate(rows[0].count, figure.total)}
     return figure
 
@@ -777,11 +894,29 @@ def month_counts(where: ColumnElement, first_month: date, months: int) -> list[t
     bounds = [(f"{m:%Y-%m}", bangkok_midnight(m)) for m in starts]
     end = bangkok_midnight(add_months(first_month, months))
     key = _ranges(bounds, end).label("bucket")
-    statement = (select(key, func.count()).select_from(Complaint)
-                 .where(where, Complaint.received_at >= bounds[0][1], Complaint.received_at < end).group_by(key))
+    statement = (
+        select(key, func.count())
+        .select_from(Complaint)
+        .where(where, Complaint.received_at >= bounds[0][1], Complaint.received_at < end)
+        .group_by(key)
+    )
     found = dict(db.session.execute(statement).all())
     return [(m, found.get(f"{m:%Y-%m}", 0)) for m in starts]
 
 
-__all__ = ["DIMENSIONS", "FIGURES", "Figure", "Row", "Scope", "bisecting_case", "dashboard", "drill_count",
-           "drill_statement", "figure", "month_counts", "one_pass", "scope_for", "seconds_between"]
+__all__ = [
+    "DIMENSIONS",
+    "FIGURES",
+    "Figure",
+    "Row",
+    "Scope",
+    "bisecting_case",
+    "dashboard",
+    "drill_count",
+    "drill_statement",
+    "figure",
+    "month_counts",
+    "one_pass",
+    "scope_for",
+    "seconds_between",
+]

@@ -6,6 +6,7 @@ is Noto Sans Thai from the `fontpkg-noto-sans-thai` package (a variable font,
 instanced at regular and bold weights), so no system package is needed. The text
 stays real text: a PDF reader can search and copy it.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -66,4 +67,3 @@ def thai_document(title: str, *, orientation: str = "portrait") -> FPDF:
     pdf.add_page()
     pdf.set_font(FONT_FAMILY, size=12)
     return pdf
-

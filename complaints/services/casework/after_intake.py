@@ -10,6 +10,7 @@ transaction per batch:
   (triage.suggest_later). Complaints without a category were classified at
   intake, because their routing depends on it.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -22,8 +23,15 @@ from complaints.services.classifier import triage
 
 def process_new(limit: int = 500) -> int:
     """Pass over up to `limit` new complaints; returns how many were passed."""
-    pending = list(db.session.scalars(select(Complaint).where(Complaint.repeat_checked_at.is_(None))
-                                      .order_by(Complaint.id).limit(limit).with_for_update(skip_locked=True)))
+    pending = list(
+        db.session.scalars(
+            select(Complaint)
+            .where(Complaint.repeat_checked_at.is_(None))
+            .order_by(Complaint.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
     triage.suggest_later(pending)
     similarity.mark_repeats(pending, utcnow())
     db.session.commit()

@@ -1,5 +1,6 @@
 """Officers' work on a case besides status changes: replies, internal notes, files,
 and the complainant's earlier complaints."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -11,12 +12,12 @@ from complaints.domain.errors import BilingualError, FieldError, invalid, unsafe
 from complaints.extensions import db
 from complaints.ids import parse_key
 from complaints.models import Attachment, Complaint, TimelineEvent, User, utcnow
-from complaints.services.casework import similarity
-from complaints.services.messaging import dispatch, outbox
+from complaints.nlp.cleaning import UnsafeText, clean_text
 from complaints.services.access import scoped
+from complaints.services.casework import similarity
 from complaints.services.casework.intake import Upload
 from complaints.services.casework.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
-from complaints.nlp.cleaning import UnsafeText, clean_text
+from complaints.services.messaging import dispatch, outbox
 from complaints.services.unit_of_work import unit_of_work
 
 
@@ -35,12 +36,20 @@ def _text(value: str | None, field: str) -> str:
 def add_reply(complaint: Complaint, officer: User, text: str) -> TimelineEvent:
     """A public reply: shown on the tracking page and emailed to the complainant."""
     now = utcnow()
-    event = TimelineEvent(complaint=complaint, at=now, kind="reply", actor="officer",
-                          actor_user_id=officer.id, text=_text(text, "text"), public=True)
+    event = TimelineEvent(
+        complaint=complaint,
+        at=now,
+        kind="reply",
+        actor="officer",
+        actor_user_id=officer.id,
+        text=_text(text, "text"),
+        public=True,
+    )
     db.session.add(event)
     complaint.first_response_at = complaint.first_response_at or now
-    message = outbox.message_to_citizen(complaint, "status_update",
-                                        {"template": "status_update", "action": "reply", "text": event.text})
+    message = outbox.message_to_citizen(
+        complaint, "status_update", {"template": "status_update", "action": "reply", "text": event.text}
+    )
     db.session.commit()
     if message is not None:
         dispatch.enqueue_outbox([message.id])
@@ -49,8 +58,14 @@ def add_reply(complaint: Complaint, officer: User, text: str) -> TimelineEvent:
 
 def add_note(complaint: Complaint, officer: User, text: str) -> TimelineEvent:
     """An internal note: staff only, never public."""
-    event = TimelineEvent(complaint=complaint, kind="note", actor="officer", actor_user_id=officer.id,
-                          text=_text(text, "text"), public=False)
+    event = TimelineEvent(
+        complaint=complaint,
+        kind="note",
+        actor="officer",
+        actor_user_id=officer.id,
+        text=_text(text, "text"),
+        public=False,
+    )
     db.session.add(event)
     db.session.commit()
     return event
@@ -74,14 +89,28 @@ def attach_files(complaint: Complaint, officer: User, uploads: Sequence[Upload])
             for photo in prepared:
                 key = store_photo(config["UPLOAD_DIR"], photo, utcnow().year)
                 keys.append(key)
-                attachment = Attachment(complaint=complaint, storage_key=key, original_name=photo.original_name,
-                                        content_type=photo.content_type, size_bytes=len(photo.data),
-                                        sha256=photo.sha256, width=photo.width, height=photo.height)
+                attachment = Attachment(
+                    complaint=complaint,
+                    storage_key=key,
+                    original_name=photo.original_name,
+                    content_type=photo.content_type,
+                    size_bytes=len(photo.data),
+                    sha256=photo.sha256,
+                    width=photo.width,
+                    height=photo.height,
+                )
                 db.session.add(attachment)
                 attachments.append(attachment)
-            db.session.add(TimelineEvent(complaint=complaint, kind="note", actor="officer",
-                                         actor_user_id=officer.id, text=f"attached {len(attachments)} file(s)",
-                                         public=False))
+            db.session.add(
+                TimelineEvent(
+                    complaint=complaint,
+                    kind="note",
+                    actor="officer",
+                    actor_user_id=officer.id,
+                    text=f"attached {len(attachments)} file(s)",
+                    public=False,
+                )
+            )
     except BaseException:
         remove_stored(config["UPLOAD_DIR"], keys)  # nothing half-stored
         raise
@@ -93,8 +122,12 @@ def earlier_complaints(complaint: Complaint, user: User, limit: int = 20) -> lis
     people = similarity.same_person(complaint.complainant)
     if people is None:
         return []
-    statement = (select(Complaint).where(Complaint.complainant_id.in_(people), Complaint.id != complaint.id)
-                 .order_by(Complaint.received_at.desc()).limit(limit))
+    statement = (
+        select(Complaint)
+        .where(Complaint.complainant_id.in_(people), Complaint.id != complaint.id)
+        .order_by(Complaint.received_at.desc())
+        .limit(limit)
+    )
     return list(db.session.scalars(scoped(statement, user)))
 
 
@@ -102,8 +135,11 @@ def attachment_for(user: User, url_key: str) -> Attachment:
     """The attachment of `url_key` if its complaint is one `user` may see; else the same 404
     whether the key is unknown, malformed or of a hidden complaint (a tip-off's photo)."""
     key = parse_key(url_key)
-    attachment = None if key is None else db.session.scalar(
-        scoped(select(Attachment).join(Complaint).where(Attachment.url_key == key), user))
+    attachment = (
+        None
+        if key is None
+        else db.session.scalar(scoped(select(Attachment).join(Complaint).where(Attachment.url_key == key), user))
+    )
     if attachment is None:
         raise BilingualError(404, "not-found", "ไม่พบไฟล์", "Not found.")
     return attachment

@@ -3,6 +3,7 @@
 (The view records that the complainant's contact details were shown, privacy.duties,
 when `contact_readable`: privacy sits above casework.)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,8 +52,10 @@ def case_page(complaint: Complaint, viewer: User) -> CasePage:
     """Everything the case page of `complaint` shows `viewer`; every other complaint it
     names passes the visibility rule (access)."""
     readable = contact_readable(complaint)
-    repeat_of, merged_into = (other if other is not None and may_know_of(viewer, other) else None
-                              for other in (complaint.repeat_of, complaint.merged_into))
+    repeat_of, merged_into = (
+        other if other is not None and may_know_of(viewer, other) else None
+        for other in (complaint.repeat_of, complaint.merged_into)
+    )
     return CasePage(
         contact_readable=readable,
         repeat_of=repeat_of,
@@ -62,10 +65,14 @@ def case_page(complaint: Complaint, viewer: User) -> CasePage:
         earlier=case_actions.earlier_complaints(complaint, viewer) if readable else [],
         similar=similarity.similar_open(complaint, limit=5, visible=visible_complaints(viewer)),
         units=list(db.session.scalars(select(Unit).order_by(Unit.name_th))),
-        colleagues=list(db.session.scalars(select(User).where(
-            User.unit_id == complaint.unit_id, User.active.is_(True)).order_by(User.display_name))),
+        colleagues=list(
+            db.session.scalars(
+                select(User).where(User.unit_id == complaint.unit_id, User.active.is_(True)).order_by(User.display_name)
+            )
+        ),
         canned=list(db.session.scalars(select(CannedResponse).where(CannedResponse.active.is_(True)))),
         categories=[(c.code, c.name_th) for c in reference_data.active_categories().values()],
-        root_causes=list(db.session.scalars(
-            select(RootCause).where(RootCause.active.is_(True)).order_by(RootCause.id))),
+        root_causes=list(
+            db.session.scalars(select(RootCause).where(RootCause.active.is_(True)).order_by(RootCause.id))
+        ),
     )

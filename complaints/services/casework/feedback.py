@@ -1,4 +1,5 @@
 """What the complainant does after a resolution: confirm, reopen, rate."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -7,8 +8,8 @@ from complaints.domain.errors import BilingualError, FieldError, invalid, unsafe
 from complaints.extensions import db
 from complaints.ids import parse_id
 from complaints.models import Complaint, Status, SurveyResponse, TimelineEvent
-from complaints.services.casework import workflow
 from complaints.nlp.cleaning import UnsafeText, clean_text
+from complaints.services.casework import workflow
 
 RATEABLE = {Status.RESOLVED, Status.CLOSED, Status.REJECTED}
 
@@ -40,11 +41,16 @@ def _score(value, field: str, errors: list[FieldError]) -> int | None:
 def record_survey(complaint: Complaint, satisfaction, confidence, comment: str | None) -> SurveyResponse:
     """One response per complaint, once it has been answered."""
     if complaint.status not in RATEABLE:
-        raise BilingualError(409, "survey-not-open", "ยังไม่สามารถประเมินได้ จนกว่าจะแจ้งผลการดำเนินการ",
-                             "The survey opens once the complaint has been answered.")
+        raise BilingualError(
+            409,
+            "survey-not-open",
+            "ยังไม่สามารถประเมินได้ จนกว่าจะแจ้งผลการดำเนินการ",
+            "The survey opens once the complaint has been answered.",
+        )
     if survey_of(complaint) is not None:
-        raise BilingualError(409, "survey-done", "เรื่องนี้ได้รับการประเมินแล้ว ขอบคุณค่ะ",
-                             "This complaint has already been rated. Thank you.")
+        raise BilingualError(
+            409, "survey-done", "เรื่องนี้ได้รับการประเมินแล้ว ขอบคุณค่ะ", "This complaint has already been rated. Thank you."
+        )
     errors: list[FieldError] = []
     scores = (_score(satisfaction, "satisfaction", errors), _score(confidence, "confidence", errors))
     try:
@@ -53,8 +59,7 @@ def record_survey(complaint: Complaint, satisfaction, confidence, comment: str |
         errors.append(unsafe_text("comment"))
     if errors:
         raise invalid(errors)
-    response = SurveyResponse(complaint_id=complaint.id, satisfaction=scores[0], confidence=scores[1],
-                              comment=comment)
+    response = SurveyResponse(complaint_id=complaint.id, satisfaction=scores[0], confidence=scores[1], comment=comment)
     db.session.add(response)
     db.session.add(TimelineEvent(complaint=complaint, kind="survey", actor="citizen", public=True))
     db.session.commit()

@@ -6,6 +6,7 @@ timeline events, its photos and its outbox message in ONE transaction. Only
 after the commit is the acknowledgement handed to the broker; if the broker is
 away, the outbox relay sends it later.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,23 +16,33 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from complaints.domain import tracking_numbers
 from complaints.domain.errors import BilingualError, FieldError, invalid, unsafe_text
+from complaints.domain.locations import UnknownPlace, resolve_place
+from complaints.domain.thai_calendar import be_year, to_bangkok
 from complaints.extensions import db
 from complaints.models import (
-    Attachment, Channel, Complainant, Complaint, IdempotencyRecord, Kind, OutboxMessage,
-    Status, TimelineEvent, User, utcnow,
+    Attachment,
+    Channel,
+    Complainant,
+    Complaint,
+    IdempotencyRecord,
+    Kind,
+    OutboxMessage,
+    Status,
+    TimelineEvent,
+    User,
+    utcnow,
 )
+from complaints.nlp.cleaning import UnsafeText, clean_text
 from complaints.schemas import ComplaintSubmission
 from complaints.services.casework import similarity, workflow
-from complaints.services.catalogue import reference_data
-from complaints.services.messaging import dispatch, outbox as outbox_service
-from complaints.domain import tracking_numbers
-from complaints.services.classifier import triage
-from complaints.domain.locations import UnknownPlace, resolve_place
 from complaints.services.casework.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
+from complaints.services.catalogue import reference_data
 from complaints.services.catalogue.standards import due_dates
-from complaints.domain.thai_calendar import be_year, to_bangkok
-from complaints.nlp.cleaning import UnsafeText, clean_text
+from complaints.services.classifier import triage
+from complaints.services.messaging import dispatch
+from complaints.services.messaging import outbox as outbox_service
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +105,12 @@ def _unit_id(kind: str, category) -> int:
     if unit_id is None:
         # A complaint with no unit is in nobody's queue: an install that was never set
         # up (`flask setup`) says so instead of storing it where no one will look.
-        raise BilingualError(503, "not-set-up",
-                             "ระบบยังไม่พร้อมรับเรื่อง (หน่วยงานยังไม่ได้ตั้งค่าระบบ) กรุณาติดต่อหน่วยงานทางช่องทางอื่น",
-                             f"This service is not set up yet (no unit with the code {code}); "
-                             "please contact the agency another way.")
+        raise BilingualError(
+            503,
+            "not-set-up",
+            "ระบบยังไม่พร้อมรับเรื่อง (หน่วยงานยังไม่ได้ตั้งค่าระบบ) กรุณาติดต่อหน่วยงานทางช่องทางอื่น",
+            f"This service is not set up yet (no unit with the code {code}); please contact the agency another way.",
+        )
     return unit_id
 
 
@@ -107,7 +120,8 @@ def _replay(key: str, request_hash: str | None) -> IntakeResult | None:
         return None
     if request_hash is not None and record.request_hash != request_hash:
         raise BilingualError(
-            422, "idempotency-key-reused",
+            422,
+            "idempotency-key-reused",
             "Idempotency-Key นี้ถูกใช้กับคำขออื่นแล้ว",
             "This Idempotency-Key was already used for a different request.",
         )
@@ -124,26 +138,35 @@ def _validate(submission: ComplaintSubmission) -> tuple[dict, list[FieldError]]:
         errors.append(FieldError("description", "กรุณาระบุรายละเอียดของเรื่อง", "Please describe the matter."))
     max_chars = current_app.config["MAX_DESCRIPTION_CHARS"]
     if values["description"] and len(values["description"]) > max_chars:
-        errors.append(FieldError("description", f"รายละเอียดยาวเกิน {max_chars} ตัวอักษร",
-                                 f"The description is longer than {max_chars} characters."))
+        errors.append(
+            FieldError(
+                "description",
+                f"รายละเอียดยาวเกิน {max_chars} ตัวอักษร",
+                f"The description is longer than {max_chars} characters.",
+            )
+        )
     location = submission.location
     if location:
         values["address"] = _clean(errors, "location.address", location.address)
-        names = {f: _clean(errors, f"location.{f}", getattr(location, f))
-                 for f in ("province", "district", "subdistrict")}
+        names = {
+            f: _clean(errors, f"location.{f}", getattr(location, f)) for f in ("province", "district", "subdistrict")
+        }
         try:
             values["place"] = resolve_place(names["province"], names["district"], names["subdistrict"])
         except UnknownPlace as exc:
             th, en = PLACE_ERRORS[exc.field]
             errors.append(FieldError(f"location.{exc.field}", th, en))
         if (location.lat is None) != (location.lon is None):
-            errors.append(FieldError("location", "ต้องระบุทั้งละติจูดและลองจิจูด",
-                                     "Give both latitude and longitude."))
+            errors.append(FieldError("location", "ต้องระบุทั้งละติจูดและลองจิจูด", "Give both latitude and longitude."))
     contact = submission.contact
     if contact and submission.anonymous and any(contact.model_dump().values()):
-        errors.append(FieldError(
-            "contact", "เรื่องแบบไม่ประสงค์ออกนามต้องไม่มีข้อมูลติดต่อ (เราจะไม่เก็บตัวตนของท่าน)",
-            "An anonymous submission must not carry contact details (we keep no identity)."))
+        errors.append(
+            FieldError(
+                "contact",
+                "เรื่องแบบไม่ประสงค์ออกนามต้องไม่มีข้อมูลติดต่อ (เราจะไม่เก็บตัวตนของท่าน)",
+                "An anonymous submission must not carry contact details (we keep no identity).",
+            )
+        )
     if contact and not submission.anonymous:
         values["name"] = _clean(errors, "contact.name", contact.name)
     category = None
@@ -165,8 +188,9 @@ def _validate(submission: ComplaintSubmission) -> tuple[dict, list[FieldError]]:
 def _prepare_photos(photos: Sequence[Upload], errors: list[FieldError], leave_out_rejected: bool) -> list:
     config = current_app.config
     if len(photos) > config["MAX_PHOTOS"] and not leave_out_rejected:
-        errors.append(FieldError("photos", f"แนบภาพได้ไม่เกิน {config['MAX_PHOTOS']} ภาพ",
-                                 f"At most {config['MAX_PHOTOS']} photos."))
+        errors.append(
+            FieldError("photos", f"แนบภาพได้ไม่เกิน {config['MAX_PHOTOS']} ภาพ", f"At most {config['MAX_PHOTOS']} photos.")
+        )
         return []
     prepared = []
     for upload in photos:
@@ -182,9 +206,16 @@ def _prepare_photos(photos: Sequence[Upload], errors: list[FieldError], leave_ou
     return prepared
 
 
-def _build(submission: ComplaintSubmission, values: dict, channel: Channel, received_at, document_number,
-           privacy_notice_version: str | None, recorded_by: User | None,
-           reply_context: dict | None) -> tuple[Complaint, OutboxMessage | None]:
+def _build(
+    submission: ComplaintSubmission,
+    values: dict,
+    channel: Channel,
+    received_at,
+    document_number,
+    privacy_notice_version: str | None,
+    recorded_by: User | None,
+    reply_context: dict | None,
+) -> tuple[Complaint, OutboxMessage | None]:
     """The complaint, its complainant, first events and outbox message, added to the session."""
     category = values.get("category")
     deadlines = due_dates(category.id if category else None, submission.kind, received_at)
@@ -222,20 +253,27 @@ def _build(submission: ComplaintSubmission, values: dict, channel: Channel, rece
     contact = submission.contact
     if contact and not submission.anonymous and any(contact.model_dump().values()):
         complaint.complainant = Complainant(
-            name=values.get("name"), phone=contact.phone, email=contact.email,
+            name=values.get("name"),
+            phone=contact.phone,
+            email=contact.email,
             line_user_id=contact.line_user_id,
         )
         similarity.complainant_keys(complaint.complainant)
     db.session.add(complaint)
-    db.session.add(TimelineEvent(
-        complaint=complaint, at=received_at, kind="received",
-        actor="officer" if recorded_by else "citizen", actor_user_id=recorded_by.id if recorded_by else None,
-        text=f"recorded by officer ({channel})" if recorded_by else None,
-    ))
+    db.session.add(
+        TimelineEvent(
+            complaint=complaint,
+            at=received_at,
+            kind="received",
+            actor="officer" if recorded_by else "citizen",
+            actor_user_id=recorded_by.id if recorded_by else None,
+            text=f"recorded by officer ({channel})" if recorded_by else None,
+        )
+    )
     # Acknowledged on the channel the citizen used (LINE, SMS), else by email.
-    outbox = outbox_service.message_to_citizen(complaint, "acknowledgement",
-                                               {"template": "acknowledgement", **(reply_context or {})},
-                                               created_at=received_at)
+    outbox = outbox_service.message_to_citizen(
+        complaint, "acknowledgement", {"template": "acknowledgement", **(reply_context or {})}, created_at=received_at
+    )
     if outbox is None and channel in RECEIPT_CHANNELS:
         workflow.record(complaint, "acknowledge", workflow.SYSTEM, workflow.Params(reason="receipt"), at=received_at)
     return complaint, outbox
@@ -278,8 +316,16 @@ def submit_complaint(
     received_at = utcnow()
     upload_dir = current_app.config["UPLOAD_DIR"]
     for attempt in range(TRACKING_NUMBER_ATTEMPTS):
-        complaint, outbox = _build(submission, values, channel, received_at, document_number,
-                                   privacy_notice_version, recorded_by, reply_context)
+        complaint, outbox = _build(
+            submission,
+            values,
+            channel,
+            received_at,
+            document_number,
+            privacy_notice_version,
+            recorded_by,
+            reply_context,
+        )
         if attach is not None:
             db.session.add_all(attach(complaint))
         stored_keys: list[str] = []
@@ -287,21 +333,33 @@ def submit_complaint(
             for photo in prepared:
                 key = store_photo(upload_dir, photo, received_at.year)
                 stored_keys.append(key)
-                db.session.add(Attachment(
-                    complaint=complaint, storage_key=key, original_name=photo.original_name,
-                    content_type=photo.content_type, size_bytes=len(photo.data), sha256=photo.sha256,
-                    width=photo.width, height=photo.height,
-                ))
+                db.session.add(
+                    Attachment(
+                        complaint=complaint,
+                        storage_key=key,
+                        original_name=photo.original_name,
+                        content_type=photo.content_type,
+                        size_bytes=len(photo.data),
+                        sha256=photo.sha256,
+                        width=photo.width,
+                        height=photo.height,
+                    )
+                )
             db.session.flush()
             # Read before the commit expires them: reading after would cost a SELECT each.
             complaint_id = complaint.id
             outbox_id = outbox.id if outbox is not None else None
             receipt = _receipt(complaint)
             if idempotency_key:
-                db.session.add(IdempotencyRecord(
-                    key=idempotency_key, request_hash=request_hash or "", status_code=201,
-                    response=receipt, complaint_id=complaint_id,
-                ))
+                db.session.add(
+                    IdempotencyRecord(
+                        key=idempotency_key,
+                        request_hash=request_hash or "",
+                        status_code=201,
+                        response=receipt,
+                        complaint_id=complaint_id,
+                    )
+                )
             db.session.commit()
             break
         except IntegrityError as exc:

@@ -6,13 +6,14 @@ profiles (Pillow writes a decoded image's `info` back out unless told otherwise:
 a COM segment with the sender's name survived the old re-encoding), and whatever
 else a polyglot file carried after the image.
 """
+
 from __future__ import annotations
 
 import hashlib
 import io
 import re
-import unicodedata
 import secrets
+import unicodedata
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +63,7 @@ def display_name(filename: str | None, extension: str) -> str:
     # The name ends in the type the content really is: a PDF/HTML polyglot sent as
     # "report.html" is downloaded as "report.html.pdf", never opened as a web page.
     suffix = "" if name.lower().endswith(EXTENSION_SPELLINGS.get(extension, (f".{extension}",))) else f".{extension}"
-    return (name[:200 - len(suffix)] + suffix) if name else f"photo.{extension}"
+    return (name[: 200 - len(suffix)] + suffix) if name else f"photo.{extension}"
 
 
 def _reject(field: str, th: str, en: str) -> PhotoRejected:
@@ -83,16 +84,23 @@ def prepare_photo(field: str, filename: str | None, raw: bytes, max_bytes: int) 
                 fmt = probe.format
                 width, height = probe.size
                 if fmt not in ALLOWED_FORMATS:
-                    raise _reject(field, "รองรับเฉพาะไฟล์ภาพ JPEG, PNG หรือ WebP",
-                                  "Only JPEG, PNG or WebP photos are accepted.")
+                    raise _reject(
+                        field, "รองรับเฉพาะไฟล์ภาพ JPEG, PNG หรือ WebP", "Only JPEG, PNG or WebP photos are accepted."
+                    )
                 if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
                     raise _reject(field, "ภาพมีขนาดพิกเซลใหญ่เกินไป", "The image dimensions are too large.")
                 probe.verify()
             data, width, height = _pixels_only(raw, fmt)
     except PhotoRejected:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
-            OSError, SyntaxError, ValueError):
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        SyntaxError,
+        ValueError,
+    ):
         raise _reject(field, "ไฟล์นี้ไม่ใช่ภาพที่ถูกต้อง", "This file is not a valid image.") from None
     content_type, extension = ALLOWED_FORMATS[fmt]
     return PreparedPhoto(display_name(filename, extension), content_type, extension, data, width, height)

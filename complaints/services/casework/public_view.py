@@ -3,6 +3,7 @@
 The view is built field by field from an allow-list; the complainant is never
 loaded.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -10,14 +11,14 @@ from collections.abc import Callable
 from flask import current_app
 from sqlalchemy import select
 
+from complaints.domain import tracking_numbers
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
 from complaints.models import Complaint, TimelineEvent
-from complaints.domain import tracking_numbers
-from complaints.services.access import PUBLIC, Viewer, may_know_of
-from complaints.nlp.scrubbing import scrubber_for
 from complaints.nlp.pii_masking import mask_text
+from complaints.nlp.scrubbing import scrubber_for
+from complaints.services.access import PUBLIC, Viewer, may_know_of
 
 
 def find_complaint(text: str, viewer: Viewer = PUBLIC) -> Complaint:
@@ -30,14 +31,16 @@ def find_complaint(text: str, viewer: Viewer = PUBLIC) -> Complaint:
         number = tracking_numbers.parse(text, prefix=current_app.config["TRACKING_PREFIX"])
     except tracking_numbers.MalformedTrackingNumber:
         raise BilingualError(
-            400, "malformed-tracking-number",
+            400,
+            "malformed-tracking-number",
             "เลขที่เรื่องไม่ถูกต้อง รูปแบบคือ RR-2569-XXXX-XXXX",
             "That is not a valid tracking number; the format is RR-2569-XXXX-XXXX.",
         ) from None
     complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == str(number)))
     if complaint is None or not may_know_of(viewer, complaint):
         raise BilingualError(
-            404, "unknown-tracking-number",
+            404,
+            "unknown-tracking-number",
             "ไม่พบเรื่องตามเลขที่นี้ กรุณาตรวจสอบอีกครั้ง",
             "No complaint has this tracking number; please check it.",
         )
@@ -83,8 +86,7 @@ def public_view(complaint: Complaint) -> dict:
         "kind": complaint.kind,
         "kind_label": {"th": KIND_LABELS[complaint.kind][0], "en": KIND_LABELS[complaint.kind][1]},
         "category": (
-            {"code": category.code, "name_th": category.name_th, "name_en": category.name_en}
-            if category else None
+            {"code": category.code, "name_th": category.name_th, "name_en": category.name_en} if category else None
         ),
         "received_at": complaint.received_at.isoformat(),
         "acknowledged_at": complaint.acknowledged_at.isoformat() if complaint.acknowledged_at else None,
@@ -93,10 +95,13 @@ def public_view(complaint: Complaint) -> dict:
             {
                 "at": e.at.isoformat(),
                 "kind": e.kind,
-                "label": {"th": EVENT_LABELS.get(e.kind, (e.kind, e.kind))[0],
-                          "en": EVENT_LABELS.get(e.kind, (e.kind, e.kind))[1]},
+                "label": {
+                    "th": EVENT_LABELS.get(e.kind, (e.kind, e.kind))[0],
+                    "en": EVENT_LABELS.get(e.kind, (e.kind, e.kind))[1],
+                },
                 "text": public_text(e, mask),
             }
-            for mask in [public_masker(complaint)] for e in public_events(complaint)
+            for mask in [public_masker(complaint)]
+            for e in public_events(complaint)
         ],
     }

@@ -27,7 +27,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from complaints.extensions import db
-from complaints.models import Complainant, Complaint
+from complaints.models import Complainant, Complaint, Status
 from complaints.nlp.similarity import (  # noqa: F401 (the rule's names, read by callers through this module)
     CATEGORY_BONUS,
     FAR_METRES,
@@ -49,7 +49,6 @@ from complaints.nlp.similarity import (  # noqa: F401 (the rule's names, read by
     text_signature,
 )
 from complaints.services.access import PUBLIC, may_link, visible_complaints
-from complaints.models import Status
 
 
 def secret() -> str:
@@ -69,6 +68,7 @@ def complainant_keys(complainant: Complainant) -> None:
 
 # --- lookups ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Match:
     complaint: Complaint
@@ -80,9 +80,11 @@ def category_of(complaint: Complaint) -> int | None:
 
 
 def _window(complaint: Complaint, days_before: int, days_after: int):
-    return and_(Complaint.id != complaint.id,
-                Complaint.received_at >= complaint.received_at - timedelta(days=days_before),
-                Complaint.received_at <= complaint.received_at + timedelta(days=days_after))
+    return and_(
+        Complaint.id != complaint.id,
+        Complaint.received_at >= complaint.received_at - timedelta(days=days_before),
+        Complaint.received_at <= complaint.received_at + timedelta(days=days_after),
+    )
 
 
 def _place_filter(complaint: Complaint):
@@ -97,22 +99,38 @@ def _place_filter(complaint: Complaint):
 
 
 def signals_of(complaint: Complaint) -> Signals:
-    return Signals(complaint.id, complaint.text_signature, complaint.lat, complaint.lon, complaint.area_code,
-                   category_of(complaint))
+    return Signals(
+        complaint.id,
+        complaint.text_signature,
+        complaint.lat,
+        complaint.lon,
+        complaint.area_code,
+        category_of(complaint),
+    )
 
 
 def _candidate_columns():
-    return (Complaint.id, Complaint.text_signature, Complaint.lat, Complaint.lon, Complaint.area_code,
-            Complaint.category_id, Complaint.suggested_category_id)
+    return (
+        Complaint.id,
+        Complaint.text_signature,
+        Complaint.lat,
+        Complaint.lon,
+        Complaint.area_code,
+        Complaint.category_id,
+        Complaint.suggested_category_id,
+    )
 
 
 def _candidates(statement) -> list[Signals]:
-    return [Signals(cid, sig, lat, lon, area, cat or suggested)
-            for cid, sig, lat, lon, area, cat, suggested in db.session.execute(statement)]
+    return [
+        Signals(cid, sig, lat, lon, area, cat or suggested)
+        for cid, sig, lat, lon, area, cat, suggested in db.session.execute(statement)
+    ]
 
 
-def similar_open(complaint: Complaint, limit: int = 3, minimum: float = SIMILAR_MINIMUM,
-                 visible: ColumnElement[bool] | None = None) -> list[Match]:
+def similar_open(
+    complaint: Complaint, limit: int = 3, minimum: float = SIMILAR_MINIMUM, visible: ColumnElement[bool] | None = None
+) -> list[Match]:
     """Open complaints probably about the same problem that the reader may know of
     (`visible`: access.visible_complaints of the reader; by default what the public
     may know of), best first. Never across the tip-off wall (access.may_link).
@@ -127,13 +145,15 @@ def similar_open(complaint: Complaint, limit: int = 3, minimum: float = SIMILAR_
     # One query per way of being related (same category, same district), each
     # served by its own partial index on open complaints: an OR of the two lets
     # PostgreSQL walk the date index and filter thousands of rows instead.
-    scopes = [c for c in (Complaint.category_id == category if category else None, _place_filter(complaint))
-              if c is not None] or [None]
+    scopes = [
+        c for c in (Complaint.category_id == category if category else None, _place_filter(complaint)) if c is not None
+    ] or [None]
     candidates: dict[int, Signals] = {}
     for scope in scopes:
         conditions = base + ([scope] if scope is not None else [])
-        for other in _candidates(select(*_candidate_columns()).where(*conditions)
-                                 .order_by(Complaint.received_at.desc()).limit(300)):
+        for other in _candidates(
+            select(*_candidate_columns()).where(*conditions).order_by(Complaint.received_at.desc()).limit(300)
+        ):
             candidates.setdefault(other.id, other)
     scored = []
     this = signals_of(complaint)
@@ -151,8 +171,11 @@ def same_person(person: Complainant | None):
     compared as keyed hashes (the contacts themselves are encrypted), or None."""
     if person is None:
         return None
-    keys = [(Complainant.phone_key, person.phone_key), (Complainant.email_key, person.email_key),
-            (Complainant.line_key, person.line_key)]
+    keys = [
+        (Complainant.phone_key, person.phone_key),
+        (Complainant.email_key, person.email_key),
+        (Complainant.line_key, person.line_key),
+    ]
     matches = [column == value for column, value in keys if value]
     return select(Complainant.id).where(or_(*matches)) if matches else None
 
@@ -164,16 +187,19 @@ def find_repeat(complaint: Complaint) -> Complaint | None:
         return None
     window = _window(complaint, current_app.config["REPEAT_WINDOW_DAYS"], 0)
     # A repeat link is shown with the case: never from an ordinary complaint to a tip-off.
-    earlier = [Complaint.received_at < complaint.received_at, Complaint.category_id == category,
-               may_link(complaint)]
+    earlier = [Complaint.received_at < complaint.received_at, Complaint.category_id == category, may_link(complaint)]
     people = same_person(complaint.complainant)
     if people is not None:
-        found = db.session.scalar(select(Complaint).where(
-            window, *earlier, Complaint.complainant_id.in_(people)).order_by(Complaint.received_at.desc()))
+        found = db.session.scalar(
+            select(Complaint)
+            .where(window, *earlier, Complaint.complainant_id.in_(people))
+            .order_by(Complaint.received_at.desc())
+        )
         if found is not None:
             return found
-    for other in _candidates(select(*_candidate_columns()).where(window, *earlier)
-                             .order_by(Complaint.received_at.desc()).limit(300)):
+    for other in _candidates(
+        select(*_candidate_columns()).where(window, *earlier).order_by(Complaint.received_at.desc()).limit(300)
+    ):
         if same_place(complaint, other) and overlap(complaint.text_signature, other.text_signature) >= 0.2:
             return db.session.get(Complaint, other.id)
     return None

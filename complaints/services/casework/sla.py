@@ -6,6 +6,7 @@ progress notice when a case is still open at its first-response deadline, and
 closes resolved cases the complainant left unanswered. A case on hold has no
 running clock and is left alone.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,13 +15,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, select
 
+from complaints.domain.thai_calendar import add_working_days
 from complaints.extensions import db
 from complaints.models import Complaint, Kind, OutboxMessage, Status, TimelineEvent, User, utcnow
-from complaints.services.casework import workflow
-from complaints.services.messaging import dispatch, outbox
 from complaints.services.access import TIP_OFF_ROLE, may_know_of
+from complaints.services.casework import workflow
 from complaints.services.catalogue.standards import calendar_overrides
-from complaints.domain.thai_calendar import add_working_days
+from complaints.services.messaging import dispatch, outbox
 
 
 @dataclass
@@ -65,8 +66,13 @@ def _escalate(complaint: Complaint, now: datetime, result: SweepResult) -> None:
     complaint.escalated_at = now
     db.session.add(TimelineEvent(complaint=complaint, at=now, kind="escalated", actor="system", public=False))
     for supervisor in supervisors_of(complaint):
-        message = OutboxMessage(complaint=complaint, purpose="supervisor_alert", channel="email",
-                                recipient=supervisor.email, payload={"template": "supervisor_alert"})
+        message = OutboxMessage(
+            complaint=complaint,
+            purpose="supervisor_alert",
+            channel="email",
+            recipient=supervisor.email,
+            payload={"template": "supervisor_alert"},
+        )
         db.session.add(message)
         result.outgoing.append(message)
     result.escalated += 1
@@ -96,18 +102,27 @@ def sweep(now: datetime | None = None) -> SweepResult:
                 _escalate(complaint, now, result)
         elif state == "due_soon":
             result.due_soon += 1
-        if (complaint.first_response_at is None and complaint.interim_notice_at is None
-                and complaint.first_response_due_at is not None and now > complaint.first_response_due_at):
+        if (
+            complaint.first_response_at is None
+            and complaint.interim_notice_at is None
+            and complaint.first_response_due_at is not None
+            and now > complaint.first_response_due_at
+        ):
             _interim_notice(complaint, now, result)
     db.session.commit()
     messages = [m.id for m in result.outgoing]
 
     cutoff = now - timedelta(days=config["AUTO_CLOSE_DAYS"])
-    stale = db.session.scalars(select(Complaint).where(
-        Complaint.status == Status.RESOLVED, Complaint.resolved_at < cutoff)).all()
+    stale = db.session.scalars(
+        select(Complaint).where(Complaint.status == Status.RESOLVED, Complaint.resolved_at < cutoff)
+    ).all()
     for complaint in stale:
-        workflow.transition(complaint, "close", workflow.SYSTEM, workflow.Params(
-            reason="ปิดเรื่องอัตโนมัติ: ผู้ร้องไม่ได้ตอบกลับภายในกำหนด / closed: no answer from the complainant"))
+        workflow.transition(
+            complaint,
+            "close",
+            workflow.SYSTEM,
+            workflow.Params(reason="ปิดเรื่องอัตโนมัติ: ผู้ร้องไม่ได้ตอบกลับภายในกำหนด / closed: no answer from the complainant"),
+        )
         result.auto_closed += 1
     if messages:
         dispatch.enqueue_outbox(messages)

@@ -1,4 +1,5 @@
 """A daily count of successful tracking lookups (web page and JSON API): criterion 3.4 evidence."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -7,9 +8,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from complaints.domain.thai_calendar import to_bangkok
 from complaints.extensions import db
 from complaints.models import TrackingLookupDay, utcnow
-from complaints.domain.thai_calendar import to_bangkok
 
 
 def record_lookup(channel: str) -> None:
@@ -27,7 +28,8 @@ def record_lookup(channel: str) -> None:
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     statement = insert(TrackingLookupDay).values(day=to_bangkok(utcnow()).date(), channel=channel, count=1)
     statement = statement.on_conflict_do_update(
-        index_elements=["day", "channel"], set_={"count": TrackingLookupDay.count + 1})
+        index_elements=["day", "channel"], set_={"count": TrackingLookupDay.count + 1}
+    )
     db.session.execute(statement)
     db.session.commit()
 
@@ -36,5 +38,7 @@ def lookups_between(first: date, last: date) -> dict[str, int]:
     """Lookups per channel over the days first..last (inclusive)."""
     rows = db.session.execute(
         select(TrackingLookupDay.channel, func.sum(TrackingLookupDay.count))
-        .where(TrackingLookupDay.day.between(first, last)).group_by(TrackingLookupDay.channel))
+        .where(TrackingLookupDay.day.between(first, last))
+        .group_by(TrackingLookupDay.channel)
+    )
     return {channel: int(total) for channel, total in rows}

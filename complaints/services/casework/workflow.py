@@ -5,6 +5,7 @@ allowed from the current status and for the actor, applies its effects, writes a
 timeline event (who, when, why, public or internal) and, for changes the
 citizen should hear about, an outbox message, all in one transaction.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -14,13 +15,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from complaints.domain import tracking_numbers
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import Complaint, Kind, OutboxMessage, RootCause, Status, TimelineEvent, Unit, User, utcnow
-from complaints.domain import tracking_numbers
-from complaints.services.messaging import dispatch, outbox
 from complaints.services.access import can_see, linkable
 from complaints.services.catalogue.standards import extend_by_working_days, working_days_between
+from complaints.services.messaging import dispatch, outbox
 
 S = Status
 OPEN = Status.OPEN
@@ -47,8 +48,6 @@ class Transition:
     label: tuple[str, str] = ("", "")
     effect: Effect | None = None
     event_kind: str | None = None  # the timeline event's kind; the action's name by default
-
-
 
 
 class WorkflowError(BilingualError):
@@ -87,8 +86,11 @@ def _root_cause(complaint: Complaint, actor: User | str, params: Params) -> None
         return
     if params.root_cause_id is None:
         if complaint.root_cause_id is None:
-            raise _refuse("กรุณาเลือกสาเหตุของปัญหาก่อนแจ้งผลหรือปิดเรื่อง",
-                          "Choose the root cause before resolving or closing the complaint.", 422)
+            raise _refuse(
+                "กรุณาเลือกสาเหตุของปัญหาก่อนแจ้งผลหรือปิดเรื่อง",
+                "Choose the root cause before resolving or closing the complaint.",
+                422,
+            )
         return
     cause = db.session.get(RootCause, params.root_cause_id)
     if cause is None or not cause.active:
@@ -100,6 +102,7 @@ def _root_cause(complaint: Complaint, actor: User | str, params: Params) -> None
 
 
 # --- effects (each action's changes besides the status) -----------------------------------
+
 
 def _acknowledge(complaint: Complaint, actor: User | str, params: Params, now: datetime) -> None:
     complaint.acknowledged_at = complaint.acknowledged_at or now
@@ -139,7 +142,8 @@ def _reopen(complaint: Complaint, actor: User | str, params: Params, now: dateti
         if since is None or now - since > window:
             raise _refuse(
                 f"เปิดเรื่องอีกครั้งได้ภายใน {window.days} วันหลังแจ้งผล",
-                f"A complaint can be reopened within {window.days} days of its resolution.")
+                f"A complaint can be reopened within {window.days} days of its resolution.",
+            )
     complaint.reopen_count += 1
     complaint.resolved_at = None
     complaint.closed_at = None
@@ -151,8 +155,11 @@ def _forward(complaint: Complaint, actor: User | str, params: Params, now: datet
             # A tip-off stays with the integrity role wherever it goes: the unit's staff
             # could never open it (access), so an internal forward would be a dead end
             # and its unit a hint. It goes to an outside agency (e.g. the NACC) instead.
-            raise _refuse("เรื่องแจ้งเบาะแสการทุจริตส่งต่อได้เฉพาะหน่วยงานภายนอก (เช่น ป.ป.ช.)",
-                          "A corruption tip-off can be forwarded only to an outside agency (e.g. the NACC).", 422)
+            raise _refuse(
+                "เรื่องแจ้งเบาะแสการทุจริตส่งต่อได้เฉพาะหน่วยงานภายนอก (เช่น ป.ป.ช.)",
+                "A corruption tip-off can be forwarded only to an outside agency (e.g. the NACC).",
+                422,
+            )
         unit = db.session.get(Unit, params.to_unit_id)
         if unit is None or unit.id == complaint.unit_id:
             raise _refuse("กรุณาเลือกหน่วยงานปลายทางอื่น", "Choose another unit to forward to.", 422)
@@ -177,14 +184,18 @@ def _merge(complaint: Complaint, actor: User | str, params: Params, now: datetim
     except tracking_numbers.MalformedTrackingNumber:
         raise _refuse("เลขที่เรื่องที่จะรวมไม่ถูกต้อง", "The tracking number to merge into is not valid.", 422) from None
     survivor = db.session.scalar(select(Complaint).where(Complaint.tracking_number == number))
-    if survivor is not None and (not linkable(complaint, survivor)
-                                 or (isinstance(actor, User) and not can_see(actor, survivor))):
+    if survivor is not None and (
+        not linkable(complaint, survivor) or (isinstance(actor, User) and not can_see(actor, survivor))
+    ):
         survivor = None  # unknown, as a number the actor may not know of
     if survivor is None or survivor.id == complaint.id or survivor.status == S.MERGED:
         raise _refuse("ไม่พบเรื่องที่จะรวม", "No complaint to merge into.", 422)
     complaint.merged_into_id = survivor.id
-    db.session.add(TimelineEvent(complaint=survivor, kind="merged_in", text=complaint.tracking_number,
-                                 actor="officer", public=False))
+    db.session.add(
+        TimelineEvent(
+            complaint=survivor, kind="merged_in", text=complaint.tracking_number, actor="officer", public=False
+        )
+    )
     return survivor.tracking_number
 
 
@@ -210,32 +221,94 @@ def _status_before_hold(complaint: Complaint) -> str:
     return complaint.status_before_hold or S.ASSIGNED
 
 
-TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
-    Transition("acknowledge", frozenset(Status), _acknowledged_status, frozenset({SYSTEM}), notify=False,
-               label=("ตอบรับเรื่อง", "Acknowledge"), effect=_acknowledge, event_kind="acknowledged"),
-    Transition("assign", OPEN, S.ASSIGNED, STAFF, notify=False, public=True,
-               label=("มอบหมายผู้รับผิดชอบ", "Assign"), effect=_assign),
-    Transition("start", frozenset({S.ASSIGNED, S.REOPENED}), S.IN_PROGRESS, STAFF,
-               label=("เริ่มดำเนินการ", "Start work")),
-    Transition("resolve", OPEN, S.RESOLVED, STAFF, reason_required=True,
-               label=("แจ้งผลการดำเนินการ", "Resolve"), effect=_resolve),
-    Transition("close", frozenset({S.RESOLVED, S.FORWARDED}), S.CLOSED, LEADS | {SYSTEM},
-               label=("อนุมัติปิดเรื่อง", "Approve closure"), effect=_close),
-    Transition("confirm", frozenset({S.RESOLVED}), S.CLOSED, frozenset({CITIZEN}), notify=False,
-               label=("ผู้ร้องยืนยันผล", "Complainant confirmed"), effect=_confirm),
-    Transition("reopen", frozenset({S.RESOLVED, S.CLOSED}), S.REOPENED, LEADS | {CITIZEN}, reason_required=True,
-               label=("เปิดเรื่องอีกครั้ง", "Reopen"), effect=_reopen),
-    Transition("forward", OPEN, S.FORWARDED, STAFF, reason_required=True,
-               label=("ส่งต่อ", "Forward"), effect=_forward),
-    Transition("reject", OPEN, S.REJECTED, STAFF, reason_required=True,
-               label=("ไม่อยู่ในอำนาจหน้าที่", "Not our responsibility"), effect=_reject),
-    Transition("merge", OPEN, S.MERGED, STAFF,
-               label=("รวมกับเรื่องที่ซ้ำ", "Merge as duplicate"), effect=_merge),
-    Transition("hold", OPEN, S.ON_HOLD, STAFF, reason_required=True,
-               label=("พักเรื่อง (หยุดนับเวลา)", "Put on hold (clock stops)"), effect=_hold),
-    Transition("resume", frozenset({S.ON_HOLD}), _status_before_hold, STAFF,
-               label=("ดำเนินการต่อ", "Resume"), effect=_resume),
-]}
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        Transition(
+            "acknowledge",
+            frozenset(Status),
+            _acknowledged_status,
+            frozenset({SYSTEM}),
+            notify=False,
+            label=("ตอบรับเรื่อง", "Acknowledge"),
+            effect=_acknowledge,
+            event_kind="acknowledged",
+        ),
+        Transition(
+            "assign",
+            OPEN,
+            S.ASSIGNED,
+            STAFF,
+            notify=False,
+            public=True,
+            label=("มอบหมายผู้รับผิดชอบ", "Assign"),
+            effect=_assign,
+        ),
+        Transition(
+            "start", frozenset({S.ASSIGNED, S.REOPENED}), S.IN_PROGRESS, STAFF, label=("เริ่มดำเนินการ", "Start work")
+        ),
+        Transition(
+            "resolve",
+            OPEN,
+            S.RESOLVED,
+            STAFF,
+            reason_required=True,
+            label=("แจ้งผลการดำเนินการ", "Resolve"),
+            effect=_resolve,
+        ),
+        Transition(
+            "close",
+            frozenset({S.RESOLVED, S.FORWARDED}),
+            S.CLOSED,
+            LEADS | {SYSTEM},
+            label=("อนุมัติปิดเรื่อง", "Approve closure"),
+            effect=_close,
+        ),
+        Transition(
+            "confirm",
+            frozenset({S.RESOLVED}),
+            S.CLOSED,
+            frozenset({CITIZEN}),
+            notify=False,
+            label=("ผู้ร้องยืนยันผล", "Complainant confirmed"),
+            effect=_confirm,
+        ),
+        Transition(
+            "reopen",
+            frozenset({S.RESOLVED, S.CLOSED}),
+            S.REOPENED,
+            LEADS | {CITIZEN},
+            reason_required=True,
+            label=("เปิดเรื่องอีกครั้ง", "Reopen"),
+            effect=_reopen,
+        ),
+        Transition(
+            "forward", OPEN, S.FORWARDED, STAFF, reason_required=True, label=("ส่งต่อ", "Forward"), effect=_forward
+        ),
+        Transition(
+            "reject",
+            OPEN,
+            S.REJECTED,
+            STAFF,
+            reason_required=True,
+            label=("ไม่อยู่ในอำนาจหน้าที่", "Not our responsibility"),
+            effect=_reject,
+        ),
+        Transition("merge", OPEN, S.MERGED, STAFF, label=("รวมกับเรื่องที่ซ้ำ", "Merge as duplicate"), effect=_merge),
+        Transition(
+            "hold",
+            OPEN,
+            S.ON_HOLD,
+            STAFF,
+            reason_required=True,
+            label=("พักเรื่อง (หยุดนับเวลา)", "Put on hold (clock stops)"),
+            effect=_hold,
+        ),
+        Transition(
+            "resume", frozenset({S.ON_HOLD}), _status_before_hold, STAFF, label=("ดำเนินการต่อ", "Resume"), effect=_resume
+        ),
+    ]
+}
 
 
 def _check(complaint: Complaint, transition: Transition, actor: User | str, params: Params) -> None:
@@ -252,8 +325,9 @@ def _check(complaint: Complaint, transition: Transition, actor: User | str, para
         raise _refuse("กรุณาระบุเหตุผลหรือคำชี้แจง", "A reason or explanation is required.", 422)
 
 
-def record(complaint: Complaint, action: str, actor: User | str, params: Params | None = None, *,
-           at: datetime | None = None) -> tuple[TimelineEvent, OutboxMessage | None]:
+def record(
+    complaint: Complaint, action: str, actor: User | str, params: Params | None = None, *, at: datetime | None = None
+) -> tuple[TimelineEvent, OutboxMessage | None]:
     """Make one transition in the caller's transaction: the only place a complaint's status
     changes after intake. Checks the action, applies its effect, sets the status, writes the
     timeline event and, when the citizen should hear of it, the outbox message (not yet
@@ -269,10 +343,13 @@ def record(complaint: Complaint, action: str, actor: User | str, params: Params 
     complaint.status = target
     text = "\n".join(x for x in (params.reason and params.reason.strip(), detail) if x) or None
     event = TimelineEvent(
-        complaint=complaint, at=now, kind=t.event_kind or action,
+        complaint=complaint,
+        at=now,
+        kind=t.event_kind or action,
         actor=_actor_kind(actor) if not isinstance(actor, User) else "officer",
         actor_user_id=actor.id if isinstance(actor, User) else None,
-        text=text, public=t.public,
+        text=text,
+        public=t.public,
     )
     db.session.add(event)
     return event, (_notify(complaint, event) if t.notify else None)
@@ -294,5 +371,6 @@ def transition(complaint: Complaint, action: str, actor: User | str, params: Par
 
 
 def _notify(complaint: Complaint, event: TimelineEvent) -> OutboxMessage | None:
-    return outbox.message_to_citizen(complaint, "status_update",
-                                     {"template": "status_update", "action": event.kind, "text": event.text or ""})
+    return outbox.message_to_citizen(
+        complaint, "status_update", {"template": "status_update", "action": event.kind, "text": event.text or ""}
+    )

@@ -4,6 +4,7 @@ Every page, mail, export and API answer that names the agency reads it here.
 It is read on every page, so it is kept with the other reference data
 (reference_data's per-process cache); setting it clears that cache.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -1,4 +1,5 @@
 """Calendar overrides: days the Cabinet declares holidays or working days."""
+
 from __future__ import annotations
 
 import re
@@ -7,12 +8,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from complaints.domain.errors import BilingualError
+from complaints.domain.thai_calendar import BANGKOK, BE_OFFSET, to_bangkok
 from complaints.extensions import db
 from complaints.models import (
-    CalendarOverride, utcnow,
+    CalendarOverride,
+    utcnow,
 )
 from complaints.services.catalogue.checking import Checker, commit, log_change, not_found
-from complaints.domain.thai_calendar import BANGKOK, BE_OFFSET, to_bangkok
 
 
 def list_overrides() -> list[CalendarOverride]:
@@ -44,14 +46,20 @@ def add_override(*, day: str, is_holiday: bool, note: str | None = None) -> Cale
     check = Checker()
     parsed = parse_day(day)
     if parsed is None:
-        check.add("day", "วันที่ไม่ถูกต้อง (เช่น 2026-12-07 หรือ 7/12/2569)",
-                  "The date is not valid (for example 2026-12-07 or 7/12/2569 BE).")
+        check.add(
+            "day",
+            "วันที่ไม่ถูกต้อง (เช่น 2026-12-07 หรือ 7/12/2569)",
+            "The date is not valid (for example 2026-12-07 or 7/12/2569 BE).",
+        )
     note = check.text("note", note, ("หมายเหตุ", "Note"), max_len=200, required=False)
     check.raise_if_any()
     if db.session.get(CalendarOverride, parsed) is not None:
-        raise BilingualError(409, "override-exists",
-                             "วันนี้มีการกำหนดไว้แล้ว กรุณาลบรายการเดิมก่อน",
-                             "That day already has an override; delete it first.")
+        raise BilingualError(
+            409,
+            "override-exists",
+            "วันนี้มีการกำหนดไว้แล้ว กรุณาลบรายการเดิมก่อน",
+            "That day already has an override; delete it first.",
+        )
     row = CalendarOverride(day=parsed, is_holiday=bool(is_holiday), note=note or "")
     db.session.add(row)
     commit()

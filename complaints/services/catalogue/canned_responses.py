@@ -1,6 +1,6 @@
 """Canned responses officers insert into public replies."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from sqlalchemy import select
 
@@ -12,8 +12,7 @@ from complaints.services.catalogue.checking import Checker, commit, get_row, log
 
 
 def list_canned() -> list[CannedResponse]:
-    return list(db.session.scalars(select(CannedResponse).order_by(CannedResponse.active.desc(),
-                                                                   CannedResponse.title)))
+    return list(db.session.scalars(select(CannedResponse).order_by(CannedResponse.active.desc(), CannedResponse.title)))
 
 
 def get_canned(canned_id: int) -> CannedResponse:

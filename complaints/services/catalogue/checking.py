@@ -1,4 +1,5 @@
 """Checking what the admin enters, and the helpers every catalogue change shares."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,15 +8,14 @@ from flask import current_app
 
 from complaints.domain.errors import BilingualError, FieldError
 from complaints.extensions import db
-from complaints.ids import parse_id
 from complaints.i18n import KIND_LABELS
+from complaints.ids import parse_id
+from complaints.nlp.cleaning import UnsafeText, clean_text
 from complaints.services import unit_of_work
 from complaints.services.catalogue import reference_data
-from complaints.nlp.cleaning import UnsafeText, clean_text
 
 MAX_WORKING_DAYS = 365
 KINDS = tuple(KIND_LABELS)
-
 
 
 @dataclass
@@ -28,22 +28,28 @@ class Checker:
     def add(self, name: str, th: str, en: str) -> None:
         self.errors.append(FieldError(name, th, en))
 
-    def text(self, name: str, value: str | None, label: tuple[str, str], *, max_len: int,
-             required: bool = True, multiline: bool = False) -> str | None:
+    def text(
+        self,
+        name: str,
+        value: str | None,
+        label: tuple[str, str],
+        *,
+        max_len: int,
+        required: bool = True,
+        multiline: bool = False,
+    ) -> str | None:
         try:
             text = clean_text(value or "", multiline=multiline)
         except UnsafeText:
             self.unsafe = True
-            self.add(name, f"{label[0]}: ไม่รับข้อความที่มีโค้ด HTML หรือสคริปต์",
-                     f"{label[1]}: HTML or script is not accepted.")
+            self.add(name, f"{label[0]}: ไม่รับข้อความที่มีโค้ด HTML หรือสคริปต์", f"{label[1]}: HTML or script is not accepted.")
             return None
         if not text:
             if required:
                 self.add(name, f"กรุณากรอก{label[0]}", f"{label[1]} is required.")
             return None
         if len(text) > max_len:
-            self.add(name, f"{label[0]}ยาวเกิน {max_len} ตัวอักษร",
-                     f"{label[1]} must be at most {max_len} characters.")
+            self.add(name, f"{label[0]}ยาวเกิน {max_len} ตัวอักษร", f"{label[1]} must be at most {max_len} characters.")
             return None
         return text
 
@@ -52,13 +58,19 @@ class Checker:
             return
         if self.unsafe:
             raise BilingualError(
-                422, "unsafe-text",
+                422,
+                "unsafe-text",
                 "ไม่รับข้อความที่มีโค้ด HTML หรือสคริปต์ กรุณาแก้ไขช่องที่ระบุ",
                 "Text containing HTML or script is not accepted; correct the fields listed.",
                 self.errors,
             )
-        raise BilingualError(422, "invalid-input", "ข้อมูลไม่ถูกต้อง กรุณาตรวจสอบช่องที่ระบุ",
-                             "The submission is not valid; see the fields listed.", self.errors)
+        raise BilingualError(
+            422,
+            "invalid-input",
+            "ข้อมูลไม่ถูกต้อง กรุณาตรวจสอบช่องที่ระบุ",
+            "The submission is not valid; see the fields listed.",
+            self.errors,
+        )
 
 
 def parse_row_id(value) -> int | None:

@@ -1,13 +1,18 @@
 """Row counts for the admin index."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import (
-    CalendarOverride, CannedResponse, Category, ServiceStandard,
-    Unit, User, utcnow,
+    CalendarOverride,
+    CannedResponse,
+    Category,
+    ServiceStandard,
+    Unit,
+    User,
+    utcnow,
 )
 from complaints.services.catalogue.calendar_overrides import bangkok_today
 from complaints.services.catalogue.published_standards import latest_publication
@@ -15,6 +20,7 @@ from complaints.services.catalogue.published_standards import latest_publication
 
 def overview() -> dict:
     """Row counts for the admin index."""
+
     def count(model, *where) -> int:
         return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 

@@ -1,6 +1,6 @@
 """Service standards as the admin edits them: every change publishes a new version."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from sqlalchemy import select
 
@@ -8,17 +8,33 @@ from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.i18n import KIND_LABELS
 from complaints.models import (
-    Category, ServiceStandard,
-    StandardsPublication, User,
+    Category,
+    ServiceStandard,
+    StandardsPublication,
+    User,
 )
-from complaints.services.catalogue.checking import Checker, KINDS, MAX_WORKING_DAYS, commit, get_row, log_change, parse_row_id
+from complaints.services.catalogue.checking import (
+    KINDS,
+    MAX_WORKING_DAYS,
+    Checker,
+    commit,
+    get_row,
+    log_change,
+    parse_row_id,
+)
 
 
 def list_standards() -> list[ServiceStandard]:
     """The default first, then the specific rows by category and kind."""
     rows = db.session.scalars(select(ServiceStandard)).all()
-    return sorted(rows, key=lambda r: (r.category_id is not None or r.kind is not None,
-                                       r.category.name_th if r.category else "", r.kind or ""))
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.category_id is not None or r.kind is not None,
+            r.category.name_th if r.category else "",
+            r.kind or "",
+        ),
+    )
 
 
 def get_standard(standard_id: int) -> ServiceStandard:
@@ -31,8 +47,10 @@ def latest_publication() -> StandardsPublication | None:
 
 def publications(limit: int = 20) -> list[tuple[StandardsPublication, User | None]]:
     rows = db.session.execute(
-        select(StandardsPublication, User).outerjoin(User, User.id == StandardsPublication.published_by_id)
-        .order_by(StandardsPublication.id.desc()).limit(limit)
+        select(StandardsPublication, User)
+        .outerjoin(User, User.id == StandardsPublication.published_by_id)
+        .order_by(StandardsPublication.id.desc())
+        .limit(limit)
     ).all()
     return [(publication, user) for publication, user in rows]
 
@@ -62,16 +80,21 @@ def _check_days(check: Checker, values: dict) -> dict[str, int] | None:
         except ValueError:
             number = None
         if number is None or not 1 <= number <= MAX_WORKING_DAYS:
-            check.add(name, f"{th}: ต้องเป็นจำนวนเต็ม 1-{MAX_WORKING_DAYS} วันทำการ",
-                      f"{en}: must be a whole number of working days from 1 to {MAX_WORKING_DAYS}.")
+            check.add(
+                name,
+                f"{th}: ต้องเป็นจำนวนเต็ม 1-{MAX_WORKING_DAYS} วันทำการ",
+                f"{en}: must be a whole number of working days from 1 to {MAX_WORKING_DAYS}.",
+            )
         else:
             days[name] = number
     if len(days) < len(_DAY_FIELDS):
         return None
     if not days["ack"] <= days["first_response"] <= days["resolve"]:
-        check.add("first_response",
-                  "ระยะเวลาต้องเรียงกัน: ตอบรับ ≤ แจ้งความคืบหน้าครั้งแรก ≤ แจ้งผลการดำเนินการ",
-                  "The days must be in order: acknowledge ≤ first response ≤ resolve.")
+        check.add(
+            "first_response",
+            "ระยะเวลาต้องเรียงกัน: ตอบรับ ≤ แจ้งความคืบหน้าครั้งแรก ≤ แจ้งผลการดำเนินการ",
+            "The days must be in order: acknowledge ≤ first response ≤ resolve.",
+        )
         return None
     return days
 
@@ -86,9 +109,17 @@ def _days_text(row: ServiceStandard) -> str:
     return f"{row.ack_working_days}/{row.first_response_working_days}/{row.resolve_working_days}"
 
 
-def save_standard(admin: User, row: ServiceStandard | None, *, ack, first_response, resolve,
-                  category_id=None, kind: str | None = None, note: str | None = None
-                  ) -> tuple[ServiceStandard, StandardsPublication | None]:
+def save_standard(
+    admin: User,
+    row: ServiceStandard | None,
+    *,
+    ack,
+    first_response,
+    resolve,
+    category_id=None,
+    kind: str | None = None,
+    note: str | None = None,
+) -> tuple[ServiceStandard, StandardsPublication | None]:
     """Create (row None: for category_id and/or kind) or edit the days of a standard.
 
     A saved change publishes a new version of the standards; a save that changes
@@ -110,14 +141,21 @@ def save_standard(admin: User, row: ServiceStandard | None, *, ack, first_respon
     check.raise_if_any()
 
     if row is None:
-        existing = db.session.scalar(select(ServiceStandard.id).where(
-            ServiceStandard.category_id.is_(None) if category is None else ServiceStandard.category_id == category.id,
-            ServiceStandard.kind.is_(None) if kind is None else ServiceStandard.kind == kind,
-        ))
+        existing = db.session.scalar(
+            select(ServiceStandard.id).where(
+                ServiceStandard.category_id.is_(None)
+                if category is None
+                else ServiceStandard.category_id == category.id,
+                ServiceStandard.kind.is_(None) if kind is None else ServiceStandard.kind == kind,
+            )
+        )
         if existing is not None:
-            raise BilingualError(409, "standard-exists",
-                                 "มีมาตรฐานสำหรับหมวดหมู่และประเภทนี้อยู่แล้ว กรุณาแก้ไขรายการเดิม",
-                                 "A standard for this category and kind already exists; edit that one.")
+            raise BilingualError(
+                409,
+                "standard-exists",
+                "มีมาตรฐานสำหรับหมวดหมู่และประเภทนี้อยู่แล้ว กรุณาแก้ไขรายการเดิม",
+                "A standard for this category and kind already exists; edit that one.",
+            )
         row = ServiceStandard(category=category, kind=kind)
         db.session.add(row)
         before = None
@@ -133,8 +171,11 @@ def save_standard(admin: User, row: ServiceStandard | None, *, ack, first_respon
     scope_th, scope_en = standard_scope(row)
     verb_th, verb_en = ("เพิ่ม", "Added") if before is None else ("แก้ไข", "Changed")
     change = after if before is None else f"{before} → {after}"
-    publication = _publish(admin, note, f"{verb_th}มาตรฐาน {scope_th}: {change} วันทำการ / "
-                                        f"{verb_en} standard {scope_en}: {change} working days")
+    publication = _publish(
+        admin,
+        note,
+        f"{verb_th}มาตรฐาน {scope_th}: {change} วันทำการ / {verb_en} standard {scope_en}: {change} working days",
+    )
     commit()
     log_change("standard %s now %s (publication %s)", scope_en, after, publication.id)
     return row, publication
@@ -143,9 +184,12 @@ def save_standard(admin: User, row: ServiceStandard | None, *, ack, first_respon
 def delete_standard(admin: User, row: ServiceStandard, note: str | None = None) -> StandardsPublication:
     """Delete a specific standard and publish the change; the default cannot be deleted."""
     if row.category is None and row.kind is None:
-        raise BilingualError(409, "default-standard",
-                             "ลบมาตรฐานค่าเริ่มต้นไม่ได้ แก้ไขจำนวนวันได้เท่านั้น",
-                             "The default standard cannot be deleted; only its days can be changed.")
+        raise BilingualError(
+            409,
+            "default-standard",
+            "ลบมาตรฐานค่าเริ่มต้นไม่ได้ แก้ไขจำนวนวันได้เท่านั้น",
+            "The default standard cannot be deleted; only its days can be changed.",
+        )
     check = Checker()
     note = check.text("note", note, ("หมายเหตุการประกาศ", "Publication note"), max_len=500, required=False)
     check.raise_if_any()

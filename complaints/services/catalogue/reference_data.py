@@ -5,6 +5,7 @@ keeps them for REFERENCE_CACHE_SECONDS (cachetools' TTLCache, one per app).
 An admin change clears the cache of the process that made it at once; other
 processes see it within the TTL.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,7 +45,8 @@ def _cache() -> TTLCache:
     cache = current_app.extensions.get(_KEY)
     if cache is None:
         cache = current_app.extensions[_KEY] = TTLCache(
-            maxsize=16, ttl=max(current_app.config["REFERENCE_CACHE_SECONDS"], 0.001))
+            maxsize=16, ttl=max(current_app.config["REFERENCE_CACHE_SECONDS"], 0.001)
+        )
     return cache
 
 
@@ -75,29 +77,47 @@ def active_categories(order_by: str = "name_th") -> dict[str, CategoryRef]:
     In the database's order of `order_by` ("name_th" for the pages, "code" for the APIs),
     which for Thai names is the server's collation, not Python's."""
     column = _CATEGORY_ORDERS[order_by]
-    return cached(f"categories:{order_by}", lambda: {
-        row.code: CategoryRef(row.id, row.code, row.unit_id, row.name_th, row.name_en, row.unit_name_th,
-                              row.unit_name_en)
-        for row in db.session.execute(
-            select(Category.id, Category.code, Category.unit_id, Category.name_th, Category.name_en,
-                   Unit.name_th.label("unit_name_th"), Unit.name_en.label("unit_name_en"))
-            .outerjoin(Unit, Unit.id == Category.unit_id)
-            .where(Category.active.is_(True)).order_by(column, Category.id))
-    })
+    return cached(
+        f"categories:{order_by}",
+        lambda: {
+            row.code: CategoryRef(
+                row.id, row.code, row.unit_id, row.name_th, row.name_en, row.unit_name_th, row.unit_name_en
+            )
+            for row in db.session.execute(
+                select(
+                    Category.id,
+                    Category.code,
+                    Category.unit_id,
+                    Category.name_th,
+                    Category.name_en,
+                    Unit.name_th.label("unit_name_th"),
+                    Unit.name_en.label("unit_name_en"),
+                )
+                .outerjoin(Unit, Unit.id == Category.unit_id)
+                .where(Category.active.is_(True))
+                .order_by(column, Category.id)
+            )
+        },
+    )
 
 
 def standards() -> list[StandardRow]:
-    return cached("standards", lambda: [
-        StandardRow(r.category_id, r.kind, r.ack_working_days, r.first_response_working_days,
-                    r.resolve_working_days)
-        for r in db.session.scalars(select(ServiceStandard))
-    ])
+    return cached(
+        "standards",
+        lambda: [
+            StandardRow(
+                r.category_id, r.kind, r.ack_working_days, r.first_response_working_days, r.resolve_working_days
+            )
+            for r in db.session.scalars(select(ServiceStandard))
+        ],
+    )
 
 
 def calendar_overrides() -> dict[date, bool]:
     """Every admin override (the table holds a few dozen days a year)."""
-    return cached("overrides", lambda: dict(
-        db.session.execute(select(CalendarOverride.day, CalendarOverride.is_holiday)).all()))
+    return cached(
+        "overrides", lambda: dict(db.session.execute(select(CalendarOverride.day, CalendarOverride.is_holiday)).all())
+    )
 
 
 def unit_id_by_code(code: str) -> int | None:

@@ -1,4 +1,5 @@
 """The agency's list of root causes that officers pick when a complaint is resolved."""
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,7 @@ def save_root_cause(row: RootCause | None, *, code: str, name_th: str, name_en: 
     if row is None:
         code = (code or "").strip().lower()
         if not _CODE.fullmatch(code):
-            check.add("code", "รหัสใช้ได้เฉพาะ a-z 0-9 และ - ไม่เกิน 40 ตัว",
-                      "Code: a-z, 0-9 and -, up to 40 characters.")
+            check.add("code", "รหัสใช้ได้เฉพาะ a-z 0-9 และ - ไม่เกิน 40 ตัว", "Code: a-z, 0-9 and -, up to 40 characters.")
         elif db.session.scalar(select(RootCause.id).where(RootCause.code == code)) is not None:
             check.add("code", "รหัสนี้มีอยู่แล้ว", "This code is already used.")
     check.raise_if_any()

@@ -1,4 +1,5 @@
 """Service standards: which standard applies, the due dates it gives, and the clock."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,13 +7,15 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from complaints.domain.thai_calendar import add_working_days, is_working_day, to_bangkok
 from complaints.extensions import db
 from complaints.models import ServiceStandard, StandardsPublication
 from complaints.models.reference import (
-    DEFAULT_ACK_WORKING_DAYS, DEFAULT_FIRST_RESPONSE_WORKING_DAYS, DEFAULT_RESOLVE_WORKING_DAYS,
+    DEFAULT_ACK_WORKING_DAYS,
+    DEFAULT_FIRST_RESPONSE_WORKING_DAYS,
+    DEFAULT_RESOLVE_WORKING_DAYS,
 )
 from complaints.services.catalogue import reference_data
-from complaints.domain.thai_calendar import add_working_days, is_working_day, to_bangkok
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,7 @@ def calendar_overrides() -> dict[date, bool]:
 
 def standard_for(category_id: int | None, kind: str) -> StandardDays:
     """The most specific standard: category and kind, category, kind, then the default."""
-    rows = [r for r in reference_data.standards()
-            if r.category_id in (None, category_id) and r.kind in (None, kind)]
+    rows = [r for r in reference_data.standards() if r.category_id in (None, category_id) and r.kind in (None, kind)]
     if not rows:
         return StandardDays()
     best = max(rows, key=lambda r: (r.category_id is not None, r.kind is not None))
@@ -86,8 +88,11 @@ def published_standards() -> dict:
     rows = db.session.scalars(select(ServiceStandard)).all()
     default = next((_days(r) for r in rows if r.category_id is None and r.kind is None), StandardDays())
     specific = sorted(
-        ({"category": r.category, "kind": r.kind, "days": _days(r)}
-         for r in rows if r.category_id is not None or r.kind is not None),
+        (
+            {"category": r.category, "kind": r.kind, "days": _days(r)}
+            for r in rows
+            if r.category_id is not None or r.kind is not None
+        ),
         key=lambda item: (item["category"].name_th if item["category"] else "", item["kind"] or ""),
     )
     publication = db.session.scalar(select(StandardsPublication).order_by(StandardsPublication.id.desc()))

@@ -1,4 +1,5 @@
 """Units (the organisation's hierarchy) as the admin maintains them."""
+
 from __future__ import annotations
 
 import re
@@ -9,13 +10,15 @@ from sqlalchemy import func, select
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import (
-    Category, Complaint, Unit, User,
+    Category,
+    Complaint,
+    Unit,
+    User,
 )
 from complaints.services.access import PUBLIC, visible_complaints
 from complaints.services.catalogue.checking import Checker, commit, get_row, log_change, parse_row_id
 
 _UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
-
 
 
 def get_unit(unit_id: int) -> Unit:
@@ -70,8 +73,11 @@ def save_unit(unit: Unit | None, *, code: str, name_th: str, name_en: str, paren
     check = Checker()
     code = check.text("code", code, ("รหัสหน่วยงาน", "Unit code"), max_len=40)
     if code and not _UNIT_CODE.fullmatch(code):
-        check.add("code", "รหัสหน่วยงานใช้ได้เฉพาะ a-z 0-9 . _ - และไม่มีช่องว่าง",
-                  "The unit code may use only a-z, 0-9, '.', '_' and '-', without spaces.")
+        check.add(
+            "code",
+            "รหัสหน่วยงานใช้ได้เฉพาะ a-z 0-9 . _ - และไม่มีช่องว่าง",
+            "The unit code may use only a-z, 0-9, '.', '_' and '-', without spaces.",
+        )
         code = None
     if code and db.session.scalar(select(Unit.id).where(Unit.code == code, Unit.id != (unit.id if unit else -1))):
         check.add("code", "มีหน่วยงานที่ใช้รหัสนี้แล้ว", "Another unit already has this code.")
@@ -79,9 +85,11 @@ def save_unit(unit: Unit | None, *, code: str, name_th: str, name_en: str, paren
     name_en = check.text("name_en", name_en, ("ชื่อภาษาอังกฤษ", "English name"), max_len=200)
     parent = check_unit(check, parent_id, "parent_id")
     if unit is not None and parent is not None and _would_cycle(unit, parent):
-        check.add("parent_id",
-                  "หน่วยงานต้นสังกัดนี้จะทำให้เกิดวงวน (หน่วยงานจะอยู่ใต้ตนเองหรือหน่วยงานย่อยของตนเองไม่ได้)",
-                  "That parent would make a cycle: a unit cannot sit under itself or one of its own sub-units.")
+        check.add(
+            "parent_id",
+            "หน่วยงานต้นสังกัดนี้จะทำให้เกิดวงวน (หน่วยงานจะอยู่ใต้ตนเองหรือหน่วยงานย่อยของตนเองไม่ได้)",
+            "That parent would make a cycle: a unit cannot sit under itself or one of its own sub-units.",
+        )
     check.raise_if_any()
     if unit is None:
         unit = Unit(code=code, name_th=name_th, name_en=name_en)
@@ -103,8 +111,10 @@ def unit_usage(unit: Unit) -> dict[str, int]:
         "categories": count(Category, Category.unit_id),
         "users": count(User, User.unit_id),
         # What an admin may know of: a tip-off's count is the integrity role's alone (issue 16).
-        "complaints": db.session.scalar(select(func.count()).select_from(Complaint).where(
-            Complaint.unit_id == unit.id, visible_complaints(PUBLIC))) or 0,
+        "complaints": db.session.scalar(
+            select(func.count()).select_from(Complaint).where(Complaint.unit_id == unit.id, visible_complaints(PUBLIC))
+        )
+        or 0,
     }
 
 
@@ -112,12 +122,17 @@ def delete_unit(unit: Unit) -> None:
     """Delete a unit nothing refers to; a unit in use is refused."""
     if unit.code == current_app.config["INTEGRITY_UNIT_CODE"]:
         # It receives the tip-offs: never deleted, whatever it holds (nothing to count here).
-        raise BilingualError(409, "unit-in-use", "ลบหน่วยงานรับแจ้งเบาะแสการทุจริตไม่ได้",
-                             "The integrity unit receives corruption tip-offs and cannot be deleted.")
+        raise BilingualError(
+            409,
+            "unit-in-use",
+            "ลบหน่วยงานรับแจ้งเบาะแสการทุจริตไม่ได้",
+            "The integrity unit receives corruption tip-offs and cannot be deleted.",
+        )
     usage = unit_usage(unit)
     if any(usage.values()):
         raise BilingualError(
-            409, "unit-in-use",
+            409,
+            "unit-in-use",
             "ลบหน่วยงานนี้ไม่ได้เพราะยังมีการใช้งานอยู่ (หน่วยงานย่อย {sub_units}, หมวดหมู่ {categories}, "
             "ผู้ใช้ {users}, เรื่องร้องเรียน {complaints})".format(**usage),
             "This unit is in use and cannot be deleted ({sub_units} sub-units, {categories} categories, "

@@ -1,5 +1,6 @@
 """API keys for Open311 client apps: issued and revoked by an admin, checked on
 every POST. Only a digest of each key is stored; the key is shown once."""
+
 from __future__ import annotations
 
 import hashlib
@@ -39,7 +40,7 @@ def issue_key(admin: User, name: str | None) -> tuple[ApiKey, str]:
     clean_name = check.text("name", name, ("ชื่อแอปหรือผู้ใช้ key", "Client name"), max_len=200)
     check.raise_if_any()
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    row = ApiKey(name=clean_name, prefix=key[:len(KEY_PREFIX) + 4], key_hash=digest(key), created_by_id=admin.id)
+    row = ApiKey(name=clean_name, prefix=key[: len(KEY_PREFIX) + 4], key_hash=digest(key), created_by_id=admin.id)
     db.session.add(row)
     db.session.commit()
     current_app.logger.info("admin: API key %s issued to %r by %s", row.prefix, row.name, admin.username)

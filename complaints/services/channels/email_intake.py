@@ -12,6 +12,7 @@ A mail that cannot be recorded is answered only when its sender is a known
 complainant: `From:` is forged at will, and answering any address would make us
 a source of backscatter.
 """
+
 from __future__ import annotations
 
 import email
@@ -33,16 +34,15 @@ from sqlalchemy import select
 from complaints.domain.errors import BilingualError, invalid, unsafe_text
 from complaints.extensions import db
 from complaints.models import Channel, Complainant, Complaint, TimelineEvent
+from complaints.nlp.cleaning import UnsafeText, clean_text
 from complaints.schemas import parse_submission
-from complaints.services.casework import similarity
-from complaints.services.messaging import channel_refs
-from complaints.services.messaging import mailer
 from complaints.services.access import Public
+from complaints.services.casework import similarity
+from complaints.services.casework.intake import Upload, submit_complaint
 from complaints.services.casework.public_view import find_complaint
+from complaints.services.messaging import channel_refs, mailer
 from complaints.services.messaging.delivery import DeliveryFailed
 from complaints.services.messaging.tls import verifying_context
-from complaints.services.casework.intake import Upload, submit_complaint
-from complaints.nlp.cleaning import UnsafeText, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,8 @@ def _photos(msg: EmailMessage) -> list[Upload]:
     uploads = []
     for part in msg.iter_attachments():
         if part.get_content_type() not in IMAGE_TYPES and not (part.get_filename() or "").lower().endswith(
-                (".jpg", ".jpeg", ".png", ".webp")):
+            (".jpg", ".jpeg", ".png", ".webp")
+        ):
             continue
         data = part.get_payload(decode=True)
         if isinstance(data, bytes):
@@ -139,8 +140,10 @@ def is_complainants_address(complaint: Complaint, sender: str) -> bool:
 
 def is_known_complainant(sender: str) -> bool:
     key = _sender_key(sender)
-    return key is not None and db.session.scalar(
-        select(Complainant.id).where(Complainant.email_key == key).limit(1)) is not None
+    return (
+        key is not None
+        and db.session.scalar(select(Complainant.id).where(Complainant.email_key == key).limit(1)) is not None
+    )
 
 
 def _thread(msg: EmailMessage, sender: str) -> Complaint | None:
@@ -154,8 +157,7 @@ def _thread(msg: EmailMessage, sender: str) -> Complaint | None:
         found = TRACKING_IN_SUBJECT.search(str(msg.get("Subject", "")))
         if found:
             try:  # only the complainant may learn of their tip-off
-                complaint = find_complaint(found.group(0),
-                                           Public(owns=lambda c: is_complainants_address(c, sender)))
+                complaint = find_complaint(found.group(0), Public(owns=lambda c: is_complainants_address(c, sender)))
             except BilingualError:  # malformed or unknown
                 return None
     # References and subjects can be guessed or copied; only the complainant's own
@@ -186,18 +188,23 @@ def answer_refusal(raw: bytes, error: BilingualError) -> bool:
     if sender is None or not is_known_complainant(sender):
         return False
     reasons = [(e.th, e.en) for e in error.errors] or [(error.th, error.en)]
-    text = ("ขออภัย เรื่องของท่านยังไม่ได้รับการบันทึก เนื่องจาก:\n"
-            + "\n".join(f"- {th}" for th, _ in reasons)
-            + "\nกรุณาแก้ไขแล้วส่งใหม่ หรือแจ้งเรื่องทางเว็บไซต์\n\n"
-            "Sorry, your message was not recorded:\n"
-            + "\n".join(f"- {en}" for _, en in reasons)
-            + "\nPlease correct it and send it again, or use the web form.\n"
-            + f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/complaints/new\n")
+    text = (
+        "ขออภัย เรื่องของท่านยังไม่ได้รับการบันทึก เนื่องจาก:\n"
+        + "\n".join(f"- {th}" for th, _ in reasons)
+        + "\nกรุณาแก้ไขแล้วส่งใหม่ หรือแจ้งเรื่องทางเว็บไซต์\n\n"
+        "Sorry, your message was not recorded:\n"
+        + "\n".join(f"- {en}" for _, en in reasons)
+        + "\nPlease correct it and send it again, or use the web form.\n"
+        + f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/complaints/new\n"
+    )
     html = "<p>" + "<br>".join(escape(line) for line in text.splitlines()) + "</p>"
     references = [m for m in [str(msg.get("Message-ID", "")).strip()] if m]
     try:
-        mailer.send(mailer.build_message(sender, "ไม่สามารถรับเรื่องได้ / Your message could not be recorded",
-                                         text, html, references=references))
+        mailer.send(
+            mailer.build_message(
+                sender, "ไม่สามารถรับเรื่องได้ / Your message could not be recorded", text, html, references=references
+            )
+        )
     except DeliveryFailed:
         log.warning("could not answer a refused mail")
         return False
@@ -222,14 +229,21 @@ def receive(raw: bytes) -> EmailResult:
     if complaint is not None:
         return _follow_up(complaint, message_id, text)
     subject = str(msg.get("Subject", "")).strip()[:200] or None
-    submission = parse_submission({
-        "title": subject, "description": text.strip() or (subject or ""),
-        "contact": {"name": name.strip()[:200] or None, "email": sender},
-    })
-    result = submit_complaint(submission, channel=Channel.EMAIL, photos=_photos(msg),
-                              leave_out_rejected_photos=True,
-                              idempotency_key=f"email:{channel_refs.external_key(message_id)}",
-                              attach=channel_refs.attach("email", message_id))
+    submission = parse_submission(
+        {
+            "title": subject,
+            "description": text.strip() or (subject or ""),
+            "contact": {"name": name.strip()[:200] or None, "email": sender},
+        }
+    )
+    result = submit_complaint(
+        submission,
+        channel=Channel.EMAIL,
+        photos=_photos(msg),
+        leave_out_rejected_photos=True,
+        idempotency_key=f"email:{channel_refs.external_key(message_id)}",
+        attach=channel_refs.attach("email", message_id),
+    )
     return EmailResult("complaint", result.receipt["tracking_number"])
 
 
@@ -239,8 +253,11 @@ def _follow_up(complaint: Complaint, message_id: str, text: str) -> EmailResult:
         cleaned = clean_text(text)[:5000]
     except UnsafeText:
         raise invalid([unsafe_text("body")]) from None
-    rows = [TimelineEvent(complaint_id=complaint.id, kind="citizen_message", actor="citizen",
-                          text=cleaned, public=False)] if cleaned else []
+    rows = (
+        [TimelineEvent(complaint_id=complaint.id, kind="citizen_message", actor="citizen", text=cleaned, public=False)]
+        if cleaned
+        else []
+    )
     number = complaint.tracking_number
     if not channel_refs.record_once("email", message_id, rows=rows, complaint_id=complaint.id):
         return EmailResult("duplicate", number)
@@ -251,8 +268,9 @@ def _imap_client(config) -> imaplib.IMAP4:
     """The mailbox connection; over TLS (the default) the server's certificate and name
     are verified (complaints.services.messaging.tls), so the IMAP password goes to no one else."""
     if config["IMAP_USE_SSL"]:
-        return imaplib.IMAP4_SSL(config["IMAP_HOST"], config["IMAP_PORT"], timeout=30,
-                                 ssl_context=verifying_context(config["IMAP_CA_FILE"]))
+        return imaplib.IMAP4_SSL(
+            config["IMAP_HOST"], config["IMAP_PORT"], timeout=30, ssl_context=verifying_context(config["IMAP_CA_FILE"])
+        )
     return imaplib.IMAP4(config["IMAP_HOST"], config["IMAP_PORT"], timeout=30)
 
 

@@ -7,6 +7,7 @@ nothing. Answers go out through the outbox (channel "line") with the event's
 reply token; the acknowledgement with the tracking number is the intake's own
 outbox message.
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,20 +19,24 @@ from flask import current_app
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.webhooks import (
-    FollowEvent, ImageMessageContent, LocationMessageContent, MessageEvent, TextMessageContent, UserSource,
+    FollowEvent,
+    ImageMessageContent,
+    LocationMessageContent,
+    MessageEvent,
+    TextMessageContent,
+    UserSource,
 )
 from sqlalchemy import delete
 
 from complaints.domain.errors import BilingualError, unsafe_text
 from complaints.extensions import db
 from complaints.models import Channel, Complaint, LineConversation, OutboxMessage, utcnow
+from complaints.nlp.cleaning import UnsafeText, clean_text
 from complaints.schemas import parse_submission
-from complaints.services.channels import chat_replies
-from complaints.services.messaging import channel_refs
-from complaints.services.messaging import line_api
 from complaints.services.casework.intake import Upload, submit_complaint
 from complaints.services.casework.photos import PhotoRejected, prepare_photo
-from complaints.nlp.cleaning import UnsafeText, clean_text
+from complaints.services.channels import chat_replies
+from complaints.services.messaging import channel_refs, line_api
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +48,9 @@ SKIP_WORDS = {"ข้าม", "ไม่มี", "skip", "no"}
 PROMPTS = {
     "what": "กรุณาพิมพ์เล่าปัญหาที่ต้องการแจ้ง\nPlease describe the problem.",
     "where": "ปัญหาอยู่ที่ไหน? กดแชร์ตำแหน่ง (Location) หรือพิมพ์ที่อยู่/จุดสังเกต\n"
-             "Where is it? Share a location or type the address or a landmark.",
-    "photo": "ส่งภาพประกอบได้ (ไม่บังคับ) หรือพิมพ์ \"ข้าม\"\nSend a photo (optional) or type \"skip\".",
-    "confirm": "พิมพ์ \"ยืนยัน\" เพื่อส่งเรื่อง หรือ \"ยกเลิก\"\nType \"confirm\" to submit, or \"cancel\".",
+    "Where is it? Share a location or type the address or a landmark.",
+    "photo": 'ส่งภาพประกอบได้ (ไม่บังคับ) หรือพิมพ์ "ข้าม"\nSend a photo (optional) or type "skip".',
+    "confirm": 'พิมพ์ "ยืนยัน" เพื่อส่งเรื่อง หรือ "ยกเลิก"\nType "confirm" to submit, or "cancel".',
 }
 CANCELLED = "ยกเลิกเรื่องที่กำลังแจ้งแล้ว\nCancelled."
 
@@ -58,8 +63,9 @@ def parse_webhook(body: bytes, signature: str | None) -> list:
     """The events of a webhook call whose signature matches; 400 otherwise, nothing read."""
     secret = current_app.config["LINE_CHANNEL_SECRET"]
     if not secret:
-        raise BilingualError(404, "channel-not-configured", "ยังไม่ได้เปิดใช้ช่องทาง LINE",
-                             "The LINE channel is not configured.")
+        raise BilingualError(
+            404, "channel-not-configured", "ยังไม่ได้เปิดใช้ช่องทาง LINE", "The LINE channel is not configured."
+        )
     if not signature:
         raise _bad_request("missing-signature", "ไม่มีลายเซ็น X-Line-Signature", "X-Line-Signature is missing.")
     try:
@@ -155,8 +161,10 @@ def _prompt(turn: Turn) -> None:
     if conversation.step == "confirm":
         data = conversation.data
         place = data.get("address") or f"{data['lat']:.5f}, {data['lon']:.5f}"
-        turn.replies.append(f"สรุปเรื่อง / Summary\nเรื่อง: {data['description'][:300]}\nสถานที่: {place[:200]}\n"
-                            f"ภาพ: {len(data.get('photos', []))}")
+        turn.replies.append(
+            f"สรุปเรื่อง / Summary\nเรื่อง: {data['description'][:300]}\nสถานที่: {place[:200]}\n"
+            f"ภาพ: {len(data.get('photos', []))}"
+        )
     turn.replies.append(PROMPTS[conversation.step])
 
 
@@ -180,8 +188,9 @@ def _on_text(turn: Turn, raw: str) -> bool:
     """Returns True when the text submitted the complaint."""
     number = chat_replies.track_request(raw)
     if number is not None:
-        turn.replies.append(chat_replies.status_text(number, lambda c: _is_owner(c, turn.user_id),
-                                                     sender=f"line:{turn.user_id}"))
+        turn.replies.append(
+            chat_replies.status_text(number, lambda c: _is_owner(c, turn.user_id), sender=f"line:{turn.user_id}")
+        )
         return False
     word = raw.strip().lower()
     if word in CANCEL_WORDS:
@@ -264,17 +273,22 @@ def _submit(turn: Turn) -> bool:
     data = turn.conversation.data
     location = {"address": data.get("address"), "lat": data.get("lat"), "lon": data.get("lon")}
     try:
-        submission = parse_submission({
-            "description": data["description"],
-            "contact": {"line_user_id": turn.user_id},
-            "location": {k: v for k, v in location.items() if v is not None},
-        })
+        submission = parse_submission(
+            {
+                "description": data["description"],
+                "contact": {"line_user_id": turn.user_id},
+                "location": {k: v for k, v in location.items() if v is not None},
+            }
+        )
         # The conversation ends in the complaint's own transaction: a crash between two
         # commits could leave it at its confirm step, to be confirmed into a second complaint.
         db.session.delete(turn.conversation)
         submit_complaint(
-            submission, channel=Channel.LINE, photos=_photos(data.get("photos", [])),
-            idempotency_key=f"line-event:{turn.event_id}", attach=channel_refs.attach("line", turn.event_id),
+            submission,
+            channel=Channel.LINE,
+            photos=_photos(data.get("photos", [])),
+            idempotency_key=f"line-event:{turn.event_id}",
+            attach=channel_refs.attach("line", turn.event_id),
             reply_context={"reply_token": turn.reply_token} if turn.reply_token else None,
         )
     except BilingualError as exc:
@@ -301,8 +315,12 @@ def _finish(turn: Turn) -> bool:
     """Store the event id, the conversation and the answer in one transaction."""
     answer = None
     if turn.replies:
-        answer = OutboxMessage(purpose="conversation", channel="line", recipient=turn.user_id,
-                               payload={"text": "\n\n".join(turn.replies), "reply_token": turn.reply_token})
+        answer = OutboxMessage(
+            purpose="conversation",
+            channel="line",
+            recipient=turn.user_id,
+            payload={"text": "\n\n".join(turn.replies), "reply_token": turn.reply_token},
+        )
     return channel_refs.record_once("line", turn.event_id, answer=answer)
 
 

@@ -9,12 +9,13 @@ complaint's own description and location are shown only when it was submitted
 through Open311 (whose clients publish them by design); tip-offs are never
 listed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -22,19 +23,27 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import load_only, selectinload
 from werkzeug.datastructures import MultiDict
 
+from complaints.domain import tracking_numbers
 from complaints.domain.errors import BilingualError, FieldError
+from complaints.domain.locations import postal_code
+from complaints.domain.thai_calendar import BANGKOK, to_bangkok
 from complaints.extensions import db
 from complaints.i18n import KIND_LABELS
 from complaints.models import (
-    Category, Channel, Complaint, Kind, Open311Request, StandardsPublication, Status, TimelineEvent, utcnow,
+    Category,
+    Channel,
+    Complaint,
+    Kind,
+    Open311Request,
+    StandardsPublication,
+    Status,
+    TimelineEvent,
+    utcnow,
 )
-from complaints.domain import tracking_numbers
-from complaints.services.catalogue import agency, reference_data
-from complaints.services.access import PUBLIC, visible_complaints
-from complaints.domain.locations import postal_code
 from complaints.nlp.pii_masking import mask_text
+from complaints.services.access import PUBLIC, visible_complaints
 from complaints.services.casework.public_view import PUBLIC_TEXT_KINDS, public_events, public_masker
-from complaints.domain.thai_calendar import BANGKOK, to_bangkok
+from complaints.services.catalogue import agency, reference_data
 from complaints.services.catalogue.reference_data import CategoryRef
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -64,6 +73,7 @@ def error(status: int, th: str, en: str, field: str | None = None) -> BilingualE
 
 # --- services and their definitions -----------------------------------------
 
+
 @dataclass(frozen=True)
 class Attribute:
     code: str
@@ -77,23 +87,46 @@ class Attribute:
     datatype_description: str | None = None
 
 
-PRIVACY_TH = ("หน่วยงานเก็บชื่อ อีเมล และโทรศัพท์ที่ส่งมา (email, first_name, last_name, phone) เพื่อพิจารณาและแจ้งผลเรื่อง"
-              " ตามฐานการปฏิบัติหน้าที่เพื่อประโยชน์สาธารณะ (พ.ร.บ. คุ้มครองข้อมูลส่วนบุคคล พ.ศ. 2562) ข้อมูลนี้ไม่เปิดเผยต่อสาธารณะ"
-              " ส่วนรายละเอียดและตำแหน่งของเรื่องที่ส่งผ่าน Open311 เปิดเผยได้ โดยปิดบังข้อมูลส่วนบุคคล")
-PRIVACY_EN = ("We keep the name, email and phone sent (email, first_name, last_name, phone) only to handle and answer the"
-              " request (lawful basis: public task, Personal Data Protection Act 2019); they are never published. The"
-              " description and location of a request sent through Open311 are public, with personal data masked.")
+PRIVACY_TH = (
+    "หน่วยงานเก็บชื่อ อีเมล และโทรศัพท์ที่ส่งมา (email, first_name, last_name, phone) เพื่อพิจารณาและแจ้งผลเรื่อง"
+    " ตามฐานการปฏิบัติหน้าที่เพื่อประโยชน์สาธารณะ (พ.ร.บ. คุ้มครองข้อมูลส่วนบุคคล พ.ศ. 2562) ข้อมูลนี้ไม่เปิดเผยต่อสาธารณะ"
+    " ส่วนรายละเอียดและตำแหน่งของเรื่องที่ส่งผ่าน Open311 เปิดเผยได้ โดยปิดบังข้อมูลส่วนบุคคล"
+)
+PRIVACY_EN = (
+    "We keep the name, email and phone sent (email, first_name, last_name, phone) only to handle and answer the"
+    " request (lawful basis: public task, Personal Data Protection Act 2019); they are never published. The"
+    " description and location of a request sent through Open311 are public, with personal data masked."
+)
 
 ATTRIBUTES = (
-    Attribute("kind", "singlevaluelist", 1, "ประเภทเรื่อง (ไม่ระบุ = ร้องเรียน)", "Kind of submission (default: complaint)",
-              values=tuple((kind, f"{th} / {en}") for kind, (th, en) in KIND_LABELS.items())),
-    Attribute("title", "string", 2, "หัวเรื่อง", "Title", datatype_description="ไม่เกิน 200 ตัวอักษร / at most 200 characters"),
-    Attribute("province", "string", 3, "จังหวัด", "Province", datatype_description="ชื่อไทยหรืออังกฤษ / Thai or English name"),
-    Attribute("district", "string", 4, "อำเภอ/เขต", "District", datatype_description="ต้องระบุจังหวัด / needs the province"),
-    Attribute("subdistrict", "string", 5, "ตำบล/แขวง", "Subdistrict", datatype_description="ต้องระบุอำเภอ / needs the district"),
-    Attribute("anonymous", "singlevaluelist", 6, "ไม่ประสงค์ออกนาม (จะไม่เก็บชื่อและช่องทางติดต่อ)",
-              "Anonymous (no name or contact kept)",
-              values=(("false", "ไม่ใช่ / No"), ("true", "ใช่ / Yes"))),
+    Attribute(
+        "kind",
+        "singlevaluelist",
+        1,
+        "ประเภทเรื่อง (ไม่ระบุ = ร้องเรียน)",
+        "Kind of submission (default: complaint)",
+        values=tuple((kind, f"{th} / {en}") for kind, (th, en) in KIND_LABELS.items()),
+    ),
+    Attribute(
+        "title", "string", 2, "หัวเรื่อง", "Title", datatype_description="ไม่เกิน 200 ตัวอักษร / at most 200 characters"
+    ),
+    Attribute(
+        "province", "string", 3, "จังหวัด", "Province", datatype_description="ชื่อไทยหรืออังกฤษ / Thai or English name"
+    ),
+    Attribute(
+        "district", "string", 4, "อำเภอ/เขต", "District", datatype_description="ต้องระบุจังหวัด / needs the province"
+    ),
+    Attribute(
+        "subdistrict", "string", 5, "ตำบล/แขวง", "Subdistrict", datatype_description="ต้องระบุอำเภอ / needs the district"
+    ),
+    Attribute(
+        "anonymous",
+        "singlevaluelist",
+        6,
+        "ไม่ประสงค์ออกนาม (จะไม่เก็บชื่อและช่องทางติดต่อ)",
+        "Anonymous (no name or contact kept)",
+        values=(("false", "ไม่ใช่ / No"), ("true", "ใช่ / Yes")),
+    ),
     Attribute("privacy_notice", "text", 7, PRIVACY_TH, PRIVACY_EN, variable=False),
 )
 ATTRIBUTE_CODES = {a.code: a for a in ATTRIBUTES if a.variable}
@@ -118,15 +151,17 @@ def service_list(english: bool = False) -> list[dict]:
     for category in reference_data.active_categories(order_by="code").values():
         name, other = _names(category, english)
         keywords = dict.fromkeys([category.code, category.name_th, category.name_en])
-        out.append({
-            "service_code": category.code,
-            "service_name": name,
-            "description": other,
-            "metadata": True,
-            "type": current_app.config["OPEN311_SERVICE_TYPE"],
-            "keywords": ", ".join(keywords),
-            "group": (category.unit_name_en if english else category.unit_name_th) if category.unit_id else None,
-        })
+        out.append(
+            {
+                "service_code": category.code,
+                "service_name": name,
+                "description": other,
+                "metadata": True,
+                "type": current_app.config["OPEN311_SERVICE_TYPE"],
+                "keywords": ", ".join(keywords),
+                "group": (category.unit_name_en if english else category.unit_name_th) if category.unit_id else None,
+            }
+        )
     return out
 
 
@@ -164,13 +199,15 @@ def discovery() -> dict:
         "changeset": changeset,
         "contact": config["OPEN311_CONTACT"] or f"{agency.name().th} / {agency.name().en}",
         "key_service": config["OPEN311_KEY_SERVICE"],
-        "endpoints": [{
-            "specification": SPECIFICATION,
-            "url": config["PUBLIC_BASE_URL"].rstrip("/") + "/open311/v2",
-            "changeset": changeset,
-            "type": config["OPEN311_ENDPOINT_TYPE"],
-            "formats": list(FORMATS),
-        }],
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": config["PUBLIC_BASE_URL"].rstrip("/") + "/open311/v2",
+                "changeset": changeset,
+                "type": config["OPEN311_ENDPOINT_TYPE"],
+                "formats": list(FORMATS),
+            }
+        ],
     }
 
 
@@ -182,6 +219,7 @@ def check_jurisdiction(jurisdiction_id: str | None) -> None:
 
 
 # --- service requests -------------------------------------------------------
+
 
 def service_notice(complaint: Complaint, english: bool) -> str:
     due = to_bangkok(complaint.due_at).date()
@@ -196,8 +234,9 @@ def _status_notes(events: list, mask: Callable[[str], str]) -> str | None:
     return mask(texts[-1]) if texts else None
 
 
-def request_view(complaint: Complaint, extra: Open311Request | None, english: bool = False,
-                 mask: Callable[[str], str] = mask_text) -> dict:
+def request_view(
+    complaint: Complaint, extra: Open311Request | None, english: bool = False, mask: Callable[[str], str] = mask_text
+) -> dict:
     """One complaint as a GeoReport v2 service request, fields in the spec's order."""
     events = public_events(complaint)
     updated = max([complaint.received_at, *(e.at for e in events)])
@@ -228,23 +267,42 @@ def request_view(complaint: Complaint, extra: Open311Request | None, english: bo
     }
 
 
-_SHOWN_COLUMNS = (Complaint.tracking_number, Complaint.status, Complaint.kind, Complaint.channel,
-                  Complaint.description, Complaint.category_id, Complaint.unit_id, Complaint.lat, Complaint.lon,
-                  Complaint.address, Complaint.area_code, Complaint.received_at, Complaint.due_at,
-                  Complaint.complainant_id)
+_SHOWN_COLUMNS = (
+    Complaint.tracking_number,
+    Complaint.status,
+    Complaint.kind,
+    Complaint.channel,
+    Complaint.description,
+    Complaint.category_id,
+    Complaint.unit_id,
+    Complaint.lat,
+    Complaint.lon,
+    Complaint.address,
+    Complaint.area_code,
+    Complaint.received_at,
+    Complaint.due_at,
+    Complaint.complainant_id,
+)
 
 
 def _load(where, limit: int | None = None) -> list[Complaint]:
     # Only the columns a service request shows (a complaint row also carries casework,
     # triage and similarity data). Only what the public may know of: a tip-off's number
     # answers as an unknown one, by id as in a search.
-    query = (select(Complaint)
-             .options(load_only(*_SHOWN_COLUMNS), selectinload(Complaint.category), selectinload(Complaint.unit),
-                      selectinload(Complaint.complainant),  # its own contacts are masked in what is shown
-                      selectinload(Complaint.events).load_only(TimelineEvent.at, TimelineEvent.kind,
-                                                               TimelineEvent.text, TimelineEvent.public))
-             .where(*where, visible_complaints(PUBLIC))
-             .order_by(Complaint.received_at.desc(), Complaint.id.desc()))
+    query = (
+        select(Complaint)
+        .options(
+            load_only(*_SHOWN_COLUMNS),
+            selectinload(Complaint.category),
+            selectinload(Complaint.unit),
+            selectinload(Complaint.complainant),  # its own contacts are masked in what is shown
+            selectinload(Complaint.events).load_only(
+                TimelineEvent.at, TimelineEvent.kind, TimelineEvent.text, TimelineEvent.public
+            ),
+        )
+        .where(*where, visible_complaints(PUBLIC))
+        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+    )
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
@@ -253,8 +311,12 @@ def _load(where, limit: int | None = None) -> list[Complaint]:
 def _views(complaints: list[Complaint], english: bool) -> list[dict]:
     extras = {}
     if complaints:
-        extras = {r.complaint_id: r for r in db.session.scalars(
-            select(Open311Request).where(Open311Request.complaint_id.in_([c.id for c in complaints])))}
+        extras = {
+            r.complaint_id: r
+            for r in db.session.scalars(
+                select(Open311Request).where(Open311Request.complaint_id.in_([c.id for c in complaints]))
+            )
+        }
     # Officers answer with canned responses: one masking per distinct text.
     mask = lru_cache(maxsize=None)(mask_text)
     return [request_view(c, extras.get(c.id), english, public_masker(c, mask)) for c in complaints]
@@ -264,8 +326,12 @@ def _tracking_number(text: str) -> str:
     try:
         return str(tracking_numbers.parse(text, prefix=current_app.config["TRACKING_PREFIX"]))
     except tracking_numbers.MalformedTrackingNumber:
-        raise error(404, "ไม่พบ service_request_id นี้ (รูปแบบคือ RR-2569-XXXX-XXXX)",
-                    "service_request_id not found (the format is RR-2569-XXXX-XXXX).", "service_request_id") from None
+        raise error(
+            404,
+            "ไม่พบ service_request_id นี้ (รูปแบบคือ RR-2569-XXXX-XXXX)",
+            "service_request_id not found (the format is RR-2569-XXXX-XXXX).",
+            "service_request_id",
+        ) from None
 
 
 def get_request(service_request_id: str, english: bool = False) -> list[dict]:
@@ -291,13 +357,21 @@ def _parse_date(name: str, value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise error(400, f"{name} ต้องเป็นวันเวลาแบบ ISO 8601 เช่น 2026-01-01T00:00:00+07:00",
-                    f"{name} must be an ISO 8601 datetime, e.g. 2026-01-01T00:00:00Z.", name) from None
+        raise error(
+            400,
+            f"{name} ต้องเป็นวันเวลาแบบ ISO 8601 เช่น 2026-01-01T00:00:00+07:00",
+            f"{name} must be an ISO 8601 datetime, e.g. 2026-01-01T00:00:00Z.",
+            name,
+        ) from None
     # Year 1 or 9999 with an offset, or 90 days before or after it, is beyond what
     # datetime can hold (OverflowError): only dates a complaint can have are searched.
     if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
-        raise error(400, f"{name} ต้องอยู่ระหว่างปี ค.ศ. {EARLIEST_YEAR} ถึง {LATEST_YEAR}",
-                    f"{name} must be between the years {EARLIEST_YEAR} and {LATEST_YEAR}.", name)
+        raise error(
+            400,
+            f"{name} ต้องอยู่ระหว่างปี ค.ศ. {EARLIEST_YEAR} ถึง {LATEST_YEAR}",
+            f"{name} must be between the years {EARLIEST_YEAR} and {LATEST_YEAR}.",
+            name,
+        )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=BANGKOK)
     return moment
@@ -308,8 +382,12 @@ def _date_range(start: datetime | None, end: datetime | None) -> tuple[datetime,
         if end < start:
             raise error(400, "end_date ต้องไม่มาก่อน start_date", "end_date must not be before start_date.", "end_date")
         if end - start > MAX_SPAN:
-            raise error(400, "ช่วง start_date ถึง end_date ต้องไม่เกิน 90 วัน",
-                        "start_date to end_date may not span more than 90 days.", "end_date")
+            raise error(
+                400,
+                "ช่วง start_date ถึง end_date ต้องไม่เกิน 90 วัน",
+                "start_date to end_date may not span more than 90 days.",
+                "end_date",
+            )
         return start, end
     if start:
         return start, start + MAX_SPAN
@@ -322,8 +400,12 @@ def find_requests(args: MultiDict, english: bool = False) -> list[dict]:
     ids = _comma_list(args, "service_request_id")
     if ids:  # "This overrides all other arguments."
         if len(ids) > MAX_IDS:
-            raise error(400, f"ระบุ service_request_id ได้ไม่เกิน {MAX_IDS} รายการ",
-                        f"At most {MAX_IDS} service_request_id values.", "service_request_id")
+            raise error(
+                400,
+                f"ระบุ service_request_id ได้ไม่เกิน {MAX_IDS} รายการ",
+                f"At most {MAX_IDS} service_request_id values.",
+                "service_request_id",
+            )
         numbers = []
         for text in ids:
             try:
@@ -337,8 +419,12 @@ def find_requests(args: MultiDict, english: bool = False) -> list[dict]:
     if codes:
         known = dict(db.session.execute(select(Category.code, Category.id).where(Category.code.in_(codes))).all())
         if unknown := [c for c in codes if c not in known]:
-            raise error(404, "ไม่พบ service_code: " + ", ".join(unknown[:5]),
-                        "service_code not found: " + ", ".join(unknown[:5]), "service_code")
+            raise error(
+                404,
+                "ไม่พบ service_code: " + ", ".join(unknown[:5]),
+                "service_code not found: " + ", ".join(unknown[:5]),
+                "service_code",
+            )
         where.append(Complaint.category_id.in_(list(known.values())))
     statuses = {s.lower() for s in _comma_list(args, "status")}
     if statuses - {"open", "closed"}:
@@ -347,8 +433,9 @@ def find_requests(args: MultiDict, english: bool = False) -> list[dict]:
         where.append(Complaint.status.not_in(list(CLOSED_STATUSES)))
     elif statuses == {"closed"}:
         where.append(Complaint.status.in_(list(CLOSED_STATUSES)))
-    start, end = _date_range(_parse_date("start_date", args.get("start_date")),
-                             _parse_date("end_date", args.get("end_date")))
+    start, end = _date_range(
+        _parse_date("start_date", args.get("start_date")), _parse_date("end_date", args.get("end_date"))
+    )
     where += [Complaint.received_at >= start, Complaint.received_at <= end]
     return _views(_load(where, limit=MAX_RESULTS), english)
 

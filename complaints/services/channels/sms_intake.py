@@ -4,6 +4,7 @@ The gateway's message id is stored with what it caused, so a retried post
 creates nothing new. Answers and the acknowledgement go back by SMS through the
 outbox.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from complaints.extensions import db
 from complaints.models import Channel, Complaint, OutboxMessage
 from complaints.schemas import parse_model, parse_submission
-from complaints.services.channels import chat_replies
-from complaints.services.messaging import channel_refs
 from complaints.services.casework.intake import submit_complaint
 from complaints.services.casework.similarity import normalise_phone
+from complaints.services.channels import chat_replies
+from complaints.services.messaging import channel_refs
 
 
 class InboundSms(BaseModel):
@@ -54,8 +55,12 @@ def receive(sms: InboundSms) -> SmsResult:
     if number is not None:
         return _answer_status(sms, phone, number)
     submission = parse_submission({"description": sms.text, "contact": {"phone": phone}})
-    result = submit_complaint(submission, channel=Channel.SMS, idempotency_key=f"sms:{sms.message_id}"[:255],
-                              attach=channel_refs.attach("sms", sms.message_id))
+    result = submit_complaint(
+        submission,
+        channel=Channel.SMS,
+        idempotency_key=f"sms:{sms.message_id}"[:255],
+        attach=channel_refs.attach("sms", sms.message_id),
+    )
     return SmsResult("complaint", result.receipt["tracking_number"])
 
 
@@ -63,9 +68,12 @@ def _answer_status(sms: InboundSms, phone: str, number: str) -> SmsResult:
     def is_owner(complaint: Complaint) -> bool:
         return complaint.complainant is not None and _phone(complaint.complainant.phone or "") == phone
 
-    answer = OutboxMessage(purpose="conversation", channel="sms", recipient=phone,
-                           payload={"text": chat_replies.status_text(number, is_owner, sender=f"sms:{phone}")})
+    answer = OutboxMessage(
+        purpose="conversation",
+        channel="sms",
+        recipient=phone,
+        payload={"text": chat_replies.status_text(number, is_owner, sender=f"sms:{phone}")},
+    )
     if not channel_refs.record_once("sms", sms.message_id, answer=answer):
         return SmsResult("duplicate")
     return SmsResult("status")
-

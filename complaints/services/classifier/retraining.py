@@ -16,12 +16,13 @@ model. Each process looks for a newly promoted run at most every
 NLP_ACTIVE_MODEL_CHECK_SECONDS (see active_model_path), so intake costs no query
 per complaint.
 """
+
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -44,13 +45,22 @@ Progress = Callable[[int, str], None]
 
 # --- the active model ---------------------------------------------------------
 
+
 def latest_promoted() -> TrainingRun | None:
-    return db.session.scalar(select(TrainingRun).where(TrainingRun.status == RunStatus.PROMOTED)
-                             .order_by(TrainingRun.finished_at.desc(), TrainingRun.id.desc()).limit(1))
+    return db.session.scalar(
+        select(TrainingRun)
+        .where(TrainingRun.status == RunStatus.PROMOTED)
+        .order_by(TrainingRun.finished_at.desc(), TrainingRun.id.desc())
+        .limit(1)
+    )
 
 
-_LATEST_PROMOTED_PATH = (select(TrainingRun.artefact_path).where(TrainingRun.status == RunStatus.PROMOTED)
-                         .order_by(TrainingRun.finished_at.desc(), TrainingRun.id.desc()).limit(1))
+_LATEST_PROMOTED_PATH = (
+    select(TrainingRun.artefact_path)
+    .where(TrainingRun.status == RunStatus.PROMOTED)
+    .order_by(TrainingRun.finished_at.desc(), TrainingRun.id.desc())
+    .limit(1)
+)
 
 
 def shipped_model_path() -> Path:
@@ -132,10 +142,14 @@ def learning_summary() -> dict:
     from complaints.nlp.retraining_policy import RECENT_HOLDOUT_EVERY
 
     config = current_app.config
-    return {"feedback": feedback_count(), "confirmed_new": confirmed_since_last_run(),
-            "schedule": config["NLP_RETRAIN_CRONTAB"] if config["NLP_ENABLED"] else "",
-            "min_new": config["NLP_RETRAIN_MIN_NEW"], "holdout_every": RECENT_HOLDOUT_EVERY,
-            "recent_days": config["NLP_RECENT_HOLDOUT_DAYS"]}
+    return {
+        "feedback": feedback_count(),
+        "confirmed_new": confirmed_since_last_run(),
+        "schedule": config["NLP_RETRAIN_CRONTAB"] if config["NLP_ENABLED"] else "",
+        "min_new": config["NLP_RETRAIN_MIN_NEW"],
+        "holdout_every": RECENT_HOLDOUT_EVERY,
+        "recent_days": config["NLP_RECENT_HOLDOUT_DAYS"],
+    }
 
 
 def list_runs(limit: int = 50) -> list[TrainingRun]:
@@ -144,11 +158,15 @@ def list_runs(limit: int = 50) -> list[TrainingRun]:
 
 # --- requesting a run -----------------------------------------------------------
 
+
 def _abandon_stale_runs() -> None:
     """A queued/running run older than NLP_RETRAIN_STALE_SECONDS lost its worker."""
     cutoff = utcnow() - timedelta(seconds=current_app.config["NLP_RETRAIN_STALE_SECONDS"])
-    stale = db.session.scalars(select(TrainingRun).where(
-        TrainingRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]), TrainingRun.requested_at < cutoff))
+    stale = db.session.scalars(
+        select(TrainingRun).where(
+            TrainingRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]), TrainingRun.requested_at < cutoff
+        )
+    )
     for run in stale:
         run.status = RunStatus.FAILED
         run.finished_at = utcnow()
@@ -158,8 +176,9 @@ def _abandon_stale_runs() -> None:
 
 def _busy_run_id() -> int | None:
     _abandon_stale_runs()
-    return db.session.scalar(select(TrainingRun.id).where(
-        TrainingRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING])).limit(1))
+    return db.session.scalar(
+        select(TrainingRun.id).where(TrainingRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING])).limit(1)
+    )
 
 
 def request_retraining(admin: User) -> TrainingRun:
@@ -167,9 +186,12 @@ def request_retraining(admin: User) -> TrainingRun:
     busy = _busy_run_id()
     if busy is not None:
         db.session.commit()
-        raise BilingualError(409, "retraining-in-progress",
-                             f"มีการฝึกโมเดลที่รอหรือกำลังทำอยู่แล้ว (รอบที่ {busy})",
-                             f"A retraining run is already queued or running (run {busy}).")
+        raise BilingualError(
+            409,
+            "retraining-in-progress",
+            f"มีการฝึกโมเดลที่รอหรือกำลังทำอยู่แล้ว (รอบที่ {busy})",
+            f"A retraining run is already queued or running (run {busy}).",
+        )
     run = _new_run(admin, Trigger.ADMIN)
 
     def failed(error: str) -> None:
@@ -182,8 +204,13 @@ def request_retraining(admin: User) -> TrainingRun:
 
 
 def _new_run(admin: User | None, trigger: str) -> TrainingRun:
-    run = TrainingRun(requested_by_id=admin.id if admin else None, trigger=trigger, status=RunStatus.QUEUED,
-                      progress=0, stage="รอคิว / queued")
+    run = TrainingRun(
+        requested_by_id=admin.id if admin else None,
+        trigger=trigger,
+        status=RunStatus.QUEUED,
+        progress=0,
+        stage="รอคิว / queued",
+    )
     db.session.add(run)
     db.session.commit()
     return run
@@ -192,8 +219,11 @@ def _new_run(admin: User | None, trigger: str) -> TrainingRun:
 def confirmed_since_last_run() -> int:
     """Confirmed complaints received since the latest run started (all of them before any run)."""
     last = db.session.scalar(select(func.max(TrainingRun.started_at)))
-    query = select(func.count()).select_from(Complaint).where(
-        Complaint.category_id.is_not(None), Complaint.category_source.in_(CONFIRMED_SOURCES))
+    query = (
+        select(func.count())
+        .select_from(Complaint)
+        .where(Complaint.category_id.is_not(None), Complaint.category_source.in_(CONFIRMED_SOURCES))
+    )
     if last is not None:
         query = query.where(Complaint.received_at >= last)
     return db.session.scalar(query) or 0
@@ -215,13 +245,17 @@ def scheduled_retraining() -> str | None:
     new = confirmed_since_last_run()
     if new < config["NLP_RETRAIN_MIN_NEW"]:
         db.session.commit()
-        log.info("scheduled retraining skipped: %d confirmed complaints since the last run (need %d)",
-                 new, config["NLP_RETRAIN_MIN_NEW"])
+        log.info(
+            "scheduled retraining skipped: %d confirmed complaints since the last run (need %d)",
+            new,
+            config["NLP_RETRAIN_MIN_NEW"],
+        )
         return None
     return run_retraining(_new_run(None, Trigger.SCHEDULE).id)
 
 
 # --- running it (in a worker) -----------------------------------------------------
+
 
 def record_progress(run_id: int, percent: int, stage: str) -> None:
     """Write a run's progress (the worker's progress callback)."""
@@ -236,15 +270,17 @@ def _failure_text(exc: Exception) -> str:
     """What the admin page shows for a failed run: what to do about a missing or unreadable
     base file, in Thai and English; otherwise the error as raised (the log has the trace)."""
     if isinstance(exc, FileNotFoundError):
-        return (f"ไม่พบไฟล์ข้อมูลฐานสำหรับฝึกโมเดล: {exc.filename} (ตั้งค่า NLP_BASE_DATA) / "
-                f"base training data not found: {exc.filename} (set NLP_BASE_DATA)")
+        return (
+            f"ไม่พบไฟล์ข้อมูลฐานสำหรับฝึกโมเดล: {exc.filename} (ตั้งค่า NLP_BASE_DATA) / "
+            f"base training data not found: {exc.filename} (set NLP_BASE_DATA)"
+        )
     return f"{exc.__class__.__name__}: {exc}"
 
 
 def _utc_text(at: datetime) -> str:
     """A time as the policy compares them: UTC, "YYYY-MM-DD HH:MM:SS" (naive = UTC, as SQLite returns it)."""
     if at.tzinfo is not None:
-        at = at.astimezone(timezone.utc)
+        at = at.astimezone(UTC)
     return at.strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -260,10 +296,13 @@ def confirmed_rows(limit: int) -> list:
     from complaints.nlp.evaluation import Row
     from complaints.nlp.pii_masking import mask_text
 
-    query = (select(Complaint.title, Complaint.description, Category.code, Complaint.received_at)
-             .join(Category, Category.id == Complaint.category_id)
-             .where(Complaint.category_source.in_(CONFIRMED_SOURCES))
-             .order_by(Complaint.received_at.desc(), Complaint.id.desc()).limit(limit))
+    query = (
+        select(Complaint.title, Complaint.description, Category.code, Complaint.received_at)
+        .join(Category, Category.id == Complaint.category_id)
+        .where(Complaint.category_source.in_(CONFIRMED_SOURCES))
+        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+        .limit(limit)
+    )
     rows = []
     for title, description, code, received_at in db.session.execute(query):
         text = mask_text("\n".join(part for part in (title, description) if part))
@@ -322,13 +361,22 @@ def run_retraining(run_id: int, progress: Progress | None = None) -> str | None:
 
         report(20, "เริ่มฝึกโมเดล / training")
         started = time.perf_counter()
-        candidate = train(sets.rows, sets.train, data_sha256=file_sha256(base_path),
-                          source=f"{base_path} + {sets.confirmed_trained} confirmed complaints", log=train_log)
+        candidate = train(
+            sets.rows,
+            sets.train,
+            data_sha256=file_sha256(base_path),
+            source=f"{base_path} + {sets.confirmed_trained} confirmed complaints",
+            log=train_log,
+        )
 
-        candidate.metadata["split"] = {"kind": "random, de-duplicated, plus confirmed complaints",
-                                       "n_train": len(sets.train), "n_heldout": len(sets.base_heldout),
-                                       "confirmed_rows": sets.confirmed_trained,
-                                       "recent_heldout": len(sets.recent_heldout), "recent_since": recent_since}
+        candidate.metadata["split"] = {
+            "kind": "random, de-duplicated, plus confirmed complaints",
+            "n_train": len(sets.train),
+            "n_heldout": len(sets.base_heldout),
+            "confirmed_rows": sets.confirmed_trained,
+            "recent_heldout": len(sets.recent_heldout),
+            "recent_since": recent_since,
+        }
         candidate.metadata["training_run"] = run_id
         candidate.metadata["train_seconds"] = round(time.perf_counter() - started, 1)
 
@@ -351,8 +399,13 @@ def run_retraining(run_id: int, progress: Progress | None = None) -> str | None:
         run.candidate_metrics, run.active_metrics = candidate_metrics, active_metrics
         db.session.commit()
 
-        decision = decide(candidate_metrics, active_metrics, config["NLP_PROMOTION_TOLERANCE"],
-                          config["NLP_PROMOTION_F1_TOLERANCE"], config["NLP_RECENT_HOLDOUT_MIN"])
+        decision = decide(
+            candidate_metrics,
+            active_metrics,
+            config["NLP_PROMOTION_TOLERANCE"],
+            config["NLP_PROMOTION_F1_TOLERANCE"],
+            config["NLP_RECENT_HOLDOUT_MIN"],
+        )
         run.status = RunStatus.PROMOTED if decision.promote else RunStatus.REJECTED
         run.decision_reason = decision.reason
         run.finished_at = utcnow()

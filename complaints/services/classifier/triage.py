@@ -6,6 +6,7 @@ NLP_AUTO_APPLY_THRESHOLD is applied (and routes the complaint to that
 category's unit), anything less waits for an officer in the triage queue. An
 officer's correction is stored as labelled feedback for retraining.
 """
+
 from __future__ import annotations
 
 import logging
@@ -125,15 +126,17 @@ def recategorise(complaint: Complaint, officer: User, category_code: str) -> Cat
     if category is None:
         raise BilingualError(422, "invalid-input", "กรุณาเลือกหมวดหมู่ที่ถูกต้อง", "Choose a valid category.")
     feedback = CategoryFeedback(
-        complaint_id=complaint.id, predicted_category_id=complaint.suggested_category_id,
-        predicted_confidence=complaint.suggestion_confidence, previous_category_id=complaint.category_id,
-        corrected_category_id=category.id, officer_id=officer.id,
+        complaint_id=complaint.id,
+        predicted_category_id=complaint.suggested_category_id,
+        predicted_confidence=complaint.suggestion_confidence,
+        previous_category_id=complaint.category_id,
+        corrected_category_id=category.id,
+        officer_id=officer.id,
     )
     db.session.add(feedback)
     # A tip-off stays with the integrity unit whatever it is about (intake._unit_id):
     # moving it to the category's unit would hand it to the unit complained about.
-    moved = (complaint.kind != Kind.TIP_OFF and category.unit_id is not None
-             and category.unit_id != complaint.unit_id)
+    moved = complaint.kind != Kind.TIP_OFF and category.unit_id is not None and category.unit_id != complaint.unit_id
     complaint.category_id = category.id
     if moved:
         complaint.unit_id = category.unit_id
@@ -144,7 +147,15 @@ def recategorise(complaint: Complaint, officer: User, category_code: str) -> Cat
     complaint.ack_due_at = deadlines.ack_due_at
     complaint.first_response_due_at = deadlines.first_response_due_at
     complaint.due_at = deadlines.due_at
-    db.session.add(TimelineEvent(complaint=complaint, kind="recategorise", actor="officer",
-                                 actor_user_id=officer.id, text=category.code, public=False))
+    db.session.add(
+        TimelineEvent(
+            complaint=complaint,
+            kind="recategorise",
+            actor="officer",
+            actor_user_id=officer.id,
+            text=category.code,
+            public=False,
+        )
+    )
     db.session.commit()
     return feedback

@@ -12,6 +12,7 @@ with its file and row, and setup is one transaction, so a bad file creates
 nothing. Codes already in the database are kept as they are (setup adds only
 what is missing, so running it again is harmless).
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,15 +35,23 @@ from sqlalchemy.exc import IntegrityError
 from complaints.domain.errors import BilingualError, FieldError
 from complaints.extensions import db
 from complaints.models import (
-    CannedResponse, Category, RootCause, ServiceStandard, StandardsPublication, Unit, User,
+    CannedResponse,
+    Category,
+    RootCause,
+    ServiceStandard,
+    StandardsPublication,
+    Unit,
+    User,
 )
 from complaints.models.reference import (
-    DEFAULT_ACK_WORKING_DAYS, DEFAULT_FIRST_RESPONSE_WORKING_DAYS, DEFAULT_RESOLVE_WORKING_DAYS,
+    DEFAULT_ACK_WORKING_DAYS,
+    DEFAULT_FIRST_RESPONSE_WORKING_DAYS,
+    DEFAULT_RESOLVE_WORKING_DAYS,
 )
-from complaints.services.catalogue import agency, reference_data
-from complaints.services.catalogue.checking import Checker, MAX_WORKING_DAYS
-from complaints.services.staff.user_admin import check_new_account
 from complaints.nlp.cleaning import UnsafeText, clean_text
+from complaints.services.catalogue import agency, reference_data
+from complaints.services.catalogue.checking import MAX_WORKING_DAYS, Checker
+from complaints.services.staff.user_admin import check_new_account
 from complaints.services.unit_of_work import unit_of_work
 
 UNIT_COLUMNS = ("code", "name_th", "name_en", "parent_code")
@@ -100,6 +109,7 @@ class SetupResult:
 
 # --- presets ----------------------------------------------------------------------
 
+
 def presets() -> dict[str, dict[str, str]]:
     """Preset name -> its Thai and English description (presets.json)."""
     return json.loads(resources.files(_PRESETS).joinpath("presets.json").read_text("utf-8"))
@@ -112,14 +122,22 @@ def common_data() -> dict:
 
 def load_preset(name: str) -> ReferenceLists:
     if name not in presets():
-        raise BilingualError(422, "unknown-preset", f"ไม่มีชุดข้อมูลตั้งต้นชื่อ {name}",
-                             f"There is no preset named {name}; choose one of: {', '.join(presets())}.")
+        raise BilingualError(
+            422,
+            "unknown-preset",
+            f"ไม่มีชุดข้อมูลตั้งต้นชื่อ {name}",
+            f"There is no preset named {name}; choose one of: {', '.join(presets())}.",
+        )
     folder = resources.files(_PRESETS)
-    return read_lists(folder.joinpath(f"{name}.units.csv").read_bytes(),
-                      folder.joinpath(f"{name}.categories.csv").read_bytes(), require_special_units=True)
+    return read_lists(
+        folder.joinpath(f"{name}.units.csv").read_bytes(),
+        folder.joinpath(f"{name}.categories.csv").read_bytes(),
+        require_special_units=True,
+    )
 
 
 # --- reading CSV files --------------------------------------------------------------
+
 
 def _file_error(file: str, th: str, en: str) -> BilingualError:
     return BilingualError(422, "invalid-reference-data", f"{file}: {th}", f"{file}: {en}")
@@ -138,15 +156,17 @@ def _check_header(file: str, header: list[str], columns: tuple[str, ...]) -> Non
     if unknown:
         th += f"มีคอลัมน์ที่ไม่รู้จัก {', '.join(unknown)} "
         en += f"unknown column(s) {', '.join(unknown)}; "
-    raise _file_error(file, f"{th.strip()} (คอลัมน์ที่ต้องมี: {','.join(columns)})",
-                      f"{en.strip()} the columns are: {','.join(columns)}.")
+    raise _file_error(
+        file, f"{th.strip()} (คอลัมน์ที่ต้องมี: {','.join(columns)})", f"{en.strip()} the columns are: {','.join(columns)}."
+    )
 
 
 def _rows(data: bytes, file: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) of a CSV file; a file that cannot be read at all is an error at once."""
     if len(data) > MAX_CSV_BYTES:
-        raise _file_error(file, f"ไฟล์ใหญ่เกิน {MAX_CSV_BYTES // 1024} KB",
-                          f"the file is larger than {MAX_CSV_BYTES // 1024} KB.")
+        raise _file_error(
+            file, f"ไฟล์ใหญ่เกิน {MAX_CSV_BYTES // 1024} KB", f"the file is larger than {MAX_CSV_BYTES // 1024} KB."
+        )
     try:
         text = data.decode("utf-8-sig")  # a BOM, as Excel writes it, is fine
     except UnicodeDecodeError:
@@ -163,13 +183,17 @@ def _rows(data: bytes, file: str, columns: tuple[str, ...]) -> list[tuple[int, d
             if len(rows) >= MAX_CSV_ROWS:
                 raise _file_error(file, f"มีมากกว่า {MAX_CSV_ROWS} แถว", f"more than {MAX_CSV_ROWS} rows.")
             if None in row:  # more cells than the header has
-                raise _file_error(file, f"แถว {reader.line_num}: มีช่องข้อมูลเกินจำนวนคอลัมน์",
-                                  f"row {reader.line_num}: more cells than columns.")
+                raise _file_error(
+                    file,
+                    f"แถว {reader.line_num}: มีช่องข้อมูลเกินจำนวนคอลัมน์",
+                    f"row {reader.line_num}: more cells than columns.",
+                )
             if any((v or "").strip() for v in row.values()):
                 rows.append((reader.line_num, {k: v or "" for k, v in row.items()}))
     except csv.Error as exc:
-        raise _file_error(file, f"แถว {reader.line_num}: รูปแบบ CSV ไม่ถูกต้อง",
-                          f"row {reader.line_num}: not valid CSV ({exc}).") from None
+        raise _file_error(
+            file, f"แถว {reader.line_num}: รูปแบบ CSV ไม่ถูกต้อง", f"row {reader.line_num}: not valid CSV ({exc})."
+        ) from None
     if not rows:
         raise _file_error(file, "ไม่มีข้อมูล", "the file has no rows.")
     return rows
@@ -189,8 +213,11 @@ class _RowChecker:
         label = f"{where} {column}"
         if any(unicodedata.category(ch) in _INVISIBLE for ch in raw.replace("\t", " ")):
             # A name or code with a hidden character looks like another one and never matches it.
-            self.add(label, "มีอักขระที่มองไม่เห็น (zero-width หรืออักขระควบคุม)",
-                     "contains invisible characters (zero-width or control).")
+            self.add(
+                label,
+                "มีอักขระที่มองไม่เห็น (zero-width หรืออักขระควบคุม)",
+                "contains invisible characters (zero-width or control).",
+            )
             return None
         try:
             value = clean_text(raw, multiline=False)
@@ -211,8 +238,11 @@ class _RowChecker:
         if value is None:
             return None
         if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_WORKING_DAYS:
-            self.add(f"{where} {column}", f"ต้องเป็นจำนวนเต็ม 1-{MAX_WORKING_DAYS} วันทำการ หรือเว้นว่าง",
-                     f"must be a whole number of working days from 1 to {MAX_WORKING_DAYS}, or blank.")
+            self.add(
+                f"{where} {column}",
+                f"ต้องเป็นจำนวนเต็ม 1-{MAX_WORKING_DAYS} วันทำการ หรือเว้นว่าง",
+                f"must be a whole number of working days from 1 to {MAX_WORKING_DAYS}, or blank.",
+            )
             return None
         return int(value)
 
@@ -221,8 +251,9 @@ def _existing_codes(model) -> set[str]:
     return set(db.session.scalars(select(model.code)))
 
 
-def _row_code(check: _RowChecker, where: str, row: dict, first_row: dict[str, str], pattern: re.Pattern,
-              bad: tuple[str, str]) -> str | None:
+def _row_code(
+    check: _RowChecker, where: str, row: dict, first_row: dict[str, str], pattern: re.Pattern, bad: tuple[str, str]
+) -> str | None:
     """A row's code if it has the pattern and no earlier row of the file has it (else None,
     with the problem recorded)."""
     code = check.cell(where, row, "code")
@@ -230,8 +261,11 @@ def _row_code(check: _RowChecker, where: str, row: dict, first_row: dict[str, st
         check.add(f"{where} code", *bad)
         return None
     if code and code in first_row:
-        check.add(f"{where} code", f"รหัส {code} ซ้ำกับ {first_row[code]}",
-                  f"the code {code} is already used in {first_row[code]}.")
+        check.add(
+            f"{where} code",
+            f"รหัส {code} ซ้ำกับ {first_row[code]}",
+            f"the code {code} is already used in {first_row[code]}.",
+        )
         return None
     return code
 
@@ -241,9 +275,17 @@ def _read_units(data: bytes, check: _RowChecker, file: str) -> list[tuple[str, U
     first_row: dict[str, str] = {}
     for line, row in _rows(data, file, UNIT_COLUMNS):
         where = f"{file} แถว/row {line}"
-        code = _row_code(check, where, row, first_row, _UNIT_CODE,
-                         ("รหัสหน่วยงานใช้ได้เฉพาะ a-z 0-9 . _ - ไม่เกิน 40 ตัว และไม่มีช่องว่าง",
-                          "a unit code is up to 40 characters of a-z, 0-9, '.', '_' or '-', without spaces."))
+        code = _row_code(
+            check,
+            where,
+            row,
+            first_row,
+            _UNIT_CODE,
+            (
+                "รหัสหน่วยงานใช้ได้เฉพาะ a-z 0-9 . _ - ไม่เกิน 40 ตัว และไม่มีช่องว่าง",
+                "a unit code is up to 40 characters of a-z, 0-9, '.', '_' or '-', without spaces.",
+            ),
+        )
         name_th = check.cell(where, row, "name_th")
         name_en = check.cell(where, row, "name_en")
         parent = check.cell(where, row, "parent_code", required=False)
@@ -262,8 +304,11 @@ def _check_unit_tree(units: list[tuple[str, UnitRow]], known: set[str], check: _
         if unit.parent_code == unit.code:
             check.add(f"{where} parent_code", "หน่วยงานเป็นต้นสังกัดของตนเองไม่ได้", "a unit cannot be its own parent.")
         elif unit.parent_code not in parents and unit.parent_code not in known:
-            check.add(f"{where} parent_code", f"ไม่พบหน่วยงานต้นสังกัด {unit.parent_code}",
-                      f"unknown parent unit {unit.parent_code}.")
+            check.add(
+                f"{where} parent_code",
+                f"ไม่พบหน่วยงานต้นสังกัด {unit.parent_code}",
+                f"unknown parent unit {unit.parent_code}.",
+            )
         else:
             seen: set[str] = set()
             node = unit.parent_code
@@ -271,8 +316,11 @@ def _check_unit_tree(units: list[tuple[str, UnitRow]], known: set[str], check: _
                 seen.add(node)
                 node = parents[node]
             if node == unit.code:
-                check.add(f"{where} parent_code", "ต้นสังกัดวนกลับมาที่หน่วยงานนี้ (วงวน)",
-                          "the parents form a cycle back to this unit.")
+                check.add(
+                    f"{where} parent_code",
+                    "ต้นสังกัดวนกลับมาที่หน่วยงานนี้ (วงวน)",
+                    "the parents form a cycle back to this unit.",
+                )
 
 
 def _read_categories(data: bytes, unit_codes: set[str], check: _RowChecker, file: str) -> list[CategoryRow]:
@@ -280,9 +328,17 @@ def _read_categories(data: bytes, unit_codes: set[str], check: _RowChecker, file
     first_row: dict[str, str] = {}
     for line, row in _rows(data, file, CATEGORY_COLUMNS):
         where = f"{file} แถว/row {line}"
-        code = _row_code(check, where, row, first_row, _CATEGORY_CODE,
-                         ("รหัสหมวดหมู่ยาวไม่เกิน 40 ตัว ไม่มีช่องว่าง เครื่องหมายคำพูด หรือ < > & / \\",
-                          "a category code is up to 40 characters without spaces, quotes or < > & / \\."))
+        code = _row_code(
+            check,
+            where,
+            row,
+            first_row,
+            _CATEGORY_CODE,
+            (
+                "รหัสหมวดหมู่ยาวไม่เกิน 40 ตัว ไม่มีช่องว่าง เครื่องหมายคำพูด หรือ < > & / \\",
+                "a category code is up to 40 characters without spaces, quotes or < > & / \\.",
+            ),
+        )
         name_th = check.cell(where, row, "name_th")
         name_en = check.cell(where, row, "name_en")
         unit_code = check.cell(where, row, "unit_code")
@@ -292,8 +348,11 @@ def _read_categories(data: bytes, unit_codes: set[str], check: _RowChecker, file
         ack = check.days(where, row, "ack_working_days")
         resolve = check.days(where, row, "resolve_working_days")
         if ack and resolve and ack > resolve:
-            check.add(f"{where} ack_working_days", "วันตอบรับต้องไม่เกินวันแจ้งผล",
-                      "the days to acknowledge must not exceed the days to resolve.")
+            check.add(
+                f"{where} ack_working_days",
+                "วันตอบรับต้องไม่เกินวันแจ้งผล",
+                "the days to acknowledge must not exceed the days to resolve.",
+            )
         if code:
             first_row[code] = where
             if name_th and name_en and unit_code:
@@ -301,8 +360,9 @@ def _read_categories(data: bytes, unit_codes: set[str], check: _RowChecker, file
     return out
 
 
-def read_lists(units_csv: bytes | None, categories_csv: bytes | None, *,
-               require_special_units: bool = True) -> ReferenceLists:
+def read_lists(
+    units_csv: bytes | None, categories_csv: bytes | None, *, require_special_units: bool = True
+) -> ReferenceLists:
     """Units and categories from CSV bytes, checked against each other and the database.
 
     Either file may be left out when what it would add is already stored (a
@@ -315,23 +375,33 @@ def read_lists(units_csv: bytes | None, categories_csv: bytes | None, *,
     unit_codes = known_units | {u.code for _, u in units}
     if require_special_units:
         config = current_app.config
-        for code, th, en in ((config["INTAKE_UNIT_CODE"], "ศูนย์รับเรื่องร้องเรียน", "complaints centre"),
-                             (config["INTEGRITY_UNIT_CODE"], "หน่วยงานรับแจ้งเบาะแสการทุจริต", "integrity unit")):
+        for code, th, en in (
+            (config["INTAKE_UNIT_CODE"], "ศูนย์รับเรื่องร้องเรียน", "complaints centre"),
+            (config["INTEGRITY_UNIT_CODE"], "หน่วยงานรับแจ้งเบาะแสการทุจริต", "integrity unit"),
+        ):
             if code not in unit_codes:
-                check.add("units.csv", f"ต้องมีหน่วยงานรหัส {code} ({th}: เรื่องที่ไม่มีหมวดหมู่หรือเบาะแสการทุจริตส่งไปที่นี่)",
-                          f"a unit with the code {code} is needed (the {en}: complaints without a "
-                          "category, or tip-offs, go there).")
-    categories = (_read_categories(categories_csv, unit_codes, check, "categories.csv")
-                  if categories_csv is not None else [])
+                check.add(
+                    "units.csv",
+                    f"ต้องมีหน่วยงานรหัส {code} ({th}: เรื่องที่ไม่มีหมวดหมู่หรือเบาะแสการทุจริตส่งไปที่นี่)",
+                    f"a unit with the code {code} is needed (the {en}: complaints without a "
+                    "category, or tip-offs, go there).",
+                )
+    categories = (
+        _read_categories(categories_csv, unit_codes, check, "categories.csv") if categories_csv is not None else []
+    )
     if check.errors:
-        raise BilingualError(422, "invalid-reference-data",
-                             "ไฟล์รายการหน่วยงานหรือหมวดหมู่มีข้อผิดพลาด ยังไม่ได้บันทึกข้อมูลใด ๆ กรุณาแก้ไขแถวที่ระบุ",
-                             "The unit or category list has errors; nothing was stored. Correct the rows listed.",
-                             check.errors)
+        raise BilingualError(
+            422,
+            "invalid-reference-data",
+            "ไฟล์รายการหน่วยงานหรือหมวดหมู่มีข้อผิดพลาด ยังไม่ได้บันทึกข้อมูลใด ๆ กรุณาแก้ไขแถวที่ระบุ",
+            "The unit or category list has errors; nothing was stored. Correct the rows listed.",
+            check.errors,
+        )
     return ReferenceLists(tuple(u for _, u in units), tuple(categories))
 
 
 # --- storing ------------------------------------------------------------------------
+
 
 def _category_standard(category: Category, row: CategoryRow) -> ServiceStandard | None:
     """A category's own standard when its file gives days other than the default's."""
@@ -341,8 +411,13 @@ def _category_standard(category: Category, row: CategoryRow) -> ServiceStandard 
         return None
     # The first progress report keeps the default's day within the category's own span.
     first_response = min(max(DEFAULT_FIRST_RESPONSE_WORKING_DAYS, ack), resolve)
-    return ServiceStandard(category=category, kind=None, ack_working_days=ack,
-                           first_response_working_days=first_response, resolve_working_days=resolve)
+    return ServiceStandard(
+        category=category,
+        kind=None,
+        ack_working_days=ack,
+        first_response_working_days=first_response,
+        resolve_working_days=resolve,
+    )
 
 
 def add_reference_data(lists: ReferenceLists) -> Added:
@@ -365,12 +440,22 @@ def add_reference_data(lists: ReferenceLists) -> Added:
         if standard is not None:
             db.session.add(standard)
             standards += 1
-    if db.session.scalar(select(ServiceStandard.id).where(
-            ServiceStandard.category_id.is_(None), ServiceStandard.kind.is_(None))) is None:
+    if (
+        db.session.scalar(
+            select(ServiceStandard.id).where(ServiceStandard.category_id.is_(None), ServiceStandard.kind.is_(None))
+        )
+        is None
+    ):
         # Royal Decree on Good Governance B.E. 2546: acknowledge, and answer within 15 days.
-        db.session.add(ServiceStandard(category_id=None, kind=None, ack_working_days=DEFAULT_ACK_WORKING_DAYS,
-                                       first_response_working_days=DEFAULT_FIRST_RESPONSE_WORKING_DAYS,
-                                       resolve_working_days=DEFAULT_RESOLVE_WORKING_DAYS))
+        db.session.add(
+            ServiceStandard(
+                category_id=None,
+                kind=None,
+                ack_working_days=DEFAULT_ACK_WORKING_DAYS,
+                first_response_working_days=DEFAULT_FIRST_RESPONSE_WORKING_DAYS,
+                resolve_working_days=DEFAULT_RESOLVE_WORKING_DAYS,
+            )
+        )
         standards += 1
     if db.session.scalar(select(StandardsPublication.id)) is None:
         db.session.add(StandardsPublication(note="มาตรฐานการให้บริการฉบับแรก / First published standards"))
@@ -409,11 +494,13 @@ def setup_code() -> str:
 def check_setup_code(given: str | None) -> None:
     """BilingualError 403 unless `given` is the setup code (compared in constant time)."""
     if not hmac.compare_digest((given or "").strip().encode(), setup_code().encode()):
-        raise BilingualError(403, "wrong-setup-code",
-                             "รหัสตั้งค่าไม่ถูกต้อง: ดูรหัสได้ในไฟล์ setup-code ในโฟลเดอร์ instance บนเครื่องแม่ข่าย "
-                             "(บันทึกของระบบบอกตำแหน่งไฟล์)",
-                             "Wrong setup code: it is in the file setup-code in the server's instance folder "
-                             "(the server's log names the file).")
+        raise BilingualError(
+            403,
+            "wrong-setup-code",
+            "รหัสตั้งค่าไม่ถูกต้อง: ดูรหัสได้ในไฟล์ setup-code ในโฟลเดอร์ instance บนเครื่องแม่ข่าย (บันทึกของระบบบอกตำแหน่งไฟล์)",
+            "Wrong setup code: it is in the file setup-code in the server's instance folder "
+            "(the server's log names the file).",
+        )
 
 
 def forget_setup_code() -> None:
@@ -426,22 +513,30 @@ def needs_setup() -> bool:
 
 
 def already_set_up() -> BilingualError:
-    return BilingualError(409, "already-set-up",
-                          "ระบบตั้งค่าแล้ว (มีบัญชีผู้ดูแลระบบอยู่แล้ว) ผู้ดูแลระบบแก้ไขหน่วยงาน หมวดหมู่ "
-                          "และมาตรฐานการให้บริการได้ที่หน้าผู้ดูแลระบบ",
-                          "The system is already set up (an admin account exists); an admin changes units, "
-                          "categories and service standards on the admin pages.")
+    return BilingualError(
+        409,
+        "already-set-up",
+        "ระบบตั้งค่าแล้ว (มีบัญชีผู้ดูแลระบบอยู่แล้ว) ผู้ดูแลระบบแก้ไขหน่วยงาน หมวดหมู่ และมาตรฐานการให้บริการได้ที่หน้าผู้ดูแลระบบ",
+        "The system is already set up (an admin account exists); an admin changes units, "
+        "categories and service standards on the admin pages.",
+    )
 
 
-def set_up(*, agency_th: str | None, agency_en: str | None, username: str | None, display_name: str | None,
-           password: str | None, lists: ReferenceLists) -> SetupResult:
+def set_up(
+    *,
+    agency_th: str | None,
+    agency_en: str | None,
+    username: str | None,
+    display_name: str | None,
+    password: str | None,
+    lists: ReferenceLists,
+) -> SetupResult:
     """Name the agency, create the first admin and add the reference data, all or nothing."""
     if not needs_setup():
         raise already_set_up()
     check = Checker()
     agency_th = check.text("agency_th", agency_th, ("ชื่อหน่วยงานภาษาไทย", "Agency name in Thai"), max_len=MAX_NAME)
-    agency_en = check.text("agency_en", agency_en, ("ชื่อหน่วยงานภาษาอังกฤษ", "Agency name in English"),
-                           max_len=MAX_NAME)
+    agency_en = check.text("agency_en", agency_en, ("ชื่อหน่วยงานภาษาอังกฤษ", "Agency name in English"), max_len=MAX_NAME)
     username, display_name, password = check_new_account(check, username, display_name, password)
     check.raise_if_any()
     try:
@@ -460,8 +555,9 @@ def set_up(*, agency_th: str | None, agency_en: str | None, username: str | None
         db.session.rollback()
         raise
     reference_data.clear()
-    current_app.logger.info("setup: agency %s, first admin %s, %s units, %s categories",
-                            agency_en, username, added.units, added.categories)
+    current_app.logger.info(
+        "setup: agency %s, first admin %s, %s units, %s categories", agency_en, username, added.units, added.categories
+    )
     forget_setup_code()
     return SetupResult(username, added)
 

@@ -7,6 +7,7 @@ responses of one batch refer to each other without a round trip per row), then
 each table is written with one PostgreSQL COPY, or one SQLAlchemy Core
 executemany elsewhere, and the batch is committed as a whole.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -14,11 +15,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from sqlalchemy import TypeDecorator, Table, func, insert, select, text
+from sqlalchemy import Table, TypeDecorator, func, insert, select, text
 
+from complaints.domain import tracking_numbers
 from complaints.extensions import db
 from complaints.models import Complainant, Complaint, SurveyResponse, TimelineEvent
-from complaints.domain import tracking_numbers
 
 
 def reserve_ids(table: Table, n: int) -> list[int]:
@@ -31,9 +32,12 @@ def reserve_ids(table: Table, n: int) -> list[int]:
     if n <= 0:
         return []
     if db.session.get_bind().dialect.name == "postgresql":
-        return list(db.session.scalars(
-            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
-            {"table": table.name, "n": n}))
+        return list(
+            db.session.scalars(
+                text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+                {"table": table.name, "n": n},
+            )
+        )
     start = (db.session.scalar(select(func.max(table.c.id))) or 0) + 1
     return list(range(start, start + n))
 
@@ -55,8 +59,9 @@ class TrackingNumberAllocator:
         used = self._used.get(be_year)
         if used is None:
             pattern = f"{self.prefix}-{be_year}-%"
-            used = self._used[be_year] = set(db.session.scalars(
-                select(Complaint.tracking_number).where(Complaint.tracking_number.like(pattern))))
+            used = self._used[be_year] = set(
+                db.session.scalars(select(Complaint.tracking_number).where(Complaint.tracking_number.like(pattern)))
+            )
         return used
 
     def new(self, be_year: int) -> str:
@@ -70,12 +75,13 @@ class TrackingNumberAllocator:
 
 def _template(table: Table) -> dict:
     """Every column of the table, with its scalar Python default or None."""
-    return {c.key: (c.default.arg if c.default is not None and c.default.is_scalar else None)
-            for c in table.columns}
+    return {c.key: (c.default.arg if c.default is not None and c.default.is_scalar else None) for c in table.columns}
 
 
-TEMPLATES = {model.__table__.name: _template(model.__table__)
-             for model in (Complainant, Complaint, TimelineEvent, SurveyResponse)}
+TEMPLATES = {
+    model.__table__.name: _template(model.__table__)
+    for model in (Complainant, Complaint, TimelineEvent, SurveyResponse)
+}
 
 
 def complete(table_name: str, values: dict) -> dict:
@@ -101,8 +107,11 @@ def _copy(table: Table, rows: list[dict]) -> None:
     connection = db.session.connection()
     # COPY bypasses SQLAlchemy's types: apply the columns' own bind processing, so
     # that contact data is encrypted (EncryptedText) exactly as an INSERT would.
-    processors = {c: table.c[c].type.bind_processor(connection.dialect) for c in columns
-                  if isinstance(table.c[c].type, TypeDecorator)}
+    processors = {
+        c: table.c[c].type.bind_processor(connection.dialect)
+        for c in columns
+        if isinstance(table.c[c].type, TypeDecorator)
+    }
     cursor = connection.connection.driver_connection.cursor()
     with cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
@@ -124,8 +133,12 @@ def _write_table(table: Table, rows: list[dict]) -> None:
 def write(batch: Batch) -> None:
     """Store one batch (rows made with `complete`, ids reserved) and commit it."""
     try:
-        for model, rows in ((Complainant, batch.complainants), (Complaint, batch.complaints),
-                            (TimelineEvent, batch.events), (SurveyResponse, batch.surveys)):
+        for model, rows in (
+            (Complainant, batch.complainants),
+            (Complaint, batch.complaints),
+            (TimelineEvent, batch.events),
+            (SurveyResponse, batch.surveys),
+        ):
             _write_table(model.__table__, rows)
         db.session.commit()
     except BaseException:

@@ -3,6 +3,7 @@
 Running it again adds only what is missing. Passwords are generated and printed
 once, when an account is created (`flask seed-demo`, which `make run` calls).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -50,8 +51,9 @@ def seed() -> SeedResult:
     for username, role, unit_code, display_name in DEMO_ACCOUNTS:
         if db.session.scalar(select(User.id).where(User.username == username)) is None:
             passwords[username] = secrets.token_urlsafe(12)
-            user = User(username=username, display_name=display_name, role=role,
-                        unit=units[unit_code] if unit_code else None)
+            user = User(
+                username=username, display_name=display_name, role=role, unit=units[unit_code] if unit_code else None
+            )
             user.set_password(passwords[username])
             db.session.add(user)
     db.session.commit()

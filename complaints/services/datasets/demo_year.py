@@ -15,6 +15,7 @@ Each complaint is simulated as a list of timeline events; the events after
 `as_of` have not happened yet, and the complaint's status and dates are those
 its remaining events give (so the timeline always matches the status).
 """
+
 from __future__ import annotations
 
 import bisect
@@ -23,35 +24,62 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 
+from complaints.domain.locations import UnknownPlace, district_choices, resolve_place, subdistrict_choices
+from complaints.domain.thai_calendar import (
+    BANGKOK,
+    be_year,
+    fiscal_year,
+    fiscal_year_bounds,
+    is_working_day,
+    to_bangkok,
+)
 from complaints.extensions import db
 from complaints.models import (
-    Channel, Complainant, Complaint, Kind, RootCause, Status, SurveyResponse, TimelineEvent, Unit, User, utcnow,
-)
-from complaints.services.casework import similarity
-from complaints.services.catalogue import reference_data
-from complaints.services.datasets import bulk_store
-from complaints.services.datasets.history_import import read_rows
-from complaints.domain.locations import UnknownPlace, district_choices, resolve_place, subdistrict_choices
-from complaints.services.casework.sla import due_soon_threshold
-from complaints.services.catalogue.standards import due_dates, extend_by_working_days, standard_for, working_days_between
-from complaints.domain.thai_calendar import (
-    BANGKOK, be_year, fiscal_year, fiscal_year_bounds, is_working_day, to_bangkok,
+    Channel,
+    Complainant,
+    Complaint,
+    Kind,
+    RootCause,
+    Status,
+    SurveyResponse,
+    TimelineEvent,
+    Unit,
+    User,
+    utcnow,
 )
 from complaints.nlp.cleaning import UnsafeText, clean_text
+from complaints.services.casework import similarity
+from complaints.services.casework.sla import due_soon_threshold
+from complaints.services.catalogue import reference_data
+from complaints.services.catalogue.standards import (
+    due_dates,
+    extend_by_working_days,
+    standard_for,
+    working_days_between,
+)
+from complaints.services.datasets import bulk_store
+from complaints.services.datasets.history_import import read_rows
 
 S = Status
 BANGKOK_PROVINCE = "กรุงเทพมหานคร"
 TEXT_POOL_MAX = 20_000  # distinct texts (each needs a signature); more complaints reuse them
 
 CHANNEL_SHARES = {
-    Channel.WEB: 30, Channel.LINE: 27, Channel.PHONE: 13, Channel.COUNTER: 7, Channel.OPEN311: 7,
-    Channel.EMAIL: 6, Channel.LETTER: 4, Channel.SMS: 3, Channel.API: 3,
+    Channel.WEB: 30,
+    Channel.LINE: 27,
+    Channel.PHONE: 13,
+    Channel.COUNTER: 7,
+    Channel.OPEN311: 7,
+    Channel.EMAIL: 6,
+    Channel.LETTER: 4,
+    Channel.SMS: 3,
+    Channel.API: 3,
 }
 # Channels a person staffs: they arrive in office hours on working days only.
 OFFICE_CHANNELS = {Channel.PHONE, Channel.COUNTER, Channel.LETTER}
@@ -87,14 +115,57 @@ ROOT_CAUSES_BY_CATEGORY = {
     "สอบถาม": {"communication": 6, "no-fault": 2},
     "เสนอแนะ": {"process": 3, "communication": 3, "no-fault": 2},
 }
-DEFAULT_ROOT_CAUSES = {"maintenance": 3, "process": 2, "infrastructure": 2, "enforcement": 2, "communication": 1,
-                       "third-party": 1, "no-fault": 1, "other": 1}
+DEFAULT_ROOT_CAUSES = {
+    "maintenance": 3,
+    "process": 2,
+    "infrastructure": 2,
+    "enforcement": 2,
+    "communication": 1,
+    "third-party": 1,
+    "no-fault": 1,
+    "other": 1,
+}
 
-FIRST_NAMES = ["สมชาย", "สมหญิง", "วิชัย", "สุดา", "ประเสริฐ", "มาลี", "ธนากร", "กาญจนา", "อนุชา", "ศิริพร",
-               "ณัฐพล", "พิมพ์ชนก", "ปิยะ", "วรรณา", "เกียรติศักดิ์", "นภัสสร", "ชัยวัฒน์", "อรอุมา", "ธีรวัฒน์",
-               "จันทร์เพ็ญ"]
-LAST_NAMES = ["ใจดี", "รักไทย", "ศรีสุข", "บุญมา", "แก้วประเสริฐ", "ทองคำ", "สุขสวัสดิ์", "วงศ์ใหญ่", "พึ่งบุญ",
-              "เจริญผล", "มั่นคง", "สายทอง", "อินทรวงศ์", "ชูศรี", "กิตติกุล", "พรหมมา"]
+FIRST_NAMES = [
+    "สมชาย",
+    "สมหญิง",
+    "วิชัย",
+    "สุดา",
+    "ประเสริฐ",
+    "มาลี",
+    "ธนากร",
+    "กาญจนา",
+    "อนุชา",
+    "ศิริพร",
+    "ณัฐพล",
+    "พิมพ์ชนก",
+    "ปิยะ",
+    "วรรณา",
+    "เกียรติศักดิ์",
+    "นภัสสร",
+    "ชัยวัฒน์",
+    "อรอุมา",
+    "ธีรวัฒน์",
+    "จันทร์เพ็ญ",
+]
+LAST_NAMES = [
+    "ใจดี",
+    "รักไทย",
+    "ศรีสุข",
+    "บุญมา",
+    "แก้วประเสริฐ",
+    "ทองคำ",
+    "สุขสวัสดิ์",
+    "วงศ์ใหญ่",
+    "พึ่งบุญ",
+    "เจริญผล",
+    "มั่นคง",
+    "สายทอง",
+    "อินทรวงศ์",
+    "ชูศรี",
+    "กิตติกุล",
+    "พรหมมา",
+]
 COMPLIMENTS = [
     "ขอชมเชยเจ้าหน้าที่ที่มาซ่อมไฟฟ้าส่องสว่างหน้าซอยอย่างรวดเร็ว ขอบคุณมากครับ",
     "ขอบคุณเจ้าหน้าที่ฝ่ายรักษาความสะอาดที่เก็บขยะตกค้างให้ภายในวันเดียว บริการดีมากค่ะ",
@@ -146,15 +217,21 @@ def text_pool(path: Path, size: int, rng: random.Random) -> list[_Text]:
     pool = []
     for raw in chosen:
         try:
-            description = clean_text(raw["text"])[:current_app.config["MAX_DESCRIPTION_CHARS"]]
+            description = clean_text(raw["text"])[: current_app.config["MAX_DESCRIPTION_CHARS"]]
         except UnsafeText:
             continue
         try:
             place = resolve_place(BANGKOK_PROVINCE, raw.get("district") or None, None)
         except UnknownPlace:
             place = None
-        pool.append(_Text(description, raw.get("label") or None, place.code if place and place.district else None,
-                          similarity.text_signature(description)))
+        pool.append(
+            _Text(
+                description,
+                raw.get("label") or None,
+                place.code if place and place.district else None,
+                similarity.text_signature(description),
+            )
+        )
     return pool
 
 
@@ -178,15 +255,22 @@ def _demo_officers() -> dict[int, int]:
     integrity_unit = reference_data.unit_id_by_code(current_app.config["INTEGRITY_UNIT_CODE"])
     officers: dict[int, int] = {}
     for user_id, unit_id, role in db.session.execute(
-            select(User.id, User.unit_id, User.role).where(User.role.in_(("officer", "integrity")),
-                                                           User.active.is_(True)).order_by(User.id)):
+        select(User.id, User.unit_id, User.role)
+        .where(User.role.in_(("officer", "integrity")), User.active.is_(True))
+        .order_by(User.id)
+    ):
         if (role == "integrity") == (unit_id == integrity_unit):
             officers.setdefault(unit_id, user_id)
     missing = [unit for unit in db.session.scalars(select(Unit).order_by(Unit.id)) if unit.id not in officers]
     for unit in missing:
         role = "integrity" if unit.id == integrity_unit else "officer"
-        user = User(username=f"officer-{unit.code}", display_name=f"เจ้าหน้าที่{unit.name_th}", role=role,
-                    unit=unit, password_hash=NO_PASSWORD)
+        user = User(
+            username=f"officer-{unit.code}",
+            display_name=f"เจ้าหน้าที่{unit.name_th}",
+            role=role,
+            unit=unit,
+            password_hash=NO_PASSWORD,
+        )
         db.session.add(user)
         db.session.flush()
         officers[unit.id] = user.id
@@ -219,7 +303,7 @@ class _Year:
             else:
                 seconds = (rng.choices(range(24), weights=ONLINE_HOURS)[0] + rng.random()) * 3600
             moment = datetime.combine(day, time(), tzinfo=BANGKOK) + timedelta(seconds=seconds)
-            moment = moment.astimezone(timezone.utc)
+            moment = moment.astimezone(UTC)
             if self.start <= moment <= self.end:  # the last day is cut at `as_of`: draw again
                 out.append(moment)
         return out
@@ -229,8 +313,8 @@ class Generator:
     def __init__(self, fiscal_year: int, count: int, seed: int, as_of: datetime, texts_path: Path):
         self.rng = random.Random(seed)
         first, last = fiscal_year_bounds(fiscal_year)
-        start = datetime.combine(first, time(), tzinfo=BANGKOK).astimezone(timezone.utc)
-        end = min(datetime.combine(last, time(23, 59, 59), tzinfo=BANGKOK).astimezone(timezone.utc), as_of)
+        start = datetime.combine(first, time(), tzinfo=BANGKOK).astimezone(UTC)
+        end = min(datetime.combine(last, time(23, 59, 59), tzinfo=BANGKOK).astimezone(UTC), as_of)
         if end <= start:
             raise ValueError(f"fiscal year {fiscal_year} has not started by {as_of:%Y-%m-%d}")
         self.count, self.as_of, self.year = count, as_of, _Year(start, end)
@@ -242,8 +326,9 @@ class Generator:
         self.categories = reference_data.active_categories()
         self.intake_unit = reference_data.unit_id_by_code(config["INTAKE_UNIT_CODE"])
         self.integrity_unit = reference_data.unit_id_by_code(config["INTEGRITY_UNIT_CODE"])
-        self.root_causes = dict(db.session.execute(select(RootCause.code, RootCause.id)
-                                                   .where(RootCause.active.is_(True))).all())
+        self.root_causes = dict(
+            db.session.execute(select(RootCause.code, RootCause.id).where(RootCause.active.is_(True))).all()
+        )
         self.officers = _demo_officers()
         self.texts = text_pool(texts_path, min(max(count // 3, 500), TEXT_POOL_MAX), self.rng)
         if not self.texts:
@@ -263,9 +348,12 @@ class Generator:
 
     def _person(self, i: int) -> _Person:
         rng = self.rng
-        return _Person(f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-                       f"08{rng.randrange(10**8):08d}", f"citizen{i:07d}@example.net",
-                       "U" + "".join(rng.choice("0123456789abcdef") for _ in range(32)))
+        return _Person(
+            f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+            f"08{rng.randrange(10**8):08d}",
+            f"citizen{i:07d}@example.net",
+            "U" + "".join(rng.choice("0123456789abcdef") for _ in range(32)),
+        )
 
     def _choose_person(self) -> int:
         frequent = max(1, int(len(self.people) * FREQUENT_PEOPLE_SHARE))
@@ -310,13 +398,20 @@ class Generator:
         return index if self.history[index][4] == Kind.COMPLAINT else None
 
     def _contact(self, channel: str, person: _Person) -> dict:
-        wants = {Channel.LINE: ("line_user_id",), Channel.EMAIL: ("email",), Channel.SMS: ("phone",),
-                 Channel.PHONE: ("phone",), Channel.COUNTER: ("phone",), Channel.LETTER: ("phone",)}
+        wants = {
+            Channel.LINE: ("line_user_id",),
+            Channel.EMAIL: ("email",),
+            Channel.SMS: ("phone",),
+            Channel.PHONE: ("phone",),
+            Channel.COUNTER: ("phone",),
+            Channel.LETTER: ("phone",),
+        }
         fields = wants.get(channel, ("email", "phone"))
         return {f: getattr(person, f) for f in fields}
 
-    def simulate(self, complaint_id: int, received_at: datetime,
-                 channel: str) -> tuple[dict, dict | None, list, dict | None]:
+    def simulate(
+        self, complaint_id: int, received_at: datetime, channel: str
+    ) -> tuple[dict, dict | None, list, dict | None]:
         """The complaint row, its complainant row, its events (kind, at, actor, text, public) and survey."""
         rng = self.rng
         kind = _weighted(rng, KIND_SHARES)
@@ -368,13 +463,21 @@ class Generator:
         complaint = {
             "id": complaint_id,
             "tracking_number": self.numbers.new(be_year(to_bangkok(received_at))),
-            "kind": kind, "channel": channel, "description": text.description,
-            "category_id": category_id, "unit_id": unit_id,
+            "kind": kind,
+            "channel": channel,
+            "description": text.description,
+            "category_id": category_id,
+            "unit_id": unit_id,
             "province": BANGKOK_PROVINCE if area_code else None,
-            "district": self._district_name(area_code), "subdistrict": subdistrict, "area_code": area_code,
-            "anonymous": anonymous, "privacy_notice_version": self.privacy_version,
-            "received_at": received_at, "ack_due_at": deadlines.ack_due_at,
-            "first_response_due_at": deadlines.first_response_due_at, "due_at": deadlines.due_at,
+            "district": self._district_name(area_code),
+            "subdistrict": subdistrict,
+            "area_code": area_code,
+            "anonymous": anonymous,
+            "privacy_notice_version": self.privacy_version,
+            "received_at": received_at,
+            "ack_due_at": deadlines.ack_due_at,
+            "first_response_due_at": deadlines.first_response_due_at,
+            "due_at": deadlines.due_at,
             "category_source": "citizen" if channel in (Channel.WEB, Channel.OPEN311, Channel.API) else "officer",
             "suggested_category_id": category_id,
             "suggestion_confidence": round(0.55 + 0.44 * rng.random(), 3) if category_id else None,
@@ -387,15 +490,22 @@ class Generator:
         if person_index >= 0:
             person = self.people[person_index]
             # Someone coming back about the same matter is known by every contact they gave.
-            contact = (self._contact(channel, person) if source is None or person_index != source[3]
-                       else {"phone": person.phone, "email": person.email, "line_user_id": person.line_user_id})
+            contact = (
+                self._contact(channel, person)
+                if source is None or person_index != source[3]
+                else {"phone": person.phone, "email": person.email, "line_user_id": person.line_user_id}
+            )
             keys = self._keys(person)
-            complainant = {"name": person.name, "phone": contact.get("phone"), "email": contact.get("email"),
-                           "line_user_id": contact.get("line_user_id"),
-                           "phone_key": keys[0] if "phone" in contact else None,
-                           "email_key": keys[1] if "email" in contact else None,
-                           "line_key": keys[2] if "line_user_id" in contact else None,
-                           "created_at": received_at}
+            complainant = {
+                "name": person.name,
+                "phone": contact.get("phone"),
+                "email": contact.get("email"),
+                "line_user_id": contact.get("line_user_id"),
+                "phone_key": keys[0] if "phone" in contact else None,
+                "email_key": keys[1] if "email" in contact else None,
+                "line_key": keys[2] if "line_user_id" in contact else None,
+                "created_at": received_at,
+            }
         survey = self._survey(complaint, events)
         open_until = complaint["closed_at"] or complaint["resolved_at"] or self.as_of
         self.arrived.append(received_at)
@@ -413,14 +523,25 @@ class Generator:
     def _hours(self, median: float, sigma: float = 1.0) -> timedelta:
         return timedelta(hours=self.rng.lognormvariate(math.log(median), sigma))
 
-    def _workflow(self, kind: str, channel: str, received: datetime, deadlines, unit_id: int | None,
-                  merge_into: int | None, category) -> tuple[list, dict]:
+    def _workflow(
+        self,
+        kind: str,
+        channel: str,
+        received: datetime,
+        deadlines,
+        unit_id: int | None,
+        merge_into: int | None,
+        category,
+    ) -> tuple[list, dict]:
         """The events up to `as_of` and the complaint fields they leave behind."""
         rng = self.rng
         officer = self.officers.get(unit_id)
         plan: list[tuple] = [("received", received, "citizen", None, True)]
-        ack = received if channel in RECEIPT_CHANNELS else received + self._hours(
-            20 if channel == Channel.LETTER else 1.5, 1.1)
+        ack = (
+            received
+            if channel in RECEIPT_CHANNELS
+            else received + self._hours(20 if channel == Channel.LETTER else 1.5, 1.1)
+        )
         plan.append(("acknowledged", ack, "system", "receipt" if ack == received else channel, True))
         outcome = rng.random()
         t = ack + self._hours(3)
@@ -428,11 +549,25 @@ class Generator:
         if merge_into is not None:
             plan.append(("merge", t, "officer", None, True))
         elif kind == Kind.COMPLIMENT:
-            plan.append(("close", ack + timedelta(days=1 + 2 * rng.random()), "officer",
-                         "ส่งคำชมถึงหน่วยงานแล้ว / passed on to the unit", True))
+            plan.append(
+                (
+                    "close",
+                    ack + timedelta(days=1 + 2 * rng.random()),
+                    "officer",
+                    "ส่งคำชมถึงหน่วยงานแล้ว / passed on to the unit",
+                    True,
+                )
+            )
         elif outcome < 0.05:
-            plan.append(("reject", t + timedelta(days=2 * rng.random()), "officer",
-                         "ไม่อยู่ในอำนาจหน้าที่ / not our responsibility", True))
+            plan.append(
+                (
+                    "reject",
+                    t + timedelta(days=2 * rng.random()),
+                    "officer",
+                    "ไม่อยู่ในอำนาจหน้าที่ / not our responsibility",
+                    True,
+                )
+            )
         elif outcome < 0.10:
             forwarded = t + timedelta(days=3 * rng.random())
             plan.append(("forward", forwarded, "officer", "การไฟฟ้านครหลวง / Metropolitan Electricity Authority", True))
@@ -466,18 +601,37 @@ class Generator:
                 if rng.random() < 0.55:
                     plan.append(("confirm", resolved + timedelta(days=0.2 + 4 * rng.random()), "citizen", None, True))
                 else:
-                    plan.append(("close", resolved + self.auto_close + self._hours(2, 0.3), "system",
-                                 "ปิดเรื่องอัตโนมัติ: ผู้ร้องไม่ได้ตอบกลับภายในกำหนด / closed: no answer", True))
+                    plan.append(
+                        (
+                            "close",
+                            resolved + self.auto_close + self._hours(2, 0.3),
+                            "system",
+                            "ปิดเรื่องอัตโนมัติ: ผู้ร้องไม่ได้ตอบกลับภายในกำหนด / closed: no answer",
+                            True,
+                        )
+                    )
         events = [e for e in plan if e[1] <= self.as_of]
         return events, self._state(events, deadlines, due, officer, merge_into, category)
 
-    def _state(self, events: list, deadlines, due: datetime, officer: int | None, merge_into: int | None,
-               category) -> dict:
-        state = {"status": S.RECEIVED, "acknowledged_at": None, "first_response_at": None, "resolved_at": None,
-                 "closed_at": None, "assigned_user_id": None, "reopen_count": 0, "merged_into_id": None,
-                 "forwarded_to": None, "held_at": None, "status_before_hold": None, "root_cause_id": None,
-                 "due_at": due if any(e[0] == "resume" for e in events) else deadlines.due_at,
-                 "escalated_at": None}
+    def _state(
+        self, events: list, deadlines, due: datetime, officer: int | None, merge_into: int | None, category
+    ) -> dict:
+        state = {
+            "status": S.RECEIVED,
+            "acknowledged_at": None,
+            "first_response_at": None,
+            "resolved_at": None,
+            "closed_at": None,
+            "assigned_user_id": None,
+            "reopen_count": 0,
+            "merged_into_id": None,
+            "forwarded_to": None,
+            "held_at": None,
+            "status_before_hold": None,
+            "root_cause_id": None,
+            "due_at": due if any(e[0] == "resume" for e in events) else deadlines.due_at,
+            "escalated_at": None,
+        }
         _replay(state, events, officer, merge_into)
         if state["status"] == S.CLOSED:
             state["root_cause_id"] = self._root_cause(category)
@@ -538,9 +692,15 @@ class Generator:
         return out
 
 
-def generate(fiscal_year: int, count: int, seed: int = 2569, as_of: datetime | None = None,
-             texts_path: Path | None = None, batch_size: int = 2000,
-             progress: Callable[[int], None] | None = None) -> GenerateSummary:
+def generate(
+    fiscal_year: int,
+    count: int,
+    seed: int = 2569,
+    as_of: datetime | None = None,
+    texts_path: Path | None = None,
+    batch_size: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> GenerateSummary:
     """Store `count` complaints received in the BE fiscal year (up to `as_of`, default now)."""
     as_of = as_of or utcnow()
     texts_path = Path(texts_path or current_app.config["NLP_BASE_DATA"])
@@ -549,7 +709,7 @@ def generate(fiscal_year: int, count: int, seed: int = 2569, as_of: datetime | N
     arrivals = generator.arrivals()
     template = bulk_store.TEMPLATES
     for start in range(0, len(arrivals), batch_size):
-        chunk = arrivals[start:start + batch_size]
+        chunk = arrivals[start : start + batch_size]
         ids = bulk_store.reserve_ids(Complaint.__table__, len(chunk))
         batch = bulk_store.Batch()
         events: list[tuple[int, tuple]] = []
@@ -563,18 +723,33 @@ def generate(fiscal_year: int, count: int, seed: int = 2569, as_of: datetime | N
                 people.append((len(batch.complaints) - 1, complainant))
             if survey is not None:
                 surveys.append((complaint_id, survey))
-        for person_id, (position, person) in zip(bulk_store.reserve_ids(Complainant.__table__, len(people)), people, strict=True):
+        for person_id, (position, person) in zip(
+            bulk_store.reserve_ids(Complainant.__table__, len(people)), people, strict=True
+        ):
             batch.complainants.append({**template["complainants"], **person, "id": person_id})
             batch.complaints[position]["complainant_id"] = person_id
         event_template = template["timeline_events"]
         for event_id, (complaint_id, (kind, at, actor, text, public)) in zip(
-                bulk_store.reserve_ids(TimelineEvent.__table__, len(events)), events, strict=True):
-            batch.events.append({**event_template, "id": event_id, "complaint_id": complaint_id, "at": at,
-                                 "kind": kind, "actor": actor, "text": text, "public": public})
+            bulk_store.reserve_ids(TimelineEvent.__table__, len(events)), events, strict=True
+        ):
+            batch.events.append(
+                {
+                    **event_template,
+                    "id": event_id,
+                    "complaint_id": complaint_id,
+                    "at": at,
+                    "kind": kind,
+                    "actor": actor,
+                    "text": text,
+                    "public": public,
+                }
+            )
         for survey_id, (complaint_id, survey) in zip(
-                bulk_store.reserve_ids(SurveyResponse.__table__, len(surveys)), surveys, strict=True):
-            batch.surveys.append({**template["survey_responses"], **survey, "id": survey_id,
-                                  "complaint_id": complaint_id})
+            bulk_store.reserve_ids(SurveyResponse.__table__, len(surveys)), surveys, strict=True
+        ):
+            batch.surveys.append(
+                {**template["survey_responses"], **survey, "id": survey_id, "complaint_id": complaint_id}
+            )
         bulk_store.write(batch)
         summary.complaints += len(batch.complaints)
         summary.complainants += len(batch.complainants)
@@ -595,9 +770,20 @@ def current_fiscal_year(today: date | None = None) -> int:
     return fiscal_year(today or to_bangkok(utcnow()).date())
 
 
-_TARGETS = {"received": S.RECEIVED, "acknowledged": S.ACKNOWLEDGED, "assign": S.ASSIGNED, "start": S.IN_PROGRESS,
-            "resolve": S.RESOLVED, "confirm": S.CLOSED, "close": S.CLOSED, "reopen": S.REOPENED,
-            "forward": S.FORWARDED, "reject": S.REJECTED, "merge": S.MERGED, "hold": S.ON_HOLD}
+_TARGETS = {
+    "received": S.RECEIVED,
+    "acknowledged": S.ACKNOWLEDGED,
+    "assign": S.ASSIGNED,
+    "start": S.IN_PROGRESS,
+    "resolve": S.RESOLVED,
+    "confirm": S.CLOSED,
+    "close": S.CLOSED,
+    "reopen": S.REOPENED,
+    "forward": S.FORWARDED,
+    "reject": S.REJECTED,
+    "merge": S.MERGED,
+    "hold": S.ON_HOLD,
+}
 
 
 def _replay(state: dict, events: list, officer: int | None, merge_into: int | None) -> None:
@@ -613,8 +799,9 @@ def _replay(state: dict, events: list, officer: int | None, merge_into: int | No
             state["status"] = _TARGETS[action]
 
 
-def _step(state: dict, action: str, at: datetime, text: str | None, officer: int | None,
-          merge_into: int | None) -> None:
+def _step(
+    state: dict, action: str, at: datetime, text: str | None, officer: int | None, merge_into: int | None
+) -> None:
     """What a status-changing event sets besides the status."""
     if action == "acknowledged":
         state["acknowledged_at"] = at

@@ -14,6 +14,7 @@ timestamp, state, last_activity`. A `text` and a `timestamp` column are the
 minimum. A row is recognised on a second import by its `ticket_id` when the
 file has one, else by a hash of its content (`Complaint.source_key`).
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,26 +25,31 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
 
 from complaints.domain.errors import BilingualError, unsafe_text
+from complaints.domain.locations import UnknownPlace, resolve_place
+from complaints.domain.thai_calendar import BANGKOK, BE_OFFSET, be_year, to_bangkok
 from complaints.models import Channel, Complaint, Kind, Status, TimelineEvent, utcnow
+from complaints.nlp.cleaning import UnsafeText, clean_text
 from complaints.services.casework import similarity
+from complaints.services.casework.intake import PLACE_ERRORS
 from complaints.services.catalogue import reference_data
+from complaints.services.catalogue.reference_data import CategoryRef
+from complaints.services.catalogue.standards import Deadlines, due_dates, standard_for
 from complaints.services.classifier import triage
 from complaints.services.datasets import bulk_store
 from complaints.services.datasets.import_categories import (
-    MAX_LABEL_CHARS, Categories, DefaultUnit, LabelRefused, clean_label, default_unit,
+    MAX_LABEL_CHARS,
+    Categories,
+    DefaultUnit,
+    LabelRefused,
+    clean_label,
+    default_unit,
 )
-from complaints.services.casework.intake import PLACE_ERRORS
-from complaints.domain.locations import UnknownPlace, resolve_place
-from complaints.services.catalogue.reference_data import CategoryRef
-from complaints.services.catalogue.standards import Deadlines, due_dates, standard_for
-from complaints.domain.thai_calendar import BANGKOK, BE_OFFSET, be_year, to_bangkok
-from complaints.nlp.cleaning import UnsafeText, clean_text
 
 BATCH_SIZE = 1000
 # The province of rows that name a district but no province: Traffy Fondue's data is Bangkok's.
@@ -72,10 +78,16 @@ REQUIRED = ("text", "timestamp")
 
 # Status names as they appear in the data: Rongrian's own and Traffy Fondue's Thai ones.
 STATES = {s.value: s.value for s in Status} | {
-    "รอรับเรื่อง": Status.RECEIVED, "รับเรื่องแล้ว": Status.ACKNOWLEDGED,
-    "กำลังดำเนินการ": Status.IN_PROGRESS, "เสร็จสิ้น": Status.CLOSED, "ดำเนินการแล้วเสร็จ": Status.CLOSED,
-    "ส่งต่อ": Status.FORWARDED, "ส่งต่อ(ใหม่)": Status.FORWARDED, "ไม่อยู่ในความรับผิดชอบ": Status.REJECTED,
-    "ปฏิเสธ": Status.REJECTED, "ยุติเรื่อง": Status.CLOSED,
+    "รอรับเรื่อง": Status.RECEIVED,
+    "รับเรื่องแล้ว": Status.ACKNOWLEDGED,
+    "กำลังดำเนินการ": Status.IN_PROGRESS,
+    "เสร็จสิ้น": Status.CLOSED,
+    "ดำเนินการแล้วเสร็จ": Status.CLOSED,
+    "ส่งต่อ": Status.FORWARDED,
+    "ส่งต่อ(ใหม่)": Status.FORWARDED,
+    "ไม่อยู่ในความรับผิดชอบ": Status.REJECTED,
+    "ปฏิเสธ": Status.REJECTED,
+    "ยุติเรื่อง": Status.CLOSED,
 }
 FINISHED = Status.ENDED  # a row in one of these states carries its end date
 
@@ -93,17 +105,21 @@ REASONS = {
     "text-too-long": Reason("รายละเอียดยาวเกินกำหนด", "The text is longer than MAX_DESCRIPTION_CHARS."),
     "bad-timestamp": Reason("อ่านวันเวลาที่รับเรื่องไม่ได้", "Unreadable timestamp."),
     "future-timestamp": Reason("วันเวลาที่รับเรื่องอยู่ในอนาคต", "The timestamp is in the future."),
-    "bad-closed-at": Reason("วันเวลาปิดเรื่องไม่ถูกต้องหรือก่อนวันรับเรื่อง",
-                            "The closing time is unreadable or before the timestamp."),
+    "bad-closed-at": Reason(
+        "วันเวลาปิดเรื่องไม่ถูกต้องหรือก่อนวันรับเรื่อง", "The closing time is unreadable or before the timestamp."
+    ),
     "unknown-category": Reason("ไม่พบหมวดหมู่นี้", "Unknown category."),
     "inactive-category": Reason("หมวดหมู่นี้ถูกปิดใช้", "The category is inactive."),
-    "unsafe-label": Reason("ไม่รับชื่อหมวดหมู่ที่มีแท็ก HTML หรือสคริปต์",
-                           "HTML tags or scripts are not accepted in a category label."),
-    "label-too-long": Reason(f"ชื่อหมวดหมู่ยาวเกิน {MAX_LABEL_CHARS} ตัวอักษร",
-                             f"The category label is longer than {MAX_LABEL_CHARS} characters."),
-    "bad-label": Reason("ชื่อหมวดหมู่มีอักขระที่ใช้ไม่ได้ (ใช้ได้เฉพาะตัวอักษร ตัวเลข เว้นวรรค และ . - _ / ( ) & +)",
-                        "The category label has characters a name cannot have "
-                        "(letters, digits, spaces and . - _ / ( ) & + only)."),
+    "unsafe-label": Reason(
+        "ไม่รับชื่อหมวดหมู่ที่มีแท็ก HTML หรือสคริปต์", "HTML tags or scripts are not accepted in a category label."
+    ),
+    "label-too-long": Reason(
+        f"ชื่อหมวดหมู่ยาวเกิน {MAX_LABEL_CHARS} ตัวอักษร", f"The category label is longer than {MAX_LABEL_CHARS} characters."
+    ),
+    "bad-label": Reason(
+        "ชื่อหมวดหมู่มีอักขระที่ใช้ไม่ได้ (ใช้ได้เฉพาะตัวอักษร ตัวเลข เว้นวรรค และ . - _ / ( ) & +)",
+        "The category label has characters a name cannot have (letters, digits, spaces and . - _ / ( ) & + only).",
+    ),
     **{f"unknown-{name}": Reason(*PLACE_ERRORS[name]) for name in ("province", "district", "subdistrict")},
     "bad-coordinates": Reason("พิกัดไม่ถูกต้อง", "Invalid coordinates."),
     "unknown-status": Reason("ไม่รู้จักสถานะนี้", "Unknown status."),
@@ -145,24 +161,32 @@ class ImportSummary:
 
     def lines(self) -> list[str]:
         """The summary a person reads, Thai then English."""
-        out = [f"แถวข้อมูล {self.rows:,} แถว: นำเข้า {self.imported:,}, มีอยู่แล้ว {self.already_imported:,}, "
-               f"ไม่รับ {sum(self.rejected.values()):,}",
-               f"{self.rows:,} rows: {self.imported:,} imported, {self.already_imported:,} already imported, "
-               f"{sum(self.rejected.values()):,} rejected"]
+        out = [
+            f"แถวข้อมูล {self.rows:,} แถว: นำเข้า {self.imported:,}, มีอยู่แล้ว {self.already_imported:,}, "
+            f"ไม่รับ {sum(self.rejected.values()):,}",
+            f"{self.rows:,} rows: {self.imported:,} imported, {self.already_imported:,} already imported, "
+            f"{sum(self.rejected.values()):,} rejected",
+        ]
         for code, count in self.rejected.most_common():
             reason = REASONS[code]
             rows = ", ".join(map(str, self.examples[code]))
-            out.append(f"  {count:,} × {reason.th} / {reason.en} [{code}] (rows {rows}"
-                       f"{', ...' if count > len(self.examples[code]) else ''})")
+            out.append(
+                f"  {count:,} × {reason.th} / {reason.en} [{code}] (rows {rows}"
+                f"{', ...' if count > len(self.examples[code]) else ''})"
+            )
         unit = self.default_unit
         if unit and unit.created:
-            out.append(f"สร้างหน่วยงาน {unit.code} (หน่วยรับเรื่อง) เพราะฐานข้อมูลยังไม่มีหน่วยงาน / "
-                       f"created the unit {unit.code} (Intake unit): the database had no unit")
+            out.append(
+                f"สร้างหน่วยงาน {unit.code} (หน่วยรับเรื่อง) เพราะฐานข้อมูลยังไม่มีหน่วยงาน / "
+                f"created the unit {unit.code} (Intake unit): the database had no unit"
+            )
         if self.created_categories:
             names = ", ".join(self.created_categories)
-            out.append(f"สร้างหมวดหมู่ใหม่ {len(self.created_categories)} หมวด ส่งไปหน่วยงาน {unit.code} "
-                       f"รอผู้ดูแลระบบตรวจสอบ: {names} / {len(self.created_categories)} categories created, "
-                       f"routed to {unit.code}, marked for review by an admin")
+            out.append(
+                f"สร้างหมวดหมู่ใหม่ {len(self.created_categories)} หมวด ส่งไปหน่วยงาน {unit.code} "
+                f"รอผู้ดูแลระบบตรวจสอบ: {names} / {len(self.created_categories)} categories created, "
+                f"routed to {unit.code}, marked for review by an admin"
+            )
         return out
 
 
@@ -171,6 +195,7 @@ def unusable(th: str, en: str) -> BilingualError:
 
 
 # --- reading the file --------------------------------------------------------------------
+
 
 def _open(path: Path) -> io.TextIOBase:
     # The caller closes the wrapper, which closes the raw file.
@@ -192,7 +217,8 @@ def _column_map(header: list[str] | None) -> dict[str, str]:
     if missing:
         raise unusable(
             f"ไม่พบคอลัมน์ที่จำเป็น: {', '.join(missing)} (พบ: {', '.join(header)})",
-            f"Required columns missing: {', '.join(missing)} (found: {', '.join(header)})")
+            f"Required columns missing: {', '.join(missing)} (found: {', '.join(header)})",
+        )
     return found
 
 
@@ -209,8 +235,9 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                     continue
                 yield number, {key: row[i].strip() if i < len(row) else "" for key, i in positions}
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, csv.Error) as exc:
-        raise unusable(f"อ่านไฟล์ไม่ได้ (ต้องเป็น CSV แบบ UTF-8): {exc}",
-                       f"Cannot read the file (UTF-8 CSV expected): {exc}") from None
+        raise unusable(
+            f"อ่านไฟล์ไม่ได้ (ต้องเป็น CSV แบบ UTF-8): {exc}", f"Cannot read the file (UTF-8 CSV expected): {exc}"
+        ) from None
 
 
 def count_rows(path: Path) -> int:
@@ -219,6 +246,7 @@ def count_rows(path: Path) -> int:
 
 # --- checking one row --------------------------------------------------------------------
 
+
 def parse_timestamp(value: str) -> datetime:
     """ISO 8601 (a missing zone means Bangkok time); a year above 2400 is read as BE."""
     moment = datetime.fromisoformat(value.replace("/", "-"))
@@ -226,7 +254,7 @@ def parse_timestamp(value: str) -> datetime:
         moment = moment.replace(year=moment.year - BE_OFFSET)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=BANGKOK)
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _coordinates(raw: dict[str, str]) -> tuple[float | None, float | None]:
@@ -321,9 +349,16 @@ def check_row(raw: dict[str, str], options: Options, now: datetime, categories: 
     # rows counted as refused for an unknown category are the ones --create-categories would take.
     category = _category(raw, categories)
     return {
-        "title": title, "description": description, "received_at": received_at, "category": category,
-        "place": place, "lat": lat, "lon": lon, "address": _clean(raw.get("address", "")),
-        "status": str(status), "closed_at": closed_at,
+        "title": title,
+        "description": description,
+        "received_at": received_at,
+        "category": category,
+        "place": place,
+        "lat": lat,
+        "lon": lon,
+        "address": _clean(raw.get("address", "")),
+        "status": str(status),
+        "closed_at": closed_at,
         "channel": _choice(raw, "channel", {c.value for c in Channel}, options.channel),
         "kind": _choice(raw, "kind", {k.value for k in Kind}, Kind.COMPLAINT),
     }
@@ -340,6 +375,7 @@ def source_key(raw: dict[str, str]) -> str:
 
 # --- storing ------------------------------------------------------------------------------
 
+
 def _deadlines(cache: dict, category_id: int | None, kind: str, received_at: datetime) -> Deadlines:
     # The deadlines depend on the standard and the day of arrival only (as in demo_data): one
     # working-day computation per day and standard instead of one per row.
@@ -350,9 +386,17 @@ def _deadlines(cache: dict, category_id: int | None, kind: str, received_at: dat
     return found
 
 
-def _rows_for(values: dict, key: str, row_number: int, ids: tuple[int, int, int, int],
-              numbers: bulk_store.TrackingNumberAllocator, options: Options, now: datetime,
-              intake_unit_id: int | None, deadline_cache: dict) -> tuple[dict, list[dict]]:
+def _rows_for(
+    values: dict,
+    key: str,
+    row_number: int,
+    ids: tuple[int, int, int, int],
+    numbers: bulk_store.TrackingNumberAllocator,
+    options: Options,
+    now: datetime,
+    intake_unit_id: int | None,
+    deadline_cache: dict,
+) -> tuple[dict, list[dict]]:
     complaint_id, received_event_id, imported_event_id, closed_event_id = ids
     received_at, category, place = values["received_at"], values["category"], values["place"]
     deadlines = _deadlines(deadline_cache, category.id if category else None, values["kind"], received_at)
@@ -360,44 +404,85 @@ def _rows_for(values: dict, key: str, row_number: int, ids: tuple[int, int, int,
     finished_at = closed_at if status in FINISHED else None
     late = (finished_at or now) > deadlines.due_at and (finished_at is not None or status not in FINISHED)
     text = triage.complaint_text(values["title"], values["description"])
-    complaint = bulk_store.complete(Complaint.__tablename__, {
-        "id": complaint_id,
-        "tracking_number": numbers.new(be_year(to_bangkok(received_at))),
-        "kind": values["kind"], "channel": values["channel"], "title": values["title"],
-        "description": values["description"],
-        "category_id": category.id if category else None,
-        "unit_id": category.unit_id if category and category.unit_id else intake_unit_id,
-        "status": status, "lat": values["lat"], "lon": values["lon"], "address": values["address"],
-        "province": place.province, "district": place.district, "subdistrict": place.subdistrict,
-        "area_code": place.code,
-        "received_at": received_at, "ack_due_at": deadlines.ack_due_at,
-        "first_response_due_at": deadlines.first_response_due_at, "due_at": deadlines.due_at,
-        "resolved_at": finished_at if status != Status.REJECTED else None,
-        "closed_at": finished_at if status != Status.RESOLVED else None,
-        "sla_state": "overdue" if late else "on_time",
-        "category_source": "citizen" if category else "none",
-        "text_signature": similarity.text_signature(text),
-        "source_key": key,
-    })
+    complaint = bulk_store.complete(
+        Complaint.__tablename__,
+        {
+            "id": complaint_id,
+            "tracking_number": numbers.new(be_year(to_bangkok(received_at))),
+            "kind": values["kind"],
+            "channel": values["channel"],
+            "title": values["title"],
+            "description": values["description"],
+            "category_id": category.id if category else None,
+            "unit_id": category.unit_id if category and category.unit_id else intake_unit_id,
+            "status": status,
+            "lat": values["lat"],
+            "lon": values["lon"],
+            "address": values["address"],
+            "province": place.province,
+            "district": place.district,
+            "subdistrict": place.subdistrict,
+            "area_code": place.code,
+            "received_at": received_at,
+            "ack_due_at": deadlines.ack_due_at,
+            "first_response_due_at": deadlines.first_response_due_at,
+            "due_at": deadlines.due_at,
+            "resolved_at": finished_at if status != Status.REJECTED else None,
+            "closed_at": finished_at if status != Status.RESOLVED else None,
+            "sla_state": "overdue" if late else "on_time",
+            "category_source": "citizen" if category else "none",
+            "text_signature": similarity.text_signature(text),
+            "source_key": key,
+        },
+    )
     event = bulk_store.TEMPLATES[TimelineEvent.__tablename__]
     events = [
-        {**event, "id": received_event_id, "complaint_id": complaint_id, "at": received_at, "kind": "received",
-         "actor": "system", "public": True},
-        {**event, "id": imported_event_id, "complaint_id": complaint_id, "at": now, "kind": "imported",
-         "actor": "system", "public": False,
-         "text": f"นำเข้าจากไฟล์ {options.source_name} แถว {row_number} / imported from "
-                 f"{options.source_name} row {row_number}; status {status}"},
+        {
+            **event,
+            "id": received_event_id,
+            "complaint_id": complaint_id,
+            "at": received_at,
+            "kind": "received",
+            "actor": "system",
+            "public": True,
+        },
+        {
+            **event,
+            "id": imported_event_id,
+            "complaint_id": complaint_id,
+            "at": now,
+            "kind": "imported",
+            "actor": "system",
+            "public": False,
+            "text": f"นำเข้าจากไฟล์ {options.source_name} แถว {row_number} / imported from "
+            f"{options.source_name} row {row_number}; status {status}",
+        },
     ]
     if finished_at is not None:
         action = {Status.CLOSED: "close", Status.RESOLVED: "resolve", Status.REJECTED: "reject"}[status]
-        events.append({**event, "id": closed_event_id, "complaint_id": complaint_id, "at": finished_at,
-                       "kind": action, "actor": "officer", "public": True})
+        events.append(
+            {
+                **event,
+                "id": closed_event_id,
+                "complaint_id": complaint_id,
+                "at": finished_at,
+                "kind": action,
+                "actor": "officer",
+                "public": True,
+            }
+        )
     return complaint, events
 
 
-def _store(pending: list[tuple[int, str, dict]], summary: ImportSummary, seen: set[str],
-           numbers: bulk_store.TrackingNumberAllocator, options: Options, now: datetime,
-           deadline_cache: dict) -> None:
+def _store(
+    pending: list[tuple[int, str, dict]],
+    summary: ImportSummary,
+    seen: set[str],
+    numbers: bulk_store.TrackingNumberAllocator,
+    options: Options,
+    now: datetime,
+    deadline_cache: dict,
+) -> None:
     """Write the rows of a batch not stored before; rows with no category go to the intake unit,
     else to the unit that took the created categories."""
     existing = bulk_store.existing_source_keys(key for _, key, _ in pending)
@@ -413,20 +498,26 @@ def _store(pending: list[tuple[int, str, dict]], summary: ImportSummary, seen: s
     complaint_ids = bulk_store.reserve_ids(Complaint.__table__, len(fresh))
     event_ids = iter(bulk_store.reserve_ids(TimelineEvent.__table__, 3 * len(fresh)))
     intake_unit_id = reference_data.unit_id_by_code(current_app.config["INTAKE_UNIT_CODE"]) or (
-        summary.default_unit.id if summary.default_unit else None)
+        summary.default_unit.id if summary.default_unit else None
+    )
     batch = bulk_store.Batch()
     for complaint_id, (row_number, key, values) in zip(complaint_ids, fresh, strict=True):
         ids = (complaint_id, next(event_ids), next(event_ids), next(event_ids))
-        complaint, events = _rows_for(values, key, row_number, ids, numbers, options, now, intake_unit_id,
-                                      deadline_cache)
+        complaint, events = _rows_for(
+            values, key, row_number, ids, numbers, options, now, intake_unit_id, deadline_cache
+        )
         batch.complaints.append(complaint)
         batch.events.extend(events)
     bulk_store.write(batch)
     summary.imported += len(fresh)
 
 
-def import_csv(path: Path, options: Options | None = None, batch_size: int = BATCH_SIZE,
-               progress: Callable[[int], None] | None = None) -> ImportSummary:
+def import_csv(
+    path: Path,
+    options: Options | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
     """Import every acceptable row of the file; raises BilingualError when the file is unusable.
 
     `progress` is told how many more rows have been read, a batch at a time.

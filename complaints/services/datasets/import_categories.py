@@ -10,6 +10,7 @@ outside: they are cleaned like any text and refused when they still carry
 markup, are longer than a category code may be, or have characters no category
 name needs.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -22,9 +23,9 @@ from sqlalchemy.exc import IntegrityError
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import Category, Unit
+from complaints.nlp.cleaning import UnsafeText, clean_text
 from complaints.services.catalogue import reference_data
 from complaints.services.catalogue.reference_data import CategoryRef
-from complaints.nlp.cleaning import UnsafeText, clean_text
 
 MAX_LABEL_CHARS = Category.__table__.c.code.type.length
 # Besides letters, combining marks (Thai vowels and tone marks) and digits: what real
@@ -81,8 +82,10 @@ def default_unit(code: str | None) -> DefaultUnit:
     units = dict(db.session.execute(select(Unit.code, Unit.id)).all())
     if code:
         if code not in units:
-            raise _unusable(f"ไม่พบหน่วยงานรหัส {code} (มี: {', '.join(sorted(units)) or '-'})",
-                            f"No unit has the code {code} (units: {', '.join(sorted(units)) or 'none'}).")
+            raise _unusable(
+                f"ไม่พบหน่วยงานรหัส {code} (มี: {', '.join(sorted(units)) or '-'})",
+                f"No unit has the code {code} (units: {', '.join(sorted(units)) or 'none'}).",
+            )
         return DefaultUnit(units[code], code)
     if intake_code in units:
         return DefaultUnit(units[intake_code], intake_code)
@@ -91,7 +94,8 @@ def default_unit(code: str | None) -> DefaultUnit:
             f"ไม่มีหน่วยงานรหัส {intake_code} ที่จะรับหมวดหมู่ใหม่: ระบุ --default-unit รหัสหน่วยงาน "
             f"(มี: {', '.join(sorted(units))})",
             f"No unit with the code {intake_code} to take the new categories: give --default-unit CODE "
-            f"(units: {', '.join(sorted(units))}).")
+            f"(units: {', '.join(sorted(units))}).",
+        )
     unit = Unit(code=intake_code, name_th=INTAKE_UNIT_NAMES[0], name_en=INTAKE_UNIT_NAMES[1])
     db.session.add(unit)
     db.session.commit()
@@ -130,8 +134,9 @@ class Categories:
         return self._create(label)
 
     def _create(self, label: str) -> CategoryRef:
-        category = Category(code=label, name_th=label, name_en=label, unit_id=self.unit_id, active=True,
-                            needs_review=True)
+        category = Category(
+            code=label, name_th=label, name_en=label, unit_id=self.unit_id, active=True, needs_review=True
+        )
         db.session.add(category)
         try:
             db.session.commit()
@@ -143,7 +148,7 @@ class Categories:
         else:
             self.created.append(label)
         reference_data.clear()
-        ref = self._active[label] = CategoryRef(category.id, category.code, category.unit_id, category.name_th,
-                                                    category.name_en)
+        ref = self._active[label] = CategoryRef(
+            category.id, category.code, category.unit_id, category.name_th, category.name_en
+        )
         return ref
-

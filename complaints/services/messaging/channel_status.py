@@ -11,6 +11,7 @@ outside production it does, so a demo flows (the complaint is acknowledged); in
 production it does not, because nobody was told and the criterion-3.4 figure
 "acknowledged within one working day" must not count it.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,7 +49,8 @@ def is_set(name: str) -> bool:
     (a token pasted with a zero-width space only) count as unset."""
     value = current_app.config.get(name)
     return value is not None and any(
-        not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf") for ch in str(value))
+        not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf") for ch in str(value)
+    )
 
 
 def configured(channel: str) -> bool:
@@ -103,13 +105,24 @@ def _unset(*names: str) -> tuple[str, ...]:
     return tuple(name for name in names if not is_set(name))
 
 
-def _outbound(key: str, name: tuple[str, str], optional: tuple[str, ...], note: tuple[str, str],
-              inbound: tuple[tuple[str, str, bool, tuple[str, ...]], ...]) -> ChannelReport:
+def _outbound(
+    key: str,
+    name: tuple[str, str],
+    optional: tuple[str, ...],
+    note: tuple[str, str],
+    inbound: tuple[tuple[str, str, bool, tuple[str, ...]], ...],
+) -> ChannelReport:
     is_configured = configured(key)
     return ChannelReport(
-        key=key, name=name, configured=is_configured, settings=CREDENTIALS[key] + optional,
-        missing=_unset(*CREDENTIALS[key]), note=note,
-        dev_outbox=None if is_configured else str(dev_outbox_dir(key)), inbound=inbound)
+        key=key,
+        name=name,
+        configured=is_configured,
+        settings=CREDENTIALS[key] + optional,
+        missing=_unset(*CREDENTIALS[key]),
+        note=note,
+        dev_outbox=None if is_configured else str(dev_outbox_dir(key)),
+        inbound=inbound,
+    )
 
 
 def _inbound(th: str, en: str, *settings: str, any_of: bool = False) -> tuple[str, str, bool, tuple[str, ...]]:
@@ -122,33 +135,65 @@ def report() -> list[ChannelReport]:
     active_keys = db.session.scalar(select(func.count()).select_from(ApiKey).where(ApiKey.revoked_at.is_(None))) or 0
     return [
         ChannelReport(
-            key="web", name=("เว็บไซต์และแอป (API)", "Website and app (API)"), configured=True,
-            settings=("PUBLIC_BASE_URL",), missing=(),
-            note=("เปิดใช้เสมอ ไม่ต้องตั้งค่า; PUBLIC_BASE_URL ใช้ในลิงก์ที่ส่งถึงผู้ร้อง",
-                  "Always on, nothing to set; PUBLIC_BASE_URL is used in links sent to complainants")),
+            key="web",
+            name=("เว็บไซต์และแอป (API)", "Website and app (API)"),
+            configured=True,
+            settings=("PUBLIC_BASE_URL",),
+            missing=(),
+            note=(
+                "เปิดใช้เสมอ ไม่ต้องตั้งค่า; PUBLIC_BASE_URL ใช้ในลิงก์ที่ส่งถึงผู้ร้อง",
+                "Always on, nothing to set; PUBLIC_BASE_URL is used in links sent to complainants",
+            ),
+        ),
         _outbound(
-            "email", ("อีเมล", "E-mail"),
+            "email",
+            ("อีเมล", "E-mail"),
             ("MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER"),
             ("ตอบผู้ร้องทางอีเมลผ่าน SMTP", "Answers complainants by SMTP"),
-            (_inbound("รับเรื่องจากกล่องจดหมาย (IMAP) หรือ webhook", "Complaints from a mailbox (IMAP) or a webhook",
-                      "IMAP_HOST", "EMAIL_WEBHOOK_SECRET", any_of=True),)),
+            (
+                _inbound(
+                    "รับเรื่องจากกล่องจดหมาย (IMAP) หรือ webhook",
+                    "Complaints from a mailbox (IMAP) or a webhook",
+                    "IMAP_HOST",
+                    "EMAIL_WEBHOOK_SECRET",
+                    any_of=True,
+                ),
+            ),
+        ),
         _outbound(
-            "line", ("LINE", "LINE"), (),
+            "line",
+            ("LINE", "LINE"),
+            (),
             ("ตอบกลับและแจ้งความคืบหน้าผ่าน LINE Messaging API", "Replies and pushes through the LINE Messaging API"),
-            (_inbound("รับเรื่องจาก webhook ของ LINE", "Complaints from the LINE webhook", "LINE_CHANNEL_SECRET"),)),
+            (_inbound("รับเรื่องจาก webhook ของ LINE", "Complaints from the LINE webhook", "LINE_CHANNEL_SECRET"),),
+        ),
         _outbound(
-            "sms", ("SMS", "SMS"), ("SMS_PROVIDER_TOKEN", "SMS_SENDER"),
+            "sms",
+            ("SMS", "SMS"),
+            ("SMS_PROVIDER_TOKEN", "SMS_SENDER"),
             ("ส่ง SMS ผ่าน gateway ของผู้ให้บริการ", "Sends SMS through the provider's gateway"),
-            (_inbound("รับเรื่องจาก webhook ของ gateway", "Complaints from the gateway's webhook",
-                      "SMS_WEBHOOK_SECRET"),)),
+            (_inbound("รับเรื่องจาก webhook ของ gateway", "Complaints from the gateway's webhook", "SMS_WEBHOOK_SECRET"),),
+        ),
         ChannelReport(
-            key="open311", name=("Open311", "Open311"), configured=active_keys > 0,
-            settings=("API key",), missing=() if active_keys else ("API key",),
-            note=(f"แอปภายนอกส่งเรื่องด้วย API key ที่ใช้งานได้ {active_keys} รายการ; ตอบผู้ร้องทางอีเมล",
-                  f"Client apps submit with an API key ({active_keys} active); complainants are answered by e-mail")),
+            key="open311",
+            name=("Open311", "Open311"),
+            configured=active_keys > 0,
+            settings=("API key",),
+            missing=() if active_keys else ("API key",),
+            note=(
+                f"แอปภายนอกส่งเรื่องด้วย API key ที่ใช้งานได้ {active_keys} รายการ; ตอบผู้ร้องทางอีเมล",
+                f"Client apps submit with an API key ({active_keys} active); complainants are answered by e-mail",
+            ),
+        ),
         ChannelReport(
-            key="phone", name=("โทรศัพท์และติดต่อด้วยตนเอง", "Phone and counter"), configured=True,
-            settings=(), missing=(),
-            note=("เจ้าหน้าที่บันทึกเรื่องที่ /officer/complaints/new ไม่ต้องตั้งค่า",
-                  "Officers record them at /officer/complaints/new; nothing to set")),
+            key="phone",
+            name=("โทรศัพท์และติดต่อด้วยตนเอง", "Phone and counter"),
+            configured=True,
+            settings=(),
+            missing=(),
+            note=(
+                "เจ้าหน้าที่บันทึกเรื่องที่ /officer/complaints/new ไม่ต้องตั้งค่า",
+                "Officers record them at /officer/complaints/new; nothing to set",
+            ),
+        ),
     ]

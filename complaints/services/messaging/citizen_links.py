@@ -4,6 +4,7 @@ No account is needed: the link carries a token signed with the app's secret
 key over the tracking number, so only the person we sent it to (or who saw it
 on their receipt) can act on the complaint; the tracking number alone cannot.
 """
+
 from __future__ import annotations
 
 from flask import current_app

@@ -1,4 +1,5 @@
 """What every sender raises when a channel refuses a message."""
+
 from __future__ import annotations
 
 

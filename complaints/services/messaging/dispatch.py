@@ -4,6 +4,7 @@ Services do not import the worker package (the worker depends on the app, not
 the other way round): tasks are sent by their registered names through the
 Celery app that workers.celery_app bound to Flask.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,5 +51,9 @@ def send_job(task_name: TaskName, job_id: int, record_failure: Callable[[str], N
     except Exception as exc:  # noqa: BLE001 - kombu raises OperationalError and friends
         log.exception("could not enqueue %s for job %s", task_name, job_id)
         record_failure(f"could not enqueue: {exc.__class__.__name__}: {exc}")
-        raise BilingualError(503, "queue-unavailable", "ส่งงานเข้าคิวไม่สำเร็จ กรุณาลองใหม่ภายหลัง",
-                             "The task queue is unavailable; try again later.") from None
+        raise BilingualError(
+            503,
+            "queue-unavailable",
+            "ส่งงานเข้าคิวไม่สำเร็จ กรุณาลองใหม่ภายหลัง",
+            "The task queue is unavailable; try again later.",
+        ) from None

@@ -5,6 +5,7 @@ LINE_API_BASE_URL (tests point it at a local fake). The SDK pins content
 downloads to https://api-data.line.me, so the photo is fetched with urllib3
 from LINE_DATA_API_BASE_URL, streamed, and cut off at the photo size limit.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -42,7 +43,8 @@ def _api_client():
     host = current_app.config["LINE_API_BASE_URL"].rstrip("/")
     token = current_app.config["LINE_CHANNEL_ACCESS_TOKEN"] or ""
     return outbound_http.per_process(
-        ("line", host, token), lambda: ApiClient(Configuration(host=host, access_token=token)))
+        ("line", host, token), lambda: ApiClient(Configuration(host=host, access_token=token))
+    )
 
 
 def _reply_token_fresh(message: OutboxMessage) -> bool:
@@ -58,7 +60,11 @@ def send(message: OutboxMessage, text: str) -> None:
     already accepted (answer 409) is not sent twice.
     """
     from linebot.v3.messaging import (
-        ApiException, MessagingApi, PushMessageRequest, ReplyMessageRequest, TextMessage,
+        ApiException,
+        MessagingApi,
+        PushMessageRequest,
+        ReplyMessageRequest,
+        TextMessage,
     )
 
     messages = [TextMessage(text=text[:MAX_TEXT])]
@@ -87,9 +93,14 @@ def send(message: OutboxMessage, text: str) -> None:
 def write_to_folder(message: OutboxMessage, text: str, folder: Path) -> Path:
     """The development outbox: what would have been sent, as one JSON file per outbox
     message (rewritten, not doubled, when the message is tried again)."""
-    record = {"channel": "line", "to": message.recipient, "text": text[:MAX_TEXT],
-              "reply_token": message.payload.get("reply_token"), "outbox_id": message.id,
-              "at": utcnow().isoformat()}
+    record = {
+        "channel": "line",
+        "to": message.recipient,
+        "text": text[:MAX_TEXT],
+        "reply_token": message.payload.get("reply_token"),
+        "outbox_id": message.id,
+        "at": utcnow().isoformat(),
+    }
     return channel_status.write_dev_record(folder, f"outbox-{message.id}", record)
 
 
@@ -103,8 +114,11 @@ def download_content(message_id: str, max_bytes: int) -> bytes:
     url = f"{base}/v2/bot/message/{quote(message_id, safe='')}/content"
     try:
         response = outbound_http.pool().request(
-            "GET", url, preload_content=False,
-            headers={"Authorization": f"Bearer {config['LINE_CHANNEL_ACCESS_TOKEN'] or ''}"})
+            "GET",
+            url,
+            preload_content=False,
+            headers={"Authorization": f"Bearer {config['LINE_CHANNEL_ACCESS_TOKEN'] or ''}"},
+        )
     except urllib3.exceptions.HTTPError as exc:
         raise ContentUnavailable(str(exc)) from exc
     try:

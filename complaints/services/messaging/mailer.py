@@ -1,4 +1,5 @@
 """Outgoing mail: real SMTP, or .eml files in the development outbox while MAIL_SERVER is unset."""
+
 from __future__ import annotations
 
 import smtplib
@@ -23,8 +24,9 @@ SMTP_TIMEOUT_SECONDS = 20
 QUIT_TIMEOUT_SECONDS = 2
 
 
-def build_message(to: str, subject: str, text: str, html: str, message_id: str | None = None,
-                  references: list[str] | None = None) -> EmailMessage:
+def build_message(
+    to: str, subject: str, text: str, html: str, message_id: str | None = None, references: list[str] | None = None
+) -> EmailMessage:
     config = current_app.config
     msg = EmailMessage()
     msg["From"] = config["MAIL_SENDER"]
@@ -50,8 +52,9 @@ def _connect(config) -> smtplib.SMTP:
     """
     host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
     if config["MAIL_USE_SSL"]:
-        return smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS,
-                                context=verifying_context(config["MAIL_CA_FILE"]))
+        return smtplib.SMTP_SSL(
+            host, port, timeout=SMTP_TIMEOUT_SECONDS, context=verifying_context(config["MAIL_CA_FILE"])
+        )
     smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
     if config["MAIL_USE_TLS"]:
         try:

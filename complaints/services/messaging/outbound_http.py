@@ -4,6 +4,7 @@ A worker sending many messages reuses its connections instead of opening a new
 one (and a TLS handshake) per message. A forked child (a Celery prefork process,
 a gunicorn worker) gets its own: it must not share its parent's sockets.
 """
+
 from __future__ import annotations
 
 import os

@@ -13,6 +13,7 @@ signals wait until the record is written (messaging.stop_signals), and the lease
 short but renewed while a send runs, so that one lost with its worker (SIGKILL) is
 sent again within seconds, not minutes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -30,15 +31,22 @@ from markupsafe import escape
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
+from complaints.domain.thai_calendar import format_english_datetime, format_thai_datetime
 from complaints.extensions import db
 from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
 from complaints.models import Channel, Complaint, OutboxMessage, Status, utcnow
-from complaints.services.messaging import citizen_links
 from complaints.services.catalogue import agency
-from complaints.services.messaging import channel_refs
-from complaints.services.messaging import channel_status, dispatch, line_api, mailer, sms, stop_signals
+from complaints.services.messaging import (
+    channel_refs,
+    channel_status,
+    citizen_links,
+    dispatch,
+    line_api,
+    mailer,
+    sms,
+    stop_signals,
+)
 from complaints.services.messaging.delivery import DeliveryFailed
-from complaints.domain.thai_calendar import format_english_datetime, format_thai_datetime
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +104,11 @@ class _LeaseKeeper:
                 with self._engine.begin() as conn:
                     renewed = conn.execute(
                         update(table)
-                        .where(table.c.id == self.message_id, table.c.status == "pending",
-                               table.c.attempts == self.attempts)
+                        .where(
+                            table.c.id == self.message_id,
+                            table.c.status == "pending",
+                            table.c.attempts == self.attempts,
+                        )
                         .values(claimed_until=until)
                     ).rowcount
             except SQLAlchemyError as exc:
@@ -134,15 +145,22 @@ def citizen_route(complaint: Complaint) -> tuple[str, str] | None:
     return None
 
 
-def message_to_citizen(complaint: Complaint, purpose: str, payload: dict,
-                       created_at: datetime | None = None) -> OutboxMessage | None:
+def message_to_citizen(
+    complaint: Complaint, purpose: str, payload: dict, created_at: datetime | None = None
+) -> OutboxMessage | None:
     """An outbox message to the complainant, added to the session; None when they cannot be reached."""
     route = citizen_route(complaint)
     if route is None:
         return None
     channel, recipient = route
-    message = OutboxMessage(complaint=complaint, purpose=purpose, channel=channel, recipient=recipient,
-                            payload=payload, created_at=created_at or utcnow())
+    message = OutboxMessage(
+        complaint=complaint,
+        purpose=purpose,
+        channel=channel,
+        recipient=recipient,
+        payload=payload,
+        created_at=created_at or utcnow(),
+    )
     db.session.add(message)
     return message
 
@@ -190,7 +208,8 @@ def _render_email(message: OutboxMessage) -> mailer.EmailMessage:
     th, en = SUBJECTS[template]
     subject = f"[{complaint.tracking_number}] {th} / {en}"
     return mailer.build_message(
-        message.recipient, subject,
+        message.recipient,
+        subject,
         render_template(f"mail/{template}.txt", **context),
         render_template(f"mail/{template}.html", **context),
         message_id=_email_message_id(message),
@@ -211,8 +230,13 @@ def _staff_notice(message: OutboxMessage) -> mailer.EmailMessage:
     """A notice to staff about no complaint (integrity grants): its subject and text are ready."""
     text = message.payload["text"]
     html = "<pre>" + escape(text) + "</pre>"
-    return mailer.build_message(message.recipient, message.payload["subject"], text, str(html),
-                                message_id=f"<outbox-{message.id}.staff@rongrian.invalid>")
+    return mailer.build_message(
+        message.recipient,
+        message.payload["subject"],
+        text,
+        str(html),
+        message_id=f"<outbox-{message.id}.staff@rongrian.invalid>",
+    )
 
 
 def _email(message: OutboxMessage) -> mailer.EmailMessage:
@@ -370,8 +394,13 @@ def _record_failure(message: OutboxMessage, message_id: int, exc: DeliveryFailed
         message.claimed_until = None
         db.session.commit()
         # An operator's alert: this citizen will not hear from us by this channel.
-        log.error("outbox message %s (%s) failed for good after %d tries: %s",
-                  message_id, message.channel, message.attempts, reason)
+        log.error(
+            "outbox message %s (%s) failed for good after %d tries: %s",
+            message_id,
+            message.channel,
+            message.attempts,
+            reason,
+        )
         raise exc
     # Held (claimed) for the backoff, so the next try comes after it whoever makes
     # it: the task's own retry, the relay, or a redelivered copy of the task. Each
@@ -382,8 +411,14 @@ def _record_failure(message: OutboxMessage, message_id: int, exc: DeliveryFailed
     db.session.commit()
     # A WARNING, not Celery's INFO "retry" line: a mail server or gateway that
     # refuses is an outage an operator must see (the recipient is not logged: PDPA).
-    log.warning("outbox message %s (%s) not delivered, try %d; next in %.0fs: %s",
-                message_id, message.channel, message.attempts, delay, reason)
+    log.warning(
+        "outbox message %s (%s) not delivered, try %d; next in %.0fs: %s",
+        message_id,
+        message.channel,
+        message.attempts,
+        delay,
+        reason,
+    )
     raise RetryLater(reason, delay) from exc
 
 
@@ -394,14 +429,16 @@ def _record_written(message_id: int, channel: str, path: Path, at: datetime, hel
     if channel_status.dev_outbox_counts_as_sent():
         _record_sent(message_id, at, held_until, dev_outbox=path.name)
         return "sent"
-    log.warning("%s is not configured: outbox message %s written to the development outbox, not delivered",
-                channel, message_id)
+    log.warning(
+        "%s is not configured: outbox message %s written to the development outbox, not delivered", channel, message_id
+    )
     _record_sent(message_id, at, held_until, dev_outbox=path.name, status=channel_status.DEV_OUTBOX_STATUS)
     return channel_status.DEV_OUTBOX_STATUS
 
 
-def _record_sent(message_id: int, sent_at: datetime, held_until: datetime, dev_outbox: str | None = None,
-                 status: str = "sent") -> None:
+def _record_sent(
+    message_id: int, sent_at: datetime, held_until: datetime, dev_outbox: str | None = None, status: str = "sent"
+) -> None:
     """Mark a message sent, trying again while the database is away (restarting,
     failing over) for as long as the claim holds: the message is out, and one left
     pending would be sent a second time once the claim ran out.
@@ -421,8 +458,11 @@ def _record_sent(message_id: int, sent_at: datetime, held_until: datetime, dev_o
                 _remember_email_id(message)
             hook = _sent_hook(message.purpose) if status == "sent" else None
             if hook is not None and message.complaint is not None:
-                hook(message.complaint, sent_at, f"{message.channel} (development outbox)" if dev_outbox
-                     else message.channel)
+                hook(
+                    message.complaint,
+                    sent_at,
+                    f"{message.channel} (development outbox)" if dev_outbox else message.channel,
+                )
             db.session.commit()
             return
         except (OperationalError, InterfaceError):
@@ -437,22 +477,22 @@ def relay_pending(limit: int = 500) -> int:
     """Enqueue again the pending messages nobody is working on; returns how many."""
     now = utcnow()
     stale = now - timedelta(seconds=current_app.config["OUTBOX_RELAY_AFTER_SECONDS"])
-    ids = list(db.session.scalars(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status == "pending",
-            func.coalesce(OutboxMessage.enqueued_at, OutboxMessage.created_at) < stale,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+    ids = list(
+        db.session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == "pending",
+                func.coalesce(OutboxMessage.enqueued_at, OutboxMessage.created_at) < stale,
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
         )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ))
+    )
     if not ids:
         return 0
     if dispatch.enqueue_outbox(ids):
-        db.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(enqueued_at=now)
-        )
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(enqueued_at=now))
         db.session.commit()
         log.info("relayed %d outbox messages", len(ids))
         return len(ids)

@@ -13,6 +13,7 @@ integrity role's alone); the operator's `flask outbox status` counts every messa
 by its random `url_key`, never its row id: ids are dense, and the gaps between the
 ids an admin sees would place the hidden messages (issue 16).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,14 +23,12 @@ from sqlalchemy import String, and_, func, or_, select, true, type_coerce, updat
 from sqlalchemy.sql import Select
 
 from complaints.extensions import db
-from complaints.models import Complaint, OutboxMessage, User, utcnow
-from complaints.models import encrypted
-from complaints.services.messaging import dispatch
+from complaints.models import Complaint, OutboxMessage, User, encrypted, utcnow
 from complaints.services.access import visible_complaints
+from complaints.services.messaging import dispatch
 
 CHANNELS = ("email", "line", "sms")
-PURPOSES = ("acknowledgement", "status_update", "interim_notice", "supervisor_alert", "integrity_grant",
-            "conversation")
+PURPOSES = ("acknowledgement", "status_update", "interim_notice", "supervisor_alert", "integrity_grant", "conversation")
 UNREADABLE = "[ถอดรหัสไม่ได้ / cannot be decrypted]"
 
 
@@ -69,8 +68,11 @@ def _visible_to(viewer: User | None):
 
 
 def _failed(viewer: User | None, channel: str | None = None, purpose: str | None = None) -> Select:
-    statement = (select(OutboxMessage.id).outerjoin(Complaint, OutboxMessage.complaint_id == Complaint.id)
-                 .where(OutboxMessage.status == "failed", _visible_to(viewer)))
+    statement = (
+        select(OutboxMessage.id)
+        .outerjoin(Complaint, OutboxMessage.complaint_id == Complaint.id)
+        .where(OutboxMessage.status == "failed", _visible_to(viewer))
+    )
     if channel:
         statement = statement.where(OutboxMessage.channel == channel)
     if purpose:
@@ -98,21 +100,33 @@ def failed_page(viewer: User, channel: str | None, purpose: str | None, page: in
     # Within the pages there are (a page number from the URL may be anything, 10**20 included).
     page = min(max(page, 1), max((total + per_page - 1) // per_page, 1))
     statement = (
-        select(OutboxMessage.url_key, OutboxMessage.channel, OutboxMessage.purpose,
-               type_coerce(OutboxMessage.recipient, String).label("token"), OutboxMessage.attempts,
-               OutboxMessage.last_error, OutboxMessage.created_at, Complaint.tracking_number, Complaint.id)
+        select(
+            OutboxMessage.url_key,
+            OutboxMessage.channel,
+            OutboxMessage.purpose,
+            type_coerce(OutboxMessage.recipient, String).label("token"),
+            OutboxMessage.attempts,
+            OutboxMessage.last_error,
+            OutboxMessage.created_at,
+            Complaint.tracking_number,
+            Complaint.id,
+        )
         .where(OutboxMessage.id.in_(ids))
         .outerjoin(Complaint, OutboxMessage.complaint_id == Complaint.id)
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
-    rows = [FailedRow(r[0], r[1], r[2], _readable_recipient(r[1], r[3]), r[4], r[5], r[6], r[7], r[8])
-            for r in db.session.execute(statement)]
+    rows = [
+        FailedRow(r[0], r[1], r[2], _readable_recipient(r[1], r[3]), r[4], r[5], r[6], r[7], r[8])
+        for r in db.session.execute(statement)
+    ]
     return rows, total
 
 
-def resend(viewer: User | None, *, message_key: str | None = None, message_id: int | None = None,
-           channel: str | None = None) -> int:
+def resend(
+    viewer: User | None, *, message_key: str | None = None, message_id: int | None = None, channel: str | None = None
+) -> int:
     """Put failed messages back to pending with attempts reset, and hand them to the broker.
 
     One message (`message_key`, its url_key; or `message_id`, the row id, which only
@@ -132,11 +146,16 @@ def resend(viewer: User | None, *, message_key: str | None = None, message_id: i
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "failed")
         .values(status="pending", attempts=0, claimed_until=None, last_error=None, enqueued_at=None)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     if dispatch.enqueue_outbox(ids):
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                           .values(enqueued_at=utcnow()).execution_options(synchronize_session=False))
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(enqueued_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()
     return len(ids)
 
@@ -150,13 +169,21 @@ class OutboxSummary:
 
 def status() -> OutboxSummary:
     """Messages by status and channel, and the oldest still pending (all, and acknowledgements)."""
-    counts = {(s, c): n for s, c, n in db.session.execute(
-        select(OutboxMessage.status, OutboxMessage.channel, func.count())
-        .group_by(OutboxMessage.status, OutboxMessage.channel))}
+    counts = {
+        (s, c): n
+        for s, c, n in db.session.execute(
+            select(OutboxMessage.status, OutboxMessage.channel, func.count()).group_by(
+                OutboxMessage.status, OutboxMessage.channel
+            )
+        )
+    }
     oldest = db.session.scalar(select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending"))
     return OutboxSummary(counts, oldest, oldest_pending_acknowledgement())
 
 
 def oldest_pending_acknowledgement() -> datetime | None:
-    return db.session.scalar(select(func.min(OutboxMessage.created_at)).where(
-        and_(OutboxMessage.status == "pending", OutboxMessage.purpose == "acknowledgement")))
+    return db.session.scalar(
+        select(func.min(OutboxMessage.created_at)).where(
+            and_(OutboxMessage.status == "pending", OutboxMessage.purpose == "acknowledgement")
+        )
+    )

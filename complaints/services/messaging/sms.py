@@ -5,6 +5,7 @@ message is split. Plain GSM-7 text allows 160 and 153. Messages are cut to
 SMS_MAX_PARTS parts by dropping whole lines from the end, so the first line
 (which carries the tracking number) always goes out.
 """
+
 from __future__ import annotations
 
 import json
@@ -75,8 +76,13 @@ def write_to_folder(to: str, text: str, reference: str, folder: Path) -> Path:
     The recipient is kept, as in the .eml files of unsent mail: the file is a developer's
     artefact on the operator's disk, and shows who would have got the message.
     """
-    record = {"channel": "sms", "to": to, "text": fit(text, current_app.config["SMS_MAX_PARTS"]),
-              "reference": reference, "at": utcnow().isoformat()}
+    record = {
+        "channel": "sms",
+        "to": to,
+        "text": fit(text, current_app.config["SMS_MAX_PARTS"]),
+        "reference": reference,
+        "at": utcnow().isoformat(),
+    }
     return channel_status.write_dev_record(folder, _file_name(reference), record)
 
 
@@ -100,7 +106,8 @@ class HttpSmsProvider:
             body["from"] = self.sender
         try:
             response = outbound_http.pool().request(
-                "POST", self.url, body=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
+                "POST", self.url, body=json.dumps(body, ensure_ascii=False).encode(), headers=headers
+            )
         except urllib3.exceptions.HTTPError as exc:
             raise DeliveryFailed(f"SMS gateway: {exc}") from exc
         if not 200 <= response.status < 300:

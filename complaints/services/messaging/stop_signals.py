@@ -12,6 +12,7 @@ done. The main process meanwhile runs its warm shutdown, which waits for the tas
 Only the main thread can install handlers (a prefork child runs its tasks there);
 elsewhere, and for signals the process ignores, this does nothing.
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,8 +36,7 @@ def deferred(signals: tuple[int, ...] = DEFERRED) -> Iterator[None]:
     def remember(signum, _frame):
         if signum not in received:
             received.append(signum)
-            log.warning("%s received while sending; stopping once the message is recorded",
-                        signal.Signals(signum).name)
+            log.warning("%s received while sending; stopping once the message is recorded", signal.Signals(signum).name)
 
     previous = {}
     for signum in signals:

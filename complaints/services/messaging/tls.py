@@ -4,6 +4,7 @@ smtplib's starttls() and SMTP_SSL, and imaplib's IMAP4_SSL, given no context, us
 that checks neither the certificate nor the host name: anyone on the path could
 present any certificate and read the mail password and the citizens' mail.
 """
+
 from __future__ import annotations
 
 import ssl

@@ -12,6 +12,7 @@ a deployment reaches; without Redis (the embedded single-host set-up) a small fi
 (WORKER_HEARTBEAT_FILE, in the instance folder), which worker and web share there. Task failures are
 counted in Redis only (a hash per task name); without Redis they are not counted.
 """
+
 from __future__ import annotations
 
 import logging

@@ -5,6 +5,7 @@ and status look-ups per chat sender.
 Keys hold a keyed hash, never a username, phone number or LINE id: the limiter's
 store is not a place for personal data.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -3,6 +3,7 @@
 The column type and its cipher are complaints.models.encrypted; CONTACT_ENCRYPTION_KEYS
 lists the keys, the first encrypts and all decrypt.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import column, select, table
@@ -15,8 +16,10 @@ from complaints.models.encrypted import EncryptedText, rotate
 def encrypted_columns() -> dict[str, tuple[str, ...]]:
     """{table: its EncryptedText columns}, as the models declare them: a new encrypted
     column is rotated without being listed anywhere else."""
-    found = {t.name: tuple(c.name for c in t.columns if isinstance(c.type, EncryptedText))
-             for t in Base.metadata.tables.values()}
+    found = {
+        t.name: tuple(c.name for c in t.columns if isinstance(c.type, EncryptedText))
+        for t in Base.metadata.tables.values()
+    }
     return {name: columns for name, columns in found.items() if columns}
 
 
@@ -28,8 +31,13 @@ def rotate_all(batch: int = 1000) -> int:
         rows_table = table(name, column("id"), *(column(c) for c in columns))
         last_id = 0
         while True:
-            rows = db.session.execute(select(rows_table).where(rows_table.c.id > last_id)
-                                      .order_by(rows_table.c.id).limit(batch)).mappings().all()
+            rows = (
+                db.session.execute(
+                    select(rows_table).where(rows_table.c.id > last_id).order_by(rows_table.c.id).limit(batch)
+                )
+                .mappings()
+                .all()
+            )
             if not rows:
                 break
             for row in rows:

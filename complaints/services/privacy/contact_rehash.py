@@ -7,6 +7,7 @@ find people by them. A new secret makes every stored hash a stranger, so this de
 each complainant's contacts (encrypted at rest, not hashed only) and hashes them again
 under the secret now configured. Erased complainants (no contacts) get no keys.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -31,8 +32,7 @@ class RehashResult:
 
 
 def _keys(complainant: Complainant, secret: str) -> dict[str, str | None]:
-    return {attr: similarity.contact_key(kind, getattr(complainant, field), secret)
-            for kind, field, attr in _KINDS}
+    return {attr: similarity.contact_key(kind, getattr(complainant, field), secret) for kind, field, attr in _KINDS}
 
 
 def rehash_all(old_secret: str | None = None, batch: int = 500) -> RehashResult:
@@ -43,8 +43,11 @@ def rehash_all(old_secret: str | None = None, batch: int = 500) -> RehashResult:
     result = RehashResult()
     last_id = 0
     while True:
-        rows = list(db.session.scalars(select(Complainant).where(Complainant.id > last_id)
-                                       .order_by(Complainant.id).limit(batch)))
+        rows = list(
+            db.session.scalars(
+                select(Complainant).where(Complainant.id > last_id).order_by(Complainant.id).limit(batch)
+            )
+        )
         if not rows:
             break
         for complainant in rows:

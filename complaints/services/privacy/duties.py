@@ -14,6 +14,7 @@
   complaint, its timeline and its statistics stay, so the agency's figures do not
   change.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -27,10 +28,10 @@ from sqlalchemy import func, not_, or_, select
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import AuditEntry, Complainant, Complaint, DataRequest, TimelineEvent, User, utcnow
-from complaints.services.casework import similarity
 from complaints.nlp import scrubbing
-from complaints.services.privacy import erasure
 from complaints.services.access import TIP_OFF_ROLE, sees_tip_offs, visible_complaints
+from complaints.services.casework import similarity
+from complaints.services.privacy import erasure
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,11 @@ def _client_ip() -> str | None:
 
 def audit(user: User | None, action: str, complaint_id: int | None = None, detail: str | None = None) -> None:
     """Add one audit entry to the session (committed with the caller's work, or on its own)."""
-    db.session.add(AuditEntry(user_id=user.id if user else None, action=action, complaint_id=complaint_id,
-                              detail=detail, ip=_client_ip()))
+    db.session.add(
+        AuditEntry(
+            user_id=user.id if user else None, action=action, complaint_id=complaint_id, detail=detail, ip=_client_ip()
+        )
+    )
 
 
 def record_contact_view(user: User, complaint: Complaint) -> None:
@@ -73,8 +77,10 @@ def recent_audit(limit: int, viewer: User) -> list[AuditEntry]:
     if viewer.role != "integrity":
         hidden = select(Complaint.id).where(not_(visible_complaints(viewer)))
         integrity_officers = select(User.id).where(User.role == "integrity")
-        statement = statement.where(or_(AuditEntry.complaint_id.is_(None), AuditEntry.complaint_id.not_in(hidden)),
-                                    or_(AuditEntry.user_id.is_(None), AuditEntry.user_id.not_in(integrity_officers)))
+        statement = statement.where(
+            or_(AuditEntry.complaint_id.is_(None), AuditEntry.complaint_id.not_in(hidden)),
+            or_(AuditEntry.user_id.is_(None), AuditEntry.user_id.not_in(integrity_officers)),
+        )
     return list(db.session.scalars(statement))
 
 
@@ -85,8 +91,9 @@ def known_complaint_ids(viewer: User, entries: list[AuditEntry]) -> dict[int, st
     ids = {e.complaint_id for e in entries if e.complaint_id is not None}
     if not ids:
         return {}
-    rows = db.session.execute(select(Complaint.id, Complaint.tracking_number)
-                              .where(Complaint.id.in_(ids), visible_complaints(viewer)))
+    rows = db.session.execute(
+        select(Complaint.id, Complaint.tracking_number).where(Complaint.id.in_(ids), visible_complaints(viewer))
+    )
     return {complaint_id: number for complaint_id, number in rows}
 
 
@@ -96,8 +103,9 @@ def recent_requests(limit: int, viewer: User) -> list[DataRequest]:
     would tell an admin that the person sent a tip-off, so each side sees its own."""
     by_integrity = select(User.id).where(User.role == TIP_OFF_ROLE)
     handled = DataRequest.handled_by_id.in_(by_integrity)
-    statement = select(DataRequest).where(handled if sees_tip_offs(viewer) else
-                                          or_(DataRequest.handled_by_id.is_(None), not_(handled)))
+    statement = select(DataRequest).where(
+        handled if sees_tip_offs(viewer) else or_(DataRequest.handled_by_id.is_(None), not_(handled))
+    )
     return list(db.session.scalars(statement.order_by(DataRequest.id.desc()).limit(limit)))
 
 
@@ -117,34 +125,70 @@ def find_subject(contact_kind: str, value: str, viewer: User) -> Subject:
     tip-off holds: the data subject's right of access to a tip-off is served by the
     integrity unit, and an admin who saw "1 record, 0 complaints" would know."""
     if contact_kind not in CONTACT_KINDS:
-        raise BilingualError(422, "invalid-input", "เลือกชนิดข้อมูลติดต่อ: โทรศัพท์ อีเมล หรือ LINE",
-                             "Choose the contact kind: phone, email or line.")
+        raise BilingualError(
+            422,
+            "invalid-input",
+            "เลือกชนิดข้อมูลติดต่อ: โทรศัพท์ อีเมล หรือ LINE",
+            "Choose the contact kind: phone, email or line.",
+        )
     key = similarity.contact_key(contact_kind, (value or "").strip(), similarity.secret())
     if key is None:
         raise BilingualError(422, "invalid-input", "กรุณาระบุข้อมูลติดต่อ", "Enter the contact to look for.")
-    hidden = select(Complaint.complainant_id).where(Complaint.complainant_id.is_not(None),
-                                                    not_(visible_complaints(viewer)))
-    shown = select(Complaint.complainant_id).where(Complaint.complainant_id.is_not(None),
-                                                   visible_complaints(viewer))
-    people = list(db.session.scalars(select(Complainant).where(
-        CONTACT_KINDS[contact_kind] == key, or_(Complainant.id.in_(shown), Complainant.id.not_in(hidden)))))
+    hidden = select(Complaint.complainant_id).where(
+        Complaint.complainant_id.is_not(None), not_(visible_complaints(viewer))
+    )
+    shown = select(Complaint.complainant_id).where(Complaint.complainant_id.is_not(None), visible_complaints(viewer))
+    people = list(
+        db.session.scalars(
+            select(Complainant).where(
+                CONTACT_KINDS[contact_kind] == key, or_(Complainant.id.in_(shown), Complainant.id.not_in(hidden))
+            )
+        )
+    )
     ids = [p.id for p in people]
-    complaints = list(db.session.scalars(select(Complaint).where(Complaint.complainant_id.in_(ids),
-                                                                 visible_complaints(viewer))
-                                         .order_by(Complaint.received_at))) if ids else []
+    complaints = (
+        list(
+            db.session.scalars(
+                select(Complaint)
+                .where(Complaint.complainant_id.in_(ids), visible_complaints(viewer))
+                .order_by(Complaint.received_at)
+            )
+        )
+        if ids
+        else []
+    )
     return Subject(contact_kind, key, people, complaints)
 
 
 def export_subject(subject: Subject, admin: User, note: str = "") -> dict:
     """Everything held about the subject (PDPA s.30), recorded as a handled request."""
     data = {
-        "complainants": [{"name": p.name, "phone": p.phone, "email": p.email, "line_user_id": p.line_user_id,
-                          "created_at": p.created_at.isoformat()} for p in subject.complainants],
-        "complaints": [{"tracking_number": c.tracking_number, "kind": c.kind, "channel": c.channel,
-                        "title": c.title, "description": c.description, "status": c.status,
-                        "received_at": c.received_at.isoformat(), "address": c.address,
-                        "district": c.district, "province": c.province,
-                        "privacy_notice_version": c.privacy_notice_version} for c in subject.complaints],
+        "complainants": [
+            {
+                "name": p.name,
+                "phone": p.phone,
+                "email": p.email,
+                "line_user_id": p.line_user_id,
+                "created_at": p.created_at.isoformat(),
+            }
+            for p in subject.complainants
+        ],
+        "complaints": [
+            {
+                "tracking_number": c.tracking_number,
+                "kind": c.kind,
+                "channel": c.channel,
+                "title": c.title,
+                "description": c.description,
+                "status": c.status,
+                "received_at": c.received_at.isoformat(),
+                "address": c.address,
+                "district": c.district,
+                "province": c.province,
+                "privacy_notice_version": c.privacy_notice_version,
+            }
+            for c in subject.complaints
+        ],
     }
     _record(subject, "access", admin, note)
     for complaint in subject.complaints:
@@ -172,16 +216,29 @@ def erase_subject(subject: Subject, admin: User, note: str = "") -> DataRequest:
     record = _record(subject, "erasure", admin, scrubber.text(note) or "")
     for complaint in subject.complaints:
         audit(admin, "subject_erasure", complaint.id)
-        db.session.add(TimelineEvent(complaint_id=complaint.id, kind="personal_data_erased", actor="officer",
-                                     actor_user_id=admin.id, public=False))
+        db.session.add(
+            TimelineEvent(
+                complaint_id=complaint.id,
+                kind="personal_data_erased",
+                actor="officer",
+                actor_user_id=admin.id,
+                public=False,
+            )
+        )
     db.session.commit()
     return record
 
 
 def _record(subject: Subject, kind: str, admin: User, note: str) -> DataRequest:
-    record = DataRequest(kind=kind, contact_kind=subject.contact_kind, contact_key=subject.contact_key,
-                         complainants=len(subject.complainants), complaints=len(subject.complaints),
-                         note=(note or "")[:2000], handled_by_id=admin.id)
+    record = DataRequest(
+        kind=kind,
+        contact_kind=subject.contact_kind,
+        contact_key=subject.contact_key,
+        complainants=len(subject.complainants),
+        complaints=len(subject.complaints),
+        note=(note or "")[:2000],
+        handled_by_id=admin.id,
+    )
     db.session.add(record)
     return record
 
@@ -196,8 +253,8 @@ def _due_for_retention(cutoff):
     has_contact = or_(*(getattr(Complainant, column).is_not(None) for column in PERSONAL_COLUMNS))
     # A person with any complaint still open or recently closed keeps their data.
     recent = select(Complaint.complainant_id).where(
-        Complaint.complainant_id.is_not(None),
-        or_(Complaint.closed_at.is_(None), Complaint.closed_at >= cutoff))
+        Complaint.complainant_id.is_not(None), or_(Complaint.closed_at.is_(None), Complaint.closed_at >= cutoff)
+    )
     return select(Complainant).where(has_contact, Complainant.id.not_in(recent))
 
 
@@ -214,12 +271,12 @@ def apply_retention(now=None, batch: int = 500) -> int:
     people = list(db.session.scalars(_due_for_retention(cutoff).order_by(Complainant.id).limit(batch)))
     if not people:
         return 0
-    complaints = list(db.session.scalars(select(Complaint).where(
-        Complaint.complainant_id.in_([p.id for p in people]))))
+    complaints = list(db.session.scalars(select(Complaint).where(Complaint.complainant_id.in_([p.id for p in people]))))
     _anonymise(people, complaints)
     for complaint in complaints:
         audit(None, "retention", complaint.id, f"closed before {cutoff.date().isoformat()}")
     db.session.commit()
-    log.info("retention erased the contact data of %d people (closed before %s)", len(people),
-             cutoff.date().isoformat())
+    log.info(
+        "retention erased the contact data of %d people (closed before %s)", len(people), cutoff.date().isoformat()
+    )
     return len(people)

@@ -11,6 +11,7 @@ because the masking rules cannot know that "มานี" is a name; then by the
 rules (complaints.nlp.pii_masking), for what the subject wrote about others or
 spelled differently. Placeholders are the masker's own.
 """
+
 from __future__ import annotations
 
 import email
@@ -24,20 +25,30 @@ from flask import current_app
 from sqlalchemy import select
 
 from complaints.extensions import db
-from complaints.models import (Attachment, ChannelMessage, Complainant, Complaint, ExportJob, LineConversation,
-                               OutboxMessage, SurveyResponse, TimelineEvent)
+from complaints.models import (
+    Attachment,
+    ChannelMessage,
+    Complainant,
+    Complaint,
+    ExportJob,
+    LineConversation,
+    OutboxMessage,
+    SurveyResponse,
+    TimelineEvent,
+)
 from complaints.models.open311 import Open311Request
-from complaints.services.casework import similarity
-from complaints.services.classifier import triage
-from complaints.services.casework.photos import display_name, scrub_stored
 from complaints.nlp.scrubbing import Scrubber
+from complaints.services.casework import similarity
+from complaints.services.casework.photos import display_name, scrub_stored
+from complaints.services.classifier import triage
 
 # Two decimals of a degree: about 1.1 km, the neighbourhood and not the house.
 COORDINATE_DECIMALS = 2
 
 
-def erase(complainants: list[Complainant], complaints: list[Complaint], scrubber: Scrubber,
-          personal_columns: Iterable[str]) -> None:
+def erase(
+    complainants: list[Complainant], complaints: list[Complaint], scrubber: Scrubber, personal_columns: Iterable[str]
+) -> None:
     """Remove the subject's personal data from the session's rows and the stored files
     (the caller commits). Complaints, timelines and statistics stay."""
     for complaint in complaints:
@@ -69,8 +80,9 @@ def _complaint_rows(ids: list[int], scrubber: Scrubber) -> None:
         _photo(attachment)
     # A mail program may build its Message-ID from the sender's address. The hashed
     # key still recognises a redelivery; the id itself is only needed to answer.
-    for ref in db.session.scalars(select(ChannelMessage).where(ChannelMessage.complaint_id.in_(ids),
-                                                               ChannelMessage.direction == "in")):
+    for ref in db.session.scalars(
+        select(ChannelMessage).where(ChannelMessage.complaint_id.in_(ids), ChannelMessage.direction == "in")
+    ):
         ref.external_id = f"<erased-{ref.external_key[:32]}@rongrian.invalid>"
 
 
@@ -96,7 +108,8 @@ def _complaint(complaint: Complaint, scrubber: Scrubber) -> None:
         complaint.lon = round(complaint.lon, COORDINATE_DECIMALS)
     if complaint.text_signature is not None:
         complaint.text_signature = similarity.text_signature(
-            triage.complaint_text(complaint.title, complaint.description))
+            triage.complaint_text(complaint.title, complaint.description)
+        )
     complaint.anonymous = True
 
 
@@ -131,8 +144,9 @@ def _mail_files(addresses: set[str], tracking_numbers: set[str]) -> None:
     for path in folder.glob("*.eml"):
         try:
             msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            recipients = {a.addr_spec.lower() for header in ("To", "Cc") for a in
-                          getattr(msg.get(header), "addresses", ())}
+            recipients = {
+                a.addr_spec.lower() for header in ("To", "Cc") for a in getattr(msg.get(header), "addresses", ())
+            }
             subject = str(msg.get("Subject", ""))
         except (OSError, ValueError, TypeError, LookupError):
             continue
@@ -154,8 +168,11 @@ def _chat_files(phones: set[str], line_ids: set[str], tracking_numbers: set[str]
                 to, text = str(entry.get("to", "")), str(entry.get("text", ""))
             except (OSError, ValueError, AttributeError):
                 continue
-            if (similarity.normalise_phone(to) in phones or to in line_ids
-                    or any(number in text for number in tracking_numbers)):
+            if (
+                similarity.normalise_phone(to) in phones
+                or to in line_ids
+                or any(number in text for number in tracking_numbers)
+            ):
                 path.unlink(missing_ok=True)
 
 

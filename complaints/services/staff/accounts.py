@@ -1,4 +1,5 @@
 """Staff accounts."""
+
 from __future__ import annotations
 
 import hmac
@@ -22,8 +23,9 @@ class AccountError(ValueError):
     pass
 
 
-def create_user(username: str, display_name: str, role: str, password: str, unit_code: str | None = None,
-                email: str | None = None) -> User:
+def create_user(
+    username: str, display_name: str, role: str, password: str, unit_code: str | None = None, email: str | None = None
+) -> User:
     if role not in ROLES:
         raise AccountError(f"unknown role {role}")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -42,8 +44,9 @@ def create_user(username: str, display_name: str, role: str, password: str, unit
     return user
 
 
-def create_user_by_cli(username: str, display_name: str, role: str, password: str, unit_code: str | None = None,
-                       email: str | None = None) -> User:
+def create_user_by_cli(
+    username: str, display_name: str, role: str, password: str, unit_code: str | None = None, email: str | None = None
+) -> User:
     """`flask create-user`: an admin or integrity officer made here is audited and told to the integrity officers.
 
     The command line is one of the two ways to grant those roles (the other is
@@ -151,7 +154,7 @@ def _failed(user: User | None, failures_name: str, wait_name: str) -> None:
     failures = throttle.add(failures_name, config["LOGIN_THROTTLE_MAX_SECONDS"] + 3600)
     over = failures - config["LOGIN_MAX_FAILURES"]
     if over >= 0:
-        wait = min(config["LOGIN_THROTTLE_SECONDS"] * 2 ** over, config["LOGIN_THROTTLE_MAX_SECONDS"])
+        wait = min(config["LOGIN_THROTTLE_SECONDS"] * 2**over, config["LOGIN_THROTTLE_MAX_SECONDS"])
         throttle.add(wait_name, wait)
     if user is not None:
         user.failed_logins += 1  # shown to admins; it locks nothing

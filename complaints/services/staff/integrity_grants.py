@@ -21,6 +21,7 @@ A password is never part of a proposal: the approval generates one and shows it 
 the approving admin once, so the proposer cannot sign in on an approval they merely
 waited for.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -31,11 +32,11 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from complaints.domain.errors import BilingualError
+from complaints.domain.thai_calendar import format_english_datetime, format_thai_datetime
 from complaints.extensions import db
 from complaints.models import AuditEntry, IntegrityGrant, OutboxMessage, Unit, User, utcnow
 from complaints.services.messaging import dispatch
 from complaints.services.privacy import duties
-from complaints.domain.thai_calendar import format_english_datetime, format_thai_datetime
 
 ROLE = "integrity"
 
@@ -45,16 +46,14 @@ ROLE = "integrity"
 GUARDED_ROLES = frozenset({ROLE, "admin"})
 
 ACTIONS: dict[str, tuple[str, str]] = {
-    "create": ("สร้างบัญชีผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต",
-               "create an admin or integrity officer account"),
-    "promote": ("ให้สิทธิ์ผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต",
-                "give an account the admin or integrity role"),
-    "demote": ("ถอนสิทธิ์ผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต",
-               "take the admin or integrity role from an account"),
-    "password": ("ตั้งรหัสผ่านใหม่ของผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต",
-                 "reset an admin's or integrity officer's password"),
-    "reactivate": ("เปิดใช้งานบัญชีผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริตอีกครั้ง",
-                   "re-activate an admin or integrity officer"),
+    "create": ("สร้างบัญชีผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต", "create an admin or integrity officer account"),
+    "promote": ("ให้สิทธิ์ผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต", "give an account the admin or integrity role"),
+    "demote": ("ถอนสิทธิ์ผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต", "take the admin or integrity role from an account"),
+    "password": (
+        "ตั้งรหัสผ่านใหม่ของผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต",
+        "reset an admin's or integrity officer's password",
+    ),
+    "reactivate": ("เปิดใช้งานบัญชีผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริตอีกครั้ง", "re-activate an admin or integrity officer"),
     # Where the grant notices go: changed by one admin, they could be sent to that admin.
     "edit": ("เปลี่ยนอีเมลของเจ้าหน้าที่รับแจ้งเบาะแสการทุจริต", "change an integrity officer's e-mail"),
 }
@@ -93,17 +92,27 @@ def password_needs_grant(user: User, actor: User | None = None) -> bool:
 
 # --- proposals (first admin) ---------------------------------------------------------
 
+
 def propose(actor: User, action: str, *, username: str, payload: dict, target: User | None = None) -> IntegrityGrant:
     """Record a proposal; nothing about the account changes until a second admin approves."""
     hours = current_app.config["INTEGRITY_GRANT_HOURS"]
     now = utcnow()
-    grant = IntegrityGrant(action=action, target_user_id=target.id if target else None, username=username,
-                           payload=payload, proposed_by_id=actor.id, proposed_at=now,
-                           expires_at=now + timedelta(hours=hours))
+    grant = IntegrityGrant(
+        action=action,
+        target_user_id=target.id if target else None,
+        username=username,
+        payload=payload,
+        proposed_by_id=actor.id,
+        proposed_at=now,
+        expires_at=now + timedelta(hours=hours),
+    )
     db.session.add(grant)
     db.session.flush()
-    duties.audit(actor, "integrity_grant_proposed",
-                  detail=f"#{grant.id} {action} {username}: proposed by {actor.username}, waiting for a second admin")
+    duties.audit(
+        actor,
+        "integrity_grant_proposed",
+        detail=f"#{grant.id} {action} {username}: proposed by {actor.username}, waiting for a second admin",
+    )
     db.session.commit()
     current_app.logger.info("integrity grant #%s (%s %s) proposed by %s", grant.id, action, username, actor.username)
     return grant
@@ -112,8 +121,9 @@ def propose(actor: User, action: str, *, username: str, payload: dict, target: U
 def pending() -> list[IntegrityGrant]:
     """Open proposals, oldest first; the ones past their time are marked expired on the way."""
     now = utcnow()
-    rows = list(db.session.scalars(select(IntegrityGrant).where(IntegrityGrant.status == "pending")
-                                   .order_by(IntegrityGrant.id)))
+    rows = list(
+        db.session.scalars(select(IntegrityGrant).where(IntegrityGrant.status == "pending").order_by(IntegrityGrant.id))
+    )
     stale = [g for g in rows if g.expires_at <= now]
     for grant in stale:
         grant.status = "expired"
@@ -130,26 +140,35 @@ def _open(grant_id: int) -> IntegrityGrant:
         grant.status = "expired"
         db.session.commit()
     if grant.status != "pending":
-        raise BilingualError(409, "grant-closed", f"คำขอนี้ไม่รออนุมัติแล้ว (สถานะ: {grant.status})",
-                             f"This proposal is no longer open (status: {grant.status}).")
+        raise BilingualError(
+            409,
+            "grant-closed",
+            f"คำขอนี้ไม่รออนุมัติแล้ว (สถานะ: {grant.status})",
+            f"This proposal is no longer open (status: {grant.status}).",
+        )
     return grant
 
 
 # --- decisions (second admin) -------------------------------------------------------
+
 
 def approve(actor: User, grant_id: int) -> tuple[IntegrityGrant, str | None]:
     """Carry out a proposal for a different admin; returns it and the new password, if any."""
     grant = _open(grant_id)
     if grant.proposed_by_id == actor.id:
         raise BilingualError(
-            403, "same-admin",
+            403,
+            "same-admin",
             "ผู้เสนอไม่สามารถอนุมัติคำขอของตนเองได้ ต้องให้ผู้ดูแลระบบคนอื่นอนุมัติ",
-            "The admin who proposed this cannot approve it; a different admin must.")
+            "The admin who proposed this cannot approve it; a different admin must.",
+        )
     # Claimed by a conditional UPDATE: of two admins approving at once, one carries it out.
     now = utcnow()
     claimed = db.session.execute(
-        update(IntegrityGrant).where(IntegrityGrant.id == grant.id, IntegrityGrant.status == "pending")
-        .values(status="approved", decided_by_id=actor.id, decided_at=now))
+        update(IntegrityGrant)
+        .where(IntegrityGrant.id == grant.id, IntegrityGrant.status == "pending")
+        .values(status="approved", decided_by_id=actor.id, decided_at=now)
+    )
     if claimed.rowcount != 1:
         db.session.rollback()
         raise BilingualError(409, "grant-closed", "คำขอนี้ไม่รออนุมัติแล้ว", "This proposal is no longer open.")
@@ -157,8 +176,10 @@ def approve(actor: User, grant_id: int) -> tuple[IntegrityGrant, str | None]:
     told = _integrity_officers()  # addresses read now: the change may alter one
     user, password = _apply(grant)
     grant.target_user_id = user.id
-    by = (f"proposed by {grant.proposed_by.username} at {grant.proposed_at:%Y-%m-%d %H:%M} UTC, "
-          f"approved by {actor.username}")
+    by = (
+        f"proposed by {grant.proposed_by.username} at {grant.proposed_at:%Y-%m-%d %H:%M} UTC, "
+        f"approved by {actor.username}"
+    )
     _record(grant.action, user, by, actor, told)
     return grant, password
 
@@ -167,8 +188,11 @@ def reject(actor: User, grant_id: int) -> IntegrityGrant:
     """Turn a proposal down (any admin, the proposer included: that withdraws it)."""
     grant = _open(grant_id)
     grant.status, grant.decided_by_id, grant.decided_at = "rejected", actor.id, utcnow()
-    duties.audit(actor, "integrity_grant_rejected",
-                  detail=f"#{grant.id} {grant.action} {grant.username}: rejected by {actor.username}")
+    duties.audit(
+        actor,
+        "integrity_grant_rejected",
+        detail=f"#{grant.id} {grant.action} {grant.username}: rejected by {actor.username}",
+    )
     db.session.commit()
     return grant
 
@@ -184,8 +208,13 @@ def _apply(grant: IntegrityGrant) -> tuple[User, str | None]:
         if taken is not None:
             raise BilingualError(409, "account-conflict", "มีชื่อผู้ใช้นี้อยู่แล้ว", "That username is already taken.")
         password = secrets.token_urlsafe(12)
-        user = User(username=grant.username, display_name=data["display_name"], role=data.get("role", ROLE),
-                    unit=_unit(data.get("unit_id")), email=data.get("email"))
+        user = User(
+            username=grant.username,
+            display_name=data["display_name"],
+            role=data.get("role", ROLE),
+            unit=_unit(data.get("unit_id")),
+            email=data.get("email"),
+        )
         user.set_password(password)
         db.session.add(user)
         db.session.flush()
@@ -211,6 +240,7 @@ def _apply(grant: IntegrityGrant) -> tuple[User, str | None]:
 
 # --- the command line ---------------------------------------------------------------
 
+
 def record_cli_grant(action: str, user: User) -> None:
     """A grant made on the command line: audit it and tell the integrity officers (commits)."""
     told = [(i, e) for i, e in _integrity_officers() if i != user.id or action != "create"]
@@ -219,19 +249,30 @@ def record_cli_grant(action: str, user: User) -> None:
 
 # --- audit and notice ---------------------------------------------------------------
 
+
 def recent_grants() -> list[AuditEntry]:
     """The grants of the last INTEGRITY_NOTICE_DAYS, newest first: shown on every page an
     integrity officer opens, so one without an e-mail address is told too."""
     since = utcnow() - timedelta(days=current_app.config["INTEGRITY_NOTICE_DAYS"])
-    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "integrity_grant",
-                                                            AuditEntry.at >= since)
-                                   .order_by(AuditEntry.id.desc()).limit(20)))
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "integrity_grant", AuditEntry.at >= since)
+            .order_by(AuditEntry.id.desc())
+            .limit(20)
+        )
+    )
 
 
 def _integrity_officers() -> list[tuple[int, str]]:
     """Who is told: (id, e-mail) of the active integrity officers before the grant."""
-    return list(db.session.execute(select(User.id, User.email).where(
-        User.role == ROLE, User.active.is_(True), User.email.is_not(None), User.email != "").order_by(User.id)))
+    return list(
+        db.session.execute(
+            select(User.id, User.email)
+            .where(User.role == ROLE, User.active.is_(True), User.email.is_not(None), User.email != "")
+            .order_by(User.id)
+        )
+    )
 
 
 def _record(action: str, user: User, by: str, actor: User | None, told: list[tuple[int, str]]) -> None:
@@ -246,13 +287,17 @@ def _record(action: str, user: User, by: str, actor: User | None, told: list[tup
         "If this was not expected, tell the agency's management at once.\n"
     )
     messages = [
-        OutboxMessage(complaint=None, purpose="integrity_grant", channel="email", recipient=address,
-                      payload={"subject": f"{SUBJECT[0]} / {SUBJECT[1]}", "text": text})
+        OutboxMessage(
+            complaint=None,
+            purpose="integrity_grant",
+            channel="email",
+            recipient=address,
+            payload={"subject": f"{SUBJECT[0]} / {SUBJECT[1]}", "text": text},
+        )
         for _, address in told
     ]
     db.session.add_all(messages)
     db.session.commit()
-    current_app.logger.info("integrity grant: %s %s (%s); %d officers told", action, user.username, by,
-                            len(messages))
+    current_app.logger.info("integrity grant: %s %s (%s); %d officers told", action, user.username, by, len(messages))
     if messages:
         dispatch.enqueue_outbox([m.id for m in messages])

@@ -4,6 +4,7 @@ SESSION_MAX_HOURS in all (issue 16: a session used to last 31 days).
 The session cookie is signed, so the two times it carries (sign-in, last request)
 cannot be moved by the browser; a copied cookie ages like the original.
 """
+
 from __future__ import annotations
 
 import time

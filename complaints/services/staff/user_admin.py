@@ -1,5 +1,6 @@
 """Staff accounts as the admin manages them: create, edit, reset a password, unlock; admin and
 integrity roles are granted through integrity_grants."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,9 @@ from sqlalchemy import func, select
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import (
-    ROLES, IntegrityGrant, User,
+    ROLES,
+    IntegrityGrant,
+    User,
 )
 from complaints.services.catalogue.checking import Checker, commit, get_row, log_change
 from complaints.services.catalogue.units import check_unit
@@ -33,7 +36,6 @@ _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,79}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.username)))
 
@@ -49,8 +51,6 @@ def _check_role(check: Checker, role: str | None) -> str | None:
     return role
 
 
-
-
 def _check_email(check: Checker, email: str | None) -> str | None:
     email = check.text("email", email, ("อีเมล", "Email"), max_len=254, required=False)
     if email and not _EMAIL.fullmatch(email):
@@ -62,12 +62,18 @@ def _check_email(check: Checker, email: str | None) -> str | None:
 def _check_password(check: Checker, password: str | None) -> str | None:
     password = password or ""
     if len(password) < MIN_PASSWORD_LENGTH:
-        check.add("password", f"รหัสผ่านต้องมีอย่างน้อย {MIN_PASSWORD_LENGTH} ตัวอักษร",
-                  f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        check.add(
+            "password",
+            f"รหัสผ่านต้องมีอย่างน้อย {MIN_PASSWORD_LENGTH} ตัวอักษร",
+            f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
+        )
         return None
     if len(password) > MAX_PASSWORD_LENGTH:
-        check.add("password", f"รหัสผ่านยาวเกิน {MAX_PASSWORD_LENGTH} ตัวอักษร",
-                  f"The password must have at most {MAX_PASSWORD_LENGTH} characters.")
+        check.add(
+            "password",
+            f"รหัสผ่านยาวเกิน {MAX_PASSWORD_LENGTH} ตัวอักษร",
+            f"The password must have at most {MAX_PASSWORD_LENGTH} characters.",
+        )
         return None
     return password
 
@@ -75,15 +81,19 @@ def _check_password(check: Checker, password: str | None) -> str | None:
 def _check_names(check: Checker, username: str | None, display_name: str | None) -> tuple[str, str | None]:
     username = (username or "").strip()
     if not _USERNAME.fullmatch(username):
-        check.add("username", "ชื่อผู้ใช้ต้องยาว 3-80 ตัวอักษร ใช้ได้เฉพาะ a-z 0-9 . _ -",
-                  "The username must be 3-80 characters of a-z, 0-9, '.', '_' or '-'.")
+        check.add(
+            "username",
+            "ชื่อผู้ใช้ต้องยาว 3-80 ตัวอักษร ใช้ได้เฉพาะ a-z 0-9 . _ -",
+            "The username must be 3-80 characters of a-z, 0-9, '.', '_' or '-'.",
+        )
     elif db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
         check.add("username", "มีชื่อผู้ใช้นี้อยู่แล้ว", "That username is already taken.")
     return username, check.text("display_name", display_name, ("ชื่อที่แสดง", "Display name"), max_len=200)
 
 
-def check_new_account(check: Checker, username: str | None, display_name: str | None,
-                      password: str | None) -> tuple[str, str | None, str | None]:
+def check_new_account(
+    check: Checker, username: str | None, display_name: str | None, password: str | None
+) -> tuple[str, str | None, str | None]:
     """The username, display name and password of a new account, cleaned; problems go to `check`.
 
     The one set of rules for every way an account is made (admin page, `flask setup`, first-run page).
@@ -92,23 +102,30 @@ def check_new_account(check: Checker, username: str | None, display_name: str | 
     return username, display_name, _check_password(check, password)
 
 
-def _checked_new_user(check: Checker, username: str, display_name: str, role: str, unit_id,
-                      email: str | None) -> dict:
+def _checked_new_user(check: Checker, username: str, display_name: str, role: str, unit_id, email: str | None) -> dict:
     username, display_name = _check_names(check, username, display_name)
-    return {"username": username, "display_name": display_name, "role": _check_role(check, role),
-            "unit": check_unit(check, unit_id), "email": _check_email(check, email)}
+    return {
+        "username": username,
+        "display_name": display_name,
+        "role": _check_role(check, role),
+        "unit": check_unit(check, unit_id),
+        "email": _check_email(check, email),
+    }
 
 
 def _two_admins() -> BilingualError:
     return BilingualError(
-        403, "integrity-two-admins",
+        403,
+        "integrity-two-admins",
         "ผู้ดูแลระบบคนเดียวให้สิทธิ์ผู้ดูแลระบบหรือเจ้าหน้าที่รับแจ้งเบาะแสการทุจริตไม่ได้ ต้องเสนอแล้วให้ผู้ดูแลระบบอีกคนอนุมัติ",
         "One admin alone cannot grant admin or integrity-officer access; propose it and have a different admin "
-        "approve it.")
+        "approve it.",
+    )
 
 
-def create_user(*, username: str, display_name: str, role: str, password: str, unit_id=None,
-                email: str | None = None) -> User:
+def create_user(
+    *, username: str, display_name: str, role: str, password: str, unit_id=None, email: str | None = None
+) -> User:
     """A new staff account, on the rules of accounts.create_user.
 
     Never an admin or integrity officer: that is a grant for two admins (propose_guarded_user).
@@ -121,33 +138,60 @@ def create_user(*, username: str, display_name: str, role: str, password: str, u
         raise _two_admins()
     unit = fields["unit"]
     try:
-        user = accounts.create_user(fields["username"], fields["display_name"], fields["role"], password,
-                                    unit.code if unit else None, fields["email"])
+        user = accounts.create_user(
+            fields["username"],
+            fields["display_name"],
+            fields["role"],
+            password,
+            unit.code if unit else None,
+            fields["email"],
+        )
     except accounts.AccountError as exc:
         db.session.rollback()
-        raise BilingualError(409, "account-conflict", "สร้างบัญชีไม่ได้ (อาจมีผู้ใช้ชื่อนี้แล้ว)",
-                             f"The account could not be created: {exc}.") from None
+        raise BilingualError(
+            409, "account-conflict", "สร้างบัญชีไม่ได้ (อาจมีผู้ใช้ชื่อนี้แล้ว)", f"The account could not be created: {exc}."
+        ) from None
     log_change("created user %s (%s)", user.username, user.role)
     return user
 
 
-def propose_guarded_user(actor: User, *, username: str, display_name: str, role: str = integrity_grants.ROLE,
-                         unit_id=None, email: str | None = None) -> IntegrityGrant:
+def propose_guarded_user(
+    actor: User,
+    *,
+    username: str,
+    display_name: str,
+    role: str = integrity_grants.ROLE,
+    unit_id=None,
+    email: str | None = None,
+) -> IntegrityGrant:
     """Propose a new admin or integrity officer; a different admin approves it (and gets the password)."""
     check = Checker()
     fields = _checked_new_user(check, username, display_name, role, unit_id, email)
     check.raise_if_any()
     if fields["role"] not in integrity_grants.GUARDED_ROLES:
-        raise BilingualError(422, "not-a-grant", "บทบาทนี้สร้างได้โดยตรง ไม่ต้องขออนุมัติ",
-                             "This role needs no approval: create the account directly.")
+        raise BilingualError(
+            422,
+            "not-a-grant",
+            "บทบาทนี้สร้างได้โดยตรง ไม่ต้องขออนุมัติ",
+            "This role needs no approval: create the account directly.",
+        )
     unit = fields["unit"]
-    return integrity_grants.propose(actor, "create", username=fields["username"], payload={
-        "display_name": fields["display_name"], "role": fields["role"], "unit_id": unit.id if unit else None,
-        "email": fields["email"]})
+    return integrity_grants.propose(
+        actor,
+        "create",
+        username=fields["username"],
+        payload={
+            "display_name": fields["display_name"],
+            "role": fields["role"],
+            "unit_id": unit.id if unit else None,
+            "email": fields["email"],
+        },
+    )
 
 
-def update_user(actor: User, user: User, *, display_name: str, role: str, unit_id=None,
-                email: str | None = None, active: bool) -> User | IntegrityGrant:
+def update_user(
+    actor: User, user: User, *, display_name: str, role: str, unit_id=None, email: str | None = None, active: bool
+) -> User | IntegrityGrant:
     """Change an account's name, role, unit, email and active flag.
 
     An admin cannot deactivate or demote themselves: that could leave no one
@@ -163,15 +207,26 @@ def update_user(actor: User, user: User, *, display_name: str, role: str, unit_i
     check.raise_if_any()
     if user.id == actor.id and (role != "admin" or not active):
         raise BilingualError(
-            409, "self-lockout",
+            409,
+            "self-lockout",
             "ผู้ดูแลระบบไม่สามารถปิดการใช้งานหรือลดสิทธิ์บัญชีของตนเองได้ ให้ผู้ดูแลระบบคนอื่นดำเนินการแทน",
             "An admin cannot deactivate or demote their own account; ask another admin to do it.",
         )
     grant = integrity_grants.update_action(user, role, bool(active), email)
     if grant:
-        return integrity_grants.propose(actor, grant, target=user, username=user.username, payload={
-            "display_name": display_name, "role": role, "unit_id": unit.id if unit else None, "email": email,
-            "active": bool(active)})
+        return integrity_grants.propose(
+            actor,
+            grant,
+            target=user,
+            username=user.username,
+            payload={
+                "display_name": display_name,
+                "role": role,
+                "unit_id": unit.id if unit else None,
+                "email": email,
+                "active": bool(active),
+            },
+        )
     user.display_name, user.role, user.unit, user.email, user.active = display_name, role, unit, email, bool(active)
     commit()
     log_change("updated user %s (role %s, active %s)", user.username, user.role, user.active)

@@ -126,6 +126,26 @@ def root_cause_id(code: str = "maintenance") -> int:
     return db.session.scalar(select(RootCause.id).where(RootCause.code == code))
 
 
+def production_environment(tmp_path) -> dict[str, str]:
+    """The environment variables of a complete, safe production (what an operator exports)."""
+    from cryptography.fernet import Fernet
+
+    from tests.conftest import PG_URL
+
+    return {
+        "RONGRIAN_ENV": "production",
+        "RONGRIAN_INSTANCE": str(tmp_path),
+        "SECRET_KEY": "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA-uE_iO",
+        "CONTACT_KEY_SECRET": "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io",
+        "CONTACT_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "DATABASE_URL": PG_URL,
+        "REDIS_URL": "redis://127.0.0.1:6379/11",
+        "MAIL_SERVER": "smtp.district-office.go.th",
+        "PUBLIC_BASE_URL": "https://complaints.district-office.go.th",
+        "SESSION_COOKIE_SECURE": "1",
+    }
+
+
 def production_settings(tmp_path, **overrides) -> dict:
     """A complete production configuration (complaints.security accepts it) on the test
     PostgreSQL address; create_app connects nothing, so no server is needed to start."""

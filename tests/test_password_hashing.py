@@ -4,7 +4,6 @@ round, issue 18 point 6) only ever in an app with TESTING on, which production r
 from __future__ import annotations
 
 import pytest
-from cryptography.fernet import Fernet
 from werkzeug.security import check_password_hash
 
 from complaints import create_app
@@ -16,8 +15,7 @@ from complaints.models.user import (
 )
 from complaints.security import UnsafeConfiguration
 from complaints.services.staff import accounts
-from tests.conftest import PG_URL
-from tests.helpers import production_settings
+from tests.helpers import production_environment, production_settings
 
 CHEAP = TESTING_PASSWORD_HASH_METHOD + "$"
 
@@ -52,18 +50,7 @@ def test_a_development_run_hashes_with_scrypt(tmp_path, monkeypatch):
 
 
 def test_a_production_app_hashes_with_scrypt_and_refuses_testing(tmp_path, monkeypatch):
-    env = {
-        "RONGRIAN_ENV": "production",
-        "RONGRIAN_INSTANCE": str(tmp_path),
-        "SECRET_KEY": "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA-uE_iO",
-        "CONTACT_KEY_SECRET": "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io",
-        "CONTACT_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "DATABASE_URL": PG_URL,
-        "REDIS_URL": "redis://127.0.0.1:6379/11",
-        "MAIL_SERVER": "smtp.district-office.go.th",
-        "PUBLIC_BASE_URL": "https://complaints.district-office.go.th",
-        "SESSION_COOKIE_SECURE": "1",
-    }
+    env = production_environment(tmp_path)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     flags_that_must_not_leak(monkeypatch)

@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet
 from complaints import create_app
 from complaints.security import UnsafeConfiguration, estimate_entropy_bits, production_problems
 from tests.conftest import PG_URL, base_config
-from tests.helpers import production_settings
+from tests.helpers import production_environment, production_settings
 
 THAI = re.compile(r"[\u0e00-\u0e7f]")
 
@@ -42,20 +42,7 @@ def test_a_complete_production_configuration_starts(tmp_path):
 
 def test_a_complete_production_environment_is_read_from_variables(tmp_path, monkeypatch):
     """The settings an operator exports (.env.example) are the ones the checks read."""
-    from cryptography.fernet import Fernet
-
-    env = {
-        "RONGRIAN_ENV": "production",
-        "RONGRIAN_INSTANCE": str(tmp_path),
-        "SECRET_KEY": "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA-uE_iO",
-        "CONTACT_KEY_SECRET": "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io",
-        "CONTACT_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "DATABASE_URL": PG_URL,
-        "REDIS_URL": "redis://127.0.0.1:6379/11",
-        "MAIL_SERVER": "smtp.district-office.go.th",
-        "PUBLIC_BASE_URL": "https://complaints.district-office.go.th",
-        "SESSION_COOKIE_SECURE": "1",
-    }
+    env = production_environment(tmp_path)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     app = create_app()

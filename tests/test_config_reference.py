@@ -73,9 +73,9 @@ def test_env_example_sets_exactly_the_production_settings_and_refuses_unedited(t
     with pytest.raises(UnsafeConfiguration) as err:
         create_app()  # a copy nobody edited never starts
     message = str(err.value)
-    for placeholder in ("SECRET_KEY", "CONTACT_KEY_SECRET", "CONTACT_ENCRYPTION_KEYS"):
-        assert f"{placeholder} " in message
-    assert "MAIL_SERVER" not in message and "PUBLIC_BASE_URL" not in message  # those placeholders are valid
+    # Every placeholder is named: the secrets, and the example hosts of the addresses.
+    for placeholder in ("SECRET_KEY", "CONTACT_KEY_SECRET", "CONTACT_ENCRYPTION_KEYS", "MAIL_SERVER", "PUBLIC_BASE_URL"):
+        assert f"{placeholder} " in message or f"{placeholder}=" in message
 
 
 def test_the_flask_command_checks_and_writes(app, monkeypatch, tmp_path):

@@ -94,7 +94,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from complaints.services.casework import workflow
     from complaints.services.messaging import outbox
     from complaints.services.staff.accounts import load_user
-    from complaints.templating import register_template_helpers, set_security_headers
+    from complaints.web.templating import register_template_helpers, set_security_headers
     from workers.celery_app import celery_init_app
 
     db.init_app(app)

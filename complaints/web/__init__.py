@@ -1,1 +1,2 @@
-"""What every blueprint's views share: the role check and the rate limits (guards)."""
+"""What every page shares: template helpers and security headers (templating), the role
+check and the rate limits (guards)."""

@@ -74,7 +74,13 @@ def test_env_example_sets_exactly_the_production_settings_and_refuses_unedited(t
         create_app()  # a copy nobody edited never starts
     message = str(err.value)
     # Every placeholder is named: the secrets, and the example hosts of the addresses.
-    for placeholder in ("SECRET_KEY", "CONTACT_KEY_SECRET", "CONTACT_ENCRYPTION_KEYS", "MAIL_SERVER", "PUBLIC_BASE_URL"):
+    for placeholder in (
+        "SECRET_KEY",
+        "CONTACT_KEY_SECRET",
+        "CONTACT_ENCRYPTION_KEYS",
+        "MAIL_SERVER",
+        "PUBLIC_BASE_URL",
+    ):
         assert f"{placeholder} " in message or f"{placeholder}=" in message
 
 

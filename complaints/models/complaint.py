@@ -39,6 +39,10 @@ class Channel(StrEnum):
     LETTER = "letter"
 
 
+# Still being handled, the clock running (Status.OPEN; spelled out here to build BACKLOG from it).
+_OPEN = frozenset({"received", "acknowledged", "assigned", "in_progress", "forwarded", "reopened"})
+
+
 class Status(StrEnum):
     """A complaint's status; only `services.casework.workflow` changes it after intake.
 
@@ -63,11 +67,9 @@ class Status(StrEnum):
     REOPENED = "reopened"
 
     # Still being handled, the clock running (ON_HOLD is apart: its clock stops).
-    OPEN = nonmember(frozenset({"received", "acknowledged", "assigned", "in_progress", "forwarded", "reopened"}))
+    OPEN = nonmember(_OPEN)
     # Waiting for the agency: OPEN plus ON_HOLD (the officer's queue, the backlog figure).
-    BACKLOG = nonmember(
-        frozenset({"received", "acknowledged", "assigned", "in_progress", "forwarded", "reopened", "on_hold"})
-    )
+    BACKLOG = nonmember(_OPEN | {"on_hold"})
     # Handling ended here: resolved (awaiting the complainant), closed, rejected, merged.
     ENDED = nonmember(frozenset({"resolved", "closed", "rejected", "merged"}))
     # The complainant has had the agency's answer (criterion 3.4's "completed").

@@ -176,6 +176,17 @@ def median(values: list[float]) -> float:
 # --------------------------------------------------------------------------- services
 
 
+def proc_kb(pid: int, file: str, field: str) -> int | None:
+    """A kB figure of a process from /proc (`status` VmRSS, `smaps_rollup` Pss); None once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

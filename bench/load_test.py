@@ -172,13 +172,7 @@ class LinePlatform(ThreadingHTTPServer):
 
 
 def rss_kb(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
+    return harness.proc_kb(pid, "status", "VmRSS")
 
 
 def children(pid: int) -> list[int]:

@@ -114,13 +114,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def pss_kb(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
+    return harness.proc_kb(pid, "smaps_rollup", "Pss")
 
 
 def postgres_backends(db_name: str) -> list[int]:

@@ -12,7 +12,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -318,25 +317,9 @@ class WorkerProcess:
 
     def __init__(self, env: dict, log_path: Path, beat: bool = False):
         self.restarts = 0
-        args = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers.main",
-            "worker",
-            "-Q",
-            "notify,default",
-            "--concurrency",
-            "2",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ]
-        if beat:
-            args += ["--beat", "--schedule", str(log_path.parent / "beat-schedule")]
+        from tests.helpers import celery_worker_args
+
+        args = celery_worker_args(log_path.parent / "beat-schedule" if beat else None)
         self.log_path = log_path
         self._args, self._env = args, {**os.environ, **env}
         self._log = open(log_path, "wb")  # noqa: SIM115 - the worker writes to it until stop() closes it

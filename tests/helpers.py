@@ -126,6 +126,31 @@ def root_cause_id(code: str = "maintenance") -> int:
     return db.session.scalar(select(RootCause.id).where(RootCause.code == code))
 
 
+def celery_worker_args(beat_schedule=None) -> list[str]:
+    """The command line of a real test worker (both queues, 2 pool processes; with beat
+    when given a schedule file), shared by the suite and the fault tests."""
+    import sys
+
+    args = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.main",
+        "worker",
+        "-Q",
+        "notify,default",
+        "--concurrency",
+        "2",
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    return args + (["--beat", "--schedule", str(beat_schedule)] if beat_schedule is not None else [])
+
+
 def production_environment(tmp_path) -> dict[str, str]:
     """The environment variables of a complete, safe production (what an operator exports)."""
     from cryptography.fernet import Fernet

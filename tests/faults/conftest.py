@@ -32,6 +32,7 @@ from sqlalchemy import create_engine, text
 
 from complaints.extensions import db
 from tests.conftest import ROOT, _make_app, base_config, migrate_database, service_unavailable, wait_for
+from tests.helpers import celery_worker_args
 
 # Ports of this suite's own servers (override when they clash on another machine).
 PG_PORT = int(os.environ.get("FAULTS_PG_PORT", "5441"))
@@ -89,26 +90,7 @@ class CeleryWorker(Process):
     def __init__(self, env: dict, folder: Path):
         super().__init__(
             "celery-worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "workers.main",
-                "worker",
-                "-Q",
-                "notify,default",
-                "--concurrency",
-                "2",
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--beat",
-                "--schedule",
-                str(folder / "beat-schedule"),
-            ],
+            celery_worker_args(folder / "beat-schedule"),
             env,
             folder,
         )

@@ -3,9 +3,9 @@
 Fills a fresh PostgreSQL database with N synthetic complaints spread over two
 fiscal years (random kinds, channels, categories, districts, acknowledgement
 and resolution times, holds, reopens, repeats, survey answers), then times
-the dashboard page's path (`metrics.dashboard()` and the total in one
-`metrics.one_pass`) for one fiscal year and one quarter, for a manager (all
-units) and for one unit; `--per-figure` also times each figure on its own.
+the dashboard page's path (`metrics.figures.dashboard()` and the total in one
+`metrics.one_pass.one_pass`) for one fiscal year and one quarter, for a manager
+(all units) and for one unit; `--per-figure` also times each figure on its own.
 
     .venv/bin/python bench/dashboard_metrics.py [--sizes 100000 1000000] [--repeat 3]
         [--per-figure] [--sqlite] [--keep NAME]  # reuse (or create) database NAME and leave it; --drop NAME removes it
@@ -141,23 +141,22 @@ def fill(engine, categories: list[tuple[int, int]], start: int, stop: int, now) 
 def time_dashboard(repeat: int, per_figure: bool) -> dict:
     """The dashboard page's path (every figure and the total, as manager.dashboard runs
     them) per case; with per_figure, also each figure on its own (a one-figure export)."""
-    from contextlib import nullcontext
-
     from sqlalchemy import select
 
     from complaints.domain.periods import Period
     from complaints.extensions import db
     from complaints.models import Unit, utcnow
-    from complaints.services.analytics import metrics
+    from complaints.services.analytics.metrics.figures import FIGURES, dashboard, total_received
+    from complaints.services.analytics.metrics.one_pass import one_pass
+    from complaints.services.analytics.metrics.scope import Scope
 
-    one_pass = getattr(metrics, "one_pass", lambda scope: nullcontext())  # absent before the one-pass change
     now = utcnow()
     unit = db.session.scalar(select(Unit.id).where(Unit.code == "public-works"))
     fy = Period.containing(now - timedelta(days=200))
     cases = {
-        "FY, all units": metrics.Scope(fy, None, None, now),
-        "quarter, all units": metrics.Scope(fy.quarters()[1], None, None, now),
-        "FY, one unit": metrics.Scope(fy, frozenset({unit}), unit, now),
+        "FY, all units": Scope(fy, None, None, now),
+        "quarter, all units": Scope(fy.quarters()[1], None, None, now),
+        "FY, one unit": Scope(fy, frozenset({unit}), unit, now),
     }
     result = {}
     for name, scope in cases.items():
@@ -165,11 +164,11 @@ def time_dashboard(repeat: int, per_figure: bool) -> dict:
         for _ in range(repeat):
             started = time.perf_counter()
             with one_pass(scope):
-                metrics.dashboard(scope)
-                metrics.total_received(scope)
+                dashboard(scope)
+                total_received(scope)
             totals.append((time.perf_counter() - started) * 1000)
             if per_figure:
-                for key, build in metrics.FIGURES.items():
+                for key, build in FIGURES.items():
                     t0 = time.perf_counter()
                     build(scope)
                     alone.setdefault(key, []).append((time.perf_counter() - t0) * 1000)

@@ -96,7 +96,9 @@ def test_acknowledgement_deadline_is_the_end_of_the_next_working_day(app):
 def test_overdue_is_counted_as_on_the_dashboard_a_hold_stops_the_clock(any_app):
     """3.4's overdue share and the dashboard's resolution figure judge each case alike."""
     from complaints.models import Complaint
-    from complaints.services.analytics import metrics
+    from complaints.services.analytics.metrics import figures
+    from complaints.services.analytics.metrics.dimensions import resolution_as_of
+    from complaints.services.analytics.metrics.scope import scope_for
 
     app = any_app
     with app.test_request_context():
@@ -124,8 +126,8 @@ def test_overdue_is_counted_as_on_the_dashboard_a_hold_stops_the_clock(any_app):
         }
         db.session.commit()
         overdue = evidence.overdue_share(evidence.Scope(FY, evidence.thresholds()))
-        dashboard = metrics.dashboard(metrics.scope_for(manager, FY))["resolution"]
-        keys = dict(db.session.execute(select(Complaint.id, metrics.resolution_as_of(min(utcnow(), FY.end)))).all())
+        dashboard = figures.dashboard(scope_for(manager, FY))["resolution"]
+        keys = dict(db.session.execute(select(Complaint.id, resolution_as_of(min(utcnow(), FY.end)))).all())
     assert keys == {
         ids["on_time"]: "on_time",
         ids["late"]: "late",

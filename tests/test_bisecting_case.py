@@ -1,4 +1,4 @@
-"""metrics.bisecting_case picks what a linear CASE over the same ascending limits picks."""
+"""metrics.dimensions.bisecting_case picks what a linear CASE over the same ascending limits picks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 import pytest
 from sqlalchemy import case, column, create_engine, literal, select, table
 
-from complaints.services.analytics.metrics import bisecting_case
+from complaints.services.analytics.metrics.dimensions import bisecting_case
 
 
 @pytest.mark.parametrize("size", [1, 2, 4, 5, 12, 53, 250])

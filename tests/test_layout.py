@@ -114,13 +114,13 @@ def test_the_assessment_reads_the_services_through_the_analytics_api_only(tmp_pa
     assert all(hasattr(api, name) and not name.startswith("_") for name in api.__all__)
     probe = tmp_path / "probe.py"  # the check sees every spelling of a way around the API
     probe.write_text(
-        "from complaints.services.analytics.metrics import ack_seconds\n"
+        "from complaints.services.analytics.metrics.dimensions import ack_seconds\n"
         "import complaints.services.access\n"
         "from complaints.services import catalogue\n"
         "from complaints.services.analytics.api import top_clusters\n"
     )
     assert _service_imports(probe) == [
-        "complaints.services.analytics.metrics",
+        "complaints.services.analytics.metrics.dimensions",
         "complaints.services.access",
         "complaints.services.catalogue",
         "complaints.services.analytics.api",

@@ -11,7 +11,9 @@ from complaints.domain.errors import BilingualError
 from complaints.domain.periods import Period
 from complaints.extensions import db
 from complaints.models import Unit, User
-from complaints.services.analytics import metrics
+from complaints.services.analytics.metrics import figures
+from complaints.services.analytics.metrics.dimensions import drill_count
+from complaints.services.analytics.metrics.scope import Scope, scope_for
 from tests.analytics_data import NOW, bkk
 from tests.helpers import make_staff
 
@@ -21,7 +23,7 @@ def counts(figure) -> dict:
 
 
 def scope(period="2569", units=None, unit_id=None):
-    return metrics.Scope(Period.parse(period), frozenset(units) if units is not None else None, unit_id, NOW)
+    return Scope(Period.parse(period), frozenset(units) if units is not None else None, unit_id, NOW)
 
 
 def unit_id(code: str) -> int:
@@ -59,11 +61,11 @@ def test_bad_periods_are_bilingual_422(bad):
 
 def test_boundary_minute_belongs_to_the_right_fiscal_year(app, data):
     with app.app_context():
-        assert metrics.total_received(scope("2569")) == 10
-        assert metrics.drill_count(scope("2568"), {}) == 3  # c1 (30 Sep 23:59), c11, c12
-        assert metrics.drill_count(scope("2568-Q4"), {}) == 3
-        assert metrics.drill_count(scope("2569-Q1"), {}) == 4  # c2 (1 Oct 00:00) .. c5
-        assert metrics.drill_count(scope("2569-Q2"), {}) == 6  # c6 (1 Jan 00:10) ..
+        assert figures.total_received(scope("2569")) == 10
+        assert drill_count(scope("2568"), {}) == 3  # c1 (30 Sep 23:59), c11, c12
+        assert drill_count(scope("2568-Q4"), {}) == 3
+        assert drill_count(scope("2569-Q1"), {}) == 4  # c2 (1 Oct 00:00) .. c5
+        assert drill_count(scope("2569-Q2"), {}) == 6  # c6 (1 Jan 00:10) ..
 
 
 # --- every figure, exact --------------------------------------------------------
@@ -71,7 +73,7 @@ def test_boundary_minute_belongs_to_the_right_fiscal_year(app, data):
 
 def test_volume_by_month_and_week(app, data):
     with app.app_context():
-        months = metrics.volume_by_month(scope())
+        months = figures.volume_by_month(scope())
         assert [(r.key, r.count) for r in months.rows][:6] == [
             ("2025-10", 2),
             ("2025-11", 1),
@@ -82,7 +84,7 @@ def test_volume_by_month_and_week(app, data):
         ]
         assert len(months.rows) == 12 and months.total == 10
         assert months.rows[0].label_th == "ต.ค. 68" and months.rows[0].label_en == "Oct 2568"
-        weeks = metrics.volume_by_week(scope())
+        weeks = figures.volume_by_week(scope())
         nonzero = {r.key: r.count for r in weeks.rows if r.count}
         assert nonzero == {
             "2025-10-01": 1,
@@ -102,23 +104,23 @@ def test_volume_by_month_and_week(app, data):
 def test_breakdowns(app, data):
     with app.app_context():
         s = scope()
-        by_cat = metrics.by_category(s)
+        by_cat = figures.by_category(s)
         assert {r.label_th: r.count for r in by_cat.rows} == {"ถนน": 5, "น้ำท่วม": 2, "ความสะอาด": 2, "ไม่ระบุ": 1}
         assert [r.label_th for r in by_cat.rows][0] == "ถนน"  # ranked
-        assert counts(metrics.by_kind(s)) == {"complaint": 9, "suggestion": 1}
-        assert counts(metrics.by_channel(s)) == {"web": 6, "line": 1, "phone": 1, "email": 1, "counter": 1}
-        assert {r.label_en: r.count for r in metrics.by_unit(s).rows} == {
+        assert counts(figures.by_kind(s)) == {"complaint": 9, "suggestion": 1}
+        assert counts(figures.by_channel(s)) == {"web": 6, "line": 1, "phone": 1, "email": 1, "counter": 1}
+        assert {r.label_en: r.count for r in figures.by_unit(s).rows} == {
             "Public Works Section": 5,
             "Drainage and Sewerage Department": 2,
             "Cleansing and Parks Section": 3,
         }
-        district = metrics.by_district(s)
+        district = figures.by_district(s)
         assert counts(district) == {"จตุจักร": 4, "บางเขน": 2, "none": 4}
         assert district.kpis["districts"] == 2
-        top = metrics.by_district(s, limit=1)  # the ranked list is cut; its total is not
+        top = figures.by_district(s, limit=1)  # the ranked list is cut; its total is not
         assert counts(top) == {"จตุจักร": 4} and top.total == district.total == 10
         assert top.rows[0].share == district.rows[0].share == 0.4
-        assert {r.label_en: r.count for r in metrics.by_root_cause(s).rows} == {
+        assert {r.label_en: r.count for r in figures.by_root_cause(s).rows} == {
             "Lack of maintenance": 3,
             "Infrastructure damaged or insufficient": 1,
         }
@@ -126,30 +128,30 @@ def test_breakdowns(app, data):
 
 def test_acknowledgement_times(app, data):
     with app.app_context():
-        ack = metrics.acknowledgement_times(scope())
+        ack = figures.acknowledgement_times(scope())
         assert counts(ack) == {"le_1m": 5, "le_1h": 1, "le_1d": 1, "gt_1d": 1, "pending": 2}
         assert ack.kpis == {"acknowledged": 8, "within_1_minute": 5, "within_1_minute_rate": 0.625}
 
 
 def test_on_time_resolution_and_holds(app, data):
     with app.app_context():
-        res = metrics.on_time_resolution(scope())
+        res = figures.on_time_resolution(scope())
         assert counts(res) == {"on_time": 3, "late": 1, "open_overdue": 2, "open_in_time": 2, "on_hold": 1, "merged": 1}
         assert res.kpis == {"finished": 4, "on_time": 3, "on_time_rate": 0.75, "on_time_rate_incl_overdue": 0.5}
 
 
 def test_backlog_by_age(app, data):
     with app.app_context():
-        assert counts(metrics.backlog_by_age(scope())) == {"d0_7": 1, "d8_15": 1, "d16_30": 0, "d31_60": 1, "gt60": 2}
+        assert counts(figures.backlog_by_age(scope())) == {"d0_7": 1, "d8_15": 1, "d16_30": 0, "d31_60": 1, "gt60": 2}
 
 
 def test_reopen_and_repeat_rates_with_quarter_change(app, data):
     with app.app_context():
-        reopen = metrics.reopen_rate(scope())
+        reopen = figures.reopen_rate(scope())
         assert counts(reopen) == {"yes": 1, "no": 9} and reopen.kpis == {"rate": 0.1}
-        repeat = metrics.repeat_rate(scope())
+        repeat = figures.repeat_rate(scope())
         assert counts(repeat) == {"yes": 3, "no": 7} and repeat.kpis == {"rate": 0.3}
-        quarters = metrics.repeat_rate_by_quarter(scope())
+        quarters = figures.repeat_rate_by_quarter(scope())
         assert [(r.key, r.extra["complaints"], r.count, r.extra["rate"], r.extra["change"]) for r in quarters.rows] == [
             ("2568-Q4", 3, 1, 0.3333, None),
             ("2569-Q1", 4, 1, 0.25, -0.0833),
@@ -157,37 +159,37 @@ def test_reopen_and_repeat_rates_with_quarter_change(app, data):
             ("2569-Q3", 0, 0, None, None),
             ("2569-Q4", 0, 0, None, None),
         ]
-        q2 = metrics.repeat_rate_by_quarter(scope("2569-Q2"))
+        q2 = figures.repeat_rate_by_quarter(scope("2569-Q2"))
         assert [(r.key, r.extra["change"]) for r in q2.rows] == [("2569-Q1", None), ("2569-Q2", 0.0833)]
 
 
 def test_top_clusters_rank_by_months_and_count_complaints(app, data):
     with app.app_context():
-        clusters = metrics.top_clusters(scope())
+        clusters = figures.top_clusters(scope())
         assert [(int(r.key), r.count) for r in clusters.rows] == [(data["A"], 3), (data["B"], 2)]
         assert clusters.rows[0].label_th == "ถนนเป็นหลุม ซอยพหลโยธิน 45"
-        assert [int(r.key) for r in metrics.top_clusters(scope("2568")).rows] == [data["C"]]
-        only_drainage = metrics.top_clusters(scope(units={unit_id("drainage")}))
+        assert [int(r.key) for r in figures.top_clusters(scope("2568")).rows] == [data["C"]]
+        only_drainage = figures.top_clusters(scope(units={unit_id("drainage")}))
         assert [(int(r.key), r.count) for r in only_drainage.rows] == [(data["B"], 2)]
 
 
 def test_satisfaction_confidence_and_response_rate(app, data):
     with app.app_context():
-        sat = metrics.satisfaction(scope())
+        sat = figures.satisfaction(scope())
         assert counts(sat) == {"5": 1, "4": 1, "3": 0, "2": 1, "1": 0}
         assert sat.kpis == {"responses": 3, "high": 2, "high_rate": 0.6667, "mean": 3.67}
-        conf = metrics.confidence(scope())
+        conf = figures.confidence(scope())
         assert counts(conf) == {"5": 1, "4": 1, "3": 1, "2": 0, "1": 0}
         assert conf.kpis == {"responses": 3, "high": 2, "high_rate": 0.6667, "mean": 4.0}
-        response = metrics.survey_response(scope())
+        response = figures.survey_response(scope())
         assert counts(response) == {"responded": 3, "not_responded": 1} and response.kpis == {"rate": 0.75}
 
 
 def test_unit_filter_narrows_every_figure(app, data):
     with app.app_context():
         pw = scope(units={unit_id("public-works")})
-        assert metrics.total_received(pw) == 5
-        assert counts(metrics.on_time_resolution(pw)) == {
+        assert figures.total_received(pw) == 5
+        assert counts(figures.on_time_resolution(pw)) == {
             "on_time": 2,
             "late": 1,
             "open_overdue": 0,
@@ -195,7 +197,7 @@ def test_unit_filter_narrows_every_figure(app, data):
             "on_hold": 0,
             "merged": 0,
         }
-        assert counts(metrics.satisfaction(pw))["2"] == 1 and metrics.satisfaction(pw).total == 2
+        assert counts(figures.satisfaction(pw))["2"] == 1 and figures.satisfaction(pw).total == 2
 
 
 # --- drill-down totals equal chart totals ----------------------------------------
@@ -206,11 +208,11 @@ def test_every_row_drills_down_to_exactly_its_count(app, data, period):
     with app.app_context():
         s = scope(period)
         checked = 0
-        for figure in metrics.dashboard(s).values():
+        for figure in figures.dashboard(s).values():
             for row in figure.rows:
                 drill = dict(row.drill)
                 row_scope = scope(drill.pop("period")) if "period" in drill else s
-                assert metrics.drill_count(row_scope, drill) == row.count, (figure.key, row.key)
+                assert drill_count(row_scope, drill) == row.count, (figure.key, row.key)
                 checked += 1
         assert checked > 60
 
@@ -222,13 +224,13 @@ def test_scope_for_users(app, data):
     with app.app_context():
         by_name = {u.username: u for u in db.session.scalars(select(User))}
         fy = Period(2569)
-        assert metrics.scope_for(by_name["boss"], fy).unit_ids is None
-        sup = metrics.scope_for(by_name["sup"], fy)
+        assert scope_for(by_name["boss"], fy).unit_ids is None
+        sup = scope_for(by_name["sup"], fy)
         assert unit_id("public-works") in sup.unit_ids and unit_id("drainage") not in sup.unit_ids
         with pytest.raises(BilingualError) as caught:
-            metrics.scope_for(by_name["sup"], fy, unit_id("drainage"))
+            scope_for(by_name["sup"], fy, unit_id("drainage"))
         assert caught.value.status == 404
-        narrowed = metrics.scope_for(by_name["boss"], fy, unit_id("district-office"))
+        narrowed = scope_for(by_name["boss"], fy, unit_id("district-office"))
         assert narrowed.unit_ids == sup.unit_ids
 
 
@@ -236,7 +238,7 @@ def test_bad_drill_values_are_4xx(app, data):
     with app.app_context():
         for bad in ("abc", "1 OR 1=1", "-1"):
             with pytest.raises(BilingualError) as caught:
-                metrics.drill_count(scope(), {"category": bad})
+                drill_count(scope(), {"category": bad})
             assert caught.value.status == 422
-        assert metrics.drill_count(scope(), {"kind": "'; DROP TABLE complaints; --"}) == 0
-        assert metrics.total_received(scope()) == 10
+        assert drill_count(scope(), {"kind": "'; DROP TABLE complaints; --"}) == 0
+        assert figures.total_received(scope()) == 10

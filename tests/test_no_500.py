@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from complaints.ids import MAX_ID, IdConverter, parse_id
-from complaints.services.analytics import metrics
+from complaints.services.analytics.metrics.dimensions import DIMENSIONS
 from complaints.services.channels.webhook_signatures import sign
 from tests.helpers import case_url, csrf_from, login, make_staff
 
@@ -69,7 +69,7 @@ HOSTILE_VALUES = HOSTILE_IDS + [
 ]
 # The query parameters pages read (officer queue, manager drill-downs, Open311, tracking).
 PARAMETERS = sorted(
-    set(metrics.DIMENSIONS)
+    set(DIMENSIONS)
     | {
         "unit",
         "period",

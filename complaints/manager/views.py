@@ -18,8 +18,11 @@ from complaints.extensions import db
 from complaints.ids import page_number
 from complaints.models import Complaint, Unit, utcnow
 from complaints.services.access import visible_unit_ids
-from complaints.services.analytics import corrective_actions, export_jobs, exports, metrics
+from complaints.services.analytics import corrective_actions, export_jobs, exports
 from complaints.services.analytics.dashboard_pdf import dashboard_pdf
+from complaints.services.analytics.metrics import figures
+from complaints.services.analytics.metrics.dimensions import DIMENSIONS, drill_statement
+from complaints.services.analytics.metrics.scope import Scope, scope_from_params
 from complaints.services.catalogue import agency
 from complaints.services.unit_of_work import unit_of_work
 from complaints.web.guards import roles_required
@@ -34,8 +37,8 @@ FORMATS = {
 }
 
 
-def _scope(args=None) -> metrics.Scope:
-    return metrics.scope_from_params(current_user, args if args is not None else request.args)
+def _scope(args=None) -> Scope:
+    return scope_from_params(current_user, args if args is not None else request.args)
 
 
 def _units() -> list[Unit]:
@@ -74,7 +77,7 @@ def be_month(day) -> str:
 
 @bp.context_processor
 def _helpers() -> dict:
-    def drill_url(scope: metrics.Scope, drill: dict, endpoint: str = "manager.complaints") -> str:
+    def drill_url(scope: Scope, drill: dict, endpoint: str = "manager.complaints") -> str:
         return url_for(endpoint, **{**scope.params(), **drill})
 
     return {"drill_url": drill_url}
@@ -87,7 +90,7 @@ def _download(body: bytes, name: str, fmt: str) -> Response:
     return response
 
 
-def _unit_name(scope: metrics.Scope) -> str | None:
+def _unit_name(scope: Scope) -> str | None:
     unit = db.session.get(Unit, scope.unit_id) if scope.unit_id else None
     return unit.name_th if unit else None
 
@@ -96,20 +99,20 @@ def _unit_name(scope: metrics.Scope) -> str | None:
 @roles_required(*READERS)
 def dashboard():
     scope = _scope()
-    figures = metrics.dashboard(scope)
+    shown = figures.dashboard(scope)
     # The months of the period partition its complaints: their total is the period's.
     return render_template(
         "manager/dashboard.html",
         scope=scope,
-        figures=figures,
-        total=figures["by_month"].total,
+        figures=shown,
+        total=shown["by_month"].total,
         periods=_periods(scope.period),
         units=_units(),
     )
 
 
-def _drill_scope() -> tuple[metrics.Scope, dict]:
-    filters = {k: v for k, v in request.args.items() if k in metrics.DIMENSIONS and v}
+def _drill_scope() -> tuple[Scope, dict]:
+    filters = {k: v for k, v in request.args.items() if k in DIMENSIONS and v}
     return _scope(), filters
 
 
@@ -117,7 +120,7 @@ def _drill_scope() -> tuple[metrics.Scope, dict]:
 @roles_required(*READERS)
 def complaints():
     scope, filters = _drill_scope()
-    statement = metrics.drill_statement(scope, filters).order_by(Complaint.received_at.desc(), Complaint.id.desc())
+    statement = drill_statement(scope, filters).order_by(Complaint.received_at.desc(), Complaint.id.desc())
     page = db.paginate(statement, page=page_number(request.args.get("page")), per_page=50, error_out=False, count=True)
     return render_template("manager/complaints.html", scope=scope, filters=filters, page=page)
 
@@ -174,9 +177,9 @@ def figure_export(key: str, fmt: str):
     if key == "dashboard":
         if fmt != "xlsx":
             raise BilingualError(404, "not-found", "ตารางทั้งหมดส่งออกเป็น XLSX", "The whole dashboard exports as XLSX.")
-        sheets = [(f.key, exports.FIGURE_HEADER, exports.figure_rows(f)) for f in metrics.dashboard(scope).values()]
+        sheets = [(f.key, exports.FIGURE_HEADER, exports.figure_rows(f)) for f in figures.dashboard(scope).values()]
         return _download(exports.to_xlsx(sheets), f"dashboard-{scope.period.code}", fmt)
-    rows = exports.figure_rows(metrics.figure(scope, key))
+    rows = exports.figure_rows(figures.figure(scope, key))
     return _table(rows, exports.FIGURE_HEADER, key, f"{key}-{scope.period.code}", fmt)
 
 
@@ -184,7 +187,7 @@ def figure_export(key: str, fmt: str):
 @roles_required(*READERS)
 def dashboard_pdf_view():
     scope = _scope()
-    body = dashboard_pdf(scope, metrics.dashboard(scope), _unit_name(scope), agency.name().th)
+    body = dashboard_pdf(scope, figures.dashboard(scope), _unit_name(scope), agency.name().th)
     return _download(body, f"dashboard-{scope.period.code}", "pdf")
 
 

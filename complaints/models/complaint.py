@@ -129,9 +129,9 @@ class Complaint(Base):
             postgresql_where=text(OPEN_STATUSES_SQL),
             sqlite_where=text(OPEN_STATUSES_SQL),
         ),
-        # The dashboard's column dimensions (metrics.COLUMN_DIMENSIONS) and repeat links of a
-        # period by an index-only scan on PostgreSQL (elsewhere INCLUDE is ignored: a plain
-        # received_at index).
+        # The dashboard's column dimensions (metrics.one_pass.COLUMN_DIMENSIONS) and repeat
+        # links of a period by an index-only scan on PostgreSQL (elsewhere INCLUDE is ignored:
+        # a plain received_at index).
         Index(
             "ix_complaints_received_at_dimensions",
             "received_at",

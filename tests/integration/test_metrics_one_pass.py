@@ -9,7 +9,9 @@ from sqlalchemy import event, select
 from complaints.domain.periods import Period
 from complaints.extensions import db
 from complaints.models import Unit
-from complaints.services.analytics import metrics
+from complaints.services.analytics.metrics.figures import FIGURES, dashboard, total_received
+from complaints.services.analytics.metrics.one_pass import one_pass
+from complaints.services.analytics.metrics.scope import Scope
 from tests import analytics_data
 from tests.analytics_data import NOW
 
@@ -26,16 +28,16 @@ def test_one_pass_equals_each_figure_alone(pg_app, period):
         analytics_data.build()
         works = db.session.scalar(select(Unit.id).where(Unit.code == "public-works"))
         for unit_id in (None, works):
-            scope = metrics.Scope(Period.parse(period), None if unit_id is None else frozenset({unit_id}), unit_id, NOW)
-            alone = {key: build(scope) for key, build in metrics.FIGURES.items()}
-            total_alone = metrics.total_received(scope)
+            scope = Scope(Period.parse(period), None if unit_id is None else frozenset({unit_id}), unit_id, NOW)
+            alone = {key: build(scope) for key, build in FIGURES.items()}
+            total_alone = total_received(scope)
             statements = []
             listener = lambda *args, seen=statements: seen.append(args[2])  # noqa: E731
             event.listen(db.engine, "before_cursor_execute", listener)
             try:
-                with metrics.one_pass(scope):
-                    together = metrics.dashboard(scope)
-                    total = metrics.total_received(scope)
+                with one_pass(scope):
+                    together = dashboard(scope)
+                    total = total_received(scope)
             finally:
                 event.remove(db.engine, "before_cursor_execute", listener)
             assert _rows(together) == _rows(alone)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from complaints.domain.periods import Period
-from complaints.services.analytics import metrics
+from complaints.services.analytics.metrics.dimensions import drill_count
+from complaints.services.analytics.metrics.figures import dashboard, total_received
+from complaints.services.analytics.metrics.scope import Scope
 from tests import analytics_data
 from tests.analytics_data import NOW
 
@@ -15,8 +17,8 @@ pytestmark = pytest.mark.postgres
 def test_dashboard_figures_and_drill_downs_on_postgresql(pg_app):
     with pg_app.app_context():
         data = analytics_data.build()
-        scope = metrics.Scope(Period(2569), None, None, NOW)
-        figures = metrics.dashboard(scope)
+        scope = Scope(Period(2569), None, None, NOW)
+        figures = dashboard(scope)
         counts = {key: {r.key: r.count for r in f.rows} for key, f in figures.items()}
         assert counts["ack_time"] == {"le_1m": 5, "le_1h": 1, "le_1d": 1, "gt_1d": 1, "pending": 2}
         assert counts["resolution"] == {
@@ -37,12 +39,10 @@ def test_dashboard_figures_and_drill_downs_on_postgresql(pg_app):
             ("2569-Q1", -0.0833),
             ("2569-Q2", 0.0833),
         ]
-        assert metrics.total_received(scope) == 10
-        assert metrics.total_received(metrics.Scope(Period(2568), None, None, NOW)) == 3
+        assert total_received(scope) == 10
+        assert total_received(Scope(Period(2568), None, None, NOW)) == 3
         for figure in figures.values():
             for row in figure.rows:
                 drill = dict(row.drill)
-                row_scope = (
-                    metrics.Scope(Period.parse(drill.pop("period")), None, None, NOW) if "period" in drill else scope
-                )
-                assert metrics.drill_count(row_scope, drill) == row.count, (figure.key, row.key)
+                row_scope = Scope(Period.parse(drill.pop("period")), None, None, NOW) if "period" in drill else scope
+                assert drill_count(row_scope, drill) == row.count, (figure.key, row.key)

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement
 
 from complaints.services.access import PUBLIC, visible_complaints
 from complaints.services.analytics.clusters import ClusterSummary, top_clusters
-from complaints.services.analytics.metrics import ack_seconds, bisecting_case, resolution_as_of
+from complaints.services.analytics.metrics.dimensions import ack_seconds, bisecting_case, resolution_as_of
 from complaints.services.analytics.pdf import FONT_FAMILY, thai_document
 from complaints.services.casework.photos import display_name, store_file
 from complaints.services.casework.tracking_lookups import lookups_between

@@ -20,7 +20,7 @@ from complaints.extensions import db
 from complaints.ids import parse_id
 from complaints.models import ActionStatus, Category, Complaint, CorrectiveAction, RecurringCluster, User, utcnow
 from complaints.services.access import PUBLIC, visible_complaints
-from complaints.services.analytics import metrics
+from complaints.services.analytics.metrics.figures import month_counts
 from complaints.services.catalogue.calendar_overrides import bangkok_today, parse_day
 from complaints.services.catalogue.checking import Checker, commit
 
@@ -178,7 +178,7 @@ def before_after(
     first = add_months(effective, -months)
     this_month = (today or bangkok_today()).replace(day=1)
     span = min(2 * months, (this_month.year - first.year) * 12 + this_month.month - first.month + 1)
-    counts = metrics.month_counts(where, first, max(span, 1))
+    counts = month_counts(where, first, max(span, 1))
     rows = [MonthRate(m, n, m >= effective) for m, n in counts]
     before = [r.count for r in rows if not r.after]
     after = [r.count for r in rows if r.after]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fpdf.fonts import FontFace
 
 from complaints.domain.thai_calendar import format_thai_datetime
-from complaints.services.analytics.metrics import Figure, Scope
+from complaints.services.analytics.metrics.figures import Figure
+from complaints.services.analytics.metrics.scope import Scope
 from complaints.services.analytics.pdf import FONT_FAMILY, thai_document
 
 

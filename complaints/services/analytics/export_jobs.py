@@ -26,7 +26,9 @@ from complaints.domain.errors import BilingualError
 from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from complaints.models import Complaint, ExportJob, ExportStatus, User, utcnow
-from complaints.services.analytics import exports, metrics
+from complaints.services.analytics import exports
+from complaints.services.analytics.metrics.dimensions import DIMENSIONS, drill_statement
+from complaints.services.analytics.metrics.scope import scope_from_params
 from complaints.services.messaging import dispatch
 
 log = logging.getLogger(__name__)
@@ -40,14 +42,14 @@ TIME_LIMIT = 1800
 
 def _parameters(args: Mapping[str, str]) -> dict:
     """What the export keeps of the page's parameters: period, unit and drill-down filters."""
-    keep = {"period", "unit", *metrics.DIMENSIONS}
+    keep = {"period", "unit", *DIMENSIONS}
     return {k: str(v)[:100] for k, v in args.items() if k in keep and v != ""}
 
 
 def _statement(user: User, params: Mapping[str, str], now):
-    scope = metrics.scope_from_params(user, params, now=now)
-    filters = {k: v for k, v in params.items() if k in metrics.DIMENSIONS}
-    return scope, metrics.drill_statement(scope, filters).order_by(Complaint.received_at, Complaint.id)
+    scope = scope_from_params(user, params, now=now)
+    filters = {k: v for k, v in params.items() if k in DIMENSIONS}
+    return scope, drill_statement(scope, filters).order_by(Complaint.received_at, Complaint.id)
 
 
 def request_export(user: User, args: Mapping[str, str], fmt: str) -> ExportJob:

@@ -23,7 +23,7 @@ from complaints.extensions import db
 from complaints.i18n import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS, label
 from complaints.models import Complaint
 from complaints.nlp.pii_masking import mask_text
-from complaints.services.analytics.metrics import Figure
+from complaints.services.analytics.metrics.figures import Figure
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -1,0 +1,319 @@
+"""The dimensions figures group by, one SQL expression per drill-down parameter.
+
+A `Dimension` is both the key of a figure's rows (GROUP BY its expression) and the
+filter of the complaint list behind a row (`drill_statement`), so a bar and its list
+always agree. Here too: the fixed buckets (acknowledgement time, resolution against the
+standard, backlog age), the month, week and quarter ranges of a period, and
+`seconds_between`, the one dialect-specific piece.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Float, Select, and_, case, false, func, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from complaints.domain.errors import BilingualError
+from complaints.domain.periods import Period, bangkok_midnight
+from complaints.extensions import db
+from complaints.ids import parse_id
+from complaints.models import Complaint, Status, SurveyResponse
+from complaints.services.analytics.metrics.scope import Scope
+
+__all__ = [
+    "ACK_BUCKETS",
+    "AGE_BUCKETS",
+    "BACKLOG_STATUSES",
+    "CASE_ELSE",
+    "DIMENSIONS",
+    "NONE",
+    "RESOLUTION_BUCKETS",
+    "Dimension",
+    "ack_seconds",
+    "bisecting_case",
+    "drill_count",
+    "drill_statement",
+    "month_bounds",
+    "quarter_key",
+    "quarters_of",
+    "ranges",
+    "resolution_as_of",
+    "seconds_between",
+    "week_bounds",
+    "with_survey",
+]
+
+NONE = "none"  # drill-down value of a missing category, unit, district...
+BACKLOG_STATUSES = Status.BACKLOG
+
+
+class seconds_between(FunctionElement):
+    """Seconds from the first timestamp to the second (NULL if either is NULL)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(seconds_between)
+def _seconds_between_pg(element, compiler, **kw):
+    start, end = list(element.clauses)
+    # date_part answers a double; EXTRACT answers a numeric, several times slower to compare
+    return f"date_part('epoch', {compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return f"((julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)})) * 86400.0)"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A drill-down parameter: the SQL expression figures group by, and its filter."""
+
+    name: str
+    expression: Callable[[Scope], ColumnElement]
+    survey: bool = False  # needs the survey response joined
+    nullable: bool = False  # NULL is reported (and filtered) as "none"
+    as_int: bool = False  # values are row ids
+    # The filter of one value when it is cheaper than `expression == value` but selects
+    # the same complaints of the scope (a time range: an index range, not a CASE a row).
+    condition: Callable[[Scope, str], ColumnElement] | None = None
+
+    def where(self, scope: Scope, value: str) -> ColumnElement:
+        if self.condition is not None:
+            return self.condition(scope, value)
+        expr = self.expression(scope)
+        if self.nullable and value == NONE:
+            return expr.is_(None)
+        if self.as_int:
+            row_id = parse_id(value)
+            if row_id is None:
+                raise _bad_filter(self.name)
+            return expr == row_id
+        return expr == value
+
+
+def _bad_filter(name: str) -> BilingualError:
+    return BilingualError(422, "invalid-filter", f"ตัวกรอง {name} ไม่ถูกต้อง", f"Invalid filter value for '{name}'.")
+
+
+def _finished():
+    return func.coalesce(Complaint.resolved_at, Complaint.closed_at)
+
+
+def bisecting_case(value: ColumnElement, limits: list[tuple[object, object]], otherwise: object) -> ColumnElement:
+    """The result of the first (limit, result) with value < limit (limits ascend), else `otherwise`.
+
+    A nested CASE that halves the candidates at each level: a row is compared
+    about log2(n) times instead of up to n (a year of weeks: 6 instead of 53).
+    """
+    if len(limits) <= 4:
+        return case(*[(value < limit, result) for limit, result in limits], else_=otherwise)
+    middle = len(limits) // 2
+    return case(
+        (value < limits[middle - 1][0], bisecting_case(value, limits[:middle], otherwise)),
+        else_=bisecting_case(value, limits[middle:], otherwise),
+    )
+
+
+def _spans(bounds: list[tuple[str, datetime]], end: datetime) -> list[tuple[str, datetime, datetime]]:
+    """(key, start, next start) of each range; bounds ascend, the last range ends at `end`."""
+    return [(key, start, nxt) for (key, start), (_, nxt) in zip(bounds, bounds[1:] + [("", end)], strict=True)]
+
+
+def ranges(bounds: list[tuple[str, datetime]], end: datetime) -> ColumnElement:
+    """The key of the [start, next start) range received_at falls in; bounds ascend."""
+    limits = [(nxt, literal(key)) for key, _, nxt in _spans(bounds, end)]
+    return bisecting_case(Complaint.received_at, limits, literal("after"))
+
+
+def _range_condition(bounds: Callable[[Period], list[tuple[str, datetime]]]):
+    """`ranges(bounds) == key` as the index range [start of key, start of the next)."""
+
+    def condition(scope: Scope, key: str) -> ColumnElement:
+        for name, start, nxt in _spans(bounds(scope.period), scope.period.end):
+            if name == key:
+                return and_(Complaint.received_at >= start, Complaint.received_at < nxt)
+        return false()  # no such range in the period: nothing, as the CASE would match
+
+    return condition
+
+
+def month_bounds(period: Period) -> list[tuple[str, datetime]]:
+    return [(f"{m:%Y-%m}", bangkok_midnight(m)) for m in period.months()]
+
+
+def week_bounds(period: Period) -> list[tuple[str, datetime]]:
+    """Weeks start on Monday; the first is cut at the period's first day."""
+    day, weeks = period.first_day, []
+    while day <= period.last_day:
+        weeks.append((day.isoformat(), bangkok_midnight(day)))
+        day += timedelta(days=7 - day.weekday())
+    return weeks
+
+
+def quarters_of(scope: Scope) -> list[Period]:
+    """The period's quarters and the quarter before them (the first change needs it)."""
+    return [scope.period.previous_quarter(), *scope.period.quarters()]
+
+
+def quarter_key(scope: Scope) -> ColumnElement:
+    quarters = quarters_of(scope)
+    return ranges([(q.code, q.start) for q in quarters], quarters[-1].end)
+
+
+ACK_BUCKETS = [  # key, upper bound in seconds, Thai, English
+    ("le_1m", 60, "ภายใน 1 นาที", "Within 1 minute"),
+    ("le_1h", 3600, "1 นาที – 1 ชั่วโมง", "1 minute – 1 hour"),
+    ("le_1d", 86400, "1 – 24 ชั่วโมง", "1 – 24 hours"),
+    ("gt_1d", None, "เกิน 24 ชั่วโมง", "Over 24 hours"),
+    ("pending", None, "ยังไม่ตอบรับ", "Not acknowledged"),
+]
+
+
+def ack_seconds() -> ColumnElement:
+    """Seconds from receipt to acknowledgement (the dashboard's buckets and criterion 3.4's median)."""
+    return seconds_between(Complaint.received_at, Complaint.acknowledged_at)
+
+
+def _ack(scope: Scope) -> ColumnElement:
+    seconds = ack_seconds()
+    return case(
+        (Complaint.acknowledged_at.is_(None), "pending"),
+        *[(seconds <= limit, key) for key, limit, *_ in ACK_BUCKETS if limit],
+        else_=literal("gt_1d"),
+    )
+
+
+RESOLUTION_BUCKETS = [
+    ("on_time", "แล้วเสร็จตามมาตรฐาน", "Resolved on time"),
+    ("late", "แล้วเสร็จเกินมาตรฐาน", "Resolved late"),
+    ("open_overdue", "ยังไม่เสร็จ เกินกำหนด", "Open, overdue"),
+    ("open_in_time", "ยังไม่เสร็จ ยังไม่ถึงกำหนด", "Open, not yet due"),
+    ("on_hold", "พักเรื่อง (หยุดนับเวลา)", "On hold (clock stopped)"),
+    ("merged", "รวมกับเรื่องอื่น", "Merged"),
+]
+
+
+def _resolution(scope: Scope) -> ColumnElement:
+    return resolution_as_of(scope.now)
+
+
+def resolution_as_of(now) -> ColumnElement:
+    """A complaint's place against its service standard as of `now` (the keys of
+    RESOLUTION_BUCKETS): the dashboard's figure and criterion 3.4's overdue share.
+
+    A hold stops the clock and a resume moves due_at back by the days paused
+    (workflow._resume), so due_at is already the deadline net of past holds; a
+    case on hold now is judged only if it was already late when it was held.
+    """
+    finished = _finished()
+    return case(
+        (Complaint.status == "merged", "merged"),
+        (and_(finished.is_not(None), finished <= Complaint.due_at), "on_time"),
+        (finished.is_not(None), "late"),
+        (and_(Complaint.status == "on_hold", Complaint.held_at > Complaint.due_at), "open_overdue"),
+        (Complaint.status == "on_hold", "on_hold"),
+        (Complaint.due_at < now, "open_overdue"),
+        else_=literal("open_in_time"),
+    )
+
+
+AGE_BUCKETS = [  # key, max age in days, Thai, English
+    ("d0_7", 7, "ไม่เกิน 7 วัน", "Up to 7 days"),
+    ("d8_15", 15, "8 – 15 วัน", "8 – 15 days"),
+    ("d16_30", 30, "16 – 30 วัน", "16 – 30 days"),
+    ("d31_60", 60, "31 – 60 วัน", "31 – 60 days"),
+    ("gt60", None, "เกิน 60 วัน", "Over 60 days"),
+]
+
+
+def _age(scope: Scope) -> ColumnElement:
+    return case(
+        (Complaint.status.not_in(BACKLOG_STATUSES), "not_open"),
+        *[(Complaint.received_at >= scope.now - timedelta(days=days), key) for key, days, *_ in AGE_BUCKETS if days],
+        else_=literal("gt60"),
+    )
+
+
+def _yes_no(condition: ColumnElement) -> ColumnElement:
+    return case((condition, "yes"), else_=literal("no"))
+
+
+def _survey(scope: Scope) -> ColumnElement:
+    return case(
+        (SurveyResponse.id.is_not(None), "responded"),
+        (Complaint.status.in_(("resolved", "closed")), "not_responded"),
+        else_=literal("not_eligible"),
+    )
+
+
+# The ELSE key of each CASE dimension above (`_ack`, `_resolution`, `_age`, `_survey`,
+# `_yes_no`): the one pass counts it as the rest of the total (one_pass._one_pass).
+CASE_ELSE = {
+    "ack": "gt_1d",
+    "resolution": "open_in_time",
+    "age": "gt60",
+    "survey": "not_eligible",
+    "reopened": "no",
+    "repeat": "no",
+}
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    d.name: d
+    for d in [
+        Dimension("category", lambda s: Complaint.category_id, nullable=True, as_int=True),
+        Dimension("kind", lambda s: Complaint.kind),
+        Dimension("channel", lambda s: Complaint.channel),
+        Dimension("handling_unit", lambda s: Complaint.unit_id, nullable=True, as_int=True),
+        Dimension("district", lambda s: Complaint.district, nullable=True),
+        Dimension(
+            "month", lambda s: ranges(month_bounds(s.period), s.period.end), condition=_range_condition(month_bounds)
+        ),
+        Dimension(
+            "week", lambda s: ranges(week_bounds(s.period), s.period.end), condition=_range_condition(week_bounds)
+        ),
+        Dimension("ack", _ack),
+        Dimension("resolution", _resolution),
+        Dimension("age", _age),
+        Dimension("reopened", lambda s: _yes_no(Complaint.reopen_count > 0)),
+        Dimension("repeat", lambda s: _yes_no(Complaint.repeat_of_id.is_not(None))),
+        Dimension("cluster", lambda s: Complaint.cluster_id, nullable=True, as_int=True),
+        Dimension("root_cause", lambda s: Complaint.root_cause_id, nullable=True, as_int=True),
+        Dimension("survey", _survey, survey=True),
+        Dimension("satisfaction", lambda s: SurveyResponse.satisfaction, survey=True, as_int=True),
+        Dimension("confidence", lambda s: SurveyResponse.confidence, survey=True, as_int=True),
+        Dimension("satisfied", lambda s: _yes_no(SurveyResponse.satisfaction >= 4), survey=True),
+        Dimension("confident", lambda s: _yes_no(SurveyResponse.confidence >= 4), survey=True),
+    ]
+}
+
+
+def with_survey(statement: Select) -> Select:
+    return statement.outerjoin(SurveyResponse, SurveyResponse.complaint_id == Complaint.id)
+
+
+def drill_statement(scope: Scope, filters: Mapping[str, str]) -> Select:
+    """The complaints behind a figure row: the scope plus the row's drill-down filters.
+
+    `filters` holds dimension names (unknown keys are ignored: the page's own
+    parameters travel with them); a `period` in the filters was already applied
+    to `scope` by the caller.
+    """
+    statement = select(Complaint)
+    used = [(DIMENSIONS[k], v) for k, v in filters.items() if k in DIMENSIONS and v != ""]
+    if any(d.survey for d, _ in used):
+        statement = with_survey(statement)
+    return statement.where(*scope.conditions(), *[d.where(scope, str(v)[:100]) for d, v in used])
+
+
+def drill_count(scope: Scope, filters: Mapping[str, str]) -> int:
+    inner = drill_statement(scope, filters).with_only_columns(Complaint.id).subquery()
+    return db.session.scalar(select(func.count()).select_from(inner)) or 0

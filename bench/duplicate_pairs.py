@@ -199,7 +199,7 @@ def main() -> None:
 def evaluate() -> None:
     """Precision and recall of similarity.pair_score on the committed pairs, overall and by stratum."""
     from complaints.nlp.duplicates import evaluate_pairs, read_pairs
-    from complaints.services.casework.similarity import SIMILAR_MINIMUM
+    from complaints.nlp.similarity import SIMILAR_MINIMUM
 
     pairs = read_pairs()
     print(f"threshold {SIMILAR_MINIMUM}: {evaluate_pairs(pairs)}")

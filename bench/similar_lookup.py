@@ -63,7 +63,7 @@ def traffy_rows(limit: int | None = None) -> list[dict]:
 def prepare(rows: list[dict]) -> list[tuple]:
     """(description, category code, district code, district name, signature) per Traffy row."""
     from complaints.domain.locations import UnknownPlace, resolve_place
-    from complaints.services.casework import similarity
+    from complaints.nlp.similarity import text_signature
 
     prepared = []
     for row in rows:
@@ -77,7 +77,7 @@ def prepare(rows: list[dict]) -> list[tuple]:
                 row["label"],
                 place.code if place else None,
                 place.district if place else None,
-                similarity.text_signature(row["text"]),
+                text_signature(row["text"]),
             )
         )
     return prepared

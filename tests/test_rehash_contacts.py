@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import Complainant, User
+from complaints.nlp.similarity import contact_key
 from complaints.services.casework import similarity
 from complaints.services.privacy import duties
 from tests.helpers import complaint_by_number, make_staff
@@ -69,7 +70,7 @@ def test_rotating_the_secret_then_rehashing_restores_lookups_and_repeats(app, cl
     assert repeat_of(app, second) == first
     with app.app_context():
         email_key = complaint_by_number(emailed).complainant.email_key
-        assert email_key == similarity.contact_key("email", "somchai@example.com", NEW)
+        assert email_key == contact_key("email", "somchai@example.com", NEW)
         assert (
             complaint_by_number(anonymous).complainant is None
             or complaint_by_number(anonymous).complainant.phone_key is None
@@ -91,7 +92,7 @@ def test_hashes_made_under_another_secret_are_reported(app, client, tmp_path):
     assert "1 matched neither the old nor the new secret" in result.output
     with app.app_context():
         keys = db.session.scalars(select(Complainant.phone_key)).all()
-        assert keys == [similarity.contact_key("phone", PHONE, NEW)]  # rewritten all the same
+        assert keys == [contact_key("phone", PHONE, NEW)]  # rewritten all the same
 
 
 def test_an_empty_or_missing_old_secret_file_is_a_clear_error(app, tmp_path):
@@ -121,8 +122,8 @@ def test_rehash_in_batches_on_postgresql(pg_app):
         assert (result.complainants, result.changed, result.unexplained) == (8, 7, 0)
         rows = db.session.execute(select(Complainant.phone_key, Complainant.email_key).order_by(Complainant.id)).all()
         assert rows[0] == (
-            similarity.contact_key("phone", "0800000000", NEW),
-            similarity.contact_key("email", "p0@example.com", NEW),
+            contact_key("phone", "0800000000", NEW),
+            contact_key("email", "p0@example.com", NEW),
         )
         assert rows[-1] == (None, None)
         assert len({r.phone_key for r in rows[:-1]}) == 7

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from complaints.extensions import db
+from complaints.nlp.similarity import contact_key, overlap, text_signature
 from complaints.services.casework import after_intake, similarity
 from tests.helpers import case_url, complaint_by_number, login, make_staff
 
@@ -31,15 +32,15 @@ def test_signatures_keep_distinctive_thai_tokens():
     from complaints import create_app
 
     with create_app({"TESTING": True}).app_context():
-        signature = similarity.text_signature(POTHOLE).split()
+        signature = text_signature(POTHOLE).split()
     assert "หลุม" in signature and "พหลโยธิน" in signature
     assert "ที่" not in signature and "45" not in signature  # stop words and bare numbers go
 
 
 def test_overlap_and_keys():
-    assert similarity.overlap("ถนน หลุม ซ่อม", "หลุม ถนน ไฟ") == pytest.approx(2 / 4)
-    assert similarity.overlap("", "ถนน") == 0
-    key = similarity.contact_key
+    assert overlap("ถนน หลุม ซ่อม", "หลุม ถนน ไฟ") == pytest.approx(2 / 4)
+    assert overlap("", "ถนน") == 0
+    key = contact_key
     assert key("phone", "081-234-5678", "s") == key("phone", "+66 81 234 5678", "s") == key("phone", "๐๘๑๒๓๔๕๖๗๘", "s")
     assert key("email", " Somchai@Example.COM ", "s") == key("email", "somchai@example.com", "s")
     assert key("phone", "081-234-5678", "s") != key("phone", "081-234-5678", "other-secret")

@@ -178,16 +178,14 @@ def test_a_planted_tip_off_leaks_to_no_other_role_nor_the_public(request, databa
     world = build_world(app, client)
     tip, twin, stranger = _plant(app, client)
     with app.app_context():
+        from complaints.nlp.similarity import SIMILAR_MINIMUM, pair_score
         from complaints.services.casework import similarity
 
         tip_row, twin_row = complaint_by_number(tip), complaint_by_number(twin)
         tip_id, twin_id = tip_row.id, twin_row.id
         integrity_unit = tip_row.unit_id
         # The plant is a real look-alike: without the wall the twin would link to the tip-off.
-        assert (
-            similarity.pair_score(similarity.signals_of(tip_row), similarity.signals_of(twin_row))
-            >= similarity.SIMILAR_MINIMUM
-        )
+        assert pair_score(similarity.signals_of(tip_row), similarity.signals_of(twin_row)) >= SIMILAR_MINIMUM
         people = similarity.same_person(twin_row.complainant)
         assert tip_row.complainant_id in db.session.scalars(people).all()
     _background_passes(app)

@@ -58,6 +58,7 @@ from complaints.domain.thai_calendar import to_bangkok
 from complaints.extensions import db
 from complaints.models import Category, ClusterMonth, Complaint, Kind, RecurringCluster, Status, utcnow
 from complaints.nlp.pii_masking import mask_text
+from complaints.nlp.similarity import overlap, places_conflict, text_signature
 from complaints.services.casework import similarity
 from complaints.services.classifier.triage import complaint_text
 
@@ -204,9 +205,9 @@ class _Clusterer:
         """Put one complaint into its best cluster or a new one; True when it joined an existing one."""
         best, best_score = None, self.min_overlap
         for cluster in self.candidates(category_id, key):
-            if similarity.places_conflict(signature, cluster.terms):  # another soi or road number
+            if places_conflict(signature, cluster.terms):  # another soi or road number
                 continue
-            score = similarity.overlap(signature, cluster.terms)
+            score = overlap(signature, cluster.terms)
             if score >= best_score and (best is None or score > best_score):
                 best, best_score = cluster, score
         joined = best is not None
@@ -311,7 +312,7 @@ def _cluster_batch(batch_size: int, min_overlap: float, result: UpdateResult) ->
         ):
             continue
         if complaint.text_signature is None:  # rows stored before signatures existed (migration 0004)
-            complaint.text_signature = similarity.text_signature(complaint_text(complaint.title, complaint.description))
+            complaint.text_signature = text_signature(complaint_text(complaint.title, complaint.description))
         if complaint.text_signature:
             work.append((complaint, category_id, key))
     clusterer.load({(category_id, key) for _, category_id, key in work})

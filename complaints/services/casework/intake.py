@@ -35,6 +35,7 @@ from complaints.models import (
     utcnow,
 )
 from complaints.nlp.cleaning import UnsafeText, clean_text
+from complaints.nlp.similarity import text_signature
 from complaints.schemas import ComplaintSubmission
 from complaints.services.casework import similarity, workflow
 from complaints.services.casework.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
@@ -180,7 +181,7 @@ def _validate(submission: ComplaintSubmission) -> tuple[dict, list[FieldError]]:
         # complaint without one; the others get their suggestion in the post-intake
         # pass (triage.suggest_later), in batches, off the request.
         values["suggestion"] = suggestion = triage.suggest(text) if category is None else None
-        values["signature"] = similarity.text_signature(text)
+        values["signature"] = text_signature(text)
         values["category"], values["category_source"], values["needs_triage"] = triage.decide(category, suggestion)
     return values, errors
 

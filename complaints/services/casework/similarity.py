@@ -28,26 +28,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 
 from complaints.extensions import db
 from complaints.models import Complainant, Complaint, Status
-from complaints.nlp.similarity import (  # noqa: F401 (the rule's names, read by callers through this module)
-    CATEGORY_BONUS,
-    FAR_METRES,
-    MIN_SHARED_TOKENS,
-    NEARBY_METRES,
-    PLACE_BONUS,
-    SIGNATURE_TOKENS,
-    SIMILAR_MINIMUM,
-    Signals,
-    contact_key,
-    far_apart,
-    metres_between,
-    normalise_phone,
-    overlap,
-    pair_score,
-    place_numbers,
-    places_conflict,
-    same_place,
-    text_signature,
-)
+from complaints.nlp.similarity import SIMILAR_MINIMUM, Signals, contact_key, overlap, pair_score, same_place
 from complaints.services.access import PUBLIC, may_link, visible_complaints
 
 

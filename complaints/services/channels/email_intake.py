@@ -35,6 +35,7 @@ from complaints.domain.errors import BilingualError, invalid, unsafe_text
 from complaints.extensions import db
 from complaints.models import Channel, Complainant, Complaint, TimelineEvent
 from complaints.nlp.cleaning import UnsafeText, clean_text
+from complaints.nlp.similarity import contact_key
 from complaints.schemas import parse_submission
 from complaints.services.access import Public
 from complaints.services.casework import similarity
@@ -125,7 +126,7 @@ def _message_id(msg: EmailMessage, raw: bytes) -> str:
 def _sender_key(sender: str) -> str | None:
     """The keyed hash of an address, as Complainant.email_key holds it (contacts are
     encrypted at rest; they are matched by this hash, never by decrypting rows)."""
-    return similarity.contact_key("email", sender, similarity.secret())
+    return contact_key("email", sender, similarity.secret())
 
 
 def is_complainants_address(complaint: Complaint, sender: str) -> bool:

@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.extensions import db
 from complaints.models import Channel, Complaint, OutboxMessage
+from complaints.nlp.similarity import normalise_phone
 from complaints.schemas import parse_model, parse_submission
 from complaints.services.casework.intake import submit_complaint
-from complaints.services.casework.similarity import normalise_phone
 from complaints.services.channels import chat_replies
 from complaints.services.messaging import channel_refs
 

@@ -54,6 +54,7 @@ from complaints.models import (
     utcnow,
 )
 from complaints.nlp.cleaning import UnsafeText, clean_text
+from complaints.nlp.similarity import text_signature
 from complaints.services.casework import similarity
 from complaints.services.casework.sla import due_soon_threshold
 from complaints.services.catalogue import reference_data
@@ -229,14 +230,14 @@ def text_pool(path: Path, size: int, rng: random.Random) -> list[_Text]:
                 description,
                 raw.get("label") or None,
                 place.code if place and place.district else None,
-                similarity.text_signature(description),
+                text_signature(description),
             )
         )
     return pool
 
 
 def _fixed_texts(texts: list[str]) -> list[_Text]:
-    return [_Text(t, None, None, similarity.text_signature(t)) for t in texts]
+    return [_Text(t, None, None, text_signature(t)) for t in texts]
 
 
 # A password hash no password matches (werkzeug answers False for it): the demo case

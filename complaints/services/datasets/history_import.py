@@ -35,7 +35,7 @@ from complaints.domain.locations import UnknownPlace, resolve_place
 from complaints.domain.thai_calendar import BANGKOK, BE_OFFSET, be_year, to_bangkok
 from complaints.models import Channel, Complaint, Kind, Status, TimelineEvent, utcnow
 from complaints.nlp.cleaning import UnsafeText, clean_text
-from complaints.services.casework import similarity
+from complaints.nlp.similarity import text_signature
 from complaints.services.casework.intake import PLACE_ERRORS
 from complaints.services.catalogue import reference_data
 from complaints.services.catalogue.reference_data import CategoryRef
@@ -431,7 +431,7 @@ def _rows_for(
             "closed_at": finished_at if status != Status.RESOLVED else None,
             "sla_state": "overdue" if late else "on_time",
             "category_source": "citizen" if category else "none",
-            "text_signature": similarity.text_signature(text),
+            "text_signature": text_signature(text),
             "source_key": key,
         },
     )

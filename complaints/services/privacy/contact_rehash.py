@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import Complainant
+from complaints.nlp.similarity import contact_key
 from complaints.services.casework import similarity
 
 _KINDS = (("phone", "phone", "phone_key"), ("email", "email", "email_key"), ("line", "line_user_id", "line_key"))
@@ -32,7 +33,7 @@ class RehashResult:
 
 
 def _keys(complainant: Complainant, secret: str) -> dict[str, str | None]:
-    return {attr: similarity.contact_key(kind, getattr(complainant, field), secret) for kind, field, attr in _KINDS}
+    return {attr: contact_key(kind, getattr(complainant, field), secret) for kind, field, attr in _KINDS}
 
 
 def rehash_all(old_secret: str | None = None, batch: int = 500) -> RehashResult:

@@ -29,6 +29,7 @@ from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import AuditEntry, Complainant, Complaint, DataRequest, TimelineEvent, User, utcnow
 from complaints.nlp import scrubbing
+from complaints.nlp.similarity import contact_key
 from complaints.services.access import TIP_OFF_ROLE, sees_tip_offs, visible_complaints
 from complaints.services.casework import similarity
 from complaints.services.privacy import erasure
@@ -131,7 +132,7 @@ def find_subject(contact_kind: str, value: str, viewer: User) -> Subject:
             "เลือกชนิดข้อมูลติดต่อ: โทรศัพท์ อีเมล หรือ LINE",
             "Choose the contact kind: phone, email or line.",
         )
-    key = similarity.contact_key(contact_kind, (value or "").strip(), similarity.secret())
+    key = contact_key(contact_kind, (value or "").strip(), similarity.secret())
     if key is None:
         raise BilingualError(422, "invalid-input", "กรุณาระบุข้อมูลติดต่อ", "Enter the contact to look for.")
     hidden = select(Complaint.complainant_id).where(

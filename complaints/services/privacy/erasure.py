@@ -38,7 +38,7 @@ from complaints.models import (
 )
 from complaints.models.open311 import Open311Request
 from complaints.nlp.scrubbing import Scrubber
-from complaints.services.casework import similarity
+from complaints.nlp.similarity import normalise_phone, text_signature
 from complaints.services.casework.photos import display_name, scrub_stored
 from complaints.services.classifier import triage
 
@@ -107,9 +107,7 @@ def _complaint(complaint: Complaint, scrubber: Scrubber) -> None:
         complaint.lat = round(complaint.lat, COORDINATE_DECIMALS)
         complaint.lon = round(complaint.lon, COORDINATE_DECIMALS)
     if complaint.text_signature is not None:
-        complaint.text_signature = similarity.text_signature(
-            triage.complaint_text(complaint.title, complaint.description)
-        )
+        complaint.text_signature = text_signature(triage.complaint_text(complaint.title, complaint.description))
     complaint.anonymous = True
 
 
@@ -168,11 +166,7 @@ def _chat_files(phones: set[str], line_ids: set[str], tracking_numbers: set[str]
                 to, text = str(entry.get("to", "")), str(entry.get("text", ""))
             except (OSError, ValueError, AttributeError):
                 continue
-            if (
-                similarity.normalise_phone(to) in phones
-                or to in line_ids
-                or any(number in text for number in tracking_numbers)
-            ):
+            if normalise_phone(to) in phones or to in line_ids or any(number in text for number in tracking_numbers):
                 path.unlink(missing_ok=True)
 
 

@@ -124,6 +124,7 @@ def save_action(row: CorrectiveAction | None, author: User, form) -> CorrectiveA
     if status not in STATUS_LABELS:
         check.add("status", "สถานะไม่ถูกต้อง", "Invalid status.")
     check.raise_if_any()
+    assert owner is not None  # a missing owner was added to `check`, and raise_if_any raised
     if row is None:
         row = CorrectiveAction(created_by_id=author.id, title=title)
         db.session.add(row)

@@ -102,9 +102,10 @@ def _candidate_columns():
     )
 
 
-def _candidates(statement) -> list[Signals]:
+def _candidates(statement) -> list[tuple[int, Signals]]:
+    """(id, signals) of each candidate row: a stored row always has its id."""
     return [
-        Signals(cid, sig, lat, lon, area, cat or suggested)
+        (cid, Signals(cid, sig, lat, lon, area, cat or suggested))
         for cid, sig, lat, lon, area, cat, suggested in db.session.execute(statement)
     ]
 
@@ -132,16 +133,16 @@ def similar_open(
     candidates: dict[int, Signals] = {}
     for scope in scopes:
         conditions = base + ([scope] if scope is not None else [])
-        for other in _candidates(
+        for cid, other in _candidates(
             select(*_candidate_columns()).where(*conditions).order_by(Complaint.received_at.desc()).limit(300)
         ):
-            candidates.setdefault(other.id, other)
+            candidates.setdefault(cid, other)
     scored = []
     this = signals_of(complaint)
-    for other in candidates.values():
+    for cid, other in candidates.items():
         score = pair_score(this, other)
         if score >= minimum:
-            scored.append((score, other.id))
+            scored.append((score, cid))
     best = sorted(scored, reverse=True)[:limit]
     found = {c.id: c for c in db.session.scalars(select(Complaint).where(Complaint.id.in_([i for _, i in best])))}
     return [Match(found[i], score) for score, i in best]
@@ -178,11 +179,11 @@ def find_repeat(complaint: Complaint) -> Complaint | None:
         )
         if found is not None:
             return found
-    for other in _candidates(
+    for cid, other in _candidates(
         select(*_candidate_columns()).where(window, *earlier).order_by(Complaint.received_at.desc()).limit(300)
     ):
         if same_place(complaint, other) and overlap(complaint.text_signature, other.text_signature) >= 0.2:
-            return db.session.get(Complaint, other.id)
+            return db.session.get(Complaint, cid)
     return None
 
 

@@ -63,7 +63,7 @@ def add_override(*, day: str, is_holiday: bool, note: str | None = None) -> Cale
     row = CalendarOverride(day=parsed, is_holiday=bool(is_holiday), note=note or "")
     db.session.add(row)
     commit()
-    log_change("calendar override %s holiday=%s", parsed.isoformat(), row.is_holiday)
+    log_change("calendar override %s holiday=%s", row.day.isoformat(), row.is_holiday)
     return row
 
 
@@ -74,7 +74,7 @@ def delete_override(day: str) -> None:
         raise not_found("ไม่พบวันที่กำหนดไว้นี้", "No override for that day.")
     db.session.delete(row)
     commit()
-    log_change("deleted calendar override %s", parsed.isoformat())
+    log_change("deleted calendar override %s", row.day.isoformat())
 
 
 def day_moment(day: date) -> datetime:

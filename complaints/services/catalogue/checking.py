@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, overload
 
 from flask import current_app
 
@@ -28,6 +29,30 @@ class Checker:
     def add(self, name: str, th: str, en: str) -> None:
         self.errors.append(FieldError(name, th, en))
 
+    @overload
+    def text(
+        self,
+        name: str,
+        value: str | None,
+        label: tuple[str, str],
+        *,
+        max_len: int,
+        required: Literal[True] = True,
+        multiline: bool = False,
+    ) -> str: ...
+
+    @overload
+    def text(
+        self,
+        name: str,
+        value: str | None,
+        label: tuple[str, str],
+        *,
+        max_len: int,
+        required: bool,
+        multiline: bool = False,
+    ) -> str | None: ...
+
     def text(
         self,
         name: str,
@@ -38,19 +63,23 @@ class Checker:
         required: bool = True,
         multiline: bool = False,
     ) -> str | None:
+        """The cleaned text. A refused one is recorded (raise_if_any raises before it is
+        used) and comes back as "" when the field is required, else as None, the same
+        as an optional field left empty."""
+        refused = "" if required else None
         try:
             text = clean_text(value or "", multiline=multiline)
         except UnsafeText:
             self.unsafe = True
             self.add(name, f"{label[0]}: ไม่รับข้อความที่มีโค้ด HTML หรือสคริปต์", f"{label[1]}: HTML or script is not accepted.")
-            return None
+            return refused
         if not text:
             if required:
                 self.add(name, f"กรุณากรอก{label[0]}", f"{label[1]} is required.")
-            return None
+            return refused
         if len(text) > max_len:
             self.add(name, f"{label[0]}ยาวเกิน {max_len} ตัวอักษร", f"{label[1]} must be at most {max_len} characters.")
-            return None
+            return refused
         return text
 
     def raise_if_any(self) -> None:

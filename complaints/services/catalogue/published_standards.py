@@ -60,7 +60,8 @@ def standard_scope(row: ServiceStandard) -> tuple[str, str]:
     if row.category is None and row.kind is None:
         return "ค่าเริ่มต้น (ทุกหมวด ทุกประเภท)", "Default (every category and kind)"
     category = (row.category.name_th, row.category.name_en) if row.category else ("ทุกหมวด", "any category")
-    kind = KIND_LABELS.get(row.kind, ("ทุกประเภท", "any kind"))
+    any_kind = ("ทุกประเภท", "any kind")
+    kind = any_kind if row.kind is None else KIND_LABELS.get(row.kind, any_kind)
     return f"{category[0]} · {kind[0]}", f"{category[1]} · {kind[1]}"
 
 
@@ -139,6 +140,7 @@ def save_standard(
         if kind is not None and kind not in KINDS:
             check.add("kind", "ประเภทเรื่องไม่ถูกต้อง", f"Kind must be one of: {', '.join(KINDS)}.")
     check.raise_if_any()
+    assert days is not None  # _check_days recorded why not, and raise_if_any raised
 
     if row is None:
         existing = db.session.scalar(

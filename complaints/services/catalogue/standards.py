@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from complaints.domain.thai_calendar import add_working_days, is_working_day, to_bangkok
 from complaints.extensions import db
-from complaints.models import ServiceStandard, StandardsPublication
+from complaints.models import Category, ServiceStandard, StandardsPublication
 from complaints.models.reference import (
     DEFAULT_ACK_WORKING_DAYS,
     DEFAULT_FIRST_RESPONSE_WORKING_DAYS,
@@ -30,6 +30,15 @@ class StandardDays:
     ack: int = DEFAULT_ACK_WORKING_DAYS
     first_response: int = DEFAULT_FIRST_RESPONSE_WORKING_DAYS
     resolve: int = DEFAULT_RESOLVE_WORKING_DAYS
+
+
+@dataclass(frozen=True)
+class SpecificStandard:
+    """A standard for a category, a kind or both, as the public /standards page lists it."""
+
+    category: Category | None
+    kind: str | None
+    days: StandardDays
 
 
 def calendar_overrides() -> dict[date, bool]:
@@ -89,11 +98,11 @@ def published_standards() -> dict:
     default = next((_days(r) for r in rows if r.category_id is None and r.kind is None), StandardDays())
     specific = sorted(
         (
-            {"category": r.category, "kind": r.kind, "days": _days(r)}
+            SpecificStandard(r.category, r.kind, _days(r))
             for r in rows
             if r.category_id is not None or r.kind is not None
         ),
-        key=lambda item: (item["category"].name_th if item["category"] else "", item["kind"] or ""),
+        key=lambda item: (item.category.name_th if item.category else "", item.kind or ""),
     )
     publication = db.session.scalar(select(StandardsPublication).order_by(StandardsPublication.id.desc()))
     return {

@@ -78,8 +78,7 @@ def save_unit(unit: Unit | None, *, code: str, name_th: str, name_en: str, paren
             "รหัสหน่วยงานใช้ได้เฉพาะ a-z 0-9 . _ - และไม่มีช่องว่าง",
             "The unit code may use only a-z, 0-9, '.', '_' and '-', without spaces.",
         )
-        code = None
-    if code and db.session.scalar(select(Unit.id).where(Unit.code == code, Unit.id != (unit.id if unit else -1))):
+    elif code and db.session.scalar(select(Unit.id).where(Unit.code == code, Unit.id != (unit.id if unit else -1))):
         check.add("code", "มีหน่วยงานที่ใช้รหัสนี้แล้ว", "Another unit already has this code.")
     name_th = check.text("name_th", name_th, ("ชื่อภาษาไทย", "Thai name"), max_len=200)
     name_en = check.text("name_en", name_en, ("ชื่อภาษาอังกฤษ", "English name"), max_len=200)

@@ -177,7 +177,7 @@ def _rows(data: bytes, file: str, columns: tuple[str, ...]) -> list[tuple[int, d
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     _check_header(file, header, columns)
-    rows = []
+    rows: list[tuple[int, dict[str, str]]] = []
     try:
         for row in reader:
             if len(rows) >= MAX_CSV_ROWS:
@@ -311,8 +311,8 @@ def _check_unit_tree(units: list[tuple[str, UnitRow]], known: set[str], check: _
             )
         else:
             seen: set[str] = set()
-            node = unit.parent_code
-            while node in parents and node not in seen and node != unit.code:
+            node: str | None = unit.parent_code
+            while node is not None and node in parents and node not in seen and node != unit.code:
                 seen.add(node)
                 node = parents[node]
             if node == unit.code:
@@ -425,11 +425,11 @@ def add_reference_data(lists: ReferenceLists) -> Added:
     with (the default standard, root causes, canned answers). Flushes; the caller commits."""
     units = {u.code: u for u in db.session.scalars(select(Unit))}
     new_units = [row for row in lists.units if row.code not in units]
-    for row in new_units:
-        units[row.code] = Unit(code=row.code, name_th=row.name_th, name_en=row.name_en)
-        db.session.add(units[row.code])
-    for row in new_units:  # parents may come after their sub-units in a file
-        units[row.code].parent = units.get(row.parent_code) if row.parent_code else None
+    for unit_row in new_units:
+        units[unit_row.code] = Unit(code=unit_row.code, name_th=unit_row.name_th, name_en=unit_row.name_en)
+        db.session.add(units[unit_row.code])
+    for unit_row in new_units:  # parents may come after their sub-units in a file
+        units[unit_row.code].parent = units.get(unit_row.parent_code) if unit_row.parent_code else None
     existing = _existing_codes(Category)
     standards = 0
     new_categories = [row for row in lists.categories if row.code not in existing]

@@ -44,10 +44,14 @@ def get_user(user_id: int) -> User:
     return get_row(User, user_id, "ไม่พบผู้ใช้นี้", "No such user.")
 
 
-def _check_role(check: Checker, role: str | None) -> str | None:
-    if role not in ROLES:
+# Like Checker.text, a refused role or password comes back as "" (the problem is in
+# `check`, and raise_if_any raises before it is used).
+
+
+def _check_role(check: Checker, role: str | None) -> str:
+    if role is None or role not in ROLES:
         check.add("role", "บทบาทไม่ถูกต้อง", f"Role must be one of: {', '.join(ROLES)}.")
-        return None
+        return ""
     return role
 
 
@@ -59,7 +63,7 @@ def _check_email(check: Checker, email: str | None) -> str | None:
     return email
 
 
-def _check_password(check: Checker, password: str | None) -> str | None:
+def _check_password(check: Checker, password: str | None) -> str:
     password = password or ""
     if len(password) < MIN_PASSWORD_LENGTH:
         check.add(
@@ -67,18 +71,18 @@ def _check_password(check: Checker, password: str | None) -> str | None:
             f"รหัสผ่านต้องมีอย่างน้อย {MIN_PASSWORD_LENGTH} ตัวอักษร",
             f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
         )
-        return None
+        return ""
     if len(password) > MAX_PASSWORD_LENGTH:
         check.add(
             "password",
             f"รหัสผ่านยาวเกิน {MAX_PASSWORD_LENGTH} ตัวอักษร",
             f"The password must have at most {MAX_PASSWORD_LENGTH} characters.",
         )
-        return None
+        return ""
     return password
 
 
-def _check_names(check: Checker, username: str | None, display_name: str | None) -> tuple[str, str | None]:
+def _check_names(check: Checker, username: str | None, display_name: str | None) -> tuple[str, str]:
     username = (username or "").strip()
     if not _USERNAME.fullmatch(username):
         check.add(
@@ -93,7 +97,7 @@ def _check_names(check: Checker, username: str | None, display_name: str | None)
 
 def check_new_account(
     check: Checker, username: str | None, display_name: str | None, password: str | None
-) -> tuple[str, str | None, str | None]:
+) -> tuple[str, str, str]:
     """The username, display name and password of a new account, cleaned; problems go to `check`.
 
     The one set of rules for every way an account is made (admin page, `flask setup`, first-run page).

@@ -421,7 +421,7 @@ def _ack_deadline(period: Period):
     that bisects the runs (about 8 comparisons a complaint instead of up to 250)."""
     moment = Complaint.__table__.c.acknowledged_at.type
     return bisecting_case(
-        Complaint.received_at,
+        Complaint.__table__.c.received_at,
         [(literal(end, moment), literal(due, moment)) for end, due in _next_working_day_deadlines(period)],
         None,
     )

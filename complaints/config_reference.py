@@ -112,9 +112,15 @@ def settings(source: str | None = None) -> list[Setting]:
     tree = ast.parse(source if source is not None else CONFIG_SOURCE.read_text(encoding="utf-8"))
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     found: dict[str, Setting] = {}
-    nodes = sorted((n for n in ast.walk(tree) if _env_name(n)), key=lambda n: (n.lineno, n.col_offset))
-    for node in nodes:
-        name, default = _env_name(node)  # type: ignore[misc]
+    readings = sorted(
+        (
+            (node, env)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call | ast.Subscript) and (env := _env_name(node)) is not None
+        ),
+        key=lambda reading: (reading[0].lineno, reading[0].col_offset),
+    )
+    for node, (name, default) in readings:
         text = _default_text(node, default, parents)
         previous = found.get(name)
         if previous is not None and (previous.default != "—" or text == "—"):

@@ -122,6 +122,8 @@ class DatabaseCollector:
 
 def _authorised() -> bool:
     token = current_app.config.get("METRICS_TOKEN")
+    if not token:
+        return False
     given = request.headers.get("Authorization", "")
     return given.startswith("Bearer ") and hmac.compare_digest(given[7:].strip().encode(), token.encode())
 

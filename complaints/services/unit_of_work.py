@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import Delete, Update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from complaints.domain.errors import BilingualError
@@ -48,3 +50,14 @@ def commit() -> None:
     """Commit what is pending as one unit of work (see unit_of_work)."""
     with unit_of_work():
         pass
+
+
+def rows_changed(statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE in the session; the number of rows it matched.
+
+    Session.execute is typed as returning a Result; for these statements it is a
+    CursorResult, the one that has rowcount."""
+    result = db.session.execute(statement)
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"an UPDATE or DELETE gave a {type(result).__name__}, not a CursorResult")
+    return result.rowcount

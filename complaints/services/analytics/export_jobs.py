@@ -105,7 +105,9 @@ def run(job_id: int) -> str:
         db.session.rollback()
         partial.unlink(missing_ok=True)
         log.exception("export %s failed", job_id)
-        _fail(db.session.get(ExportJob, job_id), f"{exc.__class__.__name__}: {exc}")
+        failed = db.session.get(ExportJob, job_id)
+        if failed is not None:  # else the job was deleted meanwhile: nothing to mark
+            _fail(failed, f"{exc.__class__.__name__}: {exc}")
         raise
     job.row_count, job.storage_key = written, key
     job.status, job.finished_at = ExportStatus.DONE, utcnow()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TextIO
 
 from openpyxl import Workbook
@@ -78,7 +78,7 @@ def figure_rows(figure: Figure) -> list[list]:
     return rows
 
 
-def complaint_rows(statement: Select) -> Iterable[list]:
+def complaint_rows(statement: Select) -> Iterator[list]:
     """One masked row per complaint of the statement (a select of Complaint).
 
     The statement is already limited to what the reader may know of (the scope's

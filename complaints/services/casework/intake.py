@@ -38,7 +38,7 @@ from complaints.nlp.cleaning import UnsafeText, clean_text
 from complaints.nlp.similarity import text_signature
 from complaints.schemas import ComplaintSubmission
 from complaints.services.casework import similarity, workflow
-from complaints.services.casework.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
+from complaints.services.casework.photos import PhotoRejected, PreparedPhoto, prepare_photo, remove_stored, store_photo
 from complaints.services.catalogue import reference_data
 from complaints.services.catalogue.standards import due_dates
 from complaints.services.classifier import triage
@@ -126,6 +126,8 @@ def _replay(key: str, request_hash: str | None) -> IntakeResult | None:
             "Idempotency-Key นี้ถูกใช้กับคำขออื่นแล้ว",
             "This Idempotency-Key was already used for a different request.",
         )
+    if record.complaint_id is None:  # intake stores each answer with its complaint's id
+        raise LookupError(f"the stored answer for Idempotency-Key {key!r} names no complaint")
     return IntakeResult(record.complaint_id, record.response, replayed=True)
 
 
@@ -193,7 +195,7 @@ def _prepare_photos(photos: Sequence[Upload], errors: list[FieldError], leave_ou
             FieldError("photos", f"แนบภาพได้ไม่เกิน {config['MAX_PHOTOS']} ภาพ", f"At most {config['MAX_PHOTOS']} photos.")
         )
         return []
-    prepared = []
+    prepared: list[PreparedPhoto] = []
     for upload in photos:
         if len(prepared) == config["MAX_PHOTOS"]:
             break

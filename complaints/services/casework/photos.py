@@ -108,9 +108,9 @@ def prepare_photo(field: str, filename: str | None, raw: bytes, max_bytes: int) 
 
 def _pixels_only(raw: bytes, fmt: str) -> tuple[bytes, int, int]:
     """The image re-encoded in `fmt` with its pixels and nothing else; (bytes, width, height)."""
-    with Image.open(io.BytesIO(raw)) as image:
-        image.load()
-        image = ImageOps.exif_transpose(image)
+    with Image.open(io.BytesIO(raw)) as opened:
+        opened.load()
+        image = ImageOps.exif_transpose(opened)
         if fmt == "JPEG" and image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
         # Pillow's encoders fall back on `info` for comment, EXIF, XMP and ICC data.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import overload
 
 from sqlalchemy import select
 
@@ -80,6 +81,12 @@ def working_days_between(start: datetime, end: datetime) -> int:
     return count
 
 
+@overload
+def extend_by_working_days(deadline: datetime, days: int) -> datetime: ...
+@overload
+def extend_by_working_days(deadline: None, days: int) -> None: ...
+@overload
+def extend_by_working_days(deadline: datetime | None, days: int) -> datetime | None: ...
 def extend_by_working_days(deadline: datetime | None, days: int) -> datetime | None:
     """A deadline pushed back by `days` working days (the clock paused that long)."""
     if deadline is None or days <= 0:

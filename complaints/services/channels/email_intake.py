@@ -284,8 +284,8 @@ def poll_mailbox() -> dict:
     with _imap_client(config) as imap:
         imap.login(config["IMAP_USERNAME"] or "", config["IMAP_PASSWORD"] or "")
         imap.select(config["IMAP_FOLDER"])
-        _, found = imap.uid("SEARCH", None, "UNSEEN")
-        for uid in (found[0] or b"").split()[: config["IMAP_BATCH"]]:
+        _, found = imap.uid("SEARCH", "UNSEEN")  # no charset argument: imaplib sends the same command
+        for uid in (found[0] or b"").decode("ascii").split()[: config["IMAP_BATCH"]]:
             _, fetched = imap.uid("FETCH", uid, "(BODY.PEEK[])")
             raw = next((item[1] for item in fetched if isinstance(item, tuple)), None)
             if raw is None:

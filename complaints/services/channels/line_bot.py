@@ -37,6 +37,7 @@ from complaints.services.casework.intake import Upload, submit_complaint
 from complaints.services.casework.photos import PhotoRejected, prepare_photo
 from complaints.services.channels import chat_replies
 from complaints.services.messaging import channel_refs, line_api
+from complaints.services.unit_of_work import rows_changed
 
 log = logging.getLogger(__name__)
 
@@ -327,6 +328,6 @@ def _finish(turn: Turn) -> bool:
 def purge_stale_conversations() -> int:
     """Delete conversations left unfinished (they hold what a citizen typed: PDPA)."""
     max_age = timedelta(minutes=current_app.config["LINE_CONVERSATION_MINUTES"])
-    result = db.session.execute(delete(LineConversation).where(LineConversation.updated_at < utcnow() - max_age))
+    deleted = rows_changed(delete(LineConversation).where(LineConversation.updated_at < utcnow() - max_age))
     db.session.commit()
-    return result.rowcount
+    return deleted

@@ -223,7 +223,7 @@ def submit_request(form: MultiDict) -> list[dict]:
         )
     except BilingualError as exc:
         raise _open311_fields(exc) from None
-    complaint = db.session.get(Complaint, result.complaint_id)
+    complaint = db.session.get_one(Complaint, result.complaint_id)
     answer = (
         {"token": token}
         if current_app.config["OPEN311_SERVICE_TYPE"] == "batch"

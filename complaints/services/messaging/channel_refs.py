@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from complaints.extensions import db
 from complaints.models import ChannelMessage, OutboxMessage, utcnow
 from complaints.services.messaging import dispatch
+from complaints.services.unit_of_work import rows_changed
 
 
 def external_key(external_id: str) -> str:
@@ -120,10 +121,10 @@ def purge_unlinked() -> int:
     """Forget ids of events that made no complaint (prompts, status requests) after
     CHANNEL_EVENT_RETENTION_DAYS; channels redeliver within hours, so older ids guard nothing."""
     days = current_app.config["CHANNEL_EVENT_RETENTION_DAYS"]
-    result = db.session.execute(
+    deleted = rows_changed(
         delete(ChannelMessage).where(
             ChannelMessage.complaint_id.is_(None), ChannelMessage.created_at < utcnow() - timedelta(days=days)
         )
     )
     db.session.commit()
-    return result.rowcount
+    return deleted

@@ -47,6 +47,7 @@ from complaints.services.messaging import (
     stop_signals,
 )
 from complaints.services.messaging.delivery import DeliveryFailed
+from complaints.services.unit_of_work import rows_changed
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def _lease() -> timedelta:
 
 
 def _claim(message_id: int, now: datetime) -> bool:
-    result = db.session.execute(
+    claimed = rows_changed(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
@@ -69,7 +70,7 @@ def _claim(message_id: int, now: datetime) -> bool:
         .values(claimed_until=now + _lease(), attempts=OutboxMessage.attempts + 1)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return claimed == 1
 
 
 class _LeaseKeeper:

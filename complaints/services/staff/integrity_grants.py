@@ -37,6 +37,7 @@ from complaints.extensions import db
 from complaints.models import AuditEntry, IntegrityGrant, OutboxMessage, Unit, User, utcnow
 from complaints.services.messaging import dispatch
 from complaints.services.privacy import duties
+from complaints.services.unit_of_work import rows_changed
 
 ROLE = "integrity"
 
@@ -164,12 +165,12 @@ def approve(actor: User, grant_id: int) -> tuple[IntegrityGrant, str | None]:
         )
     # Claimed by a conditional UPDATE: of two admins approving at once, one carries it out.
     now = utcnow()
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(IntegrityGrant)
         .where(IntegrityGrant.id == grant.id, IntegrityGrant.status == "pending")
         .values(status="approved", decided_by_id=actor.id, decided_at=now)
     )
-    if claimed.rowcount != 1:
+    if claimed != 1:
         db.session.rollback()
         raise BilingualError(409, "grant-closed", "คำขอนี้ไม่รออนุมัติแล้ว", "This proposal is no longer open.")
     db.session.refresh(grant)
@@ -208,17 +209,17 @@ def _apply(grant: IntegrityGrant) -> tuple[User, str | None]:
         if taken is not None:
             raise BilingualError(409, "account-conflict", "มีชื่อผู้ใช้นี้อยู่แล้ว", "That username is already taken.")
         password = secrets.token_urlsafe(12)
-        user = User(
+        created = User(
             username=grant.username,
             display_name=data["display_name"],
             role=data.get("role", ROLE),
             unit=_unit(data.get("unit_id")),
             email=data.get("email"),
         )
-        user.set_password(password)
-        db.session.add(user)
+        created.set_password(password)
+        db.session.add(created)
         db.session.flush()
-        return user, password
+        return created, password
     user = grant.target
     if user is None:
         raise BilingualError(404, "not-found", "ไม่พบผู้ใช้นี้", "No such user.")

@@ -64,7 +64,7 @@ def _ordered(params: dict[str, str]) -> dict[str, str]:
 
 def _build(endpoint: str, params: dict[str, str]) -> str:
     if has_request_context():
-        return url_for(endpoint, **params)
+        return url_for(endpoint, **params)  # type: ignore[arg-type]  # mypy matches **params against url_for's _external
     # No request (the CLI writing a report): the paths under PUBLIC_BASE_URL, as a request there would have them.
     base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
     adapter = current_app.url_map.bind(

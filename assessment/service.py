@@ -62,7 +62,10 @@ def open_assessment(period: Period, user: User | None) -> Assessment:
         db.session.commit()
     except IntegrityError:  # opened by someone else at the same moment
         db.session.rollback()
-        return find(period)
+        theirs = find(period)
+        if theirs is None:  # the clash was not that one
+            raise
+        return theirs
     return assessment
 
 
@@ -340,6 +343,8 @@ def build(period: Period, assessment: Assessment | None, fresh: bool = False) ->
 def content(period: Period, assessment: Assessment | None) -> dict:
     """The report's content: the frozen snapshot once submitted, else computed now."""
     if assessment is not None and assessment.status == "submitted":
+        if assessment.snapshot is None:
+            raise ValueError(f"submitted assessment {assessment.id} has no snapshot")
         return json.loads(assessment.snapshot)
     return build(period, assessment)
 
@@ -350,8 +355,8 @@ def _file_hashes_hold(assessment: Assessment) -> None:
     for item in assessment.evidence:
         if item.kind != "file":
             continue
-        path = files.path_of(upload_dir, item.storage_key)
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != item.sha256:
+        path = files.path_of(upload_dir, item.storage_key) if item.storage_key is not None else None
+        if path is None or not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != item.sha256:
             raise BilingualError(
                 409,
                 "evidence-changed",

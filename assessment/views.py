@@ -127,10 +127,12 @@ def delete_evidence(period: str, evidence_id: int):
 def download_evidence(period: str, evidence_id: int):
     _, assessment = service.get(period)
     item = service.evidence_item(assessment, evidence_id)
-    if item.kind != "file":
+    if item.kind == "file" and item.storage_key is not None:
+        path = path_of(current_app.config["UPLOAD_DIR"], item.storage_key)
+        return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.original_name)
+    if item.kind != "file" and item.url is not None:
         return redirect(item.url)
-    path = path_of(current_app.config["UPLOAD_DIR"], item.storage_key)
-    return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.original_name)
+    raise BilingualError(404, "not-found", "ไม่พบหลักฐาน", "No such evidence.")  # a row naming neither
 
 
 @bp.post("/<period>/submit")

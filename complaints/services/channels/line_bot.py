@@ -156,8 +156,7 @@ def _next_step(data: dict) -> str:
     return "confirm"
 
 
-def _prompt(turn: Turn) -> None:
-    conversation = turn.conversation
+def _prompt(turn: Turn, conversation: LineConversation) -> None:
     conversation.step = _next_step(conversation.data)
     if conversation.step == "confirm":
         data = conversation.data
@@ -203,7 +202,7 @@ def _on_text(turn: Turn, raw: str) -> bool:
     conversation = _state(turn)
     step = conversation.step
     if step == "confirm" and word in CONFIRM_WORDS:
-        return _submit(turn)
+        return _submit(turn, conversation)
     if step == "photo" and word in SKIP_WORDS:
         _update(conversation, photo_done=True)
     elif step == "what":
@@ -214,7 +213,7 @@ def _on_text(turn: Turn, raw: str) -> bool:
         text = _clean(turn, raw, False, 500)
         if text is not None:
             _update(conversation, address=text)
-    _prompt(turn)
+    _prompt(turn, conversation)
     return False
 
 
@@ -231,7 +230,7 @@ def _on_location(turn: Turn, message: LocationMessageContent) -> None:
             except UnsafeText:
                 address = None
         _update(conversation, lat=lat, lon=lon, address=address or conversation.data.get("address"))
-    _prompt(turn)
+    _prompt(turn, conversation)
 
 
 def _on_image(turn: Turn, message_id: str) -> None:
@@ -253,11 +252,11 @@ def _on_image(turn: Turn, message_id: str) -> None:
             turn.replies.append(f"{exc.error.th}\n{exc.error.en}")
         else:
             photos.append(message_id)
-            changes = {"photos": photos}
+            changes: dict[str, object] = {"photos": photos}
             if conversation.step == "photo":
                 changes["photo_done"] = True
             _update(conversation, **changes)
-    _prompt(turn)
+    _prompt(turn, conversation)
 
 
 def _photos(message_ids: list[str]) -> list[Upload]:
@@ -270,8 +269,8 @@ def _photos(message_ids: list[str]) -> list[Upload]:
     return uploads
 
 
-def _submit(turn: Turn) -> bool:
-    data = turn.conversation.data
+def _submit(turn: Turn, conversation: LineConversation) -> bool:
+    data = conversation.data
     location = {"address": data.get("address"), "lat": data.get("lat"), "lon": data.get("lon")}
     try:
         submission = parse_submission(
@@ -283,7 +282,7 @@ def _submit(turn: Turn) -> bool:
         )
         # The conversation ends in the complaint's own transaction: a crash between two
         # commits could leave it at its confirm step, to be confirmed into a second complaint.
-        db.session.delete(turn.conversation)
+        db.session.delete(conversation)
         submit_complaint(
             submission,
             channel=Channel.LINE,
@@ -300,9 +299,9 @@ def _submit(turn: Turn) -> bool:
         return False
     # Stored with the complaint, unless intake retried a tracking-number clash after a
     # rollback (which undid the delete) or answered a concurrent copy of this event.
-    conversation = db.session.get(LineConversation, turn.user_id)
-    if conversation is not None:
-        db.session.delete(conversation)
+    left = db.session.get(LineConversation, turn.user_id)
+    if left is not None:
+        db.session.delete(left)
         db.session.commit()
     return True
 

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import String, select
 from sqlalchemy.exc import IntegrityError
 
 from complaints.domain.errors import BilingualError
@@ -27,7 +27,15 @@ from complaints.nlp.cleaning import UnsafeText, clean_text
 from complaints.services.catalogue import reference_data
 from complaints.services.catalogue.reference_data import CategoryRef
 
-MAX_LABEL_CHARS = Category.__table__.c.code.type.length
+
+def _code_length() -> int:
+    code_type = Category.__table__.c.code.type
+    if not isinstance(code_type, String) or code_type.length is None:
+        raise TypeError("categories.code is expected to be a String of a given length")
+    return code_type.length
+
+
+MAX_LABEL_CHARS = _code_length()
 # Besides letters, combining marks (Thai vowels and tone marks) and digits: what real
 # category names use ("PM2.5", "ถนน/ทางเท้า", "น้ำท่วม (ขัง)"); quotes, semicolons,
 # angle brackets and the like have no place in a name.
@@ -142,9 +150,10 @@ class Categories:
             db.session.commit()
         except IntegrityError:  # made in the meantime by another import or an admin
             db.session.rollback()
-            category = db.session.scalar(select(Category).where(Category.code == label))
-            if category is None or not category.active:
-                raise LabelRefused("inactive-category" if category else "unknown-category") from None
+            existing = db.session.scalar(select(Category).where(Category.code == label))
+            if existing is None or not existing.active:
+                raise LabelRefused("inactive-category" if existing else "unknown-category") from None
+            category = existing
         else:
             self.created.append(label)
         reference_data.clear()

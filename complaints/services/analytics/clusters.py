@@ -180,7 +180,8 @@ class _Clusterer:
                 .where(tuple_(RecurringCluster.category_id, RecurringCluster.place_key).in_(sorted(places)))
                 .order_by(RecurringCluster.id)
             ):
-                self.by_place[(cluster.category_id, cluster.place_key)].append(cluster)
+                if cluster.category_id is not None and cluster.place_key is not None:  # both, by the query
+                    self.by_place[(cluster.category_id, cluster.place_key)].append(cluster)
 
     def candidates(self, category_id: int, key: str) -> list[RecurringCluster]:
         return self.by_place[(category_id, key)]
@@ -299,7 +300,7 @@ def _cluster_batch(batch_size: int, min_overlap: float, result: UpdateResult) ->
     complaints = db.session.scalars(
         select(Complaint).where(Complaint.id.in_(ids)).order_by(Complaint.received_at, Complaint.id)
     ).all()
-    work = []
+    work: list[tuple[Complaint, int, str, str]] = []  # (complaint, category id, place key, signature)
     for complaint in complaints:
         category_id = similarity.category_of(complaint)
         key = place_key(complaint.lat, complaint.lon, complaint.area_code)
@@ -313,14 +314,15 @@ def _cluster_batch(batch_size: int, min_overlap: float, result: UpdateResult) ->
             continue
         if complaint.text_signature is None:  # rows stored before signatures existed (migration 0004)
             complaint.text_signature = text_signature(complaint_text(complaint.title, complaint.description))
-        if complaint.text_signature:
-            work.append((complaint, category_id, key))
-    clusterer.load({(category_id, key) for _, category_id, key in work})
+        signature = complaint.text_signature
+        if signature:
+            work.append((complaint, category_id, key, signature))
+    clusterer.load({(category_id, key) for _, category_id, key, _ in work})
     # Nothing is written until the batch is assigned: flushing before every read
     # of a cluster's members would cost a round trip per complaint.
     with db.session.no_autoflush:
-        for complaint, category_id, key in work:
-            if clusterer.assign(complaint, category_id, key, complaint.text_signature):
+        for complaint, category_id, key, signature in work:
+            if clusterer.assign(complaint, category_id, key, signature):
                 result.joined += 1
             else:
                 result.created += 1
@@ -339,14 +341,15 @@ def uncount_merged() -> int:
     ).all()
     for complaint in merged:
         cluster = complaint.cluster
-        cluster.size = max(cluster.size - 1, 0)
-        month = db.session.scalar(
-            select(ClusterMonth).where(
-                ClusterMonth.cluster_id == cluster.id, ClusterMonth.month == month_of(complaint.received_at)
+        if cluster is not None:  # always, by the query
+            cluster.size = max(cluster.size - 1, 0)
+            month = db.session.scalar(
+                select(ClusterMonth).where(
+                    ClusterMonth.cluster_id == cluster.id, ClusterMonth.month == month_of(complaint.received_at)
+                )
             )
-        )
-        if month is not None and month.count > 0:
-            month.count -= 1
+            if month is not None and month.count > 0:
+                month.count -= 1
         complaint.cluster_id = None
     db.session.commit()
     return len(merged)

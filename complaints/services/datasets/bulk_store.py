@@ -15,15 +15,24 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from sqlalchemy import Table, TypeDecorator, func, insert, select, text
+from sqlalchemy import ColumnDefault, Table, TypeDecorator, func, insert, select, text
 
 from complaints.domain import tracking_numbers
 from complaints.extensions import db
 from complaints.models import Complainant, Complaint, SurveyResponse, TimelineEvent
+from complaints.models.base import Base
 
 
-def reserve_ids(table: Table, n: int) -> list[int]:
-    """n ids for new rows of `table`, taken from its sequence on PostgreSQL.
+def table_of(model: type[Base]) -> Table:
+    """The table a model is mapped to (declarative types __table__ as any FromClause)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a Table")
+    return table
+
+
+def reserve_ids(model: type[Base], n: int) -> list[int]:
+    """n ids for new rows of the model's table, taken from its sequence on PostgreSQL.
 
     SQLite has no sequences: the ids follow the largest one, which holds because
     SQLite lets one writer at a time hold the database (a concurrent writer that
@@ -31,6 +40,7 @@ def reserve_ids(table: Table, n: int) -> list[int]:
     """
     if n <= 0:
         return []
+    table = table_of(model)
     if db.session.get_bind().dialect.name == "postgresql":
         return list(
             db.session.scalars(
@@ -75,12 +85,15 @@ class TrackingNumberAllocator:
 
 def _template(table: Table) -> dict:
     """Every column of the table, with its scalar Python default or None."""
-    return {c.key: (c.default.arg if c.default is not None and c.default.is_scalar else None) for c in table.columns}
+    return {
+        c.key: (c.default.arg if isinstance(c.default, ColumnDefault) and c.default.is_scalar else None)
+        for c in table.columns
+    }
 
 
 TEMPLATES = {
-    model.__table__.name: _template(model.__table__)
-    for model in (Complainant, Complaint, TimelineEvent, SurveyResponse)
+    table.name: _template(table)
+    for table in (table_of(model) for model in (Complainant, Complaint, TimelineEvent, SurveyResponse))
 }
 
 
@@ -112,7 +125,10 @@ def _copy(table: Table, rows: list[dict]) -> None:
         for c in columns
         if isinstance(table.c[c].type, TypeDecorator)
     }
-    cursor = connection.connection.driver_connection.cursor()
+    driver_connection = connection.connection.driver_connection
+    if driver_connection is None:  # only once the connection is closed
+        raise RuntimeError("no database connection to COPY into")
+    cursor = driver_connection.cursor()
     with cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             for c in enums:
@@ -139,7 +155,7 @@ def write(batch: Batch) -> None:
             (TimelineEvent, batch.events),
             (SurveyResponse, batch.surveys),
         ):
-            _write_table(model.__table__, rows)
+            _write_table(table_of(model), rows)
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -245,8 +245,8 @@ def _fixed_texts(texts: list[str]) -> list[_Text]:
 NO_PASSWORD = "!no-password"
 
 
-def _demo_officers() -> dict[int, int]:
-    """One case handler per unit: unit id -> user id.
+def _demo_officers() -> dict[int | None, int]:
+    """One case handler per unit: unit id -> user id (None: an officer without a unit).
 
     An officer of the unit (the demo seeds one in ฝ่ายโยธา); in the integrity unit
     an integrity officer, since only that role may handle tip-offs. A unit without
@@ -254,7 +254,7 @@ def _demo_officers() -> dict[int, int]:
     set-password --username officer-<code> --generate` gives it one).
     """
     integrity_unit = reference_data.unit_id_by_code(current_app.config["INTEGRITY_UNIT_CODE"])
-    officers: dict[int, int] = {}
+    officers: dict[int | None, int] = {}
     for user_id, unit_id, role in db.session.execute(
         select(User.id, User.unit_id, User.role)
         .where(User.role.in_(("officer", "integrity")), User.active.is_(True))
@@ -296,7 +296,7 @@ class _Year:
         if n == 0 or not any(weights):
             return []
         cumulative = list(itertools.accumulate(weights))
-        out = []
+        out: list[datetime] = []
         while len(out) < n:
             day = rng.choices(self.days, cum_weights=cumulative)[0]
             if office:
@@ -399,7 +399,7 @@ class Generator:
         return index if self.history[index][4] == Kind.COMPLAINT else None
 
     def _contact(self, channel: str, person: _Person) -> dict:
-        wants = {
+        wants: dict[str, tuple[str, ...]] = {
             Channel.LINE: ("line_user_id",),
             Channel.EMAIL: ("email",),
             Channel.SMS: ("phone",),
@@ -711,7 +711,7 @@ def generate(
     template = bulk_store.TEMPLATES
     for start in range(0, len(arrivals), batch_size):
         chunk = arrivals[start : start + batch_size]
-        ids = bulk_store.reserve_ids(Complaint.__table__, len(chunk))
+        ids = bulk_store.reserve_ids(Complaint, len(chunk))
         batch = bulk_store.Batch()
         events: list[tuple[int, tuple]] = []
         people: list[tuple[int, dict]] = []
@@ -724,14 +724,12 @@ def generate(
                 people.append((len(batch.complaints) - 1, complainant))
             if survey is not None:
                 surveys.append((complaint_id, survey))
-        for person_id, (position, person) in zip(
-            bulk_store.reserve_ids(Complainant.__table__, len(people)), people, strict=True
-        ):
+        for person_id, (position, person) in zip(bulk_store.reserve_ids(Complainant, len(people)), people, strict=True):
             batch.complainants.append({**template["complainants"], **person, "id": person_id})
             batch.complaints[position]["complainant_id"] = person_id
         event_template = template["timeline_events"]
         for event_id, (complaint_id, (kind, at, actor, text, public)) in zip(
-            bulk_store.reserve_ids(TimelineEvent.__table__, len(events)), events, strict=True
+            bulk_store.reserve_ids(TimelineEvent, len(events)), events, strict=True
         ):
             batch.events.append(
                 {
@@ -746,7 +744,7 @@ def generate(
                 }
             )
         for survey_id, (complaint_id, survey) in zip(
-            bulk_store.reserve_ids(SurveyResponse.__table__, len(surveys)), surveys, strict=True
+            bulk_store.reserve_ids(SurveyResponse, len(surveys)), surveys, strict=True
         ):
             batch.surveys.append(
                 {**template["survey_responses"], **survey, "id": survey_id, "complaint_id": complaint_id}

@@ -25,7 +25,7 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -39,7 +39,7 @@ from complaints.nlp.similarity import text_signature
 from complaints.services.casework.intake import PLACE_ERRORS
 from complaints.services.catalogue import reference_data
 from complaints.services.catalogue.reference_data import CategoryRef
-from complaints.services.catalogue.standards import Deadlines, due_dates, standard_for
+from complaints.services.catalogue.standards import Deadlines, StandardDays, due_dates, standard_for
 from complaints.services.classifier import triage
 from complaints.services.datasets import bulk_store
 from complaints.services.datasets.import_categories import (
@@ -180,7 +180,7 @@ class ImportSummary:
                 f"สร้างหน่วยงาน {unit.code} (หน่วยรับเรื่อง) เพราะฐานข้อมูลยังไม่มีหน่วยงาน / "
                 f"created the unit {unit.code} (Intake unit): the database had no unit"
             )
-        if self.created_categories:
+        if unit is not None and self.created_categories:  # created categories go to that unit
             names = ", ".join(self.created_categories)
             out.append(
                 f"สร้างหมวดหมู่ใหม่ {len(self.created_categories)} หมวด ส่งไปหน่วยงาน {unit.code} "
@@ -203,7 +203,7 @@ def _open(path: Path) -> io.TextIOBase:
     return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
 
 
-def _column_map(header: list[str] | None) -> dict[str, str]:
+def _column_map(header: list[str]) -> dict[str, str]:
     """Our field name -> the file's column name."""
     if not header:
         raise unusable("ไฟล์ว่างหรือไม่มีหัวตาราง", "The file is empty or has no header row.")
@@ -228,7 +228,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         with _open(path) as handle:
             reader = csv.reader(handle)
-            header = next(reader, None)
+            header = next(reader, [])
             positions = [(key, header.index(column)) for key, column in _column_map(header).items()]
             for number, row in enumerate(reader, start=2):
                 if not row:
@@ -376,7 +376,11 @@ def source_key(raw: dict[str, str]) -> str:
 # --- storing ------------------------------------------------------------------------------
 
 
-def _deadlines(cache: dict, category_id: int | None, kind: str, received_at: datetime) -> Deadlines:
+# (standard, day of arrival in Bangkok) -> the deadlines of a complaint received then
+DeadlineCache = dict[tuple[StandardDays, date], Deadlines]
+
+
+def _deadlines(cache: DeadlineCache, category_id: int | None, kind: str, received_at: datetime) -> Deadlines:
     # The deadlines depend on the standard and the day of arrival only (as in demo_data): one
     # working-day computation per day and standard instead of one per row.
     key = (standard_for(category_id, kind), to_bangkok(received_at).date())
@@ -395,7 +399,7 @@ def _rows_for(
     options: Options,
     now: datetime,
     intake_unit_id: int | None,
-    deadline_cache: dict,
+    deadline_cache: DeadlineCache,
 ) -> tuple[dict, list[dict]]:
     complaint_id, received_event_id, imported_event_id, closed_event_id = ids
     received_at, category, place = values["received_at"], values["category"], values["place"]
@@ -481,7 +485,7 @@ def _store(
     numbers: bulk_store.TrackingNumberAllocator,
     options: Options,
     now: datetime,
-    deadline_cache: dict,
+    deadline_cache: DeadlineCache,
 ) -> None:
     """Write the rows of a batch not stored before; rows with no category go to the intake unit,
     else to the unit that took the created categories."""
@@ -495,8 +499,8 @@ def _store(
         fresh.append((row_number, key, values))
     if not fresh:
         return
-    complaint_ids = bulk_store.reserve_ids(Complaint.__table__, len(fresh))
-    event_ids = iter(bulk_store.reserve_ids(TimelineEvent.__table__, 3 * len(fresh)))
+    complaint_ids = bulk_store.reserve_ids(Complaint, len(fresh))
+    event_ids = iter(bulk_store.reserve_ids(TimelineEvent, 3 * len(fresh)))
     intake_unit_id = reference_data.unit_id_by_code(current_app.config["INTAKE_UNIT_CODE"]) or (
         summary.default_unit.id if summary.default_unit else None
     )
@@ -524,7 +528,9 @@ def import_csv(
     """
     options = options or Options()
     options.source_name = options.source_name or path.name
-    summary, seen, deadlines = ImportSummary(), set(), {}
+    summary = ImportSummary()
+    seen: set[str] = set()
+    deadlines: DeadlineCache = {}
     now = utcnow()
     numbers = bulk_store.TrackingNumberAllocator(current_app.config["TRACKING_PREFIX"])
     pending: list[tuple[int, str, dict]] = []

@@ -75,7 +75,8 @@ def active_model_path() -> Path | None:
     Cached per app (so per process): the database is asked at most every
     NLP_ACTIVE_MODEL_CHECK_SECONDS.
     """
-    app = current_app._get_current_object()  # noqa: SLF001 - the per-app cache lives on the app
+    # The per-app cache lives on the app; current_app is a LocalProxy, typed as the app itself.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
     state = app.extensions.get(_CACHE_KEY)
     now = time.monotonic()
     if state is None or now - state["checked"] >= app.config["NLP_ACTIVE_MODEL_CHECK_SECONDS"]:
@@ -124,7 +125,7 @@ def load_active_model():
 def active_model_info() -> dict:
     """What the admin page shows about the model in use."""
     run = latest_promoted()
-    info = {"run": run, "path": None, "metadata": {}, "error": None}
+    info: dict[str, object] = {"run": run, "path": None, "metadata": {}, "error": None}
     try:
         model, path = load_active_model()
         info["path"], info["metadata"] = str(path), model.metadata
@@ -420,6 +421,8 @@ def run_retraining(run_id: int, progress: Progress | None = None) -> str | None:
         log.exception("retraining run %s failed", run_id)
         db.session.rollback()
         run = db.session.get(TrainingRun, run_id)
+        if run is None:  # deleted meanwhile: nothing to record the failure on
+            return None
         run.status, run.finished_at = RunStatus.FAILED, utcnow()
         run.error = _failure_text(exc)[:4000]
         run.stage = "ล้มเหลว / failed"

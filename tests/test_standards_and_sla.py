@@ -127,7 +127,7 @@ def test_sla_sweep_marks_escalates_notifies_and_closes(app, client):
         # The alert links the case by its number, never its sequential row id (issue 16).
         from complaints.services.messaging.outbox import _context
 
-        assert _context(alerts[0])["officer_url"].endswith(f"/officer/complaints/{overdue}")
+        assert _context(alerts[0], alerts[0].complaint)["officer_url"].endswith(f"/officer/complaints/{overdue}")
         notices = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.purpose == "interim_notice")).all()
         assert {m.complaint.tracking_number for m in notices} >= {fine}
         assert supervisor

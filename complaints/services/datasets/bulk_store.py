@@ -20,15 +20,7 @@ from sqlalchemy import ColumnDefault, Table, TypeDecorator, func, insert, select
 from complaints.domain import tracking_numbers
 from complaints.extensions import db
 from complaints.models import Complainant, Complaint, SurveyResponse, TimelineEvent
-from complaints.models.base import Base
-
-
-def table_of(model: type[Base]) -> Table:
-    """The table a model is mapped to (declarative types __table__ as any FromClause)."""
-    table = model.__table__
-    if not isinstance(table, Table):
-        raise TypeError(f"{model.__name__} is not mapped to a Table")
-    return table
+from complaints.models.base import Base, table_of
 
 
 def reserve_ids(model: type[Base], n: int) -> list[int]:

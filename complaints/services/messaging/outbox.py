@@ -35,6 +35,7 @@ from complaints.domain.thai_calendar import format_english_datetime, format_thai
 from complaints.extensions import db
 from complaints.i18n import EVENT_LABELS, KIND_LABELS, STATUS_LABELS
 from complaints.models import Channel, Complaint, OutboxMessage, Status, utcnow
+from complaints.models.base import table_of
 from complaints.services.catalogue import agency
 from complaints.services.messaging import (
     channel_refs,
@@ -98,7 +99,7 @@ class _LeaseKeeper:
             self._thread.join()
 
     def _run(self) -> None:
-        table = OutboxMessage.__table__
+        table = table_of(OutboxMessage)
         while not self._stopped.wait(self._lease.total_seconds() / 3):
             until = utcnow() + self._lease
             try:
@@ -166,8 +167,8 @@ def message_to_citizen(
     return message
 
 
-def _context(message: OutboxMessage) -> dict:
-    complaint = message.complaint
+def _context(message: OutboxMessage, complaint: Complaint) -> dict:
+    """What the templates of a message about `complaint` (the message's own) read."""
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     action = message.payload.get("action")
     return {
@@ -202,10 +203,9 @@ def _email_message_id(message: OutboxMessage) -> str:
     return f"<{token}@rongrian.invalid>"
 
 
-def _render_email(message: OutboxMessage) -> mailer.EmailMessage:
-    complaint = message.complaint
+def _render_email(message: OutboxMessage, complaint: Complaint) -> mailer.EmailMessage:
     template = message.payload.get("template", "acknowledgement")
-    context = _context(message)
+    context = _context(message, complaint)
     th, en = SUBJECTS[template]
     subject = f"[{complaint.tracking_number}] {th} / {en}"
     return mailer.build_message(
@@ -221,10 +221,11 @@ def _render_email(message: OutboxMessage) -> mailer.EmailMessage:
 
 def _short_text(message: OutboxMessage) -> str:
     """The text of a LINE or SMS message: Thai first, tracking number on the first line."""
-    if message.complaint is None:  # a conversation prompt: its text is ready
+    complaint = message.complaint
+    if complaint is None:  # a conversation prompt: its text is ready
         return message.payload["text"]
     template = message.payload.get("template", "acknowledgement")
-    return render_template(f"messages/{template}.txt", **_context(message)).strip()
+    return render_template(f"messages/{template}.txt", **_context(message, complaint)).strip()
 
 
 def _staff_notice(message: OutboxMessage) -> mailer.EmailMessage:
@@ -241,7 +242,8 @@ def _staff_notice(message: OutboxMessage) -> mailer.EmailMessage:
 
 
 def _email(message: OutboxMessage) -> mailer.EmailMessage:
-    return _staff_notice(message) if message.complaint is None else _render_email(message)
+    complaint = message.complaint
+    return _staff_notice(message) if complaint is None else _render_email(message, complaint)
 
 
 def _send_email(message: OutboxMessage, accepted: Callable[[], None]) -> None:
@@ -355,7 +357,7 @@ def deliver_message(message_id: int) -> str:
         if message.status == channel_status.DEV_OUTBOX_STATUS:
             return "already_written"
         return "already_sent" if message.status == "sent" else "busy"
-    message = db.session.get(OutboxMessage, message_id)
+    message = db.session.get_one(OutboxMessage, message_id)  # claimed just now
     keeper = _LeaseKeeper(message_id, message.attempts, now + _lease())
     recorded: list[bool] = []
 
@@ -448,7 +450,7 @@ def _record_sent(
     instead; it is kept in the payload, and the acknowledgement says so."""
     while True:
         try:
-            message = db.session.get(OutboxMessage, message_id)
+            message = db.session.get_one(OutboxMessage, message_id)
             message.status = status
             message.sent_at = sent_at
             message.claimed_until = None

@@ -75,8 +75,11 @@ lint: install
 
 # Tests needing PostgreSQL, Redis, a Celery worker or Chromium are skipped, with the
 # reason, when those are absent; RONGRIAN_REQUIRE_SERVICES=1 (set by CI) fails them instead.
+# The suite runs in TEST_WORKERS processes (pytest-xdist; "auto": one per core, at most 4),
+# each with its own databases (tests/conftest.py); TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal $(PYTEST_ARGS)
 
 # Faults under load on servers of its own (PostgreSQL, Redis, gunicorn, Celery, SMTP):
 # Redis killed, the worker killed mid-send, PostgreSQL restarted, SMTP down; then

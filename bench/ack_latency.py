@@ -116,9 +116,9 @@ def _run(args: argparse.Namespace) -> dict:
         mail_dir = Path(env["MAIL_OUTBOX_DIR"])
         engine = harness.db_engine(db_url)
         try:
-            worker = harness.CeleryWorker(env, work, concurrency=args.concurrency)
+            worker = harness.start(harness.CeleryWorker(env, work / "celery-worker.log", concurrency=args.concurrency))
             procs.append(worker)
-            web = harness.Gunicorn("rongrian", "complaints:create_app()", env, work, workers=args.workers)
+            web = harness.start(harness.Gunicorn("rongrian", env, work / "rongrian.log", workers=args.workers))
             procs.append(web)
             worker.wait_ready()
             web.wait_ready()

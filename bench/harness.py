@@ -1,9 +1,8 @@
 """Shared plumbing for the benchmarks: throwaway databases, server processes, load.
 
-Nothing here imports from tests/: the ideas are the same as tests/conftest.py
-(a fresh migrated PostgreSQL database, a real Celery worker process), the code is
-the benchmark's own. Every process started here is started in its own session
-and stopped by its own process-group id.
+The server processes are the tests' own harness (tests/processes.py: one way to start,
+wait for and stop gunicorn and a Celery worker); `start()` runs one in the source under
+test, the working tree or an exported commit (--commit).
 """
 
 from __future__ import annotations
@@ -12,10 +11,8 @@ import contextlib
 import http.client
 import json
 import os
-import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,8 +22,15 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests.processes, the process harness shared with the tests
+
+from tests.processes import CeleryWorker as CeleryWorker  # noqa: E402 - the scripts' harness.CeleryWorker
+from tests.processes import Gunicorn as Gunicorn  # noqa: E402
+from tests.processes import Process  # noqa: E402
+
 BENCH = Path(__file__).resolve().parent
 # The Rongrian source under test: the working tree, or an exported commit (--commit).
 APP_DIR = ROOT
@@ -187,12 +191,6 @@ def proc_kb(pid: int, file: str, field: str) -> int | None:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def check_services(redis_url: str) -> None:
     """Fail early, with the reason, when PostgreSQL or Redis is absent."""
     import redis
@@ -347,132 +345,14 @@ def db_engine(url: str):
 
 # --------------------------------------------------------------------------- processes
 
-
-class Process:
-    """A child process in its own session, logging to a file, stopped by its group id."""
-
-    def __init__(self, name: str, args: list[str], env: dict, log_path: Path, cwd: Path | None = None):
-        self.name = name
-        self.log_path = log_path
-        self._log = open(log_path, "wb")  # noqa: SIM115 - the process writes to it until stop() closes it
-        self.proc = subprocess.Popen(
-            args,
-            cwd=cwd or APP_DIR,
-            env={**os.environ, **env},
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def stop(self, timeout: float = 20) -> None:
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        # Children left in the group (gunicorn or celery workers) go too.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        if not self._log.closed:
-            self._log.close()
+P = TypeVar("P", bound=Process)
 
 
-class Gunicorn(Process):
-    def __init__(
-        self,
-        name: str,
-        app_spec: str,
-        env: dict,
-        workdir: Path,
-        workers: int = 2,
-        pythonpath: str | None = None,
-        health_path: str = "/healthz",
-        port: int | None = None,
-    ):
-        self.port = port or free_port()
-        self.health_path = health_path
-        args = [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--graceful-timeout",
-            "5",
-            "--log-level",
-            "warning",
-        ]
-        if pythonpath:
-            args += ["--pythonpath", pythonpath]
-        args.append(app_spec)
-        super().__init__(name, args, env, workdir / f"{name}.log")
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.alive():
-                raise RuntimeError(f"{self.name} exited early:\n{self.log()}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", self.health_path)
-                if conn.getresponse().status < 500:
-                    conn.close()
-                    return
-                conn.close()
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"{self.name} not ready in {timeout}s:\n{self.log()}")
-
-
-class CeleryWorker(Process):
-    def __init__(self, env: dict, workdir: Path, concurrency: int = 2):
-        args = [
-            PYTHON,
-            "-m",
-            "celery",
-            "-A",
-            "workers.main",
-            "worker",
-            "-Q",
-            "notify,default",
-            "--concurrency",
-            str(concurrency),
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ]
-        super().__init__("celery-worker", args, env, workdir / "celery-worker.log")
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if re.search(r"celery@\S+ ready", self.log()):
-                return
-            if not self.alive():
-                raise RuntimeError(f"worker exited early:\n{self.log()}")
-            time.sleep(0.2)
-        raise RuntimeError(f"worker not ready in {timeout}s:\n{self.log()}")
+def start(process: P) -> P:
+    """`process` started in the source under test (APP_DIR: the working tree or --commit's)."""
+    process.cwd = APP_DIR
+    process.start()
+    return process
 
 
 def rongrian_env(workdir: Path, database_url: str, redis_url: str, **extra: str) -> dict:

@@ -74,22 +74,18 @@ def _run(args: argparse.Namespace) -> dict:
     with harness.workspace(args.keep_workdir) as work, harness.fresh_database(work) as db_url:
         harness.flush_redis(redis_url)
         try:
-            rongrian = harness.Gunicorn(
-                "rongrian",
-                "complaints:create_app()",
-                harness.rongrian_env(work, db_url, redis_url),
-                work,
-                workers=args.workers,
-            )
+            env = harness.rongrian_env(work, db_url, redis_url)
+            rongrian = harness.start(harness.Gunicorn("rongrian", env, work / "rongrian.log", workers=args.workers))
             servers.append(rongrian)
             bare = harness.Gunicorn(
                 "bare",
-                "bare_app:create_app()",
                 {"DATABASE_URL": db_url},
-                work,
+                work / "bare.log",
+                app_spec="bare_app:create_app()",
                 workers=args.workers,
-                pythonpath=str(harness.BENCH),
+                extra_args=("--pythonpath", str(harness.BENCH)),
             )
+            harness.start(bare)
             servers.append(bare)
             for s in servers:
                 s.wait_ready()

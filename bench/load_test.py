@@ -406,28 +406,30 @@ def run(argv: list[str] | None = None) -> dict:
         engine = harness.db_engine(db_url)
         sampler = None
         try:
-            worker = harness.CeleryWorker(env, work, concurrency=args.concurrency)
+            worker = harness.start(harness.CeleryWorker(env, work / "celery-worker.log", concurrency=args.concurrency))
             procs.append(worker)
-            beat = harness.Process(
-                "celery-beat",
-                [
-                    harness.PYTHON,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "workers.main",
-                    "beat",
-                    "--schedule",
-                    str(work / "beat-schedule"),
-                    "--loglevel",
-                    "INFO",
-                ],
-                env,
-                work / "celery-beat.log",
+            beat = harness.start(
+                harness.Process(
+                    "celery-beat",
+                    [
+                        harness.PYTHON,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "workers.main",
+                        "beat",
+                        "--schedule",
+                        str(work / "beat-schedule"),
+                        "--loglevel",
+                        "INFO",
+                    ],
+                    env,
+                    work / "celery-beat.log",
+                )
             )
             procs.append(beat)
-            web = harness.Gunicorn(
-                "gunicorn", "complaints:create_app()", env, work, workers=args.workers, port=args.port
+            web = harness.start(
+                harness.Gunicorn("gunicorn", env, work / "gunicorn.log", workers=args.workers, port=args.port)
             )
             procs.append(web)
             worker.wait_ready()
@@ -438,34 +440,36 @@ def run(argv: list[str] | None = None) -> dict:
             sampler = MemorySampler(web, worker, args.sample_seconds)
             sampler.start()
             prefix = work / "locust"
-            locust = harness.Process(
-                "locust",
-                [
-                    harness.PYTHON,
-                    "-m",
+            locust = harness.start(
+                harness.Process(
                     "locust",
-                    "-f",
-                    str(LOCUSTFILE),
-                    "--headless",
-                    "-u",
-                    str(args.users),
-                    "-r",
-                    str(args.spawn_rate),
-                    "-t",
-                    f"{args.seconds}s",
-                    "--host",
-                    web.base_url,
-                    "--csv",
-                    str(prefix),
-                    "--json-file",
-                    str(prefix),
-                    "--stop-timeout",
-                    "20",
-                    "--loglevel",
-                    "WARNING",
-                ],
-                {**env, "LOAD_STAFF": json.dumps(staff), "LOAD_THINK_SCALE": str(args.think_scale)},
-                work / "locust.log",
+                    [
+                        harness.PYTHON,
+                        "-m",
+                        "locust",
+                        "-f",
+                        str(LOCUSTFILE),
+                        "--headless",
+                        "-u",
+                        str(args.users),
+                        "-r",
+                        str(args.spawn_rate),
+                        "-t",
+                        f"{args.seconds}s",
+                        "--host",
+                        web.base_url,
+                        "--csv",
+                        str(prefix),
+                        "--json-file",
+                        str(prefix),
+                        "--stop-timeout",
+                        "20",
+                        "--loglevel",
+                        "WARNING",
+                    ],
+                    {**env, "LOAD_STAFF": json.dumps(staff), "LOAD_THINK_SCALE": str(args.think_scale)},
+                    work / "locust.log",
+                )
             )
             procs.append(locust)
             locust.proc.wait(timeout=args.seconds + 120)

@@ -546,17 +546,18 @@ def run(args: argparse.Namespace) -> dict:
         procs: list[harness.Process] = []
         sampler = None
         try:
-            worker = harness.CeleryWorker(env, work, concurrency=2)
+            worker = harness.start(harness.CeleryWorker(env, work / "celery-worker.log", concurrency=2))
             procs.append(worker)
             web = harness.Gunicorn(
                 "gunicorn",
-                app_spec,
                 web_env,
-                work,
+                work / "gunicorn.log",
+                app_spec=app_spec,
                 workers=args.workers,
                 port=args.port,
-                pythonpath=str(harness.BENCH) if args.tracemalloc else None,
+                extra_args=("--pythonpath", str(harness.BENCH)) if args.tracemalloc else (),
             )
+            harness.start(web)
             procs.append(web)
             worker.wait_ready()
             web.wait_ready(timeout=300 if args.tracemalloc else 60)

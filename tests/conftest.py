@@ -8,13 +8,10 @@ is skipped with the reason, or fails when RONGRIAN_REQUIRE_SERVICES=1 (CI).
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import socket
-import subprocess
-import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
@@ -25,7 +22,17 @@ from complaints.services.datasets import demo_seed
 
 REQUIRE_SERVICES = os.environ.get("RONGRIAN_REQUIRE_SERVICES") == "1"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+
+def _redis_url_of_this_worker() -> str:
+    """TEST_REDIS_URL's database, plus n for pytest-xdist's worker gw<n>: each worker
+    process flushes and fills a database of its own (make test runs at most 4)."""
+    url = urlsplit(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11"))
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    return url._replace(path=f"/{int(url.path.strip('/') or 0) + worker}").geturl()
+
+
+REDIS_URL = _redis_url_of_this_worker()
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -293,6 +300,30 @@ def pg_app(pg_database, pg_seed, tmp_path):
         db.engine.dispose()
 
 
+@pytest.fixture
+def worker_app(pg_database, pg_seed, tmp_path):
+    """worker_app(broker_url): an app on the session's PostgreSQL database holding exactly
+    the demo seed, sending its tasks through `broker_url`: the app a real worker test drives."""
+    apps = []
+
+    def make(broker_url: str):
+        restore_seed(pg_database, pg_seed)
+        config = base_config(tmp_path, pg_database)
+        config["CELERY"] = {
+            **config["CELERY"],
+            "broker_url": broker_url,
+            "broker_transport_options": {"socket_connect_timeout": 2},
+        }
+        config["RATELIMIT_STORAGE_URI"] = broker_url
+        apps.append(create_app(config))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     import redis
@@ -304,60 +335,6 @@ def redis_url() -> str:
         service_unavailable(f"Redis at {REDIS_URL}: {exc.__class__.__name__}")
     client.flushdb()
     return REDIS_URL
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class WorkerProcess:
-    """A real `celery worker` process with the environment of a test."""
-
-    def __init__(self, env: dict, log_path: Path, beat: bool = False):
-        self.restarts = 0
-        from tests.helpers import celery_worker_args
-
-        args = celery_worker_args(log_path.parent / "beat-schedule" if beat else None)
-        self.log_path = log_path
-        self._args, self._env = args, {**os.environ, **env}
-        self._log = open(log_path, "wb")  # noqa: SIM115 - the worker writes to it until stop() closes it
-        self.proc = self._spawn()
-
-    def _spawn(self) -> subprocess.Popen:
-        return subprocess.Popen(self._args, cwd=ROOT, env=self._env, stdout=self._log, stderr=subprocess.STDOUT)
-
-    def ensure_running(self) -> None:
-        """Restart the worker if it died, as the process supervisor does in production
-        (compose `restart:`, systemd): Celery's Redis consumer can exit on a broker
-        loss while a message is unacknowledged (celery/kombu issues #970, #4652)."""
-        if self.proc.poll() is not None:
-            self.restarts += 1
-            self.proc = self._spawn()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if re.search(r"celery@\S+ ready", self.log()):
-                return
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"worker exited early:\n{self.log()}")
-            time.sleep(0.2)
-        raise RuntimeError(f"worker not ready in {timeout}s:\n{self.log()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
 
 
 def worker_env(tmp_path: Path, database_uri: str, broker_url: str, **extra: str) -> dict:
@@ -373,13 +350,3 @@ def worker_env(tmp_path: Path, database_uri: str, broker_url: str, **extra: str)
         "NLP_RETRAIN_CRONTAB": "",  # a beat in a test never starts a weekly retraining
         **extra,
     }
-
-
-def wait_for(predicate, timeout: float, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()

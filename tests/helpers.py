@@ -126,36 +126,11 @@ def root_cause_id(code: str = "maintenance") -> int:
     return db.session.scalar(select(RootCause.id).where(RootCause.code == code))
 
 
-def celery_worker_args(beat_schedule=None) -> list[str]:
-    """The command line of a real test worker (both queues, 2 pool processes; with beat
-    when given a schedule file), shared by the suite and the fault tests."""
-    import sys
-
-    args = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "workers.main",
-        "worker",
-        "-Q",
-        "notify,default",
-        "--concurrency",
-        "2",
-        "--loglevel",
-        "INFO",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-    ]
-    return args + (["--beat", "--schedule", str(beat_schedule)] if beat_schedule is not None else [])
-
-
 def production_environment(tmp_path) -> dict[str, str]:
     """The environment variables of a complete, safe production (what an operator exports)."""
     from cryptography.fernet import Fernet
 
-    from tests.conftest import PG_URL
+    from tests.conftest import PG_URL, REDIS_URL
 
     return {
         "RONGRIAN_ENV": "production",
@@ -164,7 +139,7 @@ def production_environment(tmp_path) -> dict[str, str]:
         "CONTACT_KEY_SECRET": "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io",
         "CONTACT_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "DATABASE_URL": PG_URL,
-        "REDIS_URL": "redis://127.0.0.1:6379/11",
+        "REDIS_URL": REDIS_URL,
         "MAIL_SERVER": "smtp.district-office.go.th",
         "PUBLIC_BASE_URL": "https://complaints.district-office.go.th",
         "SESSION_COOKIE_SECURE": "1",
@@ -176,7 +151,7 @@ def production_settings(tmp_path, **overrides) -> dict:
     PostgreSQL address; create_app connects nothing, so no server is needed to start."""
     from cryptography.fernet import Fernet
 
-    from tests.conftest import PG_URL, base_config
+    from tests.conftest import PG_URL, REDIS_URL, base_config
 
     config = {
         **base_config(tmp_path, PG_URL),
@@ -185,12 +160,12 @@ def production_settings(tmp_path, **overrides) -> dict:
         "SECRET_KEY": "kQ7vZ2pX9mL4tR8wB3nY6cF1hJ5sD0gA-uE_iO",
         "CONTACT_KEY_SECRET": "Wm3Nc8Rf2Tq7Yb1Vx6Kz9Lp4Hs0Dg5Ja_Ue-Io",
         "CONTACT_ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
-        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/11",
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
         "MAIL_SERVER": "smtp.district-office.go.th",
         "PUBLIC_BASE_URL": "https://complaints.district-office.go.th",
         "SESSION_COOKIE_SECURE": True,
     }
-    config["CELERY"] = {**config["CELERY"], "broker_url": "redis://127.0.0.1:6379/11"}
+    config["CELERY"] = {**config["CELERY"], "broker_url": REDIS_URL}
     config.update(overrides)
     return config
 

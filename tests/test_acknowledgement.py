@@ -16,7 +16,7 @@ from complaints import create_app
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, utcnow
 from complaints.services.messaging import mailer, outbox
-from tests.conftest import free_port
+from tests.processes import free_port
 
 BODY = {
     "description": "น้ำท่วมขังหน้าบ้าน ระบายไม่ออก",

@@ -21,8 +21,8 @@ from complaints.services.channels import email_intake
 from complaints.services.channels.webhook_signatures import sign
 from complaints.services.messaging import outbox
 from tests.channel_fakes import FakeImapServer
-from tests.conftest import free_port
 from tests.helpers import complaint_by_number, counts, jpeg_bytes, root_cause_id
+from tests.processes import free_port
 
 CITIZEN = "มานี มีใจ <manee@example.com>"
 

@@ -13,26 +13,37 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
-def _run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+def _run(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def probe_project(folder: Path, probes: dict[str, str]) -> Path:
+    """A project beside the real one with its settings (pyproject.toml) and only the probe
+    files, at the paths given: the checks see the probes as if they were in the tree, and
+    the tree itself, which other tests read at the same time, never holds them."""
+    (folder / "pyproject.toml").write_bytes((ROOT / "pyproject.toml").read_bytes())
+    for name, source in probes.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for package in path.relative_to(folder).parents:
+            if package != Path("."):
+                (folder / package / "__init__.py").touch()
+        path.write_text(source, encoding="utf-8")
+    return folder
 
 
 def test_ruff_reports_what_the_project_forbids(tmp_path):
     """A zip without strict=, a loop variable caught late and an ambiguous name are reported."""
-    probe = ROOT / "complaints" / "_lint_probe.py"
-    probe.write_text(
+    source = (
         "def pairs(a: list[int], b: list[int]) -> list[tuple[int, int]]:\n"
         "    return list(zip(a, b))\n"
         "\n"
         "\n"
         "def later(values: list[int]) -> list[object]:\n"
-        "    return [lambda: l for l in values]\n",
-        encoding="utf-8",
+        "    return [lambda: l for l in values]\n"
     )
-    try:
-        result = _run("ruff", "check", "--no-cache", "--output-format", "concise", str(probe))
-    finally:
-        probe.unlink()
+    project = probe_project(tmp_path, {"complaints/lint_probe.py": source})
+    result = _run("ruff", "check", "--no-cache", "--output-format", "concise", "complaints/lint_probe.py", cwd=project)
     assert result.returncode == 1, result.stdout + result.stderr
     for code in ("B905", "B023", "E741"):
         assert code in result.stdout, result.stdout
@@ -41,17 +52,12 @@ def test_ruff_reports_what_the_project_forbids(tmp_path):
 def test_mypy_is_strict_on_the_pure_core_only(tmp_path):
     """An unannotated function is an error in complaints/domain, and allowed in a blueprint."""
     source = "def double(x):\n    return x * 2\n"
-    core, edge = ROOT / "complaints" / "domain" / "_lint_probe.py", ROOT / "complaints" / "public" / "_lint_probe.py"
-    core.write_text(source, encoding="utf-8")
-    edge.write_text(source, encoding="utf-8")
-    try:
-        result = _run("mypy", str(core.relative_to(ROOT)), str(edge.relative_to(ROOT)))
-    finally:
-        core.unlink()
-        edge.unlink()
+    core, edge = "complaints/domain/lint_probe.py", "complaints/public/lint_probe.py"
+    project = probe_project(tmp_path, {core: source, edge: source})
+    result = _run("mypy", core, edge, cwd=project)
     errors = [line for line in result.stdout.splitlines() if ": error:" in line]
     assert result.returncode == 1 and errors, result.stdout + result.stderr
-    assert all(line.startswith("complaints/domain/_lint_probe.py") for line in errors), errors
+    assert all(line.startswith(core) for line in errors), errors
     assert any("[no-untyped-def]" in line for line in errors), errors
 
 

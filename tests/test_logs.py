@@ -19,8 +19,8 @@ from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from complaints.models import OutboxMessage
 from complaints.services.messaging import outbox
-from tests.conftest import free_port
 from tests.helpers import login, make_staff, submit_api
+from tests.processes import free_port
 from workers import log_context
 
 ISO_WITH_ZONE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00")

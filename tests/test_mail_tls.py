@@ -22,7 +22,7 @@ from complaints.extensions import db
 from complaints.models import OutboxMessage
 from complaints.services.channels import email_intake
 from complaints.services.messaging import outbox
-from tests.conftest import free_port
+from tests.processes import free_port
 from tests.tls_certs import make_ca, self_signed_context
 
 BODY = {

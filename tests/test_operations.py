@@ -17,8 +17,9 @@ from complaints.extensions import db
 from complaints.models import OutboxMessage, encrypted
 from complaints.observability import RequestIdFilter
 from complaints.security import UnsafeConfiguration
-from tests.conftest import base_config, free_port
+from tests.conftest import base_config
 from tests.helpers import complaint_by_number, production_settings
+from tests.processes import free_port
 
 PERSON = {
     "name": "สมหญิง ใจดี",

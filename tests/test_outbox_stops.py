@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, select, text
 from complaints.extensions import db
 from complaints.models import OutboxMessage, utcnow
 from complaints.services.messaging import outbox, stop_signals
-from tests.conftest import free_port
+from tests.processes import free_port
 
 BODY = {
     "description": "ท่อระบายน้ำอุดตัน น้ำเน่าส่งกลิ่นเหม็นทั้งซอย",

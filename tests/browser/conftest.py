@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import free_port, service_unavailable
+from tests.conftest import service_unavailable
+from tests.processes import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -17,22 +17,19 @@ import email.policy
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
-import requests
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 
 from complaints.extensions import db
-from tests.conftest import ROOT, _make_app, base_config, migrate_database, service_unavailable, wait_for
-from tests.helpers import celery_worker_args
+from tests.conftest import _make_app, base_config, migrate_database, service_unavailable
+from tests.processes import CeleryWorker, Gunicorn, RedisServer
 
 # Ports of this suite's own servers (override when they clash on another machine).
 PG_PORT = int(os.environ.get("FAULTS_PG_PORT", "5441"))
@@ -42,147 +39,6 @@ SMTP_PORT = int(os.environ.get("FAULTS_SMTP_PORT", "5202"))
 
 # Our mails' subjects start with "[tracking number]" (Message-IDs are keyed HMACs, opaque).
 SUBJECT_NUMBER = re.compile(r"^\[([0-9A-Z-]+)\]")
-
-
-# --------------------------------------------------------------------------- processes
-
-
-class Process:
-    """A child process in its own session, so that a kill reaches its children too."""
-
-    def __init__(self, name: str, args: list[str], env: dict, folder: Path):
-        self.name, self.args, self.env = name, args, {**os.environ, **env}
-        self.log_path = folder / f"{name}.log"
-        self.starts = 0
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                self.args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        self.starts += 1
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group: no shutdown handler runs, nothing is acknowledged."""
-        if self.proc is None:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self, timeout: float = 20) -> None:
-        if self.alive():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=timeout)
-        self.kill()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-
-class CeleryWorker(Process):
-    def __init__(self, env: dict, folder: Path):
-        super().__init__(
-            "celery-worker",
-            celery_worker_args(folder / "beat-schedule"),
-            env,
-            folder,
-        )
-
-    def start(self) -> None:
-        self._ready_seen = self.log().count(" ready.")
-        super().start()
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        assert wait_for(lambda: self.log().count(" ready.") > self._ready_seen or not self.alive(), timeout), (
-            f"worker not ready:\n{self.log()[-3000:]}"
-        )
-        assert self.alive(), f"worker exited:\n{self.log()[-3000:]}"
-
-    def ensure_running(self) -> None:
-        """Restart the worker if it exited, as compose's `restart: unless-stopped` does:
-        Celery's Redis consumer can exit on a broker loss (celery/kombu #970, #4652)."""
-        if not self.alive():
-            self.start()
-
-
-class Gunicorn(Process):
-    def __init__(self, env: dict, folder: Path):
-        super().__init__(
-            "gunicorn",
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--bind",
-                f"127.0.0.1:{WEB_PORT}",
-                "--workers",
-                "2",
-                "--graceful-timeout",
-                "5",
-                "--timeout",
-                "60",
-                "--log-level",
-                "warning",
-                "complaints:create_app()",
-            ],
-            env,
-            folder,
-        )
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{WEB_PORT}"
-
-    def wait_ready(self, timeout: float = 90) -> None:
-        def ready():
-            with contextlib.suppress(requests.RequestException):
-                return requests.get(f"{self.base_url}/healthz", timeout=5).status_code == 200
-            return False
-
-        assert wait_for(ready, timeout, interval=0.3), f"gunicorn not ready:\n{self.log()[-3000:]}"
-
-
-class RedisServer(Process):
-    def __init__(self, folder: Path):
-        super().__init__(
-            "redis",
-            [
-                shutil.which("redis-server"),
-                "--port",
-                str(REDIS_PORT),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(folder),
-            ],
-            {},
-            folder,
-        )
-
-    def start(self) -> None:
-        super().start()
-        import redis
-
-        client = redis.Redis(port=REDIS_PORT, socket_connect_timeout=1)
-
-        def ping():
-            with contextlib.suppress(redis.RedisError):
-                return client.ping()
-            return False
-
-        assert wait_for(ping, 10), "redis-server did not start"
-        client.close()
 
 
 class PostgresCluster:
@@ -345,7 +201,7 @@ def stack(tmp_path_factory):
     pg_folder = Path(tempfile.mkdtemp(prefix="rongrian-faults-pg-"))
     pg = PostgresCluster(pg_folder)
     folder = tmp_path_factory.mktemp("faults")
-    redis, smtp = RedisServer(folder), SmtpSink()
+    redis, smtp = RedisServer(folder, port=REDIS_PORT), SmtpSink()
     started: list = []
     try:
         started.append(pg)
@@ -359,7 +215,8 @@ def stack(tmp_path_factory):
         smtp.start()
         started.append(smtp)
         env = _environment(folder, pg.url)
-        web, worker = Gunicorn(env, folder), CeleryWorker(env, folder)
+        web = Gunicorn("gunicorn", env, folder / "gunicorn.log", port=WEB_PORT, extra_args=("--timeout", "60"))
+        worker = CeleryWorker(env, folder / "celery-worker.log", beat=True)
         web.start()
         started.append(web)
         worker.start()

@@ -17,7 +17,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.conftest import wait_for
+from tests.processes import wait_for
 
 # Only `faults`: selecting postgres, redis or worker tests (`-m postgres`) must not start these.
 pytestmark = pytest.mark.faults

@@ -33,8 +33,8 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.conftest import wait_for
 from tests.faults.conftest import SMTP_PORT
+from tests.processes import wait_for
 
 pytestmark = pytest.mark.faults
 

@@ -27,7 +27,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import ROOT, free_port, service_unavailable, wait_for
+from tests.conftest import ROOT, service_unavailable
+from tests.processes import free_port, wait_for
 
 pytestmark = pytest.mark.worker
 

@@ -27,8 +27,9 @@ from werkzeug.serving import make_server
 
 from complaints.extensions import db
 from complaints.models import AuditEntry
-from tests.conftest import _make_app, base_config, free_port, service_unavailable
+from tests.conftest import _make_app, base_config, service_unavailable
 from tests.helpers import PASSWORD, csrf_from, make_staff
+from tests.processes import free_port
 
 PUBLIC_HOST = "rongrian.example.go.th"
 BODY = {

@@ -9,7 +9,8 @@ from complaints import create_app
 from complaints.extensions import db
 from complaints.models import Complaint
 from complaints.services.datasets import demo_seed
-from tests.conftest import WorkerProcess, migrate_database, wait_for
+from tests.conftest import migrate_database
+from tests.processes import CeleryWorker, wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -29,7 +30,8 @@ def test_embedded_worker_acknowledges_through_the_sqlite_broker(tmp_path, monkey
     with app.app_context():
         demo_seed.seed()
 
-    worker = WorkerProcess(env, tmp_path / "worker.log")
+    worker = CeleryWorker(env, tmp_path / "worker.log")
+    worker.start()
     try:
         worker.wait_ready()
         response = app.test_client().post(

@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import PG_URL, REDIS_URL, ROOT, free_port
+from tests.conftest import PG_URL, REDIS_URL, ROOT
+from tests.processes import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
 
@@ -40,7 +41,7 @@ def test_short_mixed_load_has_no_errors_and_acknowledges_every_complaint(tmp_pat
             "--port",
             str(free_port()),
             "--redis-db",
-            "14",
+            "15",  # the suite's workers take 11 to 14 (tests/conftest.py)
             "--ack-timeout",
             "30",
             "--json",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -13,16 +12,8 @@ from sqlalchemy import select
 from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage
-from tests.conftest import (
-    WorkerProcess,
-    _make_app,
-    base_config,
-    free_port,
-    service_unavailable,
-    truncate_all,
-    wait_for,
-    worker_env,
-)
+from tests.conftest import service_unavailable, worker_env
+from tests.processes import CeleryWorker, RedisServer, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
 
@@ -32,18 +23,6 @@ BODY = {
     "contact": {"name": "ประยุทธ์ ทดสอบ", "email": "citizen@example.com"},
     "location": {"province": "กรุงเทพมหานคร", "district": "บางเขน"},
 }
-
-
-def make_app(tmp_path: Path, database_url: str, broker_url: str):
-    truncate_all(database_url)
-    config = base_config(tmp_path, database_url)
-    config["CELERY"] = {
-        **config["CELERY"],
-        "broker_url": broker_url,
-        "broker_transport_options": {"socket_connect_timeout": 2},
-    }
-    config["RATELIMIT_STORAGE_URI"] = broker_url
-    return _make_app(config)
 
 
 def acknowledged_at(app, number: str):
@@ -62,10 +41,11 @@ def worker_factory(tmp_path):
     started = []
 
     def start(database_url: str, broker_url: str, beat: bool = False, **extra):
-        worker = WorkerProcess(
+        worker = CeleryWorker(
             worker_env(tmp_path, database_url, broker_url, **extra), tmp_path / f"worker-{len(started)}.log", beat=beat
         )
         started.append(worker)
+        worker.start()
         worker.wait_ready()
         return worker
 
@@ -74,9 +54,11 @@ def worker_factory(tmp_path):
         worker.stop()
 
 
-def test_worker_acknowledges_an_api_complaint_within_seconds(tmp_path, pg_database, redis_url, worker_factory):
+def test_worker_acknowledges_an_api_complaint_within_seconds(
+    tmp_path, pg_database, redis_url, worker_factory, worker_app
+):
     worker = worker_factory(pg_database, redis_url)
-    app = make_app(tmp_path, pg_database, redis_url)
+    app = worker_app(redis_url)
     client = app.test_client()
     response = client.post("/api/v1/complaints", json=BODY)
     assert response.status_code == 201
@@ -104,63 +86,22 @@ def test_worker_acknowledges_an_api_complaint_within_seconds(tmp_path, pg_databa
     assert len(eml_files(tmp_path)) == 1
 
 
-class RedisServer:
-    """A Redis server of this test's own, so it can be stopped without disturbing others."""
-
-    def __init__(self, port: int, folder: Path):
-        self.port, self.folder, self.proc = port, folder, None
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [
-                shutil.which("redis-server"),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.folder),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        import redis
-
-        client = redis.Redis(port=self.port, socket_connect_timeout=1)
-        assert wait_for(lambda: self._ping(client), timeout=10), "redis did not start"
-        client.close()
-
-    @staticmethod
-    def _ping(client):
-        try:
-            return client.ping()
-        except Exception:  # noqa: BLE001
-            return False
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-
 @pytest.fixture
 def own_redis(tmp_path, redis_url):
     if shutil.which("redis-server") is None:
         service_unavailable("redis-server binary")
-    server = RedisServer(free_port(), tmp_path)
+    server = RedisServer(tmp_path)
     server.start()
     yield server
     server.stop()
 
 
-def test_redis_down_at_intake_then_back_the_relay_acknowledges(tmp_path, pg_database, own_redis, worker_factory):
+def test_redis_down_at_intake_then_back_the_relay_acknowledges(
+    tmp_path, pg_database, own_redis, worker_factory, worker_app
+):
     broker = f"redis://127.0.0.1:{own_redis.port}/0"
     worker = worker_factory(pg_database, broker, beat=True, OUTBOX_RELAY_SECONDS="1", OUTBOX_RELAY_AFTER_SECONDS="2")
-    app = make_app(tmp_path, pg_database, broker)
+    app = worker_app(broker)
     client = app.test_client()
 
     own_redis.stop()
@@ -190,13 +131,13 @@ def test_redis_down_at_intake_then_back_the_relay_acknowledges(tmp_path, pg_data
 
 
 def test_sla_sweep_on_a_real_worker_escalates_an_overdue_case_by_email(
-    tmp_path, pg_database, redis_url, worker_factory
+    tmp_path, pg_database, redis_url, worker_factory, worker_app
 ):
     from datetime import timedelta
 
     from tests.helpers import make_staff
 
-    app = make_app(tmp_path, pg_database, redis_url)
+    app = worker_app(redis_url)
     # BODY's category (drains) belongs to the drainage department.
     make_staff(app, "boss", "supervisor", "drainage", email="boss@example.go.th")
     client = app.test_client()

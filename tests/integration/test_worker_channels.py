@@ -12,15 +12,15 @@ from complaints.models import User
 from complaints.services.casework import case_actions
 from complaints.services.channels.webhook_signatures import sign
 from tests.channel_fakes import FakeLinePlatform, FakeSmsGateway
-from tests.conftest import wait_for
 from tests.helpers import complaint_by_number
-from tests.integration.test_worker_acknowledgement import make_app, worker_factory  # noqa: F401 (fixture)
+from tests.integration.test_worker_acknowledgement import worker_factory  # noqa: F401 (fixture)
+from tests.processes import wait_for
 from tests.test_channel_line import SECRET, USER, location, post, text
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
 
 
-def test_worker_answers_on_line_and_pushes_status_changes(tmp_path, pg_database, redis_url, worker_factory):  # noqa: F811
+def test_worker_answers_on_line_and_pushes_status_changes(tmp_path, pg_database, redis_url, worker_factory, worker_app):  # noqa: F811
     with FakeLinePlatform() as line, FakeSmsGateway() as gateway:
         settings = {
             "LINE_CHANNEL_SECRET": SECRET,
@@ -31,7 +31,7 @@ def test_worker_answers_on_line_and_pushes_status_changes(tmp_path, pg_database,
             "SMS_PROVIDER_URL": gateway.url + "/send",
         }
         worker = worker_factory(pg_database, redis_url, **settings)
-        app = make_app(tmp_path, pg_database, redis_url)
+        app = worker_app(redis_url)
         app.config.update(settings)
         client = app.test_client()
         post(client, text("ป้ายรถเมล์หลังคาพัง"))
@@ -60,7 +60,7 @@ def test_worker_answers_on_line_and_pushes_status_changes(tmp_path, pg_database,
 
 
 def test_worker_without_credentials_writes_line_and_sms_answers_to_the_outbox(
-    tmp_path, pg_database, redis_url, worker_factory
+    tmp_path, pg_database, redis_url, worker_factory, worker_app
 ):  # noqa: F811
     """No LINE token, no SMS gateway: the worker writes files and the fake LINE platform,
     where LINE_API_BASE_URL points, never hears from it."""
@@ -76,7 +76,7 @@ def test_worker_without_credentials_writes_line_and_sms_answers_to_the_outbox(
             "SMS_OUTBOX_DIR": str(tmp_path / "worker-sms"),
         }
         worker = worker_factory(pg_database, redis_url, **settings)
-        app = make_app(tmp_path, pg_database, redis_url)
+        app = worker_app(redis_url)
         app.config.update({**settings, "LINE_CHANNEL_ACCESS_TOKEN": None, "SMS_PROVIDER_URL": None})
         client = app.test_client()
         for event in (text("ป้ายรถเมล์หลังคาพัง"), location(), text("ข้าม"), text("ยืนยัน")):

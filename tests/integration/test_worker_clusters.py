@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import ClusterMonth, Complaint, RecurringCluster
-from tests.conftest import WorkerProcess, wait_for, worker_env
-from tests.integration.test_worker_acknowledgement import make_app
+from tests.conftest import worker_env
+from tests.processes import CeleryWorker, wait_for
 from tests.test_clusters import POTHOLE, add, utc
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
@@ -23,14 +23,15 @@ def unclustered(app) -> int:
         return count
 
 
-def test_the_beat_clusters_new_complaints(tmp_path, pg_database, redis_url):
-    app = make_app(tmp_path, pg_database, redis_url)
+def test_the_beat_clusters_new_complaints(tmp_path, pg_database, redis_url, worker_app):
+    app = worker_app(redis_url)
     with app.app_context():
         first = add(POTHOLE[0], utc(2026, 1, 5, 3))
         add(POTHOLE[1], utc(2026, 2, 5, 3))
-    worker = WorkerProcess(
+    worker = CeleryWorker(
         worker_env(tmp_path, pg_database, redis_url, CLUSTER_UPDATE_SECONDS="1"), tmp_path / "worker.log", beat=True
     )
+    worker.start()
     try:
         worker.wait_ready()
         assert wait_for(lambda: unclustered(app) == 0, timeout=30), worker.log()

@@ -8,16 +8,18 @@ import io
 import pytest
 
 from complaints.domain.periods import Period
-from tests.conftest import wait_for
 from tests.helpers import complaint_by_number, login, make_staff, request_export, submit_api
-from tests.integration.test_worker_acknowledgement import make_app, worker_factory  # noqa: F401 (fixture)
+from tests.integration.test_worker_acknowledgement import worker_factory  # noqa: F401 (fixture)
+from tests.processes import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
 
 
-def test_the_worker_writes_the_export_the_manager_asked_for(tmp_path, pg_database, redis_url, worker_factory):  # noqa: F811
+def test_the_worker_writes_the_export_the_manager_asked_for(
+    tmp_path, pg_database, redis_url, worker_factory, worker_app
+):  # noqa: F811
     worker = worker_factory(pg_database, redis_url)
-    app = make_app(tmp_path, pg_database, redis_url)
+    app = worker_app(redis_url)
     client = app.test_client()
     numbers = [submit_api(client, description=f"ไฟทางดับหน้าซอย {i} โทร 081-234-567{i}") for i in range(3)]
     with app.app_context():

@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage
 from complaints.services.operations import heartbeat
-from tests.conftest import WorkerProcess, wait_for, worker_env
+from tests.conftest import worker_env
 from tests.helpers import submit_api
-from tests.integration.test_worker_acknowledgement import make_app
+from tests.processes import CeleryWorker, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
 
@@ -27,11 +27,13 @@ def ack_state(app, number: str):
         return row
 
 
-def test_a_failed_acknowledgement_is_sent_after_resend_and_readyz_sees_the_worker(tmp_path, pg_database, redis_url):
+def test_a_failed_acknowledgement_is_sent_after_resend_and_readyz_sees_the_worker(
+    tmp_path, pg_database, redis_url, worker_app
+):
     import redis
 
     redis.Redis.from_url(redis_url).delete(heartbeat.HEARTBEAT_KEY)
-    app = make_app(tmp_path, pg_database, redis_url)
+    app = worker_app(redis_url)
     app.config["REDIS_URL"] = redis_url
     client = app.test_client()
     number = submit_api(client)
@@ -43,7 +45,8 @@ def test_a_failed_acknowledgement_is_sent_after_resend_and_readyz_sees_the_worke
 
     # No beat: the heartbeat comes from the worker starting (worker_ready), and the resent
     # message from resend's own enqueue, not from the periodic relay.
-    worker = WorkerProcess(worker_env(tmp_path, pg_database, redis_url), tmp_path / "worker.log")
+    worker = CeleryWorker(worker_env(tmp_path, pg_database, redis_url), tmp_path / "worker.log")
+    worker.start()
     try:
         worker.wait_ready()
         assert wait_for(lambda: client.get("/readyz").status_code == 200, timeout=30), (

@@ -5,35 +5,24 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from datetime import datetime
 
 import pytest
 
-from tests.conftest import ROOT, WorkerProcess, free_port, wait_for, worker_env
-from tests.integration.test_worker_acknowledgement import BODY, make_app
+from tests.conftest import worker_env
+from tests.integration.test_worker_acknowledgement import BODY
+from tests.processes import CeleryWorker, free_port, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
 
 ISO_WITH_ZONE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00")
 
 
-class QuietWorker(WorkerProcess):
-    """As compose runs it: `celery --quiet` leaves out the banner. The log lines are on
-    stderr; stdout keeps only Celery's bare "worker: Warm shutdown" notice, left out here."""
-
-    def _spawn(self):
-        if "--quiet" not in self._args:
-            at = self._args.index("celery") + 1
-            self._args = [*self._args[:at], "--quiet", *self._args[at:]]
-        return subprocess.Popen(self._args, cwd=ROOT, env=self._env, stdout=subprocess.DEVNULL, stderr=self._log)
-
-
 def lines(worker) -> list[dict]:
     return [json.loads(line) for line in worker.log().splitlines() if line.strip()]
 
 
-def test_worker_and_beat_write_json_lines_carrying_the_intakes_request_id(tmp_path, pg_database, redis_url):
+def test_worker_and_beat_write_json_lines_carrying_the_intakes_request_id(tmp_path, pg_database, redis_url, worker_app):
     # An SMTP outage: the acknowledgement fails, and says so at WARNING.
     env = worker_env(
         tmp_path,
@@ -45,10 +34,11 @@ def test_worker_and_beat_write_json_lines_carrying_the_intakes_request_id(tmp_pa
         LOG_LEVEL="DEBUG",
         OUTBOX_RELAY_SECONDS="1",
     )
-    worker = QuietWorker(env, tmp_path / "worker.log", beat=True)
+    worker = CeleryWorker(env, tmp_path / "worker.log", beat=True, quiet=True)
+    worker.start()
     try:
         worker.wait_ready()
-        app = make_app(tmp_path, pg_database, redis_url)
+        app = worker_app(redis_url)
         response = app.test_client().post("/api/v1/complaints", json=BODY, headers={"X-Request-ID": "intake-9c1d"})
         assert response.status_code == 201
 

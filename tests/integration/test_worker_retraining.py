@@ -11,9 +11,9 @@ from complaints.domain.task_names import TaskName
 from complaints.extensions import db
 from complaints.models import TrainingRun
 from complaints.services.classifier import retraining, triage
-from tests.conftest import wait_for
 from tests.helpers import submit_api
-from tests.integration.test_worker_acknowledgement import make_app, worker_factory  # noqa: F401 (fixture)
+from tests.integration.test_worker_acknowledgement import worker_factory  # noqa: F401 (fixture)
+from tests.processes import wait_for
 from tests.test_retraining import WORDS, make_rows, write_csv
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
@@ -28,7 +28,7 @@ def finished_runs(app) -> list[TrainingRun]:
         return runs
 
 
-def test_the_weekly_run_learns_from_confirmed_complaints(tmp_path, pg_database, redis_url, worker_factory):  # noqa: F811
+def test_the_weekly_run_learns_from_confirmed_complaints(tmp_path, pg_database, redis_url, worker_factory, worker_app):  # noqa: F811
     base_csv = write_csv(tmp_path / "base.csv", make_rows(100, 1))
     settings = {
         "NLP_BASE_DATA": base_csv,
@@ -37,7 +37,7 @@ def test_the_weekly_run_learns_from_confirmed_complaints(tmp_path, pg_database, 
         "NLP_RECENT_HOLDOUT_MIN": "3",
     }
     worker = worker_factory(pg_database, redis_url, **settings)
-    app = make_app(tmp_path, pg_database, redis_url)
+    app = worker_app(redis_url)
     app.config.update(NLP_ACTIVE_MODEL_CHECK_SECONDS=0)
     client = app.test_client()
     for text, label in make_rows(10, 31):  # 30 complaints whose citizens chose the category

@@ -9,12 +9,15 @@ standard, backlog age), the month, week and quarter ranges of a period, and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import Float, Select, and_, case, false, func, literal, select
+from sqlalchemy import Float, Select, SQLColumnExpression, and_, case, false, func, literal, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from complaints.domain.errors import BilingualError
@@ -50,8 +53,10 @@ __all__ = [
 NONE = "none"  # drill-down value of a missing category, unit, district...
 BACKLOG_STATUSES = Status.BACKLOG
 
+_Ts = TypeVarTuple("_Ts")
 
-class seconds_between(FunctionElement):
+
+class seconds_between(FunctionElement[float]):
     """Seconds from the first timestamp to the second (NULL if either is NULL)."""
 
     type = Float()
@@ -60,16 +65,20 @@ class seconds_between(FunctionElement):
 
 
 @compiles(seconds_between)
-def _seconds_between_pg(element, compiler, **kw):
+def _seconds_between_pg(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = list(element.clauses)
     # date_part answers a double; EXTRACT answers a numeric, several times slower to compare
     return f"date_part('epoch', {compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
 
 
 @compiles(seconds_between, "sqlite")
-def _seconds_between_sqlite(element, compiler, **kw):
+def _seconds_between_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = list(element.clauses)
     return f"((julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)})) * 86400.0)"
+
+
+# What a figure groups by: a SQL expression (a CASE, a range key) or a mapped column itself.
+DimensionExpression = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 @dataclass(frozen=True)
@@ -77,15 +86,15 @@ class Dimension:
     """A drill-down parameter: the SQL expression figures group by, and its filter."""
 
     name: str
-    expression: Callable[[Scope], ColumnElement]
+    expression: Callable[[Scope], DimensionExpression]
     survey: bool = False  # needs the survey response joined
     nullable: bool = False  # NULL is reported (and filtered) as "none"
     as_int: bool = False  # values are row ids
     # The filter of one value when it is cheaper than `expression == value` but selects
     # the same complaints of the scope (a time range: an index range, not a CASE a row).
-    condition: Callable[[Scope, str], ColumnElement] | None = None
+    condition: Callable[[Scope, str], ColumnElement[bool]] | None = None
 
-    def where(self, scope: Scope, value: str) -> ColumnElement:
+    def where(self, scope: Scope, value: str) -> ColumnElement[bool]:
         if self.condition is not None:
             return self.condition(scope, value)
         expr = self.expression(scope)
@@ -103,11 +112,13 @@ def _bad_filter(name: str) -> BilingualError:
     return BilingualError(422, "invalid-filter", f"ตัวกรอง {name} ไม่ถูกต้อง", f"Invalid filter value for '{name}'.")
 
 
-def _finished():
+def _finished() -> ColumnElement[datetime | None]:
     return func.coalesce(Complaint.resolved_at, Complaint.closed_at)
 
 
-def bisecting_case(value: ColumnElement, limits: list[tuple[object, object]], otherwise: object) -> ColumnElement:
+def bisecting_case(
+    value: SQLColumnExpression[Any], limits: Sequence[tuple[object, object]], otherwise: object
+) -> ColumnElement[Any]:
     """The result of the first (limit, result) with value < limit (limits ascend), else `otherwise`.
 
     A nested CASE that halves the candidates at each level: a row is compared
@@ -127,16 +138,18 @@ def _spans(bounds: list[tuple[str, datetime]], end: datetime) -> list[tuple[str,
     return [(key, start, nxt) for (key, start), (_, nxt) in zip(bounds, bounds[1:] + [("", end)], strict=True)]
 
 
-def ranges(bounds: list[tuple[str, datetime]], end: datetime) -> ColumnElement:
+def ranges(bounds: list[tuple[str, datetime]], end: datetime) -> ColumnElement[str]:
     """The key of the [start, next start) range received_at falls in; bounds ascend."""
     limits = [(nxt, literal(key)) for key, _, nxt in _spans(bounds, end)]
     return bisecting_case(Complaint.received_at, limits, literal("after"))
 
 
-def _range_condition(bounds: Callable[[Period], list[tuple[str, datetime]]]):
+def _range_condition(
+    bounds: Callable[[Period], list[tuple[str, datetime]]],
+) -> Callable[[Scope, str], ColumnElement[bool]]:
     """`ranges(bounds) == key` as the index range [start of key, start of the next)."""
 
-    def condition(scope: Scope, key: str) -> ColumnElement:
+    def condition(scope: Scope, key: str) -> ColumnElement[bool]:
         for name, start, nxt in _spans(bounds(scope.period), scope.period.end):
             if name == key:
                 return and_(Complaint.received_at >= start, Complaint.received_at < nxt)
@@ -163,7 +176,7 @@ def quarters_of(scope: Scope) -> list[Period]:
     return [scope.period.previous_quarter(), *scope.period.quarters()]
 
 
-def quarter_key(scope: Scope) -> ColumnElement:
+def quarter_key(scope: Scope) -> ColumnElement[str]:
     quarters = quarters_of(scope)
     return ranges([(q.code, q.start) for q in quarters], quarters[-1].end)
 
@@ -177,12 +190,12 @@ ACK_BUCKETS = [  # key, upper bound in seconds, Thai, English
 ]
 
 
-def ack_seconds() -> ColumnElement:
+def ack_seconds() -> ColumnElement[float]:
     """Seconds from receipt to acknowledgement (the dashboard's buckets and criterion 3.4's median)."""
     return seconds_between(Complaint.received_at, Complaint.acknowledged_at)
 
 
-def _ack(scope: Scope) -> ColumnElement:
+def _ack(scope: Scope) -> ColumnElement[str]:
     seconds = ack_seconds()
     return case(
         (Complaint.acknowledged_at.is_(None), "pending"),
@@ -201,11 +214,11 @@ RESOLUTION_BUCKETS = [
 ]
 
 
-def _resolution(scope: Scope) -> ColumnElement:
+def _resolution(scope: Scope) -> ColumnElement[str]:
     return resolution_as_of(scope.now)
 
 
-def resolution_as_of(now) -> ColumnElement:
+def resolution_as_of(now: datetime | ColumnElement[datetime]) -> ColumnElement[str]:
     """A complaint's place against its service standard as of `now` (the keys of
     RESOLUTION_BUCKETS): the dashboard's figure and criterion 3.4's overdue share.
 
@@ -234,7 +247,7 @@ AGE_BUCKETS = [  # key, max age in days, Thai, English
 ]
 
 
-def _age(scope: Scope) -> ColumnElement:
+def _age(scope: Scope) -> ColumnElement[str]:
     return case(
         (Complaint.status.not_in(BACKLOG_STATUSES), "not_open"),
         *[(Complaint.received_at >= scope.now - timedelta(days=days), key) for key, days, *_ in AGE_BUCKETS if days],
@@ -242,11 +255,11 @@ def _age(scope: Scope) -> ColumnElement:
     )
 
 
-def _yes_no(condition: ColumnElement) -> ColumnElement:
+def _yes_no(condition: ColumnElement[bool]) -> ColumnElement[str]:
     return case((condition, "yes"), else_=literal("no"))
 
 
-def _survey(scope: Scope) -> ColumnElement:
+def _survey(scope: Scope) -> ColumnElement[str]:
     return case(
         (SurveyResponse.id.is_not(None), "responded"),
         (Complaint.status.in_(("resolved", "closed")), "not_responded"),
@@ -296,11 +309,11 @@ DIMENSIONS: dict[str, Dimension] = {
 }
 
 
-def with_survey(statement: Select) -> Select:
+def with_survey(statement: Select[*_Ts]) -> Select[*_Ts]:
     return statement.outerjoin(SurveyResponse, SurveyResponse.complaint_id == Complaint.id)
 
 
-def drill_statement(scope: Scope, filters: Mapping[str, str]) -> Select:
+def drill_statement(scope: Scope, filters: Mapping[str, str]) -> Select[Complaint]:
     """The complaints behind a figure row: the scope plus the row's drill-down filters.
 
     `filters` holds dimension names (unknown keys are ignored: the page's own

@@ -104,11 +104,11 @@ def _figure(key: str, title: tuple[str, str], rows: list[Row], **kw) -> Figure:
     return figure
 
 
-def _fixed_rows(dimension: str, counts: dict, buckets, extra: dict | None = None) -> list[Row]:
+def _fixed_rows(dimension: str, counts: dict[str, int], buckets, extra: dict | None = None) -> list[Row]:
     return [Row(key, th, en, counts.get(key, 0), {dimension: key, **(extra or {})}) for key, *_, th, en in buckets]
 
 
-def _labelled_rows(dimension: str, counts: dict, labels: dict[str, tuple[str, str]]) -> list[Row]:
+def _labelled_rows(dimension: str, counts: dict[str, int], labels: dict[str, tuple[str, str]]) -> list[Row]:
     rows = [Row(key, *labels.get(key, (key, key)), n, {dimension: key}) for key, n in counts.items()]
     return sorted(rows, key=lambda r: (-r.count, r.label_th))
 
@@ -238,7 +238,9 @@ def backlog_by_age(scope: Scope) -> Figure:
     )
 
 
-def _yes_no_figure(scope: Scope, dimension: str, key: str, title, yes, no) -> Figure:
+def _yes_no_figure(
+    scope: Scope, dimension: str, key: str, title: tuple[str, str], yes: tuple[str, str], no: tuple[str, str]
+) -> Figure:
     counts = grouped(scope, dimension)
     rows = [
         Row("yes", *yes, counts.get("yes", 0), {dimension: "yes"}),
@@ -274,9 +276,10 @@ def repeat_rate(scope: Scope) -> Figure:
 def repeat_rate_by_quarter(scope: Scope) -> Figure:
     """Repeats per quarter of the period, with the quarter before it for the first change."""
     quarters = quarters_of(scope)
-    found = from_one_pass(scope)
-    if found is not None:
-        found = found[QUARTER]
+    counted = from_one_pass(scope)
+    found: dict[str, tuple[int, int]]
+    if counted is not None:
+        found = counted[QUARTER]
     else:
         key = quarter_key(scope).label("bucket")
         statement = (
@@ -286,7 +289,8 @@ def repeat_rate_by_quarter(scope: Scope) -> Figure:
             .group_by(key)
         )
         found = {q: (total, repeats) for q, total, repeats in db.session.execute(statement)}
-    rows, before = [], None
+    rows: list[Row] = []
+    before: float | None = None
     for quarter in quarters:
         total, repeats = found.get(quarter.code, (0, 0))
         rate = _rate(repeats, total)
@@ -334,7 +338,7 @@ def top_clusters(scope: Scope, limit: int = 10) -> Figure:
 SCORES = [(str(n), f"{n} คะแนน", f"{n} points") for n in (5, 4, 3, 2, 1)]
 
 
-def _score_figure(scope: Scope, dimension: str, key: str, title) -> Figure:
+def _score_figure(scope: Scope, dimension: str, key: str, title: tuple[str, str]) -> Figure:
     counts = grouped(scope, dimension, SurveyResponse.id.is_not(None))
     counts.pop(NONE, None)  # no survey answer
     rows = [Row(k, th, en, counts.get(k, 0), {dimension: k}) for k, th, en in SCORES]

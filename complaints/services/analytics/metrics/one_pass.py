@@ -55,7 +55,7 @@ def _key(value) -> str:
     return NONE if value is None else str(value)
 
 
-def grouped(scope: Scope, dimension: str, *narrow: ColumnElement) -> dict:
+def grouped(scope: Scope, dimension: str, *narrow: ColumnElement[bool]) -> dict[str, int]:
     """{key: count} of one dimension over the scope: from the page's one pass if there
     is one (see `one_pass`), else one GROUP BY. `narrow` only saves work: the keys it
     leaves out are keys the caller ignores (the one pass counts them all)."""
@@ -89,10 +89,17 @@ def _range_key(bounds: list[tuple[str, datetime]], moment: datetime) -> str | No
     return bounds[at - 1][0] if at else None
 
 
+def _utc_offset_seconds() -> float:
+    offset = BANGKOK.utcoffset(datetime(2000, 1, 1))
+    if offset is None:  # a ZoneInfo always answers one; tzinfo's signature allows None
+        raise RuntimeError("Asia/Bangkok has no UTC offset")
+    return offset.total_seconds()
+
+
 # Asia/Bangkok has kept UTC+7 without daylight saving since 1920, so a Bangkok day is
 # a whole number of days since the epoch once seven hours are added: plain arithmetic,
 # several times cheaper per row than converting each timestamp to a local date.
-_BANGKOK_OFFSET = BANGKOK.utcoffset(datetime(2000, 1, 1)).total_seconds()
+_BANGKOK_OFFSET = _utc_offset_seconds()
 _EPOCH = date(1970, 1, 1)
 
 
@@ -144,9 +151,9 @@ def _one_pass(scope: Scope) -> dict[str, dict]:
         .group_by(func.grouping_sets(*[tuple_(c) for c in columns]))
     )
     masks = {(1 << len(columns)) - 1 - (1 << (len(columns) - 1 - i)): name for i, name in enumerate(COLUMN_DIMENSIONS)}
-    for row in db.session.execute(statement).mappings():
-        name = masks[row["set"]]
-        found[name][_key(row[name])] = row["n"]
+    for group in db.session.execute(statement).mappings():
+        name = masks[group["set"]]
+        found[name][_key(group[name])] = group["n"]
     found.update(_time_ranges(scope))
 
     keys = _bucket_keys()

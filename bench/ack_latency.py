@@ -15,6 +15,8 @@ exactly one .eml file was written per complaint.
 from __future__ import annotations
 
 import argparse
+import email
+import email.policy
 import json
 import re
 import sys
@@ -28,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 
 TARGET_P95_SECONDS = 2.0
-TRACKING_IN_NAME = re.compile(r"[A-Z]{1,6}-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
+SUBJECT_NUMBER = re.compile(r"\[([A-Z]{1,6}-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\]")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -188,10 +190,11 @@ def _run(args: argparse.Namespace) -> dict:
                 )
             eml = sorted(mail_dir.glob("*.eml")) if mail_dir.is_dir() else []
             per_tn = {tn: 0 for tn in tns}
-            for path in eml:  # named outbox-<id>.<tracking number>_rongrian.invalid.eml
-                found = TRACKING_IN_NAME.search(path.name)
-                if found and found.group(0) in per_tn:
-                    per_tn[found.group(0)] += 1
+            for path in eml:  # the subject starts with "[tracking number]" (the file name is opaque)
+                mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                found = SUBJECT_NUMBER.match(mail.get("Subject", ""))
+                if found and found.group(1) in per_tn:
+                    per_tn[found.group(1)] += 1
             worker_errors = [ln for ln in worker.log().splitlines() if " ERROR/" in ln or "Traceback" in ln]
         finally:
             for p in reversed(procs):

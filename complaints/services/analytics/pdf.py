@@ -9,6 +9,8 @@ stays real text: a PDF reader can search and copy it.
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 import unicodedata
 from functools import cache
@@ -44,7 +46,9 @@ def font_file() -> Path:
 def _instance(weight: int) -> Path:
     """The variable font instanced at `weight`, written once per process: instancing
     takes about 0.1 s, which every document would otherwise pay again per weight."""
-    path = Path(tempfile.mkdtemp(prefix="rongrian-font-")) / f"{FONT_FAMILY}-{weight}.ttf"
+    folder = tempfile.mkdtemp(prefix="rongrian-font-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # not left behind by every process
+    path = Path(folder) / f"{FONT_FAMILY}-{weight}.ttf"
     instantiateVariableFont(TTFont(font_file()), {"wght": weight}).save(path)
     return path
 

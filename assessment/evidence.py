@@ -160,7 +160,7 @@ def _flags(period: Period) -> dict:
         "repeats": Complaint.repeat_of_id.is_not(None),
         "answered": answered,
         "reopened": and_(answered, Complaint.reopen_count > 0),
-        "rateable": Complaint.status.in_(("resolved", "closed", "rejected")),
+        "rateable": Complaint.status.in_(Status.RATEABLE),
     }
 
 

@@ -242,3 +242,24 @@ def test_bad_drill_values_are_4xx(app, data):
             assert caught.value.status == 422
         assert drill_count(scope(), {"kind": "'; DROP TABLE complaints; --"}) == 0
         assert figures.total_received(scope()) == 10
+
+
+def test_a_rejected_complaint_is_asked_for_a_rating_like_a_resolved_one(app, data):
+    """The survey page, the response-rate figure and the assessment count the same
+    complaints as rateable (Status.RATEABLE): a rejection without an answer is "not
+    responded", not left out of the rate."""
+    from sqlalchemy import update
+
+    from complaints.models import Complaint, Status, SurveyResponse
+
+    with app.app_context():
+        surveyed = set(db.session.scalars(select(SurveyResponse.complaint_id)))
+        open_one = db.session.scalar(
+            select(Complaint.id).where(Complaint.status.in_(Status.OPEN), Complaint.id.not_in(surveyed)).limit(1)
+        )
+        before = counts(figures.survey_response(scope()))
+        db.session.execute(update(Complaint).where(Complaint.id == open_one).values(status=Status.REJECTED))
+        db.session.commit()
+        after = counts(figures.survey_response(scope()))
+        assert after == {**before, "not_responded": before["not_responded"] + 1}
+        assert figures.survey_response(scope()).kpis == {"rate": 0.6}

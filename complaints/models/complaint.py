@@ -74,6 +74,10 @@ class Status(StrEnum):
     ENDED = nonmember(frozenset({"resolved", "closed", "rejected", "merged"}))
     # The complainant has had the agency's answer (criterion 3.4's "completed").
     ANSWERED = nonmember(frozenset({"resolved", "closed", "rejected", "forwarded"}))
+    # The complainant may rate the handling: it has ended here with an answer (resolved,
+    # closed, or rejected with its reason). The survey page, the survey-response figure
+    # and the assessment's satisfaction evidence all count from this group.
+    RATEABLE = nonmember(frozenset({"resolved", "closed", "rejected"}))
 
 
 # The OPEN statuses as SQL, for the partial indexes below (in declaration order, as migrated).

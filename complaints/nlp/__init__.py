@@ -1,5 +1,6 @@
 """Thai text classification of complaints: normalisation, tokenisation, a
-calibrated linear classifier shipped as an artefact, its evaluation and CLI.
+calibrated linear classifier shipped as an artefact, and its evaluation (the
+`flask nlp` commands that drive them are in complaints/cli/).
 
     from complaints.nlp import classify, predict_labels
     classify("ไฟฟ้าดับทั้งซอย", k=3)  # [(label, probability), ...]

@@ -13,7 +13,7 @@ from complaints.domain.errors import BilingualError, FieldError
 from complaints.domain.locations import district_choices, province_choices, subdistrict_choices
 from complaints.extensions import limiter
 from complaints.i18n import t
-from complaints.models import Channel
+from complaints.models import Channel, Status
 from complaints.public.forms import ComplaintForm
 from complaints.schemas import parse_submission
 from complaints.services.access import PUBLIC, Public, visible_complaints
@@ -234,5 +234,5 @@ def respond(tracking_number: str):
         token=token,
         error=error,
         survey=feedback.survey_of(complaint),
-        rateable=complaint.status in feedback.RATEABLE,
+        rateable=complaint.status in Status.RATEABLE,
     ), (error.status if error else 200)

@@ -11,8 +11,6 @@ from complaints.models import Complaint, Status, SurveyResponse, TimelineEvent
 from complaints.nlp.cleaning import UnsafeText, clean_text
 from complaints.services.casework import workflow
 
-RATEABLE = {Status.RESOLVED, Status.CLOSED, Status.REJECTED}
-
 
 def confirm_fix(complaint: Complaint) -> None:
     workflow.transition(complaint, "confirm", workflow.CITIZEN)
@@ -40,7 +38,7 @@ def _score(value, field: str, errors: list[FieldError]) -> int | None:
 
 def record_survey(complaint: Complaint, satisfaction, confidence, comment: str | None) -> SurveyResponse:
     """One response per complaint, once it has been answered."""
-    if complaint.status not in RATEABLE:
+    if complaint.status not in Status.RATEABLE:
         raise BilingualError(
             409,
             "survey-not-open",

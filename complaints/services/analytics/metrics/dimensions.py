@@ -262,7 +262,7 @@ def _yes_no(condition: ColumnElement[bool]) -> ColumnElement[str]:
 def _survey(scope: Scope) -> ColumnElement[str]:
     return case(
         (SurveyResponse.id.is_not(None), "responded"),
-        (Complaint.status.in_(("resolved", "closed")), "not_responded"),
+        (Complaint.status.in_(Status.RATEABLE), "not_responded"),
         else_=literal("not_eligible"),
     )
 

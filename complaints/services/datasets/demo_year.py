@@ -55,7 +55,7 @@ from complaints.models import (
 )
 from complaints.nlp.cleaning import UnsafeText, clean_text
 from complaints.nlp.similarity import text_signature
-from complaints.services.casework import similarity
+from complaints.services.casework import similarity, workflow
 from complaints.services.casework.sla import due_soon_threshold
 from complaints.services.catalogue import reference_data
 from complaints.services.catalogue.standards import (
@@ -769,20 +769,15 @@ def current_fiscal_year(today: date | None = None) -> int:
     return fiscal_year(today or to_bangkok(utcnow()).date())
 
 
-_TARGETS = {
-    "received": S.RECEIVED,
-    "acknowledged": S.ACKNOWLEDGED,
-    "assign": S.ASSIGNED,
-    "start": S.IN_PROGRESS,
-    "resolve": S.RESOLVED,
-    "confirm": S.CLOSED,
-    "close": S.CLOSED,
-    "reopen": S.REOPENED,
-    "forward": S.FORWARDED,
-    "reject": S.REJECTED,
-    "merge": S.MERGED,
-    "hold": S.ON_HOLD,
-}
+def _target(action: str) -> str:
+    """The status an event leaves: the workflow's own table (its transitions' targets),
+    besides intake's "received" and the acknowledgement of a new complaint."""
+    if action in ("received", "acknowledged"):
+        return S.RECEIVED if action == "received" else S.ACKNOWLEDGED
+    target = workflow.TRANSITIONS[action].target
+    if not isinstance(target, str):  # decided from the complaint: resume is replayed apart
+        raise ValueError(f"no fixed target for {action!r}")
+    return target
 
 
 def _replay(state: dict, events: list, officer: int | None, merge_into: int | None) -> None:
@@ -795,7 +790,7 @@ def _replay(state: dict, events: list, officer: int | None, merge_into: int | No
             state["held_at"] = state["status_before_hold"] = None
         else:
             _step(state, action, at, text, officer, merge_into)
-            state["status"] = _TARGETS[action]
+            state["status"] = _target(action)
 
 
 def _step(

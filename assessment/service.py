@@ -383,14 +383,15 @@ def submit(period: Period, assessment: Assessment, user: User) -> Assessment:
     return assessment
 
 
-def last_submitted_before(period: Period) -> Assessment | None:
-    """The most recent submitted assessment of an earlier fiscal year (what a new draft compares with)."""
+def previous_submitted(period: Period) -> Assessment | None:
+    """The submitted assessment of the period before, of the same length (what a draft compares with):
+    the previous quarter for a quarter, the previous fiscal year for a year; None when it was not submitted."""
     return db.session.scalar(
-        select(Assessment)
-        .where(
-            Assessment.agency == agency(), Assessment.status == "submitted", Assessment.fiscal_year < period.fiscal_year
+        select(Assessment).where(
+            Assessment.agency == agency(),
+            Assessment.status == "submitted",
+            Assessment.period == period.previous().code,
         )
-        .order_by(Assessment.fiscal_year.desc(), Assessment.submitted_at.desc())
     )
 
 
@@ -418,7 +419,13 @@ def compare(current: dict, previous: dict | None) -> dict | None:
                 if old and m["value"] is not None and old["value"] is not None
                 else None
             )
-            metrics[m["key"]] = {"now": m["value"], "before": old["value"] if old else None, "change": change}
+            metrics[m["key"]] = {
+                "now": m["value"],
+                "before": old["value"] if old else None,
+                # As the earlier report showed it (a rate as a percentage), never the raw value.
+                "before_display": old["display"] if old else None,
+                "change": change,
+            }
     now_total, before_total = current["scores"]["category_score"], previous["scores"]["category_score"]
     return {
         "period": previous["period"],

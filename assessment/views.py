@@ -52,7 +52,7 @@ def open_period():
 
 def _page(period: Period, assessment: Assessment, error: BilingualError | None = None):
     content = service.content(period, assessment)
-    previous = service.last_submitted_before(period)
+    previous = service.previous_submitted(period)
     comparison = (
         service.compare(content, service.content(Period.parse(previous.period), previous)) if previous else None
     )

@@ -238,7 +238,7 @@ def test_a_submitted_assessment_never_changes(app, tmp_path):
         draft = service.open_assessment(Period.parse("2570"), user)
         comparison = service.compare(
             service.content(Period.parse("2570"), draft),
-            service.content(FY, service.last_submitted_before(Period.parse("2570"))),
+            service.content(FY, service.previous_submitted(Period.parse("2570"))),
         )
     assert comparison["period"] == "2569"
     assert comparison["criteria"]["3.4"]["before"] == 300
@@ -770,3 +770,29 @@ def test_links_without_a_request_are_the_paths_under_the_public_base_url(app, ba
         assert links.href(metric) == expected
     with app.test_request_context("/", base_url=base):
         assert links.href(metric) == expected
+
+
+def test_a_period_is_compared_with_the_previous_period_of_the_same_length(app, manager):
+    """Issue 19: a quarter was compared with the whole previous fiscal year, and rates shown as raw fractions."""
+    with app.app_context():
+        seed_fy2569()
+    token = _token(manager)
+    for period in ("2569", "2569-Q3"):
+        _open(manager, period)
+        assert manager.post(f"/assessment/{period}/submit", data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        frozen = {a.period: json.loads(a.snapshot) for a in db.session.scalars(select(Assessment))}
+    for period, before in (("2569-Q4", "2569-Q3"), ("2570", "2569")):
+        _open(manager, period)
+        page = manager.get(f"/assessment/{period}").text
+        headers = page.split('id="scores"')[1].split("</tr>")[0]
+        assert f"<th>{before}</th>" in headers, period
+        # The previous period's rate as its own report showed it, a percentage, never a raw fraction.
+        before_ack = metrics_of(frozen[before])["ack_within_1wd"]
+        row = page.split('data-metric="ack_within_1wd"')[1].split("</tr>")[0]
+        assert f"<td>{before_ack['display']}</td>" in row and "%" in before_ack["display"], period
+        assert str(before_ack["value"]) not in row, period
+    # A quarter with no submitted quarter before it is compared with nothing (not with a year).
+    _open(manager, "2569-Q2")
+    headers = manager.get("/assessment/2569-Q2").text.split('id="scores"')[1].split("</tr>")[0]
+    assert "2569" not in headers.replace("Criterion", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -336,21 +336,13 @@ def test_corrective_action_before_and_after(app, manager, data):
         from complaints.services.analytics.corrective_actions import before_after
 
         effect = before_after(action, months=6, today=date(2026, 3, 15))
-        # Cluster A: c2 and c3 in Oct 2025 (before), c7 in Mar 2026 (after); May-Oct 2025 before, Nov-Mar after.
+        # Cluster A: c2 and c3 in Oct 2025 (its first month), c7 in Mar 2026 (the current month, not whole):
+        # one whole month on each side, Oct before and Nov after.
         assert [(m.month.isoformat()[:7], m.count, m.after) for m in effect.months] == [
-            ("2025-05", 0, False),
-            ("2025-06", 0, False),
-            ("2025-07", 0, False),
-            ("2025-08", 0, False),
-            ("2025-09", 0, False),
             ("2025-10", 2, False),
             ("2025-11", 0, True),
-            ("2025-12", 0, True),
-            ("2026-01", 0, True),
-            ("2026-02", 0, True),
-            ("2026-03", 1, True),
         ]
-        assert (effect.before_mean, effect.after_mean, effect.change) == (0.33, 0.2, -0.3939)
+        assert (effect.window, effect.before_mean, effect.after_mean, effect.change) == (1, 2.0, 0.0, -1.0)
     page = manager.get(f"/manager/actions/{action.id}")
     assert 'id="chart-before-after"' in page.text and "01/11/2568" in page.text
     assert "ซ่อมถนนทั้งซอยแทนการปะหลุม" in manager.get("/manager/actions").text
@@ -371,3 +363,163 @@ def test_the_period_list_reaches_back_to_imported_history(app, manager, data):
         db.session.commit()
     periods = re.findall(r'<option value="(\d{4})"', manager.get("/manager/").text)
     assert periods == [str(fy) for fy in range(current, 2564, -1)]
+
+
+def _options(html: str) -> list[tuple[str, bool]]:
+    select_html = html.split('id="target"')[1].split("</select>")[0]
+    return [(v, bool(s)) for v, s in re.findall(r'<option value="([^"]+)" ?(selected)?', select_html)]
+
+
+def test_every_visible_cluster_can_be_targeted_biggest_first(app, manager, data):
+    """Issue 19: only the 200 most recently seen clusters were offered, so the top problem could not be chosen."""
+    from complaints.models import Kind, RecurringCluster, User
+
+    with app.app_context():
+        for n in range(210):  # more recently seen than cluster A, none of them bigger
+            db.session.add(
+                RecurringCluster(
+                    category_id=None,
+                    unit_id=None,
+                    label_th=f"ปัญหาใหม่ {n}",
+                    size=0,
+                    first_seen_at=datetime(2026, 3, 12, tzinfo=UTC),
+                    last_seen_at=datetime(2026, 3, 14, tzinfo=UTC),
+                )
+            )
+        # A cluster made only of tip-offs: no other role may learn of it.
+        tips = RecurringCluster(
+            label_th="เบาะแสทุจริต",
+            size=1,
+            first_seen_at=datetime(2026, 3, 1, tzinfo=UTC),
+            last_seen_at=datetime(2026, 3, 15, tzinfo=UTC),
+        )
+        db.session.add(tips)
+        db.session.flush()
+        tip = db.session.get(Complaint, data["c10"])
+        tip.kind, tip.cluster_id = Kind.TIP_OFF, tips.id
+        db.session.commit()
+        tips_id = tips.id
+        owner = db.session.scalar(select(User.id).where(User.username == "boss"))
+    page = manager.get(f"/manager/actions/new?target=cluster:{data['A']}").text
+    options = _options(page)
+    clusters = [value for value, _ in options if value.startswith("cluster:")]
+    # Biggest first: A has three complaints (c2, c3, c7), B two (c4, c5); the linked one is chosen.
+    assert clusters[:2] == [f"cluster:{data['A']}", f"cluster:{data['B']}"]
+    assert [value for value, selected in options if selected] == [f"cluster:{data['A']}"]
+    assert f"cluster:{tips_id}" not in clusters and "เบาะแสทุจริต" not in page
+    hidden = manager.get(f"/manager/actions/new?target=cluster:{tips_id}").text
+    assert "เบาะแสทุจริต" not in hidden and not [v for v, selected in _options(hidden) if selected]
+    token = csrf_from(page)
+    form = {"csrf_token": token, "title": "ซ่อมถนนทั้งซอย", "owner_user_id": str(owner), "status": "planned"}
+    refused = manager.post("/manager/actions/new", data={**form, "target": f"cluster:{tips_id}"})
+    assert refused.status_code == 422 and 'data-field="target"' in refused.text
+    assert manager.post("/manager/actions/new", data={**form, "target": f"cluster:{data['A']}"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(CorrectiveAction.cluster_id)).all() == [data["A"]]
+
+
+def test_a_linked_cluster_beyond_the_list_is_still_offered_and_chosen(manager, data, monkeypatch):
+    """However many clusters there are, the one the dashboard links to is selectable and selected."""
+    from complaints.services.analytics import corrective_actions
+
+    monkeypatch.setattr(corrective_actions, "TARGET_LIMIT", 1)
+    page = manager.get(f"/manager/actions/new?target=cluster:{data['B']}").text
+    options = _options(page)
+    assert [value for value, selected in options if selected] == [f"cluster:{data['B']}"]
+    assert {f"cluster:{data['A']}", f"cluster:{data['B']}"} <= {value for value, _ in options}
+
+
+def _move(name_ids: dict, names: list[str], when: datetime, cluster: int) -> None:
+    for name in names:
+        row = db.session.get(Complaint, name_ids[name])
+        row.received_at, row.cluster_id = when, cluster
+
+
+def test_before_and_after_compares_whole_months_of_equal_length(app, manager, data):
+    """Issue 19: 5 (Oct) -> 2 (Nov) was shown as +20.5 %: empty months before the cluster existed
+    counted as "before", and the current part-month as a whole "after" month."""
+    from complaints.models import User
+    from complaints.services.analytics.corrective_actions import before_after
+
+    with app.app_context():
+        # Cluster A: five complaints in October 2025, two in November, one so far in December.
+        _move(data, ["c1", "c11", "c12"], analytics_data.bkk(2025, 10, 20, 9), data["A"])  # with c2, c3
+        _move(data, ["c10", "c14"], analytics_data.bkk(2025, 11, 12, 9), data["A"])
+        _move(data, ["c7"], analytics_data.bkk(2025, 12, 3, 9), data["A"])
+        owner = db.session.scalar(select(User.id).where(User.username == "boss"))
+        db.session.commit()
+    token = csrf_from(manager.get("/manager/actions/new").text)
+    form = {"csrf_token": token, "title": "ซ่อมถนน", "target": f"cluster:{data['A']}", "owner_user_id": str(owner)}
+    assert manager.post("/manager/actions/new", data={**form, "effective_on": "01/11/2568"}).status_code == 302
+    with app.app_context():
+        action = db.session.scalar(select(CorrectiveAction))
+        effect = before_after(action, today=date(2025, 12, 10))
+        assert [(m.month, m.count, m.after) for m in effect.months] == [
+            (date(2025, 10, 1), 5, False),
+            (date(2025, 11, 1), 2, True),
+        ]
+        assert (effect.window, effect.before_mean, effect.after_mean, effect.change) == (1, 5.0, 2.0, -0.6)
+        # Later, more whole months on both sides, but never a month before the cluster's first complaint.
+        later = before_after(action, today=date(2026, 3, 15))
+        assert later.window == 1 and later.change == -0.6
+        # In November itself there is no whole month after the action yet.
+        early = before_after(action, today=date(2025, 11, 20))
+        assert (early.window, early.months, early.change) == (0, [], None)
+        # An action effective mid-month: that month is neither before nor after.
+        action.effective_on = date(2025, 11, 15)
+        mid = before_after(action, today=date(2026, 1, 5))
+        assert [(m.month, m.count, m.after) for m in mid.months] == [
+            (date(2025, 10, 1), 5, False),
+            (date(2025, 12, 1), 1, True),
+        ]
+        assert mid.change == -0.8
+        db.session.rollback()
+        action_id = action.id
+    # Shown on the page (today is the real date, well after these months).
+    page = manager.get(f"/manager/actions/{action_id}").text
+    summary = page.split('id="before-after-summary"')[1].split("</p>")[0]
+    assert "<b>-60.0%</b>" in summary and "<b>5.0</b>" in summary and "<b>2.0</b>" in summary
+    assert "1 เดือน" in summary
+
+
+def test_before_and_after_says_when_there_is_not_enough_data(app, manager, data):
+    from complaints.models import User
+
+    with app.app_context():
+        owner = db.session.scalar(select(User.id).where(User.username == "boss"))
+    token = csrf_from(manager.get("/manager/actions/new").text)
+    # Cluster A's first complaint is in October 2025: an action effective before then has no "before".
+    response = manager.post(
+        "/manager/actions/new",
+        data={
+            "csrf_token": token,
+            "title": "ซ่อมถนน",
+            "target": f"cluster:{data['A']}",
+            "owner_user_id": str(owner),
+            "effective_on": "01/09/2568",
+        },
+    )
+    assert response.status_code == 302
+    page = manager.get(response.headers["Location"]).text
+    section = page.split('id="before-after"')[1].split("</section>")[0]
+    assert "ยังมีข้อมูลไม่พอ" in section and "Not enough data yet" in section
+    assert "%" not in section and 'id="chart-before-after"' not in section
+
+
+def test_target_options_and_before_after_on_both_databases(any_app):
+    """The grouped cluster query and the first-complaint month, on SQLite and PostgreSQL alike."""
+    from complaints.models import User
+    from complaints.services.analytics import corrective_actions
+
+    with any_app.test_request_context():
+        ids = analytics_data.build()
+        manager = User(username="m", display_name="m", password_hash="x", role="manager")
+        options = corrective_actions.target_options(manager, f"cluster:{ids['B']}")
+        assert [key for key, _ in options if key.startswith("cluster:")] == [
+            f"cluster:{ids['A']}",
+            f"cluster:{ids['B']}",
+        ]
+        assert options[0][1].endswith("(3 เรื่อง)")
+        action = CorrectiveAction(cluster_id=ids["A"], effective_on=date(2025, 11, 1))
+        effect = corrective_actions.before_after(action, today=date(2026, 3, 15))
+        assert (effect.window, effect.before_mean, effect.after_mean) == (1, 2.0, 0.0)

@@ -205,12 +205,14 @@ def actions():
 
 
 def _action_page(row, error: BilingualError | None = None, form=None):
+    form = form or {}
+    chosen = form.get("target") or (f"cluster:{row.cluster_id}" if row is not None and row.cluster_id else None)
     return render_template(
         "manager/action_form.html",
         row=row,
         error=error,
-        form=form or {},
-        targets=corrective_actions.target_options(),
+        form=form,
+        targets=corrective_actions.target_options(current_user, chosen),
         owners=corrective_actions.owner_options(),
         STATUS=corrective_actions.STATUS_LABELS,
         effect=corrective_actions.before_after(row) if row else None,

@@ -11,15 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from complaints.domain.errors import BilingualError
 from complaints.domain.periods import add_months
+from complaints.domain.thai_calendar import to_bangkok
 from complaints.extensions import db
 from complaints.ids import parse_id
 from complaints.models import ActionStatus, Category, Complaint, CorrectiveAction, RecurringCluster, User, utcnow
-from complaints.services.access import PUBLIC, visible_complaints
+from complaints.services.access import PUBLIC, Viewer, visible_complaints
 from complaints.services.analytics.metrics.figures import month_counts
 from complaints.services.catalogue.calendar_overrides import bangkok_today, parse_day
 from complaints.services.catalogue.checking import Checker, commit
@@ -31,6 +32,8 @@ STATUS_LABELS = {
     ActionStatus.CANCELLED: ("ยกเลิก", "Cancelled"),
 }
 COMPARE_MONTHS = 6
+# Recurring problems offered in the form (biggest first); a linked one is added when beyond.
+TARGET_LIMIT = 200
 
 
 def list_actions(unit_ids: frozenset[int] | set[int] | None) -> list[CorrectiveAction]:
@@ -56,13 +59,46 @@ def get_action(action_id: int, unit_ids) -> CorrectiveAction:
     return action
 
 
-def target_options() -> list[tuple[str, str]]:
-    """("cluster:<id>" | "category:<id>", Thai label) for the form."""
-    clusters = db.session.execute(
-        select(RecurringCluster.id, RecurringCluster.label_th).order_by(RecurringCluster.last_seen_at.desc()).limit(200)
-    ).all()
+def _clusters(viewer: Viewer, only: int | None = None, limit: int | None = None) -> list[tuple[int, str, int]]:
+    """(id, Thai label, complaints) of the clusters `viewer` may know of, biggest first.
+
+    A cluster's size here is the number of its complaints the viewer may know of
+    (`visible_complaints`), so a cluster made only of tip-offs, or only of other
+    units' complaints, is not there at all. Ties: the latest seen, then the id.
+    """
+    members = func.count(Complaint.id)
+    statement = (
+        select(RecurringCluster.id, RecurringCluster.label_th, members)
+        .join(Complaint, Complaint.cluster_id == RecurringCluster.id)
+        .where(visible_complaints(viewer))
+        .group_by(RecurringCluster.id, RecurringCluster.label_th, RecurringCluster.last_seen_at)
+        .order_by(members.desc(), RecurringCluster.last_seen_at.desc(), RecurringCluster.id)
+    )
+    if only is not None:
+        statement = statement.where(RecurringCluster.id == only)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [(cid, label, int(n)) for cid, label, n in db.session.execute(statement)]
+
+
+def _cluster_id(target: str | None) -> int | None:
+    kind, _, raw = (target or "").partition(":")
+    return parse_id(raw) if kind == "cluster" else None
+
+
+def target_options(viewer: Viewer, chosen: str | None = None) -> list[tuple[str, str]]:
+    """("cluster:<id>" | "category:<id>", Thai label) for the form.
+
+    The TARGET_LIMIT biggest recurring problems the viewer may know of, then the
+    categories; the `chosen` cluster (the one a dashboard link names, or the
+    action's own) is always there, first when it is not among the biggest.
+    """
+    clusters = _clusters(viewer, limit=TARGET_LIMIT)
+    wanted = _cluster_id(chosen)
+    if wanted is not None and all(cid != wanted for cid, _, _ in clusters):
+        clusters = _clusters(viewer, only=wanted) + clusters
     categories = db.session.execute(select(Category.id, Category.name_th).order_by(Category.name_th)).all()
-    return [(f"cluster:{cid}", f"ปัญหาซ้ำ: {label}") for cid, label in clusters] + [
+    return [(f"cluster:{cid}", f"ปัญหาซ้ำ: {label} ({n:,} เรื่อง)") for cid, label, n in clusters] + [
         (f"category:{cid}", f"หมวดหมู่: {name}") for cid, name in categories
     ]
 
@@ -77,11 +113,14 @@ def owner_options() -> list[tuple[int, str]]:
     )
 
 
-def _target(check: Checker, value: str | None):
+def _target(check: Checker, value: str | None, viewer: Viewer):
+    """The cluster or category named by `value`; a cluster only if `viewer` may know of it."""
     kind, _, raw = (value or "").partition(":")
     model = {"cluster": RecurringCluster, "category": Category}.get(kind)
     row_id = parse_id(raw)
     row = db.session.get(model, row_id) if model and row_id is not None else None
+    if kind == "cluster" and row is not None and not _clusters(viewer, only=row_id):
+        row = None  # answered as an unknown cluster, never as a forbidden one
     if row is None:
         check.add(
             "target",
@@ -112,7 +151,7 @@ def save_action(row: CorrectiveAction | None, author: User, form) -> CorrectiveA
         multiline=True,
         required=False,
     )
-    kind, target = _target(check, form.get("target"))
+    kind, target = _target(check, form.get("target"), author)
     owner_raw = form.get("owner_user_id") or ""
     owner_id = parse_id(owner_raw)
     owner = db.session.get(User, owner_id) if owner_id is not None else None
@@ -147,23 +186,41 @@ class MonthRate:
 
 @dataclass
 class BeforeAfter:
+    """The target's complaints per month in two windows of `window` whole months each:
+    the months just before the action took effect and the months just after it.
+
+    `window` 0 means there is not enough data yet (no whole month on one side);
+    `change` is None then, and also when nothing was counted before.
+    """
+
     months: list[MonthRate]
+    window: int
     before_mean: float | None
     after_mean: float | None
 
     @property
     def change(self) -> float | None:
-        if not self.before_mean or self.after_mean is None:
+        if not self.window or not self.before_mean or self.after_mean is None:
             return None
         return round((self.after_mean - self.before_mean) / self.before_mean, 4)
+
+
+def _months_between(first: date, end: date) -> int:
+    """Whole calendar months from `first` (a first day) up to `end` (a first day, not included)."""
+    return max(0, (end.year - first.year) * 12 + end.month - first.month)
 
 
 def before_after(
     action: CorrectiveAction, months: int = COMPARE_MONTHS, today: date | None = None
 ) -> BeforeAfter | None:
-    """Complaints of the action's target per month, `months` before and after the effective month.
+    """The target's complaints per month before and after the action took effect, compared honestly.
 
-    The effective month counts as "after"; months after today are not shown.
+    Both windows are the same number of whole Bangkok calendar months, at most
+    `months`: "before" ends with the month before the effective date's month and
+    starts no earlier than the month of the target's first complaint; "after"
+    starts with the effective date's month when the action took effect on its first
+    day (else with the next month) and ends before the current, unfinished month.
+    A month the action took effect in part of is in neither window.
     """
     if action.effective_on is None:
         return None
@@ -175,16 +232,21 @@ def before_after(
             where = where & (Complaint.unit_id == action.unit_id)
     # What anyone may know of: a category's or unit's monthly counts leave tip-offs out.
     where = where & visible_complaints(PUBLIC)
-    effective = action.effective_on.replace(day=1)
-    first = add_months(effective, -months)
+    effective = action.effective_on
+    before_end = effective.replace(day=1)
+    after_start = before_end if effective.day == 1 else add_months(before_end, 1)
     this_month = (today or bangkok_today()).replace(day=1)
-    span = min(2 * months, (this_month.year - first.year) * 12 + this_month.month - first.month + 1)
-    counts = month_counts(where, first, max(span, 1))
-    rows = [MonthRate(m, n, m >= effective) for m, n in counts]
-    before = [r.count for r in rows if not r.after]
-    after = [r.count for r in rows if r.after]
+    first_complaint = db.session.scalar(select(func.min(Complaint.received_at)).where(where))
+    first_month = to_bangkok(first_complaint).date().replace(day=1) if first_complaint else before_end
+    window = min(months, _months_between(first_month, before_end), _months_between(after_start, this_month))
+    if window <= 0:
+        return BeforeAfter([], 0, None, None)
+    before = month_counts(where, add_months(before_end, -window), window)
+    after = month_counts(where, after_start, window)
+    rows = [MonthRate(m, n, False) for m, n in before] + [MonthRate(m, n, True) for m, n in after]
     return BeforeAfter(
         rows,
-        round(sum(before) / len(before), 2) if before else None,
-        round(sum(after) / len(after), 2) if after else None,
+        window,
+        round(sum(n for _, n in before) / window, 2),
+        round(sum(n for _, n in after) / window, 2),
     )

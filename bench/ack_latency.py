@@ -43,7 +43,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     p.add_argument("--concurrency", type=int, default=2, help="Celery worker concurrency (default 2)")
     p.add_argument("--timeout", type=float, default=180, help="seconds to wait for the last acknowledgement")
-    p.add_argument("--redis-db", type=int, default=13)
+    p.add_argument("--redis-db", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="60 complaints")
     p.add_argument("--keep-workdir", action="store_true")
     p.add_argument("--commit", help="measure this git commit (exported to a temporary folder), not the working tree")

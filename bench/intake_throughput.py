@@ -32,7 +32,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers for both servers (default 2)")
     p.add_argument("--connections", type=int, default=4, help="concurrent connections (default 4)")
     p.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
-    p.add_argument("--redis-db", type=int, default=13)
+    p.add_argument("--redis-db", type=int, default=5)
     p.add_argument("--python-load", action="store_true", help="use the Python load generator even if wrk exists")
     p.add_argument("--quick", action="store_true", help="2 rounds x 5 s, 2 s warm-up")
     p.add_argument("--keep-workdir", action="store_true")

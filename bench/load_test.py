@@ -3,7 +3,7 @@
 Starts everything itself on loopback: a fresh PostgreSQL database (created, migrated
 with Flask-Migrate, seeded, then `flask demo generate` and `flask create-user` for the
 staff accounts the scenario signs in with), gunicorn, a Celery worker and Celery beat
-on Redis (db 14, flushed before and after), a stand-in for the LINE API; then runs the Locust scenario
+on Redis (db 6, flushed before and after), a stand-in for the LINE API; then runs the Locust scenario
 `bench/load/locustfile.py` headless, samples the resident memory of the gunicorn
 workers and the Celery worker processes every few seconds, waits until every complaint
 accepted during the run is acknowledged, stops everything and prints, per endpoint,
@@ -64,7 +64,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, as BENCHMARKS.md)")
     p.add_argument("--concurrency", type=int, default=2, help="Celery worker concurrency (default 2)")
     p.add_argument("--port", type=int, default=5101, help="gunicorn port (default 5101)")
-    p.add_argument("--redis-db", type=int, default=14)
+    p.add_argument("--redis-db", type=int, default=6)
     p.add_argument("--sample-seconds", type=float, default=5, help="memory sampling interval (default 5)")
     p.add_argument(
         "--think-scale",

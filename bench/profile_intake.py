@@ -128,7 +128,7 @@ def _time(client, path: str, bodies: list[bytes], n: int, cpu: list | None = Non
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-n", type=int, default=300, help="requests per measurement (default 300)")
-    p.add_argument("--redis-db", type=int, default=13)
+    p.add_argument("--redis-db", type=int, default=5)
     p.add_argument("--html", help="also write the pyinstrument profile as HTML here")
     p.add_argument("--show-all", action="store_true", help="do not hide library frames in the profile")
     p.add_argument("--commit", help="profile this git commit (exported to a temporary folder), not the working tree")

@@ -4,7 +4,7 @@
     .venv/bin/python bench/run_all.py --quick    # a short smoke run (about 1 minute)
 
 Needs PostgreSQL at 127.0.0.1:5432 (trust auth, user postgres, database test) and
-Redis at 127.0.0.1:6379 (db 13 is flushed); `wrk` is used when installed. Each
+Redis at 127.0.0.1:6379 (db 5 is flushed); `wrk` is used when installed. Each
 benchmark creates and drops its own database and stops every process it started.
 JSON results are written to bench/results/ (ignored by git).
 """

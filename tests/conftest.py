@@ -26,7 +26,11 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.
 
 def _redis_url_of_this_worker() -> str:
     """TEST_REDIS_URL's database, plus n for pytest-xdist's worker gw<n>: each worker
-    process flushes and fills a database of its own (make test runs at most 4)."""
+    process flushes and fills a database of its own (make test runs at most 4).
+
+    The suite takes Redis databases 11 to 14 by default (11 + n); the benchmarks default
+    to 5, 6 and 8 (bench/, BENCHMARKS.md) and tests/integration/test_load_short.py runs
+    its load on 15, so none of them flushes another's database."""
     url = urlsplit(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11"))
     worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
     return url._replace(path=f"/{int(url.path.strip('/') or 0) + worker}").geturl()
@@ -89,8 +93,9 @@ def migrated_template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory, migrated_template) -> Path:
-    """The migrated file with the demo seed, made once: the demo accounts' password
-    hashes (scrypt) are too slow to make for every test."""
+    """The migrated file with the demo seed, made once and copied for each test: seeding
+    (the Bangkok district preset's reference data, then the demo accounts) is seconds of
+    work, though under TESTING each account's password hash is only one PBKDF2 round."""
     folder = tmp_path_factory.mktemp("template")
     path = folder / "template.sqlite"
     shutil.copy(migrated_template, path)
@@ -146,16 +151,10 @@ def staff_client(app):
     """staff_client(role, unit_code=None, username=role, client=None): a new account of
     that role (tests/helpers.make_staff) and a test client signed in as it (a new one
     unless `client` is given)."""
-    from tests.helpers import login, make_staff, signed_in
+    from tests.helpers import signed_in
 
     def sign_in(role: str, unit_code: str | None = None, username: str | None = None, client=None):
-        username = username or role
-        if client is None:
-            return signed_in(app, username, role, unit_code)
-        make_staff(app, username, role, unit_code)
-        response = login(client, username)
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        return client
+        return signed_in(app, username or role, role, unit_code, client=client)
 
     return sign_in
 
@@ -171,16 +170,35 @@ def admin_id(app) -> int:
 @pytest.fixture
 def admin(client, admin_id):
     """`client` signed in as admin_id's admin."""
-    from tests.helpers import login
+    from tests.helpers import signed_in
 
-    assert login(client, "admin").status_code == 302
-    return client
+    return signed_in(client.application, "admin", client=client)
 
 
 @pytest.fixture
 def manager(client, staff_client):
     """`client` signed in as a new manager, "boss" (no unit: the whole agency)."""
     return staff_client("manager", username="boss", client=client)
+
+
+@pytest.fixture
+def sent(app, monkeypatch) -> list:
+    """The tasks handed to the broker, as (name, args): `app` sends none for real."""
+    calls: list = []
+    monkeypatch.setattr(app.extensions["celery"], "send_task", lambda name, args: calls.append((name, args)))
+    return calls
+
+
+@pytest.fixture
+def smtp_server(app):
+    """An SMTP server on loopback (tests/helpers.start_smtp_server) that `app` sends its
+    mail to; yields its SmtpInbox."""
+    from tests.helpers import start_smtp_server
+
+    controller, inbox = start_smtp_server()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    yield inbox
+    controller.stop()
 
 
 @pytest.fixture

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 import re
+import socket
+import ssl
+from email.message import EmailMessage
 
+from aiosmtpd.controller import Controller
 from PIL import Image
 from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import Attachment, Complainant, Complaint, OutboxMessage, TimelineEvent
+from tests.processes import free_port
 
 PERSON = {
     "name": "สมหญิง ใจงาม",
@@ -68,10 +75,13 @@ def login(client, username: str, password: str = PASSWORD):
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
 
 
-def signed_in(app, username: str, role: str, unit_code: str | None = None):
-    """A new account (make_staff) and a new test client signed in as it."""
-    make_staff(app, username, role, unit_code)
-    client = app.test_client()
+def signed_in(app, username: str, role: str | None = None, unit_code: str | None = None, client=None):
+    """A test client signed in as `username` (a new one unless `client` is given); with a
+    `role`, the account is made first (make_staff), else it must exist already."""
+    if role is not None:
+        make_staff(app, username, role, unit_code)
+    if client is None:
+        client = app.test_client()
     response = login(client, username)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return client
@@ -179,3 +189,51 @@ def case_url(app, ref, suffix: str = "") -> str:
             number = db.session.scalar(select(Complaint.tracking_number).where(Complaint.id == number))
         assert number, f"no complaint {ref!r}"
     return f"/officer/complaints/{number}{suffix}"
+
+
+class SmtpInbox:
+    """What an SMTP server on loopback (start_smtp_server) received: each message's
+    envelope, and whether it came over TLS."""
+
+    def __init__(self):
+        self.messages = []
+        self.over_tls: list[bool] = []
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        # STARTTLS sets session.ssl; on an implicit-TLS port the transport itself is TLS.
+        self.over_tls.append(session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None)
+        return "250 OK"
+
+    def emails(self) -> list[EmailMessage]:
+        """The messages received, parsed."""
+        return [email.message_from_bytes(e.content, policy=email.policy.default) for e in self.messages]
+
+
+class ImplicitTLSController(Controller):
+    """aiosmtpd's controller checks it is up with a plain connection; on a TLS-only port
+    that check is done with a TLS client that trusts anything (the test's own probe)."""
+
+    def _trigger_server(self):
+        probe = ssl.create_default_context()
+        probe.check_hostname = False
+        probe.verify_mode = ssl.CERT_NONE
+        with socket.create_connection((self.hostname, self.port), 2) as raw:
+            with probe.wrap_socket(raw) as conn:
+                conn.recv(1024)
+
+
+def start_smtp_server(context: ssl.SSLContext | None = None, implicit: bool = False) -> tuple[Controller, SmtpInbox]:
+    """A started aiosmtpd server on a free loopback port (the caller stops the controller):
+    plain, with STARTTLS required when `context` is given, or implicit TLS (port 465 style)."""
+    inbox = SmtpInbox()
+    if implicit:
+        controller = ImplicitTLSController(inbox, hostname="127.0.0.1", port=free_port(), ssl_context=context)
+    else:
+        controller = Controller(
+            inbox, hostname="127.0.0.1", port=free_port(), tls_context=context, require_starttls=context is not None
+        )
+    controller.start()
+    inbox.port = controller.port
+    return controller, inbox

@@ -18,6 +18,7 @@ from tests.helpers import (
     login,
     make_staff,
     png_bytes,
+    signed_in,
     submit_api,
 )
 from tests.permission_matrix import (
@@ -85,8 +86,7 @@ def test_without_a_token_an_anonymous_post_stops_at_csrf_and_a_get_at_sign_in(ap
 def test_every_cell_of_the_permission_matrix(app, client, role):
     world = build_world(app, client)
     column = ROLES.index(role)
-    staff = app.test_client()
-    assert login(staff, ACCOUNTS[role][0]).status_code == 302
+    staff = signed_in(app, ACCOUNTS[role][0])
     token = csrf_from(staff.get("/officer/").text)
     answered = {}
     for endpoint, method, subject in in_running_order(MATRIX):

@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from complaints import create_app
@@ -81,27 +80,8 @@ def test_unknown_message_is_reported_missing(app):
         assert outbox.deliver_message(987654) == "missing"
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
-
-
 def test_acknowledgement_through_a_real_smtp_server(app, client, smtp_server):
-    controller, inbox = smtp_server
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    inbox = smtp_server
     number = submit(client)
     with app.app_context():
         assert outbox.deliver_message(only_message_id(app)) == "sent"
@@ -125,7 +105,7 @@ def end_hold(app, message_id: int) -> None:
 
 
 def test_smtp_down_keeps_the_message_pending_until_it_can_be_sent(app, client, smtp_server):
-    controller, inbox = smtp_server
+    inbox = smtp_server
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens
     number = submit(client)
     message_id = only_message_id(app)
@@ -138,7 +118,7 @@ def test_smtp_down_keeps_the_message_pending_until_it_can_be_sent(app, client, s
         assert message.last_error
         complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_number == number))
         assert complaint.acknowledged_at is None
-    app.config["MAIL_PORT"] = controller.port
+    app.config["MAIL_PORT"] = inbox.port
     end_hold(app, message_id)
     with app.app_context():
         assert outbox.deliver_message(message_id) == "sent"

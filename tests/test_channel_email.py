@@ -11,7 +11,6 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from complaints.extensions import db
@@ -22,28 +21,8 @@ from complaints.services.channels.webhook_signatures import sign
 from complaints.services.messaging import outbox
 from tests.channel_fakes import FakeImapServer
 from tests.helpers import complaint_by_number, counts, jpeg_bytes, root_cause_id
-from tests.processes import free_port
 
 CITIZEN = "มานี มีใจ <manee@example.com>"
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(app):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
@@ -96,13 +75,13 @@ def poll(app) -> dict:
         return email_intake.poll_mailbox()
 
 
-def test_a_mail_in_the_mailbox_becomes_a_complaint_answered_in_thai_in_its_thread(app, smtp, imap):
+def test_a_mail_in_the_mailbox_becomes_a_complaint_answered_in_thai_in_its_thread(app, smtp_server, imap):
     original = mail(photo=True)
     imap.deliver(original.as_bytes())
     assert poll(app)["complaint"] == 1
     assert imap.messages[1][1] is True  # marked seen
     deliver_pending(app)
-    [ack] = smtp.messages
+    [ack] = smtp_server.emails()
     with app.app_context():
         complaint = db.session.scalar(select(Complaint).where(Complaint.channel == "email"))
         number = complaint.tracking_number
@@ -117,7 +96,7 @@ def test_a_mail_in_the_mailbox_becomes_a_complaint_answered_in_thai_in_its_threa
     assert number in html and "ตอบกลับอีเมลนี้" in html
 
 
-def test_the_same_message_id_twice_makes_one_complaint(app, smtp, imap):
+def test_the_same_message_id_twice_makes_one_complaint(app, smtp_server, imap):
     same = mail(message_id="<one-and-only@citizen.example>")
     imap.deliver(same.as_bytes())
     imap.deliver(same.as_bytes())
@@ -127,11 +106,11 @@ def test_the_same_message_id_twice_makes_one_complaint(app, smtp, imap):
         assert db.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.channel == "email")) == 1
 
 
-def test_replies_thread_by_message_id_or_by_the_tracking_number_from_the_same_address(app, smtp, imap):
+def test_replies_thread_by_message_id_or_by_the_tracking_number_from_the_same_address(app, smtp_server, imap):
     imap.deliver(mail().as_bytes())
     poll(app)
     deliver_pending(app)
-    ack = smtp.messages[0]
+    ack = smtp_server.emails()[0]
     number = ack["Subject"].split("]")[0].strip("[")
     # A reply to our acknowledgement (In-Reply-To is our Message-ID only).
     imap.deliver(
@@ -152,7 +131,7 @@ def test_replies_thread_by_message_id_or_by_the_tracking_number_from_the_same_ad
         assert db.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.channel == "email")) == 2
 
 
-def test_status_updates_go_by_smtp_in_the_same_thread(app, smtp, imap):
+def test_status_updates_go_by_smtp_in_the_same_thread(app, smtp_server, imap):
     original = mail()
     imap.deliver(original.as_bytes())
     poll(app)
@@ -166,7 +145,7 @@ def test_status_updates_go_by_smtp_in_the_same_thread(app, smtp, imap):
             complaint, "resolve", officer, workflow.Params(reason="ซ่อมถนนเรียบร้อยแล้ว", root_cause_id=root_cause_id())
         )
     deliver_pending(app)
-    update = smtp.messages[-1]
+    update = smtp_server.emails()[-1]
     assert "ความคืบหน้าเรื่องของท่าน" in update["Subject"]
     assert original["Message-ID"] in update["References"]
     assert update.get_body(("plain",)) is not None and update.get_body(("html",)) is not None

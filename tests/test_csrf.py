@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import inspect, select, table, text
 
 from complaints.extensions import db
-from tests.helpers import csrf_from, login, make_staff
+from tests.helpers import csrf_from, signed_in
 from tests.permission_matrix import ACCOUNTS, MATRIX, ROLES, build_world, cell_url, in_running_order
 
 # Fields that make most forms do something real, so that "nothing changed" means something.
@@ -48,9 +48,8 @@ def allowed_role(key) -> str:
     return next(role for role, status in zip(ROLES, MATRIX[key], strict=True) if status not in (403, 404))
 
 
-def signed_in(app, role: str, username: str | None = None):
-    client = app.test_client()
-    assert login(client, username or ACCOUNTS[role][0]).status_code == 302
+def with_token(client):
+    """A signed-in client and its session's CSRF token."""
     return client, csrf_from(client.get("/officer/").text)
 
 
@@ -58,12 +57,11 @@ def test_every_signed_in_post_needs_its_own_sessions_token(app, client):
     world = build_world(app, client)
     posts = [key for key in in_running_order(MATRIX) if key[1] == "POST"]
     assert len(posts) >= 35
-    sessions = {role: signed_in(app, role) for role in ROLES}
+    sessions = {role: with_token(signed_in(app, ACCOUNTS[role][0])) for role in ROLES}
     # The attacker's own session of the same role: a valid token, but not the victim's.
     foreign = {}
     for role in ROLES:
-        make_staff(app, f"other-{role}", role, ACCOUNTS[role][1])
-        foreign[role] = signed_in(app, role, f"other-{role}")[1]
+        foreign[role] = with_token(signed_in(app, f"other-{role}", role, ACCOUNTS[role][1]))[1]
     for key in posts:
         endpoint, _, subject = key
         role = allowed_role(key)
@@ -84,7 +82,7 @@ def test_every_signed_in_post_needs_its_own_sessions_token(app, client):
 def test_a_refused_post_changes_nothing_and_the_control_does(app, client):
     """The snapshot can see a change: the same note with the right token is stored."""
     world = build_world(app, client)
-    officer, token = signed_in(app, "officer")
+    officer, token = with_token(signed_in(app, ACCOUNTS["officer"][0]))
     url = cell_url(app, world, "officer.note", "")
     before = snapshot(app)
     assert officer.post(url, data={"text": "บันทึกภายใน"}).status_code == 400

@@ -20,14 +20,6 @@ from complaints.services.analytics import export_jobs
 from tests.helpers import csrf_from, export_file, request_export, signed_in
 
 
-@pytest.fixture
-def sent(app, monkeypatch):
-    """The tasks handed to the broker."""
-    calls = []
-    monkeypatch.setattr(app.extensions["celery"], "send_task", lambda name, args: calls.append((name, args)))
-    return calls
-
-
 def drill_count(client, query: str) -> int:
     return int(re.search(r'id="drill-count">(\d+)<', client.get(f"/manager/complaints?{query}").text).group(1))
 

@@ -17,7 +17,7 @@ from complaints.extensions import db
 from complaints.models import Attachment, OutboxMessage, encrypted, utcnow
 from complaints.services.messaging import outbox
 from complaints.services.operations import heartbeat
-from tests.helpers import case_url, complaint_by_number, csrf_from, login, make_staff, submit_api
+from tests.helpers import case_url, complaint_by_number, csrf_from, login, make_staff, signed_in, submit_api
 
 EMAIL = "somchai@example.com"
 TIP_EMAIL = "whistle.blower@example.org"
@@ -63,10 +63,7 @@ def failed(app, client):
 
 
 def admin_client(app):
-    make_staff(app, "ops-admin", "admin", None)
-    client = app.test_client()
-    login(client, "ops-admin")
-    return client
+    return signed_in(app, "ops-admin", "admin")
 
 
 # --- the admin page ----------------------------------------------------------------------

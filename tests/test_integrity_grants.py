@@ -20,7 +20,7 @@ from complaints.extensions import db
 from complaints.models import AuditEntry, IntegrityGrant, OutboxMessage, User, utcnow
 from complaints.services.messaging import outbox
 from complaints.services.staff import accounts
-from tests.helpers import PASSWORD, login, make_staff
+from tests.helpers import PASSWORD, login, make_staff, signed_in
 from tests.test_admin import THAI, post, row
 
 NEW_PASSWORD = re.compile(r'<output id="new-password">([^<]+)</output>')
@@ -40,12 +40,6 @@ def people(app):
         db.session.get(User, ids["watch"]).email = "watch@agency.example"
         db.session.commit()
     return ids
-
-
-def signed_in(app, username: str):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def grants(app) -> list[tuple[str, str, str]]:

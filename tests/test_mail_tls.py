@@ -14,7 +14,6 @@ import ssl
 import threading
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from complaints.config import load_config
@@ -22,7 +21,7 @@ from complaints.extensions import db
 from complaints.models import OutboxMessage
 from complaints.services.channels import email_intake
 from complaints.services.messaging import outbox
-from tests.processes import free_port
+from tests.helpers import start_smtp_server
 from tests.tls_certs import make_ca, self_signed_context
 
 BODY = {
@@ -32,46 +31,9 @@ BODY = {
 }
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-        self.over_tls = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        # STARTTLS sets session.ssl; on an implicit-TLS port the transport itself is TLS.
-        self.over_tls.append(session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None)
-        return "250 OK"
-
-
-class ImplicitTLSController(Controller):
-    """aiosmtpd's controller checks it is up with a plain connection; on a TLS-only port
-    that check is done with a TLS client that trusts anything (the test's own probe)."""
-
-    def _trigger_server(self):
-        probe = ssl.create_default_context()
-        probe.check_hostname = False
-        probe.verify_mode = ssl.CERT_NONE
-        with socket.create_connection((self.hostname, self.port), 2) as raw:
-            with probe.wrap_socket(raw) as conn:
-                conn.recv(1024)
-
-
 @pytest.fixture
 def ca(tmp_path):
     return make_ca(tmp_path / "ca")
-
-
-def smtp_server(context: ssl.SSLContext | None, implicit: bool = False):
-    inbox = Inbox()
-    if implicit:
-        controller = ImplicitTLSController(inbox, hostname="127.0.0.1", port=free_port(), ssl_context=context)
-    else:
-        controller = Controller(
-            inbox, hostname="127.0.0.1", port=free_port(), tls_context=context, require_starttls=context is not None
-        )
-    controller.start()
-    return controller, inbox
 
 
 def one_message(app, client) -> int:
@@ -105,7 +67,7 @@ def smtp_config(controller, **tls) -> dict:
 def test_a_server_with_an_untrusted_certificate_gets_no_mail(app, client, tmp_path, mode):
     # The finding of issue 17: a certificate for CN=attacker.invalid that nobody vouches for.
     context = self_signed_context(tmp_path, "attacker.invalid", ["attacker.invalid", "127.0.0.1"])
-    controller, inbox = smtp_server(context, implicit=mode == "MAIL_USE_SSL")
+    controller, inbox = start_smtp_server(context, implicit=mode == "MAIL_USE_SSL")
     try:
         app.config.update(smtp_config(controller, **{mode: True}))
         error = refused(app, one_message(app, client))
@@ -117,7 +79,8 @@ def test_a_server_with_an_untrusted_certificate_gets_no_mail(app, client, tmp_pa
 
 @pytest.mark.parametrize("mode", ["MAIL_USE_TLS", "MAIL_USE_SSL"])
 def test_a_server_signed_by_the_configured_ca_gets_the_mail_over_tls(app, client, ca, mode):
-    controller, inbox = smtp_server(ca.server_context("mail.test", ["127.0.0.1"]), implicit=mode == "MAIL_USE_SSL")
+    context = ca.server_context("mail.test", ["127.0.0.1"])
+    controller, inbox = start_smtp_server(context, implicit=mode == "MAIL_USE_SSL")
     try:
         app.config.update(smtp_config(controller, **{mode: True, "MAIL_CA_FILE": str(ca.ca_file)}))
         message_id = one_message(app, client)
@@ -132,7 +95,7 @@ def test_a_server_signed_by_the_configured_ca_gets_the_mail_over_tls(app, client
 
 def test_a_certificate_for_another_name_is_refused_even_from_the_trusted_ca(app, client, ca):
     # Signed by the agency's own CA, but for another host: the name is checked too.
-    controller, inbox = smtp_server(ca.server_context("attacker.invalid", ["attacker.invalid"]))
+    controller, inbox = start_smtp_server(ca.server_context("attacker.invalid", ["attacker.invalid"]))
     try:
         app.config.update(smtp_config(controller, MAIL_USE_TLS=True, MAIL_CA_FILE=str(ca.ca_file)))
         error = refused(app, one_message(app, client))
@@ -143,7 +106,7 @@ def test_a_certificate_for_another_name_is_refused_even_from_the_trusted_ca(app,
 
 
 def test_starttls_asked_for_but_not_offered_is_not_a_plain_text_send(app, client):
-    controller, inbox = smtp_server(None)  # offers no STARTTLS (a stripping attacker, or a misconfiguration)
+    controller, inbox = start_smtp_server(None)  # offers no STARTTLS (a stripping attacker, or a misconfiguration)
     try:
         app.config.update(smtp_config(controller, MAIL_USE_TLS=True))
         error = refused(app, one_message(app, client))

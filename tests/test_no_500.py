@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from complaints.ids import MAX_ID, IdConverter, parse_id
 from complaints.services.analytics.metrics.dimensions import DIMENSIONS
 from complaints.services.channels.webhook_signatures import sign
-from tests.helpers import case_url, csrf_from, login, make_staff
+from tests.helpers import case_url, csrf_from, login, make_staff, signed_in
 
 FAST = settings(
     max_examples=80,
@@ -114,14 +114,6 @@ def problem_or_page(response) -> None:
             page = response.get_data(as_text=True)
             assert response.mimetype in ("text/html", "application/json", "text/xml", "application/xml"), page[:300]
             assert re.search("[\u0e00-\u0e7f]", page), page[:300]
-
-
-@pytest.fixture
-def admin(app):
-    make_staff(app, "root", "admin", None)
-    client = app.test_client()
-    login(client, "root")
-    return client
 
 
 # --- the reported cases -------------------------------------------------------------
@@ -381,9 +373,7 @@ def test_a_non_ascii_line_signature_is_a_400(app, client):
 @pytest.mark.postgres
 def test_ids_beyond_the_integer_columns_are_404_on_postgresql(pg_app):
     """PostgreSQL's id columns are 32-bit: an id beyond them is unknown (404), not a 500."""
-    make_staff(pg_app, "root", "admin", None)
-    admin = pg_app.test_client()
-    login(admin, "root")
+    admin = signed_in(pg_app, "root", "admin")
     for value in (str(2**31), str(2**63 - 1), str(MAX_ID)):
         for path in ("/officer/complaints/{}", "/admin/users/{}", "/manager/actions/{}", "/officer/attachments/{}"):
             response = admin.get(path.format(value))

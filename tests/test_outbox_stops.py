@@ -12,38 +12,17 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, select, text
 
 from complaints.extensions import db
 from complaints.models import OutboxMessage, utcnow
 from complaints.services.messaging import outbox, stop_signals
-from tests.processes import free_port
 
 BODY = {
     "description": "ท่อระบายน้ำอุดตัน น้ำเน่าส่งกลิ่นเหม็นทั้งซอย",
     "category": "น้ำท่วม",
     "contact": {"name": "ชูใจ ใจงาม", "email": "chujai@example.com"},
 }
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server(app):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture

@@ -110,13 +110,6 @@ def admin_user(app) -> User:
     return db.session.scalar(select(User).where(User.username == "admin"))
 
 
-@pytest.fixture
-def sent(app, monkeypatch):
-    calls = []
-    monkeypatch.setattr(app.extensions["celery"], "send_task", lambda name, args: calls.append((name, args)))
-    return calls
-
-
 def add_feedback(app, rows, days_ago: float = 0, source: str = "officer") -> None:
     """Complaints whose category was confirmed (by default corrected by an officer, as
     triage.recategorise records it): (text, category code), received `days_ago`."""

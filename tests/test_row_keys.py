@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from complaints.extensions import db
 from complaints.ids import KEY_LENGTH
 from complaints.models import Attachment, OutboxMessage, User
-from tests.helpers import case_url, complaint_by_number, csrf_from, login, make_staff, png_bytes, submit_api
+from tests.helpers import case_url, complaint_by_number, csrf_from, make_staff, png_bytes, signed_in, submit_api
 
 TIP = "เจ้าหน้าที่เรียกรับเงินใต้โต๊ะค่าซ่อมถนน"
 TIP_EMAIL = "whistle.blower@example.org"
@@ -54,13 +54,6 @@ def _refs(html: str) -> _Refs:
     parser = _Refs()
     parser.feed(html)
     return parser
-
-
-def _staff(app, username: str, role: str, unit: str | None):
-    make_staff(app, username, role, unit)
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def _attach(app, number: str, username: str) -> SimpleNamespace:
@@ -137,7 +130,7 @@ def _assert_named_by_key(where: str, html: str, world) -> tuple[set[str], set[st
 
 @pytest.mark.parametrize("role", sorted(ROLES))
 def test_no_staff_page_names_an_attachment_or_outbox_message_by_its_row_id(app, world, role):
-    viewer = _staff(app, f"keys-{role}", role, ROLES[role])
+    viewer = signed_in(app, f"keys-{role}", role, ROLES[role])
     start = ["/officer/", "/officer/?status=all", "/admin/outbox", "/admin/outbox?channel=email"]
     start += [case_url(app, number) for number in world["ordinary"]]
     seen, queue = set(), list(start)
@@ -183,8 +176,8 @@ def test_no_staff_page_names_an_attachment_or_outbox_message_by_its_row_id(app, 
 
 
 def test_the_integer_attachment_route_is_gone_for_every_role(app, world):
-    clients = {role: _staff(app, f"gone-{role}", role, unit) for role, unit in ROLES.items()}
-    clients["integrity"] = _staff(app, "gone-integrity", "integrity", "integrity")
+    clients = {role: signed_in(app, f"gone-{role}", role, unit) for role, unit in ROLES.items()}
+    clients["integrity"] = signed_in(app, "gone-integrity", "integrity", "integrity")
     for role, viewer in clients.items():
         for number, photo in world["photos"].items():
             response = viewer.get(f"/officer/attachments/{photo.id}")
@@ -223,7 +216,7 @@ def test_the_integer_attachment_route_is_gone_for_every_role(app, world):
     ],
 )
 def test_hostile_attachment_keys_are_a_404_page_not_a_500(app, world, text):
-    admin = _staff(app, "root", "admin", None)
+    admin = signed_in(app, "root", "admin", None)
     response = admin.get(f"/officer/attachments/{text}")
     assert response.status_code == 404, (text, response.status_code)
     body = response.get_data(as_text=True)
@@ -231,7 +224,7 @@ def test_hostile_attachment_keys_are_a_404_page_not_a_500(app, world, text):
 
 
 def test_the_storage_name_is_never_in_a_page_nor_a_url(app, world):
-    officer = _staff(app, "store-officer", "officer", "public-works")
+    officer = signed_in(app, "store-officer", "officer", "public-works")
     number = world["ordinary"][0]
     photo = world["photos"][number]
     html = officer.get(case_url(app, number)).get_data(as_text=True)
@@ -242,7 +235,7 @@ def test_the_storage_name_is_never_in_a_page_nor_a_url(app, world):
 
 
 def test_an_admin_resends_by_key_and_a_row_id_or_a_tip_offs_key_is_refused(app, world):
-    admin = _staff(app, "resend-admin", "admin", None)
+    admin = signed_in(app, "resend-admin", "admin", None)
     token = csrf_from(admin.get("/admin/outbox").text)
     [(message_id, key)] = world["messages"][world["ordinary"][0]]
     [(tip_id, tip_key)] = world["messages"][world["tip"]]
@@ -287,7 +280,7 @@ def _backfill(app) -> None:
             db.session.execute(update(Attachment).values(url_key=None))
         db.session.rollback()
         key = db.session.scalar(select(Attachment.url_key))
-    officer = _staff(app, "mig-officer", "officer", "public-works")
+    officer = signed_in(app, "mig-officer", "officer", "public-works")
     response = officer.get(f"/officer/attachments/{key}")
     assert response.status_code == 200 and response.mimetype == "image/png"
     response.close()

@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import Attachment, Complaint, OutboxMessage, User
-from tests.helpers import case_url, complaint_by_number, csrf_from, export_file, login, submit_api
+from tests.helpers import case_url, complaint_by_number, csrf_from, export_file, signed_in, submit_api
 from tests.permission_matrix import ACCOUNTS, MATRIX, PERIOD, build_world, cell_url
 
 SECRET_WORD = "นกขมิ้นเจ็ดสี"  # in the tip-off only
@@ -157,12 +157,6 @@ def _background_passes(app) -> None:
         assessment_service.refresh_all()
 
 
-def _staff_client(app, role: str):
-    client = app.test_client()
-    assert login(client, ACCOUNTS[role][0]).status_code == 302
-    return client
-
-
 def _seeds(app, world, extra: list[str]) -> list[str]:
     urls = [
         cell_url(app, world, endpoint, subject) for (endpoint, method, subject) in sorted(MATRIX) if method == "GET"
@@ -218,7 +212,7 @@ def test_a_planted_tip_off_leaks_to_no_other_role_nor_the_public(request, databa
     manager_urls += [f"/manager/?period={PERIOD}", f"/manager/complaints?period={PERIOD}"]
     report = {}
     for role in NON_INTEGRITY:
-        staff = _staff_client(app, role)
+        staff = signed_in(app, ACCOUNTS[role][0])
         extra = [twin_case, tip_case, "/officer/", "/officer/?kind=tip_off&status=all"]
         if role in ("supervisor", "manager", "admin"):
             extra += manager_urls
@@ -284,7 +278,7 @@ def test_a_planted_tip_off_leaks_to_no_other_role_nor_the_public(request, databa
                 assert SENDER["email"] in to or any(e and e in to for e in integrity_mail), mail.name
 
     # The integrity officer does see it all (so this test can fail).
-    integrity = _staff_client(app, "integrity")
+    integrity = signed_in(app, ACCOUNTS["integrity"][0])
     case = integrity.get(tip_case).get_data(as_text=True)
     assert {"number", "title", "text", "name", "email"} <= {
         label

@@ -9,12 +9,16 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import service_unavailable
 from tests.processes import free_port
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page, Response
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -112,3 +116,16 @@ def page(browser, page_log):
         yield page
     finally:
         context.close()
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str) -> Response | None:
+    """Sign in on the login page as a person does; returns the response it led to."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/login")
+    expect(page.locator("h1")).to_contain_text("เข้าสู่ระบบเจ้าหน้าที่")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    with page.expect_navigation() as navigation:
+        page.click("#login")
+    return navigation.value

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from complaints.services.staff.accounts import create_user
 from tests import analytics_data
-from tests.browser.test_officer_flow import sign_in
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 

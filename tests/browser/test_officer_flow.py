@@ -25,7 +25,7 @@ from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, SurveyResponse
 from complaints.services.datasets.agency_setup import common_data
 from complaints.services.staff.accounts import create_user
-from tests.browser.conftest import CSP_RECORDER, TIMEOUT_MS
+from tests.browser.conftest import CSP_RECORDER, TIMEOUT_MS, sign_in
 from tests.browser.test_citizen_form import Citizen, fill_form, receipt_number, screenshot, submit
 
 pytestmark = pytest.mark.browser
@@ -127,16 +127,6 @@ def load(app, number: str) -> Complaint:
 
 
 # --- the officer ---------------------------------------------------------------------------
-
-
-def sign_in(page: Page, base_url: str, username: str, password: str):
-    page.goto(f"{base_url}/login")
-    expect(page.locator("h1")).to_contain_text("เข้าสู่ระบบเจ้าหน้าที่")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation() as navigation:
-        page.click("#login")
-    return navigation.value
 
 
 def open_case(page: Page, number: str) -> None:

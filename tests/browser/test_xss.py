@@ -23,6 +23,7 @@ from complaints.extensions import db
 from complaints.models import Unit, User, utcnow
 from complaints.services.analytics import corrective_actions
 from complaints.services.casework import case_actions
+from tests.browser.conftest import sign_in
 from tests.helpers import PASSWORD, complaint_by_number, make_staff, submit_api
 
 pytestmark = pytest.mark.browser
@@ -91,14 +92,6 @@ def plant_payloads(app, client) -> dict:
         }
 
 
-def sign_in(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("#username", "admin")
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#login")
-
-
 def assert_inert(page: Page, response, url: str, status: int = 200) -> str:
     """No script ran, nothing was injected, the CSP header came; returns the page's text."""
     assert response is not None and response.status == status, (url, response and response.status)
@@ -113,7 +106,7 @@ def assert_inert(page: Page, response, url: str, status: int = 200) -> str:
 
 def test_every_rendered_field_shows_script_as_text(app, live_server, page):
     planted = plant_payloads(app, app.test_client())
-    sign_in(page, live_server)
+    sign_in(page, live_server, "admin", PASSWORD)
     # page -> the payloads it must show as text, and those it must hold in form fields
     period, case = planted["period"], planted["number"]
     pages = {
@@ -164,7 +157,7 @@ def test_the_real_forms_echo_hostile_input_as_text(app, live_server, page):
     expect(page.locator("#form-errors")).to_contain_text("HTML")
 
     # An admin renames a unit with a name that passes the filters but breaks out of an attribute.
-    sign_in(page, live_server)
+    sign_in(page, live_server, "admin", PASSWORD)
     with app.app_context():
         unit_id = db.session.scalar(select(Unit.id).where(Unit.code == "public-works"))
     page.goto(f"{live_server}/admin/units/{unit_id}")

@@ -41,7 +41,7 @@ def test_short_mixed_load_has_no_errors_and_acknowledges_every_complaint(tmp_pat
             "--port",
             str(free_port()),
             "--redis-db",
-            "15",  # the suite's workers take 11 to 14 (tests/conftest.py)
+            "15",  # the suite's workers take 11 to 14 (tests/conftest.py), the benchmarks 5, 6 and 8
             "--ack-timeout",
             "30",
             "--json",

@@ -690,6 +690,13 @@ def criterion_34(period: Period, limits: dict | None = None) -> dict:
     """Every 3.4 metric, and each item's status: met when all its deciding metrics are met."""
     scope = Scope(period, limits or thresholds())
     metrics = [metric(scope) for metric in METRICS]
+    if not scope.counts["all"]:
+        # No complaints, nothing handled: what the agency has set up (standards, categories)
+        # is no evidence of handling complaints in a period without any.
+        for metric in metrics:
+            if metric.met:
+                metric.met = False
+                metric.why_not_th, metric.why_not_en = _NO_COMPLAINTS
     items: dict[str, dict] = {}
     for metric in metrics:
         entry = items.setdefault(metric.item_id, {"metrics": [], "met": True})

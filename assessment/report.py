@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Font
 
 from assessment.form import criteria, level_label, levels
 from assessment.links import href
+from complaints.domain.thai_calendar import format_thai_datetime
 from complaints.services.analytics.api import FONT_FAMILY, thai_document
 
 FORMATS = {
@@ -85,6 +86,8 @@ def render_pdf(content: dict) -> bytes:
         f"สถานะ: {'ส่งแล้ว (ข้อมูลคงที่)' if content['status'] == 'submitted' else 'ฉบับร่าง'}"
         f"   คะแนนหมวด 3: {content['scores']['category_score']:.2f} / {content['scores']['max']:.0f}"
     )
+    if content.get("submitted_at"):
+        write(f"ส่งโดย {content.get('submitted_by') or '—'} เมื่อ {format_thai_datetime(content['submitted_at'])}")
     for criterion, entries in rows(content):
         score = content["scores"]["criteria"][criterion["id"]]
         pdf.ln(3)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -27,6 +28,7 @@ from assessment.models import Assessment, AssessmentAnswer, AssessmentEvidence, 
 from assessment.scoring import ITEM_STATUSES, MET, NOT_MET, score_form
 from complaints.domain.errors import BilingualError, FieldError, invalid, unsafe_text
 from complaints.domain.periods import Period
+from complaints.domain.thai_calendar import format_thai_datetime
 from complaints.extensions import db
 from complaints.models import User, utcnow
 from complaints.nlp.cleaning import UnsafeText, clean_text
@@ -46,7 +48,15 @@ def find(period: Period) -> Assessment | None:
 
 
 def open_assessment(period: Period, user: User | None) -> Assessment:
-    """The assessment of a period, created as a draft the first time."""
+    """The assessment of a period, created as a draft the first time; a period that has
+    not begun has nothing to assess and cannot be opened."""
+    if period.start > utcnow():
+        raise BilingualError(
+            422,
+            "future-period",
+            f"รอบ {period.code} ยังไม่เริ่ม (เริ่ม {period.date_range('th')}) เปิดแบบประเมินได้เมื่อรอบเริ่มแล้ว",
+            f"Period {period.code} has not begun ({period.date_range('en')}); it can be opened once it has.",
+        )
     existing = find(period)
     if existing:
         return existing
@@ -93,6 +103,24 @@ def _editable(assessment: Assessment) -> None:
         raise _frozen()
 
 
+def has_ended(period: Period) -> bool:
+    return period.end <= utcnow()
+
+
+def ended(period: Period) -> None:
+    """Refuse (409) a period that has not ended yet: its figures would still move."""
+    if not has_ended(period):
+        last = format_thai_datetime(period.end, with_time=False)
+        first_day_after = period.last_day + timedelta(days=1)
+        raise BilingualError(
+            409,
+            "period-not-ended",
+            f"รอบ {period.code} ยังไม่สิ้นสุด ส่งแบบประเมินได้ตั้งแต่ {last} (ระหว่างนี้เป็นฉบับร่าง)",
+            f"Period {period.code} has not ended; it can be submitted from {first_day_after:%d %b %Y} "
+            "(until then it is a draft).",
+        )
+
+
 def checklist_item(item_id: str) -> dict:
     item = all_items().get(item_id)
     if item is None:
@@ -111,40 +139,53 @@ def _clean(field: str, value: str | None, limit: int, errors: list[FieldError]) 
     return text
 
 
-def save_answer(
-    assessment: Assessment,
-    item_id: str,
-    status: str | None,
-    explanation: str | None,
-    fields: dict[str, str],
-    user: User,
-) -> AssessmentAnswer:
-    _editable(assessment)
+def _answer_values(item_id: str, posted: dict, errors: list[FieldError]) -> tuple[str, str, dict[str, str]]:
+    """The cleaned status, explanation and fields of one item as posted (errors named by input)."""
     item = checklist_item(item_id)
-    errors: list[FieldError] = []
+    status = posted.get("status")
     if item["criterion"] == COMPUTED_CRITERION:
-        status = None  # 3.4 is decided by the data
+        status = NOT_MET  # 3.4 is decided by the data
     elif status not in ITEM_STATUSES:
-        errors.append(FieldError("status", "กรุณาเลือกสถานะของข้อนี้", "Choose the status of this item."))
-    text = _clean("explanation", explanation, MAX_EXPLANATION, errors)
-    values = {key: _clean(key, fields.get(key), MAX_FIELD, errors) for key in field_keys(item)}
+        errors.append(FieldError(f"status-{item_id}", "กรุณาเลือกสถานะของข้อนี้", "Choose the status of this item."))
+    text = _clean(f"explanation-{item_id}", posted.get("explanation"), MAX_EXPLANATION, errors)
+    fields = posted.get("fields") or {}
+    values = {key: _clean(f"field-{key}", fields.get(key), MAX_FIELD, errors) for key in field_keys(item)}
+    return status or NOT_MET, text, {k: v for k, v in values.items() if v}
+
+
+def save_answers(period: Period, assessment: Assessment, posted: dict[str, dict], user: User) -> list[str]:
+    """Save every item of the form as posted ({item id: {"status", "explanation", "fields"}}):
+    one save keeps what was typed in every item. All or nothing: one bad value refuses the
+    lot. An item is written only when it differs from what the page showed (its stored
+    answer, or for an unanswered item the empty answer with the suggested fields), so
+    suggestions do not turn into answers nobody gave. Returns the ids of the items written."""
+    _editable(assessment)
+    errors: list[FieldError] = []
+    values = {item_id: _answer_values(item_id, entry, errors) for item_id, entry in posted.items()}
     if errors:
         raise invalid(errors)
-    answer = db.session.scalar(
-        select(AssessmentAnswer).where(
-            AssessmentAnswer.assessment_id == assessment.id, AssessmentAnswer.item_id == item_id
-        )
-    )
-    if answer is None:
-        answer = AssessmentAnswer(assessment_id=assessment.id, item_id=item_id)
-        db.session.add(answer)
-    answer.status = status or NOT_MET
-    answer.explanation = text
-    answer.fields = json.dumps({k: v for k, v in values.items() if v}, ensure_ascii=False, sort_keys=True)
-    answer.updated_by_id = user.id
-    answer.updated_at = utcnow()
+    stored = {a.item_id: a for a in assessment.answers}
+    prefill = operations(period)["prefill"]
+    written = []
+    for item_id, (status, text, fields) in values.items():
+        answer = stored.get(item_id)
+        if answer is not None:
+            shown = (answer.status, answer.explanation, json.loads(answer.fields))
+        else:
+            shown = (NOT_MET, "", {k: v for k, v in prefill.get(item_id, {}).get("fields", {}).items() if v})
+        if (status, text, fields) == shown:
+            continue
+        if answer is None:
+            answer = AssessmentAnswer(assessment_id=assessment.id, item_id=item_id)
+            db.session.add(answer)
+        answer.status = status
+        answer.explanation = text
+        answer.fields = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+        answer.updated_by_id = user.id
+        answer.updated_at = utcnow()
+        written.append(item_id)
     db.session.commit()
-    return answer
+    return written
 
 
 def add_link(
@@ -365,10 +406,17 @@ def _file_hashes_hold(assessment: Assessment) -> None:
             )
 
 
-def submit(period: Period, assessment: Assessment, user: User) -> Assessment:
-    """Freeze the assessment: snapshot every number, answer and evidence item."""
+def ready_to_submit(period: Period, assessment: Assessment) -> None:
+    """Refuse (409) what cannot be submitted: a submitted one, a period not ended, changed files."""
     _editable(assessment)
+    ended(period)
     _file_hashes_hold(assessment)
+
+
+def submit(period: Period, assessment: Assessment, user: User) -> Assessment:
+    """Freeze the assessment: snapshot every number, answer and evidence item, and who did it.
+    Only a period that has ended can be submitted; before that it stays a draft."""
+    ready_to_submit(period, assessment)
     snapshot = build(period, assessment, fresh=True)
     snapshot["status"] = "submitted"
     snapshot["submitted_at"] = utcnow().isoformat()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from assessment import links, report, service
 from assessment.files import path_of
-from assessment.form import field_keys, levels
+from assessment.form import all_items, field_keys, levels
 from assessment.models import Assessment  # also puts the assessment's tables on the app's metadata
 from complaints.domain.errors import BilingualError
 from complaints.domain.periods import Period
@@ -50,7 +50,7 @@ def open_period():
     return redirect(url_for("assessment.edit", period=period.code))
 
 
-def _page(period: Period, assessment: Assessment, error: BilingualError | None = None):
+def _page(period: Period, assessment: Assessment, error: BilingualError | None = None, confirm: bool = False):
     content = service.content(period, assessment)
     previous = service.previous_submitted(period)
     comparison = (
@@ -65,6 +65,10 @@ def _page(period: Period, assessment: Assessment, error: BilingualError | None =
         comparison=comparison,
         error=error,
         editable=assessment.status == "draft",
+        ended=service.has_ended(period),
+        confirm=confirm,
+        # a refused save shows again what was typed, not what is stored
+        typed=request.form if error and request.method == "POST" else {},
     ), (error.status if error else 200)
 
 
@@ -87,16 +91,33 @@ def edit(period: str):
     return _page(*service.get(period))
 
 
-@bp.post("/<period>/items/<item_id>")
+def _posted_answers() -> dict[str, dict]:
+    """The answers of every item on the page, as posted by its one form."""
+    posted = {}
+    for item_id, item in all_items().items():
+        keys = field_keys(item)
+        names = (f"status-{item_id}", f"explanation-{item_id}", *(f"field-{key}" for key in keys))
+        if not any(name in request.form for name in names):
+            continue
+        posted[item_id] = {
+            "status": request.form.get(f"status-{item_id}"),
+            "explanation": request.form.get(f"explanation-{item_id}", ""),
+            "fields": {key: request.form.get(f"field-{key}", "") for key in keys},
+        }
+    return posted
+
+
+@bp.post("/<period>/answers")
 @managers
-def save_item(period: str, item_id: str):
-    def save(_period, assessment):
-        item = service.checklist_item(item_id)
-        fields = {key: request.form.get(f"field-{key}", "") for key in field_keys(item)}
-        service.save_answer(
-            assessment, item_id, request.form.get("status"), request.form.get("explanation"), fields, current_user
+def save_answers(period: str):
+    """Save every item at once (whichever item's save was pressed), so nothing typed is lost."""
+
+    def save(chosen, assessment):
+        written = service.save_answers(chosen, assessment, _posted_answers(), current_user)
+        flash(
+            f"บันทึกแล้ว {len(written)} ข้อ ({', '.join(written) or '-'}) / "
+            f"Saved: {len(written)} items changed ({', '.join(written) or '-'})"
         )
-        flash(f"บันทึกข้อ {item_id} แล้ว / Item {item_id} saved")
 
     return _act(period, save)
 
@@ -138,6 +159,18 @@ def download_evidence(period: str, evidence_id: int):
 @bp.post("/<period>/submit")
 @managers
 def submit(period: str):
+    """Two steps, no script needed: the first POST shows what is about to be frozen and
+    asks for confirmation; the POST with `confirm` freezes it and records who did."""
+    if request.form.get("confirm") != "yes":
+        chosen, assessment = service.get(period)
+        try:
+            service.ready_to_submit(chosen, assessment)
+        except BilingualError as exc:
+            if exc.status >= 500:
+                raise
+            return _page(chosen, assessment, exc)
+        return _page(chosen, assessment, confirm=True)
+
     def freeze(chosen, assessment):
         service.submit(chosen, assessment, current_user)
         flash("ส่งแบบประเมินแล้ว ข้อมูลในรายงานจะไม่เปลี่ยนแปลงอีก / Submitted: the report is now frozen")

@@ -228,9 +228,9 @@ MATRIX: dict[tuple[str, str, str], tuple[int, int, int, int, int]] = {
     ("assessment.edit", "GET", ""): ASSESSORS,
     ("assessment.index", "GET", ""): ASSESSORS,
     ("assessment.open_period", "POST", ""): (403, 403, 422, 422, 403),
-    ("assessment.save_item", "POST", ""): (403, 403, 422, 422, 403),
+    ("assessment.save_answers", "POST", ""): (403, 403, 302, 302, 403),  # nothing posted, nothing saved
     ("assessment.refresh", "POST", ""): (403, 403, 302, 302, 403),
-    ("assessment.submit", "POST", ""): (403, 403, 302, 302, 403),
+    ("assessment.submit", "POST", ""): (403, 403, 200, 200, 403),  # asks for confirmation first
     # sign-out
     ("auth.logout", "POST", ""): (302, 302, 302, 302, 302),
     # /manager

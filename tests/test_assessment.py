@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from assessment import evidence, links, report, service
-from assessment.models import Assessment, AssessmentEvidence, OperationalData
+from assessment.models import Assessment, AssessmentAnswer, AssessmentEvidence, OperationalData
 from complaints.domain.errors import BilingualError
 from complaints.domain.periods import Period
 from complaints.domain.task_names import TaskName
@@ -147,10 +147,16 @@ def test_level_and_scores_of_the_seeded_year(app):
         user = db.session.get(User, make_staff(app, "boss", "manager", None))
         assessment = service.open_assessment(FY, user)
         for item_id in ("3.1-B1", "3.1-B2", "3.1-B3", "3.1-A1", "3.1-S1", "3.1-S2", "3.2-B1"):
-            service.save_answer(assessment, item_id, "met", "ทำแล้ว", {}, user)
-        service.save_answer(assessment, "3.2-B2", "in_progress", "", {}, user)
+            service.save_answers(
+                FY, assessment, {item_id: {"status": "met", "explanation": "ทำแล้ว", "fields": {}}}, user
+            )
+        service.save_answers(
+            FY, assessment, {"3.2-B2": {"status": "in_progress", "explanation": "", "fields": {}}}, user
+        )
         # A person cannot tick a 3.4 item: its status follows from the data.
-        service.save_answer(assessment, "3.4-A1", "met", "อ้างว่าทำแล้ว", {}, user)
+        service.save_answers(
+            FY, assessment, {"3.4-A1": {"status": "met", "explanation": "อ้างว่าทำแล้ว", "fields": {}}}, user
+        )
         content = service.content(FY, assessment)
     scores = content["scores"]["criteria"]
     assert (scores["3.1"]["level"], scores["3.1"]["total"]) == ("significance", 500)
@@ -202,7 +208,12 @@ def test_a_submitted_assessment_never_changes(app, tmp_path):
         seed_fy2569()
         user = db.session.get(User, make_staff(app, "boss", "manager", None))
         assessment = service.open_assessment(FY, user)
-        service.save_answer(assessment, "3.1-B1", "met", "สำรวจความต้องการ", {"3.1-B1-f1": "แบบสอบถาม"}, user)
+        service.save_answers(
+            FY,
+            assessment,
+            {"3.1-B1": {"status": "met", "explanation": "สำรวจความต้องการ", "fields": {"3.1-B1-f1": "แบบสอบถาม"}}},
+            user,
+        )
         pdf_bytes = b"%PDF-1.4\n% evidence\n"
         service.add_file(assessment, "3.1-B1", "ผลสำรวจ", "survey.pdf", pdf_bytes, user)
         service.submit(FY, assessment, user)
@@ -226,7 +237,9 @@ def test_a_submitted_assessment_never_changes(app, tmp_path):
         assert frozen["items"]["3.1-B1"]["fields"] == {"3.1-B1-f1": "แบบสอบถาม"}
         # Nothing about it can change any more.
         for change in (
-            lambda: service.save_answer(assessment, "3.1-B2", "met", "", {}, user),
+            lambda: service.save_answers(
+                FY, assessment, {"3.1-B2": {"status": "met", "explanation": "", "fields": {}}}, user
+            ),
             lambda: service.add_link(assessment, "3.1-B1", "x", "https://example.org", user),
             lambda: service.remove_evidence(assessment, assessment.evidence[0].id),
             lambda: service.submit(FY, assessment, user),
@@ -334,11 +347,11 @@ def test_manager_fills_in_and_submits(app, manager):
     assert 'data-metric="ack_within_1wd" data-met="True"' in page.text
     token = csrf_from(page.text)
     saved = manager.post(
-        "/assessment/2569/items/3.1-B1",
+        "/assessment/2569/answers",
         data={
             "csrf_token": token,
-            "status": "met",
-            "explanation": "สำรวจความต้องการทุกไตรมาส",
+            "status-3.1-B1": "met",
+            "explanation-3.1-B1": "สำรวจความต้องการทุกไตรมาส",
             "field-3.1-B1-f1": "แบบสอบถามออนไลน์",
         },
     )
@@ -362,10 +375,11 @@ def test_manager_fills_in_and_submits(app, manager):
     download.close()
     page = manager.get("/assessment/2569").text
     assert "แบบสอบถามออนไลน์" in page and "สำรวจความต้องการทุกไตรมาส" in page
-    assert manager.post("/assessment/2569/submit", data={"csrf_token": token}).status_code == 302
+    assert manager.post("/assessment/2569/submit", data={"csrf_token": token}).status_code == 200  # asks first
+    assert manager.post("/assessment/2569/submit", data={"csrf_token": token, "confirm": "yes"}).status_code == 302
     page = manager.get("/assessment/2569").text
     assert "Submitted (frozen)" in page and 'id="submit-assessment"' not in page
-    refused = manager.post("/assessment/2569/items/3.1-B2", data={"csrf_token": token, "status": "met"})
+    refused = manager.post("/assessment/2569/answers", data={"csrf_token": token, "status-3.1-B2": "met"})
     assert refused.status_code == 409 and "แก้ไขไม่ได้" in refused.text and "can no longer change" in refused.text
     for fmt, magic in (("pdf", b"%PDF"), ("xlsx", b"PK"), ("html", b"<!doctype html>")):
         response = manager.get(f"/assessment/2569/report.{fmt}")
@@ -471,26 +485,38 @@ def test_bad_links_are_refused(app, manager, form, message):
 @pytest.mark.parametrize(
     "form, field",
     [
-        ({"status": "done"}, "status"),
-        ({"status": "met", "explanation": "<img src=x onerror=alert(1)>"}, "explanation"),
-        ({"status": "met", "explanation": "ก" * 6000}, "explanation"),
-        ({"status": "met", "field-3.2-A1-f1": "javascript:alert(1)"}, "3.2-A1-f1"),
+        ({"status-3.2-A1": "done"}, "status-3.2-A1"),
+        ({"status-3.2-A1": "met", "explanation-3.2-A1": "<img src=x onerror=alert(1)>"}, "explanation-3.2-A1"),
+        ({"status-3.2-A1": "met", "explanation-3.2-A1": "ก" * 6000}, "explanation-3.2-A1"),
+        ({"status-3.2-A1": "met", "field-3.2-A1-f1": "javascript:alert(1)"}, "field-3.2-A1-f1"),
     ],
 )
 def test_bad_answers_are_refused(app, manager, form, field):
     _open(manager)
     response = manager.post(
-        "/assessment/2569/items/3.2-A1", data={"csrf_token": _token(manager, "/assessment/2569"), **form}
+        "/assessment/2569/answers", data={"csrf_token": _token(manager, "/assessment/2569"), **form}
     )
     assert response.status_code == 422
     assert f'data-field="{field}"' in response.text
     assert "ข้อมูลไม่ถูกต้อง" in response.text and "not valid" in response.text
 
 
-def test_unknown_item_is_404(manager):
+def test_answers_to_items_not_on_the_form_are_not_stored(app, manager):
     _open(manager)
     response = manager.post(
-        "/assessment/2569/items/9.9-B1", data={"csrf_token": _token(manager, "/assessment/2569"), "status": "met"}
+        "/assessment/2569/answers",
+        data={"csrf_token": _token(manager, "/assessment/2569"), "status-9.9-B1": "met", "explanation-9.9-B1": "x"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AssessmentAnswer.id))) == 0
+
+
+def test_evidence_for_an_unknown_item_is_404(manager):
+    _open(manager)
+    response = manager.post(
+        "/assessment/2569/items/9.9-B1/evidence",
+        data={"csrf_token": _token(manager, "/assessment/2569"), "url": "https://example.org"},
     )
     assert response.status_code == 404 and "ไม่พบข้อ" in response.text
 
@@ -664,7 +690,9 @@ def test_snapshots_submitted_before_the_filters_still_render_their_links(app, ma
         seed_fy2569()
     _open(manager)
     assert (
-        manager.post("/assessment/2569/submit", data={"csrf_token": _token(manager, "/assessment/2569")}).status_code
+        manager.post(
+            "/assessment/2569/submit", data={"csrf_token": _token(manager, "/assessment/2569"), "confirm": "yes"}
+        ).status_code
         == 302
     )
     unknown = "https://intranet.example.org/median"
@@ -699,7 +727,9 @@ def test_submitted_snapshots_hold_filters_and_no_route_paths(app, manager):
         seed_fy2569()
     _open(manager)
     assert (
-        manager.post("/assessment/2569/submit", data={"csrf_token": _token(manager, "/assessment/2569")}).status_code
+        manager.post(
+            "/assessment/2569/submit", data={"csrf_token": _token(manager, "/assessment/2569"), "confirm": "yes"}
+        ).status_code
         == 302
     )
     with app.app_context():

@@ -53,9 +53,12 @@ def format_thai_datetime(moment: datetime | str | None, with_time: bool = True) 
     return f"{text} {local:%H:%M} น." if with_time else text
 
 
-def format_english_datetime(moment: datetime | None) -> str:
+def format_english_datetime(moment: datetime | str | None) -> str:
+    """`26 Nov 2569 BE (2026), 09:15 ICT` in Bangkok time (of a datetime, or its ISO text)."""
     if moment is None:
         return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
     local = to_bangkok(moment)
     return f"{local:%d %b} {be_year(local)} BE ({local.year}), {local:%H:%M} ICT"
 

@@ -67,7 +67,9 @@ def plant_payloads(app, client) -> dict:
         )
         assessment = assessment_service.open_assessment(period, admin)
         item = "3.1-B1"
-        assessment_service.save_answer(assessment, item, "met", "คำอธิบาย", {}, admin)
+        assessment_service.save_answers(
+            period, assessment, {item: {"status": "met", "explanation": "คำอธิบาย", "fields": {}}}, admin
+        )
         assessment_service.add_link(assessment, item, "ลิงก์", "https://example.org/", admin)
         # Straight into the rows, past the filters (see the module docstring).
         for field in COMPLAINT_FIELDS:

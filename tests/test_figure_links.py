@@ -8,6 +8,7 @@ Counted by hand from tests/analytics_data.py, with c5 answered and reopened righ
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -81,11 +82,17 @@ def test_reopen_rate_counts_cases_reopened_now_everywhere(any_app):
     assert {key: _listed(client, url) for key, url in drills.items()} == {"yes": 2, "no": 3}
     assert _listed(client, link) == 2
     assert _listed(client, link) + _listed(client, link, reopened="no") == 4
+    # The dashboard's tile shows the rate and links to the reopened ones.
+    dashboard = client.get("/manager/?period=2569").text
+    tile = re.search(r'<a class="kpi" id="kpi-reopen" href="([^"]+)"><b>([^<]+)</b>', dashboard)
+    assert tile and tile.group(2) == "40.0%"
+    assert _listed(client, html.unescape(tile.group(1))) == 2
 
 
 def test_overdue_and_survey_links_list_what_the_metrics_count(any_app):
-    """The period is over, so "as of now or the period's end" is the same moment for the
-    metric and for the list its link opens."""
+    """Each share's link lists its part (and, by the same dimension's other value, the rest of
+    its whole); overdue is judged as of the period's end or now, whichever comes first, by the
+    metric and by the list its link opens alike."""
     client = _manager(any_app)
     with any_app.app_context():
         ids = analytics_data.build()

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from flask import current_app
-from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
+from sqlalchemy import and_, case, distinct, exists, func, literal, select
 
 from assessment.links import Filters
 from complaints.domain.periods import Period
@@ -47,8 +47,9 @@ from complaints.services.analytics.api import (
     bisecting_case,
     calendar_overrides,
     lookups_between,
+    overdue_state,
     public_complaints,
-    resolution_as_of,
+    reopen_state,
     top_clusters,
 )
 
@@ -119,6 +120,14 @@ def _complaints(period: Period, **filters: str) -> Filters:
     )
 
 
+def _counted(period: Period, **dimensions: str) -> Filters:
+    """The dashboard's drill-down list of exactly the complaints behind a metric: the
+    population's (its kind; merged duplicates are left out by `dimensions` where the
+    dimension itself does not) in the period, with the dimensions' values the metric counts."""
+    (kind,) = COMPLAINT_KINDS
+    return Filters("figures", {"period": period.code, "kind": kind, **dimensions})
+
+
 STANDARDS = Filters("standards")
 TRACKING = Filters("tracking")
 
@@ -141,9 +150,9 @@ def _flags(period: Period) -> dict:
     """The counts most metrics divide: {name: condition over the population}."""
     as_of = literal(min(utcnow(), period.end), Complaint.__table__.c.due_at.type)
     finished = Complaint.status.in_(FINISHED)
-    handled = Complaint.status.not_in(("rejected", "forwarded"))
+    overdue = overdue_state(as_of)
     closed = Complaint.status == "closed"
-    answered = or_(Complaint.resolved_at.is_not(None), closed)
+    reopened = reopen_state()
     acknowledged = Complaint.acknowledged_at.is_not(None)
     return {
         "all": Complaint.id.is_not(None),
@@ -151,15 +160,17 @@ def _flags(period: Period) -> dict:
         "acknowledged": acknowledged,
         "ack_in_time": and_(acknowledged, Complaint.acknowledged_at <= _ack_deadline(period)),
         "finished": finished,
-        "handled": handled,
-        # Answered after the due date, or still unanswered past it (as of now or the period's
-        # end), as the dashboard counts them: a hold stops the clock.
-        "overdue": and_(handled, resolution_as_of(as_of).in_(("late", "open_overdue"))),
+        # Handled here (not rejected or forwarded); of those, answered after the due date, or
+        # still unanswered past it (as of now or the period's end): a hold stops the clock.
+        "handled": overdue != "not_counted",
+        "overdue": overdue == "yes",
         "closed": closed,
         "closed_with_cause": and_(closed, Complaint.root_cause_id.is_not(None)),
         "repeats": Complaint.repeat_of_id.is_not(None),
-        "answered": answered,
-        "reopened": and_(answered, Complaint.reopen_count > 0),
+        # Answered, reopened ones included whatever their status now (reopening clears
+        # resolved_at and closed_at), as the dashboard's reopen rate counts them.
+        "answered": reopened != "not_answered",
+        "reopened": reopened == "yes",
         "rateable": Complaint.status.in_(Status.RATEABLE),
     }
 
@@ -519,7 +530,7 @@ def overdue_share(scope: Scope) -> Metric:
         None,
         maximum=scope.limits["max_overdue"],
         empty=_NO_COMPLAINTS,
-        filters=_complaints(scope.period, due="overdue", status="open"),
+        filters=_counted(scope.period, overdue="yes"),
     )
 
 
@@ -620,7 +631,7 @@ def satisfaction(scope: Scope) -> Metric:
         answers,
         scope.limits["min_satisfied"],
         empty=("ไม่มีผลการประเมินความพึงพอใจในรอบนี้", "No survey answers in this period"),
-        filters=_complaints(scope.period, status="closed"),
+        filters=_counted(scope.period, merged="no", satisfied="yes"),
     )
 
 
@@ -634,7 +645,7 @@ def confidence(scope: Scope) -> Metric:
         answers,
         None,
         empty=("", ""),
-        filters=_complaints(scope.period, status="closed"),
+        filters=_counted(scope.period, merged="no", confident="yes"),
     )
 
 
@@ -647,7 +658,7 @@ def survey_response_rate(scope: Scope) -> Metric:
         scope.counts["rateable"],
         None,
         empty=("", ""),
-        filters=_complaints(scope.period, status="closed"),
+        filters=_counted(scope.period, merged="no", survey="responded"),
     )
 
 
@@ -661,7 +672,7 @@ def reopen_rate(scope: Scope) -> Metric:
         None,
         maximum=scope.limits["max_reopened"],
         empty=("ไม่มีเรื่องที่แจ้งผลแล้วในรอบนี้", "No answered complaints in this period"),
-        filters=_complaints(scope.period, status="reopened"),
+        filters=_counted(scope.period, reopened="yes"),
     )
 
 

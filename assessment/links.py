@@ -22,6 +22,9 @@ from flask import current_app, has_request_context, url_for
 # The pages a metric may point at, and the endpoint that shows each.
 PAGES = {
     "complaints": "officer.queue",  # the staff complaint list, filtered
+    # The dashboard's drill-down list: a period and the dimensions a figure counts by
+    # (metrics.dimensions), so the list is exactly the complaints a metric counts.
+    "figures": "manager.complaints",
     "standards": "public.standards",  # the published service standards
     "tracking": "public.track_search",  # the citizens' tracking page
 }

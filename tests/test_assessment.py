@@ -58,9 +58,8 @@ def test_every_34_metric_of_the_seeded_year(any_app):
         assert links.href(metrics["root_cause"]) == (
             "/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30"
         )
-        assert links.href(metrics["overdue"]) == (
-            "/officer/?status=open&received_from=2025-10-01&received_to=2026-09-30&due=overdue"
-        )
+        # A share's link lists exactly its part: the dashboard's drill-down by the same dimension.
+        assert links.href(metrics["overdue"]) == "/manager/complaints?kind=complaint&overdue=yes&period=2569"
         assert links.href(metrics["standards_published"]) == "/standards"
         assert links.href(metrics["tracking_lookups"]) == "/track"
     items = {item_id: entry["met"] for item_id, entry in result["items"].items()}
@@ -664,11 +663,30 @@ def test_beat_keeps_this_year_this_quarter_and_every_draft_fresh(app):
     assert "/officer/?status=closed&received_from=2024-10-01&received_to=2025-09-30" in hrefs
 
 
+# The officer-list links of the metrics that now link to the dashboard's drill-down list.
+_OFFICER_LINKS = {
+    "overdue": {"status": "open", "due": "overdue"},
+    "reopened": {"status": "reopened"},
+    **{key: {"status": "closed"} for key in ("satisfied", "confident", "survey_response_rate")},
+}
+
+
 def _legacy(snapshot: dict, unknown: str) -> dict:
     """A snapshot as submitted before the filters: every metric with the link of its day."""
     for entry in snapshot["items"].values():
         for m in entry["metrics"]:
             filters = m.pop("filters")
+            if filters["page"] == "figures":
+                officer = _OFFICER_LINKS[m["key"]]
+                filters = {
+                    "page": "complaints",
+                    "params": {
+                        "status": officer["status"],
+                        "received_from": snapshot["first_day"],
+                        "received_to": snapshot["last_day"],
+                        **{k: v for k, v in officer.items() if k != "status"},
+                    },
+                }
             if m["key"] == "median_ack_seconds":
                 m["link"] = unknown
             elif filters["page"] == "complaints":
@@ -737,11 +755,11 @@ def test_submitted_snapshots_hold_filters_and_no_route_paths(app, manager):
     assert "/officer/" not in snapshot and "/standards" not in snapshot and '"link"' not in snapshot
     metrics = metrics_of(json.loads(snapshot))
     assert metrics["reopened"]["filters"] == {
-        "page": "complaints",
-        "params": {"received_from": "2025-10-01", "received_to": "2026-09-30", "status": "reopened"},
+        "page": "figures",
+        "params": {"period": "2569", "kind": "complaint", "reopened": "yes"},
     }
     page = manager.get("/assessment/2569").text
-    assert '<a href="/officer/?status=reopened&amp;received_from=2025-10-01&amp;received_to=2026-09-30">' in page
+    assert '<a href="/manager/complaints?kind=complaint&amp;period=2569&amp;reopened=yes">' in page
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,12 @@ from sqlalchemy import ColumnElement
 
 from complaints.services.access import PUBLIC, visible_complaints
 from complaints.services.analytics.clusters import ClusterSummary, top_clusters
-from complaints.services.analytics.metrics.dimensions import ack_seconds, bisecting_case, resolution_as_of
+from complaints.services.analytics.metrics.dimensions import (
+    ack_seconds,
+    bisecting_case,
+    overdue_state,
+    reopen_state,
+)
 from complaints.services.analytics.pdf import FONT_FAMILY, thai_document
 from complaints.services.casework.photos import display_name, store_file
 from complaints.services.casework.tracking_lookups import lookups_between
@@ -32,8 +37,9 @@ __all__ = [
     "calendar_overrides",
     "display_name",
     "lookups_between",
+    "overdue_state",
     "public_complaints",
-    "resolution_as_of",
+    "reopen_state",
     "store_file",
     "thai_document",
     "top_clusters",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Float, Select, SQLColumnExpression, and_, case, false, func, literal, select
+from sqlalchemy import Float, Select, SQLColumnExpression, and_, case, false, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -41,9 +41,11 @@ __all__ = [
     "drill_count",
     "drill_statement",
     "month_bounds",
+    "overdue_state",
     "quarter_key",
     "quarters_of",
     "ranges",
+    "reopen_state",
     "resolution_as_of",
     "seconds_between",
     "week_bounds",
@@ -238,6 +240,23 @@ def resolution_as_of(now: datetime | ColumnElement[datetime]) -> ColumnElement[s
     )
 
 
+def overdue_state(as_of: datetime | ColumnElement[datetime]) -> ColumnElement[str]:
+    """Whether a complaint handled here is past its service standard as of `as_of`:
+    answered after its due date, or still unanswered past it (`resolution_as_of`):
+    "yes", "no", or "not_counted" (rejected, forwarded or merged: not handled here).
+    Criterion 3.4's overdue share and the list behind it (the "overdue" drill-down,
+    as of the period's end or now, whichever comes first)."""
+    return case(
+        (Complaint.status.in_(("rejected", "forwarded", "merged")), "not_counted"),
+        (resolution_as_of(as_of).in_(("late", "open_overdue")), "yes"),
+        else_=literal("no"),
+    )
+
+
+def _overdue(scope: Scope) -> ColumnElement[str]:
+    return overdue_state(min(scope.now, scope.period.end))
+
+
 AGE_BUCKETS = [  # key, max age in days, Thai, English
     ("d0_7", 7, "ไม่เกิน 7 วัน", "Up to 7 days"),
     ("d8_15", 15, "8 – 15 วัน", "8 – 15 days"),
@@ -259,6 +278,22 @@ def _yes_no(condition: ColumnElement[bool]) -> ColumnElement[str]:
     return case((condition, "yes"), else_=literal("no"))
 
 
+def reopen_state() -> ColumnElement[str]:
+    """Whether an answered complaint was reopened: "yes", "no", or "not_answered" (never
+    answered, or merged into another complaint, where it is counted): the reopen rate's
+    one definition, the dashboard's figure and its drill-down and criterion 3.4's metric.
+
+    Only a resolved or closed complaint can be reopened (workflow), and reopening clears
+    resolved_at and closed_at: a reopened complaint was answered whatever its status now.
+    """
+    return case(
+        (Complaint.status == "merged", "not_answered"),
+        (Complaint.reopen_count > 0, "yes"),
+        (or_(Complaint.resolved_at.is_not(None), Complaint.status == "closed"), "no"),
+        else_=literal("not_answered"),
+    )
+
+
 def _survey(scope: Scope) -> ColumnElement[str]:
     return case(
         (SurveyResponse.id.is_not(None), "responded"),
@@ -268,13 +303,13 @@ def _survey(scope: Scope) -> ColumnElement[str]:
 
 
 # The ELSE key of each CASE dimension above (`_ack`, `_resolution`, `_age`, `_survey`,
-# `_yes_no`): the one pass counts it as the rest of the total (one_pass._one_pass).
+# `_yes_no`, `reopen_state`): the one pass counts it as the rest of the total (one_pass._one_pass).
 CASE_ELSE = {
     "ack": "gt_1d",
     "resolution": "open_in_time",
     "age": "gt60",
     "survey": "not_eligible",
-    "reopened": "no",
+    "reopened": "not_answered",
     "repeat": "no",
 }
 
@@ -296,8 +331,10 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("ack", _ack),
         Dimension("resolution", _resolution),
         Dimension("age", _age),
-        Dimension("reopened", lambda s: _yes_no(Complaint.reopen_count > 0)),
+        Dimension("overdue", _overdue),
+        Dimension("reopened", lambda s: reopen_state()),
         Dimension("repeat", lambda s: _yes_no(Complaint.repeat_of_id.is_not(None))),
+        Dimension("merged", lambda s: _yes_no(Complaint.status == "merged")),
         Dimension("cluster", lambda s: Complaint.cluster_id, nullable=True, as_int=True),
         Dimension("root_cause", lambda s: Complaint.root_cause_id, nullable=True, as_int=True),
         Dimension("survey", _survey, survey=True),

@@ -252,11 +252,12 @@ def _yes_no_figure(
 
 
 def reopen_rate(scope: Scope) -> Figure:
+    """Of the complaints answered (dimensions.reopen_state), those reopened, whatever their status now."""
     return _yes_no_figure(
         scope,
         "reopened",
         "reopen",
-        ("อัตราการเปิดเรื่องซ้ำ", "Reopen rate"),
+        ("อัตราการเปิดเรื่องซ้ำ (เรื่องที่แจ้งผลแล้ว)", "Reopen rate (answered cases)"),
         ("ถูกเปิดเรื่องอีกครั้ง", "Reopened"),
         ("ไม่ถูกเปิดอีก", "Not reopened"),
     )

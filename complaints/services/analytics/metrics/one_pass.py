@@ -78,7 +78,8 @@ def _bucket_keys() -> dict[str, list[str]]:
         "resolution": [k for k, *_ in RESOLUTION_BUCKETS],
         "age": ["not_open", *[k for k, *_ in AGE_BUCKETS]],
         "survey": ["responded", "not_responded", "not_eligible"],
-        **{name: ["yes", "no"] for name in ("reopened", "repeat")},
+        "reopened": ["yes", "no", "not_answered"],
+        "repeat": ["yes", "no"],
         **{name: [str(n) for n in range(1, 6)] for name in SCORE_DIMENSIONS},
     }  # not "satisfied": no figure
 

@@ -1,4 +1,4 @@
-"""`flask rehash-contacts` and `flask config-reference` (configuration chores)."""
+"""`flask rotate-contact-key`, `flask rehash-contacts` and `flask config-reference` (configuration chores)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,15 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+
+
+@click.command("rotate-contact-key")
+@with_appcontext
+def rotate_contact_key_command() -> None:
+    """Re-encrypt contact data (complainants, outbox recipients) under the newest CONTACT_ENCRYPTION_KEYS key."""
+    from complaints.services.privacy import contact_crypto
+
+    click.echo(f"re-encrypted {contact_crypto.rotate_all()} records")
 
 
 @click.command("rehash-contacts")

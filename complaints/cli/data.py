@@ -1,4 +1,4 @@
-"""Command-line tools for realistic data: `flask import CSV` and `flask demo generate`."""
+"""Command-line tools for realistic data: `flask import CSV`, `flask demo generate` and `flask seed-demo`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from complaints.cli.common import refuse_demo_data_in_production
 from complaints.domain.errors import BilingualError
 from complaints.models import Channel, Status
+from complaints.services.datasets import demo_seed
 from complaints.services.datasets.history_import import DEFAULT_PROVINCE
 
 
@@ -112,7 +114,6 @@ def generate_command(fiscal_year: int | None, count: int, seed: int, batch_size:
     """Generate a realistic year of complaints (texts from the Traffy Fondue file, NLP_BASE_DATA)."""
     import time
 
-    from complaints.cli import refuse_demo_data_in_production
     from complaints.services.datasets import demo_year
 
     refuse_demo_data_in_production()
@@ -138,3 +139,17 @@ def generate_command(fiscal_year: int | None, count: int, seed: int, batch_size:
         f"in {seconds:.1f} s ({summary.complaints / seconds:,.0f} complaints/s)"
     )
     click.echo("status: " + ", ".join(f"{k} {v:,}" for k, v in sorted(summary.by_status.items())))
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Load the Bangkok district preset and a demo account for every role (passwords printed once)."""
+    refuse_demo_data_in_production()
+    result = demo_seed.seed()
+    click.echo(f"units: {result.units_created} new, categories: {result.categories_created} new")
+    for username, role, _, _ in demo_seed.DEMO_ACCOUNTS:
+        if username in result.passwords:
+            click.echo(f"{role} account: username '{username}' password '{result.passwords[username]}'")
+        else:
+            click.echo(f"{role} account '{username}' already exists (password unchanged)")

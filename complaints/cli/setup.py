@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from complaints.cli.common import bilingual_lines
 from complaints.domain.errors import BilingualError
 from complaints.services.datasets.agency_setup import presets
 
@@ -75,7 +76,6 @@ def setup_command(
     reference_data_only,
 ) -> None:
     """Set up the agency: its name, the first admin account and its units and categories."""
-    from complaints.cli import bilingual_lines
     from complaints.services.datasets import agency_setup
 
     if preset and (units_csv or categories_csv):

@@ -48,7 +48,7 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # the checkout: complaints, and tests.labelled_pairs (the evaluation the tests use)
 from complaints.config import base_data_path  # noqa: E402
 
 DATA = base_data_path()
@@ -198,8 +198,8 @@ def main() -> None:
 
 def evaluate() -> None:
     """Precision and recall of similarity.pair_score on the committed pairs, overall and by stratum."""
-    from complaints.nlp.duplicates import evaluate_pairs, read_pairs
     from complaints.nlp.similarity import SIMILAR_MINIMUM
+    from tests.labelled_pairs import evaluate_pairs, read_pairs
 
     pairs = read_pairs()
     print(f"threshold {SIMILAR_MINIMUM}: {evaluate_pairs(pairs)}")

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from complaints.nlp import similarity
-from complaints.nlp.duplicates import PAIRS_FILE, evaluate_pairs, read_pairs
+from tests.labelled_pairs import PAIRS_FILE, evaluate_pairs, read_pairs
 
 # Measured on the set with the rule in similarity.py (BENCHMARKS.md): precision
 # 0.465, recall 0.909. The margin absorbs a tokenizer upgrade, not a worse rule.

@@ -4,7 +4,7 @@ The distinctive tokens of a Thai text (`text_signature`), their overlap, keyed
 hashes of contacts, distances, and `pair_score`, which says how likely two
 complaints are about the same problem. The database lookups that use them are in
 `complaints.services.casework.similarity`; the precision and recall of
-`pair_score` on real labelled pairs are in `complaints.nlp.duplicates`.
+`pair_score` on real labelled pairs are measured by tests/labelled_pairs.py.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ report the same problem at the same spot. Each report is turned into what
 `similarity.pair_score` reads (the text signature, the district's DOPA code as
 the area, the category) and a pair is predicted "similar" when the score reaches
 the threshold that `similar_open` uses.
+
+Used by tests/test_duplicate_pairs.py and `bench/duplicate_pairs.py --evaluate`; not part of
+the installed package (it reads the pairs from the repository's data/ folder).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 from complaints.domain.locations import UnknownPlace, resolve_place
 from complaints.nlp import similarity
 
-PAIRS_FILE = Path(__file__).resolve().parent.parent.parent / "data" / "duplicates" / "duplicate_pairs.csv"
+PAIRS_FILE = Path(__file__).resolve().parent.parent / "data" / "duplicates" / "duplicate_pairs.csv"
 
 
 @dataclass(frozen=True)

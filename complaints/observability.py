@@ -18,8 +18,6 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -45,16 +43,6 @@ def current_request_id() -> str | None:
     if has_request_context() and g.get("request_id"):
         return g.request_id
     return _bound_request_id.get()
-
-
-@contextmanager
-def bound_request_id(value: str | None) -> Iterator[None]:
-    """Log records written inside carry `value` as their request id."""
-    token = _bound_request_id.set(safe_request_id(value))
-    try:
-        yield
-    finally:
-        _bound_request_id.reset(token)
 
 
 def bind_request_id(value: str | None) -> object:

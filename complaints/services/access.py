@@ -173,11 +173,3 @@ def case_for(user: User, number: str) -> Complaint:
     if complaint is None:
         raise NotFound()
     return complaint
-
-
-def complaint_for(user: User, complaint_id: int) -> Complaint:
-    """The complaint if the user may see it; NotFound otherwise."""
-    complaint = db.session.scalar(scoped(select(Complaint).where(Complaint.id == complaint_id), user))
-    if complaint is None:
-        raise NotFound()
-    return complaint

@@ -80,7 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         os.makedirs(folder, exist_ok=True)
 
     from assessment.views import bp as assessment_bp
-    from complaints import cli, health, ops_metrics
+    from complaints import cli
     from complaints.admin import bp as admin_bp
     from complaints.api import bp as api_bp
     from complaints.auth import bp as auth_bp
@@ -90,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from complaints.manager import bp as manager_bp
     from complaints.officer import bp as officer_bp
     from complaints.open311 import bp as open311_bp
+    from complaints.ops import bp as ops_bp
     from complaints.public import bp as public_bp
     from complaints.services.casework import workflow
     from complaints.services.messaging import outbox
@@ -121,8 +122,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(channels_bp)  # webhooks: signed by the sender instead
     app.register_blueprint(open311_bp)
     csrf.exempt(open311_bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(ops_metrics.bp)
+    app.register_blueprint(ops_bp)  # /healthz, /readyz, /metrics
     register_error_handlers(app)
     register_template_helpers(app)
     app.after_request(set_security_headers)

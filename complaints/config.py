@@ -350,7 +350,7 @@ def load_config(instance_path: str) -> dict:
         # minutes with the defaults) it is marked failed.
         "OUTBOX_RETRY_SECONDS": float(env.get("OUTBOX_RETRY_SECONDS", "5")),
         "OUTBOX_RETRY_MAX_SECONDS": float(env.get("OUTBOX_RETRY_MAX_SECONDS", "300")),
-        # Readiness (/readyz, complaints.health): a worker heartbeat no older than this, and
+        # Readiness (/readyz, complaints.ops.health): a worker heartbeat no older than this, and
         # no acknowledgement pending longer than this (seconds).
         "READY_WORKER_MAX_AGE_SECONDS": float(env.get("READY_WORKER_MAX_AGE_SECONDS", "60")),
         # Where a worker's heartbeat is kept when there is no Redis (services.heartbeat).

@@ -158,7 +158,7 @@ def test_the_assessments_tables_live_in_assessment_and_the_app_factory_registers
     assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-3000:]
 
 
-BLUEPRINTS = ("public", "officer", "manager", "admin", "api", "channels", "open311", "auth")
+BLUEPRINTS = ("public", "officer", "manager", "admin", "api", "channels", "open311", "auth", "ops")
 
 
 def _cycles_through_package_inits(graph, packages) -> dict[str, list[str]]:

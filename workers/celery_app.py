@@ -73,7 +73,7 @@ def _count_failure(sender: Any = None, **_: Any) -> None:
     flask_app = _flask_app_of(getattr(sender, "app", None))
     if flask_app is None:
         return
-    # Counted in Redis, which every worker process shares (complaints.ops_metrics).
+    # Counted in Redis, which every worker process shares (complaints.ops.metrics).
     with flask_app.app_context():
         from complaints.services.operations import heartbeat
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hmac
 import time
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from sqlalchemy import and_, case, func, literal_column, select
@@ -27,9 +27,9 @@ from sqlalchemy import and_, case, func, literal_column, select
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, utcnow
+from complaints.ops.views import bp
 from complaints.services.operations import heartbeat
 
-bp = Blueprint("ops_metrics", __name__)
 CACHE = "rongrian.metrics_cache"
 
 # Seconds from receipt to acknowledgement: a minute, 5 and 15 minutes, an hour, 4 hours, a day, 3 days.

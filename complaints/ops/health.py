@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, jsonify
+from flask import current_app, jsonify
 from sqlalchemy import String, select, text, type_coerce
 
 from complaints.extensions import db
 from complaints.models import Complainant, OutboxMessage, encrypted, utcnow
+from complaints.ops.views import bp
 from complaints.services.messaging import outbox_admin
 from complaints.services.operations import heartbeat
-
-bp = Blueprint("health", __name__)
 
 
 def _database_ok() -> bool:

@@ -5,7 +5,7 @@ and evidence item (with the files' SHA-256), so a submitted report never changes
 however the complaint data moves on.
 
 The tables sit on the app's one metadata (complaints.models.base.Base): the app factory
-loads them with the assessment's blueprint (assessment.views), so Alembic sees them too.
+(create_app) imports this module, so Alembic sees them too.
 Citizens' tracking lookups, which the 3.4 evidence reads, are casework's counter
 (complaints.models.tracking.TrackingLookupDay).
 """

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from assessment import links, report, service
 from assessment.files import path_of
 from assessment.form import all_items, field_keys, levels
-from assessment.models import Assessment  # also puts the assessment's tables on the app's metadata
+from assessment.models import Assessment
 from complaints.domain.errors import BilingualError
 from complaints.domain.periods import Period
 from complaints.extensions import db

@@ -79,6 +79,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     for folder in (app.instance_path, app.config["UPLOAD_DIR"]):
         os.makedirs(folder, exist_ok=True)
 
+    # The assessment's tables join the app's one metadata here, by name, not as a side effect of
+    # importing its views: Alembic compares the migrations with this metadata.
+    import assessment.models  # noqa: F401
     from assessment.views import bp as assessment_bp
     from complaints import cli
     from complaints.admin import bp as admin_bp

@@ -1,7 +1,7 @@
 """All models of complaints/, imported here so Alembic and the app see one metadata.
 
 The self-assessment's tables are assessment/models.py, on the same Base; the app factory
-loads them with the assessment's blueprint (nothing in complaints/ imports assessment/).
+imports that module (nothing else in complaints/ imports assessment/).
 """
 
 from complaints.models.analytics import ActionStatus, ClusterMonth, CorrectiveAction, RecurringCluster, RootCause

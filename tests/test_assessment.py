@@ -827,7 +827,10 @@ def test_a_period_is_compared_with_the_previous_period_of_the_same_length(app, m
     token = _token(manager)
     for period in ("2569", "2569-Q3"):
         _open(manager, period)
-        assert manager.post(f"/assessment/{period}/submit", data={"csrf_token": token, "confirm": "yes"}).status_code == 302
+        assert (
+            manager.post(f"/assessment/{period}/submit", data={"csrf_token": token, "confirm": "yes"}).status_code
+            == 302
+        )
     with app.app_context():
         frozen = {a.period: json.loads(a.snapshot) for a in db.session.scalars(select(Assessment))}
     for period, before in (("2569-Q4", "2569-Q3"), ("2570", "2569")):

@@ -15,7 +15,7 @@ from complaints.domain.periods import Period
 from complaints.extensions import db
 from complaints.models import utcnow
 from complaints.services.analytics.api import unit_of_work
-from complaints.web.guards import roles_required
+from complaints.web.security import roles_required
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 managers = roles_required("manager", "admin")

@@ -69,7 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     from complaints import observability
     from complaints.models import encrypted
-    from complaints.security import check_production
+    from complaints.startup_checks import check_production
 
     observability.init_app(app)  # first: the start-up checks' warnings are log lines like any other
     check_production(app.config)

@@ -82,7 +82,7 @@ def load_config(instance_path: str) -> dict:
     production = env.get("RONGRIAN_ENV", "development") == "production"
     return {
         # "development" or "production" (any other value refuses to start); production
-        # refuses settings only safe on a laptop (complaints.security.check_production).
+        # refuses settings only safe on a laptop (complaints.startup_checks.check_production).
         "RONGRIAN_ENV": env.get("RONGRIAN_ENV", "development"),
         "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
         # Fernet keys for complainants' contact data at rest, comma-separated, newest

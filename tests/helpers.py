@@ -157,7 +157,7 @@ def production_environment(tmp_path) -> dict[str, str]:
 
 
 def production_settings(tmp_path, **overrides) -> dict:
-    """A complete production configuration (complaints.security accepts it) on the test
+    """A complete production configuration (complaints.startup_checks accepts it) on the test
     PostgreSQL address; create_app connects nothing, so no server is needed to start."""
     from cryptography.fernet import Fernet
 

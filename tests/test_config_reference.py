@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from complaints import config_reference, create_app, security
-from complaints.security import UnsafeConfiguration
+from complaints import config_reference, create_app, startup_checks
+from complaints.startup_checks import UnsafeConfiguration
 
 ENV_READ = re.compile(r"""env(?:\.get\(\s*|\[\s*)["']([A-Za-z0-9_]+)["']""")
 
@@ -51,7 +51,7 @@ def test_defaults_and_production_marks_come_from_the_code():
     assert found["MAX_PHOTO_BYTES"].default == str(5 * 1024 * 1024)
     assert found["UPLOAD_DIR"].default == "<instance>/uploads"  # never this machine's path
     assert found["SECRET_KEY"].default == "dev-only-not-secret"
-    assert {n for n, s in found.items() if s.required_in_production} == set(security.PRODUCTION_REQUIRED)
+    assert {n for n, s in found.items() if s.required_in_production} == set(startup_checks.PRODUCTION_REQUIRED)
     reference = config_reference.REFERENCE_PATH.read_text(encoding="utf-8")
     assert "| `MAIL_SERVER` | — | yes |" in reference
     assert "/work/" not in reference and "/home/" not in reference
@@ -64,7 +64,7 @@ def env_example() -> dict[str, str]:
 
 def test_env_example_sets_exactly_the_production_settings_and_refuses_unedited(tmp_path, monkeypatch):
     values = env_example()
-    assert set(values) == set(security.PRODUCTION_REQUIRED)
+    assert set(values) == set(startup_checks.PRODUCTION_REQUIRED)
     commented = re.findall(r"^# ([A-Z0-9_]+)=", config_reference.ENV_EXAMPLE_PATH.read_text(), flags=re.M)
     assert len(commented) == len(config_reference.settings()) - len(values)
     for name, value in values.items():

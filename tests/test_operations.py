@@ -16,7 +16,7 @@ from complaints import create_app
 from complaints.extensions import db
 from complaints.models import OutboxMessage, encrypted
 from complaints.observability import RequestIdFilter
-from complaints.security import UnsafeConfiguration
+from complaints.startup_checks import UnsafeConfiguration
 from tests.conftest import base_config
 from tests.helpers import complaint_by_number, production_settings
 from tests.processes import free_port

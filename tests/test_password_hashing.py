@@ -13,8 +13,8 @@ from complaints.models.user import (
     User,
     password_hash_method,
 )
-from complaints.security import UnsafeConfiguration
 from complaints.services.staff import accounts
+from complaints.startup_checks import UnsafeConfiguration
 from tests.helpers import production_environment, production_settings
 
 CHEAP = TESTING_PASSWORD_HASH_METHOD + "$"

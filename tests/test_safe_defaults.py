@@ -12,7 +12,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from complaints import create_app
-from complaints.security import UnsafeConfiguration, estimate_entropy_bits, production_problems
+from complaints.startup_checks import UnsafeConfiguration, estimate_entropy_bits, production_problems
 from tests.conftest import PG_URL, base_config
 from tests.helpers import production_environment, production_settings
 

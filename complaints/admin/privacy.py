@@ -11,7 +11,7 @@ from complaints.domain.errors import BilingualError
 from complaints.services.privacy import duties
 from complaints.services.unit_of_work import unit_of_work
 from complaints.web.form_pages import flash_redirect, render_page
-from complaints.web.guards import roles_required
+from complaints.web.security import roles_required
 
 AUDIT_PAGE_SIZE = 100
 

@@ -12,7 +12,7 @@ from flask import Blueprint, render_template
 
 from complaints.services.catalogue import calendar_overrides, overview, published_standards
 from complaints.services.staff import user_admin
-from complaints.web.guards import roles_required
+from complaints.web.security import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

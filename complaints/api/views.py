@@ -18,7 +18,7 @@ from complaints.services.casework.intake import submit_complaint
 from complaints.services.casework.public_view import find_complaint, public_view
 from complaints.services.casework.tracking_lookups import record_lookup
 from complaints.services.catalogue import reference_data
-from complaints.web.guards import intake_limit, tracking_rate
+from complaints.web.security import intake_limit, tracking_rate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -25,7 +25,7 @@ from complaints.services.analytics.metrics.dimensions import DIMENSIONS, drill_s
 from complaints.services.analytics.metrics.scope import Scope, scope_from_params
 from complaints.services.catalogue import agency
 from complaints.services.unit_of_work import unit_of_work
-from complaints.web.guards import roles_required
+from complaints.web.security import roles_required
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 

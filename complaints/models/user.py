@@ -22,7 +22,7 @@ def new_session_token() -> str:
 # Werkzeug's default, scrypt, a current memory-hard algorithm: what every real run uses.
 PASSWORD_HASH_METHOD = "scrypt"
 # What an app with TESTING on uses instead (the test suite; production refuses TESTING,
-# complaints.security): one PBKDF2 round, not a fifth of a second of scrypt for every
+# complaints.startup_checks): one PBKDF2 round, not a fifth of a second of scrypt for every
 # account a test makes or signs in with. A test of the hashing itself sets the app's
 # TESTING_PASSWORD_HASH_METHOD to PASSWORD_HASH_METHOD.
 TESTING_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"

@@ -21,7 +21,7 @@ from complaints.services.casework.intake import Upload
 from complaints.services.classifier import triage
 from complaints.services.privacy import duties
 from complaints.services.unit_of_work import unit_of_work
-from complaints.web.guards import roles_required
+from complaints.web.security import roles_required
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 

@@ -13,7 +13,7 @@ from complaints.domain.errors import BilingualError, http_error
 from complaints.extensions import limiter
 from complaints.open311.formats import render
 from complaints.services.channels import open311, open311_intake
-from complaints.web.guards import intake_limit, tracking_rate
+from complaints.web.security import intake_limit, tracking_rate
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 

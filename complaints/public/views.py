@@ -25,7 +25,7 @@ from complaints.services.catalogue import reference_data
 from complaints.services.catalogue.standards import published_standards
 from complaints.services.messaging.citizen_links import response_token, token_matches
 from complaints.services.unit_of_work import unit_of_work
-from complaints.web.guards import intake_limit, tracking_rate
+from complaints.web.security import intake_limit, tracking_rate
 
 bp = Blueprint("public", __name__)
 

@@ -1,2 +1,2 @@
 """What every page shares: template helpers and security headers (templating), the role
-check and the rate limits (guards), and the shape of a page with a form (form_pages)."""
+check and the rate limits (security), and the shape of a page with a form (form_pages)."""

@@ -34,7 +34,7 @@ from complaints.services.access import PUBLIC, may_link, visible_complaints
 
 def secret() -> str:
     """The key of the contact hashes. Only development falls back to SECRET_KEY: production
-    refuses to start without a CONTACT_KEY_SECRET of its own (complaints.security), so
+    refuses to start without a CONTACT_KEY_SECRET of its own (complaints.startup_checks), so
     rotating SECRET_KEY there never changes these hashes."""
     return current_app.config["CONTACT_KEY_SECRET"] or current_app.config["SECRET_KEY"]
 

@@ -481,3 +481,19 @@ def compare(current: dict, previous: dict | None) -> dict | None:
         "criteria": scores,
         "metrics": metrics,
     }
+
+
+def all_assessments() -> list[Assessment]:
+    """Every assessment, the latest period first (the index page's list)."""
+    return list(
+        db.session.scalars(select(Assessment).order_by(Assessment.fiscal_year.desc(), Assessment.period.desc()))
+    )
+
+
+def with_comparison(period: Period, assessment: Assessment) -> tuple[dict, dict | None]:
+    """The assessment's content and its comparison with the previous period's submitted
+    report (None when that was not submitted): what its page shows."""
+    current = content(period, assessment)
+    previous = previous_submitted(period)
+    comparison = compare(current, content(Period.parse(previous.period), previous)) if previous else None
+    return current, comparison

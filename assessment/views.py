@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from assessment import links, report, service
 from assessment.files import path_of
@@ -12,7 +11,6 @@ from assessment.form import all_items, field_keys, levels
 from assessment.models import Assessment
 from complaints.domain.errors import BilingualError
 from complaints.domain.periods import Period
-from complaints.extensions import db
 from complaints.models import utcnow
 from complaints.services.analytics.api import unit_of_work
 from complaints.web.security import roles_required
@@ -34,11 +32,10 @@ def _helpers() -> dict:
 @bp.get("/")
 @managers
 def index():
-    assessments = db.session.scalars(
-        select(Assessment).order_by(Assessment.fiscal_year.desc(), Assessment.period.desc())
-    ).all()
     return render_template(
-        "assessment/index.html", assessments=assessments, current_fy=Period.containing(utcnow()).fiscal_year
+        "assessment/index.html",
+        assessments=service.all_assessments(),
+        current_fy=Period.containing(utcnow()).fiscal_year,
     )
 
 
@@ -51,11 +48,7 @@ def open_period():
 
 
 def _page(period: Period, assessment: Assessment, error: BilingualError | None = None, confirm: bool = False):
-    content = service.content(period, assessment)
-    previous = service.previous_submitted(period)
-    comparison = (
-        service.compare(content, service.content(Period.parse(previous.period), previous)) if previous else None
-    )
+    content, comparison = service.with_comparison(period, assessment)
     return render_template(
         "assessment/edit.html",
         period=period,

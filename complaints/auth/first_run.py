@@ -14,10 +14,9 @@ from wtforms.validators import EqualTo, Length
 
 from complaints.auth.views import bp
 from complaints.domain.errors import BilingualError, FieldError, invalid
-from complaints.extensions import db, limiter
-from complaints.models import User
+from complaints.extensions import limiter
 from complaints.services.datasets import agency_setup
-from complaints.services.staff import staff_sessions
+from complaints.services.staff import accounts, staff_sessions
 from complaints.services.unit_of_work import unit_of_work
 
 OWN_LISTS = "own"
@@ -98,7 +97,9 @@ def first_run():
             except BilingualError as exc:
                 error = exc
             else:
-                admin = db.session.scalar(db.select(User).where(User.username == result.admin_username))
+                admin = accounts.user_named(result.admin_username)
+                if admin is None:  # set_up made it in the unit of work just committed
+                    raise RuntimeError(f"the new admin account {result.admin_username!r} is missing")
                 staff_sessions.sign_in(admin)
                 return redirect(url_for("admin.index"))
     status = error.status if error else 200

@@ -39,14 +39,10 @@ def create_user_command(username, display_name, role, unit_code, password) -> No
 @with_appcontext
 def set_password_command(username: str, generate: bool) -> None:
     """Set a staff account's password: ends its sessions and clears a sign-in lockout."""
-    from sqlalchemy import select
-
     from complaints.domain.errors import BilingualError
-    from complaints.extensions import db
-    from complaints.models import User
     from complaints.services.staff import accounts, user_admin
 
-    user = db.session.scalar(select(User).where(User.username == username))
+    user = accounts.user_named(username)
     if user is None:
         raise click.ClickException(f"ไม่พบผู้ใช้ {username} / No user named {username!r}.")
     password = (

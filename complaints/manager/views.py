@@ -9,21 +9,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from complaints.domain.errors import BilingualError
-from complaints.domain.periods import Period
 from complaints.domain.thai_calendar import THAI_MONTHS_ABBR, be_year
-from complaints.extensions import db
 from complaints.ids import page_number
-from complaints.models import Complaint, Unit, utcnow
 from complaints.services.access import visible_unit_ids
-from complaints.services.analytics import corrective_actions, export_jobs, exports
-from complaints.services.analytics.dashboard_pdf import dashboard_pdf
+from complaints.services.analytics import corrective_actions, dashboard_page, export_jobs, exports
 from complaints.services.analytics.metrics import figures
-from complaints.services.analytics.metrics.dimensions import DIMENSIONS, drill_statement
+from complaints.services.analytics.metrics.dimensions import DIMENSIONS
 from complaints.services.analytics.metrics.scope import Scope, scope_from_params
-from complaints.services.catalogue import agency
 from complaints.services.unit_of_work import unit_of_work
 from complaints.web.security import roles_required
 
@@ -39,29 +33,6 @@ FORMATS = {
 
 def _scope(args=None) -> Scope:
     return scope_from_params(current_user, args if args is not None else request.args)
-
-
-def _units() -> list[Unit]:
-    visible = visible_unit_ids(current_user)
-    statement = select(Unit).order_by(Unit.name_th)
-    if visible is not None:
-        statement = statement.where(Unit.id.in_(sorted(visible)))
-    return list(db.session.scalars(statement))
-
-
-MAX_PERIOD_YEARS = 15
-
-
-def _periods(selected: Period) -> list[Period]:
-    """The last four fiscal years, back to the first year with complaints (imported
-    history included, at most MAX_PERIOD_YEARS), and the one asked for."""
-    current = Period.containing(utcnow()).fiscal_year
-    first = db.session.scalar(select(func.min(Complaint.received_at)))
-    oldest = max(
-        min(current - 3, Period.containing(first).fiscal_year if first else current), current - MAX_PERIOD_YEARS + 1
-    )
-    years = sorted({*range(oldest, current + 1), selected.fiscal_year}, reverse=True)
-    return [p for fy in years for p in (Period(fy), *Period(fy).quarters())]
 
 
 @bp.app_template_filter("be_date")
@@ -90,24 +61,18 @@ def _download(body: bytes, name: str, fmt: str) -> Response:
     return response
 
 
-def _unit_name(scope: Scope) -> str | None:
-    unit = db.session.get(Unit, scope.unit_id) if scope.unit_id else None
-    return unit.name_th if unit else None
-
-
 @bp.get("/")
 @roles_required(*READERS)
 def dashboard():
     scope = _scope()
-    shown = figures.dashboard(scope)
-    # The months of the period partition its complaints: their total is the period's.
+    shown = dashboard_page.dashboard(current_user, scope)
     return render_template(
         "manager/dashboard.html",
         scope=scope,
-        figures=shown,
-        total=shown["by_month"].total,
-        periods=_periods(scope.period),
-        units=_units(),
+        figures=shown.figures,
+        total=shown.total,
+        periods=shown.periods,
+        units=shown.units,
     )
 
 
@@ -120,8 +85,7 @@ def _drill_scope() -> tuple[Scope, dict]:
 @roles_required(*READERS)
 def complaints():
     scope, filters = _drill_scope()
-    statement = drill_statement(scope, filters).order_by(Complaint.received_at.desc(), Complaint.id.desc())
-    page = db.paginate(statement, page=page_number(request.args.get("page")), per_page=50, error_out=False, count=True)
+    page = dashboard_page.drill_down(scope, filters, page_number(request.args.get("page")))
     return render_template("manager/complaints.html", scope=scope, filters=filters, page=page)
 
 
@@ -187,8 +151,7 @@ def figure_export(key: str, fmt: str):
 @roles_required(*READERS)
 def dashboard_pdf_view():
     scope = _scope()
-    body = dashboard_pdf(scope, figures.dashboard(scope), _unit_name(scope), agency.name().th)
-    return _download(body, f"dashboard-{scope.period.code}", "pdf")
+    return _download(dashboard_page.pdf(scope), f"dashboard-{scope.period.code}", "pdf")
 
 
 # --- corrective actions -----------------------------------------------------

@@ -6,18 +6,17 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from complaints.domain.errors import BilingualError
 from complaints.extensions import db
 from complaints.ids import page_number, parse_id
-from complaints.models import Category, Channel, Complaint
+from complaints.models import Channel, Complaint
 from complaints.officer.entry import OfficerEntryForm, submit_entry
-from complaints.officer.queue import QueueFilters, queue_statement
 from complaints.services.access import case_for, still_visible
 from complaints.services.casework import case_actions, workflow
 from complaints.services.casework.case_page import case_page
 from complaints.services.casework.intake import Upload
+from complaints.services.casework.queue import QueueFilters, queue_page
 from complaints.services.classifier import triage
 from complaints.services.privacy import duties
 from complaints.services.unit_of_work import unit_of_work
@@ -33,11 +32,8 @@ WORKERS = ("officer", "supervisor", "admin", "integrity")
 @roles_required(*VIEWERS)
 def queue():
     filters = QueueFilters.from_args(request.args)
-    page = db.paginate(
-        queue_statement(current_user, filters), page=page_number(request.args.get("page")), per_page=50, error_out=False
-    )
-    categories = db.session.execute(select(Category.code, Category.name_th).order_by(Category.name_th)).all()
-    return render_template("officer/queue.html", page=page, filters=filters, categories=categories)
+    shown = queue_page(current_user, filters, page_number(request.args.get("page")))
+    return render_template("officer/queue.html", page=shown.page, filters=filters, categories=shown.categories)
 
 
 def _detail(complaint, error: BilingualError | None = None, status: int = 200):

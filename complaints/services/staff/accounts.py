@@ -23,6 +23,11 @@ class AccountError(ValueError):
     pass
 
 
+def user_named(username: str) -> User | None:
+    """The account with this username (exactly as stored), or None."""
+    return db.session.scalar(select(User).where(User.username == username))
+
+
 def create_user(
     username: str, display_name: str, role: str, password: str, unit_code: str | None = None, email: str | None = None
 ) -> User:

@@ -1,13 +1,16 @@
-"""The officer queue: filters and sorting over the complaints a user may see."""
+"""The officer queue: filters and sorting over the complaints a user may see (access.scoped:
+a tip-off only in the integrity role's queue), one page of them and the category choices."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, Row, Select, select
 
 from complaints.domain.thai_calendar import BANGKOK
+from complaints.extensions import db
 from complaints.models import Category, Complaint, Status, User
 from complaints.services.access import scoped
 
@@ -39,6 +42,25 @@ class QueueFilters:
         if filters.sort not in SORTS:
             filters.sort = "received_desc"
         return filters
+
+
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """What the queue page shows: one page of the complaints and the categories to filter by."""
+
+    page: Pagination
+    categories: list[Row[str, str]]
+
+
+def queue_page(user: User, filters: QueueFilters, page: int) -> QueuePage:
+    """One page of the complaints `user` may see, filtered and sorted, and every category
+    (code, Thai name) for the filter."""
+    shown = db.paginate(queue_statement(user, filters), page=page, per_page=PER_PAGE, error_out=False)
+    categories = list(db.session.execute(select(Category.code, Category.name_th).order_by(Category.name_th)).all())
+    return QueuePage(shown, categories)
 
 
 def queue_statement(user: User, filters: QueueFilters) -> Select:

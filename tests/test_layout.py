@@ -191,3 +191,58 @@ def test_no_blueprint_package_imports_itself_back():
         "complaints.officer": ["complaints.officer.views"],
         "complaints.cli": ["complaints.cli.data"],
     }
+
+
+SESSION_QUERIES = {"execute", "scalar", "scalars", "query"}
+# View modules whose queries are a view's own job, with the reason. None today: every page
+# asks a service for what it shows (issue 18: views parse, call one service, render).
+VIEW_QUERIES_ALLOWED: dict[str, str] = {}
+
+
+def _queries(path: Path) -> list[int]:
+    """Lines running a query: db.session.execute/scalar/scalars/query, db.paginate, or
+    building one with select() (sqlalchemy's or db.select)."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == "select":
+            lines.append(node.lineno)
+        elif isinstance(func, ast.Attribute):
+            receiver = ast.unparse(func.value)
+            if (
+                func.attr == "select"
+                or (func.attr in SESSION_QUERIES and receiver.split(".")[-1] == "session")
+                or (func.attr == "paginate" and receiver == "db")
+            ):
+                lines.append(node.lineno)
+    return sorted(lines)
+
+
+def _view_modules() -> list[Path]:
+    modules = [path for name in BLUEPRINTS for path in sorted((ROOT / "complaints" / name).rglob("*.py"))]
+    return [*modules, ROOT / "assessment" / "views.py"]
+
+
+def test_views_run_no_query_of_their_own(tmp_path):
+    """A page's data comes from a service: no module of a blueprint (nor the assessment's views)
+    queries the database itself."""
+    found = {
+        name: lines
+        for path in _view_modules()
+        if (name := str(path.relative_to(ROOT))) not in VIEW_QUERIES_ALLOWED and (lines := _queries(path))
+    }
+    assert found == {}
+    assert all((ROOT / name).is_file() for name in VIEW_QUERIES_ALLOWED)
+    probe = tmp_path / "probe.py"  # the check sees each way a view could query
+    probe.write_text(
+        "rows = db.session.execute(select(Category.code)).all()\n"
+        "user = db.session.scalar(db.select(User))\n"
+        "units = list(db.session.scalars(statement))\n"
+        "page = db.paginate(statement, page=1)\n"
+        "old = db.session.query(User).all()\n"
+        "fine = service.queue_page(user, filters, 1)\n"
+        "unit = db.session.get(Unit, 1)\n"
+    )
+    assert _queries(probe) == [1, 1, 2, 2, 3, 4, 5]

@@ -18,22 +18,13 @@ from __future__ import annotations
 import time
 
 from flask import current_app, jsonify
-from sqlalchemy import String, select, text, type_coerce
 
 from complaints.extensions import db
-from complaints.models import Complainant, OutboxMessage, encrypted, utcnow
+from complaints.models import utcnow
 from complaints.ops.views import bp
 from complaints.services.messaging import outbox_admin
-from complaints.services.operations import heartbeat
-
-
-def _database_ok() -> bool:
-    try:
-        db.session.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        db.session.rollback()
-        return False
+from complaints.services.operations import database_probe, heartbeat
+from complaints.services.privacy import contact_crypto
 
 
 def _broker_ok() -> bool:
@@ -51,7 +42,7 @@ def _broker_ok() -> bool:
 @bp.get("/healthz")
 def healthz():
     """Liveness: the process answers and its database does."""
-    db_ok = _database_ok()
+    db_ok = database_probe.database_answers()
     broker_ok = _broker_ok()
     body = {
         "status": "ok" if db_ok and broker_ok else ("degraded" if db_ok else "down"),
@@ -84,14 +75,7 @@ def _worker_check() -> dict:
 def _acknowledgement_check() -> dict:
     limit = float(current_app.config["READY_MAX_PENDING_ACK_SECONDS"])
     oldest = outbox_admin.oldest_pending_acknowledgement()
-    failed = (
-        db.session.scalar(
-            select(db.func.count(OutboxMessage.id)).where(
-                OutboxMessage.status == "failed", OutboxMessage.purpose == "acknowledgement"
-            )
-        )
-        or 0
-    )
+    failed = outbox_admin.failed_acknowledgements()
     # Failed ones are reported, not counted against readiness: they wait for an admin
     # (/admin/outbox, flask outbox resend), and taking the app out of rotation would not send them.
     if oldest is None:
@@ -109,24 +93,10 @@ def _acknowledgement_check() -> dict:
 
 def _contacts_check() -> dict:
     """One stored contact decrypts with the configured keys (a wrong key shows here, not as a 500)."""
-    token = db.session.scalar(
-        select(type_coerce(Complainant.phone, String))
-        .where(Complainant.phone.is_not(None))
-        .order_by(Complainant.id.desc())
-        .limit(1)
-    )
-    if token is None:
-        token = db.session.scalar(
-            select(type_coerce(Complainant.email, String))
-            .where(Complainant.email.is_not(None))
-            .order_by(Complainant.id.desc())
-            .limit(1)
-        )
-    if token is None:
+    readable = contact_crypto.newest_contact_readable()
+    if readable is None:
         return _check(True, reason="no stored contact to try")
-    try:
-        encrypted.decrypt(token)
-    except RuntimeError:
+    if not readable:
         return _check(False, reason="stored contact data cannot be decrypted with CONTACT_ENCRYPTION_KEYS")
     return _check(True)
 
@@ -134,7 +104,7 @@ def _contacts_check() -> dict:
 @bp.get("/readyz")
 def readyz():
     """Readiness: database, broker, a live worker, acknowledgements going out, contacts readable."""
-    checks: dict[str, dict] = {"db": _check(_database_ok())}
+    checks: dict[str, dict] = {"db": _check(database_probe.database_answers())}
     if not checks["db"]["ok"]:
         checks["db"]["reason"] = "database does not answer"
     checks["broker"] = _check(_broker_ok())

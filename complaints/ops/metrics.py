@@ -22,25 +22,17 @@ import time
 from flask import Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
-from sqlalchemy import and_, case, func, literal_column, select
 
 from complaints.domain.errors import BilingualError
-from complaints.extensions import db
-from complaints.models import Complaint, OutboxMessage, utcnow
+from complaints.models import utcnow
 from complaints.ops.views import bp
-from complaints.services.operations import heartbeat
+from complaints.services.messaging import outbox_admin
+from complaints.services.operations import heartbeat, intake_figures
 
 CACHE = "rongrian.metrics_cache"
 
 # Seconds from receipt to acknowledgement: a minute, 5 and 15 minutes, an hour, 4 hours, a day, 3 days.
 ACK_BUCKETS = (60.0, 300.0, 900.0, 3600.0, 4 * 3600.0, 24 * 3600.0, 72 * 3600.0)
-
-
-def _seconds_between(start, end):
-    """SQL for end - start in seconds, on PostgreSQL and SQLite."""
-    if db.engine.dialect.name == "postgresql":
-        return func.extract("epoch", end - start)
-    return (func.julianday(end) - func.julianday(start)) * literal_column("86400.0")
 
 
 class DatabaseCollector:
@@ -52,15 +44,11 @@ class DatabaseCollector:
         backlog = GaugeMetricFamily(
             "rongrian_outbox_messages", "Outbox messages, by status and channel", labels=["status", "channel"]
         )
-        for status, channel, count in db.session.execute(
-            select(OutboxMessage.status, OutboxMessage.channel, func.count()).group_by(
-                OutboxMessage.status, OutboxMessage.channel
-            )
-        ):
+        for (status, channel), count in outbox_admin.counts().items():
             backlog.add_metric([status, channel], count)
         yield backlog
 
-        oldest = db.session.scalar(select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending"))
+        oldest = outbox_admin.oldest_pending()
         yield GaugeMetricFamily(
             "rongrian_outbox_oldest_pending_seconds",
             "Age of the oldest pending outbox message",
@@ -88,29 +76,17 @@ class DatabaseCollector:
             )
 
     def _complaints(self):
-        """Intake by channel and the acknowledgement histogram, in one scan of the complaints
-        (two queries took 450 ms on 200,000 complaints on PostgreSQL; see docs/operations.md)."""
-        seconds = _seconds_between(Complaint.received_at, Complaint.acknowledged_at)
-        acknowledged = Complaint.acknowledged_at.is_not(None)
-        columns = [func.sum(case((and_(acknowledged, seconds <= bound), 1), else_=0)) for bound in ACK_BUCKETS]
-        rows = db.session.execute(
-            select(
-                Complaint.channel,
-                func.count(),
-                func.count(Complaint.acknowledged_at),
-                func.coalesce(func.sum(seconds), 0),
-                *columns,
-            ).group_by(Complaint.channel)
-        ).all()
+        """Intake by channel and the acknowledgement histogram, in one scan of the complaints."""
+        rows = intake_figures.intake_by_channel(ACK_BUCKETS)
         intake = CounterMetricFamily(
             "rongrian_complaints_received", "Complaints received, by channel", labels=["channel"]
         )
         for row in rows:
-            intake.add_metric([row[0]], row[1])
+            intake.add_metric([row.channel], row.received)
         yield intake
-        total = sum(int(row[2]) for row in rows)
-        total_seconds = sum(float(row[3] or 0) for row in rows)
-        counts = [sum(int(row[4 + i] or 0) for row in rows) for i in range(len(ACK_BUCKETS))]
+        total = sum(row.acknowledged for row in rows)
+        total_seconds = sum(row.seconds for row in rows)
+        counts = [sum(row.within[i] for row in rows) for i in range(len(ACK_BUCKETS))]
         buckets = [(str(bound), n) for bound, n in zip(ACK_BUCKETS, counts, strict=True)] + [("+Inf", total)]
         yield HistogramMetricFamily(
             "rongrian_acknowledgement_latency_seconds",

@@ -169,7 +169,12 @@ class OutboxSummary:
 
 def status() -> OutboxSummary:
     """Messages by status and channel, and the oldest still pending (all, and acknowledgements)."""
-    counts = {
+    return OutboxSummary(counts(), oldest_pending(), oldest_pending_acknowledgement())
+
+
+def counts() -> dict[tuple[str, str], int]:
+    """Every message counted, by (status, channel)."""
+    return {
         (s, c): n
         for s, c, n in db.session.execute(
             select(OutboxMessage.status, OutboxMessage.channel, func.count()).group_by(
@@ -177,8 +182,10 @@ def status() -> OutboxSummary:
             )
         )
     }
-    oldest = db.session.scalar(select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending"))
-    return OutboxSummary(counts, oldest, oldest_pending_acknowledgement())
+
+
+def oldest_pending() -> datetime | None:
+    return db.session.scalar(select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending"))
 
 
 def oldest_pending_acknowledgement() -> datetime | None:
@@ -186,4 +193,16 @@ def oldest_pending_acknowledgement() -> datetime | None:
         select(func.min(OutboxMessage.created_at)).where(
             and_(OutboxMessage.status == "pending", OutboxMessage.purpose == "acknowledgement")
         )
+    )
+
+
+def failed_acknowledgements() -> int:
+    """Acknowledgements that gave up (every one: the readiness probe's count, no viewer's)."""
+    return (
+        db.session.scalar(
+            select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.status == "failed", OutboxMessage.purpose == "acknowledgement"
+            )
+        )
+        or 0
     )

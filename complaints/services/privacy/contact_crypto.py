@@ -1,4 +1,5 @@
-"""Re-encrypting stored contact data under the newest key (`flask rotate-contact-key`).
+"""Re-encrypting stored contact data under the newest key (`flask rotate-contact-key`), and
+whether the stored contacts still decrypt with the configured keys (GET /readyz).
 
 The column type and its cipher are complaints.models.encrypted; CONTACT_ENCRYPTION_KEYS
 lists the keys, the first encrypts and all decrypt.
@@ -6,11 +7,12 @@ lists the keys, the first encrypts and all decrypt.
 
 from __future__ import annotations
 
-from sqlalchemy import column, select, table
+from sqlalchemy import String, column, select, table, type_coerce
 
 from complaints.extensions import db
+from complaints.models import Complainant
 from complaints.models.base import Base
-from complaints.models.encrypted import EncryptedText, rotate
+from complaints.models.encrypted import EncryptedText, decrypt, rotate
 
 
 def encrypted_columns() -> dict[str, tuple[str, ...]]:
@@ -48,3 +50,23 @@ def rotate_all(batch: int = 1000) -> int:
             db.session.commit()
             last_id = rows[-1]["id"]
     return touched
+
+
+def newest_contact_readable() -> bool | None:
+    """Does the newest stored contact (a phone number, else an e-mail address) decrypt with
+    the configured keys? None when no contact is stored. A wrong key shows here (the
+    readiness probe), not as a 500 on a case page."""
+    token = None
+    for stored in (Complainant.phone, Complainant.email):
+        token = db.session.scalar(
+            select(type_coerce(stored, String)).where(stored.is_not(None)).order_by(Complainant.id.desc()).limit(1)
+        )
+        if token is not None:
+            break
+    if token is None:
+        return None
+    try:
+        decrypt(token)
+    except RuntimeError:
+        return False
+    return True

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, literal_column, select
+from sqlalchemy import and_, case, func, select
 
 from complaints.extensions import db
 from complaints.models import Complaint
+from complaints.models.sql_functions import seconds_between
 
 
 @dataclass(frozen=True)
@@ -25,16 +26,9 @@ class ChannelIntake:
     within: tuple[int, ...]
 
 
-def _seconds_between(start, end):
-    """SQL for end - start in seconds, on PostgreSQL and SQLite."""
-    if db.engine.dialect.name == "postgresql":
-        return func.extract("epoch", end - start)
-    return (func.julianday(end) - func.julianday(start)) * literal_column("86400.0")
-
-
 def intake_by_channel(bounds: Sequence[float]) -> list[ChannelIntake]:
     """Every channel's intake and acknowledgement latency against `bounds` (seconds)."""
-    seconds = _seconds_between(Complaint.received_at, Complaint.acknowledged_at)
+    seconds = seconds_between(Complaint.received_at, Complaint.acknowledged_at)
     acknowledged = Complaint.acknowledged_at.is_not(None)
     columns = [func.sum(case((and_(acknowledged, seconds <= bound), 1), else_=0)) for bound in bounds]
     rows = db.session.execute(

@@ -8,7 +8,7 @@ list behind a bar always holds exactly as many complaints as the bar shows.
 The population is the complaints received in the period (Bangkok time) within
 the units the user may see, optionally narrowed to one unit and the units below
 it. Statements are plain SQLAlchemy Core that run unchanged on SQLite and
-PostgreSQL; the only dialect-specific piece is `seconds_between`. On PostgreSQL
+PostgreSQL; the only dialect-specific piece is `models.sql_functions.seconds_between`. On PostgreSQL
 a page's figures come from three scans instead (`one_pass`), with the same counts.
 
 The modules, each importing only those after it:

@@ -3,8 +3,8 @@
 A `Dimension` is both the key of a figure's rows (GROUP BY its expression) and the
 filter of the complaint list behind a row (`drill_statement`), so a bar and its list
 always agree. Here too: the fixed buckets (acknowledgement time, resolution against the
-standard, backlog age), the month, week and quarter ranges of a period, and
-`seconds_between`, the one dialect-specific piece.
+standard, backlog age) and the month, week and quarter ranges of a period. The one
+dialect-specific piece, `seconds_between`, is in complaints/models/sql_functions.py.
 """
 
 from __future__ import annotations
@@ -14,17 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Float, Select, SQLColumnExpression, and_, case, false, func, literal, or_, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import Select, SQLColumnExpression, and_, case, false, func, literal, or_, select
 from sqlalchemy.orm import QueryableAttribute
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.expression import ColumnElement
 
 from complaints.domain.errors import BilingualError
 from complaints.domain.periods import Period, bangkok_midnight
 from complaints.extensions import db
 from complaints.ids import parse_id
 from complaints.models import Complaint, Status, SurveyResponse
+from complaints.models.sql_functions import seconds_between
 from complaints.services.analytics.metrics.scope import Scope
 
 __all__ = [
@@ -47,7 +46,6 @@ __all__ = [
     "ranges",
     "reopen_state",
     "resolution_as_of",
-    "seconds_between",
     "week_bounds",
     "with_survey",
 ]
@@ -56,27 +54,6 @@ NONE = "none"  # drill-down value of a missing category, unit, district...
 BACKLOG_STATUSES = Status.BACKLOG
 
 _Ts = TypeVarTuple("_Ts")
-
-
-class seconds_between(FunctionElement[float]):
-    """Seconds from the first timestamp to the second (NULL if either is NULL)."""
-
-    type = Float()
-    inherit_cache = True
-    name = "seconds_between"
-
-
-@compiles(seconds_between)
-def _seconds_between_pg(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
-    start, end = list(element.clauses)
-    # date_part answers a double; EXTRACT answers a numeric, several times slower to compare
-    return f"date_part('epoch', {compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
-
-
-@compiles(seconds_between, "sqlite")
-def _seconds_between_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
-    start, end = list(element.clauses)
-    return f"((julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)})) * 86400.0)"
 
 
 # What a figure groups by: a SQL expression (a CASE, a range key) or a mapped column itself.

@@ -151,7 +151,6 @@ def create_user(
             fields["email"],
         )
     except accounts.AccountError as exc:
-        db.session.rollback()
         raise BilingualError(
             409, "account-conflict", "สร้างบัญชีไม่ได้ (อาจมีผู้ใช้ชื่อนี้แล้ว)", f"The account could not be created: {exc}."
         ) from None

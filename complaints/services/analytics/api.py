@@ -5,8 +5,9 @@ same place against the service standard, the same recurring clusters), and it ne
 a few things other contexts keep (the holiday calendar, citizens' tracking lookups,
 the agency's name, what the public may know of, how an uploaded file is stored, the unit
 of work a change is committed in, and what waits for its commit or rollback). Everything
-it uses is named here; the modules behind these names are free to change their internals. A test and an import contract (pyproject
-`[tool.importlinter]`) keep assessment/ to this module.
+it uses is named here; the modules behind these names are free to change their internals.
+A test and an import contract (pyproject `[tool.importlinter]`) keep assessment/ to this
+module.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from complaints.domain.thai_calendar import format_thai_datetime
 from complaints.extensions import db
 from complaints.models import User, utcnow
 from complaints.nlp.cleaning import UnsafeText, clean_text
-from complaints.services.analytics.api import agency_name, unit_of_work
+from complaints.services.analytics.api import after_commit, after_rollback, agency_name
 
 MAX_EXPLANATION = 5000
 MAX_FIELD = 2000
@@ -184,7 +184,6 @@ def save_answers(period: Period, assessment: Assessment, posted: dict[str, dict]
         answer.updated_by_id = user.id
         answer.updated_at = utcnow()
         written.append(item_id)
-    db.session.commit()
     return written
 
 
@@ -211,7 +210,7 @@ def add_link(
         assessment_id=assessment.id, item_id=item_id, kind="link", title=title or url, url=url, created_by_id=user.id
     )
     db.session.add(item)
-    db.session.commit()
+    db.session.flush()
     return item
 
 
@@ -239,12 +238,9 @@ def add_file(
         sha256=prepared.sha256,
         created_by_id=user.id,
     )
-    try:
-        with unit_of_work():
-            db.session.add(item)
-    except Exception:
-        files.remove(upload_dir, key)  # nothing half-stored
-        raise
+    after_rollback(lambda: files.remove(upload_dir, key))  # nothing half-stored
+    db.session.add(item)
+    db.session.flush()
     return item
 
 
@@ -260,9 +256,9 @@ def remove_evidence(assessment: Assessment, evidence_id: int) -> None:
     item = evidence_item(assessment, evidence_id)
     key = item.storage_key
     db.session.delete(item)
-    db.session.commit()
-    if key:
-        files.remove(current_app.config["UPLOAD_DIR"], key)
+    if key:  # the file goes once the row's deletion is committed
+        upload_dir = current_app.config["UPLOAD_DIR"]
+        after_commit(lambda: files.remove(upload_dir, key))
 
 
 # --- the report's content ---------------------------------------------------------------------
@@ -427,7 +423,6 @@ def submit(period: Period, assessment: Assessment, user: User) -> Assessment:
     assessment.status = "submitted"
     assessment.submitted_at = utcnow()
     assessment.submitted_by_id = user.id
-    db.session.commit()
     return assessment
 
 

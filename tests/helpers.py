@@ -65,9 +65,12 @@ def csrf_from(html: str) -> str:
 
 def make_staff(app, username: str, role: str, unit_code: str | None = None, email: str | None = None) -> int:
     from complaints.services.staff.accounts import create_user
+    from complaints.services.unit_of_work import unit_of_work
 
     with app.app_context():
-        return create_user(username, f"{role} {username}", role, PASSWORD, unit_code, email=email).id
+        with unit_of_work():
+            user = create_user(username, f"{role} {username}", role, PASSWORD, unit_code, email=email)
+        return user.id
 
 
 def login(client, username: str, password: str = PASSWORD):

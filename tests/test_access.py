@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import Attachment, User
+from complaints.services.unit_of_work import unit_of_work
 from tests.helpers import (
     PASSWORD,
     case_url,
@@ -117,9 +118,10 @@ def world(app, client):
         from complaints.services.casework import case_actions
         from complaints.services.casework.intake import Upload
 
-        case_actions.attach_files(
-            complaint, db.session.get(User, users["officer"]), [Upload("files", "photo.png", png_bytes())]
-        )
+        with unit_of_work():  # the test is the entry point: it owns the transaction
+            case_actions.attach_files(
+                complaint, db.session.get(User, users["officer"]), [Upload("files", "photo.png", png_bytes())]
+            )
         attachment_key = db.session.scalar(select(Attachment.url_key))
         complaint_id = complaint.id
     return users, complaint_id, attachment_key
@@ -239,7 +241,8 @@ def test_a_new_password_ends_the_sessions_issued_before_it(app, client):
     with app.app_context():
         from complaints.services.staff.user_admin import reset_password
 
-        reset_password(db.session.get(User, user_id), "another-long-password")
+        with unit_of_work():
+            reset_password(db.session.get(User, user_id), "another-long-password")
     assert client.get("/officer/").status_code == 302
 
 

@@ -21,6 +21,7 @@ from complaints.domain.thai_calendar import BANGKOK
 from complaints.extensions import db
 from complaints.models import TrackingLookupDay, User, utcnow
 from complaints.services.analytics.pdf import extracted
+from complaints.services.unit_of_work import unit_of_work
 from tests.assessment_scenario import RECEIVED, complaint, seed_fy2569
 from tests.helpers import csrf_from, login, make_staff
 
@@ -538,7 +539,8 @@ def test_tracking_lookups_are_counted(any_app):
         if db.engine.dialect.name == "postgresql":
             # The count's commit skips the disk flush for its own transaction only: the
             # pooled connection's next transaction (an intake, say) is durable again.
-            record_lookup("web")
+            with unit_of_work():
+                record_lookup("web")
             assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "on"
 
 

@@ -19,6 +19,7 @@ from complaints.services.casework import workflow
 from complaints.services.channels import email_intake
 from complaints.services.channels.webhook_signatures import sign
 from complaints.services.messaging import outbox
+from complaints.services.unit_of_work import unit_of_work
 from tests.channel_fakes import FakeImapServer
 from tests.helpers import complaint_by_number, counts, jpeg_bytes, root_cause_id
 
@@ -141,9 +142,10 @@ def test_status_updates_go_by_smtp_in_the_same_thread(app, smtp_server, imap):
         officer = db.session.scalar(select(User).where(User.role == "officer"))
         complaint.unit_id = officer.unit_id
         db.session.commit()
-        workflow.transition(
-            complaint, "resolve", officer, workflow.Params(reason="ซ่อมถนนเรียบร้อยแล้ว", root_cause_id=root_cause_id())
-        )
+        with unit_of_work():
+            workflow.transition(
+                complaint, "resolve", officer, workflow.Params(reason="ซ่อมถนนเรียบร้อยแล้ว", root_cause_id=root_cause_id())
+            )
     deliver_pending(app)
     update = smtp_server.emails()[-1]
     assert "ความคืบหน้าเรื่องของท่าน" in update["Subject"]

@@ -22,6 +22,7 @@ from complaints.models import (
 )
 from complaints.services.casework import case_actions
 from complaints.services.messaging import outbox
+from complaints.services.unit_of_work import unit_of_work
 from tests.channel_fakes import FakeLinePlatform
 from tests.helpers import complaint_by_number, counts, jpeg_bytes
 
@@ -207,7 +208,8 @@ def test_tracking_answers_the_filer_in_full_and_others_with_the_public_status(ap
     with app.app_context():
         complaint = complaint_by_number(number)
         officer = db.session.scalar(select(User).where(User.role == "officer"))
-        case_actions.add_reply(complaint, officer, "ช่างจะเข้าซ่อมไฟในวันพรุ่งนี้ โทร 081-999-8888")
+        with unit_of_work():
+            case_actions.add_reply(complaint, officer, "ช่างจะเข้าซ่อมไฟในวันพรุ่งนี้ โทร 081-999-8888")
     deliver_pending(app)
     push = line.sent()[-1]
     assert push["kind"] == "push" and push["to"] == USER

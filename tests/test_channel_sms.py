@@ -13,6 +13,7 @@ from complaints.services.casework import case_actions
 from complaints.services.channels.webhook_signatures import sign
 from complaints.services.messaging import outbox, sms
 from complaints.services.messaging.delivery import DeliveryFailed
+from complaints.services.unit_of_work import unit_of_work
 from tests.channel_fakes import FakeSmsGateway
 from tests.helpers import complaint_by_number, counts
 
@@ -103,7 +104,8 @@ def test_status_by_sms_and_updates_pushed_by_sms(app, client, gateway):
     number = post(client, {"message_id": "gw-8", "from": "0811111111", "text": "ไฟทางดับ"}).get_json()["tracking_number"]
     with app.app_context():
         officer = db.session.scalar(select(User).where(User.role == "officer"))
-        case_actions.add_reply(complaint_by_number(number), officer, "จะซ่อมภายใน 3 วัน")
+        with unit_of_work():
+            case_actions.add_reply(complaint_by_number(number), officer, "จะซ่อมภายใน 3 วัน")
     post(client, {"message_id": "gw-9", "from": "0811111111", "text": f"ติดตาม {number}"})
     post(client, {"message_id": "gw-10", "from": "0822222222", "text": f"ติดตาม {number}"})
     deliver_pending(app)

@@ -18,6 +18,7 @@ from complaints.models import ChannelMessage, Complaint, LineConversation, Outbo
 from complaints.services.casework import case_actions
 from complaints.services.channels.webhook_signatures import sign
 from complaints.services.messaging import channel_status, outbox, sms
+from complaints.services.unit_of_work import unit_of_work
 from tests.channel_fakes import FakeLinePlatform, FakeSmsGateway
 from tests.helpers import complaint_by_number, counts, login, make_staff
 from tests.test_channel_line import SECRET as LINE_SECRET
@@ -162,7 +163,8 @@ def test_sms_without_a_gateway_writes_acknowledgement_and_updates_to_the_outbox(
     assert set(deliver_all(app)) == {"sent"}
     with app.app_context():
         officer = db.session.scalar(select(User).where(User.role == "officer"))
-        case_actions.add_reply(complaint_by_number(number), officer, "ช่างจะเข้าซ่อมวันพรุ่งนี้")
+        with unit_of_work():
+            case_actions.add_reply(complaint_by_number(number), officer, "ช่างจะเข้าซ่อมวันพรุ่งนี้")
     assert deliver_all(app) == ["sent"]
     assert no_network == []
     files = json_files(Path(app.config["SMS_OUTBOX_DIR"]))

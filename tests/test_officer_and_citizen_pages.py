@@ -10,6 +10,7 @@ from complaints.extensions import db
 from complaints.models import Complaint, SurveyResponse, User
 from complaints.services.casework import workflow
 from complaints.services.messaging.citizen_links import response_token
+from complaints.services.unit_of_work import unit_of_work
 from tests.helpers import (
     case_url,
     complaint_by_number,
@@ -142,12 +143,13 @@ def _resolved(app, client) -> str:
     number = submit_api(client)
     with app.app_context():
         officer = db.session.scalar(select(User).where(User.username == "resolver"))
-        workflow.transition(
-            complaint_by_number(number),
-            "resolve",
-            officer,
-            workflow.Params(reason="ซ่อมแล้ว", root_cause_id=root_cause_id()),
-        )
+        with unit_of_work():  # the test is the entry point: it owns the transaction
+            workflow.transition(
+                complaint_by_number(number),
+                "resolve",
+                officer,
+                workflow.Params(reason="ซ่อมแล้ว", root_cause_id=root_cause_id()),
+            )
     return number
 
 

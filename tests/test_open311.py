@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 from complaints.extensions import db
 from complaints.models import ApiKey, Complainant, Complaint, Open311Request, TimelineEvent, User, utcnow
 from complaints.services.channels import api_keys, open311
+from complaints.services.unit_of_work import unit_of_work
 from tests.helpers import counts, csrf_from, login, make_staff, submit_api
 
 # Field names, in order, as the spec lists them.
@@ -67,7 +68,8 @@ PERSON = {"email": "malee.open311@example.com", "first_name": "มาลี", "l
 def api_key(app) -> str:
     admin_id = make_staff(app, "admin311", "admin", None)
     with app.app_context():
-        _, key = api_keys.issue_key(db.session.get(User, admin_id), "แอปทดสอบ Open311")
+        with unit_of_work():  # the test is the entry point: it owns the transaction
+            _, key = api_keys.issue_key(db.session.get(User, admin_id), "แอปทดสอบ Open311")
     return key
 
 
@@ -293,7 +295,8 @@ def test_bad_api_key_is_403_and_stores_nothing(app, client, api_key, fmt):
         assert "api_key" in text
     with app.app_context():
         row = db.session.scalars(select(ApiKey)).one()
-        api_keys.revoke_key(db.session.get(User, row.created_by_id), row)
+        with unit_of_work():
+            api_keys.revoke_key(db.session.get(User, row.created_by_id), row)
     spec_errors(post(client, fmt, form(api_key)), fmt, 403)
     assert counts(app) == before
 
@@ -614,7 +617,8 @@ def test_open311_round_trip_on_postgresql(pg_app):
     client = pg_app.test_client()
     admin_id = make_staff(pg_app, "pgadmin311", "admin", None)
     with pg_app.app_context():
-        _, key = api_keys.issue_key(db.session.get(User, admin_id), "pg client")
+        with unit_of_work():
+            _, key = api_keys.issue_key(db.session.get(User, admin_id), "pg client")
     before = counts(pg_app)
     spec_errors(post(client, "xml", form(key, lat="nan")), "xml", 400)
     assert counts(pg_app) == before

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from complaints.extensions import db
 from complaints.ids import KEY_LENGTH
 from complaints.models import Attachment, OutboxMessage, User
+from complaints.services.unit_of_work import unit_of_work
 from tests.helpers import case_url, complaint_by_number, csrf_from, make_staff, png_bytes, signed_in, submit_api
 
 TIP = "เจ้าหน้าที่เรียกรับเงินใต้โต๊ะค่าซ่อมถนน"
@@ -63,9 +64,10 @@ def _attach(app, number: str, username: str) -> SimpleNamespace:
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
-        [attachment] = case_actions.attach_files(
-            complaint_by_number(number), user, [Upload("files", "photo.png", png_bytes())]
-        )
+        with unit_of_work():  # the test is the entry point: it owns the transaction
+            [attachment] = case_actions.attach_files(
+                complaint_by_number(number), user, [Upload("files", "photo.png", png_bytes())]
+            )
         return SimpleNamespace(id=attachment.id, url_key=attachment.url_key, storage_key=attachment.storage_key)
 
 

@@ -12,19 +12,22 @@ from complaints.admin.views import admin_only, bp
 from complaints.domain.errors import BilingualError
 from complaints.models import IntegrityGrant, User, utcnow
 from complaints.services.staff import integrity_grants, user_admin
+from complaints.services.unit_of_work import unit_of_work
 from complaints.web.form_pages import flash_bilingual, flash_redirect, form_page, render_page
 
 
 def _users_page(
     error: BilingualError | None = None, new_password: str | None = None, granted: IntegrityGrant | None = None
 ) -> Response:
+    with unit_of_work():  # proposals past their time are marked expired on the way
+        grants = integrity_grants.pending()
     response = make_response(
         render_page(
             "admin/users.html",
             error,
             users=user_admin.list_users(),
             now=utcnow(),
-            grants=integrity_grants.pending(),
+            grants=grants,
             grant_actions=integrity_grants.ACTIONS,
             action_form=ActionForm(formdata=None),
             new_password=new_password,

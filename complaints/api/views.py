@@ -18,6 +18,7 @@ from complaints.services.casework.intake import submit_complaint
 from complaints.services.casework.public_view import find_complaint, public_view
 from complaints.services.casework.tracking_lookups import record_lookup
 from complaints.services.catalogue import reference_data
+from complaints.services.unit_of_work import unit_of_work
 from complaints.web.security import intake_limit, tracking_rate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -74,7 +75,8 @@ def create_complaint():
 @tracking_rate
 def get_complaint(tracking_number: str):
     view = public_view(find_complaint(tracking_number))
-    record_lookup("api")
+    with unit_of_work():  # the lookup's count, in a transaction of its own
+        record_lookup("api")
     return jsonify(view)
 
 

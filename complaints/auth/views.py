@@ -14,6 +14,7 @@ from complaints.extensions import limiter
 from complaints.services.datasets import agency_setup
 from complaints.services.staff import integrity_grants, staff_sessions
 from complaints.services.staff.accounts import SignInThrottled, authenticate, sign_out
+from complaints.services.unit_of_work import unit_of_work
 
 bp = Blueprint("auth", __name__)
 
@@ -63,7 +64,8 @@ def login():
     failed = False
     if form.validate_on_submit():
         try:
-            user = authenticate(form.username.data, form.password.data, request.remote_addr)
+            with unit_of_work():  # a failure is counted, a success stamped
+                user = authenticate(form.username.data, form.password.data, request.remote_addr)
         except SignInThrottled as exc:
             response = make_response(
                 render_template("auth/login.html", form=form, failed=False, wait_seconds=exc.retry_after), 429
@@ -81,7 +83,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    sign_out(current_user)
+    with unit_of_work():
+        sign_out(current_user)
     logout_user()
     session.clear()
     return redirect(url_for("public.index"))

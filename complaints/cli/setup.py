@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from complaints.cli.common import bilingual_lines
 from complaints.domain.errors import BilingualError
 from complaints.services.datasets.agency_setup import presets
+from complaints.services.unit_of_work import unit_of_work
 
 OWN_LISTS = "own"
 
@@ -105,7 +106,8 @@ def setup_command(
             )
         )
         if reference_data_only:
-            added = agency_setup.add_reference_data_only(lists)
+            with unit_of_work():
+                added = agency_setup.add_reference_data_only(lists)
             click.echo(f"units: {added.units} new, categories: {added.categories} new")
             return
         agency_th = agency_th or click.prompt("ชื่อหน่วยงานภาษาไทย / Agency name in Thai")
@@ -121,14 +123,15 @@ def setup_command(
                 confirmation_prompt="ยืนยันรหัสผ่าน / Repeat the password",
             )
         )
-        result = agency_setup.set_up(
-            agency_th=agency_th,
-            agency_en=agency_en,
-            username=admin_username,
-            display_name=admin_name,
-            password=password,
-            lists=lists,
-        )
+        with unit_of_work():
+            result = agency_setup.set_up(
+                agency_th=agency_th,
+                agency_en=agency_en,
+                username=admin_username,
+                display_name=admin_name,
+                password=password,
+                lists=lists,
+            )
     except BilingualError as exc:
         raise click.ClickException(bilingual_lines(exc)) from None
     click.echo(

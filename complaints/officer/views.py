@@ -39,7 +39,8 @@ def queue():
 def _detail(complaint, error: BilingualError | None = None, status: int = 200):
     page = case_page(complaint, current_user)
     if page.contact_readable:
-        duties.record_contact_view(current_user, complaint)  # the page shows the contact details
+        with unit_of_work():
+            duties.record_contact_view(current_user, complaint)  # the page shows the contact details
     return render_template("officer/detail.html", complaint=complaint, error=error, **page.as_context()), status
 
 

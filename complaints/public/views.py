@@ -179,7 +179,8 @@ def track(tracking_number: str):
     complaint = find_complaint(tracking_number, _visitor())
     if tracking_number != complaint.tracking_number:
         return redirect(url_for("public.track", tracking_number=complaint.tracking_number), 301)
-    record_lookup("web")
+    with unit_of_work():  # the lookup's count, in a transaction of its own
+        record_lookup("web")
     return render_template(
         "public/track.html", complaint=complaint, events=public_events(complaint), public_text=public_text
     )

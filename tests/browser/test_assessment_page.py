@@ -12,6 +12,7 @@ from sqlalchemy import select
 from assessment.models import Assessment, AssessmentAnswer
 from complaints.extensions import db
 from complaints.services.staff.accounts import create_user
+from complaints.services.unit_of_work import unit_of_work
 from tests.browser.test_officer_flow import sign_in
 
 pytestmark = pytest.mark.browser
@@ -21,7 +22,8 @@ PASSWORD = "phu-borihan-2569-rongrian"
 
 def test_save_keeps_other_items_and_submit_asks_first(app, live_server, page: Page, page_log):
     with app.app_context():
-        create_user("director", "ผู้อำนวยการสำนักงานเขต", "manager", PASSWORD, None)
+        with unit_of_work():
+            create_user("director", "ผู้อำนวยการสำนักงานเขต", "manager", PASSWORD, None)
     sign_in(page, live_server, "director", PASSWORD)
     page.goto(f"{live_server}/assessment/")
     page.fill("input[name=period]", "2569")

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from complaints.services.staff.accounts import create_user
+from complaints.services.unit_of_work import unit_of_work
 from tests import analytics_data
 from tests.browser.conftest import sign_in
 
@@ -21,7 +22,8 @@ PASSWORD = "phu-borihan-2569-rongrian"
 def test_dashboard_chart_and_drill_down(app, live_server, page: Page, page_log):
     with app.app_context():
         analytics_data.build()
-        create_user("director", "ผู้อำนวยการสำนักงานเขต", "manager", PASSWORD, None)
+        with unit_of_work():
+            create_user("director", "ผู้อำนวยการสำนักงานเขต", "manager", PASSWORD, None)
     sign_in(page, live_server, "director", PASSWORD)
     page.goto(f"{live_server}/manager/")
     expect(page.locator("h1")).to_contain_text("สถิติเรื่องร้องเรียน")

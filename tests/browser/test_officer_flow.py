@@ -25,6 +25,7 @@ from complaints.extensions import db
 from complaints.models import Complaint, OutboxMessage, SurveyResponse
 from complaints.services.datasets.agency_setup import common_data
 from complaints.services.staff.accounts import create_user
+from complaints.services.unit_of_work import unit_of_work
 from tests.browser.conftest import CSP_RECORDER, TIMEOUT_MS, sign_in
 from tests.browser.test_citizen_form import Citizen, fill_form, receipt_number, screenshot, submit
 
@@ -55,7 +56,8 @@ class Officer:
 
 def make_officer(app, username: str, display_name: str, unit_code: str) -> Officer:
     with app.app_context():
-        user = create_user(username, display_name, "officer", PASSWORD, unit_code)
+        with unit_of_work():
+            user = create_user(username, display_name, "officer", PASSWORD, unit_code)
         return Officer(user.id, username, display_name)
 
 

@@ -11,6 +11,7 @@ from complaints.extensions import db
 from complaints.models import User
 from complaints.services.casework import case_actions
 from complaints.services.channels.webhook_signatures import sign
+from complaints.services.unit_of_work import unit_of_work
 from tests.channel_fakes import FakeLinePlatform, FakeSmsGateway
 from tests.helpers import complaint_by_number
 from tests.integration.test_worker_acknowledgement import worker_factory  # noqa: F401 (fixture)
@@ -43,7 +44,8 @@ def test_worker_answers_on_line_and_pushes_status_changes(tmp_path, pg_database,
         number = next(w for w in receipt[0]["text"].split() if w.startswith("RR-"))
         with app.app_context():
             officer = db.session.scalar(select(User).where(User.role == "officer"))
-            case_actions.add_reply(complaint_by_number(number), officer, "ซ่อมหลังคาแล้ว")
+            with unit_of_work():
+                case_actions.add_reply(complaint_by_number(number), officer, "ซ่อมหลังคาแล้ว")
             db.session.remove()
         pushed = wait_for(lambda: [m for m in line.sent() if m["kind"] == "push"], timeout=20)
         assert pushed and pushed[0]["to"] == USER and "ซ่อมหลังคาแล้ว" in pushed[0]["text"], worker.log()

@@ -4,9 +4,10 @@ The assessment counts as the dashboard counts (the same acknowledgement seconds,
 same place against the service standard, the same recurring clusters), and it needs
 a few things other contexts keep (the holiday calendar, citizens' tracking lookups,
 the agency's name, what the public may know of, how an uploaded file is stored, the unit
-of work a change is committed in). Everything it uses is named here; the modules behind
-these names are free to change their internals. A test and an import contract (pyproject
-`[tool.importlinter]`) keep assessment/ to this module.
+of work a change is committed in, and what waits for its commit or rollback). Everything
+it uses is named here; the modules behind these names are free to change their internals.
+A test and an import contract (pyproject `[tool.importlinter]`) keep assessment/ to this
+module.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from complaints.services.casework.photos import display_name, store_file
 from complaints.services.casework.tracking_lookups import lookups_between
 from complaints.services.catalogue.agency import name as agency_name
 from complaints.services.catalogue.standards import calendar_overrides
-from complaints.services.unit_of_work import unit_of_work
+from complaints.services.unit_of_work import after_commit, after_rollback, unit_of_work
 
 __all__ = [
+    "after_commit",
+    "after_rollback",
     "FONT_FAMILY",
     "ClusterSummary",
     "ack_seconds",

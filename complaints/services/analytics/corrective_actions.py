@@ -23,7 +23,7 @@ from complaints.models import ActionStatus, Category, Complaint, CorrectiveActio
 from complaints.services.access import PUBLIC, Viewer, visible_complaints
 from complaints.services.analytics.metrics.figures import month_counts
 from complaints.services.catalogue.calendar_overrides import bangkok_today, parse_day
-from complaints.services.catalogue.checking import Checker, commit
+from complaints.services.catalogue.checking import Checker, changed
 
 STATUS_LABELS = {
     ActionStatus.PLANNED: ("วางแผน", "Planned"),
@@ -173,7 +173,7 @@ def save_action(row: CorrectiveAction | None, author: User, form) -> CorrectiveA
     row.unit_id = target.unit_id
     row.owner_user_id, row.due_on, row.effective_on, row.status = owner.id, due_on, effective_on, status
     row.updated_at = utcnow()
-    commit()
+    changed()
     return row
 
 

@@ -18,7 +18,7 @@ from complaints.services.casework import similarity
 from complaints.services.casework.intake import Upload
 from complaints.services.casework.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
 from complaints.services.messaging import dispatch, outbox
-from complaints.services.unit_of_work import unit_of_work
+from complaints.services.unit_of_work import after_rollback
 
 
 def _text(value: str | None, field: str) -> str:
@@ -50,9 +50,7 @@ def add_reply(complaint: Complaint, officer: User, text: str) -> TimelineEvent:
     message = outbox.message_to_citizen(
         complaint, "status_update", {"template": "status_update", "action": "reply", "text": event.text}
     )
-    db.session.commit()
-    if message is not None:
-        dispatch.enqueue_outbox([message.id])
+    dispatch.enqueue_after_commit([message])
     return event
 
 
@@ -67,7 +65,7 @@ def add_note(complaint: Complaint, officer: User, text: str) -> TimelineEvent:
         public=False,
     )
     db.session.add(event)
-    db.session.commit()
+    db.session.flush()
     return event
 
 
@@ -83,37 +81,37 @@ def attach_files(complaint: Complaint, officer: User, uploads: Sequence[Upload])
             errors.append(exc.error)
     if errors:
         raise invalid(errors)
-    keys, attachments = [], []
-    try:
-        with unit_of_work():
-            for photo in prepared:
-                key = store_photo(config["UPLOAD_DIR"], photo, utcnow().year)
-                keys.append(key)
-                attachment = Attachment(
-                    complaint=complaint,
-                    storage_key=key,
-                    original_name=photo.original_name,
-                    content_type=photo.content_type,
-                    size_bytes=len(photo.data),
-                    sha256=photo.sha256,
-                    width=photo.width,
-                    height=photo.height,
-                )
-                db.session.add(attachment)
-                attachments.append(attachment)
-            db.session.add(
-                TimelineEvent(
-                    complaint=complaint,
-                    kind="note",
-                    actor="officer",
-                    actor_user_id=officer.id,
-                    text=f"attached {len(attachments)} file(s)",
-                    public=False,
-                )
-            )
-    except BaseException:
-        remove_stored(config["UPLOAD_DIR"], keys)  # nothing half-stored
-        raise
+    keys: list[str] = []
+    attachments = []
+    # The files are stored before the rows are committed; if the caller's unit of work
+    # rolls back, they go too (nothing half-stored).
+    after_rollback(lambda: remove_stored(config["UPLOAD_DIR"], keys))
+    for photo in prepared:
+        key = store_photo(config["UPLOAD_DIR"], photo, utcnow().year)
+        keys.append(key)
+        attachment = Attachment(
+            complaint=complaint,
+            storage_key=key,
+            original_name=photo.original_name,
+            content_type=photo.content_type,
+            size_bytes=len(photo.data),
+            sha256=photo.sha256,
+            width=photo.width,
+            height=photo.height,
+        )
+        db.session.add(attachment)
+        attachments.append(attachment)
+    db.session.add(
+        TimelineEvent(
+            complaint=complaint,
+            kind="note",
+            actor="officer",
+            actor_user_id=officer.id,
+            text=f"attached {len(attachments)} file(s)",
+            public=False,
+        )
+    )
+    db.session.flush()
     return attachments
 
 

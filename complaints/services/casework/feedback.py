@@ -60,5 +60,5 @@ def record_survey(complaint: Complaint, satisfaction, confidence, comment: str |
     response = SurveyResponse(complaint_id=complaint.id, satisfaction=scores[0], confidence=scores[1], comment=comment)
     db.session.add(response)
     db.session.add(TimelineEvent(complaint=complaint, kind="survey", actor="citizen", public=True))
-    db.session.commit()
+    db.session.flush()
     return response

@@ -22,6 +22,7 @@ from complaints.services.access import TIP_OFF_ROLE, may_know_of
 from complaints.services.casework import workflow
 from complaints.services.catalogue.standards import calendar_overrides
 from complaints.services.messaging import dispatch, outbox
+from complaints.services.unit_of_work import commit
 
 
 @dataclass
@@ -123,6 +124,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
             workflow.SYSTEM,
             workflow.Params(reason="ปิดเรื่องอัตโนมัติ: ผู้ร้องไม่ได้ตอบกลับภายในกำหนด / closed: no answer from the complainant"),
         )
+        commit()  # the job commits each closure on its own, as it goes
         result.auto_closed += 1
     if messages:
         dispatch.enqueue_outbox(messages)

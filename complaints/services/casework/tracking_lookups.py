@@ -14,7 +14,8 @@ from complaints.models import TrackingLookupDay, utcnow
 
 
 def record_lookup(channel: str) -> None:
-    """Add one lookup to today's count (Bangkok day), in one upsert statement.
+    """Add one lookup to today's count (Bangkok day), in one upsert statement; the caller
+    commits it, in a unit of work of its own.
 
     On PostgreSQL the commit does not wait for the WAL to reach the disk
     (synchronous_commit off for this transaction only): a public page view does not
@@ -31,7 +32,6 @@ def record_lookup(channel: str) -> None:
         index_elements=["day", "channel"], set_={"count": TrackingLookupDay.count + 1}
     )
     db.session.execute(statement)
-    db.session.commit()
 
 
 def lookups_between(first: date, last: date) -> dict[str, int]:

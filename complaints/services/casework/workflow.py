@@ -362,11 +362,10 @@ def acknowledge_delivery(complaint: Complaint, sent_at: datetime, via: str) -> N
 
 
 def transition(complaint: Complaint, action: str, actor: User | str, params: Params | None = None) -> TimelineEvent:
-    """Make one transition and commit; raises WorkflowError when it is not allowed."""
+    """Make one transition in the caller's unit of work (its message, if any, is enqueued
+    once that commits); raises WorkflowError when it is not allowed."""
     event, message = record(complaint, action, actor, params)
-    db.session.commit()
-    if message is not None:
-        dispatch.enqueue_outbox([message.id])
+    dispatch.enqueue_after_commit([message])
     return event
 
 

@@ -14,7 +14,7 @@ from complaints.models import (
     CalendarOverride,
     utcnow,
 )
-from complaints.services.catalogue.checking import Checker, commit, log_change, not_found
+from complaints.services.catalogue.checking import Checker, changed, log_change, not_found
 
 
 def list_overrides() -> list[CalendarOverride]:
@@ -62,7 +62,7 @@ def add_override(*, day: str, is_holiday: bool, note: str | None = None) -> Cale
         )
     row = CalendarOverride(day=parsed, is_holiday=bool(is_holiday), note=note or "")
     db.session.add(row)
-    commit()
+    changed()
     log_change("calendar override %s holiday=%s", row.day.isoformat(), row.is_holiday)
     return row
 
@@ -73,7 +73,7 @@ def delete_override(day: str) -> None:
     if row is None:
         raise not_found("ไม่พบวันที่กำหนดไว้นี้", "No override for that day.")
     db.session.delete(row)
-    commit()
+    changed()
     log_change("deleted calendar override %s", row.day.isoformat())
 
 

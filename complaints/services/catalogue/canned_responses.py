@@ -8,7 +8,7 @@ from complaints.extensions import db
 from complaints.models import (
     CannedResponse,
 )
-from complaints.services.catalogue.checking import Checker, commit, get_row, log_change
+from complaints.services.catalogue.checking import Checker, changed, get_row, log_change
 
 
 def list_canned() -> list[CannedResponse]:
@@ -30,6 +30,6 @@ def save_canned(row: CannedResponse | None, *, title: str, body: str, active: bo
     else:
         row.title, row.body = title, body
     row.active = bool(active)
-    commit()
+    changed()
     log_change("saved canned response %s", row.id)
     return row

@@ -8,7 +8,7 @@ from complaints.extensions import db
 from complaints.models import (
     Category,
 )
-from complaints.services.catalogue.checking import Checker, commit, get_row, log_change
+from complaints.services.catalogue.checking import Checker, changed, get_row, log_change
 from complaints.services.catalogue.units import check_unit
 
 
@@ -52,6 +52,6 @@ def save_category(
     category.unit, category.active = unit, bool(active)
     # Saving the form is the admin's review of a category an import created.
     category.needs_review = False
-    commit()
+    changed()
     log_change("saved category %s", category.code)
     return category

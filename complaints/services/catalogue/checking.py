@@ -120,11 +120,12 @@ def get_row(model, row_id, th: str, en: str):
     return row
 
 
-def commit() -> None:
-    """Commit (a row that another request stored in the meantime, a unique code or a
-    day, becomes a 409) and let this process read the new reference data at once."""
-    unit_of_work.commit()
-    reference_data.clear()
+def changed() -> None:
+    """Send the change to the database in the caller's unit of work (a row that another
+    request stored in the meantime, a unique code or a day, becomes its 409) and let this
+    process read the new reference data as soon as it commits."""
+    db.session.flush()
+    unit_of_work.after_commit(reference_data.clear)
 
 
 def log_change(message: str, *args) -> None:

@@ -17,7 +17,7 @@ from complaints.services.catalogue.checking import (
     KINDS,
     MAX_WORKING_DAYS,
     Checker,
-    commit,
+    changed,
     get_row,
     log_change,
     parse_row_id,
@@ -167,8 +167,7 @@ def save_standard(
     row.first_response_working_days = days["first_response"]
     row.resolve_working_days = days["resolve"]
     after = _days_text(row)
-    if before == after:
-        db.session.rollback()
+    if before == after:  # the same days again: nothing to store or publish
         return row, None
     scope_th, scope_en = standard_scope(row)
     verb_th, verb_en = ("เพิ่ม", "Added") if before is None else ("แก้ไข", "Changed")
@@ -178,7 +177,7 @@ def save_standard(
         note,
         f"{verb_th}มาตรฐาน {scope_th}: {change} วันทำการ / {verb_en} standard {scope_en}: {change} working days",
     )
-    commit()
+    changed()
     log_change("standard %s now %s (publication %s)", scope_en, after, publication.id)
     return row, publication
 
@@ -198,6 +197,6 @@ def delete_standard(admin: User, row: ServiceStandard, note: str | None = None) 
     scope_th, scope_en = standard_scope(row)
     db.session.delete(row)
     publication = _publish(admin, note, f"ยกเลิกมาตรฐาน {scope_th} / Removed standard {scope_en}")
-    commit()
+    changed()
     log_change("deleted standard %s (publication %s)", scope_en, publication.id)
     return publication

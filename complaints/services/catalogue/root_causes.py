@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db
 from complaints.models import RootCause
-from complaints.services.catalogue.checking import Checker, commit, get_row
+from complaints.services.catalogue.checking import Checker, changed, get_row
 
 _CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
@@ -37,5 +37,5 @@ def save_root_cause(row: RootCause | None, *, code: str, name_th: str, name_en: 
         row = RootCause(code=code, name_th=name_th, name_en=name_en)
         db.session.add(row)
     row.name_th, row.name_en, row.active = name_th, name_en, bool(active)
-    commit()
+    changed()
     return row

@@ -16,7 +16,7 @@ from complaints.models import (
     User,
 )
 from complaints.services.access import PUBLIC, visible_complaints
-from complaints.services.catalogue.checking import Checker, commit, get_row, log_change, parse_row_id
+from complaints.services.catalogue.checking import Checker, changed, get_row, log_change, parse_row_id
 
 _UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 
@@ -96,7 +96,7 @@ def save_unit(unit: Unit | None, *, code: str, name_th: str, name_en: str, paren
     else:
         unit.code, unit.name_th, unit.name_en = code, name_th, name_en
     unit.parent = parent
-    commit()
+    changed()
     log_change("saved unit %s", unit.code)
     return unit
 
@@ -139,7 +139,7 @@ def delete_unit(unit: Unit) -> None:
         )
     code = unit.code
     db.session.delete(unit)
-    commit()
+    changed()
     log_change("deleted unit %s", code)
 
 

@@ -42,7 +42,7 @@ def issue_key(admin: User, name: str | None) -> tuple[ApiKey, str]:
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(name=clean_name, prefix=key[: len(KEY_PREFIX) + 4], key_hash=digest(key), created_by_id=admin.id)
     db.session.add(row)
-    db.session.commit()
+    db.session.flush()
     current_app.logger.info("admin: API key %s issued to %r by %s", row.prefix, row.name, admin.username)
     return row, key
 
@@ -50,7 +50,6 @@ def issue_key(admin: User, name: str | None) -> tuple[ApiKey, str]:
 def revoke_key(admin: User, row: ApiKey) -> ApiKey:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
-        db.session.commit()
         current_app.logger.info("admin: API key %s revoked by %s", row.prefix, admin.username)
     return row
 

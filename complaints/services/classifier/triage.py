@@ -157,5 +157,5 @@ def recategorise(complaint: Complaint, officer: User, category_code: str) -> Cat
             public=False,
         )
     )
-    db.session.commit()
+    db.session.flush()
     return feedback

@@ -52,7 +52,7 @@ from complaints.nlp.cleaning import UnsafeText, clean_text
 from complaints.services.catalogue import agency, reference_data
 from complaints.services.catalogue.checking import MAX_WORKING_DAYS, Checker
 from complaints.services.staff.user_admin import check_new_account
-from complaints.services.unit_of_work import unit_of_work
+from complaints.services.unit_of_work import after_commit
 
 UNIT_COLUMNS = ("code", "name_th", "name_en", "parent_code")
 CATEGORY_COLUMNS = ("code", "name_th", "name_en", "unit_code", "ack_working_days", "resolve_working_days")
@@ -531,7 +531,8 @@ def set_up(
     password: str | None,
     lists: ReferenceLists,
 ) -> SetupResult:
-    """Name the agency, create the first admin and add the reference data, all or nothing."""
+    """Name the agency, create the first admin and add the reference data, all or nothing
+    (in the caller's unit of work; the setup code is forgotten once it commits)."""
     if not needs_setup():
         raise already_set_up()
     check = Checker()
@@ -545,26 +546,30 @@ def set_up(
         admin = User(username=username, display_name=display_name, role="admin")
         admin.set_password(password)
         db.session.add(admin)
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         # Another setup committed in the meantime (the settings row's id, a code or the
-        # username is taken): the first one wins, this one stores nothing.
-        db.session.rollback()
+        # username is taken): the first one wins, and the caller's unit of work, rolled
+        # back, stores nothing of this one.
         raise already_set_up() from None
-    except Exception:
-        db.session.rollback()
-        raise
-    reference_data.clear()
-    current_app.logger.info(
-        "setup: agency %s, first admin %s, %s units, %s categories", agency_en, username, added.units, added.categories
-    )
-    forget_setup_code()
+
+    def done() -> None:
+        reference_data.clear()
+        current_app.logger.info(
+            "setup: agency %s, first admin %s, %s units, %s categories",
+            agency_en,
+            username,
+            added.units,
+            added.categories,
+        )
+        forget_setup_code()
+
+    after_commit(done)
     return SetupResult(username, added)
 
 
 def add_reference_data_only(lists: ReferenceLists) -> Added:
     """Add a preset's or own lists' missing units and categories to a running system."""
-    with unit_of_work():
-        added = add_reference_data(lists)
-    reference_data.clear()
+    added = add_reference_data(lists)
+    after_commit(reference_data.clear)
     return added

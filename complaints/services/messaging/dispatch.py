@@ -14,6 +14,9 @@ from flask import current_app
 
 from complaints.domain.errors import BilingualError
 from complaints.domain.task_names import TaskName
+from complaints.extensions import db
+from complaints.models import OutboxMessage
+from complaints.services.unit_of_work import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,17 @@ def enqueue_outbox(message_ids: Iterable[int]) -> bool:
         log.warning("broker unavailable, outbox relay will retry: %s", exc)
         return False
     return True
+
+
+def enqueue_after_commit(messages: Iterable[OutboxMessage | None]) -> None:
+    """Enqueue these messages (added to the session, Nones skipped) once the caller's
+    transaction commits: a worker must never be handed a row it cannot read yet."""
+    pending = [m for m in messages if m is not None]
+    if not pending:
+        return
+    db.session.flush()
+    ids = [m.id for m in pending]
+    after_commit(lambda: enqueue_outbox(ids))
 
 
 def send_job(task_name: TaskName, job_id: int, record_failure: Callable[[str], None]) -> None:

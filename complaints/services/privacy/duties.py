@@ -66,7 +66,6 @@ def record_contact_view(user: User, complaint: Complaint) -> None:
     if complaint.complainant_id is None or complaint.anonymous:
         return
     audit(user, "view_contact", complaint.id)
-    db.session.commit()
 
 
 def recent_audit(limit: int, viewer: User) -> list[AuditEntry]:
@@ -194,7 +193,7 @@ def export_subject(subject: Subject, admin: User, note: str = "") -> dict:
     _record(subject, "access", admin, note)
     for complaint in subject.complaints:
         audit(admin, "subject_export", complaint.id)
-    db.session.commit()
+    db.session.flush()
     return data
 
 
@@ -226,7 +225,7 @@ def erase_subject(subject: Subject, admin: User, note: str = "") -> DataRequest:
                 public=False,
             )
         )
-    db.session.commit()
+    db.session.flush()
     return record
 
 

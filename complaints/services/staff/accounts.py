@@ -15,6 +15,7 @@ from complaints.ids import parse_id
 from complaints.models import ROLES, Unit, User, utcnow
 from complaints.models.user import password_hash_method
 from complaints.services.operations import throttle
+from complaints.services.unit_of_work import unit_of_work
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -45,7 +46,7 @@ def create_user(
     user = User(username=username, display_name=display_name, role=role, unit=unit, email=email)
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -57,11 +58,12 @@ def create_user_by_cli(
     The command line is one of the two ways to grant those roles (the other is
     two admins, services/staff/integrity_grants.py): whoever runs it holds the server.
     """
-    user = create_user(username, display_name, role, password, unit_code, email)
     from complaints.services.staff import integrity_grants
 
-    if role in integrity_grants.GUARDED_ROLES:
-        integrity_grants.record_cli_grant("create", user)
+    with unit_of_work():  # the command's one transaction
+        user = create_user(username, display_name, role, password, unit_code, email)
+        if role in integrity_grants.GUARDED_ROLES:
+            integrity_grants.record_cli_grant("create", user)
     return user
 
 
@@ -71,14 +73,14 @@ def set_password_by_cli(user: User, password: str) -> None:
     grant (as an admin's), audited and told to the integrity officers."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
-    user.set_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    db.session.commit()
     from complaints.services.staff import integrity_grants
 
-    if user.role in integrity_grants.GUARDED_ROLES:
-        integrity_grants.record_cli_grant("password", user)
+    with unit_of_work():  # the command's one transaction
+        user.set_password(password)
+        user.failed_logins = 0
+        user.locked_until = None
+        if user.role in integrity_grants.GUARDED_ROLES:
+            integrity_grants.record_cli_grant("password", user)
 
 
 def load_user(session_id: str) -> User | None:
@@ -98,7 +100,6 @@ def load_user(session_id: str) -> User | None:
 def sign_out(user: User) -> None:
     """End every session of this account: a copy of the cookie kept from before is refused."""
     user.end_sessions()
-    db.session.commit()
 
 
 class SignInThrottled(Exception):
@@ -149,7 +150,6 @@ def authenticate(username: str, password: str, address: str | None = None) -> Us
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = utcnow()
-    db.session.commit()
     return user
 
 
@@ -163,4 +163,3 @@ def _failed(user: User | None, failures_name: str, wait_name: str) -> None:
         throttle.add(wait_name, wait)
     if user is not None:
         user.failed_logins += 1  # shown to admins; it locks nothing
-        db.session.commit()

@@ -114,7 +114,6 @@ def propose(actor: User, action: str, *, username: str, payload: dict, target: U
         "integrity_grant_proposed",
         detail=f"#{grant.id} {action} {username}: proposed by {actor.username}, waiting for a second admin",
     )
-    db.session.commit()
     current_app.logger.info("integrity grant #%s (%s %s) proposed by %s", grant.id, action, username, actor.username)
     return grant
 
@@ -127,9 +126,7 @@ def pending() -> list[IntegrityGrant]:
     )
     stale = [g for g in rows if g.expires_at <= now]
     for grant in stale:
-        grant.status = "expired"
-    if stale:
-        db.session.commit()
+        grant.status = "expired"  # stored by the caller's unit of work
     return [g for g in rows if g.status == "pending"]
 
 
@@ -138,8 +135,8 @@ def _open(grant_id: int) -> IntegrityGrant:
     if grant is None:
         raise BilingualError(404, "not-found", "ไม่พบคำขอนี้", "No such proposal.")
     if grant.status == "pending" and grant.expires_at <= utcnow():
+        # Refused as expired; the page shown with the refusal marks it so (pending()).
         grant.status = "expired"
-        db.session.commit()
     if grant.status != "pending":
         raise BilingualError(
             409,
@@ -171,7 +168,6 @@ def approve(actor: User, grant_id: int) -> tuple[IntegrityGrant, str | None]:
         .values(status="approved", decided_by_id=actor.id, decided_at=now)
     )
     if claimed != 1:
-        db.session.rollback()
         raise BilingualError(409, "grant-closed", "คำขอนี้ไม่รออนุมัติแล้ว", "This proposal is no longer open.")
     db.session.refresh(grant)
     told = _integrity_officers()  # addresses read now: the change may alter one
@@ -194,7 +190,6 @@ def reject(actor: User, grant_id: int) -> IntegrityGrant:
         "integrity_grant_rejected",
         detail=f"#{grant.id} {grant.action} {grant.username}: rejected by {actor.username}",
     )
-    db.session.commit()
     return grant
 
 
@@ -243,7 +238,8 @@ def _apply(grant: IntegrityGrant) -> tuple[User, str | None]:
 
 
 def record_cli_grant(action: str, user: User) -> None:
-    """A grant made on the command line: audit it and tell the integrity officers (commits)."""
+    """A grant made on the command line: audit it and tell the integrity officers (in the
+    command's unit of work)."""
     told = [(i, e) for i, e in _integrity_officers() if i != user.id or action != "create"]
     _record(action, user, f"by {cli_actor()}", None, told)
 
@@ -298,7 +294,5 @@ def _record(action: str, user: User, by: str, actor: User | None, told: list[tup
         for _, address in told
     ]
     db.session.add_all(messages)
-    db.session.commit()
+    dispatch.enqueue_after_commit(messages)
     current_app.logger.info("integrity grant: %s %s (%s); %d officers told", action, user.username, by, len(messages))
-    if messages:
-        dispatch.enqueue_outbox([m.id for m in messages])

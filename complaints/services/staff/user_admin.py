@@ -15,7 +15,7 @@ from complaints.models import (
     IntegrityGrant,
     User,
 )
-from complaints.services.catalogue.checking import Checker, commit, get_row, log_change
+from complaints.services.catalogue.checking import Checker, changed, get_row, log_change
 from complaints.services.catalogue.units import check_unit
 from complaints.services.staff import accounts, integrity_grants
 from complaints.services.staff.accounts import MIN_PASSWORD_LENGTH
@@ -151,7 +151,6 @@ def create_user(
             fields["email"],
         )
     except accounts.AccountError as exc:
-        db.session.rollback()
         raise BilingualError(
             409, "account-conflict", "สร้างบัญชีไม่ได้ (อาจมีผู้ใช้ชื่อนี้แล้ว)", f"The account could not be created: {exc}."
         ) from None
@@ -232,7 +231,7 @@ def update_user(
             },
         )
     user.display_name, user.role, user.unit, user.email, user.active = display_name, role, unit, email, bool(active)
-    commit()
+    changed()
     log_change("updated user %s (role %s, active %s)", user.username, user.role, user.active)
     return user
 
@@ -263,7 +262,7 @@ def reset_password(user: User, password: str | None = None, actor: User | None =
     user.set_password(password)
     user.failed_logins = 0
     user.locked_until = None
-    commit()
+    changed()
     log_change("reset the password of %s", user.username)
     return password
 
@@ -271,6 +270,6 @@ def reset_password(user: User, password: str | None = None, actor: User | None =
 def unlock_user(user: User) -> User:
     user.failed_logins = 0
     user.locked_until = None
-    commit()
+    changed()
     log_change("unlocked %s", user.username)
     return user

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
+from complaints.domain.thai_calendar import THAI_MONTHS_ABBR
+
 SIGNATURE_TOKENS = 64
 NEARBY_METRES = 300
 # Similar = pair_score at least SIMILAR_MINIMUM: text overlap plus these bonuses.
@@ -119,18 +121,7 @@ _UNITS = frozenset(
         "ท่อ",
         "ล้อ",
         "สาย",
-        "ม.ค.",
-        "ก.พ.",
-        "มี.ค.",
-        "เม.ย.",
-        "พ.ค.",
-        "มิ.ย.",
-        "ก.ค.",
-        "ส.ค.",
-        "ก.ย.",
-        "ต.ค.",
-        "พ.ย.",
-        "ธ.ค.",
+        *THAI_MONTHS_ABBR,
     }
 )
 

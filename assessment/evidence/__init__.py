@@ -1,0 +1,30 @@
+"""Evidence for the self-assessment computed from operations.
+
+- `common`: the population, thresholds, `Metric`, the period's `Scope` (one scan of counts);
+- `criterion34`: every criterion-3.4 metric and `criterion_34()`, which decides 3.4's items;
+- `needs`: the facts offered for criteria 3.1-3.3 (`prefill()`).
+"""
+
+from assessment.evidence.common import DEFAULT_THRESHOLDS, Metric, Scope, population, thresholds
+from assessment.evidence.criterion34 import (
+    METRICS,
+    acknowledged_within_a_working_day,
+    criterion_34,
+    median_acknowledgement,
+    overdue_share,
+)
+from assessment.evidence.needs import prefill
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "METRICS",
+    "Metric",
+    "Scope",
+    "acknowledged_within_a_working_day",
+    "criterion_34",
+    "median_acknowledgement",
+    "overdue_share",
+    "population",
+    "prefill",
+    "thresholds",
+]

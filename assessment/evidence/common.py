@@ -1,0 +1,300 @@
+"""What every piece of assessment evidence shares: the population, the thresholds, a Metric,
+the period's one scan of counts, and the filters behind a number.
+
+Each metric is a small function that aggregates in SQL over one period. A metric
+answers with its value, the threshold, whether it is met and, when it is not,
+why, plus the filters of the complaints behind it (assessment.links: the
+link is built when a report is rendered). No inflation: a metric without
+data (an empty period, no survey answers, no earlier period to compare with) is
+not met, and no threshold passes by itself.
+
+Population: the complaints (kind complaint, "ข้อร้องเรียน") received in the period
+that anyone may know of, without the duplicates merged into another complaint (those
+are counted once, in the complaint they were merged into). Corruption tip-offs are
+left out of every figure here, as out of the dashboard: the assessment is read by
+managers, and a tip-off is known to the integrity role alone (issue 16), its count too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+
+from flask import current_app
+from sqlalchemy import and_, case, exists, func, literal, select
+
+from assessment.links import Filters
+from complaints.domain.periods import Period
+from complaints.domain.thai_calendar import BANGKOK, add_working_days
+from complaints.extensions import db
+from complaints.models import (
+    Complaint,
+    Status,
+    SurveyResponse,
+    TimelineEvent,
+    utcnow,
+)
+from complaints.services.analytics.api import (
+    bisecting_case,
+    calendar_overrides,
+    overdue_state,
+    public_complaints,
+    reopen_state,
+)
+
+COMPLAINT_KINDS = ("complaint",)  # tip-offs: see the module docstring
+FINISHED = Status.ANSWERED  # forwarded counts as answered: see Status
+FINISHING_EVENTS = ("resolve", "close", "reject", "forward", "confirm")
+
+# Thresholds; the agency changes them with ASSESSMENT_THRESHOLDS (JSON) in the environment.
+DEFAULT_THRESHOLDS = {
+    "min_channels": 4,  # channels used in the period
+    "min_categories_with_standard": 1.0,  # share of active categories
+    "min_handled_in_system": 0.95,
+    "min_ack_within_1wd": 0.95,
+    "min_tracking_number_given": 1.0,
+    "min_tracking_lookups": 1,
+    "max_overdue": 0.05,
+    "min_root_cause": 0.90,
+    "top_clusters": 3,  # corrective actions are expected on this many top recurring clusters
+    "min_satisfied": 0.85,  # share of survey answers scoring 4-5
+    "max_reopened": 0.05,
+}
+
+
+def thresholds() -> dict:
+    configured = current_app.config.get("ASSESSMENT_THRESHOLDS") or {}
+    return {key: type(default)(configured.get(key, default)) for key, default in DEFAULT_THRESHOLDS.items()}
+
+
+@dataclass
+class Metric:
+    """One measured fact behind a criterion-3.4 item."""
+
+    key: str
+    item_id: str
+    label_th: str
+    label_en: str
+    value: float | int | None
+    display: str
+    threshold: str = ""  # shown as "≥ 95%"; empty for a fact shown without a threshold
+    met: bool | None = None  # None: shown for information, does not decide the item
+    why_not_th: str = ""
+    why_not_en: str = ""
+    filters: Filters | None = None  # the page showing what is behind the number
+    details: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def complaint_list(period: Period, **filters: str) -> Filters:
+    """The staff complaint list (officer queue) filtered to the complaints behind a metric."""
+    return Filters(
+        "complaints",
+        {
+            "status": filters.pop("status", "all"),
+            "received_from": period.first_day.isoformat(),
+            "received_to": period.last_day.isoformat(),
+            **filters,
+        },
+    )
+
+
+def counted(period: Period, **dimensions: str) -> Filters:
+    """The dashboard's drill-down list of exactly the complaints behind a metric: the
+    population's (its kind; merged duplicates are left out by `dimensions` where the
+    dimension itself does not) in the period, with the dimensions' values the metric counts."""
+    (kind,) = COMPLAINT_KINDS
+    return Filters("figures", {"period": period.code, "kind": kind, **dimensions})
+
+
+STANDARDS = Filters("standards")
+TRACKING = Filters("tracking")
+
+
+def population(period: Period):
+    """WHERE clauses of the complaints a period's metrics are about (complaints and
+    grievances of `all_received`)."""
+    return (*all_received(period), Complaint.kind.in_(COMPLAINT_KINDS))
+
+
+def count(*where) -> int:
+    return db.session.scalar(select(func.count(Complaint.id)).where(*where)) or 0
+
+
+def has_event(kinds):
+    return exists().where(TimelineEvent.complaint_id == Complaint.id, TimelineEvent.kind.in_(kinds))
+
+
+def flags(period: Period) -> dict:
+    """The counts most metrics divide: {name: condition over the population}."""
+    as_of = literal(min(utcnow(), period.end), Complaint.__table__.c.due_at.type)
+    finished = Complaint.status.in_(FINISHED)
+    overdue = overdue_state(as_of)
+    closed = Complaint.status == "closed"
+    reopened = reopen_state()
+    acknowledged = Complaint.acknowledged_at.is_not(None)
+    return {
+        "all": Complaint.id.is_not(None),
+        "model": Complaint.category_source == "model",
+        "acknowledged": acknowledged,
+        "ack_in_time": and_(acknowledged, Complaint.acknowledged_at <= ack_deadline(period)),
+        "finished": finished,
+        # Handled here (not rejected or forwarded); of those, answered after the due date, or
+        # still unanswered past it (as of now or the period's end): a hold stops the clock.
+        "handled": overdue != "not_counted",
+        "overdue": overdue == "yes",
+        "closed": closed,
+        "closed_with_cause": and_(closed, Complaint.root_cause_id.is_not(None)),
+        "repeats": Complaint.repeat_of_id.is_not(None),
+        # Answered, reopened ones included whatever their status now (reopening clears
+        # resolved_at and closed_at), as the dashboard's reopen rate counts them.
+        "answered": reopened != "not_answered",
+        "reopened": reopened == "yes",
+        "rateable": Complaint.status.in_(Status.RATEABLE),
+    }
+
+
+def population_scan(period: Period, flags: dict) -> dict:
+    """One scan of the period's complaints (survey answers joined), per channel:
+    {"counts": {flag: n}, "channels": {channel: n}, "survey": (answers, satisfied, confident)}.
+    The period's counts are the sums over the channel groups."""
+    survey = {
+        "answers": SurveyResponse.id.is_not(None),
+        "satisfied": SurveyResponse.satisfaction >= 4,
+        "confident": SurveyResponse.confidence >= 4,
+    }
+    sums = [func.sum(case((condition, 1), else_=0)).label(name) for name, condition in {**flags, **survey}.items()]
+    rows = db.session.execute(
+        select(Complaint.channel, *sums)
+        .outerjoin(SurveyResponse, SurveyResponse.complaint_id == Complaint.id)
+        .where(*population(period))
+        .group_by(Complaint.channel)
+    ).all()
+    totals = {name: sum(int(row._mapping[name]) for row in rows) for name in (*flags, *survey)}
+    return {
+        "counts": {name: totals[name] for name in flags},
+        "channels": {row.channel: int(row._mapping["all"]) for row in rows},
+        "survey": tuple(totals[name] for name in survey),
+    }
+
+
+@dataclass
+class Scope:
+    """One period and its thresholds; the shared counts are computed once, on first use."""
+
+    period: Period
+    limits: dict
+
+    @cached_property
+    def scan(self) -> dict:
+        return population_scan(self.period, flags(self.period))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.scan["counts"]
+
+    @property
+    def channels(self) -> dict[str, int]:
+        return self.scan["channels"]
+
+    @property
+    def survey(self) -> tuple[int, int, int]:
+        """Survey answers, of which satisfaction 4-5, and confidence 4-5."""
+        return self.scan["survey"]
+
+
+def share_metric(
+    key: str,
+    item_id: str,
+    labels: tuple[str, str],
+    part: int,
+    whole: int,
+    minimum: float | None,
+    *,
+    maximum: float | None = None,
+    empty: tuple[str, str],
+    filters: Filters,
+    details: dict | None = None,
+) -> Metric:
+    value = ratio(part, whole)
+    if minimum is not None:
+        threshold, met = f"≥ {pct(minimum)}", value is not None and value >= minimum
+    elif maximum is not None:
+        threshold, met = f"≤ {pct(maximum)}", value is not None and value <= maximum
+    else:
+        threshold, met = "", None
+    metric = Metric(
+        key,
+        item_id,
+        *labels,
+        value=None if value is None else round(value, 6),
+        display=f"{pct(value)} ({part:,}/{whole:,})",
+        threshold=threshold,
+        met=met,
+        filters=filters,
+        details={"part": part, "whole": whole, **(details or {})},
+    )
+    if met is False:
+        if value is None:
+            metric.why_not_th, metric.why_not_en = empty
+        else:
+            metric.why_not_th = f"ได้ {pct(value)} ไม่ถึงเกณฑ์ {threshold}"
+            metric.why_not_en = f"{pct(value)} does not meet {threshold}"
+    return metric
+
+
+NO_COMPLAINTS = ("ไม่มีข้อร้องเรียนในรอบนี้", "No complaints in this period")
+
+
+def next_working_day_deadlines(period: Period):
+    """(end of a run of received days, their acknowledgement deadline), runs in order.
+
+    Every complaint received on the same Bangkok day has the same deadline (the end
+    of the next working day), and consecutive days often share it (Friday to Sunday),
+    so a year is a few hundred runs: one CASE in SQL instead of a loop over complaints.
+    """
+    overrides = calendar_overrides()
+    runs: list[tuple[datetime, datetime]] = []
+    day = period.start.astimezone(BANGKOK)  # Bangkok midnight: received days are Bangkok days
+    while day < period.end:
+        deadline = add_working_days(day, 1, overrides)
+        following = day + timedelta(days=1)
+        if runs and runs[-1][1] == deadline:
+            runs[-1] = (following, deadline)
+        else:
+            runs.append((following, deadline))
+        day = following
+    return runs
+
+
+def ack_deadline(period: Period):
+    """The acknowledgement deadline of a complaint received in the period, as a SQL CASE
+    that bisects the runs (about 8 comparisons a complaint instead of up to 250)."""
+    moment = Complaint.__table__.c.acknowledged_at.type
+    return bisecting_case(
+        Complaint.__table__.c.received_at,
+        [(literal(end, moment), literal(due, moment)) for end, due in next_working_day_deadlines(period)],
+        None,
+    )
+
+
+def all_received(period: Period):
+    """Every kind of submission in the period anyone may know of (suggestions are needs data;
+    tip-offs left out), duplicates once."""
+    return (
+        Complaint.received_at >= period.start,
+        Complaint.received_at < period.end,
+        Complaint.status != "merged",
+        public_complaints(),
+    )

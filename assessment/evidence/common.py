@@ -122,10 +122,14 @@ STANDARDS = Filters("standards")
 TRACKING = Filters("tracking")
 
 
-def population(period: Period):
+# The units an assessment covers: an assessed body's subtree, or None for the whole deployment.
+Units = tuple[int, ...] | None
+
+
+def population(period: Period, units: Units = None):
     """WHERE clauses of the complaints a period's metrics are about (complaints and
     grievances of `all_received`)."""
-    return (*all_received(period), Complaint.kind.in_(COMPLAINT_KINDS))
+    return (*all_received(period, units), Complaint.kind.in_(COMPLAINT_KINDS))
 
 
 def count(*where) -> int:
@@ -165,7 +169,7 @@ def flags(period: Period) -> dict:
     }
 
 
-def population_scan(period: Period, flags: dict) -> dict:
+def population_scan(period: Period, flags: dict, units: Units = None) -> dict:
     """One scan of the period's complaints (survey answers joined), per channel:
     {"counts": {flag: n}, "channels": {channel: n}, "survey": (answers, satisfied, confident)}.
     The period's counts are the sums over the channel groups."""
@@ -178,7 +182,7 @@ def population_scan(period: Period, flags: dict) -> dict:
     rows = db.session.execute(
         select(Complaint.channel, *sums)
         .outerjoin(SurveyResponse, SurveyResponse.complaint_id == Complaint.id)
-        .where(*population(period))
+        .where(*population(period, units))
         .group_by(Complaint.channel)
     ).all()
     totals = {name: sum(int(row._mapping[name]) for row in rows) for name in (*flags, *survey)}
@@ -191,14 +195,20 @@ def population_scan(period: Period, flags: dict) -> dict:
 
 @dataclass
 class Scope:
-    """One period and its thresholds; the shared counts are computed once, on first use."""
+    """One period, its thresholds and the units assessed (None: the whole deployment); the
+    shared counts are computed once, on first use."""
 
     period: Period
     limits: dict
+    units: Units = None
+
+    def where(self, period: Period | None = None) -> tuple:
+        """The population's WHERE clauses for this scope's units, in its period or in `period`."""
+        return population(period or self.period, self.units)
 
     @cached_property
     def scan(self) -> dict:
-        return population_scan(self.period, flags(self.period))
+        return population_scan(self.period, flags(self.period), self.units)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -289,12 +299,13 @@ def ack_deadline(period: Period):
     )
 
 
-def all_received(period: Period):
+def all_received(period: Period, units: Units = None):
     """Every kind of submission in the period anyone may know of (suggestions are needs data;
-    tip-offs left out), duplicates once."""
-    return (
+    tip-offs left out), duplicates once; within `units` when given."""
+    where = (
         Complaint.received_at >= period.start,
         Complaint.received_at < period.end,
         Complaint.status != "merged",
         public_complaints(),
     )
+    return where if units is None else (*where, Complaint.unit_id.in_(units))

@@ -16,12 +16,12 @@ from assessment.evidence.common import (
     TRACKING,
     Metric,
     Scope,
+    Units,
     complaint_list,
     count,
     counted,
     has_event,
     pct,
-    population,
     ratio,
     share_metric,
     thresholds,
@@ -152,7 +152,7 @@ def handled_in_system(scope: Scope) -> Metric:
     # Its own query: as a WHERE clause the EXISTS become semi-joins; inside the one-scan
     # SUM(CASE …) they would run once per complaint (2.5 times slower at 100,000).
     complete = count(
-        *population(scope.period),
+        *scope.where(),
         Complaint.status.in_(FINISHED),
         has_event(("received",)),
         has_event(FINISHING_EVENTS),
@@ -199,7 +199,7 @@ def acknowledged_within_a_working_day(scope: Scope) -> Metric:
 
 def median_acknowledgement(scope: Scope) -> Metric:
     period = scope.period
-    acknowledged = (*population(period), Complaint.acknowledged_at.is_not(None))
+    acknowledged = (*scope.where(), Complaint.acknowledged_at.is_not(None))
     count = scope.counts["acknowledged"]
     if db.engine.dialect.name == "postgresql":
         median = db.session.scalar(select(func.percentile_cont(0.5).within_group(ack_seconds())).where(*acknowledged))
@@ -300,7 +300,7 @@ def repeat_rate_falling(scope: Scope) -> Metric:
     part, whole = scope.counts["repeats"], scope.counts["all"]
     # The previous period needs two counts, not the whole population scan.
     before_whole, before_part = db.session.execute(
-        select(func.count(), func.count(Complaint.repeat_of_id)).where(*population(period.previous()))
+        select(func.count(), func.count(Complaint.repeat_of_id)).where(*scope.where(period.previous()))
     ).one()
     now, before = ratio(part, whole), ratio(before_part, before_whole)
     met = now is not None and before is not None and (now < before or now == 0)
@@ -442,9 +442,10 @@ METRICS: list[Callable[[Scope], Metric]] = [
 ]
 
 
-def criterion_34(period: Period, limits: dict | None = None) -> dict:
-    """Every 3.4 metric, and each item's status: met when all its deciding metrics are met."""
-    scope = Scope(period, limits or thresholds())
+def criterion_34(period: Period, limits: dict | None = None, units: Units = None) -> dict:
+    """Every 3.4 metric, and each item's status: met when all its deciding metrics are met;
+    over the complaints of `units` (an assessed body's subtree) when given."""
+    scope = Scope(period, limits or thresholds(), units)
     metrics = [metric(scope) for metric in METRICS]
     if not scope.counts["all"]:
         # No complaints, nothing handled: what the agency has set up (standards, categories)

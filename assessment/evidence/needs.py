@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from assessment.evidence.common import all_received, count
+from assessment.evidence.common import Units, all_received, count
 from complaints.domain.periods import Period
 from complaints.extensions import db
 from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
@@ -18,13 +18,13 @@ from complaints.services.analytics.api import (
 )
 
 
-def prefill(period: Period) -> dict[str, dict]:
+def prefill(period: Period, units: Units = None) -> dict[str, dict]:
     """Facts from Rongrian's data for items of 3.1-3.3, and a suggested text for their fields.
 
     The status of these items stays with the people who answer the form: data
     helps them explain, it does not tick boxes.
     """
-    where = all_received(period)
+    where = all_received(period, units)
     channels = db.session.execute(
         select(Complaint.channel, func.count(Complaint.id))
         .where(*where)

@@ -26,6 +26,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from complaints.domain.errors import BilingualError
 from complaints.models import utcnow
 from complaints.ops.views import bp
+from complaints.services.access import PUBLIC, visible_complaints
 from complaints.services.messaging import outbox_admin
 from complaints.services.operations import heartbeat, intake_figures
 
@@ -77,7 +78,9 @@ class DatabaseCollector:
 
     def _complaints(self):
         """Intake by channel and the acknowledgement histogram, in one scan of the complaints."""
-        rows = intake_figures.intake_by_channel(ACK_BUCKETS)
+        # What anyone may know of: a tip-off is not counted (its count is the integrity role's
+        # alone; a scrape's delta would tell that one arrived).
+        rows = intake_figures.intake_by_channel(ACK_BUCKETS, visible_complaints(PUBLIC))
         intake = CounterMetricFamily(
             "rongrian_complaints_received", "Complaints received, by channel", labels=["channel"]
         )

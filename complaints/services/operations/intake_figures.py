@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 
 from complaints.extensions import db
 from complaints.models import Complaint
@@ -26,8 +26,9 @@ class ChannelIntake:
     within: tuple[int, ...]
 
 
-def intake_by_channel(bounds: Sequence[float]) -> list[ChannelIntake]:
-    """Every channel's intake and acknowledgement latency against `bounds` (seconds)."""
+def intake_by_channel(bounds: Sequence[float], visible: ColumnElement[bool]) -> list[ChannelIntake]:
+    """Every channel's intake and acknowledgement latency against `bounds` (seconds), of the
+    complaints `visible` lets count (the caller's visibility rule)."""
     seconds = seconds_between(Complaint.received_at, Complaint.acknowledged_at)
     acknowledged = Complaint.acknowledged_at.is_not(None)
     columns = [func.sum(case((and_(acknowledged, seconds <= bound), 1), else_=0)) for bound in bounds]
@@ -38,7 +39,9 @@ def intake_by_channel(bounds: Sequence[float]) -> list[ChannelIntake]:
             func.count(Complaint.acknowledged_at),
             func.coalesce(func.sum(seconds), 0),
             *columns,
-        ).group_by(Complaint.channel)
+        )
+        .where(visible)
+        .group_by(Complaint.channel)
     ).all()
     return [
         ChannelIntake(

@@ -204,3 +204,29 @@ def test_an_install_that_was_never_set_up_refuses_complaints_instead_of_losing_t
         problem = answer.get_json()
         assert "not set up yet" in problem["detail"] and "ยังไม่พร้อมรับเรื่อง" in problem["detail_th"]
     assert set(counts(bare_app).values()) == {0}
+
+
+def test_a_tip_offs_public_url_is_its_senders_personal_link_and_opens_for_them_alone(app, client):
+    """A tip-off filed through the API has no public page: the receipt's link is the sender's
+    personal one (it opens, on a fresh client with no session), the bare number stays unknown."""
+    body = {"description": "เจ้าหน้าที่เรียกรับเงินเพื่อออกใบอนุญาต", "kind": "tip_off"}
+    answer = client.post("/api/v1/complaints", json=body)
+    assert answer.status_code == 201
+    receipt = answer.get_json()
+    number, url = receipt["tracking_number"], receipt["public_url"]
+    assert answer.headers["Location"] == url
+    path = url.removeprefix(app.config["PUBLIC_BASE_URL"].rstrip("/"))
+    assert path.startswith(f"/track/{number}/respond?t=")
+    stranger = app.test_client()
+    page = stranger.get(path)
+    assert page.status_code == 200 and number in page.get_data(as_text=True)
+    assert stranger.get(f"/track/{number}").status_code == 404
+    assert stranger.get(path.split("?")[0]).status_code == 404  # the number without the token
+
+
+def test_a_complaints_public_url_is_its_public_tracking_page(app, client):
+    answer = client.post("/api/v1/complaints", json={"description": "ไฟถนนดับทั้งซอย ซอยวัดใหม่"})
+    number = answer.get_json()["tracking_number"]
+    path = answer.get_json()["public_url"].removeprefix(app.config["PUBLIC_BASE_URL"].rstrip("/"))
+    assert path == f"/track/{number}"
+    assert number in app.test_client().get(path).get_data(as_text=True)

@@ -42,7 +42,7 @@ from complaints.services.casework.photos import PhotoRejected, PreparedPhoto, pr
 from complaints.services.catalogue import reference_data
 from complaints.services.catalogue.standards import due_dates
 from complaints.services.classifier import triage
-from complaints.services.messaging import dispatch
+from complaints.services.messaging import citizen_links, dispatch
 from complaints.services.messaging import outbox as outbox_service
 
 log = logging.getLogger(__name__)
@@ -87,11 +87,16 @@ def _clean(errors: list[FieldError], field: str, value: str | None, multiline: b
 
 def _receipt(complaint: Complaint) -> dict:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    number = complaint.tracking_number
     return {
-        "tracking_number": complaint.tracking_number,
+        "tracking_number": number,
         "status": complaint.status,
         "received_at": complaint.received_at.isoformat(),
-        "public_url": f"{base}/track/{complaint.tracking_number}",
+        # A tip-off has no public page (its number is an unknown number to anyone else):
+        # its sender follows it through the personal link, whose token proves them.
+        "public_url": citizen_links.response_url(number)
+        if complaint.kind == Kind.TIP_OFF
+        else f"{base}/track/{number}",
     }
 
 

@@ -6,7 +6,8 @@ days later, a received and a finishing timeline event each, survey answers on a
 third, some repeats), then times `evidence.criterion_34()` (every 3.4 metric),
 `service.build(fresh=True)` (the whole report's content, 3.1-3.3 data included,
 computed and stored), `service.build()` as a draft's page reads it (from the stored
-figures) and the PDF and XLSX renderings.
+figures), the PDF and XLSX renderings, and every assessment page through the app as a
+signed-in admin (best of 3 after a warm-up; target < 300 ms each).
 
     .venv/bin/python bench/assessment_report.py [--sizes 100000 1000000]
         [--keep NAME]  # reuse (or create) database NAME and leave it; --drop NAME removes it
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import functools
 import random
+import re
 import sys
 import time
 import tracemalloc
@@ -104,6 +106,50 @@ def fill(engine, start: int, stop: int, fy_start: datetime) -> None:
         raw.close()
 
 
+# The assessment's pages a manager opens (the downloads are timed above, off the page path).
+PAGES = ("/assessment/", "/assessment/{period}", "/assessment/{period}/report.html", "/definitions")
+BENCH_USER, BENCH_PASSWORD = "bench-admin", "bench-admin-password-1"
+
+
+def signed_in_client(app):
+    """A test client signed in as the bench's admin (made on first use)."""
+    from complaints.extensions import db
+    from complaints.models import User
+    from complaints.services.staff.accounts import create_user
+    from complaints.services.unit_of_work import unit_of_work
+
+    with app.app_context():
+        if db.session.query(User).filter_by(username=BENCH_USER).first() is None:
+            with unit_of_work():
+                create_user(BENCH_USER, "Bench admin", "admin", BENCH_PASSWORD, None)
+        db.session.remove()
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', client.get("/login").text)
+    assert token, "no sign-in form"
+    form = {"username": BENCH_USER, "password": BENCH_PASSWORD, "csrf_token": token.group(1)}
+    assert client.post("/login", data=form).status_code == 302, "bench admin cannot sign in"
+    return client
+
+
+def page_times(app, period_code: str) -> dict[str, float]:
+    """Milliseconds of each page in PAGES, best of 3 after one warm-up request."""
+    client = signed_in_client(app)
+    times = {}
+    for page in PAGES:
+        path = page.format(period=period_code)
+        if client.get(path).status_code != 200:
+            times[path] = float("nan")
+            continue
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            response = client.get(path)
+            best = min(best, time.perf_counter() - started)
+            assert response.status_code == 200, (path, response.status_code)
+        times[path] = round(best * 1000, 1)
+    return times
+
+
 def timed(fn):
     """(value, seconds, peak MB of Python allocations); tracemalloc slows Python code
     down, so the time comes from a run without it and the peak from a second run."""
@@ -157,8 +203,11 @@ def main() -> None:
                     _, stored_s, _ = timed(lambda: service.build(period, None))
                     _, pdf_s, _ = timed(functools.partial(report.render_pdf, content))
                     _, xlsx_s, _ = timed(functools.partial(report.render_xlsx, content))
+                    db.session.remove()
+                    pages = page_times(app, period.code)
                     result = {
                         "complaints": size,
+                        "pages_ms": pages,
                         "metrics_s": metrics_s,
                         "metrics_peak_mb": metrics_mb,
                         "build_s": build_s,
@@ -179,6 +228,7 @@ def main() -> None:
             f"{r['build_s']:>6.2f} s ({r['build_peak_mb']:>5.1f} MB)              {r['stored_s']:>6.3f} s"
             f"     {r['pdf_s']:.2f} s   {r['xlsx_s']:.2f} s"
         )
+        print("            pages (ms, best of 3): " + ", ".join(f"{p} {ms}" for p, ms in r["pages_ms"].items()))
     harness.save_result("assessment_report", {"results": results})
 
 

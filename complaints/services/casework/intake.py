@@ -44,6 +44,7 @@ from complaints.services.catalogue.standards import due_dates
 from complaints.services.classifier import triage
 from complaints.services.messaging import citizen_links, dispatch
 from complaints.services.messaging import outbox as outbox_service
+from complaints.services.public_urls import tracking_page
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,6 @@ def _clean(errors: list[FieldError], field: str, value: str | None, multiline: b
 
 
 def _receipt(complaint: Complaint) -> dict:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     number = complaint.tracking_number
     return {
         "tracking_number": number,
@@ -94,9 +94,7 @@ def _receipt(complaint: Complaint) -> dict:
         "received_at": complaint.received_at.isoformat(),
         # A tip-off has no public page (its number is an unknown number to anyone else):
         # its sender follows it through the personal link, whose token proves them.
-        "public_url": citizen_links.response_url(number)
-        if complaint.kind == Kind.TIP_OFF
-        else f"{base}/track/{number}",
+        "public_url": citizen_links.response_url(number) if complaint.kind == Kind.TIP_OFF else tracking_page(number),
     }
 
 

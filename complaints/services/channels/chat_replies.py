@@ -14,6 +14,7 @@ from complaints.models import Complaint
 from complaints.services.access import Public
 from complaints.services.casework.public_view import find_complaint, public_events, public_text
 from complaints.services.operations import throttle
+from complaints.services.public_urls import tracking_page
 
 # "ติดตาม RR-2569-7K3M-Q2XD" (or "track ..."): the citizen asks for a status.
 TRACK_COMMAND = re.compile(r"^\s*(?:ติดตาม|track)\s*[:：]?\s*(?P<number>\S.{0,40}?)\s*$", re.IGNORECASE | re.DOTALL)
@@ -53,7 +54,6 @@ def status_text(number: str, is_owner: Callable[[Complaint], bool], sender: str 
 
 
 def _status_lines(complaint: Complaint, is_owner: bool) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     th, en = STATUS_LABELS[complaint.status]
     lines = [
         f"เรื่อง {complaint.tracking_number}: {th}",
@@ -64,5 +64,5 @@ def _status_lines(complaint: Complaint, is_owner: bool) -> str:
         answer = next((text for event in reversed(public_events(complaint)) if (text := public_text(event))), None)
         if answer:
             lines.append(f"คำตอบล่าสุด: {answer[:500]}")
-    lines += [f"ติดตาม: {base}/track/{complaint.tracking_number}", f"{complaint.tracking_number}: {en}"]
+    lines += [f"ติดตาม: {tracking_page(complaint.tracking_number)}", f"{complaint.tracking_number}: {en}"]
     return "\n".join(lines)

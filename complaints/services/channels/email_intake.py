@@ -44,6 +44,7 @@ from complaints.services.casework.public_view import find_complaint
 from complaints.services.messaging import channel_refs, mailer
 from complaints.services.messaging.delivery import DeliveryFailed
 from complaints.services.messaging.tls import verifying_context
+from complaints.services.public_urls import page_url
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,7 @@ def answer_refusal(raw: bytes, error: BilingualError) -> bool:
         "Sorry, your message was not recorded:\n"
         + "\n".join(f"- {en}" for _, en in reasons)
         + "\nPlease correct it and send it again, or use the web form.\n"
-        + f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/complaints/new\n"
+        + f"{page_url('public.new_complaint')}\n"
     )
     html = "<p>" + "<br>".join(escape(line) for line in text.splitlines()) + "</p>"
     references = [m for m in [str(msg.get("Message-ID", "")).strip()] if m]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from complaints.services.public_urls import page_url
+
 _SALT = "rongrian.citizen-response"
 
 
@@ -31,5 +33,4 @@ def token_matches(tracking_number: str, token: str | None) -> bool:
 
 
 def response_url(tracking_number: str) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/track/{tracking_number}/respond?t={response_token(tracking_number)}"
+    return page_url("public.respond", tracking_number=tracking_number, t=response_token(tracking_number))

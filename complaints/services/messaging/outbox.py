@@ -48,6 +48,7 @@ from complaints.services.messaging import (
     stop_signals,
 )
 from complaints.services.messaging.delivery import DeliveryFailed
+from complaints.services.public_urls import page_url, tracking_page
 from complaints.services.unit_of_work import rows_changed
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,6 @@ def message_to_citizen(
 
 def _context(message: OutboxMessage, complaint: Complaint) -> dict:
     """What the templates of a message about `complaint` (the message's own) read."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     action = message.payload.get("action")
     return {
         "complaint": complaint,
@@ -179,8 +179,8 @@ def _context(message: OutboxMessage, complaint: Complaint) -> dict:
         "status_now_th": STATUS_LABELS[complaint.status][0],
         "status_now_en": STATUS_LABELS[complaint.status][1],
         "respond_url": citizen_links.response_url(complaint.tracking_number),
-        "officer_url": f"{base}/officer/complaints/{complaint.tracking_number}",  # never the row id (issue 16)
-        "track_url": f"{base}/track/{complaint.tracking_number}",
+        "officer_url": page_url("officer.detail", number=complaint.tracking_number),  # never the row id (issue 16)
+        "track_url": tracking_page(complaint.tracking_number),
         "kind_th": KIND_LABELS[complaint.kind][0],
         "kind_en": KIND_LABELS[complaint.kind][1],
         "status_th": STATUS_LABELS[Status.ACKNOWLEDGED][0],

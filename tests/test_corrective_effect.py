@@ -13,7 +13,7 @@ from complaints.domain.thai_calendar import BANGKOK
 from complaints.extensions import db
 from complaints.models import Complaint, CorrectiveAction, RecurringCluster, User
 from complaints.services.analytics import corrective_actions
-from complaints.services.analytics.corrective_actions import ratio_of_ratios, rate_ratio, signed_percent
+from complaints.services.analytics.corrective_actions import rate_ratio, ratio_of_ratios, signed_percent
 
 Z = 1.96
 SKIPPED = {"id", "tracking_number", "source_key", "repeat_of_id", "merged_into_id", "cluster_id", "received_at"}

@@ -119,8 +119,11 @@ def sweep(now: datetime | None = None) -> SweepResult:
     cutoff = now - timedelta(days=config["AUTO_CLOSE_DAYS"])
     unanswered = (Complaint.status == Status.RESOLVED, Complaint.resolved_at < cutoff)
     stale = db.session.scalars(select(Complaint).where(*unanswered, Complaint.root_cause_id.is_not(None))).all()
-    result.awaiting_root_cause = db.session.scalar(
-        select(func.count()).select_from(Complaint).where(*unanswered, Complaint.root_cause_id.is_(None))
+    result.awaiting_root_cause = (
+        db.session.scalar(
+            select(func.count()).select_from(Complaint).where(*unanswered, Complaint.root_cause_id.is_(None))
+        )
+        or 0
     )
     for complaint in stale:
         workflow.transition(

@@ -465,8 +465,7 @@ class Generator:
         if source is not None and source[5] >= received_at and rng.random() < 0.5:
             merge_into = source[0]
         events, state = self._workflow(kind, channel, received_at, deadlines, unit_id, merge_into, category)
-        if state.pop("needs_root_cause"):
-            state["root_cause_id"] = self._root_cause(category, area_code)
+        self._record_root_cause(state, category, area_code)
         complaint = {
             "id": complaint_id,
             "tracking_number": self.numbers.new(be_year(to_bangkok(received_at))),
@@ -645,6 +644,10 @@ class Generator:
         state["needs_root_cause"] = state["status"] == S.CLOSED or any(e[0] == "resolve" for e in events)
         self._sla_state(state, events)
         return state
+
+    def _record_root_cause(self, state: dict, category, area_code: str | None) -> None:
+        if state.pop("needs_root_cause"):
+            state["root_cause_id"] = self._root_cause(category, area_code)
 
     def _root_cause(self, category, area_code: str | None) -> int | None:
         """A resolved or closed complaint's root cause, drawn from its category's usual ones.

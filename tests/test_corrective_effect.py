@@ -13,7 +13,6 @@ from complaints.domain.thai_calendar import BANGKOK
 from complaints.extensions import db
 from complaints.models import Complaint, CorrectiveAction, RecurringCluster, User
 from complaints.services.analytics import corrective_actions
-from complaints.services.analytics.corrective_actions import rate_ratio, ratio_of_ratios, signed_percent
 
 Z = 1.96
 SKIPPED = {"id", "tracking_number", "source_key", "repeat_of_id", "merged_into_id", "cluster_id", "received_at"}
@@ -25,6 +24,8 @@ def wald(log_ratio: float, *counts: float) -> tuple[float, float, float]:
 
 
 def test_the_rate_ratio_and_its_95_percent_interval():
+    from complaints.services.analytics.corrective_actions import rate_ratio, signed_percent
+
     # 20 complaints before, 13 after, over windows of the same length.
     ratio, low, high = wald(math.log(13 / 20), 13, 20)
     found = rate_ratio(13, 20)
@@ -49,6 +50,8 @@ def test_the_rate_ratio_and_its_95_percent_interval():
 
 
 def test_the_seasonal_ratio_of_ratios():
+    from complaints.services.analytics.corrective_actions import ratio_of_ratios
+
     # This year 40 -> 20, the same months a year earlier 40 -> 20: the season, not the action.
     same = ratio_of_ratios(20, 40, 20, 40)
     ratio, low, high = wald(0.0, 20, 40, 20, 40)

@@ -5,6 +5,7 @@ action, and a 95 % interval for the rate ratio, shown on the action's page and t
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 
 from sqlalchemy import inspect, select
@@ -135,6 +136,8 @@ def test_a_seasonal_fall_is_not_credited_to_the_action(app, manager, data):
     estimate = details.split('id="effect-estimate"')[1].split("</p>")[0]
     assert "0% (95% CI −" in estimate and "not conclusive" in estimate and "ยังสรุปไม่ได้" in estimate
     assert "−50% (95% CI −" in details.split('id="effect-raw"')[1]  # shown, but not the verdict
+    months = details.split('id="effect-months"')[1].split("</table>")[0]
+    assert re.findall(r"<td>(\d+)</td>", months) == ["40", "40", "20", "20"]  # Oct and Nov, each year
     row = manager.get("/manager/actions").text.split(f'data-action-id="{action_id}"')[1].split("</tr>")[0]
     assert "0% (95% CI −" in row and "not conclusive" in row and "−50%" not in row
 

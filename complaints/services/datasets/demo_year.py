@@ -101,8 +101,10 @@ FREQUENT_PEOPLE_SHARE = 0.05  # of the people, who send
 FREQUENT_COMPLAINT_SHARE = 0.25  # of the complaints
 SURVEY_RESPONSE_RATE = 0.4
 # One problem at one place (what a recurring cluster gathers: the same category at the
-# same place) mostly has one cause; this share of its complaints gets a cause of its own.
+# same place) mostly has one cause; this share of its complaints gets a cause of its own,
+# never more than one in ten of them so far.
 ROOT_CAUSE_OTHER_SHARE = 0.05
+ROOT_CAUSE_OTHER_MAX = 0.1
 
 ROOT_CAUSES_BY_CATEGORY = {
     "ถนน": {"maintenance": 5, "infrastructure": 4, "third-party": 2, "weather": 1},
@@ -333,7 +335,8 @@ class Generator:
         self.root_causes = dict(
             db.session.execute(select(RootCause.code, RootCause.id).where(RootCause.active.is_(True))).all()
         )
-        self.problem_causes: dict[tuple[str, str], int | None] = {}  # (category code, area code) -> cause
+        # (category code, area code) -> [its cause, complaints given a cause, of them another one]
+        self.problem_causes: dict[tuple[str, str], list] = {}
         self.officers = _demo_officers()
         self.texts = text_pool(texts_path, min(max(count // 3, 500), TEXT_POOL_MAX), self.rng)
         if not self.texts:
@@ -657,12 +660,16 @@ class Generator:
         complaints; a complaint with no place draws its own.
         """
         code = category.code if category else ""
-        if area_code is None or self.rng.random() < ROOT_CAUSE_OTHER_SHARE:
+        if area_code is None:
             return self._draw_root_cause(code)
-        key = (code, area_code)
-        if key not in self.problem_causes:
-            self.problem_causes[key] = self._draw_root_cause(code)
-        return self.problem_causes[key]
+        problem = self.problem_causes.get((code, area_code))
+        if problem is None:
+            problem = self.problem_causes[(code, area_code)] = [self._draw_root_cause(code), 0, 0]
+        problem[1] += 1
+        if self.rng.random() < ROOT_CAUSE_OTHER_SHARE and problem[2] + 1 <= problem[1] * ROOT_CAUSE_OTHER_MAX:
+            problem[2] += 1
+            return self._draw_root_cause(code)
+        return problem[0]
 
     def _draw_root_cause(self, category_code: str) -> int | None:
         shares = ROOT_CAUSES_BY_CATEGORY.get(category_code, DEFAULT_ROOT_CAUSES)

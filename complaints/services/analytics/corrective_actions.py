@@ -400,12 +400,17 @@ def before_after(
     if seasonal_window > 0:
         window = seasonal_window
     before_start = add_months(before_end, -window)
-    before = month_counts(where, before_start, window)
-    after = month_counts(where, after_start, window)
-    rows = [MonthRate(m, n, False) for m, n in before] + [MonthRate(m, n, True) for m, n in after]
-    a, b = sum(n for _, n in after), sum(n for _, n in before)
+    # One query for every month the windows cover (a year earlier included).
+    span_start = add_months(before_start, -12) if seasonal_window > 0 else before_start
+    span = dict(month_counts(where, span_start, _months_between(span_start, add_months(after_start, window))))
+
+    def months_from(start: date, after: bool) -> list[MonthRate]:
+        return [MonthRate(m, span[m], after) for m in (add_months(start, i) for i in range(window))]
+
+    before, after = months_from(before_start, False), months_from(after_start, True)
+    b, a = sum(m.count for m in before), sum(m.count for m in after)
     result = BeforeAfter(
-        rows,
+        before + after,
         window,
         round(b / window, 2),
         round(a / window, 2),
@@ -415,20 +420,23 @@ def before_after(
         not_enough=_not_enough(window, b, a),
     )
     if seasonal_window > 0:
-        earlier_before = month_counts(where, add_months(before_start, -12), window)
-        earlier_after = month_counts(where, add_months(after_start, -12), window)
-        c, d = sum(n for _, n in earlier_after), sum(n for _, n in earlier_before)
-        result.seasonal = Seasonal(
-            [MonthRate(m, n, False) for m, n in earlier_before] + [MonthRate(m, n, True) for m, n in earlier_after],
-            d,
-            c,
-            rate_ratio(c, d),
-        )
+        earlier_before = months_from(add_months(before_start, -12), False)
+        earlier_after = months_from(add_months(after_start, -12), True)
+        d, c = sum(m.count for m in earlier_before), sum(m.count for m in earlier_after)
+        result.seasonal = Seasonal(earlier_before + earlier_after, d, c, rate_ratio(c, d))
         result.adjusted = ratio_of_ratios(a, b, c, d)
     return result
 
 
 def effects(actions: list[CorrectiveAction], today: date | None = None) -> dict[int, BeforeAfter | None]:
-    """Each action's before/after effect, by id (the list page)."""
+    """Each action's before/after effect, by id (the list page); actions on one target
+    effective the same day share one computation."""
     today = today or bangkok_today()
-    return {action.id: before_after(action, today=today) for action in actions}
+    found: dict[tuple, BeforeAfter | None] = {}
+    out: dict[int, BeforeAfter | None] = {}
+    for action in actions:
+        key = (action.cluster_id, action.category_id, action.unit_id, action.effective_on)
+        if key not in found:
+            found[key] = before_after(action, today=today)
+        out[action.id] = found[key]
+    return out

@@ -172,3 +172,32 @@ def test_too_few_complaints_are_not_enough_data(app, manager, data):
     assert "100" not in section.split('id="effect-details"')[1] and "CI" not in section
     row = manager.get("/manager/actions").text.split(f'data-action-id="{action_id}"')[1].split("</tr>")[0]
     assert "ยังมีข้อมูลไม่พอ" in row and "Not enough data yet" in row and "%" not in row
+
+
+def test_the_seasonal_comparison_on_both_databases(any_app):
+    """The one query over both years' months, on SQLite and PostgreSQL alike."""
+    from tests import analytics_data
+
+    with any_app.test_request_context():
+        ids = analytics_data.build()
+        cluster = _cluster(ids)
+        _complaints(ids["c2"], cluster, {date(2024, 9, 1): 12, date(2024, 10, 1): 30, date(2024, 11, 1): 30})
+        _complaints(ids["c2"], cluster, {date(2025, 9, 1): 10, date(2025, 10, 1): 30, date(2025, 12, 1): 3})
+        action = CorrectiveAction(cluster_id=cluster, effective_on=date(2025, 11, 15))
+        effect = corrective_actions.before_after(action, today=date(2026, 3, 15))
+        # Mid-November: November in neither window; two months each side, as far back as 2024 allows.
+        assert [(m.month, m.count) for m in effect.months] == [
+            (date(2025, 9, 1), 10),
+            (date(2025, 10, 1), 30),
+            (date(2025, 12, 1), 3),
+            (date(2026, 1, 1), 0),
+        ]
+        assert [(m.month, m.count) for m in effect.seasonal.months] == [
+            (date(2024, 9, 1), 12),
+            (date(2024, 10, 1), 30),
+            (date(2024, 12, 1), 0),
+            (date(2025, 1, 1), 0),
+        ]
+        # A year earlier the months after were empty too: the fall is the season's, not conclusive.
+        assert effect.seasonally_adjusted and not effect.estimate.conclusive
+        assert effect.effect.conclusive and effect.effect.high < 1

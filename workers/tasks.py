@@ -77,6 +77,7 @@ def sla_sweep() -> dict:
         "escalated": result.escalated,
         "interim_notices": result.interim_notices,
         "auto_closed": result.auto_closed,
+        "awaiting_root_cause": result.awaiting_root_cause,
     }
 
 

@@ -160,9 +160,11 @@ def dashboard_pdf_view():
 @bp.get("/actions")
 @roles_required(*READERS)
 def actions():
+    rows = corrective_actions.list_actions(visible_unit_ids(current_user))
     return render_template(
         "manager/actions.html",
-        actions=corrective_actions.list_actions(visible_unit_ids(current_user)),
+        actions=rows,
+        effects=corrective_actions.effects(rows),
         STATUS=corrective_actions.STATUS_LABELS,
     )
 

@@ -31,6 +31,7 @@ class QueueFilters:
     kind: str = ""
     assigned: str = ""  # me, unassigned
     triage: str = ""  # "1": waiting for an officer to set the category
+    cause: str = ""  # "missing": resolved without a root cause, which auto-close leaves open (sla.sweep)
     sort: str = "received_desc"
     received_from: str = ""  # YYYY-MM-DD (Bangkok day), inclusive: links from the assessment evidence
     received_to: str = ""
@@ -75,7 +76,9 @@ def queue_statement(user: User, filters: QueueFilters) -> Select:
 def _conditions(user: User, filters: QueueFilters) -> list[ColumnElement[bool]]:
     """The filters' conditions on the complaint's own columns."""
     conditions: list[ColumnElement[bool]] = []
-    if filters.status == "open":
+    if filters.cause == "missing":  # resolved cases only, whatever the status filter says
+        conditions += [Complaint.status == Status.RESOLVED, Complaint.root_cause_id.is_(None)]
+    elif filters.status == "open":
         conditions.append(Complaint.status.in_(Status.BACKLOG))
     elif filters.status and filters.status != "all":
         conditions.append(Complaint.status == filters.status)

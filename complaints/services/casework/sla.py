@@ -4,7 +4,9 @@ It marks open complaints due soon or overdue, escalates newly overdue ones
 to the supervisors of the unit by email, sends the complainant an interim
 progress notice when a case is still open at its first-response deadline, and
 closes resolved cases the complainant left unanswered. A case on hold has no
-running clock and is left alone.
+running clock and is left alone. A resolved case without a root cause is not
+closed (`workflow` refuses it): it stays resolved, counted as awaiting a root
+cause, and the officer queue lists it (`QueueFilters.cause == "missing"`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from complaints.domain.thai_calendar import add_working_days
 from complaints.extensions import db
@@ -32,6 +34,7 @@ class SweepResult:
     escalated: int = 0
     interim_notices: int = 0
     auto_closed: int = 0
+    awaiting_root_cause: int = 0  # due for auto-close but resolved without a root cause: left open
     messages: list[int] = field(default_factory=list)  # ids of the messages queued
     # The messages while the sweep runs (their ids exist once committed).
     outgoing: list[OutboxMessage] = field(default_factory=list, repr=False)
@@ -114,9 +117,14 @@ def sweep(now: datetime | None = None) -> SweepResult:
     messages = [m.id for m in result.outgoing]
 
     cutoff = now - timedelta(days=config["AUTO_CLOSE_DAYS"])
-    stale = db.session.scalars(
-        select(Complaint).where(Complaint.status == Status.RESOLVED, Complaint.resolved_at < cutoff)
-    ).all()
+    unanswered = (Complaint.status == Status.RESOLVED, Complaint.resolved_at < cutoff)
+    stale = db.session.scalars(select(Complaint).where(*unanswered, Complaint.root_cause_id.is_not(None))).all()
+    result.awaiting_root_cause = (
+        db.session.scalar(
+            select(func.count()).select_from(Complaint).where(*unanswered, Complaint.root_cause_id.is_(None))
+        )
+        or 0
+    )
     for complaint in stale:
         workflow.transition(
             complaint,

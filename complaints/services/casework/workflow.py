@@ -79,9 +79,18 @@ class Params:
 
 
 # Staff who resolve or close a case record its root cause (criterion 3.4: learn
-# why complaints recur); a citizen's confirmation and the system's auto-close
-# follow a resolution that already has one.
+# why complaints recur); a citizen's confirmation follows a resolution that
+# already has one. The system's auto-close never closes a resolved case without
+# one (a case resolved before the rule, or imported): closed, it could never get
+# one, and the share of closed cases with a cause would drift down. The sweep
+# leaves such a case resolved, for a supervisor to close with its cause (the
+# queue's "no root cause" filter).
 def _root_cause(complaint: Complaint, actor: User | str, params: Params) -> None:
+    if actor == SYSTEM and complaint.status == S.RESOLVED and complaint.root_cause_id is None:
+        raise _refuse(
+            "ปิดเรื่องอัตโนมัติไม่ได้: ยังไม่ได้บันทึกสาเหตุของปัญหา",
+            "A resolved complaint without a root cause is not closed automatically.",
+        )
     if not isinstance(actor, User):
         return
     if params.root_cause_id is None:

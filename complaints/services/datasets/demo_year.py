@@ -100,6 +100,11 @@ TIP_OFF_ANONYMOUS_SHARE = 0.7
 FREQUENT_PEOPLE_SHARE = 0.05  # of the people, who send
 FREQUENT_COMPLAINT_SHARE = 0.25  # of the complaints
 SURVEY_RESPONSE_RATE = 0.4
+# One problem at one place (what a recurring cluster gathers: the same category at the
+# same place) mostly has one cause; this share of its complaints gets a cause of its own,
+# never more than one in ten of them so far.
+ROOT_CAUSE_OTHER_SHARE = 0.05
+ROOT_CAUSE_OTHER_MAX = 0.1
 
 ROOT_CAUSES_BY_CATEGORY = {
     "ถนน": {"maintenance": 5, "infrastructure": 4, "third-party": 2, "weather": 1},
@@ -330,6 +335,8 @@ class Generator:
         self.root_causes = dict(
             db.session.execute(select(RootCause.code, RootCause.id).where(RootCause.active.is_(True))).all()
         )
+        # (category code, area code) -> [its cause, complaints given a cause, of them another one]
+        self.problem_causes: dict[tuple[str, str], list] = {}
         self.officers = _demo_officers()
         self.texts = text_pool(texts_path, min(max(count // 3, 500), TEXT_POOL_MAX), self.rng)
         if not self.texts:
@@ -461,6 +468,7 @@ class Generator:
         if source is not None and source[5] >= received_at and rng.random() < 0.5:
             merge_into = source[0]
         events, state = self._workflow(kind, channel, received_at, deadlines, unit_id, merge_into, category)
+        self._record_root_cause(state, category, area_code)
         complaint = {
             "id": complaint_id,
             "tracking_number": self.numbers.new(be_year(to_bangkok(received_at))),
@@ -634,14 +642,37 @@ class Generator:
             "escalated_at": None,
         }
         _replay(state, events, officer, merge_into)
-        if state["status"] == S.CLOSED:
-            state["root_cause_id"] = self._root_cause(category)
+        # The officer records the cause when resolving (workflow refuses a resolve without
+        # one); a case closed without a resolution (a compliment, a forward) gets one too.
+        state["needs_root_cause"] = state["status"] == S.CLOSED or any(e[0] == "resolve" for e in events)
         self._sla_state(state, events)
         return state
 
-    def _root_cause(self, category) -> int | None:
-        """A closed complaint's root cause, drawn from its category's usual ones."""
-        shares = ROOT_CAUSES_BY_CATEGORY.get(category.code if category else "", DEFAULT_ROOT_CAUSES)
+    def _record_root_cause(self, state: dict, category, area_code: str | None) -> None:
+        if state.pop("needs_root_cause"):
+            state["root_cause_id"] = self._root_cause(category, area_code)
+
+    def _root_cause(self, category, area_code: str | None) -> int | None:
+        """A resolved or closed complaint's root cause, drawn from its category's usual ones.
+
+        The same problem at the same place (category and area, which every recurring
+        cluster shares) has the same cause, but for a seeded ROOT_CAUSE_OTHER_SHARE of its
+        complaints; a complaint with no place draws its own.
+        """
+        code = category.code if category else ""
+        if area_code is None:
+            return self._draw_root_cause(code)
+        problem = self.problem_causes.get((code, area_code))
+        if problem is None:
+            problem = self.problem_causes[(code, area_code)] = [self._draw_root_cause(code), 0, 0]
+        problem[1] += 1
+        if self.rng.random() < ROOT_CAUSE_OTHER_SHARE and problem[2] + 1 <= problem[1] * ROOT_CAUSE_OTHER_MAX:
+            problem[2] += 1
+            return self._draw_root_cause(code)
+        return problem[0]
+
+    def _draw_root_cause(self, category_code: str) -> int | None:
+        shares = ROOT_CAUSES_BY_CATEGORY.get(category_code, DEFAULT_ROOT_CAUSES)
         shares = {c: w for c, w in shares.items() if c in self.root_causes} or {c: 1 for c in self.root_causes}
         return self.root_causes[_weighted(self.rng, shares)] if shares else None
 

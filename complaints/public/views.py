@@ -7,6 +7,7 @@ import secrets
 
 import geothai
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from complaints.domain.errors import BilingualError, FieldError
@@ -17,6 +18,7 @@ from complaints.models import Channel, Status
 from complaints.public.forms import ComplaintForm
 from complaints.schemas import parse_submission
 from complaints.services.access import PUBLIC, Public, visible_complaints
+from complaints.services.analytics.metrics import definitions as figure_definitions
 from complaints.services.casework import feedback, similarity
 from complaints.services.casework.intake import Upload, submit_complaint
 from complaints.services.casework.public_view import find_complaint, public_events, public_text
@@ -190,6 +192,37 @@ def track(tracking_number: str):
 def standards():
     """The published service standards and handling process (criterion 3.4 Basic evidence)."""
     return render_template("public/standards.html", **published_standards())
+
+
+@bp.get("/definitions")
+def definitions():
+    """What each figure of the dashboard and of the self-assessment counts (issue 19)."""
+    return render_template(
+        "public/definitions.html",
+        definitions=figure_definitions.DEFINITIONS,
+        totals=figure_definitions.TOTALS,
+    )
+
+
+@bp.app_template_global()
+def definition_url(key: str, of: str = "definition") -> str:
+    """The link to a definition on /definitions: of a definition key, or (`of`) of a
+    dashboard "figure", a dashboard "kpi" tile or a 3.4 "metric"; "" when there is none."""
+    lookup = {
+        "definition": figure_definitions.by_key,
+        "figure": figure_definitions.for_figure,
+        "kpi": figure_definitions.for_kpi,
+        "metric": figure_definitions.for_metric,
+    }[of]
+    found = lookup(key)
+    return url_for("public.definitions", _anchor=found.key) if found else ""
+
+
+@bp.app_template_global()
+def period_totals(period) -> dict[str, int]:
+    """The period's three totals (definitions.TOTALS), the dashboard's as the signed-in reader sees it."""
+    viewer = current_user if current_user.is_authenticated else PUBLIC
+    return figure_definitions.period_totals(period, visible_complaints(viewer))
 
 
 @bp.route("/track/<tracking_number>/respond", methods=["GET", "POST"])

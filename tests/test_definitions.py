@@ -14,14 +14,13 @@ from assessment import evidence
 from assessment.evidence.common import all_received
 from complaints.domain.periods import Period
 from complaints.extensions import db
-from complaints.models import Complaint
+from complaints.models import Complaint, User
 from complaints.services.access import PUBLIC, visible_complaints
 from complaints.services.analytics import api
 from complaints.services.analytics.metrics import definitions, figures
 from complaints.services.analytics.metrics.definitions import DEFINITIONS, KPI_TILES, METRIC_LISTS, TOTALS
 from complaints.services.analytics.metrics.dimensions import DIMENSIONS
 from complaints.services.analytics.metrics.scope import scope_for
-from complaints.models import User
 from tests import analytics_data
 from tests.assessment_scenario import seed_fy2569
 
@@ -170,7 +169,6 @@ def opened(app, manager):
 
 def test_the_assessment_links_each_metric_to_its_definition_and_tells_the_totals_apart(app, opened):
     page = opened.get("/assessment/2569").text
-    anchors = {d.key for d in DEFINITIONS}
     rows = re.findall(r'<tr data-metric="(\w+)" data-met="\w+"><td>(.*?)</td>', page, re.S)
     assert rows
     for key, cell in rows:

@@ -27,8 +27,8 @@ from complaints.services.analytics.metrics.definitions import METRIC_LISTS
 from complaints.services.analytics.metrics.one_pass import one_pass
 from complaints.services.analytics.metrics.scope import Scope, scope_for
 from tests import analytics_data
-from tests.assessment_scenario import seed_fy2569
 from tests.analytics_data import NOW
+from tests.assessment_scenario import seed_fy2569
 from tests.helpers import login, make_staff
 
 

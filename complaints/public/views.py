@@ -204,17 +204,25 @@ def definitions():
     )
 
 
+_DEFINITION_OF = {
+    "definition": figure_definitions.by_key,
+    "figure": figure_definitions.for_figure,
+    "kpi": figure_definitions.for_kpi,
+    "metric": figure_definitions.for_metric,
+}
+
+
+@bp.app_template_global()
+def figure_definition(key: str, of: str = "definition") -> figure_definitions.Definition | None:
+    """The definition of a definition key, or (`of`) of a dashboard "figure", a dashboard
+    "kpi" tile or a 3.4 "metric"; None when there is none."""
+    return _DEFINITION_OF[of](key)
+
+
 @bp.app_template_global()
 def definition_url(key: str, of: str = "definition") -> str:
-    """The link to a definition on /definitions: of a definition key, or (`of`) of a
-    dashboard "figure", a dashboard "kpi" tile or a 3.4 "metric"; "" when there is none."""
-    lookup = {
-        "definition": figure_definitions.by_key,
-        "figure": figure_definitions.for_figure,
-        "kpi": figure_definitions.for_kpi,
-        "metric": figure_definitions.for_metric,
-    }[of]
-    found = lookup(key)
+    """The link to that definition on /definitions ("" when there is none)."""
+    found = figure_definition(key, of)
     return url_for("public.definitions", _anchor=found.key) if found else ""
 
 

@@ -101,8 +101,7 @@ _C34_EN = (
 _BOTH_TH = f"{_DASHBOARD_TH}; {_C34_TH}"
 _BOTH_EN = f"{_DASHBOARD_EN}; {_C34_EN}"
 _KINDS_DIFFER_TH = (
-    "ตัวเลขบนแดชบอร์ดนับทุกประเภทเรื่องที่ผู้ดูเห็นได้ รวมเรื่องที่ถูกรวม ส่วนเกณฑ์ 3.4 นับเฉพาะข้อร้องเรียน "
-    "จึงอาจไม่เท่ากันในรอบเดียวกัน"
+    "ตัวเลขบนแดชบอร์ดนับทุกประเภทเรื่องที่ผู้ดูเห็นได้ รวมเรื่องที่ถูกรวม ส่วนเกณฑ์ 3.4 นับเฉพาะข้อร้องเรียน จึงอาจไม่เท่ากันในรอบเดียวกัน"
 )
 _KINDS_DIFFER_EN = (
     "The dashboard counts every kind the reader may see, merged duplicates included; criterion 3.4 counts "
@@ -115,10 +114,7 @@ _RECEIVED_AS_OF_EN = (
 )
 _NOW_TH = "ณ เวลาที่เปิดหน้า (ข้อมูลปัจจุบัน) สำหรับเรื่องที่รับในช่วงเวลา"
 _NOW_EN = "As of the moment the page is opened, for the complaints received in the period"
-_PERIOD_END_TH = (
-    "ณ วันสิ้นรอบ หรือ ณ เวลาที่คำนวณหากรอบยังไม่สิ้นสุด (แล้วแต่ว่าอย่างใดถึงก่อน) "
-    "รอบที่ส่งแล้วแสดงตัวเลข ณ เวลาที่ส่ง"
-)
+_PERIOD_END_TH = "ณ วันสิ้นรอบ หรือ ณ เวลาที่คำนวณหากรอบยังไม่สิ้นสุด (แล้วแต่ว่าอย่างใดถึงก่อน) รอบที่ส่งแล้วแสดงตัวเลข ณ เวลาที่ส่ง"
 _PERIOD_END_EN = (
     "As of the period's end, or of the moment computed while the period runs (whichever comes first); "
     "a submitted assessment shows its figures as of submission"
@@ -190,7 +186,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         _RECEIVED_AS_OF_EN,
         totals=("criterion_34",),
         differs_th="ไม่นับข้อเสนอแนะและคำชมเชย จึงน้อยกว่ายอดของเกณฑ์ 3.1 และแดชบอร์ด",
-        differs_en="Suggestions and compliments are not counted, so it is below criterion 3.1's total and the dashboard's",
+        differs_en="Suggestions and compliments are not counted, so it is below criterion 3.1's total "
+        "and the dashboard's",
     ),
     Definition(
         "channels_used",
@@ -444,7 +441,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         "ปัญหาซ้ำที่พบบ่อยซึ่งมีมาตรการแก้ไข",
         "Top recurring problems with a corrective action",
         "กลุ่มเรื่องที่คล้ายกันซึ่งมีมากกว่า 1 เรื่องในรอบ (ทุกประเภทเรื่อง ตามจำนวนรายเดือนของกลุ่ม)",
-        "Clusters of similar submissions with more than one in the period (every kind, by the cluster's monthly counts)",
+        "Clusters of similar submissions with more than one in the period "
+        "(every kind, by the cluster's monthly counts)",
         "กลุ่มที่อยู่ในอันดับต้น ๆ ซึ่งมีมาตรการแก้ไขที่ไม่ถูกยกเลิก",
         "The top clusters with a corrective action that is not cancelled",
         "จำนวนกลุ่มอันดับต้นตามเกณฑ์ (ค่าเริ่มต้น 3 กลุ่ม)",
@@ -589,12 +587,8 @@ def for_metric(key: str) -> Definition | None:
 
 def undefined(figures: Iterable[str] = (), kpis: Iterable[str] = (), metrics: Iterable[str] = ()) -> list[str]:
     """The figures, tiles and metrics named that have no definition ("figure:by_x", ...)."""
-    return [
-        f"{kind}:{key}"
-        for kind, keys, lookup in (("figure", figures, for_figure), ("kpi", kpis, for_kpi), ("metric", metrics, for_metric))
-        for key in keys
-        if lookup(key) is None
-    ]
+    named = (("figure", figures, for_figure), ("kpi", kpis, for_kpi), ("metric", metrics, for_metric))
+    return [f"{kind}:{key}" for kind, keys, lookup in named for key in keys if lookup(key) is None]
 
 
 def _sum(condition: ColumnElement[bool]) -> ColumnElement[int]:

@@ -212,7 +212,7 @@ def ack_deadline(period: Period) -> ColumnElement[datetime]:
 
 
 def _ack_within_a_working_day(scope: Scope) -> ColumnElement[str]:
-    """"yes" when acknowledged by the end of the next working day, else "no" (late or not yet)."""
+    """ "yes" when acknowledged by the end of the next working day, else "no" (late or not yet)."""
     return _yes_no(
         and_(Complaint.acknowledged_at.is_not(None), Complaint.acknowledged_at <= ack_deadline(scope.period))
     )

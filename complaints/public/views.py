@@ -7,7 +7,6 @@ import secrets
 
 import geothai
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from complaints.domain.errors import BilingualError, FieldError
@@ -19,6 +18,8 @@ from complaints.public.forms import ComplaintForm
 from complaints.schemas import parse_submission
 from complaints.services.access import PUBLIC, Public, visible_complaints
 from complaints.services.analytics.metrics import definitions as figure_definitions
+from complaints.services.analytics.metrics.figures import Figure
+from complaints.services.analytics.metrics.scope import Scope
 from complaints.services.casework import feedback, similarity
 from complaints.services.casework.intake import Upload, submit_complaint
 from complaints.services.casework.public_view import find_complaint, public_events, public_text
@@ -227,10 +228,14 @@ def definition_url(key: str, of: str = "definition") -> str:
 
 
 @bp.app_template_global()
-def period_totals(period) -> dict[str, int]:
-    """The period's three totals (definitions.TOTALS), the dashboard's as the signed-in reader sees it."""
-    viewer = current_user if current_user.is_authenticated else PUBLIC
-    return figure_definitions.period_totals(period, visible_complaints(viewer))
+def dashboard_totals(scope: Scope, by_kind: Figure) -> dict[str, int] | None:
+    """The period's three totals (definitions.TOTALS) beside the dashboard's, from its "by kind"
+    figure when that counts every unit and no tip-off; None otherwise (one unit, a supervisor,
+    the integrity role): the note then says what each total counts without the numbers."""
+    counts = {row.key: row.count for row in by_kind.rows}
+    if scope.unit_ids is not None or "tip_off" in counts:
+        return None
+    return figure_definitions.totals_from_kinds(scope.period, counts)
 
 
 @bp.route("/track/<tracking_number>/respond", methods=["GET", "POST"])

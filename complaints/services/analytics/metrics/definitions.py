@@ -42,6 +42,7 @@ __all__ = [
     "for_kpi",
     "for_metric",
     "period_totals",
+    "totals_from_kinds",
     "undefined",
 ]
 
@@ -365,8 +366,10 @@ DEFINITIONS: tuple[Definition, ...] = (
         "Complaints answered after their due date, or still unanswered past it (one held before it was due is not)",
         "ข้อร้องเรียนที่ดำเนินการเอง (ไม่รวมที่ไม่อยู่ในอำนาจ ส่งต่อ หรือรวมกับเรื่องอื่น)",
         "Complaints handled here (not rejected, forwarded or merged)",
-        _PERIOD_END_TH,
-        _PERIOD_END_EN,
+        _PERIOD_END_TH + " เรื่องที่ยังไม่แจ้งผลในเวลานั้นนับว่าเกินเมื่อเลยวันครบกำหนดแล้ว "
+        "เรื่องที่แจ้งผลแล้วเทียบวันแจ้งผลกับวันครบกำหนด (แม้แจ้งผลหลังสิ้นรอบ)",
+        _PERIOD_END_EN + "; a complaint unanswered then counts when past its due date, an answered one "
+        "by its answer date against the due date (even when answered after the period's end)",
         metrics=("overdue",),
     ),
     Definition(
@@ -600,7 +603,7 @@ def period_totals(period: Period, visible: ColumnElement[bool] | None = None) ->
     received (what `visible` lets the reader see, every kind), criterion 3.1's (every kind,
     merged duplicates once, tip-offs out) and criterion 3.4's population (complaints only).
     The assessment's own counts (assessment.evidence.common) are held to the last two by
-    tests/test_definitions.py."""
+    tests/test_definitions.py. A scan of the period's rows: for a request, `totals_from_kinds`."""
     known = visible_complaints(PUBLIC)
     once = and_(Complaint.status != "merged", known)
     row = db.session.execute(
@@ -611,3 +614,28 @@ def period_totals(period: Period, visible: ColumnElement[bool] | None = None) ->
         ).where(Complaint.received_at >= period.start, Complaint.received_at < period.end)
     ).one()
     return dict(zip(TOTALS, (int(n) for n in row), strict=True))
+
+
+def totals_from_kinds(period: Period, received_by_kind: Mapping[str, int]) -> dict[str, int]:
+    """The three totals from the period's received counts by kind over every unit, tip-offs
+    out (the dashboard's "by kind" figure for a reader who sees every unit but no tip-off),
+    and the merged duplicates by kind: an index range (status, received_at), so the page
+    that shows the totals scans no more rows than it already does."""
+    merged = dict(
+        db.session.execute(
+            select(Complaint.kind, func.count())
+            .where(
+                Complaint.status == "merged",
+                Complaint.received_at >= period.start,
+                Complaint.received_at < period.end,
+                visible_complaints(PUBLIC),
+            )
+            .group_by(Complaint.kind)
+        ).all()
+    )
+    received = sum(received_by_kind.values())
+    return {
+        "dashboard": received,
+        "criterion_31": received - sum(merged.values()),
+        "criterion_34": received_by_kind.get("complaint", 0) - merged.get("complaint", 0),
+    }

@@ -116,6 +116,7 @@ def test_the_three_totals_differ_and_match_what_each_page_counts(app):
 
 
 def test_the_definitions_page_in_thai_and_in_english(client):
+    assert 'href="/definitions"' in client.get("/standards").text  # reachable from the public pages
     thai = client.get("/definitions")
     assert thai.status_code == 200
     for d in DEFINITIONS:

@@ -4,7 +4,9 @@ The assessment counts as the dashboard counts (the same acknowledgement seconds,
 same place against the service standard, the same recurring clusters), and it needs
 a few things other contexts keep (the holiday calendar, citizens' tracking lookups,
 the agency's name, what the public may know of, how an uploaded file is stored, the unit
-of work a change is committed in, and what waits for its commit or rollback). Everything
+of work a change is committed in, and what waits for its commit or rollback), and the one
+definition of each figure (`definitions`: population, numerator, denominator, as-of rule,
+and the drill-down filters of the complaints each 3.4 metric counts). Everything
 it uses is named here; the modules behind these names are free to change their internals.
 A test and an import contract (pyproject `[tool.importlinter]`) keep assessment/ to this
 module.
@@ -16,7 +18,9 @@ from sqlalchemy import ColumnElement
 
 from complaints.services.access import PUBLIC, visible_complaints
 from complaints.services.analytics.clusters import ClusterSummary, top_clusters
+from complaints.services.analytics.metrics import definitions
 from complaints.services.analytics.metrics.dimensions import (
+    ack_deadline,
     ack_seconds,
     bisecting_case,
     overdue_state,
@@ -34,10 +38,12 @@ __all__ = [
     "after_rollback",
     "FONT_FAMILY",
     "ClusterSummary",
+    "ack_deadline",
     "ack_seconds",
     "agency_name",
     "bisecting_case",
     "calendar_overrides",
+    "definitions",
     "display_name",
     "lookups_between",
     "overdue_state",

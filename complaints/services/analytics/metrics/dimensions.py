@@ -14,17 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, SQLColumnExpression, and_, case, false, func, literal, or_, select
+from sqlalchemy import Select, SQLColumnExpression, and_, case, exists, false, func, literal, or_, select
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.expression import ColumnElement
 
 from complaints.domain.errors import BilingualError
 from complaints.domain.periods import Period, bangkok_midnight
+from complaints.domain.thai_calendar import BANGKOK, add_working_days
 from complaints.extensions import db
 from complaints.ids import parse_id
-from complaints.models import Complaint, Status, SurveyResponse
+from complaints.models import Complaint, Status, SurveyResponse, TimelineEvent
 from complaints.models.sql_functions import seconds_between
 from complaints.services.analytics.metrics.scope import Scope
+from complaints.services.catalogue.standards import calendar_overrides
 
 __all__ = [
     "ACK_BUCKETS",
@@ -32,14 +34,17 @@ __all__ = [
     "BACKLOG_STATUSES",
     "CASE_ELSE",
     "DIMENSIONS",
+    "FINISHING_EVENTS",
     "NONE",
     "RESOLUTION_BUCKETS",
     "Dimension",
+    "ack_deadline",
     "ack_seconds",
     "bisecting_case",
     "drill_count",
     "drill_statement",
     "month_bounds",
+    "next_working_day_deadlines",
     "overdue_state",
     "quarter_key",
     "quarters_of",
@@ -172,6 +177,63 @@ ACK_BUCKETS = [  # key, upper bound in seconds, Thai, English
 def ack_seconds() -> ColumnElement[float]:
     """Seconds from receipt to acknowledgement (the dashboard's buckets and criterion 3.4's median)."""
     return seconds_between(Complaint.received_at, Complaint.acknowledged_at)
+
+
+def next_working_day_deadlines(period: Period) -> list[tuple[datetime, datetime]]:
+    """(end of a run of received days, their acknowledgement deadline), runs in order.
+
+    Every complaint received on the same Bangkok day has the same deadline (the end
+    of the next working day, Thai government calendar), and consecutive days often
+    share it (Friday to Sunday), so a year is a few hundred runs: one CASE in SQL.
+    """
+    overrides = calendar_overrides()
+    runs: list[tuple[datetime, datetime]] = []
+    day = period.start.astimezone(BANGKOK)  # Bangkok midnight: received days are Bangkok days
+    while day < period.end:
+        deadline = add_working_days(day, 1, overrides)
+        following = day + timedelta(days=1)
+        if runs and runs[-1][1] == deadline:
+            runs[-1] = (following, deadline)
+        else:
+            runs.append((following, deadline))
+        day = following
+    return runs
+
+
+def ack_deadline(period: Period) -> ColumnElement[datetime]:
+    """The acknowledgement deadline of a complaint received in the period, a CASE that
+    bisects the runs of `next_working_day_deadlines` (criterion 3.4-A2's rule)."""
+    moment = Complaint.__table__.c.acknowledged_at.type
+    return bisecting_case(
+        Complaint.__table__.c.received_at,
+        [(literal(end, moment), literal(due, moment)) for end, due in next_working_day_deadlines(period)],
+        None,
+    )
+
+
+def _ack_within_a_working_day(scope: Scope) -> ColumnElement[str]:
+    """ "yes" when acknowledged by the end of the next working day, else "no" (late or not yet)."""
+    return _yes_no(
+        and_(Complaint.acknowledged_at.is_not(None), Complaint.acknowledged_at <= ack_deadline(scope.period))
+    )
+
+
+# The timeline events that finish a complaint (criterion 3.4-A1: handled wholly in the system).
+FINISHING_EVENTS = ("resolve", "close", "reject", "forward", "confirm")
+
+
+def _has_event(kinds: Sequence[str]) -> ColumnElement[bool]:
+    return exists().where(TimelineEvent.complaint_id == Complaint.id, TimelineEvent.kind.in_(kinds))
+
+
+def _timeline(scope: Scope) -> ColumnElement[str]:
+    """Of the finished complaints, whether the timeline holds the receipt and the finishing
+    step: "complete", "incomplete", or "not_finished"."""
+    return case(
+        (Complaint.status.not_in(Status.ANSWERED), "not_finished"),
+        (and_(_has_event(("received",)), _has_event(FINISHING_EVENTS)), "complete"),
+        else_=literal("incomplete"),
+    )
 
 
 def _ack(scope: Scope) -> ColumnElement[str]:
@@ -313,6 +375,14 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("repeat", lambda s: _yes_no(Complaint.repeat_of_id.is_not(None))),
         Dimension("merged", lambda s: _yes_no(Complaint.status == "merged")),
         Dimension("cluster", lambda s: Complaint.cluster_id, nullable=True, as_int=True),
+        # Criterion 3.4's lists (definitions.py names the filters of each metric's list).
+        Dimension("status", lambda s: Complaint.status),
+        Dimension("category_source", lambda s: Complaint.category_source),
+        Dimension("acknowledged", lambda s: _yes_no(Complaint.acknowledged_at.is_not(None))),
+        Dimension("ack_1wd", _ack_within_a_working_day),
+        Dimension("finished", lambda s: _yes_no(Complaint.status.in_(Status.ANSWERED))),
+        Dimension("timeline", _timeline),
+        Dimension("cause_recorded", lambda s: _yes_no(Complaint.root_cause_id.is_not(None))),
         Dimension("root_cause", lambda s: Complaint.root_cause_id, nullable=True, as_int=True),
         Dimension("survey", _survey, survey=True),
         Dimension("satisfaction", lambda s: SurveyResponse.satisfaction, survey=True, as_int=True),

@@ -88,7 +88,7 @@ def _same_body(body: Unit | None):
 
 def _ancestors(unit_id: int) -> list[int]:
     """The unit and its parents up to the root, nearest first."""
-    parents = dict(db.session.execute(select(Unit.id, Unit.parent_id)).tuples().all())
+    parents = {uid: parent for uid, parent in db.session.execute(select(Unit.id, Unit.parent_id))}
     chain: list[int] = []
     current: int | None = unit_id
     while current is not None and current not in chain:
@@ -111,14 +111,16 @@ def visible_bodies(user: User) -> set[int | None] | None:
         return None
     if user.role != "manager":
         return set()
-    covered = unit_and_descendants(user.unit_id)
     bodies = {unit.id for unit in assessed_bodies()}
+    if not bodies:
+        return {None}
+    covered = unit_and_descendants(user.unit_id)
     seen: set[int | None] = {b for b in bodies if b in covered}
     enclosing = next((u for u in _ancestors(user.unit_id) if u in bodies), None)
     if enclosing is not None:
         seen.add(enclosing)
     all_units = set(db.session.scalars(select(Unit.id)))
-    if not bodies or covered >= all_units:
+    if covered >= all_units:
         seen.add(None)
     return seen
 

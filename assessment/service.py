@@ -448,6 +448,16 @@ def refresh_all() -> int:
     return done
 
 
+def _in_body(computed: dict, body: Unit) -> None:
+    """A body's figures link to the dashboard's list of the body's subtree (its `unit` filter
+    takes the unit and the units below it), so the list is the complaints the figure counts."""
+    for entry in computed["items"].values():
+        for metric in entry.get("metrics", []):
+            filters = metric.get("filters")
+            if filters and filters.get("page") == "figures":
+                filters["params"] = {**(filters.get("params") or {}), "unit": str(body.id)}
+
+
 def build(period: Period, assessment: Assessment | None, fresh: bool = False, body: Unit | None = None) -> dict:
     """Everything the report shows (a draft, or a period with no assessment yet) of the
     assessment's body (else `body`; None: the whole deployment); with `fresh`, the
@@ -456,6 +466,8 @@ def build(period: Period, assessment: Assessment | None, fresh: bool = False, bo
         body = assessment.unit
     data = refresh_operations(period, body) if fresh else operations(period, body)
     computed, prefill = data["criterion_34"], data["prefill"]
+    if body is not None:
+        _in_body(computed, body)
     answers = {a.item_id: a for a in (assessment.answers if assessment else [])}
     evidence = [_evidence_dict(e) for e in (assessment.evidence if assessment else [])]
     items = {}

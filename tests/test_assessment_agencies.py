@@ -102,6 +102,9 @@ def test_each_body_counts_only_its_subtree_and_the_deployment_counts_all(app):
         # The tracking counter records no unit: a body's figure says it is the deployment's.
         assert "whole deployment" in of_a["tracking_lookups"]["display"]
         assert "whole deployment" not in whole["tracking_lookups"]["display"]
+        # A figure's list is the body's: the dashboard list's unit filter (the unit and below).
+        assert of_a["overdue"]["filters"]["params"]["unit"] == str(a.id)
+        assert "unit" not in whole["overdue"]["filters"]["params"]
         # The 3.1-3.3 facts follow the body too.
         facts_a = service.operations(FY, a)["prefill"]["3.1-B1"]["facts"][0]
         assert facts_a.startswith("รับเรื่อง 3 เรื่อง")

@@ -82,9 +82,9 @@ def _body(code: str) -> Unit | None:
     return service.body_by_code(code)
 
 
-def test_each_body_counts_only_its_subtree_and_the_deployment_counts_all(app):
-    agencies(app)
-    with app.app_context():
+def test_each_body_counts_only_its_subtree_and_the_deployment_counts_all(any_app):
+    agencies(any_app)
+    with any_app.app_context():
         a, b = _body("agency-a"), _body("agency-b")
         of_a, of_b, whole = (metrics(service.content(FY, None, body)) for body in (a, b, None))
         counts = [
@@ -113,9 +113,9 @@ def test_each_body_counts_only_its_subtree_and_the_deployment_counts_all(app):
         assert content_a["agency"] == "Agency A (ไทย)" and content_a["unit"]["code"] == "agency-a"
 
 
-def test_a_bodys_assessment_is_its_own_row_and_figures(app):
-    ids = agencies(app)
-    with app.app_context():
+def test_a_bodys_assessment_is_its_own_row_and_figures(any_app):
+    ids = agencies(any_app)
+    with any_app.app_context():
         admin = db.session.scalar(select(User).where(User.role == "admin"))
         a, b = _body("agency-a"), _body("agency-b")
         of_a = service.open_assessment(FY, admin, a)
@@ -141,9 +141,9 @@ def test_a_bodys_assessment_is_its_own_row_and_figures(app):
         assert service.previous_submitted(next_year, a) is None and service.previous_submitted(next_year) is None
 
 
-def test_uniqueness_is_per_unit_and_period(app):
-    ids = agencies(app)
-    with app.app_context():
+def test_uniqueness_is_per_unit_and_period(any_app):
+    ids = agencies(any_app)
+    with any_app.app_context():
 
         def add(unit_id):
             db.session.add(Assessment(agency="x", unit_id=unit_id, period="2569", fiscal_year=2569, form="f"))
@@ -271,8 +271,30 @@ def test_existing_assessments_migrate_unchanged_to_the_whole_deployment(tmp_path
                 " '{\"period\": \"2568\"}', 'abc')"
             )
         )
+        db.session.execute(
+            text(
+                "INSERT INTO assessment_answers (assessment_id, item_id, status, explanation, fields, updated_at)"
+                " SELECT id, '3.1-B1', 'met', 'สำรวจทุกไตรมาส', '{}', '2025-11-01' FROM assessments"
+            )
+        )
+        db.session.execute(text("INSERT INTO units (code, name_th, name_en) VALUES ('u1', 'หน่วย', 'Unit');"))
+        db.session.execute(
+            text(
+                "INSERT INTO users (username, display_name, password_hash, role, active, failed_logins, created_at,"
+                " session_token, unit_id) SELECT 'u', 'u', 'x', 'officer', 1, 0, '2026-01-01', 'token-0123456789',"
+                " id FROM units"
+            )
+        )
         db.session.commit()
         flask_migrate.upgrade()
+        answer = db.session.execute(
+            text(
+                "SELECT a.period, x.explanation FROM assessment_answers x JOIN assessments a ON a.id = x.assessment_id"
+            )
+        ).one()
+        assert tuple(answer) == ("2568", "สำรวจทุกไตรมาส")
+        assert db.session.execute(text("SELECT assessed_body FROM units")).scalars().all() in ([0], [False])
+        assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
         row = db.session.execute(
             text("SELECT agency, period, status, snapshot, snapshot_sha256, unit_id FROM assessments")
         ).one()
@@ -283,6 +305,8 @@ def test_existing_assessments_migrate_unchanged_to_the_whole_deployment(tmp_path
         flask_migrate.downgrade(revision="0029")
         back = db.session.execute(text("SELECT agency, period, status FROM assessments")).one()
         assert tuple(back) == ("สำนักงานเขต", "2568", "submitted")
+        assert db.session.execute(text("SELECT count(*) FROM assessment_answers")).scalar() == 1
+        assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
         db.session.commit()
         db.engine.dispose()
 

@@ -58,7 +58,24 @@ def _operational_data_v1() -> None:
     )
 
 
+def _foreign_keys(on: bool) -> None:
+    """SQLite remakes a table to change its constraints (batch mode): dropping the old
+    `assessments` or `units` while rows elsewhere point at them would break their foreign
+    keys for a moment, and SQLite would refuse. Off while the tables are remade (the
+    pysqlite driver runs DDL outside a transaction, where `foreign_keys` applies); inside
+    a transaction, where that pragma does nothing, checked at commit instead, when the new
+    tables hold the same ids. Both are checked by `PRAGMA foreign_key_check` in the tests."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    if on:
+        op.execute("PRAGMA foreign_keys = ON")
+    else:
+        op.execute("PRAGMA defer_foreign_keys = ON")
+        op.execute("PRAGMA foreign_keys = OFF")
+
+
 def upgrade():
+    _foreign_keys(on=False)
     with op.batch_alter_table("units") as batch:
         batch.add_column(sa.Column("assessed_body", sa.Boolean(), server_default=sa.false(), nullable=False))
 
@@ -83,9 +100,11 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_assessment_operational_data")),
     )
     _unique_per_unit_and_period("assessment_operational_data")
+    _foreign_keys(on=True)
 
 
 def downgrade():
+    _foreign_keys(on=False)
     # A body's assessments have no place in the old schema (one per agency name and period).
     bodies = "SELECT id FROM assessments WHERE unit_id IS NOT NULL"
     op.execute(f"DELETE FROM assessment_evidence WHERE assessment_id IN ({bodies})")
@@ -102,3 +121,4 @@ def downgrade():
         batch.drop_column("unit_id")
     with op.batch_alter_table("units") as batch:
         batch.drop_column("assessed_body")
+    _foreign_keys(on=True)

@@ -40,7 +40,7 @@ def _helpers() -> dict:
 def _keep_unit(endpoint: str, values: dict) -> None:
     """The body chosen by this request's page stays on every link and form of the blueprint."""
     code = g.get("assessment_unit")
-    if code and "unit" not in values and endpoint != "assessment.index":
+    if code and "unit" not in values and endpoint not in ("assessment.index", "assessment.agencies"):
         values["unit"] = code
 
 

@@ -14,19 +14,35 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints.models.base import Base, utcnow
+from complaints.models.reference import Unit
 from complaints.models.user import User
 
 
+def _one_per_unit_and_period(table: str) -> tuple[Index, Index]:
+    """One row per (assessed body, period), and one per period for the whole deployment
+    (unit NULL): two partial unique indexes, as NULLs are distinct in a unique constraint."""
+    whole = text("unit_id IS NULL")
+    body = text("unit_id IS NOT NULL")
+    return (
+        Index(f"uq_{table}_unit_period", "unit_id", "period", unique=True, postgresql_where=body, sqlite_where=body),
+        Index(f"uq_{table}_whole_period", "period", unique=True, postgresql_where=whole, sqlite_where=whole),
+    )
+
+
 class Assessment(Base):
+    """One per assessed body and period; `unit_id` NULL is the whole deployment (an agency
+    that hosts no other, or the deployment-wide view of one that does)."""
+
     __tablename__ = "assessments"
-    __table_args__ = (UniqueConstraint("agency", "period", name="uq_assessments_agency_period"),)
+    __table_args__ = _one_per_unit_and_period("assessments")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agency: Mapped[str] = mapped_column(String(200))
+    agency: Mapped[str] = mapped_column(String(200))  # the body's (or the deployment's) name when opened
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     period: Mapped[str] = mapped_column(String(10))  # BE fiscal year "2569" or quarter "2569-Q1"
     fiscal_year: Mapped[int] = mapped_column(index=True)
     form: Mapped[str] = mapped_column(String(40))
@@ -45,6 +61,7 @@ class Assessment(Base):
         back_populates="assessment", order_by="AssessmentEvidence.id"
     )
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    unit: Mapped[Unit | None] = relationship()
 
 
 class AssessmentAnswer(Base):
@@ -89,7 +106,8 @@ class AssessmentEvidence(Base):
 
 class OperationalData(Base):
     """What the complaint data says about a period for the assessment (every criterion-3.4
-    metric, the facts offered for 3.1-3.3), as computed at `computed_at`.
+    metric, the facts offered for 3.1-3.3), as computed at `computed_at`, for one assessed
+    body (its subtree's complaints) or, with `unit_id` NULL, the whole deployment.
 
     A materialised result: with a million complaints computing it takes seconds, so
     the draft's pages read it while it is younger than ASSESSMENT_DATA_MAX_AGE; beat
@@ -97,8 +115,11 @@ class OperationalData(Base):
     """
 
     __tablename__ = "assessment_operational_data"
+    __table_args__ = _one_per_unit_and_period("assessment_operational_data")
 
-    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # the assessed body; NULL: the deployment
+    period: Mapped[str] = mapped_column(String(10))
     computed_at: Mapped[datetime]
     seconds: Mapped[float]  # how long computing it took
     criterion_34: Mapped[str] = mapped_column(Text)  # JSON

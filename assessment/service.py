@@ -7,6 +7,11 @@ whenever older than ASSESSMENT_DATA_MAX_AGE); submitting computes that anew and
 writes a JSON snapshot of everything the report shows (3.4 metrics, data for
 3.1-3.3, answers, evidence with file hashes, scores), and from then on the report
 of that period is read from the snapshot only.
+
+A deployment may host several agencies: a unit marked `assessed_body` runs its own
+assessment from the complaints of its subtree (the unit and every unit below it), and
+`body` (a Unit, or None for the whole deployment) names whose assessment is meant in
+every function here. Who may see which: `visible_bodies()`.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.exc import IntegrityError
 
 from assessment import evidence as ops
@@ -30,9 +35,9 @@ from complaints.domain.errors import BilingualError, FieldError, invalid, unsafe
 from complaints.domain.periods import Period
 from complaints.domain.thai_calendar import format_thai_datetime
 from complaints.extensions import db
-from complaints.models import User, utcnow
+from complaints.models import Unit, User, utcnow
 from complaints.nlp.cleaning import UnsafeText, clean_text
-from complaints.services.analytics.api import after_commit, after_rollback, agency_name
+from complaints.services.analytics.api import after_commit, after_rollback, agency_name, unit_and_descendants
 
 MAX_EXPLANATION = 5000
 MAX_FIELD = 2000
@@ -43,11 +48,102 @@ def agency() -> str:
     return agency_name().th
 
 
-def find(period: Period) -> Assessment | None:
-    return db.session.scalar(select(Assessment).where(Assessment.agency == agency(), Assessment.period == period.code))
+# --- assessed bodies ----------------------------------------------------------------------------
 
 
-def open_assessment(period: Period, user: User | None) -> Assessment:
+def _no_body() -> BilingualError:
+    return BilingualError(404, "not-found", "ไม่พบหน่วยงานที่ประเมินนี้", "No such assessed body.")
+
+
+def assessed_bodies() -> list[Unit]:
+    """Every unit marked as an assessed body, by code."""
+    return list(db.session.scalars(select(Unit).where(Unit.assessed_body.is_(True)).order_by(Unit.code)))
+
+
+def body_by_code(code: str | None) -> Unit | None:
+    """The assessed body of that code; None (the whole deployment) for no code; 404 for a
+    code that names no unit or a unit that is not an assessed body."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None or not unit.assessed_body:
+        raise _no_body()
+    return unit
+
+
+def units_of(body: Unit | None) -> tuple[int, ...] | None:
+    """The units whose complaints an assessment counts: the body and every unit below it
+    (the dashboard's unit filter's subtree); None for the whole deployment."""
+    return None if body is None else tuple(sorted(unit_and_descendants(body.id)))
+
+
+def body_id(body: Unit | None) -> int | None:
+    return None if body is None else body.id
+
+
+def _same_body(body: Unit | None):
+    return Assessment.unit_id.is_(None) if body is None else Assessment.unit_id == body.id
+
+
+def _ancestors(unit_id: int) -> list[int]:
+    """The unit and its parents up to the root, nearest first."""
+    parents = {uid: parent for uid, parent in db.session.execute(select(Unit.id, Unit.parent_id))}
+    chain: list[int] = []
+    current: int | None = unit_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return chain
+
+
+def visible_bodies(user: User) -> set[int | None] | None:
+    """Whose assessments the user may see and edit (ids, None standing for the whole
+    deployment); None: all of them.
+
+    Admins, and managers with no unit (the whole deployment), see all. A manager with a
+    unit sees the assessed bodies at or below it (a ministry or province over its
+    agencies) and the body the unit belongs to (the nearest assessed body above it);
+    the whole deployment's assessment too when no unit is an assessed body (a
+    single-agency deployment, as before) or when the manager's unit covers every unit.
+    """
+    if user.role == "admin" or user.unit_id is None:
+        return None
+    if user.role != "manager":
+        return set()
+    bodies = {unit.id for unit in assessed_bodies()}
+    if not bodies:
+        return {None}
+    covered = unit_and_descendants(user.unit_id)
+    seen: set[int | None] = {b for b in bodies if b in covered}
+    enclosing = next((u for u in _ancestors(user.unit_id) if u in bodies), None)
+    if enclosing is not None:
+        seen.add(enclosing)
+    all_units = set(db.session.scalars(select(Unit.id)))
+    if covered >= all_units:
+        seen.add(None)
+    return seen
+
+
+def may_see(user: User, body: Unit | None) -> bool:
+    seen = visible_bodies(user)
+    return seen is None or body_id(body) in seen
+
+
+def body_for(user: User, code: str | None) -> Unit | None:
+    """The assessed body a page names (`?unit=CODE`; none: the whole deployment), if the
+    user may see its assessment; 404 otherwise, as for a complaint outside one's units."""
+    body = body_by_code(code)
+    if not may_see(user, body):
+        raise _no_body()
+    return body
+
+
+def find(period: Period, body: Unit | None = None) -> Assessment | None:
+    return db.session.scalar(select(Assessment).where(_same_body(body), Assessment.period == period.code))
+
+
+def open_assessment(period: Period, user: User | None, body: Unit | None = None) -> Assessment:
     """The assessment of a period, created as a draft the first time; a period that has
     not begun has nothing to assess and cannot be opened."""
     if period.start > utcnow():
@@ -57,11 +153,12 @@ def open_assessment(period: Period, user: User | None) -> Assessment:
             f"รอบ {period.code} ยังไม่เริ่ม (เริ่ม {period.date_range('th')}) เปิดแบบประเมินได้เมื่อรอบเริ่มแล้ว",
             f"Period {period.code} has not begun ({period.date_range('en')}); it can be opened once it has.",
         )
-    existing = find(period)
+    existing = find(period, body)
     if existing:
         return existing
     assessment = Assessment(
-        agency=agency(),
+        agency=body.name_th if body is not None else agency(),
+        unit_id=body_id(body),
         period=period.code,
         fiscal_year=period.fiscal_year,
         form=load_form()["form"],
@@ -72,19 +169,23 @@ def open_assessment(period: Period, user: User | None) -> Assessment:
         db.session.commit()
     except IntegrityError:  # opened by someone else at the same moment
         db.session.rollback()
-        theirs = find(period)
+        theirs = find(period, body)
         if theirs is None:  # the clash was not that one
             raise
         return theirs
     return assessment
 
 
-def get(period_text: str) -> tuple[Period, Assessment]:
+def get(period_text: str, body: Unit | None = None) -> tuple[Period, Assessment]:
     period = Period.parse(period_text)
-    assessment = find(period)
+    assessment = find(period, body)
     if assessment is None:
+        whose_th, whose_en = (f" ของ{body.name_th}", f" of {body.name_en}") if body is not None else ("", "")
         raise BilingualError(
-            404, "no-assessment", f"ยังไม่มีแบบประเมินรอบ {period.code}", f"There is no assessment for {period.code} yet."
+            404,
+            "no-assessment",
+            f"ยังไม่มีแบบประเมินรอบ {period.code}{whose_th}",
+            f"There is no assessment for {period.code}{whose_en} yet.",
         )
     return period, assessment
 
@@ -165,7 +266,7 @@ def save_answers(period: Period, assessment: Assessment, posted: dict[str, dict]
     if errors:
         raise invalid(errors)
     stored = {a.item_id: a for a in assessment.answers}
-    prefill = operations(period)["prefill"]
+    prefill = operations(period, assessment.unit)["prefill"]
     written = []
     for item_id, (status, text, fields) in values.items():
         answer = stored.get(item_id)
@@ -287,59 +388,86 @@ def _operational_dict(data: OperationalData) -> dict:
     }
 
 
-def refresh_operations(period: Period) -> dict:
-    """Compute what the complaint data says of the period now, store it, and return it."""
+def stored_operations(period: Period, body: Unit | None = None) -> OperationalData | None:
+    """The operational data of the period as last stored (of the body, or the whole deployment)."""
+    same_body = OperationalData.unit_id.is_(None) if body is None else OperationalData.unit_id == body.id
+    return db.session.scalar(select(OperationalData).where(same_body, OperationalData.period == period.code))
+
+
+def refresh_operations(period: Period, body: Unit | None = None) -> dict:
+    """Compute what the complaint data says of the period now (of the body's subtree, or
+    the whole deployment), store it, and return it."""
     started = time.perf_counter()
-    computed, prefill = ops.criterion_34(period), ops.prefill(period)  # filters, not links: no request needed
-    data = OperationalData(
-        period=period.code,
-        computed_at=utcnow(),
-        seconds=time.perf_counter() - started,
-        criterion_34=json.dumps(computed, ensure_ascii=False),
-        prefill=json.dumps(prefill, ensure_ascii=False),
-    )
+    units = units_of(body)
+    # filters, not links: no request needed
+    computed, prefill = ops.criterion_34(period, None, units), ops.prefill(period, units)
+    data = stored_operations(period, body) or OperationalData(unit_id=body_id(body), period=period.code)
+    db.session.add(data)
+    data.computed_at, data.seconds = utcnow(), time.perf_counter() - started
+    data.criterion_34 = json.dumps(computed, ensure_ascii=False)
+    data.prefill = json.dumps(prefill, ensure_ascii=False)
     result = _operational_dict(data)
     try:
-        db.session.merge(data)
         db.session.commit()
     except IntegrityError:  # another process stored the same period at the same moment
         db.session.rollback()
     return result
 
 
-def operations(period: Period) -> dict:
-    """{"criterion_34", "prefill", "computed_at", "seconds"} of the period: as stored when
-    younger than ASSESSMENT_DATA_MAX_AGE seconds (0: always computed now), else anew."""
+def operations(period: Period, body: Unit | None = None) -> dict:
+    """{"criterion_34", "prefill", "computed_at", "seconds"} of the period (of the body, or
+    the whole deployment): as stored when younger than ASSESSMENT_DATA_MAX_AGE seconds
+    (0: always computed now), else anew."""
     max_age = current_app.config["ASSESSMENT_DATA_MAX_AGE"]
-    stored = db.session.get(OperationalData, period.code)
+    stored = stored_operations(period, body)
     if stored is not None and (utcnow() - stored.computed_at).total_seconds() <= max_age:
         return _operational_dict(stored)
-    return refresh_operations(period)
+    return refresh_operations(period, body)
 
 
-def periods_to_refresh(now=None) -> list[Period]:
-    """What beat keeps fresh: this fiscal year, this quarter, and every period with a draft."""
+def periods_to_refresh(now=None, body: Unit | None = None) -> list[Period]:
+    """What beat keeps fresh of the body (or the whole deployment): this fiscal year, this
+    quarter, and every period with a draft."""
     now = now or utcnow()
     year = Period.containing(now)
     found = {year.code: year, **{q.code: q for q in year.quarters() if q.start <= now < q.end}}
-    for code in db.session.scalars(select(Assessment.period).where(Assessment.status == "draft")):
+    drafts = select(Assessment.period).where(Assessment.status == "draft", _same_body(body))
+    for code in db.session.scalars(drafts):
         found.setdefault(code, Period.parse(code))
     return list(found.values())
 
 
 def refresh_all() -> int:
-    """Refresh the stored operational data of `periods_to_refresh()`; returns how many."""
-    periods = periods_to_refresh()
-    for period in periods:
-        refresh_operations(period)
-    return len(periods)
+    """Refresh the stored operational data of `periods_to_refresh()`, for the whole
+    deployment and for every assessed body; returns how many."""
+    done = 0
+    for body in (None, *assessed_bodies()):
+        for period in periods_to_refresh(body=body):
+            refresh_operations(period, body)
+            done += 1
+    return done
 
 
-def build(period: Period, assessment: Assessment | None, fresh: bool = False) -> dict:
-    """Everything the report shows (a draft, or a period with no assessment yet); with
-    `fresh`, the complaint data is read now rather than as last stored."""
-    data = refresh_operations(period) if fresh else operations(period)
+def _in_body(computed: dict, body: Unit) -> None:
+    """A body's figures link to the dashboard's list of the body's subtree (its `unit` filter
+    takes the unit and the units below it), so the list is the complaints the figure counts."""
+    for entry in computed["items"].values():
+        for metric in entry.get("metrics", []):
+            filters = metric.get("filters")
+            if filters and filters.get("page") == "figures":
+                filters["params"] = {**(filters.get("params") or {}), "unit": str(body.id)}
+
+
+def build(period: Period, assessment: Assessment | None, fresh: bool = False, body: Unit | None = None) -> dict:
+    """Everything the report shows (a draft, or a period with no assessment yet) of the
+    assessment's body (else `body`; None: the whole deployment); with `fresh`, the
+    complaint data is read now rather than as last stored."""
+    if assessment is not None:
+        body = assessment.unit
+    data = refresh_operations(period, body) if fresh else operations(period, body)
     computed, prefill = data["criterion_34"], data["prefill"]
+    if body is not None:
+        _in_body(computed, body)
     answers = {a.item_id: a for a in (assessment.answers if assessment else [])}
     evidence = [_evidence_dict(e) for e in (assessment.evidence if assessment else [])]
     items = {}
@@ -362,7 +490,8 @@ def build(period: Period, assessment: Assessment | None, fresh: bool = False) ->
         }
     scores = score_form(criteria(), {item_id: entry["status"] for item_id, entry in items.items()})
     return {
-        "agency": assessment.agency if assessment else agency(),
+        "agency": assessment.agency if assessment else (body.name_th if body is not None else agency()),
+        "unit": None if body is None else {"code": body.code, "name_th": body.name_th, "name_en": body.name_en},
         "period": period.code,
         "period_th": period.label("th"),
         "first_day": period.first_day.isoformat(),
@@ -377,13 +506,14 @@ def build(period: Period, assessment: Assessment | None, fresh: bool = False) ->
     }
 
 
-def content(period: Period, assessment: Assessment | None) -> dict:
-    """The report's content: the frozen snapshot once submitted, else computed now."""
+def content(period: Period, assessment: Assessment | None, body: Unit | None = None) -> dict:
+    """The report's content: the frozen snapshot once submitted, else computed now (of the
+    assessment's body; with no assessment, of `body`)."""
     if assessment is not None and assessment.status == "submitted":
         if assessment.snapshot is None:
             raise ValueError(f"submitted assessment {assessment.id} has no snapshot")
         return json.loads(assessment.snapshot)
-    return build(period, assessment)
+    return build(period, assessment, body=body)
 
 
 def _file_hashes_hold(assessment: Assessment) -> None:
@@ -426,12 +556,13 @@ def submit(period: Period, assessment: Assessment, user: User) -> Assessment:
     return assessment
 
 
-def previous_submitted(period: Period) -> Assessment | None:
-    """The submitted assessment of the period before, of the same length (what a draft compares with):
-    the previous quarter for a quarter, the previous fiscal year for a year; None when it was not submitted."""
+def previous_submitted(period: Period, body: Unit | None = None) -> Assessment | None:
+    """The body's submitted assessment of the period before, of the same length (what a draft
+    compares with): the previous quarter for a quarter, the previous fiscal year for a year;
+    None when it was not submitted."""
     return db.session.scalar(
         select(Assessment).where(
-            Assessment.agency == agency(),
+            _same_body(body),
             Assessment.status == "submitted",
             Assessment.period == period.previous().code,
         )
@@ -478,10 +609,21 @@ def compare(current: dict, previous: dict | None) -> dict | None:
     }
 
 
-def all_assessments() -> list[Assessment]:
-    """Every assessment, the latest period first (the index page's list)."""
+def all_assessments(bodies: set[int | None] | None = None) -> list[Assessment]:
+    """Every assessment of `bodies` (ids, None standing for the whole deployment; `bodies`
+    None: of all), the latest period first, then by body (the index page's list)."""
+    where: ColumnElement[bool] = true()
+    if bodies is not None:
+        ids = [b for b in bodies if b is not None]
+        where = Assessment.unit_id.in_(ids)
+        if None in bodies:
+            where = where | Assessment.unit_id.is_(None)
     return list(
-        db.session.scalars(select(Assessment).order_by(Assessment.fiscal_year.desc(), Assessment.period.desc()))
+        db.session.scalars(
+            select(Assessment)
+            .where(where)
+            .order_by(Assessment.fiscal_year.desc(), Assessment.period.desc(), Assessment.unit_id.nullsfirst())
+        )
     )
 
 
@@ -489,6 +631,60 @@ def with_comparison(period: Period, assessment: Assessment) -> tuple[dict, dict 
     """The assessment's content and its comparison with the previous period's submitted
     report (None when that was not submitted): what its page shows."""
     current = content(period, assessment)
-    previous = previous_submitted(period)
+    previous = previous_submitted(period, assessment.unit)
     comparison = compare(current, content(Period.parse(previous.period), previous)) if previous else None
     return current, comparison
+
+
+# --- agencies side by side ---------------------------------------------------------------------
+
+# The 3.4 figures a ministry or province compares across its agencies (those present in a report).
+KEY_METRICS = ("ack_within_1wd", "overdue", "satisfied", "reopened", "root_cause", "corrective_actions")
+
+
+def bodies_under(user: User, unit: Unit | None) -> list[Unit]:
+    """The assessed bodies at or below `unit` (None: all of them) whose assessments the user may see."""
+    covered = None if unit is None else unit_and_descendants(unit.id)
+    seen = visible_bodies(user)
+    return [
+        body
+        for body in assessed_bodies()
+        if (covered is None or body.id in covered) and (seen is None or body.id in seen)
+    ]
+
+
+def units_above_bodies(user: User) -> list[Unit]:
+    """The units (a ministry, a province) with assessed bodies below them that the user may
+    see, within the user's own units; the tree's top first. What the side-by-side page offers."""
+    bodies = bodies_under(user, None)
+    above: dict[int, int] = {}  # unit id -> its depth below the body (for the order)
+    for body in bodies:
+        for depth, unit_id in enumerate(_ancestors(body.id)[1:], start=1):
+            above[unit_id] = max(above.get(unit_id, 0), depth)
+    if user.role != "admin" and user.unit_id is not None:
+        covered = unit_and_descendants(user.unit_id)
+        above = {u: d for u, d in above.items() if u in covered}
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(above))).all() if above else []
+    return sorted(units, key=lambda u: (-above[u.id], u.code))
+
+
+def side_by_side(period: Period, bodies: list[Unit]) -> list[dict]:
+    """One row per body for one period: its assessment (None when not opened), status,
+    scores per criterion and the key 3.4 figures; a draft or an unopened one computed from
+    the stored operational data, a submitted one read from its snapshot."""
+    rows = []
+    for body in bodies:
+        assessment = find(period, body)
+        report = content(period, assessment, body)
+        metrics = {m["key"]: m for entry in report["items"].values() for m in entry.get("metrics", [])}
+        rows.append(
+            {
+                "body": body,
+                "assessment": assessment,
+                "status": assessment.status if assessment else "none",
+                "scores": report["scores"],
+                "metrics": [metrics[key] for key in KEY_METRICS if key in metrics],
+                "data_as_of": report.get("data_as_of"),
+            }
+        )
+    return rows

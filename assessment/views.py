@@ -1,8 +1,15 @@
-"""Self-assessment pages (/assessment/…), for managers and admins: parse, call the service, render."""
+"""Self-assessment pages (/assessment/…), for managers and admins: parse, call the service, render.
+
+An assessed body's assessment is named by `?unit=<unit code>` on every URL of the
+blueprint (/assessment/2569?unit=bkk-district-1, its forms and downloads alike); without
+it the URLs mean the whole deployment, as in a single-agency deployment. A body the
+user may not see answers 404 (service.body_for). Once a page has chosen its body, every
+url_for of the blueprint carries it (`_keep_unit`), so the templates need not.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from assessment import links, report, service
@@ -11,7 +18,7 @@ from assessment.form import all_items, field_keys, levels
 from assessment.models import Assessment
 from complaints.domain.errors import BilingualError
 from complaints.domain.periods import Period
-from complaints.models import utcnow
+from complaints.models import Unit, utcnow
 from complaints.services.analytics.api import unit_of_work
 from complaints.web.security import roles_required
 
@@ -29,12 +36,34 @@ def _helpers() -> dict:
     }
 
 
+@bp.url_defaults
+def _keep_unit(endpoint: str, values: dict) -> None:
+    """The body chosen by this request's page stays on every link and form of the blueprint."""
+    code = g.get("assessment_unit")
+    if code and "unit" not in values and endpoint not in ("assessment.index", "assessment.agencies"):
+        values["unit"] = code
+
+
+def _body(code: str | None = None) -> Unit | None:
+    """The assessed body this request names (`?unit=`; a form's `unit` for a POST without
+    one), checked against what the user may see; remembered for `_keep_unit`."""
+    if code is None:
+        code = request.args.get("unit") or request.form.get("unit")
+    body = service.body_for(current_user, code)
+    g.assessment_unit = body.code if body is not None else None
+    return body
+
+
 @bp.get("/")
 @managers
 def index():
+    seen = service.visible_bodies(current_user)
+    bodies = service.bodies_under(current_user, None)
     return render_template(
         "assessment/index.html",
-        assessments=service.all_assessments(),
+        assessments=service.all_assessments(seen),
+        bodies=bodies,
+        whole=seen is None or None in seen,
         current_fy=Period.containing(utcnow()).fiscal_year,
     )
 
@@ -42,9 +71,34 @@ def index():
 @bp.post("/open")
 @managers
 def open_period():
+    body = _body()
     period = Period.parse(request.form.get("period"))
-    service.open_assessment(period, current_user)
+    service.open_assessment(period, current_user, body)
     return redirect(url_for("assessment.edit", period=period.code))
+
+
+@bp.get("/agencies")
+@managers
+def agencies():
+    """A ministry's or province's assessed bodies side by side for one period (`?period=`,
+    default this fiscal year; `?unit=` the unit above them, default every body one may see)."""
+    now = utcnow()
+    period = Period.parse(request.args["period"]) if request.args.get("period") else Period.containing(now)
+    code = (request.args.get("unit") or "").strip()
+    above = None
+    if code:
+        above = next((u for u in service.units_above_bodies(current_user) if u.code == code), None)
+        if above is None:
+            raise BilingualError(404, "not-found", "ไม่พบหน่วยงานนี้", "No such unit.")
+    rows = service.side_by_side(period, service.bodies_under(current_user, above))
+    return render_template(
+        "assessment/agencies.html",
+        period=period,
+        above=above,
+        rows=rows,
+        units=service.units_above_bodies(current_user),
+        current_fy=Period.containing(now).fiscal_year,
+    )
 
 
 def _page(period: Period, assessment: Assessment, error: BilingualError | None = None, confirm: bool = False):
@@ -67,7 +121,7 @@ def _page(period: Period, assessment: Assessment, error: BilingualError | None =
 
 def _act(period_text: str, action):
     """Run one change on a draft; a refused change re-renders the page with the bilingual error."""
-    period, assessment = service.get(period_text)
+    period, assessment = service.get(period_text, _body())
     try:
         with unit_of_work():
             action(period, assessment)
@@ -81,7 +135,7 @@ def _act(period_text: str, action):
 @bp.get("/<period>")
 @managers
 def edit(period: str):
-    return _page(*service.get(period))
+    return _page(*service.get(period, _body()))
 
 
 def _posted_answers() -> dict[str, dict]:
@@ -139,7 +193,7 @@ def delete_evidence(period: str, evidence_id: int):
 @bp.get("/<period>/evidence/<int:evidence_id>")
 @managers
 def download_evidence(period: str, evidence_id: int):
-    _, assessment = service.get(period)
+    _, assessment = service.get(period, _body())
     item = service.evidence_item(assessment, evidence_id)
     if item.kind == "file" and item.storage_key is not None:
         path = path_of(current_app.config["UPLOAD_DIR"], item.storage_key)
@@ -155,7 +209,7 @@ def submit(period: str):
     """Two steps, no script needed: the first POST shows what is about to be frozen and
     asks for confirmation; the POST with `confirm` freezes it and records who did."""
     if request.form.get("confirm") != "yes":
-        chosen, assessment = service.get(period)
+        chosen, assessment = service.get(period, _body())
         try:
             service.ready_to_submit(chosen, assessment)
         except BilingualError as exc:
@@ -177,7 +231,7 @@ def refresh(period: str):
     """Read the complaint data again now (the page otherwise shows it as last computed)."""
 
     def recompute(chosen, _assessment):
-        data = service.refresh_operations(chosen)
+        data = service.refresh_operations(chosen, _assessment.unit)
         flash(
             f"คำนวณตัวเลขจากข้อมูลเรื่องร้องเรียนใหม่แล้ว ({data['seconds']:.1f} วินาที) / "
             f"Figures recomputed from the complaint data ({data['seconds']:.1f} s)"
@@ -193,9 +247,11 @@ def download_report(period: str, fmt: str):
         raise BilingualError(
             404, "unknown-format", "ไม่รองรับรูปแบบรายงานนี้ (html, pdf, xlsx)", "Unknown report format (html, pdf, xlsx)."
         )
+    body = _body()
     chosen = Period.parse(period)
-    content = service.content(chosen, service.find(chosen))
+    content = service.content(chosen, service.find(chosen, body), body)
     mimetype, extension = report.FORMATS[fmt]
     response = current_app.response_class(report.render(content, fmt), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="pmqa-cat3-{chosen.code}.{extension}"'
+    name = f"pmqa-cat3-{body.code}-{chosen.code}" if body is not None else f"pmqa-cat3-{chosen.code}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
     return response

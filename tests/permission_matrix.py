@@ -222,6 +222,7 @@ MATRIX: dict[tuple[str, str, str], tuple[int, int, int, int, int]] = {
     ("admin.users", "GET", ""): ADMIN,
     # /assessment
     ("assessment.add_evidence", "POST", ""): (403, 403, 422, 422, 403),
+    ("assessment.agencies", "GET", ""): ASSESSORS,
     ("assessment.delete_evidence", "POST", ""): (403, 403, 302, 302, 403),
     ("assessment.download_evidence", "GET", ""): ASSESSORS,
     ("assessment.download_report", "GET", ""): ASSESSORS,

@@ -242,6 +242,9 @@ def tracking_number_given(scope: Scope) -> Metric:
 
 
 def tracking_lookups(scope: Scope) -> Metric:
+    """Lookups on the public tracking page and API. The counter records no unit (the page is
+    the deployment's, shared by every agency it hosts), so an assessed body's figure is the
+    deployment's, said so next to it."""
     period, limits = scope.period, scope.limits
     by_channel = lookups_between(period.first_day, period.last_day)
     total = sum(by_channel.values())
@@ -252,11 +255,11 @@ def tracking_lookups(scope: Scope) -> Metric:
         "จำนวนครั้งที่ประชาชนติดตามเรื่อง",
         "Tracking lookups",
         total,
-        display=f"{total:,} ครั้ง / lookups",
+        display=f"{total:,} ครั้ง / lookups" + ("" if scope.units is None else " (ทั้งระบบ / whole deployment)"),
         threshold=f"≥ {minimum}",
         met=total >= minimum,
         filters=TRACKING,
-        details={"channels": by_channel},
+        details={"channels": by_channel, "scope": "deployment"},
     )
     if not metric.met:
         metric.why_not_th = f"มีการติดตามเรื่อง {total} ครั้ง น้อยกว่าเกณฑ์ {minimum}"
@@ -341,7 +344,8 @@ def corrective_actions_on_top_clusters(scope: Scope) -> Metric:
     top_n = limits["top_clusters"]
     # One complaint is not a recurrence; such clusters rank last, so dropping them after
     # the limit leaves the same clusters.
-    top = [c for c in top_clusters(period.first_day, period.last_day, limit=top_n) if c.in_period > 1]
+    units = None if scope.units is None else list(scope.units)  # an assessed body: the clusters of its units
+    top = [c for c in top_clusters(period.first_day, period.last_day, units, limit=top_n) if c.in_period > 1]
     with_action = set(
         db.session.scalars(
             select(CorrectiveAction.cluster_id).where(

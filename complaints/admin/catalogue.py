@@ -41,6 +41,7 @@ def _unit_form(unit: Unit | None) -> ResponseReturnValue:
             name_th=form.name_th.data,
             name_en=form.name_en.data,
             parent_id=form.parent_id.data,
+            assessed_body=bool(form.assessed_body.data),
         ),
         saved=lambda saved: flash_redirect(
             url_for("admin.units"), f"บันทึกหน่วยงาน {saved.name_th} แล้ว", f"Unit {saved.name_en} saved"

@@ -68,6 +68,7 @@ class UnitForm(AdminForm):
     name_th = StringField(validators=[Length(max=400)])
     name_en = StringField(validators=[Length(max=400)])
     parent_id = SelectField(choices=unit_choices, validate_choice=False)
+    assessed_body = BooleanField(default=False)
 
 
 class CategoryForm(AdminForm):

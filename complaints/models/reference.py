@@ -24,6 +24,9 @@ class Unit(Base):
     name_th: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # An agency that runs its own PMQA self-assessment from the complaints of this unit and
+    # every unit below it (a deployment hosting several agencies marks each one).
+    assessed_body: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
 

@@ -3,20 +3,20 @@
 The assessment counts as the dashboard counts (the same acknowledgement seconds, the
 same place against the service standard, the same recurring clusters), and it needs
 a few things other contexts keep (the holiday calendar, citizens' tracking lookups,
-the agency's name, what the public may know of, how an uploaded file is stored, the unit
-of work a change is committed in, and what waits for its commit or rollback), and the one
-definition of each figure (`definitions`: population, numerator, denominator, as-of rule,
-and the drill-down filters of the complaints each 3.4 metric counts). Everything
-it uses is named here; the modules behind these names are free to change their internals.
-A test and an import contract (pyproject `[tool.importlinter]`) keep assessment/ to this
-module.
+the agency's name, the unit tree (an assessed body's subtree), what the public may know
+of, how an uploaded file is stored, the unit of work a change is committed in, and what
+waits for its commit or rollback), and the one definition of each figure (`definitions`:
+population, numerator, denominator, as-of rule, and the drill-down filters of the
+complaints each 3.4 metric counts). Everything it uses is named here; the modules behind
+these names are free to change their internals. A test and an import contract (pyproject
+`[tool.importlinter]`) keep assessment/ to this module.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement
 
-from complaints.services.access import PUBLIC, visible_complaints
+from complaints.services.access import PUBLIC, unit_and_descendants, visible_complaints
 from complaints.services.analytics.clusters import ClusterSummary, top_clusters
 from complaints.services.analytics.metrics import definitions
 from complaints.services.analytics.metrics.dimensions import (
@@ -52,6 +52,7 @@ __all__ = [
     "store_file",
     "thai_document",
     "top_clusters",
+    "unit_and_descendants",
     "unit_of_work",
 ]
 

@@ -68,8 +68,11 @@ def _would_cycle(unit: Unit, parent: Unit) -> bool:
     return node is not None  # an existing cycle above the parent
 
 
-def save_unit(unit: Unit | None, *, code: str, name_th: str, name_en: str, parent_id=None) -> Unit:
-    """Create (unit None) or edit a unit; a parent that would make a cycle is refused."""
+def save_unit(
+    unit: Unit | None, *, code: str, name_th: str, name_en: str, parent_id=None, assessed_body: bool | None = None
+) -> Unit:
+    """Create (unit None) or edit a unit; a parent that would make a cycle is refused.
+    `assessed_body` marks an agency that runs its own self-assessment (None: left as it is)."""
     check = Checker()
     code = check.text("code", code, ("รหัสหน่วยงาน", "Unit code"), max_len=40)
     if code and not _UNIT_CODE.fullmatch(code):
@@ -96,6 +99,8 @@ def save_unit(unit: Unit | None, *, code: str, name_th: str, name_en: str, paren
     else:
         unit.code, unit.name_th, unit.name_en = code, name_th, name_en
     unit.parent = parent
+    if assessed_body is not None:
+        unit.assessed_body = assessed_body
     changed()
     log_change("saved unit %s", unit.code)
     return unit

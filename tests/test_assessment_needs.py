@@ -108,6 +108,9 @@ def test_all_33_ticked_with_test_text_and_no_evidence_scores_no_significance(app
     page = manager.get("/assessment/2569").text
     assert 'id="declared-only-3.3"' in page and "ยังไม่นับว่าผ่าน" in page
     assert "No evidence file or link is attached" in page
+    # The computed metrics of 3.1-3.3 are on the page, with their tables.
+    assert 'data-metric="segments_with_standards" data-met="False"' in page
+    assert 'data-metric-table="needs_register"' in page and 'data-metric-table="channel_effectiveness"' in page
 
 
 def test_33_reaches_significance_with_its_metrics_met_and_evidence_attached(app, manager):

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import and_, case, func, literal, select
 
 from assessment.evidence.common import (
     Metric,
     Scope,
+    ack_deadline,
     all_received,
     figures,
     pct,
@@ -38,8 +40,18 @@ from assessment.evidence.common import (
 from complaints.domain.periods import Period, add_months, bangkok_midnight
 from complaints.domain.thai_calendar import THAI_MONTHS_ABBR, be_year, to_bangkok
 from complaints.extensions import db
-from complaints.i18n import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS
-from complaints.models import ActionStatus, Category, Channel, Complaint, CorrectiveAction, Kind, Status, utcnow
+from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
+from complaints.models import (
+    ActionStatus,
+    Category,
+    Channel,
+    Complaint,
+    CorrectiveAction,
+    Kind,
+    Status,
+    SurveyResponse,
+    utcnow,
+)
 from complaints.services.analytics.api import bisecting_case
 
 # Walk-in, phone and letter are taken down by an officer; every other channel arrives as data.
@@ -47,6 +59,7 @@ IN_PERSON_CHANNELS = frozenset({Channel.PHONE, Channel.COUNTER, Channel.LETTER})
 DIGITAL_CHANNELS = frozenset(c.value for c in Channel) - IN_PERSON_CHANNELS
 NO_SUBMISSIONS = ("ไม่มีเรื่องที่รับในรอบนี้", "Nothing received in this period")
 UNCATEGORISED = ("ไม่ระบุหมวดหมู่", "No category")
+LOW_SCORE = 2  # satisfaction of 1 or 2 out of 5
 TREND_CATEGORIES = 8
 K = TypeVar("K", bound=Hashable)
 ACTION_STATUS: dict[str, str] = {
@@ -60,15 +73,80 @@ def month_label(month: date) -> tuple[str, str]:
     return f"{THAI_MONTHS_ABBR[month.month - 1]} {be_year(month) % 100:02d}", f"{month:%b %Y}"
 
 
-def _by_channel_and_kind(scope: Scope) -> dict[str, dict[str, int]]:
+SCAN_SUMS = ("n", "answered", "rateable", "rated", "ack_in_time", "answers", "satisfied", "low", "score_sum")
+
+
+@dataclass(frozen=True)
+class Group:
+    """The period's submissions sharing a channel, kind, category, unit and district, and their sums."""
+
+    channel: str
+    kind: str
+    category_id: int | None
+    unit_id: int | None
+    district: str | None
+    sums: dict[str, int]
+
+
+def submissions_scan(scope: Scope) -> list[Group]:
+    """One scan of the period's submissions (every kind, survey answers joined) grouped by
+    channel, kind, category, unit and district: what most 3.1-3.3 metrics sum (computed once
+    per scope). `answered`: Status.ANSWERED; `rateable`: Status.RATEABLE, `rated` those with
+    an answer; `ack_in_time`: acknowledged by the end of the next working day; survey
+    `answers`, `satisfied` (4-5), `low` (1-2) and `score_sum` (for the mean)."""
+    cached = scope.__dict__.get("_needs_scan")
+    if cached is not None:
+        return cached
+    rateable = Complaint.status.in_(Status.RATEABLE)
+    in_time = and_(Complaint.acknowledged_at.is_not(None), Complaint.acknowledged_at <= ack_deadline(scope.period))
+    conditions = {
+        "answered": Complaint.status.in_(Status.ANSWERED),
+        "rateable": rateable,
+        "rated": and_(rateable, SurveyResponse.id.is_not(None)),
+        "ack_in_time": in_time,
+        "answers": SurveyResponse.id.is_not(None),
+        "satisfied": SurveyResponse.satisfaction >= 4,
+        "low": SurveyResponse.satisfaction <= LOW_SCORE,
+    }
+    dims = (Complaint.channel, Complaint.kind, Complaint.category_id, Complaint.unit_id, Complaint.district)
     rows = db.session.execute(
-        select(Complaint.channel, Complaint.kind, func.count(Complaint.id))
+        select(
+            *dims,
+            func.count(Complaint.id),
+            *[func.sum(case((condition, 1), else_=0)) for condition in conditions.values()],
+            func.coalesce(func.sum(SurveyResponse.satisfaction), 0),
+        )
+        .outerjoin(SurveyResponse, SurveyResponse.complaint_id == Complaint.id)
         .where(*all_received(scope.period, scope.units))
-        .group_by(Complaint.channel, Complaint.kind)
+        .group_by(*dims)
     ).all()
+    groups = [
+        Group(r[0], r[1], r[2], r[3], r[4], dict(zip(SCAN_SUMS, (int(v or 0) for v in r[5:]), strict=True)))
+        for r in rows
+    ]
+    scope.__dict__["_needs_scan"] = groups
+    return groups
+
+
+def sum_by(groups: list[Group], key: Callable[[Group], Hashable]) -> dict:
+    """{key: {sum name: total}} over the groups."""
+    found: dict = {}
+    for group in groups:
+        totals = found.setdefault(key(group), dict.fromkeys(SCAN_SUMS, 0))
+        for name, value in group.sums.items():
+            totals[name] += value
+    return found
+
+
+def category_names() -> dict[int, tuple[str, str]]:
+    rows = db.session.execute(select(Category.id, Category.name_th, Category.name_en))
+    return {cid: (th, en) for cid, th, en in rows}
+
+
+def _by_channel_and_kind(scope: Scope) -> dict[str, dict[str, int]]:
     found: dict[str, dict[str, int]] = defaultdict(dict)
-    for channel, kind, n in rows:
-        found[channel][kind] = int(n)
+    for (channel, kind), sums in sum_by(submissions_scan(scope), lambda g: (g.channel, g.kind)).items():
+        found[channel][kind] = sums["n"]
     return found
 
 
@@ -134,16 +212,11 @@ def suggestions_received(scope: Scope) -> Metric:
 
 def needs_categorised(scope: Scope) -> Metric:
     """Analysed: each submission carries a category; the table is the categories by count."""
-    rows = db.session.execute(
-        select(Category.name_th, Category.name_en, func.count(Complaint.id))
-        .select_from(Complaint)
-        .outerjoin(Category, Category.id == Complaint.category_id)
-        .where(*all_received(scope.period, scope.units))
-        .group_by(Category.name_th, Category.name_en)
-        .order_by(func.count(Complaint.id).desc(), Category.name_th)
-    ).all()
-    total = sum(int(n) for _, _, n in rows)
-    with_category = sum(int(n) for th, _, n in rows if th is not None)
+    names = category_names()
+    by_category = {c: sums["n"] for c, sums in sum_by(submissions_scan(scope), lambda g: g.category_id).items()}
+    rows = sorted(by_category.items(), key=lambda r: (-r[1], names.get(r[0], UNCATEGORISED)[0] if r[0] else ""))
+    total = sum(by_category.values())
+    with_category = sum(n for c, n in by_category.items() if c is not None)
     return share_metric(
         "needs_categorised",
         "3.1-B2",
@@ -157,8 +230,11 @@ def needs_categorised(scope: Scope) -> Metric:
             "table": table(
                 [("count", "จำนวน", "Count"), ("share", "สัดส่วน", "Share")],
                 [
-                    (th or UNCATEGORISED[0], en or UNCATEGORISED[1], {"count": f"{n:,}", "share": pct(ratio(n, total))})
-                    for th, en, n in rows
+                    (
+                        *(names.get(c, UNCATEGORISED) if c is not None else UNCATEGORISED),
+                        {"count": f"{n:,}", "share": pct(ratio(n, total))},
+                    )
+                    for c, n in rows
                 ],
             )
         },
@@ -167,14 +243,10 @@ def needs_categorised(scope: Scope) -> Metric:
 
 def needs_answered(scope: Scope) -> Metric:
     """Responded to: submissions of the period the agency has answered (resolved, closed, its
-    reason for not acting, or forwarded to whoever acts on it)."""
-    rows = db.session.execute(
-        select(Complaint.status, func.count(Complaint.id))
-        .where(*all_received(scope.period, scope.units))
-        .group_by(Complaint.status)
-    ).all()
-    total = sum(int(n) for _, n in rows)
-    answered = sum(int(n) for status, n in rows if status in Status.ANSWERED)
+    reason for not acting, or forwarded to whoever acts on it); the table by kind."""
+    by_kind = sum_by(submissions_scan(scope), lambda g: g.kind)
+    total = sum(sums["n"] for sums in by_kind.values())
+    answered = sum(sums["answered"] for sums in by_kind.values())
     return share_metric(
         "needs_answered",
         "3.1-B3",
@@ -186,10 +258,13 @@ def needs_answered(scope: Scope) -> Metric:
         filters=figures(scope.period),
         details={
             "table": table(
-                [("count", "จำนวน", "Count")],
+                [("count", "จำนวน", "Received"), ("answered", "ตอบสนองแล้ว", "Answered")],
                 [
-                    (*STATUS_LABELS.get(status, (status, status)), {"count": f"{int(n):,}"})
-                    for status, n in sorted(rows, key=lambda r: -r[1])
+                    (
+                        *KIND_LABELS.get(kind, (kind, kind)),
+                        {"count": f"{sums['n']:,}", "answered": f"{sums['answered']:,}"},
+                    )
+                    for kind, sums in sorted(by_kind.items(), key=lambda r: -r[1]["n"])
                 ],
             )
         },

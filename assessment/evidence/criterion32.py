@@ -12,7 +12,7 @@ period's end, one of them in the period.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from sqlalchemy import and_, case, exists, func, or_, select
 
@@ -26,11 +26,11 @@ from assessment.evidence.common import (
     share_metric,
     table,
 )
+from assessment.evidence.criterion31 import LOW_SCORE, Group, category_names, submissions_scan, sum_by
 from complaints.extensions import db
 from complaints.i18n import CHANNEL_LABELS
 from complaints.models import (
     ActionStatus,
-    Category,
     Complainant,
     Complaint,
     CorrectiveAction,
@@ -42,41 +42,15 @@ from complaints.models import (
 from complaints.services.analytics.api import public_complaints
 
 NO_ANSWERS = ("ไม่มีผลการประเมินความพึงพอใจในรอบนี้", "No survey answers in this period")
-LOW_SCORE = 2  # satisfaction of 1 or 2 out of 5
-
-
-def _survey_rows(scope: Scope, dimension, *joins) -> list:
-    """(dimension value, answers, satisfied 4-5, mean, low 1-2) per value, most answers first."""
-    statement = (
-        select(
-            dimension,
-            func.count(SurveyResponse.id),
-            func.sum(case((SurveyResponse.satisfaction >= 4, 1), else_=0)),
-            func.avg(SurveyResponse.satisfaction),
-            func.sum(case((SurveyResponse.satisfaction <= LOW_SCORE, 1), else_=0)),
-        )
-        .select_from(Complaint)
-        .join(SurveyResponse, SurveyResponse.complaint_id == Complaint.id)
-    )
-    for target, on in joins:
-        statement = statement.outerjoin(target, on)
-    return list(
-        db.session.execute(
-            statement.where(*all_received(scope.period, scope.units))
-            .group_by(dimension)
-            .order_by(func.count(SurveyResponse.id).desc())
-        ).all()
-    )
 
 
 # --- 3.2 Basic --------------------------------------------------------------------------------
 
 
 def satisfied(scope: Scope) -> Metric:
-    rows = _survey_rows(scope, Complaint.kind)
-    answers = sum(int(r[1]) for r in rows)
-    happy = sum(int(r[2] or 0) for r in rows)
-    mean = sum(float(r[3] or 0) * int(r[1]) for r in rows) / answers if answers else None
+    totals = sum_by(submissions_scan(scope), lambda g: None).get(None, {})
+    answers, happy = totals.get("answers", 0), totals.get("satisfied", 0)
+    mean = totals["score_sum"] / answers if answers else None
     return share_metric(
         "needs_satisfied",
         "3.2-B1",
@@ -92,18 +66,13 @@ def satisfied(scope: Scope) -> Metric:
 
 def response_rate(scope: Scope) -> Metric:
     """Survey answers of the submissions the complainant may rate (resolved, closed, rejected with reasons)."""
-    rateable = Complaint.status.in_(Status.RATEABLE)
-    whole, part = db.session.execute(
-        select(func.count(Complaint.id), func.count(SurveyResponse.id))
-        .outerjoin(SurveyResponse, SurveyResponse.complaint_id == Complaint.id)
-        .where(*all_received(scope.period, scope.units), rateable)
-    ).one()
+    totals = sum_by(submissions_scan(scope), lambda g: None).get(None, {})
     return share_metric(
         "survey_response_rate_all",
         "3.2-B2",
         ("อัตราการตอบแบบประเมิน (ความผูกพัน)", "Survey response rate (engagement)"),
-        int(part),
-        int(whole),
+        totals.get("rated", 0),
+        totals.get("rateable", 0),
         scope.limits["needs_min_response_rate"],
         empty=("ไม่มีเรื่องที่ให้ประเมินได้ในรอบนี้", "Nothing in this period could be rated"),
         filters=figures(scope.period, survey="responded"),
@@ -191,9 +160,15 @@ SURVEY_COLUMNS = [
 
 
 def _breakdown(
-    scope: Scope, key: str, labels: tuple[str, str], rows: list, name: Callable[[object], tuple[str, str]]
+    scope: Scope,
+    key: str,
+    labels: tuple[str, str],
+    by: Callable[[Group], Hashable],
+    name: Callable[[Hashable], tuple[str, str]],
 ) -> Metric:
-    answers = sum(int(r[1]) for r in rows)
+    groups = sum_by(submissions_scan(scope), by)
+    rows = sorted(((k, sums) for k, sums in groups.items() if sums["answers"]), key=lambda r: -r[1]["answers"])
+    answers = sum(sums["answers"] for _, sums in rows)
     return Metric(
         key,
         "3.2-A1",
@@ -208,72 +183,64 @@ def _breakdown(
                     (
                         *name(value),
                         {
-                            "answers": f"{int(n):,}",
-                            "satisfied": pct(ratio(int(happy or 0), int(n))),
-                            "mean": f"{float(mean or 0):.2f}",
-                            "low": f"{int(low or 0):,}",
+                            "answers": f"{sums['answers']:,}",
+                            "satisfied": pct(ratio(sums["satisfied"], sums["answers"])),
+                            "mean": f"{sums['score_sum'] / sums['answers']:.2f}",
+                            "low": f"{sums['low']:,}",
                         },
                     )
-                    for value, n, happy, mean, low in rows
+                    for value, sums in rows
                 ],
             )
         },
     )
 
 
-def _or_none(value: object, none: tuple[str, str] = ("ไม่ระบุ", "Not given")) -> tuple[str, str]:
-    return (str(value), str(value)) if value is not None else none
+NOT_GIVEN = ("ไม่ระบุ", "Not given")
+
+
+def _named(names: dict) -> Callable[[Hashable], tuple[str, str]]:
+    return lambda value: names.get(value, NOT_GIVEN) if value is not None else NOT_GIVEN
 
 
 def satisfaction_by_category(scope: Scope) -> Metric:
-    rows = _survey_rows(
-        scope,
-        func.coalesce(Category.name_th, "").label("name"),
-        (Category, Category.id == Complaint.category_id),
-    )
     return _breakdown(
         scope,
         "satisfaction_by_category",
         ("ความพึงพอใจแยกตามหมวดหมู่บริการ", "Satisfaction by service category"),
-        rows,
-        lambda v: _or_none(v or None),
+        lambda g: g.category_id,
+        _named(category_names()),
     )
 
 
 def satisfaction_by_unit(scope: Scope) -> Metric:
-    rows = _survey_rows(
-        scope,
-        func.coalesce(Unit.name_th, "").label("name"),
-        (Unit, Unit.id == Complaint.unit_id),
-    )
+    units = {uid: (th, en) for uid, th, en in db.session.execute(select(Unit.id, Unit.name_th, Unit.name_en))}
     return _breakdown(
         scope,
         "satisfaction_by_unit",
         ("ความพึงพอใจแยกตามหน่วยงาน", "Satisfaction by unit"),
-        rows,
-        lambda v: _or_none(v or None),
+        lambda g: g.unit_id,
+        _named(units),
     )
 
 
 def satisfaction_by_channel(scope: Scope) -> Metric:
-    rows = _survey_rows(scope, Complaint.channel)
     return _breakdown(
         scope,
         "satisfaction_by_channel",
         ("ความพึงพอใจแยกตามช่องทาง", "Satisfaction by channel"),
-        rows,
+        lambda g: g.channel,
         lambda v: CHANNEL_LABELS.get(str(v), (str(v), str(v))),
     )
 
 
 def satisfaction_by_district(scope: Scope) -> Metric:
-    rows = _survey_rows(scope, Complaint.district)
     return _breakdown(
         scope,
         "satisfaction_by_district",
         ("ความพึงพอใจแยกตามพื้นที่ (อำเภอ/เขต)", "Satisfaction by district"),
-        rows,
-        _or_none,
+        lambda g: g.district,
+        lambda v: (str(v), str(v)) if v is not None else NOT_GIVEN,
     )
 
 

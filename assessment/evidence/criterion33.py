@@ -17,7 +17,6 @@ Over every kind of submission of the period (`common.all_received`, tip-offs lef
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 
 from sqlalchemy import and_, case, func, literal, or_, select
@@ -26,7 +25,6 @@ from assessment.evidence.common import (
     STANDARDS,
     Metric,
     Scope,
-    ack_deadline,
     all_received,
     figures,
     pct,
@@ -34,6 +32,7 @@ from assessment.evidence.common import (
     share_metric,
     table,
 )
+from assessment.evidence.criterion31 import submissions_scan, sum_by
 from complaints.extensions import db
 from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
 from complaints.models import (
@@ -44,8 +43,6 @@ from complaints.models import (
     Complaint,
     CorrectiveAction,
     ServiceStandard,
-    Status,
-    SurveyResponse,
     Unit,
     User,
 )
@@ -104,20 +101,11 @@ def actions_completed(scope: Scope) -> Metric:
 
 
 def channel_effectiveness(scope: Scope) -> Metric:
-    in_time = and_(Complaint.acknowledged_at.is_not(None), Complaint.acknowledged_at <= ack_deadline(scope.period))
-    rows = db.session.execute(
-        select(
-            Complaint.channel,
-            func.count(Complaint.id),
-            func.sum(case((in_time, 1), else_=0)),
-            func.count(SurveyResponse.id),
-            func.sum(case((SurveyResponse.satisfaction >= 4, 1), else_=0)),
-        )
-        .outerjoin(SurveyResponse, SurveyResponse.complaint_id == Complaint.id)
-        .where(*all_received(scope.period, scope.units))
-        .group_by(Complaint.channel)
-        .order_by(func.count(Complaint.id).desc(), Complaint.channel)
-    ).all()
+    by_channel = sum_by(submissions_scan(scope), lambda g: g.channel)
+    rows = [
+        (channel, sums["n"], sums["ack_in_time"], sums["answers"], sums["satisfied"])
+        for channel, sums in sorted(by_channel.items(), key=lambda r: (-r[1]["n"], r[0]))
+    ]
     total = sum(int(r[1]) for r in rows)
     volume_min, ack_min = scope.limits["needs_min_channel_volume"], scope.limits["needs_min_channel_ack"]
     judged = {channel: ratio(int(ok or 0), int(n)) for channel, n, ok, _, _ in rows if int(n) >= volume_min}
@@ -178,16 +166,8 @@ def unit_coverage(scope: Scope) -> Metric:
         where.append(Unit.id.in_(scope.units))
     units = db.session.execute(select(Unit.id, Unit.name_th, Unit.name_en).where(*where).order_by(Unit.code)).all()
     counts = {
-        unit_id: (int(n), int(answered or 0))
-        for unit_id, n, answered in db.session.execute(
-            select(
-                Complaint.unit_id,
-                func.count(Complaint.id),
-                func.sum(case((Complaint.status.in_(Status.ANSWERED), 1), else_=0)),
-            )
-            .where(*all_received(scope.period, scope.units))
-            .group_by(Complaint.unit_id)
-        ).all()
+        unit_id: (sums["n"], sums["answered"])
+        for unit_id, sums in sum_by(submissions_scan(scope), lambda g: g.unit_id).items()
     }
     covered = [u for u in units if counts.get(u.id, (0, 0))[0] and counts[u.id][1]]
     return share_metric(
@@ -230,13 +210,9 @@ def segments_with_standards(scope: Scope) -> Metric:
         .where(or_(ServiceStandard.category_id.is_not(None), ServiceStandard.kind.is_not(None)))
         .order_by(ServiceStandard.id)
     ).all()
-    volume: dict[tuple[int | None, str], int] = defaultdict(int)
-    for category_id, kind, n in db.session.execute(
-        select(Complaint.category_id, Complaint.kind, func.count(Complaint.id))
-        .where(*all_received(scope.period, scope.units))
-        .group_by(Complaint.category_id, Complaint.kind)
-    ).all():
-        volume[(category_id, kind)] += int(n)
+    volume = {
+        key: sums["n"] for key, sums in sum_by(submissions_scan(scope), lambda g: (g.category_id, g.kind)).items()
+    }
     rows: list[tuple[str, str, dict[str, str]]] = []
     served = 0
     for standard, th, en in standards:

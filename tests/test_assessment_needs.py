@@ -273,18 +273,30 @@ def test_needs_register_holds_every_channel_and_kind_and_never_a_tip_off(app):
 def test_the_register_count_is_its_list(app, manager):
     """The figure's link lists exactly the submissions it counts."""
     with app.app_context():
-        for kind in ("complaint", "suggestion", "suggestion", "compliment"):
-            complaint(kind=kind)
-        complaint(kind="suggestion", status="merged")
+        rows = [complaint(kind=kind) for kind in ("complaint", "suggestion", "suggestion", "compliment")]
+        merged = complaint(kind="suggestion", status="merged")
+        for row, score in zip([*rows, merged], [5, 4, 2, 1, 5], strict=True):
+            db.session.add(SurveyResponse(complaint_id=row.id, satisfaction=score, confidence=3))
         db.session.commit()
         metrics = computed()
-    for key in ("needs_register", "suggestions_received"):
+    counted = {
+        "needs_register": metrics["needs_register"]["value"],
+        "suggestions_received": metrics["suggestions_received"]["value"],
+        "needs_satisfied": metrics["needs_satisfied"]["details"]["part"],
+        "satisfaction_by_channel": 4,  # every answer of the period, by channel
+    }
+    assert counted == {
+        "needs_register": 4,
+        "suggestions_received": 2,
+        "needs_satisfied": 2,
+        "satisfaction_by_channel": 4,
+    }
+    for key, expected in counted.items():
         params = metrics[key]["filters"]["params"]
         page = manager.get("/manager/complaints", query_string=params)
         assert page.status_code == 200
         listed = re.search(r'<b id="drill-count">([\d,]+)</b>', page.text)
-        assert listed and int(listed.group(1).replace(",", "")) == metrics[key]["value"], key
-    assert (metrics["needs_register"]["value"], metrics["suggestions_received"]["value"]) == (4, 2)
+        assert listed and int(listed.group(1).replace(",", "")) == expected, key
 
 
 # --- 3.2: satisfaction, engagement, low scores, other sources --------------------------------
@@ -324,12 +336,23 @@ def test_satisfaction_engagement_and_low_scores(any_app):
     low = metrics["low_scores_with_action"]
     assert low["details"] == {"part": 1, "whole": 2} and low["met"] is False
     by_channel = {r["label_en"]: r["cells"] for r in metrics["satisfaction_by_channel"]["details"]["table"]["rows"]}
-    assert by_channel["Website"] == {"answers": "2", "satisfied": "50.0%", "mean": "3.50", "low": "1"}
+    # Website: scores 5 and 2 (and one closed, unanswered: 2 of 3 rateable answered).
+    assert by_channel["Website"] == {
+        "answers": "2",
+        "satisfied": "50.0%",
+        "mean": "3.50",
+        "low": "1",
+        "response_rate": "66.7%",
+    }
     assert by_channel["LINE"]["low"] == "1"
+    # The closed complaint without an answer, district or unit: a group of its own, none answered.
     by_district = metrics["satisfaction_by_district"]["details"]["table"]["rows"]
-    assert [r["label_th"] for r in by_district] == ["เมือง"]
+    assert [(r["label_th"], r["cells"]["answers"], r["cells"]["mean"]) for r in by_district] == [
+        ("เมือง", "4", "3.00"),
+        ("ไม่ระบุ", "0", "—"),
+    ]
     by_unit = metrics["satisfaction_by_unit"]["details"]["table"]["rows"]
-    assert [r["cells"]["answers"] for r in by_unit] == ["4"]
+    assert [(r["cells"]["answers"], r["cells"]["response_rate"]) for r in by_unit] == [("4", "100.0%"), ("0", "0.0%")]
     # No contact, key or name of a person anywhere in what is stored.
     text = str(metrics)
     assert "person-a" not in text and "person-b" not in text

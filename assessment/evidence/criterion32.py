@@ -156,6 +156,7 @@ SURVEY_COLUMNS = [
     ("satisfied", "พึงพอใจ (4–5)", "Satisfied (4-5)"),
     ("mean", "คะแนนเฉลี่ย", "Mean score"),
     ("low", "คะแนนต่ำ (1–2)", "Low (1-2)"),
+    ("response_rate", "อัตราการตอบแบบประเมิน", "Survey response rate"),
 ]
 
 
@@ -167,7 +168,10 @@ def _breakdown(
     name: Callable[[Hashable], tuple[str, str]],
 ) -> Metric:
     groups = sum_by(submissions_scan(scope), by)
-    rows = sorted(((k, sums) for k, sums in groups.items() if sums["answers"]), key=lambda r: -r[1]["answers"])
+    rows = sorted(
+        ((k, sums) for k, sums in groups.items() if sums["answers"] or sums["rateable"]),
+        key=lambda r: (-r[1]["answers"], -r[1]["rateable"]),
+    )
     answers = sum(sums["answers"] for _, sums in rows)
     return Metric(
         key,
@@ -185,8 +189,9 @@ def _breakdown(
                         {
                             "answers": f"{sums['answers']:,}",
                             "satisfied": pct(ratio(sums["satisfied"], sums["answers"])),
-                            "mean": f"{sums['score_sum'] / sums['answers']:.2f}",
+                            "mean": f"{sums['score_sum'] / sums['answers']:.2f}" if sums["answers"] else "—",
                             "low": f"{sums['low']:,}",
+                            "response_rate": pct(ratio(sums["rated"], sums["rateable"])),
                         },
                     )
                     for value, sums in rows

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TypeVar
 
 from sqlalchemy import and_, case, func, literal, select
@@ -29,6 +29,7 @@ from sqlalchemy import and_, case, func, literal, select
 from assessment.evidence.common import (
     Metric,
     Scope,
+    Units,
     ack_deadline,
     all_received,
     figures,
@@ -52,7 +53,7 @@ from complaints.models import (
     SurveyResponse,
     utcnow,
 )
-from complaints.services.analytics.api import bisecting_case
+from complaints.services.analytics.api import bisecting_case, public_complaints
 
 # Walk-in, phone and letter are taken down by an officer; every other channel arrives as data.
 IN_PERSON_CHANNELS = frozenset({Channel.PHONE, Channel.COUNTER, Channel.LETTER})
@@ -126,6 +127,12 @@ def submissions_scan(scope: Scope) -> list[Group]:
     ]
     scope.__dict__["_needs_scan"] = groups
     return groups
+
+
+def received_before(moment: datetime, units: Units = None) -> tuple:
+    """What `all_received` counts, received before `moment` rather than in a period."""
+    where = (Complaint.received_at < moment, Complaint.status != Status.MERGED, public_complaints())
+    return where if units is None else (*where, Complaint.unit_id.in_(units))
 
 
 def sum_by(groups: list[Group], key: Callable[[Group], Hashable]) -> dict:
@@ -408,8 +415,7 @@ class MonthlyCounts:
         stop = bangkok_midnight(self.end)
         bounds = [(literal(bangkok_midnight(add_months(m, 1))), literal(m.isoformat())) for m in self.months]
         month = bisecting_case(Complaint.__table__.c.received_at, bounds, None).label("month")
-        where = list(all_received(scope.period, scope.units))
-        where[0], where[1] = Complaint.received_at >= start, Complaint.received_at < stop
+        where = (Complaint.received_at >= start, *received_before(stop, scope.units))
         rows = db.session.execute(
             select(Complaint.category_id, month, func.count(Complaint.id))
             .where(*where)

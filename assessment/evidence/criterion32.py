@@ -26,7 +26,14 @@ from assessment.evidence.common import (
     share_metric,
     table,
 )
-from assessment.evidence.criterion31 import LOW_SCORE, Group, category_names, submissions_scan, sum_by
+from assessment.evidence.criterion31 import (
+    LOW_SCORE,
+    Group,
+    category_names,
+    received_before,
+    submissions_scan,
+    sum_by,
+)
 from complaints.extensions import db
 from complaints.i18n import CHANNEL_LABELS
 from complaints.models import (
@@ -39,7 +46,6 @@ from complaints.models import (
     SurveyResponse,
     Unit,
 )
-from complaints.services.analytics.api import public_complaints
 
 NO_ANSWERS = ("ไม่มีผลการประเมินความพึงพอใจในรอบนี้", "No survey answers in this period")
 
@@ -90,12 +96,7 @@ def returning_complainants(scope: Scope) -> Metric:
         .distinct()
     )
     people = db.session.scalar(select(func.count()).select_from(in_period.subquery())) or 0
-    until_end = [
-        Complaint.received_at < period.end,
-        Complaint.status != Status.MERGED,
-        public_complaints(),
-        *([] if units is None else [Complaint.unit_id.in_(units)]),
-    ]
+    until_end = received_before(period.end, units)
     returning_people = (
         select(person)
         .select_from(Complaint)
@@ -286,12 +287,7 @@ def other_sources(scope: Scope) -> Metric:
     histories (`flask import`, joined when they carry a category), partner systems
     (Open311, the API) and survey answers (joined to the case they rate)."""
     period, units = scope.period, scope.units
-    until_end = [
-        Complaint.received_at < period.end,
-        Complaint.status != Status.MERGED,
-        public_complaints(),
-        *([] if units is None else [Complaint.unit_id.in_(units)]),
-    ]
+    until_end = received_before(period.end, units)
     imported, imported_joined = db.session.execute(
         select(func.count(Complaint.id), func.count(Complaint.category_id)).where(
             *until_end, Complaint.source_key.is_not(None)

@@ -74,7 +74,19 @@ def month_label(month: date) -> tuple[str, str]:
     return f"{THAI_MONTHS_ABBR[month.month - 1]} {be_year(month) % 100:02d}", f"{month:%b %Y}"
 
 
-SCAN_SUMS = ("n", "answered", "rateable", "rated", "ack_in_time", "answers", "satisfied", "low", "score_sum")
+SCAN_SUMS = (
+    "n",
+    "answered",
+    "rateable",
+    "rated",
+    "ack_in_time",
+    "model",
+    "answers",
+    "satisfied",
+    "low",
+    "score_sum",
+    "confidence_sum",
+)
 
 
 @dataclass(frozen=True)
@@ -93,8 +105,9 @@ def submissions_scan(scope: Scope) -> list[Group]:
     """One scan of the period's submissions (every kind, survey answers joined) grouped by
     channel, kind, category, unit and district: what most 3.1-3.3 metrics sum (computed once
     per scope). `answered`: Status.ANSWERED; `rateable`: Status.RATEABLE, `rated` those with
-    an answer; `ack_in_time`: acknowledged by the end of the next working day; survey
-    `answers`, `satisfied` (4-5), `low` (1-2) and `score_sum` (for the mean)."""
+    an answer; `ack_in_time`: acknowledged by the end of the next working day; `model`:
+    categorised by the model; survey `answers`, `satisfied` (4-5), `low` (1-2), and the sums
+    of the scores (`score_sum`, `confidence_sum`) for the means."""
     cached = scope.__dict__.get("_needs_scan")
     if cached is not None:
         return cached
@@ -105,18 +118,20 @@ def submissions_scan(scope: Scope) -> list[Group]:
         "rateable": rateable,
         "rated": and_(rateable, SurveyResponse.id.is_not(None)),
         "ack_in_time": in_time,
+        "model": Complaint.category_source == "model",
         "answers": SurveyResponse.id.is_not(None),
         "satisfied": SurveyResponse.satisfaction >= 4,
         "low": SurveyResponse.satisfaction <= LOW_SCORE,
     }
+    sums = {
+        "n": func.count(Complaint.id),
+        **{name: func.sum(case((condition, 1), else_=0)) for name, condition in conditions.items()},
+        "score_sum": func.coalesce(func.sum(SurveyResponse.satisfaction), 0),
+        "confidence_sum": func.coalesce(func.sum(SurveyResponse.confidence), 0),
+    }
     dims = (Complaint.channel, Complaint.kind, Complaint.category_id, Complaint.unit_id, Complaint.district)
     rows = db.session.execute(
-        select(
-            *dims,
-            func.count(Complaint.id),
-            *[func.sum(case((condition, 1), else_=0)) for condition in conditions.values()],
-            func.coalesce(func.sum(SurveyResponse.satisfaction), 0),
-        )
+        select(*dims, *[sums[name] for name in SCAN_SUMS])
         .outerjoin(SurveyResponse, SurveyResponse.complaint_id == Complaint.id)
         .where(*all_received(scope.period, scope.units))
         .group_by(*dims)

@@ -38,6 +38,7 @@ from complaints.extensions import db
 from complaints.i18n import CHANNEL_LABELS
 from complaints.models import (
     ActionStatus,
+    Channel,
     Complainant,
     Complaint,
     CorrectiveAction,
@@ -293,19 +294,11 @@ def other_sources(scope: Scope) -> Metric:
             *until_end, Complaint.source_key.is_not(None)
         )
     ).one()
-    partners, partners_joined = db.session.execute(
-        select(func.count(Complaint.id), func.count(Complaint.category_id)).where(
-            *all_received(period, units), Complaint.channel.in_(("open311", "api"))
-        )
-    ).one()
-    answers = (
-        db.session.scalar(
-            select(func.count(SurveyResponse.id))
-            .join(Complaint, Complaint.id == SurveyResponse.complaint_id)
-            .where(*all_received(period, units))
-        )
-        or 0
-    )
+    groups = submissions_scan(scope)
+    partner_groups = [g for g in groups if g.channel in (Channel.OPEN311, Channel.API)]
+    partners = sum(g.sums["n"] for g in partner_groups)
+    partners_joined = sum(g.sums["n"] for g in partner_groups if g.category_id is not None)
+    answers = sum(g.sums["answers"] for g in groups)
     sources = [
         ("imported", "ประวัติเรื่องที่นำเข้าจากระบบเดิม", "Imported case histories", int(imported), int(imported_joined)),
         ("partners", "ระบบภาคี (Open311, API)", "Partner systems (Open311, API)", int(partners), int(partners_joined)),

@@ -486,3 +486,34 @@ def test_an_empty_period_meets_no_needs_metric(any_app):
         metrics = computed()
     assert not [key for key, m in metrics.items() if m["met"]]
     assert metrics["actions_completed"]["why_not_en"] == criterion31.NO_SUBMISSIONS[1]
+
+
+def test_an_assessed_body_counts_its_own_units_only(app):
+    with app.app_context():
+        first, second = db.session.scalars(select(Unit.id).order_by(Unit.id).limit(2)).all()
+        complaint(unit_id=first, kind="suggestion")
+        complaint(unit_id=first)
+        complaint(unit_id=second)
+        db.session.commit()
+        own = metrics_of(needs.computed(FY, needs.needs_thresholds(), (first,)))
+        everyone = computed()
+        facts = needs.prefill(FY, (first,))
+    assert own["needs_register"]["value"] == 2 and everyone["needs_register"]["value"] == 3
+    assert own["unit_coverage"]["details"]["whole"] == 1
+    assert facts["3.1-B1"]["facts"][0].startswith("รับเรื่อง 2 เรื่อง")
+
+
+def test_a_quarter_is_forecast_for_the_next_quarter(app):
+    with app.app_context():
+        # Jan-Mar 2025: 4 a month; Jan-Mar 2026: 6 a month; Apr-Jun 2025: 10 a month.
+        for year, months_, per_month in ((2025, (1, 2, 3), 4), (2026, (1, 2, 3), 6), (2025, (4, 5, 6), 10)):
+            for month in months_:
+                for _ in range(per_month):
+                    complaint(datetime(year, month, 12, 10, 0, tzinfo=BANGKOK))
+        db.session.commit()
+        forecast = computed(Period.parse("2569-Q2"))["seasonal_forecast"]
+    # Observed up to the end of 2569-Q2 (Mar 2026); the next quarter is Apr-Jun 2026.
+    assert forecast["details"]["months"] == ["2026-04-01", "2026-05-01", "2026-06-01"]
+    # growth: Apr 2025-Mar 2026 (30 + 18 = 48) over Apr 2024-Mar 2025 (12) = 4
+    assert forecast["details"]["growth"] == pytest.approx(4.0)
+    assert forecast["value"] == pytest.approx(30 * 4.0)

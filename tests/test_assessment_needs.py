@@ -334,7 +334,11 @@ def test_satisfaction_engagement_and_low_scores(any_app):
     assert metrics["survey_response_rate_all"]["details"] == {"part": 4, "whole": 5}
     assert metrics["returning_complainants"]["details"] == {"part": 1, "whole": 2}
     low = metrics["low_scores_with_action"]
-    assert low["details"] == {"part": 1, "whole": 2} and low["met"] is False
+    assert (low["details"]["part"], low["details"]["whole"], low["met"]) == (1, 2, False)
+    assert [(r["label_th"], r["cells"]) for r in low["details"]["table"]["rows"]] == [
+        ("ถนน", {"low": "1", "with_action": "1"}),
+        ("ไม่ระบุ", {"low": "1", "with_action": "0"}),
+    ]
     by_channel = {r["label_en"]: r["cells"] for r in metrics["satisfaction_by_channel"]["details"]["table"]["rows"]}
     # Website: scores 5 and 2 (and one closed, unanswered: 2 of 3 rateable answered).
     assert by_channel["Website"] == {

@@ -260,11 +260,16 @@ def low_scores_with_action(scope: Scope) -> Metric:
             and_(Complaint.category_id.is_not(None), CorrectiveAction.category_id == Complaint.category_id),
         ),
     )
-    whole, part = db.session.execute(
-        select(func.count(Complaint.id), func.sum(case((actioned, 1), else_=0)))
+    by_category = db.session.execute(
+        select(Complaint.category_id, func.count(Complaint.id), func.sum(case((actioned, 1), else_=0)))
         .join(SurveyResponse, SurveyResponse.complaint_id == Complaint.id)
         .where(*all_received(scope.period, scope.units), SurveyResponse.satisfaction <= LOW_SCORE)
-    ).one()
+        .group_by(Complaint.category_id)
+    ).all()
+    name = _named(category_names())
+    by_category = sorted(by_category, key=lambda r: (-r[1], r[0] is None, name(r[0])[0]))
+    whole = sum(int(n) for _, n, _ in by_category)
+    part = sum(int(done or 0) for _, _, done in by_category)
     return share_metric(
         "low_scores_with_action",
         "3.2-A1",
@@ -277,6 +282,15 @@ def low_scores_with_action(scope: Scope) -> Metric:
         scope.limits["needs_min_low_scores_actioned"],
         empty=("ไม่มีผู้ให้คะแนนต่ำในรอบนี้", "No low scores in this period"),
         filters=None,  # no list shows scores 1-2 together
+        details={
+            "table": table(
+                [("low", "คะแนนต่ำ (1–2)", "Low (1-2)"), ("with_action", "มีมาตรการแก้ไข", "With an action")],
+                [
+                    (*name(category_id), {"low": f"{int(n):,}", "with_action": f"{int(done or 0):,}"})
+                    for category_id, n, done in by_category
+                ],
+            )
+        },
     )
 
 

@@ -521,3 +521,13 @@ def test_a_quarter_is_forecast_for_the_next_quarter(app):
     # growth: Apr 2025-Mar 2026 (30 + 18 = 48) over Apr 2024-Mar 2025 (12) = 4
     assert forecast["details"]["growth"] == pytest.approx(4.0)
     assert forecast["value"] == pytest.approx(30 * 4.0)
+
+
+def test_every_needs_metric_has_a_definition(app):
+    from complaints.services.analytics.metrics import definitions
+
+    with app.app_context():
+        seed_fy2569()
+        keys = set(computed())
+    assert len(keys) == len(needs.METRICS)
+    assert definitions.undefined(metrics=sorted(keys)) == []

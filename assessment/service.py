@@ -30,7 +30,7 @@ from assessment import evidence as ops
 from assessment import files
 from assessment.form import all_items, criteria, field_keys, load_form
 from assessment.models import Assessment, AssessmentAnswer, AssessmentEvidence, OperationalData
-from assessment.scoring import ITEM_STATUSES, MET, NOT_MET, score_form
+from assessment.scoring import ITEM_STATUSES, MET, NOT_MET, SUPPORT_METRICS, Support, score_form, supported
 from complaints.domain.errors import BilingualError, FieldError, invalid, unsafe_text
 from complaints.domain.periods import Period
 from complaints.domain.thai_calendar import format_thai_datetime
@@ -471,24 +471,43 @@ def build(period: Period, assessment: Assessment | None, fresh: bool = False, bo
     answers = {a.item_id: a for a in (assessment.answers if assessment else [])}
     evidence = [_evidence_dict(e) for e in (assessment.evidence if assessment else [])]
     items = {}
+    declared_only: dict[str, list[str]] = {}
     for item_id, item in all_items().items():
         answer = answers.get(item_id)
         fields = json.loads(answer.fields) if answer else {}
-        suggested = prefill.get(item_id, {}).get("fields", {})
+        offered = prefill.get(item_id, {})
+        suggested = offered.get("fields", {})
+        attached = [e for e in evidence if e["item_id"] == item_id]
         if item["criterion"] == COMPUTED_CRITERION:
             status = MET if computed["items"].get(item_id, {}).get("met") else NOT_MET
+            support = Support(status, SUPPORT_METRICS if status == MET else "", False)
+            metrics = computed["items"].get(item_id, {}).get("metrics", [])
         else:
+            # A tick is never enough alone for Advance or Significance (scoring.supported).
             status = answer.status if answer else NOT_MET
+            metrics = offered.get("metrics", [])
+            support = supported(item["level"], status, offered.get("metrics_met"), len(attached))
+            if support.declared_only:
+                declared_only.setdefault(item["criterion"], []).append(item_id)
         items[item_id] = {
-            "status": status,
+            "status": status,  # as declared (3.4: as computed)
+            "counted_status": support.status,  # what the score counts
+            "support": support.basis,
+            "declared_only": support.declared_only,
+            "not_counted_th": support.why_th,
+            "not_counted_en": support.why_en,
             "explanation": answer.explanation if answer else "",
             "fields": fields,
             "suggested_fields": {k: v for k, v in suggested.items() if not fields.get(k)},
-            "facts": prefill.get(item_id, {}).get("facts", []),
-            "metrics": computed["items"].get(item_id, {}).get("metrics", []),
-            "evidence": [e for e in evidence if e["item_id"] == item_id],
+            "facts": offered.get("facts", []),
+            "metrics": metrics,
+            "evidence": attached,
         }
-    scores = score_form(criteria(), {item_id: entry["status"] for item_id, entry in items.items()})
+    scores = score_form(
+        criteria(),
+        {item_id: entry["counted_status"] for item_id, entry in items.items()},
+        [item_id for ids in declared_only.values() for item_id in ids],
+    )
     return {
         "agency": assessment.agency if assessment else (body.name_th if body is not None else agency()),
         "unit": None if body is None else {"code": body.code, "name_th": body.name_th, "name_en": body.name_en},
@@ -503,6 +522,8 @@ def build(period: Period, assessment: Assessment | None, fresh: bool = False, bo
         "thresholds": computed["thresholds"],
         "items": items,
         "scores": scores,
+        # Items of 3.1-3.3 marked met with neither met metrics nor evidence, by criterion.
+        "declared_only": declared_only,
     }
 
 

@@ -159,12 +159,15 @@ def test_level_and_scores_of_the_seeded_year(app):
         )
         content = service.content(FY, assessment)
     scores = content["scores"]["criteria"]
-    assert (scores["3.1"]["level"], scores["3.1"]["total"]) == ("significance", 500)
+    # A tick is never enough alone beyond Basic: 3.1-S1's metric (corrective actions opened in
+    # the year) is not met, so the tick does not count, and the item rests on the declaration.
+    assert (scores["3.1"]["level"], scores["3.1"]["total"]) == ("advance", 400)
+    assert content["declared_only"] == {"3.1": ["3.1-S1"], "3.2": ["3.2-B1"]}
     assert (scores["3.2"]["level"], scores["3.2"]["total"]) == ("starting", 150)
     assert (scores["3.3"]["level"], scores["3.3"]["total"]) == ("not_started", 0)
     assert (scores["3.4"]["level"], scores["3.4"]["total"]) == ("basic", 300)
     assert content["items"]["3.4-A1"]["status"] == "not_met"
-    assert content["scores"]["category_score"] == pytest.approx((500 + 150 + 0 + 300) / 4)
+    assert content["scores"]["category_score"] == pytest.approx((400 + 150 + 0 + 300) / 4)
     # 3.1-3.3 are pre-filled from the data where Rongrian has it.
     assert any("ข้อเสนอแนะจากประชาชน 2 เรื่อง" in f for f in content["items"]["3.1-B1"]["facts"])
     # Every kind counts as needs data here (the 2 suggestions came by SMS); the merged duplicate does not.
@@ -199,6 +202,7 @@ def test_an_empty_period_meets_nothing(app):
         "advance": 0,
         "significance": 0,
         "total": 0,
+        "declared_only": [],
     }
     assert content["scores"]["category_score"] == 0
 
@@ -675,7 +679,9 @@ _OFFICER_LINKS = {
 
 def _legacy(snapshot: dict, unknown: str) -> dict:
     """A snapshot as submitted before the filters: every metric with the link of its day."""
-    for entry in snapshot["items"].values():
+    for item_id, entry in snapshot["items"].items():
+        if not item_id.startswith("3.4-"):
+            entry["metrics"] = []  # metrics of 3.1-3.3 came after the filters
         for m in entry["metrics"]:
             filters = m.pop("filters")
             if filters["page"] == "figures":

@@ -234,7 +234,7 @@ def share_metric(
     *,
     maximum: float | None = None,
     empty: tuple[str, str],
-    filters: Filters,
+    filters: Filters | None,
     details: dict | None = None,
 ) -> Metric:
     value = ratio(part, whole)
@@ -309,3 +309,18 @@ def all_received(period: Period, units: Units = None):
         public_complaints(),
     )
     return where if units is None else (*where, Complaint.unit_id.in_(units))
+
+
+def figures(period: Period, **dimensions: str) -> Filters:
+    """The dashboard's drill-down list of every kind of submission of the period (tip-offs are
+    never listed there), merged duplicates left out, with the dimensions' values a metric counts."""
+    return Filters("figures", {"period": period.code, "merged": "no", **dimensions})
+
+
+def table(columns: list[tuple[str, str, str]], rows: list[tuple[str, str, dict[str, str]]]) -> dict:
+    """A metric's `details["table"]` (the shared convention every renderer shows): columns as
+    (key, Thai label, English label), rows as (Thai label, English label, {column key: text})."""
+    return {
+        "columns": [{"key": key, "label_th": th, "label_en": en} for key, th, en in columns],
+        "rows": [{"label_th": th, "label_en": en, "cells": cells} for th, en, cells in rows],
+    }

@@ -1,74 +1,106 @@
-"""Facts from operations for criteria 3.1-3.3 (needs, satisfaction, channels)."""
+"""Evidence from operations for criteria 3.1-3.3 (needs, satisfaction, channels): the facts
+offered to the people who answer (`prefill`), and the computed metrics of each item
+(criterion31, criterion32, criterion33) that a tick needs behind it at Advance and
+Significance (assessment.scoring.supported).
+
+Thresholds: `NEEDS_THRESHOLDS`, changed like the others with ASSESSMENT_THRESHOLDS (JSON) in
+the environment. They are Rongrian's defaults, not OPDC's: the PMQA 4.0 form sets no
+figures for 3.1-3.3, so the agency's working group states its own and the report shows them.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Callable
 
-from assessment.evidence.common import Units, all_received, count
+from flask import current_app
+
+from assessment.evidence import criterion31, criterion32, criterion33
+from assessment.evidence.common import Metric, Scope, Units, thresholds
 from complaints.domain.periods import Period
-from complaints.extensions import db
 from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
-from complaints.models import (
-    Category,
-    Complaint,
-    SurveyResponse,
-)
-from complaints.services.analytics.api import (
-    public_complaints,
-)
+from complaints.models import Kind
+
+NEEDS_THRESHOLDS = {
+    "needs_min_suggestions": 1,  # 3.1-B1: suggestions received in the period
+    "needs_min_categorised": 0.90,  # 3.1-B2: share of submissions with a category
+    "needs_min_answered": 0.80,  # 3.1-B3: share of submissions answered
+    "needs_min_digital": 0.50,  # 3.1-A1: share of needs captured digitally
+    "needs_min_actions": 1,  # 3.1-S1 opened, 3.3-B1 completed: corrective actions in the period
+    "needs_emerging_rise": 0.5,  # 3.1-S2: +50% on the same 3 months a year before ...
+    "needs_emerging_min_increase": 5,  # ... and at least this many more
+    "needs_min_response_rate": 0.20,  # 3.2-B2: survey answers of what could be rated
+    "needs_min_low_scores_actioned": 0.80,  # 3.2-A1: low scores (1-2) with a corrective action
+    "needs_min_other_sources": 2,  # 3.2-S1: other data sources joined
+    "needs_min_channel_volume": 5,  # 3.3-B2: a channel is judged from this many submissions
+    "needs_min_channel_ack": 0.90,  # 3.3-B2: acknowledged within 1 working day, every judged channel
+    "needs_min_unit_coverage": 0.80,  # 3.3-B3: active units that received and answered
+    "needs_min_segments": 1,  # 3.3-A1: segments with their own standard, in use
+}
+
+METRICS: list[Callable[[Scope], Metric]] = [*criterion31.METRICS, *criterion32.METRICS, *criterion33.METRICS]
 
 
-def prefill(period: Period, units: Units = None) -> dict[str, dict]:
-    """Facts from Rongrian's data for items of 3.1-3.3, and a suggested text for their fields.
+def needs_thresholds() -> dict:
+    """The 3.1-3.4 thresholds (3.2 shares `min_satisfied` with 3.4), as configured."""
+    configured = current_app.config.get("ASSESSMENT_THRESHOLDS") or {}
+    own = {key: type(default)(configured.get(key, default)) for key, default in NEEDS_THRESHOLDS.items()}
+    return {**thresholds(), **own}
 
-    The status of these items stays with the people who answer the form: data
-    helps them explain, it does not tick boxes.
+
+def computed(period: Period, limits: dict | None = None, units: Units = None) -> dict[str, dict]:
+    """Every 3.1-3.3 metric by item: {item id: {"metrics": [...], "met": bool | None}}; "met" is
+    whether every deciding metric (one with a threshold) is met, None when the item has none.
+    In a period with nothing received no metric is met (as for 3.4)."""
+    return _computed(Scope(period, limits or needs_thresholds(), units))
+
+
+def _computed(scope: Scope) -> dict[str, dict]:
+    metrics = [metric(scope) for metric in METRICS]
+    if not any(group.sums["n"] for group in criterion31.submissions_scan(scope)):
+        for metric in metrics:
+            if metric.met:
+                metric.met = False
+                metric.why_not_th, metric.why_not_en = criterion31.NO_SUBMISSIONS
+    items: dict[str, dict] = {}
+    for metric in metrics:
+        entry = items.setdefault(metric.item_id, {"metrics": [], "met": None})
+        entry["metrics"].append(metric.as_dict())
+        if metric.met is not None:
+            entry["met"] = (entry["met"] is not False) and metric.met
+    return items
+
+
+def prefill(period: Period, units: Units = None, limits: dict | None = None) -> dict[str, dict]:
+    """Facts from Rongrian's data for items of 3.1-3.3, a suggested text for their fields, and
+    each item's computed metrics ({"facts", "fields", "metrics", "metrics_met"}).
+
+    The status of these items stays with the people who answer the form: data helps them
+    explain, and at Advance and Significance a tick needs the metrics (or, for an item
+    without any, an evidence file) behind it (assessment.scoring.supported).
     """
-    where = all_received(period, units)
-    channels = db.session.execute(
-        select(Complaint.channel, func.count(Complaint.id))
-        .where(*where)
-        .group_by(Complaint.channel)
-        .order_by(func.count(Complaint.id).desc())
-    ).all()
-    kinds = dict(
-        db.session.execute(
-            select(Complaint.kind, func.count(Complaint.id)).where(*where).group_by(Complaint.kind)
-        ).all()
-    )
-    # Breakdowns by category and district leave tip-offs out (what anyone may know of,
-    # analytics.api.public_complaints()): a tip-off's category or place in a small count
-    # would point at it. Totals by channel and kind stay aggregate counts.
-    open_data = (*where, public_complaints())
-    categories = db.session.execute(
-        select(Category.name_th, func.count(Complaint.id))
-        .join(Category, Category.id == Complaint.category_id)
-        .where(*open_data)
-        .group_by(Category.name_th)
-        .order_by(func.count(Complaint.id).desc())
-        .limit(5)
-    ).all()
-    districts = db.session.execute(
-        select(Complaint.district, func.count(Complaint.id))
-        .where(*open_data, Complaint.district.is_not(None))
-        .group_by(Complaint.district)
-        .order_by(func.count(Complaint.id).desc())
-        .limit(5)
-    ).all()
-    survey = db.session.execute(
-        select(
-            func.count(SurveyResponse.id), func.avg(SurveyResponse.satisfaction), func.avg(SurveyResponse.confidence)
-        )
-        .join(Complaint, Complaint.id == SurveyResponse.complaint_id)
-        .where(*where)
-    ).one()
-    auto = count(*where, Complaint.category_source == "model")
+    scope = Scope(period, limits or needs_thresholds(), units)
+    groups = criterion31.submissions_scan(scope)  # every kind, tip-offs left out (all_received)
+    by_channel = criterion31.sum_by(groups, lambda g: g.channel)
+    channels = sorted(((c, sums["n"]) for c, sums in by_channel.items()), key=lambda r: (-r[1], r[0]))
+    by_kind = criterion31.sum_by(groups, lambda g: g.kind)
+    kinds = {k.value: by_kind[k.value]["n"] for k in Kind if k.value in by_kind}
+    names = criterion31.category_names()
+    by_name: dict[str, int] = {}
+    for category_id, sums in criterion31.sum_by(groups, lambda g: g.category_id).items():
+        if category_id in names:
+            by_name[names[category_id][0]] = by_name.get(names[category_id][0], 0) + sums["n"]
+    categories = sorted(by_name.items(), key=lambda r: (-r[1], r[0]))[:5]
+    by_district = criterion31.sum_by(groups, lambda g: g.district)
+    districts = sorted(((d, s["n"]) for d, s in by_district.items() if d is not None), key=lambda r: (-r[1], r[0]))[:5]
+    totals = criterion31.sum_by(groups, lambda g: None).get(None, dict.fromkeys(criterion31.SCAN_SUMS, 0))
+    auto = totals["model"]
+    answers = totals["answers"]
+    survey = (answers, totals["score_sum"] / max(answers, 1), totals["confidence_sum"] / max(answers, 1))
     total = sum(n for _, n in channels)
     channel_text = ", ".join(f"{CHANNEL_LABELS.get(c, (c,))[0]} {n:,}" for c, n in channels)
     kind_text = ", ".join(f"{KIND_LABELS.get(k, (k,))[0]} {n:,}" for k, n in kinds.items())
     category_text = ", ".join(f"{name} {n:,}" for name, n in categories)
     district_text = ", ".join(f"{name} {n:,}" for name, n in districts)
-    answers = int(survey[0] or 0)
     facts: dict[str, dict] = {}
     if total:
         facts["3.1-B1"] = {
@@ -88,4 +120,7 @@ def prefill(period: Period, units: Units = None) -> dict[str, dict]:
     if answers:
         facts["3.2-B1"] = {"facts": [f"ผลประเมินความพึงพอใจ {answers:,} ราย คะแนนเฉลี่ย {float(survey[1]):.2f} จาก 5"]}
         facts["3.2-B2"] = {"facts": [f"ความเชื่อมั่นต่อระบบ {answers:,} ราย คะแนนเฉลี่ย {float(survey[2]):.2f} จาก 5"]}
+    for item_id, entry in _computed(scope).items():
+        item = facts.setdefault(item_id, {"facts": []})
+        item["metrics"], item["metrics_met"] = entry["metrics"], entry["met"]
     return facts

@@ -123,6 +123,219 @@ _PERIOD_END_EN = (
 _NONE_TH = "— (จำนวน ไม่ใช่สัดส่วน)"
 _NONE_EN = "— (a count, not a share)"
 
+# --- criteria 3.1-3.3 (assessment.evidence.criterion31, 32, 33) -------------------------------
+
+_C31_TH = (
+    "เกณฑ์ 3.1–3.3: ทุกประเภทเรื่อง (ร้องเรียน ข้อเสนอแนะ ชมเชย) ที่รับในรอบการประเมิน "
+    "เรื่องซ้ำที่ถูกรวมนับครั้งเดียว ไม่รวมเรื่องแจ้งเบาะแสการทุจริต"
+)
+_C31_EN = (
+    "Criteria 3.1-3.3: every kind of submission (complaints, suggestions, compliments) received in the "
+    "assessment period, merged duplicates counted once, corruption tip-offs left out"
+)
+_COMPUTED_TH = "ตามวันที่รับเรื่องในรอบ สถานะ ณ เวลาที่คำนวณ (แสดงบนหน้า) รอบที่ส่งแล้วแสดงตัวเลข ณ เวลาที่ส่ง"
+_COMPUTED_EN = (
+    "By the day of receipt within the period; statuses as of the moment computed (shown on the page); "
+    "a submitted assessment shows its figures as of submission"
+)
+_ACTIONS_TH = "มาตรการแก้ไข (ไม่รวมที่ยกเลิก) ของหน่วยงานที่ประเมิน"
+_ACTIONS_EN = "Corrective actions (cancelled ones left out) of the units assessed"
+_MONTHS_TH = "เดือนเต็มที่สังเกตได้: ถึงวันสิ้นรอบ หรือถึงต้นเดือนปัจจุบันหากรอบยังไม่สิ้นสุด (ไม่นับเดือนที่ยังไม่ครบ)"
+_MONTHS_EN = "Whole months observed: to the period's end, or to the start of this month while it runs (no part month)"
+
+
+def _needs(
+    key: str,
+    label: tuple[str, str],
+    numerator: tuple[str, str],
+    denominator: tuple[str, str] = (_NONE_TH, _NONE_EN),
+    *,
+    metrics: tuple[str, ...] = (),
+    population: tuple[str, str] = (_C31_TH, _C31_EN),
+    as_of: tuple[str, str] = (_COMPUTED_TH, _COMPUTED_EN),
+) -> Definition:
+    return Definition(key, *label, *population, *numerator, *denominator, *as_of, metrics=metrics or (key,))
+
+
+_NEEDS_DEFINITIONS: tuple[Definition, ...] = (
+    _needs(
+        "needs_register",
+        ("ทะเบียนความต้องการจากทุกช่องทาง", "Needs register from every channel"),
+        ("จำนวนเรื่อง แยกตามช่องทางและประเภท (รวมข้อเสนอแนะ)", "Submissions by channel and kind (suggestions included)"),
+    ),
+    _needs(
+        "suggestions_received",
+        ("ข้อเสนอแนะจากประชาชน", "Suggestions from the public"),
+        ("จำนวนเรื่องประเภทข้อเสนอแนะ", "Submissions of kind suggestion"),
+    ),
+    _needs(
+        "needs_categorised",
+        ("เรื่องที่จัดหมวดหมู่เพื่อวิเคราะห์", "Items categorised for analysis"),
+        ("เรื่องที่มีหมวดหมู่", "Submissions with a category"),
+        ("ทุกเรื่องที่รับ", "Every submission received"),
+    ),
+    _needs(
+        "needs_answered",
+        ("เรื่องที่ได้รับการตอบสนองแล้ว", "Items answered"),
+        (
+            "เรื่องที่ตอบแล้ว (ดำเนินการแล้ว ปิดเรื่อง ไม่อยู่ในอำนาจพร้อมเหตุผล หรือส่งต่อ)",
+            "Submissions answered (resolved, closed, rejected with reasons, or forwarded)",
+        ),
+        ("ทุกเรื่องที่รับ", "Every submission received"),
+    ),
+    _needs(
+        "captured_digitally",
+        ("ความต้องการที่รับเป็นข้อมูลดิจิทัล", "Needs captured digitally"),
+        (
+            "เรื่องที่รับทางเว็บไซต์ แอป LINE อีเมล SMS หรือ Open311 (ไม่ใช่ติดต่อด้วยตนเอง โทรศัพท์ หรือหนังสือ)",
+            "Submissions received by web, app, LINE, email, SMS or Open311 (not walk-in, phone or letter)",
+        ),
+        ("ทุกเรื่องที่รับ", "Every submission received"),
+    ),
+    _needs(
+        "corrective_actions_opened",
+        ("มาตรการเชิงรุกที่เปิดในรอบ", "Proactive measures opened in the period"),
+        ("มาตรการแก้ไขที่สร้างในรอบ", "Corrective actions created in the period"),
+        metrics=("proactive_actions",),
+        population=(_ACTIONS_TH, _ACTIONS_EN),
+    ),
+    _needs(
+        "category_trends",
+        ("แนวโน้มรายเดือนตามหมวดหมู่", "Monthly trend by category"),
+        ("จำนวนเรื่องต่อเดือนของหมวดหมู่ที่มากที่สุด 8 หมวด (ที่เหลือรวมเป็นหมวดอื่น)", "Submissions a month, top 8 categories"),
+        as_of=(_MONTHS_TH, _MONTHS_EN),
+    ),
+    _needs(
+        "seasonal_forecast",
+        ("คาดการณ์ตามฤดูกาล", "Seasonal forecast"),
+        (
+            "จำนวนเรื่องของเดือนเดียวกันปีก่อน × อัตราการเติบโต (12 เดือนล่าสุด ÷ 12 เดือนก่อนหน้า) "
+            "สำหรับเดือนถัดจากเดือนที่สังเกตได้ เท่าจำนวนเดือนของรอบ",
+            "The same month a year before × growth (the last 12 months ÷ the 12 before), for as many months "
+            "as the period has after the months observed",
+        ),
+        as_of=(_MONTHS_TH, _MONTHS_EN),
+    ),
+    _needs(
+        "emerging_issues",
+        ("ประเด็นที่กำลังเพิ่มขึ้น", "Emerging issues"),
+        (
+            "หมวดหมู่ที่ 3 เดือนล่าสุดเพิ่มขึ้นอย่างน้อย 50% และอย่างน้อย 5 เรื่อง เทียบ 3 เดือนเดียวกันของปีก่อน",
+            "Categories whose last 3 months rose by at least 50% and at least 5 against the same months a year before",
+        ),
+        as_of=(_MONTHS_TH, _MONTHS_EN),
+    ),
+    _needs(
+        "needs_satisfied",
+        ("ผู้รับบริการพึงพอใจ (4–5)", "Service users satisfied (4-5)"),
+        ("ผลประเมินที่ให้คะแนนความพึงพอใจ 4–5", "Survey answers scoring satisfaction 4-5"),
+        ("ผลประเมินทั้งหมดของเรื่องในรอบ", "Every survey answer of the period's submissions"),
+    ),
+    _needs(
+        "survey_response_rate_all",
+        ("อัตราการตอบแบบประเมิน (ความผูกพัน)", "Survey response rate (engagement)"),
+        ("เรื่องที่ประเมินได้ซึ่งผู้ร้องตอบแบบประเมินแล้ว", "Rateable submissions with a survey answer"),
+        ("เรื่องที่ประเมินได้ (ดำเนินการแล้ว ปิดเรื่อง ไม่อยู่ในอำนาจ)", "Rateable submissions (resolved, closed, rejected)"),
+    ),
+    _needs(
+        "returning_complainants",
+        ("ผู้รับบริการที่กลับมาใช้บริการอีก", "Returning service users"),
+        (
+            "ผู้รับบริการ (จำแนกด้วยค่าแฮชของช่องทางติดต่อ) ที่ส่งเรื่องตั้งแต่ 2 เรื่องขึ้นไปจนถึงสิ้นรอบ",
+            "Service users (told apart by keyed hashes of their contacts) with 2 or more submissions up to the "
+            "period's end",
+        ),
+        ("ผู้รับบริการที่ให้ช่องทางติดต่อและส่งเรื่องในรอบ", "Service users who left a contact and sent something in the period"),
+    ),
+    _needs(
+        "suggestions_acted_on",
+        ("ข้อเสนอแนะที่นำไปสู่มาตรการแก้ไข", "Suggestions followed by a corrective action"),
+        (
+            "ข้อเสนอแนะที่มีมาตรการแก้ไขในหมวดหมู่หรือกลุ่มปัญหาเดียวกัน เปิดตั้งแต่วันที่รับ (ระบบไม่มีสถานะ 'นำไปใช้')",
+            "Suggestions whose category or cluster got a corrective action opened on or after their receipt "
+            "(Rongrian has no 'adopted' outcome)",
+        ),
+        ("ข้อเสนอแนะทั้งหมดในรอบ", "Every suggestion of the period"),
+    ),
+    _needs(
+        "satisfaction_breakdowns",
+        ("ความพึงพอใจแยกตามหมวดหมู่ หน่วยงาน ช่องทาง และพื้นที่", "Satisfaction by category, unit, channel, district"),
+        (
+            "ต่อกลุ่ม: จำนวนผลประเมิน ผู้ให้ 4–5 คะแนนเฉลี่ย ผู้ให้ 1–2 และอัตราการตอบ",
+            "Per group: survey answers, those scoring 4-5, the mean, those scoring 1-2, and the response rate",
+        ),
+        ("ผลประเมินของกลุ่ม (อัตราการตอบ: เรื่องที่ประเมินได้ของกลุ่ม)", "The group's answers (response rate: its rateable)"),
+        metrics=(
+            "satisfaction_by_category",
+            "satisfaction_by_unit",
+            "satisfaction_by_channel",
+            "satisfaction_by_district",
+        ),
+    ),
+    _needs(
+        "low_scores_with_action",
+        ("คะแนนต่ำที่มีมาตรการแก้ไข", "Low scores with a corrective action"),
+        (
+            "ผลประเมินคะแนน 1–2 ที่หมวดหมู่หรือกลุ่มปัญหาของเรื่องมีมาตรการแก้ไข (ไม่รวมที่ยกเลิก)",
+            "Answers scoring 1-2 whose submission's category or cluster has a corrective action (not cancelled)",
+        ),
+        ("ผลประเมินคะแนน 1–2 ทั้งหมด", "Every answer scoring 1-2"),
+    ),
+    _needs(
+        "other_sources",
+        ("แหล่งข้อมูลอื่นที่เชื่อมโยง", "Other data sources joined"),
+        (
+            "แหล่งที่มีระเบียนเชื่อมกับข้อมูลเรื่อง: ประวัติที่นำเข้า (ถึงสิ้นรอบ มีหมวดหมู่) ระบบภาคี Open311/API (มีหมวดหมู่) แบบประเมิน",
+            "Sources with records joined to the complaint data: imported histories (up to the period's end, with a "
+            "category), Open311/API partners (with a category), the survey",
+        ),
+    ),
+    _needs(
+        "actions_completed",
+        ("มาตรการปรับปรุงที่เสร็จในรอบ", "Improvements completed in the period"),
+        ("มาตรการสถานะเสร็จแล้วที่มีผลในรอบ", "Actions done, effective within the period"),
+        population=(_ACTIONS_TH, _ACTIONS_EN),
+    ),
+    _needs(
+        "channel_effectiveness",
+        ("ประสิทธิผลของช่องทาง", "Channel effectiveness"),
+        (
+            "ต่อช่องทาง: จำนวน ตอบรับภายใน 1 วันทำการ และความพึงพอใจ ค่าที่แสดงคือช่องทางที่ตอบรับทันต่ำที่สุด (ช่องทางที่มีอย่างน้อย 5 เรื่อง)",
+            "Per channel: volume, acknowledged within 1 working day, satisfaction; the value is the lowest "
+            "acknowledged-in-time share among channels with 5 or more",
+        ),
+        ("เรื่องที่รับของช่องทาง", "The channel's submissions"),
+    ),
+    _needs(
+        "unit_coverage",
+        ("หน่วยงานที่รับและตอบสนองเรื่อง", "Units that received and answered"),
+        ("หน่วยงานที่รับเรื่องในรอบและตอบแล้วอย่างน้อย 1 เรื่อง", "Units with a submission in the period and one answered"),
+        (
+            "หน่วยงานที่ใช้งาน (มีเจ้าหน้าที่ หรือเป็นหน่วยงานเริ่มต้นของหมวดหมู่ที่ใช้งาน)",
+            "Active units (with an active staff account, or the default unit of an active category)",
+        ),
+    ),
+    _needs(
+        "segments_with_standards",
+        ("กลุ่มผู้รับบริการที่มีมาตรฐานเฉพาะ", "Segments with their own standard"),
+        (
+            "มาตรฐานบริการที่ระบุหมวดหมู่หรือประเภทเรื่อง และมีเรื่องในรอบ",
+            "Service standards naming a category or kind that served submissions in the period",
+        ),
+    ),
+    _needs(
+        "notification_route",
+        ("ช่องทางแจ้งผลของผู้ร้อง", "Route a complainant is answered on"),
+        (
+            "เรื่องที่ผู้ร้องได้รับแจ้งผลทาง LINE หรือ SMS ที่ใช้ร้อง หรืออีเมลที่ให้ไว้ (ระบบไม่มีการเลือกช่องทางแจ้งผล)",
+            "Submissions whose complainant is answered on the LINE or SMS they used, or the email they gave "
+            "(no notification preference is recorded)",
+        ),
+        ("เรื่องที่ไม่ปกปิดตัวตน", "Submissions not anonymous"),
+    ),
+)
+
+
 # The three totals of one period: each page says which one it shows (issue 19).
 TOTALS = {
     "dashboard": ("เรื่องที่รับ (แดชบอร์ด)", "Received (dashboard)"),
@@ -536,6 +749,7 @@ DEFINITIONS: tuple[Definition, ...] = (
         differs_th=_KINDS_DIFFER_TH,
         differs_en=_KINDS_DIFFER_EN,
     ),
+    *_NEEDS_DEFINITIONS,
 )
 
 

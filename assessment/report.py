@@ -236,6 +236,8 @@ def render_pdf(content: dict) -> bytes:
     for criterion, entries in rows(content):
         score = content["scores"]["criteria"][criterion["id"]]
         pdf.ln(3)
+        if pdf.will_page_break(45):  # a criterion's heading stays with its levels
+            pdf.add_page()
         paragraph(pdf, f"{criterion['id']} {criterion['title']}", 15, True)
         paragraph(pdf, "ระดับการพัฒนาองค์การสู่การเป็นระบบราชการ 4.0", 12, True)
         table(
@@ -257,6 +259,8 @@ def render_pdf(content: dict) -> bytes:
                 current_level = item["level"]
                 lead = criterion.get("leads", {}).get(current_level, "")
                 pdf.ln(1)
+                if pdf.will_page_break(20):  # a level's heading stays with its first item
+                    pdf.add_page()
                 paragraph(pdf, f"{LEVEL_NAMES[current_level]}{(' · ' + lead) if lead else ''}", 13, True, 2)
             mark = "[X]" if answer["status"] == "met" else "[  ]"
             paragraph(pdf, f"{mark} {item['id']} {item['text']} ({STATUS_TH[answer['status']]})", 12, indent=4)

@@ -362,10 +362,9 @@ def column_chart(
     """A column chart (a time series: months, weeks) drawn with lines and rectangles:
     axis, grid, one column per label, the value above it, every `label_every`-th label
     under it. Returns the plot area (x, y, w, h) in mm."""
-    paragraph(pdf, title, 12, True)
-    if pdf.will_page_break(height + 12):
+    if pdf.will_page_break(height + 22):  # the title stays with its chart
         pdf.add_page()
-        paragraph(pdf, title, 12, True)
+    paragraph(pdf, title, 12, True)
     top = pdf.get_y() + 4
     left, width = pdf.l_margin + 14, pdf.epw - 16
     known = [v for v in series.values if v is not None]
@@ -412,11 +411,10 @@ def bar_chart(
 ) -> tuple[float, float, float, float]:
     """Horizontal bars (a ranking: categories, units): the label, the bar, its value.
     Returns the plot area (x, y, w, h) in mm."""
-    paragraph(pdf, title, 12, True)
     height = bar_height * 1.4 * len(rows)
-    if pdf.will_page_break(height + 4):
+    if pdf.will_page_break(height + 12):  # the title stays with its chart
         pdf.add_page()
-        paragraph(pdf, title, 12, True)
+    paragraph(pdf, title, 12, True)
     top = pdf.get_y() + 1
     label_width, value_width = 60, 18
     left = pdf.l_margin + label_width

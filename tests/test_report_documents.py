@@ -372,3 +372,23 @@ def test_html_report_has_thai_dates_header_and_signatures(app):
 def test_thai_date_is_buddhist_era():
     assert report.thai_date("2025-10-01") == "1 ต.ค. 2568"
     assert report.thai_date(date(2026, 9, 30)) == "30 ก.ย. 2569"
+
+
+def test_the_monthly_trend_counts_the_periods_complaints_by_month(any_app):
+    """The chart's series: the 3.4 population by month received (Bangkok time), on both databases."""
+    from sqlalchemy import func, select
+
+    from assessment.evidence import population
+    from assessment.evidence.trend import monthly
+    from complaints.models import Complaint
+
+    with any_app.test_request_context():
+        seed_fy2569()
+        series = monthly(FY)
+        total = db.session.scalar(select(func.count(Complaint.id)).where(*population(FY)))
+    assert [m["month"] for m in series] == [f"{d:%Y-%m}" for d in FY.months()]
+    assert series[0]["label_th"] == "ต.ค. 68" and series[-1]["label_th"] == "ก.ย. 69"
+    assert sum(m["received"] for m in series) == total > 0
+    rated = [m for m in series if m["answers"]]
+    assert rated and all(1 <= m["satisfaction"] <= 5 for m in rated)
+    assert all(m["satisfaction"] is None for m in series if not m["answers"])

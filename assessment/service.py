@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from assessment import evidence as ops
 from assessment import files
+from assessment.evidence.trend import monthly
 from assessment.form import all_items, criteria, field_keys, load_form
 from assessment.models import Assessment, AssessmentAnswer, AssessmentEvidence, OperationalData
 from assessment.scoring import ITEM_STATUSES, MET, NOT_MET, SUPPORT_METRICS, Support, score_form, supported
@@ -568,6 +569,7 @@ def submit(period: Period, assessment: Assessment, user: User) -> Assessment:
     snapshot["status"] = "submitted"
     snapshot["submitted_at"] = utcnow().isoformat()
     snapshot["submitted_by"] = user.display_name
+    snapshot["monthly"] = monthly(period)  # the report's trend chart, frozen with the rest
     text = json.dumps(snapshot, ensure_ascii=False, sort_keys=True)
     assessment.snapshot = text
     assessment.snapshot_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()

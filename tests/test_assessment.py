@@ -306,13 +306,14 @@ def test_cli_report_in_every_format(app, runner, tmp_path):
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 1000
     assert "3.4 กระบวนการการแก้ไขข้อร้องเรียนที่รวดเร็ว" in (tmp_path / "r.html").read_text(encoding="utf-8")
-    # No request in the CLI: the links are built from the filters for the public base URL's paths.
+    # No request in the CLI: the links are built from the filters under the public base URL (absolute).
+    base = app.config["PUBLIC_BASE_URL"].rstrip("/")
     book = load_workbook(tmp_path / "r.xlsx")
     metric_links = {row[1]: row[9] for row in book["3.4 ตัวชี้วัด"].iter_rows(min_row=2, values_only=True)}
     assert metric_links["เรื่องที่ปิดแล้วซึ่งบันทึกสาเหตุ"] == (
-        "/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30"
+        f"{base}/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30"
     )
-    assert metric_links["จำนวนครั้งที่ประชาชนติดตามเรื่อง"] == "/track"
+    assert metric_links["จำนวนครั้งที่ประชาชนติดตามเรื่อง"] == f"{base}/track"
     bad = runner.invoke(
         args=["assessment", "report", "--period", "2569-Q5", "--format", "pdf", "--out", str(tmp_path / "x.pdf")]
     )
@@ -740,7 +741,9 @@ def test_snapshots_submitted_before_the_filters_still_render_their_links(app, ma
         row[1]: row[9]
         for row in load_workbook(io.BytesIO(xlsx.data))["3.4 ตัวชี้วัด"].iter_rows(min_row=2, values_only=True)
     }
-    assert rows["เรื่องที่ปิดแล้วซึ่งบันทึกสาเหตุ"] == ("/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30")
+    assert rows["เรื่องที่ปิดแล้วซึ่งบันทึกสาเหตุ"] == (
+        "http://localhost/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30"
+    )  # absolute: the workbook travels beyond Rongrian
     assert rows["ค่ามัธยฐานของเวลาตอบรับ"] == unknown
     with app.app_context():  # reading never rewrote it
         stored = db.session.scalar(select(Assessment))

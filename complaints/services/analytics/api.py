@@ -26,7 +26,16 @@ from complaints.services.analytics.metrics.dimensions import (
     overdue_state,
     reopen_state,
 )
-from complaints.services.analytics.pdf import FONT_FAMILY, thai_document
+from complaints.services.analytics.pdf import (
+    BAR_ALT,
+    FONT_FAMILY,
+    Series,
+    column_chart,
+    paragraph,
+    signature_block,
+    table,
+    thai_document,
+)
 from complaints.services.casework.photos import display_name, store_file
 from complaints.services.casework.tracking_lookups import lookups_between
 from complaints.services.catalogue.agency import name as agency_name
@@ -36,7 +45,9 @@ from complaints.services.unit_of_work import after_commit, after_rollback, unit_
 __all__ = [
     "after_commit",
     "after_rollback",
+    "BAR_ALT",
     "FONT_FAMILY",
+    "Series",
     "ClusterSummary",
     "ack_deadline",
     "ack_seconds",
@@ -44,12 +55,16 @@ __all__ = [
     "bisecting_case",
     "calendar_overrides",
     "definitions",
+    "column_chart",
     "display_name",
     "lookups_between",
     "overdue_state",
+    "paragraph",
     "public_complaints",
     "reopen_state",
+    "signature_block",
     "store_file",
+    "table",
     "thai_document",
     "top_clusters",
     "unit_and_descendants",

@@ -17,6 +17,7 @@ managers, and a tip-off is known to the integrity role alone (issue 16), its cou
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -25,6 +26,7 @@ from flask import current_app
 from sqlalchemy import and_, case, exists, func, literal, select
 
 from assessment.links import Filters
+from complaints.config_thresholds import THRESHOLDS
 from complaints.domain.periods import Period
 from complaints.domain.thai_calendar import BANGKOK, add_working_days
 from complaints.extensions import db
@@ -36,11 +38,13 @@ from complaints.models import (
     utcnow,
 )
 from complaints.services.analytics.api import (
+    ack_seconds,
     bisecting_case,
     calendar_overrides,
     overdue_state,
     public_complaints,
     reopen_state,
+    resolution_as_of,
 )
 
 COMPLAINT_KINDS = ("complaint",)  # tip-offs: see the module docstring
@@ -48,22 +52,12 @@ FINISHED = Status.ANSWERED  # forwarded counts as answered: see Status
 FINISHING_EVENTS = ("resolve", "close", "reject", "forward", "confirm")
 
 # Thresholds; the agency changes them with ASSESSMENT_THRESHOLDS (JSON) in the environment.
-DEFAULT_THRESHOLDS = {
-    "min_channels": 4,  # channels used in the period
-    "min_categories_with_standard": 1.0,  # share of active categories
-    "min_handled_in_system": 0.95,
-    "min_ack_within_1wd": 0.95,
-    "min_tracking_number_given": 1.0,
-    "min_tracking_lookups": 1,
-    "max_overdue": 0.05,
-    "min_root_cause": 0.90,
-    "top_clusters": 3,  # corrective actions are expected on this many top recurring clusters
-    "min_satisfied": 0.85,  # share of survey answers scoring 4-5
-    "max_reopened": 0.05,
-}
+# Each key's meaning and source: complaints.config_thresholds.THRESHOLDS and docs/thresholds.md.
+DEFAULT_THRESHOLDS: dict[str, float | int] = {key: spec.default for key, spec in THRESHOLDS.items()}
 
 
 def thresholds() -> dict:
+    """The configured thresholds over the defaults (a bad value was refused at start)."""
     configured = current_app.config.get("ASSESSMENT_THRESHOLDS") or {}
     return {key: type(default)(configured.get(key, default)) for key, default in DEFAULT_THRESHOLDS.items()}
 
@@ -145,6 +139,10 @@ def flags(period: Period) -> dict:
     as_of = literal(min(utcnow(), period.end), Complaint.__table__.c.due_at.type)
     finished = Complaint.status.in_(FINISHED)
     overdue = overdue_state(as_of)
+    # The dashboard's resolution against the standard ("Resolution against the service
+    # standard"), as of the same moment as the overdue share.
+    resolution = resolution_as_of(as_of)
+    handled = overdue != "not_counted"
     closed = Complaint.status == "closed"
     reopened = reopen_state()
     acknowledged = Complaint.acknowledged_at.is_not(None)
@@ -156,8 +154,13 @@ def flags(period: Period) -> dict:
         "finished": finished,
         # Handled here (not rejected or forwarded); of those, answered after the due date, or
         # still unanswered past it (as of now or the period's end): a hold stops the clock.
-        "handled": overdue != "not_counted",
+        "handled": handled,
         "overdue": overdue == "yes",
+        # Of those handled, the ones whose outcome against the standard is known (answered,
+        # or open past the due date; not open before it, nor on hold), and answered in time:
+        # the dashboard's on-time rate counting the open overdue ones.
+        "decided": and_(handled, resolution.in_(DECIDED)),
+        "on_time": and_(handled, resolution == "on_time"),
         "closed": closed,
         "closed_with_cause": and_(closed, Complaint.root_cause_id.is_not(None)),
         "repeats": Complaint.repeat_of_id.is_not(None),
@@ -169,9 +172,13 @@ def flags(period: Period) -> dict:
     }
 
 
+DECIDED = ("on_time", "late", "open_overdue")  # resolution_as_of keys whose outcome is known
+
+
 def population_scan(period: Period, flags: dict, units: Units = None) -> dict:
     """One scan of the period's complaints (survey answers joined), per channel:
-    {"counts": {flag: n}, "channels": {channel: n}, "survey": (answers, satisfied, confident)}.
+    {"counts": {flag: n}, "channels": {channel: n}, "by_channel": {channel: {flag or
+    survey name: n}}, "survey": (answers, satisfied, confident)}.
     The period's counts are the sums over the channel groups."""
     survey = {
         "answers": SurveyResponse.id.is_not(None),
@@ -185,10 +192,12 @@ def population_scan(period: Period, flags: dict, units: Units = None) -> dict:
         .where(*population(period, units))
         .group_by(Complaint.channel)
     ).all()
-    totals = {name: sum(int(row._mapping[name]) for row in rows) for name in (*flags, *survey)}
+    by_channel = {row.channel: {name: int(row._mapping[name] or 0) for name in (*flags, *survey)} for row in rows}
+    totals = {name: sum(counts[name] for counts in by_channel.values()) for name in (*flags, *survey)}
     return {
         "counts": {name: totals[name] for name in flags},
-        "channels": {row.channel: int(row._mapping["all"]) for row in rows},
+        "channels": {channel: counts["all"] for channel, counts in by_channel.items()},
+        "by_channel": by_channel,
         "survey": tuple(totals[name] for name in survey),
     }
 
@@ -201,6 +210,7 @@ class Scope:
     period: Period
     limits: dict
     units: Units = None
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # what metrics share beyond the scan
 
     def where(self, period: Period | None = None) -> tuple:
         """The population's WHERE clauses for this scope's units, in its period or in `period`."""
@@ -219,9 +229,54 @@ class Scope:
         return self.scan["channels"]
 
     @property
+    def by_channel(self) -> dict[str, dict[str, int]]:
+        """Each channel's counts: the flags' and the survey's (answers, satisfied, confident)."""
+        return self.scan["by_channel"]
+
+    @cached_property
+    def as_of(self) -> datetime:
+        """The moment the period's figures are judged at: its end, or now while it runs."""
+        return min(utcnow(), self.period.end)
+
+    @cached_property
+    def ack_medians(self) -> tuple[float | None, dict[str, float | None]]:
+        """The median acknowledgement seconds of the period, and of each channel."""
+        return ack_medians(self.where())
+
+    @property
     def survey(self) -> tuple[int, int, int]:
         """Survey answers, of which satisfaction 4-5, and confidence 4-5."""
         return self.scan["survey"]
+
+
+def ack_medians(where: tuple) -> tuple[float | None, dict[str, float | None]]:
+    """Median seconds from receipt to acknowledgement over `where`, overall and per channel:
+    one query on PostgreSQL (ROLLUP adds the overall row), the seconds in Python elsewhere."""
+    acknowledged = (*where, Complaint.acknowledged_at.is_not(None))
+    if db.engine.dialect.name == "postgresql":
+        rows = db.session.execute(
+            select(
+                Complaint.channel,
+                func.grouping(Complaint.channel).label("overall"),
+                func.percentile_cont(0.5).within_group(ack_seconds()).label("median"),
+            )
+            .where(*acknowledged)
+            .group_by(func.rollup(Complaint.channel))
+        ).all()
+        overall = next((row.median for row in rows if row.overall), None)
+        channels = {row.channel: row.median for row in rows if not row.overall}
+    else:
+        seconds: dict[str, list[float]] = {}
+        for channel, value in db.session.execute(select(Complaint.channel, ack_seconds()).where(*acknowledged)):
+            seconds.setdefault(channel, []).append(float(value))
+        every = [value for values in seconds.values() for value in values]
+        overall = statistics.median(every) if every else None
+        channels = {channel: statistics.median(values) for channel, values in seconds.items()}
+
+    def rounded(value) -> float | None:
+        return None if value is None else round(float(value), 1)
+
+    return rounded(overall), {channel: rounded(value) for channel, value in channels.items()}
 
 
 def share_metric(

@@ -134,15 +134,16 @@ def has_event(kinds):
     return exists().where(TimelineEvent.complaint_id == Complaint.id, TimelineEvent.kind.in_(kinds))
 
 
+def as_of(period: Period) -> datetime:
+    """The moment a period's figures are judged at: its end, or now while it runs."""
+    return min(utcnow(), period.end)
+
+
 def flags(period: Period) -> dict:
-    """The counts most metrics divide: {name: condition over the population}."""
-    as_of = literal(min(utcnow(), period.end), Complaint.__table__.c.due_at.type)
+    """The counts most metrics divide: {name: condition over the population}. The counts
+    against the service standard are not conditions here: `population_scan` groups by the
+    complaint's place against it (`standing`) and derives them (JUDGED)."""
     finished = Complaint.status.in_(FINISHED)
-    overdue = overdue_state(as_of)
-    # The dashboard's resolution against the standard ("Resolution against the service
-    # standard"), as of the same moment as the overdue share.
-    resolution = resolution_as_of(as_of)
-    handled = overdue != "not_counted"
     closed = Complaint.status == "closed"
     reopened = reopen_state()
     acknowledged = Complaint.acknowledged_at.is_not(None)
@@ -152,15 +153,6 @@ def flags(period: Period) -> dict:
         "acknowledged": acknowledged,
         "ack_in_time": and_(acknowledged, Complaint.acknowledged_at <= ack_deadline(period)),
         "finished": finished,
-        # Handled here (not rejected or forwarded); of those, answered after the due date, or
-        # still unanswered past it (as of now or the period's end): a hold stops the clock.
-        "handled": handled,
-        "overdue": overdue == "yes",
-        # Of those handled, the ones whose outcome against the standard is known (answered,
-        # or open past the due date; not open before it, nor on hold), and answered in time:
-        # the dashboard's on-time rate counting the open overdue ones.
-        "decided": and_(handled, resolution.in_(DECIDED)),
-        "on_time": and_(handled, resolution == "on_time"),
         "closed": closed,
         "closed_with_cause": and_(closed, Complaint.root_cause_id.is_not(None)),
         "repeats": Complaint.repeat_of_id.is_not(None),
@@ -172,30 +164,60 @@ def flags(period: Period) -> dict:
     }
 
 
+def standing(period: Period) -> tuple:
+    """A complaint's place against its service standard as of the period's end (or now):
+    (overdue_state, resolution_as_of), the dashboard's own definitions, as grouping keys."""
+    moment = literal(as_of(period), Complaint.__table__.c.due_at.type)
+    return overdue_state(moment).label("overdue_state"), resolution_as_of(moment).label("resolution")
+
+
 DECIDED = ("on_time", "late", "open_overdue")  # resolution_as_of keys whose outcome is known
+
+# The counts against the standard, from the (overdue_state, resolution) of a group:
+JUDGED = {
+    # Handled here (not rejected, forwarded or merged); of those, answered after the due date,
+    # or still unanswered past it (as of now or the period's end): a hold stops the clock.
+    "handled": lambda overdue, resolution: overdue != "not_counted",
+    "overdue": lambda overdue, resolution: overdue == "yes",
+    # Of those handled, the ones whose outcome is known (answered, or open past the due date;
+    # not open before it, nor on hold), and those answered in time: the dashboard's on-time
+    # rate counting the open overdue ones.
+    "decided": lambda overdue, resolution: overdue != "not_counted" and resolution in DECIDED,
+    "on_time": lambda overdue, resolution: overdue != "not_counted" and resolution == "on_time",
+}
 
 
 def population_scan(period: Period, flags: dict, units: Units = None) -> dict:
     """One scan of the period's complaints (survey answers joined), per channel:
     {"counts": {flag: n}, "channels": {channel: n}, "by_channel": {channel: {flag or
-    survey name: n}}, "survey": (answers, satisfied, confident)}.
-    The period's counts are the sums over the channel groups."""
+    survey name: n}}, "survey": (answers, satisfied, confident)}. Grouped by channel and
+    by the place against the standard (a few groups a channel), whose CASE is computed once
+    a row instead of once a count; the period's counts are the sums over the groups."""
     survey = {
         "answers": SurveyResponse.id.is_not(None),
         "satisfied": SurveyResponse.satisfaction >= 4,
         "confident": SurveyResponse.confidence >= 4,
     }
+    overdue, resolution = standing(period)
     sums = [func.sum(case((condition, 1), else_=0)).label(name) for name, condition in {**flags, **survey}.items()]
     rows = db.session.execute(
-        select(Complaint.channel, *sums)
+        select(Complaint.channel, overdue, resolution, *sums)
         .outerjoin(SurveyResponse, SurveyResponse.complaint_id == Complaint.id)
         .where(*population(period, units))
-        .group_by(Complaint.channel)
+        .group_by(Complaint.channel, overdue, resolution)
     ).all()
-    by_channel = {row.channel: {name: int(row._mapping[name] or 0) for name in (*flags, *survey)} for row in rows}
-    totals = {name: sum(counts[name] for counts in by_channel.values()) for name in (*flags, *survey)}
+    names = (*flags, *JUDGED, *survey)
+    by_channel: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts = by_channel.setdefault(row.channel, dict.fromkeys(names, 0))
+        for name in (*flags, *survey):
+            counts[name] += int(row._mapping[name] or 0)
+        for name, judged in JUDGED.items():
+            if judged(row.overdue_state, row.resolution):
+                counts[name] += int(row._mapping["all"] or 0)
+    totals = {name: sum(counts[name] for counts in by_channel.values()) for name in names}
     return {
-        "counts": {name: totals[name] for name in flags},
+        "counts": {name: totals[name] for name in (*flags, *JUDGED)},
         "channels": {channel: counts["all"] for channel, counts in by_channel.items()},
         "by_channel": by_channel,
         "survey": tuple(totals[name] for name in survey),
@@ -236,7 +258,7 @@ class Scope:
     @cached_property
     def as_of(self) -> datetime:
         """The moment the period's figures are judged at: its end, or now while it runs."""
-        return min(utcnow(), self.period.end)
+        return as_of(self.period)
 
     @cached_property
     def ack_medians(self) -> tuple[float | None, dict[str, float | None]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 
 from assessment.evidence.common import (
     FINISHED,
@@ -442,36 +442,55 @@ def _change(now: int, before: int) -> str:
     return f"{now - before:+,}{relative}"
 
 
+# What each year-on-year ranking groups by (its index in the (category, cluster) key), and the
+# fewest complaints that rank: one complaint is not a recurrence, so a cluster needs two.
+RANKINGS = {"frequent_categories": (0, 1), "frequent_clusters": (1, 2)}
+
+
 def _year_on_year(scope: Scope) -> dict:
-    """This period's and the year-earlier span's complaints per (category, cluster), computed
-    once for both year-on-year metrics."""
-    if "year_on_year" not in scope.memo:
-        earlier, end = year_earlier(scope)
-        scope.memo["year_on_year"] = {
-            "now": _grouped_counts(scope.where()),
-            "before": _grouped_counts((*scope.where(earlier), Complaint.received_at < end)),
-            "earlier": earlier,
-            "end": end,
-        }
+    """This period's top categories and recurring clusters with their counts, and the same
+    ones' counts in the year-earlier span: computed once for both year-on-year metrics (this
+    period grouped once; the earlier span only for the top ones, and whether it has any data)."""
+    if "year_on_year" in scope.memo:
+        return scope.memo["year_on_year"]
+    earlier, end = year_earlier(scope)
+    now = _grouped_counts(scope.where())
+    top_n = scope.limits["top_frequent"]
+    tops: dict[str, tuple[list[int], dict[int, int]]] = {}
+    for key, (index, minimum) in RANKINGS.items():
+        counts = {k: n for k, n in _sum_by(now, index).items() if n >= minimum}
+        tops[key] = (sorted(counts, key=lambda k: (-counts[k], k))[:top_n], counts)
+    before_where = (*scope.where(earlier), Complaint.received_at < end)
+    categories, clusters = tops["frequent_categories"][0], tops["frequent_clusters"][0]
+    before = (
+        _grouped_counts((*before_where, or_(Complaint.category_id.in_(categories), Complaint.cluster_id.in_(clusters))))
+        if categories or clusters
+        else {}
+    )
+    has_earlier = db.session.scalar(select(Complaint.id).where(*before_where).limit(1)) is not None
+    scope.memo["year_on_year"] = {
+        "tops": tops,
+        "before": before,
+        "has_earlier": has_earlier,
+        "earlier": earlier,
+        "end": end,
+    }
     return scope.memo["year_on_year"]
 
 
 def _frequent_falling(
     scope: Scope,
     key: str,
-    index: int,
     labels: tuple[str, str],
     names: Callable[[list[int]], dict[int, tuple[str, str]]],
-    minimum: int,
 ) -> Metric:
     """The top-N of this period (categories or recurring clusters) against the same ones a year
     earlier: met when their total fell. No data a year earlier is not met."""
     data = _year_on_year(scope)
     top_n = scope.limits["top_frequent"]
-    now_counts = {k: n for k, n in _sum_by(data["now"], index).items() if n >= minimum}
-    top = sorted(now_counts, key=lambda k: (-now_counts[k], k))[:top_n]
-    before_counts = _sum_by(data["before"], index)
-    earlier_total = sum(data["before"].values())
+    top, now_counts = data["tops"][key]
+    before_counts = _sum_by(data["before"], RANKINGS[key][0])
+    has_earlier = data["has_earlier"]
     named = names(top)
     now_total = sum(now_counts[k] for k in top)
     before_total = sum(before_counts.get(k, 0) for k in top)
@@ -497,12 +516,12 @@ def _frequent_falling(
                 "label_en": f"Top {len(top)} together",
                 "cells": {
                     "now": f"{now_total:,}",
-                    "before": f"{before_total:,}" if earlier_total else "—",
-                    "change": _change(now_total, before_total) if earlier_total else "—",
+                    "before": f"{before_total:,}" if has_earlier else "—",
+                    "change": _change(now_total, before_total) if has_earlier else "—",
                 },
             }
         )
-    met = bool(top) and earlier_total > 0 and now_total < before_total
+    met = bool(top) and has_earlier and now_total < before_total
     metric = Metric(
         key,
         "3.4-S1",
@@ -510,7 +529,7 @@ def _frequent_falling(
         value=now_total if top else None,
         display=(
             f"{now_total:,} เรื่อง / complaints (ปีก่อน / a year earlier {before_total:,})"
-            if top and earlier_total
+            if top and has_earlier
             else (f"{now_total:,} เรื่อง / complaints" if top else "—")
         ),
         threshold="ลดลง / falling",
@@ -527,7 +546,7 @@ def _frequent_falling(
     if not met:
         if not top:
             metric.why_not_th, metric.why_not_en = labels_empty(key)
-        elif not earlier_total:
+        elif not has_earlier:
             metric.why_not_th = f"ไม่มีข้อมูลช่วงเดียวกันของปีก่อน ({earlier.code}) ให้เปรียบเทียบ"
             metric.why_not_en = f"No data for the same span a year earlier ({earlier.code}) to compare with"
         else:
@@ -560,22 +579,17 @@ def frequent_categories_falling(scope: Scope) -> Metric:
     return _frequent_falling(
         scope,
         "frequent_categories",
-        0,
         ("หมวดหมู่ที่ร้องเรียนบ่อย เทียบช่วงเดียวกันของปีก่อน", "Most frequent categories against a year earlier"),
         _category_names,
-        1,
     )
 
 
 def frequent_clusters_falling(scope: Scope) -> Metric:
-    # One complaint is not a recurrence: a cluster counts with two or more in the period.
     return _frequent_falling(
         scope,
         "frequent_clusters",
-        1,
         ("กลุ่มเรื่องร้องเรียนซ้ำที่พบบ่อย เทียบช่วงเดียวกันของปีก่อน", "Top recurring clusters against a year earlier"),
         _cluster_names,
-        2,
     )
 
 

@@ -8,7 +8,6 @@ PostgreSQL, Redis and real SMTP delivery.
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import timedelta
 from pathlib import Path

@@ -17,7 +17,7 @@ from complaints.config_thresholds import THRESHOLDS, threshold_problems
 from complaints.domain.periods import Period
 from complaints.domain.thai_calendar import BANGKOK
 from complaints.extensions import db
-from complaints.models import Category, OutboxMessage, RecurringCluster, SurveyResponse
+from complaints.models import Category, OutboxMessage, RecurringCluster, SurveyResponse, utcnow
 from complaints.services.analytics.metrics.dimensions import drill_count
 from complaints.services.analytics.metrics.scope import Scope as FigureScope
 from complaints.startup_checks import UnsafeConfiguration
@@ -201,6 +201,7 @@ def test_no_data_a_year_earlier_is_not_met_with_a_reason(any_app):
         metric = metrics_of(evidence.criterion_34(FY))["frequent_categories"]
     assert metric["met"] is False
     assert "ไม่มีข้อมูล" in metric["why_not_th"] and "2568" in metric["why_not_en"]
+    assert metric["details"]["table"]["rows"][0]["cells"] == {"now": "2", "before": "—", "change": "—"}
 
 
 def test_confidence_has_a_target_that_decides_s2(app):
@@ -271,3 +272,21 @@ def test_the_edit_page_shows_a_metrics_table(app, manager):
     assert "ทุกช่องทาง" in block and "All channels" in block
     assert "มัธยฐานเวลาตอบรับ" in block and "แล้วเสร็จตามมาตรฐาน" in block
     assert 'data-metric-table="frequent_categories"' in page
+
+
+def test_a_running_period_is_compared_with_as_many_days_a_year_earlier(app):
+    """The current year so far against the same days of the year before, not its whole."""
+    with app.test_request_context():
+        now = utcnow()
+        period = Period.containing(now)
+        earlier = Period(period.fiscal_year - 1)
+        elapsed = now - period.start
+        category = db.session.scalars(select(Category.id)).first()
+        complaint(period.start + elapsed / 2, category_id=category)
+        complaint(earlier.start + elapsed / 2, category_id=category)  # within the span: counted
+        for _ in range(3):  # after the span a year earlier: not compared
+            complaint(earlier.start + elapsed + (earlier.end - earlier.start - elapsed) / 2, category_id=category)
+        db.session.commit()
+        metric = metrics_of(evidence.criterion_34(period))["frequent_categories"]
+    assert (metric["details"]["now"], metric["details"]["before"]) == (1, 1)
+    assert metric["met"] is False and "ไม่ลดลง" in metric["why_not_th"]

@@ -311,7 +311,7 @@ def share_metric(
     *,
     maximum: float | None = None,
     empty: tuple[str, str],
-    filters: Filters,
+    filters: Filters | None,  # None: no list shows exactly these complaints
     details: dict | None = None,
 ) -> Metric:
     value = ratio(part, whole)

@@ -323,7 +323,7 @@ def kept_informed(scope: Scope) -> Metric:
     if not whole:
         # Nobody to send progress to is no failure of tracking: the number alone serves them.
         metric.met, metric.why_not_th, metric.why_not_en = None, "", ""
-        metric.display = "— (ไม่มีผู้ร้องที่ให้ช่องทางติดต่อ / no complainant left a contact)"
+        metric.display = "— (ไม่มีข้อความถึงผู้ร้องในรอบนี้ / no message to a complainant in this period)"
     return metric
 
 
@@ -425,8 +425,9 @@ def _grouped_counts(where: tuple) -> dict[tuple[int | None, int | None], int]:
 def _sum_by(counts: dict[tuple[int | None, int | None], int], index: int) -> dict[int, int]:
     totals: dict[int, int] = {}
     for key, n in counts.items():
-        if key[index] is not None:
-            totals[key[index]] = totals.get(key[index], 0) + n
+        value = key[index]
+        if value is not None:
+            totals[value] = totals.get(value, 0) + n
     return totals
 
 
@@ -502,8 +503,8 @@ def _frequent_falling(
             "label_en": named.get(k, (str(k), str(k)))[1],
             "cells": {
                 "now": f"{now_counts[k]:,}",
-                "before": f"{before_counts.get(k, 0):,}",
-                "change": _change(now_counts[k], before_counts.get(k, 0)),
+                "before": f"{before_counts.get(k, 0):,}" if has_earlier else "—",
+                "change": _change(now_counts[k], before_counts.get(k, 0)) if has_earlier else "—",
             },
         }
         for k in top

@@ -290,3 +290,26 @@ def test_a_running_period_is_compared_with_as_many_days_a_year_earlier(app):
         metric = metrics_of(evidence.criterion_34(period))["frequent_categories"]
     assert (metric["details"]["now"], metric["details"]["before"]) == (1, 1)
     assert metric["met"] is False and "ไม่ลดลง" in metric["why_not_th"]
+
+
+def test_one_as_of_rule_for_a_past_period(any_app):
+    """Judged at FY2569's end (30 Sep 2026), whatever happened after: B, due 22 Sep and answered
+    5 Oct, was overdue then; A (due 11 Oct, answered late on 20 Oct) and D (answered on 5 Oct,
+    in time) were open and not yet due, like C (due 16 Oct, still open): neither late nor in
+    time. E was answered in time in June. Today's code counted A late and D in time."""
+    day = lambda m, d: datetime(2026, m, d, 10, 0, tzinfo=BANGKOK)  # noqa: E731
+    with any_app.test_request_context():
+        complaint(day(9, 20), status="resolved", resolved_after=day(10, 20) - day(9, 20))  # A
+        complaint(day(9, 1), status="resolved", resolved_after=day(10, 5) - day(9, 1))  # B
+        complaint(day(9, 25), status="in_progress", resolved_after=None)  # C
+        complaint(day(9, 20), status="resolved", resolved_after=day(10, 5) - day(9, 20))  # D
+        complaint(status="resolved")  # E
+        db.session.commit()
+        metrics = metrics_of(evidence.criterion_34(FY))
+        overdue, resolved = metrics["overdue"], metrics["resolved_within_standard"]
+        assert (overdue["details"]["part"], overdue["details"]["whole"]) == (1, 5)
+        assert (resolved["details"]["part"], resolved["details"]["whole"]) == (1, 2)
+        assert "สิ้นรอบ" in overdue["display"] and "period's end" in resolved["display"]
+        scope = FigureScope(FY, now=datetime(2026, 12, 8, tzinfo=BANGKOK))
+        for metric in (overdue, resolved):
+            assert drill_count(scope, metric["filters"]["params"]) == metric["details"]["part"], metric["key"]

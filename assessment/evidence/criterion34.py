@@ -671,7 +671,7 @@ def resolved_within_standard(scope: Scope) -> Metric:
     of those whose outcome is known as of the period's end (or now, while it runs): answered,
     or still open past the due date. The dashboard's on-time rate with the open overdue ones."""
     counts = scope.counts
-    return share_metric(
+    metric = share_metric(
         "resolved_within_standard",
         "3.4-S2",
         ("แล้วเสร็จภายในกำหนดตามมาตรฐานการให้บริการ", "Resolved within the service standard"),
@@ -679,14 +679,24 @@ def resolved_within_standard(scope: Scope) -> Metric:
         counts["decided"],
         scope.limits["min_resolved_within_standard"],
         empty=("ไม่มีเรื่องที่ครบกำหนดหรือแล้วเสร็จในรอบนี้", "No complaint answered or due in this period"),
-        filters=counted(scope.period, resolution="on_time", overdue="no"),
+        filters=counted(scope.period, standing="on_time", overdue="no"),
         details={"as_of": scope.as_of.isoformat()},
     )
+    return _stating_as_of(metric, scope)
+
+
+def _stating_as_of(metric: Metric, scope: Scope) -> Metric:
+    """The moment a share against the standard is judged at, said next to it."""
+    if scope.as_of >= scope.period.end:
+        metric.display += " ณ สิ้นรอบ / as of the period's end"
+    else:
+        metric.display += f" ณ / as of {format_thai_datetime(scope.as_of)}"
+    return metric
 
 
 def overdue_share(scope: Scope) -> Metric:
     """Answered after the due date, or still unanswered past it (as of now or the period's end)."""
-    return share_metric(
+    metric = share_metric(
         "overdue",
         "3.4-S2",
         ("เรื่องที่เกินกำหนดมาตรฐาน", "Past the service standard"),
@@ -698,6 +708,7 @@ def overdue_share(scope: Scope) -> Metric:
         filters=counted(scope.period, overdue="yes"),
         details={"as_of": scope.as_of.isoformat()},
     )
+    return _stating_as_of(metric, scope)
 
 
 def reopen_rate(scope: Scope) -> Metric:

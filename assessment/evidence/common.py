@@ -44,7 +44,6 @@ from complaints.services.analytics.api import (
     overdue_state,
     public_complaints,
     reopen_state,
-    resolution_as_of,
 )
 
 COMPLAINT_KINDS = ("complaint",)  # tip-offs: see the module docstring
@@ -140,19 +139,31 @@ def as_of(period: Period) -> datetime:
 
 
 def flags(period: Period) -> dict:
-    """The counts most metrics divide: {name: condition over the population}. The counts
-    against the service standard are not conditions here: `population_scan` groups by the
-    complaint's place against it (`standing`) and derives them (JUDGED)."""
+    """The counts most metrics divide: {name: condition over the population}."""
+    moment = literal(as_of(period), Complaint.__table__.c.due_at.type)
+    overdue = overdue_state(moment)
     finished = Complaint.status.in_(FINISHED)
     closed = Complaint.status == "closed"
     reopened = reopen_state()
     acknowledged = Complaint.acknowledged_at.is_not(None)
+    answered_at = func.coalesce(Complaint.resolved_at, Complaint.closed_at)
     return {
         "all": Complaint.id.is_not(None),
         "model": Complaint.category_source == "model",
         "acknowledged": acknowledged,
         "ack_in_time": and_(acknowledged, Complaint.acknowledged_at <= ack_deadline(period)),
         "finished": finished,
+        # Handled here (not rejected, forwarded or merged); of those, answered after the due
+        # date, or still unanswered past it (as of now or the period's end): a hold stops the clock.
+        "handled": overdue != "not_counted",
+        "overdue": overdue == "yes",
+        # Handled here and answered by then, on or before the due date: resolution_as_of's
+        # "on_time" (the dashboard's figure) of a handled complaint, without its whole CASE a row
+        # (a test compares it with the dashboard's list). With the overdue ones, they are the
+        # complaints whose outcome is known ("decided": neither open before the due date nor on hold).
+        "on_time": and_(
+            Complaint.status.not_in(NOT_HANDLED_HERE), answered_at <= Complaint.due_at, answered_at <= moment
+        ),
         "closed": closed,
         "closed_with_cause": and_(closed, Complaint.root_cause_id.is_not(None)),
         "repeats": Complaint.repeat_of_id.is_not(None),
@@ -164,60 +175,33 @@ def flags(period: Period) -> dict:
     }
 
 
-def standing(period: Period) -> tuple:
-    """A complaint's place against its service standard as of the period's end (or now):
-    (overdue_state, resolution_as_of), the dashboard's own definitions, as grouping keys."""
-    moment = literal(as_of(period), Complaint.__table__.c.due_at.type)
-    return overdue_state(moment).label("overdue_state"), resolution_as_of(moment).label("resolution")
-
-
-DECIDED = ("on_time", "late", "open_overdue")  # resolution_as_of keys whose outcome is known
-
-# The counts against the standard, from the (overdue_state, resolution) of a group:
-JUDGED = {
-    # Handled here (not rejected, forwarded or merged); of those, answered after the due date,
-    # or still unanswered past it (as of now or the period's end): a hold stops the clock.
-    "handled": lambda overdue, resolution: overdue != "not_counted",
-    "overdue": lambda overdue, resolution: overdue == "yes",
-    # Of those handled, the ones whose outcome is known (answered, or open past the due date;
-    # not open before it, nor on hold), and those answered in time: the dashboard's on-time
-    # rate counting the open overdue ones.
-    "decided": lambda overdue, resolution: overdue != "not_counted" and resolution in DECIDED,
-    "on_time": lambda overdue, resolution: overdue != "not_counted" and resolution == "on_time",
-}
+# overdue_state's "not_counted": handled elsewhere, or counted in the complaint merged into.
+NOT_HANDLED_HERE = ("rejected", "forwarded", "merged")
 
 
 def population_scan(period: Period, flags: dict, units: Units = None) -> dict:
     """One scan of the period's complaints (survey answers joined), per channel:
     {"counts": {flag: n}, "channels": {channel: n}, "by_channel": {channel: {flag or
-    survey name: n}}, "survey": (answers, satisfied, confident)}. Grouped by channel and
-    by the place against the standard (a few groups a channel), whose CASE is computed once
-    a row instead of once a count; the period's counts are the sums over the groups."""
+    survey name: n}}, "survey": (answers, satisfied, confident)}, with "decided" (on time or
+    overdue) added to the counts. The period's counts are the sums over the channel groups."""
     survey = {
         "answers": SurveyResponse.id.is_not(None),
         "satisfied": SurveyResponse.satisfaction >= 4,
         "confident": SurveyResponse.confidence >= 4,
     }
-    overdue, resolution = standing(period)
     sums = [func.sum(case((condition, 1), else_=0)).label(name) for name, condition in {**flags, **survey}.items()]
     rows = db.session.execute(
-        select(Complaint.channel, overdue, resolution, *sums)
+        select(Complaint.channel, *sums)
         .outerjoin(SurveyResponse, SurveyResponse.complaint_id == Complaint.id)
         .where(*population(period, units))
-        .group_by(Complaint.channel, overdue, resolution)
+        .group_by(Complaint.channel)
     ).all()
-    names = (*flags, *JUDGED, *survey)
-    by_channel: dict[str, dict[str, int]] = {}
-    for row in rows:
-        counts = by_channel.setdefault(row.channel, dict.fromkeys(names, 0))
-        for name in (*flags, *survey):
-            counts[name] += int(row._mapping[name] or 0)
-        for name, judged in JUDGED.items():
-            if judged(row.overdue_state, row.resolution):
-                counts[name] += int(row._mapping["all"] or 0)
-    totals = {name: sum(counts[name] for counts in by_channel.values()) for name in names}
+    by_channel = {row.channel: {name: int(row._mapping[name] or 0) for name in (*flags, *survey)} for row in rows}
+    for counts in by_channel.values():
+        counts["decided"] = counts["on_time"] + counts["overdue"]  # the outcome against the standard known
+    totals = {name: sum(counts[name] for counts in by_channel.values()) for name in (*flags, "decided", *survey)}
     return {
-        "counts": {name: totals[name] for name in (*flags, *JUDGED)},
+        "counts": {name: totals[name] for name in (*flags, "decided")},
         "channels": {channel: counts["all"] for channel, counts in by_channel.items()},
         "by_channel": by_channel,
         "survey": tuple(totals[name] for name in survey),
@@ -263,7 +247,7 @@ class Scope:
     @cached_property
     def ack_medians(self) -> tuple[float | None, dict[str, float | None]]:
         """The median acknowledgement seconds of the period, and of each channel."""
-        return ack_medians(self.where())
+        return ack_medians(self.where(), sorted(self.channels))
 
     @property
     def survey(self) -> tuple[int, int, int]:
@@ -271,34 +255,30 @@ class Scope:
         return self.scan["survey"]
 
 
-def ack_medians(where: tuple) -> tuple[float | None, dict[str, float | None]]:
+def ack_medians(where: tuple, channels: list[str]) -> tuple[float | None, dict[str, float | None]]:
     """Median seconds from receipt to acknowledgement over `where`, overall and per channel:
-    one query on PostgreSQL (ROLLUP adds the overall row), the seconds in Python elsewhere."""
+    one query on PostgreSQL (a FILTERed median per channel: no sort of the rows by channel
+    first, as GROUP BY or ROLLUP need), the seconds in Python elsewhere."""
     acknowledged = (*where, Complaint.acknowledged_at.is_not(None))
     if db.engine.dialect.name == "postgresql":
-        rows = db.session.execute(
-            select(
-                Complaint.channel,
-                func.grouping(Complaint.channel).label("overall"),
-                func.percentile_cont(0.5).within_group(ack_seconds()).label("median"),
-            )
-            .where(*acknowledged)
-            .group_by(func.rollup(Complaint.channel))
-        ).all()
-        overall = next((row.median for row in rows if row.overall), None)
-        channels = {row.channel: row.median for row in rows if not row.overall}
+        seconds = ack_seconds()
+        medians = [func.percentile_cont(0.5).within_group(seconds)] + [
+            func.percentile_cont(0.5).within_group(seconds).filter(Complaint.channel == channel) for channel in channels
+        ]
+        overall, *values = db.session.execute(select(*medians).where(*acknowledged)).one()
+        by_channel = dict(zip(channels, values, strict=True))
     else:
-        seconds: dict[str, list[float]] = {}
+        found: dict[str, list[float]] = {}
         for channel, value in db.session.execute(select(Complaint.channel, ack_seconds()).where(*acknowledged)):
-            seconds.setdefault(channel, []).append(float(value))
-        every = [value for values in seconds.values() for value in values]
+            found.setdefault(channel, []).append(float(value))
+        every = [value for values in found.values() for value in values]
         overall = statistics.median(every) if every else None
-        channels = {channel: statistics.median(values) for channel, values in seconds.items()}
+        by_channel = {channel: statistics.median(found[channel]) if channel in found else None for channel in channels}
 
     def rounded(value) -> float | None:
         return None if value is None else round(float(value), 1)
 
-    return rounded(overall), {channel: rounded(value) for channel, value in channels.items()}
+    return rounded(overall), {channel: rounded(value) for channel, value in by_channel.items()}
 
 
 def share_metric(

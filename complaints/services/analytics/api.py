@@ -21,7 +21,6 @@ from complaints.services.analytics.metrics.dimensions import (
     bisecting_case,
     overdue_state,
     reopen_state,
-    resolution_as_of,
 )
 from complaints.services.analytics.pdf import FONT_FAMILY, thai_document
 from complaints.services.casework.photos import display_name, store_file
@@ -44,7 +43,6 @@ __all__ = [
     "overdue_state",
     "public_complaints",
     "reopen_state",
-    "resolution_as_of",
     "store_file",
     "thai_document",
     "top_clusters",

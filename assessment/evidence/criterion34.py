@@ -296,6 +296,7 @@ def kept_informed(scope: Scope) -> Metric:
     )
     # Few messages are not sent (the status index finds them): a hashed set, not a join a row.
     undelivered = select(OutboxMessage.complaint_id).where(
+        OutboxMessage.complaint_id.is_not(None),  # NOT IN a set holding NULL is never true
         OutboxMessage.status.in_(UNDELIVERED),
         OutboxMessage.purpose.in_(CITIZEN_UPDATES),
         OutboxMessage.created_at >= period.start,

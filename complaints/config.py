@@ -8,11 +8,11 @@ PostgreSQL, Redis and real SMTP delivery.
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import timedelta
 from pathlib import Path
 
+from complaints.config_thresholds import parse_thresholds
 from complaints.domain.task_names import TaskName
 
 # The Traffy Fondue reports the shipped classifier, the demo year and the benchmarks are
@@ -168,9 +168,10 @@ def load_config(instance_path: str) -> dict:
         # "Due soon" starts this many working days before the deadline.
         "DUE_SOON_WORKING_DAYS": int(env.get("DUE_SOON_WORKING_DAYS", "2")),
         # PMQA self-assessment (assessment/): evidence upload limit, and the criterion-3.4
-        # thresholds as JSON, e.g. {"min_channels": 5, "max_overdue": 0.03} (see assessment/evidence.py).
+        # thresholds as JSON, e.g. {"min_channels": 5, "max_overdue": 0.03} (docs/thresholds.md;
+        # complaints.config_thresholds; startup_checks refuses a bad value at start).
         "ASSESSMENT_EVIDENCE_MAX_BYTES": int(env.get("ASSESSMENT_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))),
-        "ASSESSMENT_THRESHOLDS": json.loads(env.get("ASSESSMENT_THRESHOLDS") or "{}"),
+        "ASSESSMENT_THRESHOLDS": parse_thresholds(env.get("ASSESSMENT_THRESHOLDS") or "{}"),
         # A draft's figures from the complaint data are read as stored while younger than
         # this (seconds; 0: computed on every view); beat refreshes them (ASSESSMENT_DATA_REFRESH_SECONDS).
         "ASSESSMENT_DATA_MAX_AGE": float(env.get("ASSESSMENT_DATA_MAX_AGE", "900")),

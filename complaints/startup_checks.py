@@ -26,6 +26,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 from complaints.config import DEFAULT_SECRET_KEY
+from complaints.config_thresholds import threshold_problems
 
 ENVIRONMENTS = ("development", "production")
 # Secrets need at least this many bits by estimate_entropy_bits (a random 32-byte token
@@ -264,6 +265,10 @@ def check_production(config) -> None:
     problem = environment_problem(config)
     if problem:
         raise UnsafeConfiguration("ไม่เริ่มทำงาน / Refusing to start: " + problem)
+    # The assessment's thresholds decide what an agency signs: refused in every environment.
+    problems = threshold_problems(config.get("ASSESSMENT_THRESHOLDS") or {})
+    if problems:
+        raise UnsafeConfiguration("ไม่เริ่มทำงาน / Refusing to start:\n- " + "\n- ".join(problems))
     if local_development(config):
         return
     problems = production_problems(config)

@@ -14,6 +14,7 @@ from complaints.models import (
     ClusterMonth,
     Complaint,
     CorrectiveAction,
+    OutboxMessage,
     RecurringCluster,
     RootCause,
     StandardsPublication,
@@ -97,6 +98,20 @@ def seed_fy2569() -> dict:
                 reopen_count=1 if n == 10 else 0,  # 1 of 16 answered was reopened: 6.25% (> 5%)
             )
         )
+    # The 5 LINE complainants were sent the acknowledgement and a status message each, all delivered.
+    for row in rows:
+        if row.channel == "line":
+            for purpose in ("acknowledgement", "status_update"):
+                db.session.add(
+                    OutboxMessage(
+                        complaint_id=row.id,
+                        purpose=purpose,
+                        channel="line",
+                        recipient="U0000",
+                        status="sent",
+                        created_at=row.received_at,
+                    )
+                )
     # Repeats: 2 of 20 now; 3 of 10 in FY2568 -> falling.
     rows[3].repeat_of_id = rows[4].id
     rows[7].repeat_of_id = rows[8].id
@@ -150,13 +165,19 @@ def seed_fy2569() -> dict:
         "ack_within_1wd": (0.95, True),
         "median_ack_seconds": (30.0, None),
         "tracking_number_given": (1.0, True),
-        "tracking_lookups": (7, True),
+        "kept_informed": (1.0, True),  # the 5 LINE complainants had every message delivered
+        "tracking_lookups": (7, None),
         "overdue": (0.05, True),
+        # 15 of the 16 answered were answered in time; the 4 open ones are not due at the year's end.
+        "resolved_within_standard": (15 / 16, True),
+        # The one category: 20 now, none of FY2568's 10 (uncategorised) in it: not falling.
+        "frequent_categories": (20, False),
+        "frequent_clusters": (None, False),  # no complaint is linked to a cluster here
         "root_cause": (0.9, True),
         "repeat_rate": (0.1, True),
         "corrective_actions": (2 / 3, False),
         "satisfied": (0.8, False),
-        "confident": (0.9, None),
+        "confident": (0.9, True),
         "survey_response_rate": (10 / 16, None),
         "reopened": (1 / 16, False),
     }

@@ -678,11 +678,15 @@ _OFFICER_LINKS = {
 }
 
 
+_ADDED_AFTER_THE_FILTERS = {"kept_informed", "resolved_within_standard", "frequent_categories", "frequent_clusters"}
+
+
 def _legacy(snapshot: dict, unknown: str) -> dict:
     """A snapshot as submitted before the filters: every metric with the link of its day."""
     for item_id, entry in snapshot["items"].items():
         if not item_id.startswith("3.4-"):
             entry["metrics"] = []  # metrics of 3.1-3.3 came after the filters
+        entry["metrics"] = [m for m in entry["metrics"] if m["key"] not in _ADDED_AFTER_THE_FILTERS]
         for m in entry["metrics"]:
             filters = m.pop("filters")
             if filters["page"] == "figures":

@@ -17,6 +17,7 @@ managers, and a tip-off is known to the integrity role alone (issue 16), its cou
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -25,6 +26,7 @@ from flask import current_app
 from sqlalchemy import and_, case, exists, func, literal, select
 
 from assessment.links import Filters
+from complaints.config_thresholds import THRESHOLDS
 from complaints.domain.periods import Period
 from complaints.domain.thai_calendar import BANGKOK, add_working_days
 from complaints.extensions import db
@@ -36,6 +38,7 @@ from complaints.models import (
     utcnow,
 )
 from complaints.services.analytics.api import (
+    ack_seconds,
     bisecting_case,
     calendar_overrides,
     overdue_state,
@@ -48,22 +51,12 @@ FINISHED = Status.ANSWERED  # forwarded counts as answered: see Status
 FINISHING_EVENTS = ("resolve", "close", "reject", "forward", "confirm")
 
 # Thresholds; the agency changes them with ASSESSMENT_THRESHOLDS (JSON) in the environment.
-DEFAULT_THRESHOLDS = {
-    "min_channels": 4,  # channels used in the period
-    "min_categories_with_standard": 1.0,  # share of active categories
-    "min_handled_in_system": 0.95,
-    "min_ack_within_1wd": 0.95,
-    "min_tracking_number_given": 1.0,
-    "min_tracking_lookups": 1,
-    "max_overdue": 0.05,
-    "min_root_cause": 0.90,
-    "top_clusters": 3,  # corrective actions are expected on this many top recurring clusters
-    "min_satisfied": 0.85,  # share of survey answers scoring 4-5
-    "max_reopened": 0.05,
-}
+# Each key's meaning and source: complaints.config_thresholds.THRESHOLDS and docs/thresholds.md.
+DEFAULT_THRESHOLDS: dict[str, float | int] = {key: spec.default for key, spec in THRESHOLDS.items()}
 
 
 def thresholds() -> dict:
+    """The configured thresholds over the defaults (a bad value was refused at start)."""
     configured = current_app.config.get("ASSESSMENT_THRESHOLDS") or {}
     return {key: type(default)(configured.get(key, default)) for key, default in DEFAULT_THRESHOLDS.items()}
 
@@ -140,24 +133,37 @@ def has_event(kinds):
     return exists().where(TimelineEvent.complaint_id == Complaint.id, TimelineEvent.kind.in_(kinds))
 
 
+def as_of(period: Period) -> datetime:
+    """The moment a period's figures are judged at: its end, or now while it runs."""
+    return min(utcnow(), period.end)
+
+
 def flags(period: Period) -> dict:
     """The counts most metrics divide: {name: condition over the population}."""
-    as_of = literal(min(utcnow(), period.end), Complaint.__table__.c.due_at.type)
+    moment = literal(as_of(period), Complaint.__table__.c.due_at.type)
+    overdue = overdue_state(moment)
     finished = Complaint.status.in_(FINISHED)
-    overdue = overdue_state(as_of)
     closed = Complaint.status == "closed"
     reopened = reopen_state()
     acknowledged = Complaint.acknowledged_at.is_not(None)
+    answered_at = func.coalesce(Complaint.resolved_at, Complaint.closed_at)
     return {
         "all": Complaint.id.is_not(None),
         "model": Complaint.category_source == "model",
         "acknowledged": acknowledged,
         "ack_in_time": and_(acknowledged, Complaint.acknowledged_at <= ack_deadline(period)),
         "finished": finished,
-        # Handled here (not rejected or forwarded); of those, answered after the due date, or
-        # still unanswered past it (as of now or the period's end): a hold stops the clock.
+        # Handled here (not rejected, forwarded or merged); of those, answered after the due
+        # date, or still unanswered past it (as of now or the period's end): a hold stops the clock.
         "handled": overdue != "not_counted",
         "overdue": overdue == "yes",
+        # Handled here and answered by then, on or before the due date: resolution_as_of's
+        # "on_time" (the dashboard's figure) of a handled complaint, without its whole CASE a row
+        # (a test compares it with the dashboard's list). With the overdue ones, they are the
+        # complaints whose outcome is known ("decided": neither open before the due date nor on hold).
+        "on_time": and_(
+            Complaint.status.not_in(NOT_HANDLED_HERE), answered_at <= Complaint.due_at, answered_at <= moment
+        ),
         "closed": closed,
         "closed_with_cause": and_(closed, Complaint.root_cause_id.is_not(None)),
         "repeats": Complaint.repeat_of_id.is_not(None),
@@ -169,10 +175,15 @@ def flags(period: Period) -> dict:
     }
 
 
+# overdue_state's "not_counted": handled elsewhere, or counted in the complaint merged into.
+NOT_HANDLED_HERE = ("rejected", "forwarded", "merged")
+
+
 def population_scan(period: Period, flags: dict, units: Units = None) -> dict:
     """One scan of the period's complaints (survey answers joined), per channel:
-    {"counts": {flag: n}, "channels": {channel: n}, "survey": (answers, satisfied, confident)}.
-    The period's counts are the sums over the channel groups."""
+    {"counts": {flag: n}, "channels": {channel: n}, "by_channel": {channel: {flag or
+    survey name: n}}, "survey": (answers, satisfied, confident)}, with "decided" (on time or
+    overdue) added to the counts. The period's counts are the sums over the channel groups."""
     survey = {
         "answers": SurveyResponse.id.is_not(None),
         "satisfied": SurveyResponse.satisfaction >= 4,
@@ -185,10 +196,14 @@ def population_scan(period: Period, flags: dict, units: Units = None) -> dict:
         .where(*population(period, units))
         .group_by(Complaint.channel)
     ).all()
-    totals = {name: sum(int(row._mapping[name]) for row in rows) for name in (*flags, *survey)}
+    by_channel = {row.channel: {name: int(row._mapping[name] or 0) for name in (*flags, *survey)} for row in rows}
+    for counts in by_channel.values():
+        counts["decided"] = counts["on_time"] + counts["overdue"]  # the outcome against the standard known
+    totals = {name: sum(counts[name] for counts in by_channel.values()) for name in (*flags, "decided", *survey)}
     return {
-        "counts": {name: totals[name] for name in flags},
-        "channels": {row.channel: int(row._mapping["all"]) for row in rows},
+        "counts": {name: totals[name] for name in (*flags, "decided")},
+        "channels": {channel: counts["all"] for channel, counts in by_channel.items()},
+        "by_channel": by_channel,
         "survey": tuple(totals[name] for name in survey),
     }
 
@@ -201,6 +216,7 @@ class Scope:
     period: Period
     limits: dict
     units: Units = None
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # what metrics share beyond the scan
 
     def where(self, period: Period | None = None) -> tuple:
         """The population's WHERE clauses for this scope's units, in its period or in `period`."""
@@ -219,9 +235,50 @@ class Scope:
         return self.scan["channels"]
 
     @property
+    def by_channel(self) -> dict[str, dict[str, int]]:
+        """Each channel's counts: the flags' and the survey's (answers, satisfied, confident)."""
+        return self.scan["by_channel"]
+
+    @cached_property
+    def as_of(self) -> datetime:
+        """The moment the period's figures are judged at: its end, or now while it runs."""
+        return as_of(self.period)
+
+    @cached_property
+    def ack_medians(self) -> tuple[float | None, dict[str, float | None]]:
+        """The median acknowledgement seconds of the period, and of each channel."""
+        return ack_medians(self.where(), sorted(self.channels))
+
+    @property
     def survey(self) -> tuple[int, int, int]:
         """Survey answers, of which satisfaction 4-5, and confidence 4-5."""
         return self.scan["survey"]
+
+
+def ack_medians(where: tuple, channels: list[str]) -> tuple[float | None, dict[str, float | None]]:
+    """Median seconds from receipt to acknowledgement over `where`, overall and per channel:
+    one query on PostgreSQL (a FILTERed median per channel: no sort of the rows by channel
+    first, as GROUP BY or ROLLUP need), the seconds in Python elsewhere."""
+    acknowledged = (*where, Complaint.acknowledged_at.is_not(None))
+    if db.engine.dialect.name == "postgresql":
+        seconds = ack_seconds()
+        medians = [func.percentile_cont(0.5).within_group(seconds)] + [
+            func.percentile_cont(0.5).within_group(seconds).filter(Complaint.channel == channel) for channel in channels
+        ]
+        overall, *values = db.session.execute(select(*medians).where(*acknowledged)).one()
+        by_channel = dict(zip(channels, values, strict=True))
+    else:
+        found: dict[str, list[float]] = {}
+        for channel, value in db.session.execute(select(Complaint.channel, ack_seconds()).where(*acknowledged)):
+            found.setdefault(channel, []).append(float(value))
+        every = [value for values in found.values() for value in values]
+        overall = statistics.median(every) if every else None
+        by_channel = {channel: statistics.median(found[channel]) if channel in found else None for channel in channels}
+
+    def rounded(value) -> float | None:
+        return None if value is None else round(float(value), 1)
+
+    return rounded(overall), {channel: rounded(value) for channel, value in by_channel.items()}
 
 
 def share_metric(
@@ -234,7 +291,7 @@ def share_metric(
     *,
     maximum: float | None = None,
     empty: tuple[str, str],
-    filters: Filters | None,
+    filters: Filters | None,  # None: no list shows exactly these complaints
     details: dict | None = None,
 ) -> Metric:
     value = ratio(part, whole)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 
 from assessment.evidence.common import (
     FINISHED,
@@ -35,11 +34,12 @@ from complaints.models import (
     Category,
     Complaint,
     CorrectiveAction,
+    OutboxMessage,
+    RecurringCluster,
     ServiceStandard,
     StandardsPublication,
 )
 from complaints.services.analytics.api import (
-    ack_seconds,
     lookups_between,
     top_clusters,
 )
@@ -67,12 +67,55 @@ def channels_used(scope: Scope) -> Metric:
         threshold=f"≥ {minimum}",
         met=met,
         filters=complaint_list(period),
-        details={"channels": shares, "total": total},
+        details={"channels": shares, "total": total, "table": channel_table(scope, [c for c, _ in rows])},
     )
     if not met:
         metric.why_not_th = f"มีการใช้ {len(rows)} ช่องทาง น้อยกว่าเกณฑ์ {minimum} ช่องทาง"
         metric.why_not_en = f"{len(rows)} channels used, fewer than {minimum}"
     return metric
+
+
+CHANNEL_COLUMNS = [
+    {"key": "volume", "label_th": "จำนวนเรื่อง", "label_en": "Complaints"},
+    {"key": "median_ack", "label_th": "มัธยฐานเวลาตอบรับ", "label_en": "Median time to acknowledge"},
+    {"key": "ack_within_1wd", "label_th": "ตอบรับภายใน 1 วันทำการ", "label_en": "Acknowledged within 1 working day"},
+    {"key": "resolved_within_standard", "label_th": "แล้วเสร็จตามมาตรฐาน", "label_en": "Resolved within the standard"},
+    {"key": "satisfied", "label_th": "พึงพอใจ (คะแนน 4–5)", "label_en": "Satisfied (score 4-5)"},
+]
+
+
+def _share_cell(part: int, whole: int) -> str:
+    return f"{pct(ratio(part, whole))} ({part:,}/{whole:,})" if whole else "—"
+
+
+def channel_table(scope: Scope, channels: list[str]) -> dict:
+    """Each channel's volume, median time to acknowledge, acknowledged within 1 working day,
+    resolved within the standard and satisfaction, and the period's row last: the same
+    counts as the period's metrics (one scan grouped by channel), the medians one query."""
+    overall_median, medians = scope.ack_medians
+
+    def cells(counts: dict[str, int], median: float | None) -> dict[str, str]:
+        return {
+            "volume": f"{counts['all']:,}",
+            "median_ack": "—" if median is None else _duration(median),
+            "ack_within_1wd": _share_cell(counts["ack_in_time"], counts["all"]),
+            "resolved_within_standard": _share_cell(counts["on_time"], counts["decided"]),
+            "satisfied": _share_cell(counts["satisfied"], counts["answers"]),
+        }
+
+    rows = [
+        {
+            "label_th": CHANNEL_LABELS.get(channel, (channel, channel))[0],
+            "label_en": CHANNEL_LABELS.get(channel, (channel, channel))[1],
+            "key": channel,
+            "cells": cells(scope.by_channel[channel], medians.get(channel)),
+        }
+        for channel in channels
+    ]
+    answers, satisfied, _ = scope.survey
+    total = {**scope.counts, "answers": answers, "satisfied": satisfied}
+    rows.append({"label_th": "ทุกช่องทาง", "label_en": "All channels", "key": "", "cells": cells(total, overall_median)})
+    return {"columns": CHANNEL_COLUMNS, "rows": rows}
 
 
 def _publication_at(moment: datetime) -> StandardsPublication | None:
@@ -198,15 +241,7 @@ def acknowledged_within_a_working_day(scope: Scope) -> Metric:
 
 
 def median_acknowledgement(scope: Scope) -> Metric:
-    period = scope.period
-    acknowledged = (*scope.where(), Complaint.acknowledged_at.is_not(None))
-    count = scope.counts["acknowledged"]
-    if db.engine.dialect.name == "postgresql":
-        median = db.session.scalar(select(func.percentile_cont(0.5).within_group(ack_seconds())).where(*acknowledged))
-    else:
-        seconds = db.session.scalars(select(ack_seconds()).where(*acknowledged)).all()
-        median = statistics.median(seconds) if seconds else None
-    median = None if median is None else round(float(median), 1)
+    median, _ = scope.ack_medians
     return Metric(
         "median_ack_seconds",
         "3.4-A2",
@@ -214,8 +249,8 @@ def median_acknowledgement(scope: Scope) -> Metric:
         "Median acknowledgement time",
         median,
         display="—" if median is None else _duration(median),
-        filters=complaint_list(period),
-        details={"acknowledged": count},
+        filters=complaint_list(scope.period),
+        details={"acknowledged": scope.counts["acknowledged"]},
     )
 
 
@@ -241,44 +276,75 @@ def tracking_number_given(scope: Scope) -> Metric:
     )
 
 
+# What the complainant is sent about the progress of their complaint (not a chat's replies).
+CITIZEN_UPDATES = ("acknowledgement", "status_update", "interim_notice")
+UNDELIVERED = ("pending", "failed")  # an outbox message's statuses other than "sent"
+
+
+def kept_informed(scope: Scope) -> Metric:
+    """Of the complaints whose complainant can be reached (an acknowledgement was addressed to
+    them), the share sent the tracking number and every status change: acknowledged, and no
+    message about its progress failed or still waits. The workflow writes a status message in
+    the same transaction as each change the complainant should hear of (workflow.record), so a
+    change without its message cannot happen; what can is a message never delivered. A
+    complainant who left no contact follows the complaint with the tracking number alone
+    (tracking_number_given)."""
+    period = scope.period
+    # A complaint's messages are written at its receipt or later.
+    acknowledgements = select(OutboxMessage.complaint_id).where(
+        OutboxMessage.purpose == "acknowledgement", OutboxMessage.created_at >= period.start
+    )
+    # Few messages are not sent (the status index finds them): a hashed set, not a join a row.
+    undelivered = select(OutboxMessage.complaint_id).where(
+        OutboxMessage.complaint_id.is_not(None),  # NOT IN a set holding NULL is never true
+        OutboxMessage.status.in_(UNDELIVERED),
+        OutboxMessage.purpose.in_(CITIZEN_UPDATES),
+        OutboxMessage.created_at >= period.start,
+    )
+    informed = and_(Complaint.acknowledged_at.is_not(None), Complaint.id.not_in(undelivered))
+    whole, part = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((informed, 1), else_=0)), 0)).where(
+            *scope.where(), Complaint.id.in_(acknowledgements)
+        )
+    ).one()
+    metric = share_metric(
+        "kept_informed",
+        "3.4-A3",
+        (
+            "ผู้ร้องที่ติดต่อได้ได้รับเลขที่เรื่องและแจ้งทุกความคืบหน้าถึงแล้ว",
+            "Reachable complainants sent the tracking number and every status change",
+        ),
+        int(part),
+        int(whole),
+        scope.limits["min_kept_informed"],
+        empty=("", ""),
+        filters=None,
+        details={"undelivered": int(whole) - int(part)},
+    )
+    if not whole:
+        # Nobody to send progress to is no failure of tracking: the number alone serves them.
+        metric.met, metric.why_not_th, metric.why_not_en = None, "", ""
+        metric.display = "— (ไม่มีข้อความถึงผู้ร้องในรอบนี้ / no message to a complainant in this period)"
+    return metric
+
+
 def tracking_lookups(scope: Scope) -> Metric:
-    """Lookups on the public tracking page and API. The counter records no unit (the page is
-    the deployment's, shared by every agency it hosts), so an assessed body's figure is the
-    deployment's, said so next to it."""
-    period, limits = scope.period, scope.limits
+    """How often citizens looked a complaint up: shown, not judged (a count of lookups says
+    little of whether tracking works; kept_informed does). The counter records no unit (the
+    page is the deployment's, shared by every agency it hosts), so an assessed body's figure
+    is the deployment's, said so next to it."""
+    period = scope.period
     by_channel = lookups_between(period.first_day, period.last_day)
     total = sum(by_channel.values())
-    minimum = limits["min_tracking_lookups"]
-    metric = Metric(
+    return Metric(
         "tracking_lookups",
         "3.4-A3",
         "จำนวนครั้งที่ประชาชนติดตามเรื่อง",
         "Tracking lookups",
         total,
         display=f"{total:,} ครั้ง / lookups" + ("" if scope.units is None else " (ทั้งระบบ / whole deployment)"),
-        threshold=f"≥ {minimum}",
-        met=total >= minimum,
         filters=TRACKING,
         details={"channels": by_channel, "scope": "deployment"},
-    )
-    if not metric.met:
-        metric.why_not_th = f"มีการติดตามเรื่อง {total} ครั้ง น้อยกว่าเกณฑ์ {minimum}"
-        metric.why_not_en = f"{total} lookups, fewer than {minimum}"
-    return metric
-
-
-def overdue_share(scope: Scope) -> Metric:
-    """Answered after the due date, or still unanswered past it (as of now or the period's end)."""
-    return share_metric(
-        "overdue",
-        "3.4-A3",
-        ("เรื่องที่เกินกำหนดมาตรฐาน", "Past the service standard"),
-        scope.counts["overdue"],
-        scope.counts["handled"],
-        None,
-        maximum=scope.limits["max_overdue"],
-        empty=NO_COMPLAINTS,
-        filters=counted(scope.period, overdue="yes"),
     )
 
 
@@ -338,6 +404,199 @@ def repeat_rate_falling(scope: Scope) -> Metric:
     return metric
 
 
+def year_earlier(scope: Scope) -> tuple[Period, datetime]:
+    """The same period one year earlier and the end of the span compared: all of it for a
+    period that has ended, else as many days as have passed of this one (a running year is
+    not compared with a whole one)."""
+    period = scope.period
+    earlier = Period(period.fiscal_year - 1, period.quarter)
+    if scope.as_of >= period.end:
+        return earlier, earlier.end
+    return earlier, min(earlier.start + (scope.as_of - period.start), earlier.end)
+
+
+def _grouped_counts(where: tuple) -> dict[tuple[int | None, int | None], int]:
+    """Complaints per (category, cluster) over `where`: one grouped query serves both rankings."""
+    rows = db.session.execute(
+        select(Complaint.category_id, Complaint.cluster_id, func.count())
+        .where(*where)
+        .group_by(Complaint.category_id, Complaint.cluster_id)
+    )
+    return {(category, cluster): int(n) for category, cluster, n in rows}
+
+
+def _sum_by(counts: dict[tuple[int | None, int | None], int], index: int) -> dict[int, int]:
+    totals: dict[int, int] = {}
+    for key, n in counts.items():
+        value = key[index]
+        if value is not None:
+            totals[value] = totals.get(value, 0) + n
+    return totals
+
+
+YOY_COLUMNS = [
+    {"key": "now", "label_th": "รอบนี้", "label_en": "This period"},
+    {"key": "before", "label_th": "ช่วงเดียวกันปีก่อน", "label_en": "Same span a year earlier"},
+    {"key": "change", "label_th": "เปลี่ยนแปลง", "label_en": "Change"},
+]
+
+
+def _change(now: int, before: int) -> str:
+    relative = f" ({(now - before) / before * 100:+.1f}%)" if before else ""
+    return f"{now - before:+,}{relative}"
+
+
+# What each year-on-year ranking groups by (its index in the (category, cluster) key), and the
+# fewest complaints that rank: one complaint is not a recurrence, so a cluster needs two.
+RANKINGS = {"frequent_categories": (0, 1), "frequent_clusters": (1, 2)}
+
+
+def _year_on_year(scope: Scope) -> dict:
+    """This period's top categories and recurring clusters with their counts, and the same
+    ones' counts in the year-earlier span: computed once for both year-on-year metrics (this
+    period grouped once; the earlier span only for the top ones, and whether it has any data)."""
+    if "year_on_year" in scope.memo:
+        return scope.memo["year_on_year"]
+    earlier, end = year_earlier(scope)
+    now = _grouped_counts(scope.where())
+    top_n = scope.limits["top_frequent"]
+    tops: dict[str, tuple[list[int], dict[int, int]]] = {}
+    for key, (index, minimum) in RANKINGS.items():
+        counts = {k: n for k, n in _sum_by(now, index).items() if n >= minimum}
+        tops[key] = (sorted(counts, key=lambda k: (-counts[k], k))[:top_n], counts)
+    before_where = (*scope.where(earlier), Complaint.received_at < end)
+    categories, clusters = tops["frequent_categories"][0], tops["frequent_clusters"][0]
+    before = (
+        _grouped_counts((*before_where, or_(Complaint.category_id.in_(categories), Complaint.cluster_id.in_(clusters))))
+        if categories or clusters
+        else {}
+    )
+    has_earlier = db.session.scalar(select(Complaint.id).where(*before_where).limit(1)) is not None
+    scope.memo["year_on_year"] = {
+        "tops": tops,
+        "before": before,
+        "has_earlier": has_earlier,
+        "earlier": earlier,
+        "end": end,
+    }
+    return scope.memo["year_on_year"]
+
+
+def _frequent_falling(
+    scope: Scope,
+    key: str,
+    labels: tuple[str, str],
+    names: Callable[[list[int]], dict[int, tuple[str, str]]],
+) -> Metric:
+    """The top-N of this period (categories or recurring clusters) against the same ones a year
+    earlier: met when their total fell. No data a year earlier is not met."""
+    data = _year_on_year(scope)
+    top_n = scope.limits["top_frequent"]
+    top, now_counts = data["tops"][key]
+    before_counts = _sum_by(data["before"], RANKINGS[key][0])
+    has_earlier = data["has_earlier"]
+    named = names(top)
+    now_total = sum(now_counts[k] for k in top)
+    before_total = sum(before_counts.get(k, 0) for k in top)
+    earlier, end = data["earlier"], data["end"]
+    rows = [
+        {
+            "key": str(k),
+            "label_th": named.get(k, (str(k), str(k)))[0],
+            "label_en": named.get(k, (str(k), str(k)))[1],
+            "cells": {
+                "now": f"{now_counts[k]:,}",
+                "before": f"{before_counts.get(k, 0):,}" if has_earlier else "—",
+                "change": _change(now_counts[k], before_counts.get(k, 0)) if has_earlier else "—",
+            },
+        }
+        for k in top
+    ]
+    if top:
+        rows.append(
+            {
+                "key": "",
+                "label_th": f"รวม {len(top)} อันดับแรก",
+                "label_en": f"Top {len(top)} together",
+                "cells": {
+                    "now": f"{now_total:,}",
+                    "before": f"{before_total:,}" if has_earlier else "—",
+                    "change": _change(now_total, before_total) if has_earlier else "—",
+                },
+            }
+        )
+    met = bool(top) and has_earlier and now_total < before_total
+    metric = Metric(
+        key,
+        "3.4-S1",
+        *labels,
+        value=now_total if top else None,
+        display=(
+            f"{now_total:,} เรื่อง / complaints (ปีก่อน / a year earlier {before_total:,})"
+            if top and has_earlier
+            else (f"{now_total:,} เรื่อง / complaints" if top else "—")
+        ),
+        threshold="ลดลง / falling",
+        met=met,
+        details={
+            "top_n": top_n,
+            "now": now_total,
+            "before": before_total,
+            "earlier_period": earlier.code,
+            "earlier_to": end.isoformat(),
+            "table": {"columns": YOY_COLUMNS, "rows": rows},
+        },
+    )
+    if not met:
+        if not top:
+            metric.why_not_th, metric.why_not_en = labels_empty(key)
+        elif not has_earlier:
+            metric.why_not_th = f"ไม่มีข้อมูลช่วงเดียวกันของปีก่อน ({earlier.code}) ให้เปรียบเทียบ"
+            metric.why_not_en = f"No data for the same span a year earlier ({earlier.code}) to compare with"
+        else:
+            metric.why_not_th = f"{len(top)} อันดับแรกรวม {now_total:,} เรื่อง ไม่ลดลงจาก {before_total:,} เรื่องของปีก่อน"
+            metric.why_not_en = (
+                f"The top {len(top)} total {now_total:,}, not fewer than {before_total:,} a year earlier"
+            )
+    return metric
+
+
+def labels_empty(key: str) -> tuple[str, str]:
+    if key == "frequent_clusters":
+        return ("ไม่พบกลุ่มเรื่องร้องเรียนซ้ำในรอบนี้", "No recurring clusters in this period")
+    return ("ไม่มีข้อร้องเรียนที่จัดหมวดหมู่แล้วในรอบนี้", "No categorised complaints in this period")
+
+
+def _category_names(ids: list[int]) -> dict[int, tuple[str, str]]:
+    rows = db.session.execute(select(Category.id, Category.name_th, Category.name_en).where(Category.id.in_(ids)))
+    return {row.id: (row.name_th, row.name_en) for row in rows}
+
+
+def _cluster_names(ids: list[int]) -> dict[int, tuple[str, str]]:
+    rows = db.session.execute(
+        select(RecurringCluster.id, RecurringCluster.label_th).where(RecurringCluster.id.in_(ids))
+    )
+    return {row.id: (row.label_th, f"#{row.id} {row.label_th}") for row in rows}
+
+
+def frequent_categories_falling(scope: Scope) -> Metric:
+    return _frequent_falling(
+        scope,
+        "frequent_categories",
+        ("หมวดหมู่ที่ร้องเรียนบ่อย เทียบช่วงเดียวกันของปีก่อน", "Most frequent categories against a year earlier"),
+        _category_names,
+    )
+
+
+def frequent_clusters_falling(scope: Scope) -> Metric:
+    return _frequent_falling(
+        scope,
+        "frequent_clusters",
+        ("กลุ่มเรื่องร้องเรียนซ้ำที่พบบ่อย เทียบช่วงเดียวกันของปีก่อน", "Top recurring clusters against a year earlier"),
+        _cluster_names,
+    )
+
+
 def corrective_actions_on_top_clusters(scope: Scope) -> Metric:
     """The recurring clusters with most complaints in the period, and whether each has a corrective action."""
     period, limits = scope.period, scope.limits
@@ -392,8 +651,8 @@ def confidence(scope: Scope) -> Metric:
         ("ความเชื่อมั่นต่อระบบจัดการข้อร้องเรียน (ให้คะแนน 4–5)", "Confidence in the complaint system (score 4-5)"),
         confident,
         answers,
-        None,
-        empty=("", ""),
+        scope.limits["min_confident"],
+        empty=("ไม่มีผลการประเมินความเชื่อมั่นในรอบนี้", "No survey answers in this period"),
         filters=counted(scope.period, merged="no", confident="yes"),
     )
 
@@ -409,6 +668,51 @@ def survey_response_rate(scope: Scope) -> Metric:
         empty=("", ""),
         filters=counted(scope.period, merged="no", survey="responded"),
     )
+
+
+def resolved_within_standard(scope: Scope) -> Metric:
+    """Handled here (not rejected, forwarded or merged) and answered on or before the due date,
+    of those whose outcome is known as of the period's end (or now, while it runs): answered,
+    or still open past the due date. The dashboard's on-time rate with the open overdue ones."""
+    counts = scope.counts
+    metric = share_metric(
+        "resolved_within_standard",
+        "3.4-S2",
+        ("แล้วเสร็จภายในกำหนดตามมาตรฐานการให้บริการ", "Resolved within the service standard"),
+        counts["on_time"],
+        counts["decided"],
+        scope.limits["min_resolved_within_standard"],
+        empty=("ไม่มีเรื่องที่ครบกำหนดหรือแล้วเสร็จในรอบนี้", "No complaint answered or due in this period"),
+        filters=counted(scope.period, standing="on_time", overdue="no"),
+        details={"as_of": scope.as_of.isoformat()},
+    )
+    return _stating_as_of(metric, scope)
+
+
+def _stating_as_of(metric: Metric, scope: Scope) -> Metric:
+    """The moment a share against the standard is judged at, said next to it."""
+    if scope.as_of >= scope.period.end:
+        metric.display += " ณ สิ้นรอบ / as of the period's end"
+    else:
+        metric.display += f" ณ / as of {format_thai_datetime(scope.as_of)}"
+    return metric
+
+
+def overdue_share(scope: Scope) -> Metric:
+    """Answered after the due date, or still unanswered past it (as of now or the period's end)."""
+    metric = share_metric(
+        "overdue",
+        "3.4-S2",
+        ("เรื่องที่เกินกำหนดมาตรฐาน", "Past the service standard"),
+        scope.counts["overdue"],
+        scope.counts["handled"],
+        None,
+        maximum=scope.limits["max_overdue"],
+        empty=NO_COMPLAINTS,
+        filters=counted(scope.period, overdue="yes"),
+        details={"as_of": scope.as_of.isoformat()},
+    )
+    return _stating_as_of(metric, scope)
 
 
 def reopen_rate(scope: Scope) -> Metric:
@@ -434,14 +738,18 @@ METRICS: list[Callable[[Scope], Metric]] = [
     acknowledged_within_a_working_day,
     median_acknowledgement,
     tracking_number_given,
+    kept_informed,
     tracking_lookups,
-    overdue_share,
     root_cause_recorded,
     repeat_rate_falling,
+    frequent_categories_falling,
+    frequent_clusters_falling,
     corrective_actions_on_top_clusters,
     satisfaction,
     confidence,
     survey_response_rate,
+    resolved_within_standard,
+    overdue_share,
     reopen_rate,
 ]
 

@@ -266,12 +266,16 @@ def resolution_as_of(now: datetime | ColumnElement[datetime]) -> ColumnElement[s
     A hold stops the clock and a resume moves due_at back by the days paused
     (workflow._resume), so due_at is already the deadline net of past holds; a
     case on hold now is judged only if it was already late when it was held.
+    One as-of rule: a complaint answered after `now` (a past period's end) was
+    still open then, and is judged as open then (issue 19: late answers after the
+    year's end counted late while cases open past their due date then were not).
     """
     finished = _finished()
+    answered = and_(finished.is_not(None), finished <= now)
     return case(
         (Complaint.status == "merged", "merged"),
-        (and_(finished.is_not(None), finished <= Complaint.due_at), "on_time"),
-        (finished.is_not(None), "late"),
+        (and_(answered, finished <= Complaint.due_at), "on_time"),
+        (answered, "late"),
         (and_(Complaint.status == "on_hold", Complaint.held_at > Complaint.due_at), "open_overdue"),
         (Complaint.status == "on_hold", "on_hold"),
         (Complaint.due_at < now, "open_overdue"),
@@ -290,6 +294,12 @@ def overdue_state(as_of: datetime | ColumnElement[datetime]) -> ColumnElement[st
         (resolution_as_of(as_of).in_(("late", "open_overdue")), "yes"),
         else_=literal("no"),
     )
+
+
+def _standing(scope: Scope) -> ColumnElement[str]:
+    """`resolution` as of the period's end or now, whichever comes first: the place against
+    the standard criterion 3.4 counts (its resolved-within-standard list)."""
+    return resolution_as_of(min(scope.now, scope.period.end))
 
 
 def _overdue(scope: Scope) -> ColumnElement[str]:
@@ -369,6 +379,7 @@ DIMENSIONS: dict[str, Dimension] = {
         ),
         Dimension("ack", _ack),
         Dimension("resolution", _resolution),
+        Dimension("standing", _standing),
         Dimension("age", _age),
         Dimension("overdue", _overdue),
         Dimension("reopened", lambda s: reopen_state()),

@@ -27,6 +27,7 @@ PAGES = {
     "figures": "manager.complaints",
     "standards": "public.standards",  # the published service standards
     "tracking": "public.track_search",  # the citizens' tracking page
+    "actions": "manager.actions",  # the corrective actions (a count of clusters, not of complaints)
 }
 # The first query parameters of a complaint list, in this order (as links always had them).
 LEADING = ("status", "received_from", "received_to")

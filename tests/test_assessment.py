@@ -51,14 +51,15 @@ def test_every_34_metric_of_the_seeded_year(any_app):
     assert "does not meet" in metrics["satisfied"]["why_not_en"]
     # Filters lead to the complaints behind the number; the link is built when rendering.
     assert metrics["root_cause"]["filters"] == {
-        "page": "complaints",
-        "params": {"status": "closed", "received_from": "2025-10-01", "received_to": "2026-09-30"},
+        "page": "figures",
+        "params": {"period": "2569", "kind": "complaint", "merged": "no", "status": "closed", "cause_recorded": "yes"},
     }
     assert "link" not in metrics["root_cause"]
     with app.test_request_context():
         assert links.href(metrics["root_cause"]) == (
-            "/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30"
+            "/manager/complaints?status=closed&cause_recorded=yes&kind=complaint&merged=no&period=2569"
         )
+        assert links.href(metrics["corrective_actions"]) == "/manager/actions"  # a count of clusters
         # A share's link lists exactly its part: the dashboard's drill-down by the same dimension.
         assert links.href(metrics["overdue"]) == "/manager/complaints?kind=complaint&overdue=yes&period=2569"
         assert links.href(metrics["standards_published"]) == "/standards"
@@ -311,7 +312,7 @@ def test_cli_report_in_every_format(app, runner, tmp_path):
     book = load_workbook(tmp_path / "r.xlsx")
     metric_links = {row[1]: row[9] for row in book["3.4 ตัวชี้วัด"].iter_rows(min_row=2, values_only=True)}
     assert metric_links["เรื่องที่ปิดแล้วซึ่งบันทึกสาเหตุ"] == (
-        f"{base}/officer/?status=closed&received_from=2025-10-01&received_to=2026-09-30"
+        f"{base}/manager/complaints?status=closed&cause_recorded=yes&kind=complaint&merged=no&period=2569"
     )
     assert metric_links["จำนวนครั้งที่ประชาชนติดตามเรื่อง"] == f"{base}/track"
     bad = runner.invoke(
@@ -667,7 +668,7 @@ def test_beat_keeps_this_year_this_quarter_and_every_draft_fresh(app):
         assert not any("link" in m for m in metrics)
     with app.test_request_context():
         hrefs = [links.href(m) for m in metrics]
-    assert "/officer/?status=closed&received_from=2024-10-01&received_to=2025-09-30" in hrefs
+    assert "/manager/complaints?status=closed&cause_recorded=yes&kind=complaint&merged=no&period=2568" in hrefs
 
 
 # The officer-list links of the metrics that now link to the dashboard's drill-down list.
@@ -675,6 +676,19 @@ _OFFICER_LINKS = {
     "overdue": {"status": "open", "due": "overdue"},
     "reopened": {"status": "reopened"},
     **{key: {"status": "closed"} for key in ("satisfied", "confident", "survey_response_rate")},
+    **{key: {"status": "closed"} for key in ("handled_in_system", "root_cause")},
+    **{
+        key: {"status": "all"}
+        for key in (
+            "channels_used",
+            "auto_categorised",
+            "ack_within_1wd",
+            "median_ack_seconds",
+            "tracking_number_given",
+            "repeat_rate",
+            "corrective_actions",
+        )
+    },
 }
 
 
@@ -689,7 +703,7 @@ def _legacy(snapshot: dict, unknown: str) -> dict:
         entry["metrics"] = [m for m in entry["metrics"] if m["key"] not in _ADDED_AFTER_THE_FILTERS]
         for m in entry["metrics"]:
             filters = m.pop("filters")
-            if filters["page"] == "figures":
+            if filters["page"] in ("figures", "actions"):
                 officer = _OFFICER_LINKS[m["key"]]
                 filters = {
                     "page": "complaints",

@@ -202,20 +202,9 @@ def test_every_bar_tile_and_table_link_of_the_dashboard_page_lists_its_number(an
 # 3.4 metrics whose link opens a list that is not the complaints they count (criterion34.py,
 # the lead's to fix): with the filters METRIC_LISTS names (counted(period, **drill)) each
 # would list its number, as the test below proves. Remove a key once its link is fixed.
-WRONG_LIST = {
-    "channels_used",  # complaint_list(period): the officer queue of every kind, merged ones too
-    "handled_in_system",  # complaint_list(status=closed): closed ones, not finished with a full timeline
-    "auto_categorised",  # complaint_list(period): every kind, not the model-categorised complaints
-    "ack_within_1wd",  # complaint_list(period): everything, not those acknowledged within a working day
-    "median_ack_seconds",  # complaint_list(period): everything, not the acknowledged complaints
-    "tracking_number_given",  # complaint_list(period): everything, not the acknowledged complaints
-    "root_cause",  # complaint_list(status=closed): every kind closed, with a cause or not
-    "repeat_rate",  # complaint_list(period): everything, not the repeats
-}
+WRONG_LIST: set[str] = set()  # every 3.4 metric's link lists what it counts
 # A 3.4 metric whose number is no count of complaints but which links to a complaint list.
-NOT_A_COMPLAINT_COUNT = {
-    "corrective_actions",  # counts clusters with an action; links to the period's complaints
-}
+NOT_A_COMPLAINT_COUNT: set[str] = set()  # corrective_actions counts clusters: it links to the actions
 
 
 def test_every_criterion_34_metric_with_a_list_lists_its_number(any_app):

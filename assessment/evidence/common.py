@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 
 from flask import current_app
@@ -28,7 +28,6 @@ from sqlalchemy import and_, case, exists, func, literal, select
 from assessment.links import Filters
 from complaints.config_thresholds import THRESHOLDS
 from complaints.domain.periods import Period
-from complaints.domain.thai_calendar import BANGKOK, add_working_days
 from complaints.extensions import db
 from complaints.models import (
     Complaint,
@@ -38,9 +37,8 @@ from complaints.models import (
     utcnow,
 )
 from complaints.services.analytics.api import (
+    ack_deadline,
     ack_seconds,
-    bisecting_case,
-    calendar_overrides,
     overdue_state,
     public_complaints,
     reopen_state,
@@ -113,6 +111,7 @@ def counted(period: Period, **dimensions: str) -> Filters:
 
 STANDARDS = Filters("standards")
 TRACKING = Filters("tracking")
+ACTIONS = Filters("actions")
 
 
 # The units an assessment covers: an assessed body's subtree, or None for the whole deployment.
@@ -322,38 +321,6 @@ def share_metric(
 
 
 NO_COMPLAINTS = ("ไม่มีข้อร้องเรียนในรอบนี้", "No complaints in this period")
-
-
-def next_working_day_deadlines(period: Period):
-    """(end of a run of received days, their acknowledgement deadline), runs in order.
-
-    Every complaint received on the same Bangkok day has the same deadline (the end
-    of the next working day), and consecutive days often share it (Friday to Sunday),
-    so a year is a few hundred runs: one CASE in SQL instead of a loop over complaints.
-    """
-    overrides = calendar_overrides()
-    runs: list[tuple[datetime, datetime]] = []
-    day = period.start.astimezone(BANGKOK)  # Bangkok midnight: received days are Bangkok days
-    while day < period.end:
-        deadline = add_working_days(day, 1, overrides)
-        following = day + timedelta(days=1)
-        if runs and runs[-1][1] == deadline:
-            runs[-1] = (following, deadline)
-        else:
-            runs.append((following, deadline))
-        day = following
-    return runs
-
-
-def ack_deadline(period: Period):
-    """The acknowledgement deadline of a complaint received in the period, as a SQL CASE
-    that bisects the runs (about 8 comparisons a complaint instead of up to 250)."""
-    moment = Complaint.__table__.c.acknowledged_at.type
-    return bisecting_case(
-        Complaint.__table__.c.received_at,
-        [(literal(end, moment), literal(due, moment)) for end, due in next_working_day_deadlines(period)],
-        None,
-    )
 
 
 def all_received(period: Period, units: Units = None):

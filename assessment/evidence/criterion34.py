@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, distinct, func, or_, select
 
 from assessment.evidence.common import (
+    ACTIONS,
     FINISHED,
     FINISHING_EVENTS,
     NO_COMPLAINTS,
@@ -16,7 +17,6 @@ from assessment.evidence.common import (
     Metric,
     Scope,
     Units,
-    complaint_list,
     count,
     counted,
     has_event,
@@ -66,7 +66,7 @@ def channels_used(scope: Scope) -> Metric:
         display=f"{len(rows)} ช่องทาง / channels",
         threshold=f"≥ {minimum}",
         met=met,
-        filters=complaint_list(period),
+        filters=counted(period, merged="no"),
         details={"channels": shares, "total": total, "table": channel_table(scope, [c for c, _ in rows])},
     )
     if not met:
@@ -209,7 +209,7 @@ def handled_in_system(scope: Scope) -> Metric:
         counts["finished"],
         scope.limits["min_handled_in_system"],
         empty=("ไม่มีข้อร้องเรียนที่ดำเนินการเสร็จในรอบนี้", "No finished complaints in this period"),
-        filters=complaint_list(scope.period, status="closed"),
+        filters=counted(scope.period, merged="no", timeline="complete"),
     )
 
 
@@ -222,7 +222,7 @@ def auto_categorised(scope: Scope) -> Metric:
         scope.counts["all"],
         None,
         empty=NO_COMPLAINTS,
-        filters=complaint_list(scope.period),
+        filters=counted(scope.period, merged="no", category_source="model"),
     )
 
 
@@ -236,7 +236,7 @@ def acknowledged_within_a_working_day(scope: Scope) -> Metric:
         scope.counts["all"],
         scope.limits["min_ack_within_1wd"],
         empty=NO_COMPLAINTS,
-        filters=complaint_list(scope.period),
+        filters=counted(scope.period, merged="no", ack_1wd="yes"),
     )
 
 
@@ -249,7 +249,7 @@ def median_acknowledgement(scope: Scope) -> Metric:
         "Median acknowledgement time",
         median,
         display="—" if median is None else _duration(median),
-        filters=complaint_list(scope.period),
+        filters=counted(scope.period, merged="no", acknowledged="yes"),
         details={"acknowledged": scope.counts["acknowledged"]},
     )
 
@@ -272,7 +272,7 @@ def tracking_number_given(scope: Scope) -> Metric:
         scope.counts["all"],
         scope.limits["min_tracking_number_given"],
         empty=NO_COMPLAINTS,
-        filters=complaint_list(scope.period),
+        filters=counted(scope.period, merged="no", acknowledged="yes"),
     )
 
 
@@ -360,7 +360,7 @@ def root_cause_recorded(scope: Scope) -> Metric:
         scope.counts["closed"],
         scope.limits["min_root_cause"],
         empty=("ไม่มีเรื่องที่ปิดในรอบนี้", "No closed complaints in this period"),
-        filters=complaint_list(scope.period, status="closed"),
+        filters=counted(scope.period, merged="no", status="closed", cause_recorded="yes"),
     )
 
 
@@ -382,7 +382,7 @@ def repeat_rate_falling(scope: Scope) -> Metric:
         display=f"{pct(now)} (รอบก่อน / before {pct(before)})",
         threshold="ลดลง / falling",
         met=met,
-        filters=complaint_list(period),
+        filters=counted(period, merged="no", repeat="yes"),
         details={
             "part": part,
             "whole": whole,
@@ -624,7 +624,7 @@ def corrective_actions_on_top_clusters(scope: Scope) -> Metric:
         len(top),
         1.0,
         empty=("ไม่พบกลุ่มเรื่องร้องเรียนซ้ำในรอบนี้", "No recurring clusters in this period"),
-        filters=complaint_list(period),
+        filters=ACTIONS,
         details={"clusters": clusters, "top_n": top_n},
     )
 

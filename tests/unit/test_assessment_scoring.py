@@ -89,6 +89,7 @@ def test_category_score_is_the_mean_and_missing_answers_count_as_not_met():
         "advance": 100,
         "significance": 0,
         "total": 400,
+        "declared_only": [],  # score_form is told no declarations (assessment.service.build does)
     }
     assert result["criteria"]["3.2"]["total"] == 150
     assert result["category_score"] == 275

@@ -108,6 +108,23 @@ def signatures(content: dict) -> list[tuple[str, str, str]]:
     return [(th, en, (content.get("submitted_by") or "") if i == 0 else "") for i, (th, en) in enumerate(SIGNATURES)]
 
 
+def counted_met(answer: dict) -> bool:
+    """The item counts as met in the score (a declared tick may not: assessment.scoring.supported)."""
+    return answer.get("counted_status", answer["status"]) == "met"
+
+
+def status_text(answer: dict) -> str:
+    """The item's status as the score counts it, and what a declared tick rests on when that
+    differs: an assessor must not read an uncounted tick as done."""
+    counted = answer.get("counted_status", answer["status"])  # snapshots before the rule: as declared
+    text = STATUS_TH[counted]
+    if answer["status"] == "met" and counted != "met":
+        text = f"แจ้งว่าดำเนินการแล้ว แต่ยังไม่นับว่าผ่าน: {answer.get('not_counted_th') or '—'}"
+    elif counted == "met" and answer.get("declared_only"):
+        text += " (อาศัยการรับรองตนเองเท่านั้น ไม่มีตัวชี้วัดหรือหลักฐานประกอบ)"
+    return text
+
+
 def fact_text(fact) -> str:
     """A 3.1-3.3 fact as a line: text as stored, or a dict's label and value."""
     if isinstance(fact, str):
@@ -186,6 +203,7 @@ def render_html(content: dict) -> str:
         FORM_TITLE=FORM_TITLE,
         CATEGORY_TITLE=CATEGORY_TITLE,
         STATUS_TH=STATUS_TH,
+        status_text=status_text,
         LEVEL_NAMES=LEVEL_NAMES,
     )
 
@@ -262,8 +280,8 @@ def render_pdf(content: dict) -> bytes:
                 if pdf.will_page_break(20):  # a level's heading stays with its first item
                     pdf.add_page()
                 paragraph(pdf, f"{LEVEL_NAMES[current_level]}{(' · ' + lead) if lead else ''}", 13, True, 2)
-            mark = "[X]" if answer["status"] == "met" else "[  ]"
-            paragraph(pdf, f"{mark} {item['id']} {item['text']} ({STATUS_TH[answer['status']]})", 12, indent=4)
+            mark = "[X]" if counted_met(answer) else "[  ]"
+            paragraph(pdf, f"{mark} {item['id']} {item['text']} ({status_text(answer)})", 12, indent=4)
             for line in field_lines(item, answer):
                 paragraph(pdf, line, 11, indent=10)
             if answer["explanation"]:
@@ -324,7 +342,7 @@ def _xlsx_form(sheet, content: dict) -> None:
                     LEVEL_NAMES[item["level"]],
                     item["id"],
                     item["text"],
-                    STATUS_TH[answer["status"]],
+                    status_text(answer),
                     "\n".join(field_lines(item, answer)),
                     answer["explanation"],
                     _evidence_cell(answer),

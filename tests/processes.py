@@ -179,14 +179,14 @@ class Gunicorn(Process):
         return f"http://127.0.0.1:{self.port}"
 
     def _answers(self) -> bool:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:  # closed on every path: a connection reset mid-answer must not leak its socket
             conn.request("GET", self.health_path)
-            status = conn.getresponse().status
-            conn.close()
-            return status < 500
+            return conn.getresponse().status < 500
         except OSError:
             return False
+        finally:
+            conn.close()
 
     def wait_ready(self, timeout: float = 90) -> None:
         self.wait_until(self._answers, timeout, "answering")

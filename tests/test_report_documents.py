@@ -29,7 +29,7 @@ from complaints.models import User
 from complaints.services.analytics import pdf as thai_pdf
 from tests.assessment_scenario import seed_fy2569
 from tests.conftest import service_unavailable
-from tests.helpers import make_staff
+from tests.helpers import csrf_from, make_staff
 
 FY = Period.parse("2569")
 EXPLANATION = (
@@ -394,3 +394,30 @@ def test_the_monthly_trend_counts_the_periods_complaints_by_month(any_app):
     rated = [m for m in series if m["answers"]]
     assert rated and all(1 <= m["satisfaction"] <= 5 for m in rated)
     assert all(m["satisfaction"] is None for m in series if not m["answers"])
+
+
+def test_a_tick_that_does_not_count_is_not_shown_done_in_any_report(app, manager, tmp_path, poppler):
+    """3.3-S1 ticked "met" with no evidence counts as under way: the reports say so and do not
+    mark it done."""
+    with app.app_context():
+        seed_fy2569()
+    token = csrf_from(manager.get("/assessment/").text)
+    manager.post("/assessment/open", data={"period": "2569", "csrf_token": token})
+    form = {"csrf_token": token, "status-3.3-S1": "met", "explanation-3.3-S1": "ทดสอบ"}
+    assert manager.post("/assessment/2569/answers", data=form).status_code == 302
+    with app.app_context():
+        period, assessment = service.get("2569")
+        content = service.build(period, assessment, fresh=True)
+    assert content["items"]["3.3-S1"]["status"] == "met"
+    assert content["items"]["3.3-S1"]["counted_status"] != "met"
+    with app.test_request_context():
+        html = report.render_html(content)
+        book = load_workbook(io.BytesIO(report.render_xlsx(content)))
+    assert "แจ้งว่าดำเนินการแล้ว แต่ยังไม่นับว่าผ่าน" in html
+    rows = {row[2]: row for row in book["หมวด 3"].iter_rows(values_only=True) if row[2]}
+    assert rows["3.3-S1"][4].startswith("แจ้งว่าดำเนินการแล้ว แต่ยังไม่นับว่าผ่าน")
+    with app.app_context():
+        document = report.render_pdf(content)
+    flat = " ".join(pdftotext(write(tmp_path, document)).split())
+    assert "[ ] 3.3-S1" in flat and "[X] 3.3-S1" not in flat, flat[:300]
+    assert "แจ้งว่าดำเนินการแล้ว แต่ยังไม่นับว่าผ่าน" in flat

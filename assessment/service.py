@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -449,10 +450,11 @@ def refresh_all() -> int:
     return done
 
 
-def _in_body(computed: dict, body: Unit) -> None:
-    """A body's figures link to the dashboard's list of the body's subtree (its `unit` filter
-    takes the unit and the units below it), so the list is the complaints the figure counts."""
-    for entry in computed["items"].values():
+def _in_body(entries: Iterable[dict], body: Unit) -> None:
+    """A body's figures (3.4's and 3.1-3.3's) link to the dashboard's list of the body's subtree
+    (its `unit` filter takes the unit and the units below it), so the list is the complaints the
+    figure counts."""
+    for entry in entries:
         for metric in entry.get("metrics", []):
             filters = metric.get("filters")
             if filters and filters.get("page") == "figures":
@@ -468,7 +470,7 @@ def build(period: Period, assessment: Assessment | None, fresh: bool = False, bo
     data = refresh_operations(period, body) if fresh else operations(period, body)
     computed, prefill = data["criterion_34"], data["prefill"]
     if body is not None:
-        _in_body(computed, body)
+        _in_body([*computed["items"].values(), *prefill.values()], body)
     answers = {a.item_id: a for a in (assessment.answers if assessment else [])}
     evidence = [_evidence_dict(e) for e in (assessment.evidence if assessment else [])]
     items = {}

@@ -105,6 +105,15 @@ def test_each_body_counts_only_its_subtree_and_the_deployment_counts_all(any_app
         # A figure's list is the body's: the dashboard list's unit filter (the unit and below).
         assert of_a["overdue"]["filters"]["params"]["unit"] == str(a.id)
         assert "unit" not in whole["overdue"]["filters"]["params"]
+        # So do the figures of 3.1-3.3 that open the dashboard's list.
+        listed = [
+            m
+            for item_id, entry in service.content(FY, None, a)["items"].items()
+            for m in entry["metrics"]
+            if not item_id.startswith("3.4-") and (m.get("filters") or {}).get("page") == "figures"
+        ]
+        assert listed, "no 3.1-3.3 figure opens the dashboard's list"
+        assert all(m["filters"]["params"].get("unit") == str(a.id) for m in listed), [m["key"] for m in listed]
         # The 3.1-3.3 facts follow the body too.
         facts_a = service.operations(FY, a)["prefill"]["3.1-B1"]["facts"][0]
         assert facts_a.startswith("รับเรื่อง 3 เรื่อง")

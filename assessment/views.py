@@ -250,8 +250,8 @@ def download_report(period: str, fmt: str):
     body = _body()
     chosen = Period.parse(period)
     content = service.content(chosen, service.find(chosen, body), body)
-    mimetype, extension = report.FORMATS[fmt]
-    response = current_app.response_class(report.render(content, fmt), mimetype=mimetype)
+    content_type, extension = report.FORMATS[fmt]
+    response = current_app.response_class(report.render(content, fmt), content_type=content_type)
     name = f"pmqa-cat3-{body.code}-{chosen.code}" if body is not None else f"pmqa-cat3-{chosen.code}"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
     return response

@@ -421,3 +421,13 @@ def test_a_tick_that_does_not_count_is_not_shown_done_in_any_report(app, manager
     flat = " ".join(pdftotext(write(tmp_path, document)).split())
     assert "[ ] 3.3-S1" in flat and "[X] 3.3-S1" not in flat, flat[:300]
     assert "แจ้งว่าดำเนินการแล้ว แต่ยังไม่นับว่าผ่าน" in flat
+
+
+def test_each_download_says_its_type_once(app, manager):
+    with app.app_context():
+        seed_fy2569()
+    token = csrf_from(manager.get("/assessment/").text)
+    manager.post("/assessment/open", data={"period": "2569", "csrf_token": token})
+    types = {fmt: manager.get(f"/assessment/2569/report.{fmt}").headers["Content-Type"] for fmt in report.FORMATS}
+    assert types == {fmt: content_type for fmt, (content_type, _) in report.FORMATS.items()}
+    assert types["html"] == "text/html; charset=utf-8"

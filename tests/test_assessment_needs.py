@@ -531,3 +531,16 @@ def test_every_needs_metric_has_a_definition(app):
         keys = set(computed())
     assert len(keys) == len(needs.METRICS)
     assert definitions.undefined(metrics=sorted(keys)) == []
+
+
+def test_no_history_a_year_before_names_no_emerging_issue(any_app):
+    """Without anything in the same months a year before, every category would look new: the
+    figure says there is nothing to compare with instead of flagging them all."""
+    with any_app.app_context():
+        road = db.session.scalar(select(Category).where(Category.code == "ถนน")).id
+        for day in range(8):
+            complaint(datetime(2026, 8, 3 + day, 10, 0, tzinfo=BANGKOK), category_id=road)
+        db.session.commit()
+        emerging = computed()["emerging_issues"]
+    assert emerging["value"] is None and "no data a year before" in emerging["display"]
+    assert "table" not in emerging["details"]

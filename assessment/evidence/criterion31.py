@@ -535,8 +535,21 @@ def forecast_next(scope: Scope) -> Metric:
 def emerging_issues(scope: Scope) -> Metric:
     data = _monthly(scope)
     limits = scope.limits
-    found = emerging(data.by_category, data.end, limits["needs_emerging_rise"], limits["needs_emerging_min_increase"])
     recent = months_before(data.end, 3)
+    history = sum(counts.get(add_months(m, -12), 0) for counts in data.by_category.values() for m in recent)
+    if not history:
+        # Nothing at all in the same months a year before: every category would look new.
+        return Metric(
+            "emerging_issues",
+            "3.1-S2",
+            f"ประเด็นที่กำลังเพิ่มขึ้น ({month_label(recent[0])[0]} – {month_label(recent[-1])[0]} เทียบปีก่อน)",
+            f"Emerging issues ({month_label(recent[0])[1]} – {month_label(recent[-1])[1]} against a year before)",
+            None,
+            display="— (ไม่มีข้อมูลช่วงเดียวกันของปีก่อนให้เปรียบเทียบ / no data a year before to compare with)",
+            filters=None,
+            details={"rise": limits["needs_emerging_rise"], "min_increase": limits["needs_emerging_min_increase"]},
+        )
+    found = emerging(data.by_category, data.end, limits["needs_emerging_rise"], limits["needs_emerging_min_increase"])
     rows = [
         (
             *data.name(c),

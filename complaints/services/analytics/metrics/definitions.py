@@ -565,9 +565,12 @@ DEFINITIONS: tuple[Definition, ...] = (
         _NOW_EN + "; a hold stops the clock",
         figures=("resolution",),
         kpis=("on-time",),
-        differs_th="เกณฑ์ 3.4 วัดสัดส่วนที่เกินกำหนด ของข้อร้องเรียน ณ วันสิ้นรอบ (ดูนิยาม 'เรื่องที่เกินกำหนดมาตรฐาน')",
-        differs_en="Criterion 3.4 measures the share past the standard, of complaints, as of the period's end "
-        "(see 'Past the service standard')",
+        differs_th="อัตราบนแถบสรุปหารด้วยเรื่องที่แล้วเสร็จเท่านั้น ส่วนเกณฑ์ 3.4 ('เรื่องที่แล้วเสร็จตามมาตรฐาน') "
+        "หารด้วยข้อร้องเรียนที่รู้ผลแล้ว ซึ่งนับเรื่องที่ยังไม่เสร็จแต่เลยกำหนดด้วย และนับ ณ วันสิ้นรอบ "
+        "จึงต่ำกว่าเมื่อมีเรื่องค้างเกินกำหนด แม้ในรอบปัจจุบัน",
+        differs_en="The tile divides by the finished submissions only; criterion 3.4 ('Resolved within the service "
+        "standard') divides by the complaints whose outcome is known, open ones past their due date included, "
+        "as of the period's end, so it is lower whenever overdue cases are still open, even in the current period",
     ),
     Definition(
         "overdue",
@@ -623,8 +626,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         "Frequent complaint categories against the same period a year earlier",
         _C34_TH,
         _C34_EN,
-        "จำนวนข้อร้องเรียนรวมของหมวดหมู่ที่พบมากที่สุดในรอบนี้ (ตามค่า top_frequent)",
-        "The complaints of this period's most frequent categories together (top_frequent of them)",
+        "จำนวนข้อร้องเรียนรวมของหมวดหมู่ที่พบมากที่สุดในรอบนี้ (5 อันดับแรก ปรับได้ในค่าตั้ง)",
+        "The complaints of this period's most frequent categories together (the top 5; a setting)",
         "จำนวนข้อร้องเรียนของหมวดหมู่เดียวกันในช่วงเดียวกันของปีก่อน (ผ่านเกณฑ์เมื่อลดลง)",
         "The same categories' complaints in the same period a year earlier (met when it fell)",
         _RECEIVED_AS_OF_TH + " รอบที่ยังไม่สิ้นสุดเทียบกับจำนวนวันเท่ากันของปีก่อน",
@@ -637,8 +640,8 @@ DEFINITIONS: tuple[Definition, ...] = (
         "Frequent recurring clusters against the same period a year earlier",
         _C34_TH,
         _C34_EN,
-        "จำนวนข้อร้องเรียนรวมของกลุ่มเรื่องซ้ำที่ใหญ่ที่สุดในรอบนี้ (ตามค่า top_frequent)",
-        "The complaints of this period's largest recurring clusters together (top_frequent of them)",
+        "จำนวนข้อร้องเรียนรวมของกลุ่มเรื่องซ้ำที่ใหญ่ที่สุดในรอบนี้ (5 อันดับแรก ปรับได้ในค่าตั้ง)",
+        "The complaints of this period's largest recurring clusters together (the top 5; a setting)",
         "จำนวนข้อร้องเรียนของกลุ่มเดียวกันในช่วงเดียวกันของปีก่อน (ผ่านเกณฑ์เมื่อลดลง)",
         "The same clusters' complaints in the same period a year earlier (met when it fell)",
         _RECEIVED_AS_OF_TH + " รอบที่ยังไม่สิ้นสุดเทียบกับจำนวนวันเท่ากันของปีก่อน",

@@ -118,6 +118,9 @@ def test_bad_query_parameters_are_bilingual_4xx(manager, data):
         "/manager/?period=25x9": period,
         "/manager/?unit=abc": (422, "หน่วยงานไม่ถูกต้อง", "Invalid unit."),
         "/manager/complaints?period=2569&category=1%20OR%201": (422, "ตัวกรอง category ไม่ถูกต้อง", "Invalid filter value"),
+        # A yes/no filter takes yes or no: anything else is refused, not an empty list.
+        "/manager/complaints?period=2569&overdue=maybe": (422, "ตัวกรอง overdue ไม่ถูกต้อง", "Invalid filter value"),
+        "/manager/complaints?period=2569&satisfied=1'--": (422, "ตัวกรอง satisfied ไม่ถูกต้อง", "Invalid filter value"),
         "/manager/complaints?period=<script>alert(1)</script>": period,
         "/manager/export/nope.csv?period=2569": (404, "ไม่พบตารางนี้", "No such table."),
         "/manager/export/by_kind.exe?period=2569": (404, "ไม่รองรับรูปแบบไฟล์นี้", "Unsupported export format."),

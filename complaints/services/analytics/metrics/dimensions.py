@@ -77,8 +77,11 @@ class Dimension:
     # The filter of one value when it is cheaper than `expression == value` but selects
     # the same complaints of the scope (a time range: an index range, not a CASE a row).
     condition: Callable[[Scope, str], ColumnElement[bool]] | None = None
+    values: tuple[str, ...] | None = None  # the only values it takes (else any): others are refused
 
     def where(self, scope: Scope, value: str) -> ColumnElement[bool]:
+        if self.values is not None and value not in self.values:
+            raise _bad_filter(self.name)
         if self.condition is not None:
             return self.condition(scope, value)
         expr = self.expression(scope)
@@ -323,6 +326,9 @@ def _age(scope: Scope) -> ColumnElement[str]:
     )
 
 
+YES_NO = ("yes", "no")
+
+
 def _yes_no(condition: ColumnElement[bool]) -> ColumnElement[str]:
     return case((condition, "yes"), else_=literal("no"))
 
@@ -381,25 +387,25 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("resolution", _resolution),
         Dimension("standing", _standing),
         Dimension("age", _age),
-        Dimension("overdue", _overdue),
-        Dimension("reopened", lambda s: reopen_state()),
-        Dimension("repeat", lambda s: _yes_no(Complaint.repeat_of_id.is_not(None))),
-        Dimension("merged", lambda s: _yes_no(Complaint.status == "merged")),
+        Dimension("overdue", _overdue, values=(*YES_NO, "not_counted")),
+        Dimension("reopened", lambda s: reopen_state(), values=(*YES_NO, "not_answered")),
+        Dimension("repeat", lambda s: _yes_no(Complaint.repeat_of_id.is_not(None)), values=YES_NO),
+        Dimension("merged", lambda s: _yes_no(Complaint.status == "merged"), values=YES_NO),
         Dimension("cluster", lambda s: Complaint.cluster_id, nullable=True, as_int=True),
         # Criterion 3.4's lists (definitions.py names the filters of each metric's list).
         Dimension("status", lambda s: Complaint.status),
         Dimension("category_source", lambda s: Complaint.category_source),
-        Dimension("acknowledged", lambda s: _yes_no(Complaint.acknowledged_at.is_not(None))),
-        Dimension("ack_1wd", _ack_within_a_working_day),
-        Dimension("finished", lambda s: _yes_no(Complaint.status.in_(Status.ANSWERED))),
+        Dimension("acknowledged", lambda s: _yes_no(Complaint.acknowledged_at.is_not(None)), values=YES_NO),
+        Dimension("ack_1wd", _ack_within_a_working_day, values=YES_NO),
+        Dimension("finished", lambda s: _yes_no(Complaint.status.in_(Status.ANSWERED)), values=YES_NO),
         Dimension("timeline", _timeline),
-        Dimension("cause_recorded", lambda s: _yes_no(Complaint.root_cause_id.is_not(None))),
+        Dimension("cause_recorded", lambda s: _yes_no(Complaint.root_cause_id.is_not(None)), values=YES_NO),
         Dimension("root_cause", lambda s: Complaint.root_cause_id, nullable=True, as_int=True),
         Dimension("survey", _survey, survey=True),
         Dimension("satisfaction", lambda s: SurveyResponse.satisfaction, survey=True, as_int=True),
         Dimension("confidence", lambda s: SurveyResponse.confidence, survey=True, as_int=True),
-        Dimension("satisfied", lambda s: _yes_no(SurveyResponse.satisfaction >= 4), survey=True),
-        Dimension("confident", lambda s: _yes_no(SurveyResponse.confidence >= 4), survey=True),
+        Dimension("satisfied", lambda s: _yes_no(SurveyResponse.satisfaction >= 4), survey=True, values=YES_NO),
+        Dimension("confident", lambda s: _yes_no(SurveyResponse.confidence >= 4), survey=True, values=YES_NO),
     ]
 }
 

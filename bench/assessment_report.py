@@ -111,6 +111,13 @@ PAGES = ("/assessment/", "/assessment/{period}", "/assessment/{period}/report.ht
 BENCH_USER, BENCH_PASSWORD = "bench-admin", "bench-admin-password-1"
 
 
+def csrf_token(html: str) -> str:
+    """The form token of a page (a form the bench posts)."""
+    found = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert found, "no form on the page"
+    return found.group(1)
+
+
 def signed_in_client(app):
     """A test client signed in as the bench's admin (made on first use)."""
     from complaints.extensions import db
@@ -124,9 +131,7 @@ def signed_in_client(app):
                 create_user(BENCH_USER, "Bench admin", "admin", BENCH_PASSWORD, None)
         db.session.remove()
     client = app.test_client()
-    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', client.get("/login").text)
-    assert token, "no sign-in form"
-    form = {"username": BENCH_USER, "password": BENCH_PASSWORD, "csrf_token": token.group(1)}
+    form = {"username": BENCH_USER, "password": BENCH_PASSWORD, "csrf_token": csrf_token(client.get("/login").text)}
     assert client.post("/login", data=form).status_code == 302, "bench admin cannot sign in"
     return client
 
@@ -135,9 +140,9 @@ def page_times(app, period_code: str) -> dict[str, float]:
     """Milliseconds of each page in PAGES, best of 3 after one warm-up request (the period's
     draft opened first, as a manager does, so its page is the edit page)."""
     client = signed_in_client(app)
-    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', client.get("/assessment/").text)
-    assert token, "no form on the assessment index"
-    client.post("/assessment/open", data={"period": period_code, "csrf_token": token.group(1)})
+    client.post(
+        "/assessment/open", data={"period": period_code, "csrf_token": csrf_token(client.get("/assessment/").text)}
+    )
     times = {}
     for page in PAGES:
         path = page.format(period=period_code)

@@ -16,7 +16,7 @@ from complaints.nlp.cleaning import UnsafeText, clean_text
 from complaints.services.access import scoped
 from complaints.services.casework import similarity
 from complaints.services.casework.intake import Upload
-from complaints.services.casework.photos import PhotoRejected, prepare_photo, remove_stored, store_photo
+from complaints.services.casework.photos import PhotoRejected, attachment_row, prepare_photo, remove_stored, store_photo
 from complaints.services.messaging import dispatch, outbox
 from complaints.services.unit_of_work import after_rollback
 
@@ -89,16 +89,7 @@ def attach_files(complaint: Complaint, officer: User, uploads: Sequence[Upload])
     for photo in prepared:
         key = store_photo(config["UPLOAD_DIR"], photo, utcnow().year)
         keys.append(key)
-        attachment = Attachment(
-            complaint=complaint,
-            storage_key=key,
-            original_name=photo.original_name,
-            content_type=photo.content_type,
-            size_bytes=len(photo.data),
-            sha256=photo.sha256,
-            width=photo.width,
-            height=photo.height,
-        )
+        attachment = attachment_row(complaint, photo, key)
         db.session.add(attachment)
         attachments.append(attachment)
     db.session.add(

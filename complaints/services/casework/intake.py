@@ -22,7 +22,6 @@ from complaints.domain.locations import UnknownPlace, resolve_place
 from complaints.domain.thai_calendar import be_year, to_bangkok
 from complaints.extensions import db
 from complaints.models import (
-    Attachment,
     Channel,
     Complainant,
     Complaint,
@@ -38,7 +37,14 @@ from complaints.nlp.cleaning import UnsafeText, clean_text
 from complaints.nlp.similarity import text_signature
 from complaints.schemas import ComplaintSubmission
 from complaints.services.casework import similarity, workflow
-from complaints.services.casework.photos import PhotoRejected, PreparedPhoto, prepare_photo, remove_stored, store_photo
+from complaints.services.casework.photos import (
+    PhotoRejected,
+    PreparedPhoto,
+    attachment_row,
+    prepare_photo,
+    remove_stored,
+    store_photo,
+)
 from complaints.services.catalogue import reference_data
 from complaints.services.catalogue.standards import due_dates
 from complaints.services.classifier import triage
@@ -339,18 +345,7 @@ def submit_complaint(
             for photo in prepared:
                 key = store_photo(upload_dir, photo, received_at.year)
                 stored_keys.append(key)
-                db.session.add(
-                    Attachment(
-                        complaint=complaint,
-                        storage_key=key,
-                        original_name=photo.original_name,
-                        content_type=photo.content_type,
-                        size_bytes=len(photo.data),
-                        sha256=photo.sha256,
-                        width=photo.width,
-                        height=photo.height,
-                    )
-                )
+                db.session.add(attachment_row(complaint, photo, key))
             db.session.flush()
             # Read before the commit expires them: reading after would cost a SELECT each.
             complaint_id = complaint.id

@@ -21,6 +21,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from complaints.domain.errors import FieldError
+from complaints.models import Attachment, Complaint
 
 # Pillow's format name → (stored content type, file extension).
 ALLOWED_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
@@ -155,6 +156,20 @@ def store_file(upload_dir: str, folder: str, data: bytes, extension: str) -> str
 def store_photo(upload_dir: str, photo: PreparedPhoto, year: int) -> str:
     """Write the photo under a random name; returns the storage key (relative path)."""
     return store_file(upload_dir, str(year), photo.data, photo.extension)
+
+
+def attachment_row(complaint: Complaint, photo: PreparedPhoto, key: str) -> Attachment:
+    """The attachment row of a photo stored under `key` (store_photo), for `complaint`."""
+    return Attachment(
+        complaint=complaint,
+        storage_key=key,
+        original_name=photo.original_name,
+        content_type=photo.content_type,
+        size_bytes=len(photo.data),
+        sha256=photo.sha256,
+        width=photo.width,
+        height=photo.height,
+    )
 
 
 def remove_stored(upload_dir: str, keys: list[str]) -> None:

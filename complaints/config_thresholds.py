@@ -1,4 +1,4 @@
-"""The criterion-3.4 thresholds of the self-assessment: each key's default, meaning and source.
+"""The thresholds of the self-assessment (3.1-3.4): each key's default, meaning and source.
 
 The agency changes them with ASSESSMENT_THRESHOLDS (a JSON object) in the environment;
 `threshold_problems` is what the start-up checks refuse (complaints.startup_checks), so a
@@ -142,6 +142,105 @@ THRESHOLDS: dict[str, Threshold] = {
             "share",
             "สัดส่วนเรื่องที่ถูกเปิดใหม่หลังแจ้งผล ไม่เกิน",
             "Share reopened after the answer, at most",
+        ),
+        # Criteria 3.1-3.3 (assessment.evidence.criterion31-33): the form sets no figures.
+        Threshold(
+            "needs_min_suggestions",
+            1,
+            "count",
+            "ข้อเสนอแนะที่ได้รับในรอบ อย่างน้อย",
+            "Suggestions received in the period, at least",
+        ),
+        Threshold(
+            "needs_min_categorised",
+            0.9,
+            "share",
+            "สัดส่วนเรื่องที่รับซึ่งจัดหมวดหมู่แล้ว",
+            "Share of submissions with a category",
+        ),
+        Threshold(
+            "needs_min_answered",
+            0.8,
+            "share",
+            "สัดส่วนเรื่องที่รับซึ่งได้รับการตอบสนองแล้ว",
+            "Share of submissions answered",
+        ),
+        Threshold(
+            "needs_min_digital",
+            0.5,
+            "share",
+            "สัดส่วนความต้องการที่รับผ่านช่องทางดิจิทัล",
+            "Share of needs captured through digital channels",
+        ),
+        Threshold(
+            "needs_min_actions",
+            1,
+            "count",
+            "มาตรการแก้ไขที่เปิด (3.1-S1) และที่เสร็จ (3.3-B1) ในรอบ อย่างน้อย",
+            "Corrective actions opened (3.1-S1) and completed (3.3-B1) in the period, at least",
+        ),
+        Threshold(
+            "needs_emerging_rise",
+            0.5,
+            "share",
+            "ประเด็นที่เพิ่มขึ้น: 3 เดือนล่าสุดเพิ่มขึ้นอย่างน้อยเท่านี้ จากช่วงเดียวกันของปีก่อน",
+            "An emerging issue: its last 3 months rose at least this much on the same months a year before",
+        ),
+        Threshold(
+            "needs_emerging_min_increase",
+            5,
+            "count",
+            "ประเด็นที่เพิ่มขึ้น: และเพิ่มขึ้นอย่างน้อยเท่านี้เรื่อง",
+            "An emerging issue: and by at least this many submissions",
+        ),
+        Threshold(
+            "needs_min_response_rate",
+            0.2,
+            "share",
+            "อัตราการตอบแบบประเมินของเรื่องที่ประเมินได้",
+            "Survey answers of what could be rated",
+        ),
+        Threshold(
+            "needs_min_low_scores_actioned",
+            0.8,
+            "share",
+            "สัดส่วนคะแนนต่ำ (1–2) ที่มีมาตรการแก้ไข",
+            "Share of low scores (1-2) with a corrective action",
+        ),
+        Threshold(
+            "needs_min_other_sources",
+            2,
+            "count",
+            "แหล่งข้อมูลอื่นที่เชื่อมโยง อย่างน้อย",
+            "Other data sources joined, at least",
+        ),
+        Threshold(
+            "needs_min_channel_volume",
+            5,
+            "count",
+            "ช่องทางที่มีเรื่องอย่างน้อยเท่านี้จึงนำมาประเมิน",
+            "A channel is judged from this many submissions",
+        ),
+        Threshold(
+            "needs_min_channel_ack",
+            0.9,
+            "share",
+            "สัดส่วนที่ตอบรับภายใน 1 วันทำการ ของทุกช่องทางที่ประเมิน",
+            "Share acknowledged within 1 working day, in every judged channel",
+        ),
+        Threshold(
+            "needs_min_unit_coverage",
+            0.8,
+            "share",
+            "สัดส่วนหน่วยงานที่ใช้งานซึ่งรับและตอบเรื่อง",
+            "Share of active units that received and answered submissions",
+        ),
+        Threshold(
+            "needs_min_segments",
+            1,
+            "count",
+            "กลุ่มเรื่องที่มีมาตรฐานของตนเองและมีเรื่องในรอบ อย่างน้อย",
+            "Segments with their own standard, in use, at least",
         ),
     ]
 }

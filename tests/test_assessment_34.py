@@ -259,6 +259,16 @@ def test_the_environment_setting_is_parsed_and_checked(tmp_path, monkeypatch):
     assert threshold_problems({"min_channels": 5, "min_resolved_within_standard": 0.9}) == []
 
 
+def test_a_3_1_to_3_3_threshold_is_set_and_checked_like_the_others(tmp_path, monkeypatch):
+    """One registry: a needs_ key starts the app and moves the 3.1-3.3 limit; a bad one is refused."""
+    monkeypatch.setenv("ASSESSMENT_THRESHOLDS", '{"needs_min_answered": 0.7}')
+    app = create_app(base_config(tmp_path, "sqlite://"))
+    with app.app_context():
+        assert evidence.needs_thresholds()["needs_min_answered"] == 0.7
+        assert evidence.needs_thresholds()["needs_min_digital"] == THRESHOLDS["needs_min_digital"].default
+    assert threshold_problems({"needs_min_answered": 70}) != []
+
+
 def test_the_edit_page_shows_a_metrics_table(app, manager):
     with app.app_context():
         complaint(channel="line")

@@ -3,8 +3,8 @@ offered to the people who answer (`prefill`), and the computed metrics of each i
 (criterion31, criterion32, criterion33) that a tick needs behind it at Advance and
 Significance (assessment.scoring.supported).
 
-Thresholds: `NEEDS_THRESHOLDS`, changed like the others with ASSESSMENT_THRESHOLDS (JSON) in
-the environment. They are Rongrian's defaults, not OPDC's: the PMQA 4.0 form sets no
+Thresholds: the `needs_` keys of complaints.config_thresholds (`NEEDS_THRESHOLDS` here), set and
+checked at start like the others with ASSESSMENT_THRESHOLDS (JSON) in the environment. They are Rongrian's defaults, not OPDC's: the PMQA 4.0 form sets no
 figures for 3.1-3.3, so the agency's working group states its own and the report shows them.
 """
 
@@ -12,39 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app
-
 from assessment.evidence import criterion31, criterion32, criterion33
-from assessment.evidence.common import Metric, Scope, Units, thresholds
+from assessment.evidence.common import DEFAULT_THRESHOLDS, Metric, Scope, Units, thresholds
 from complaints.domain.periods import Period
 from complaints.i18n import CHANNEL_LABELS, KIND_LABELS
 from complaints.models import Kind
 
-NEEDS_THRESHOLDS = {
-    "needs_min_suggestions": 1,  # 3.1-B1: suggestions received in the period
-    "needs_min_categorised": 0.90,  # 3.1-B2: share of submissions with a category
-    "needs_min_answered": 0.80,  # 3.1-B3: share of submissions answered
-    "needs_min_digital": 0.50,  # 3.1-A1: share of needs captured digitally
-    "needs_min_actions": 1,  # 3.1-S1 opened, 3.3-B1 completed: corrective actions in the period
-    "needs_emerging_rise": 0.5,  # 3.1-S2: +50% on the same 3 months a year before ...
-    "needs_emerging_min_increase": 5,  # ... and at least this many more
-    "needs_min_response_rate": 0.20,  # 3.2-B2: survey answers of what could be rated
-    "needs_min_low_scores_actioned": 0.80,  # 3.2-A1: low scores (1-2) with a corrective action
-    "needs_min_other_sources": 2,  # 3.2-S1: other data sources joined
-    "needs_min_channel_volume": 5,  # 3.3-B2: a channel is judged from this many submissions
-    "needs_min_channel_ack": 0.90,  # 3.3-B2: acknowledged within 1 working day, every judged channel
-    "needs_min_unit_coverage": 0.80,  # 3.3-B3: active units that received and answered
-    "needs_min_segments": 1,  # 3.3-A1: segments with their own standard, in use
-}
+# The 3.1-3.3 thresholds: part of the one validated registry (complaints.config_thresholds).
+NEEDS_THRESHOLDS = {key: default for key, default in DEFAULT_THRESHOLDS.items() if key.startswith("needs_")}
 
 METRICS: list[Callable[[Scope], Metric]] = [*criterion31.METRICS, *criterion32.METRICS, *criterion33.METRICS]
 
 
 def needs_thresholds() -> dict:
     """The 3.1-3.4 thresholds (3.2 shares `min_satisfied` with 3.4), as configured."""
-    configured = current_app.config.get("ASSESSMENT_THRESHOLDS") or {}
-    own = {key: type(default)(configured.get(key, default)) for key, default in NEEDS_THRESHOLDS.items()}
-    return {**thresholds(), **own}
+    return thresholds()
 
 
 def computed(period: Period, limits: dict | None = None, units: Units = None) -> dict[str, dict]:

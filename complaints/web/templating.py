@@ -8,6 +8,7 @@ from flask_wtf.csrf import generate_csrf
 from complaints import i18n
 from complaints.domain.thai_calendar import format_english_datetime, format_thai_datetime
 from complaints.services.catalogue import agency
+from complaints.web import figure_links
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -30,6 +31,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["thai_datetime"] = format_thai_datetime
     app.jinja_env.filters["thai_date"] = lambda d: format_thai_datetime(d, with_time=False)
     app.jinja_env.filters["english_datetime"] = format_english_datetime
+    figure_links.register(app)
 
     @app.context_processor
     def _agency():

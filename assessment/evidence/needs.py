@@ -3,9 +3,10 @@ offered to the people who answer (`prefill`), and the computed metrics of each i
 (criterion31, criterion32, criterion33) that a tick needs behind it at Advance and
 Significance (assessment.scoring.supported).
 
-Thresholds: the `needs_` keys of complaints.config_thresholds (`NEEDS_THRESHOLDS` here), set and
-checked at start like the others with ASSESSMENT_THRESHOLDS (JSON) in the environment. They are Rongrian's defaults, not OPDC's: the PMQA 4.0 form sets no
-figures for 3.1-3.3, so the agency's working group states its own and the report shows them.
+Thresholds: the `needs_` keys of complaints.config_thresholds (`NEEDS_THRESHOLDS` here), set
+and checked at start like the others with ASSESSMENT_THRESHOLDS (JSON) in the environment.
+They are Rongrian's defaults, not OPDC's: the PMQA 4.0 form sets no figures for 3.1-3.3, so
+the agency's working group states its own and the report shows them.
 """
 
 from __future__ import annotations
